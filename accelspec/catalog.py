@@ -1,0 +1,325 @@
+"""The chip catalog: shipped spec files, user spec files, lookup by id or alias.
+
+Pattern from scikit-hep/particle: the data ships inside the package, loads lazily on first
+access, and users may add their own files (``load_specs(path)`` or the ``ACCELSPEC_PATH``
+environment variable, a list of files or directories separated by ``os.pathsep``). A user
+record with the id of a shipped chip replaces it, and says so in ``chip.overrides``.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import os
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from .chip import Chip
+from .errors import SpecFileError, UnknownChipError
+from .provenance import Source
+
+__all__ = [
+    "Catalog",
+    "specs_dir",
+    "normalize_name",
+    "get_chip",
+    "chips",
+    "load_specs",
+    "default_catalog",
+    "reload",
+    "load_sources",
+    "read_yaml",
+    "format_validation_error",
+]
+
+ENV_VAR = "ACCELSPEC_PATH"
+
+
+def specs_dir() -> Path:
+    """The shipped ``specs/`` folder: inside the wheel, or at the top of a source checkout."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "specs", here.parent / "specs"):
+        if (candidate / "sources.yaml").is_file():
+            return candidate
+    raise FileNotFoundError(f"accelspec: shipped specs/ folder not found next to {here}")
+
+
+def normalize_name(name: str) -> str:
+    """Lookup key: case-, width- and punctuation-insensitive (``"H100-SXM"`` == ``"h100 sxm"``)."""
+    text = unicodedata.normalize("NFKC", str(name)).casefold()
+    return "".join(ch for ch in text if ch.isalnum())
+
+
+def read_yaml(path: Path) -> Any:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return yaml.safe_load(fh)
+    except OSError as exc:
+        raise SpecFileError(str(path), f"cannot read ({exc.strerror})") from None
+    except yaml.YAMLError as exc:
+        raise SpecFileError(str(path), f"not valid YAML: {exc}") from None
+
+
+def _parse_sources(raw: Any, file: str) -> dict[str, Source]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise SpecFileError(file, "'sources' must be a mapping of id -> {title, url, date, ...}")
+    out: dict[str, Source] = {}
+    for sid, body in raw.items():
+        if not isinstance(body, dict):
+            raise SpecFileError(file, "source must be a mapping with at least a title", record=f"source {sid}")
+        try:
+            out[str(sid)] = Source(id=str(sid), **body)
+        except ValidationError as exc:
+            raise SpecFileError(file, format_validation_error(exc), record=f"source {sid}") from None
+    return out
+
+
+_SHARED_SOURCES: dict[str, Source] | None = None
+
+
+def load_sources() -> dict[str, Source]:
+    """Sources every spec file may cite by id (seed articles, the reference sheet): ``specs/sources.yaml``."""
+    global _SHARED_SOURCES
+    if _SHARED_SOURCES is None:
+        path = specs_dir() / "sources.yaml"
+        _SHARED_SOURCES = _parse_sources((read_yaml(path) or {}).get("sources"), _display(path))
+    return _SHARED_SOURCES
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(specs_dir().parent))
+    except ValueError:
+        return str(path)
+
+
+def format_validation_error(exc: ValidationError) -> str:
+    """pydantic's error list as one line per problem, ``field.path: message``."""
+    parts = []
+    for err in exc.errors():
+        loc = _loc(err["loc"])
+        msg = err["msg"].removeprefix("Value error, ")
+        parts.append(f"{loc}: {msg}" if loc else msg)
+    return "; ".join(parts)
+
+
+def _loc(loc: tuple[Any, ...]) -> str:
+    # drop pydantic's union-branch names ("CapacitySpec", "function-plain[...]")
+    keep = [str(p) for p in loc if not (isinstance(p, str) and (p[:1].isupper() or "[" in p))]
+    return ".".join(keep)
+
+
+class Catalog:
+    """A set of chips with lookup by id or alias. Build with :meth:`load`; immutable once built
+    except through :meth:`with_files`, which returns a new catalog (a bad file changes nothing)."""
+
+    def __init__(self) -> None:
+        self._chips: dict[str, Chip] = {}
+        self._index: dict[str, str] = {}  # normalized name -> id
+        self.files: list[str] = []
+
+    # --- building ------------------------------------------------------------------
+    @classmethod
+    def load(cls, *paths: str | os.PathLike[str], shipped: bool = True, env: bool = True) -> Catalog:
+        """Shipped specs, then ``ACCELSPEC_PATH`` (if ``env``), then ``paths``."""
+        cat = cls()
+        if shipped:
+            for f in sorted((specs_dir() / "chips").glob("*.yaml")):
+                cat._add_file(f, user=False)
+        extra: list[str | os.PathLike[str]] = []
+        if env and os.environ.get(ENV_VAR):
+            extra += [p for p in os.environ[ENV_VAR].split(os.pathsep) if p]
+        extra += list(paths)
+        for p in extra:
+            for f in _spec_files(Path(p)):
+                cat._add_file(f, user=True)
+        return cat
+
+    def with_files(self, *paths: str | os.PathLike[str]) -> Catalog:
+        """A new catalog: this one plus user spec files (records with a known id override)."""
+        new = Catalog()
+        new._chips = dict(self._chips)
+        new._index = dict(self._index)
+        new.files = list(self.files)
+        for p in paths:
+            for f in _spec_files(Path(p)):
+                new._add_file(f, user=True)
+        return new
+
+    def _add_file(self, path: Path, user: bool) -> list[Chip]:
+        file = _display(path)
+        data = read_yaml(path)
+        if data is None:
+            return []
+        if not isinstance(data, dict):
+            raise SpecFileError(file, "top level must be a mapping with 'sources' and 'chips'")
+        if "chips" not in data:
+            return []  # a model or claim file sharing the folder
+        sources = {**load_sources(), **_parse_sources(data.get("sources"), file)}
+        vendor = data.get("vendor")
+        records = data["chips"]
+        if not isinstance(records, list):
+            raise SpecFileError(file, "'chips' must be a list of chip records")
+        staged: dict[str, Chip] = {}
+        problems: list[str] = []
+        first: tuple[str, str | None, str] | None = None  # (record, field, message)
+        for i, rec in enumerate(records):
+            label = rec.get("id", f"#{i}") if isinstance(rec, dict) else f"#{i}"
+            if not isinstance(rec, dict):
+                problems.append(f"{label!r}: a chip record must be a mapping")
+                continue
+            rec = copy.deepcopy(rec)
+            if vendor and "vendor" not in rec:
+                rec["vendor"] = vendor
+            rec["origin"] = file
+            try:
+                chip = Chip.model_validate(rec, context={"sources": sources})
+            except ValidationError as exc:
+                if first is None:
+                    err = exc.errors()[0]
+                    first = (str(label), _loc(err["loc"]) or None, err["msg"].removeprefix("Value error, "))
+                problems.append(f"{label!r}: {format_validation_error(exc)}")
+                continue
+            if chip.id in staged:
+                problems.append(f"{chip.id!r}: duplicate id in the same file")
+                continue
+            staged[chip.id] = chip
+        if problems:
+            if len(problems) == 1 and first is not None:
+                raise SpecFileError(file, first[2], record=first[0], field=first[1])
+            raise SpecFileError(file, f"{len(problems)} invalid chip records", problems=problems)
+        # commit to a scratch copy first: a clash leaves this catalog as it was
+        chips_new = dict(self._chips)
+        index_new = dict(self._index)
+        for chip in staged.values():
+            if chip.id in chips_new:
+                old = chips_new[chip.id]
+                if not user:
+                    raise SpecFileError(file, f"duplicate id, already defined in {old.origin}", record=chip.id)
+                chip = chip.model_copy(update={"overrides": old.origin})
+                index_new = {k: v for k, v in index_new.items() if v != chip.id}
+            for key_name in [chip.id, chip.name, *chip.aliases]:
+                key = normalize_name(key_name)
+                owner = index_new.get(key)
+                if owner is not None and owner != chip.id:
+                    raise SpecFileError(
+                        file, f"name or alias {key_name!r} is already used by chip {owner!r} "
+                        f"({chips_new[owner].origin})", record=chip.id, field="aliases")
+                index_new[key] = chip.id
+            chips_new[chip.id] = chip
+        self._chips, self._index = chips_new, index_new
+        self.files.append(file)
+        return list(staged.values())
+
+    # --- lookup ----------------------------------------------------------------------
+    def get(self, name: str | Chip) -> Chip:
+        """The chip with this id, name or alias; :class:`UnknownChipError` lists near names."""
+        if isinstance(name, Chip):
+            return name
+        key = normalize_name(name)
+        if key in self._index:
+            return self._chips[self._index[key]]
+        raise UnknownChipError(name, self.suggest(name))
+
+    def suggest(self, name: str, n: int = 5) -> list[str]:
+        """Closest ids to a misspelt name."""
+        key = normalize_name(name)
+        hits = difflib.get_close_matches(key, list(self._index), n=n * 3, cutoff=0.5)
+        if not hits and key:
+            hits = [k for k in self._index if key in k or k in key]
+        out: list[str] = []
+        for h in hits:
+            cid = self._index[h]
+            if cid not in out:
+                out.append(cid)
+        return out[:n]
+
+    def chips(self, vendor: str | None = None, where: Callable[[Chip], bool] | None = None,
+              **terms: Any) -> list[Chip]:
+        """All chips matching ``vendor`` (case-insensitive), a predicate and ``field=value`` terms.
+
+        A predicate that trips on a missing field (``AttributeError``, ``LookupError``,
+        ``TypeError`` on ``None``) skips that chip, as particle's ``findall`` does.
+        """
+        out = []
+        for chip in self._chips.values():
+            if vendor is not None and normalize_name(chip.vendor) != normalize_name(vendor):
+                continue
+            if any(getattr(chip, k, None) != v for k, v in terms.items()):
+                continue
+            if where is not None:
+                try:
+                    if not where(chip):
+                        continue
+                except (AttributeError, LookupError, TypeError):
+                    continue
+            out.append(chip)
+        return out
+
+    def vendors(self) -> list[str]:
+        return sorted({c.vendor for c in self._chips.values()})
+
+    def __iter__(self) -> Iterator[Chip]:
+        return iter(self._chips.values())
+
+    def __len__(self) -> int:
+        return len(self._chips)
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and normalize_name(name) in self._index
+
+    def __repr__(self) -> str:
+        return f"<Catalog: {len(self)} chips from {len(self.files)} files>"
+
+
+def _spec_files(path: Path) -> Iterable[Path]:
+    if path.is_dir():
+        return sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+    if path.is_file():
+        return [path]
+    raise SpecFileError(str(path), "no such file or directory")
+
+
+_DEFAULT: Catalog | None = None
+
+
+def default_catalog() -> Catalog:
+    """The catalog behind :func:`get_chip` and :func:`chips`, loaded on first use."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = Catalog.load()
+    return _DEFAULT
+
+
+def reload() -> Catalog:
+    """Forget the cached catalog (e.g. after changing ``ACCELSPEC_PATH``) and load it again."""
+    global _DEFAULT, _SHARED_SOURCES
+    _DEFAULT, _SHARED_SOURCES = None, None
+    return default_catalog()
+
+
+def load_specs(*paths: str | os.PathLike[str]) -> list[Chip]:
+    """Add user spec files or folders to the default catalog. All or nothing: if any file is
+    invalid, :class:`SpecFileError` is raised and the catalog is left unchanged."""
+    global _DEFAULT
+    before = default_catalog()
+    after = before.with_files(*paths)
+    _DEFAULT = after
+    return [c for c in after if before._chips.get(c.id) is not c]
+
+
+def get_chip(name: str | Chip) -> Chip:
+    """Look up a chip by id, name or alias (case and punctuation ignored): ``get_chip("h100")``."""
+    return default_catalog().get(name)
+
+
+def chips(vendor: str | None = None, where: Callable[[Chip], bool] | None = None, **terms: Any) -> list[Chip]:
+    """Chips of the default catalog filtered by vendor, predicate and ``field=value`` terms."""
+    return default_catalog().chips(vendor=vendor, where=where, **terms)

@@ -1,0 +1,299 @@
+"""Values that carry their source: :class:`Source`, :class:`Status`, :class:`Spec`, :class:`Fact`.
+
+As in ``astropy.constants``, a number never travels without its unit, its reference and how
+it was obtained. A :class:`Spec` behaves like a pint Quantity (``spec.to("GiB")``,
+``spec * 2``, ``print(spec)``) and also answers ``spec.source``, ``spec.status`` and
+``spec.range``.
+"""
+
+from __future__ import annotations
+
+import operator
+from enum import Enum
+from typing import Any, ClassVar
+
+import pint
+import pint.compat
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_serializer,
+    field_validator,
+    model_validator,
+)
+
+from .units import format_quantity, parse_quantity
+
+__all__ = ["Status", "Source", "Spec", "Fact", "spec_type", "Direction"]
+
+
+class Status(str, Enum):
+    """How a value was obtained (after mendeleev's stored/computed distinction)."""
+
+    official = "official"  #: printed by the vendor (datasheet, product page, whitepaper)
+    reported = "reported"  #: press or third parties, not a vendor spec sheet
+    estimated = "estimated"  #: our estimate, always with a range and a basis
+    derived = "derived"  #: computed from other values (e.g. sparse / 2), says how
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Direction(str, Enum):
+    """What an interconnect bandwidth figure counts."""
+
+    bidirectional = "bidirectional"  #: both directions added together
+    per_direction = "per_direction"  #: one way
+    unspecified = "unspecified"  #: the source does not say
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Source(BaseModel):
+    """A document a value comes from."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str
+    title: str
+    url: str | None = None
+    seed: str | None = Field(None, description="file name in shared/seeds/ when the source is a seed article")
+    publisher: str | None = None
+    date: str | None = Field(None, description="publication or access date, ISO format (YYYY, YYYY-MM or YYYY-MM-DD)")
+    note: str | None = None
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _date_text(cls, v: Any) -> Any:
+        return None if v is None else str(v)
+
+    def cite(self) -> str:
+        """One line: title, where, date."""
+        parts = [self.title]
+        if self.publisher:
+            parts.append(self.publisher)
+        if self.url:
+            parts.append(self.url)
+        if self.seed:
+            parts.append(f"seed {self.seed}")
+        if self.date:
+            parts.append(self.date)
+        return f"[{self.id}] " + ", ".join(parts)
+
+
+def _resolve_source(value: Any, info: ValidationInfo) -> Any:
+    """A source given by id in a spec file is looked up in the file's ``sources:``."""
+    if isinstance(value, str):
+        sources = (info.context or {}).get("sources")
+        if sources is None:
+            raise ValueError(f"source {value!r} given by id but no sources table is in scope")
+        if value not in sources:
+            known = ", ".join(sorted(sources)) or "none"
+            raise ValueError(f"unknown source id {value!r} (sources defined: {known})")
+        return sources[value]
+    return value
+
+
+class Fact(BaseModel):
+    """A non-numeric statement with provenance (memory type, process node, release date)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    value: str
+    source: Source
+    status: Status
+    note: str | None = None
+    quote: str | None = None
+
+    _resolve = field_validator("source", mode="before")(_resolve_source)
+
+    @field_validator("value", mode="before")
+    @classmethod
+    def _text(cls, v: Any) -> Any:
+        return str(v) if isinstance(v, (int, float)) else v
+
+    def __str__(self) -> str:
+        return self.value
+
+    def describe(self) -> str:
+        note = f" ({self.note})" if self.note else ""
+        return f"{self.value} [{self.status}]{note} — {self.source.cite()}"
+
+
+_BINOPS = {
+    "__mul__": operator.mul,
+    "__truediv__": operator.truediv,
+    "__add__": operator.add,
+    "__sub__": operator.sub,
+    "__pow__": operator.pow,
+}
+
+
+class Spec(BaseModel):
+    """A numeric value with unit, source, status, optional range and caveat.
+
+    Subclasses made by :func:`spec_type` fix the expected dimension. Arithmetic and
+    attribute access fall through to the Quantity (``.q``), so ``spec.to("GiB")`` works.
+    """
+
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+
+    expected_unit: ClassVar[str | None] = None
+
+    value: Any
+    source: Source
+    status: Status
+    range: tuple[Any, Any] | None = Field(None, description="[low, high], both with units")
+    note: str | None = Field(None, description="caveat: 'with sparsity', 'boost clock', 'per die', ...")
+    quote: str | None = Field(None, description="the sentence in the source, original language")
+    basis: str | None = Field(None, description="what an estimate or derivation is based on")
+
+    _resolve = field_validator("source", mode="before")(_resolve_source)
+
+    @field_serializer("value", when_used="json")
+    def _dump_value(self, q: pint.Quantity) -> str:
+        return format_quantity(q)
+
+    @field_serializer("range", when_used="json")
+    def _dump_range(self, r: tuple[Any, Any] | None) -> list[str] | None:
+        return None if r is None else [format_quantity(x) for x in r]
+
+    @field_validator("value", mode="before")
+    @classmethod
+    def _value(cls, v: Any) -> pint.Quantity:
+        q = parse_quantity(v, cls.expected_unit, "value")
+        if not q.magnitude > 0:
+            raise ValueError(f"value must be positive, got {q} (leave a field out when it is unknown)")
+        return q
+
+    @field_validator("range", mode="before")
+    @classmethod
+    def _range(cls, v: Any) -> Any:
+        if v is None:
+            return None
+        if not isinstance(v, (list, tuple)) or len(v) != 2:
+            raise ValueError(f"range must be [low, high], got {v!r}")
+        return tuple(parse_quantity(x, cls.expected_unit, "range") for x in v)
+
+    @model_validator(mode="after")
+    def _check(self) -> Spec:
+        q = self.value
+        if self.range is not None:
+            lo, hi = self.range
+            for end in (lo, hi):
+                if end.dimensionality != q.dimensionality:
+                    raise ValueError(f"range {end} does not have the dimension of value {q}")
+            if not lo.magnitude > 0:
+                raise ValueError(f"range low end must be positive, got {lo}")
+            if not (lo <= q <= hi):
+                raise ValueError(f"value {q} lies outside its range [{lo}, {hi}]")
+        if self.status in (Status.estimated, Status.derived) and not self.basis:
+            raise ValueError(f"a {self.status} value needs a 'basis' saying what it is based on")
+        if self.status is Status.estimated and self.range is None:
+            raise ValueError("an estimated value needs a range [low, high]")
+        return self
+
+    # --- quantity behaviour -------------------------------------------------------
+    @property
+    def q(self) -> pint.Quantity:
+        """The value as a plain pint Quantity."""
+        return self.value
+
+    @property
+    def low(self) -> pint.Quantity:
+        """Low end of the range (the value itself when no range is given)."""
+        return self.range[0] if self.range else self.value
+
+    @property
+    def high(self) -> pint.Quantity:
+        """High end of the range (the value itself when no range is given)."""
+        return self.range[1] if self.range else self.value
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            return super().__getattr__(name)  # type: ignore[misc]
+        try:
+            value = self.__dict__["value"]
+        except KeyError:
+            raise AttributeError(name) from None
+        return getattr(value, name)
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+    def __format__(self, spec: str) -> str:
+        if spec and not spec.endswith(("P", "D", "C", "H", "L", "~")):
+            spec += "~P"  # abbreviated units, as str() gives
+        return format(self.value, spec)
+
+    def __float__(self) -> float:
+        return float(self.value)
+
+    def __neg__(self) -> pint.Quantity:
+        return -self.value
+
+    def __lt__(self, other: Any) -> bool:
+        return self.value < _unwrap(other)
+
+    def __le__(self, other: Any) -> bool:
+        return self.value <= _unwrap(other)
+
+    def __gt__(self, other: Any) -> bool:
+        return self.value > _unwrap(other)
+
+    def __ge__(self, other: Any) -> bool:
+        return self.value >= _unwrap(other)
+
+    def describe(self) -> str:
+        """One line: value, range, status, caveat, source."""
+        rng = f" (range {self.range[0]} to {self.range[1]})" if self.range else ""
+        extra = [x for x in (self.note, f"basis: {self.basis}" if self.basis else None) if x]
+        note = f" ({'; '.join(extra)})" if extra else ""
+        return f"{self.value}{rng} [{self.status}]{note} — {self.source.cite()}"
+
+    def __repr_args__(self):  # short repr, like particle's
+        yield "value", format_quantity(self.value)
+        yield "status", self.status.value
+        yield "source", self.source.id
+        if self.range:
+            yield "range", tuple(format_quantity(x) for x in self.range)
+
+
+def _unwrap(x: Any) -> Any:
+    return x.value if isinstance(x, Spec) else x
+
+
+def _make_ops(name: str, op: Any) -> None:
+    def fwd(self: Spec, other: Any) -> Any:
+        return op(self.value, _unwrap(other))
+
+    def rev(self: Spec, other: Any) -> Any:
+        return op(_unwrap(other), self.value)
+
+    fwd.__name__ = name
+    setattr(Spec, name, fwd)
+    rname = "__r" + name[2:]
+    rev.__name__ = rname
+    setattr(Spec, rname, rev)
+
+
+for _name, _op in _BINOPS.items():
+    _make_ops(_name, _op)
+
+# pint hands `Quantity * spec` back to Spec.__rmul__ (as it does for xarray and pandas)
+pint.compat.upcast_type_map[f"{Spec.__module__}.{Spec.__qualname__}"] = Spec
+
+_SPEC_TYPES: dict[tuple[str, str], type[Spec]] = {}
+
+
+def spec_type(unit: str | None, name: str) -> type[Spec]:
+    """A :class:`Spec` subclass whose value must have the dimension of ``unit``."""
+    key = (unit or "", name)
+    if key not in _SPEC_TYPES:
+        cls = type(name, (Spec,), {"expected_unit": unit, "__module__": __name__, "__qualname__": name})
+        pint.compat.upcast_type_map[f"{__name__}.{name}"] = cls
+        _SPEC_TYPES[key] = cls
+    return _SPEC_TYPES[key]
