@@ -1,12 +1,16 @@
 """accelspec: published AI-accelerator specs with units and sources, and what they imply.
 
 >>> import accelspec as a
->>> a.get_chip("zhenwu m890").memory.capacity
+>>> print(a.get_chip("zhenwu m890").memory.capacity)
+144 GB
+>>> print(a.get_chip("h100").provenance("memory.bandwidth").status)
+official
 """
 
 from __future__ import annotations
 
 from .catalog import Catalog, chips, get_chip, load_specs, reload
+from .compare import Comparison, compare, compare_table
 from .chip import (
     Benchmark,
     Chip,
@@ -31,6 +35,7 @@ __all__ = [
     "Benchmark",
     "Catalog",
     "Chip",
+    "Comparison",
     "Compute",
     "Direction",
     "Fact",
@@ -51,6 +56,8 @@ __all__ = [
     "UnsupportedPrecisionError",
     "__version__",
     "chips",
+    "compare",
+    "compare_table",
     "get_chip",
     "load_specs",
     "parse_quantity",

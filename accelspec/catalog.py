@@ -25,16 +25,16 @@ from .provenance import Source
 
 __all__ = [
     "Catalog",
-    "specs_dir",
-    "normalize_name",
-    "get_chip",
     "chips",
-    "load_specs",
     "default_catalog",
-    "reload",
-    "load_sources",
-    "read_yaml",
     "format_validation_error",
+    "get_chip",
+    "load_sources",
+    "load_specs",
+    "normalize_name",
+    "read_yaml",
+    "reload",
+    "specs_dir",
 ]
 
 ENV_VAR = "ACCELSPEC_PATH"

@@ -17,21 +17,21 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from .provenance import Direction, Fact, Source, Spec, Status, spec_type
 
 __all__ = [
-    "Precision",
-    "Chip",
-    "Memory",
-    "Compute",
-    "Link",
-    "LinkBandwidth",
-    "Interconnect",
-    "Power",
+    "BandwidthSpec",
     "Benchmark",
     "CapacitySpec",
-    "BandwidthSpec",
+    "Chip",
+    "Compute",
     "ComputeSpec",
-    "PowerSpec",
     "CountSpec",
+    "Interconnect",
+    "Link",
+    "LinkBandwidth",
+    "Memory",
     "NotPublishedError",
+    "Power",
+    "PowerSpec",
+    "Precision",
     "UnsupportedPrecisionError",
 ]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .units import UnitError
 
-__all__ = ["AccelspecError", "UnknownNameError", "UnknownChipError", "SpecFileError", "UnitError"]
+__all__ = ["AccelspecError", "SpecFileError", "UnitError", "UnknownChipError", "UnknownNameError"]
 
 
 class AccelspecError(Exception):

@@ -26,7 +26,7 @@ from pydantic import (
 
 from .units import format_quantity, parse_quantity
 
-__all__ = ["Status", "Source", "Spec", "Fact", "spec_type", "Direction"]
+__all__ = ["Direction", "Fact", "Source", "Spec", "Status", "spec_type"]
 
 
 class Status(str, Enum):

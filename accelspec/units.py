@@ -22,14 +22,14 @@ import pint
 from pydantic import PlainSerializer, PlainValidator, WithJsonSchema
 
 __all__ = [
-    "ureg",
     "Q_",
     "Quantity",
     "UnitError",
-    "parse_quantity",
-    "quantity_type",
     "check_dimension",
     "magnitude",
+    "parse_quantity",
+    "quantity_type",
+    "ureg",
 ]
 
 
@@ -47,7 +47,7 @@ def _default_definitions() -> list[str]:
     text = (folder / "default_en.txt").read_text(encoding="utf-8")
     constants = (folder / "constants_en.txt").read_text(encoding="utf-8")
     text = text.replace("@import constants_en.txt", constants)
-    text, n = re.subn(r"^bit = \[\]", "bit = [information]", text, flags=re.MULTILINE)
+    text = re.sub(r"^bit = \[\]", "bit = [information]", text, flags=re.MULTILINE)
     return text.splitlines()
 
 
@@ -82,7 +82,7 @@ def parse_quantity(value: Any, expected: str | None = None, what: str = "value")
 
     Bare numbers are refused: a number without a unit is the bug this library exists to stop.
     """
-    if hasattr(value, "q") and isinstance(getattr(value, "q"), pint.Quantity):
+    if hasattr(value, "q") and isinstance(value.q, pint.Quantity):
         value = value.q  # a Spec with provenance
     if isinstance(value, pint.Quantity):
         q = value if value._REGISTRY is ureg else Q_(value.magnitude, str(value.units))

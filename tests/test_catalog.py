@@ -1,0 +1,217 @@
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import given
+from hypothesis import strategies as st
+
+import accelspec as a
+from accelspec.catalog import Catalog, normalize_name
+
+SHIPPED = list(a.chips())
+
+
+def test_catalog_is_not_empty():
+    assert len(SHIPPED) >= 1
+
+
+@pytest.mark.parametrize("chip", SHIPPED, ids=lambda c: c.id)
+def test_every_shipped_value_has_source_and_status(chip):
+    fields = list(chip.fields())
+    for path, value in fields:
+        assert value.source.title, f"{chip.id}.{path} has no source title"
+        assert value.status in a.Status
+        if value.status is a.Status.estimated:
+            assert value.range is not None and value.basis
+        if value.status is a.Status.derived:
+            assert value.basis
+        if value.source.seed:
+            assert value.source.seed.endswith((".txt", ".md"))
+
+
+@pytest.mark.parametrize("chip", SHIPPED, ids=lambda c: c.id)
+def test_invariants(chip):
+    for prec, sparse in chip.compute.sparse.items():
+        dense = chip.compute.dense.get(prec)
+        if dense is not None:
+            assert sparse.q >= dense.q
+    su = chip.interconnect.scale_up
+    if su is not None and su.bandwidth is not None:
+        per = su.per_direction()
+        if su.bandwidth.direction is a.Direction.bidirectional:
+            assert per.q == su.bandwidth.q / 2
+
+
+@pytest.mark.parametrize("chip", SHIPPED, ids=lambda c: c.id)
+def test_json_round_trip(chip):
+    text = chip.model_dump_json()
+    back = a.Chip.model_validate_json(text)
+    assert back == chip
+    assert json.loads(back.model_dump_json()) == json.loads(text)
+
+
+@pytest.mark.parametrize("chip", SHIPPED, ids=lambda c: c.id)
+def test_python_and_yaml_round_trip(chip):
+    assert a.Chip.model_validate(chip.model_dump()) == chip
+    text = yaml.safe_dump(chip.model_dump(mode="json"), allow_unicode=True)
+    assert a.Chip.model_validate(yaml.safe_load(text)) == chip
+
+
+def test_provenance_answers_where_from():
+    chip = a.get_chip("h200")
+    prov = chip.provenance("memory.bandwidth")
+    assert prov.source.id == "N6" and prov.status is a.Status.official
+    assert "nvidia.com" in prov.describe()
+    with pytest.raises(a.NotPublishedError):
+        chip.provenance("memory.on_chip_sram")
+    with pytest.raises(KeyError, match="no field"):
+        chip.provenance("memory.colour")
+
+
+@pytest.mark.parametrize("name", ["h200", "H200", "h200-sxm", "H200 SXM", "h200_sxm", " H-200 SXM5 ", "ｈ２００"])
+def test_lookup_ignores_case_and_punctuation(name):
+    assert a.get_chip(name).id == "h200-sxm"
+
+
+@given(st.sampled_from([n for c in SHIPPED for n in (c.id, c.name, *c.aliases)]),
+       st.lists(st.sampled_from(" -_./"), max_size=3), st.booleans())
+def test_lookup_property(name, junk, upper):
+    want = next(c.id for c in SHIPPED if normalize_name(name) in
+                {normalize_name(x) for x in (c.id, c.name, *c.aliases)})
+    variant = (name.upper() if upper else name.lower()) + "".join(junk)
+    assert a.get_chip(variant).id == want
+
+
+def test_unknown_chip_suggests():
+    with pytest.raises(a.UnknownChipError) as info:
+        a.get_chip("h2000")
+    assert "h200-sxm" in info.value.suggestions
+    assert "did you mean" in str(info.value)
+    assert isinstance(info.value, LookupError)
+
+
+def test_chips_filters():
+    nv = a.chips(vendor="nvidia")
+    assert nv and all(c.vendor == "NVIDIA" for c in nv)
+    big = a.chips(where=lambda c: c.memory.capacity.q > a.Q_("100 GB"))  # missing capacity skips the chip
+    assert all(c.memory.capacity.q > a.Q_("100 GB") for c in big)
+    assert a.chips(vendor="nvidia", id="h200-sxm")[0].id == "h200-sxm"
+
+
+def _write(tmp_path: Path, body: str, name: str = "user.yaml") -> Path:
+    p = tmp_path / name
+    p.write_text(textwrap.dedent(body), encoding="utf-8")
+    return p
+
+
+GOOD = """
+schema: 1
+vendor: Example
+sources:
+  X1: {title: "Example datasheet", url: "https://example.com/x", date: "2026-01"}
+chips:
+  - id: example-x1
+    name: Example X1
+    aliases: [X1]
+    memory:
+      capacity: {value: 64 GB, source: X1, status: official}
+      bandwidth: {value: 2 TB/s, source: X1, status: official}
+    compute:
+      dense:
+        bf16: {value: 500 TFLOPS, source: X1, status: official}
+      sparse:
+        bf16: {value: 1000 TFLOPS, source: X1, status: official}
+"""
+
+
+def test_user_file_adds_a_chip(tmp_path):
+    cat = Catalog.load(_write(tmp_path, GOOD), env=False)
+    chip = cat.get("x1")
+    assert chip.memory.capacity.q == a.Q_("64 GB")
+    assert chip.origin.endswith("user.yaml") and chip.overrides is None
+
+
+def test_user_override_wins_and_says_so(tmp_path, restore_catalog):
+    body = """
+    schema: 1
+    vendor: NVIDIA
+    sources:
+      MINE: {title: "our own measurement", date: "2026-11"}
+    chips:
+      - id: h200-sxm
+        name: H200 SXM
+        aliases: [H200]
+        memory:
+          capacity: {value: 140 GB, source: MINE, status: reported, note: "usable, as measured"}
+    """
+    added = a.load_specs(_write(tmp_path, body))
+    chip = a.get_chip("H200")
+    assert [c.id for c in added] == ["h200-sxm"]
+    assert chip.memory.capacity.q == a.Q_("140 GB")
+    assert chip.overrides == "specs/chips/nvidia.yaml"
+    assert "overrides" in chip.describe() and "MINE" in chip.provenance("memory.capacity").describe()
+
+
+def test_env_var_path(tmp_path, monkeypatch):
+    _write(tmp_path, GOOD)
+    monkeypatch.setenv("ACCELSPEC_PATH", str(tmp_path))
+    assert Catalog.load().get("example x1").vendor == "Example"
+
+
+BAD = {
+    "wrong dimension": (("bandwidth: {value: 2 TB/s", "bandwidth: {value: 2 TB"),
+                        "memory.bandwidth.value", "expected a quantity like 'GB/s'"),
+    "negative": (("capacity: {value: 64 GB", "capacity: {value: -64 GB"), "memory.capacity.value", "positive"),
+    "zero": (("bf16: {value: 500 TFLOPS", "bf16: {value: 0 TFLOPS"), "compute.dense.bf16.value", "positive"),
+    "missing source": (("capacity: {value: 64 GB, source: X1, ", "capacity: {value: 64 GB, "),
+                       "memory.capacity.source", "Field required"),
+    "unknown source": (("capacity: {value: 64 GB, source: X1", "capacity: {value: 64 GB, source: X9"),
+                       "memory.capacity.source", "unknown source id 'X9'"),
+    "sparse below dense": (("bf16: {value: 1000 TFLOPS", "bf16: {value: 100 TFLOPS"), "compute", "below dense"),
+    "bare number": (("capacity: {value: 64 GB", "capacity: {value: 64"), "memory.capacity.value", "bare number"),
+    "flops for int8": (("bf16: {value: 500 TFLOPS, source: X1, status: official}\n      sparse:",
+                        "int8: {value: 500 TFLOPS, source: X1, status: official}\n      sparse:"),
+                       "compute", "int8"),
+    "estimate without range": (("capacity: {value: 64 GB, source: X1, status: official",
+                                "capacity: {value: 64 GB, source: X1, status: estimated, basis: guess"),
+                               "memory.capacity", "range"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_bad_file_names_file_chip_and_field(tmp_path, case, restore_catalog):
+    (old, new), field, message = BAD[case]
+    assert old in GOOD
+    path = _write(tmp_path, GOOD.replace(old, new, 1), "bad.yaml")
+    before = list(a.chips())
+    with pytest.raises(a.SpecFileError) as info:
+        a.load_specs(path)
+    text = str(info.value)
+    assert "bad.yaml" in text and "example-x1" in text and field in text and message in text, text
+    assert list(a.chips()) == before  # the catalog did not change
+    with pytest.raises(a.UnknownChipError):
+        a.get_chip("example-x1")
+
+
+def test_duplicate_id_and_alias(tmp_path):
+    dup = GOOD + GOOD.split("chips:\n")[1]
+    with pytest.raises(a.SpecFileError, match="duplicate id"):
+        Catalog.load(_write(tmp_path, dup, "dup.yaml"), env=False)
+    clash = GOOD.replace("aliases: [X1]", "aliases: [X1, H200]")
+    with pytest.raises(a.SpecFileError, match="alias 'H200' is already used by chip 'h200-sxm'"):
+        Catalog.load(_write(tmp_path, clash, "clash.yaml"), env=False)
+
+
+def test_bad_yaml_and_missing_path(tmp_path):
+    with pytest.raises(a.SpecFileError, match="not valid YAML"):
+        Catalog.load(_write(tmp_path, "chips: [\n", "broken.yaml"), env=False)
+    with pytest.raises(a.SpecFileError, match="no such file"):
+        Catalog.load(tmp_path / "nope.yaml", env=False)
+
+
+def test_zhenwu_m890_capacity_prints_144_gb():
+    if "zhenwu m890" not in a.catalog.default_catalog():
+        pytest.skip("T-Head specs not entered yet")
+    assert str(a.get_chip("zhenwu m890").memory.capacity) == "144 GB"

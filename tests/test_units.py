@@ -1,0 +1,110 @@
+import math
+
+import pint
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import accelspec as a
+from accelspec.chip import BandwidthSpec, Link, LinkBandwidth
+from accelspec.testing import SOURCE, magnitudes
+from accelspec.units import UnitError, check_dimension, format_quantity, parse_quantity
+
+
+def test_one_registry_is_the_application_registry():
+    assert pint.get_application_registry().get() is a.ureg or pint.get_application_registry() is a.ureg
+    assert a.Q_(1, "GB")._REGISTRY is a.ureg
+
+
+def test_decimal_and_binary_bytes_are_distinct():
+    assert a.Q_(1, "GB").to("B").m == 10**9
+    assert a.Q_(1, "GiB").to("B").m == 2**30
+    assert a.Q_(1, "TB/s").to("GB/s").m == pytest.approx(1000)
+    assert a.Q_(80, "GB").to("GiB").m == pytest.approx(74.50580596923828)
+
+
+def test_flop_op_token_dimensions():
+    assert a.Q_("989.5 TFLOPS").to("FLOP/s").m == pytest.approx(989.5e12)
+    assert a.Q_("2 PFLOP/s").to("TFLOPS").m == pytest.approx(2000)
+    with pytest.raises(pint.DimensionalityError):
+        a.Q_("1 TOPS").to("TFLOPS")  # integer ops are not FLOPs
+    rate = a.Q_("100 token/s") * a.Q_("2 B/token")
+    assert rate.to("B/s").m == pytest.approx(200)
+    assert (a.Q_("989.5 TFLOPS") / a.Q_("3.35 TB/s")).to("FLOP/B").m == pytest.approx(295.3731, rel=1e-6)
+
+
+def test_bytes_are_not_dimensionless():
+    with pytest.raises(UnitError, match=r"\[information\]"):
+        check_dimension(a.Q_("80 GB"), "", "ratio")
+
+
+@pytest.mark.parametrize(
+    "text,unit",
+    [("3.35 TB/s", "GB/s"), ("95 GiB", "GB"), ("1,979 TOPS", "TOPS"), ("500 image/s/W", "image/s/W")],
+)
+def test_parse_checks_dimension(text, unit):
+    assert parse_quantity(text, unit).check(a.ureg.Unit(unit).dimensionality)
+
+
+def test_parse_errors_are_clear():
+    with pytest.raises(UnitError, match=r"memory\.bandwidth: expected a quantity like 'GB/s'"):
+        parse_quantity("80 GB", "GB/s", "memory.bandwidth")
+    with pytest.raises(UnitError, match="bare number"):
+        parse_quantity(80, "GB", "memory.capacity")
+    with pytest.raises(UnitError, match="cannot parse"):
+        parse_quantity("80 gigaflobs", "GB")
+
+
+@given(magnitudes())
+def test_gb_gib_round_trip(m):
+    q = a.Q_(m, "GB")
+    assert q.to("GiB").to("GB").m == pytest.approx(m, rel=1e-12)
+    assert q.to("GiB").m == pytest.approx(m * 1e9 / 2**30, rel=1e-12)
+    assert q.to("GiB").m < m  # a GiB is bigger than a GB
+
+
+@given(magnitudes(), st.sampled_from(["GB", "GiB", "TB/s", "GB/s", "TFLOPS", "TOPS", "W", "B/token"]))
+def test_format_parse_round_trip_is_exact(m, unit):
+    q = a.Q_(m, unit)
+    back = parse_quantity(format_quantity(q))
+    assert back.units == q.units and back.m == q.m
+
+
+@given(magnitudes(1, 1e5), st.sampled_from(["bidirectional", "per_direction", "unspecified"]))
+def test_per_direction_from_any_total(m, direction):
+    bw = LinkBandwidth(value=a.Q_(m, "GB/s"), direction=direction, source=SOURCE, status="official")
+    per = Link(bandwidth=bw).per_direction()
+    if direction == "bidirectional":
+        assert per.q.m_as("GB/s") == pytest.approx(m / 2)
+        assert per.status is a.Status.derived
+    elif direction == "per_direction":
+        assert per.q == bw.q
+    else:  # both readings are covered by the range
+        assert per.low.m_as("GB/s") == pytest.approx(m / 2) and per.high.m_as("GB/s") == pytest.approx(m)
+        assert per.status is a.Status.derived
+
+
+def test_quantity_type_pydantic_field():
+    from pydantic import BaseModel, ValidationError
+
+    class M(BaseModel):
+        bw: a.quantity_type("TB/s")
+
+    m = M(bw="3.35 TB/s")
+    assert m.model_dump_json() == '{"bw":"3.35 TB/s"}'
+    assert M.model_validate_json(m.model_dump_json()) == m
+    assert M(bw={"magnitude": 3350, "units": "GB/s"}).bw.m_as("TB/s") == pytest.approx(3.35)
+    with pytest.raises(ValidationError, match="expected a quantity like 'TB/s'"):
+        M(bw="80 GB")
+    with pytest.raises(ValidationError, match="bare number"):
+        M(bw=3.35)
+
+
+def test_spec_behaves_like_a_quantity():
+    s = BandwidthSpec(value="3.35 TB/s", source=SOURCE, status="official")
+    assert s.to("GB/s").m == pytest.approx(3350)
+    assert (2 * s).m_as("TB/s") == pytest.approx(6.7)
+    assert (a.Q_(1, "s") * s).m_as("TB") == pytest.approx(3.35)
+    assert s > a.Q_("3 TB/s")
+    assert str(s) == "3.35 TB/s"
+    assert math.isclose(float(s / a.Q_("1 TB/s")), 3.35)
