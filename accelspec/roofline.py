@@ -1,0 +1,282 @@
+"""Roofline of one chip at one precision: peak compute, memory bandwidth, ridge point, and a
+communication roof from the scale-up interconnect.
+
+Formulas (Williams, Waterman & Patterson, "Roofline: an insightful visual performance model
+for multicore architectures", CACM 52(4), 2009):
+
+* attainable(I) = min(P, B * I), with P the peak compute (FLOP/s, or OP/s for integer
+  formats), B the memory bandwidth (byte/s) and I the arithmetic intensity (FLOP/byte);
+* ridge point I* = P / B: below it a kernel is memory-bound, above it compute-bound;
+* the communication roof is the same construction with the scale-up link bandwidth per
+  direction L (``Link.per_direction()``) and the intensity per byte sent over the link,
+  I_c (FLOP per byte communicated): attainable = min(P, B * I, L * I_c); its ridge is P / L.
+
+Every input may carry a range (``Spec.low`` / ``Spec.high``; an interconnect whose direction
+is not stated gives per-direction bandwidth the range total/2 .. total). Peaks and bandwidths
+are converted once to floats in base units (FLOP/s, OP/s, B/s) and cached per chip, so the
+hot paths (:mod:`accelspec.bounds`, :mod:`accelspec.sweep`) run on bare floats; pint
+Quantities appear only on the properties of the result.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pint
+
+from .chip import Chip, NotPublishedError, Precision, _precision
+from .units import Q_, UnitError, ureg
+
+__all__ = ["ChipNumbers", "Roofline", "chip_numbers", "roofline"]
+
+_FLOPS = ureg.Unit("FLOP/s")
+_OPS = ureg.Unit("OP/s")
+_BPS = ureg.Unit("B/s")
+
+
+def _check_efficiency(name: str, value: float) -> float:
+    v = float(value)
+    if not (0.0 < v <= 1.0):
+        raise ValueError(f"{name} must be in (0, 1], got {value!r}")
+    return v
+
+
+@dataclass(frozen=True, slots=True)
+class ChipNumbers:
+    """A chip's roofs at one precision as floats in base units: ``(low, nominal, high)`` each.
+
+    ``peak`` in FLOP/s (OP/s for integer precisions), ``bandwidth`` and ``link`` in B/s
+    (``link`` per direction). A value nobody published is ``nan`` (``link``) or makes
+    :func:`chip_numbers` raise (``peak``, ``bandwidth``, which every bound needs).
+    """
+
+    chip_id: str
+    chip_name: str
+    precision: Precision
+    sparse: bool
+    peak: tuple[float, float, float]
+    bandwidth: tuple[float, float, float]
+    link: tuple[float, float, float]
+    link_note: str = ""
+
+    @property
+    def has_link(self) -> bool:
+        return not math.isnan(self.link[1])
+
+
+_CACHE: dict[tuple[int, Precision, bool], tuple[Chip, ChipNumbers]] = {}
+
+
+def _triple(spec: Any, unit: pint.Unit) -> tuple[float, float, float]:
+    return (spec.low.m_as(unit), spec.q.m_as(unit), spec.high.m_as(unit))
+
+
+def chip_numbers(chip: Chip | str, precision: str | Precision = "bf16", *, sparse: bool = False,
+                 need_bandwidth: bool = True) -> ChipNumbers:
+    """Peak compute, memory bandwidth and scale-up bandwidth per direction as floats.
+
+    Computed once per (chip object, precision, sparse) and cached; this is the boundary where
+    pint is left behind. Raises :class:`~accelspec.chip.UnsupportedPrecisionError` (listing
+    the precisions the chip publishes) or :class:`~accelspec.chip.NotPublishedError`.
+    """
+    if isinstance(chip, str):
+        from .catalog import get_chip
+
+        chip = get_chip(chip)
+    prec = precision if isinstance(precision, Precision) else _precision(precision)
+    key = (id(chip), prec, bool(sparse))
+    hit = _CACHE.get(key)
+    if hit is not None and hit[0] is chip:
+        nums = hit[1]
+    else:
+        spec = chip.compute.peak(prec, sparse=sparse)  # raises, listing published precisions
+        peak = _triple(spec, _OPS if prec.is_integer else _FLOPS)
+        bw_spec = chip.memory.bandwidth
+        bw = _triple(bw_spec, _BPS) if bw_spec is not None else (math.nan,) * 3
+        up = chip.interconnect.scale_up
+        per_dir = up.per_direction() if up is not None else None
+        link = _triple(per_dir, _BPS) if per_dir is not None else (math.nan,) * 3
+        note = (per_dir.basis or "") if per_dir is not None else ""
+        nums = ChipNumbers(chip.id, chip.name, prec, bool(sparse), peak, bw, link, note)
+        if len(_CACHE) > 4096:
+            _CACHE.clear()
+        _CACHE[key] = (chip, nums)
+    if need_bandwidth and math.isnan(nums.bandwidth[1]):
+        what = "on-chip SRAM only, no DRAM bandwidth" if chip.memory.on_chip_sram is not None else "not published"
+        raise NotPublishedError(f"{chip.name}: memory bandwidth is {what}; a roofline needs it")
+    return nums
+
+
+def _q(value: Any, unit: pint.Unit) -> pint.Quantity:
+    return Q_(value, unit)
+
+
+@dataclass(frozen=True)
+class Roofline:
+    """Roofs of one chip at one precision (see the module docstring for the formulas).
+
+    Quantities: :attr:`peak_compute`, :attr:`memory_bandwidth`, :attr:`link_bandwidth`,
+    :attr:`ridge_point`, :attr:`comm_ridge_point`; each has a ``*_range`` ``(low, high)``.
+    Efficiencies (achieved fraction of peak) scale the roofs and default to 1.0.
+    """
+
+    numbers: ChipNumbers
+    compute_efficiency: float = 1.0
+    bandwidth_efficiency: float = 1.0
+    link_efficiency: float = 1.0
+    _p: tuple[float, float, float] = field(init=False, repr=False)
+    _b: tuple[float, float, float] = field(init=False, repr=False)
+    _l: tuple[float, float, float] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        n = self.numbers
+        object.__setattr__(self, "_p", tuple(x * self.compute_efficiency for x in n.peak))
+        object.__setattr__(self, "_b", tuple(x * self.bandwidth_efficiency for x in n.bandwidth))
+        object.__setattr__(self, "_l", tuple(x * self.link_efficiency for x in n.link))
+
+    # --- identity ---------------------------------------------------------------------
+    @property
+    def chip(self) -> str:
+        return self.numbers.chip_id
+
+    @property
+    def precision(self) -> Precision:
+        return self.numbers.precision
+
+    @property
+    def _cunit(self) -> str:
+        return "OP" if self.numbers.precision.is_integer else "FLOP"
+
+    # --- roofs ------------------------------------------------------------------------
+    @property
+    def peak_compute(self) -> pint.Quantity:
+        """P: peak compute times compute efficiency, in TFLOPS (TOPS for integer formats)."""
+        return _q(self._p[1] / 1e12, ureg.Unit("T" + self._cunit + "/s"))
+
+    @property
+    def peak_compute_range(self) -> tuple[pint.Quantity, pint.Quantity]:
+        u = ureg.Unit("T" + self._cunit + "/s")
+        return _q(self._p[0] / 1e12, u), _q(self._p[2] / 1e12, u)
+
+    @property
+    def memory_bandwidth(self) -> pint.Quantity:
+        """B: memory bandwidth times bandwidth efficiency, in TB/s."""
+        return _q(self._b[1] / 1e12, ureg.Unit("TB/s"))
+
+    @property
+    def memory_bandwidth_range(self) -> tuple[pint.Quantity, pint.Quantity]:
+        return _q(self._b[0] / 1e12, ureg.Unit("TB/s")), _q(self._b[2] / 1e12, ureg.Unit("TB/s"))
+
+    @property
+    def link_bandwidth(self) -> pint.Quantity | None:
+        """L: scale-up bandwidth per direction times link efficiency, in GB/s; ``None`` when
+        the chip publishes no scale-up interconnect."""
+        if math.isnan(self._l[1]):
+            return None
+        return _q(self._l[1] / 1e9, ureg.Unit("GB/s"))
+
+    @property
+    def link_bandwidth_range(self) -> tuple[pint.Quantity, pint.Quantity] | None:
+        if math.isnan(self._l[1]):
+            return None
+        return _q(self._l[0] / 1e9, ureg.Unit("GB/s")), _q(self._l[2] / 1e9, ureg.Unit("GB/s"))
+
+    @property
+    def ridge_point(self) -> pint.Quantity:
+        """I* = P / B in FLOP/B (OP/B): the intensity where memory- and compute-bound meet."""
+        return _q(self._p[1] / self._b[1], ureg.Unit(self._cunit + "/B"))
+
+    @property
+    def ridge_point_range(self) -> tuple[pint.Quantity, pint.Quantity]:
+        """(P_low / B_high, P_high / B_low): every ridge point the input ranges allow."""
+        u = ureg.Unit(self._cunit + "/B")
+        return _q(self._p[0] / self._b[2], u), _q(self._p[2] / self._b[0], u)
+
+    @property
+    def comm_ridge_point(self) -> pint.Quantity | None:
+        """P / L in FLOP per byte sent over the scale-up link (one direction)."""
+        if math.isnan(self._l[1]):
+            return None
+        return _q(self._p[1] / self._l[1], ureg.Unit(self._cunit + "/B"))
+
+    # --- attainable performance -------------------------------------------------------
+    def _intensity(self, value: Any, what: str) -> tuple[Any, bool]:
+        if isinstance(value, pint.Quantity) or hasattr(value, "q"):
+            q = value.q if hasattr(value, "q") and not isinstance(value, pint.Quantity) else value
+            unit = ureg.Unit(self._cunit + "/B")
+            try:
+                return np.asarray(q.m_as(unit), dtype=float), True
+            except pint.DimensionalityError:
+                raise UnitError(f"{what}: expected an intensity like '{self._cunit}/B', got {q:~P}") from None
+        if isinstance(value, str):
+            raise UnitError(f"{what}: give a Quantity (Q_(300, '{self._cunit}/B')) or a number in {self._cunit}/B")
+        return np.asarray(value, dtype=float), False
+
+    def attainable(self, intensity: Any, comm_intensity: Any = None, *, which: str = "nominal") -> Any:
+        """min(P, B * I) — and min(P, B * I, L * I_c) when ``comm_intensity`` is given.
+
+        ``intensity`` is FLOP per byte of memory traffic (OP/B for integer formats),
+        ``comm_intensity`` FLOP per byte sent over the scale-up link. Each may be a Quantity
+        (scalar or array magnitude) or a bare number / numpy array read as FLOP/B; a
+        Quantity in gives a Quantity in TFLOPS out, bare numbers give bare FLOP/s (the fast
+        path). ``which`` picks the ``"low"``, ``"nominal"`` or ``"high"`` end of the input
+        ranges (low gives the smallest roofs).
+        """
+        idx = {"low": 0, "nominal": 1, "high": 2}[which]
+        i_mem, q_in = self._intensity(intensity, "intensity")
+        out = np.minimum(self._p[idx], self._b[idx] * i_mem)
+        if comm_intensity is not None:
+            if math.isnan(self._l[idx]):
+                raise NotPublishedError(f"{self.numbers.chip_name}: no scale-up interconnect bandwidth published")
+            i_c, q_c = self._intensity(comm_intensity, "comm_intensity")
+            out = np.minimum(out, self._l[idx] * i_c)
+            q_in = q_in or q_c
+        if out.ndim == 0:
+            out = float(out)
+        if q_in:
+            return _q(out / 1e12, ureg.Unit("T" + self._cunit + "/s"))
+        return out
+
+    def explain(self) -> str:
+        """One line: roofs and ridge points."""
+        rng = ""
+        lo, hi = self.ridge_point_range
+        if lo.m != hi.m:
+            rng = f" (range {lo.m:.4g}-{hi.m:.4g})"
+        eff = ""
+        if (self.compute_efficiency, self.bandwidth_efficiency, self.link_efficiency) != (1.0, 1.0, 1.0):
+            eff = (f", efficiencies compute {self.compute_efficiency:g} / memory "
+                   f"{self.bandwidth_efficiency:g} / link {self.link_efficiency:g}")
+        link = ""
+        if self.link_bandwidth is not None:
+            link = (f"; scale-up {self.link_bandwidth.m:.4g} GB/s per direction, comm ridge "
+                    f"{self.comm_ridge_point.m:.4g} {self._cunit}/B")
+        return (f"{self.numbers.chip_name} {self.precision}: peak {self.peak_compute.m:.4g} T{self._cunit}/s, "
+                f"memory {self.memory_bandwidth.m:.4g} TB/s, ridge {self.ridge_point.m:.5g} {self._cunit}/B"
+                f"{rng}{link}{eff}")
+
+    def __str__(self) -> str:
+        return self.explain()
+
+
+def roofline(chip: Chip | str, precision: str | Precision = "bf16", *, sparse: bool = False,
+             compute_efficiency: float = 1.0, bandwidth_efficiency: float = 1.0,
+             link_efficiency: float = 1.0) -> Roofline:
+    """The roofline of ``chip`` (a :class:`Chip` or a name) at ``precision`` (dense peak unless
+    ``sparse=True``).
+
+    >>> r = roofline("h200-sxm", "bf16")
+    >>> r.ridge_point            # 989.5 TFLOPS / 4.8 TB/s
+    <Quantity(206.145833, 'FLOP / byte')>
+
+    Raises :class:`~accelspec.chip.UnsupportedPrecisionError` listing the published
+    precisions, and :class:`~accelspec.chip.NotPublishedError` when the chip publishes no
+    memory bandwidth.
+    """
+    nums = chip_numbers(chip, precision, sparse=sparse)
+    return Roofline(nums, _check_efficiency("compute_efficiency", compute_efficiency),
+                    _check_efficiency("bandwidth_efficiency", bandwidth_efficiency),
+                    _check_efficiency("link_efficiency", link_efficiency))
