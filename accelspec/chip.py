@@ -144,8 +144,8 @@ class LinkBandwidth(BandwidthSpec):
 
     direction: Direction
 
-    def describe(self) -> str:
-        text = super().describe()
+    def describe(self, cite: bool = True) -> str:
+        text = super().describe(cite)
         head, sep, tail = text.partition(" [")
         return f"{head} {self.direction}{sep}{tail}"
 
@@ -293,8 +293,10 @@ class Chip(BaseModel):
             meta.append(("overrides", self.overrides))
         lines += [f"{k:12} {v}" for k, v in meta if v]
         for path, value in self.fields():
-            lines.append(f"{path:34} {value.describe()}")
+            lines.append(f"{path:34} {value.describe(cite=False)}")
         lines += [f"note: {n}" for n in self.notes]
+        lines.append("sources:")
+        lines += [f"  {src.cite()}" for _, src in sorted(self.sources().items())]
         return "\n".join(lines)
 
 

@@ -118,9 +118,11 @@ class Fact(BaseModel):
     def __str__(self) -> str:
         return self.value
 
-    def describe(self) -> str:
+    def describe(self, cite: bool = True) -> str:
+        """One line: value, status, caveat and the full citation (or only its id)."""
         note = f" ({self.note})" if self.note else ""
-        return f"{self.value} [{self.status}]{note} — {self.source.cite()}"
+        src = self.source.cite() if cite else f"[{self.source.id}]"
+        return f"{self.value} [{self.status}]{note} — {src}"
 
 
 _BINOPS = {
@@ -247,12 +249,13 @@ class Spec(BaseModel):
     def __ge__(self, other: Any) -> bool:
         return self.value >= _unwrap(other)
 
-    def describe(self) -> str:
-        """One line: value, range, status, caveat, source."""
+    def describe(self, cite: bool = True) -> str:
+        """One line: value, range, status, caveat, and the full citation (or only its id)."""
         rng = f" (range {self.range[0]} to {self.range[1]})" if self.range else ""
         extra = [x for x in (self.note, f"basis: {self.basis}" if self.basis else None) if x]
         note = f" ({'; '.join(extra)})" if extra else ""
-        return f"{self.value}{rng} [{self.status}]{note} — {self.source.cite()}"
+        src = self.source.cite() if cite else f"[{self.source.id}]"
+        return f"{self.value}{rng} [{self.status}]{note} — {src}"
 
     def __repr_args__(self):  # short repr, like particle's
         yield "value", format_quantity(self.value)

@@ -1,0 +1,32 @@
+"""Quickstart: the seed chips side by side, with where every number comes from.
+
+Run:  python examples/quickstart.py
+"""
+
+from __future__ import annotations
+
+import accelspec as a
+
+SEED_CHIPS = ["zhenwu-m890", "zhenwu-810e", "h20", "h200"]
+
+
+def main() -> None:
+    chips = [c for c in SEED_CHIPS if c in a.catalog.default_catalog()]
+    print(f"accelspec {a.__version__}: {len(a.chips())} chips in the catalog\n")
+    print("Zhenwu M890 vs 810E vs H20 vs H200 (ratios against the H20)\n")
+    print(a.compare(chips, ["capacity", "memory_type", "bandwidth", "bf16", "int8", "scale_up", "links", "tdp"],
+                    baseline="h20" if "h20" in chips else None))
+
+    print("\nWhere do the M890 numbers come from?\n")
+    m890 = a.get_chip(chips[0])
+    print(m890.describe())
+
+    h20 = a.get_chip("h20") if "h20" in chips else None
+    if h20 is not None:
+        cap = m890.memory.capacity
+        print(f"\nM890 memory {cap} = {cap.to('GiB'):.1f} (binary); "
+              f"{float(cap / h20.memory.capacity):.2f}x the H20's {h20.memory.capacity}")
+
+
+if __name__ == "__main__":
+    main()
