@@ -25,6 +25,7 @@ from .chip import (
 )
 from .errors import AccelspecError, SpecFileError, UnitError, UnknownChipError, UnknownNameError
 from .provenance import Direction, Fact, Source, Spec, Status
+from .roofline import Roofline, roofline
 from .units import Q_, Quantity, parse_quantity, quantity_type, ureg
 
 __version__ = "0.1.0"
@@ -46,6 +47,7 @@ __all__ = [
     "Power",
     "Precision",
     "Quantity",
+    "Roofline",
     "Source",
     "Spec",
     "SpecFileError",
@@ -63,5 +65,6 @@ __all__ = [
     "parse_quantity",
     "quantity_type",
     "reload",
+    "roofline",
     "ureg",
 ]
