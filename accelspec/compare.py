@@ -31,6 +31,7 @@ FIELDS: dict[str, tuple[str, str | None]] = {
     "fp4": ("compute.dense.fp4", "TFLOPS"),
     "int8": ("compute.dense.int8", "TOPS"),
     "scale_up": ("interconnect.scale_up.bandwidth", "GB/s"),
+    "scale_up_per_direction": ("interconnect.scale_up.per_direction", "GB/s"),
     "interconnect": ("interconnect.scale_up.bandwidth", "GB/s"),
     "links": ("interconnect.scale_up.links", ""),
     "scale_out": ("interconnect.scale_out.bandwidth", "GB/s"),
@@ -156,6 +157,19 @@ def _cell_text(cell: Spec | Fact | None, unit: str | None) -> str:
     return text + _MARK[cell.status]
 
 
+def _lookup(chip: Chip, path: str) -> Spec | Fact | None:
+    """A field's value, or ``None`` when unpublished. ``interconnect.<link>.per_direction``
+    is computed (:meth:`Link.per_direction`): bidirectional totals halved, unstated
+    directions as a range."""
+    try:
+        if path.endswith(".per_direction"):
+            link = chip.field(path.rsplit(".", 1)[0])
+            return link.per_direction()
+        return chip.field(path)
+    except NotPublishedError:
+        return None
+
+
 def _fmt(x: float) -> str:
     return f"{x:,.0f}" if abs(x) >= 10_000 else f"{x:,.4g}"
 
@@ -180,10 +194,7 @@ def compare(chips: Iterable[str | Chip], fields: Sequence[str] | None = None,
     notes = []
     for chip in chip_list:
         for _label, path, _unit in resolved:
-            try:
-                cells[(chip.id, path)] = chip.field(path)
-            except NotPublishedError:
-                cells[(chip.id, path)] = None
+            cells[(chip.id, path)] = _lookup(chip, path)
     if any(isinstance(c, LinkBandwidth) for c in cells.values()):
         notes.append("interconnect: bidi = both directions added, /dir = one way, dir? = source does not say")
     return Comparison(chips=chip_list, fields=resolved, cells=cells, baseline=base, notes=notes)

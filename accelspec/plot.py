@@ -1,0 +1,278 @@
+"""Plots: rooflines, chip comparisons, memory against context, sweep heat maps.
+
+matplotlib is imported here only (``import accelspec`` never loads it). Every function
+follows matplotlib's helper convention: it takes ``ax=None`` (a new figure when omitted) and
+returns the Axes, so ``ax.figure.savefig("out.png")`` saves it. Colours are fixed per vendor
+so a chip looks the same in every chart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import matplotlib
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.colors import LogNorm
+from matplotlib.patches import Patch
+
+from .catalog import get_chip
+from .chip import Chip, NotPublishedError, UnsupportedPrecisionError
+from .compare import compare as _compare
+from .provenance import Spec, Status
+
+__all__ = ["VENDOR_COLORS", "compare", "memory_vs_context", "roofline", "sweep_heatmap", "vendor_color"]
+
+VENDOR_COLORS: dict[str, str] = {
+    "NVIDIA": "#76b900",
+    "AMD": "#ed1c24",
+    "Google": "#4285f4",
+    "Huawei": "#c7000b",
+    "Alibaba T-Head": "#ff6a00",
+    "Cambricon": "#7b3fa0",
+    "Kunlunxin": "#2932e1",
+    "Intel": "#0071c5",
+    "AWS": "#ff9900",
+}
+_FALLBACK = ["#555555", "#8c564b", "#17becf", "#bcbd22", "#e377c2"]
+_LINESTYLES = ["-", "--", "-.", ":"]
+_HATCH = {Status.official: "", Status.reported: "//", Status.derived: "..", Status.estimated: "xx"}
+
+
+def vendor_color(vendor: str) -> str:
+    """The colour of a vendor in every accelspec chart."""
+    if vendor in VENDOR_COLORS:
+        return VENDOR_COLORS[vendor]
+    return _FALLBACK[sum(map(ord, vendor)) % len(_FALLBACK)]
+
+
+def _new_ax(ax: Axes | None, size: tuple[float, float] = (8, 5)) -> Axes:
+    if ax is not None:
+        return ax
+    fig, ax = plt.subplots(figsize=size, layout="constrained")
+    return ax
+
+
+def _styles(chips: Sequence[Chip]) -> list[tuple[str, str]]:
+    """(colour, linestyle) per chip: vendor colour, linestyle cycling within a vendor."""
+    seen: dict[str, int] = {}
+    out = []
+    for c in chips:
+        n = seen.get(c.vendor, 0)
+        seen[c.vendor] = n + 1
+        out.append((vendor_color(c.vendor), _LINESTYLES[n % len(_LINESTYLES)]))
+    return out
+
+
+def roofline(chips: Iterable[str | Chip], precision: str = "bf16", workloads: Mapping[str, Any] | None = None,
+             *, ax: Axes | None = None, intensity_range: tuple[float, float] = (0.1, 1e4)) -> Axes:
+    """Log-log roofline, one roof per chip, ridge points marked.
+
+    ``workloads`` maps a label to an arithmetic intensity (a Quantity in FLOP/B or a number
+    read as FLOP/B), e.g. ``{"decode, batch 1": 1.0, "decode, batch 64": 60}``; each is drawn
+    as a vertical line with the attainable point marked on every roof. Chips that do not
+    publish ``precision`` or their memory bandwidth are skipped and listed in the title.
+    """
+    from .roofline import roofline as _roofline
+
+    ax = _new_ax(ax)
+    chip_list = [get_chip(c) for c in chips]
+    roofs, skipped = [], []
+    for chip in chip_list:
+        try:
+            roofs.append((chip, _roofline(chip, precision)))
+        except (UnsupportedPrecisionError, NotPublishedError):
+            skipped.append(chip.name)
+    if not roofs:
+        raise ValueError(f"no chip publishes both {precision} peak compute and memory bandwidth: {', '.join(skipped)}")
+    x = np.logspace(np.log10(intensity_range[0]), np.log10(intensity_range[1]), 400)
+    integer = roofs[0][1].precision.is_integer
+    unit = "OP" if integer else "FLOP"
+    for (chip, r), (color, ls) in zip(roofs, _styles([c for c, _ in roofs]), strict=True):
+        y = r.attainable(x) / 1e12
+        ax.plot(x, y, color=color, ls=ls, lw=2, label=f"{chip.name} ({r.peak_compute.m:,.0f} T{unit}/s, "
+                                                      f"{r.memory_bandwidth.m:.3g} TB/s)")
+        ridge = r.ridge_point.m
+        ax.plot([ridge], [r.peak_compute.m], "o", color=color, ms=6, mec="black", mew=0.6)
+        lo, hi = r.ridge_point_range
+        if hi.m > lo.m * 1.0001:
+            ax.hlines(r.peak_compute.m, lo.m, hi.m, color=color, lw=6, alpha=0.25)
+    for i, (label, intensity) in enumerate((workloads or {}).items()):
+        xi = float(intensity.m_as(f"{unit}/B")) if hasattr(intensity, "m_as") else float(intensity)
+        ax.axvline(xi, color="0.4", lw=0.8, ls=":")
+        for chip, r in roofs:
+            ax.plot([xi], [r.attainable(xi) / 1e12], "s", color=vendor_color(chip.vendor), ms=4)
+        ax.annotate(label, (xi, 1.0), xycoords=("data", "axes fraction"), rotation=90, va="top", ha="right",
+                    fontsize=8, color="0.25", xytext=(-2, -4 - 0 * i), textcoords="offset points")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel(f"arithmetic intensity [{unit}/B]")
+    ax.set_ylabel(f"attainable {precision} [T{unit}/s]")
+    title = f"Roofline, dense {precision} (● ridge point)"
+    if skipped:
+        title += f"\nnot published for: {', '.join(skipped)}"
+    ax.set_title(title, fontsize=10)
+    ax.grid(True, which="major", alpha=0.3)
+    ax.grid(True, which="minor", alpha=0.08)
+    ax.legend(fontsize=8, loc="lower right")
+    return ax
+
+
+def compare(chips: Iterable[str | Chip],
+            fields: Sequence[str] = ("capacity", "bandwidth", "bf16", "scale_up_per_direction"),
+            baseline: str | Chip | None = None, *, ax: Axes | None = None) -> Axes:
+    """Grouped bars: one group per field, one bar per chip.
+
+    With a ``baseline`` chip every bar is the ratio to it, drawn from 1 on a log scale (so 2x
+    and 0.5x look alike); without one, values are divided by the largest in each field.
+    Interconnect is compared per direction by default (bidirectional totals halved; a figure
+    whose direction is not stated shows the whole range). Bars are hatched by
+    status (reported ``//``, derived ``..``, estimated ``xx``); range whiskers show low-high;
+    a missing value is marked "n/p" (not published).
+    """
+    ax = _new_ax(ax, (max(7.0, 1.8 * len(fields) + 3), 5))
+    result = _compare(chips, fields, baseline=baseline)
+    chip_list = result.chips
+    n = len(chip_list)
+    width = 0.8 / n
+    styles = _styles(chip_list)
+    drawn: list[float] = []
+    for j, (chip, (color, _)) in enumerate(zip(chip_list, styles, strict=True)):
+        for i, (_label, path, unit) in enumerate(result.fields):
+            cell = result.cells[(chip.id, path)]
+            xpos = i - 0.4 + width * (j + 0.5)
+            denom = _denominator(result, path, unit, baseline)
+            if not isinstance(cell, Spec) or denom is None:
+                ax.text(xpos, 0.02, "n/p", rotation=90, ha="center", va="bottom", fontsize=7,
+                        color="0.4", transform=ax.get_xaxis_transform())
+                continue
+            val = cell.q.m_as(unit) / denom
+            bottom = 1.0 if baseline is not None else 0.0
+            ax.bar(xpos, val - bottom, width * 0.92, bottom=bottom, color=color, edgecolor="black", lw=0.5,
+                   hatch=_HATCH[cell.status], alpha=0.9)
+            drawn.append(val)
+            if cell.range is not None:
+                lo, hi = (x.m_as(unit) / denom for x in cell.range)
+                drawn += [lo, hi]
+                ax.errorbar(xpos, val, yerr=[[val - lo], [hi - val]], color="black", capsize=3, lw=1)
+            if baseline is not None and abs(val - 1.0) < 1e-3:  # the baseline itself: a tick at 1
+                ax.hlines(1.0, xpos - width * 0.46, xpos + width * 0.46, color=color, lw=4)
+            if baseline is not None:
+                ax.annotate(f"{val:.2f}x" if val < 10 else f"{val:.0f}x", (xpos, val), ha="center", va="bottom" if val >= 1 else "top",
+                            fontsize=7, xytext=(0, 2 if val >= 1 else -2), textcoords="offset points")
+    ax.set_xticks(range(len(result.fields)))
+    ax.set_xticklabels([f"{lab.replace('_', ' ')}\n[{u}]" if u else lab for lab, _, u in result.fields])
+    if baseline is not None:
+        base = get_chip(baseline)
+        ax.set_yscale("log")
+        ax.axhline(1.0, color="black", lw=0.8)
+        if drawn:
+            ax.set_ylim(min(min(drawn), 1.0) / 1.6, max(max(drawn), 1.0) * 1.6)
+        ax.set_ylabel(f"ratio to {base.name} (log scale)")
+    else:
+        ax.set_ylabel("fraction of the largest value in each group")
+    handles = [Patch(facecolor=c, edgecolor="black", label=chip.name) for chip, (c, _) in zip(chip_list, styles,
+                                                                                                strict=True)]
+    statuses = {cell.status for cell in result.cells.values() if isinstance(cell, Spec)}
+    handles += [Patch(facecolor="white", edgecolor="black", hatch=_HATCH[s], label=str(s))
+                for s in Status if s in statuses and s is not Status.official]
+    ax.legend(handles=handles, fontsize=8, ncols=2, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    ax.set_title("Published specs compared" + (f" (ratio to {get_chip(baseline).name})" if baseline else ""),
+                 fontsize=10)
+    ax.grid(True, axis="y", alpha=0.3)
+    return ax
+
+
+def _denominator(result: Any, path: str, unit: str | None, baseline: Any) -> float | None:
+    if unit is None:
+        return None
+    if baseline is not None:
+        base = result.cells.get((get_chip(baseline).id, path))
+        return base.q.m_as(unit) if isinstance(base, Spec) else None
+    vals = [c.q.m_as(unit) for (cid, p), c in result.cells.items() if p == path and isinstance(c, Spec)]
+    return max(vals) if vals else None
+
+
+def memory_vs_context(model: Any, chips: Iterable[str | Chip], *, n_chips: int = 1, weight_dtype: str = "bf16",
+                      kv_dtype: str = "bf16", batch: int = 1, contexts: Sequence[int] | None = None,
+                      ax: Axes | None = None) -> Axes:
+    """Memory needed per chip against context length, stacked (weights, KV cache, other),
+    with each chip's capacity as a horizontal line and the 1M-token mark.
+
+    Memory is divided evenly over ``n_chips`` (tensor/pipeline parallel over weights and KV).
+    """
+    from .memory import memory_footprint
+    from .model import get_model
+
+    ax = _new_ax(ax)
+    mdl = get_model(model) if isinstance(model, str) else model
+    ctx = np.unique(np.logspace(3, 7, 200).astype(np.int64)) if contexts is None else np.asarray(contexts)
+    fp = memory_footprint(mdl, ctx, batch=batch, weight_dtype=weight_dtype, kv_dtype=kv_dtype)
+    gb = "GB"
+    weights = np.broadcast_to(fp.weights.m_as(gb), ctx.shape) / n_chips
+    kv = np.broadcast_to(fp.kv_cache.m_as(gb), ctx.shape) / n_chips
+    other = np.broadcast_to(fp.total.m_as(gb), ctx.shape) / n_chips - weights - kv
+    ax.stackplot(ctx, weights, kv, other, labels=[f"weights ({weight_dtype})", f"KV cache ({kv_dtype})",
+                                                  "state, activations, reserve"],
+                 colors=["#9ecae1", "#fdae6b", "#d9d9d9"], alpha=0.9)
+    chip_list = [get_chip(c) for c in chips]
+    for chip, (color, ls) in zip(chip_list, _styles(chip_list), strict=True):
+        cap = chip.memory.capacity
+        if cap is None:
+            continue
+        ax.axhline(cap.q.m_as(gb), color=color, ls=ls, lw=2, label=f"{chip.name}: {cap}")
+        if cap.range is not None:
+            ax.axhspan(cap.low.m_as(gb), cap.high.m_as(gb), color=color, alpha=0.15)
+    ax.axvline(1_000_000, color="black", lw=1, ls=":")
+    ax.annotate("1M tokens", (1_000_000, 0.98), xycoords=("data", "axes fraction"), ha="right", va="top",
+                rotation=90, fontsize=8)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("context length [tokens]")
+    per = f" per chip, {n_chips} chips" if n_chips > 1 else " (one chip)"
+    ax.set_ylabel(f"memory [{gb}]{per}")
+    ax.set_title(f"{getattr(mdl, 'name', mdl)}: memory vs context, batch {batch}", fontsize=10)
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend(fontsize=8, loc="upper left")
+    return ax
+
+
+def sweep_heatmap(df: Any, x: str, y: str, value: str, *, ax: Axes | None = None, log: bool = True,
+                  agg: str = "max", cmap: str = "viridis") -> Axes:
+    """Heat map of ``value`` over two columns of a sweep DataFrame (other columns aggregated
+    with ``agg``). Log colour scale by default, since bounds span decades."""
+    ax = _new_ax(ax)
+    for col in (x, y, value):
+        if col not in df.columns:
+            raise KeyError(f"column {col!r} not in the DataFrame; columns: {', '.join(map(str, df.columns))}")
+    table = df.pivot_table(index=y, columns=x, values=value, aggfunc=agg)
+    data = table.to_numpy(dtype=float)
+    positive = data[np.isfinite(data) & (data > 0)]
+    norm = LogNorm(vmin=positive.min(), vmax=positive.max()) if log and positive.size else None
+    im = ax.imshow(data, aspect="auto", origin="lower", cmap=cmap, norm=norm)
+    ax.set_xticks(range(len(table.columns)))
+    ax.set_xticklabels([_tick(v) for v in table.columns], rotation=45, ha="right")
+    ax.set_yticks(range(len(table.index)))
+    ax.set_yticklabels([_tick(v) for v in table.index])
+    ax.set_xlabel(x)
+    ax.set_ylabel(y)
+    ax.figure.colorbar(im, ax=ax, label=value)
+    if data.size <= 120:
+        for (r, c), v in np.ndenumerate(data):
+            if np.isfinite(v):
+                ax.text(c, r, f"{v:.3g}", ha="center", va="center", fontsize=7, color="white")
+    return ax
+
+
+def _tick(v: Any) -> str:
+    if isinstance(v, (int, np.integer)) and v >= 1000:
+        return f"{v / 1e6:g}M" if v >= 1e6 else f"{v / 1e3:g}k"
+    return str(v)
+
+
+matplotlib.rcParams.setdefault("figure.dpi", 100)
