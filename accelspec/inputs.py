@@ -35,7 +35,7 @@ def parse_count(text: Any, what: str = "value", minimum: int = 1) -> int:
         raw = float(number) * (10 ** int(exp) if exp else 1) * _SUFFIX[(suffix or "").lower()]
         if abs(raw - round(raw)) > 1e-6:
             raise ValueError(f"{what}: {text!r} is not a whole number")
-        value = int(round(raw))
+        value = round(raw)
     if value < minimum:
         raise ValueError(f"{what}: must be at least {minimum}, got {text!r}")
     return value

@@ -54,7 +54,7 @@ def vendor_color(vendor: str) -> str:
 def _new_ax(ax: Axes | None, size: tuple[float, float] = (8, 5)) -> Axes:
     if ax is not None:
         return ax
-    fig, ax = plt.subplots(figsize=size, layout="constrained")
+    _fig, ax = plt.subplots(figsize=size, layout="constrained")
     return ax
 
 
@@ -163,7 +163,8 @@ def compare(chips: Iterable[str | Chip],
             if baseline is not None and abs(val - 1.0) < 1e-3:  # the baseline itself: a tick at 1
                 ax.hlines(1.0, xpos - width * 0.46, xpos + width * 0.46, color=color, lw=4)
             if baseline is not None:
-                ax.annotate(f"{val:.2f}x" if val < 10 else f"{val:.0f}x", (xpos, val), ha="center", va="bottom" if val >= 1 else "top",
+                ax.annotate(f"{val:.2f}x" if val < 10 else f"{val:.0f}x", (xpos, val), ha="center",
+                            va="bottom" if val >= 1 else "top",
                             fontsize=7, xytext=(0, 2 if val >= 1 else -2), textcoords="offset points")
     ax.set_xticks(range(len(result.fields)))
     ax.set_xticklabels([f"{lab.replace('_', ' ')}\n[{u}]" if u else lab for lab, _, u in result.fields])
