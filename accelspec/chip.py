@@ -48,6 +48,7 @@ class Precision(str, Enum):
     fp8 = "fp8"
     fp6 = "fp6"
     fp4 = "fp4"
+    int16 = "int16"
     int8 = "int8"
     int4 = "int4"
 
@@ -56,7 +57,7 @@ class Precision(str, Enum):
 
     @property
     def is_integer(self) -> bool:
-        return self in (Precision.int8, Precision.int4)
+        return self in (Precision.int16, Precision.int8, Precision.int4)
 
     @property
     def unit(self) -> str:
@@ -102,6 +103,8 @@ class Compute(_Section):
     dense: dict[Precision, ComputeSpec] = Field(default_factory=dict)
     sparse: dict[Precision, ComputeSpec] = Field(default_factory=dict)
     unsupported: list[Precision] = Field(default_factory=list, description="formats with no hardware support")
+    supported: list[Precision] = Field(
+        default_factory=list, description="formats the vendor says are supported but whose peak is not published")
     note: str | None = None
 
     @model_validator(mode="after")
@@ -113,6 +116,9 @@ class Compute(_Section):
                 check_dimension(spec.q, prec.unit, f"{kind}.{prec}")
                 if prec in self.unsupported:
                     raise ValueError(f"{kind}.{prec} has a value but {prec} is listed as unsupported")
+        clash = set(self.supported) & set(self.unsupported)
+        if clash:
+            raise ValueError(f"{', '.join(sorted(map(str, clash)))} listed as both supported and unsupported")
         for prec, sp in self.sparse.items():
             dn = self.dense.get(prec)
             if dn is not None and sp.q < dn.q:
@@ -126,7 +132,8 @@ class Compute(_Section):
         if prec in table:
             return table[prec]
         have = ", ".join(str(p) for p in table) or "none"
-        why = "not supported" if prec in self.unsupported else "not published"
+        why = ("not supported" if prec in self.unsupported else
+               "supported but not published" if prec in self.supported else "not published")
         kind = "sparse" if sparse else "dense"
         raise UnsupportedPrecisionError(f"{kind} {prec} peak is {why}; published {kind} precisions: {have}")
 
@@ -294,6 +301,23 @@ class Chip(BaseModel):
         lines += [f"{k:12} {v}" for k, v in meta if v]
         for path, value in self.fields():
             lines.append(f"{path:34} {value.describe(cite=False)}")
+            if path.startswith("benchmarks."):
+                bench = self.benchmarks[int(path.split(".")[1])]
+                lines[-1] += f"  ({bench.name}{'; ' + bench.conditions if bench.conditions else ''})"
+        c = self.compute
+        if c.unsupported:
+            lines.append(f"{'compute.unsupported':34} {', '.join(map(str, c.unsupported))}")
+        if c.supported:
+            lines.append(f"{'compute.supported':34} {', '.join(map(str, c.supported))} (no published peak)")
+        for name in ("scale_up", "scale_out"):
+            link = getattr(self.interconnect, name)
+            if link is not None and (link.name or link.topology):
+                text = "; ".join(x for x in (link.name, link.topology) if x)
+                lines.append(f"{'interconnect.' + name:34} {text}")
+        for section in (self.memory, self.compute, self.power, self.interconnect.scale_up,
+                        self.interconnect.scale_out):
+            if section is not None and getattr(section, "note", None):
+                lines.append(f"note ({type(section).__name__.lower()}): {section.note}")
         lines += [f"note: {n}" for n in self.notes]
         lines.append("sources:")
         lines += [f"  {src.cite()}" for _, src in sorted(self.sources().items())]
