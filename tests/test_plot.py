@@ -1,0 +1,64 @@
+"""Plots run headless (Agg) and draw what the input asks for; no pixel comparison."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
+
+import accelspec as a  # noqa: E402
+from accelspec import plot  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _close():
+    yield
+    plt.close("all")
+
+
+def test_roofline_one_roof_per_chip_and_labels():
+    chips = ["h200", "h100-sxm", "mi300x", "hanguang-800"]  # Hanguang publishes no bf16: skipped
+    ax = plot.roofline(chips, "bf16", workloads={"decode, batch 1": 1.0, "decode, batch 64": a.Q_(60, "FLOP/B")})
+    labels = [line.get_label() for line in ax.get_lines() if not line.get_label().startswith("_")]
+    assert len(labels) == 3 and labels[0].startswith("H200 SXM")
+    assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
+    assert "FLOP/B" in ax.get_xlabel() and "TFLOP/s" in ax.get_ylabel()
+    assert "Hanguang 800" in ax.get_title()
+    assert len(ax.texts) == 2  # one label per workload
+    assert len(ax.get_legend().get_texts()) == 3
+
+
+def test_roofline_accepts_ax_and_refuses_nothing_to_draw():
+    fig, ax = plt.subplots()
+    assert plot.roofline(["h200"], ax=ax) is ax
+    with pytest.raises(ValueError, match="no chip publishes"):
+        plot.roofline(["hanguang-800"], "bf16")
+
+
+def test_compare_bars_match_input():
+    chips = ["zhenwu-m890", "zhenwu-810e", "h20", "h200"]
+    fields = ["capacity", "bandwidth", "scale_up_per_direction"]
+    ax = plot.compare(chips, fields, baseline="h20")
+    published = sum(1 for c in chips for f in fields
+                    if a.compare([c], [f]).cells[(a.get_chip(c).id, a.compare([c], [f]).fields[0][1])] is not None)
+    assert len(ax.patches) == published
+    assert [t.get_text().split("\n")[0] for t in ax.get_xticklabels()] == ["capacity", "bandwidth",
+                                                                           "scale up per direction"]
+    assert ax.get_yscale() == "log" and "H20" in ax.get_ylabel()
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert {"Zhenwu M890", "H20", "reported"} <= set(legend)
+
+
+def test_vendor_colours_are_stable():
+    assert plot.vendor_color("NVIDIA") == plot.vendor_color("NVIDIA")
+    assert plot.vendor_color("Someone New") == plot.vendor_color("Someone New")
+
+
+def test_import_accelspec_does_not_import_matplotlib():
+    import subprocess
+    import sys
+
+    code = "import sys, accelspec; print('matplotlib' in sys.modules, 'pandas' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]
