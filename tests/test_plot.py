@@ -4,11 +4,11 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import pytest  # noqa: E402
+import matplotlib.pyplot as plt
+import pytest
 
-import accelspec as a  # noqa: E402
-from accelspec import plot  # noqa: E402
+import accelspec as a
+from accelspec import plot
 
 
 @pytest.fixture(autouse=True)
@@ -30,7 +30,7 @@ def test_roofline_one_roof_per_chip_and_labels():
 
 
 def test_roofline_accepts_ax_and_refuses_nothing_to_draw():
-    fig, ax = plt.subplots()
+    _fig, ax = plt.subplots()
     assert plot.roofline(["h200"], ax=ax) is ax
     with pytest.raises(ValueError, match="no chip publishes"):
         plot.roofline(["hanguang-800"], "bf16")
