@@ -41,13 +41,18 @@ def _default_definitions() -> list[str]:
     """pint's default definitions with ``bit`` on a dimension of its own.
 
     pint 0.24+ defines ``bit = []`` (dimensionless), which would let a capacity in GB pass
-    where a ratio is expected. Here information is a real dimension, ``[information]``.
+    where a ratio is expected. Here information is a real dimension, ``[information]``, and
+    ``b`` is the bit (``400 Gb/s`` = 50 GB/s), not the barn or the gilbert.
     """
     folder = Path(pint.__file__).parent
     text = (folder / "default_en.txt").read_text(encoding="utf-8")
     constants = (folder / "constants_en.txt").read_text(encoding="utf-8")
     text = text.replace("@import constants_en.txt", constants)
-    text = re.sub(r"^bit = \[\]", "bit = [information]", text, flags=re.MULTILINE)
+    text = re.sub(r"^bit = \[\]", "bit = [information] = b", text, flags=re.MULTILINE)
+    # Networking writes Gb/s and Tb/s: give the symbol b to the bit, not to the barn (Tb would
+    # be a terabarn) or the gilbert (Gb), which no accelerator datasheet means.
+    text = re.sub(r"^(barn = [^=]+?) = b\b", r"\1", text, flags=re.MULTILINE)
+    text = re.sub(r"^(gilbert = [^=]+?) = Gb\b", r"\1", text, flags=re.MULTILINE)
     return text.splitlines()
 
 

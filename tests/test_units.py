@@ -33,6 +33,13 @@ def test_flop_op_token_dimensions():
     assert (a.Q_("989.5 TFLOPS") / a.Q_("3.35 TB/s")).to("FLOP/B").m == pytest.approx(295.3731, rel=1e-6)
 
 
+def test_network_bits():
+    # networking writes Gb/s and Tb/s; b is the bit (not the barn, not the gilbert)
+    assert a.Q_("400 Gb/s").to("GB/s").m == pytest.approx(50)
+    assert a.Q_("25.6 Tb/s").to("GB/s").m == pytest.approx(3200)
+    assert a.Q_("224 Gbit/s").to("GB/s").m == pytest.approx(28)
+
+
 def test_bytes_are_not_dimensionless():
     with pytest.raises(UnitError, match=r"\[information\]"):
         check_dimension(a.Q_("80 GB"), "", "ratio")
