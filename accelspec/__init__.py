@@ -23,7 +23,9 @@ from .chip import (
     Precision,
     UnsupportedPrecisionError,
 )
+from .dtypes import DType, block_dtype, dtype, dtypes
 from .errors import AccelspecError, SpecFileError, UnitError, UnknownChipError, UnknownNameError
+from .model import AttentionKind, Model, ModelConfigError
 from .provenance import Direction, Fact, Source, Spec, Status
 from .roofline import Roofline, roofline
 from .units import Q_, Quantity, parse_quantity, quantity_type, ureg
@@ -33,16 +35,20 @@ __version__ = "0.1.0"
 __all__ = [
     "Q_",
     "AccelspecError",
+    "AttentionKind",
     "Benchmark",
     "Catalog",
     "Chip",
     "Comparison",
     "Compute",
+    "DType",
     "Direction",
     "Fact",
     "Interconnect",
     "Link",
     "Memory",
+    "Model",
+    "ModelConfigError",
     "NotPublishedError",
     "Power",
     "Precision",
@@ -57,9 +63,12 @@ __all__ = [
     "UnknownNameError",
     "UnsupportedPrecisionError",
     "__version__",
+    "block_dtype",
     "chips",
     "compare",
     "compare_table",
+    "dtype",
+    "dtypes",
     "get_chip",
     "load_specs",
     "parse_quantity",
