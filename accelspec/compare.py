@@ -112,7 +112,7 @@ class Comparison:
                 if self.baseline is not None and unit is not None and isinstance(cell, Spec):
                     base = _number(self.cells[(self.baseline.id, path)], unit)
                     if base:
-                        text += f" ×{_number(cell, unit) / base:.2f}"
+                        text += _ratio_text(cell, unit, base)
                 row.append(text)
                 if cell is not None:
                     cited.setdefault(cell.source.id, cell.source.cite())
@@ -168,6 +168,14 @@ def _lookup(chip: Chip, path: str) -> Spec | Fact | None:
         return chip.field(path)
     except NotPublishedError:
         return None
+
+
+def _ratio_text(cell: Spec, unit: str, base: float) -> str:
+    """`` ×1.50``, or `` ×0.89–1.78`` when the value has a range."""
+    if cell.range is not None:
+        lo, hi = (float(x.m_as(unit)) / base for x in cell.range)
+        return f" ×{lo:.2f}–{hi:.2f}"
+    return f" ×{_number(cell, unit) / base:.2f}"
 
 
 def _fmt(x: float) -> str:

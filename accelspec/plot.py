@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.colors import LogNorm
+from matplotlib.colors import LogNorm, to_hex, to_rgb
 from matplotlib.patches import Patch
 
 from .catalog import get_chip
@@ -58,14 +58,26 @@ def _new_ax(ax: Axes | None, size: tuple[float, float] = (8, 5)) -> Axes:
     return ax
 
 
+_SHADES = [(0.0, "white"), (0.45, "black"), (0.5, "white"), (0.7, "black"), (0.75, "white")]
+
+
+def _shade(color: str, n: int) -> str:
+    """The n-th shade of a vendor colour: itself, darker, lighter, ..."""
+    amount, toward = _SHADES[n % len(_SHADES)]
+    base = np.array(to_rgb(color))
+    target = np.ones(3) if toward == "white" else np.zeros(3)
+    return to_hex(base + (target - base) * amount)
+
+
 def _styles(chips: Sequence[Chip]) -> list[tuple[str, str]]:
-    """(colour, linestyle) per chip: vendor colour, linestyle cycling within a vendor."""
+    """(colour, linestyle) per chip: a shade of the vendor colour, and a linestyle, both
+    cycling within a vendor so two chips of one vendor stay apart."""
     seen: dict[str, int] = {}
     out = []
     for c in chips:
         n = seen.get(c.vendor, 0)
         seen[c.vendor] = n + 1
-        out.append((vendor_color(c.vendor), _LINESTYLES[n % len(_LINESTYLES)]))
+        out.append((_shade(vendor_color(c.vendor), n), _LINESTYLES[n % len(_LINESTYLES)]))
     return out
 
 
@@ -105,8 +117,8 @@ def roofline(chips: Iterable[str | Chip], precision: str = "bf16", workloads: Ma
     for i, (label, intensity) in enumerate((workloads or {}).items()):
         xi = float(intensity.m_as(f"{unit}/B")) if hasattr(intensity, "m_as") else float(intensity)
         ax.axvline(xi, color="0.4", lw=0.8, ls=":")
-        for chip, r in roofs:
-            ax.plot([xi], [r.attainable(xi) / 1e12], "s", color=vendor_color(chip.vendor), ms=4)
+        for (_chip, r), (color, _) in zip(roofs, _styles([c for c, _ in roofs]), strict=True):
+            ax.plot([xi], [r.attainable(xi) / 1e12], "s", color=color, ms=4)
         ax.annotate(label, (xi, 1.0), xycoords=("data", "axes fraction"), rotation=90, va="top", ha="right",
                     fontsize=8, color="0.25", xytext=(-2, -4 - 0 * i), textcoords="offset points")
     ax.set_xscale("log")

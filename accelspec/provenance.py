@@ -227,8 +227,6 @@ class Spec(BaseModel):
         return str(self.value)
 
     def __format__(self, spec: str) -> str:
-        if spec and not spec.endswith(("P", "D", "C", "H", "L", "~")):
-            spec += "~P"  # abbreviated units, as str() gives
         return format(self.value, spec)
 
     def __float__(self) -> float:

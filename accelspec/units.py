@@ -72,7 +72,22 @@ def _build_registry() -> pint.UnitRegistry:
         if name not in reg:  # guard: defining twice must never fail
             reg.define(line)
     reg.formatter.default_format = "~P"
+    _abbreviate_partial_specs(reg)
     return reg
+
+
+def _abbreviate_partial_specs(reg: pint.UnitRegistry) -> None:
+    """``f"{q:.1f}"`` gives ``134.1 GiB`` like ``str(q)``, not ``134.1 gibibyte``: pint applies
+    its default format only to an empty spec, so a numeric-only spec gets ``~P`` appended."""
+    formatter = reg.formatter
+    original = formatter.format_quantity
+
+    def format_quantity(quantity: Any, spec: str = "", **kw: Any) -> str:
+        if spec and not any(ch in spec for ch in "~PCDHL"):
+            spec += "~P"
+        return original(quantity, spec, **kw)
+
+    formatter.format_quantity = format_quantity
 
 
 ureg: pint.UnitRegistry = _build_registry()

@@ -33,6 +33,11 @@ def test_flop_op_token_dimensions():
     assert (a.Q_("989.5 TFLOPS") / a.Q_("3.35 TB/s")).to("FLOP/B").m == pytest.approx(295.3731, rel=1e-6)
 
 
+def test_format_spec_keeps_abbreviated_units():
+    assert f"{a.Q_(144, 'GB').to('GiB'):.1f}" == "134.1 GiB"
+    assert str(a.Q_(3.35, "TB/s")) == "3.35 TB/s"
+
+
 def test_network_bits():
     # networking writes Gb/s and Tb/s; b is the bit (not the barn, not the gilbert)
     assert a.Q_("400 Gb/s").to("GB/s").m == pytest.approx(50)
