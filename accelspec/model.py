@@ -205,7 +205,9 @@ class Model(BaseModel):
     native_dtypes: dict[str, str] = Field(default_factory=dict,
                                           description="checkpoint formats: default / experts / embeddings")
     published: dict[str, ParamSpec] = Field(default_factory=dict, description="published totals: total, active")
+    published_unchecked: tuple[str, ...] = Field((), description="published counts that are rounded labels")
     config: dict[str, Any] | None = Field(None, repr=False, description="the config.json it was read from")
+    config_note: str | None = Field(None, description="where the config.json text comes from")
     unused_config_fields: tuple[str, ...] = Field((), repr=False)
     origin: str | None = None
 
@@ -568,7 +570,7 @@ def _default_id(cfg: Mapping[str, Any], label: str) -> str:
     raw = cfg.get("_name_or_path")
     if not raw and label != "config.json":
         p = Path(label)
-        raw = p.parent.name if p.name == "config.json" else p.name.split(".")[0]
+        raw = p.parent.name if p.name == "config.json" else p.name.removesuffix(".json").removesuffix(".config")
     raw = raw or str(cfg.get("model_type", "model"))
     text = "".join(ch if ch.isalnum() or ch in "._-" else "-" for ch in str(raw).split("/")[-1].lower())
     return text.strip("-._") or "model"
