@@ -23,6 +23,7 @@ from .chip import (
     Precision,
     UnsupportedPrecisionError,
 )
+from .claims import Claim, ClaimFileError, ClaimsReport, Verdict, check_claims, load_claims
 from .dtypes import DType, block_dtype, dtype, dtypes
 from .errors import AccelspecError, SpecFileError, UnitError, UnknownChipError, UnknownNameError
 from .model import AttentionKind, Model, ModelConfigError
@@ -39,6 +40,9 @@ __all__ = [
     "Benchmark",
     "Catalog",
     "Chip",
+    "Claim",
+    "ClaimFileError",
+    "ClaimsReport",
     "Comparison",
     "Compute",
     "DType",
@@ -62,14 +66,17 @@ __all__ = [
     "UnknownChipError",
     "UnknownNameError",
     "UnsupportedPrecisionError",
+    "Verdict",
     "__version__",
     "block_dtype",
+    "check_claims",
     "chips",
     "compare",
     "compare_table",
     "dtype",
     "dtypes",
     "get_chip",
+    "load_claims",
     "load_specs",
     "parse_quantity",
     "quantity_type",
