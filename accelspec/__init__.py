@@ -26,7 +26,20 @@ from .chip import (
 from .claims import Claim, ClaimFileError, ClaimsReport, Verdict, check_claims, load_claims
 from .dtypes import DType, block_dtype, dtype, dtypes
 from .errors import AccelspecError, SpecFileError, UnitError, UnknownChipError, UnknownNameError
+from .memory import (
+    ChipCount,
+    FitResult,
+    Footprint,
+    Limit,
+    Parallelism,
+    fits,
+    max_batch,
+    max_context,
+    memory_footprint,
+    min_chips,
+)
 from .model import AttentionKind, Model, ModelConfigError
+from .model_catalog import UnknownModelError, get_model, load_models, models
 from .provenance import Direction, Fact, Source, Spec, Status
 from .roofline import Roofline, roofline
 from .units import Q_, Quantity, parse_quantity, quantity_type, ureg
@@ -40,6 +53,7 @@ __all__ = [
     "Benchmark",
     "Catalog",
     "Chip",
+    "ChipCount",
     "Claim",
     "ClaimFileError",
     "ClaimsReport",
@@ -48,12 +62,16 @@ __all__ = [
     "DType",
     "Direction",
     "Fact",
+    "FitResult",
+    "Footprint",
     "Interconnect",
+    "Limit",
     "Link",
     "Memory",
     "Model",
     "ModelConfigError",
     "NotPublishedError",
+    "Parallelism",
     "Power",
     "Precision",
     "Quantity",
@@ -64,6 +82,7 @@ __all__ = [
     "Status",
     "UnitError",
     "UnknownChipError",
+    "UnknownModelError",
     "UnknownNameError",
     "UnsupportedPrecisionError",
     "Verdict",
@@ -75,9 +94,17 @@ __all__ = [
     "compare_table",
     "dtype",
     "dtypes",
+    "fits",
     "get_chip",
+    "get_model",
     "load_claims",
+    "load_models",
     "load_specs",
+    "max_batch",
+    "max_context",
+    "memory_footprint",
+    "min_chips",
+    "models",
     "parse_quantity",
     "quantity_type",
     "reload",

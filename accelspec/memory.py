@@ -1,0 +1,757 @@
+"""Memory footprint of serving a model, and whether it fits on one or more chips.
+
+:func:`memory_footprint` adds up, per chip:
+
+* **weights**: ``params * bytes_per_element`` of the chosen dtypes, split by the parallel layout;
+* **KV cache**: ``batch * sum over layers of elements_per_token * min(tokens, window) * bytes``
+  (:meth:`Model.kv_cache_bytes`), split by the layout;
+* **linear-attention state**: fixed per sequence (Gated DeltaNet layers);
+* **activations**, the working set of one forward step, for *decode* (one token per sequence)
+  and for a *prefill chunk* (``prefill_chunk`` tokens). Assumptions: FlashAttention-style
+  kernels (no ``tokens x context`` score matrix is stored); the runtime frees each layer's
+  intermediates before the next layer; per token live = 4 hidden-size buffers (residual,
+  normed input, attention output, MLP output) + the largest layer intermediate (q/k/v/output
+  projections, or the gate/up outputs of the FFN or of the routed experts, split by TP/EP);
+  plus fp32 logits for one token per sequence. Activations in ``activation_dtype`` (bf16);
+* **framework reserve**: a fixed allowance per chip (default 2 GiB: CUDA/runtime context,
+  communication buffers, allocator slack). vLLM by default leaves 10% of memory unused:
+  ``fits(..., reserve=0.1)`` reproduces that.
+
+``total = weights + kv_cache + linear_state + max(decode, prefill activations) + reserve``.
+
+Sharding (:class:`Parallelism`): tensor parallel (``tp``) splits weights and KV heads (KV
+heads are replicated when there are fewer than ``tp``; an MLA latent is replicated on every
+TP rank); pipeline parallel (``pp``) splits the layers into contiguous stages (the first stage
+also holds the embedding, the last the output head; the worst stage is reported); expert
+parallel (``ep``) spreads the routed experts over ``ep`` chips of a stage (else experts are TP-split);
+context parallel (``cp``) splits the sequence; data parallel (``dp``) splits the batch.
+Chips = ``tp * pp * cp * dp``.
+
+Everything runs on numpy magnitudes (bytes); pint Quantities only at the boundary. Context
+lengths and batch sizes may be numpy arrays (broadcast together).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import pint
+
+from .chip import Chip, NotPublishedError
+from .dtypes import DType, dtype
+from .errors import AccelspecError
+from .model import AttentionKind, Model
+from .units import Q_, Quantity, parse_quantity
+
+__all__ = [
+    "ChipCount",
+    "FitResult",
+    "Footprint",
+    "InvalidArgumentError",
+    "Limit",
+    "Parallelism",
+    "fits",
+    "max_batch",
+    "max_context",
+    "memory_footprint",
+    "min_chips",
+]
+
+_GB = 1e9
+_DEFAULT_RESERVE = 2 * 2**30  # 2 GiB per chip
+_MAX_TOKENS = 2**40
+
+
+class InvalidArgumentError(AccelspecError, ValueError):
+    """A bad argument (non-positive count, layout that does not divide the heads...).
+    ``argument`` names it."""
+
+    def __init__(self, argument: str, message: str):
+        self.argument = argument
+        super().__init__(f"{argument}: {message}")
+
+
+# --- arguments ------------------------------------------------------------------------------
+def _counts(value: Any, name: str) -> np.ndarray:
+    """Positive whole numbers (scalar or array) as a float array; Quantities in tokens accepted."""
+    if isinstance(value, pint.Quantity):
+        value = value.m_as("token") if name == "context_tokens" else value.m_as("")
+    if isinstance(value, (bool, np.bool_)) or value is None:
+        raise InvalidArgumentError(name, f"expected a positive whole number, got {value!r}")
+    try:
+        a = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise InvalidArgumentError(name, f"expected a positive whole number, got {value!r}") from None
+    if a.size == 0:
+        raise InvalidArgumentError(name, "is empty")
+    if not np.all(np.isfinite(a)) or np.any(a <= 0):
+        bad = a[~(np.isfinite(a) & (a > 0))].ravel()[0]
+        raise InvalidArgumentError(name, f"must be a positive whole number, got {bad:g}")
+    if np.any(a != np.floor(a)):
+        raise InvalidArgumentError(name, f"must be a whole number, got {a[a != np.floor(a)].ravel()[0]:g}")
+    return a
+
+
+def _one_count(value: Any, name: str) -> int:
+    a = _counts(value, name)
+    if a.ndim:
+        raise InvalidArgumentError(name, "expected one number, not an array")
+    return int(a)
+
+
+@dataclass(frozen=True)
+class Parallelism:
+    """A parallel layout. Chips = ``tp * pp * cp * dp``; ``ep`` reuses the chips of a stage."""
+
+    tp: int = 1
+    pp: int = 1
+    ep: int = 1
+    cp: int = 1
+    dp: int = 1
+
+    def __post_init__(self) -> None:
+        for k in ("tp", "pp", "ep", "cp", "dp"):
+            v = getattr(self, k)
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+                raise InvalidArgumentError("parallelism", f"{k} must be a positive integer, got {v!r}")
+
+    @property
+    def n_chips(self) -> int:
+        return self.tp * self.pp * self.cp * self.dp
+
+    def __str__(self) -> str:
+        parts = [f"{k}={getattr(self, k)}" for k in ("tp", "pp", "ep", "cp", "dp") if getattr(self, k) > 1]
+        return ",".join(parts) or "single chip"
+
+    def check(self, model: Model) -> None:
+        """Raise :class:`InvalidArgumentError` unless this layout can shard ``model``."""
+        m = model
+        if m.n_heads % self.tp:
+            raise InvalidArgumentError("parallelism", f"tp={self.tp} does not divide the {m.n_heads} attention "
+                                       f"heads of {m.id}")
+        kinds = set(m.layer_types)
+        if m.mla is None and (AttentionKind.full in kinds or AttentionKind.sliding in kinds):
+            kv = m.n_kv_heads
+            if kv % self.tp and self.tp % kv:
+                raise InvalidArgumentError("parallelism", f"tp={self.tp} and the {kv} KV heads of {m.id} do not "
+                                           "divide one another (KV heads are split or replicated whole)")
+        la = m.linear_attention
+        if la is not None and (la.n_key_heads % self.tp or la.n_value_heads % self.tp):
+            raise InvalidArgumentError("parallelism", f"tp={self.tp} does not divide the linear-attention heads "
+                                       f"({la.n_key_heads} key, {la.n_value_heads} value) of {m.id}")
+        if self.pp > m.n_layers:
+            raise InvalidArgumentError("parallelism", f"pp={self.pp} exceeds the {m.n_layers} layers of {m.id}")
+        if self.ep > 1:
+            if m.moe is None:
+                raise InvalidArgumentError("parallelism", f"ep={self.ep} but {m.id} has no experts")
+            if m.moe.n_routed_experts % self.ep:
+                raise InvalidArgumentError("parallelism", f"ep={self.ep} does not divide the "
+                                           f"{m.moe.n_routed_experts} experts of {m.id}")
+            group = self.tp * self.cp * self.dp
+            if group % self.ep:
+                raise InvalidArgumentError("parallelism", f"ep={self.ep} must divide the {group} chips of a "
+                                           "pipeline stage (tp*cp*dp)")
+
+    @classmethod
+    def parse(cls, spec: Any, n_chips: int) -> Parallelism | None:
+        """A layout from ``None``/``"auto"`` (returns None: choose later), a strategy name using
+        all ``n_chips`` (``"tp"``, ``"pp"``, ``"cp"``, ``"dp"``, ``"tp+ep"``, ``"ep"`` = dp+ep),
+        ``"tp=4,pp=2"``, a mapping or a :class:`Parallelism`."""
+        if spec is None or (isinstance(spec, str) and spec.strip().lower() == "auto"):
+            return None
+        if isinstance(spec, Parallelism):
+            lay = spec
+        elif isinstance(spec, Mapping):
+            unknown = set(spec) - {"tp", "pp", "ep", "cp", "dp"}
+            if unknown:
+                raise InvalidArgumentError("parallelism", f"unknown keys {sorted(unknown)}; use tp, pp, ep, cp, dp")
+            lay = cls(**{k: int(v) for k, v in spec.items()})
+        elif isinstance(spec, str):
+            text = spec.strip().lower().replace(" ", "")
+            named = {"tp": cls(tp=n_chips), "pp": cls(pp=n_chips), "cp": cls(cp=n_chips), "dp": cls(dp=n_chips),
+                     "tp+ep": cls(tp=n_chips, ep=n_chips), "ep+tp": cls(tp=n_chips, ep=n_chips),
+                     "ep": cls(dp=n_chips, ep=n_chips), "dp+ep": cls(dp=n_chips, ep=n_chips)}
+            if text in named:
+                lay = named[text]
+            else:
+                parts: dict[str, int] = {}
+                for item in text.replace(";", ",").split(","):
+                    key, sep, val = item.partition("=")
+                    if not sep or key not in ("tp", "pp", "ep", "cp", "dp") or not val.isdigit():
+                        raise InvalidArgumentError("parallelism", f"cannot read {spec!r}; use 'auto', "
+                                                   "'tp', 'pp', 'cp', 'dp', 'tp+ep', 'ep' or 'tp=4,pp=2'")
+                    parts[key] = int(val)
+                lay = cls(**parts)
+        else:
+            raise InvalidArgumentError("parallelism", f"expected 'auto', a strategy name, a mapping or a "
+                                       f"Parallelism, got {type(spec).__name__}")
+        if lay.n_chips != n_chips:
+            raise InvalidArgumentError("parallelism", f"{lay} uses {lay.n_chips} chips but n_chips={n_chips}")
+        return lay
+
+
+# --- per-model tables -------------------------------------------------------------------------
+@dataclass
+class _Options:
+    w: DType
+    e: DType
+    m: DType
+    kv: DType
+    state: DType
+    act: DType
+    prefill_chunk: int
+    reserve: float
+
+
+class _Profile:
+    """Per-layer arrays of one model, computed once per call."""
+
+    def __init__(self, model: Model):
+        self.model = model
+        lp = model.layer_params()
+        self.dense = (lp["attention"] + lp["mlp"]).astype(float)
+        self.replicated = (lp["router"] + lp["norms"]).astype(float)
+        self.experts = lp["experts"].astype(float)
+        b = model.param_breakdown()
+        self.embedding = float(b["embedding"])
+        self.head = float(b["lm_head"])
+        self.kv_elems = model.kv_elements_per_token().astype(float)
+        self.windows = model.layer_windows()
+        self.is_mla = np.array([k is AttentionKind.mla for k in model.layer_types])
+        self.is_linear = np.array([k is AttentionKind.linear for k in model.layer_types])
+        la = model.linear_attention
+        self.state_elems = float(la.state_elements()) if la else 0.0
+        self.uniq_windows = np.unique(self.windows[self.kv_elems > 0]) if np.any(self.kv_elems > 0) else np.array([])
+
+    def stages(self, pp: int) -> list[np.ndarray]:
+        return np.array_split(np.arange(self.model.n_layers), pp)
+
+    def per_token_act(self, lay: Parallelism) -> float:
+        """Live activation elements per token in flight on one chip (see the module docstring)."""
+        m = self.model
+        tp = lay.tp
+        h = m.hidden_size
+        kinds = set(m.layer_types)
+        attn = 0.0
+        if AttentionKind.full in kinds or AttentionKind.sliding in kinds:
+            heads = m.n_heads / tp
+            kv_local = max(m.n_kv_heads // tp, 1)
+            q = heads * m.head_dim * (2 if m.attn_output_gate else 1)
+            attn = max(attn, q + 2 * kv_local * m.head_dim + heads * m.head_dim)
+        if AttentionKind.mla in kinds and m.mla is not None:
+            a = m.mla
+            heads = m.n_heads / tp
+            attn = max(attn, (a.q_lora_rank or 0) + a.kv_lora_rank + a.qk_rope_head_dim
+                       + heads * (a.qk_nope_head_dim + a.qk_rope_head_dim) * 2 + heads * a.v_head_dim * 2)
+        if AttentionKind.linear in kinds and m.linear_attention is not None:
+            la = m.linear_attention
+            attn = max(attn, (2 * la.key_dim + 2 * la.value_dim + 2 * la.n_value_heads + la.value_dim) / tp)
+        ffn = 3.0 * m.ffn_size / tp if m.ffn_size else 0.0
+        if m.moe is not None:
+            mo = m.moe
+            split = lay.ep if lay.ep > 1 else tp
+            ffn = max(ffn, mo.experts_per_token * 3 * mo.expert_ffn_size / split
+                      + mo.n_shared_experts * 3 * mo.shared_ffn / tp + mo.n_routed_experts)
+        return 4.0 * h + max(attn, ffn)
+
+
+def _terms(p: _Profile, lay: Parallelism, ctx: np.ndarray, batch: np.ndarray, o: _Options) -> dict[str, np.ndarray]:
+    """Per-chip bytes of each term for the worst pipeline stage, broadcast over ctx x batch."""
+    m = p.model
+    tp, pp, ep, cp, dp = lay.tp, lay.pp, lay.ep, lay.cp, lay.dp
+    ctx, batch = np.broadcast_arrays(ctx, batch)
+    tokens = np.ceil(ctx / cp)
+    seqs = np.ceil(batch / dp)
+    kv_heads_share = max(m.n_kv_heads // tp, 1) / m.n_kv_heads
+    share = np.where(p.is_mla, 1.0, kv_heads_share)  # MLA latent: replicated across TP
+    per_tok = p.per_token_act(lay)
+    act_b = o.act.bytes_per_element
+    logits_row = m.vocab_size / tp * 4.0
+    act_decode = seqs * per_tok * act_b + seqs * logits_row
+    prefill_tokens = np.minimum(float(o.prefill_chunk), tokens * seqs)
+    act_prefill = prefill_tokens * per_tok * act_b + logits_row
+    stages = p.stages(pp)
+    best: dict[str, np.ndarray] | None = None
+    for s, idx in enumerate(stages):
+        w = (p.dense[idx].sum() / tp * o.w.bytes_per_element + p.replicated[idx].sum() * o.w.bytes_per_element
+             + p.experts[idx].sum() / (ep if ep > 1 else tp) * o.e.bytes_per_element)
+        if s == 0:
+            w += p.embedding / tp * o.m.bytes_per_element
+        if s == pp - 1:
+            w += p.head / tp * o.m.bytes_per_element + m.hidden_size * o.w.bytes_per_element
+            if m.tied_embeddings and pp > 1:
+                w += p.embedding / tp * o.m.bytes_per_element
+        kv_elems = np.zeros_like(tokens)
+        elems = p.kv_elems[idx] * share[idx]
+        wins = p.windows[idx]
+        for win in np.unique(wins[elems > 0]):
+            e = elems[wins == win].sum()
+            kv_elems = kv_elems + e * (tokens if np.isinf(win) else np.minimum(tokens, win))
+        kv = kv_elems * seqs * o.kv.bytes_per_element
+        n_lin = float(p.is_linear[idx].sum())
+        state = seqs * n_lin * p.state_elems / tp * o.state.bytes_per_element
+        weights = np.full_like(tokens, w)
+        total = weights + kv + state + np.maximum(act_decode, act_prefill) + o.reserve
+        cur = {"weights": weights, "kv_cache": kv, "linear_state": state + 0 * tokens,
+               "activations_decode": act_decode + 0 * tokens, "activations_prefill": act_prefill + 0 * tokens,
+               "reserve": np.full_like(tokens, o.reserve), "total": total}
+        if best is None:
+            best = cur
+        else:
+            pick = cur["total"] > best["total"]
+            best = {k: np.where(pick, cur[k], best[k]) for k in best}
+    assert best is not None
+    return best
+
+
+def _candidates(model: Model, n: int, ctx_min: float, batch_max: float) -> list[Parallelism]:
+    """Layouts of exactly ``n`` chips that can shard ``model`` (for ``parallelism="auto"``)."""
+    out = []
+    divs = [d for d in range(1, n + 1) if n % d == 0]
+    for tp in divs:
+        for pp in [d for d in divs if (n // tp) % d == 0]:
+            rest = n // tp // pp
+            for cp in [d for d in divs if rest % d == 0]:
+                dp = rest // cp
+                if cp > ctx_min or (dp > 1 and dp > batch_max):
+                    continue
+                base = Parallelism(tp=tp, pp=pp, cp=cp, dp=dp)
+                opts = [base]
+                if model.moe is not None:
+                    group = tp * cp * dp
+                    eps = [e for e in range(2, group + 1) if group % e == 0 and model.moe.n_routed_experts % e == 0]
+                    if eps:
+                        opts.append(replace(base, ep=max(eps)))
+                for lay in opts:
+                    try:
+                        lay.check(model)
+                    except InvalidArgumentError:
+                        continue
+                    out.append(lay)
+    return out
+
+
+def _auto(p: _Profile, n: int, ctx: np.ndarray, batch: np.ndarray, o: _Options) -> Parallelism:
+    """The layout of ``n`` chips that needs the least memory per chip at the largest inputs."""
+    cands = _candidates(p.model, n, float(ctx.min()), float(batch.max()))
+    if not cands:
+        raise InvalidArgumentError("n_chips", f"no parallel layout of {n} chips can shard {p.model.id}")
+    c, b = np.asarray(ctx.max()), np.asarray(batch.max())
+    scored = [(float(_terms(p, lay, c, b, o)["total"]), lay.pp, lay.cp, lay.dp, -lay.tp, i)
+              for i, lay in enumerate(cands)]
+    return cands[min(scored)[-1]]
+
+
+def _options(model: Model, weight_dtype: Any, kv_dtype: Any, expert_dtype: Any, embedding_dtype: Any,
+             state_dtype: Any, activation_dtype: Any, prefill_chunk: Any, reserve: Any,
+             capacity: float | None = None) -> _Options:
+    w, e, m = model._dtypes(weight_dtype, expert_dtype, embedding_dtype)
+    return _Options(w=w, e=e, m=m, kv=dtype(kv_dtype, "kv_dtype"), state=dtype(state_dtype, "state_dtype"),
+                    act=dtype(activation_dtype, "activation_dtype"),
+                    prefill_chunk=_one_count(prefill_chunk, "prefill_chunk"),
+                    reserve=_reserve(reserve, capacity))
+
+
+def _reserve(value: Any, capacity: float | None) -> float:
+    if value is None:
+        return float(_DEFAULT_RESERVE)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if 0 <= value < 1:
+            if capacity is None:
+                raise InvalidArgumentError("reserve", "a fraction of memory needs a chip (use fits); "
+                                           "give a quantity such as '2 GiB'")
+            return float(value) * capacity
+        raise InvalidArgumentError("reserve", f"give a quantity such as '2 GiB' or a fraction in [0, 1), got {value}")
+    q = parse_quantity(value, "B", "reserve")
+    if q.magnitude < 0:
+        raise InvalidArgumentError("reserve", f"must not be negative, got {q}")
+    return float(q.m_as("B"))
+
+
+# --- results --------------------------------------------------------------------------------
+_TERMS = ("weights", "kv_cache", "linear_state", "activations_decode", "activations_prefill", "reserve")
+_LABELS = {"weights": "weights", "kv_cache": "KV cache", "linear_state": "linear-attention state",
+           "activations_decode": "decode activations", "activations_prefill": "prefill activations",
+           "reserve": "framework reserve"}
+
+
+def _gb(x: np.ndarray) -> Quantity:
+    x = np.asarray(x, dtype=float) / _GB
+    return Q_(x if x.ndim else float(x), "GB")
+
+
+@dataclass(frozen=True)
+class Footprint:
+    """Memory per chip (the worst pipeline stage), each term a Quantity in GB (arrays when the
+    inputs were arrays). ``total = weights + kv_cache + linear_state + max(activations) + reserve``."""
+
+    model: Model
+    parallelism: Parallelism
+    context_tokens: Any
+    batch: Any
+    weights: Quantity
+    kv_cache: Quantity
+    linear_state: Quantity
+    activations_decode: Quantity
+    activations_prefill: Quantity
+    reserve: Quantity
+    total: Quantity
+    dtypes: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def n_chips(self) -> int:
+        return self.parallelism.n_chips
+
+    def terms(self) -> dict[str, Quantity]:
+        """The terms of the total, by name (activations: the larger of decode and prefill)."""
+        return {k: getattr(self, k) for k in _TERMS}
+
+    def largest_term(self) -> Any:
+        """Name of the largest term (an array of names for array inputs)."""
+        names = np.array(_TERMS)
+        stack = np.stack([np.asarray(getattr(self, k).m, dtype=float) * np.ones_like(self.total.m) for k in _TERMS])
+        idx = np.argmax(stack, axis=0)
+        out = names[idx]
+        return str(out) if np.ndim(out) == 0 else out
+
+    def to_frame(self) -> Any:
+        """A pandas DataFrame, one row per input element, columns in GB (pandas imported here)."""
+        import pandas as pd
+
+        ctx, b = np.broadcast_arrays(np.asarray(self.context_tokens), np.asarray(self.batch))
+        data = {"context_tokens": ctx.ravel(), "batch": b.ravel()}
+        shape = np.shape(self.total.m)
+        for k in (*_TERMS, "total"):
+            data[f"{k}_GB"] = np.broadcast_to(np.asarray(getattr(self, k).m_as("GB")), shape).ravel()
+        return pd.DataFrame(data)
+
+    def __str__(self) -> str:
+        if np.ndim(self.total.m):
+            return f"<Footprint {self.model.id} on {self.n_chips} chip(s): {np.size(self.total.m)} cases>"
+        parts = ", ".join(f"{_LABELS[k]} {getattr(self, k).m:.3g} GB" for k in _TERMS if getattr(self, k).m)
+        return f"{self.model.id}, {self.context_tokens} tokens x {self.batch}, {self.parallelism}: " \
+               f"{self.total.m:.4g} GB per chip ({parts})"
+
+
+def memory_footprint(model: Model | str, context_tokens: Any, batch: Any = 1, *, weight_dtype: Any = "bf16",
+                     kv_dtype: Any = "bf16", expert_dtype: Any = None, embedding_dtype: Any = None,
+                     state_dtype: Any = "bf16", activation_dtype: Any = "bf16", n_chips: Any = 1,
+                     parallelism: Any = None, prefill_chunk: Any = 8192, reserve: Any = None) -> Footprint:
+    """Memory per chip to serve ``batch`` sequences of ``context_tokens`` each.
+
+    ``context_tokens`` and ``batch`` may be numpy arrays (broadcast together). ``weight_dtype``
+    applies to all weights unless ``expert_dtype``/``embedding_dtype`` override (``"native"``:
+    the checkpoint's formats). ``parallelism``: ``None``/``"auto"`` picks the layout of
+    ``n_chips`` that needs least memory per chip; see :class:`Parallelism` for the others.
+    ``reserve``: per-chip allowance, default 2 GiB.
+    """
+    from .model_catalog import get_model
+
+    model = get_model(model)
+    ctx = _counts(context_tokens, "context_tokens")
+    b = _counts(batch, "batch")
+    n = _one_count(n_chips, "n_chips")
+    o = _options(model, weight_dtype, kv_dtype, expert_dtype, embedding_dtype, state_dtype, activation_dtype,
+                 prefill_chunk, reserve)
+    p = _Profile(model)
+    lay = Parallelism.parse(parallelism, n)
+    if lay is None:
+        lay = _auto(p, n, ctx, b, o)
+    else:
+        lay.check(model)
+        if lay.cp > ctx.min():
+            raise InvalidArgumentError("parallelism", f"cp={lay.cp} exceeds the context of {int(ctx.min())} tokens")
+    t = _terms(p, lay, ctx, b, o)
+    return Footprint(model=model, parallelism=lay, context_tokens=context_tokens, batch=batch,
+                     dtypes={"weights": o.w.name, "experts": o.e.name, "embeddings": o.m.name, "kv": o.kv.name,
+                             "state": o.state.name, "activations": o.act.name},
+                     **{k: _gb(v) for k, v in t.items()})
+
+
+def _capacity(chip: Chip | str, capacity: Any) -> tuple[float, float, float, str]:
+    """(nominal, low, high) bytes per chip and a label of where they come from."""
+    from .catalog import get_chip
+
+    if capacity is not None:
+        q = parse_quantity(capacity, "B", "capacity")
+        v = float(q.m_as("B"))
+        return v, v, v, "given"
+    c = get_chip(chip)
+    spec = c.memory.capacity
+    if spec is None:
+        raise NotPublishedError(f"{c.name}: memory capacity is not published, so a fit cannot be judged; "
+                                "pass capacity='96 GB' (for example) to assume one")
+    label = str(spec.status)
+    return float(spec.q.m_as("B")), float(spec.low.m_as("B")), float(spec.high.m_as("B")), label
+
+
+@dataclass(frozen=True)
+class FitResult:
+    """Whether a model fits: ``verdict`` is "fits", "does not fit" or "depends on the estimate"
+    (the need lies inside the chip's capacity range). ``bool(result)`` uses the nominal capacity."""
+
+    fits: bool
+    verdict: str
+    required: Quantity  #: per chip
+    available: Quantity  #: per chip, nominal
+    available_low: Quantity
+    available_high: Quantity
+    headroom: Quantity  #: available - required (negative when it does not fit)
+    largest_term: str
+    explanation: str
+    footprint: Footprint
+    chip: str
+    n_chips: int
+    parallelism: Parallelism
+
+    def __bool__(self) -> bool:
+        return bool(self.fits)
+
+    def __str__(self) -> str:
+        return self.explanation
+
+
+def fits(model: Model | str, chip: Chip | str, context_tokens: Any, batch: Any = 1, *, n_chips: Any = 1,
+         parallelism: Any = None, weight_dtype: Any = "bf16", kv_dtype: Any = "bf16", expert_dtype: Any = None,
+         embedding_dtype: Any = None, state_dtype: Any = "bf16", activation_dtype: Any = "bf16",
+         prefill_chunk: Any = 8192, reserve: Any = None, capacity: Any = None) -> FitResult:
+    """Does ``model`` serve ``batch`` sequences of ``context_tokens`` on ``n_chips`` of ``chip``?
+
+    Compares the per-chip footprint (:func:`memory_footprint`) with the chip's published memory
+    capacity and its range: below the low end it fits for sure, above the high end it does not,
+    in between it depends on the estimate. ``capacity`` overrides the catalog (needed for chips
+    whose capacity is unpublished); ``reserve`` may be a fraction of capacity (0.1 = vLLM's default).
+    """
+    from .catalog import get_chip
+    from .model_catalog import get_model
+
+    model = get_model(model)
+    chip_obj = get_chip(chip)
+    cap, low, high, label = _capacity(chip_obj, capacity)
+    ctx = _one_count(context_tokens, "context_tokens")
+    b = _one_count(batch, "batch")
+    fp = memory_footprint(model, ctx, b, weight_dtype=weight_dtype, kv_dtype=kv_dtype, expert_dtype=expert_dtype,
+                          embedding_dtype=embedding_dtype, state_dtype=state_dtype,
+                          activation_dtype=activation_dtype, n_chips=n_chips, parallelism=parallelism,
+                          prefill_chunk=prefill_chunk, reserve=Q_(_reserve(reserve, cap), "B"))
+    return _judge(model, chip_obj, fp, cap, low, high, label)
+
+
+def _judge(model: Model, chip: Chip, fp: Footprint, cap: float, low: float, high: float, label: str) -> FitResult:
+    need = float(fp.total.m_as("B"))
+    ok = need <= cap
+    if need <= low:
+        verdict = "fits"
+    elif need > high:
+        verdict = "does not fit"
+    else:
+        verdict = "depends on the estimate"
+    big = fp.largest_term()
+    rng = f" ({low / _GB:.4g}-{high / _GB:.4g} GB, {label})" if low != high else ""
+    n = fp.n_chips
+    where = f"{n} x {chip.name}" + (f" ({fp.parallelism})" if n > 1 else "")
+    text = (f"{model.name}, {fp.context_tokens:,} tokens x {fp.batch} on {where}: needs {need / _GB:.4g} GB per "
+            f"chip of {cap / _GB:.4g} GB{rng}: {verdict}; largest term {_LABELS[big]} "
+            f"{getattr(fp, big).m_as('GB'):.4g} GB")
+    return FitResult(fits=ok, verdict=verdict, required=fp.total, available=_gb(np.asarray(cap)),
+                     available_low=_gb(np.asarray(low)), available_high=_gb(np.asarray(high)),
+                     headroom=_gb(np.asarray(cap - need)), largest_term=big, explanation=text, footprint=fp,
+                     chip=chip.id, n_chips=n, parallelism=fp.parallelism)
+
+
+# --- searches -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Limit:
+    """A largest value that fits: ``value`` with the nominal capacity, ``low``/``high`` with the
+    low and high ends of the capacity range. ``math.inf`` when memory never runs out."""
+
+    value: float
+    low: float
+    high: float
+    what: str
+    explanation: str
+
+    def __int__(self) -> int:
+        return int(self.value)
+
+    def __index__(self) -> int:
+        return int(self.value)
+
+    def __str__(self) -> str:
+        return self.explanation
+
+
+@dataclass(frozen=True)
+class ChipCount:
+    """The fewest chips: ``value`` (nominal capacity), ``for_sure`` (low end of the capacity
+    range), ``best_case`` (high end); ``None`` when not found up to ``max_chips``."""
+
+    value: int | None
+    for_sure: int | None
+    best_case: int | None
+    parallelism: Parallelism | None
+    explanation: str
+
+    def __int__(self) -> int:
+        if self.value is None:
+            raise ValueError(self.explanation)
+        return self.value
+
+    def __str__(self) -> str:
+        return self.explanation
+
+
+def _need_fn(model: Model, n: int, parallelism: Any, o: _Options):
+    """A function ctx, batch -> bytes per chip (layout fixed, or chosen per call when auto)."""
+    p = _Profile(model)
+    lay = Parallelism.parse(parallelism, n)
+    if lay is not None:
+        lay.check(model)
+
+    memo: dict[tuple[float, float], tuple[float, Parallelism]] = {}
+
+    def need(ctx: float, b: float) -> tuple[float, Parallelism]:
+        key = (float(ctx), float(b))
+        if key not in memo:
+            c, bb = np.asarray(key[0]), np.asarray(key[1])
+            use = lay if lay is not None else _auto(p, n, c, bb, o)
+            memo[key] = (math.inf, use) if use.cp > key[0] else (float(_terms(p, use, c, bb, o)["total"]), use)
+        return memo[key]
+
+    return need
+
+
+def _largest(need, fixed: float, cap: float, which: str) -> float:
+    """Largest x >= 1 with need(x) <= cap (need increasing), 0 if none, inf if unbounded."""
+    def ok(x: float) -> bool:
+        return (need(x, fixed) if which == "context" else need(fixed, x))[0] <= cap
+
+    if not ok(1):
+        return 0
+    if ok(_MAX_TOKENS):
+        return math.inf
+    lo, hi = 1, 2
+    while ok(hi):
+        lo, hi = hi, hi * 2
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if ok(mid):
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+def _search(kind: str, model: Any, chip: Any, fixed: Any, fixed_name: str, n_chips: Any, parallelism: Any,
+            capacity: Any, reserve: Any, dtypes: dict[str, Any]) -> Limit:
+    from .catalog import get_chip
+    from .model_catalog import get_model
+
+    model = get_model(model)
+    chip_obj = get_chip(chip)
+    cap, low, high, _ = _capacity(chip_obj, capacity)
+    f = _one_count(fixed, fixed_name)
+    n = _one_count(n_chips, "n_chips")
+    res = _reserve(reserve, cap)
+    o = _options(model, reserve=Q_(res, "B"), **dtypes)
+    need = _need_fn(model, n, parallelism, o)
+    vals = {k: _largest(need, f, c, kind) for k, c in (("value", cap), ("low", low), ("high", high))}
+    v = vals["value"]
+    unit = "tokens" if kind == "context" else "sequences"
+    other = f"batch {f}" if kind == "context" else f"{f:,} tokens each"
+    where = f"{n} x {chip_obj.name}"
+    if v == math.inf:
+        text = f"{model.name} on {where}: memory never limits the {kind} ({other}); nothing grows without bound"
+    elif v == 0:
+        w = need(1, f) if kind == "context" else need(f, 1)
+        text = (f"{model.name} on {where}: does not fit even at 1 ({other}): needs {w[0] / _GB:.4g} GB per chip "
+                f"of {cap / _GB:.4g} GB")
+    else:
+        lay = (need(v, f) if kind == "context" else need(f, v))[1]
+        rng = f" (capacity range gives {vals['low']:,.0f} to {vals['high']:,.0f})" if low != high else ""
+        text = f"{model.name} on {where} ({lay}): up to {v:,.0f} {unit} ({other}){rng}"
+        if kind == "context" and model.max_context and v > model.max_context:
+            text += f"; beyond the model's max_position_embeddings {model.max_context:,}"
+    return Limit(value=v, low=vals["low"], high=vals["high"], what=kind, explanation=text)
+
+
+def max_context(model: Model | str, chip: Chip | str, *, batch: Any = 1, n_chips: Any = 1, parallelism: Any = None,
+                weight_dtype: Any = "bf16", kv_dtype: Any = "bf16", expert_dtype: Any = None,
+                embedding_dtype: Any = None, state_dtype: Any = "bf16", activation_dtype: Any = "bf16",
+                prefill_chunk: Any = 8192, reserve: Any = None, capacity: Any = None) -> Limit:
+    """Longest context (tokens per sequence) that fits, for the nominal capacity and both ends
+    of its range. Memory alone: the model's trained context is mentioned, not enforced."""
+    d = dict(weight_dtype=weight_dtype, kv_dtype=kv_dtype, expert_dtype=expert_dtype,
+             embedding_dtype=embedding_dtype, state_dtype=state_dtype, activation_dtype=activation_dtype,
+             prefill_chunk=prefill_chunk)
+    return _search("context", model, chip, batch, "batch", n_chips, parallelism, capacity, reserve, d)
+
+
+def max_batch(model: Model | str, chip: Chip | str, context_tokens: Any, *, n_chips: Any = 1,
+              parallelism: Any = None, weight_dtype: Any = "bf16", kv_dtype: Any = "bf16",
+              expert_dtype: Any = None, embedding_dtype: Any = None, state_dtype: Any = "bf16",
+              activation_dtype: Any = "bf16", prefill_chunk: Any = 8192, reserve: Any = None,
+              capacity: Any = None) -> Limit:
+    """Largest batch of ``context_tokens``-long sequences that fits."""
+    d = dict(weight_dtype=weight_dtype, kv_dtype=kv_dtype, expert_dtype=expert_dtype,
+             embedding_dtype=embedding_dtype, state_dtype=state_dtype, activation_dtype=activation_dtype,
+             prefill_chunk=prefill_chunk)
+    return _search("batch", model, chip, context_tokens, "context_tokens", n_chips, parallelism, capacity,
+                   reserve, d)
+
+
+def min_chips(model: Model | str, chip: Chip | str, context_tokens: Any, batch: Any = 1, *,
+              parallelism: Any = None, max_chips: int = 1024, weight_dtype: Any = "bf16", kv_dtype: Any = "bf16",
+              expert_dtype: Any = None, embedding_dtype: Any = None, state_dtype: Any = "bf16",
+              activation_dtype: Any = "bf16", prefill_chunk: Any = 8192, reserve: Any = None,
+              capacity: Any = None) -> ChipCount:
+    """Fewest chips that hold the model at this context and batch.
+
+    ``parallelism``: ``None``/``"auto"`` (best layout for each count) or a strategy name applied
+    to all chips (``"tp"``, ``"pp"``, ``"cp"``, ``"tp+ep"``...); counts the strategy cannot use
+    (e.g. a TP degree that does not divide the heads) are skipped.
+    """
+    from .catalog import get_chip
+    from .model_catalog import get_model
+
+    model = get_model(model)
+    chip_obj = get_chip(chip)
+    cap, low, high, _ = _capacity(chip_obj, capacity)
+    ctx = _one_count(context_tokens, "context_tokens")
+    b = _one_count(batch, "batch")
+    top = _one_count(max_chips, "max_chips")
+    if isinstance(parallelism, (Parallelism, Mapping)):
+        raise InvalidArgumentError("parallelism", "min_chips needs a strategy name ('auto', 'tp', 'pp', 'cp', "
+                                   "'tp+ep', ...), not a fixed layout")
+    o = _options(model, weight_dtype, kv_dtype, expert_dtype, embedding_dtype, state_dtype, activation_dtype,
+                 prefill_chunk, Q_(_reserve(reserve, cap), "B"))
+    found: dict[str, tuple[int, Parallelism]] = {}
+    targets = {"best_case": high, "value": cap, "for_sure": low}
+    for n in range(1, top + 1):
+        try:
+            need, lay = _need_fn(model, n, parallelism, o)(ctx, b)
+        except InvalidArgumentError:
+            continue
+        for k, c in targets.items():
+            if k not in found and need <= c:
+                found[k] = (n, lay)
+        if len(found) == len(targets):
+            break
+    v = found.get("value")
+    where = f"{chip_obj.name}"
+    if v is None:
+        text = (f"{model.name} at {ctx:,} tokens x {b}: does not fit on up to {top} x {where} "
+                f"({parallelism or 'auto'})")
+    else:
+        text = f"{model.name} at {ctx:,} tokens x {b}: {v[0]} x {where} ({v[1]})"
+        if low != high:
+            fs, bc = found.get("for_sure"), found.get("best_case")
+            text += (f"; {fs[0] if fs else '>' + str(top)} for sure, {bc[0] if bc else '?'} at best "
+                     f"(capacity range {low / _GB:.4g}-{high / _GB:.4g} GB)")
+    return ChipCount(value=v[0] if v else None, for_sure=found["for_sure"][0] if "for_sure" in found else None,
+                     best_case=found["best_case"][0] if "best_case" in found else None,
+                     parallelism=v[1] if v else None, explanation=text)
