@@ -250,12 +250,11 @@ class Interval:
             hi, hi_open = min(self.hi, other.hi), self.hi_open or other.hi_open
         else:
             hi, hi_open = (self.hi, self.hi_open) if self.hi < other.hi else (other.hi, other.hi_open)
-        nom = None
+        out = Interval(lo, hi, lo_open, hi_open)
         for cand in (self.nominal, other.nominal):
-            if cand is not None and lo <= cand <= hi:
-                nom = cand
-                break
-        return Interval(lo, hi, lo_open, hi_open, nom)
+            if cand is not None and out.contains(cand):
+                return Interval(lo, hi, lo_open, hi_open, cand)
+        return out
 
     def text(self, unit: str = "") -> str:
         """``"118.7 TFLOPS"``, ``"111-185 TFLOPS"``, ``"> 312 TFLOPS"``, ``"< 4000 GB/s"``."""
