@@ -9,6 +9,7 @@ official
 
 from __future__ import annotations
 
+from .bounds import Bound, decode_bound, prefill_bound
 from .catalog import Catalog, chips, get_chip, load_specs, reload
 from .compare import Comparison, compare, compare_table
 from .chip import (
@@ -24,6 +25,7 @@ from .chip import (
     UnsupportedPrecisionError,
 )
 from .claims import Claim, ClaimFileError, ClaimsReport, Verdict, check_claims, load_claims
+from .costs import OpCost, StepCost, attention_cost, expected_unique_experts, gemm_cost, step_cost
 from .dtypes import DType, block_dtype, dtype, dtypes
 from .errors import AccelspecError, SpecFileError, UnitError, UnknownChipError, UnknownNameError
 from .memory import (
@@ -42,6 +44,7 @@ from .model import AttentionKind, Model, ModelConfigError
 from .model_catalog import UnknownModelError, get_model, load_models, models
 from .provenance import Direction, Fact, Source, Spec, Status
 from .roofline import Roofline, roofline
+from .sweep import sweep
 from .units import Q_, Quantity, parse_quantity, quantity_type, ureg
 
 __version__ = "0.1.0"
@@ -51,6 +54,7 @@ __all__ = [
     "AccelspecError",
     "AttentionKind",
     "Benchmark",
+    "Bound",
     "Catalog",
     "Chip",
     "ChipCount",
@@ -71,6 +75,7 @@ __all__ = [
     "Model",
     "ModelConfigError",
     "NotPublishedError",
+    "OpCost",
     "Parallelism",
     "Power",
     "Precision",
@@ -80,6 +85,7 @@ __all__ = [
     "Spec",
     "SpecFileError",
     "Status",
+    "StepCost",
     "UnitError",
     "UnknownChipError",
     "UnknownModelError",
@@ -87,14 +93,18 @@ __all__ = [
     "UnsupportedPrecisionError",
     "Verdict",
     "__version__",
+    "attention_cost",
     "block_dtype",
     "check_claims",
     "chips",
     "compare",
     "compare_table",
+    "decode_bound",
     "dtype",
     "dtypes",
+    "expected_unique_experts",
     "fits",
+    "gemm_cost",
     "get_chip",
     "get_model",
     "load_claims",
@@ -106,8 +116,11 @@ __all__ = [
     "min_chips",
     "models",
     "parse_quantity",
+    "prefill_bound",
     "quantity_type",
     "reload",
     "roofline",
+    "step_cost",
+    "sweep",
     "ureg",
 ]

@@ -1,0 +1,285 @@
+"""Decode and prefill bounds, operation costs: worked numbers and invariants."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import accelspec as a
+from accelspec.bounds import decode_bound, prefill_bound
+from accelspec.chip import Chip, NotPublishedError, UnsupportedPrecisionError
+from accelspec.costs import expected_unique_experts, gemm_cost, model_numbers, step_cost
+from accelspec.model import Model
+from accelspec.model_catalog import get_model
+from accelspec.testing import SOURCE
+
+
+def spec(value, **kw):
+    return {"value": value, "source": SOURCE, "status": "official", **kw}
+
+
+def make_chip(peak=989.5e12, bw=3.35e12, link=450e9, chip_id="test-chip", peak_range=None, bw_range=None,
+              link_range=None):
+    def rng(r, unit):
+        return {"range": [f"{r[0]!r} {unit}", f"{r[1]!r} {unit}"]} if r else {}
+
+    rec = {
+        "id": chip_id, "name": chip_id.upper(), "vendor": "Test",
+        "compute": {"dense": {"bf16": spec(f"{peak!r} FLOP/s", **rng(peak_range, "FLOP/s")),
+                              "fp8": spec(f"{2 * peak!r} FLOP/s")}},
+        "memory": {"bandwidth": spec(f"{bw!r} B/s", **rng(bw_range, "B/s"))},
+    }
+    if link is not None:
+        rec["interconnect"] = {"scale_up": {"bandwidth": spec(f"{link!r} B/s", direction="per_direction",
+                                                              **rng(link_range, "B/s"))}}
+    return Chip.model_validate(rec)
+
+
+TINY_TIED = Model(id="tiny-tied", name="Tiny tied", family="llama", n_layers=4, hidden_size=512, n_heads=8,
+                  n_kv_heads=2, head_dim=64, vocab_size=32000, ffn_size=1536, tied_embeddings=True,
+                  layer_types=("full",) * 4)
+
+LLAMA = "llama-3.1-8b"
+MOE = "qwen3-235b-a22b"
+
+
+# --- worked numbers ---------------------------------------------------------------------------
+def test_batch1_dense_decode_is_weights_plus_kv_over_bandwidth_tied():
+    """Tied embeddings: every weight is read each step, so t = weight bytes / B + KV bytes / B."""
+    chip = make_chip(bw=3.35e12)
+    T = 8192
+    b = decode_bound(TINY_TIED, chip, T)
+    weights = TINY_TIED.weight_bytes("bf16").m_as("B")
+    kv = TINY_TIED.kv_cache_bytes(T, 1, "bf16").m_as("B")
+    assert b.limiter == "memory"
+    assert b.t == pytest.approx(weights / 3.35e12 + kv / 3.35e12, rel=1e-14)
+    assert b.time.m_as("s") == pytest.approx(b.t, rel=1e-14)
+
+
+def test_llama_8b_decode_on_h200_worked():
+    """Untied embeddings: the input table is a lookup, so one row is read, not the table:
+    (16,060,522,496 - 128,256 x 4096 x 2 + 4096 x 2 + 4096 x 131,072) B / 4.8 TB/s = 3.2389 ms."""
+    m = get_model(LLAMA)
+    b = decode_bound(LLAMA, "h200-sxm", 4096)
+    weights = m.weight_bytes("bf16").m_as("B")
+    assert weights == 16_060_522_496
+    table = 128_256 * 4096 * 2
+    kv = 4096 * 131_072  # 32 layers x 8 KV heads x 128 x 2 (K, V) x 2 B = 131,072 B/token
+    assert m.kv_cache_per_token("bf16").m_as("B/token") == 131_072
+    expected = (weights - table + 4096 * 2 + kv) / 4.8e12
+    assert b.t == pytest.approx(expected, rel=1e-14)
+    assert round(b.time.m_as("ms"), 4) == 3.2389
+    assert b.limiter == "memory"
+    assert b.tokens_per_s_per_user.m_as("token/s") == pytest.approx(1 / expected)
+    assert b.intensity.units == a.ureg.Unit("FLOP/B")
+    assert "\n" not in b.explain() and "memory-bound" in b.explain()
+
+
+def test_prefill_flops_worked():
+    m = get_model(LLAMA)
+    S, B = 2048, 2
+    b = prefill_bound(LLAMA, "h100-sxm", S, B)
+    d, V, L, H, hd = 4096, 128_256, 32, 32, 128
+    norms = (2 * L + 1) * d  # elementwise, not matmuls
+    linear = 2 * (m.params_active() - V * d - norms)  # 2 FLOP per active matmul parameter but the head
+    attn = 4 * H * hd * L * S * (S + 1) / 2  # causal: S(S+1)/2 query-key pairs per layer
+    flops = B * S * linear + B * 2 * V * d + B * attn
+    assert b.flops == pytest.approx(flops, rel=1e-12)
+    assert b.limiter == "compute"
+    assert b.t == pytest.approx(flops / 989.5e12, rel=1e-12)
+    assert b.tokens_per_s_per_chip.m == pytest.approx(B * S / b.t)
+
+
+def test_gemm_cost_worked():
+    c = gemm_cost(4096, 4096, 4096, "bf16")
+    assert c.flops == 2 * 4096**3
+    assert c.bytes == 3 * 4096 * 4096 * 2
+    assert c.intensity.m_as("FLOP/B") == pytest.approx(4096 / 3)
+    c8 = gemm_cost(1, 8192, 8192, "bf16", b_dtype="fp8")
+    assert c8.bytes == 8192 * 2 + 8192 * 8192 * 1 + 8192 * 2
+    with pytest.raises(ValueError):
+        gemm_cost(0, 1, 1)
+
+
+# --- MoE ------------------------------------------------------------------------------------------
+def test_expected_unique_experts():
+    assert expected_unique_experts(128, 8, 1) == pytest.approx(8)
+    assert expected_unique_experts(128, 8, 2) == pytest.approx(128 * (1 - (120 / 128) ** 2))
+    u = expected_unique_experts(128, 8, np.arange(1, 2000))
+    assert np.all(np.diff(u) >= 0) and u[-1] <= 128 and u[-1] == pytest.approx(128)
+    assert expected_unique_experts(8, 8, 5) == 8
+    with pytest.raises(ValueError):
+        expected_unique_experts(8, 9, 1)
+
+
+def test_moe_decode_reads_the_union_of_experts():
+    m = get_model(MOE)
+    lp = m.layer_params()
+    E, k = m.moe.n_routed_experts, m.moe.experts_per_token
+    one_expert_all_layers = lp["experts"].sum() / E * 2  # bf16
+    b1 = decode_bound(MOE, "h200-sxm", 1024, 1)
+    b16 = decode_bound(MOE, "h200-sxm", 1024, 16)
+    kv = m.kv_cache_bytes(1024, 1, "bf16").m_as("B")
+    d = (b16.bytes - 16 * kv) - (b1.bytes - kv)
+    U16 = E * (1 - (1 - k / E) ** 16)
+    rows = 15 * m.hidden_size * 2  # 15 more embedding rows
+    assert d == pytest.approx((U16 - k) * one_expert_all_layers + rows, rel=1e-9)
+    assert b1.unique_experts == pytest.approx(k) and b16.unique_experts == pytest.approx(U16)
+    # batch 1 reads the active weights: never less than active params x 2 B / bandwidth
+    assert b1.t >= m.params_active() * 2 / 4.8e12
+
+
+def test_step_cost_layers_sum_to_kernel():
+    for mid in (LLAMA, MOE, "gpt-oss-120b", "deepseek-v3", "qwen3-next-80b-a3b"):
+        for phase in ("decode", "prefill"):
+            sc = step_cost(mid, phase, 3000, 4, 2)
+            b = (decode_bound if phase == "decode" else prefill_bound)(mid, "h200-sxm", 3000, 4, 2)
+            assert sc.total.flops == pytest.approx(b.flops, rel=1e-12)
+            assert sc.total.bytes == pytest.approx(b.bytes, rel=1e-12)
+            assert sc.total.comm_bytes == pytest.approx(b.comm_bytes, rel=1e-12)
+            assert len(sc.layers) == get_model(mid).n_layers
+    assert "\n" not in step_cost(LLAMA, "decode", 10).explain()
+
+
+def test_sliding_window_and_linear_state_traffic():
+    oss = get_model("gpt-oss-120b")
+    for T in (100, 128, 5000):
+        b = decode_bound(oss, "h200-sxm", T, 3)
+        b_small = decode_bound(oss, "h200-sxm", 1, 3)
+        kv = oss.kv_cache_bytes(T, 3, "bf16").m_as("B") - oss.kv_cache_bytes(1, 3, "bf16").m_as("B")
+        assert b.bytes - b_small.bytes == pytest.approx(kv, rel=1e-12)
+    nxt = get_model("qwen3-next-80b-a3b")
+    b = decode_bound(nxt, "h200-sxm", 10, 2)
+    b2 = decode_bound(nxt, "h200-sxm", 20, 2)
+    per_tok = nxt.kv_cache_per_token("bf16").m_as("B/token")
+    assert b2.bytes - b.bytes == pytest.approx(2 * 10 * per_tok, rel=1e-12)
+    state = nxt.linear_state_bytes(2, "bf16").m_as("B")
+    assert state > 0
+    mn = model_numbers(nxt)
+    assert mn.state_bytes * 2 == pytest.approx(state)
+
+
+# --- tensor parallel, overlap, efficiencies -----------------------------------------------------
+def test_tensor_parallel_allreduce_bytes():
+    m = get_model(LLAMA)
+    n, B = 8, 32
+    b = decode_bound(LLAMA, "h200-sxm", 4096, B, n)
+    msg = B * m.hidden_size * 2
+    assert b.comm_bytes == pytest.approx(2 * m.n_layers * 2 * (n - 1) / n * msg, rel=1e-14)
+    assert b.t_comm == pytest.approx(b.comm_bytes / 450e9, rel=1e-14)
+    assert decode_bound(LLAMA, "h200-sxm", 4096, B, 1).comm_bytes == 0
+    one = decode_bound(LLAMA, "h200-sxm", 4096, B, 1)
+    assert b.t_memory == pytest.approx(one.t_memory / n, rel=1e-12)
+    with pytest.raises(NotPublishedError, match="interconnect"):
+        decode_bound(LLAMA, make_chip(link=None), 4096, 1, 2)
+    decode_bound(LLAMA, make_chip(link=None), 4096, 1, 1)  # one chip needs no link
+
+
+def test_interconnect_limited_and_overlap_false():
+    chip = make_chip(link=1e9)  # a very slow link
+    b = decode_bound(LLAMA, chip, 1024, 64, 8)
+    assert b.limiter == "interconnect"
+    s = decode_bound(LLAMA, chip, 1024, 64, 8, overlap=False)
+    assert s.t == pytest.approx(b.t_compute + b.t_memory + b.t_comm, rel=1e-14)
+    assert s.t >= b.t
+
+
+def test_efficiencies():
+    full = decode_bound(LLAMA, "h200-sxm", 4096)
+    half = decode_bound(LLAMA, "h200-sxm", 4096, bandwidth_efficiency=0.5, compute_efficiency=0.5)
+    assert half.t == pytest.approx(2 * full.t, rel=1e-14)
+    assert "0.5" not in full.explain()
+    with pytest.raises(ValueError, match="efficiency"):
+        decode_bound(LLAMA, "h200-sxm", 4096, link_efficiency=0)
+
+
+# --- invariants (hypothesis) ----------------------------------------------------------------------
+MODELS = [LLAMA, MOE, "gpt-oss-120b", "qwen3-next-80b-a3b", "deepseek-v3"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(mid=st.sampled_from(MODELS), bw1=st.floats(1e11, 2e13), f=st.floats(1.0, 10.0),
+       T=st.integers(1, 200_000), B=st.integers(1, 1024), n=st.sampled_from([1, 2, 8]))
+def test_decode_bound_falls_as_bandwidth_rises(mid, bw1, f, T, B, n):
+    lo = decode_bound(mid, make_chip(bw=bw1), T, B, n)
+    hi = decode_bound(mid, make_chip(bw=bw1 * f), T, B, n)
+    assert hi.t <= lo.t
+    assert hi.tokens_per_s_per_chip.m >= lo.tokens_per_s_per_chip.m
+
+
+@settings(max_examples=60, deadline=None)
+@given(mid=st.sampled_from(MODELS), bw=st.floats(1e11, 2e13), peak=st.floats(1e13, 5e15), T=st.integers(1, 500_000))
+def test_batch1_decode_never_below_weights_over_bandwidth(mid, bw, peak, T):
+    m = get_model(mid)
+    b = decode_bound(m, make_chip(peak=peak, bw=bw), T, 1)
+    assert b.t >= m.params_active() * 2 / bw * (1 - 1e-12)
+    assert b.t >= (m.params_active() * 2 + m.kv_cache_bytes(T, 1, "bf16").m_as("B")) / bw * (1 - 1e-12)
+
+
+@settings(max_examples=80, deadline=None)
+@given(u=st.floats(0, 1), v=st.floats(0, 1), w=st.floats(0, 1), mid=st.sampled_from(MODELS),
+       phase=st.sampled_from(["decode", "prefill"]), T=st.integers(1, 100_000), B=st.integers(1, 256),
+       n=st.sampled_from([1, 4]), overlap=st.booleans())
+def test_bound_ranges_are_sound(u, v, w, mid, phase, T, B, n, overlap):
+    ranged = make_chip(peak=900e12, bw=3e12, link=300e9, peak_range=(800e12, 1000e12), bw_range=(2.5e12, 3.5e12),
+                       link_range=(150e9, 600e9))
+    point = make_chip(peak=800e12 + u * 200e12, bw=2.5e12 + v * 1e12, link=150e9 + w * 450e9)
+    fn = decode_bound if phase == "decode" else prefill_bound
+    r = fn(mid, ranged, T, B, n, overlap=overlap)
+    p = fn(mid, point, T, B, n, overlap=overlap)
+    assert r.t_low * (1 - 1e-12) <= p.t <= r.t_high * (1 + 1e-12)
+    assert r.t_low <= r.t <= r.t_high
+    lo, hi = r.tokens_per_s_per_chip_range
+    assert lo.m * (1 - 1e-12) <= p.tokens_per_s_per_chip.m <= hi.m * (1 + 1e-12)
+
+
+def test_unspecified_link_direction_gives_range_of_bounds():
+    rec = {"id": "icn", "name": "ICN", "vendor": "T",
+           "compute": {"dense": {"bf16": spec("300 TFLOPS")}},
+           "memory": {"bandwidth": spec("2 TB/s")},
+           "interconnect": {"scale_up": {"bandwidth": spec("700 GB/s", direction="unspecified")}}}
+    chip = Chip.model_validate(rec)
+    b = decode_bound(LLAMA, chip, 1024, 256, 8, link_efficiency=0.01)
+    assert b.limiter == "interconnect"
+    assert b.t_high == pytest.approx(b.comm_bytes / (350e9 * 0.01))
+    assert b.t_low == pytest.approx(max(b.comm_bytes / (700e9 * 0.01), b.t_memory, b.t_compute))
+    assert "range" in b.explain()
+
+
+# --- bad input --------------------------------------------------------------------------------
+def test_precision_not_published_lists_what_exists():
+    with pytest.raises(UnsupportedPrecisionError, match=r"fp8 peak is not supported.*bf16"):
+        decode_bound(LLAMA, "a100-sxm", 1024, weight_dtype="fp8")
+    b = decode_bound(LLAMA, "h100-sxm", 1024, weight_dtype="fp8")
+    assert str(b.precision) == "fp8" and b.dtypes.kv.name == "fp8"
+    w4 = decode_bound(LLAMA, "a100-sxm", 1024, weight_dtype="int4")  # W4A16 runs in bf16
+    assert str(w4.precision) == "bf16" and w4.dtypes.kv.name == "bf16"
+    with pytest.raises(UnsupportedPrecisionError, match="published dense precisions: none"):
+        decode_bound(LLAMA, "zhenwu-m890", 1024)  # T-Head publishes neither peak nor bandwidth
+    no_bw = Chip.model_validate({"id": "no-bw", "name": "No BW", "vendor": "T",
+                                 "compute": {"dense": {"bf16": spec("100 TFLOPS")}}})
+    with pytest.raises(NotPublishedError, match="memory bandwidth"):
+        decode_bound(LLAMA, no_bw, 1024)
+
+
+@pytest.mark.parametrize("kw,exc", [({"context_tokens": 0}, ValueError), ({"batch": -1}, ValueError),
+                                    ({"batch": 1.5}, TypeError), ({"n_chips": "2"}, TypeError)])
+def test_bad_counts(kw, exc):
+    args = {"context_tokens": 1024, "batch": 1, "n_chips": 1, **kw}
+    with pytest.raises(exc):
+        decode_bound(LLAMA, "h200-sxm", **args)
+
+
+def test_quantities_and_ranges_on_result():
+    b = decode_bound(MOE, "h200-sxm", 32768, 8, 8)
+    assert b.time.units == a.ureg.Unit("ms")
+    assert b.tokens_per_s_per_chip.units == a.ureg.Unit("token/s")
+    assert b.step_bytes.m_as("B") == pytest.approx(b.bytes)
+    assert b.step_flops.m_as("FLOP") == pytest.approx(b.flops)
+    assert b.ridge_point.m_as("FLOP/B") == pytest.approx(989.5 / 4.8)
+    assert math.isclose(b.time_range[0].m, b.time.m) and math.isclose(b.time_range[1].m, b.time.m)
+    assert b.time_to_first_token == b.time
