@@ -404,7 +404,8 @@ class Statement:
             return f"{parts} ≤ {self.whole.label if self.whole else '?'}"
         if self.kind == "workload":
             w = self.workload
-            return f"{w.get('model_text', 'model')} with {_num(w.get('context', 0))}-token context on {a}"
+            on = f"{w['chips']} × {a}" if w.get("chips", 1) > 1 else a
+            return f"{w.get('model_text', 'model')}: {w.get('context', 0):,.0f}-token context on {on}"
         return self.kind
 
 
@@ -572,7 +573,7 @@ _KIND_KEYS = {
     "total": {"chip", "label", "count", "total", "tolerance", "metric", "readings", "prefix_only", "per_unit"},
     "efficiency": {"chip", "throughput", "efficiency", "metric"},
     "sum": {"parts", "whole"},
-    "workload": {"chip", "models", "context", "weights", "kv_cache", "chips", "batch", "model_text"},
+    "workload": {"chip", "model", "models", "context", "dtypes", "chips", "batch", "max_chips"},
 }
 
 
@@ -673,23 +674,50 @@ def _parse_statement(raw: Any, cat: Any) -> Statement:
         return Statement(kind, None, None, (), parts=parts, whole=whole)
     # workload
     chip = _operand(raw.get("chip"), cat, "statement.chip")
+    if isinstance(chip, Stated):
+        raise _Bad("statement.chip", "must name a chip")
     ctx = raw.get("context")
     try:
         ctx_q = parse_quantity(ctx, "token", "context") if not isinstance(ctx, (int, float)) else Q_(ctx, "token")
     except UnitError as exc:
         raise _Bad("statement.context", str(exc)) from None
     context = _mag(ctx_q, "token")
-    if not context > 0:
+    if not context >= 1:
         raise _Bad("statement.context", "must be a positive number of tokens")
-    models = raw.get("models") or []
+    models = raw.get("models") or "all"
     if isinstance(models, str):
         models = [models]
-    chips = raw.get("chips", 1)
-    if not isinstance(chips, int) or chips < 1:
-        raise _Bad("statement.chips", f"must be a positive whole number of chips, got {chips!r}")
-    wl = {"context": context, "models": [str(m) for m in models], "weights": _list(raw.get("weights", ["bf16"])),
-          "kv_cache": _list(raw.get("kv_cache", ["bf16"])), "chips": chips, "batch": int(raw.get("batch", 1)),
-          "model_text": str(raw.get("model_text") or "model")}
+    models = [str(m) for m in models]
+    if models != ["all"]:
+        from .model_catalog import get_model
+
+        for i, m in enumerate(models):
+            try:
+                get_model(m)
+            except LookupError as exc:
+                raise _Bad(f"statement.models.{i}", str(exc)) from None
+    budgets = {}
+    for key, default in (("chips", 1), ("batch", 1), ("max_chips", 256)):
+        v = raw.get(key, default)
+        if not isinstance(v, int) or isinstance(v, bool) or v < 1:
+            raise _Bad(f"statement.{key}", f"must be a positive whole number, got {v!r}")
+        budgets[key] = v
+    combos = raw.get("dtypes") or [{"weights": "bf16", "kv_cache": "bf16"}]
+    pairs = []
+    from .dtypes import dtype as _dtype
+
+    for i, c in enumerate(combos):
+        if not isinstance(c, dict) or set(c) - {"weights", "kv_cache"}:
+            raise _Bad(f"statement.dtypes.{i}", "each entry is {weights: <dtype>, kv_cache: <dtype>}")
+        pair = (str(c.get("weights", "bf16")), str(c.get("kv_cache", "bf16")))
+        for name in pair:
+            try:
+                _dtype(name)
+            except (LookupError, ValueError) as exc:
+                raise _Bad(f"statement.dtypes.{i}", str(exc)) from None
+        pairs.append(pair)
+    wl = {"context": context, "models": models, "dtypes": pairs, "model_text": str(raw.get("model") or "model"),
+          **budgets}
     return Statement(kind, chip, None, ("memory.capacity",), workload=wl)
 
 
@@ -1071,6 +1099,7 @@ class ReadingResult:
     cross: list[CrossCheck] = field(default_factory=list)
     note: str | None = None
     values: dict[str, Any] = field(default_factory=dict)
+    extra: str = ""  #: a short extra column (workload claims: fewest chips and largest memory term)
 
     @property
     def verdict_text(self) -> str:

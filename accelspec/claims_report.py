@@ -69,8 +69,14 @@ def _summary_rows(report: Any, with_statement: bool = True) -> list[list[str]]:
 _SUMMARY_HEADERS = ["claim", "src", "statement", "reading taken", "verdict", "other readings"]
 
 
+def _extra_header(claim: Any) -> str:
+    return "fewest chips; largest term" if claim.statement.kind == "workload" else "other claims imply"
+
+
 def _others_text(rr: Any) -> str:
-    """Compact verdicts of a reading re-checked with values other claims imply."""
+    """Compact verdicts of a reading re-checked with values other claims imply (or its extra column)."""
+    if rr.extra:
+        return rr.extra
     if not rr.cross:
         return ""
     marks = {"consistent": "ok", "inconsistent": "NO", "undetermined": "?"}
@@ -104,7 +110,7 @@ def render_text(report: Any, width: int = 120) -> str:
             out += _table(["  reading", "a", "b", "a/b", "claimed", "verdict"], [r[:-1] for r in rows],
                           indent="   ", width=width)
         elif rows:
-            out += _table(["  reading", "a", "b", "a/b", "claimed", "verdict", "other claims imply"],
+            out += _table(["  reading", "a", "b", "a/b", "claimed", "verdict", _extra_header(cl)],
                           rows, indent="   ", width=width)
         for rr in res.readings:
             for note in ([rr.note] if rr.note else []):
@@ -163,7 +169,7 @@ def render_markdown(report: Any) -> str:
         if res.readings:
             rows = [[("**" + rr.reading + "** (taken)") if i == 0 else rr.reading, rr.a, rr.b, _ratio_text(rr),
                      rr.claimed_text, rr.verdict_text, _others_text(rr)] for i, rr in enumerate(res.readings)]
-            headers = ["reading", "a", "b", "a/b", "claimed", "verdict", "other claims imply"]
+            headers = ["reading", "a", "b", "a/b", "claimed", "verdict", _extra_header(cl)]
             out += ["", *_md_table(headers, rows)]
         notes = []
         for rr in res.readings:

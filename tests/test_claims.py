@@ -348,3 +348,39 @@ def test_import_stays_light_and_example_runs():
     if example.is_file():
         out = subprocess.run([sys.executable, str(example)], check=True, capture_output=True, text=True).stdout
         assert "m890-3x-810e" in out
+
+
+# --- workload claims -------------------------------------------------------------------------------
+def test_workload_claim_uses_fits_and_min_chips(report):
+    res = report["qwen37max-1m-context-m890"]
+    assert res.verdict is Verdict.undetermined  # Qwen 3.7-Max's architecture is not published
+    assert "not published" in res.primary.note
+    readings = res.readings[1:]
+    assert readings and any(r.verdict is Verdict.consistent for r in readings)
+    for r in readings[:6]:
+        model = r.reading.split(" ")[0]
+        wd, kd = re.findall(r"weights (\w+), KV (\w+)", r.reading)[0]
+        fit = accelspec.fits(model, "zhenwu-m890", 1_000_000, weight_dtype=wd, kv_dtype=kd)
+        assert (r.verdict is Verdict.consistent) == bool(fit)
+        n = accelspec.min_chips(model, "zhenwu-m890", 1_000_000, weight_dtype=wd, kv_dtype=kd)
+        assert r.values["min_chips"] == n.value
+        assert (n.value == 1) == bool(fit)
+
+
+@pytest.mark.parametrize("statement,field,message", [
+    ({"kind": "workload", "chip": "zhenwu-m890", "context": "1000000 token", "models": ["no-such-model"]},
+     "statement.models.0", "unknown model"),
+    ({"kind": "workload", "chip": "zhenwu-m890", "context": "1000000 token", "chips": 0}, "statement.chips",
+     "positive whole number"),
+    ({"kind": "workload", "chip": "zhenwu-m890", "context": "1000000 GB"}, "statement.context", "token"),
+    ({"kind": "workload", "chip": "zhenwu-m890", "context": 1000, "dtypes": [{"weights": "fp9"}]},
+     "statement.dtypes.0", "unknown dtype"),
+])
+def test_bad_workload_claims(tmp_path, statement, field, message):
+    f = tmp_path / "w.yaml"
+    f.write_text(yaml.safe_dump({"claims": [{"id": "w", "source": "S000", "date": "2026", "quote": "q",
+                                             "statement": statement}]}))
+    with pytest.raises(ClaimFileError) as err:
+        load_claims(f)
+    assert err.value.record == "w" and err.value.field == field and message in str(err.value)
+    assert "w.yaml" in str(err.value)
