@@ -372,7 +372,11 @@ class Statement:
     def describe(self) -> str:
         """One line: ``zhenwu-m890 = 3 × zhenwu-810e (±16.7%) on compute.dense.bf16 (+6 readings)``."""
         text = self._describe()
-        if self.readings and self.kind in ("ratio", "approx", "order", "value", "total"):
+        if self.kind == "value" and self.readings and not isinstance(self.a, Stated):
+            more = f" (+{len(self.readings) - 1} readings)" if len(self.readings) > 1 else ""
+            head, _, tail = text.partition(" ")
+            return f"{head} {self.readings[0]} {tail}{more}"
+        if self.readings and self.kind in ("ratio", "approx", "order", "total"):
             more = f" (+{len(self.readings) - 1} readings)" if len(self.readings) > 1 else ""
             text += f" on {self.readings[0]}{more}"
         return text

@@ -61,12 +61,22 @@ def _summary_rows(report: Any, with_statement: bool = True) -> list[list[str]]:
         row = [res.id, res.claim.source.id]
         if with_statement:
             row.append(res.claim.statement.describe())
-        row += [primary.reading if primary else "—", primary.verdict_text if primary else "undetermined", other]
+        row += [primary.reading if primary else "—", primary.verdict_text if primary else "undetermined",
+                _given_others(primary), other]
         rows.append(row)
     return rows
 
 
-_SUMMARY_HEADERS = ["claim", "src", "statement", "reading taken", "verdict", "other readings"]
+_SUMMARY_HEADERS = ["claim", "src", "statement", "reading taken", "verdict", "given other claims",
+                    "other readings"]
+
+
+def _given_others(rr: Any) -> str:
+    """The taken reading re-checked with values other claims imply: one word."""
+    if rr is None or not rr.cross:
+        return "—"
+    verdicts = {c.verdict.value for c in rr.cross}
+    return verdicts.pop() if len(verdicts) == 1 else "mixed"
 
 
 def _extra_header(claim: Any) -> str:
