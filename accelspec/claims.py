@@ -1067,8 +1067,11 @@ class Implied:
         iv = self.interval
         if iv.nominal is None or not iv.bounded or iv.lo <= 0:
             return None
-        return Spec(value=Q_(iv.nominal, self.unit), range=(Q_(iv.lo, self.unit), Q_(iv.hi, self.unit)),
-                    source=source, status=Status.derived, basis=self.basis())
+        def q(x: float) -> pint.Quantity:  # 12 significant digits: no float noise from unit conversions
+            return Q_(float(f"{x:.12g}"), self.unit)
+
+        return Spec(value=q(iv.nominal), range=(q(iv.lo), q(iv.hi)), source=source, status=Status.derived,
+                    basis=self.basis())
 
 
 @dataclass(frozen=True)
@@ -1190,6 +1193,19 @@ class ClaimsReport:
             if normalize_name(n.subject) == normalize_name(subject) and (metric is None or n.metric == metric):
                 return n
         raise KeyError(f"nothing implied for {subject} {metric or ''}".strip())
+
+    def implied_specs(self) -> list[tuple[str, Spec]]:
+        """``(target, Spec)`` for every implied value with a nominal value and a bounded range:
+        status ``derived``, the chain of claims as ``basis``, the source of the chain's first claim."""
+        out = []
+        by_id = {r.id: r.claim for r in self.results}
+        for node in self.implied:
+            for imp in node.chains:
+                first = by_id.get(imp.chain[0])
+                spec = imp.to_spec(first.source) if first is not None else None
+                if spec is not None:
+                    out.append((imp.target, spec))
+        return out
 
     def counts(self) -> dict[str, int]:
         out = {v.value: 0 for v in Verdict}

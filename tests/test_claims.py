@@ -329,6 +329,13 @@ def test_cluster_per_card_and_hanguang_power(report):
     assert node.combined.hi == pytest.approx(4000) and node.combined.hi_open
 
 
+def test_implied_specs_are_derived_with_chains(report):
+    specs = dict(report.implied_specs())
+    spec = specs["zhenwu-m890 compute.dense.bf16"]
+    assert spec.status is accelspec.Status.derived and spec.range is not None
+    assert "m890-3x-810e" in spec.basis and spec.low <= spec.q <= spec.high
+
+
 def test_report_renders(report):
     text = str(report)
     md = report.to_markdown()
