@@ -249,17 +249,18 @@ def _bound(phase: str, model: Model | str, chip: Chip | str, context_tokens: int
 
 
 def decode_bound(model: Model | str, chip: Chip | str, context_tokens: int, batch: int = 1, n_chips: int = 1, *,
-                 weight_dtype: Any = "bf16", kv_dtype: Any = None, activation_dtype: Any = None,
-                 expert_dtype: Any = None, embedding_dtype: Any = None, precision: Any = None,
-                 sparse: bool = False, overlap: bool = True, compute_efficiency: float = 1.0,
+                 weight_dtype: Any = "bf16", kv_dtype: Any = "bf16", activation_dtype: Any = "bf16",
+                 expert_dtype: Any = None, embedding_dtype: Any = None, state_dtype: Any = "bf16",
+                 precision: Any = None, sparse: bool = False, overlap: bool = True, compute_efficiency: float = 1.0,
                  bandwidth_efficiency: float = 1.0, link_efficiency: float = 1.0) -> Bound:
     """Lower bound on the time of one decode step: ``batch`` sequences each add one token at
     a context of ``context_tokens`` (including the new token), on ``n_chips`` chips in tensor
     parallel. Formulas: :mod:`accelspec.bounds` and :mod:`accelspec.costs`.
 
-    Dtypes (defaults in :func:`accelspec.costs.resolve_dtypes`): weights bf16, KV cache and
-    activations as the weights (bf16 below 8-bit weights); ``weight_dtype="native"`` uses
-    the checkpoint's formats. ``precision`` (the compute format, default from the dtypes)
+    Dtypes (defaults in :func:`accelspec.costs.resolve_dtypes`, the same as
+    :func:`accelspec.fits`): weights, KV cache, activations and linear-attention state bf16;
+    ``weight_dtype="native"`` uses the checkpoint's formats. ``precision`` (the compute
+    format; default the weight format, or bf16 below 8-bit weights)
     must be published by the chip, or :class:`~accelspec.chip.UnsupportedPrecisionError`
     lists those it has.
 
@@ -269,14 +270,14 @@ def decode_bound(model: Model | str, chip: Chip | str, context_tokens: int, batc
     """
     return _bound("decode", model, chip, context_tokens, batch, n_chips, weight_dtype,
                   {"kv_dtype": kv_dtype, "activation_dtype": activation_dtype, "expert_dtype": expert_dtype,
-                   "embedding_dtype": embedding_dtype, "precision": precision},
+                   "embedding_dtype": embedding_dtype, "state_dtype": state_dtype, "precision": precision},
                   sparse, overlap, (compute_efficiency, bandwidth_efficiency, link_efficiency))
 
 
 def prefill_bound(model: Model | str, chip: Chip | str, context_tokens: int, batch: int = 1, n_chips: int = 1, *,
-                  weight_dtype: Any = "bf16", kv_dtype: Any = None, activation_dtype: Any = None,
-                  expert_dtype: Any = None, embedding_dtype: Any = None, precision: Any = None,
-                  sparse: bool = False, overlap: bool = True, compute_efficiency: float = 1.0,
+                  weight_dtype: Any = "bf16", kv_dtype: Any = "bf16", activation_dtype: Any = "bf16",
+                  expert_dtype: Any = None, embedding_dtype: Any = None, state_dtype: Any = "bf16",
+                  precision: Any = None, sparse: bool = False, overlap: bool = True, compute_efficiency: float = 1.0,
                   bandwidth_efficiency: float = 1.0, link_efficiency: float = 1.0) -> Bound:
     """Lower bound on the time to first token: ``batch`` prompts of ``context_tokens`` tokens
     each, processed together on ``n_chips`` chips in tensor parallel (arguments as
@@ -286,5 +287,5 @@ def prefill_bound(model: Model | str, chip: Chip | str, context_tokens: int, bat
     """
     return _bound("prefill", model, chip, context_tokens, batch, n_chips, weight_dtype,
                   {"kv_dtype": kv_dtype, "activation_dtype": activation_dtype, "expert_dtype": expert_dtype,
-                   "embedding_dtype": embedding_dtype, "precision": precision},
+                   "embedding_dtype": embedding_dtype, "state_dtype": state_dtype, "precision": precision},
                   sparse, overlap, (compute_efficiency, bandwidth_efficiency, link_efficiency))

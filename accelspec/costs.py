@@ -204,6 +204,7 @@ class DTypes:
     embedding: DType
     kv: DType
     activation: DType
+    state: DType
     precision: Precision
 
     def label(self) -> str:
@@ -212,16 +213,17 @@ class DTypes:
 
 
 def resolve_dtypes(model: Model | None = None, weight_dtype: Any = "bf16", *, expert_dtype: Any = None,
-                   embedding_dtype: Any = None, kv_dtype: Any = None, activation_dtype: Any = None,
-                   precision: Any = None) -> DTypes:
-    """Fill in the defaults.
+                   embedding_dtype: Any = None, kv_dtype: Any = "bf16", activation_dtype: Any = "bf16",
+                   state_dtype: Any = "bf16", precision: Any = None) -> DTypes:
+    """Fill in the defaults (the same as :func:`accelspec.fits` and the memory module's).
 
     ``weight_dtype="native"`` takes the checkpoint's formats from ``model.native_dtypes``.
-    ``expert_dtype`` and ``embedding_dtype`` default to ``weight_dtype``. ``activation_dtype``
-    defaults to the weight format when it is 8 bits or wider (bf16 -> bf16, fp8 -> W8A8) and
-    to bf16 below that (weight-only quantization, W4A16). ``kv_dtype`` defaults to the
-    activation format. ``precision`` defaults to the wider of the weight and activation
-    formats (a w4a16 GEMM runs in bf16, as llm-analysis also assumes).
+    ``expert_dtype`` and ``embedding_dtype`` default to ``weight_dtype``; the KV cache,
+    the activations (the all-reduce messages) and the linear-attention state default to
+    bf16. ``precision``, the format the matmuls run in, defaults to the weight format when
+    it is 8 bits or wider (an fp8 checkpoint runs fp8 GEMMs, W8A8) and to the activation
+    format below that (weight-only quantization: a w4a16 GEMM runs in bf16, as llm-analysis
+    also assumes).
     """
     if isinstance(weight_dtype, str) and weight_dtype.strip().lower() == "native":
         native = dict(getattr(model, "native_dtypes", None) or {})
@@ -234,19 +236,16 @@ def resolve_dtypes(model: Model | None = None, weight_dtype: Any = "bf16", *, ex
     w = dtype(weight_dtype, "weight_dtype")
     e = dtype(expert_dtype, "expert_dtype") if expert_dtype is not None else w
     m = dtype(embedding_dtype, "embedding_dtype") if embedding_dtype is not None else w
-    if activation_dtype is not None:
-        act = dtype(activation_dtype, "activation_dtype")
-    else:
-        act = w if w.bits_per_element >= 8 else dtype("bf16")
-    kv = dtype(kv_dtype, "kv_dtype") if kv_dtype is not None else act
+    act = dtype(activation_dtype if activation_dtype is not None else "bf16", "activation_dtype")
+    kv = dtype(kv_dtype if kv_dtype is not None else "bf16", "kv_dtype")
+    state = dtype(state_dtype if state_dtype is not None else "bf16", "state_dtype")
     if precision is None:
-        widest = w if w.bits_per_element > act.bits_per_element else act
-        prec = precision_of(widest)
+        prec = precision_of(w if w.bits_per_element >= 8 else act)
     else:
         from .chip import _precision
 
         prec = precision if isinstance(precision, Precision) else _precision(precision)
-    return DTypes(w, e, m, kv, act, prec)
+    return DTypes(w, e, m, kv, act, state, prec)
 
 
 # --- per-model numbers ----------------------------------------------------------------------
@@ -358,7 +357,7 @@ def model_numbers(model: Model | str, weight_dtype: Any = "bf16", **dtypes_kw: A
     groups = tuple((f, b, w) for w, (f, b) in sorted(by_window.items()))
     la = model.linear_attention
     f_linear = 4.0 * la.n_value_heads * la.key_head_dim * la.value_head_dim * n_linear if (la and n_linear) else 0.0
-    state = float(la.state_elements()) * n_linear * kb if (la and n_linear) else 0.0
+    state = float(la.state_elements()) * n_linear * dt.state.bytes_per_element if (la and n_linear) else 0.0
     mn = ModelNumbers(
         id=model.id, name=model.name, dtypes=dt, n_layers=float(model.n_layers), hidden=d, vocab=V,
         w_dense=w_dense, w_expert=w_expert, n_experts=E, top_k=k, w_head=V * d * mb,
@@ -471,7 +470,7 @@ class StepCost:
 
 
 def attention_cost(model: Model | str, phase: str, context_tokens: int, batch: int = 1, *, layer: int | None = None,
-                   kv_dtype: Any = "bf16") -> OpCost:
+                   kv_dtype: Any = "bf16", state_dtype: Any = "bf16") -> OpCost:
     """Attention scores and KV-cache traffic of one layer of one step (``layer``: 0-based index;
     default the first softmax-attention layer). :func:`step_cost` gives every layer.
 
@@ -484,17 +483,18 @@ def attention_cost(model: Model | str, phase: str, context_tokens: int, batch: i
     if layer is None:
         layer = next((i for i, k in enumerate(model.layer_types) if k is not AttentionKind.linear), 0)
     kb = dtype(kv_dtype, "kv_dtype").bytes_per_element
-    return _attention_layer(model, layer, phase, float(context_tokens), float(batch), kb)
+    sb = dtype(state_dtype, "state_dtype").bytes_per_element
+    return _attention_layer(model, layer, phase, float(context_tokens), float(batch), kb, sb)
 
 
-def _attention_layer(model: Model, i: int, phase: str, T: float, B: float, kb: float) -> OpCost:
+def _attention_layer(model: Model, i: int, phase: str, T: float, B: float, kb: float, sb: float) -> OpCost:
     from .model import AttentionKind
 
     kind = model.layer_types[i]
     if kind is AttentionKind.linear:
         la = model.linear_attention
         f_tok = 4.0 * la.n_value_heads * la.key_head_dim * la.value_head_dim
-        state = float(la.state_elements()) * kb
+        state = float(la.state_elements()) * sb
         if phase == "decode":
             return OpCost("linear attention", B * f_tok, B * 2.0 * state)
         return OpCost("linear attention", B * T * f_tok, B * state)
@@ -542,7 +542,8 @@ def step_cost(model: Model | str, phase: str, context_tokens: int, batch: int = 
             experts = OpCost("routed experts", 2.0 * float(lp["experts_active"][i]) * tokens, U * one * eb)
         else:
             experts = OpCost("routed experts", 0.0, 0.0)
-        layers.append(LayerCost(i, str(kind), gemm, experts, _attention_layer(model, i, phase, T, B, kb), comm))
+        attn = _attention_layer(model, i, phase, T, B, kb, dt.state.bytes_per_element)
+        layers.append(LayerCost(i, str(kind), gemm, experts, attn, comm))
     d, V = float(model.hidden_size), float(model.vocab_size)
     mb = dt.embedding.bytes_per_element
     logits = B  # decode: the one new token of each sequence; prefill: the last prompt token of each

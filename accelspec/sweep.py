@@ -93,10 +93,11 @@ def _counts(x: Any, what: str) -> np.ndarray:
 
 
 def sweep(models: Any, chips: Any, context_tokens: Any, batch: Any = 1, n_chips: Any = 1, *,
-          phase: str = "decode", weight_dtype: Any = "bf16", kv_dtype: Any = None, activation_dtype: Any = None,
-          expert_dtype: Any = None, embedding_dtype: Any = None, precision: Any = None, sparse: bool = False,
-          overlap: bool = True, compute_efficiency: float = 1.0, bandwidth_efficiency: float = 1.0,
-          link_efficiency: float = 1.0, output: str = "dataframe", on_missing: str = "raise") -> Any:
+          phase: str = "decode", weight_dtype: Any = "bf16", kv_dtype: Any = "bf16", activation_dtype: Any = "bf16",
+          expert_dtype: Any = None, embedding_dtype: Any = None, state_dtype: Any = "bf16", precision: Any = None,
+          sparse: bool = False, overlap: bool = True, compute_efficiency: float = 1.0,
+          bandwidth_efficiency: float = 1.0, link_efficiency: float = 1.0, output: str = "dataframe",
+          on_missing: str = "raise") -> Any:
     """Every combination of ``models x chips x context_tokens x batch x n_chips``.
 
     Arguments as :func:`~accelspec.bounds.decode_bound` (``phase="prefill"`` for
@@ -118,8 +119,9 @@ def sweep(models: Any, chips: Any, context_tokens: Any, batch: Any = 1, n_chips:
     effs = (_check_efficiency("compute_efficiency", compute_efficiency),
             _check_efficiency("bandwidth_efficiency", bandwidth_efficiency),
             _check_efficiency("link_efficiency", link_efficiency))
-    kw = {k: v for k, v in {"kv_dtype": kv_dtype, "activation_dtype": activation_dtype, "expert_dtype": expert_dtype,
-                            "embedding_dtype": embedding_dtype, "precision": precision}.items() if v is not None}
+    given = {"kv_dtype": kv_dtype, "activation_dtype": activation_dtype, "expert_dtype": expert_dtype,
+             "embedding_dtype": embedding_dtype, "state_dtype": state_dtype, "precision": precision}
+    kw = {k: v for k, v in given.items() if v is not None}
     mns = [model_numbers(m, weight_dtype, **kw) for m in _as_list(models)]
     chip_list = _as_list(chips)
     T = _counts(context_tokens, "context_tokens")

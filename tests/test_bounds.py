@@ -161,6 +161,8 @@ def test_sliding_window_and_linear_state_traffic():
     assert state > 0
     mn = model_numbers(nxt)
     assert mn.state_bytes * 2 == pytest.approx(state)
+    fp32 = decode_bound(nxt, "h200-sxm", 10, 2, state_dtype="fp32")
+    assert fp32.bytes - b.bytes == pytest.approx(2 * state, rel=1e-12)  # read + write, twice the bytes each
 
 
 # --- tensor parallel, overlap, efficiencies -----------------------------------------------------
@@ -255,7 +257,8 @@ def test_precision_not_published_lists_what_exists():
     with pytest.raises(UnsupportedPrecisionError, match=r"fp8 peak is not supported.*bf16"):
         decode_bound(LLAMA, "a100-sxm", 1024, weight_dtype="fp8")
     b = decode_bound(LLAMA, "h100-sxm", 1024, weight_dtype="fp8")
-    assert str(b.precision) == "fp8" and b.dtypes.kv.name == "fp8"
+    assert str(b.precision) == "fp8" and b.dtypes.kv.name == "bf16"  # W8A8 GEMMs, bf16 cache (as fits())
+    assert decode_bound(LLAMA, "h100-sxm", 1024, weight_dtype="fp8", kv_dtype="fp8").bytes < b.bytes
     w4 = decode_bound(LLAMA, "a100-sxm", 1024, weight_dtype="int4")  # W4A16 runs in bf16
     assert str(w4.precision) == "bf16" and w4.dtypes.kv.name == "bf16"
     with pytest.raises(UnsupportedPrecisionError, match="published dense precisions: none"):
