@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from .bounds import Bound, decode_bound, prefill_bound
 from .catalog import Catalog, chips, get_chip, load_specs, reload
-from .compare import Comparison, compare, compare_table
 from .chip import (
     Benchmark,
     Chip,
@@ -25,6 +24,7 @@ from .chip import (
     UnsupportedPrecisionError,
 )
 from .claims import Claim, ClaimFileError, ClaimsReport, Verdict, check_claims, load_claims
+from .compare import Comparison, compare, compare_table
 from .costs import OpCost, StepCost, attention_cost, expected_unique_experts, gemm_cost, step_cost
 from .dtypes import DType, block_dtype, dtype, dtypes
 from .errors import AccelspecError, SpecFileError, UnitError, UnknownChipError, UnknownNameError

@@ -40,7 +40,7 @@ def main() -> None:
         return
     out = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("out") / "quickstart.png"
     out.parent.mkdir(parents=True, exist_ok=True)
-    ax = plot.compare(chips + ["a800-sxm"], ["capacity", "bandwidth", "bf16", "scale_up_per_direction", "tdp"],
+    ax = plot.compare([*chips, "a800-sxm"], ["capacity", "bandwidth", "bf16", "scale_up_per_direction", "tdp"],
                       baseline="h20")
     ax.figure.savefig(out, dpi=120)
     print(f"\nwrote {out}")
