@@ -212,24 +212,29 @@ def _denominator(result: Any, path: str, unit: str | None, baseline: Any) -> flo
 
 
 def memory_vs_context(model: Any, chips: Iterable[str | Chip], *, n_chips: int = 1, weight_dtype: str = "bf16",
-                      kv_dtype: str = "bf16", batch: int = 1, contexts: Sequence[int] | None = None,
-                      ax: Axes | None = None) -> Axes:
-    """Memory needed per chip against context length, stacked (weights, KV cache, other),
-    with each chip's capacity as a horizontal line and the 1M-token mark.
+                      kv_dtype: str = "bf16", batch: int = 1, parallelism: Any = None,
+                      contexts: Sequence[int] | None = None, ax: Axes | None = None) -> Axes:
+    """Memory needed per chip against context length, stacked (weights, KV cache, the rest:
+    linear-attention state, activations, framework reserve), with each chip's capacity as a
+    horizontal line (its range shaded) and the 1M-token mark.
 
-    Memory is divided evenly over ``n_chips`` (tensor/pipeline parallel over weights and KV).
+    The footprint is :func:`accelspec.memory_footprint` on ``n_chips`` chips with
+    ``parallelism`` (default: the layout that needs the least memory per chip).
     """
     from .memory import memory_footprint
-    from .model import get_model
+    from .model_catalog import get_model
 
     ax = _new_ax(ax)
-    mdl = get_model(model) if isinstance(model, str) else model
-    ctx = np.unique(np.logspace(3, 7, 200).astype(np.int64)) if contexts is None else np.asarray(contexts)
-    fp = memory_footprint(mdl, ctx, batch=batch, weight_dtype=weight_dtype, kv_dtype=kv_dtype)
+    mdl = get_model(model)
+    ctx = np.unique(np.logspace(3, 7, 160).astype(np.int64)) if contexts is None else np.asarray(contexts)
+    if parallelism is None and n_chips > 1:
+        parallelism = "auto"
+    fp = memory_footprint(mdl, ctx, batch, weight_dtype=weight_dtype, kv_dtype=kv_dtype, n_chips=n_chips,
+                          parallelism=parallelism)
     gb = "GB"
-    weights = np.broadcast_to(fp.weights.m_as(gb), ctx.shape) / n_chips
-    kv = np.broadcast_to(fp.kv_cache.m_as(gb), ctx.shape) / n_chips
-    other = np.broadcast_to(fp.total.m_as(gb), ctx.shape) / n_chips - weights - kv
+    weights = np.broadcast_to(fp.weights.m_as(gb), ctx.shape).astype(float)
+    kv = np.broadcast_to(fp.kv_cache.m_as(gb), ctx.shape).astype(float)
+    other = np.broadcast_to(fp.total.m_as(gb), ctx.shape) - weights - kv
     ax.stackplot(ctx, weights, kv, other, labels=[f"weights ({weight_dtype})", f"KV cache ({kv_dtype})",
                                                   "state, activations, reserve"],
                  colors=["#9ecae1", "#fdae6b", "#d9d9d9"], alpha=0.9)
@@ -244,12 +249,17 @@ def memory_vs_context(model: Any, chips: Iterable[str | Chip], *, n_chips: int =
     ax.axvline(1_000_000, color="black", lw=1, ls=":")
     ax.annotate("1M tokens", (1_000_000, 0.98), xycoords=("data", "axes fraction"), ha="right", va="top",
                 rotation=90, fontsize=8)
+    trained = getattr(mdl, "max_context", None)
+    if trained:
+        ax.axvline(trained, color="0.5", lw=1, ls="--")
+        ax.annotate(f"trained context {trained:,}", (trained, 0.98), xycoords=("data", "axes fraction"),
+                    ha="right", va="top", rotation=90, fontsize=8, color="0.35")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("context length [tokens]")
-    per = f" per chip, {n_chips} chips" if n_chips > 1 else " (one chip)"
+    per = f" per chip ({n_chips} chips, {fp.parallelism})" if n_chips > 1 else " (one chip)"
     ax.set_ylabel(f"memory [{gb}]{per}")
-    ax.set_title(f"{getattr(mdl, 'name', mdl)}: memory vs context, batch {batch}", fontsize=10)
+    ax.set_title(f"{mdl.name}: memory against context, batch {batch}", fontsize=10)
     ax.grid(True, which="major", alpha=0.3)
     ax.legend(fontsize=8, loc="upper left")
     return ax
@@ -275,6 +285,7 @@ def sweep_heatmap(df: Any, x: str, y: str, value: str, *, ax: Axes | None = None
     ax.set_xlabel(x)
     ax.set_ylabel(y)
     ax.figure.colorbar(im, ax=ax, label=value)
+    ax.set_title(f"{value} ({agg} over other columns)", fontsize=10)
     if data.size <= 120:
         for (r, c), v in np.ndenumerate(data):
             if np.isfinite(v):
@@ -283,8 +294,8 @@ def sweep_heatmap(df: Any, x: str, y: str, value: str, *, ax: Axes | None = None
 
 
 def _tick(v: Any) -> str:
-    if isinstance(v, (int, np.integer)) and v >= 1000:
-        return f"{v / 1e6:g}M" if v >= 1e6 else f"{v / 1e3:g}k"
+    if isinstance(v, (int, np.integer)):
+        return f"{v:,}"
     return str(v)
 
 
