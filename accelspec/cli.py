@@ -34,8 +34,8 @@ def _count(what: str):
     def parse(text: str) -> int:
         try:
             return parse_count(text, what)
-        except ValueError as exc:
-            raise argparse.ArgumentTypeError(str(exc)) from None
+        except ValueError as exc:  # argparse already names the argument
+            raise argparse.ArgumentTypeError(str(exc).removeprefix(f"{what}: ")) from None
 
     parse.__name__ = what
     return parse
@@ -115,7 +115,7 @@ def _csv_counts(what: str):
         try:
             return [parse_count(t, what) for t in text.split(",") if t.strip()]
         except ValueError as exc:
-            raise argparse.ArgumentTypeError(str(exc)) from None
+            raise argparse.ArgumentTypeError(str(exc).removeprefix(f"{what}: ")) from None
 
     parse.__name__ = what
     return parse

@@ -58,7 +58,7 @@ def _new_ax(ax: Axes | None, size: tuple[float, float] = (8, 5)) -> Axes:
     return ax
 
 
-_SHADES = [(0.0, "white"), (0.45, "black"), (0.5, "white"), (0.7, "black"), (0.75, "white")]
+_SHADES = [(0.0, "white"), (0.5, "black"), (0.4, "white"), (0.25, "black"), (0.7, "black")]
 
 
 def _shade(color: str, n: int) -> str:
@@ -287,9 +287,12 @@ def sweep_heatmap(df: Any, x: str, y: str, value: str, *, ax: Axes | None = None
     ax.figure.colorbar(im, ax=ax, label=value)
     ax.set_title(f"{value} ({agg} over other columns)", fontsize=10)
     if data.size <= 120:
+        cmap_obj = matplotlib.colormaps[cmap]
         for (r, c), v in np.ndenumerate(data):
             if np.isfinite(v):
-                ax.text(c, r, f"{v:.3g}", ha="center", va="center", fontsize=7, color="white")
+                rgb = to_rgb(cmap_obj(im.norm(v)))
+                ink = "black" if 0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2] > 0.5 else "white"
+                ax.text(c, r, f"{v:.3g}", ha="center", va="center", fontsize=8, color=ink)
     return ax
 
 

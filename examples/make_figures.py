@@ -1,0 +1,51 @@
+"""Regenerate the README's figures into docs/img/ (one command: python examples/make_figures.py).
+
+- roofline.png: the seed chips and their peers, dense bf16, with decode workloads marked
+- compare.png: the seed chips as ratios to the H20
+- memory_vs_context.png: Qwen3-235B-A22B (fp8 weights, bf16 KV) on 8 chips, per chip
+- sweep_heatmap.png: the decode bound (tokens/s per user) over chips and context lengths
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import accelspec as a  # noqa: E402
+from accelspec import plot  # noqa: E402
+
+OUT = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent.parent / "docs" / "img"
+SEED = ["zhenwu-m890", "zhenwu-810e", "h20", "h200-sxm"]
+PEERS = ["a800-sxm", "h100-sxm", "b200", "mi300x", "ascend-910c", "tpu-v5p"]
+
+
+def save(ax, name: str) -> None:
+    path = OUT / name
+    ax.figure.savefig(path, dpi=110, bbox_inches="tight")
+    matplotlib.pyplot.close(ax.figure)
+    print(f"wrote {path}")
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    model = a.get_model("llama-3.1-8b")
+    workloads = {}
+    for batch in (1, 8, 64):
+        b = a.decode_bound(model, "h200-sxm", 8192, batch)
+        workloads[f"Llama 3.1 8B decode, batch {batch}"] = b.intensity
+    save(plot.roofline(SEED + PEERS, "bf16", workloads=workloads), "roofline.png")
+    save(plot.compare(SEED + ["a800-sxm"], ["capacity", "bandwidth", "bf16", "scale_up_per_direction", "tdp"],
+                      baseline="h20"), "compare.png")
+    save(plot.memory_vs_context("qwen3-235b-a22b", ["zhenwu-m890", "h200-sxm", "h20", "zhenwu-810e"], n_chips=8,
+                                weight_dtype="fp8", kv_dtype="bf16"), "memory_vs_context.png")
+    df = a.sweep(["llama-3.1-8b"], ["h20", "h200-sxm", "a800-sxm", "mi300x", "ascend-910c", "tpu-v5p", "b200"],
+                 [4096, 32768, 131072, 1_000_000], [1], on_missing="nan")
+    save(plot.sweep_heatmap(df, "context_tokens", "chip", "tokens_per_s_per_user [token/s]"), "sweep_heatmap.png")
+
+
+if __name__ == "__main__":
+    main()
