@@ -55,3 +55,79 @@ def test_user_mistakes_exit_2_with_one_line(capsys, argv, needle):
     code, out, err = run(capsys, *argv)
     assert code == 2 and out == ""
     assert needle in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_models(capsys):
+    code, out, _ = run(capsys, "models", "--json")
+    rows = {r["id"]: r for r in json.loads(out)}
+    assert rows["deepseek-v3"]["kv_bf16_B_per_token"] == 70272
+    assert code == 0
+
+
+def test_fit_text_and_json_match_the_library(capsys):
+    argv = ["fit", "qwen3-235b-a22b", "--chip", "m890", "--context", "1M", "--n-chips", "8", "--weights", "fp8"]
+    code, out, _ = run(capsys, *argv)
+    assert code == 0 and "fits" in out and "1,000,000 tokens" in out
+    code, out, _ = run(capsys, *argv, "--json")
+    data = json.loads(out)
+    lib = a.fits("qwen3-235b-a22b", "zhenwu-m890", 1_000_000, n_chips=8, weight_dtype="fp8")
+    assert data["fits"] is bool(lib) and data["verdict"] == lib.verdict
+    assert data["required_GB_per_chip"] == pytest.approx(lib.required.m_as("GB"))
+    assert data["explanation"] == lib.explanation
+
+
+def test_roofline_json_matches_library(capsys, tmp_path):
+    out_png = tmp_path / "roof.png"
+    code, out, err = run(capsys, "roofline", "h20", "h200", "--json", "-o", str(out_png))
+    data = json.loads(out)
+    assert code == 0 and out_png.stat().st_size > 10_000
+    assert [d["chip"] for d in data] == ["h20", "h200-sxm"]
+    assert data[1]["ridge_point"] == pytest.approx(a.roofline("h200", "bf16").ridge_point.m)
+
+
+def test_bound_json_matches_library(capsys):
+    code, out, _ = run(capsys, "bound", "llama-3.1-8b", "--chip", "h200", "--context", "4096", "--json")
+    data = json.loads(out)
+    lib = a.decode_bound("llama-3.1-8b", "h200", 4096, 1)
+    assert code == 0 and data["limiter"] == lib.limiter == "memory"
+    assert data["time_ms"] == pytest.approx(lib.time.m_as("ms"))
+
+
+def test_claims(capsys):
+    code, out, _ = run(capsys, "claims")
+    assert code == 0 and "m890-3x-810e" in out
+    code, out, _ = run(capsys, "claims", "--markdown")
+    assert code == 0 and "|" in out
+    code, out, _ = run(capsys, "claims", "--json")
+    records = json.loads(out)
+    assert len(records) == len(a.check_claims().to_records())
+
+
+@pytest.mark.parametrize("kind,args", [
+    ("roofline", ["h20", "h200", "mi300x"]),
+    ("compare", ["m890", "810e", "h20", "--baseline", "h20"]),
+    ("memory", ["qwen3-8b", "--chips", "h20", "m890"]),
+    ("heatmap", ["--models", "llama-3.1-8b", "--chips", "h20", "h200", "--context", "4k,32k", "--batch", "1,8"]),
+])
+def test_plot_kinds_write_files(capsys, tmp_path, kind, args):
+    path = tmp_path / f"{kind}.png"
+    code, _, err = run(capsys, "plot", kind, *args, "-o", str(path))
+    assert code == 0, err
+    assert path.read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.parametrize("argv,needle", [
+    (["fit", "llama-3.1-8b", "--chip", "h20", "--context", "-5"], "must be at least 1"),
+    (["fit", "llama-3.1-8b", "--chip", "h20", "--context", "12x"], "expected a count"),
+    (["fit", "llama-3.1-8b", "--chip", "h20", "--context", "1M", "--weights", "fp7"], "fp7"),
+    (["fit", "llama-9", "--chip", "h20", "--context", "1M"], "unknown model"),
+    (["fit", "llama-3.1-8b", "--chip", "h20", "--context", "1M", "--n-chips", "3", "--parallelism", "tp=3"],
+     "tp=3"),
+    (["roofline", "a100", "--precision", "fp8"], "fp8"),
+    (["roofline", "zhenwu-m890"], "not published"),
+    (["bound", "llama-3.1-8b", "--chip", "h20", "--context", "0"], "must be at least 1"),
+])
+def test_bad_model_inputs_exit_2(capsys, argv, needle):
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == "", (out, err)
+    assert needle in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
