@@ -15,8 +15,8 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import accelspec as a  # noqa: E402
-from accelspec import plot  # noqa: E402
+import accelspec as a
+from accelspec import plot
 
 OUT = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent.parent / "docs" / "img"
 SEED = ["zhenwu-m890", "zhenwu-810e", "h20", "h200-sxm"]
@@ -38,7 +38,7 @@ def main() -> None:
         b = a.decode_bound(model, "h200-sxm", 8192, batch)
         workloads[f"Llama 3.1 8B decode, batch {batch}"] = b.intensity
     save(plot.roofline(SEED + PEERS, "bf16", workloads=workloads), "roofline.png")
-    save(plot.compare(SEED + ["a800-sxm"], ["capacity", "bandwidth", "bf16", "scale_up_per_direction", "tdp"],
+    save(plot.compare([*SEED, "a800-sxm"], ["capacity", "bandwidth", "bf16", "scale_up_per_direction", "tdp"],
                       baseline="h20"), "compare.png")
     save(plot.memory_vs_context("qwen3-235b-a22b", ["zhenwu-m890", "h200-sxm", "h20", "zhenwu-810e"], n_chips=8,
                                 weight_dtype="fp8", kv_dtype="bf16"), "memory_vs_context.png")

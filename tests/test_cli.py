@@ -78,7 +78,7 @@ def test_fit_text_and_json_match_the_library(capsys):
 
 def test_roofline_json_matches_library(capsys, tmp_path):
     out_png = tmp_path / "roof.png"
-    code, out, err = run(capsys, "roofline", "h20", "h200", "--json", "-o", str(out_png))
+    code, out, _err = run(capsys, "roofline", "h20", "h200", "--json", "-o", str(out_png))
     data = json.loads(out)
     assert code == 0 and out_png.stat().st_size > 10_000
     assert [d["chip"] for d in data] == ["h20", "h200-sxm"]
