@@ -24,7 +24,7 @@ from .chip import (
     UnsupportedPrecisionError,
 )
 from .claims import Claim, ClaimFileError, ClaimsReport, Verdict, check_claims, load_claims
-from .compare import Comparison, compare, compare_table
+from .compare import Comparison, compare, compare_table, comparison
 from .costs import OpCost, StepCost, attention_cost, expected_unique_experts, gemm_cost, step_cost
 from .dtypes import DType, block_dtype, dtype, dtypes
 from .errors import AccelspecError, SpecFileError, UnitError, UnknownChipError, UnknownNameError
@@ -99,6 +99,7 @@ __all__ = [
     "chips",
     "compare",
     "compare_table",
+    "comparison",
     "decode_bound",
     "dtype",
     "dtypes",

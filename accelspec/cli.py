@@ -95,11 +95,11 @@ def _cmd_show(args: argparse.Namespace) -> None:
 
 
 def _cmd_compare(args: argparse.Namespace) -> None:
-    from .compare import compare
+    from .compare import comparison
 
     fields = [f.strip() for f in args.fields.split(",")] if args.fields else None
     try:
-        result = compare(args.chips, fields, baseline=args.baseline)
+        result = comparison(args.chips, fields, baseline=args.baseline)
     except KeyError as exc:
         raise UsageError(exc.args[0]) from None
     if args.json:

@@ -182,13 +182,10 @@ def _fmt(x: float) -> str:
     return f"{x:,.0f}" if abs(x) >= 10_000 else f"{x:,.4g}"
 
 
-def compare(chips: Iterable[str | Chip], fields: Sequence[str] | None = None,
-            baseline: str | Chip | None = None) -> Comparison:
-    """Compare chips on ``fields`` (short names such as ``"bf16"`` or dotted paths).
-
-    ``compare(...).frame()`` is a pandas DataFrame (units in column names, ratio columns
-    against ``baseline``), ``print(compare(...))`` a terminal table with sources.
-    """
+def comparison(chips: Iterable[str | Chip], fields: Sequence[str] | None = None,
+               baseline: str | Chip | None = None) -> Comparison:
+    """The cells behind :func:`compare` and :func:`compare_table`: each chip's :class:`Spec`
+    (or ``None``) per field, for code that wants the provenance of every cell (plots, CLI)."""
     chip_list = [get_chip(c) for c in chips]
     base = get_chip(baseline) if baseline is not None else None
     if base is not None and base.id not in {c.id for c in chip_list}:
@@ -208,7 +205,18 @@ def compare(chips: Iterable[str | Chip], fields: Sequence[str] | None = None,
     return Comparison(chips=chip_list, fields=resolved, cells=cells, baseline=base, notes=notes)
 
 
+def compare(chips: Iterable[str | Chip], fields: Sequence[str] | None = None,
+            baseline: str | Chip | None = None, ratios: bool | None = None) -> pd.DataFrame:
+    """Compare chips on ``fields`` (short names such as ``"bf16"`` or dotted paths; default
+    :data:`DEFAULT_FIELDS`) as a pandas DataFrame: one row per chip, units in the column names
+    (``"capacity [GB]"``), and with a ``baseline`` chip ratio columns (``"capacity / H20"``).
+    ``df.attrs["units"]`` maps fields to units, ``df.attrs["sources"]`` each cell to its
+    (source id, status). :func:`compare_table` gives the terminal table."""
+    return comparison(chips, fields, baseline).frame(ratios)
+
+
 def compare_table(chips: Iterable[str | Chip], fields: Sequence[str] | None = None,
-                  baseline: str | Chip | None = None) -> str:
-    """Shortcut: the terminal table of :func:`compare`."""
-    return compare(chips, fields, baseline).text()
+                  baseline: str | Chip | None = None, sources: bool = True) -> str:
+    """The comparison as a terminal table: ``(r)`` reported, ``(d)`` derived, ``(e)``
+    estimated, ``—`` not published, ``×N`` ratio to the baseline, and the sources cited."""
+    return comparison(chips, fields, baseline).text(sources)

@@ -23,7 +23,7 @@ from matplotlib.patches import Patch
 
 from .catalog import get_chip
 from .chip import Chip, NotPublishedError, UnsupportedPrecisionError
-from .compare import compare as _compare
+from .compare import comparison as _compare
 from .provenance import Spec, Status
 
 __all__ = ["VENDOR_COLORS", "compare", "memory_vs_context", "roofline", "sweep_heatmap", "vendor_color"]

@@ -18,7 +18,7 @@ def main() -> None:
     print(f"accelspec {a.__version__}: {len(a.chips())} chips in the catalog\n")
     print("Zhenwu M890 vs 810E vs H20 vs H200 (ratios against the H20)\n")
     fields = ["capacity", "memory_type", "bandwidth", "bf16", "int8", "scale_up_per_direction", "links", "tdp"]
-    print(a.compare(chips, fields, baseline="h20" if "h20" in chips else None))
+    print(a.compare_table(chips, fields, baseline="h20" if "h20" in chips else None))
 
     print("\nWhere do the M890 numbers come from?\n")
     m890 = a.get_chip(chips[0])

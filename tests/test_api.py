@@ -52,6 +52,7 @@ PUBLIC = [
     "chips",
     "compare",
     "compare_table",
+    "comparison",
     "decode_bound",
     "dtype",
     "dtypes",

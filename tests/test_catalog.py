@@ -243,3 +243,22 @@ def test_docs_catalog_is_current():
         pytest.skip("not a source checkout")
     assert path.read_text(encoding="utf-8") == catalog_markdown(), \
         "docs/catalog.md is stale: python -m accelspec.catalog_doc > docs/catalog.md"
+
+
+def test_compare_returns_a_dataframe_with_units_and_ratios():
+    import pandas as pd
+
+    df = a.compare(["h20", "h200"], ["capacity", "bandwidth", "scale_up"], baseline="h20")
+    assert isinstance(df, pd.DataFrame)
+    assert df.loc["H200 SXM", "capacity [GB]"] == 141
+    assert df.loc["H200 SXM", "capacity / H20"] == pytest.approx(141 / 96)
+    assert df.attrs["units"]["bandwidth"] == "TB/s"
+    assert df.attrs["sources"]["h200-sxm:memory.capacity"] == ("N6", "official")
+    text = a.compare_table(["h20", "h200"], ["capacity", "scale_up"], baseline="h20")
+    assert "×1.47" in text and "bidi" in text and "[N6]" in text
+
+
+def test_compare_unpublished_is_empty_not_zero():
+    df = a.compare(["zhenwu-m890", "h20"], ["bf16"])
+    assert df["bf16 [TFLOPS]"].isna().tolist() == [True, False]
+    assert "—" in a.compare_table(["zhenwu-m890"], ["bf16"])
