@@ -55,6 +55,28 @@ def normalize_name(name: str) -> str:
     return "".join(ch for ch in text if ch.isalnum())
 
 
+def suggest_names(name: str, index: dict[str, str], n: int = 5) -> list[str]:
+    """Ids whose names are closest to ``name`` (``index``: normalized name -> id)."""
+    key = normalize_name(name)
+    hits = difflib.get_close_matches(key, list(index), n=n * 3, cutoff=0.5)
+    if not hits and key:
+        hits = [k for k in index if key in k or k in key]
+    out: list[str] = []
+    for h in hits:
+        if index[h] not in out:
+            out.append(index[h])
+    return out[:n]
+
+
+def matches(where: Callable[[Any], bool], record: Any) -> bool:
+    """``where(record)``, where a predicate that trips on a missing field (``AttributeError``,
+    ``LookupError``, ``TypeError`` on ``None``) means no match, as in particle's ``findall``."""
+    try:
+        return bool(where(record))
+    except (AttributeError, LookupError, TypeError):
+        return False
+
+
 def read_yaml(path: Path) -> Any:
     try:
         with open(path, encoding="utf-8") as fh:
@@ -89,11 +111,13 @@ def load_sources() -> dict[str, Source]:
     global _SHARED_SOURCES
     if _SHARED_SOURCES is None:
         path = specs_dir() / "sources.yaml"
-        _SHARED_SOURCES = _parse_sources((read_yaml(path) or {}).get("sources"), _display(path))
+        _SHARED_SOURCES = _parse_sources((read_yaml(path) or {}).get("sources"), display_path(path))
     return _SHARED_SOURCES
 
 
-def _display(path: Path) -> str:
+def display_path(path: Path) -> str:
+    """A spec file's path relative to the checkout (``specs/chips/nvidia.yaml``) when it is
+    shipped, the path as given otherwise: what error messages and provenance show."""
     try:
         return str(path.resolve().relative_to(specs_dir().parent))
     except ValueError:
@@ -154,7 +178,7 @@ class Catalog:
         return new
 
     def _add_file(self, path: Path, user: bool) -> list[Chip]:
-        file = _display(path)
+        file = display_path(path)
         data = read_yaml(path)
         if data is None:
             return []
@@ -230,16 +254,7 @@ class Catalog:
 
     def suggest(self, name: str, n: int = 5) -> list[str]:
         """Closest ids to a misspelt name."""
-        key = normalize_name(name)
-        hits = difflib.get_close_matches(key, list(self._index), n=n * 3, cutoff=0.5)
-        if not hits and key:
-            hits = [k for k in self._index if key in k or k in key]
-        out: list[str] = []
-        for h in hits:
-            cid = self._index[h]
-            if cid not in out:
-                out.append(cid)
-        return out[:n]
+        return suggest_names(name, self._index, n)
 
     def chips(self, vendor: str | None = None, where: Callable[[Chip], bool] | None = None,
               **terms: Any) -> list[Chip]:
@@ -254,12 +269,8 @@ class Catalog:
                 continue
             if any(getattr(chip, k, None) != v for k, v in terms.items()):
                 continue
-            if where is not None:
-                try:
-                    if not where(chip):
-                        continue
-                except (AttributeError, LookupError, TypeError):
-                    continue
+            if where is not None and not matches(where, chip):
+                continue
             out.append(chip)
         return out
 

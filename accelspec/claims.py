@@ -477,7 +477,7 @@ def load_claims(*paths: str | os.PathLike[str], catalog: Any = None) -> list[Cla
     have the unit of their metric. A bad claim raises :class:`ClaimFileError` naming the file,
     the claim id and the field.
     """
-    from .catalog import default_catalog, load_sources, read_yaml
+    from .catalog import default_catalog, display_path, load_sources, read_yaml
 
     cat = catalog if catalog is not None else default_catalog()
     files: list[Path] = []
@@ -492,7 +492,7 @@ def load_claims(*paths: str | os.PathLike[str], catalog: Any = None) -> list[Cla
     out: list[Claim] = []
     seen: dict[str, str] = {}
     for f in files:
-        file = _display(f)
+        file = display_path(f)
         data = read_yaml(f)
         if data is None:
             continue
@@ -517,15 +517,6 @@ def load_claims(*paths: str | os.PathLike[str], catalog: Any = None) -> list[Cla
             claim.file = file
             out.append(claim)
     return out
-
-
-def _display(path: Path) -> str:
-    from .catalog import specs_dir
-
-    try:
-        return str(path.resolve().relative_to(specs_dir().parent))
-    except ValueError:
-        return str(path)
 
 
 _CLAIM_KEYS = {"id", "title", "source", "date", "quote", "lang", "said_by", "statement", "interpretation",

@@ -7,7 +7,6 @@ repository id, case-, width- and punctuation-insensitive; an unknown name raises
 
 from __future__ import annotations
 
-import difflib
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -15,7 +14,16 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .catalog import _parse_sources, format_validation_error, load_sources, normalize_name, read_yaml, specs_dir
+from .catalog import (
+    _parse_sources,
+    format_validation_error,
+    load_sources,
+    matches,
+    normalize_name,
+    read_yaml,
+    specs_dir,
+    suggest_names,
+)
 from .errors import SpecFileError, UnknownNameError
 from .model import Model, ModelConfigError
 
@@ -85,16 +93,7 @@ class ModelCatalog:
 
     def suggest(self, name: str, n: int = 5) -> list[str]:
         """Closest ids to a misspelt name."""
-        key = normalize_name(name)
-        hits = difflib.get_close_matches(key, list(self._index), n=n * 3, cutoff=0.5)
-        if not hits and key:
-            hits = [k for k in self._index if key in k or k in key]
-        out: list[str] = []
-        for h in hits:
-            mid = self._index[h]
-            if mid not in out:
-                out.append(mid)
-        return out[:n]
+        return suggest_names(name, self._index, n)
 
     def models(self, family: str | None = None, where: Callable[[Model], bool] | None = None) -> list[Model]:
         """All models, optionally of one ``family`` (``model_type``) or matching a predicate."""
@@ -102,12 +101,8 @@ class ModelCatalog:
         for m in self._models.values():
             if family is not None and normalize_name(m.family) != normalize_name(family):
                 continue
-            if where is not None:
-                try:
-                    if not where(m):
-                        continue
-                except (AttributeError, LookupError, TypeError):
-                    continue
+            if where is not None and not matches(where, m):
+                continue
             out.append(m)
         return out
 
