@@ -1,0 +1,125 @@
+"""The core's speed in one run: import, first lookup, CLI wall time, one memory footprint and
+one fit, one scalar decode bound, and a sweep beside a hand-written numpy floor.
+
+    python benchmarks/bench_core.py [--repeat 7] [--calls 2000]
+
+Every figure is a median measured in this run, and the goals are printed as ratios between
+figures of the same run (the machines are shared and noisy; no absolute time is a goal):
+
+- ``import accelspec`` + first ``get_chip("h100")`` within 1.5x of ``import numpy, pint, pydantic``;
+- ``accelspec show h100`` / ``accelspec list`` wall time beside ``python -c "import pint"``;
+- ``sweep(..., output="arrays")`` within 3x of the numpy floor: the same memory-bound decode
+  formula (weights + KV cache read once per step, over the chip's bandwidth, against the
+  compute term) written by hand over the same grid.
+
+Not run by the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+
+def fresh(code: str, repeat: int) -> float:
+    """Median seconds of ``code`` timed inside fresh interpreters."""
+    wrapped = f"import time; t = time.perf_counter()\n{code}\nprint(time.perf_counter() - t)"
+    times = []
+    for _ in range(repeat):
+        out = subprocess.run([sys.executable, "-c", wrapped], capture_output=True, text=True, check=True)
+        times.append(float(out.stdout.strip().splitlines()[-1]))
+    return statistics.median(times)
+
+
+def wall(cmd: list[str], repeat: int) -> float:
+    """Median wall seconds of a whole command, interpreter start included."""
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        subprocess.run(cmd, capture_output=True, check=True)
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def per_call(fn, calls: int) -> float:
+    """Median seconds per call over 5 batches of ``calls // 5`` calls."""
+    n = max(1, calls // 5)
+    fn()
+    out = []
+    for _ in range(5):
+        t = time.perf_counter()
+        for _ in range(n):
+            fn()
+        out.append((time.perf_counter() - t) / n)
+    return statistics.median(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeat", type=int, default=7, help="fresh interpreters per import/CLI figure")
+    ap.add_argument("--calls", type=int, default=2000, help="calls per scalar figure")
+    args = ap.parse_args(argv)
+    r = args.repeat
+
+    base = fresh("import numpy, pint, pydantic", r)
+    imp = fresh("import accelspec", r)
+    first = fresh("import accelspec as a\na.get_chip('h100')", r)
+    print("import and first lookup (median of fresh interpreters)")
+    print(f"  import numpy, pint, pydantic          {base * 1e3:8.1f} ms")
+    print(f"  import accelspec                      {imp * 1e3:8.1f} ms   x{imp / base:.2f}")
+    print(f"  import accelspec + get_chip('h100')   {first * 1e3:8.1f} ms   x{first / base:.2f}  (goal <= x1.5)")
+
+    pint_wall = wall([sys.executable, "-c", "import pint"], r)
+    show = wall([sys.executable, "-m", "accelspec", "show", "h100"], r)
+    lst = wall([sys.executable, "-m", "accelspec", "list"], r)
+    print("CLI wall time (median, interpreter start included)")
+    print(f"  python -c 'import pint'               {pint_wall * 1e3:8.1f} ms")
+    print(f"  accelspec show h100                   {show * 1e3:8.1f} ms   x{show / pint_wall:.2f}")
+    print(f"  accelspec list                        {lst * 1e3:8.1f} ms   x{lst / pint_wall:.2f}")
+
+    import accelspec as a
+
+    m, c = a.get_model("llama-3.1-8b"), a.get_chip("h200")
+    dsv3 = a.get_model("deepseek-v3")
+    t_fp = per_call(lambda: a.memory_footprint(m, 8192, 1), args.calls)
+    t_fit = per_call(lambda: a.fits(m, c, 8192), args.calls)
+    t_fit6 = per_call(lambda: a.fits(dsv3, c, 1_000_000, n_chips=6, weight_dtype="native"), max(50, args.calls // 20))
+    t_bound = per_call(lambda: a.decode_bound(m, c, context_tokens=4096, batch=1), args.calls)
+    print("one scenario (median per call)")
+    print(f"  memory_footprint(llama-3.1-8b, h200)  {t_fp * 1e6:8.1f} us")
+    print(f"  fits(llama-3.1-8b, h200)              {t_fit * 1e6:8.1f} us")
+    print(f"  fits(deepseek-v3, 6 x h200, search)   {t_fit6 * 1e6:8.1f} us")
+    print(f"  decode_bound(llama-3.1-8b, h200)      {t_bound * 1e6:8.1f} us")
+
+    # sweep vs the numpy floor: one model, one chip, bf16, batch x context grid, decode.
+    contexts = np.linspace(128, 131072, 1000).round().astype(np.int64)
+    batches = np.arange(1, 1001)
+    t_sweep = per_call(lambda: a.sweep([m], [c], contexts, batches, output="arrays"), 10)
+    w_bytes = float(m.params_total()) * 2.0
+    kv_per_token = float(m.kv_cache_per_token("bf16").m_as("B/token"))
+    flops_per_token = 2.0 * float(m.params_active())
+    bw = c.memory.bandwidth.q.m_as("B/s")
+    peak = c.compute.peak("bf16").q.m_as("FLOP/s")
+
+    def floor() -> np.ndarray:
+        T = contexts[None, :].astype(np.float64)
+        B = batches[:, None].astype(np.float64)
+        t_mem = (w_bytes + kv_per_token * T * B) / bw
+        t_cmp = flops_per_token * B / peak
+        return np.maximum(t_mem, t_cmp)
+
+    t_floor = per_call(floor, 10)
+    n = contexts.size * batches.size
+    print(f"sweep over {n:,} scenarios (one model, one chip)")
+    print(f"  numpy floor (hand-written formula)    {t_floor * 1e3:8.2f} ms")
+    print(f"  sweep(..., output='arrays')           {t_sweep * 1e3:8.2f} ms   x{t_sweep / t_floor:.2f}  (goal <= x3)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
