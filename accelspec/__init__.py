@@ -9,6 +9,9 @@ official
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from .bounds import Bound, decode_bound, prefill_bound
 from .catalog import Catalog, chips, get_chip, load_specs, reload
 from .chip import (
@@ -23,29 +26,57 @@ from .chip import (
     Precision,
     UnsupportedPrecisionError,
 )
-from .claims import Claim, ClaimFileError, ClaimsReport, Verdict, check_claims, load_claims
 from .compare import Comparison, compare, compare_table, comparison
 from .costs import OpCost, StepCost, attention_cost, expected_unique_experts, gemm_cost, step_cost
 from .dtypes import DType, block_dtype, dtype, dtypes
 from .errors import AccelspecError, SpecFileError, UnitError, UnknownChipError, UnknownNameError
-from .memory import (
-    ChipCount,
-    FitResult,
-    Footprint,
-    Limit,
-    Parallelism,
-    fits,
-    max_batch,
-    max_context,
-    memory_footprint,
-    min_chips,
-)
-from .model import AttentionKind, Model, ModelConfigError
-from .model_catalog import UnknownModelError, get_model, load_models, models
 from .provenance import Direction, Fact, Source, Spec, Status
 from .roofline import Roofline, roofline
 from .sweep import sweep
 from .units import Q_, Quantity, parse_quantity, quantity_type, ureg
+
+# Loaded on first use (PEP 562), so that `import accelspec` stays light: the claims engine,
+# the model catalog and the memory model are imported when one of their names is first read.
+# (A name equal to its own module's name, such as `compare`, `roofline`, `sweep` or `dtypes`,
+# is imported eagerly above: a lazily imported submodule would shadow it.)
+_LAZY = {
+    **dict.fromkeys(["Claim", "ClaimFileError", "ClaimsReport", "Verdict", "check_claims", "load_claims"], ".claims"),
+    **dict.fromkeys(["ChipCount", "FitResult", "Footprint", "Limit", "Parallelism", "fits", "max_batch",
+                     "max_context", "memory_footprint", "min_chips"], ".memory"),
+    **dict.fromkeys(["AttentionKind", "Model", "ModelConfigError"], ".model"),
+    **dict.fromkeys(["UnknownModelError", "get_model", "load_models", "models"], ".model_catalog"),
+}
+
+if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eagerly
+    from .claims import Claim, ClaimFileError, ClaimsReport, Verdict, check_claims, load_claims
+    from .memory import (
+        ChipCount,
+        FitResult,
+        Footprint,
+        Limit,
+        Parallelism,
+        fits,
+        max_batch,
+        max_context,
+        memory_footprint,
+        min_chips,
+    )
+    from .model import AttentionKind, Model, ModelConfigError
+    from .model_catalog import UnknownModelError, get_model, load_models, models
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'accelspec' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value  # later reads skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __version__ = "0.1.0"
 

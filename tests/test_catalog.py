@@ -262,3 +262,26 @@ def test_compare_unpublished_is_empty_not_zero():
     df = a.compare(["zhenwu-m890", "h20"], ["bf16"])
     assert df["bf16 [TFLOPS]"].isna().tolist() == [True, False]
     assert "—" in a.compare_table(["zhenwu-m890"], ["bf16"])
+
+
+def test_yaml_alias_bomb_refused_quickly(tmp_path):
+    """A "billion laughs" file (9 levels of 9 aliases: 387 million values) is refused in
+    well under a second, and so is an alias that contains itself."""
+    import time
+
+    from accelspec.catalog import read_yaml
+
+    lines = ['l0: &l0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    lines += [f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 9)}]" for i in range(1, 9)]
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text("\n".join(lines) + "\n")
+    recursive = tmp_path / "rec.yaml"
+    recursive.write_text("a: &a [1, *a]\n")
+    for f in (bomb, recursive):
+        t = time.perf_counter()
+        with pytest.raises(a.SpecFileError, match="aliases expand to more than"):
+            read_yaml(f)
+        assert time.perf_counter() - t < 1.0
+    fine = tmp_path / "fine.yaml"
+    fine.write_text("x: &x {a: 1}\ny: *x\n")  # an ordinary alias still loads
+    assert read_yaml(fine) == {"x": {"a": 1}, "y": {"a": 1}}

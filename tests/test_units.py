@@ -120,3 +120,22 @@ def test_spec_behaves_like_a_quantity():
     assert s > a.Q_("3 TB/s")
     assert str(s) == "3.35 TB/s"
     assert math.isclose(float(s / a.Q_("1 TB/s")), 3.35)
+
+
+def test_registry_builds_without_a_writable_cache(tmp_path):
+    """The unit registry's definition cache is optional: a cache folder that cannot be created
+    (here: below a regular file) or caching turned off gives the same registry."""
+    import subprocess
+    import sys
+
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    code = "import accelspec as a; print(a.Q_('400 Gb/s').to('GB/s'), a.Q_('1 TFLOPS').to('FLOP/s'))"
+    outs = set()
+    for env in ({"ACCELSPEC_CACHE_DIR": str(blocker / "cache")}, {"ACCELSPEC_NO_CACHE": "1"},
+                {"ACCELSPEC_CACHE_DIR": str(tmp_path / "c")}, {"ACCELSPEC_CACHE_DIR": str(tmp_path / "c")}):
+        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                              env={**__import__("os").environ, **env}, check=True)
+        outs.add(proc.stdout.strip())
+    assert outs == {"50.0 GB/s 1000000000000.0 FLOP/s"}
+    assert list((tmp_path / "c").glob("units-*.txt")), "the cache was written where it could be"
