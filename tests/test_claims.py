@@ -391,3 +391,40 @@ def test_bad_workload_claims(tmp_path, statement, field, message):
         load_claims(f)
     assert err.value.record == "w" and err.value.field == field and message in str(err.value)
     assert "w.yaml" in str(err.value)
+
+
+# --- statement kinds are declared: one pydantic model per kind ------------------------------------
+@pytest.mark.parametrize("statement,field,message", [
+    ({"kind": "ratio", "a": "h100", "b": "h200", "factor": "3", "metric": "memory.capacity"},
+     "statement.factor", "must be a positive number, got '3'"),
+    ({"kind": "ratio", "a": "h100", "b": "h200", "factor": True, "metric": "memory.capacity"},
+     "statement.factor", "must be a positive number"),
+    ({"kind": "ratio", "a": "h100", "b": "h200", "factor": 3, "metric": "memory.capacity", "colour": "red"},
+     "statement.colour", "not a field of a ratio statement (allowed: a, b, factor, metric, readings, tolerance)"),
+    ({"kind": "order", "a": "h100", "b": "h200", "relation": "=>", "metric": "memory.capacity"},
+     "statement.relation", "must be one of >, >=, <, <="),
+    ({"kind": "ratio", "a": "h100", "b": "h200", "metric": "memory.capacity"}, "statement.factor", "required"),
+    ({"kind": "sum", "parts": [], "whole": "2 GB"}, "statement.parts", "non-empty list"),
+    ({"kind": "total", "chip": "h100", "count": 8, "total": "8 PFLOPS", "prefix_only": "yes",
+      "metric": "compute.dense.bf16"}, "statement.prefix_only", "true or false"),
+])
+def test_statement_kinds_are_validated_by_their_models(tmp_path, statement, field, message):
+    f = tmp_path / "k.yaml"
+    f.write_text(yaml.safe_dump({"claims": [{"id": "k", "source": "S000", "date": "2026", "quote": "q",
+                                             "statement": statement}]}))
+    with pytest.raises(ClaimFileError) as err:
+        load_claims(f)
+    assert err.value.record == "k" and err.value.field == field and message in str(err.value)
+
+
+def test_every_kind_has_a_model_and_claim_contexts_take_human_counts(tmp_path):
+    from accelspec.claims import KINDS
+
+    assert set(KINDS) == {"ratio", "approx", "order", "value", "total", "efficiency", "sum", "workload"}
+    f = tmp_path / "w.yaml"
+    for text, tokens in (("1M", 1_000_000), ("128k", 128_000), ("32Ki", 32_768), ("1000000 token", 1_000_000)):
+        f.write_text(yaml.safe_dump({"claims": [{"id": "w", "source": "S000", "date": "2026", "quote": "q",
+                                                 "statement": {"kind": "workload", "chip": "zhenwu-m890",
+                                                               "context": text, "models": "llama-3.1-8b"}}]}))
+        (claim,) = load_claims(f)
+        assert claim.statement.workload["context"] == tokens

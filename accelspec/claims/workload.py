@@ -13,15 +13,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from .claims import Claim, Interval, ReadingResult, Verdict, _num
+from .intervals import Interval, _num
+from .results import ReadingResult
+from .statements import Claim, Verdict
 
 __all__ = ["check_workload"]
 
 
 def check_workload(claim: Claim, catalog: Any) -> list[ReadingResult]:
-    from .errors import UnknownNameError
-    from .memory import fits, min_chips
-    from .model_catalog import get_model, models
+    from ..errors import UnknownNameError
+    from ..memory import fits, min_chips
+    from ..model_catalog import get_model, models
 
     st = claim.statement
     w = st.workload

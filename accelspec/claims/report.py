@@ -34,7 +34,7 @@ def _ratio_text(rr: Any) -> str:
         return "—"
     iv = rr.ratio
     if iv.nominal is not None and not iv.is_point:
-        from .claims import _num
+        from .intervals import _num
 
         return f"{_num(iv.nominal)} ({iv.text()})"
     return iv.text()

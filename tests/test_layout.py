@@ -1,0 +1,78 @@
+"""The package's shape: no import cycles between its modules."""
+
+import ast
+from pathlib import Path
+
+import accelspec
+
+ROOT = Path(accelspec.__file__).parent
+
+
+def _module_name(path: Path) -> str:
+    rel = path.relative_to(ROOT.parent).with_suffix("")
+    parts = list(rel.parts)
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts)
+
+
+def _imports(path: Path, name: str, top_level_only: bool) -> set[str]:
+    """accelspec modules that ``path`` imports (relative imports resolved)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+    nodes = tree.body if top_level_only else list(ast.walk(tree))
+    out = set()
+    for node in nodes:
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - (node.level - 1)]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                target = node.module or ""
+            if target.startswith("accelspec"):
+                out.add(target)
+        elif isinstance(node, ast.Import):
+            out |= {a.name for a in node.names if a.name.startswith("accelspec")}
+    return out
+
+
+def _graph(top_level_only: bool) -> dict[str, set[str]]:
+    files = {_module_name(p): p for p in ROOT.rglob("*.py")}
+    return {n: {t for t in _imports(p, n, top_level_only) if t in files and t != n} for n, p in files.items()}
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    found, state = [], {}
+
+    def visit(n: str, stack: list[str]) -> None:
+        state[n] = 1
+        for m in sorted(graph[n]):
+            if state.get(m) == 1:
+                found.append([*stack[stack.index(m):], m])
+            elif m not in state:
+                visit(m, [*stack, m])
+        state[n] = 2
+
+    for n in sorted(graph):
+        if n not in state:
+            visit(n, [n])
+    return found
+
+
+def test_no_import_cycles_between_modules():
+    """Module-level imports form no cycle, the package's own ``__init__`` (which re-exports its
+    submodules) aside."""
+    graph = _graph(top_level_only=True)
+    for n in graph:  # a subpackage's modules may import their siblings; the __init__ only re-exports
+        graph[n] = {m for m in graph[n] if not n.startswith(m + ".")}
+    assert _cycles(graph) == []
+
+
+def test_claims_engine_is_a_package_without_cycles():
+    graph = _graph(top_level_only=False)
+    claims = {n: {m for m in e if m.startswith("accelspec.claims.")} for n, e in graph.items()
+              if n.startswith("accelspec.claims.")}
+    assert set(claims) >= {"accelspec.claims.statements", "accelspec.claims.engine", "accelspec.claims.results",
+                           "accelspec.claims.intervals", "accelspec.claims.report", "accelspec.claims.workload"}
+    assert _cycles(claims) == []
