@@ -44,6 +44,7 @@ _LAZY = {
     **dict.fromkeys(["ChipCount", "FitResult", "Footprint", "Limit", "Parallelism", "fits", "max_batch",
                      "max_context", "memory_footprint", "min_chips"], ".memory"),
     **dict.fromkeys(["AttentionKind", "Model", "ModelConfigError"], ".model"),
+    **dict.fromkeys(["DTYPE_PRESETS", "DTypes", "Deployment", "DeploymentError"], ".deployment"),
     **dict.fromkeys(["UnknownModelError", "get_model", "load_models", "models"], ".model_catalog"),
 }
 
@@ -61,6 +62,7 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eag
         memory_footprint,
         min_chips,
     )
+    from .deployment import DTYPE_PRESETS, Deployment, DeploymentError, DTypes
     from .model import AttentionKind, Model, ModelConfigError
     from .model_catalog import UnknownModelError, get_model, load_models, models
 
@@ -81,7 +83,6 @@ def __dir__() -> list[str]:
 __version__ = "0.1.0"
 
 __all__ = [
-    "Q_",
     "AccelspecError",
     "AttentionKind",
     "Benchmark",
@@ -94,7 +95,11 @@ __all__ = [
     "ClaimsReport",
     "Comparison",
     "Compute",
+    "DTYPE_PRESETS",
     "DType",
+    "DTypes",
+    "Deployment",
+    "DeploymentError",
     "Direction",
     "Fact",
     "FitResult",
@@ -110,6 +115,7 @@ __all__ = [
     "Parallelism",
     "Power",
     "Precision",
+    "Q_",
     "Quantity",
     "Roofline",
     "Source",
