@@ -50,6 +50,7 @@ _LAZY = {
 
 if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eagerly
     from .claims import Claim, ClaimFileError, ClaimsReport, Verdict, check_claims, load_claims
+    from .deployment import DTYPE_PRESETS, Deployment, DeploymentError, DTypes
     from .memory import (
         ChipCount,
         FitResult,
@@ -62,7 +63,6 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eag
         memory_footprint,
         min_chips,
     )
-    from .deployment import DTYPE_PRESETS, Deployment, DeploymentError, DTypes
     from .model import AttentionKind, Model, ModelConfigError
     from .model_catalog import UnknownModelError, get_model, load_models, models
 
@@ -83,6 +83,8 @@ def __dir__() -> list[str]:
 __version__ = "0.1.0"
 
 __all__ = [
+    "DTYPE_PRESETS",
+    "Q_",
     "AccelspecError",
     "AttentionKind",
     "Benchmark",
@@ -95,7 +97,6 @@ __all__ = [
     "ClaimsReport",
     "Comparison",
     "Compute",
-    "DTYPE_PRESETS",
     "DType",
     "DTypes",
     "Deployment",
@@ -115,7 +116,6 @@ __all__ = [
     "Parallelism",
     "Power",
     "Precision",
-    "Q_",
     "Quantity",
     "Roofline",
     "Source",
