@@ -45,6 +45,19 @@ from .model_catalog import UnknownModelError, get_model, load_models, models
 from .provenance import Direction, Fact, Source, Spec, Status
 from .roofline import Roofline, roofline
 from .sweep import sweep
+from .training import (
+    TrainingFit,
+    TrainingMemory,
+    TrainingRun,
+    TrainingTime,
+    UnknownRecipeError,
+    check_training_claim,
+    min_training_chips,
+    training_fits,
+    training_memory,
+    training_runs,
+    training_time,
+)
 from .units import Q_, Quantity, parse_quantity, quantity_type, ureg
 
 __version__ = "0.1.0"
@@ -86,16 +99,22 @@ __all__ = [
     "SpecFileError",
     "Status",
     "StepCost",
+    "TrainingFit",
+    "TrainingMemory",
+    "TrainingRun",
+    "TrainingTime",
     "UnitError",
     "UnknownChipError",
     "UnknownModelError",
     "UnknownNameError",
+    "UnknownRecipeError",
     "UnsupportedPrecisionError",
     "Verdict",
     "__version__",
     "attention_cost",
     "block_dtype",
     "check_claims",
+    "check_training_claim",
     "chips",
     "compare",
     "compare_table",
@@ -115,6 +134,7 @@ __all__ = [
     "max_context",
     "memory_footprint",
     "min_chips",
+    "min_training_chips",
     "models",
     "parse_quantity",
     "prefill_bound",
@@ -123,5 +143,9 @@ __all__ = [
     "roofline",
     "step_cost",
     "sweep",
+    "training_fits",
+    "training_memory",
+    "training_runs",
+    "training_time",
     "ureg",
 ]

@@ -82,8 +82,8 @@ __all__ = [
     "load_training_runs",
     "min_training_chips",
     "runs_report",
-    "training_flops_per_token",
     "training_fits",
+    "training_flops_per_token",
     "training_memory",
     "training_runs",
     "training_time",
@@ -444,13 +444,20 @@ class TrainingTime:
 def training_time(model: Model | str, tokens: float, *, chip: Chip | str | None = None, n_chips: int = 1,
                   precision: str | None = None, recipe: Any = "bf16-adam", peak: Any = None, mfu: float = 1.0,
                   seq_len: int = 8192, recompute: Any = "none", pp: int = 1, micro_batches: int | None = None,
-                  causal: bool = True) -> TrainingTime:
+                  causal: bool = True, parallelism: Any = None, global_batch_tokens: float | None = None,
+                  grad_bandwidth: Any = None, grad_dtype_bytes: float = 2.0) -> TrainingTime:
     """Time to train ``model`` on ``tokens`` tokens on ``n_chips``:
     ``tokens * flops_per_token / (n_chips * peak * mfu) * (m + p - 1)/m``.
 
     ``peak`` per chip: the chip's dense peak at ``precision`` (default: the recipe's GEMM
     precision), or a given ``peak`` (e.g. ``"118.7 TFLOPS"``) when the chip publishes none.
     ``mfu=1`` gives the bound no run can beat. ``micro_batches`` (``m``) is needed when ``pp > 1``.
+
+    Communication roof (optional): with ``parallelism`` (``"tp=8,pp=4,dp=16"``),
+    ``global_batch_tokens`` and ``grad_bandwidth`` (per chip, per direction, e.g. ``"50 GB/s"``),
+    each optimizer step must ring-all-reduce the gradients over the ``dp`` replicas:
+    ``2*(dp-1)/dp * params/(tp*pp) * grad_dtype_bytes / bandwidth`` seconds; a step then takes
+    at least ``max(compute, all-reduce)`` (perfect overlap, so still a lower bound).
     """
     if not (isinstance(tokens, (int, float)) and tokens > 0):
         raise InvalidArgumentError("tokens", f"must be a positive number, got {tokens!r}")
@@ -477,6 +484,11 @@ def training_time(model: Model | str, tokens: float, *, chip: Chip | str | None 
         prec = precision or rec.compute
         pk = float(c.compute.peak(prec).q.m_as("FLOPS"))
         tdp = c.power.tdp if c.power else None
+    lay = None
+    if parallelism is not None:
+        lay = Parallelism.parse(parallelism, n)
+        assert lay is not None
+        p = lay.pp if p == 1 else p
     bubble = 0.0
     if p > 1:
         if micro_batches is None:
@@ -486,11 +498,25 @@ def training_time(model: Model | str, tokens: float, *, chip: Chip | str | None 
     fpt = training_flops_per_token(m, seq_len, recompute=recompute, causal=causal)
     total = fpt * tokens
     secs = total / (n * pk * mfu) / (1 - bubble)
+    comm = ""
+    if grad_bandwidth is not None or global_batch_tokens is not None:
+        if lay is None or grad_bandwidth is None or global_batch_tokens is None:
+            raise InvalidArgumentError("grad_bandwidth", "the communication roof needs parallelism, "
+                                       "global_batch_tokens and grad_bandwidth together")
+        bw = float(parse_quantity(grad_bandwidth, "B/s", "grad_bandwidth").m_as("B/s"))
+        steps = tokens / float(global_batch_tokens)
+        per_step = 2 * (lay.dp - 1) / lay.dp * m.params_total() / (lay.tp * lay.pp) * grad_dtype_bytes / bw
+        if per_step * steps > secs:
+            comm = f"; gradient all-reduce bound ({per_step:.3g} s/step x {steps:.3g} steps)"
+            secs = per_step * steps
+        else:
+            comm = f"; gradient all-reduce {per_step:.3g} s/step, hidden under compute"
     hours = n * secs / 3600
     energy = Q_(tdp.q.m_as("W") * hours / 1e6, "MWh") if tdp is not None else None
     text = (f"{m.name}, {tokens:.4g} tokens, {fpt / 1e9:.4g} GFLOP/token (6N + causal attention at {seq_len} "
             f"tokens, recompute {_recompute(recompute)}), {n} x {name} at {pk / 1e12:.5g} TFLOPS dense {prec}, "
-            f"MFU {mfu:g}, pipeline bubble {bubble:.3g}; communication assumed hidden under compute")
+            f"MFU {mfu:g}, pipeline bubble {bubble:.3g}"
+            + (comm or "; communication assumed hidden under compute"))
     return TrainingTime(flops_per_token=fpt, total_flops=total, time=Q_(secs / 86400, "day"),
                         chip_hours=Q_(hours, "hour"), energy=energy, peak_per_chip=Q_(pk / 1e12, "TFLOPS"),
                         n_chips=n, mfu=mfu, bubble=bubble, assumptions=text)
@@ -613,11 +639,15 @@ def check_training_claim(params: float = 1e12, n_chips: int = 512, *, chips: tup
     return "\n".join(lines)
 
 
-def cluster_training_time(total_peak: Any = "1945 PFLOPS", model: Model | str = "llama-3.1-405b",
-                          tokens: float = 15.6e12, *, seq_len: int = 8192, mfu: float = 1.0) -> TrainingTime:
-    """What a cluster total such as "16,384 cards = 1945P" implies for training ``model`` on
-    ``tokens``: the time bound at the total peak (precision unstated by the source)."""
-    return training_time(model, tokens, peak=total_peak, n_chips=1, seq_len=seq_len, mfu=mfu,
+def cluster_training_time(total_peak: Any = "1945 PFLOPS", n_chips: int = 16384,
+                          model: Model | str = "llama-3.1-405b", tokens: float = 15.6e12, *, seq_len: int = 8192,
+                          mfu: float = 1.0) -> TrainingTime:
+    """What a cluster total such as "16,384 cards = 1945P" (S004: ``SANJIANGYUAN_QUOTE``) implies
+    for training ``model`` on ``tokens``: the time bound at ``total_peak / n_chips`` per card
+    (the source states no precision, so this is the best case for whatever format 1945P counts)."""
+    total = float(parse_quantity(total_peak, "FLOPS", "total_peak").m_as("FLOPS"))
+    n = _pos_int(n_chips, "n_chips")
+    return training_time(model, tokens, peak=Q_(total / n, "FLOPS"), n_chips=n, seq_len=seq_len, mfu=mfu,
                          precision="unstated")
 
 
