@@ -149,6 +149,8 @@ def _recipe(name: Any) -> Recipe:
 def _zero(stage: Any) -> int:
     if isinstance(stage, str) and stage.strip().lower() in ("fsdp", "full_shard", "full-shard"):
         return 3
+    if isinstance(stage, str) and stage.strip().isdigit():
+        stage = int(stage.strip())
     if isinstance(stage, bool) or stage not in _ZERO:
         raise UnknownRecipeError("zero_stage", stage, [str(s) for s in _ZERO] + ["fsdp"])
     return int(stage)
