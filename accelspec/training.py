@@ -562,7 +562,13 @@ class TrainingRun:
         return (f"{self.id}: {self.model} on {self.chip}, {self.tokens / 1e12:g}T tokens: bound "
                 f"{b.chip_hours.m_as('hour') / 1e6:.4g}M chip-hours ({b.flops_per_token / 1e9:.4g} GFLOP/token, "
                 f"{self.precision}) vs reported {self.chip_hours / 1e6:.4g}M: implied utilisation "
-                f"{self.implied_utilisation():.1%}")
+                f"{self.implied_utilisation():.1%}" + self._energy())
+
+    def _energy(self) -> str:
+        c = _chip(self.chip)
+        if c.power is None or c.power.tdp is None:
+            return ""
+        return f"; reported hours x {c.power.tdp.q:~P} TDP = {c.power.tdp.q.m_as('W') * self.chip_hours / 1e9:.4g} GWh"
 
 
 _RUN_KEYS = {"id", "model", "chip", "tokens", "chip_hours", "seq_len", "precision", "recipe", "source",

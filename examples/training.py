@@ -18,7 +18,7 @@ def main() -> None:
         print(fit.memory)
     print("assumed:", fit.assumptions)
 
-    n, fit, text = a.min_training_chips("llama-3.1-70b", "h100")
+    _n, _fit, text = a.min_training_chips("llama-3.1-70b", "h100")
     print("\nfewest H100s for Llama 3.1 70B (ZeRO-3, full recompute):", text.split(":")[0])
 
     print("\n== published training runs vs the bound (MFU 1) ==")
