@@ -269,6 +269,54 @@ def _cmd_plot(args: argparse.Namespace) -> None:
         _emit({"output": args.output, "kind": args.kind}, True)
 
 
+def _tokens(text: str) -> float:
+    """``15.6T``, ``2T``, ``500B``, ``1e12`` -> tokens (decimal suffixes)."""
+    t = text.strip().upper()
+    mult = {"K": 1e3, "M": 1e6, "B": 1e9, "G": 1e9, "T": 1e12}.get(t[-1:], 1.0)
+    try:
+        v = float(t[:-1] if t[-1:] in "KMBGT" else t) * mult
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a token count such as 15.6T or 2e12, got {text!r}") from None
+    if not v > 0:
+        raise argparse.ArgumentTypeError(f"must be positive, got {text!r}")
+    return v
+
+
+def _cmd_train(args: argparse.Namespace) -> None:
+    from . import training as tr
+
+    if args.runs:
+        runs = tr.training_runs()
+        data = [{"id": r.id, "model": r.model, "chip": r.chip, "tokens": r.tokens,
+                 "reported_chip_hours": r.chip_hours,
+                 "bound_chip_hours": float(r.bound().chip_hours.m_as("hour")),
+                 "implied_utilisation": r.implied_utilisation(), "source": r.source.get("url")} for r in runs]
+        _emit(data, args.json, tr.runs_report())
+        return
+    if args.claim:
+        text = tr.check_training_claim()
+        t = tr.cluster_training_time()
+        text += f"\n1945P over 16,384 cards, Llama 3.1 405B on 15.6T tokens: {t}"
+        _emit({"tianchi": text.splitlines(), "sanjiangyuan_days": float(t.time.m_as("day"))}, args.json, text)
+        return
+    if not args.model or not args.chip:
+        raise UsageError("give MODEL and --chip (or --runs, or --claim)")
+    f = tr.training_fits(args.model, args.chip, args.n_chips, recipe=args.recipe, zero_stage=args.zero,
+                         parallelism=args.parallelism, micro_batch=args.micro_batch, seq_len=args.seq_len,
+                         recompute=args.recompute)
+    data: dict[str, Any] = {"fits": f.fits, "verdict": f.verdict, "required_GB": float(f.required.m_as("GB")),
+                            "available_GB": float(f.available.m_as("GB")), "assumptions": f.assumptions,
+                            "breakdown_GB": {k: float(v.m_as("GB")) for k, v in f.memory.terms().items()}}
+    text = f"{f.explanation}\n{f.memory}"
+    if args.tokens:
+        t = tr.training_time(args.model, args.tokens, chip=args.chip, n_chips=args.n_chips, recipe=args.recipe,
+                             seq_len=args.seq_len, recompute=args.recompute, mfu=args.mfu)
+        data["time_days"] = float(t.time.m_as("day"))
+        data["chip_hours"] = float(t.chip_hours.m_as("hour"))
+        text += f"\ntime: {t}"
+    _emit(data, args.json, text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="accelspec", description="Published AI-accelerator specs with units and sources.")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -331,6 +379,22 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("path", nargs="?", default=None, help="claim file or folder (default: the shipped claims)")
     sp.add_argument("--markdown", action="store_true")
     sp.set_defaults(func=_cmd_claims)
+
+    sp = add("train", "training memory per chip and time bound; --runs: published runs; --claim: seed claims")
+    sp.add_argument("model", nargs="?")
+    sp.add_argument("--chip")
+    sp.add_argument("--n-chips", type=_count("--n-chips"), default=1)
+    sp.add_argument("--recipe", default="bf16-adam", help="bf16-adam, fp8-deepseek-v3, adam-8bit")
+    sp.add_argument("--zero", default="1", help="ZeRO stage 0-3 or fsdp")
+    sp.add_argument("--parallelism", default=None, help="tp=8,pp=2,dp=4 (default: all dp)")
+    sp.add_argument("--micro-batch", type=_count("--micro-batch"), default=1)
+    sp.add_argument("--seq-len", type=_count("--seq-len"), default=8192)
+    sp.add_argument("--recompute", default="none", help="none, selective, full")
+    sp.add_argument("--tokens", type=_tokens, help="also bound the time for this many tokens (15.6T)")
+    sp.add_argument("--mfu", type=float, default=1.0)
+    sp.add_argument("--runs", action="store_true", help="published training runs vs the bound")
+    sp.add_argument("--claim", action="store_true", help="the seed articles' training claims")
+    sp.set_defaults(func=_cmd_train)
 
     sp = add("plot", "write a chart: roofline, compare, memory, heatmap")
     kinds = sp.add_subparsers(dest="kind", metavar="KIND", parser_class=_Parser)
