@@ -57,6 +57,7 @@ METRICS: dict[str, tuple[str, str]] = {
     "e2e_latency": ("s", "decode"),  # request latency; needs output_tokens
     "ttft": ("ms", "prefill"),
     "input_tokens_per_s_per_chip": ("token/s", "prefill"),
+    "input_tokens_per_s_total": ("token/s", "prefill"),  # over figure_chips
 }
 
 UNBOUNDED_BATCH = 2**20
@@ -120,7 +121,8 @@ class Techniques(_Strict):
 
 class Metric(_Strict):
     kind: Literal["tpot", "output_tokens_per_s_per_user", "output_tokens_per_s_per_chip",
-                  "output_tokens_per_s_total", "e2e_latency", "ttft", "input_tokens_per_s_per_chip"]
+                  "output_tokens_per_s_total", "e2e_latency", "ttft", "input_tokens_per_s_per_chip",
+                  "input_tokens_per_s_total"]
     value: float = Field(gt=0)
     unit: str
     #: how the figure relates to the truth: "=" measured, "<=" an upper limit (e.g. "TPOT < 50 ms")
@@ -141,7 +143,9 @@ class Measurement(_Strict):
     source: str  #: key into the file's ``sources``
     quote: str = Field(min_length=8)  #: verbatim from the source, the figure included
     chip: str
-    n_chips: int = Field(ge=1)
+    n_chips: int = Field(ge=1)  #: chips serving one model instance
+    #: chips a ``*_total`` figure covers (default ``n_chips``; e.g. 8 for "per node", 72 for a rack of replicas)
+    figure_chips: int | None = Field(None, ge=1)
     layout: Layout = Layout()
     model: str  #: id in the model catalog
     model_as_published: str
@@ -150,6 +154,8 @@ class Measurement(_Strict):
     concurrency: int | None = Field(None, ge=1)
     input_tokens: int | None = Field(None, ge=1)
     output_tokens: int | None = Field(None, ge=1)
+    #: mean KV length per output token when published (overrides the input/output rule)
+    context_tokens: int | None = Field(None, ge=1)
     engine: str | None = None
     engine_version: str | None = None
     techniques: Techniques = Techniques()
@@ -163,7 +169,7 @@ class Measurement(_Strict):
     def _consistent(self) -> Measurement:
         if self.metric.kind == "e2e_latency" and self.output_tokens is None:
             raise ValueError("e2e_latency needs output_tokens")
-        if self.metric.kind in ("ttft", "input_tokens_per_s_per_chip") and self.input_tokens is None:
+        if self.metric.kind == "ttft" and self.input_tokens is None:
             raise ValueError(f"{self.metric.kind} needs input_tokens")
         if self.formats.weights is None and not any("weight" in a for a in self.assumed):
             raise ValueError("weights format not stated: say in 'assumed' which format the bound uses")
@@ -278,6 +284,21 @@ class MeasurementCheck:
         return self.excluded is None and self.efficiency > 1.0 + 1e-9
 
 
+def _no_link_safe(fn: Any, args: tuple, kw: dict[str, Any]) -> tuple[Any, float]:
+    """``(Bound, scale)`` with the communication term left out.
+
+    The bound is taken on one chip at the whole batch and its times divided by
+    ``scale = n``: compute and memory totals are spread evenly over the ``n`` chips
+    (``t_n = t_1 / n``), and no bytes are charged to the links. This holds for any layout
+    (tensor, pipeline, expert or data parallel, with or without in-network reduction): the
+    tensor-parallel all-reduce of :func:`~accelspec.decode_bound` is not a lower bound for a
+    data-parallel-attention / expert-parallel deployment, whose chips do not all see every
+    token. The per-chip rate of the one-chip bound is already that of ``n`` chips.
+    """
+    model, chip, ctx, batch, n = args
+    return fn(model, chip, ctx, batch, 1, **kw), float(n)
+
+
 def _assumed_format(m: Measurement, what: str) -> str | None:
     """The format named by an ``assumed`` entry ``"<what>: <format> (reason)"``."""
     for a in m.assumed:
@@ -303,17 +324,22 @@ def _bound_for(m: Measurement, accepted: float) -> tuple[float, float, Any]:
     kw: dict[str, Any] = {"weight_dtype": w, "kv_dtype": kv}
     if f.activations:
         kw["activation_dtype"] = f.activations
+    per_chip_figure = m.figure_chips or n
     if m.phase == "prefill":
-        b = prefill_bound(m.model, m.chip, m.input_tokens, batch, n, **kw)
+        # input length unknown: 1 token (prefill work per token grows with length)
+        b, scale = _no_link_safe(prefill_bound, (m.model, m.chip, m.input_tokens or 1, batch, n), kw)
         if kind == "ttft":
-            return b.t * 1e3, 1.0 / b.t, b
+            return b.t / scale * 1e3, scale / b.t, b
         speed = b.tokens_per_s_per_chip.m
+        if kind == "input_tokens_per_s_total":
+            return speed * per_chip_figure, speed, b
         return speed, speed, b
     s_in = m.input_tokens or 0
     s_out = m.output_tokens or 1
-    ctx = max(1, s_in + (s_out + 1) // 2)
-    b = decode_bound(m.model, m.chip, ctx, batch, n, accepted_tokens_per_step=accepted, **kw)
-    user = b.tokens_per_s_per_user.m
+    ctx = m.context_tokens or max(1, s_in + (s_out + 1) // 2)
+    b, scale = _no_link_safe(decode_bound, (m.model, m.chip, ctx, batch, n),
+                             {**kw, "accepted_tokens_per_step": accepted})
+    user = b.tokens_per_s_per_user.m * scale
     chip = b.tokens_per_s_per_chip.m
     if kind == "tpot":
         return 1e3 / user, user, b
@@ -323,7 +349,7 @@ def _bound_for(m: Measurement, accepted: float) -> tuple[float, float, Any]:
         return s_out / user, user, b  # latency floor (s); speed compared as S_out / latency
     if kind == "output_tokens_per_s_per_chip":
         return chip, chip, b
-    return chip * n, chip * n, b  # total
+    return chip * per_chip_figure, chip, b  # total over figure_chips
 
 
 def _measured_speed(m: Measurement) -> float:
@@ -332,6 +358,8 @@ def _measured_speed(m: Measurement) -> float:
         return 1e3 / v
     if kind == "e2e_latency":
         return (m.output_tokens or 1) / v
+    if kind.endswith("_total"):
+        return v / (m.figure_chips or m.n_chips)
     return v
 
 
@@ -364,7 +392,8 @@ def check_measurement(lm: LoadedMeasurement) -> MeasurementCheck:
     check = MeasurementCheck(
         id=m.id, publisher=lm.publisher, chip=m.chip, n_chips=m.n_chips, model=m.model, metric=m.metric.kind,
         measured=m.metric.value, unit=m.metric.unit, bound=bound, efficiency=eff, limiter=b.limiter,
-        explain=b.explain(), excluded=excluded, accepted_tokens_per_step=accepted, bound_plain=plain)
+        explain=(f"{m.n_chips} chips, communication left out, times / {m.n_chips}: " if m.n_chips > 1 else "")
+        + b.explain(), excluded=excluded, accepted_tokens_per_step=accepted, bound_plain=plain)
     if eff > 1.0 + 1e-9:
         check = _replace(check, likely_cause=_cause(m, eff))
     return check
