@@ -28,6 +28,7 @@ from .compare import Comparison, compare, compare_table, comparison
 from .costs import OpCost, StepCost, attention_cost, expected_unique_experts, gemm_cost, step_cost
 from .dtypes import DType, block_dtype, dtype, dtypes
 from .errors import AccelspecError, SpecFileError, UnitError, UnknownChipError, UnknownNameError
+from .measurements import load_measurements, validate
 from .memory import (
     ChipCount,
     FitResult,
@@ -109,6 +110,7 @@ __all__ = [
     "get_chip",
     "get_model",
     "load_claims",
+    "load_measurements",
     "load_models",
     "load_specs",
     "max_batch",
@@ -124,4 +126,5 @@ __all__ = [
     "step_cost",
     "sweep",
     "ureg",
+    "validate",
 ]

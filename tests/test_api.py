@@ -62,6 +62,7 @@ PUBLIC = [
     "get_chip",
     "get_model",
     "load_claims",
+    "load_measurements",
     "load_models",
     "load_specs",
     "max_batch",
@@ -77,6 +78,7 @@ PUBLIC = [
     "step_cost",
     "sweep",
     "ureg",
+    "validate",
 ]
 
 

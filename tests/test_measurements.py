@@ -104,3 +104,26 @@ def test_more_accepted_tokens_never_lower_the_per_user_bound(a1, extra, ctx, bat
     hi = a.decode_bound("llama-3.1-70b", "h100-sxm", ctx, batch, 4, accepted_tokens_per_step=a1 + extra)
     assert hi.tokens_per_s_per_user.m >= lo.tokens_per_s_per_user.m
     assert hi.tokens_per_s_per_chip.m >= lo.tokens_per_s_per_chip.m
+
+
+def test_cli_validate(capsys):
+    import json
+
+    from accelspec.cli import main
+
+    assert main(["validate"]) == 0
+    out = capsys.readouterr().out
+    assert "violations: 0" in out and "nvidia-h200x8-405b-medusa" in out
+    assert main(["validate", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["rows"] >= 40 and data["violations"] == []
+    assert main(["validate", "/nonexistent/file.yaml"]) == 2
+
+
+def test_405b_speculative_row_needs_accepted_tokens(report):
+    c = next(c for c in report.checks if c.id == "nvidia-h200x8-405b-medusa")
+    # 405.9e9 params * 1 B (fp8) / (8 * 4.8e12 B/s) = 10.5 ms -> 95 token/s per user without speculation
+    assert c.bound_plain == pytest.approx(95, rel=0.01)
+    assert c.measured / c.bound_plain > 1  # the plain bound is beaten ...
+    assert c.bound == pytest.approx(1.9 * c.bound_plain)  # ... the accepted-tokens bound is not
+    assert not c.violation
