@@ -44,7 +44,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .errors import SpecFileError
 
-__all__ = ["Measurement", "MeasurementCheck", "ValidationReport", "load_measurements", "validate"]
+__all__ = ["Measurement", "MeasurementCheck", "ValidationReport", "load_measurements", "plot_efficiency", "validate"]
 
 _DIR = Path(__file__).resolve().parent.parent / "specs" / "measurements"
 
@@ -482,8 +482,41 @@ def validate(path: str | Path | None = None, *, rows: Iterable[LoadedMeasurement
     bound does not cover a technique they use.
     """
     loaded = list(rows) if rows is not None else load_measurements(path)
-    checks = [check_measurement(lm) for lm in loaded]
-    for c in checks:
-        if not math.isfinite(c.efficiency):
-            raise SpecFileError(c.id, "bound is not finite (missing spec?)")
+    checks = []
+    for lm in loaded:
+        c = check_measurement(lm)
+        if not (math.isfinite(c.efficiency) and c.efficiency > 0):
+            raise SpecFileError(lm.file, f"bound is not finite ({c.explain})", record=c.id)
+        checks.append(c)
     return ValidationReport(checks)
+
+
+def plot_efficiency(report: ValidationReport | None = None, ax: Any = None) -> Any:
+    """Efficiency (measured / bounded speed) of every row, one column per chip, coloured by
+    publisher, on a log axis with the bound (1.0) drawn; excluded rows hollow. Returns the axes."""
+    import matplotlib.pyplot as plt
+
+    report = report or validate()
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 4.5))
+    chips = report.chips
+    pubs = report.publishers
+    cmap = plt.get_cmap("tab10")
+    for j, p in enumerate(pubs):
+        for excluded in (False, True):
+            pts = [(chips.index(c.chip) + (j - len(pubs) / 2) * 0.06, c.efficiency) for c in report.checks
+                   if c.publisher == p and bool(c.excluded) == excluded]
+            if pts:
+                xs, ys = zip(*pts, strict=True)
+                ax.scatter(xs, ys, s=22, label=None if excluded else p, edgecolors=cmap(j % 10),
+                           facecolors="none" if excluded else cmap(j % 10))
+    ax.axhline(1.0, color="k", lw=1)
+    ax.text(len(chips) - 0.5, 1.05, "bound", ha="right", va="bottom", fontsize=8)
+    ax.set_yscale("log")
+    ax.set_xticks(range(len(chips)), chips, rotation=30, ha="right")
+    ax.set_ylabel("measured / bounded speed")
+    ax.set_title(f"{len(report.checks)} published measurements against accelspec's bounds "
+                 f"({len(report.violations)} violations; hollow: excluded)")
+    ax.legend(fontsize=7, ncol=2, loc="lower left")
+    ax.figure.tight_layout()
+    return ax
