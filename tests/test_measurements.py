@@ -127,3 +127,64 @@ def test_405b_speculative_row_needs_accepted_tokens(report):
     assert c.measured / c.bound_plain > 1  # the plain bound is beaten ...
     assert c.bound == pytest.approx(1.9 * c.bound_plain)  # ... the accepted-tokens bound is not
     assert not c.violation
+
+
+def _one_row_file(tmp_path, row: str):
+    f = tmp_path / "one.yaml"
+    f.write_text(textwrap.dedent("""\
+        schema: 1
+        publisher: Test
+        sources: {S1: {title: t, url: "https://example.org", date: "2025", publisher: Test}}
+        measurements:
+        """) + textwrap.indent(textwrap.dedent(row), "  "))
+    return f
+
+
+def test_tpot_row_worked(tmp_path):
+    # mean decode context 4095 + (2 + 1) // 2 = 4096; llama-3.1-8b bf16 on one H200: 3.239 ms per step
+    # (the decode_bound doctest); a published TPOT of 5 ms -> efficiency 3.239 / 5 = 0.648
+    f = _one_row_file(tmp_path, """\
+        - {id: t1, source: S1, quote: "TPOT of 5 ms", chip: h200-sxm, n_chips: 1, model: llama-3.1-8b,
+           model_as_published: L, formats: {weights: bf16, kv_cache: bf16}, batch: 1, input_tokens: 4095,
+           output_tokens: 2, metric: {kind: tpot, value: 5, unit: ms}}
+        """)
+    (c,) = validate(f).checks
+    assert c.bound == pytest.approx(3.239, abs=1e-3)
+    assert c.efficiency == pytest.approx(3.239 / 5, abs=1e-3)
+
+
+def test_violation_is_flagged_with_cause(tmp_path):
+    f = _one_row_file(tmp_path, """\
+        - {id: fast, source: S1, quote: "TPOT of 1 ms", chip: h200-sxm, n_chips: 1, model: llama-3.1-8b,
+           model_as_published: L, formats: {weights: bf16, kv_cache: bf16}, batch: 1, input_tokens: 4095,
+           output_tokens: 2, metric: {kind: tpot, value: 1, unit: ms}}
+        """)
+    r = validate(f)
+    assert [c.id for c in r.violations] == ["fast"]
+    assert "VIOLATION fast" in r.summary() and "likely" in r.summary()
+    from accelspec.cli import main
+
+    with pytest.raises(SystemExit) as e:
+        main(["validate", str(f)])
+    assert e.value.code == 1
+
+
+def test_accepted_tokens_above_draft_plus_one_rejected(tmp_path):
+    f = _one_row_file(tmp_path, """\
+        - {id: s, source: S1, quote: "100 tokens/s per user", chip: h200-sxm, n_chips: 1, model: llama-3.1-8b,
+           model_as_published: L, formats: {weights: bf16}, metric: {kind: output_tokens_per_s_per_user,
+           value: 100, unit: token/s}, techniques: {speculative: {method: EAGLE, draft_length: 2,
+           accepted_tokens_per_step: 3.5, basis: x}}}
+        """)
+    with pytest.raises(a.SpecFileError, match="draft_length"):
+        load_measurements(f)
+
+
+def test_plot(report):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from accelspec.measurements import plot_efficiency
+
+    ax = plot_efficiency(report)
+    assert ax.get_yscale() == "log" and len(ax.get_xticklabels()) == len(report.chips)
