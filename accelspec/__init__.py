@@ -33,19 +33,6 @@ from .errors import AccelspecError, SpecFileError, UnitError, UnknownChipError, 
 from .provenance import Direction, Fact, Source, Spec, Status
 from .roofline import Roofline, roofline
 from .sweep import sweep
-from .training import (
-    TrainingFit,
-    TrainingMemory,
-    TrainingRun,
-    TrainingTime,
-    UnknownRecipeError,
-    check_training_claim,
-    min_training_chips,
-    training_fits,
-    training_memory,
-    training_runs,
-    training_time,
-)
 from .units import Q_, Quantity, parse_quantity, quantity_type, ureg
 
 # Loaded on first use (PEP 562), so that `import accelspec` stays light: the claims engine,
@@ -58,12 +45,17 @@ _LAZY = {
                      "max_context", "memory_footprint", "min_chips"], ".memory"),
     **dict.fromkeys(["AttentionKind", "Model", "ModelConfigError"], ".model"),
     **dict.fromkeys(["DTYPE_PRESETS", "DTypes", "Deployment", "DeploymentError"], ".deployment"),
+    **dict.fromkeys(["load_measurements", "validate"], ".measurements"),
+    **dict.fromkeys(["TrainingFit", "TrainingMemory", "TrainingRun", "TrainingTime", "UnknownRecipeError",
+                     "check_training_claim", "min_training_chips", "training_fits", "training_memory",
+                     "training_runs", "training_time"], ".training"),
     **dict.fromkeys(["UnknownModelError", "get_model", "load_models", "models"], ".model_catalog"),
 }
 
 if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eagerly
     from .claims import Claim, ClaimFileError, ClaimsReport, Verdict, check_claims, load_claims
     from .deployment import DTYPE_PRESETS, Deployment, DeploymentError, DTypes
+    from .measurements import load_measurements, validate
     from .memory import (
         ChipCount,
         FitResult,
@@ -78,6 +70,19 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eag
     )
     from .model import AttentionKind, Model, ModelConfigError
     from .model_catalog import UnknownModelError, get_model, load_models, models
+    from .training import (
+        TrainingFit,
+        TrainingMemory,
+        TrainingRun,
+        TrainingTime,
+        UnknownRecipeError,
+        check_training_claim,
+        min_training_chips,
+        training_fits,
+        training_memory,
+        training_runs,
+        training_time,
+    )
 
 
 def __getattr__(name: str) -> Any:
@@ -165,6 +170,7 @@ __all__ = [
     "get_chip",
     "get_model",
     "load_claims",
+    "load_measurements",
     "load_models",
     "load_specs",
     "max_batch",
@@ -185,4 +191,5 @@ __all__ = [
     "training_runs",
     "training_time",
     "ureg",
+    "validate",
 ]

@@ -24,6 +24,7 @@ time, so the result stays a lower bound.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -97,6 +98,9 @@ class Bound:
     t_high: float
     unique_experts: float
     ridge: float  #: the chip's ridge point P / B (FLOP/B), after efficiencies
+    #: decode only: tokens each sequence keeps per (verification) step; 1.0 = plain decoding
+    #: (no speculative decoding or multi-token prediction assumed). Multiplies the token rates.
+    accepted_tokens_per_step: float = 1.0
 
     # --- quantities -------------------------------------------------------------------------
     @property
@@ -130,7 +134,7 @@ class Bound:
 
     @property
     def _tokens_per_user(self) -> float:
-        return 1.0 if self.phase == "decode" else float(self.context_tokens)
+        return self.accepted_tokens_per_step if self.phase == "decode" else float(self.context_tokens)
 
     def _rate(self, t: float, per_chip: bool) -> float:
         toks = self._tokens_per_user * (self.batch / self.n_chips if per_chip else 1.0)
@@ -138,12 +142,13 @@ class Bound:
 
     @property
     def tokens_per_s_per_user(self) -> pint.Quantity:
-        """Upper bound: ``1 / t`` (decode) or ``S / t`` (prefill), in token/s."""
+        """Upper bound: ``a / t`` (decode, ``a`` accepted tokens per step, default 1) or ``S / t``
+        (prefill), in token/s."""
         return Q_(self._rate(self.t, False), _TPS)
 
     @property
     def tokens_per_s_per_chip(self) -> pint.Quantity:
-        """Upper bound: ``batch / (n t)`` (decode) or ``batch S / (n t)`` (prefill), in token/s."""
+        """Upper bound: ``a batch / (n t)`` (decode) or ``batch S / (n t)`` (prefill), in token/s."""
         return Q_(self._rate(self.t, True), _TPS)
 
     @property
@@ -190,11 +195,16 @@ class Bound:
         mode = "" if self.overlap else ", terms summed (no overlap)"
         moe = f", {self.unique_experts:.3g} distinct experts/layer" if self.unique_experts else ""
         unit = "OP/B" if self.precision.is_integer else "FLOP/B"
+        spec = ""
+        if self.phase == "decode":
+            a = self.accepted_tokens_per_step
+            spec = (f"; {a:.4g} accepted tokens per step (speculative decoding / MTP)" if a != 1.0 else
+                    "; 1 token per step (no speculative decoding or multi-token prediction assumed)")
         return (f"{self.model} {self.phase} on {self.chip_name} ({self.dtypes.label()}; context "
                 f"{self.context_tokens}, batch {self.batch}{chips}{mode}): >= {self.t * 1e3:.4g} ms {what}{rng}, "
                 f"<= {self.tokens_per_s_per_user.m:.4g} token/s per user, <= {self.tokens_per_s_per_chip.m:.4g} "
                 f"token/s per chip; {self.limiter}-bound, intensity {self.flops / self.bytes:.4g} {unit} "
-                f"vs ridge {self.ridge:.4g}{moe}")
+                f"vs ridge {self.ridge:.4g}{moe}{spec}")
 
     def __str__(self) -> str:
         return self.explain()
@@ -211,6 +221,17 @@ def _count(value: Any, what: str) -> int:
     return int(value)
 
 
+
+
+def _accepted(value: Any) -> float:
+    """Check ``accepted_tokens_per_step``: a finite number >= 1 (tokens kept per step)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"accepted_tokens_per_step: expected a number, got {value!r}")
+    a = float(value)
+    if not math.isfinite(a) or a < 1.0:
+        raise ValueError(f"accepted_tokens_per_step: must be at least 1 (tokens kept per verification step), "
+                         f"got {value!r}")
+    return a
 
 
 def _bound(phase: str, model: Model | str, chip: Chip | str, context_tokens: int, batch: int, n_chips: int,
@@ -252,7 +273,8 @@ def decode_bound(model: Model | str, chip: Chip | str, context_tokens: int, batc
                  weight_dtype: Any = "bf16", kv_dtype: Any = "bf16", activation_dtype: Any = "bf16",
                  expert_dtype: Any = None, embedding_dtype: Any = None, state_dtype: Any = "bf16",
                  precision: Any = None, sparse: bool = False, overlap: bool = True, compute_efficiency: float = 1.0,
-                 bandwidth_efficiency: float = 1.0, link_efficiency: float = 1.0) -> Bound:
+                 bandwidth_efficiency: float = 1.0, link_efficiency: float = 1.0,
+                 accepted_tokens_per_step: float = 1.0) -> Bound:
     """Lower bound on the time of one decode step: ``batch`` sequences each add one token at
     a context of ``context_tokens`` (including the new token), on ``n_chips`` chips in tensor
     parallel. Formulas: :mod:`accelspec.bounds` and :mod:`accelspec.costs`.
@@ -264,14 +286,23 @@ def decode_bound(model: Model | str, chip: Chip | str, context_tokens: int, batc
     must be published by the chip, or :class:`~accelspec.chip.UnsupportedPrecisionError`
     lists those it has.
 
+    Speculative decoding and multi-token prediction: ``accepted_tokens_per_step`` (``a``, at
+    least 1 and at most the draft length + 1) is the mean number of tokens each sequence keeps
+    per verification step. The step time stays the bound for one token per sequence (verifying
+    ``k`` drafted tokens costs at least that), so the token rates are multiplied by ``a``:
+    per user ``<= a / t``, per chip ``<= a batch / (n t)``. The default 1.0 is plain decoding,
+    and ``explain()`` says so.
+
     >>> b = decode_bound("llama-3.1-8b", "h200-sxm", context_tokens=4096)
     >>> b.limiter, round(b.time.m, 3)            # (weights read + KV read) / 4.8 TB/s
     ('memory', 3.239)
     """
-    return _bound("decode", model, chip, context_tokens, batch, n_chips, weight_dtype,
+    a = _accepted(accepted_tokens_per_step)
+    b = _bound("decode", model, chip, context_tokens, batch, n_chips, weight_dtype,
                   {"kv_dtype": kv_dtype, "activation_dtype": activation_dtype, "expert_dtype": expert_dtype,
                    "embedding_dtype": embedding_dtype, "state_dtype": state_dtype, "precision": precision},
                   sparse, overlap, (compute_efficiency, bandwidth_efficiency, link_efficiency))
+    return b if a == 1.0 else dataclasses.replace(b, accepted_tokens_per_step=a)
 
 
 def prefill_bound(model: Model | str, chip: Chip | str, context_tokens: int, batch: int = 1, n_chips: int = 1, *,

@@ -316,6 +316,25 @@ def _cmd_train(args: argparse.Namespace) -> None:
         text += f"\ntime: {t}"
     _emit(data, args.json, text)
 
+def _cmd_validate(args: argparse.Namespace) -> None:
+    from .measurements import validate
+
+    report = validate(args.path)
+    if args.json:
+        _emit({"rows": len(report.checks), "publishers": report.publishers, "chips": report.chips,
+               "violations": [c.id for c in report.violations], "excluded": [c.id for c in report.excluded],
+               "by_publisher": {p: dict(zip(("rows", "median", "min", "max"), v, strict=True))
+                                for p, v in report.by_publisher().items()},
+               "checks": report.to_records()}, True)
+    else:
+        text = report.summary()
+        if args.rows:
+            text += "\n\n" + "\n".join(f"{c.id:<48}{c.efficiency:>8.3f}  {c.measured:g} {c.unit} vs bound "
+                                        f"{c.bound:.4g} {c.unit} ({c.limiter})" for c in report.checks)
+        _emit(text, False)
+    if report.violations:
+        raise SystemExit(1)
+
 
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="accelspec", description="Published AI-accelerator specs with units and sources.")
@@ -395,6 +414,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--runs", action="store_true", help="published training runs vs the bound")
     sp.add_argument("--claim", action="store_true", help="the seed articles' training claims")
     sp.set_defaults(func=_cmd_train)
+    sp = add("validate", "check every published measurement against its bound (efficiency <= 1)")
+    sp.add_argument("path", nargs="?", default=None, help="measurement file or folder (default: the shipped ones)")
+    sp.add_argument("--rows", action="store_true", help="also list every row with its bound")
+    sp.set_defaults(func=_cmd_validate)
 
     sp = add("plot", "write a chart: roofline, compare, memory, heatmap")
     kinds = sp.add_subparsers(dest="kind", metavar="KIND", parser_class=_Parser)

@@ -72,6 +72,7 @@ PUBLIC = [
     "get_chip",
     "get_model",
     "load_claims",
+    "load_measurements",
     "load_models",
     "load_specs",
     "max_batch",
@@ -92,6 +93,7 @@ PUBLIC = [
     "training_runs",
     "training_time",
     "ureg",
+    "validate",
 ]
 
 
