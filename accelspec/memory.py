@@ -568,7 +568,7 @@ def _reserve_label(value: Any, capacity: float | None = None) -> str:
         return f"{value:.0%} of capacity ({value * capacity / _GB:.3g} GB) per chip"
     try:
         return f"{float(parse_quantity(value, 'B', 'reserve').m_as('GB')):.3g} GB per chip"
-    except Exception:  # noqa: BLE001 - a label only; _reserve() already validated the value
+    except Exception:
         return str(value)
 
 

@@ -228,9 +228,11 @@ _COMMON_IGNORED = {"quant_method", "modules_to_not_convert", "activation_scheme"
                    "module_name_preceding_first_block", "batch_size", "pad_token_id", "max_input_length",
                    "tokenizer", "dataset", "cache_block_outputs", "modules_in_block_to_quantize",
                    "checkpoint_format", "meta", "quantizer", "pack_dtype", "damp_auto_increment", "mse",
-                   "v2", "v2_alpha", "act_group_aware", "do_fuse", "fuse_max_seq_len", "exllama_config",
-                   "producer", "format", "config_groups", "ignore", "kv_cache_scheme", "global_compression_ratio",
-                   "quantization_status", "sparsity_config", "transform_config", "version"}
+                   "v2", "v2_alpha", "act_group_aware", "do_fuse", "fuse_max_seq_len", "producer", "format",
+                   "config_groups", "ignore", "kv_cache_scheme", "global_compression_ratio",
+                   "quantization_status"}
+_CT_FORMATS = {"pack-quantized", "float-quantized", "int-quantized", "naive-quantized", "nvfp4-pack-quantized",
+               "mixed-precision"}
 
 
 def _unknown_keys(q: Mapping[str, Any], known: set[str], warnings: list[str], where: str) -> None:
@@ -309,6 +311,9 @@ def checkpoint_format(cfg: Mapping[str, Any], fields: Mapping[str, Any], *, hf_q
         elif method == "compressed-tensors":
             per_part, targets = _compressed_tensors(q, fields, stored, warnings, where)
             excl = list(q.get("ignore") or [])
+            if q.get("format") is not None and str(q.get("format")) not in _CT_FORMATS:
+                warnings.append(f"{where}.format {q.get('format')!r} not understood (sparse or dense storage "
+                                "can change the size); counted as packed")
             kv = q.get("kv_cache_scheme")
             if kv:
                 notes.append(f"checkpoint has a KV-cache scheme ({kv.get('type', '?')}{kv.get('num_bits', '')}); "
@@ -399,7 +404,7 @@ def _compressed_tensors(q: Mapping[str, Any], fields: Mapping[str, Any], stored:
                             f"not understood; those weights counted at {stored}")
             continue
         tg = g.get("targets") or ["Linear"]
-        for part in _LINEAR + ("router", "lm_head"):
+        for part in (*_LINEAR, "router", "lm_head"):
             if "Linear" in tg:
                 out[part] = fmt
                 continue
