@@ -480,7 +480,8 @@ def memory_footprint(model: Model | str, context_tokens: Any, batch: Any = 1, *,
     return Footprint(model=model, parallelism=lay, context_tokens=context_tokens, batch=batch,
                      dtypes={"weights": o.w.name, "experts": o.e.name, "embeddings": o.m.name, "kv": o.kv.name,
                              "state": o.state.name, "activations": o.act.name,
-                             "weight_format": o.fmt.summary(), "weight_source": f"{o.fmt.origin}: {o.fmt.source}"},
+                             "weight_format": o.fmt.summary([k for k, v in model.param_breakdown().items() if v]),
+                             "weight_source": f"{o.fmt.origin}: {o.fmt.source}"},
                      weight_format=o.fmt, reserve_label=_reserve_label(reserve),
                      **{k: _gb(v) for k, v in t.items()})
 
@@ -601,7 +602,8 @@ def _assumptions(model: Model, fp: Footprint, ctx: int) -> tuple[str, tuple[str,
     d = fp.dtypes
     lay = "single chip" if fp.n_chips == 1 else f"{fp.n_chips} chips {fp.parallelism}"
     limit, how = trained_context(model)
-    text = (f"assumes weights {fmt.summary()} ({fmt.origin}: {fmt.source}), KV {d.get('kv')}, "
+    present = [k for k, v in model.param_breakdown().items() if v]
+    text = (f"assumes weights {fmt.summary(present)} ({fmt.origin}: {fmt.source}), KV {d.get('kv')}, "
             f"activations {d.get('activations')}, {lay}, reserve {fp.reserve_label}, context limit {how}")
     warns = []
     if limit is not None and ctx > limit:

@@ -81,16 +81,19 @@ class WeightFormat:
     def __getitem__(self, part: str) -> DType:
         return self.dtypes[part]
 
-    def summary(self) -> str:
-        """Parts grouped by dtype, widest group first: ``"mxfp4 experts, bf16 rest"``."""
+    def summary(self, present: Any = None) -> str:
+        """Parts grouped by dtype, the stored precision last as "rest":
+        ``"mxfp4 experts, bf16 rest"``. ``present``: the parts the model has (others are left
+        out of the text, e.g. no experts in a dense model)."""
+        parts = [p for p in PARTS if present is None or p in present] or list(PARTS)
         groups: dict[str, list[str]] = {}
-        for p in PARTS:
+        for p in parts:
             groups.setdefault(self.dtypes[p].name, []).append(p)
         if len(groups) == 1:
             return next(iter(groups))
-        order = sorted(groups.items(), key=lambda kv: len(kv[1]))
-        parts = [f"{name} {'+'.join(ps)}" for name, ps in order[:-1]]
-        return ", ".join(parts) + f", {order[-1][0]} rest"
+        rest = self.stored.name if self.stored.name in groups else max(groups, key=lambda k: len(groups[k]))
+        text = [f"{name} {'+'.join(ps)}" for name, ps in groups.items() if name != rest]
+        return ", ".join(text) + f", {rest} rest"
 
     def describe(self) -> str:
         """``summary`` plus where it came from: ``"mxfp4 experts, bf16 rest (checkpoint: ...)"``."""
