@@ -148,20 +148,39 @@ def _fit_dict(r: Any) -> dict[str, Any]:
             "available_high_GB": _q(r.available_high, "GB"), "headroom_GB": _q(r.headroom, "GB"),
             "largest_term": r.largest_term,
             "terms_GB": {k: float(np.max(v.m_as("GB"))) for k, v in r.footprint.terms().items()},
-            "explanation": r.explanation}
+            "explanation": r.explanation, "assumptions": getattr(r, "assumptions", ""),
+            "warnings": list(getattr(r, "warnings", ())), "weight_source": getattr(r, "weight_source", ""),
+            "weight_format": r.footprint.dtypes.get("weight_format")}
+
+
+def _fit_model(text: str) -> Any:
+    """A catalog name, or a ``config.json`` path / a folder holding one (and hf_quant_config.json)."""
+    import os
+
+    from .model import Model
+
+    if os.path.exists(text):
+        return Model.from_hf_config(text)
+    if text.endswith(".json"):
+        raise UsageError(f"model: no such file {text!r}")
+    return text
 
 
 def _cmd_fit(args: argparse.Namespace) -> None:
-    from .memory import fits, max_context, min_chips
+    from .memory import fits, max_batch, max_context, min_chips
+    from .model_catalog import get_model
 
+    model = get_model(_fit_model(args.model))
     kw = {"weight_dtype": args.weights, "kv_dtype": args.kv}
-    res = fits(args.model, args.chip, args.context, args.batch, n_chips=args.n_chips,
+    res = fits(model, args.chip, args.context, args.batch, n_chips=args.n_chips,
                parallelism=args.parallelism, **kw)
-    longest = max_context(args.model, args.chip, batch=args.batch, n_chips=args.n_chips,
+    longest = max_context(model, args.chip, batch=args.batch, n_chips=args.n_chips,
                           parallelism=args.parallelism, **kw)
-    fewest = min_chips(args.model, args.chip, args.context, args.batch, **kw)
+    widest = max_batch(model, args.chip, args.context, n_chips=args.n_chips, parallelism=args.parallelism, **kw)
+    fewest = min_chips(model, args.chip, args.context, args.batch, **kw)
     data = _fit_dict(res)
     data["max_context_tokens"] = None if math.isinf(longest.value) else int(longest.value)
+    data["max_batch"] = None if math.isinf(widest.value) else int(widest.value)
     data["min_chips"] = fewest.value
     lines = [res.explanation, ""]
     lines += [f"  {k:22} {v:10,.1f} GB" for k, v in data["terms_GB"].items()]
@@ -169,6 +188,7 @@ def _cmd_fit(args: argparse.Namespace) -> None:
               f"  {'available per chip':22} {data['available_GB_per_chip']:10,.1f} GB",
               f"  {'headroom':22} {data['headroom_GB']:10,.1f} GB", "",
               f"longest context here: {longest.explanation}",
+              f"largest batch at {args.context:,} tokens: {widest.explanation}",
               f"fewest chips for {args.context:,} tokens: {fewest.explanation}"]
     _emit(data, args.json, "\n".join(lines))
 
@@ -373,9 +393,11 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--kv", default="bf16", help="KV cache dtype")
 
     sp = add("fit", "does a model with a context fit in a chip's memory?")
-    sp.add_argument("model")
+    sp.add_argument("model", help="catalog name, or a config.json path / a folder holding config.json "
+                                  "(and hf_quant_config.json)")
     sp.add_argument("--chip", required=True)
     model_args(sp)
+    sp.set_defaults(weights=None)  # fit: the checkpoint's own format unless --weights overrides
     sp.add_argument("--parallelism", default=None, help="auto (default), tp, pp, tp+ep, or tp=4,pp=2")
     sp.set_defaults(func=_cmd_fit)
 

@@ -330,8 +330,19 @@ def _native_dtypes(r: _Reader, family: str) -> dict[str, str]:
     return {"default": base}  # other schemes (awq, gptq, ...): format not inferred
 
 
-def parse_hf_config(cfg: Mapping[str, Any], label: str = "config.json", strict: bool = False) -> dict[str, Any]:
-    """Model fields from a config dict; raises :class:`ModelConfigError` naming the field."""
+def _weight_format(cfg: Mapping[str, Any], fields: Mapping[str, Any], hf_quant: Mapping[str, Any] | None,
+                   label: str) -> Any:
+    from .quant import checkpoint_format
+
+    return checkpoint_format(cfg, fields, hf_quant=hf_quant, label=label.rsplit("/", 1)[-1])
+
+
+def parse_hf_config(cfg: Mapping[str, Any], label: str = "config.json", strict: bool = False,
+                    hf_quant: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Model fields from a config dict; raises :class:`ModelConfigError` naming the field.
+
+    ``weight_format`` (:func:`accelspec.quant.checkpoint_format`) comes from
+    ``quantization_config`` or, when given, ``hf_quant`` (an ``hf_quant_config.json``)."""
     r = _Reader(cfg, label)
     family = r.get("model_type", None)
     if family is None and isinstance(cfg.get("text_config"), Mapping):
@@ -343,6 +354,7 @@ def parse_hf_config(cfg: Mapping[str, Any], label: str = "config.json", strict: 
     fields = READERS[str(family)](r)
     fields["family"] = str(family)
     fields["native_dtypes"] = _native_dtypes(r, str(family))
+    fields["weight_format"] = _weight_format(cfg, fields, hf_quant, label)
     unused = sorted(k for k in cfg if k not in r.read and k not in _IGNORED)
     if strict and unused:
         raise r.fail(unused[0], "not understood by the reader for "

@@ -59,6 +59,7 @@ __all__ = [
     "max_context",
     "memory_footprint",
     "min_chips",
+    "trained_context",
 ]
 
 _GB = 1e9
@@ -200,6 +201,7 @@ class _Options:
     w: DType
     e: DType
     m: DType
+    fmt: Any  # accelspec.quant.WeightFormat: the dtype of each part
     kv: DType
     state: DType
     act: DType
@@ -213,8 +215,12 @@ class _Profile:
     def __init__(self, model: Model):
         self.model = model
         lp = model.layer_params()
-        self.dense = (lp["attention"] + lp["mlp"]).astype(float)
-        self.replicated = (lp["router"] + lp["norms"]).astype(float)
+        self.attention = lp["attention"].astype(float)
+        self.mlp = lp["mlp"].astype(float)
+        self.router = lp["router"].astype(float)
+        self.norms = lp["norms"].astype(float)
+        self.dense = self.attention + self.mlp
+        self.replicated = self.router + self.norms
         self.experts = lp["experts"].astype(float)
         b = model.param_breakdown()
         self.embedding = float(b["embedding"])
@@ -276,15 +282,17 @@ def _terms(p: _Profile, lay: Parallelism, ctx: np.ndarray, batch: np.ndarray, o:
     act_prefill = prefill_tokens * per_tok * act_b + logits_row
     stages = p.stages(pp)
     best: dict[str, np.ndarray] | None = None
+    bpe = {k: d.bytes_per_element for k, d in o.fmt.dtypes.items()}
     for s, idx in enumerate(stages):
-        w = (p.dense[idx].sum() / tp * o.w.bytes_per_element + p.replicated[idx].sum() * o.w.bytes_per_element
-             + p.experts[idx].sum() / (ep if ep > 1 else tp) * o.e.bytes_per_element)
+        w = ((p.attention[idx].sum() * bpe["attention"] + p.mlp[idx].sum() * bpe["mlp"]) / tp
+             + p.router[idx].sum() * bpe["router"] + p.norms[idx].sum() * bpe["norms"]
+             + p.experts[idx].sum() / (ep if ep > 1 else tp) * bpe["experts"])
         if s == 0:
-            w += p.embedding / tp * o.m.bytes_per_element
+            w += p.embedding / tp * bpe["embedding"]
         if s == pp - 1:
-            w += p.head / tp * o.m.bytes_per_element + m.hidden_size * o.w.bytes_per_element
+            w += p.head / tp * bpe["lm_head"] + m.hidden_size * bpe["norms"]
             if m.tied_embeddings and pp > 1:
-                w += p.embedding / tp * o.m.bytes_per_element
+                w += p.embedding / tp * bpe["embedding"]
         kv_elems = np.zeros_like(tokens)
         elems = p.kv_elems[idx] * share[idx]
         wins = p.windows[idx]
@@ -349,8 +357,9 @@ def _auto(p: _Profile, n: int, ctx: np.ndarray, batch: np.ndarray, o: _Options) 
 def _options(model: Model, weight_dtype: Any, kv_dtype: Any, expert_dtype: Any, embedding_dtype: Any,
              state_dtype: Any, activation_dtype: Any, prefill_chunk: Any, reserve: Any,
              capacity: float | None = None) -> _Options:
-    w, e, m = model._dtypes(weight_dtype, expert_dtype, embedding_dtype)
-    return _Options(w=w, e=e, m=m, kv=dtype(kv_dtype, "kv_dtype"), state=dtype(state_dtype, "state_dtype"),
+    fmt = model.weight_format_for(weight_dtype, expert_dtype, embedding_dtype)
+    w, e, m = fmt.dtypes["attention"], fmt.dtypes["experts"], fmt.dtypes["embedding"]
+    return _Options(w=w, e=e, m=m, fmt=fmt, kv=dtype(kv_dtype, "kv_dtype"), state=dtype(state_dtype, "state_dtype"),
                     act=dtype(activation_dtype, "activation_dtype"),
                     prefill_chunk=_one_count(prefill_chunk, "prefill_chunk"),
                     reserve=_reserve(reserve, capacity))
@@ -401,6 +410,8 @@ class Footprint:
     reserve: Quantity
     total: Quantity
     dtypes: dict[str, str] = field(default_factory=dict)
+    weight_format: Any = None  #: accelspec.quant.WeightFormat used for the weights
+    reserve_label: str = "2 GiB per chip"
 
     @property
     def n_chips(self) -> int:
@@ -437,7 +448,7 @@ class Footprint:
                f"{self.total.m:.4g} GB per chip ({parts})"
 
 
-def memory_footprint(model: Model | str, context_tokens: Any, batch: Any = 1, *, weight_dtype: Any = "bf16",
+def memory_footprint(model: Model | str, context_tokens: Any, batch: Any = 1, *, weight_dtype: Any = None,
                      kv_dtype: Any = "bf16", expert_dtype: Any = None, embedding_dtype: Any = None,
                      state_dtype: Any = "bf16", activation_dtype: Any = "bf16", n_chips: Any = 1,
                      parallelism: Any = None, prefill_chunk: Any = 8192, reserve: Any = None) -> Footprint:
@@ -468,7 +479,10 @@ def memory_footprint(model: Model | str, context_tokens: Any, batch: Any = 1, *,
     t = _terms(p, lay, ctx, b, o)
     return Footprint(model=model, parallelism=lay, context_tokens=context_tokens, batch=batch,
                      dtypes={"weights": o.w.name, "experts": o.e.name, "embeddings": o.m.name, "kv": o.kv.name,
-                             "state": o.state.name, "activations": o.act.name},
+                             "state": o.state.name, "activations": o.act.name,
+                             "weight_format": o.fmt.summary([k for k, v in model.param_breakdown().items() if v]),
+                             "weight_source": f"{o.fmt.origin}: {o.fmt.source}"},
+                     weight_format=o.fmt, reserve_label=_reserve_label(reserve),
                      **{k: _gb(v) for k, v in t.items()})
 
 
@@ -507,6 +521,12 @@ class FitResult:
     chip: str
     n_chips: int
     parallelism: Parallelism
+    #: one line: weight/KV/activation dtypes (and where the weight format came from), layout,
+    #: reserve, context limit
+    assumptions: str = ""
+    #: context beyond the trained length; config fields not understood
+    warnings: tuple[str, ...] = ()
+    weight_source: str = ""  #: "checkpoint", "override" or "assumed"
 
     def __bool__(self) -> bool:
         return bool(self.fits)
@@ -516,7 +536,7 @@ class FitResult:
 
 
 def fits(model: Model | str, chip: Chip | str, context_tokens: Any, batch: Any = 1, *, n_chips: Any = 1,
-         parallelism: Any = None, weight_dtype: Any = "bf16", kv_dtype: Any = "bf16", expert_dtype: Any = None,
+         parallelism: Any = None, weight_dtype: Any = None, kv_dtype: Any = "bf16", expert_dtype: Any = None,
          embedding_dtype: Any = None, state_dtype: Any = "bf16", activation_dtype: Any = "bf16",
          prefill_chunk: Any = 8192, reserve: Any = None, capacity: Any = None) -> FitResult:
     """Does ``model`` serve ``batch`` sequences of ``context_tokens`` on ``n_chips`` of ``chip``?
@@ -538,7 +558,58 @@ def fits(model: Model | str, chip: Chip | str, context_tokens: Any, batch: Any =
                           embedding_dtype=embedding_dtype, state_dtype=state_dtype,
                           activation_dtype=activation_dtype, n_chips=n_chips, parallelism=parallelism,
                           prefill_chunk=prefill_chunk, reserve=Q_(_reserve(reserve, cap), "B"))
+    fp = replace(fp, reserve_label=_reserve_label(reserve, cap))
     return _judge(model, chip_obj, fp, cap, low, high, label)
+
+
+def _reserve_label(value: Any, capacity: float | None = None) -> str:
+    if value is None:
+        return "2 GiB per chip"
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < 1 and capacity:
+        return f"{value:.0%} of capacity ({value * capacity / _GB:.3g} GB) per chip"
+    try:
+        return f"{float(parse_quantity(value, 'B', 'reserve').m_as('GB')):.3g} GB per chip"
+    except Exception:
+        return str(value)
+
+
+def trained_context(model: Model) -> tuple[int | None, str]:
+    """The longest context the model was trained or extended for, and how that was read.
+
+    ``max_position_embeddings``; when ``rope_scaling`` names an
+    ``original_max_position_embeddings`` and a ``factor`` whose product is larger (Qwen's
+    YaRN recipe leaves ``max_position_embeddings`` at the original), that product.
+    ``(None, "unknown")`` when the config gives neither.
+    """
+    cfg = model.config or {}
+    rs = cfg.get("rope_scaling") or cfg.get("rope_parameters") or {}
+    rs = rs if isinstance(rs, Mapping) else {}
+    orig, factor = rs.get("original_max_position_embeddings"), rs.get("factor")
+    kind = rs.get("rope_type") or rs.get("type") or "rope"
+    mpe = model.max_context
+    if isinstance(orig, (int, float)) and isinstance(factor, (int, float)) and orig * factor > (mpe or 0):
+        n = int(orig * factor)
+        return n, f"{n:,} ({kind} rope scaling x{factor:g} of {int(orig):,})"
+    if mpe is None:
+        return None, "unknown"
+    if isinstance(orig, (int, float)) and orig < mpe:
+        return mpe, f"{mpe:,} (max_position_embeddings; {int(orig):,} before {kind} rope scaling)"
+    return mpe, f"{mpe:,} (max_position_embeddings)"
+
+
+def _assumptions(model: Model, fp: Footprint, ctx: int) -> tuple[str, tuple[str, ...], str]:
+    fmt = fp.weight_format or model.checkpoint_format
+    d = fp.dtypes
+    lay = "single chip" if fp.n_chips == 1 else f"{fp.n_chips} chips {fp.parallelism}"
+    limit, how = trained_context(model)
+    present = [k for k, v in model.param_breakdown().items() if v]
+    text = (f"assumes weights {fmt.summary(present)} ({fmt.origin}: {fmt.source}), KV {d.get('kv')}, "
+            f"activations {d.get('activations')}, {lay}, reserve {fp.reserve_label}, context limit {how}")
+    warns = []
+    if limit is not None and ctx > limit:
+        warns.append(f"context {ctx:,} tokens exceeds the model's trained length {how}")
+    warns += [f"{model.id}: {w}" for w in fmt.warnings]
+    return text, tuple(warns), fmt.origin
 
 
 def _judge(model: Model, chip: Chip, fp: Footprint, cap: float, low: float, high: float, label: str) -> FitResult:
@@ -554,13 +625,17 @@ def _judge(model: Model, chip: Chip, fp: Footprint, cap: float, low: float, high
     rng = f" ({low / _GB:.4g}-{high / _GB:.4g} GB, {label})" if low != high else ""
     n = fp.n_chips
     where = f"{n} x {chip.name}" + (f" ({fp.parallelism})" if n > 1 else "")
+    assumptions, warns, origin = _assumptions(model, fp, int(fp.context_tokens))
     text = (f"{model.name}, {fp.context_tokens:,} tokens x {fp.batch} on {where}: needs {need / _GB:.4g} GB per "
             f"chip of {cap / _GB:.4g} GB{rng}: {verdict}; largest term {_LABELS[big]} "
-            f"{getattr(fp, big).m_as('GB'):.4g} GB")
+            f"{getattr(fp, big).m_as('GB'):.4g} GB [{assumptions}]")
+    if warns:
+        text += " WARNING: " + "; ".join(warns)
     return FitResult(fits=ok, verdict=verdict, required=fp.total, available=_gb(np.asarray(cap)),
                      available_low=_gb(np.asarray(low)), available_high=_gb(np.asarray(high)),
                      headroom=_gb(np.asarray(cap - need)), largest_term=big, explanation=text, footprint=fp,
-                     chip=chip.id, n_chips=n, parallelism=fp.parallelism)
+                     chip=chip.id, n_chips=n, parallelism=fp.parallelism, assumptions=assumptions,
+                     warnings=warns, weight_source=origin)
 
 
 # --- searches -------------------------------------------------------------------------------
@@ -680,7 +755,7 @@ def _search(kind: str, model: Any, chip: Any, fixed: Any, fixed_name: str, n_chi
 
 
 def max_context(model: Model | str, chip: Chip | str, *, batch: Any = 1, n_chips: Any = 1, parallelism: Any = None,
-                weight_dtype: Any = "bf16", kv_dtype: Any = "bf16", expert_dtype: Any = None,
+                weight_dtype: Any = None, kv_dtype: Any = "bf16", expert_dtype: Any = None,
                 embedding_dtype: Any = None, state_dtype: Any = "bf16", activation_dtype: Any = "bf16",
                 prefill_chunk: Any = 8192, reserve: Any = None, capacity: Any = None) -> Limit:
     """Longest context (tokens per sequence) that fits, for the nominal capacity and both ends
@@ -692,7 +767,7 @@ def max_context(model: Model | str, chip: Chip | str, *, batch: Any = 1, n_chips
 
 
 def max_batch(model: Model | str, chip: Chip | str, context_tokens: Any, *, n_chips: Any = 1,
-              parallelism: Any = None, weight_dtype: Any = "bf16", kv_dtype: Any = "bf16",
+              parallelism: Any = None, weight_dtype: Any = None, kv_dtype: Any = "bf16",
               expert_dtype: Any = None, embedding_dtype: Any = None, state_dtype: Any = "bf16",
               activation_dtype: Any = "bf16", prefill_chunk: Any = 8192, reserve: Any = None,
               capacity: Any = None) -> Limit:
@@ -705,7 +780,7 @@ def max_batch(model: Model | str, chip: Chip | str, context_tokens: Any, *, n_ch
 
 
 def min_chips(model: Model | str, chip: Chip | str, context_tokens: Any, batch: Any = 1, *,
-              parallelism: Any = None, max_chips: int = 1024, weight_dtype: Any = "bf16", kv_dtype: Any = "bf16",
+              parallelism: Any = None, max_chips: int = 1024, weight_dtype: Any = None, kv_dtype: Any = "bf16",
               expert_dtype: Any = None, embedding_dtype: Any = None, state_dtype: Any = "bf16",
               activation_dtype: Any = "bf16", prefill_chunk: Any = 8192, reserve: Any = None,
               capacity: Any = None) -> ChipCount:

@@ -209,6 +209,8 @@ class Model(BaseModel):
     config: dict[str, Any] | None = Field(None, repr=False, description="the config.json it was read from")
     config_note: str | None = Field(None, description="where the config.json text comes from")
     unused_config_fields: tuple[str, ...] = Field((), repr=False)
+    weight_format: Any = Field(None, repr=False, exclude=True,
+                               description="the checkpoint's storage format per part (accelspec.quant.WeightFormat)")
     origin: str | None = None
 
     @field_validator("native_dtypes")
@@ -412,19 +414,62 @@ class Model(BaseModel):
         m = dtype(embedding_dtype, "embedding_dtype") if embedding_dtype is not None else w
         return w, e, m
 
-    def weight_bytes(self, dtype: str | DType = "bf16", *, expert_dtype: str | DType | None = None,
-                     embedding_dtype: str | DType | None = None) -> Quantity:
-        """Bytes of all weights: ``params * bytes_per_element`` (block scales included).
+    # --- checkpoint format (accelspec.quant) ---------------------------------------------
+    @property
+    def checkpoint_format(self) -> Any:
+        """The checkpoint's own :class:`~accelspec.quant.WeightFormat` (read from
+        ``quantization_config`` / ``torch_dtype``); bf16 everywhere, marked "assumed", for a
+        model built without a config."""
+        from .quant import plain_format
 
-        ``dtype`` applies to every parameter unless ``expert_dtype`` (routed experts) or
-        ``embedding_dtype`` (embedding and output head) say otherwise; ``"native"`` uses the
-        checkpoint's own formats (``native_dtypes``, e.g. gpt-oss: MXFP4 experts, bf16 rest).
+        if self.weight_format is not None:
+            return self.weight_format
+        return plain_format("bf16", origin="assumed", source="no checkpoint format recorded")
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """Memory-relevant config fields that were not understood (from the checkpoint format)."""
+        return tuple(self.checkpoint_format.warnings)
+
+    def weight_format_for(self, weight_dtype: Any = None, expert_dtype: Any = None,
+                          embedding_dtype: Any = None) -> Any:
+        """The :class:`~accelspec.quant.WeightFormat` a computation uses.
+
+        ``weight_dtype`` ``None``, ``"checkpoint"`` or ``"native"``: the checkpoint's own format
+        (``expert_dtype``/``embedding_dtype`` may still override those parts). Any dtype name:
+        that dtype for every part (the override; ``"bf16"`` gives ``params * 2 B``).
         """
-        w, e, m = self._dtypes(dtype, expert_dtype, embedding_dtype)
+        from dataclasses import replace
+
+        from .quant import plain_format
+
+        key = weight_dtype.strip().lower() if isinstance(weight_dtype, str) else None
+        if weight_dtype is None or key in ("checkpoint", "native", "auto"):
+            fmt = self.checkpoint_format
+            d = dict(fmt.dtypes)
+            if expert_dtype is not None:
+                d["experts"] = dtype(expert_dtype, "expert_dtype")
+            if embedding_dtype is not None:
+                d["embedding"] = d["lm_head"] = dtype(embedding_dtype, "embedding_dtype")
+            if expert_dtype is not None or embedding_dtype is not None:
+                fmt = replace(fmt, dtypes=d, source=fmt.source + " with expert/embedding override")
+            return fmt
+        return plain_format(weight_dtype, expert_dtype, embedding_dtype)
+
+    def weight_bytes(self, dtype: str | DType | None = None, *, expert_dtype: str | DType | None = None,
+                     embedding_dtype: str | DType | None = None) -> Quantity:
+        """Bytes of all weights: ``sum over parts of params * bytes_per_element`` (block scales
+        and zero points included).
+
+        ``dtype=None`` (default) uses the checkpoint's own format (:attr:`checkpoint_format`:
+        e.g. gpt-oss MXFP4 experts with bf16 attention, router and embeddings). A dtype name
+        applies to every parameter unless ``expert_dtype`` (routed experts) or
+        ``embedding_dtype`` (embedding and output head) say otherwise.
+        """
+        fmt = self.weight_format_for(dtype, expert_dtype, embedding_dtype)
         b = self.param_breakdown()
-        emb = b["embedding"] + b["lm_head"]
-        rest = self.params_total() - emb - b["experts"]
-        return Q_(rest * w.bytes_per_element + b["experts"] * e.bytes_per_element + emb * m.bytes_per_element, "B")
+        total = sum(n * fmt.dtypes[part].bytes_per_element for part, n in b.items())
+        return Q_(total, "B")
 
     # --- KV cache ---------------------------------------------------------------------
     def kv_elements_per_token(self) -> np.ndarray:
@@ -520,7 +565,9 @@ class Model(BaseModel):
     # --- Hugging Face config.json --------------------------------------------------------
     @classmethod
     def from_hf_config(cls, path_or_dict: str | os.PathLike[str] | Mapping[str, Any], *, id: str | None = None,
-                       name: str | None = None, strict: bool = False, **extra: Any) -> Model:
+                       name: str | None = None, strict: bool = False,
+                       hf_quant_config: str | os.PathLike[str] | Mapping[str, Any] | None = None,
+                       **extra: Any) -> Model:
         """Read a Hugging Face ``config.json`` (a path, a folder holding one, or a dict); no network.
 
         Families: llama, mistral, qwen2, qwen3, qwen3_moe, qwen3_next, deepseek_v3, gpt_oss.
@@ -528,10 +575,16 @@ class Model(BaseModel):
         :class:`ModelConfigError` naming the field. Fields that do not change memory or compute
         (token ids, rope scaling, dropout...) are ignored; ``strict=True`` refuses any field
         this reader does not know instead (``model.unused_config_fields`` lists them otherwise).
+
+        The checkpoint's weight format (``model.checkpoint_format``) comes from
+        ``quantization_config``, or from ``hf_quant_config`` (an ``hf_quant_config.json`` path
+        or dict; read automatically when it sits next to a ``config.json`` given by folder or
+        by its exact name).
         """
         from .hf_config import parse_hf_config
 
         label = "config.json"
+        hf_quant: Any = hf_quant_config
         if isinstance(path_or_dict, Mapping):
             cfg = dict(path_or_dict)
         else:
@@ -547,7 +600,20 @@ class Model(BaseModel):
                 raise ModelConfigError(f"not valid JSON: {exc}", source=label) from None
             if not isinstance(cfg, dict):
                 raise ModelConfigError("top level must be a JSON object", source=label)
-        fields = parse_hf_config(cfg, label=label, strict=strict)
+            sibling = path.parent / "hf_quant_config.json"
+            if hf_quant is None and path.name == "config.json" and sibling.is_file():
+                hf_quant = sibling
+        if hf_quant is not None and not isinstance(hf_quant, Mapping):
+            qpath = Path(hf_quant)
+            try:
+                hf_quant = json.loads(qpath.read_text(encoding="utf-8"))
+            except OSError as exc:
+                raise ModelConfigError(f"cannot read ({exc.strerror})", source=str(qpath)) from None
+            except json.JSONDecodeError as exc:
+                raise ModelConfigError(f"not valid JSON: {exc}", source=str(qpath)) from None
+            if not isinstance(hf_quant, dict):
+                raise ModelConfigError("top level must be a JSON object", source=str(qpath))
+        fields = parse_hf_config(cfg, label=label, strict=strict, hf_quant=hf_quant)
         mid = id or _default_id(cfg, label)
         fields.update(extra)
         fields.setdefault("name", name or mid)
