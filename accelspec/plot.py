@@ -22,7 +22,7 @@ from matplotlib.colors import LogNorm, to_hex, to_rgb
 from matplotlib.patches import Patch
 
 from .catalog import get_chip
-from .chip import Chip, LinkBandwidth, NotPublishedError, UnsupportedPrecisionError
+from .chip import Chip, LinkBandwidth, NotPublishedError
 from .compare import Absent, Ratio
 from .compare import comparison as _compare
 from .compare import per_direction as _per_direction
@@ -90,20 +90,17 @@ def roofline(chips: Iterable[str | Chip], precision: str = "bf16", workloads: Ma
     ``workloads`` maps a label to an arithmetic intensity (a Quantity in FLOP/B or a number
     read as FLOP/B), e.g. ``{"decode, batch 1": 1.0, "decode, batch 64": 60}``; each is drawn
     as a vertical line with the attainable point marked on every roof. Chips that do not
-    publish ``precision`` or their memory bandwidth are skipped and listed in the title.
+    publish ``precision`` or their memory bandwidth are left out, each named with the reason
+    in a note under the axes (``ax.dropped`` lists their ids).
     """
-    from .roofline import roofline as _roofline
+    from .roofline import rooflines
 
     ax = _new_ax(ax)
-    chip_list = [get_chip(c) for c in chips]
-    roofs, skipped = [], []
-    for chip in chip_list:
-        try:
-            roofs.append((chip, _roofline(chip, precision)))
-        except (UnsupportedPrecisionError, NotPublishedError):
-            skipped.append(chip.name)
-    if not roofs:
-        raise ValueError(f"no chip publishes both {precision} peak compute and memory bandwidth: {', '.join(skipped)}")
+    drawn, dropped = rooflines(chips, precision)
+    if not drawn:
+        raise NotPublishedError(f"no chip publishes both {precision} peak compute and memory bandwidth: "
+                                + "; ".join(map(str, dropped)))
+    roofs = [(get_chip(r.chip), r) for r in drawn]
     x = np.logspace(np.log10(intensity_range[0]), np.log10(intensity_range[1]), 400)
     integer = roofs[0][1].precision.is_integer
     unit = "OP" if integer else "FLOP"
@@ -127,10 +124,11 @@ def roofline(chips: Iterable[str | Chip], precision: str = "bf16", workloads: Ma
     ax.set_yscale("log")
     ax.set_xlabel(f"arithmetic intensity [{unit}/B]")
     ax.set_ylabel(f"attainable {precision} [T{unit}/s]")
-    title = f"Roofline, dense {precision} (● ridge point)"
-    if skipped:
-        title += f"\nnot published for: {', '.join(skipped)}"
-    ax.set_title(title, fontsize=10)
+    ax.set_title(f"Roofline, dense {precision} (● ridge point)", fontsize=10)
+    if dropped:
+        ax.text(0.0, -0.13, "left out: " + "; ".join(f"{d.chip.name}: {d.reason}" for d in dropped),
+                transform=ax.transAxes, fontsize=7, color="0.3", va="top", wrap=True)
+    ax.dropped = [d.chip.id for d in dropped]  # type: ignore[attr-defined]
     ax.grid(True, which="major", alpha=0.3)
     ax.grid(True, which="minor", alpha=0.08)
     ax.legend(fontsize=8, loc="lower right")
