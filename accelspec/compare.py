@@ -185,7 +185,8 @@ class Comparison:
             for label, path, unit in self.fields:
                 cell = self.cells[(chip.id, path)]
                 col = f"{label} [{unit}]" if unit else label
-                row[col] = _number(cell, unit)
+                num = _number(cell, unit)
+                row[col] = float("nan") if num is None and unit is not None else num
                 if isinstance(cell, Spec) and cell.range is not None and unit is not None:
                     lo, _, hi = _triple(cell, unit)
                     ranges.setdefault(col, {})[chip.name] = [lo, hi]
@@ -194,7 +195,7 @@ class Comparison:
                 if ratios and self.baseline is not None and unit is not None:
                     r = self.ratio(chip, path, unit)
                     rcol = self.ratio_label(label, path)
-                    row[rcol] = r.value if isinstance(r, Ratio) else None
+                    row[rcol] = r.value if isinstance(r, Ratio) else float("nan")
                     if isinstance(r, Ratio) and r.range is not None:
                         ranges.setdefault(rcol, {})[chip.name] = list(r.range)
             rows.append(row)
