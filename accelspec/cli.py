@@ -103,7 +103,7 @@ def _cmd_show(args: argparse.Namespace) -> None:
         return
     data = None
     if args.json:
-        from .json_out import quantity_out
+        from .json_out import quantity_out, source_out
 
         c = chip.compute
         data = {"id": chip.id, "name": chip.name, "vendor": chip.vendor, "aliases": chip.aliases,
@@ -111,13 +111,10 @@ def _cmd_show(args: argparse.Namespace) -> None:
                 "lifecycle": chip.lifecycle, "fields": {p: quantity_out(v) for p, v in chip.fields()},
                 "unsupported": [str(p) for p in c.unsupported],
                 "supported_unpublished": [str(p) for p in c.supported if p not in c.dense],
-                "notes": chip.notes, "sources": {k: _source(s) for k, s in chip.sources().items()},
+                "notes": chip.notes, "sources": {k: source_out(s) for k, s in chip.sources().items()},
                 "spec_file": chip.origin}
     _emit(data, args.json, chip.describe())
 
-
-def _source(s: Any) -> dict[str, Any]:
-    return {"id": s.id, "title": s.title, "url": s.url, "publisher": s.publisher, "date": s.date}
 
 
 def _cmd_compare(args: argparse.Namespace) -> None:

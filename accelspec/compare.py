@@ -213,7 +213,7 @@ class Comparison:
 
     def to_json(self) -> dict[str, Any]:
         """The comparison as :class:`accelspec.json_out.CompareOut` data (numbers with units)."""
-        from .json_out import quantity_out
+        from .json_out import quantity_out, source_out
 
         rows = []
         sources: dict[str, Any] = {}
@@ -223,9 +223,7 @@ class Comparison:
                 cell = self.cells[(chip.id, path)]
                 values[label] = quantity_out(cell, unit)
                 if not isinstance(cell, Absent):
-                    src = cell.source
-                    sources[src.id] = {"id": src.id, "title": src.title, "url": src.url,
-                                       "publisher": src.publisher, "date": src.date}
+                    sources[cell.source.id] = source_out(cell.source)
                 r = self.ratio(chip, path, unit)
                 if isinstance(r, Ratio):
                     rats[label] = {"value": r.value, "unit": "", "status": "derived", "source": None,
@@ -255,6 +253,8 @@ class Comparison:
                 r = self.ratio(chip, path, unit)
                 if isinstance(r, Ratio) and not isinstance(cell, Absent):
                     text += f" ×{r.range[0]:.2f}–{r.range[1]:.2f}" if r.range else f" ×{r.value:.2f}"
+                if not isinstance(cell, Absent) and is_compiled(cell.source):
+                    text += " ‡"
                 row.append(text)
                 if not isinstance(cell, Absent):
                     cited.setdefault(cell.source.id, cell.source.cite())
@@ -271,10 +271,19 @@ class Comparison:
                 legend += f"  ×N = ratio to {self.baseline.name}"
             lines.append(legend)
             lines += [f"  {cite}" for _, cite in sorted(cited.items())]
+            if "REF" in cited:
+                lines.append("  ‡ cites REF, the compiled fact sheet, not a primary document: "
+                             "check the primary source it names")
         lines += [f"note: {n}" for n in self.notes]
         return "\n".join(lines)
 
     __str__ = text
+
+
+def is_compiled(source: Any) -> bool:
+    """True for the internal fact sheet (source id ``REF``, seed ``reference/...``): a
+    compilation, not a document a reader can open; values citing it are marked ``‡``."""
+    return source.id == "REF" or (source.seed or "").startswith("reference/")
 
 
 def _status(cell: Cell) -> str:

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-__all__ = ["SCHEMAS", "QuantityOut", "quantity_out", "schema", "schema_markdown", "validate_output"]
+__all__ = ["SCHEMAS", "QuantityOut", "quantity_out", "schema", "schema_markdown", "source_out", "validate_output"]
 
 ValueStatus = Literal["official", "reported", "estimated", "derived", "unsupported", "not_published"]
 DirectionOut = Literal["bidirectional", "per_direction", "unspecified"]
@@ -46,6 +46,16 @@ class SourceOut(_Out):
     url: str | None = None
     publisher: str | None = None
     date: str | None = None
+    compiled: bool = Field(False, description="true for the internal fact sheet (REF): a compilation, not a "
+                                              "primary document; check the primary source it names")
+
+
+def source_out(src: Any) -> dict[str, Any]:
+    """A :class:`~accelspec.provenance.Source` as :class:`SourceOut` data."""
+    from .compare import is_compiled
+
+    return {"id": src.id, "title": src.title, "url": src.url, "publisher": src.publisher, "date": src.date,
+            "compiled": is_compiled(src)}
 
 
 # --- show -------------------------------------------------------------------------------
