@@ -14,6 +14,7 @@ from typing import Any, Literal
 import pint
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from .errors import AccelspecError
 from .provenance import Direction, Fact, Source, Spec, Status, spec_type
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "LinkBandwidth",
     "Memory",
     "NotPublishedError",
+    "PeakNotPublishedError",
     "Power",
     "PowerSpec",
     "Precision",
@@ -72,12 +74,20 @@ CountSpec = spec_type("", "CountSpec")
 ComputeSpec = spec_type(None, "ComputeSpec")  # FLOP/s or OP/s, checked per precision
 
 
-class NotPublishedError(LookupError):
+class NotPublishedError(AccelspecError, LookupError):
     """The field exists but no source publishes a value for this chip."""
 
 
-class UnsupportedPrecisionError(LookupError):
-    """The chip has no hardware support (or no published figure) for this precision."""
+class UnsupportedPrecisionError(AccelspecError, LookupError):
+    """The chip has no hardware support for this precision (``compute.unsupported``).
+
+    A precision nobody published a figure for raises :class:`PeakNotPublishedError`, which
+    also derives from this class so ``except UnsupportedPrecisionError`` still catches both;
+    test ``isinstance(exc, NotPublishedError)`` to tell them apart."""
+
+
+class PeakNotPublishedError(NotPublishedError, UnsupportedPrecisionError):
+    """No source publishes this chip's peak at this precision (the chip may support it)."""
 
 
 class _Section(BaseModel):
@@ -135,7 +145,8 @@ class Compute(_Section):
         why = ("not supported" if prec in self.unsupported else
                "supported but not published" if prec in self.supported else "not published")
         kind = "sparse" if sparse else "dense"
-        raise UnsupportedPrecisionError(f"{kind} {prec} peak is {why}; published {kind} precisions: {have}")
+        cls = UnsupportedPrecisionError if prec in self.unsupported else PeakNotPublishedError
+        raise cls(f"{kind} {prec} peak is {why}; published {kind} precisions: {have}")
 
 
 def _precision(p: str | Precision) -> Precision:

@@ -70,15 +70,22 @@ def _cmd_list(args: argparse.Namespace) -> None:
             return (1, 0.0, chip.name)
 
     found.sort(key=key)
-    rows = []
+    rows, records = [], []
     for c in found:
         row = {"id": c.id, "name": c.name, "vendor": c.vendor, "lifecycle": c.lifecycle}
+        record = dict(row, sort_value=None)
         if sort_path:
-            try:
-                row[args.sort] = str(c.field(sort_path))
-            except LookupError:
-                row[args.sort] = None
+            from .compare import _lookup
+            from .json_out import quantity_out
+
+            cell = _lookup(c, sort_path)
+            record["sort_value"] = quantity_out(cell, sort_unit)
+            row[args.sort] = str(cell) if cell else None
         rows.append(row)
+        records.append(record)
+    if args.json:
+        _emit({"sort": args.sort, "chips": records}, True)
+        return
     cols = list(rows[0]) if rows else ["id"]
     widths = {k: max(len(k), *(len(str(r[k] or "—")) for r in rows)) for k in cols}
     lines = ["  ".join(k.ljust(widths[k]) for k in cols)]
@@ -91,23 +98,37 @@ def _cmd_show(args: argparse.Namespace) -> None:
     from . import get_chip
 
     chip = get_chip(args.chip)
-    _emit(chip.model_dump(mode="json"), args.json, chip.describe())
+    if args.json and args.record:
+        _emit(chip.model_dump(mode="json"), True)
+        return
+    data = None
+    if args.json:
+        from .json_out import quantity_out, source_out
+
+        c = chip.compute
+        data = {"id": chip.id, "name": chip.name, "vendor": chip.vendor, "aliases": chip.aliases,
+                "family": chip.family, "form_factor": chip.form_factor, "device": chip.device,
+                "lifecycle": chip.lifecycle, "fields": {p: quantity_out(v) for p, v in chip.fields()},
+                "unsupported": [str(p) for p in c.unsupported],
+                "supported_unpublished": [str(p) for p in c.supported if p not in c.dense],
+                "notes": chip.notes, "sources": {k: source_out(s) for k, s in chip.sources().items()},
+                "spec_file": chip.origin}
+    _emit(data, args.json, chip.describe())
+
 
 
 def _cmd_compare(args: argparse.Namespace) -> None:
     from .compare import comparison
 
     fields = [f.strip() for f in args.fields.split(",")] if args.fields else None
-    try:
-        result = comparison(args.chips, fields, baseline=args.baseline)
-    except KeyError as exc:
-        raise UsageError(exc.args[0]) from None
-    if args.json:
-        df = result.frame()
-        _emit({"units": df.attrs["units"], "rows": json.loads(df.reset_index().to_json(orient="records")),
-               "sources": df.attrs["sources"]}, True)
-    else:
-        print(result.text())
+    result = comparison(args.chips, fields, baseline=args.baseline)
+    _emit(result.to_json() if args.json else None, args.json, result.text())
+
+
+def _cmd_schema(args: argparse.Namespace) -> None:
+    from .json_out import schema
+
+    _emit(schema(args.name), True)
 
 
 def _csv_counts(what: str):
@@ -195,20 +216,42 @@ def _cmd_fit(args: argparse.Namespace) -> None:
 
 # --- roofline and bounds ----------------------------------------------------------------
 def _roof_dict(r: Any) -> dict[str, Any]:
-    unit = "TOPS" if r.precision.is_integer else "TFLOPS"
-    lo, hi = r.ridge_point_range
-    return {"chip": r.chip, "precision": str(r.precision), f"peak_{unit}": float(r.peak_compute.m),
-            "memory_bandwidth_TB_per_s": float(r.memory_bandwidth.m),
-            "ridge_point": float(r.ridge_point.m), "ridge_point_range": [float(lo.m), float(hi.m)],
-            "ridge_point_unit": f"{r.ridge_point.units:~P}",
-            "link_GB_per_s_per_direction": None if r.link_bandwidth is None else float(r.link_bandwidth.m)}
+    """A :class:`~accelspec.roofline.Roofline` as :class:`accelspec.json_out.RoofOut` data."""
+    from . import get_chip
+    from .json_out import quantity_out
+
+    chip = get_chip(r.chip)
+    cu = r._cunit
+    peak = chip.compute.peak(r.precision)
+    link = chip.interconnect.scale_up.per_direction() if chip.interconnect.scale_up else None
+
+    def derived(q: Any, rng: Any, basis: str) -> dict[str, Any]:
+        lo, hi = rng
+        return {"value": float(q.m), "unit": f"{q.units:~P}", "status": "derived", "source": None,
+                "range": None if lo.m == hi.m else [float(lo.m), float(hi.m)], "direction": None, "basis": basis}
+
+    return {"chip": r.chip, "name": chip.name, "precision": str(r.precision),
+            "peak_compute": quantity_out(peak, f"T{cu}/s"),
+            "memory_bandwidth": quantity_out(chip.memory.bandwidth, "TB/s"),
+            "ridge_point": derived(r.ridge_point, r.ridge_point_range, "peak compute / memory bandwidth"),
+            "link_per_direction": None if link is None else quantity_out(link, "GB/s"),
+            "comm_ridge_point": None if r.comm_ridge_point is None else derived(
+                r.comm_ridge_point, (r.comm_ridge_point, r.comm_ridge_point),
+                "peak compute / scale-up bandwidth per direction")}
 
 
 def _cmd_roofline(args: argparse.Namespace) -> None:
-    from .roofline import roofline
+    from .roofline import rooflines
 
-    roofs = [roofline(c, args.precision) for c in args.chips]
-    _emit([_roof_dict(r) for r in roofs], args.json, "\n".join(r.explain() for r in roofs))
+    roofs, dropped = rooflines(args.chips, args.precision)
+    for d in dropped if args.json else ():  # the text output lists them itself
+        print(f"accelspec: left out {d}", file=sys.stderr)
+    if not roofs:
+        raise UsageError(f"no chip has a {args.precision} roofline: " + "; ".join(map(str, dropped)))
+    data = {"precision": args.precision, "roofs": [_roof_dict(r) for r in roofs],
+            "dropped": [{"chip": d.chip.id, "reason": d.reason, "status": d.status} for d in dropped]}
+    text = "\n".join([r.explain() for r in roofs] + [f"left out: {d}" for d in dropped])
+    _emit(data, args.json, text)
     if args.output:
         _plot_roofline(args)
 
@@ -373,6 +416,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = add("show", "every field of a chip with its source and status")
     sp.add_argument("chip")
+    sp.add_argument("--record", action="store_true",
+                    help="with --json: the spec record itself (loadable with Chip.model_validate_json)")
     sp.set_defaults(func=_cmd_show)
 
     sp = add("compare", "compare chips side by side")
@@ -380,6 +425,11 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--fields", help="comma-separated: capacity,bandwidth,bf16,fp8,int8,scale_up,tdp or dotted paths")
     sp.add_argument("--baseline", help="chip to show ratios against")
     sp.set_defaults(func=_cmd_compare)
+
+    sp = sub.add_parser("schema", help="JSON Schema of a command's --json output",
+                        description="JSON Schema of a command's --json output (show, list, compare, roofline)")
+    sp.add_argument("name", metavar="COMMAND", choices=["show", "list", "compare", "roofline"])
+    sp.set_defaults(func=_cmd_schema)
 
     sp = add("models", "list the models in the catalog")
     sp.set_defaults(func=_cmd_models)

@@ -22,8 +22,10 @@ from matplotlib.colors import LogNorm, to_hex, to_rgb
 from matplotlib.patches import Patch
 
 from .catalog import get_chip
-from .chip import Chip, NotPublishedError, UnsupportedPrecisionError
+from .chip import Chip, LinkBandwidth, NotPublishedError
+from .compare import Absent, Ratio
 from .compare import comparison as _compare
+from .compare import per_direction as _per_direction
 from .provenance import Spec, Status
 
 __all__ = ["VENDOR_COLORS", "compare", "memory_vs_context", "roofline", "sweep_heatmap", "vendor_color"]
@@ -88,20 +90,17 @@ def roofline(chips: Iterable[str | Chip], precision: str = "bf16", workloads: Ma
     ``workloads`` maps a label to an arithmetic intensity (a Quantity in FLOP/B or a number
     read as FLOP/B), e.g. ``{"decode, batch 1": 1.0, "decode, batch 64": 60}``; each is drawn
     as a vertical line with the attainable point marked on every roof. Chips that do not
-    publish ``precision`` or their memory bandwidth are skipped and listed in the title.
+    publish ``precision`` or their memory bandwidth are left out, each named with the reason
+    in a note under the axes (``ax.dropped`` lists their ids).
     """
-    from .roofline import roofline as _roofline
+    from .roofline import rooflines
 
     ax = _new_ax(ax)
-    chip_list = [get_chip(c) for c in chips]
-    roofs, skipped = [], []
-    for chip in chip_list:
-        try:
-            roofs.append((chip, _roofline(chip, precision)))
-        except (UnsupportedPrecisionError, NotPublishedError):
-            skipped.append(chip.name)
-    if not roofs:
-        raise ValueError(f"no chip publishes both {precision} peak compute and memory bandwidth: {', '.join(skipped)}")
+    drawn, dropped = rooflines(chips, precision)
+    if not drawn:
+        raise NotPublishedError(f"no chip publishes both {precision} peak compute and memory bandwidth: "
+                                + "; ".join(map(str, dropped)))
+    roofs = [(get_chip(r.chip), r) for r in drawn]
     x = np.logspace(np.log10(intensity_range[0]), np.log10(intensity_range[1]), 400)
     integer = roofs[0][1].precision.is_integer
     unit = "OP" if integer else "FLOP"
@@ -125,10 +124,11 @@ def roofline(chips: Iterable[str | Chip], precision: str = "bf16", workloads: Ma
     ax.set_yscale("log")
     ax.set_xlabel(f"arithmetic intensity [{unit}/B]")
     ax.set_ylabel(f"attainable {precision} [T{unit}/s]")
-    title = f"Roofline, dense {precision} (● ridge point)"
-    if skipped:
-        title += f"\nnot published for: {', '.join(skipped)}"
-    ax.set_title(title, fontsize=10)
+    ax.set_title(f"Roofline, dense {precision} (● ridge point)", fontsize=10)
+    if dropped:
+        ax.text(0.0, -0.13, "left out: " + "; ".join(f"{d.chip.name}: {d.reason}" for d in dropped),
+                transform=ax.transAxes, fontsize=7, color="0.3", va="top", wrap=True)
+    ax.dropped = [d.chip.id for d in dropped]  # type: ignore[attr-defined]
     ax.grid(True, which="major", alpha=0.3)
     ax.grid(True, which="minor", alpha=0.08)
     ax.legend(fontsize=8, loc="lower right")
@@ -145,7 +145,8 @@ def compare(chips: Iterable[str | Chip],
     Interconnect is compared per direction by default (bidirectional totals halved; a figure
     whose direction is not stated shows the whole range). Bars are hatched by
     status (reported ``//``, derived ``..``, estimated ``xx``); range whiskers show low-high;
-    a missing value is marked "n/p" (not published).
+    a missing value is marked "no support" (the chip lacks the format) or "n/p" (not
+    published), and a note under the axes names each one left out.
     """
     ax = _new_ax(ax, (max(7.0, 1.8 * len(fields) + 3), 5))
     result = _compare(chips, fields, baseline=baseline)
@@ -158,18 +159,19 @@ def compare(chips: Iterable[str | Chip],
         for i, (_label, path, unit) in enumerate(result.fields):
             cell = result.cells[(chip.id, path)]
             xpos = i - 0.4 + width * (j + 0.5)
-            denom = _denominator(result, path, unit, baseline)
-            if not isinstance(cell, Spec) or denom is None:
-                ax.text(xpos, 0.02, "n/p", rotation=90, ha="center", va="bottom", fontsize=7,
+            bar = _bar_value(result, chip, path, unit)
+            if not isinstance(bar, tuple):
+                mark = "no support" if isinstance(bar, Absent) and bar.status == "unsupported" else "n/p"
+                ax.text(xpos, 0.02, mark, rotation=90, ha="center", va="bottom", fontsize=7,
                         color="0.4", transform=ax.get_xaxis_transform())
                 continue
-            val = cell.q.m_as(unit) / denom
+            val, rng = bar
             bottom = 1.0 if baseline is not None else 0.0
             ax.bar(xpos, val - bottom, width * 0.92, bottom=bottom, color=color, edgecolor="black", lw=0.5,
                    hatch=_HATCH[cell.status], alpha=0.9)
             drawn.append(val)
-            if cell.range is not None:
-                lo, hi = (x.m_as(unit) / denom for x in cell.range)
+            if rng is not None:
+                lo, hi = rng
                 drawn += [lo, hi]
                 ax.errorbar(xpos, val, yerr=[[val - lo], [hi - val]], color="black", capsize=3, lw=1)
             if baseline is not None and abs(val - 1.0) < 1e-3:  # the baseline itself: a tick at 1
@@ -179,7 +181,7 @@ def compare(chips: Iterable[str | Chip],
                             va="bottom" if val >= 1 else "top",
                             fontsize=7, xytext=(0, 2 if val >= 1 else -2), textcoords="offset points")
     ax.set_xticks(range(len(result.fields)))
-    ax.set_xticklabels([f"{lab.replace('_', ' ')}\n[{u}]" if u else lab for lab, _, u in result.fields])
+    ax.set_xticklabels([_tick_label(result, lab, p, u) for lab, p, u in result.fields])
     if baseline is not None:
         base = get_chip(baseline)
         ax.set_yscale("log")
@@ -192,6 +194,12 @@ def compare(chips: Iterable[str | Chip],
     handles = [Patch(facecolor=c, edgecolor="black", label=chip.name) for chip, (c, _) in zip(chip_list, styles,
                                                                                                 strict=True)]
     statuses = {cell.status for cell in result.cells.values() if isinstance(cell, Spec)}
+    missing = sorted({f"{chip.name}: {cell.detail.removeprefix(chip.name + ': ')}"
+                      for chip in chip_list for (_, p, _u) in result.fields
+                      if isinstance(cell := result.cells[(chip.id, p)], Absent)})
+    if missing:
+        ax.text(0.0, -0.16, "not drawn: " + "; ".join(missing), transform=ax.transAxes, fontsize=7,
+                color="0.3", va="top", wrap=True)
     handles += [Patch(facecolor="white", edgecolor="black", hatch=_HATCH[s], label=str(s))
                 for s in Status if s in statuses and s is not Status.official]
     ax.legend(handles=handles, fontsize=8, ncols=2, loc="upper left", bbox_to_anchor=(1.0, 1.0))
@@ -201,14 +209,34 @@ def compare(chips: Iterable[str | Chip],
     return ax
 
 
-def _denominator(result: Any, path: str, unit: str | None, baseline: Any) -> float | None:
+def _tick_label(result: Any, label: str, path: str, unit: str | None) -> str:
+    text = label.replace("_", " ")
+    if result.is_link(path) and "per direction" not in text:
+        text += "\nper direction"
+    return f"{text}\n[{unit}]" if unit else text
+
+
+def _bar_value(result: Any, chip: Chip, path: str, unit: str | None) -> Any:
+    """(bar height, (low, high) or None), or the :class:`Absent` / ``None`` when no bar.
+    With a baseline the ratio (links per direction); otherwise the value over the largest
+    in the field, links per direction on both sides."""
     if unit is None:
         return None
-    if baseline is not None:
-        base = result.cells.get((get_chip(baseline).id, path))
-        return base.q.m_as(unit) if isinstance(base, Spec) else None
-    vals = [c.q.m_as(unit) for (cid, p), c in result.cells.items() if p == path and isinstance(c, Spec)]
-    return max(vals) if vals else None
+    if result.baseline is not None:
+        r = result.ratio(chip, path, unit)
+        return (r.value, r.range) if isinstance(r, Ratio) else r
+    cell = result.cells[(chip.id, path)]
+    if not isinstance(cell, Spec):
+        return cell
+
+    def one_way(c: Spec) -> Spec:
+        return _per_direction(c) if isinstance(c, LinkBandwidth) else c
+
+    vals = [one_way(c).high.m_as(unit) for (_, p), c in result.cells.items() if p == path and isinstance(c, Spec)]
+    denom = max(vals)
+    c = one_way(cell)
+    rng = (c.low.m_as(unit) / denom, c.high.m_as(unit) / denom) if c.range is not None else None
+    return c.q.m_as(unit) / denom, rng
 
 
 def memory_vs_context(model: Any, chips: Iterable[str | Chip], *, n_chips: int = 1, weight_dtype: str = "bf16",

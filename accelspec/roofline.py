@@ -27,10 +27,15 @@ from typing import Any
 import numpy as np
 import pint
 
-from .chip import Chip, NotPublishedError, Precision, _precision
+from .chip import Chip, NotPublishedError, Precision, UnsupportedPrecisionError, _precision
+from .errors import AccelspecError
 from .units import Q_, UnitError, ureg
 
-__all__ = ["ChipNumbers", "Roofline", "chip_numbers", "roofline"]
+__all__ = ["ChipNumbers", "DroppedChip", "IntensityError", "Roofline", "chip_numbers", "roofline", "rooflines"]
+
+
+class IntensityError(AccelspecError, ValueError):
+    """An arithmetic intensity that is negative, NaN or not a number."""
 
 _FLOPS = ureg.Unit("FLOP/s")
 _OPS = ureg.Unit("OP/s")
@@ -92,7 +97,10 @@ def chip_numbers(chip: Chip | str, precision: str | Precision = "bf16", *, spars
     if hit is not None and hit[0] is chip:
         nums = hit[1]
     else:
-        spec = chip.compute.peak(prec, sparse=sparse)  # raises, listing published precisions
+        try:
+            spec = chip.compute.peak(prec, sparse=sparse)  # raises, listing published precisions
+        except UnsupportedPrecisionError as exc:  # the same class (unsupported / not published), naming the chip
+            raise type(exc)(f"{chip.name}: {exc}") from None
         peak = _triple(spec, _OPS if prec.is_integer else _FLOPS)
         bw_spec = chip.memory.bandwidth
         bw = _triple(bw_spec, _BPS) if bw_spec is not None else (math.nan,) * 3
@@ -208,12 +216,26 @@ class Roofline:
             q = value.q if hasattr(value, "q") and not isinstance(value, pint.Quantity) else value
             unit = ureg.Unit(self._cunit + "/B")
             try:
-                return np.asarray(q.m_as(unit), dtype=float), True
+                arr = np.asarray(q.m_as(unit), dtype=float)
+                self._check_nonnegative(arr, what, f"{self._cunit}/B")
+                return arr, True
             except pint.DimensionalityError:
                 raise UnitError(f"{what}: expected an intensity like '{self._cunit}/B', got {q:~P}") from None
         if isinstance(value, str):
             raise UnitError(f"{what}: give a Quantity (Q_(300, '{self._cunit}/B')) or a number in {self._cunit}/B")
-        return np.asarray(value, dtype=float), False
+        try:
+            arr = np.asarray(value, dtype=float)
+        except (TypeError, ValueError):
+            raise UnitError(f"{what}: expected a number or array in {self._cunit}/B, got {value!r}") from None
+        return arr, False
+
+    @staticmethod
+    def _check_nonnegative(arr: Any, what: str, unit: str) -> None:
+        bad = ~(np.asarray(arr) >= 0)  # catches NaN too
+        if np.any(bad):
+            first = np.asarray(arr)[bad].flat[0]
+            raise IntensityError(f"{what} must be a non-negative number of {unit}, got {first:g} {unit}; "
+                                 "arithmetic intensity is work per byte moved and cannot be negative")
 
     def attainable(self, intensity: Any, comm_intensity: Any = None, *, which: str = "nominal") -> Any:
         """min(P, B * I) — and min(P, B * I, L * I_c) when ``comm_intensity`` is given.
@@ -223,15 +245,20 @@ class Roofline:
         (scalar or array magnitude) or a bare number / numpy array read as FLOP/B; a
         Quantity in gives a Quantity in TFLOPS out, bare numbers give bare FLOP/s (the fast
         path). ``which`` picks the ``"low"``, ``"nominal"`` or ``"high"`` end of the input
-        ranges (low gives the smallest roofs).
+        ranges (low gives the smallest roofs). A negative or NaN intensity raises
+        :class:`IntensityError`; one with the wrong unit :class:`~accelspec.units.UnitError`.
         """
         idx = {"low": 0, "nominal": 1, "high": 2}[which]
+        if which not in ("low", "nominal", "high"):
+            raise IntensityError(f"which must be 'low', 'nominal' or 'high', got {which!r}")
         i_mem, q_in = self._intensity(intensity, "intensity")
+        self._check_nonnegative(i_mem, "intensity", f"{self._cunit}/B")
         out = np.minimum(self._p[idx], self._b[idx] * i_mem)
         if comm_intensity is not None:
             if math.isnan(self._l[idx]):
                 raise NotPublishedError(f"{self.numbers.chip_name}: no scale-up interconnect bandwidth published")
             i_c, q_c = self._intensity(comm_intensity, "comm_intensity")
+            self._check_nonnegative(i_c, "comm_intensity", f"{self._cunit}/B")
             out = np.minimum(out, self._l[idx] * i_c)
             q_in = q_in or q_c
         if out.ndim == 0:
@@ -280,3 +307,37 @@ def roofline(chip: Chip | str, precision: str | Precision = "bf16", *, sparse: b
     return Roofline(nums, _check_efficiency("compute_efficiency", compute_efficiency),
                     _check_efficiency("bandwidth_efficiency", bandwidth_efficiency),
                     _check_efficiency("link_efficiency", link_efficiency))
+
+
+@dataclass(frozen=True)
+class DroppedChip:
+    """A chip left out of a multi-chip roofline: ``status`` ``"unsupported"`` (no hardware
+    support for the precision) or ``"not_published"`` (peak or memory bandwidth unpublished)."""
+
+    chip: Chip
+    reason: str
+    status: str
+
+    def __str__(self) -> str:
+        return f"{self.chip.name} ({self.chip.id}): {self.reason}"
+
+
+def rooflines(chips: Any, precision: str | Precision = "bf16", *, sparse: bool = False,
+              **efficiencies: float) -> tuple[list[Roofline], list[DroppedChip]]:
+    """Rooflines of several chips, never failing on one: ``(roofs, dropped)``, where
+    ``dropped`` names each chip that publishes no ``precision`` peak or memory bandwidth and
+    why. Unknown chip names still raise (a typo is not partial data)."""
+    from .catalog import get_chip
+
+    if isinstance(chips, (str, Chip)):
+        chips = [chips]
+    roofs, dropped = [], []
+    for c in chips:
+        chip = get_chip(c)
+        try:
+            roofs.append(roofline(chip, precision, sparse=sparse, **efficiencies))
+        except NotPublishedError as exc:  # includes PeakNotPublishedError
+            dropped.append(DroppedChip(chip, str(exc).removeprefix(f"{chip.name}: "), "not_published"))
+        except UnsupportedPrecisionError as exc:
+            dropped.append(DroppedChip(chip, str(exc).removeprefix(f"{chip.name}: "), "unsupported"))
+    return roofs, dropped

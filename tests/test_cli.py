@@ -17,7 +17,7 @@ def run(capsys, *argv):
 
 
 def test_module_runs_as_subprocess():
-    proc = subprocess.run([sys.executable, "-m", "accelspec", "show", "h200", "--json"],
+    proc = subprocess.run([sys.executable, "-m", "accelspec", "show", "h200", "--json", "--record"],
                           capture_output=True, text=True)
     assert proc.returncode == 0
     assert a.Chip.model_validate_json(proc.stdout) == a.get_chip("h200")
@@ -27,7 +27,7 @@ def test_list(capsys):
     code, out, _ = run(capsys, "list", "--vendor", "nvidia", "--sort", "bf16")
     assert code == 0 and "h200-sxm" in out and "chips" in out.splitlines()[-1]
     code, out, _ = run(capsys, "list", "--json")
-    rows = json.loads(out)
+    rows = json.loads(out)["chips"]
     assert {r["id"] for r in rows} == {c.id for c in a.chips()}
 
 
@@ -41,8 +41,8 @@ def test_compare_text_and_json(capsys):
     assert code == 0 and "×" in out
     code, out, _ = run(capsys, "compare", "h20", "h200", "--fields", "capacity,bandwidth", "--json")
     data = json.loads(out)
-    assert data["units"] == {"capacity": "GB", "bandwidth": "TB/s"}
-    assert {r["chip"]: r["capacity [GB]"] for r in data["rows"]} == {"H20": 96.0, "H200 SXM": 141.0}
+    assert {f["label"]: f["unit"] for f in data["fields"]} == {"capacity": "GB", "bandwidth": "TB/s"}
+    assert {r["chip"]: r["values"]["capacity"]["value"] for r in data["rows"]} == {"h20": 96.0, "h200-sxm": 141.0}
 
 
 @pytest.mark.parametrize("argv,needle", [
@@ -81,8 +81,9 @@ def test_roofline_json_matches_library(capsys, tmp_path):
     code, out, _err = run(capsys, "roofline", "h20", "h200", "--json", "-o", str(out_png))
     data = json.loads(out)
     assert code == 0 and out_png.stat().st_size > 10_000
-    assert [d["chip"] for d in data] == ["h20", "h200-sxm"]
-    assert data[1]["ridge_point"] == pytest.approx(a.roofline("h200", "bf16").ridge_point.m)
+    assert [d["chip"] for d in data["roofs"]] == ["h20", "h200-sxm"]
+    assert data["roofs"][1]["ridge_point"]["value"] == pytest.approx(989.5 / 4.8)  # TFLOPS / TB/s
+    assert data["dropped"] == []
 
 
 def test_bound_json_matches_library(capsys):

@@ -24,15 +24,16 @@ def test_roofline_one_roof_per_chip_and_labels():
     assert len(labels) == 3 and labels[0].startswith("H200 SXM")
     assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
     assert "FLOP/B" in ax.get_xlabel() and "TFLOP/s" in ax.get_ylabel()
-    assert "Hanguang 800" in ax.get_title()
-    assert len(ax.texts) == 2  # one label per workload
+    note = [t.get_text() for t in ax.texts if t.get_text().startswith("left out")]
+    assert ax.dropped == ["hanguang-800"] and "Hanguang 800: dense bf16 peak is" in note[0]
+    assert len(ax.texts) == 3  # one label per workload, and the note naming the chip left out
     assert len(ax.get_legend().get_texts()) == 3
 
 
 def test_roofline_accepts_ax_and_refuses_nothing_to_draw():
     _fig, ax = plt.subplots()
     assert plot.roofline(["h200"], ax=ax) is ax
-    with pytest.raises(ValueError, match="no chip publishes"):
+    with pytest.raises(a.AccelspecError, match="no chip publishes"):
         plot.roofline(["hanguang-800"], "bf16")
 
 
