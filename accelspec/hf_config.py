@@ -4,7 +4,7 @@ One reader per family (``model_type``), following the defaults of the transforme
 configuration classes (``LlamaConfig``, ``MistralConfig``, ``MixtralConfig``, ``Phi3Config``,
 ``Qwen2Config``, ``Qwen3Config``, ``Qwen3MoeConfig``, ``Qwen3NextConfig``, ``Gemma2Config``,
 ``Gemma3TextConfig``, ``Llama4TextConfig``, ``Glm4MoeConfig``, ``DeepseekV3Config`` (also
-``kimi_k2``), DeepSeek-V3.2's ``deepseek_v32``, ``GptOssConfig``). Every problem names the field.
+``kimi_k2``), DeepSeek-V3.2's ``deepseek_v32``, ``MiniMaxM2Config``, ``GptOssConfig``). Every problem names the field.
 
 Multimodal configs (``llama4``, ``gemma3``, ``mistral3``, ...) keep the language model under
 ``text_config``; that part is read (its fields are named ``text_config.<field>``) and the
@@ -36,7 +36,7 @@ _IGNORED = {
     "hidden_activation", "sliding_window_size", "rope_local_base_freq", "attn_temperature_tuning",
     "floor_scale", "attn_scale", "no_rope_layer_interval", "for_llm_compressor", "_attn_implementation",
     "_attn_implementation_autoset", "router_jitter_noise", "embd_pdrop", "resid_pdrop",
-    "original_max_position_embeddings",
+    "original_max_position_embeddings", "rotary_dim", "use_mtp", "num_mtp_modules", "mtp_transformer_layers",
 }
 
 # top-level fields of a multimodal wrapper that say nothing about the language model
@@ -474,6 +474,42 @@ def _deepseek_v32(r: _Reader) -> dict[str, Any]:
     return f
 
 
+def _minimax_m2(r: _Reader) -> dict[str, Any]:
+    """MiniMax-M2: GQA softmax attention on every layer (``attn_type_list`` all 1), an RMSNorm
+    over all q and all k heads at once (``qk_norm_type: per_layer``), and an MoE FFN of
+    ``num_local_experts`` SwiGLU experts of ``intermediate_size`` with a per-expert routing
+    bias (``use_routing_bias``) and no shared expert. Lightning-attention layers (type 0, as in
+    MiniMax-Text-01/M1) are not supported and are named as such."""
+    f = _shape(r)
+    L = f["n_layers"]
+    kinds = r.get("attn_type_list", None)
+    if kinds is not None:
+        if not isinstance(kinds, list) or len(kinds) != L:
+            raise r.fail("attn_type_list", f"expected a list of {L} layer types, got {kinds!r:.80}")
+        if any(k != 1 for k in kinds):
+            raise r.fail("attn_type_list", "lightning (linear) attention layers (type 0) are not supported")
+    f["layer_types"] = [AttentionKind.full] * L
+    f["attention_bias"] = r.bool("attention_bias", False)
+    if r.bool("use_qk_norm", True):
+        norm = r.get("qk_norm_type", "per_layer")
+        if norm == "per_layer":
+            f["qk_norm_full"] = True
+        elif norm == "per_head":
+            f["qk_norm"] = True
+        else:
+            raise r.fail("qk_norm_type", f"expected per_layer or per_head, got {norm!r}")
+    if r.int("shared_intermediate_size", 0, minimum=0):
+        raise r.fail("shared_intermediate_size", "shared experts are not supported for minimax_m2")
+    f["moe"] = {
+        "n_routed_experts": r.int("num_local_experts"),
+        "experts_per_token": r.int("num_experts_per_tok"),
+        "expert_ffn_size": r.int("intermediate_size"),
+        "router_bias": r.bool("use_routing_bias", True),
+    }
+    f["ffn_size"] = None
+    return f
+
+
 READERS: dict[str, Callable[[_Reader], dict[str, Any]]] = {
     "llama": _llama,
     "mistral": _mistral,
@@ -483,6 +519,7 @@ READERS: dict[str, Callable[[_Reader], dict[str, Any]]] = {
     "gemma3_text": _gemma3_text,
     "llama4_text": _llama4_text,
     "glm4_moe": _glm4_moe,
+    "minimax_m2": _minimax_m2,
     "kimi_k2": _deepseek_v3,
     "deepseek_v32": _deepseek_v32,
     "qwen2": _qwen2,

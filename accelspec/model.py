@@ -66,7 +66,8 @@ __all__ = [
 ParamSpec = spec_type("", "ParamSpec")  # a published parameter count (dimensionless) with its source
 
 SUPPORTED_FAMILIES = ("llama", "mistral", "mixtral", "phi3", "qwen2", "qwen3", "qwen3_moe", "qwen3_next", "gemma2",
-                      "gemma3_text", "llama4_text", "glm4_moe", "deepseek_v3", "kimi_k2", "deepseek_v32", "gpt_oss")
+                      "gemma3_text", "llama4_text", "glm4_moe", "minimax_m2", "deepseek_v3", "kimi_k2", "deepseek_v32",
+                      "gpt_oss")
 
 
 class ModelConfigError(AccelspecError, ValueError):
@@ -223,6 +224,7 @@ class Model(BaseModel):
     mlp_bias: bool = False
     norms_per_layer: int = Field(2, gt=0, description="RMSNorms per layer (Gemma 2/3: 4)")
     qk_norm: bool = Field(False, description="RMSNorm on q and k per head (Qwen3)")
+    qk_norm_full: bool = Field(False, description="RMSNorm over all q heads and all k heads at once (MiniMax-M2)")
     attn_output_gate: bool = Field(False, description="q_proj also produces an output gate (Qwen3-Next)")
     attention_sinks: bool = Field(False, description="one learned sink logit per head (gpt-oss)")
     mtp_layers: int = Field(0, ge=0, description="multi-token-prediction modules shipped with the weights; "
@@ -369,6 +371,8 @@ class Model(BaseModel):
             n += q_out + 2 * kv_out
         if self.qk_norm:
             n += 2 * hd
+        if self.qk_norm_full:
+            n += self.n_heads * hd + self.n_kv_heads * hd
         if self.attention_sinks:
             n += self.n_heads
         return n
@@ -573,7 +577,7 @@ class Model(BaseModel):
         """Read a Hugging Face ``config.json`` (a path, a folder holding one, or a dict); no network.
 
         Families: see ``SUPPORTED_FAMILIES`` (llama, mistral, mixtral, phi3, qwen2/3, gemma2/3,
-        llama4, glm4_moe, deepseek_v3, kimi_k2, deepseek_v32, gpt_oss); multimodal configs are
+        llama4, glm4_moe, minimax_m2, deepseek_v3, kimi_k2, deepseek_v32, gpt_oss); multimodal configs are
         read from their ``text_config``.
         A missing required field, a value of the wrong type or an unsupported value raises
         :class:`ModelConfigError` naming the field. Fields that do not change memory or compute

@@ -313,7 +313,7 @@ def test_families_mistral_and_qwen2():
 
 # --- families added for issue 12: Mixtral, Gemma 2/3, Llama 4, Phi-3, Qwen2.5, GLM-4.5, Kimi K2, DeepSeek-V3.2
 NEW_FAMILIES = {"mixtral", "gemma2", "gemma3_text", "llama4_text", "phi3", "qwen2", "glm4_moe", "kimi_k2",
-                "deepseek_v32"}
+                "deepseek_v32", "minimax_m2"}
 
 
 def test_catalog_has_25_models_across_the_new_families():
@@ -341,6 +341,8 @@ def test_worked_kv_numbers_new_families():
     # GLM-4.5-Air: 46 layers x 8 KV heads x 128 x 2 x 2 B; Qwen2.5-7B: 28 x 4 x 128 x 2 x 2 B
     assert a.get_model("glm-4.5-air").kv_cache_per_token("bf16").m == 46 * 8 * 128 * 2 * 2 == 188_416
     assert a.get_model("qwen2.5-7b").kv_cache_per_token("bf16").m == 28 * 4 * 128 * 2 * 2 == 57_344
+    # MiniMax-M2: 62 layers x 8 KV heads x 128 x 2 x 2 B
+    assert a.get_model("minimax-m2").kv_cache_per_token("bf16").m == 62 * 8 * 128 * 2 * 2 == 253_952
     # Phi-3-mini: every layer slides over 2047 tokens: nothing grows past the window
     phi = a.get_model("phi-3-mini")
     assert phi.kv_cache_per_token("bf16").m == 0
@@ -382,6 +384,16 @@ def test_interleaved_and_shared_experts():
     assert k2.moe.n_routed_experts == 384 and k2.moe.dense_layers == (0,) and k2.n_heads == 64
     mx = a.get_model("mixtral-8x7b")
     assert mx.moe.n_shared_experts == 0 and mx.ffn_size is None and mx.moe.expert_ffn_size == 14336
+
+
+def test_minimax_m2_full_width_qk_norm_and_lightning_refused():
+    m = a.get_model("minimax-m2")
+    assert m.qk_norm_full and not m.qk_norm and m.moe.router_bias and m.moe.n_shared_experts == 0
+    # q_proj 3072 x 6144, k and v 3072 x 1024, o 6144 x 3072, q_norm 6144, k_norm 1024
+    assert m.layer_params()["attention"][0] == 3072 * 6144 * 2 + 2 * 3072 * 1024 + 6144 + 1024
+    cfg = dict(m.config, attn_type_list=[0] + [1] * 61)
+    with pytest.raises(ModelConfigError, match=r"attn_type_list.*lightning"):
+        Model.from_hf_config(cfg)
 
 
 def test_deepseek_v32_indexer_parameters():
