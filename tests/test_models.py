@@ -430,3 +430,12 @@ def test_chunked_layers_need_a_chunk_size():
     cfg["layer_types"] = ["chunked_attention", *cfg["layer_types"][1:]]
     with pytest.raises(ModelConfigError, match="attention_chunk_size"):
         Model.from_hf_config(cfg)
+
+
+def test_readme_states_the_model_count():
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    stated = re.search(r"and (\d+) models", readme)
+    assert stated and int(stated.group(1)) == len(CATALOG)
