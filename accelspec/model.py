@@ -9,13 +9,21 @@ kind       what one layer keeps per token of context        formula (elements pe
 =========  ===============================================  =======================================
 full       K and V for each KV head (MHA, GQA, MQA)          ``2 * n_kv_heads * head_dim``
 sliding    the same, but only for the last ``window`` tokens  ``2 * n_kv_heads * head_dim``, capped
+chunked    the same, but only within the current chunk        ``2 * n_kv_heads * head_dim``, capped at
+           (Llama 4: ``attention_chunk_size`` = 8192)          the chunk size
 mla        one compressed latent plus the decoupled RoPE key  ``kv_lora_rank + qk_rope_head_dim``
+           (+ DeepSeek-V3.2's indexer key)                     (``+ index_head_dim``)
 linear     nothing per token: a fixed-size recurrent state    0 (state: :meth:`Model.linear_state_bytes`)
 =========  ===============================================  =======================================
 
 Worked numbers (tests check them exactly): Llama-2-7B in bf16 keeps
 ``2 * 32 layers * 4096 * 2 B = 524,288 B/token``; DeepSeek-V3 keeps
-``(512 + 64) * 61 layers * 2 B = 70,272 B/token`` (MLA, DeepSeek-V2 paper, arXiv:2405.04434).
+``(512 + 64) * 61 layers * 2 B = 70,272 B/token`` (MLA, DeepSeek-V2 paper, arXiv:2405.04434);
+Mixtral 8x7B keeps ``32 layers * 8 KV heads * 128 * 2 (K, V) * 2 B = 131,072 B/token``.
+
+A chunked layer (Llama 4) attends only to the tokens of its own chunk of
+``attention_chunk_size`` tokens, so it never keeps more than that many; the bound is taken as
+the chunk size (the worst case, at a chunk's last token), like a sliding window.
 
 Parameter counts follow the module structure of the Hugging Face implementations (every
 projection, bias, norm, router and expert), so they match the publishers' totals. "Active"
@@ -52,11 +60,14 @@ __all__ = [
     "Model",
     "ModelConfigError",
     "ParamSpec",
+    "SparseIndexer",
 ]
 
 ParamSpec = spec_type("", "ParamSpec")  # a published parameter count (dimensionless) with its source
 
-SUPPORTED_FAMILIES = ("llama", "mistral", "qwen2", "qwen3", "qwen3_moe", "qwen3_next", "deepseek_v3", "gpt_oss")
+SUPPORTED_FAMILIES = ("llama", "mistral", "mixtral", "phi3", "qwen2", "qwen3", "qwen3_moe", "qwen3_next", "gemma2",
+                      "gemma3_text", "llama4_text", "glm4_moe", "minimax_m2", "deepseek_v3", "kimi_k2", "deepseek_v32",
+                      "gpt_oss")
 
 
 class ModelConfigError(AccelspecError, ValueError):
@@ -75,6 +86,7 @@ class AttentionKind(str, Enum):
 
     full = "full"  #: softmax attention over the whole context (MHA / GQA / MQA)
     sliding = "sliding"  #: softmax attention over the last ``sliding_window`` tokens
+    chunked = "chunked"  #: softmax attention within fixed chunks of ``attention_chunk_size`` tokens (Llama 4)
     mla = "mla"  #: multi-head latent attention (DeepSeek-V2/V3): one compressed latent per token
     linear = "linear"  #: linear attention (Gated DeltaNet): fixed-size state, no per-token cache
 
@@ -155,6 +167,18 @@ class LinearAttention(_Part):
         return self.n_value_heads * self.key_head_dim * self.value_head_dim + (self.conv_kernel - 1) * self.conv_dim
 
 
+class SparseIndexer(_Part):
+    """DeepSeek-V3.2's sparse-attention indexer (DSA, "lightning indexer"): per layer, a query
+    projection from the q latent (``q_lora_rank -> n_heads * head_dim``), a key projection
+    (``hidden -> head_dim``) with a LayerNorm, and per-head weights (``hidden -> n_heads``). It
+    caches one key of ``head_dim`` per token and layer next to the MLA latent, and picks the
+    ``topk`` tokens each query attends to (the cache still holds every token)."""
+
+    n_heads: int = Field(gt=0)
+    head_dim: int = Field(gt=0)
+    topk: int = Field(gt=0)
+
+
 _NATIVE_KEYS = ("default", "experts", "embeddings")
 
 
@@ -189,14 +213,18 @@ class Model(BaseModel):
 
     layer_types: tuple[AttentionKind, ...]
     sliding_window: int | None = Field(None, gt=0)
+    attention_chunk_size: int | None = Field(None, gt=0, description="tokens per chunk on chunked layers (Llama 4)")
     mla: MLA | None = None
+    indexer: SparseIndexer | None = Field(None, description="DeepSeek-V3.2 sparse-attention indexer on MLA layers")
     linear_attention: LinearAttention | None = None
     moe: MoE | None = None
 
     attention_bias: bool = Field(False, description="biases on q, k, v and o projections")
     qkv_bias: bool = Field(False, description="biases on q, k, v only (Qwen2)")
     mlp_bias: bool = False
+    norms_per_layer: int = Field(2, gt=0, description="RMSNorms per layer (Gemma 2/3: 4)")
     qk_norm: bool = Field(False, description="RMSNorm on q and k per head (Qwen3)")
+    qk_norm_full: bool = Field(False, description="RMSNorm over all q heads and all k heads at once (MiniMax-M2)")
     attn_output_gate: bool = Field(False, description="q_proj also produces an output gate (Qwen3-Next)")
     attention_sinks: bool = Field(False, description="one learned sink logit per head (gpt-oss)")
     mtp_layers: int = Field(0, ge=0, description="multi-token-prediction modules shipped with the weights; "
@@ -229,6 +257,10 @@ class Model(BaseModel):
         kinds = set(self.layer_types)
         if AttentionKind.sliding in kinds and self.sliding_window is None:
             raise ValueError("sliding layers need sliding_window")
+        if AttentionKind.chunked in kinds and self.attention_chunk_size is None:
+            raise ValueError("chunked layers need attention_chunk_size")
+        if self.indexer is not None and self.mla is None:
+            raise ValueError("the sparse-attention indexer needs MLA (q_lora_rank)")
         if AttentionKind.mla in kinds and self.mla is None:
             raise ValueError("mla layers need the mla section")
         if AttentionKind.linear in kinds and self.linear_attention is None:
@@ -324,7 +356,14 @@ class Model(BaseModel):
                 q = h * self.n_heads * qk
             kv = (h * (m.kv_lora_rank + m.qk_rope_head_dim) + m.kv_lora_rank
                   + m.kv_lora_rank * self.n_heads * (m.qk_nope_head_dim + m.v_head_dim))
-            return q + kv + self.n_heads * m.v_head_dim * h
+            n = q + kv + self.n_heads * m.v_head_dim * h
+            ix = self.indexer
+            if ix is not None:
+                q_in = m.q_lora_rank or h
+                n += (q_in * ix.n_heads * ix.head_dim  # wq_b
+                      + h * ix.head_dim + 2 * ix.head_dim  # wk and its LayerNorm
+                      + h * ix.n_heads)  # weights_proj
+            return n
         q_out = self.n_heads * hd * (2 if self.attn_output_gate else 1)
         kv_out = self.n_kv_heads * hd
         n = h * q_out + 2 * h * kv_out + self.n_heads * hd * h
@@ -334,6 +373,8 @@ class Model(BaseModel):
             n += q_out + 2 * kv_out
         if self.qk_norm:
             n += 2 * hd
+        if self.qk_norm_full:
+            n += self.n_heads * hd + self.n_kv_heads * hd
         if self.attention_sinks:
             n += self.n_heads
         return n
@@ -356,7 +397,7 @@ class Model(BaseModel):
         experts = np.zeros(L, dtype=np.int64)
         active = np.zeros(L, dtype=np.int64)
         router = np.zeros(L, dtype=np.int64)
-        norms = np.full(L, 2 * self.hidden_size, dtype=np.int64)
+        norms = np.full(L, self.norms_per_layer * self.hidden_size, dtype=np.int64)
         for i in range(L):
             if self.moe is None or not self.is_moe_layer(i):
                 assert self.ffn_size is not None
@@ -476,19 +517,24 @@ class Model(BaseModel):
         """Cache elements one token adds in each layer (array of length ``n_layers``)."""
         out = np.zeros(self.n_layers, dtype=np.int64)
         for i, k in enumerate(self.layer_types):
-            if k in (AttentionKind.full, AttentionKind.sliding):
+            if k in (AttentionKind.full, AttentionKind.sliding, AttentionKind.chunked):
                 out[i] = 2 * self.n_kv_heads * self.head_dim
             elif k is AttentionKind.mla:
                 assert self.mla is not None
                 out[i] = self.mla.kv_lora_rank + self.mla.qk_rope_head_dim
+                if self.indexer is not None:
+                    out[i] += self.indexer.head_dim  # the indexer's key cache
         return out
 
     def layer_windows(self) -> np.ndarray:
-        """Tokens each layer keeps: ``inf`` for full and MLA, the window for sliding, 0 for linear."""
+        """Tokens each layer keeps: ``inf`` for full and MLA, the window for sliding, the chunk
+        size for chunked, 0 for linear."""
         out = np.full(self.n_layers, np.inf)
         for i, k in enumerate(self.layer_types):
             if k is AttentionKind.sliding:
                 out[i] = float(self.sliding_window or 0)
+            elif k is AttentionKind.chunked:
+                out[i] = float(self.attention_chunk_size or 0)
             elif k is AttentionKind.linear:
                 out[i] = 0.0
         return out
@@ -497,9 +543,11 @@ class Model(BaseModel):
         """KV-cache bytes per token of context, in ``B/token``.
 
         By default: what one more token adds once the context is longer than every sliding
-        window (full and MLA layers only); the rate that decides long-context capacity.
+        window and chunk (full and MLA layers only); the rate that decides long-context capacity.
         ``within_window=True``: the rate while the context is shorter than the window (sliding
-        layers count too). Linear-attention layers add nothing per token.
+        and chunked layers count too). DeepSeek-V3.2's indexer key counts at ``dtype`` like the
+        latent (DeepSeek's own kernels keep it in FP8 with a scale per 128 values).
+        Linear-attention layers add nothing per token.
         Formula: ``sum over layers of elements_per_token * bytes_per_element``.
         """
         d = as_dtype(dtype, "kv_dtype")
@@ -548,6 +596,11 @@ class Model(BaseModel):
                      f"head_dim {self.head_dim} ({self.attention_variant})")
         if self.sliding_window:
             lines.append(f"sliding window {self.sliding_window} tokens")
+        if self.attention_chunk_size:
+            lines.append(f"chunk         {self.attention_chunk_size} tokens on chunked layers")
+        if self.indexer:
+            ix = self.indexer
+            lines.append(f"indexer       {ix.n_heads} heads x {ix.head_dim}, top-{ix.topk}")
         if self.mla:
             lines.append(f"MLA           kv_lora_rank {self.mla.kv_lora_rank}, rope dim {self.mla.qk_rope_head_dim}")
         if self.moe:
@@ -570,7 +623,9 @@ class Model(BaseModel):
                        **extra: Any) -> Model:
         """Read a Hugging Face ``config.json`` (a path, a folder holding one, or a dict); no network.
 
-        Families: llama, mistral, qwen2, qwen3, qwen3_moe, qwen3_next, deepseek_v3, gpt_oss.
+        Families: see ``SUPPORTED_FAMILIES`` (llama, mistral, mixtral, phi3, qwen2/3, gemma2/3,
+        llama4, glm4_moe, minimax_m2, deepseek_v3, kimi_k2, deepseek_v32, gpt_oss); multimodal configs are
+        read from their ``text_config``.
         A missing required field, a value of the wrong type or an unsupported value raises
         :class:`ModelConfigError` naming the field. Fields that do not change memory or compute
         (token ids, rope scaling, dropout...) are ignored; ``strict=True`` refuses any field

@@ -46,8 +46,9 @@ def test_single_chip_matches_model_methods():
        st.lists(st.integers(1, 64), min_size=1, max_size=3), st.sampled_from(["tp", "pp", "auto"]))
 def test_vectorized_equals_scalar(mid, ctxs, batches, strategy):
     n = 4 if strategy != "auto" else 2
-    if strategy == "tp" and a.get_model(mid).n_heads % 4:
-        strategy = "pp"
+    m = a.get_model(mid)
+    if strategy == "tp" and (m.n_heads % 4 or (m.mla is None and m.n_kv_heads % 4 and 4 % m.n_kv_heads)):
+        strategy = "pp"  # tp=4 must divide the heads, and split or replicate the KV heads whole
     par = None if strategy == "auto" else strategy
     c = np.array(ctxs)[:, None]
     b = np.array(batches)[None, :]

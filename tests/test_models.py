@@ -34,7 +34,18 @@ def test_every_model_loads_and_cites_its_config(mid):
 def test_params_total_within_1_percent_of_published(mid):
     m = a.get_model(mid)
     pub = float(m.published["total"].q.m)
+    if "total" in m.published_unchecked:
+        # a rounded label (Kimi K2's "1T") or a count of more than the text model (Llama 4
+        # Scout's 109B includes the vision encoder): the note says why; stay within 3%
+        assert m.published["total"].note
+        assert m.params_total() == pytest.approx(pub, rel=0.03)
+        pytest.skip(f"{mid}: published total is not a count of this text model ({m.published['total'].note})")
     assert m.params_total() == pytest.approx(pub, rel=0.01)
+
+
+def test_unchecked_totals_are_few():
+    unchecked = {m.id for m in CATALOG if "total" in m.published_unchecked}
+    assert unchecked == {"kimi-k2", "llama-4-scout"}
 
 
 @pytest.mark.parametrize("mid", [m.id for m in CATALOG if "active" in m.published])
@@ -95,8 +106,10 @@ def test_linear_attention_state():
 @given(st.sampled_from(IDS), st.integers(1, 2_000_000), st.integers(1, 64), st.integers(2, 5))
 def test_kv_linear_in_context_and_batch(mid, ctx, batch, k):
     m = a.get_model(mid)
-    if any(t is AttentionKind.sliding for t in m.layer_types):
-        ctx = max(ctx, m.sliding_window)  # past the window, the growth is linear
+    windows = m.layer_windows()
+    bounded = windows[np.isfinite(windows) & (windows > 0)]
+    if bounded.size:  # sliding or chunked layers
+        ctx = max(ctx, int(bounded.max()))  # past every window and chunk, the growth is linear
         base = m.kv_cache_bytes(ctx, batch).m
         assert m.kv_cache_bytes(ctx + 1000, batch).m - base == pytest.approx(
             1000 * batch * m.kv_cache_per_token().m)
@@ -258,8 +271,8 @@ def test_wrong_type_and_unsupported_values_are_named():
     with pytest.raises(ModelConfigError, match=r"hidden_size.*integer"):
         Model.from_hf_config(cfg)
     cfg = dict(a.get_model("gpt-oss-120b").config)
-    cfg["layer_types"] = ["chunked_attention", *cfg["layer_types"][1:]]
-    with pytest.raises(ModelConfigError, match=r"layer_types\[0\].*chunked_attention"):
+    cfg["layer_types"] = ["mamba", *cfg["layer_types"][1:]]
+    with pytest.raises(ModelConfigError, match=r"layer_types\[0\].*mamba"):
         Model.from_hf_config(cfg)
     with pytest.raises(ModelConfigError, match=r"model_type.*unsupported.*bert"):
         Model.from_hf_config({"model_type": "bert", "hidden_size": 768})
@@ -296,3 +309,133 @@ def test_families_mistral_and_qwen2():
     q2s = Model.from_hf_config(dict(base, model_type="qwen2", use_sliding_window=True, sliding_window=1024,
                                     max_window_layers=28))
     assert q2s.attention_counts() == {"full": 28, "sliding": 4}
+
+
+# --- families added for issue 12: Mixtral, Gemma 2/3, Llama 4, Phi-3, Qwen2.5, GLM-4.5, Kimi K2, DeepSeek-V3.2
+NEW_FAMILIES = {"mixtral", "gemma2", "gemma3_text", "llama4_text", "phi3", "qwen2", "glm4_moe", "kimi_k2",
+                "deepseek_v32", "minimax_m2"}
+
+
+def test_catalog_has_25_models_across_the_new_families():
+    assert len(CATALOG) >= 25
+    assert NEW_FAMILIES <= {m.family for m in CATALOG}
+
+
+def test_worked_kv_numbers_new_families():
+    # Mixtral 8x7B: 32 layers x 8 KV heads x 128 x 2 (K, V) x 2 B
+    assert a.get_model("mixtral-8x7b").kv_cache_per_token("bf16").m == 32 * 8 * 128 * 2 * 2 == 131_072
+    # Gemma 2 9B: 21 of 42 layers are global; 2 x 8 KV heads x 256 x 2 B each
+    g2 = a.get_model("gemma-2-9b")
+    assert g2.kv_cache_per_token("bf16").m == 21 * 2 * 8 * 256 * 2 == 172_032
+    assert g2.kv_cache_per_token("bf16", within_window=True).m == 42 * 2 * 8 * 256 * 2
+    # Gemma 3 27B: 10 global layers of 62 (5 local : 1 global); 2 x 16 x 128 x 2 B
+    assert a.get_model("gemma-3-27b").kv_cache_per_token("bf16").m == 10 * 2 * 16 * 128 * 2 == 81_920
+    # Llama 4 Scout: 12 global (NoPE) layers grow; 36 chunked layers stop at 8192 tokens
+    sc = a.get_model("llama-4-scout")
+    assert sc.kv_cache_per_token("bf16").m == 12 * 2 * 8 * 128 * 2 == 49_152
+    assert sc.kv_cache_bytes(100_000).m == 100_000 * 49_152 + 36 * 2 * 8 * 128 * 2 * 8192
+    # DeepSeek-V3.2: MLA latent + RoPE key + the indexer's 128-wide key, 61 layers, 2 B
+    assert a.get_model("deepseek-v3.2-exp").kv_cache_per_token("bf16").m == (512 + 64 + 128) * 61 * 2 == 85_888
+    # Kimi K2 keeps DeepSeek-V3's MLA cache: (512 + 64) x 61 x 2 B
+    assert a.get_model("kimi-k2").kv_cache_per_token("bf16").m == 70_272
+    # GLM-4.5-Air: 46 layers x 8 KV heads x 128 x 2 x 2 B; Qwen2.5-7B: 28 x 4 x 128 x 2 x 2 B
+    assert a.get_model("glm-4.5-air").kv_cache_per_token("bf16").m == 46 * 8 * 128 * 2 * 2 == 188_416
+    assert a.get_model("qwen2.5-7b").kv_cache_per_token("bf16").m == 28 * 4 * 128 * 2 * 2 == 57_344
+    # MiniMax-M2: 62 layers x 8 KV heads x 128 x 2 x 2 B
+    assert a.get_model("minimax-m2").kv_cache_per_token("bf16").m == 62 * 8 * 128 * 2 * 2 == 253_952
+    # Phi-3-mini: every layer slides over 2047 tokens: nothing grows past the window
+    phi = a.get_model("phi-3-mini")
+    assert phi.kv_cache_per_token("bf16").m == 0
+    assert phi.kv_cache_bytes(10_000).m == 32 * 2 * 32 * 96 * 2 * 2047
+
+
+def test_gemma2_exact_non_embedding_counts():
+    # Gemma 2 report, Table 2: non-embedding parameters (tied embedding table excluded)
+    for mid, non_emb in (("gemma-2-9b", 8_324_201_984), ("gemma-2-27b", 26_047_480_320)):
+        m = a.get_model(mid)
+        assert m.tied_embeddings and m.norms_per_layer == 4
+        assert m.params_total() - m.param_breakdown()["embedding"] == non_emb
+
+
+def test_local_global_patterns():
+    g2 = a.get_model("gemma-2-27b")
+    assert [str(k) for k in g2.layer_types[:4]] == ["sliding", "full", "sliding", "full"]
+    assert g2.sliding_window == 4096
+    g3 = a.get_model("gemma-3-27b")
+    assert [i for i, k in enumerate(g3.layer_types) if k is AttentionKind.full] == list(range(5, 62, 6))
+    assert g3.sliding_window == 1024 and g3.qk_norm
+    sc = a.get_model("llama-4-scout")
+    assert [i for i, k in enumerate(sc.layer_types) if k is AttentionKind.full] == list(range(3, 48, 4))
+    assert sc.attention_chunk_size == 8192 and sc.attention_counts() == {"chunked": 36, "full": 12}
+
+
+def test_interleaved_and_shared_experts():
+    mav, sc = a.get_model("llama-4-maverick"), a.get_model("llama-4-scout")
+    assert mav.moe_layers() == list(range(1, 48, 2)) and mav.ffn_size == 16384  # interleave_moe_layer_step 2
+    assert sc.moe_layers() == list(range(48)) and sc.moe.dense_layers == ()
+    assert mav.moe.n_shared_experts == 1 and mav.moe.shared_ffn == 8192
+    # one routed + one shared expert, 3 x 5120 x 8192 each, on the 24 MoE layers; dense 3 x 5120 x 16384
+    lp = mav.layer_params()
+    assert int(lp["experts_active"].sum()) == 24 * 3 * 5120 * 8192
+    assert int(lp["mlp"].sum()) == 24 * 3 * 5120 * 8192 + 24 * 3 * 5120 * 16384
+    glm = a.get_model("glm-4.5-air")
+    assert glm.moe.dense_layers == (0,) and glm.moe.router_bias and glm.qkv_bias and glm.mtp_layers == 1
+    k2 = a.get_model("kimi-k2")
+    assert k2.moe.n_routed_experts == 384 and k2.moe.dense_layers == (0,) and k2.n_heads == 64
+    mx = a.get_model("mixtral-8x7b")
+    assert mx.moe.n_shared_experts == 0 and mx.ffn_size is None and mx.moe.expert_ffn_size == 14336
+
+
+def test_minimax_m2_full_width_qk_norm_and_lightning_refused():
+    m = a.get_model("minimax-m2")
+    assert m.qk_norm_full and not m.qk_norm and m.moe.router_bias and m.moe.n_shared_experts == 0
+    # q_proj 3072 x 6144, k and v 3072 x 1024, o 6144 x 3072, q_norm 6144, k_norm 1024
+    assert m.layer_params()["attention"][0] == 3072 * 6144 * 2 + 2 * 3072 * 1024 + 6144 + 1024
+    cfg = dict(m.config, attn_type_list=[0] + [1] * 61)
+    with pytest.raises(ModelConfigError, match=r"attn_type_list.*lightning"):
+        Model.from_hf_config(cfg)
+
+
+def test_deepseek_v32_indexer_parameters():
+    v32, v3 = a.get_model("deepseek-v3.2-exp"), a.get_model("deepseek-v3")
+    # per layer: wq_b 1536 x 64 x 128, wk 7168 x 128 + LayerNorm 2 x 128, weights_proj 7168 x 64
+    per_layer = 1536 * 64 * 128 + 7168 * 128 + 2 * 128 + 7168 * 64
+    assert v32.params_total() - v3.params_total() == 61 * per_layer
+    assert v32.indexer.topk == 2048 and "indexer" in v32.describe()
+
+
+def test_text_config_is_read():
+    m = a.get_model("llama-4-maverick")
+    assert m.family == "llama4_text" and m.config["model_type"] == "llama4"
+    cfg = json.loads(json.dumps(m.config))
+    del cfg["text_config"]["hidden_size"]
+    with pytest.raises(ModelConfigError) as exc:
+        Model.from_hf_config(cfg)
+    assert exc.value.field == "text_config.hidden_size"
+    # without a model_type inside text_config, the wrapper's family decides (gemma3 -> gemma3_text)
+    cfg = json.loads(json.dumps(a.get_model("gemma-3-27b").config))
+    del cfg["text_config"]["model_type"]
+    assert Model.from_hf_config(cfg).params_total() == a.get_model("gemma-3-27b").params_total()
+    cfg["text_config"]["my_field"] = 1
+    cfg["my_outer_field"] = 2
+    assert Model.from_hf_config(cfg).unused_config_fields == ("my_outer_field", "text_config.my_field")
+    with pytest.raises(ModelConfigError, match="my_outer_field"):
+        Model.from_hf_config(cfg, strict=True)
+    with pytest.raises(ModelConfigError, match=r"text_config\.model_type"):
+        Model.from_hf_config({"text_config": {"hidden_size": 8}})
+
+
+def test_chunked_layers_need_a_chunk_size():
+    cfg = json.loads(json.dumps(a.get_model("gpt-oss-120b").config))
+    cfg["layer_types"] = ["chunked_attention", *cfg["layer_types"][1:]]
+    with pytest.raises(ModelConfigError, match="attention_chunk_size"):
+        Model.from_hf_config(cfg)
+
+
+def test_readme_states_the_model_count():
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    stated = re.search(r"and (\d+) models", readme)
+    assert stated and int(stated.group(1)) == len(CATALOG)
