@@ -439,7 +439,8 @@ def build_parser() -> argparse.ArgumentParser:
             sp.add_argument("--context", type=_count("--context"), required=True, help="tokens: 8192, 128k, 1M")
         sp.add_argument("--batch", type=_count("--batch"), default=1)
         sp.add_argument("--n-chips", type=_count("--n-chips"), default=1)
-        sp.add_argument("--weights", default="bf16", help="weight dtype: bf16, fp8, int4, mxfp4, native, ...")
+        sp.add_argument("--weights", default="bf16", help="weight dtype: bf16, fp8, int4, int4-g128-zp, mxfp4, ... "
+                        "(fit: default the checkpoint's own format)")
         sp.add_argument("--kv", default="bf16", help="KV cache dtype")
 
     sp = add("fit", "does a model with a context fit in a chip's memory?")

@@ -9,6 +9,11 @@ travels with each block, so ``dtype("mxfp4").bits_per_element`` is 4.25, not 4:
 * NVFP4 (NVIDIA, Blackwell): 16-element blocks of E2M1 with one FP8 E4M3 scale = 4.5
   bits/element (the per-tensor FP32 scale is ignored: it is one number per tensor).
 
+Group-scaled checkpoint formats also have names :func:`dtype` reads: ``int4-g128`` (one fp16
+scale per 128 = 4.125 bits), ``int4-g128-zp`` (plus a 4-bit zero point = 4.15625 bits, AWQ and
+GPTQ), ``fp8-b128x128`` (one fp32 scale per 128x128 block = 8.00195 bits, DeepSeek-V3); see
+:mod:`accelspec.quant` for where each comes from.
+
 Plain formats have no scale: fp32 4 B, bf16/fp16 2 B, fp8 (E4M3 or E5M2)/int8 1 B,
 int4/fp4 0.5 B. Per-tensor or per-channel scales are ignored everywhere (they are a few
 numbers per matrix). Use :func:`block_dtype` for other group-quantized formats, e.g. an
@@ -23,6 +28,7 @@ with the closest known ones.
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -152,6 +158,9 @@ def dtype(value: str | DType, what: str = "dtype") -> DType:
     key = _key(value)
     if key in _REGISTRY:
         return _REGISTRY[key]
+    named = _group_name(value)
+    if named is not None:
+        return named
     close = difflib.get_close_matches(key, list(_REGISTRY), n=8, cutoff=0.5)
     names: list[str] = []
     for k in close:
@@ -161,6 +170,35 @@ def dtype(value: str | DType, what: str = "dtype") -> DType:
     known = ", ".join(d.name for d in _BUILTIN)
     err.args = (f"{what}: {err.args[0]} (known: {known}; block_dtype() makes others)",)
     raise err
+
+
+_GROUP_RE = re.compile(r"^(?:(awq|gptq|ct|modelopt)-)?(int|uint|fp)(\d+)-g(\d+)(-zp)?$")
+_BLOCK_RE = re.compile(r"^(fp8|fp8_e5m2)-b(\d+)x(\d+)$")
+
+
+def _group_name(value: str) -> DType | None:
+    """Group- and block-scaled formats by name (the names :mod:`accelspec.quant` gives them):
+
+    * ``int4-g128``: 4-bit elements + one fp16 scale per 128 (AWQ/GPTQ convention) = 4.125 bits;
+      ``int4-g128-zp`` adds a 4-bit zero point per group = 4 + 20/128 = 4.15625 bits;
+      a ``awq-``/``gptq-``/``ct-``/``modelopt-`` prefix is kept in the name only;
+    * ``fp8-b128x128``: FP8 + one fp32 scale per 128x128 block (DeepSeek-V3) = 8 + 32/16384 bits.
+    """
+    text = value.strip().lower()
+    m = _GROUP_RE.match(text)
+    if m:
+        bits, group = int(m.group(3)), int(m.group(4))
+        if not (1 <= bits <= 16 and group >= 1):
+            return None
+        zeros = bits if m.group(5) else 0
+        return DType(text, bits, kind="block", block_size=group, scale_bits=16 + zeros)
+    m = _BLOCK_RE.match(text)
+    if m:
+        rows, cols = int(m.group(2)), int(m.group(3))
+        if rows < 1 or cols < 1:
+            return None
+        return DType(text, 8, kind="block", block_size=rows * cols, scale_bits=32)
+    return None
 
 
 def block_dtype(name: str, bits: float, block_size: int, scale_bits: float, kind: str = "block") -> DType:

@@ -613,6 +613,8 @@ class Model(BaseModel):
         for k, v in self.published.items():
             lines.append(f"published     {k}: {v.describe()}")
         lines.append(f"KV bf16       {self.kv_cache_per_token('bf16'):,.0f~P}")
+        lines.append(f"checkpoint    {self.checkpoint_format.describe()}: {self.weight_bytes().m / 1e9:,.2f} GB")
+        lines += [f"warning       {w}" for w in self.warnings]
         return "\n".join(lines)
 
     # --- Hugging Face config.json --------------------------------------------------------

@@ -238,6 +238,15 @@ _CT_FORMATS = {"pack-quantized", "float-quantized", "int-quantized", "naive-quan
                "mixed-precision"}
 
 
+def _patterns(value: Any) -> Any:
+    """An exclusion list as written: None -> [], one string -> [it]; anything else is checked later."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    return list(value) if isinstance(value, (list, tuple)) else value
+
+
 def _unknown_keys(q: Mapping[str, Any], known: set[str], warnings: list[str], where: str) -> None:
     for k in sorted(set(q) - known - _COMMON_IGNORED):
         if q[k] in (None, False, [], {}):
@@ -290,12 +299,12 @@ def checkpoint_format(cfg: Mapping[str, Any], fields: Mapping[str, Any], *, hf_q
                 fmt = block_dtype(f"{elem.name}-b{blk[0]}x{blk[1]}", 8, blk[0] * blk[1], 32)
             else:
                 fmt = elem
-            excl = list(q.get("modules_to_not_convert") or [])
+            excl = _patterns(q.get("modules_to_not_convert") or [])
             _unknown_keys(q, {"fmt", "weight_block_size", "dequant"}, warnings, where)
         elif method == "mxfp4":
             fmt = dtype("mxfp4")
             targets = ("experts",)  # transformers' Mxfp4 integration converts the expert blocks only
-            excl = list(q.get("modules_to_not_convert") or [])
+            excl = _patterns(q.get("modules_to_not_convert") or [])
             _unknown_keys(q, set(), warnings, where)
         elif method in ("awq", "gptq"):
             bits = _int(q, "bits", "w_bit", default=4)
@@ -308,17 +317,18 @@ def checkpoint_format(cfg: Mapping[str, Any], fields: Mapping[str, Any], *, hf_q
                 if q.get("lm_head"):
                     targets = (*_LINEAR, "lm_head")
             fmt = _group_int(method, bits, group, zeros)
-            excl = list(q.get("modules_to_not_convert") or [])
+            excl = _patterns(q.get("modules_to_not_convert") or [])
             _unknown_keys(q, {"bits", "w_bit", "group_size", "q_group_size", "zero_point", "sym", "lm_head"},
                           warnings, where)
         elif method == "compressed-tensors":
             per_part, targets = _compressed_tensors(q, fields, stored, warnings, where)
-            excl = list(q.get("ignore") or [])
+            excl = _patterns(q.get("ignore") or [])
             if q.get("format") is not None and str(q.get("format")) not in _CT_FORMATS:
                 warnings.append(f"{where}.format {q.get('format')!r} not understood (sparse or dense storage "
                                 "can change the size); counted as packed")
             kv = q.get("kv_cache_scheme")
             if kv:
+                kv = kv if isinstance(kv, Mapping) else {}
                 notes.append(f"checkpoint has a KV-cache scheme ({kv.get('type', '?')}{kv.get('num_bits', '')}); "
                              "KV dtype is a runtime choice: pass kv_dtype= to use it")
             _unknown_keys(q, set(), warnings, where)
@@ -338,7 +348,7 @@ def checkpoint_format(cfg: Mapping[str, Any], fields: Mapping[str, Any], *, hf_q
             else:
                 warnings.append(f"{where}: bitsandbytes without load_in_4bit or load_in_8bit; "
                                 f"weights counted at {stored}")
-            excl = list(q.get("llm_int8_skip_modules") or [])
+            excl = _patterns(q.get("llm_int8_skip_modules") or [])
             _unknown_keys(q, {"load_in_4bit", "load_in_8bit", "bnb_4bit_quant_type", "bnb_4bit_use_double_quant",
                               "bnb_4bit_compute_dtype", "bnb_4bit_quant_storage", "llm_int8_skip_modules",
                               "llm_int8_threshold", "llm_int8_has_fp16_weight",
@@ -347,7 +357,7 @@ def checkpoint_format(cfg: Mapping[str, Any], fields: Mapping[str, Any], *, hf_q
         else:
             warnings.append(f"{where}: quant_method {q.get('quant_method')!r} not understood; weights counted "
                             f"at the stored {stored} (the checkpoint is probably smaller): pass weight_dtype=")
-    except ValueError as exc:
+    except (TypeError, ValueError, AttributeError) as exc:
         warnings.append(f"{where}: {exc}; weights counted at {stored}")
         fmt, per_part = None, {}
     if fmt is not None:
@@ -430,7 +440,7 @@ def _modelopt(q: Mapping[str, Any], warnings: list[str], notes: list[str], where
     kv = q.get("kv_cache_quant_algo")
     if kv:
         notes.append(f"checkpoint has {kv} KV-cache scales; KV dtype is a runtime choice: pass kv_dtype=")
-    excl = list(q.get("exclude_modules") or q.get("ignore") or [])
+    excl = _patterns(q.get("exclude_modules") or q.get("ignore") or [])
     _unknown_keys(q, {"quant_algo", "kv_cache_quant_algo", "exclude_modules", "group_size"}, warnings, where)
     if algo == "NVFP4":
         gs = q.get("group_size", 16)

@@ -240,3 +240,14 @@ def test_cli_fit_from_config_path_prints_largest_batch(capsys):
     assert data["weight_source"] == "checkpoint" and data["max_batch"] >= 1 and data["warnings"] == []
     assert data["terms_GB"]["weights"] == pytest.approx(5.728, abs=0.001)
     assert main(["fit", "missing/config.json", "--chip", "h100", "--context", "8k"]) == 2
+
+
+def test_group_format_names_round_trip_through_dtype():
+    assert a.dtype("int4-g128").bits_per_element == 4 + 16 / 128
+    assert a.dtype("int4-g128-zp").bits_per_element == 4 + 20 / 128
+    assert a.dtype("fp8-b128x128").bits_per_element == pytest.approx(8 + 32 / 16384)
+    for m in (a.get_model("deepseek-v3"), Model.from_hf_config(AWQ_DIR)):
+        for d in m.checkpoint_format.dtypes.values():
+            assert a.dtype(d.name) == d  # every name a checkpoint format uses can be passed back
+    with pytest.raises(a.UnknownNameError, match="weight_dtype"):
+        a.fits("llama-3.1-8b", "h100", 4096, weight_dtype="int4-g0")
