@@ -64,3 +64,8 @@ def test_audit_values() -> None:
 def test_tpu7x_and_b200_capacity_compare_equal() -> None:
     """One capacity rule: both print 192 (GiB in Google's table, GB at NVIDIA); no false 7% gap."""
     assert a.get_chip("tpu7x").memory.capacity.q == a.get_chip("b200").memory.capacity.q
+
+
+def test_m890_keeps_both_announcement_dates() -> None:
+    dates = {str(f.value) for f in a.get_chip("zhenwu m890").announced}
+    assert {"2026-03-19", "2026-05-20"} <= dates  # machine summary vs wire coverage, both kept with sources
