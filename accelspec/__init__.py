@@ -27,7 +27,7 @@ from .claims import Claim, ClaimFileError, ClaimsReport, Verdict, check_claims, 
 from .compare import Comparison, compare, compare_table, comparison
 from .costs import OpCost, StepCost, attention_cost, expected_unique_experts, gemm_cost, step_cost
 from .dtypes import DType, block_dtype, dtype, dtypes
-from .errors import AccelspecError, SpecFileError, UnitError, UnknownChipError, UnknownNameError
+from .errors import AccelspecError, FrozenRecordError, SpecFileError, UnitError, UnknownChipError, UnknownNameError
 from .memory import (
     ChipCount,
     FitResult,
@@ -68,6 +68,7 @@ __all__ = [
     "Fact",
     "FitResult",
     "Footprint",
+    "FrozenRecordError",
     "Interconnect",
     "Limit",
     "Link",

@@ -20,6 +20,7 @@ PUBLIC = [
     "Fact",
     "FitResult",
     "Footprint",
+    "FrozenRecordError",
     "Interconnect",
     "Limit",
     "Link",
