@@ -29,7 +29,7 @@ from .chip import (
 from .compare import Comparison, compare, compare_table, comparison
 from .costs import OpCost, StepCost, attention_cost, expected_unique_experts, gemm_cost, step_cost
 from .dtypes import DType, block_dtype, dtype, dtypes
-from .errors import AccelspecError, SpecFileError, UnitError, UnknownChipError, UnknownNameError
+from .errors import AccelspecError, FrozenRecordError, SpecFileError, UnitError, UnknownChipError, UnknownNameError
 from .provenance import Direction, Fact, Source, Spec, Status
 from .roofline import Roofline, roofline
 from .sweep import sweep
@@ -123,6 +123,7 @@ __all__ = [
     "Fact",
     "FitResult",
     "Footprint",
+    "FrozenRecordError",
     "Interconnect",
     "Limit",
     "Link",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import difflib
 import os
+import threading
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -114,19 +115,47 @@ def _expanded_size(data: Any) -> int:
     return int(min(total, MAX_YAML_NODES + 1))
 
 
+MAX_FILE_BYTES = 16 * 2**20  #: a spec file larger than this is refused unread
+MAX_DEPTH = 32  #: deepest nesting of lists and mappings a spec file may have
+
+
 def read_yaml(path: Path) -> Any:
-    """Parse one YAML file safely: no Python objects, no alias bombs."""
+    """A YAML file through a safe loader (libyaml's when present); every failure is a :class:`SpecFileError` naming
+    the file (unreadable, too large, not UTF-8, not YAML, nested deeper than :data:`MAX_DEPTH`,
+    aliases expanding past :data:`MAX_YAML_NODES`)."""
     try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise SpecFileError(str(path), f"larger than {MAX_FILE_BYTES // 2**20} MiB")
         with open(path, encoding="utf-8") as fh:
             data = yaml.load(fh, Loader=_YAML_LOADER)  # a safe loader (CSafeLoader/SafeLoader)
     except OSError as exc:
         raise SpecFileError(str(path), f"cannot read ({exc.strerror})") from None
+    except UnicodeDecodeError as exc:
+        raise SpecFileError(str(path), f"not UTF-8 text (byte {exc.start}: {exc.reason})") from None
     except yaml.YAMLError as exc:
         raise SpecFileError(str(path), f"not valid YAML: {exc}") from None
-    if _expanded_size(data) > MAX_YAML_NODES:
+    except RecursionError:
+        raise SpecFileError(str(path), f"nested deeper than {MAX_DEPTH} levels") from None
+    if _expanded_size(data) > MAX_YAML_NODES:  # first: the depth walk below expands aliases
         raise SpecFileError(str(path), f"YAML aliases expand to more than {MAX_YAML_NODES:,} values (or refer to "
                             "themselves); refusing the file")
+    if _depth(data) > MAX_DEPTH:
+        raise SpecFileError(str(path), f"nested deeper than {MAX_DEPTH} levels")
     return data
+
+
+def _depth(data: Any, limit: int = MAX_DEPTH + 1) -> int:
+    """Nesting depth of lists and mappings, counted up to ``limit`` (iterative: no recursion)."""
+    deepest, stack = 0, [(data, 0)]
+    while stack:
+        obj, d = stack.pop()
+        if isinstance(obj, (dict, list)):
+            d += 1
+            deepest = max(deepest, d)
+            if d >= limit:
+                return d
+            stack.extend((v, d) for v in (obj.values() if isinstance(obj, dict) else obj))
+    return deepest
 
 
 def _parse_sources(raw: Any, file: str) -> dict[str, Source]:
@@ -139,22 +168,29 @@ def _parse_sources(raw: Any, file: str) -> dict[str, Source]:
         if not isinstance(body, dict):
             raise SpecFileError(file, "source must be a mapping with at least a title", record=f"source {sid}")
         try:
-            out[str(sid)] = Source(id=str(sid), **body)
+            out[str(sid)] = Source.model_validate({**body, "id": str(sid)})
         except ValidationError as exc:
             raise SpecFileError(file, format_validation_error(exc), record=f"source {sid}") from None
     return out
 
 
 _SHARED_SOURCES: dict[str, Source] | None = None
+#: Guards the default catalog and the shared sources: the first build, load_specs and reload
+#: run one at a time, and a reader sees either the old catalog or the new one, never a half-built one.
+_LOCK = threading.RLock()
 
 
 def load_sources() -> dict[str, Source]:
     """Sources every spec file may cite by id (seed articles, the reference sheet): ``specs/sources.yaml``."""
     global _SHARED_SOURCES
-    if _SHARED_SOURCES is None:
-        path = specs_dir() / "sources.yaml"
-        _SHARED_SOURCES = _parse_sources((read_yaml(path) or {}).get("sources"), display_path(path))
-    return _SHARED_SOURCES
+    shared = _SHARED_SOURCES
+    if shared is None:
+        with _LOCK:
+            if _SHARED_SOURCES is None:
+                path = specs_dir() / "sources.yaml"
+                _SHARED_SOURCES = _parse_sources((read_yaml(path) or {}).get("sources"), display_path(path))
+            shared = _SHARED_SOURCES
+    return shared
 
 
 def display_path(path: Path) -> str:
@@ -203,9 +239,10 @@ class Catalog:
         if env and os.environ.get(ENV_VAR):
             extra += [p for p in os.environ[ENV_VAR].split(os.pathsep) if p]
         extra += list(paths)
+        seen: dict[str, str] = {}
         for p in extra:
             for f in _spec_files(Path(p)):
-                cat._add_file(f, user=True)
+                cat._add_file(f, user=True, seen=seen)
         return cat
 
     def with_files(self, *paths: str | os.PathLike[str]) -> Catalog:
@@ -214,12 +251,15 @@ class Catalog:
         new._chips = dict(self._chips)
         new._index = dict(self._index)
         new.files = list(self.files)
+        seen: dict[str, str] = {}
         for p in paths:
             for f in _spec_files(Path(p)):
-                new._add_file(f, user=True)
+                new._add_file(f, user=True, seen=seen)
         return new
 
-    def _add_file(self, path: Path, user: bool) -> list[Chip]:
+    def _add_file(self, path: Path, user: bool, seen: dict[str, str] | None = None) -> list[Chip]:
+        """Add one file's chips. ``seen``: chip id -> file for the user files of this one load
+        (two of them defining the same id is an error, not "the last wins")."""
         file = display_path(path)
         data = read_yaml(path)
         if data is None:
@@ -228,7 +268,15 @@ class Catalog:
             raise SpecFileError(file, "top level must be a mapping with 'sources' and 'chips'")
         if "chips" not in data:
             return []  # a model or claim file sharing the folder
-        sources = {**load_sources(), **_parse_sources(data.get("sources"), file)}
+        shared = load_sources()
+        own = _parse_sources(data.get("sources"), file)
+        if user:
+            clash = sorted(set(own) & set(shared))
+            if clash:
+                raise SpecFileError(file, f"source id {clash[0]!r} is a shipped source (specs/sources.yaml); "
+                                    "cite it by id without redefining it, or choose another id",
+                                    record=f"source {clash[0]}")
+        sources = {**shared, **own}
         vendor = data.get("vendor")
         records = data["chips"]
         if not isinstance(records, list):
@@ -240,6 +288,10 @@ class Catalog:
             label = rec.get("id", f"#{i}") if isinstance(rec, dict) else f"#{i}"
             if not isinstance(rec, dict):
                 problems.append(f"{label!r}: a chip record must be a mapping")
+                continue
+            if user and ("overrides" in rec or "origin" in rec):
+                key = "overrides" if "overrides" in rec else "origin"
+                problems.append(f"{label!r}: field {key} is set by the loader, not by a spec file")
                 continue
             rec = copy.deepcopy(rec)
             if vendor and "vendor" not in rec:
@@ -255,6 +307,9 @@ class Catalog:
                 continue
             if chip.id in staged:
                 problems.append(f"{chip.id!r}: duplicate id in the same file")
+                continue
+            if seen is not None and chip.id in seen:
+                problems.append(f"{chip.id!r}: also defined in {seen[chip.id]}, loaded together with this file")
                 continue
             staged[chip.id] = chip
         if problems:
@@ -282,6 +337,8 @@ class Catalog:
             chips_new[chip.id] = chip
         self._chips, self._index = chips_new, index_new
         self.files.append(file)
+        if seen is not None:
+            seen.update({cid: file for cid in staged})
         return list(staged.values())
 
     # --- lookup ----------------------------------------------------------------------
@@ -344,27 +401,44 @@ _DEFAULT: Catalog | None = None
 
 
 def default_catalog() -> Catalog:
-    """The catalog behind :func:`get_chip` and :func:`chips`, loaded on first use."""
+    """The catalog behind :func:`get_chip` and :func:`chips`, loaded on first use (once, under
+    a lock: threads that ask at the same time wait for the one build)."""
     global _DEFAULT
-    if _DEFAULT is None:
-        _DEFAULT = Catalog.load()
-    return _DEFAULT
+    cat = _DEFAULT
+    if cat is None:
+        with _LOCK:
+            if _DEFAULT is None:
+                _DEFAULT = Catalog.load()
+            cat = _DEFAULT
+    return cat
 
 
 def reload() -> Catalog:
-    """Forget the cached catalog (e.g. after changing ``ACCELSPEC_PATH``) and load it again."""
+    """Load the catalog again (e.g. after changing ``ACCELSPEC_PATH``). All or nothing: if the
+    new load fails (a bad file on the path), the error is raised and the working catalog stays."""
     global _DEFAULT, _SHARED_SOURCES
-    _DEFAULT, _SHARED_SOURCES = None, None
-    return default_catalog()
+    with _LOCK:
+        old_cat, old_sources = _DEFAULT, _SHARED_SOURCES
+        _SHARED_SOURCES = None
+        try:
+            new = Catalog.load()
+        except BaseException:
+            _SHARED_SOURCES = old_sources
+            _DEFAULT = old_cat
+            raise
+        _DEFAULT = new
+        return new
 
 
 def load_specs(*paths: str | os.PathLike[str]) -> list[Chip]:
     """Add user spec files or folders to the default catalog. All or nothing: if any file is
-    invalid, :class:`SpecFileError` is raised and the catalog is left unchanged."""
+    invalid, :class:`SpecFileError` is raised and the catalog is left unchanged. Safe to call
+    from several threads: each call builds on the catalog the previous one left."""
     global _DEFAULT
-    before = default_catalog()
-    after = before.with_files(*paths)
-    _DEFAULT = after
+    with _LOCK:
+        before = default_catalog()
+        after = before.with_files(*paths)
+        _DEFAULT = after
     return [c for c in after if before._chips.get(c.id) is not c]
 
 

@@ -15,7 +15,7 @@ import pint
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .errors import AccelspecError
-from .provenance import Direction, Fact, Source, Spec, Status, spec_type
+from .provenance import Direction, Fact, FrozenDict, Record, Source, Spec, Status, spec_type
 
 __all__ = [
     "BandwidthSpec",
@@ -90,7 +90,7 @@ class PeakNotPublishedError(NotPublishedError, UnsupportedPrecisionError):
     """No source publishes this chip's peak at this precision (the chip may support it)."""
 
 
-class _Section(BaseModel):
+class _Section(Record):
     model_config = ConfigDict(extra="forbid")
 
 
@@ -110,12 +110,17 @@ _FLOPS = pint.Quantity  # only for type hints below
 class Compute(_Section):
     """Peak compute per precision; ``dense`` and ``sparse`` (2:4 structured sparsity) apart."""
 
-    dense: dict[Precision, ComputeSpec] = Field(default_factory=dict)
-    sparse: dict[Precision, ComputeSpec] = Field(default_factory=dict)
-    unsupported: list[Precision] = Field(default_factory=list, description="formats with no hardware support")
-    supported: list[Precision] = Field(
-        default_factory=list, description="formats the vendor says are supported but whose peak is not published")
+    dense: dict[Precision, ComputeSpec] = Field(default_factory=FrozenDict)
+    sparse: dict[Precision, ComputeSpec] = Field(default_factory=FrozenDict)
+    unsupported: tuple[Precision, ...] = Field((), description="formats with no hardware support")
+    supported: tuple[Precision, ...] = Field(
+        (), description="formats the vendor says are supported but whose peak is not published")
     note: str | None = None
+
+    @field_validator("dense", "sparse")
+    @classmethod
+    def _frozen(cls, v: dict[Precision, Any]) -> FrozenDict:
+        return FrozenDict(v)
 
     @model_validator(mode="after")
     def _check(self) -> Compute:
@@ -229,7 +234,7 @@ class Benchmark(_Section):
 Lifecycle = Literal["shipping", "announced", "sampling", "discontinued", "cancelled", "internal"]
 
 
-class Chip(BaseModel):
+class Chip(Record):
     """One accelerator product (per device: per GPU, per OAM, per TPU chip, per package)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -237,27 +242,27 @@ class Chip(BaseModel):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")
     name: str
     vendor: str
-    aliases: list[str] = Field(default_factory=list)
+    aliases: tuple[str, ...] = ()
     family: str | None = None
     form_factor: str | None = None
     device: str | None = Field(None, description="what one device is: 'per GPU', 'per package (2 dies)', ...")
     released: Fact | None = None
-    announced: list[Fact] = Field(default_factory=list)
+    announced: tuple[Fact, ...] = ()
     process: Fact | None = None
     lifecycle: Lifecycle = "shipping"
     memory: Memory = Field(default_factory=Memory)
     compute: Compute = Field(default_factory=Compute)
     interconnect: Interconnect = Field(default_factory=Interconnect)
     power: Power = Field(default_factory=Power)
-    benchmarks: list[Benchmark] = Field(default_factory=list)
-    notes: list[str] = Field(default_factory=list)
+    benchmarks: tuple[Benchmark, ...] = ()
+    notes: tuple[str, ...] = ()
     origin: str | None = Field(None, description="spec file this record was loaded from")
     overrides: str | None = Field(None, description="shipped spec file this user record replaces")
 
     @field_validator("aliases")
     @classmethod
-    def _aliases(cls, v: list[str]) -> list[str]:
-        return [str(a) for a in v]
+    def _aliases(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(str(a) for a in v)
 
     def __repr__(self) -> str:
         return f"<Chip {self.id}: {self.vendor} {self.name}>"
@@ -274,7 +279,7 @@ class Chip(BaseModel):
                 if key not in obj:
                     raise NotPublishedError(f"{self.name}: {path} is not published")
                 obj = obj[key]
-            elif isinstance(obj, list) and part.isdigit():
+            elif isinstance(obj, (list, tuple)) and part.isdigit():
                 obj = obj[int(part)]
             elif isinstance(obj, BaseModel) and part in type(obj).model_fields:
                 obj = getattr(obj, part)
@@ -347,7 +352,7 @@ def _walk(obj: Any, prefix: str) -> Iterator[tuple[str, Spec | Fact]]:
     elif isinstance(obj, dict):
         for k, v in obj.items():
             yield from _walk(v, f"{prefix}.{k}")
-    elif isinstance(obj, list):
+    elif isinstance(obj, (list, tuple)):
         for i, v in enumerate(obj):
             if isinstance(v, Benchmark):
                 yield from _walk(v.value, f"{prefix}.{i}.value")

@@ -41,9 +41,40 @@ def _count(what: str):
     return parse
 
 
+def _finite(data: Any) -> Any:
+    """JSON has no Infinity or NaN: non-finite floats become null."""
+    if isinstance(data, float):
+        return data if math.isfinite(data) else None
+    if isinstance(data, dict):
+        return {k: _finite(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [_finite(v) for v in data]
+    return data
+
+
+def _check_output(path: str | None) -> None:
+    """Refuse an output path whose folder does not exist before any work or output is done."""
+    if not path:
+        return
+    from pathlib import Path
+
+    folder = Path(path).expanduser().parent
+    if not folder.is_dir():
+        raise UsageError(f"-o/--output: folder {str(folder)!r} does not exist")
+    if Path(path).is_dir():
+        raise UsageError(f"-o/--output: {path!r} is a folder; give a file name such as roofline.png")
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    kinds = FigureCanvasBase.get_supported_filetypes()
+    ext = Path(path).suffix.lstrip(".").lower()
+    if ext not in kinds:
+        raise UsageError(f"-o/--output: cannot tell the format of {path!r}; end it with one of "
+                         f"{', '.join('.' + k for k in sorted(kinds))}")
+
+
 def _emit(data: Any, as_json: bool, text: str | None = None) -> None:
     if as_json:
-        print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+        print(json.dumps(_finite(data), indent=2, ensure_ascii=False, default=str, allow_nan=False))
     else:
         print(text if text is not None else data)
 
@@ -129,6 +160,17 @@ def _cmd_schema(args: argparse.Namespace) -> None:
     from .json_out import schema
 
     _emit(schema(args.name), True)
+
+
+def _fraction(text: str) -> float:
+    """An efficiency: a finite number in [1e-6, 1]."""
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number in [1e-6, 1], got {text!r}") from None
+    if not 1e-6 <= v <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be in [1e-6, 1] (achieved fraction of peak), got {text!r}")
+    return v
 
 
 def _csv_counts(what: str):
@@ -243,6 +285,7 @@ def _roof_dict(r: Any) -> dict[str, Any]:
 def _cmd_roofline(args: argparse.Namespace) -> None:
     from .roofline import rooflines
 
+    _check_output(args.output)
     roofs, dropped = rooflines(args.chips, args.precision)
     for d in dropped if args.json else ():  # the text output lists them itself
         print(f"accelspec: left out {d}", file=sys.stderr)
@@ -291,7 +334,10 @@ def _cmd_claims(args: argparse.Namespace) -> None:
 
 # --- plots ------------------------------------------------------------------------------
 def _savefig(ax: Any, path: str) -> None:
-    ax.figure.savefig(path, dpi=args_dpi, bbox_inches="tight")
+    try:
+        ax.figure.savefig(path, dpi=args_dpi, bbox_inches="tight")
+    except (OSError, ValueError) as exc:  # unwritable path, unknown file format
+        raise UsageError(f"-o/--output: cannot write {path!r} ({exc})") from None
     print(f"wrote {path}", file=sys.stderr)
 
 
@@ -310,6 +356,7 @@ def _cmd_plot(args: argparse.Namespace) -> None:
     matplotlib.use("Agg")
     from . import plot
 
+    _check_output(args.output)
     if args.kind == "roofline":
         ax = plot.roofline(args.chips, args.precision)
     elif args.kind == "compare":
@@ -464,7 +511,7 @@ def build_parser() -> argparse.ArgumentParser:
     model_args(sp)
     sp.add_argument("--prefill", action="store_true", help="bound the prefill (time to first token)")
     for name in ("compute-eff", "bandwidth-eff", "link-eff"):
-        sp.add_argument(f"--{name}", type=float, default=1.0, help="achieved fraction of peak (0, 1]")
+        sp.add_argument(f"--{name}", type=_fraction, default=1.0, help="achieved fraction of peak [1e-6, 1]")
     sp.set_defaults(func=_cmd_bound)
 
     sp = add("claims", "check the vendor claims against the catalog")
@@ -536,10 +583,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"accelspec: error: {exc}", file=sys.stderr)
         return 2
-    except (AccelspecError, ValueError, LookupError) as exc:
-        msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
-        print(f"accelspec: error: {msg}".splitlines()[0], file=sys.stderr)
-        return 2
     except BrokenPipeError:
         return 0
+    except (AccelspecError, ValueError, LookupError, OSError, ArithmeticError, RecursionError) as exc:
+        msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
+        print(f"accelspec: error: {msg or type(exc).__name__}".splitlines()[0], file=sys.stderr)
+        return 2
     return 0

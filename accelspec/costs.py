@@ -312,6 +312,12 @@ def _get_model(model: Any) -> Model:
     return model
 
 
+def _dtype_key(value: Any) -> Any:
+    from .dtypes import DType
+
+    return value if isinstance(value, DType) else ("name", str(value))
+
+
 def model_numbers(model: Model | str, weight_dtype: Any = "bf16", **dtypes_kw: Any) -> ModelNumbers:
     """Reduce ``model`` at the given dtypes (see :func:`resolve_dtypes`) to :class:`ModelNumbers`.
 
@@ -319,7 +325,8 @@ def model_numbers(model: Model | str, weight_dtype: Any = "bf16", **dtypes_kw: A
     ``linear_attention.state_elements()``; cached per (model object, dtypes).
     """
     model = _get_model(model)
-    key = (id(model), str(weight_dtype), *sorted((k, str(v)) for k, v in dtypes_kw.items()))
+    # key on the dtype values, not their names: two block_dtype()s named alike differ in bits
+    key = (id(model), _dtype_key(weight_dtype), *sorted((k, _dtype_key(v)) for k, v in dtypes_kw.items()))
     hit = _MCACHE.get(key)
     if hit is not None and hit[0] is model:
         return hit[1]
@@ -522,8 +529,13 @@ def step_cost(model: Model | str, phase: str, context_tokens: int, batch: int = 
     The layer sums equal what :func:`decode_traffic` / :func:`prefill_traffic` compute from
     the reduced :class:`ModelNumbers` (up to rounding: the order of additions differs).
     """
+    from .memory import _one_count
+
     model = _get_model(model)
     phase = _check_phase(phase)
+    context_tokens = _one_count(context_tokens, "context_tokens")
+    batch = _one_count(batch, "batch")
+    n_chips = _one_count(n_chips, "n_chips")
     dt = resolve_dtypes(model, weight_dtype, **dtypes_kw)
     wb, eb, kb = dt.weight.bytes_per_element, dt.expert.bytes_per_element, dt.kv.bytes_per_element
     T, B, n = float(context_tokens), float(batch), float(n_chips)

@@ -28,22 +28,27 @@ with the closest known ones.
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from .errors import UnknownNameError
+from .errors import AccelspecError, UnknownNameError
 from .units import Q_, Quantity
 
-__all__ = ["DType", "UnknownDTypeError", "block_dtype", "dtype", "dtypes"]
+__all__ = ["DType", "InvalidDTypeError", "UnknownDTypeError", "block_dtype", "dtype", "dtypes"]
 
 
 class UnknownDTypeError(UnknownNameError, ValueError):
     """A dtype name matched nothing; ``suggestions`` holds the closest known names."""
 
     kind = "dtype"
+
+
+class InvalidDTypeError(AccelspecError, ValueError):
+    """A dtype definition is out of range (bits not finite or not in (0, 64], bad block size)."""
 
 
 @dataclass(frozen=True)
@@ -63,12 +68,17 @@ class DType:
     note: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
+        for what, v in (("bits", self.bits), ("scale_bits", self.scale_bits)):
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or not 0 <= v <= 64:
+                raise InvalidDTypeError(f"dtype {self.name!r}: {what} must be a finite number in [0, 64], got {v!r}")
         if not self.bits > 0:
-            raise ValueError(f"dtype {self.name!r}: bits must be positive, got {self.bits}")
+            raise InvalidDTypeError(f"dtype {self.name!r}: bits must be positive, got {self.bits}")
         if (self.block_size is None) != (self.scale_bits == 0):
-            raise ValueError(f"dtype {self.name!r}: a block format needs both block_size and scale_bits")
-        if self.block_size is not None and self.block_size < 1:
-            raise ValueError(f"dtype {self.name!r}: block_size must be >= 1, got {self.block_size}")
+            raise InvalidDTypeError(f"dtype {self.name!r}: a block format needs both block_size and scale_bits")
+        if self.block_size is not None and (isinstance(self.block_size, bool) or not isinstance(self.block_size, int)
+                                            or not 1 <= self.block_size <= 2**20):
+            raise InvalidDTypeError(f"dtype {self.name!r}: block_size must be a whole number in 1..2**20, "
+                                    f"got {self.block_size!r}")
 
     @property
     def bits_per_element(self) -> float:

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from .units import UnitError
-
-__all__ = ["AccelspecError", "SpecFileError", "UnitError", "UnknownChipError", "UnknownNameError"]
+__all__ = ["AccelspecError", "FrozenRecordError", "SpecFileError", "UnitError", "UnknownChipError", "UnknownNameError"]
 
 
 class AccelspecError(Exception):
     """Base class for errors raised by accelspec."""
+
+
+class UnitError(AccelspecError, ValueError):
+    """A value has the wrong dimension, is not a quantity, cannot be parsed, or is out of range
+    (not finite, or beyond what the arithmetic can hold)."""
+
+
+class FrozenRecordError(AccelspecError, TypeError):
+    """A catalog record (chip, model, spec) was assigned to. Records are shared by every caller
+    and immutable; make a variant with ``record.model_copy(update={...})`` instead."""
 
 
 class UnknownNameError(AccelspecError, LookupError):

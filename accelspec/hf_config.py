@@ -72,7 +72,7 @@ class _Reader:
             raise self.fail(key, f"required field is missing (model_type {fam!r})")
         return default
 
-    def int(self, key: str, default: Any = _MISSING, minimum: int = 1) -> Any:
+    def int(self, key: str, default: Any = _MISSING, minimum: int = 1, maximum: int = 2**40) -> Any:
         v = self.get(key, default)
         if v is default and default is not _MISSING:
             return v
@@ -83,6 +83,8 @@ class _Reader:
                 raise self.fail(key, f"expected an integer, got {v!r}")
         if v < minimum:
             raise self.fail(key, f"must be >= {minimum}, got {v}")
+        if v > maximum:
+            raise self.fail(key, f"must be <= {maximum}, got {v}")
         return v
 
     def bool(self, key: str, default: Any = _MISSING) -> Any:
@@ -110,6 +112,9 @@ _LAYER_NAMES = {
 }
 
 
+MAX_LAYERS = 2**16  # far above any published model; refused before a per-layer list is built
+
+
 def _layer_types(r: _Reader, n_layers: int) -> list[AttentionKind] | None:
     raw = r.get("layer_types", None)
     if raw is None:
@@ -127,7 +132,7 @@ def _layer_types(r: _Reader, n_layers: int) -> list[AttentionKind] | None:
 
 
 def _shape(r: _Reader) -> dict[str, Any]:
-    L = r.int("num_hidden_layers")
+    L = r.int("num_hidden_layers", maximum=MAX_LAYERS)
     h = r.int("hidden_size")
     heads = r.int("num_attention_heads")
     kv = r.int("num_key_value_heads", heads)

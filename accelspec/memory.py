@@ -65,6 +65,7 @@ __all__ = [
 _GB = 1e9
 _DEFAULT_RESERVE = 2 * 2**30  # 2 GiB per chip
 _MAX_TOKENS = 2**40
+_MAX_COUNT = 2**53  # largest whole number a float holds exactly: the limit of every count argument
 
 
 class InvalidArgumentError(AccelspecError, ValueError):
@@ -94,6 +95,8 @@ def _counts(value: Any, name: str) -> np.ndarray:
         raise InvalidArgumentError(name, f"must be a positive whole number, got {bad:g}")
     if np.any(a != np.floor(a)):
         raise InvalidArgumentError(name, f"must be a whole number, got {a[a != np.floor(a)].ravel()[0]:g}")
+    if np.any(a > _MAX_COUNT):
+        raise InvalidArgumentError(name, f"must be at most 2**53 (exact in floating point), got {a.max():g}")
     return a
 
 
@@ -170,6 +173,9 @@ class Parallelism:
             unknown = set(spec) - {"tp", "pp", "ep", "cp", "dp"}
             if unknown:
                 raise InvalidArgumentError("parallelism", f"unknown keys {sorted(unknown)}; use tp, pp, ep, cp, dp")
+            for k, v in spec.items():
+                if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)):
+                    raise InvalidArgumentError("parallelism", f"{k} must be a positive integer, got {v!r}")
             lay = cls(**{k: int(v) for k, v in spec.items()})
         elif isinstance(spec, str):
             text = spec.strip().lower().replace(" ", "")
@@ -185,14 +191,21 @@ class Parallelism:
                     if not sep or key not in ("tp", "pp", "ep", "cp", "dp") or not val.isdigit():
                         raise InvalidArgumentError("parallelism", f"cannot read {spec!r}; use 'auto', "
                                                    "'tp', 'pp', 'cp', 'dp', 'tp+ep', 'ep' or 'tp=4,pp=2'")
+                    if key in parts:
+                        raise InvalidArgumentError("parallelism", f"{key} is given twice in {spec!r}")
                     parts[key] = int(val)
                 lay = cls(**parts)
         else:
             raise InvalidArgumentError("parallelism", f"expected 'auto', a strategy name, a mapping or a "
                                        f"Parallelism, got {type(spec).__name__}")
+        if lay.n_chips > _MAX_COUNT:
+            raise InvalidArgumentError("parallelism", f"{lay} uses more than 2**53 chips")
         if lay.n_chips != n_chips:
             raise InvalidArgumentError("parallelism", f"{lay} uses {lay.n_chips} chips but n_chips={n_chips}")
         return lay
+
+
+_STRATEGIES = ("auto", "tp", "pp", "cp", "dp", "tp+ep", "ep+tp", "ep", "dp+ep")
 
 
 # --- per-model tables -------------------------------------------------------------------------
@@ -376,7 +389,7 @@ def _reserve(value: Any, capacity: float | None) -> float:
             return float(value) * capacity
         raise InvalidArgumentError("reserve", f"give a quantity such as '2 GiB' or a fraction in [0, 1), got {value}")
     q = parse_quantity(value, "B", "reserve")
-    if q.magnitude < 0:
+    if np.any(np.asarray(q.magnitude) < 0):
         raise InvalidArgumentError("reserve", f"must not be negative, got {q}")
     return float(q.m_as("B"))
 
@@ -492,6 +505,8 @@ def _capacity(chip: Chip | str, capacity: Any) -> tuple[float, float, float, str
 
     if capacity is not None:
         q = parse_quantity(capacity, "B", "capacity")
+        if not np.isscalar(q.magnitude) or not q.magnitude > 0:
+            raise InvalidArgumentError("capacity", f"must be one positive quantity such as '96 GB', got {q}")
         v = float(q.m_as("B"))
         return v, v, v, "given"
     c = get_chip(chip)
@@ -802,6 +817,10 @@ def min_chips(model: Model | str, chip: Chip | str, context_tokens: Any, batch: 
     if isinstance(parallelism, (Parallelism, Mapping)):
         raise InvalidArgumentError("parallelism", "min_chips needs a strategy name ('auto', 'tp', 'pp', 'cp', "
                                    "'tp+ep', ...), not a fixed layout")
+    if parallelism is not None:
+        if not isinstance(parallelism, str) or parallelism.strip().lower().replace(" ", "") not in _STRATEGIES:
+            raise InvalidArgumentError("parallelism", f"min_chips needs a strategy name, one of "
+                                       f"{', '.join(sorted(_STRATEGIES))}; got {parallelism!r}")
     o = _options(model, weight_dtype, kv_dtype, expert_dtype, embedding_dtype, state_dtype, activation_dtype,
                  prefill_chunk, Q_(_reserve(reserve, cap), "B"))
     found: dict[str, tuple[int, Parallelism]] = {}

@@ -43,12 +43,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from .dtypes import DType, dtype
 from .dtypes import dtype as as_dtype
 from .errors import AccelspecError
-from .provenance import Source, Spec, spec_type
+from .provenance import FrozenDict, Record, Source, Spec, freeze, spec_type
 from .units import Q_, Quantity
 
 __all__ = [
@@ -94,7 +94,7 @@ class AttentionKind(str, Enum):
         return self.value
 
 
-class _Part(BaseModel):
+class _Part(Record):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
@@ -180,9 +180,10 @@ class SparseIndexer(_Part):
 
 
 _NATIVE_KEYS = ("default", "experts", "embeddings")
+_MAX_PARAMS = 2**50  # ~1.1e15 parameters: 1000x any published model, and every byte count stays exact
 
 
-class Model(BaseModel):
+class Model(Record):
     """A decoder-only transformer, as far as memory and compute are concerned.
 
     Shape: ``n_layers``, ``hidden_size``, ``n_heads`` (query heads), ``n_kv_heads``,
@@ -202,7 +203,7 @@ class Model(BaseModel):
     repo: str | None = Field(None, description="Hugging Face repository id the config.json comes from")
     source: Source | None = None
 
-    n_layers: int = Field(gt=0)
+    n_layers: int = Field(gt=0, le=2**16)
     hidden_size: int = Field(gt=0)
     n_heads: int = Field(gt=0)
     n_kv_heads: int = Field(gt=0)
@@ -248,10 +249,19 @@ class Model(BaseModel):
             if k not in _NATIVE_KEYS:
                 raise ValueError(f"native_dtypes key {k!r} is not one of {', '.join(_NATIVE_KEYS)}")
             dtype(name, f"native_dtypes.{k}")
-        return v
+        return FrozenDict(v)
+
+    @field_validator("published", "config")
+    @classmethod
+    def _freeze(cls, v: Any) -> Any:
+        return freeze(v)  # read-only: the record is shared by every caller
 
     @model_validator(mode="after")
     def _check(self) -> Model:
+        bound = self._size_bound()
+        if bound > _MAX_PARAMS:
+            raise ValueError(f"shape too large: up to {bound:.3g} parameters, beyond the {_MAX_PARAMS:.3g} "
+                             "the arithmetic holds exactly (check hidden_size, layers, experts, vocab)")
         if len(self.layer_types) != self.n_layers:
             raise ValueError(f"layer_types has {len(self.layer_types)} entries for {self.n_layers} layers")
         kinds = set(self.layer_types)
@@ -276,6 +286,25 @@ class Model(BaseModel):
         elif self.ffn_size is None:
             raise ValueError("a dense model needs ffn_size")
         return self
+
+    def _size_bound(self) -> int:
+        """A generous upper bound on the parameter count, in Python integers (no overflow)."""
+        h, hd, nh, nkv = self.hidden_size, self.head_dim, self.n_heads, self.n_kv_heads
+        per_layer = 4 * h * (2 * nh * hd + 2 * nkv * hd + h) + 3 * h * (self.ffn_size or 0)
+        if self.moe is not None:
+            m = self.moe
+            per_layer += 3 * (h + 1) * ((m.n_routed_experts + 1) * m.expert_ffn_size
+                                        + (m.n_shared_experts + 1) * m.shared_ffn) + h * m.n_routed_experts
+        if self.mla is not None:
+            a = self.mla
+            q = a.q_lora_rank or h
+            per_layer += (h * (q + a.kv_lora_rank + a.qk_rope_head_dim)
+                          + (q + a.kv_lora_rank + h) * nh * (a.qk_nope_head_dim + a.qk_rope_head_dim + a.v_head_dim))
+        if self.linear_attention is not None:
+            la = self.linear_attention
+            per_layer += (2 * h + la.conv_kernel + 2) * (2 * la.key_dim + 2 * la.value_dim + la.n_value_heads)
+            per_layer += la.n_value_heads * la.key_head_dim * la.value_head_dim
+        return self.n_layers * per_layer + 2 * (self.vocab_size + 1) * h
 
     # --- shape -------------------------------------------------------------------------
     def __repr__(self) -> str:

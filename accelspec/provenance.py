@@ -24,9 +24,65 @@ from pydantic import (
     model_validator,
 )
 
+from .errors import FrozenRecordError
 from .units import format_quantity, parse_quantity
 
-__all__ = ["Direction", "Fact", "Source", "Spec", "Status", "spec_type"]
+__all__ = ["Direction", "Fact", "FrozenDict", "Record", "Source", "Spec", "Status", "freeze", "spec_type"]
+
+
+class FrozenDict(dict):  # type: ignore[type-arg]
+    """A read-only ``dict``: lookups as usual, every change raises :class:`FrozenRecordError`.
+
+    A ``dict`` subclass (not ``MappingProxyType``) so records still pickle, deep-copy, compare
+    equal to plain dicts and serialize with pydantic. Copy with ``dict(d)`` to get a mutable one.
+    """
+
+    __slots__ = ()
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> Any:
+        raise FrozenRecordError("this mapping belongs to a shared catalog record and is read-only; "
+                                "copy it with dict(...) or make a variant with record.model_copy(update={...})")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = _refuse  # type: ignore[assignment]
+    __ior__ = _refuse  # type: ignore[assignment]
+
+    def __reduce__(self) -> Any:
+        return (FrozenDict, (dict(self),))
+
+    def __copy__(self) -> FrozenDict:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> FrozenDict:
+        import copy
+
+        return FrozenDict({copy.deepcopy(k, memo): copy.deepcopy(v, memo) for k, v in self.items()})
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash(tuple(self.items()))
+
+
+def freeze(value: Any) -> Any:
+    """``dict`` -> :class:`FrozenDict` and ``list`` -> ``tuple``, all the way down."""
+    if isinstance(value, dict):
+        return FrozenDict({k: freeze(v) for k, v in value.items()})
+    if isinstance(value, (list, tuple)):
+        return tuple(freeze(v) for v in value)
+    return value
+
+
+class Record(BaseModel):
+    """Base of every catalog record: assignment raises :class:`FrozenRecordError`.
+
+    Records are shared by every caller of :func:`accelspec.get_chip` / :func:`accelspec.get_model`,
+    so none may change. A variant is a copy: ``chip.model_copy(update={"name": "mine"})``.
+    """
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise FrozenRecordError(f"{type(self).__name__}.{name}: records are immutable; make a variant "
+                                f"with .model_copy(update={{{name!r}: ...}})")
+
+    def __delattr__(self, name: str) -> None:
+        raise FrozenRecordError(f"{type(self).__name__}.{name}: records are immutable")
 
 
 class Status(str, Enum):
@@ -52,7 +108,7 @@ class Direction(str, Enum):
         return self.value
 
 
-class Source(BaseModel):
+class Source(Record):
     """A document a value comes from."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -97,7 +153,7 @@ def _resolve_source(value: Any, info: ValidationInfo) -> Any:
     return value
 
 
-class Fact(BaseModel):
+class Fact(Record):
     """A non-numeric statement with provenance (memory type, process node, release date)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -134,7 +190,7 @@ _BINOPS = {
 }
 
 
-class Spec(BaseModel):
+class Spec(Record):
     """A numeric value with unit, source, status, optional range and caveat.
 
     Subclasses made by :func:`spec_type` fix the expected dimension. Arithmetic and

@@ -42,10 +42,18 @@ _OPS = ureg.Unit("OP/s")
 _BPS = ureg.Unit("B/s")
 
 
+_MIN_EFFICIENCY = 1e-6  # below this a time is meaningless (and 1e-320 would divide to infinity)
+
+
 def _check_efficiency(name: str, value: float) -> float:
-    v = float(value)
-    if not (0.0 < v <= 1.0):
-        raise ValueError(f"{name} must be in (0, 1], got {value!r}")
+    from .memory import InvalidArgumentError
+
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise InvalidArgumentError(name, f"expected a number in [1e-6, 1], got {value!r}") from None
+    if not (_MIN_EFFICIENCY <= v <= 1.0):
+        raise InvalidArgumentError(name, f"must be in [1e-6, 1] (achieved fraction of peak), got {value!r}")
     return v
 
 

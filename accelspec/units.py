@@ -13,6 +13,7 @@ dimensions at the boundary, and run numpy on magnitudes inside.
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import re
 import sys
@@ -24,7 +25,10 @@ import numpy as np
 import pint
 from pydantic import PlainSerializer, PlainValidator, WithJsonSchema
 
+from .errors import UnitError
+
 __all__ = [
+    "MAX_MAGNITUDE",
     "Q_",
     "Quantity",
     "UnitError",
@@ -35,10 +39,6 @@ __all__ = [
     "quantity_type",
     "ureg",
 ]
-
-
-class UnitError(ValueError):
-    """A value has the wrong dimension, is not a quantity, or cannot be parsed."""
 
 
 def _default_definitions() -> list[str]:
@@ -157,36 +157,111 @@ Q_ = ureg.Quantity
 Quantity = ureg.Quantity
 
 
+#: Largest magnitude accepted as written (``1e30 GB`` passes, ``1e31 GB`` is refused): far beyond
+#: any hardware figure, far below where float arithmetic (products of two such values) overflows.
+MAX_MAGNITUDE = 1e30
+#: Longest quantity string accepted; pint's parser is never handed anything longer.
+MAX_TEXT = 100
+
+# A quantity string is a plain number and a unit expression, nothing else: no ``**`` between
+# numbers (pint would evaluate ``9**9**9``), no constants (``pi``), no bare unit, no trailing
+# number. Thousands separators must group by three (``1,000 GB``); ``1,5 GB`` is refused.
+_NUMBER = r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?(?:[eE][+-]?\d{1,3})?|[+-]?\.\d+(?:[eE][+-]?\d{1,3})?"
+_NAME = r"[A-Za-z_\u00b5\u03bc\u00b0\u2126%][A-Za-z0-9_\u00b5\u03bc]*"
+_POWER = r"(?:\s*(?:\*\*|\^)\s*[+-]?[1-9])?"
+_UNIT = rf"\(?\s*{_NAME}{_POWER}\s*\)?(?:\s*(?:/|\*|\u00b7|\s)\s*\(?\s*{_NAME}{_POWER}\s*\)?)*"
+_QUANTITY_RE = re.compile(rf"^\s*(?P<num>{_NUMBER})\s*(?P<unit>{_UNIT})?\s*$")
+_UNIT_RE = re.compile(rf"^\s*(?:{_UNIT})?\s*$")
+
+
+def _parse_unit(text: str, what: str, original: Any) -> pint.Unit:
+    if len(text) > MAX_TEXT or not _UNIT_RE.match(text) or text.count("(") != text.count(")"):
+        raise UnitError(f"{what}: cannot parse {original!r}: units must be unit names joined by '/', '*' "
+                        "or spaces, with small integer powers (e.g. 'GB/s', 'B/token')")
+    if not text.strip():
+        return ureg.dimensionless
+    try:
+        return ureg.Unit(text)
+    except Exception as exc:  # undefined unit, tokenizer errors and the like
+        raise UnitError(f"{what}: cannot parse {original!r} as a unit ({exc})") from None
+
+
+def _check_magnitude(m: Any, what: str, original: Any) -> Any:
+    """Refuse non-finite and absurdly large magnitudes (scalars and numeric arrays)."""
+    if isinstance(m, bool):
+        raise UnitError(f"{what}: magnitude must be a number, got {original!r}")
+    if isinstance(m, int):
+        if abs(m) > MAX_MAGNITUDE:
+            raise UnitError(f"{what}: {original!r} is too large (limit {MAX_MAGNITUDE:g})")
+        return m
+    if isinstance(m, (float, np.floating)):
+        if not math.isfinite(m):
+            raise UnitError(f"{what}: {original!r} is not a finite number")
+        if abs(m) > MAX_MAGNITUDE:
+            raise UnitError(f"{what}: {original!r} is too large (limit {MAX_MAGNITUDE:g})")
+        return m
+    if isinstance(m, np.integer):
+        return _check_magnitude(int(m), what, original)
+    if isinstance(m, np.ndarray) and m.dtype.kind in "iuf":
+        if m.dtype.kind == "f" and not np.all(np.isfinite(m)):
+            raise UnitError(f"{what}: {original!r} holds values that are not finite")
+        if m.size and float(np.max(np.abs(m))) > MAX_MAGNITUDE:
+            raise UnitError(f"{what}: {original!r} holds values that are too large (limit {MAX_MAGNITUDE:g})")
+        return m
+    return m
+
+
+def _parse_text(value: str, what: str) -> pint.Quantity:
+    text = value.strip()
+    if len(text) > MAX_TEXT:
+        raise UnitError(f"{what}: quantity text is longer than {MAX_TEXT} characters")
+    m = _QUANTITY_RE.match(text)
+    if not m:
+        raise UnitError(f"{what}: cannot parse {value!r} as a quantity: give a number and a unit, "
+                        "e.g. '80 GB' or '3.35 TB/s'")
+    num = m.group("num").replace(",", "")
+    unit = _parse_unit(m.group("unit") or "", what, value)
+    if re.fullmatch(r"[+-]?\d+", num):
+        if len(num.lstrip("+-")) > 31:
+            raise UnitError(f"{what}: {value!r} is too large (limit {MAX_MAGNITUDE:g})")
+        mag: Any = int(num)
+    else:
+        mag = float(num)
+        _check_magnitude(mag, what, value)
+        if mag.is_integer() and abs(mag) < 1e15:
+            mag = int(mag)  # "1e3 GB" is 1000, "900 GB/s" stays 900, not 900.0
+    _check_magnitude(mag, what, value)
+    return Q_(mag, unit)
+
+
 def parse_quantity(value: Any, expected: str | None = None, what: str = "value") -> pint.Quantity:
     """Turn a Quantity, a string like ``"3.35 TB/s"`` or a ``{magnitude, units}`` mapping into
     a Quantity of this registry, checking its dimension against ``expected`` (a unit string).
 
     Bare numbers are refused: a number without a unit is the bug this library exists to stop.
+    Strings must be a plain number and a unit (``"80 GB"``, ``"1,000 GB"``, ``"3.35e3 GB/s"``):
+    expressions (``"9**9**9 GB"``), constants (``"pi GB"``), a unit with no number (``"GB"``)
+    and stray text (``"5 GB 5"``, ``"1,5 GB"``) are refused, never evaluated. Every magnitude
+    must be finite and at most :data:`MAX_MAGNITUDE` in absolute value; anything else raises
+    :class:`UnitError` (an :class:`~accelspec.errors.AccelspecError`) naming ``what``.
     """
     if hasattr(value, "q") and isinstance(value.q, pint.Quantity):
         value = value.q  # a Spec with provenance
     if isinstance(value, pint.Quantity):
+        _check_magnitude(value.magnitude, what, value)
         q = value if value._REGISTRY is ureg else Q_(value.magnitude, str(value.units))
     elif isinstance(value, str):
-        text = value.strip().replace(",", "")
-        try:
-            q = Q_(text)
-        except (pint.errors.UndefinedUnitError, pint.errors.DefinitionSyntaxError) as exc:
-            raise UnitError(f"{what}: cannot parse {value!r} as a quantity ({exc})") from None
-        except Exception as exc:  # tokenizer errors and the like
-            raise UnitError(f"{what}: cannot parse {value!r} as a quantity ({exc})") from None
-        if not isinstance(q, pint.Quantity):
-            q = Q_(q, "")
-        m = q.magnitude
-        if isinstance(m, float) and m.is_integer() and abs(m) < 1e15:
-            q = Q_(int(m), q.units)  # "900 GB/s" stays 900, not 900.0
+        q = _parse_text(value, what)
     elif isinstance(value, Mapping) and "magnitude" in value and "units" in value:
-        try:
-            q = Q_(value["magnitude"], value["units"])
-        except pint.errors.UndefinedUnitError as exc:
-            raise UnitError(f"{what}: unknown unit in {dict(value)!r} ({exc})") from None
+        mag, units = value["magnitude"], value["units"]
+        if isinstance(mag, bool) or not isinstance(mag, (int, float)):
+            raise UnitError(f"{what}: magnitude must be a number, got {type(mag).__name__} {mag!r}")
+        if not isinstance(units, str):
+            raise UnitError(f"{what}: units must be a string such as 'GB', got {type(units).__name__} {units!r}")
+        _check_magnitude(mag, what, dict(value))
+        q = Q_(mag, _parse_unit(units, what, dict(value)))
     elif expected == "" and isinstance(value, (int, float, np.number)) and not isinstance(value, bool):
-        q = Q_(value, "")  # a count: a bare number is what it is
+        q = Q_(_check_magnitude(value, what, value), "")  # a count: a bare number is what it is
     elif isinstance(value, (bool, int, float, np.number, np.ndarray, list, tuple)):
         hint = f", e.g. '{value} {expected}'" if expected and np.isscalar(value) else ""
         raise UnitError(f"{what}: got a bare number {value!r}; give it a unit{hint}")

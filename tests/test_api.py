@@ -24,6 +24,7 @@ PUBLIC = [
     "Fact",
     "FitResult",
     "Footprint",
+    "FrozenRecordError",
     "Interconnect",
     "Limit",
     "Link",
