@@ -343,7 +343,7 @@ def parse_hf_config(cfg: Mapping[str, Any], label: str = "config.json", strict: 
         raise r.fail("text_config", "multimodal configs are not supported; pass the text_config part")
     if family is None:
         raise r.fail("model_type", "required field is missing; supported: " + ", ".join(READERS))
-    if family not in READERS:
+    if not isinstance(family, str) or family not in READERS:
         raise r.fail("model_type", f"unsupported family {family!r}; supported: " + ", ".join(READERS))
     fields = READERS[str(family)](r)
     fields["family"] = str(family)

@@ -75,7 +75,17 @@ def snapshot():
 
 @pytest.fixture(scope="module")
 def catalog_before():
-    return snapshot()
+    return _Snap(snapshot())
+
+
+class _Snap(tuple):
+    """The catalog before the fuzzing, with a short repr (hypothesis prints its arguments)."""
+
+    def __new__(cls, pair):
+        return super().__new__(cls, pair)
+
+    def __repr__(self) -> str:
+        return "<catalog snapshot>"
 
 
 def assert_catalog_unchanged(before):
@@ -201,18 +211,18 @@ def test_spec_file_oddities_name_the_file(tmp_path, capacity):
     rec = {**GOOD, "memory": {"capacity": capacity}}
     path = tmp_path / "odd.yaml"
     path.write_text(yaml.safe_dump({"chips": [rec]}), encoding="utf-8")
-    with time_limit(2.0), pytest.raises(SpecFileError, match="odd.yaml"):
+    with time_limit(2.0), pytest.raises(SpecFileError, match=r"odd\.yaml"):
         cat.default_catalog().with_files(path)
 
 
 def test_spec_file_deep_nesting_and_encoding(tmp_path):
     deep = tmp_path / "deep.yaml"
     deep.write_text("chips: " + "[" * 5000 + "]" * 5000 + "\n", encoding="utf-8")
-    with pytest.raises(SpecFileError, match="deep.yaml"):
+    with pytest.raises(SpecFileError, match=r"deep\.yaml"):
         cat.default_catalog().with_files(deep)
     latin = tmp_path / "latin.yaml"
     latin.write_bytes("chips: []\n# caf\xe9\n".encode("latin-1"))
-    with pytest.raises(SpecFileError, match="latin.yaml.*UTF-8"):
+    with pytest.raises(SpecFileError, match=r"latin\.yaml.*UTF-8"):
         cat.default_catalog().with_files(latin)
 
 
@@ -230,7 +240,7 @@ def test_user_files_may_not_redefine_shipped_sources_or_set_overrides(tmp_path):
 def test_same_chip_id_in_two_user_files_of_one_load(tmp_path):
     for name in ("one.yaml", "two.yaml"):
         (tmp_path / name).write_text(yaml.safe_dump({"chips": [GOOD]}), encoding="utf-8")
-    with pytest.raises(SpecFileError, match="one.yaml"):
+    with pytest.raises(SpecFileError, match=r"one\.yaml"):
         cat.default_catalog().with_files(tmp_path)
 
 
@@ -259,7 +269,7 @@ def test_concurrent_load_specs_keeps_every_chip(tmp_path, restore_catalog):
         try:
             start.wait()
             a.load_specs(p)
-        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+        except Exception as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=work, args=(p,)) for p in paths]
@@ -280,7 +290,7 @@ def test_every_chip_record_is_immutable():
             chip.name = "x"
         with pytest.raises(FrozenRecordError):
             chip.memory.capacity = None
-        for path, spec in chip.fields():
+        for _path, spec in chip.fields():
             with pytest.raises(FrozenRecordError):
                 spec.value = a.Q_(1e6, "GB")
             with pytest.raises(FrozenRecordError):
@@ -337,7 +347,7 @@ CFG_VALUE = st.one_of(st.integers(-2**70, 2**70), st.floats(), st.none(), st.boo
 
 
 @FUZZ
-@given(changes=st.dictionaries(st.sampled_from(sorted(LLAMA) + ["head_dim", "sliding_window", "layer_types"]),
+@given(changes=st.dictionaries(st.sampled_from([*sorted(LLAMA), "head_dim", "sliding_window", "layer_types"]),
                                CFG_VALUE, min_size=1, max_size=3))
 def test_fuzz_config_dicts(changes):
     cfg = {**LLAMA, **changes}
@@ -373,7 +383,7 @@ def test_fuzz_calculators(catalog_before, ctx, batch, n, capacity, reserve):
         assert math.isfinite(b.t) and b.t > 0
     c = returns_or_refuses(a.step_cost, "llama-3.1-8b", "decode", ctx, batch, n)
     if c is not None:
-        assert c.flops > 0
+        assert math.isfinite(c.total.flops) and c.total.flops > 0
     assert_catalog_unchanged(catalog_before)
 
 
@@ -407,7 +417,7 @@ def test_bad_arguments_refused(call):
 # --- CLI -----------------------------------------------------------------------------------------
 def run_cli(argv):
     out, err = io.StringIO(), io.StringIO()
-    with time_limit(), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+    with time_limit(20.0), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         rc = main(argv)
     return rc, out.getvalue(), err.getvalue()
 
@@ -455,5 +465,5 @@ def test_cli_one_line_exit_2(argv):
 
 
 def test_cli_context_8gi():
-    rc, out, err = run_cli(["fit", "llama-3.1-8b", "--chip", "h100", "--context", "8Gi", "--json"])
-    assert rc == 0 and json.loads(out)["context_tokens"] == 8 * 2**30
+    rc, out, _err = run_cli(["fit", "llama-3.1-8b", "--chip", "h100", "--context", "8Gi"])
+    assert rc == 0 and "8,589,934,592 tokens" in out
