@@ -605,7 +605,7 @@ def _parse_one(cfg: Mapping[str, Any], label: str, prefix: str,
     family = r.get("model_type", None)
     if family is None:
         raise r.fail("model_type", "required field is missing; supported: " + ", ".join(READERS))
-    if family not in READERS:
+    if not isinstance(family, str) or family not in READERS:
         raise r.fail("model_type", f"unsupported family {family!r}; supported: " + ", ".join(READERS))
     fields = READERS[str(family)](r)
     fields["family"] = str(family)

@@ -82,13 +82,20 @@ def _as_list(x: Any) -> list[Any]:
 
 
 def _counts(x: Any, what: str) -> np.ndarray:
+    from .memory import InvalidArgumentError
+
+    class CountTypeError(InvalidArgumentError, TypeError):
+        pass
+
     arr = np.atleast_1d(np.asarray(x))
     if arr.ndim != 1 or arr.size == 0:
-        raise ValueError(f"{what}: expected a number or a 1-D sequence of numbers")
+        raise InvalidArgumentError(what, "expected a number or a 1-D sequence of numbers")
     if arr.dtype.kind not in "iuf" or (arr.dtype.kind == "f" and not np.all(arr == np.floor(arr))):
-        raise TypeError(f"{what}: expected whole numbers, got {x!r}")
+        raise CountTypeError(what, f"expected whole numbers, got {x!r}")
     if np.any(arr < 1):
-        raise ValueError(f"{what}: every value must be at least 1")
+        raise InvalidArgumentError(what, "every value must be at least 1")
+    if np.any(arr > 2**53):  # also inf; int64 would wrap at 2**63
+        raise InvalidArgumentError(what, "every value must be finite and at most 2**53")
     return arr.astype(np.int64)
 
 
