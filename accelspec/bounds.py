@@ -504,10 +504,11 @@ def _bound(phase: str, model: Model | str, chip: Chip | str, context_tokens: int
     )
 
 
-def decode_bound(model: Model | str, chip: Chip | str, context_tokens: int, batch: int = 1, n_chips: int | None = None, *,
-                 parallelism: Any = None, weight_dtype: Any = "bf16", kv_dtype: Any = "bf16", activation_dtype: Any = "bf16",
-                 expert_dtype: Any = None, embedding_dtype: Any = None, state_dtype: Any = "bf16",
-                 precision: Any = None, sparse: bool = False, overlap: bool = True, compute_efficiency: float = 1.0,
+def decode_bound(model: Model | str, chip: Chip | str, context_tokens: int, batch: int = 1,
+                 n_chips: int | None = None, *, parallelism: Any = None, weight_dtype: Any = "bf16",
+                 kv_dtype: Any = "bf16", activation_dtype: Any = "bf16", expert_dtype: Any = None,
+                 embedding_dtype: Any = None, state_dtype: Any = "bf16", precision: Any = None,
+                 sparse: bool = False, overlap: bool = True, compute_efficiency: float = 1.0,
                  bandwidth_efficiency: float = 1.0, link_efficiency: float = 1.0) -> Bound:
     """Lower bound on the time of one decode step: ``batch`` sequences each add one token at
     a context of ``context_tokens`` (including the new token), on ``n_chips`` chips.
@@ -537,10 +538,11 @@ def decode_bound(model: Model | str, chip: Chip | str, context_tokens: int, batc
                   sparse, overlap, (compute_efficiency, bandwidth_efficiency, link_efficiency))
 
 
-def prefill_bound(model: Model | str, chip: Chip | str, context_tokens: int, batch: int = 1, n_chips: int | None = None, *,
-                  parallelism: Any = None, weight_dtype: Any = "bf16", kv_dtype: Any = "bf16", activation_dtype: Any = "bf16",
-                  expert_dtype: Any = None, embedding_dtype: Any = None, state_dtype: Any = "bf16",
-                  precision: Any = None, sparse: bool = False, overlap: bool = True, compute_efficiency: float = 1.0,
+def prefill_bound(model: Model | str, chip: Chip | str, context_tokens: int, batch: int = 1,
+                  n_chips: int | None = None, *, parallelism: Any = None, weight_dtype: Any = "bf16",
+                  kv_dtype: Any = "bf16", activation_dtype: Any = "bf16", expert_dtype: Any = None,
+                  embedding_dtype: Any = None, state_dtype: Any = "bf16", precision: Any = None,
+                  sparse: bool = False, overlap: bool = True, compute_efficiency: float = 1.0,
                   bandwidth_efficiency: float = 1.0, link_efficiency: float = 1.0) -> Bound:
     """Lower bound on the time to first token: ``batch`` prompts of ``context_tokens`` tokens
     each, processed together on ``n_chips`` chips (arguments and layout as
