@@ -221,8 +221,8 @@ class Bound:
         mode = "" if self.overlap else ", terms summed (no overlap)"
         moe = f", {self.unique_experts:.3g} distinct experts/layer" if self.unique_experts else ""
         unit = "OP/B" if self.precision.is_integer else "FLOP/B"
-        return (f"{self.model} {self.phase} on {self.chip_name} ({self.dtypes.label()}; context "
-                f"{self.context_tokens}, batch {self.batch}{chips}{mode}): >= {self.t * 1e3:.4g} ms {what}{rng}, "
+        return (f"{self.model} {self.phase} on {self.chip_name} (context "
+                f"{self.context_tokens:,}, batch {self.batch}{chips}{mode}): >= {self.t * 1e3:.4g} ms {what}{rng}, "
                 f"<= {self.tokens_per_s_per_user.m:.4g} token/s per user, <= {self.tokens_per_s_per_chip.m:.4g} "
                 f"token/s per chip; {self.limiter}-bound, intensity {self.flops / self.bytes:.4g} {unit} "
                 f"vs ridge {self.ridge:.4g}{moe}. Assumed: {self.assumptions}")
