@@ -441,7 +441,16 @@ def resolve_layout(model: Any, context_tokens: int, batch: int, n_chips: int | N
         if n == 1:
             return Parallelism()
         mem_kw = {k: v for k, v in dtype_kw.items() if k in _MEM_KW}
-        return memory_footprint(model, context_tokens, batch, n_chips=n, parallelism="auto", **mem_kw).parallelism
+        mobj = _model_obj(model)
+        key = (id(mobj), context_tokens, batch, n, *sorted((k, str(v)) for k, v in mem_kw.items()))
+        hit = _AUTO_CACHE.get(key)
+        if hit is not None and hit[0] is mobj:
+            return hit[1]
+        lay = memory_footprint(mobj, context_tokens, batch, n_chips=n, parallelism="auto", **mem_kw).parallelism
+        if len(_AUTO_CACHE) > 4096:
+            _AUTO_CACHE.clear()
+        _AUTO_CACHE[key] = (mobj, lay)
+        return lay
     if n_chips is None:
         if isinstance(parallelism, Parallelism):
             n_chips = parallelism.n_chips
@@ -462,6 +471,7 @@ def resolve_layout(model: Any, context_tokens: int, batch: int, n_chips: int | N
     return lay
 
 
+_AUTO_CACHE: dict[tuple, tuple[Any, Parallelism]] = {}
 _MEM_KW = ("weight_dtype", "kv_dtype", "expert_dtype", "embedding_dtype", "state_dtype", "activation_dtype")
 
 

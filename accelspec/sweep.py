@@ -283,7 +283,7 @@ def _choose_layouts(model: Any, n: int, T: np.ndarray, B: np.ndarray, parallelis
     chip it needs (default reserve). With ``parallelism`` auto this is the search of
     :func:`accelspec.fits` (least memory per chip; ties to fewer pipeline, context and data
     parallel ranks, then more TP), evaluated for every scenario at once."""
-    from .memory import _candidates, memory_footprint
+    from .memory import _candidates, _options, _Profile, _terms
 
     Tg = T.astype(float).reshape(-1, 1)
     Bg = B.astype(float).reshape(1, -1)
@@ -300,11 +300,17 @@ def _choose_layouts(model: Any, n: int, T: np.ndarray, B: np.ndarray, parallelis
         cands = [c for _, c in sorted(((c.pp, c.cp, c.dp, -c.tp, i), c) for i, c in enumerate(cands))]
     if not cands:
         return [], np.full((T.size, B.size), -1), np.full((T.size, B.size), np.nan)
+    # the footprint of memory_footprint() (same private kernels, one profile per model: no pint per candidate)
+    prof = _Profile(model)
+    opts = _options(model, weight_dtype=mem_kw.get("weight_dtype", "bf16"), kv_dtype=mem_kw.get("kv_dtype", "bf16"),
+                    expert_dtype=mem_kw.get("expert_dtype"), embedding_dtype=mem_kw.get("embedding_dtype"),
+                    state_dtype=mem_kw.get("state_dtype", "bf16"),
+                    activation_dtype=mem_kw.get("activation_dtype", "bf16"), prefill_chunk=8192, reserve=None)
     totals = []
     for lay in cands:
-        fp = memory_footprint(model, np.maximum(Tg, lay.cp), Bg, n_chips=n, parallelism=lay, **mem_kw)
+        tot = _terms(prof, lay, np.maximum(Tg, lay.cp), Bg, opts)["total"]
         ok = (lay.cp <= Tg) & ((lay.dp == 1) | (lay.dp <= Bg)) if auto else (lay.cp <= Tg) & (Bg > 0)
-        totals.append(np.where(ok, np.broadcast_to(fp.total.m_as("B"), ok.shape), np.inf))
+        totals.append(np.where(ok, np.broadcast_to(tot, ok.shape), np.inf))
     stack = np.stack(totals)
     choice = np.argmin(stack, axis=0)
     total = np.take_along_axis(stack, choice[None], axis=0)[0]
