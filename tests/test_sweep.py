@@ -204,3 +204,29 @@ def test_sweep_layout_is_the_fits_layout():
     assert df["time [s]"][0] == b.t
     fixed = sweep("llama-3.1-8b", "h200-sxm", 4096, 1, [2, 4], parallelism="pp")
     assert fixed["layout"].tolist() == ["pp=2", "pp=4"]
+
+
+def test_heatmap_masks_deployments_that_do_not_fit():
+    """Llama-3.1-8B bf16, batch 8, one chip: at 131,072 tokens the KV cache is
+    8 x 131,072 x 131,072 B = 137.4 GB, so no chip of 80-141 GB holds it; MI300X (192 GB) does.
+    The non-fitting cells are grey and hatched, labelled with the memory needed, never a speed."""
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from accelspec import plot
+
+    df = sweep("llama-3.1-8b", ["h200-sxm", "a800-sxm", "mi300x"], [4096, 131_072], 8)
+    ax = plot.sweep_heatmap(df, "context_tokens", "chip", "tokens_per_s_per_user [token/s]")
+    texts = [t.get_text() for t in ax.texts]
+    hatched = [p for p in ax.patches if p.get_hatch()]
+    assert len(hatched) == 2  # h200 and a800 at 131,072 tokens
+    assert sum(t.startswith("needs") for t in texts) == 2
+    mi = df[(df["chip"] == "mi300x") & (df["context_tokens"] == 131_072)]
+    assert bool(mi["fits"].iloc[0]) and f"{mi['tokens_per_s_per_user [token/s]'].iloc[0]:.3g}" in texts
+    no = df[(df["chip"] == "h200-sxm") & (df["context_tokens"] == 131_072)]
+    assert f"{no['tokens_per_s_per_user [token/s]'].iloc[0]:.3g}" not in texts
+    legend = [t.get_text() for lg in ax.figure.legends for t in lg.get_texts()]
+    assert any("does not fit" in t for t in legend)
+    assert "[tokens]" in ax.get_xlabel()
+    plt.close("all")
