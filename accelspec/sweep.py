@@ -1,12 +1,14 @@
 """Cartesian sweeps of the decode / prefill bounds, evaluated as numpy array arithmetic.
 
-``sweep(models, chips, context_tokens, batch, n_chips)`` reduces each model (at the given
-dtypes) and each chip to a few floats once, lays them on the axes of a 5-D grid
-``(model, chip, context_tokens, batch, n_chips)``, and runs the same kernels as
-:func:`~accelspec.bounds.decode_bound` / :func:`~accelspec.bounds.prefill_bound`
-(:func:`~accelspec.costs.decode_traffic`, :func:`~accelspec.bounds.step_times`) on the
-broadcast arrays: no Python loop per scenario, and each row equals the scalar call. A million
-scenarios is one call.
+``sweep(models, chips, context_tokens, batch, n_chips)`` covers the 5-D grid ``(model, chip,
+context_tokens, batch, n_chips)``. For each model and chip count it finds, for every
+(context, batch) at once, the parallel layout :func:`accelspec.fits` would choose (each
+candidate layout's :func:`~accelspec.memory_footprint` total on the whole grid, least per
+chip wins, same tie-break), then runs the kernels of :func:`~accelspec.bounds.decode_bound` /
+:func:`~accelspec.bounds.prefill_bound` (:func:`~accelspec.bounds.layout_times`) once per
+layout on broadcast arrays: no Python loop per scenario, and each row equals the scalar call.
+Each row also says whether that deployment fits in the chip's memory (``fits``,
+``memory_per_chip [GB]``, ``capacity [GB]``). A million scenarios is one call.
 
 The result is a long-form pandas DataFrame (one row per scenario, units in the column names,
 as :func:`accelspec.compare` does), an xarray Dataset on the grid's dimensions
