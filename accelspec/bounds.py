@@ -18,6 +18,16 @@ Ranges: every term falls as ``P``, ``B`` and ``L`` rise, so evaluating with the 
 the input ranges gives the low end of the time range, and the low ends the high end. A bound
 computed from any point within the input ranges lies inside ``time_range``.
 
+Parallel layouts (:class:`~accelspec.memory.Parallelism`, the one :func:`accelspec.fits`
+uses, with the same weight and KV sharding as :func:`accelspec.memory_footprint`): the terms
+are computed per chip of each pipeline stage, from that stage's share of the weights and KV
+cache, and the step walks the stages in turn: ``t = sum over stages of max(t_compute,
+t_memory, t_comm)`` (a token's latency passes every stage; a pipeline with no link cost and
+even stages gives the single-chip time). Tensor parallel splits weights and KV heads (an MLA
+latent is read in full by every TP rank); expert parallel spreads the routed experts over
+``ep`` chips and adds an all-to-all; context parallel splits the KV cache over ``cp`` chips;
+data parallel gives each replica ``ceil(batch / dp)`` sequences. See :func:`stage_traffic`.
+
 Fixed latencies (kernel launch, link latency, synchronisation) are left out: they only add
 time, so the result stays a lower bound.
 """
@@ -26,21 +36,24 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pint
 
 from .chip import Chip, NotPublishedError, Precision
-from .costs import DTypes, ModelNumbers, decode_traffic, model_numbers, prefill_traffic
+from .costs import DTypes
+from .memory import InvalidArgumentError, Parallelism
 from .roofline import _check_efficiency, chip_numbers
 from .units import Q_, ureg
 
 if TYPE_CHECKING:
     from .model import Model
 
-__all__ = ["LIMITERS", "Bound", "decode_bound", "prefill_bound"]
+__all__ = ["LIMITERS", "Bound", "LayoutNumbers", "StageNumbers", "decode_bound", "layout_numbers", "prefill_bound",
+           "resolve_layout"]
 
 #: what limits a step, by code (the sweep's ``limiter`` column uses these names)
 LIMITERS = ("compute", "memory", "interconnect")
@@ -101,6 +114,24 @@ class Bound:
     #: decode only: tokens each sequence keeps per (verification) step; 1.0 = plain decoding
     #: (no speculative decoding or multi-token prediction assumed). Multiplies the token rates.
     accepted_tokens_per_step: float = 1.0
+    parallelism: Parallelism = field(default_factory=Parallelism)  #: the layout the bound assumed
+
+    @property
+    def layout(self) -> str:
+        """The parallel layout, e.g. ``"pp=6"`` or ``"single chip"``."""
+        return str(self.parallelism)
+
+    @property
+    def assumptions(self) -> str:
+        """One line: layout and dtypes (weights, experts, embeddings, KV, activations, compute)."""
+        d = self.dtypes
+        w = d.weight.name
+        if d.expert != d.weight:
+            w += f", experts {d.expert.name}"
+        if d.embedding != d.weight:
+            w += f", embeddings {d.embedding.name}"
+        return (f"{self.n_chips} x {self.chip_name} ({self.layout}); weights {w}, KV {d.kv.name}, "
+                f"activations {d.activation.name}, compute {d.precision}")
 
     # --- quantities -------------------------------------------------------------------------
     @property
@@ -191,7 +222,7 @@ class Bound:
         rng = ""
         if not math.isclose(self.t_low, self.t_high, rel_tol=1e-12):
             rng = f" (range {self.t_low * 1e3:.4g}-{self.t_high * 1e3:.4g} ms)"
-        chips = f", {self.n_chips} chips TP" if self.n_chips > 1 else ""
+        chips = f", {self.n_chips} chips {self.layout}" if self.n_chips > 1 else ""
         mode = "" if self.overlap else ", terms summed (no overlap)"
         moe = f", {self.unique_experts:.3g} distinct experts/layer" if self.unique_experts else ""
         unit = "OP/B" if self.precision.is_integer else "FLOP/B"
@@ -200,11 +231,11 @@ class Bound:
             a = self.accepted_tokens_per_step
             spec = (f"; {a:.4g} accepted tokens per step (speculative decoding / MTP)" if a != 1.0 else
                     "; 1 token per step (no speculative decoding or multi-token prediction assumed)")
-        return (f"{self.model} {self.phase} on {self.chip_name} ({self.dtypes.label()}; context "
-                f"{self.context_tokens}, batch {self.batch}{chips}{mode}): >= {self.t * 1e3:.4g} ms {what}{rng}, "
+        return (f"{self.model} {self.phase} on {self.chip_name} (context "
+                f"{self.context_tokens:,}, batch {self.batch}{chips}{mode}): >= {self.t * 1e3:.4g} ms {what}{rng}, "
                 f"<= {self.tokens_per_s_per_user.m:.4g} token/s per user, <= {self.tokens_per_s_per_chip.m:.4g} "
                 f"token/s per chip; {self.limiter}-bound, intensity {self.flops / self.bytes:.4g} {unit} "
-                f"vs ridge {self.ridge:.4g}{moe}{spec}")
+                f"vs ridge {self.ridge:.4g}{moe}. Assumed: {self.assumptions}{spec}")
 
     def __str__(self) -> str:
         return self.explain()
@@ -241,50 +272,303 @@ def _accepted(value: Any) -> float:
     return a
 
 
-def _bound(phase: str, model: Model | str, chip: Chip | str, context_tokens: int, batch: int, n_chips: int,
-           weight_dtype: Any, dtype_kw: dict[str, Any], sparse: bool, overlap: bool,
+# --- layouts: per-stage, per-chip numbers ------------------------------------------------------
+@dataclass(frozen=True)
+class StageNumbers:
+    """One pipeline stage of a model under a layout, reduced to per-chip floats (bytes, FLOPs).
+
+    Sharding is the one :func:`accelspec.memory_footprint` uses: attention, dense FFN and
+    shared-expert weights split over ``tp``; router and norms replicated; routed experts split
+    over ``ep`` (else over ``tp``); KV heads split over ``tp`` (replicated when fewer than
+    ``tp``), an MLA latent replicated on every TP rank; the first stage holds the embedding,
+    the last the output head and the final norm.
+    """
+
+    w_fixed: float  #: bytes read every step: dense/tp + router + norms (+ head/tp, final norm on the last)
+    w_expert: float  #: bytes of one routed expert of this stage on one chip (summed over its MoE layers)
+    emb_row: float  #: bytes of one embedding row on one chip (0 when the head read covers it)
+    f_token: float  #: linear-layer FLOPs per token on one chip (2 per active parameter / tp)
+    f_head: float  #: output-head FLOPs per sequence on one chip (last stage), ``2 V d / tp``
+    f_linear: float  #: linear-attention FLOPs per token on one chip
+    state: float  #: linear-attention state bytes per sequence on one chip
+    groups: tuple[tuple[float, float, float], ...]  #: (FLOPs/pair, KV bytes/token, window) on one chip
+    n_layers: float
+    n_moe: float
+    n_attn: float  #: softmax / MLA layers (context-parallel combines)
+    last: bool
+
+
+@dataclass(frozen=True)
+class LayoutNumbers:
+    """A model at given dtypes under one :class:`~accelspec.memory.Parallelism`: its stages."""
+
+    id: str
+    name: str
+    dtypes: DTypes
+    parallelism: Parallelism
+    stages: tuple[StageNumbers, ...]
+    n_experts: float
+    top_k: float
+    hidden: float
+    vocab: float
+    act_bytes: float
+    is_moe: bool
+
+
+_LCACHE: dict[tuple, tuple[Any, LayoutNumbers]] = {}
+
+
+def _value_key(v: Any) -> Any:
+    """A cache key for a dtype argument: the value itself (a DType compares by bits, block size
+    and scale, not only by name), or its repr when unhashable."""
+    try:
+        hash(v)
+    except TypeError:
+        return repr(v)
+    return (type(v).__name__, v)
+
+
+def layout_numbers(model: Model | str, lay: Parallelism, weight_dtype: Any = "bf16", **dtypes_kw: Any) -> LayoutNumbers:
+    """Reduce ``model`` at the given dtypes (:func:`~accelspec.costs.resolve_dtypes`) under
+    layout ``lay`` to per-stage, per-chip numbers (cached per model object, dtypes, layout)."""
+    from .costs import _get_model, _pair_flops, resolve_dtypes
+    from .model import AttentionKind
+
+    model = _get_model(model)
+    key = (id(model), lay, _value_key(weight_dtype), *sorted((k, _value_key(v)) for k, v in dtypes_kw.items()))
+    hit = _LCACHE.get(key)
+    if hit is not None and hit[0] is model:
+        return hit[1]
+    dt = resolve_dtypes(model, weight_dtype, **dtypes_kw)
+    wb, eb, mb, kb = (dt.weight.bytes_per_element, dt.expert.bytes_per_element, dt.embedding.bytes_per_element,
+                      dt.kv.bytes_per_element)
+    tp, pp, ep = lay.tp, lay.pp, lay.ep
+    lp = model.layer_params()
+    d, V = float(model.hidden_size), float(model.vocab_size)
+    moe = model.moe
+    E = float(moe.n_routed_experts) if moe is not None else 1.0
+    k = float(moe.experts_per_token) if moe is not None else 0.0
+    kv_el = model.kv_elements_per_token()
+    wins = model.layer_windows()
+    kv_share = max(model.n_kv_heads // tp, 1) / model.n_kv_heads
+    la = model.linear_attention
+    stages = []
+    for s, idx in enumerate(np.array_split(np.arange(model.n_layers), pp)):
+        last = s == pp - 1
+        dense = float((lp["attention"][idx] + lp["mlp"][idx]).sum())
+        repl = float((lp["router"][idx] + lp["norms"][idx]).sum())
+        w_fixed = dense / tp * wb + repl * wb
+        if last:
+            w_fixed += V * d / tp * mb + d * wb
+        emb_row = d / tp * mb if s == 0 and (not model.tied_embeddings or pp > 1) else 0.0
+        w_expert = float(lp["experts"][idx].sum()) / E * eb / (ep if ep > 1 else tp) if moe is not None else 0.0
+        matmul = lp["attention"][idx] + lp["mlp"][idx] + lp["router"][idx] + lp["experts_active"][idx]
+        by_window: dict[float, list[float]] = {}
+        n_lin = n_attn = 0
+        for i in idx:
+            kind = model.layer_types[i]
+            if kind is AttentionKind.linear:
+                n_lin += 1
+                continue
+            n_attn += 1
+            share = 1.0 if kind is AttentionKind.mla else kv_share
+            g = by_window.setdefault(float(wins[i]), [0.0, 0.0])
+            g[0] += _pair_flops(model, kind) / tp
+            g[1] += float(kv_el[i]) * share * kb
+        f_lin = 4.0 * la.n_value_heads * la.key_head_dim * la.value_head_dim * n_lin / tp if (la and n_lin) else 0.0
+        state = float(la.state_elements()) * n_lin / tp * dt.state.bytes_per_element if (la and n_lin) else 0.0
+        n_moe = float(sum(1 for i in idx if lp["experts"][i] > 0))
+        stages.append(StageNumbers(
+            w_fixed=w_fixed, w_expert=w_expert, emb_row=emb_row, f_token=2.0 * float(matmul.sum()) / tp,
+            f_head=2.0 * V * d / tp if last else 0.0, f_linear=f_lin, state=state,
+            groups=tuple((f, b, w) for w, (f, b) in sorted(by_window.items())), n_layers=float(len(idx)),
+            n_moe=n_moe, n_attn=float(n_attn), last=last))
+    ln = LayoutNumbers(id=model.id, name=model.name, dtypes=dt, parallelism=lay, stages=tuple(stages), n_experts=E,
+                       top_k=k, hidden=d, vocab=V, act_bytes=dt.activation.bytes_per_element, is_moe=moe is not None)
+    if len(_LCACHE) > 1024:
+        _LCACHE.clear()
+    _LCACHE[key] = (model, ln)
+    return ln
+
+
+def _unique_experts(E: float, k: float, tokens: Any) -> Any:
+    if k <= 0:
+        return 0.0 * tokens
+    if k >= E:
+        return E + 0.0 * tokens
+    return -E * np.expm1(tokens * np.log1p(-(k / E)))
+
+
+def stage_traffic(ln: LayoutNumbers, st: StageNumbers, phase: str, context: Any, batch: Any) -> tuple[Any, Any, Any]:
+    """``(FLOPs, memory bytes, link bytes per direction)`` of one chip of one stage in one step;
+    floats or broadcastable numpy arrays.
+
+    A data-parallel replica serves ``ceil(B / dp)`` sequences; context parallel gives each chip
+    ``ceil(T / cp)`` tokens of KV (decode: the new token's projections run on every CP rank,
+    whose weights are replicated; prefill: the prompt's tokens are split over the CP ranks).
+    Link bytes: two TP all-reduces per layer (ring, ``2 (tp-1)/tp`` x message); with ``ep``
+    an all-to-all dispatch and combine of ``k`` hidden vectors per token per MoE layer
+    (``(ep-1)/ep`` of them leave the chip); with ``cp`` a combine of the partial attention
+    outputs per layer (decode) or a ring pass of the KV blocks (prefill); with ``pp`` the
+    activations handed to the next stage.
+    """
+    lay = ln.parallelism
+    tp, ep, cp, dp = float(lay.tp), float(lay.ep), float(lay.cp), float(lay.dp)
+    B = np.ceil(batch / dp) if dp > 1 else batch
+    S = context
+    Tc = np.ceil(context / cp) if cp > 1 else context
+    decode = phase == "decode"
+    tokens = B if decode else B * Tc  # tokens one TP group runs through its layers
+    kv = 0.0
+    attn = 0.0
+    for fpp, kvb, win in st.groups:
+        m = np.minimum(Tc, win)
+        kv = kv + kvb * m
+        if decode:
+            attn = attn + fpp * m
+        else:
+            mw = np.minimum(S, win)
+            attn = attn + fpp * (mw * (mw + 1.0) * 0.5 + (S - mw) * mw) / cp
+    routed = tokens if ep <= 1 else dp * (B if decode else B * S)
+    with np.errstate(divide="ignore"):
+        experts = _unique_experts(ln.n_experts, ln.top_k, routed) * st.w_expert if st.w_expert else 0.0
+    mem = (st.w_fixed + experts + st.emb_row * np.minimum(tokens, ln.vocab)
+           + B * (kv + (2.0 if decode else 1.0) * st.state))
+    flops = tokens * (st.f_token + st.f_linear) + B * (st.f_head + attn)
+    msg = tokens * ln.hidden * ln.act_bytes
+    comm = 2.0 * st.n_layers * (2.0 * (tp - 1.0) / tp) * msg
+    if ep > 1 and st.n_moe:
+        comm = comm + st.n_moe * 2.0 * (ep - 1.0) / ep * ln.top_k * msg / tp
+    if cp > 1:
+        if decode:
+            comm = comm + st.n_attn * 2.0 * (cp - 1.0) / cp * msg / tp
+        else:
+            comm = comm + (cp - 1.0) * B * kv
+    if lay.pp > 1 and not st.last:
+        comm = comm + msg / tp
+    return flops, mem, comm
+
+
+def layout_times(ln: LayoutNumbers, phase: str, context: Any, batch: Any, peak: Any, bw: Any, link: Any,
+                 overlap: bool = True) -> tuple[Any, Any, Any, Any, Any, Any, Any]:
+    """Walk the pipeline stages: ``(t_compute, t_memory, t_comm, t, FLOPs, bytes, comm bytes)``
+    with each term summed over the stages (per-token latency passes every stage in turn) and
+    ``t = sum over stages of max(terms)`` (or of their sum without ``overlap``). FLOPs and
+    bytes are totals over all chips; comm bytes are those one chip of each stage sends, summed
+    over the stages."""
+    lay = ln.parallelism
+    per_stage = float(lay.tp * lay.cp * lay.dp)
+    tc = tm = tl = t = fl = mb = cb = 0.0
+    for st in ln.stages:
+        f, m, c = stage_traffic(ln, st, phase, context, batch)
+        a, b, cc, tt = step_times(f, m, c, 1.0, peak, bw, link, overlap)
+        tc, tm, tl, t = tc + a, tm + b, tl + cc, t + tt
+        fl, mb, cb = fl + f * per_stage, mb + m * per_stage, cb + c
+    return tc, tm, tl, t, fl, mb, cb
+
+
+def resolve_layout(model: Any, context_tokens: int, batch: int, n_chips: int | None, parallelism: Any,
+                   dtype_kw: dict[str, Any]) -> Parallelism:
+    """The layout a bound uses: ``parallelism`` if given (checked against the model), else for
+    ``n_chips > 1`` the layout :func:`accelspec.fits` would choose (the same search,
+    :func:`accelspec.memory_footprint` with ``parallelism="auto"``), else one chip."""
+    from .memory import memory_footprint
+
+    if parallelism is None or (isinstance(parallelism, str) and parallelism.strip().lower() == "auto"):
+        n = 1 if n_chips is None else n_chips
+        if n == 1:
+            return Parallelism()
+        mem_kw = {k: v for k, v in dtype_kw.items() if k in _MEM_KW}
+        mobj = _model_obj(model)
+        key = (id(mobj), context_tokens, batch, n, *sorted((k, str(v)) for k, v in mem_kw.items()))
+        hit = _AUTO_CACHE.get(key)
+        if hit is not None and hit[0] is mobj:
+            return hit[1]
+        lay = memory_footprint(mobj, context_tokens, batch, n_chips=n, parallelism="auto", **mem_kw).parallelism
+        if len(_AUTO_CACHE) > 4096:
+            _AUTO_CACHE.clear()
+        _AUTO_CACHE[key] = (mobj, lay)
+        return lay
+    if n_chips is None:
+        if isinstance(parallelism, Parallelism):
+            n_chips = parallelism.n_chips
+        elif isinstance(parallelism, Mapping):
+            n_chips = Parallelism(**{k: int(v) for k, v in parallelism.items()}).n_chips
+        elif isinstance(parallelism, str) and "=" in parallelism:
+            n_chips = Parallelism.parse(parallelism, math.prod(
+                int(p.partition("=")[2]) for p in parallelism.replace(";", ",").split(",")
+                if p.partition("=")[0].strip().lower() in ("tp", "pp", "cp", "dp")
+                and p.partition("=")[2].strip().isdigit())).n_chips
+        else:
+            n_chips = 1
+    lay = Parallelism.parse(parallelism, n_chips)
+    assert lay is not None
+    lay.check(_model_obj(model))
+    if lay.cp > context_tokens:
+        raise InvalidArgumentError("parallelism", f"cp={lay.cp} exceeds the context of {context_tokens} tokens")
+    return lay
+
+
+_AUTO_CACHE: dict[tuple, tuple[Any, Parallelism]] = {}
+_MEM_KW = ("weight_dtype", "kv_dtype", "expert_dtype", "embedding_dtype", "state_dtype", "activation_dtype")
+
+
+def _model_obj(model: Any) -> Model:
+    from .costs import _get_model
+
+    return _get_model(model)
+
+
+def _bound(phase: str, model: Model | str, chip: Chip | str, context_tokens: int, batch: int, n_chips: Any,
+           parallelism: Any, weight_dtype: Any, dtype_kw: dict[str, Any], sparse: bool, overlap: bool,
            effs: tuple[float, float, float]) -> Bound:
     T = _count(context_tokens, "context_tokens")
     B = _count(batch, "batch")
-    n = _count(n_chips, "n_chips")
+    n = None if n_chips is None else _count(n_chips, "n_chips")
     kw = {k: v for k, v in dtype_kw.items() if v is not None}
-    mn: ModelNumbers = model_numbers(model, weight_dtype, **kw)
-    cn = chip_numbers(chip, mn.dtypes.precision, sparse=sparse)
+    mem_kw = {k: v for k, v in kw.items() if k in _MEM_KW}
+    lay = resolve_layout(model, T, B, n, parallelism, {"weight_dtype": weight_dtype, **mem_kw})
+    n = lay.n_chips
+    ln = layout_numbers(model, lay, weight_dtype, **kw)
+    cn = chip_numbers(chip, ln.dtypes.precision, sparse=sparse)
     if n > 1 and not cn.has_link:
         raise NotPublishedError(f"{cn.chip_name}: no scale-up interconnect bandwidth published; "
-                                f"tensor parallelism over {n} chips needs it")
+                                f"{lay} over {n} chips needs it")
     ec, eb, el = (_check_efficiency("compute_efficiency", effs[0]), _check_efficiency("bandwidth_efficiency", effs[1]),
                   _check_efficiency("link_efficiency", effs[2]))
-    kernel = decode_traffic if phase == "decode" else prefill_traffic
-    flops, mem, comm = kernel(mn, float(T), float(B), float(n))
-    times = []
+    runs = []
     for j in (1, 2, 0):  # nominal, high roofs (low time), low roofs (high time)
-        times.append(step_times(flops, mem, comm, float(n), cn.peak[j] * ec, cn.bandwidth[j] * eb,
-                                cn.link[j] * el, overlap))
-    tc, tm, tl, t = (float(x) for x in times[0])
+        runs.append(layout_times(ln, phase, float(T), float(B), cn.peak[j] * ec, cn.bandwidth[j] * eb,
+                                 cn.link[j] * el, overlap))
+    tc, tm, tl, t, flops, mem, comm = (float(x) for x in runs[0])
     tokens = float(B) if phase == "decode" else float(B) * float(T)
-    U = 0.0
-    if mn.is_moe:
-        from .costs import _unique
-
-        U = float(_unique(mn.n_experts, mn.top_k, tokens))
+    U = float(_unique_experts(ln.n_experts, ln.top_k, tokens)) if ln.is_moe else 0.0
     return Bound(
-        phase=phase, model=mn.id, chip=cn.chip_id, chip_name=cn.chip_name, dtypes=mn.dtypes, context_tokens=T,
-        batch=B, n_chips=n, overlap=overlap, efficiencies=(ec, eb, el), flops=float(flops), bytes=float(mem),
-        comm_bytes=float(comm), t_compute=tc, t_memory=tm, t_comm=tl, t=t, t_low=float(times[1][3]),
-        t_high=float(times[2][3]), unique_experts=U, ridge=cn.peak[1] * ec / (cn.bandwidth[1] * eb),
+        phase=phase, model=ln.id, chip=cn.chip_id, chip_name=cn.chip_name, dtypes=ln.dtypes, context_tokens=T,
+        batch=B, n_chips=n, overlap=overlap, efficiencies=(ec, eb, el), flops=flops, bytes=mem,
+        comm_bytes=comm, t_compute=tc, t_memory=tm, t_comm=tl, t=t, t_low=float(runs[1][3]),
+        t_high=float(runs[2][3]), unique_experts=U, ridge=cn.peak[1] * ec / (cn.bandwidth[1] * eb),
+        parallelism=lay,
     )
 
 
-def decode_bound(model: Model | str, chip: Chip | str, context_tokens: int, batch: int = 1, n_chips: int = 1, *,
-                 weight_dtype: Any = "bf16", kv_dtype: Any = "bf16", activation_dtype: Any = "bf16",
-                 expert_dtype: Any = None, embedding_dtype: Any = None, state_dtype: Any = "bf16",
-                 precision: Any = None, sparse: bool = False, overlap: bool = True, compute_efficiency: float = 1.0,
+def decode_bound(model: Model | str, chip: Chip | str, context_tokens: int, batch: int = 1,
+                 n_chips: int | None = None, *, parallelism: Any = None, weight_dtype: Any = "bf16",
+                 kv_dtype: Any = "bf16", activation_dtype: Any = "bf16", expert_dtype: Any = None,
+                 embedding_dtype: Any = None, state_dtype: Any = "bf16", precision: Any = None,
+                 sparse: bool = False, overlap: bool = True, compute_efficiency: float = 1.0,
                  bandwidth_efficiency: float = 1.0, link_efficiency: float = 1.0,
                  accepted_tokens_per_step: float = 1.0) -> Bound:
     """Lower bound on the time of one decode step: ``batch`` sequences each add one token at
-    a context of ``context_tokens`` (including the new token), on ``n_chips`` chips in tensor
-    parallel. Formulas: :mod:`accelspec.bounds` and :mod:`accelspec.costs`.
+    a context of ``context_tokens`` (including the new token), on ``n_chips`` chips.
+    Formulas: :mod:`accelspec.bounds` and :mod:`accelspec.costs`.
+
+    Layout: ``parallelism`` as in :func:`accelspec.fits` (a :class:`~accelspec.memory.Parallelism`,
+    a mapping, ``"tp=4,pp=2"`` or a strategy name such as ``"tp"``); without it, ``n_chips > 1``
+    uses the layout ``fits`` chooses for the same model, dtypes, context and batch (the same
+    search), so "does it fit" and "how fast" describe one deployment. ``n_chips`` defaults to
+    the layout's chip count (1 without a layout). The result's ``layout`` and ``assumptions``
+    say what was used.
 
     Dtypes (defaults in :func:`accelspec.costs.resolve_dtypes`, the same as
     :func:`accelspec.fits`): weights, KV cache, activations and linear-attention state bf16;
@@ -305,25 +589,26 @@ def decode_bound(model: Model | str, chip: Chip | str, context_tokens: int, batc
     ('memory', 3.239)
     """
     a = _accepted(accepted_tokens_per_step)
-    b = _bound("decode", model, chip, context_tokens, batch, n_chips, weight_dtype,
+    b = _bound("decode", model, chip, context_tokens, batch, n_chips, parallelism, weight_dtype,
                   {"kv_dtype": kv_dtype, "activation_dtype": activation_dtype, "expert_dtype": expert_dtype,
                    "embedding_dtype": embedding_dtype, "state_dtype": state_dtype, "precision": precision},
                   sparse, overlap, (compute_efficiency, bandwidth_efficiency, link_efficiency))
     return b if a == 1.0 else dataclasses.replace(b, accepted_tokens_per_step=a)
 
 
-def prefill_bound(model: Model | str, chip: Chip | str, context_tokens: int, batch: int = 1, n_chips: int = 1, *,
-                  weight_dtype: Any = "bf16", kv_dtype: Any = "bf16", activation_dtype: Any = "bf16",
-                  expert_dtype: Any = None, embedding_dtype: Any = None, state_dtype: Any = "bf16",
-                  precision: Any = None, sparse: bool = False, overlap: bool = True, compute_efficiency: float = 1.0,
+def prefill_bound(model: Model | str, chip: Chip | str, context_tokens: int, batch: int = 1,
+                  n_chips: int | None = None, *, parallelism: Any = None, weight_dtype: Any = "bf16",
+                  kv_dtype: Any = "bf16", activation_dtype: Any = "bf16", expert_dtype: Any = None,
+                  embedding_dtype: Any = None, state_dtype: Any = "bf16", precision: Any = None,
+                  sparse: bool = False, overlap: bool = True, compute_efficiency: float = 1.0,
                   bandwidth_efficiency: float = 1.0, link_efficiency: float = 1.0) -> Bound:
     """Lower bound on the time to first token: ``batch`` prompts of ``context_tokens`` tokens
-    each, processed together on ``n_chips`` chips in tensor parallel (arguments as
+    each, processed together on ``n_chips`` chips (arguments and layout as
     :func:`decode_bound`). Causal attention FLOPs grow as ``S(S+1)/2`` per sequence and layer;
     the memory term is the weights (every expert some token is routed to) plus the KV cache
     written; the output head runs for the last token of each prompt only.
     """
-    return _bound("prefill", model, chip, context_tokens, batch, n_chips, weight_dtype,
+    return _bound("prefill", model, chip, context_tokens, batch, n_chips, parallelism, weight_dtype,
                   {"kv_dtype": kv_dtype, "activation_dtype": activation_dtype, "expert_dtype": expert_dtype,
                    "embedding_dtype": embedding_dtype, "state_dtype": state_dtype, "precision": precision},
                   sparse, overlap, (compute_efficiency, bandwidth_efficiency, link_efficiency))

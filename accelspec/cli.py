@@ -303,6 +303,7 @@ def _bound_dict(b: Any) -> dict[str, Any]:
     lo, hi = b.time_range
     return {"phase": b.phase, "model": b.model, "chip": b.chip, "context_tokens": b.context_tokens,
             "batch": b.batch, "n_chips": b.n_chips, "precision": str(b.precision),
+            "layout": b.layout, "assumptions": b.assumptions,
             "time_ms": float(b.time.m_as("ms")), "time_ms_range": [float(lo.m_as("ms")), float(hi.m_as("ms"))],
             "tokens_per_s_per_user": float(b.tokens_per_s_per_user.m_as("token/s")),
             "tokens_per_s_per_chip": float(b.tokens_per_s_per_chip.m_as("token/s")),
@@ -313,7 +314,8 @@ def _cmd_bound(args: argparse.Namespace) -> None:
     from .bounds import decode_bound, prefill_bound
 
     fn = prefill_bound if args.prefill else decode_bound
-    b = fn(args.model, args.chip, args.context, args.batch, args.n_chips, weight_dtype=args.weights,
+    n = None if args.parallelism and args.n_chips == 1 else args.n_chips
+    b = fn(args.model, args.chip, args.context, args.batch, n, parallelism=args.parallelism, weight_dtype=args.weights,
            kv_dtype=args.kv, compute_efficiency=args.compute_eff, bandwidth_efficiency=args.bandwidth_eff,
            link_efficiency=args.link_eff)
     _emit(_bound_dict(b), args.json, b.explain())
@@ -510,6 +512,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--chip", required=True)
     model_args(sp)
     sp.add_argument("--prefill", action="store_true", help="bound the prefill (time to first token)")
+    sp.add_argument("--parallelism", default=None, help="auto (default: the layout fit chooses), tp, pp, "
+                    "tp+ep, or tp=4,pp=2")
     for name in ("compute-eff", "bandwidth-eff", "link-eff"):
         sp.add_argument(f"--{name}", type=_fraction, default=1.0, help="achieved fraction of peak [1e-6, 1]")
     sp.set_defaults(func=_cmd_bound)

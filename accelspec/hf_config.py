@@ -408,7 +408,7 @@ def _llama4_text(r: _Reader) -> dict[str, Any]:
     if types is None:
         nope = r.get("no_rope_layers", None)
         if nope:
-            if not isinstance(nope, list) or len(nope) != L:
+            if not isinstance(nope, (list, tuple)) or len(nope) != L:
                 raise r.fail("no_rope_layers", f"expected a list of {L} flags, got {nope!r:.80}")
             types = [AttentionKind.chunked if x else AttentionKind.full for x in nope]
         else:
@@ -489,7 +489,7 @@ def _minimax_m2(r: _Reader) -> dict[str, Any]:
     L = f["n_layers"]
     kinds = r.get("attn_type_list", None)
     if kinds is not None:
-        if not isinstance(kinds, list) or len(kinds) != L:
+        if not isinstance(kinds, (list, tuple)) or len(kinds) != L:
             raise r.fail("attn_type_list", f"expected a list of {L} layer types, got {kinds!r:.80}")
         if any(k != 1 for k in kinds):
             raise r.fail("attn_type_list", "lightning (linear) attention layers (type 0) are not supported")

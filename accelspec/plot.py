@@ -293,34 +293,105 @@ def memory_vs_context(model: Any, chips: Iterable[str | Chip], *, n_chips: int =
     return ax
 
 
+_AXIS_LABELS = {"context_tokens": "context length [tokens]", "batch": "batch [sequences]",
+                "n_chips": "chips [count]", "chip": "chip", "model": "model", "layout": "parallel layout"}
+_NO_FIT = "#b0b0b0"
+
+
+def _axis_label(col: str) -> str:
+    return _AXIS_LABELS.get(col, col.replace("_", " "))
+
+
 def sweep_heatmap(df: Any, x: str, y: str, value: str, *, ax: Axes | None = None, log: bool = True,
                   agg: str = "max", cmap: str = "viridis") -> Axes:
     """Heat map of ``value`` over two columns of a sweep DataFrame (other columns aggregated
-    with ``agg``). Log colour scale by default, since bounds span decades."""
+    with ``agg``). Log colour scale by default, since bounds span decades.
+
+    When the DataFrame has the sweep's ``fits`` column, only deployments that fit in memory
+    are coloured: a cell none of whose rows fits is drawn grey and hatched, labelled with the
+    memory it needs per chip (``memory_per_chip [GB]``), and listed as "does not fit in
+    memory" in the legend, so no cell shows a speed for a deployment that cannot run. A value
+    that comes from a chip whose capacity is unpublished is marked ``?`` (fit unknown); a
+    cell with no value (the chip does not publish the figures the bound needs) says ``n/p``.
+    """
+    from matplotlib.patches import Rectangle
+
     ax = _new_ax(ax)
     for col in (x, y, value):
         if col not in df.columns:
             raise KeyError(f"column {col!r} not in the DataFrame; columns: {', '.join(map(str, df.columns))}")
-    table = df.pivot_table(index=y, columns=x, values=value, aggfunc=agg)
+    has_fit = "fits" in df.columns
+    allrows = df.pivot_table(index=y, columns=x, values=value, aggfunc="size", observed=True, dropna=False)
+    shown = df
+    if has_fit:
+        fit = df["fits"].astype("boolean")
+        shown = df[(fit != False).fillna(True).to_numpy(dtype=bool)]  # noqa: E712 (nullable boolean)
+    table = shown.pivot_table(index=y, columns=x, values=value, aggfunc=agg, observed=True, dropna=False)
+    table = table.reindex(index=allrows.index, columns=allrows.columns)
     data = table.to_numpy(dtype=float)
+    exists = allrows.to_numpy(dtype=float) > 0
+    no_fit = np.zeros_like(exists)
+    unknown = np.zeros_like(exists)
+    need = np.full(data.shape, np.nan)
+    if has_fit:
+        nf = df.assign(_nf=(fit == False).fillna(False).astype(float), _unk=fit.isna().astype(float))  # noqa: E712
+        all_nf = nf.pivot_table(index=y, columns=x, values="_nf", aggfunc="min", observed=True, dropna=False)
+        any_unk = nf[nf[value].notna()].pivot_table(index=y, columns=x, values="_unk", aggfunc="max",
+                                                   observed=True, dropna=False)
+        no_fit = all_nf.reindex(index=allrows.index, columns=allrows.columns).to_numpy(dtype=float) == 1
+        unknown = any_unk.reindex(index=allrows.index, columns=allrows.columns).to_numpy(dtype=float) == 1
+        mem = "memory_per_chip [GB]"
+        if mem in df.columns:
+            need = (df.pivot_table(index=y, columns=x, values=mem, aggfunc="min", observed=True, dropna=False)
+                    .reindex(index=allrows.index, columns=allrows.columns).to_numpy(dtype=float))
+        data = np.where(no_fit, np.nan, data)
     positive = data[np.isfinite(data) & (data > 0)]
     norm = LogNorm(vmin=positive.min(), vmax=positive.max()) if log and positive.size else None
-    im = ax.imshow(data, aspect="auto", origin="lower", cmap=cmap, norm=norm)
+    im = ax.imshow(np.ma.masked_invalid(data), aspect="auto", origin="lower", cmap=cmap, norm=norm)
+    ax.set_facecolor("white")
+    for (r, c), bad in np.ndenumerate(no_fit):
+        if bad:
+            ax.add_patch(Rectangle((c - 0.5, r - 0.5), 1, 1, facecolor=_NO_FIT, edgecolor="0.35", hatch="///",
+                                   lw=0.0))
     ax.set_xticks(range(len(table.columns)))
     ax.set_xticklabels([_tick(v) for v in table.columns], rotation=45, ha="right")
     ax.set_yticks(range(len(table.index)))
     ax.set_yticklabels([_tick(v) for v in table.index])
-    ax.set_xlabel(x)
-    ax.set_ylabel(y)
-    ax.figure.colorbar(im, ax=ax, label=value)
-    ax.set_title(f"{value} ({agg} over other columns)", fontsize=10)
-    if data.size <= 120:
+    ax.set_xlabel(_axis_label(x))
+    ax.set_ylabel(_axis_label(y))
+    ax.figure.colorbar(im, ax=ax, label=value.replace("_", " ") + (" (log scale)" if norm is not None else ""))
+    over = "fitting rows of other columns" if has_fit else "other columns"
+    ax.set_title(f"{value.split(' [')[0].replace('_', ' ')} ({agg} over {over})", fontsize=10)
+    small = data.size <= 120
+    if small:
         cmap_obj = matplotlib.colormaps[cmap]
         for (r, c), v in np.ndenumerate(data):
             if np.isfinite(v):
                 rgb = to_rgb(cmap_obj(im.norm(v)))
                 ink = "black" if 0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2] > 0.5 else "white"
-                ax.text(c, r, f"{v:.3g}", ha="center", va="center", fontsize=8, color=ink)
+                ax.text(c, r, f"{v:.3g}" + ("?" if unknown[r, c] else ""), ha="center", va="center", fontsize=8,
+                        color=ink)
+            elif no_fit[r, c]:
+                label = f"needs\n{need[r, c]:.0f} GB" if np.isfinite(need[r, c]) else "does not\nfit"
+                ax.text(c, r, label, ha="center", va="center", fontsize=7, color="black",
+                        bbox={"facecolor": _NO_FIT, "edgecolor": "none", "pad": 0.5})
+            elif exists[r, c]:
+                ax.text(c, r, "n/p", ha="center", va="center", fontsize=7, color="0.45")
+    handles = []
+    if no_fit.any():
+        handles.append(Patch(facecolor=_NO_FIT, edgecolor="0.35", hatch="///", label="does not fit in memory "
+                             "(memory needed per chip shown)" if small else "does not fit in memory"))
+    if unknown.any():
+        handles.append(Patch(facecolor="white", edgecolor="0.35", label="? capacity not published: fit unknown"))
+    if small and (exists & ~np.isfinite(data) & ~no_fit).any():
+        handles.append(Patch(facecolor="white", edgecolor="0.35", label="n/p: figures not published"))
+    if handles:
+        fig = ax.figure
+        if fig.get_layout_engine() is not None and len(fig.axes) <= 2:  # our own figure: below everything
+            fig.legend(handles=handles, fontsize=8, loc="outside lower center", ncols=len(handles), frameon=False)
+        else:
+            ax.legend(handles=handles, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.3),
+                      ncols=len(handles), frameon=False)
     return ax
 
 

@@ -1,12 +1,14 @@
 """Cartesian sweeps of the decode / prefill bounds, evaluated as numpy array arithmetic.
 
-``sweep(models, chips, context_tokens, batch, n_chips)`` reduces each model (at the given
-dtypes) and each chip to a few floats once, lays them on the axes of a 5-D grid
-``(model, chip, context_tokens, batch, n_chips)``, and runs the same kernels as
-:func:`~accelspec.bounds.decode_bound` / :func:`~accelspec.bounds.prefill_bound`
-(:func:`~accelspec.costs.decode_traffic`, :func:`~accelspec.bounds.step_times`) on the
-broadcast arrays: no Python loop per scenario, and each row equals the scalar call. A million
-scenarios is one call.
+``sweep(models, chips, context_tokens, batch, n_chips)`` covers the 5-D grid ``(model, chip,
+context_tokens, batch, n_chips)``. For each model and chip count it finds, for every
+(context, batch) at once, the parallel layout :func:`accelspec.fits` would choose (each
+candidate layout's :func:`~accelspec.memory_footprint` total on the whole grid, least per
+chip wins, same tie-break), then runs the kernels of :func:`~accelspec.bounds.decode_bound` /
+:func:`~accelspec.bounds.prefill_bound` (:func:`~accelspec.bounds.layout_times`) once per
+layout on broadcast arrays: no Python loop per scenario, and each row equals the scalar call.
+Each row also says whether that deployment fits in the chip's memory (``fits``,
+``memory_per_chip [GB]``, ``capacity [GB]``). A million scenarios is one call.
 
 The result is a long-form pandas DataFrame (one row per scenario, units in the column names,
 as :func:`accelspec.compare` does), an xarray Dataset on the grid's dimensions
@@ -17,19 +19,14 @@ imported only here, when a sweep runs.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from .bounds import LIMITERS, limiter_code, step_times
+from .bounds import _MEM_KW, LIMITERS, layout_numbers, layout_times, limiter_code
 from .chip import Chip, NotPublishedError, UnsupportedPrecisionError
-from .costs import decode_traffic, model_numbers, prefill_traffic
+from .memory import _DEFAULT_RESERVE, Parallelism, _capacity, _reserve
 from .roofline import _check_efficiency, chip_numbers
-
-if TYPE_CHECKING:
-
-    pass
 
 __all__ = ["COLUMNS", "sweep"]
 
@@ -46,33 +43,10 @@ COLUMNS = {
     "intensity [FLOP/B]": "FLOPs / memory bytes (OP/B for integer precisions)",
     "flop [FLOP]": "FLOPs of the step, all chips",
     "memory [B]": "memory bytes of the step, all chips",
-    "comm [B]": "bytes each chip sends per direction",
+    "comm [B]": "bytes each chip sends per direction (summed over pipeline stages)",
+    "memory_per_chip [GB]": "memory needed per chip (memory_footprint of the same layout and dtypes, + reserve)",
+    "capacity [GB]": "the chip's published memory capacity (NaN when unpublished)",
 }
-
-
-@dataclass
-class _Grid:
-    """Model numbers as arrays shaped (n_models, 1, 1, 1, 1) — the attributes the kernels read."""
-
-    n_layers: Any
-    hidden: Any
-    vocab: Any
-    w_dense: Any
-    w_expert: Any
-    n_experts: Any
-    top_k: Any
-    w_head: Any
-    w_emb_row: Any
-    f_token: Any
-    f_head: Any
-    f_linear: Any
-    state_bytes: Any
-    act_bytes: Any
-    groups: tuple[tuple[Any, Any, Any], ...]
-
-
-_FIELDS = ("n_layers", "hidden", "vocab", "w_dense", "w_expert", "n_experts", "top_k", "w_head", "w_emb_row",
-           "f_token", "f_head", "f_linear", "state_bytes", "act_bytes")
 
 
 def _as_list(x: Any) -> list[Any]:
@@ -100,23 +74,41 @@ def _counts(x: Any, what: str) -> np.ndarray:
 
 
 def sweep(models: Any, chips: Any, context_tokens: Any, batch: Any = 1, n_chips: Any = 1, *,
-          phase: str = "decode", weight_dtype: Any = "bf16", kv_dtype: Any = "bf16", activation_dtype: Any = "bf16",
-          expert_dtype: Any = None, embedding_dtype: Any = None, state_dtype: Any = "bf16", precision: Any = None,
-          sparse: bool = False, overlap: bool = True, compute_efficiency: float = 1.0,
-          bandwidth_efficiency: float = 1.0, link_efficiency: float = 1.0, output: str = "dataframe",
+          phase: str = "decode", parallelism: Any = None, weight_dtype: Any = "bf16", kv_dtype: Any = "bf16",
+          activation_dtype: Any = "bf16", expert_dtype: Any = None, embedding_dtype: Any = None,
+          state_dtype: Any = "bf16", precision: Any = None, sparse: bool = False, overlap: bool = True,
+          compute_efficiency: float = 1.0, bandwidth_efficiency: float = 1.0, link_efficiency: float = 1.0,
+          reserve: Any = None, only_fitting: bool = False, output: str = "dataframe",
           on_missing: str = "raise") -> Any:
     """Every combination of ``models x chips x context_tokens x batch x n_chips``.
 
     Arguments as :func:`~accelspec.bounds.decode_bound` (``phase="prefill"`` for
     :func:`~accelspec.bounds.prefill_bound`), each axis a single value or a sequence.
+    ``parallelism``: ``None``/``"auto"`` takes, for every scenario, the layout
+    :func:`accelspec.fits` would choose (the same search, vectorized); a strategy name
+    (``"tp"``, ``"pp"``...) applies to every chip count; ``"tp=4,pp=2"`` needs the matching
+    ``n_chips``.
+
+    Memory: every row also says whether the deployment fits (``fits``, the same footprint
+    as :func:`accelspec.memory_footprint` for the same layout and dtypes, with ``reserve``
+    per chip as in :func:`accelspec.fits`: default 2 GiB, a fraction of capacity, or a
+    quantity), the memory it needs per chip (``memory_per_chip [GB]``) and the chip's
+    published capacity (``capacity [GB]``, NaN and ``fits`` missing when unpublished).
+    Scenarios that do not fit keep their bound numbers; ``only_fitting=True`` drops them
+    (DataFrame and arrays) or sets them to NaN (xarray).
+
     ``output``: ``"dataframe"`` (long form: ``model``, ``chip``, ``precision``,
-    ``context_tokens``, ``batch``, ``n_chips``, the :data:`COLUMNS` and ``limiter``),
-    ``"xarray"`` (a Dataset with dims ``model, chip, context_tokens, batch, n_chips``) or
-    ``"arrays"`` (a dict of flat numpy arrays in DataFrame row order, ``limiter`` as codes
-    into :data:`~accelspec.bounds.LIMITERS`). ``on_missing="nan"`` gives NaN rows for a chip
-    that lacks the precision, the memory bandwidth or (with ``n_chips > 1``) the scale-up
-    bandwidth, instead of raising.
+    ``context_tokens``, ``batch``, ``n_chips``, ``layout``, the :data:`COLUMNS`, ``limiter``
+    and ``fits``), ``"xarray"`` (a Dataset with dims ``model, chip, context_tokens, batch,
+    n_chips``) or ``"arrays"`` (a dict of flat numpy arrays in DataFrame row order,
+    ``limiter`` as codes into :data:`~accelspec.bounds.LIMITERS`, ``layout`` as codes into
+    ``layout_names``, ``fits`` as 1 / 0 / -1 for unknown). ``on_missing="nan"`` gives NaN
+    rows for a chip that lacks the precision, the memory bandwidth or (with ``n_chips > 1``)
+    the scale-up bandwidth, instead of raising.
     """
+    from .catalog import get_chip
+    from .model_catalog import get_model
+
     if phase not in ("decode", "prefill"):
         raise ValueError(f"phase must be 'decode' or 'prefill', got {phase!r}")
     if output not in ("dataframe", "xarray", "arrays"):
@@ -129,96 +121,146 @@ def sweep(models: Any, chips: Any, context_tokens: Any, batch: Any = 1, n_chips:
     given = {"kv_dtype": kv_dtype, "activation_dtype": activation_dtype, "expert_dtype": expert_dtype,
              "embedding_dtype": embedding_dtype, "state_dtype": state_dtype, "precision": precision}
     kw = {k: v for k, v in given.items() if v is not None}
-    mns = [model_numbers(m, weight_dtype, **kw) for m in _as_list(models)]
+    mem_kw = {"weight_dtype": weight_dtype, **{k: v for k, v in kw.items() if k in _MEM_KW}}
+    model_objs = [get_model(m) for m in _as_list(models)]
+    dts = [layout_numbers(m, Parallelism(), weight_dtype, **kw).dtypes for m in model_objs]
     chip_list = _as_list(chips)
     T = _counts(context_tokens, "context_tokens")
     Bt = _counts(batch, "batch")
     N = _counts(n_chips, "n_chips")
-    nm, nc = len(mns), len(chip_list)
-    if len({mn.id for mn in mns}) != nm:
+    nm, nc = len(model_objs), len(chip_list)
+    names = [m.id for m in model_objs]
+    if len(set(names)) != nm:
         raise ValueError("models: the same model appears twice")
 
     # chip roofs per (model precision, chip): (3, nm, nc) arrays of low / nominal / high
     peak = np.full((3, nm, nc), np.nan)
-    bw = np.full((3, 1, nc), np.nan)
-    link = np.full((3, 1, nc), np.nan)
-    from .catalog import get_chip
-
+    bw = np.full((3, nc), np.nan)
+    link = np.full((3, nc), np.nan)
+    cap = np.full(nc, np.nan)
+    res = np.full(nc, np.nan)
     chip_objs = [get_chip(c) if isinstance(c, str) else c for c in chip_list]
     chip_ids = [c.id for c in chip_objs]
     for j, chip in enumerate(chip_objs):
-        for i, mn in enumerate(mns):
+        for i, dt in enumerate(dts):
             try:
-                cn = chip_numbers(chip, mn.dtypes.precision, sparse=sparse, need_bandwidth=on_missing == "raise")
+                cn = chip_numbers(chip, dt.precision, sparse=sparse, need_bandwidth=on_missing == "raise")
             except (UnsupportedPrecisionError, NotPublishedError):
                 if on_missing == "raise":
                     raise
                 continue  # NaN rows
             peak[:, i, j] = cn.peak
-            bw[:, 0, j] = cn.bandwidth
-            link[:, 0, j] = cn.link
-        if on_missing == "raise" and N.max() > 1 and np.isnan(link[1, 0, j]):
-            raise NotPublishedError(f"{chip.name}: no scale-up interconnect bandwidth published; tensor "
-                                    f"parallelism over {int(N.max())} chips needs it")
+            bw[:, j] = cn.bandwidth
+            link[:, j] = cn.link
+        if on_missing == "raise" and N.max() > 1 and np.isnan(link[1, j]):
+            raise NotPublishedError(f"{chip.name}: no scale-up interconnect bandwidth published; a layout "
+                                    f"over {int(N.max())} chips needs it")
+        try:
+            cap[j] = _capacity(chip, None)[0]
+        except NotPublishedError:
+            continue
+        res[j] = _reserve(reserve, cap[j])
     if len(set(chip_ids)) != nc:
         raise ValueError("chips: the same chip appears twice")
 
     shape = (nm, nc, T.size, Bt.size, N.size)
-    col = (nm, 1, 1, 1, 1)
-    grid = _Grid(**{f: np.array([getattr(mn, f) for mn in mns], dtype=float).reshape(col) for f in _FIELDS},
-                 groups=_groups(mns, col))
+    keys = ("t", "t_low", "t_high", "tc", "tm", "tl", "flops", "mem", "comm")
+    res_arr = {k: np.full(shape, np.nan) for k in keys}
+    lay_code = np.full((nm, 1, T.size, Bt.size, N.size), -1, dtype=np.int16)
+    need = np.full((nm, 1, T.size, Bt.size, N.size), np.nan)
+    layout_names: list[str] = []
+    T3 = T.astype(float).reshape(1, -1, 1)
+    B3 = Bt.astype(float).reshape(1, 1, -1)
+
+    def roofs(i: int, j: int) -> tuple[Any, Any, Any]:
+        return (peak[j, i].reshape(nc, 1, 1) * effs[0], bw[j].reshape(nc, 1, 1) * effs[1],
+                link[j].reshape(nc, 1, 1) * effs[2])
+
+    for i, model in enumerate(model_objs):
+        for k, n in enumerate(N.tolist()):
+            lays, choice, total = _choose_layouts(model, int(n), T, Bt, parallelism, mem_kw)
+            need[i, 0, :, :, k] = total
+            for li, lay in enumerate(lays):
+                sel = choice == li
+                if not sel.any():
+                    continue
+                if lay.n_chips > 1 and on_missing == "raise" and np.isnan(link[1]).any():
+                    bad = chip_objs[int(np.flatnonzero(np.isnan(link[1]))[0])]
+                    raise NotPublishedError(f"{bad.name}: no scale-up interconnect bandwidth published; {lay} "
+                                            f"over {lay.n_chips} chips needs it")
+                name = str(lay)
+                if name not in layout_names:
+                    layout_names.append(name)
+                lay_code[i, 0, :, :, k] = np.where(sel, layout_names.index(name), lay_code[i, 0, :, :, k])
+                ln = layout_numbers(model, lay, weight_dtype, **kw)
+                with np.errstate(invalid="ignore"):
+                    tc, tm, tl, t, fl, mb, cb = layout_times(ln, phase, T3, B3, *roofs(i, 1), overlap)
+                    t_low = layout_times(ln, phase, T3, B3, *roofs(i, 2), overlap)[3]
+                    t_high = layout_times(ln, phase, T3, B3, *roofs(i, 0), overlap)[3]
+                vals = {"t": t, "t_low": t_low, "t_high": t_high, "tc": tc, "tm": tm, "tl": tl, "flops": fl,
+                        "mem": mb, "comm": cb}
+                mask = np.broadcast_to(sel, (nc, T.size, Bt.size))
+                for key, v in vals.items():
+                    dst = res_arr[key][i, :, :, :, k]
+                    dst[mask] = np.broadcast_to(np.asarray(v, dtype=float), (nc, T.size, Bt.size))[mask]
+
+    t, tc, tm, tl = res_arr["t"], res_arr["tc"], res_arr["tm"], res_arr["tl"]
+    with np.errstate(invalid="ignore"):
+        code = np.where(np.isnan(t), -1, limiter_code(tc, tm, tl))
     Tg = T.astype(float).reshape(1, 1, -1, 1, 1)
     Bg = Bt.astype(float).reshape(1, 1, 1, -1, 1)
     Ng = N.astype(float).reshape(1, 1, 1, 1, -1)
-    kernel = decode_traffic if phase == "decode" else prefill_traffic
-    flops, mem, comm = kernel(grid, Tg, Bg, Ng)  # (nm, 1, nt, nb, nn)
-
-    def roofs(j: int) -> tuple[Any, Any, Any]:
-        return (peak[j].reshape(nm, nc, 1, 1, 1) * effs[0], bw[j].reshape(1, nc, 1, 1, 1) * effs[1],
-                link[j].reshape(1, nc, 1, 1, 1) * effs[2])
-
-    with np.errstate(invalid="ignore"):
-        tc, tm, tl, t = step_times(flops, mem, comm, Ng, *roofs(1), overlap)
-        t_low = step_times(flops, mem, comm, Ng, *roofs(2), overlap)[3]
-        t_high = step_times(flops, mem, comm, Ng, *roofs(0), overlap)[3]
-        code = np.where(np.isnan(t), -1, limiter_code(tc, tm, tl))
     per_user = 1.0 if phase == "decode" else Tg
     rate_user = per_user / t
     rate_chip = per_user * (Bg / Ng) / t
+    # memory per chip with this call's reserve (the search ran with the default 2 GiB, as fits does)
+    need_chip = need - float(_DEFAULT_RESERVE) + res.reshape(1, nc, 1, 1, 1) if reserve is not None else need
+    capg = cap.reshape(1, nc, 1, 1, 1)
+    with np.errstate(invalid="ignore"):
+        fit_code = np.where(np.isnan(capg) | np.isnan(need_chip), -1, (need_chip <= capg).astype(np.int8))
 
     def flat(a: Any, dtype: Any = float) -> np.ndarray:
         return np.broadcast_to(np.asarray(a, dtype=dtype), shape).ravel()
 
-    names = [mn.id for mn in mns]
+    col = (nm, 1, 1, 1, 1)
     out = {
         "model": flat(np.arange(nm).reshape(col), np.int32),
         "chip": flat(np.arange(nc).reshape(1, nc, 1, 1, 1), np.int32),
         "context_tokens": flat(T.reshape(1, 1, -1, 1, 1), np.int64),
         "batch": flat(Bt.reshape(1, 1, 1, -1, 1), np.int64),
         "n_chips": flat(N.reshape(1, 1, 1, 1, -1), np.int64),
+        "layout": flat(lay_code, np.int16),
         "time [s]": flat(t),
-        "time_low [s]": flat(t_low),
-        "time_high [s]": flat(t_high),
+        "time_low [s]": flat(res_arr["t_low"]),
+        "time_high [s]": flat(res_arr["t_high"]),
         "compute_time [s]": flat(tc),
         "memory_time [s]": flat(tm),
         "comm_time [s]": flat(tl),
         "tokens_per_s_per_user [token/s]": flat(rate_user),
         "tokens_per_s_per_chip [token/s]": flat(rate_chip),
-        "intensity [FLOP/B]": flat(flops / mem),
-        "flop [FLOP]": flat(flops),
-        "memory [B]": flat(mem),
-        "comm [B]": flat(comm),
+        "intensity [FLOP/B]": flat(res_arr["flops"] / res_arr["mem"]),
+        "flop [FLOP]": flat(res_arr["flops"]),
+        "memory [B]": flat(res_arr["mem"]),
+        "comm [B]": flat(res_arr["comm"]),
+        "memory_per_chip [GB]": flat(need_chip / 1e9),
+        "capacity [GB]": flat(capg / 1e9),
         "limiter": flat(code, np.int8),
+        "fits": flat(fit_code, np.int8),
     }
-    precisions = [str(mn.dtypes.precision) for mn in mns]
+    precisions = [str(dt.precision) for dt in dts]
     meta = {"phase": phase, "overlap": overlap, "efficiencies": effs,
-            "dtypes": {mn.id: mn.dtypes.label() for mn in mns}, "limiters": LIMITERS}
+            "dtypes": {m.id: dt.label() for m, dt in zip(model_objs, dts, strict=True)}, "limiters": LIMITERS,
+            "reserve": "2 GiB per chip" if reserve is None else str(reserve)}
     if output == "arrays":
+        if only_fitting:
+            keep = out["fits"] == 1
+            out = {k: v[keep] for k, v in out.items()}
         out["model_names"] = np.array(names)
         out["chip_names"] = np.array(chip_ids)
+        out["layout_names"] = np.array(layout_names)
         return out
     if output == "xarray":
-        return _to_xarray(out, shape, names, chip_ids, T, Bt, N, precisions, meta)
+        return _to_xarray(out, shape, names, chip_ids, T, Bt, N, precisions, layout_names, meta, only_fitting)
     import pandas as pd
 
     cols: dict[str, Any] = {}
@@ -227,27 +269,67 @@ def sweep(models: Any, chips: Any, context_tokens: Any, batch: Any = 1, n_chips:
     prec_codes = np.array([sorted(set(precisions)).index(p) for p in precisions], dtype=np.int8)
     cols["precision"] = pd.Categorical.from_codes(prec_codes[cols["model"].codes], categories=sorted(set(precisions)))
     limiter = out.pop("limiter")
+    fit = out.pop("fits")
+    lay = out.pop("layout")
+    for key in ("context_tokens", "batch", "n_chips"):
+        cols[key] = out.pop(key)
+    cols["layout"] = pd.Categorical.from_codes(lay, categories=layout_names)
     cols.update(out)
     cols["limiter"] = pd.Categorical.from_codes(limiter, categories=list(LIMITERS))
+    cols["fits"] = pd.array(np.where(fit < 0, None, fit == 1), dtype="boolean")
     df = pd.DataFrame(cols, copy=False)
     df.attrs.update(meta)
+    if only_fitting:
+        df = df[df["fits"].fillna(False).to_numpy(dtype=bool)].reset_index(drop=True)
+        df.attrs.update(meta)
     return df
 
 
-def _groups(mns: list[Any], col: tuple[int, ...]) -> tuple[tuple[Any, Any, Any], ...]:
-    """Attention groups padded to the same count: a missing group adds 0 FLOPs and 0 bytes."""
-    g = max(len(mn.groups) for mn in mns)
-    out = []
-    for k in range(g):
-        fpp = np.array([mn.groups[k][0] if k < len(mn.groups) else 0.0 for mn in mns]).reshape(col)
-        kvb = np.array([mn.groups[k][1] if k < len(mn.groups) else 0.0 for mn in mns]).reshape(col)
-        win = np.array([mn.groups[k][2] if k < len(mn.groups) else np.inf for mn in mns]).reshape(col)
-        out.append((fpp, kvb, win))
-    return tuple(out)
+def _choose_layouts(model: Any, n: int, T: np.ndarray, B: np.ndarray, parallelism: Any,
+                    mem_kw: dict[str, Any]) -> tuple[list[Parallelism], np.ndarray, np.ndarray]:
+    """For one model and chip count, over the ``T x B`` grid: the candidate layouts, the
+    index of the one each scenario uses (-1: none can shard the model), and the bytes per
+    chip it needs (default reserve). With ``parallelism`` auto this is the search of
+    :func:`accelspec.fits` (least memory per chip; ties to fewer pipeline, context and data
+    parallel ranks, then more TP), evaluated for every scenario at once."""
+    from .memory import _candidates, _options, _Profile, _terms
+
+    Tg = T.astype(float).reshape(-1, 1)
+    Bg = B.astype(float).reshape(1, -1)
+    auto = parallelism is None or (isinstance(parallelism, str) and parallelism.strip().lower() == "auto")
+    if not auto:
+        lay = Parallelism.parse(parallelism, n)
+        assert lay is not None
+        lay.check(model)
+        cands = [lay]
+    elif n == 1:
+        cands = [Parallelism()]
+    else:
+        cands = _candidates(model, n, float(T.max()), float(B.max()))
+        cands = [c for _, c in sorted(((c.pp, c.cp, c.dp, -c.tp, i), c) for i, c in enumerate(cands))]
+    if not cands:
+        return [], np.full((T.size, B.size), -1), np.full((T.size, B.size), np.nan)
+    # the footprint of memory_footprint() (same private kernels, one profile per model: no pint per candidate)
+    prof = _Profile(model)
+    opts = _options(model, weight_dtype=mem_kw.get("weight_dtype", "bf16"), kv_dtype=mem_kw.get("kv_dtype", "bf16"),
+                    expert_dtype=mem_kw.get("expert_dtype"), embedding_dtype=mem_kw.get("embedding_dtype"),
+                    state_dtype=mem_kw.get("state_dtype", "bf16"),
+                    activation_dtype=mem_kw.get("activation_dtype", "bf16"), prefill_chunk=8192, reserve=None)
+    totals = []
+    for lay in cands:
+        tot = _terms(prof, lay, np.maximum(Tg, lay.cp), Bg, opts)["total"]
+        ok = (lay.cp <= Tg) & ((lay.dp == 1) | (lay.dp <= Bg)) if auto else (lay.cp <= Tg) & (Bg > 0)
+        totals.append(np.where(ok, np.broadcast_to(tot, ok.shape), np.inf))
+    stack = np.stack(totals)
+    choice = np.argmin(stack, axis=0)
+    total = np.take_along_axis(stack, choice[None], axis=0)[0]
+    none = ~np.isfinite(total)
+    return cands, np.where(none, -1, choice), np.where(none, np.nan, total)
 
 
 def _to_xarray(out: dict[str, np.ndarray], shape: tuple[int, ...], names: list[str], chip_ids: list[str],
-               T: np.ndarray, B: np.ndarray, N: np.ndarray, precisions: list[str], meta: dict[str, Any]) -> Any:
+               T: np.ndarray, B: np.ndarray, N: np.ndarray, precisions: list[str], layout_names: list[str],
+               meta: dict[str, Any], only_fitting: bool = False) -> Any:
     import xarray as xr
 
     dims = ("model", "chip", "context_tokens", "batch", "n_chips")
@@ -259,7 +341,14 @@ def _to_xarray(out: dict[str, np.ndarray], shape: tuple[int, ...], names: list[s
         attrs = {"units": unit.rstrip("]")} if unit else {}
         if key == "limiter":
             attrs = {"codes": list(LIMITERS)}
-        data[name] = (dims, arr.reshape(shape), attrs)
+        if key == "layout":
+            attrs = {"codes": list(layout_names)}
+        if key == "fits":
+            attrs = {"codes": "1 fits, 0 does not fit, -1 unknown (capacity not published)"}
+        a = arr.reshape(shape)
+        if only_fitting and a.dtype.kind == "f":
+            a = np.where(out["fits"].reshape(shape) == 1, a, np.nan)
+        data[name] = (dims, a, attrs)
     coords = {"model": names, "chip": chip_ids, "context_tokens": T, "batch": B, "n_chips": N,
               "precision": ("model", precisions)}
     attrs = {k: (str(v) if not isinstance(v, (str, int, float)) else v) for k, v in meta.items()}

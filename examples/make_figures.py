@@ -3,7 +3,8 @@
 - roofline.png: the seed chips and their peers, dense bf16, with decode workloads marked
 - compare.png: the seed chips as ratios to the H20
 - memory_vs_context.png: Qwen3-235B-A22B (fp8 weights, bf16 KV) on 8 chips, per chip
-- sweep_heatmap.png: the decode bound (tokens/s per user) over chips and context lengths
+- sweep_heatmap.png: the decode bound (tokens/s per user) over chips and context lengths, batch 8;
+  deployments that do not fit in memory are grey and hatched
 """
 
 from __future__ import annotations
@@ -43,8 +44,11 @@ def main() -> None:
     save(plot.memory_vs_context("qwen3-235b-a22b", ["zhenwu-m890", "h200-sxm", "h20", "zhenwu-810e"], n_chips=8,
                                 weight_dtype="fp8", kv_dtype="bf16"), "memory_vs_context.png")
     df = a.sweep(["llama-3.1-8b"], ["h20", "h200-sxm", "a800-sxm", "mi300x", "ascend-910c", "tpu-v5p", "b200"],
-                 [4096, 32768, 131072, 1_000_000], [1], on_missing="nan")
-    save(plot.sweep_heatmap(df, "context_tokens", "chip", "tokens_per_s_per_user [token/s]"), "sweep_heatmap.png")
+                 [4096, 16384, 32768, 65536, 131072], [8], on_missing="nan")
+    ax = plot.sweep_heatmap(df, "context_tokens", "chip", "tokens_per_s_per_user [token/s]")
+    ax.set_title("Llama 3.1 8B (bf16 weights and KV), batch 8, one chip: decode upper bound per user\n"
+                 "grey, hatched: the deployment does not fit in the chip's memory", fontsize=10)
+    save(ax, "sweep_heatmap.png")
 
 
 if __name__ == "__main__":

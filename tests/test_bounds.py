@@ -136,11 +136,16 @@ def test_moe_decode_reads_the_union_of_experts():
 def test_step_cost_layers_sum_to_kernel():
     for mid in (LLAMA, MOE, "gpt-oss-120b", "deepseek-v3", "qwen3-next-80b-a3b"):
         for phase in ("decode", "prefill"):
-            sc = step_cost(mid, phase, 3000, 4, 2)
-            b = (decode_bound if phase == "decode" else prefill_bound)(mid, "h200-sxm", 3000, 4, 2)
+            fn = decode_bound if phase == "decode" else prefill_bound
+            sc = step_cost(mid, phase, 3000, 4, 1)
+            b = fn(mid, "h200-sxm", 3000, 4, 1)
             assert sc.total.flops == pytest.approx(b.flops, rel=1e-12)
             assert sc.total.bytes == pytest.approx(b.bytes, rel=1e-12)
-            assert sc.total.comm_bytes == pytest.approx(b.comm_bytes, rel=1e-12)
+            # two chips in TP: the FLOPs and the all-reduce bytes are the same totals
+            sc2 = step_cost(mid, phase, 3000, 4, 2)
+            b2 = fn(mid, "h200-sxm", 3000, 4, parallelism="tp=2")
+            assert sc2.total.flops == pytest.approx(b2.flops, rel=1e-12)
+            assert sc2.total.comm_bytes == pytest.approx(b2.comm_bytes, rel=1e-12)
             assert len(sc.layers) == get_model(mid).n_layers
     assert "\n" not in step_cost(LLAMA, "decode", 10).explain()
 
@@ -175,7 +180,10 @@ def test_tensor_parallel_allreduce_bytes():
     assert b.t_comm == pytest.approx(b.comm_bytes / 450e9, rel=1e-14)
     assert decode_bound(LLAMA, "h200-sxm", 4096, B, 1).comm_bytes == 0
     one = decode_bound(LLAMA, "h200-sxm", 4096, B, 1)
-    assert b.t_memory == pytest.approx(one.t_memory / n, rel=1e-12)
+    assert b.layout == "tp=8"  # the layout fits chooses: 8 KV heads, one per chip
+    # norms (2 per layer + the final one, 4096 bf16 each) are replicated on every TP rank
+    norms = (32 * 2 + 1) * 4096 * 2
+    assert b.t_memory == pytest.approx((one.bytes - norms) / n / 4.8e12 + norms / 4.8e12, rel=1e-12)
     with pytest.raises(NotPublishedError, match="interconnect"):
         decode_bound(LLAMA, make_chip(link=None), 4096, 1, 2)
     decode_bound(LLAMA, make_chip(link=None), 4096, 1, 1)  # one chip needs no link
@@ -286,3 +294,87 @@ def test_quantities_and_ranges_on_result():
     assert b.ridge_point.m_as("FLOP/B") == pytest.approx(989.5 / 4.8)
     assert math.isclose(b.time_range[0].m, b.time.m) and math.isclose(b.time_range[1].m, b.time.m)
     assert b.time_to_first_token == b.time
+
+
+# --- parallel layouts: the same deployment as fits ----------------------------------------------
+def test_llama_8b_h100_batch1_4k_worked():
+    """Llama-3.1-8B bf16 on one H100 SXM (3.35 TB/s), batch 1, 4,096 tokens: weights
+    16,060,522,496 B, of which the 128,256 x 4,096 x 2 B input table is a lookup (one row
+    read), plus KV 131,072 B/token x 4,096 = 536,870,912 B:
+    (16,060,522,496 - 1,050,673,152 + 8,192 + 536,870,912) B / 3.35 TB/s = 4.6408 ms.
+    (Reading the whole table too would give 16.06 GB + 0.537 GB / 3.35 TB/s = 4.954 ms.)"""
+    b = decode_bound(LLAMA, "h100-sxm", 4096)
+    assert b.bytes == 15_546_728_448
+    assert b.t == pytest.approx(15_546_728_448 / 3.35e12, rel=1e-14)
+    assert round(b.time.m_as("ms"), 4) == 4.6408
+    assert b.layout == "single chip" and "weights bf16, KV bf16" in b.assumptions
+
+
+def test_pipeline_batch1_equals_single_chip_time():
+    """Two stages walked in turn, each reading half the layers: the memory times add up to the
+    one-chip time; the hand-off between stages (4,096 x 2 B = 8 kB over 450 GB/s, 18 ns) is
+    hidden under the stage's memory time."""
+    one = decode_bound(LLAMA, "h100-sxm", 4096)
+    pp2 = decode_bound(LLAMA, "h100-sxm", 4096, parallelism="tp=1,pp=2")
+    assert pp2.n_chips == 2 and pp2.layout == "pp=2"
+    assert pp2.t == pytest.approx(one.t, rel=1e-12)
+    assert pp2.bytes == pytest.approx(one.bytes, rel=1e-12)
+    assert pp2.comm_bytes == 4096 * 2
+    assert pp2.tokens_per_s_per_chip.m == pytest.approx(one.tokens_per_s_per_chip.m / 2, rel=1e-12)
+    assert "pp=2" in str(pp2) and "Assumed: 2 x H100 SXM (pp=2)" in str(pp2)
+
+
+def test_data_and_context_parallel_worked():
+    m = get_model(LLAMA)
+    # dp=2: each replica serves 4 of the 8 sequences -> the one-chip time at batch 4
+    dp = decode_bound(LLAMA, "h200-sxm", 4096, 8, parallelism="dp=2")
+    assert dp.t == pytest.approx(decode_bound(LLAMA, "h200-sxm", 4096, 4).t, rel=1e-14)
+    assert dp.tokens_per_s_per_chip.m == pytest.approx(8 / 2 / dp.t)
+    # cp=2 at 8,192 tokens: every chip reads all weights (replicated) and half the KV cache
+    cp = decode_bound(LLAMA, "h200-sxm", 8192, parallelism="cp=2")
+    weights = m.weight_bytes("bf16").m_as("B") - 128_256 * 4096 * 2 + 4096 * 2
+    assert cp.t_memory == pytest.approx((weights + 131_072 * 4096) / 4.8e12, rel=1e-12)
+
+
+def test_mla_latent_replicated_over_tp_as_in_memory_footprint():
+    """DeepSeek-V3's latent (512 + 64) x 61 layers x 2 B = 70,272 B/token is read in full by
+    every TP rank, as memory_footprint stores it on every rank."""
+    assert get_model("deepseek-v3").kv_cache_per_token("bf16").m_as("B/token") == 70_272
+    b1 = decode_bound("deepseek-v3", "h200-sxm", 32_768, parallelism="tp=8")
+    b2 = decode_bound("deepseek-v3", "h200-sxm", 65_536, parallelism="tp=8")
+    assert (b2.t_memory - b1.t_memory) * 4.8e12 == pytest.approx(70_272 * 32_768, rel=1e-9)
+    fp = a.memory_footprint("deepseek-v3", 32_768, parallelism="tp=8", n_chips=8)
+    assert fp.kv_cache.m_as("B") == pytest.approx(70_272 * 32_768)
+
+
+def test_expert_parallel_all_to_all_worked():
+    """Qwen3-235B-A22B, tp=8 with ep=8, batch 8: per chip 2 all-reduces x 94 layers x
+    2 x 7/8 x (8 x 4,096 x 2 B) plus, per MoE layer, dispatch + combine of k = 8 hidden
+    vectors per token, 7/8 of them leaving the chip, the tokens split over the 8 TP ranks."""
+    b = decode_bound(MOE, "h200-sxm", 4096, 8, parallelism="tp=8,ep=8")
+    msg = 8 * 4096 * 2
+    assert b.comm_bytes == pytest.approx(2 * 94 * 2 * 7 / 8 * msg + 94 * 2 * 7 / 8 * 8 * msg / 8, rel=1e-12)
+
+
+def test_deepseek_6x_h200_1m_same_layout_as_fits():
+    f = a.fits("deepseek-v3", "h200", 1_000_000, n_chips=6, weight_dtype="native")
+    b = decode_bound("deepseek-v3", "h200", 1_000_000, n_chips=6, weight_dtype="native")
+    assert f.parallelism == b.parallelism
+    assert b.layout == "pp=6" and "(pp=6)" in str(f) and "(pp=6)" in str(b)
+    assert "weights fp8" in b.assumptions and "embeddings bf16" in b.assumptions
+    p = a.prefill_bound("deepseek-v3", "h200", 8192, n_chips=6, weight_dtype="native")
+    assert p.parallelism == a.fits("deepseek-v3", "h200", 8192, n_chips=6, weight_dtype="native").parallelism
+
+
+def test_layout_arguments():
+    from accelspec.memory import InvalidArgumentError, Parallelism
+
+    assert decode_bound(LLAMA, "h200-sxm", 1024, parallelism=Parallelism(tp=2, pp=2)).n_chips == 4
+    assert decode_bound(LLAMA, "h200-sxm", 1024, parallelism={"tp": 4}).layout == "tp=4"
+    assert decode_bound(LLAMA, "h200-sxm", 1024, 1, 4, parallelism="pp").layout == "pp=4"
+    with pytest.raises(InvalidArgumentError, match="n_chips"):
+        decode_bound(LLAMA, "h200-sxm", 1024, 1, 8, parallelism="tp=4")
+    with pytest.raises(InvalidArgumentError, match="heads"):
+        decode_bound(LLAMA, "h200-sxm", 1024, parallelism="tp=3")
+    with pytest.raises(InvalidArgumentError, match="cp=4"):
+        decode_bound(LLAMA, "h200-sxm", 2, parallelism="cp=4")

@@ -56,12 +56,13 @@ def test_sweep_rows_equal_scalar_calls(phase):
         assert row["intensity [FLOP/B]"] == b.flops / b.bytes
         assert row["limiter"] == b.limiter
         assert row["precision"] == str(b.precision)
+        assert row["layout"] == b.layout
 
 
 def test_long_form_columns_and_types():
     df = sweep(["llama-3.1-8b"], ["h200-sxm", "h20"], [1024, 8192], [1, 8])
-    assert list(df.columns) == ["model", "chip", "precision", "context_tokens", "batch", "n_chips", *COLUMNS,
-                                "limiter"]
+    assert list(df.columns) == ["model", "chip", "precision", "context_tokens", "batch", "n_chips", "layout",
+                                *COLUMNS, "limiter", "fits"]
     assert str(df["model"].dtype) == "category" and str(df["limiter"].dtype) == "category"
     assert set(df["limiter"].cat.categories) == set(LIMITERS)
     assert df.attrs["phase"] == "decode"
@@ -151,3 +152,81 @@ def test_import_accelspec_is_light():
             " print(','.join(bad))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+# --- what fits --------------------------------------------------------------------------------
+def test_fits_column_worked():
+    """Llama-3.1-8B bf16, batch 1, one H20 (96 GB): at 4,096 tokens the weights (16.06 GB) and
+    KV cache (131,072 B/token x 4,096 = 0.537 GB) fit; at 1M tokens the KV cache alone is
+    131.07 GB, so the deployment does not fit, but its row keeps its bound."""
+    df = sweep("llama-3.1-8b", ["h20", "h200-sxm"], [4096, 1_000_000])
+    h20 = df[df["chip"] == "h20"].set_index("context_tokens")
+    assert h20.loc[4096, "capacity [GB]"] == 96.0
+    assert bool(h20.loc[4096, "fits"]) and not bool(h20.loc[1_000_000, "fits"])
+    assert h20.loc[1_000_000, "memory_per_chip [GB]"] > 16.06 + 131.07
+    assert np.isfinite(h20.loc[1_000_000, "time [s]"])  # flagged, not dropped
+    # the same footprint as fits(): required memory per chip to the byte
+    for T in (4096, 1_000_000):
+        f = a.fits("llama-3.1-8b", "h20", T)
+        assert h20.loc[T, "memory_per_chip [GB]"] == pytest.approx(f.required.m_as("GB"), rel=1e-12)
+        assert bool(h20.loc[T, "fits"]) == bool(f)
+    # 141 GB H200: 1M tokens needs 150.3 GB on one chip (does not fit), fits on 8 in TP
+    d8 = sweep("llama-3.1-8b", "h200-sxm", 1_000_000, 1, [1, 8])
+    assert d8["fits"].tolist() == [False, True] and d8["layout"].tolist() == ["single chip", "tp=8"]
+    only = sweep("llama-3.1-8b", ["h20", "h200-sxm"], [4096, 1_000_000], only_fitting=True)
+    assert len(only) == 2 and set(only["context_tokens"]) == {4096}
+    arr = sweep("llama-3.1-8b", ["h20", "h200-sxm"], [4096, 1_000_000], output="arrays", only_fitting=True)
+    assert arr["time [s]"].size == 2 and np.all(arr["fits"] == 1)
+
+
+def test_fits_reserve_and_unknown_capacity():
+    base = sweep("llama-3.1-8b", "h200-sxm", 4096)
+    frac = sweep("llama-3.1-8b", "h200-sxm", 4096, reserve=0.1)  # vLLM's 10% of 141 GB
+    assert frac["memory_per_chip [GB]"][0] - base["memory_per_chip [GB]"][0] == pytest.approx(
+        14.1 - 2 * 2**30 / 1e9, rel=1e-9)
+    assert frac["memory_per_chip [GB]"][0] == pytest.approx(a.fits("llama-3.1-8b", "h200-sxm", 4096,
+                                                                    reserve=0.1).required.m_as("GB"), rel=1e-12)
+    df = sweep("llama-3.1-8b", ranged_chip(), 4096)  # no capacity published
+    assert np.isnan(df["capacity [GB]"][0]) and df["fits"].isna().all()
+    ds_arr = sweep("llama-3.1-8b", ranged_chip(), 4096, output="arrays")
+    assert ds_arr["fits"].tolist() == [-1]
+
+
+def test_sweep_layout_is_the_fits_layout():
+    """DeepSeek-V3 (fp8 checkpoint) on 6 x H200 at 1M tokens: fits places it as pp=6 (the MLA
+    latent is replicated over TP ranks, so only pipeline stages split it); the sweep row and
+    decode_bound use that layout too."""
+    f = a.fits("deepseek-v3", "h200-sxm", 1_000_000, n_chips=6, weight_dtype="native")
+    df = sweep("deepseek-v3", "h200-sxm", 1_000_000, 1, 6, weight_dtype="native")
+    b = decode_bound("deepseek-v3", "h200-sxm", 1_000_000, 1, 6, weight_dtype="native")
+    assert str(f.parallelism) == df["layout"][0] == b.layout == "pp=6"
+    assert bool(df["fits"][0]) == bool(f)
+    assert df["time [s]"][0] == b.t
+    fixed = sweep("llama-3.1-8b", "h200-sxm", 4096, 1, [2, 4], parallelism="pp")
+    assert fixed["layout"].tolist() == ["pp=2", "pp=4"]
+
+
+def test_heatmap_masks_deployments_that_do_not_fit():
+    """Llama-3.1-8B bf16, batch 8, one chip: at 131,072 tokens the KV cache is
+    8 x 131,072 x 131,072 B = 137.4 GB, so no chip of 80-141 GB holds it; MI300X (192 GB) does.
+    The non-fitting cells are grey and hatched, labelled with the memory needed, never a speed."""
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from accelspec import plot
+
+    df = sweep("llama-3.1-8b", ["h200-sxm", "a800-sxm", "mi300x"], [4096, 131_072], 8)
+    ax = plot.sweep_heatmap(df, "context_tokens", "chip", "tokens_per_s_per_user [token/s]")
+    texts = [t.get_text() for t in ax.texts]
+    hatched = [p for p in ax.patches if p.get_hatch()]
+    assert len(hatched) == 2  # h200 and a800 at 131,072 tokens
+    assert sum(t.startswith("needs") for t in texts) == 2
+    mi = df[(df["chip"] == "mi300x") & (df["context_tokens"] == 131_072)]
+    assert bool(mi["fits"].iloc[0]) and f"{mi['tokens_per_s_per_user [token/s]'].iloc[0]:.3g}" in texts
+    no = df[(df["chip"] == "h200-sxm") & (df["context_tokens"] == 131_072)]
+    assert f"{no['tokens_per_s_per_user [token/s]'].iloc[0]:.3g}" not in texts
+    legend = [t.get_text() for lg in ax.figure.legends for t in lg.get_texts()]
+    assert any("does not fit" in t for t in legend)
+    assert "[tokens]" in ax.get_xlabel()
+    plt.close("all")
