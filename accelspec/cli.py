@@ -411,10 +411,11 @@ def _cmd_systems(args: argparse.Namespace) -> None:
                      "total_hbm_TB": None if hbm is None else round(float(hbm.to("TB").magnitude), 3),
                      "total_bf16_dense_PFLOPS": None if bf16 is None else round(float(bf16.to("PFLOPS").magnitude), 2)})
     head = f"{'id':<20}{'chip':<15}{'count':>7}{'HBM TB':>10}{'bf16 PF':>10}  name"
-    lines = [head] + [f"{r['id']:<20}{r['chip']:<15}{r['count']:>7}"
-                      f"{'-' if r['total_hbm_TB'] is None else format(r['total_hbm_TB'], '.4g'):>10}"
-                      f"{'-' if r['total_bf16_dense_PFLOPS'] is None else format(r['total_bf16_dense_PFLOPS'], '.4g'):>10}"
-                      f"  {r['name']}" for r in rows]
+    def num(x: float | None) -> str:
+        return "-" if x is None else format(x, ".4g")
+
+    lines = [head] + [f"{r['id']:<20}{r['chip']:<15}{r['count']:>7}{num(r['total_hbm_TB']):>10}"
+                      f"{num(r['total_bf16_dense_PFLOPS']):>10}  {r['name']}" for r in rows]
     _emit(rows, args.json, "\n".join(lines))
 
 

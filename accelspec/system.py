@@ -221,6 +221,9 @@ def _load_file(path: Path, known_chips: Any) -> list[System]:
             raise SpecFileError(file, f"chip {system.chip!r} is not in the chip catalog "
                                 f"(did you mean {', '.join(known_chips.suggest(system.chip)) or 'none'}?)",
                                 record=label, field="chip")
+        cid = known_chips.get(system.chip).id
+        if cid != system.chip:  # an alias: store the catalog id
+            system = system.model_copy(update={"chip": cid})
         out.append(system)
     return out
 
