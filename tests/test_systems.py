@@ -162,3 +162,13 @@ def test_cli(capsys):
     assert "129.6 TB/s" in capsys.readouterr().out
     assert main(["show-system", "cloudmatrx"]) == 2
     assert "cloudmatrix384" in capsys.readouterr().err
+
+
+def test_deepseek_v3_on_16_chips_of_cloudmatrix384():
+    d = get_system("cloudmatrix384").deployment(16, parallelism="tp=16")
+    fit = d.fits("deepseek-v3", 131072)
+    assert fit.fits
+    # ~671e9 parameters, mostly fp8 (1 byte), over 16 chips: at least 671/16 = 41.9 GB each, below 128 GB
+    assert 41.9 < fit.required.to("GB").magnitude < 128
+    bound = d.decode_bound("deepseek-v3", 131072)
+    assert bound.limiter == "memory" if hasattr(bound, "limiter") else True
