@@ -50,6 +50,7 @@ _LAZY = {
                      "check_training_claim", "min_training_chips", "training_fits", "training_memory",
                      "training_runs", "training_time"], ".training"),
     **dict.fromkeys(["UnknownModelError", "get_model", "load_models", "models"], ".model_catalog"),
+    **dict.fromkeys(["System", "UnknownSystemError", "get_system", "load_systems", "systems"], ".system"),
 }
 
 if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eagerly
@@ -70,6 +71,7 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eag
     )
     from .model import AttentionKind, Model, ModelConfigError
     from .model_catalog import UnknownModelError, get_model, load_models, models
+    from .system import System, UnknownSystemError, get_system, load_systems, systems
     from .training import (
         TrainingFit,
         TrainingMemory,
@@ -142,6 +144,7 @@ __all__ = [
     "SpecFileError",
     "Status",
     "StepCost",
+    "System",
     "TrainingFit",
     "TrainingMemory",
     "TrainingRun",
@@ -151,6 +154,7 @@ __all__ = [
     "UnknownModelError",
     "UnknownNameError",
     "UnknownRecipeError",
+    "UnknownSystemError",
     "UnsupportedPrecisionError",
     "Verdict",
     "__version__",
@@ -170,10 +174,12 @@ __all__ = [
     "gemm_cost",
     "get_chip",
     "get_model",
+    "get_system",
     "load_claims",
     "load_measurements",
     "load_models",
     "load_specs",
+    "load_systems",
     "max_batch",
     "max_context",
     "memory_footprint",
@@ -187,6 +193,7 @@ __all__ = [
     "roofline",
     "step_cost",
     "sweep",
+    "systems",
     "training_fits",
     "training_memory",
     "training_runs",

@@ -448,6 +448,33 @@ def _cmd_validate(args: argparse.Namespace) -> None:
         raise SystemExit(1)
 
 
+# --- systems ------------------------------------------------------------------------------
+def _cmd_systems(args: argparse.Namespace) -> None:
+    from .system import systems
+
+    found = systems(vendor=args.vendor)
+    rows = []
+    for s in found:
+        hbm, bf16 = s.total_hbm, s.total_bf16
+        rows.append({"id": s.id, "name": s.name, "vendor": s.vendor, "chip": s.chip, "count": s.n_chips,
+                     "total_hbm_TB": None if hbm is None else round(float(hbm.to("TB").magnitude), 3),
+                     "total_bf16_dense_PFLOPS": None if bf16 is None else round(float(bf16.to("PFLOPS").magnitude), 2)})
+    head = f"{'id':<20}{'chip':<15}{'count':>7}{'HBM TB':>10}{'bf16 PF':>10}  name"
+    def num(x: float | None) -> str:
+        return "-" if x is None else format(x, ".4g")
+
+    lines = [head] + [f"{r['id']:<20}{r['chip']:<15}{r['count']:>7}{num(r['total_hbm_TB']):>10}"
+                      f"{num(r['total_bf16_dense_PFLOPS']):>10}  {r['name']}" for r in rows]
+    _emit(rows, args.json, "\n".join(lines))
+
+
+def _cmd_show_system(args: argparse.Namespace) -> None:
+    from .system import get_system
+
+    s = get_system(args.system)
+    _emit(s.model_dump(mode="json"), args.json, s.summary())
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="accelspec", description="Published AI-accelerator specs with units and sources.")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -474,6 +501,14 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--fields", help="comma-separated: capacity,bandwidth,bf16,fp8,int8,scale_up,tdp or dotted paths")
     sp.add_argument("--baseline", help="chip to show ratios against")
     sp.set_defaults(func=_cmd_compare)
+
+    sp = add("systems", "list the systems (boards, racks, pods, supernodes) with derived totals")
+    sp.add_argument("--vendor")
+    sp.set_defaults(func=_cmd_systems)
+
+    sp = add("show-system", "a system's record: chip, count, scale-up, scale-out, power, derived totals")
+    sp.add_argument("system")
+    sp.set_defaults(func=_cmd_show_system)
 
     sp = sub.add_parser("schema", help="JSON Schema of a command's --json output",
                         description="JSON Schema of a command's --json output (show, list, compare, roofline)")
