@@ -69,3 +69,32 @@ def test_tpu7x_and_b200_capacity_compare_equal() -> None:
 def test_m890_keeps_both_announcement_dates() -> None:
     dates = {str(f.value) for f in a.get_chip("zhenwu m890").announced}
     assert {"2026-03-19", "2026-05-20"} <= dates  # machine summary vs wire coverage, both kept with sources
+"""No shipped chip value cites REF, the internal fact sheet (issue 10): every value names an
+openable document (specs/sources.yaml or the vendor file's own sources table)."""
+from pathlib import Path
+
+import yaml
+
+SPECS = Path(__file__).resolve().parent.parent / "specs" / "chips"
+
+
+def _walk(node, path=""):
+    if isinstance(node, dict):
+        if "source" in node and "value" in node:
+            yield path, node["source"]
+        for k, v in node.items():
+            yield from _walk(v, f"{path}.{k}")
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from _walk(v, f"{path}[{i}]")
+
+
+def test_no_chip_value_cites_ref_fact_sheet():
+    offenders = []
+    for f in sorted(SPECS.glob("*.yaml")):
+        doc = yaml.safe_load(f.read_text(encoding="utf-8"))
+        for chip in doc.get("chips", []):
+            for path, src in _walk(chip, chip["id"]):
+                if src == "REF":
+                    offenders.append(f"{f.name}:{path}")
+    assert offenders == []
