@@ -4,7 +4,10 @@ figures, not recomputed by the code under test)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+import yaml
 
 import accelspec as a
 
@@ -69,12 +72,8 @@ def test_tpu7x_and_b200_capacity_compare_equal() -> None:
 def test_m890_keeps_both_announcement_dates() -> None:
     dates = {str(f.value) for f in a.get_chip("zhenwu m890").announced}
     assert {"2026-03-19", "2026-05-20"} <= dates  # machine summary vs wire coverage, both kept with sources
-"""No shipped chip value cites REF, the internal fact sheet (issue 10): every value names an
-openable document (specs/sources.yaml or the vendor file's own sources table)."""
-from pathlib import Path
-
-import yaml
-
+# No shipped chip value cites REF, the internal fact sheet (issue 10): every value names an
+# openable document (specs/sources.yaml or the vendor file's own sources table).
 SPECS = Path(__file__).resolve().parent.parent / "specs" / "chips"
 
 
