@@ -229,6 +229,11 @@ class Catalog:
         if "chips" not in data:
             return []  # a model or claim file sharing the folder
         sources = {**load_sources(), **_parse_sources(data.get("sources"), file)}
+        # the internal fact sheet (REF, seed reference/...) is a finding aid, never a chip value's source
+        uncitable = {k: ("the compiled fact sheet is a finding aid; cite the primary document its Src "
+                         "column names (title, URL, date)")
+                     for k, v in sources.items()
+                     if k == "REF" or (getattr(v, "seed", None) or "").startswith("reference/")}
         vendor = data.get("vendor")
         records = data["chips"]
         if not isinstance(records, list):
@@ -246,7 +251,7 @@ class Catalog:
                 rec["vendor"] = vendor
             rec["origin"] = file
             try:
-                chip = Chip.model_validate(rec, context={"sources": sources})
+                chip = Chip.model_validate(rec, context={"sources": sources, "uncitable": uncitable})
             except ValidationError as exc:
                 if first is None:
                     err = exc.errors()[0]

@@ -97,3 +97,15 @@ def test_no_chip_value_cites_ref_fact_sheet():
                 if src == "REF":
                     offenders.append(f"{f.name}:{path}")
     assert offenders == []
+
+
+def test_chip_file_citing_ref_is_refused(tmp_path: Path) -> None:
+    spec = tmp_path / "x.yaml"
+    spec.write_text(
+        "schema: 1\nvendor: X\nchips:\n  - id: x1\n    name: X1\n"
+        "    memory:\n      capacity: {value: 80 GB, source: REF, status: reported}\n",
+        encoding="utf-8")
+    from accelspec.errors import SpecFileError
+    cat = a.Catalog.load(env=False)
+    with pytest.raises(SpecFileError, match="may not be cited"):
+        cat._add_file(spec, user=True)
