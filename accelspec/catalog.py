@@ -277,6 +277,11 @@ class Catalog:
                                     "cite it by id without redefining it, or choose another id",
                                     record=f"source {clash[0]}")
         sources = {**shared, **own}
+        # the internal fact sheet (REF, seed reference/...) is a finding aid, never a chip value's source
+        uncitable = {k: ("the compiled fact sheet is a finding aid; cite the primary document its Src "
+                         "column names (title, URL, date)")
+                     for k, v in sources.items()
+                     if k == "REF" or (getattr(v, "seed", None) or "").startswith("reference/")}
         vendor = data.get("vendor")
         records = data["chips"]
         if not isinstance(records, list):
@@ -298,7 +303,7 @@ class Catalog:
                 rec["vendor"] = vendor
             rec["origin"] = file
             try:
-                chip = Chip.model_validate(rec, context={"sources": sources})
+                chip = Chip.model_validate(rec, context={"sources": sources, "uncitable": uncitable})
             except ValidationError as exc:
                 if first is None:
                     err = exc.errors()[0]

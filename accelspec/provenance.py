@@ -146,6 +146,9 @@ def _resolve_source(value: Any, info: ValidationInfo) -> Any:
         sources = (info.context or {}).get("sources")
         if sources is None:
             raise ValueError(f"source {value!r} given by id but no sources table is in scope")
+        uncitable = (info.context or {}).get("uncitable") or {}
+        if value in uncitable:
+            raise ValueError(f"source {value!r} may not be cited here: {uncitable[value]}")
         if value not in sources:
             known = ", ".join(sorted(sources)) or "none"
             raise ValueError(f"unknown source id {value!r} (sources defined: {known})")

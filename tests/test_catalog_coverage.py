@@ -4,7 +4,10 @@ figures, not recomputed by the code under test)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+import yaml
 
 import accelspec as a
 
@@ -69,3 +72,40 @@ def test_tpu7x_and_b200_capacity_compare_equal() -> None:
 def test_m890_keeps_both_announcement_dates() -> None:
     dates = {str(f.value) for f in a.get_chip("zhenwu m890").announced}
     assert {"2026-03-19", "2026-05-20"} <= dates  # machine summary vs wire coverage, both kept with sources
+# No shipped chip value cites REF, the internal fact sheet (issue 10): every value names an
+# openable document (specs/sources.yaml or the vendor file's own sources table).
+SPECS = Path(__file__).resolve().parent.parent / "specs" / "chips"
+
+
+def _walk(node, path=""):
+    if isinstance(node, dict):
+        if "source" in node and "value" in node:
+            yield path, node["source"]
+        for k, v in node.items():
+            yield from _walk(v, f"{path}.{k}")
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from _walk(v, f"{path}[{i}]")
+
+
+def test_no_chip_value_cites_ref_fact_sheet():
+    offenders = []
+    for f in sorted(SPECS.glob("*.yaml")):
+        doc = yaml.safe_load(f.read_text(encoding="utf-8"))
+        for chip in doc.get("chips", []):
+            for path, src in _walk(chip, chip["id"]):
+                if src == "REF":
+                    offenders.append(f"{f.name}:{path}")
+    assert offenders == []
+
+
+def test_chip_file_citing_ref_is_refused(tmp_path: Path) -> None:
+    spec = tmp_path / "x.yaml"
+    spec.write_text(
+        "schema: 1\nvendor: X\nchips:\n  - id: x1\n    name: X1\n"
+        "    memory:\n      capacity: {value: 80 GB, source: REF, status: reported}\n",
+        encoding="utf-8")
+    from accelspec.errors import SpecFileError
+    cat = a.Catalog.load(env=False)
+    with pytest.raises(SpecFileError, match="may not be cited"):
+        cat._add_file(spec, user=True)
