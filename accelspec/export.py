@@ -12,7 +12,7 @@ One row per chip. Every published value ``PATH`` (a dotted path as in
 Peaks are ``compute.dense.<precision>`` and ``compute.sparse.<precision>``, never merged. A
 link bandwidth adds ``PATH.direction`` (bidirectional / per_direction / unspecified). A
 precision with no hardware support is ``"unsupported"`` in ``compute.dense.<precision>.status``
-(value empty), one the vendor supports without a published peak is ``"supported, not published"``;
+(value empty), one the vendor supports without a published peak is ``"not_published"``;
 a value nobody published is empty in all its columns. Every row carries
 ``catalog_version``.
 
@@ -101,7 +101,7 @@ def chip_row(chip: Chip, version: str | None = None) -> dict[str, Any]:
             row[f"compute.{kind}.{prec}.status"] = "unsupported"
     for prec in chip.compute.supported:
         if prec not in chip.compute.dense:
-            row[f"compute.dense.{prec}.status"] = "supported, not published"
+            row[f"compute.dense.{prec}.status"] = "not_published"
     return row
 
 

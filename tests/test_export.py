@@ -114,3 +114,9 @@ def test_import_does_not_load_pandas():
             "print('pandas' in sys.modules, 'matplotlib' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT).stdout
     assert out.split() == ["False", "False"]
+
+
+def test_claims_report_header_names_the_catalog_version():
+    report = a.check_claims()
+    assert report.to_text().startswith("Claims check (catalog 2026.11.23): ")
+    assert "Catalog data version 2026.11.23." in report.to_markdown().splitlines()[:4]
