@@ -51,11 +51,13 @@ _LAZY = {
                      "training_runs", "training_time"], ".training"),
     **dict.fromkeys(["UnknownModelError", "get_model", "load_models", "models"], ".model_catalog"),
     **dict.fromkeys(["System", "UnknownSystemError", "get_system", "load_systems", "systems"], ".system"),
+    **dict.fromkeys(["catalog_frame", "catalog_version"], ".export"),
 }
 
 if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eagerly
     from .claims import Claim, ClaimFileError, ClaimsReport, Verdict, check_claims, load_claims
     from .deployment import DTYPE_PRESETS, Deployment, DeploymentError, DTypes
+    from .export import catalog_frame, catalog_version
     from .measurements import load_measurements, validate
     from .memory import (
         ChipCount,
@@ -160,6 +162,8 @@ __all__ = [
     "__version__",
     "attention_cost",
     "block_dtype",
+    "catalog_frame",
+    "catalog_version",
     "check_claims",
     "check_training_claim",
     "chips",

@@ -121,7 +121,9 @@ def _cmd_list(args: argparse.Namespace) -> None:
     widths = {k: max(len(k), *(len(str(r[k] or "—")) for r in rows)) for k in cols}
     lines = ["  ".join(k.ljust(widths[k]) for k in cols)]
     lines += ["  ".join(str(r[k] or "—").ljust(widths[k]) for k in cols) for r in rows]
-    lines.append(f"{len(rows)} chips")
+    from .export import catalog_version
+
+    lines.append(f"{len(rows)} chips (catalog {catalog_version()})")
     _emit(rows, args.json, "\n".join(lines))
 
 
@@ -334,6 +336,16 @@ def _cmd_claims(args: argparse.Namespace) -> None:
         print(report.to_text())
 
 
+def _cmd_export(args: argparse.Namespace) -> None:
+    from .export import export
+
+    n = export(args.format, args.output, sys.stdout)
+    if args.output:
+        from .export import catalog_version
+
+        print(f"wrote {n} chips (catalog {catalog_version()}) to {args.output}", file=sys.stderr)
+
+
 # --- plots ------------------------------------------------------------------------------
 def _savefig(ax: Any, path: str) -> None:
     try:
@@ -477,6 +489,9 @@ def _cmd_show_system(args: argparse.Namespace) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="accelspec", description="Published AI-accelerator specs with units and sources.")
+    from . import __version__
+
+    p.add_argument("--version", action="version", version=f"accelspec {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
@@ -577,6 +592,13 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("path", nargs="?", default=None, help="measurement file or folder (default: the shipped ones)")
     sp.add_argument("--rows", action="store_true", help="also list every row with its bound")
     sp.set_defaults(func=_cmd_validate)
+
+    sp = sub.add_parser("export", help="the catalog as a flat table (CSV or JSON), one row per chip",
+                        description="the catalog as a flat table: one row per chip, one column per value plus "
+                                    "its unit, status, source id and URL, dated with the catalog version")
+    sp.add_argument("--format", choices=["csv", "json"], default="csv")
+    sp.add_argument("-o", "--output", help="file to write (default: standard output)")
+    sp.set_defaults(func=_cmd_export)
 
     sp = add("plot", "write a chart: roofline, compare, memory, heatmap")
     kinds = sp.add_subparsers(dest="kind", metavar="KIND", parser_class=_Parser)

@@ -60,6 +60,8 @@ PUBLIC = [
     "__version__",
     "attention_cost",
     "block_dtype",
+    "catalog_frame",
+    "catalog_version",
     "check_claims",
     "check_training_claim",
     "chips",

@@ -100,7 +100,10 @@ def _others_text(rr: Any) -> str:
 def render_text(report: Any, width: int = 120) -> str:
     """The whole report as plain text for a terminal."""
     c = report.counts()
-    out = [f"Claims check: {len(report)} claims: {c['consistent']} consistent, {c['inconsistent']} inconsistent, "
+    from ..export import catalog_version
+
+    out = [f"Claims check (catalog {catalog_version()}): {len(report)} claims: {c['consistent']} consistent, "
+           f"{c['inconsistent']} inconsistent, "
            f"{c['undetermined']} undetermined (verdict of the reading taken, marked *)", ""]
     out += _table([h for h in _SUMMARY_HEADERS if h != "statement"], _summary_rows(report, with_statement=False),
                   width=width)
@@ -162,7 +165,9 @@ def _md_table(headers: list[str], rows: list[list[str]]) -> list[str]:
 def render_markdown(report: Any) -> str:
     """The whole report as Markdown (summary table, one section per claim, implied values)."""
     c = report.counts()
-    out = ["# Claims check", "",
+    from ..export import catalog_version
+
+    out = ["# Claims check", "", f"Catalog data version {catalog_version()}.", "",
            f"{len(report)} claims: {c['consistent']} consistent, {c['inconsistent']} inconsistent, "
            f"{c['undetermined']} undetermined (verdict of the reading taken, the first).", ""]
     out += _md_table(_SUMMARY_HEADERS, [[f"[{r[0]}](#{r[0]})", *r[1:]] for r in _summary_rows(report)])
