@@ -50,11 +50,14 @@ _LAZY = {
                      "check_training_claim", "min_training_chips", "training_fits", "training_memory",
                      "training_runs", "training_time"], ".training"),
     **dict.fromkeys(["UnknownModelError", "get_model", "load_models", "models"], ".model_catalog"),
+    **dict.fromkeys(["CostBound", "PriceSnapshot", "api_prices", "chip_prices", "compare_api", "cost_bound"],
+                    ".economics"),
 }
 
 if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eagerly
     from .claims import Claim, ClaimFileError, ClaimsReport, Verdict, check_claims, load_claims
     from .deployment import DTYPE_PRESETS, Deployment, DeploymentError, DTypes
+    from .economics import CostBound, PriceSnapshot, api_prices, chip_prices, compare_api, cost_bound
     from .measurements import load_measurements, validate
     from .memory import (
         ChipCount,
@@ -101,8 +104,6 @@ def __dir__() -> list[str]:
 __version__ = "0.1.0"
 
 __all__ = [
-    "DTYPE_PRESETS",
-    "Q_",
     "AccelspecError",
     "AttentionKind",
     "Benchmark",
@@ -115,6 +116,8 @@ __all__ = [
     "ClaimsReport",
     "Comparison",
     "Compute",
+    "CostBound",
+    "DTYPE_PRESETS",
     "DType",
     "DTypes",
     "Deployment",
@@ -134,6 +137,8 @@ __all__ = [
     "Parallelism",
     "Power",
     "Precision",
+    "PriceSnapshot",
+    "Q_",
     "Quantity",
     "Roofline",
     "Source",
@@ -153,14 +158,18 @@ __all__ = [
     "UnsupportedPrecisionError",
     "Verdict",
     "__version__",
+    "api_prices",
     "attention_cost",
     "block_dtype",
     "check_claims",
     "check_training_claim",
+    "chip_prices",
     "chips",
     "compare",
+    "compare_api",
     "compare_table",
     "comparison",
+    "cost_bound",
     "decode_bound",
     "dtype",
     "dtypes",

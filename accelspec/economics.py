@@ -247,6 +247,8 @@ def cost_bound(model: Any, chip: Any, *, n_chips: int = 1, context_tokens: int =
     usd_out = usd_in = rng_usd = prange = None
     if p is None:
         missing.append("price")
+        reason = load_prices()[1].get(c.id)
+        price_text = f"no published price for {c.id}" + (f" ({reason})" if reason else "")
     else:
         def per_m(pr: Quantity, rate: Quantity) -> Quantity:
             return (pr * n / rate.to("token/hour") * Q_(1e6, "token")).to("USD")
