@@ -104,6 +104,8 @@ def __dir__() -> list[str]:
 __version__ = "0.1.0"
 
 __all__ = [
+    "DTYPE_PRESETS",
+    "Q_",
     "AccelspecError",
     "AttentionKind",
     "Benchmark",
@@ -117,7 +119,6 @@ __all__ = [
     "Comparison",
     "Compute",
     "CostBound",
-    "DTYPE_PRESETS",
     "DType",
     "DTypes",
     "Deployment",
@@ -138,7 +139,6 @@ __all__ = [
     "Power",
     "Precision",
     "PriceSnapshot",
-    "Q_",
     "Quantity",
     "Roofline",
     "Source",

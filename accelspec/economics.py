@@ -32,7 +32,7 @@ from .catalog import get_chip, read_yaml, specs_dir
 from .errors import AccelspecError
 from .units import Q_, Quantity, parse_quantity, ureg
 
-__all__ = ["ApiPrice", "CostBound", "MissingPriceError", "PriceSnapshot", "api_prices", "chip_prices",
+__all__ = ["ApiPrice", "CostBound", "PriceSnapshot", "api_prices", "chip_prices",
            "compare_api", "cost_bound", "load_prices"]
 
 _USD_H = "USD/hour"
@@ -40,10 +40,6 @@ _USD_H = "USD/hour"
 # Money as its own dimension in the one registry (defined once, here, on first import).
 if "USD" not in ureg:
     ureg.define("USD = [currency] = $")
-
-
-class MissingPriceError(AccelspecError, LookupError):
-    """A chip has no published price in ``specs/prices`` (the message names the chip and why)."""
 
 
 @dataclass(frozen=True)
@@ -189,7 +185,8 @@ class CostBound:
         miss = f"; missing: {', '.join(self.missing)}" if self.missing else ""
         return (f"{self.model} on {self.n_chips} x {self.chip}, batch {self.batch}: "
                 f"<= {f(self.output_tokens_per_s)} out, >= {usd(self.usd_per_m_output)} USD/Mtok out{rng}, "
-                f">= {usd(self.usd_per_m_input)} USD/Mtok in, <= {f(self.tokens_per_joule)} out{miss}\n  {self.assumptions}")
+                f">= {usd(self.usd_per_m_input)} USD/Mtok in, <= {f(self.tokens_per_joule)} out{miss}\n"
+                f"  {self.assumptions}")
 
 
 def _pick_price(snaps: list[PriceSnapshot], price: Any) -> tuple[Quantity | None, str]:
@@ -273,7 +270,8 @@ def cost_bound(model: Any, chip: Any, *, n_chips: int = 1, context_tokens: int =
     dates = sorted({s.date for s in snaps})
     layout = "TP" if n > 1 and parallelism is None else (parallelism or "1 chip")
     dt = dec.dtypes
-    assumptions = (f"weights {dt.weight.name}, KV {dt.kv.name}, compute {dt.precision.value}; {n} chip(s), layout {layout}; "
+    assumptions = (f"weights {dt.weight.name}, KV {dt.kv.name}, compute {dt.precision.value}; "
+                   f"{n} chip(s), layout {layout}; "
                    f"batch {b}, {s_in} in / {s_out} out, decode at mean context {s_in + s_out // 2}; "
                    f"{price_text}{'; snapshots dated ' + ', '.join(dates) if dates else ''}; {power_text}; "
                    f"roofline bound, efficiencies 1.0")
