@@ -110,3 +110,11 @@ def test_cli_cost(capsys):
     assert d["usd_per_m_output"] == pytest.approx(26.36, rel=2e-3)
     assert d["missing"] == []
     assert main(["cost", "llama-3.1-70b", "--chip", "h100"]) == 2
+
+
+def test_api_price_deepseek_v3():
+    # DeepSeek pricing page (2025-02): deepseek-chat (DeepSeek-V3) 0.27 USD in (cache miss), 1.10 USD out per 1M
+    (p,) = api_prices("deepseek-v3")
+    assert (p.usd_per_m_input, p.usd_per_m_output, p.date) == (0.27, 1.10, "2025-02")
+    rows = compare_api("deepseek-v3", ["mi300x"], n_chips=8, batch=64)
+    assert [r["kind"] for r in rows] == ["bound", "api"]
