@@ -52,11 +52,14 @@ _LAZY = {
     **dict.fromkeys(["UnknownModelError", "get_model", "load_models", "models"], ".model_catalog"),
     **dict.fromkeys(["System", "UnknownSystemError", "get_system", "load_systems", "systems"], ".system"),
     **dict.fromkeys(["catalog_frame", "catalog_version"], ".export"),
+    **dict.fromkeys(["CostBound", "PriceSnapshot", "api_prices", "chip_prices", "compare_api", "cost_bound"],
+                    ".economics"),
 }
 
 if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eagerly
     from .claims import Claim, ClaimFileError, ClaimsReport, Verdict, check_claims, load_claims
     from .deployment import DTYPE_PRESETS, Deployment, DeploymentError, DTypes
+    from .economics import CostBound, PriceSnapshot, api_prices, chip_prices, compare_api, cost_bound
     from .export import catalog_frame, catalog_version
     from .measurements import load_measurements, validate
     from .memory import (
@@ -119,6 +122,7 @@ __all__ = [
     "ClaimsReport",
     "Comparison",
     "Compute",
+    "CostBound",
     "DType",
     "DTypes",
     "Deployment",
@@ -139,6 +143,7 @@ __all__ = [
     "Parallelism",
     "Power",
     "Precision",
+    "PriceSnapshot",
     "Quantity",
     "Roofline",
     "Source",
@@ -160,16 +165,20 @@ __all__ = [
     "UnsupportedPrecisionError",
     "Verdict",
     "__version__",
+    "api_prices",
     "attention_cost",
     "block_dtype",
     "catalog_frame",
     "catalog_version",
     "check_claims",
     "check_training_claim",
+    "chip_prices",
     "chips",
     "compare",
+    "compare_api",
     "compare_table",
     "comparison",
+    "cost_bound",
     "decode_bound",
     "dtype",
     "dtypes",

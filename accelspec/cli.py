@@ -323,6 +323,37 @@ def _cmd_bound(args: argparse.Namespace) -> None:
     _emit(_bound_dict(b), args.json, b.explain())
 
 
+# --- cost ---------------------------------------------------------------------------------
+def _cmd_cost(args: argparse.Namespace) -> None:
+    from .economics import cost_bound
+
+    price = args.price
+    cb = cost_bound(args.model, args.chip, n_chips=args.n_chips, context_tokens=args.input,
+                    output_tokens=args.output, batch=args.batch, price=price, weight_dtype=args.weights,
+                    kv_dtype=args.kv)
+
+    def m(q: Any, unit: str) -> Any:
+        return None if q is None else float(q.m_as(unit))
+
+    d = {"model": cb.model, "chip": cb.chip, "n_chips": cb.n_chips, "batch": cb.batch,
+         "input_tokens": cb.input_tokens, "output_tokens": cb.output_tokens,
+         "output_tokens_per_s": m(cb.output_tokens_per_s, "token/s"),
+         "input_tokens_per_s": m(cb.input_tokens_per_s, "token/s"),
+         "usd_per_chip_hour": m(cb.price_per_chip_hour, "USD/hour"),
+         "usd_per_m_output": m(cb.usd_per_m_output, "USD"), "usd_per_m_input": m(cb.usd_per_m_input, "USD"),
+         "usd_per_m_output_range": None if cb.usd_per_m_output_range is None
+         else [m(q, "USD") for q in cb.usd_per_m_output_range],
+         "tdp_W": m(cb.tdp, "W"), "tokens_per_joule": m(cb.tokens_per_joule, "token/J"),
+         "tokens_per_s_per_MW": m(cb.tokens_per_s_per_mw, "token/s"),
+         "prices": [{"provider": s.provider, "tier": s.tier, "instance": s.instance,
+                     "usd_per_chip_hour": float(s.per_chip_hour.m_as("USD/hour")), "basis": s.basis,
+                     "status": s.status, "date": s.date, "source": s.source_url} for s in cb.prices],
+         "missing": list(cb.missing), "assumptions": cb.assumptions}
+    text = str(cb) + "".join(f"\n  price: {s.provider} {s.tier} {s.instance} {s.per_chip_hour.m_as('USD/hour'):.4g} "
+                             f"USD/chip-hour ({s.basis}, {s.status}) {s.date} {s.source_url}" for s in cb.prices)
+    _emit(d, args.json, text)
+
+
 # --- claims -----------------------------------------------------------------------------
 def _cmd_claims(args: argparse.Namespace) -> None:
     from .claims import check_claims
@@ -567,6 +598,18 @@ def build_parser() -> argparse.ArgumentParser:
     for name in ("compute-eff", "bandwidth-eff", "link-eff"):
         sp.add_argument(f"--{name}", type=_fraction, default=1.0, help="achieved fraction of peak [1e-6, 1]")
     sp.set_defaults(func=_cmd_bound)
+
+    sp = add("cost", "best-case $ per 1M tokens and tokens per joule, with dated price sources")
+    sp.add_argument("model")
+    sp.add_argument("--chip", required=True)
+    sp.add_argument("--input", type=_count("--input"), default=2048, help="prompt tokens (default 2048)")
+    sp.add_argument("--output", type=_count("--output"), default=256, help="generated tokens (default 256)")
+    sp.add_argument("--batch", type=_count("--batch"), default=None, help="default: the largest that fits")
+    sp.add_argument("--n-chips", type=_count("--n-chips"), default=1)
+    sp.add_argument("--weights", default="bf16")
+    sp.add_argument("--kv", default="bf16")
+    sp.add_argument("--price", default="min", help="min, median, max, or e.g. '2.5 USD/hour' per chip")
+    sp.set_defaults(func=_cmd_cost)
 
     sp = add("claims", "check the vendor claims against the catalog")
     sp.add_argument("path", nargs="?", default=None, help="claim file or folder (default: the shipped claims)")
