@@ -24,7 +24,8 @@ workload       model at context on chip     memory needed vs chip memory (:mod:`
 Verdict, from published values only. Each value is an interval [low, high] (a point when the
 spec has no range); R = [a_low / b_high, a_high / b_low]. **consistent** when R and C overlap
 (``partly`` when R is not inside C: true for some of the published range only),
-**inconsistent** when they do not, **undetermined** when a value is not published.
+**inconsistent** when they do not, **undetermined** when a value is not published, and
+**restated** when consistent only because every value checked cites the claim's own source.
 
 Implied values, by interval arithmetic on positive intervals: a in C x b =
 [c_lo b_lo, c_hi b_hi] and b in a / C = [a_lo / c_hi, a_hi / c_lo]. Chains of claims compose
@@ -80,6 +81,9 @@ class Verdict(str, Enum):
     consistent = "consistent"
     inconsistent = "inconsistent"
     undetermined = "undetermined"
+    #: consistent, but every published value it was checked against cites the claim's own
+    #: source: the claim agrees with itself, which confirms nothing
+    restated = "restated"
 
     def __str__(self) -> str:
         return self.value
@@ -1234,7 +1238,7 @@ class ClaimsReport:
     def __repr__(self) -> str:
         c = self.counts()
         return (f"<ClaimsReport: {len(self)} claims, {c['consistent']} consistent, "
-                f"{c['inconsistent']} inconsistent, {c['undetermined']} undetermined>")
+                f"{c['inconsistent']} inconsistent, {c['undetermined']} undetermined, {c['restated']} restated>")
 
 
 # --------------------------------------------------------------------------------------------
@@ -1253,6 +1257,16 @@ class _Engine:
         self.claims = {c.id: c for c in claims}
         self.constraints = [k for c in claims for k in _compile(c)]
         self._pub: dict[_Node, tuple[Interval, str] | None] = {}
+        self._src: dict[_Node, str] = {}  # source id of each published value
+
+    def _restates(self, k: Any) -> bool:
+        """True when every published value behind ``k`` cites the claim's own source."""
+        nodes = [p for op in (k.a, k.b) for p in (op.parts if isinstance(op, _Sum) else (op,))
+                 if isinstance(p, _Node)]
+        claim = self.claims.get(k.claim)
+        if not nodes or claim is None:
+            return False
+        return all(self._src.get(n) == claim.source.id for n in nodes)
 
     # published values ------------------------------------------------------------------
     def published(self, node: _Node) -> tuple[Interval, str] | None:
@@ -1264,6 +1278,7 @@ class _Engine:
             if spec is not None:
                 iv = Interval(_mag(spec.low, node.unit), _mag(spec.high, node.unit), nominal=_mag(spec.q, node.unit))
                 src = spec.source.id
+                self._src[node] = src
                 rng = f" (range {iv.text(node.unit)})" if spec.range else ""
                 out = (iv, f"{node.subject} {node.metric} = {format_quantity(spec.q)}{rng} [{spec.status}, {src}]")
         self._pub[node] = out
@@ -1331,8 +1346,12 @@ class _Engine:
         if va is not None and vb is not None:
             r = va[0] / vb[0]
             verdict, partial = _judge(r, k.C)
+            note = None
+            if verdict is Verdict.consistent and self._restates(k):
+                verdict = Verdict.restated
+                note = "every value checked cites the claim's own source: agreement confirms nothing"
             return ReadingResult(k.claim, k.reading, a_text, b_text, r, k.C, k.claimed, verdict, partial,
-                                 values=values)
+                                 values=values, note=note)
         missing = [op for op in (k.a, k.b) if isinstance(op, _Node) and self.published(op) is None]
         implied = [d for m in missing for d in self.derive(m) if k.claim in d.chain]
         cross: list[CrossCheck] = []
