@@ -20,7 +20,7 @@ from accelspec.claims import ClaimFileError, Interval, Verdict, check_claims, lo
 from accelspec.errors import SpecFileError
 
 GIB = 1.073741824  # GB per GiB
-SOURCE = {"T": {"title": "test source", "date": "2026"}}
+SOURCE = {"T": {"title": "test source", "date": "2026"}, "C": {"title": "test claim source", "date": "2026"}}
 FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -46,7 +46,7 @@ def _chip(cid: str, capacity: str | None = None, bf16: str | None = None, bandwi
 
 
 def _claim(cid: str, statement: dict, **extra) -> dict:
-    return {"id": cid, "source": "T", "date": "2026", "quote": "a test sentence", "statement": statement, **extra}
+    return {"id": cid, "source": "C", "date": "2026", "quote": "a test sentence", "statement": statement, **extra}
 
 
 def _check(chips: list[dict], claims: list[dict], folder: Path):
@@ -428,3 +428,15 @@ def test_every_kind_has_a_model_and_claim_contexts_take_human_counts(tmp_path):
                                                                "context": text, "models": "llama-3.1-8b"}}]}))
         (claim,) = load_claims(f)
         assert claim.statement.workload["context"] == tokens
+
+
+def test_claim_checked_only_against_its_own_source_is_restated(tmp_path):
+    # the spec value and the claim cite the same source T: agreement confirms nothing
+    chips = [_chip("chip-a", "144 GB")]
+    claim = {"id": "own", "source": "T", "date": "2026", "quote": "144 GB",
+             "statement": {"kind": "value", "a": "chip-a", "metric": "memory.capacity", "value": "144 GB"}}
+    report = _check(chips, [claim], tmp_path / "own")
+    assert report["own"].verdict is Verdict.restated
+    assert "own source" in report["own"].primary.note
+    other = _check(chips, [_claim("other", claim["statement"])], tmp_path / "other")
+    assert other["other"].verdict is Verdict.consistent

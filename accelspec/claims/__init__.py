@@ -24,7 +24,8 @@ workload       model at context on chip     memory needed vs chip memory (:mod:`
 Verdict, from published values only. Each value is an interval [low, high] (a point when the
 spec has no range); R = [a_low / b_high, a_high / b_low]. **consistent** when R and C overlap
 (``partly`` when R is not inside C: true for some of the published range only),
-**inconsistent** when they do not, **undetermined** when a value is not published.
+**inconsistent** when they do not, **undetermined** when a value is not published, and
+**restated** when consistent only because every value checked cites the claim's own source.
 
 Implied values, by interval arithmetic on positive intervals: a in C x b =
 [c_lo b_lo, c_hi b_hi] and b in a / C = [a_lo / c_hi, a_hi / c_lo]. Chains of claims compose

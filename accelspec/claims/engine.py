@@ -179,6 +179,16 @@ class _Engine:
         self.claims = {c.id: c for c in claims}
         self.constraints = [k for c in claims for k in _compile(c)]
         self._pub: dict[_Node, tuple[Interval, str] | None] = {}
+        self._src: dict[_Node, str] = {}  # source id of each published value
+
+    def _restates(self, k: Any) -> bool:
+        """True when every published value behind ``k`` cites the claim's own source."""
+        nodes = [p for op in (k.a, k.b) for p in (op.parts if isinstance(op, _Sum) else (op,))
+                 if isinstance(p, _Node)]
+        claim = self.claims.get(k.claim)
+        if not nodes or claim is None:
+            return False
+        return all(self._src.get(n) == claim.source.id for n in nodes)
 
     # published values ------------------------------------------------------------------
     def published(self, node: _Node) -> tuple[Interval, str] | None:
@@ -190,6 +200,7 @@ class _Engine:
             if spec is not None:
                 iv = Interval(_mag(spec.low, node.unit), _mag(spec.high, node.unit), nominal=_mag(spec.q, node.unit))
                 src = spec.source.id
+                self._src[node] = src
                 rng = f" (range {iv.text(node.unit)})" if spec.range else ""
                 out = (iv, f"{node.subject} {node.metric} = {format_quantity(spec.q)}{rng} [{spec.status}, {src}]")
         self._pub[node] = out
@@ -257,8 +268,12 @@ class _Engine:
         if va is not None and vb is not None:
             r = va[0] / vb[0]
             verdict, partial = _judge(r, k.C)
+            note = None
+            if verdict is Verdict.consistent and self._restates(k):
+                verdict = Verdict.restated
+                note = "every value checked cites the claim's own source: agreement confirms nothing"
             return ReadingResult(k.claim, k.reading, a_text, b_text, r, k.C, k.claimed, verdict, partial,
-                                 values=values)
+                                 values=values, note=note)
         missing = [op for op in (k.a, k.b) if isinstance(op, _Node) and self.published(op) is None]
         implied = [d for m in missing for d in self.derive(m) if k.claim in d.chain]
         cross: list[CrossCheck] = []

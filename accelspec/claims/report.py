@@ -89,7 +89,7 @@ def _others_text(rr: Any) -> str:
         return rr.extra
     if not rr.cross:
         return ""
-    marks = {"consistent": "ok", "inconsistent": "NO", "undetermined": "?"}
+    marks = {"consistent": "ok", "inconsistent": "NO", "undetermined": "?", "restated": "="}
     parts = []
     for cc in rr.cross:
         chains = "+".join(dict.fromkeys(c for v in cc.values for c in v.chain))
@@ -103,8 +103,8 @@ def render_text(report: Any, width: int = 120) -> str:
     from ..export import catalog_version
 
     out = [f"Claims check (catalog {catalog_version()}): {len(report)} claims: {c['consistent']} consistent, "
-           f"{c['inconsistent']} inconsistent, "
-           f"{c['undetermined']} undetermined (verdict of the reading taken, marked *)", ""]
+           f"{c['inconsistent']} inconsistent, {c['undetermined']} undetermined, {c['restated']} restated "
+           "(own source) (verdict of the reading taken, marked *)", ""]
     out += _table([h for h in _SUMMARY_HEADERS if h != "statement"], _summary_rows(report, with_statement=False),
                   width=width)
     wrap = textwrap.TextWrapper(width=width, initial_indent="   ", subsequent_indent="     ")
@@ -169,7 +169,8 @@ def render_markdown(report: Any) -> str:
 
     out = ["# Claims check", "", f"Catalog data version {catalog_version()}.", "",
            f"{len(report)} claims: {c['consistent']} consistent, {c['inconsistent']} inconsistent, "
-           f"{c['undetermined']} undetermined (verdict of the reading taken, the first).", ""]
+           f"{c['undetermined']} undetermined, {c['restated']} restated (checked only against the claim's "
+           "own source) (verdict of the reading taken, the first).", ""]
     out += _md_table(_SUMMARY_HEADERS, [[f"[{r[0]}](#{r[0]})", *r[1:]] for r in _summary_rows(report)])
     for res in report.results:
         cl = res.claim

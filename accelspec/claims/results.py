@@ -236,6 +236,6 @@ class ClaimsReport:
     def __repr__(self) -> str:
         c = self.counts()
         return (f"<ClaimsReport: {len(self)} claims, {c['consistent']} consistent, "
-                f"{c['inconsistent']} inconsistent, {c['undetermined']} undetermined>")
+                f"{c['inconsistent']} inconsistent, {c['undetermined']} undetermined, {c['restated']} restated>")
 
 

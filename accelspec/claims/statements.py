@@ -28,6 +28,9 @@ class Verdict(str, Enum):
     consistent = "consistent"
     inconsistent = "inconsistent"
     undetermined = "undetermined"
+    #: consistent, but every published value it was checked against cites the claim's own
+    #: source: the claim agrees with itself, which confirms nothing
+    restated = "restated"
 
     def __str__(self) -> str:
         return self.value
