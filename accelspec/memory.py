@@ -329,10 +329,18 @@ def _terms(p: _Profile, lay: Parallelism, ctx: np.ndarray, batch: np.ndarray, o:
     return best
 
 
+#: Largest chip count the automatic layout search considers (a 1M-chip deployment is far beyond any built).
+MAX_SEARCH_CHIPS = 1_048_576
+
+
 def _candidates(model: Model, n: int, ctx_min: float, batch_max: float) -> list[Parallelism]:
     """Layouts of exactly ``n`` chips that can shard ``model`` (for ``parallelism="auto"``)."""
+    if n > MAX_SEARCH_CHIPS:
+        raise InvalidArgumentError("n_chips", f"the layout search covers at most {MAX_SEARCH_CHIPS:,} chips, got "
+                                   f"{n:,}; give parallelism= explicitly for larger deployments")
     out = []
-    divs = [d for d in range(1, n + 1) if n % d == 0]
+    small = [d for d in range(1, math.isqrt(n) + 1) if n % d == 0]  # divisors in O(sqrt n)
+    divs = sorted({*small, *(n // d for d in small)})
     for tp in divs:
         for pp in [d for d in divs if (n // tp) % d == 0]:
             rest = n // tp // pp

@@ -194,18 +194,18 @@ def test_fuzz_spec_files(tmp_path_factory, catalog_before, record):
 
 
 GOOD = {"id": "odd-chip", "name": "Odd", "vendor": "Odd",
-        "memory": {"capacity": {"value": "80 GB", "source": "REF", "status": "official"}}}
+        "memory": {"capacity": {"value": "80 GB", "source": "N3", "status": "official"}}}
 
 
 @pytest.mark.parametrize("capacity", [
-    {"value": {"magnitude": "80", "units": "GB"}, "source": "REF", "status": "official"},
-    {"value": {"magnitude": None, "units": "GB"}, "source": "REF", "status": "official"},
-    {"value": {"magnitude": 80, "units": 5}, "source": "REF", "status": "official"},
-    {"value": {"magnitude": 80, "units": "{"}, "source": "REF", "status": "official"},
-    {"value": {"magnitude": math.inf, "units": "GB"}, "source": "REF", "status": "official"},
-    {"value": "1e999 GB", "source": "REF", "status": "official"},
-    {"value": "9**9**9 GB", "source": "REF", "status": "official"},
-    {"value": "10" * 20 + " GB", "source": "REF", "status": "official"},
+    {"value": {"magnitude": "80", "units": "GB"}, "source": "N3", "status": "official"},
+    {"value": {"magnitude": None, "units": "GB"}, "source": "N3", "status": "official"},
+    {"value": {"magnitude": 80, "units": 5}, "source": "N3", "status": "official"},
+    {"value": {"magnitude": 80, "units": "{"}, "source": "N3", "status": "official"},
+    {"value": {"magnitude": math.inf, "units": "GB"}, "source": "N3", "status": "official"},
+    {"value": "1e999 GB", "source": "N3", "status": "official"},
+    {"value": "9**9**9 GB", "source": "N3", "status": "official"},
+    {"value": "10" * 20 + " GB", "source": "N3", "status": "official"},
 ])
 def test_spec_file_oddities_name_the_file(tmp_path, capacity):
     rec = {**GOOD, "memory": {"capacity": capacity}}
