@@ -318,24 +318,15 @@ class LayoutNumbers:
 _LCACHE: dict[tuple, tuple[Any, LayoutNumbers]] = {}
 
 
-def _value_key(v: Any) -> Any:
-    """A cache key for a dtype argument: the value itself (a DType compares by bits, block size
-    and scale, not only by name), or its repr when unhashable."""
-    try:
-        hash(v)
-    except TypeError:
-        return repr(v)
-    return (type(v).__name__, v)
-
 
 def layout_numbers(model: Model | str, lay: Parallelism, weight_dtype: Any = "bf16", **dtypes_kw: Any) -> LayoutNumbers:
     """Reduce ``model`` at the given dtypes (:func:`~accelspec.costs.resolve_dtypes`) under
     layout ``lay`` to per-stage, per-chip numbers (cached per model object, dtypes, layout)."""
-    from .costs import _get_model, _pair_flops, resolve_dtypes
+    from .costs import _dtype_key, _get_model, _pair_flops, resolve_dtypes
     from .model import AttentionKind
 
     model = _get_model(model)
-    key = (id(model), lay, _value_key(weight_dtype), *sorted((k, _value_key(v)) for k, v in dtypes_kw.items()))
+    key = (id(model), lay, _dtype_key(weight_dtype), *sorted((k, _dtype_key(v)) for k, v in dtypes_kw.items()))
     hit = _LCACHE.get(key)
     if hit is not None and hit[0] is model:
         return hit[1]

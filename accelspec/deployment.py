@@ -207,19 +207,10 @@ class Deployment:
                                 **self._memory_kwargs())
 
     def _bound_kwargs(self, model: Any, context_tokens: Any, batch: Any, extra: dict[str, Any]) -> dict[str, Any]:
-        import inspect
-
-        from .bounds import decode_bound
-
         kw = {**self.dtypes.kwargs(), **extra}
         if self.dtypes.precision is not None:
             kw.setdefault("precision", self.dtypes.precision)
-        if "parallelism" in inspect.signature(decode_bound).parameters:
-            kw.setdefault("parallelism", self.layout(model, context_tokens, batch))
-        else:  # bounds that know tensor parallel only: refuse a layout they cannot honour
-            par = self.layout(model, context_tokens, batch)
-            if par.n_chips != par.tp:
-                raise DeploymentError(f"parallelism: the bounds model tensor parallel only; {par} cannot be bounded")
+        kw.setdefault("parallelism", self.layout(model, context_tokens, batch))
         return kw
 
     def decode_bound(self, model: Any, context_tokens: Any, batch: Any = 1, **kw: Any) -> Bound:
