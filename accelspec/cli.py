@@ -317,9 +317,17 @@ def _cmd_bound(args: argparse.Namespace) -> None:
 
     fn = prefill_bound if args.prefill else decode_bound
     n = None if args.parallelism and args.n_chips == 1 else args.n_chips
-    b = fn(args.model, args.chip, args.context, args.batch, n, parallelism=args.parallelism, weight_dtype=args.weights,
-           kv_dtype=args.kv, compute_efficiency=args.compute_eff, bandwidth_efficiency=args.bandwidth_eff,
-           link_efficiency=args.link_eff)
+    kw = {"parallelism": args.parallelism, "kv_dtype": args.kv, "compute_efficiency": args.compute_eff,
+          "bandwidth_efficiency": args.bandwidth_eff, "link_efficiency": args.link_eff}
+    if args.weights is not None:
+        b = fn(args.model, args.chip, args.context, args.batch, n, weight_dtype=args.weights, **kw)
+    else:  # the checkpoint's formats, as `fit` assumes; a chip without that compute format runs them at bf16
+        from .chip import UnsupportedPrecisionError
+
+        try:
+            b = fn(args.model, args.chip, args.context, args.batch, n, weight_dtype="native", **kw)
+        except UnsupportedPrecisionError:
+            b = fn(args.model, args.chip, args.context, args.batch, n, weight_dtype="native", precision="bf16", **kw)
     _emit(_bound_dict(b), args.json, b.explain())
 
 
@@ -597,7 +605,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "tp+ep, or tp=4,pp=2")
     for name in ("compute-eff", "bandwidth-eff", "link-eff"):
         sp.add_argument(f"--{name}", type=_fraction, default=1.0, help="achieved fraction of peak [1e-6, 1]")
-    sp.set_defaults(func=_cmd_bound)
+    sp.set_defaults(func=_cmd_bound, weights=None)  # as fit: the checkpoint's own format unless --weights
 
     sp = add("cost", "best-case $ per 1M tokens and tokens per joule, with dated price sources")
     sp.add_argument("model")

@@ -132,3 +132,15 @@ def test_bad_model_inputs_exit_2(capsys, argv, needle):
     code, out, err = run(capsys, *argv)
     assert code == 2 and out == "", (out, err)
     assert needle in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_bound_defaults_to_the_checkpoint_format_like_fit(capsys):
+    """`bound` and `fit` assume the same weights: DeepSeek-V3 ships fp8 (block-scaled), so the
+    default bound reads fp8 weights; a chip with no fp8 peak (Ascend 910C) runs them at bf16."""
+    code, out, _ = run(capsys, "bound", "deepseek-v3", "--chip", "h200", "--n-chips", "8", "--context", "128k")
+    assert code == 0 and "weights fp8" in out and "compute fp8" in out
+    code, out, _ = run(capsys, "bound", "deepseek-v3", "--chip", "ascend-910c", "--n-chips", "8", "--context", "128k")
+    assert code == 0 and "weights fp8" in out and "compute bf16" in out
+    code, out, _ = run(capsys, "bound", "deepseek-v3", "--chip", "h200", "--n-chips", "8", "--context", "128k",
+                       "--weights", "bf16")
+    assert code == 0 and "weights bf16" in out
