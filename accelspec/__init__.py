@@ -12,7 +12,6 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from .bounds import Bound, decode_bound, prefill_bound
 from .catalog import Catalog, chips, get_chip, load_specs, reload
 from .chip import (
     Benchmark,
@@ -27,24 +26,46 @@ from .chip import (
     UnsupportedPrecisionError,
 )
 from .compare import Comparison, compare, compare_table, comparison
-from .costs import OpCost, StepCost, attention_cost, expected_unique_experts, gemm_cost, step_cost
 from .dtypes import DType, block_dtype, dtype, dtypes
 from .errors import AccelspecError, FrozenRecordError, SpecFileError, UnitError, UnknownChipError, UnknownNameError
+from .perf import (
+    DTYPE_PRESETS,
+    Bound,
+    ChipCount,
+    Deployment,
+    DeploymentError,
+    DTypes,
+    FitResult,
+    Footprint,
+    Limit,
+    OpCost,
+    Parallelism,
+    Roofline,
+    StepCost,
+    attention_cost,
+    decode_bound,
+    expected_unique_experts,
+    fits,
+    gemm_cost,
+    max_batch,
+    max_context,
+    memory_footprint,
+    min_chips,
+    prefill_bound,
+    roofline,
+    step_cost,
+    sweep,
+)
 from .provenance import Direction, Fact, Source, Spec, Status
-from .roofline import Roofline, roofline
-from .sweep import sweep
 from .units import Q_, Quantity, parse_quantity, quantity_type, ureg
 
 # Loaded on first use (PEP 562), so that `import accelspec` stays light: the claims engine,
-# the model catalog and the memory model are imported when one of their names is first read.
+# the model catalog, systems, training and economics are imported when one of their names is first read.
 # (A name equal to its own module's name, such as `compare`, `roofline`, `sweep` or `dtypes`,
 # is imported eagerly above: a lazily imported submodule would shadow it.)
 _LAZY = {
     **dict.fromkeys(["Claim", "ClaimFileError", "ClaimsReport", "Verdict", "check_claims", "load_claims"], ".claims"),
-    **dict.fromkeys(["ChipCount", "FitResult", "Footprint", "Limit", "Parallelism", "fits", "max_batch",
-                     "max_context", "memory_footprint", "min_chips"], ".memory"),
     **dict.fromkeys(["AttentionKind", "Model", "ModelConfigError"], ".model"),
-    **dict.fromkeys(["DTYPE_PRESETS", "DTypes", "Deployment", "DeploymentError"], ".deployment"),
     **dict.fromkeys(["load_measurements", "validate"], ".measurements"),
     **dict.fromkeys(["TrainingFit", "TrainingMemory", "TrainingRun", "TrainingTime", "UnknownRecipeError",
                      "check_training_claim", "min_training_chips", "training_fits", "training_memory",
@@ -58,22 +79,9 @@ _LAZY = {
 
 if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eagerly
     from .claims import Claim, ClaimFileError, ClaimsReport, Verdict, check_claims, load_claims
-    from .deployment import DTYPE_PRESETS, Deployment, DeploymentError, DTypes
     from .economics import CostBound, PriceSnapshot, api_prices, chip_prices, compare_api, cost_bound
     from .export import catalog_frame, catalog_version
     from .measurements import load_measurements, validate
-    from .memory import (
-        ChipCount,
-        FitResult,
-        Footprint,
-        Limit,
-        Parallelism,
-        fits,
-        max_batch,
-        max_context,
-        memory_footprint,
-        min_chips,
-    )
     from .model import AttentionKind, Model, ModelConfigError
     from .model_catalog import UnknownModelError, get_model, load_models, models
     from .system import System, UnknownSystemError, get_system, load_systems, systems

@@ -232,8 +232,8 @@ def _fit_model(text: str) -> Any:
 
 
 def _cmd_fit(args: argparse.Namespace) -> None:
-    from .memory import fits, max_batch, max_context, min_chips
     from .model_catalog import get_model
+    from .perf.memory import fits, max_batch, max_context, min_chips
 
     model = get_model(_fit_model(args.model))
     kw = {"weight_dtype": args.weights, "kv_dtype": args.kv}
@@ -260,7 +260,7 @@ def _cmd_fit(args: argparse.Namespace) -> None:
 
 # --- roofline and bounds ----------------------------------------------------------------
 def _roof_dict(r: Any) -> dict[str, Any]:
-    """A :class:`~accelspec.roofline.Roofline` as :class:`accelspec.json_out.RoofOut` data."""
+    """A :class:`~accelspec.perf.roofline.Roofline` as :class:`accelspec.json_out.RoofOut` data."""
     from . import get_chip
     from .json_out import quantity_out
 
@@ -285,7 +285,7 @@ def _roof_dict(r: Any) -> dict[str, Any]:
 
 
 def _cmd_roofline(args: argparse.Namespace) -> None:
-    from .roofline import rooflines
+    from .perf.roofline import rooflines
 
     _check_output(args.output)
     roofs, dropped = rooflines(args.chips, args.precision)
@@ -313,7 +313,7 @@ def _bound_dict(b: Any) -> dict[str, Any]:
 
 
 def _cmd_bound(args: argparse.Namespace) -> None:
-    from .bounds import decode_bound, prefill_bound
+    from .perf.bounds import decode_bound, prefill_bound
 
     fn = prefill_bound if args.prefill else decode_bound
     n = None if args.parallelism and args.n_chips == 1 else args.n_chips
@@ -420,7 +420,7 @@ def _cmd_plot(args: argparse.Namespace) -> None:
         ax = plot.memory_vs_context(args.model, args.chips, n_chips=args.n_chips, weight_dtype=args.weights,
                                     kv_dtype=args.kv, batch=args.batch)
     else:
-        from .sweep import sweep
+        from .perf.sweep import sweep
 
         df = sweep(args.models, args.chips, args.context, args.batch, on_missing="nan",
                    weight_dtype=args.weights, kv_dtype=args.kv)

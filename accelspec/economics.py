@@ -213,9 +213,9 @@ def cost_bound(model: Any, chip: Any, *, n_chips: int = 1, context_tokens: int =
     that fits, which maximises the throughput bound). ``price``: ``None``/``"min"`` (lowest
     snapshot), ``"median"``, ``"max"``, or a Quantity / string in USD per chip-hour.
     """
-    from .bounds import decode_bound, prefill_bound
-    from .memory import max_batch
     from .model_catalog import get_model
+    from .perf.bounds import decode_bound, prefill_bound
+    from .perf.memory import max_batch
 
     m = get_model(model)
     c = get_chip(chip)

@@ -309,7 +309,7 @@ def _assumed_format(m: Measurement, what: str) -> str | None:
 
 def _bound_for(m: Measurement, accepted: float) -> tuple[float, float, Any]:
     """``(bound in the metric's unit, bounded speed, Bound)`` for one row."""
-    from .bounds import decode_bound, prefill_bound
+    from .perf.bounds import decode_bound, prefill_bound
 
     f = m.formats
     assumed_w = _assumed_format(m, "weights")
@@ -371,7 +371,7 @@ def _cause(m: Measurement, eff: float) -> str:
         causes.append("an assumption about the measurement (" + "; ".join(m.assumed) + ")")
     if m.techniques.prefix_caching:
         causes.append("prefix caching skips prefill work the bound counts")
-    causes.append("a spec in the catalog (peak, bandwidth or link too low) or a formula in accelspec.costs")
+    causes.append("a spec in the catalog (peak, bandwidth or link too low) or a formula in accelspec.perf.costs")
     return f"beats the bound by {eff:.3g}x; likely: " + "; or ".join(causes)
 
 

@@ -93,7 +93,7 @@ def roofline(chips: Iterable[str | Chip], precision: str = "bf16", workloads: Ma
     publish ``precision`` or their memory bandwidth are left out, each named with the reason
     in a note under the axes (``ax.dropped`` lists their ids).
     """
-    from .roofline import rooflines
+    from .perf.roofline import rooflines
 
     ax = _new_ax(ax)
     drawn, dropped = rooflines(chips, precision)
@@ -249,8 +249,8 @@ def memory_vs_context(model: Any, chips: Iterable[str | Chip], *, n_chips: int =
     The footprint is :func:`accelspec.memory_footprint` on ``n_chips`` chips with
     ``parallelism`` (default: the layout that needs the least memory per chip).
     """
-    from .memory import memory_footprint
     from .model_catalog import get_model
+    from .perf.memory import memory_footprint
 
     ax = _new_ax(ax)
     mdl = get_model(model)

@@ -42,7 +42,7 @@ from .provenance import Fact, Spec, Status
 from .units import format_quantity
 
 if TYPE_CHECKING:
-    from .deployment import Deployment
+    from .perf.deployment import Deployment
 
 __all__ = ["ScaleOut", "ScaleUp", "System", "UnknownSystemError", "get_system", "load_systems", "systems"]
 
@@ -150,7 +150,7 @@ class System(BaseModel):
 
         Raises :class:`~accelspec.DeploymentError` when ``n_chips`` exceeds the system size.
         """
-        from .deployment import Deployment, DeploymentError
+        from .perf.deployment import Deployment, DeploymentError
 
         n = self.n_chips if n_chips is None else n_chips
         if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= self.n_chips:

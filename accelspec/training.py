@@ -41,7 +41,7 @@
   ``4*s*b*(h + v)/t`` bytes on the last stage (eq. 5, fp32 logits). The 34 is counted for a
   GPT block (MHA, 4h GELU MLP): GQA/SwiGLU/MoE blocks differ by tens of percent.
 
-* a framework **reserve** of 2 GiB per chip, as for inference (:mod:`accelspec.memory`).
+* a framework **reserve** of 2 GiB per chip, as for inference (:mod:`accelspec.perf.memory`).
 
 **Time bound** (:func:`training_time`): FLOPs per token
 ``= 6 * N_active + 6 * L_attn * s * (d_qk + d_v) * n_heads / 2`` (training = 3 x forward;
@@ -65,8 +65,8 @@ import yaml
 
 from .chip import Chip, NotPublishedError
 from .errors import AccelspecError
-from .memory import InvalidArgumentError, Parallelism
 from .model import AttentionKind, Model
+from .perf.memory import InvalidArgumentError, Parallelism
 from .units import Q_, Quantity, parse_quantity
 
 __all__ = [

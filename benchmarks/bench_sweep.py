@@ -1,4 +1,4 @@
-"""Time ``accelspec.sweep`` over 10^6 decode scenarios, one scalar ``decode_bound`` call, and
+"""Time ``accelspec.perf.sweep`` over 10^6 decode scenarios, one scalar ``decode_bound`` call, and
 the same scenarios computed one by one by llm-analysis (PyPI ``llm-analysis``), in one run.
 
     python benchmarks/bench_sweep.py [--scenarios 1000000] [--sample 400] [--scalar-calls 5000]
@@ -140,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     a.sweep(MODELS, CHIPS, contexts, batches, N_CHIPS, output="arrays")
     t_arrays = time.perf_counter() - t0
     sweep_rate = n / t_sweep
-    print("\naccelspec.sweep -> DataFrame")
+    print("\naccelspec.perf.sweep -> DataFrame")
     print(f"  first call {t_cold * 1e3:8.1f} ms (pandas import, model and chip reduction; accelspec import "
           f"{t_import_here * 1e3:.0f} ms not included)")
     print(f"  warm call  {t_sweep * 1e3:8.1f} ms (best of 5)   {sweep_rate:14,.0f} scenarios/s   "

@@ -10,11 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import accelspec as a
-from accelspec.bounds import decode_bound, prefill_bound
 from accelspec.chip import Chip, NotPublishedError, UnsupportedPrecisionError
-from accelspec.costs import expected_unique_experts, gemm_cost, model_numbers, step_cost
 from accelspec.model import Model
 from accelspec.model_catalog import get_model
+from accelspec.perf.bounds import decode_bound, prefill_bound
+from accelspec.perf.costs import expected_unique_experts, gemm_cost, model_numbers, step_cost
 from accelspec.testing import SOURCE
 
 
@@ -367,7 +367,7 @@ def test_deepseek_6x_h200_1m_same_layout_as_fits():
 
 
 def test_layout_arguments():
-    from accelspec.memory import InvalidArgumentError, Parallelism
+    from accelspec.perf.memory import InvalidArgumentError, Parallelism
 
     assert decode_bound(LLAMA, "h200-sxm", 1024, parallelism=Parallelism(tp=2, pp=2)).n_chips == 4
     assert decode_bound(LLAMA, "h200-sxm", 1024, parallelism={"tp": 4}).layout == "tp=4"

@@ -29,8 +29,8 @@ from accelspec.cli import main
 from accelspec.dtypes import block_dtype
 from accelspec.errors import AccelspecError, FrozenRecordError, SpecFileError
 from accelspec.inputs import parse_count
-from accelspec.memory import Parallelism
 from accelspec.model import Model, ModelConfigError
+from accelspec.perf.memory import Parallelism
 from accelspec.provenance import FrozenDict, Spec
 
 LIMIT_S = 5.0  # every single call must finish well within this

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import accelspec as a
-from accelspec.memory import InvalidArgumentError, Parallelism
+from accelspec.perf.memory import InvalidArgumentError, Parallelism
 
 IDS = [m.id for m in a.models()]
 GB = 1e9

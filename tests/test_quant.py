@@ -21,8 +21,8 @@ import pytest
 
 import accelspec as a
 from accelspec.cli import main
-from accelspec.memory import trained_context
 from accelspec.model import Model
+from accelspec.perf.memory import trained_context
 
 AWQ_DIR = Path(__file__).parent / "data" / "llama-3.1-8b-instruct-awq-int4"
 LLAMA8B = json.loads((Path(a.__file__).parent.parent / "specs/models/configs/Llama-3.1-8B.config.json").read_text())

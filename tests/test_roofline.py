@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 import accelspec as a
 from accelspec.chip import Chip, NotPublishedError, UnsupportedPrecisionError
-from accelspec.roofline import chip_numbers, roofline
+from accelspec.perf.roofline import chip_numbers, roofline
 from accelspec.testing import SOURCE
 
 

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 import accelspec as a
-from accelspec.bounds import LIMITERS, decode_bound, prefill_bound
 from accelspec.chip import Chip, NotPublishedError, UnsupportedPrecisionError
-from accelspec.sweep import COLUMNS, sweep
+from accelspec.perf.bounds import LIMITERS, decode_bound, prefill_bound
+from accelspec.perf.sweep import COLUMNS, sweep
 from accelspec.testing import SOURCE
 
 MODELS = ["llama-3.1-8b", "qwen3-235b-a22b", "gpt-oss-120b", "qwen3-next-80b-a3b", "deepseek-v3"]

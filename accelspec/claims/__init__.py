@@ -18,7 +18,7 @@ value          a = v +- t, or lo <= a <= hi  a / v in [1-t, 1+t];  a in [lo, hi]
 total          N units give T in all        chip / (T / N) in [1-t, 1+t]  (T is N x the peak)
 efficiency     throughput X at E per watt   chip power / (X / E) in [1, inf)  (power drawn <= TDP)
 sum            parts add up to at most whole  whole / sum(parts) in [1, inf)
-workload       model at context on chip     memory needed vs chip memory (:mod:`accelspec.memory`)
+workload       model at context on chip     memory needed vs chip memory (:mod:`accelspec.perf.memory`)
 =============  ===========================  ======================================================
 
 Verdict, from published values only. Each value is an interval [low, high] (a point when the

@@ -1,4 +1,4 @@
-"""Workload claims ("1M-token context on the M890"), checked with :mod:`accelspec.memory`.
+"""Workload claims ("1M-token context on the M890"), checked with :mod:`accelspec.perf.memory`.
 
 A workload claim names a chip, a context length and usually a model whose architecture may be
 unpublished (Qwen 3.7-Max). Each reading is one catalog model with one pair of dtypes (weights,
@@ -22,8 +22,8 @@ __all__ = ["check_workload"]
 
 def check_workload(claim: Claim, catalog: Any) -> list[ReadingResult]:
     from ..errors import UnknownNameError
-    from ..memory import fits, min_chips
     from ..model_catalog import get_model, models
+    from ..perf.memory import fits, min_chips
 
     st = claim.statement
     w = st.workload

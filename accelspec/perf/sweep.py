@@ -4,8 +4,8 @@
 context_tokens, batch, n_chips)``. For each model and chip count it finds, for every
 (context, batch) at once, the parallel layout :func:`accelspec.fits` would choose (each
 candidate layout's :func:`~accelspec.memory_footprint` total on the whole grid, least per
-chip wins, same tie-break), then runs the kernels of :func:`~accelspec.bounds.decode_bound` /
-:func:`~accelspec.bounds.prefill_bound` (:func:`~accelspec.bounds.layout_times`) once per
+chip wins, same tie-break), then runs the kernels of :func:`~accelspec.perf.bounds.decode_bound` /
+:func:`~accelspec.perf.bounds.prefill_bound` (:func:`~accelspec.perf.bounds.layout_times`) once per
 layout on broadcast arrays: no Python loop per scenario, and each row equals the scalar call.
 Each row also says whether that deployment fits in the chip's memory (``fits``,
 ``memory_per_chip [GB]``, ``capacity [GB]``). A million scenarios is one call.
@@ -23,8 +23,8 @@ from typing import Any
 
 import numpy as np
 
+from ..chip import Chip, NotPublishedError, UnsupportedPrecisionError
 from .bounds import _MEM_KW, LIMITERS, layout_numbers, layout_times, limiter_code
-from .chip import Chip, NotPublishedError, UnsupportedPrecisionError
 from .memory import _DEFAULT_RESERVE, Parallelism, _capacity, _reserve
 from .roofline import _check_efficiency, chip_numbers
 
@@ -82,8 +82,8 @@ def sweep(models: Any, chips: Any, context_tokens: Any, batch: Any = 1, n_chips:
           on_missing: str = "raise") -> Any:
     """Every combination of ``models x chips x context_tokens x batch x n_chips``.
 
-    Arguments as :func:`~accelspec.bounds.decode_bound` (``phase="prefill"`` for
-    :func:`~accelspec.bounds.prefill_bound`), each axis a single value or a sequence.
+    Arguments as :func:`~accelspec.perf.bounds.decode_bound` (``phase="prefill"`` for
+    :func:`~accelspec.perf.bounds.prefill_bound`), each axis a single value or a sequence.
     ``parallelism``: ``None``/``"auto"`` takes, for every scenario, the layout
     :func:`accelspec.fits` would choose (the same search, vectorized); a strategy name
     (``"tp"``, ``"pp"``...) applies to every chip count; ``"tp=4,pp=2"`` needs the matching
@@ -101,13 +101,13 @@ def sweep(models: Any, chips: Any, context_tokens: Any, batch: Any = 1, n_chips:
     ``context_tokens``, ``batch``, ``n_chips``, ``layout``, the :data:`COLUMNS`, ``limiter``
     and ``fits``), ``"xarray"`` (a Dataset with dims ``model, chip, context_tokens, batch,
     n_chips``) or ``"arrays"`` (a dict of flat numpy arrays in DataFrame row order,
-    ``limiter`` as codes into :data:`~accelspec.bounds.LIMITERS`, ``layout`` as codes into
+    ``limiter`` as codes into :data:`~accelspec.perf.bounds.LIMITERS`, ``layout`` as codes into
     ``layout_names``, ``fits`` as 1 / 0 / -1 for unknown). ``on_missing="nan"`` gives NaN
     rows for a chip that lacks the precision, the memory bandwidth or (with ``n_chips > 1``)
     the scale-up bandwidth, instead of raising.
     """
-    from .catalog import get_chip
-    from .model_catalog import get_model
+    from ..catalog import get_chip
+    from ..model_catalog import get_model
 
     if phase not in ("decode", "prefill"):
         raise ValueError(f"phase must be 'decode' or 'prefill', got {phase!r}")

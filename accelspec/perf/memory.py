@@ -41,11 +41,11 @@ from typing import Any
 import numpy as np
 import pint
 
-from .chip import Chip, NotPublishedError
-from .dtypes import DType, dtype
-from .errors import AccelspecError
-from .model import AttentionKind, Model
-from .units import Q_, Quantity, parse_quantity
+from ..chip import Chip, NotPublishedError
+from ..dtypes import DType, dtype
+from ..errors import AccelspecError
+from ..model import AttentionKind, Model
+from ..units import Q_, Quantity, parse_quantity
 
 __all__ = [
     "ChipCount",
@@ -481,7 +481,7 @@ def memory_footprint(model: Model | str, context_tokens: Any, batch: Any = 1, *,
     ``n_chips`` that needs least memory per chip; see :class:`Parallelism` for the others.
     ``reserve``: per-chip allowance, default 2 GiB.
     """
-    from .model_catalog import get_model
+    from ..model_catalog import get_model
 
     model = get_model(model)
     ctx = _counts(context_tokens, "context_tokens")
@@ -509,7 +509,7 @@ def memory_footprint(model: Model | str, context_tokens: Any, batch: Any = 1, *,
 
 def _capacity(chip: Chip | str, capacity: Any) -> tuple[float, float, float, str]:
     """(nominal, low, high) bytes per chip and a label of where they come from."""
-    from .catalog import get_chip
+    from ..catalog import get_chip
 
     if capacity is not None:
         q = parse_quantity(capacity, "B", "capacity")
@@ -569,8 +569,8 @@ def fits(model: Model | str, chip: Chip | str, context_tokens: Any, batch: Any =
     in between it depends on the estimate. ``capacity`` overrides the catalog (needed for chips
     whose capacity is unpublished); ``reserve`` may be a fraction of capacity (0.1 = vLLM's default).
     """
-    from .catalog import get_chip
-    from .model_catalog import get_model
+    from ..catalog import get_chip
+    from ..model_catalog import get_model
 
     model = get_model(model)
     chip_obj = get_chip(chip)
@@ -746,8 +746,8 @@ def _largest(need, fixed: float, cap: float, which: str) -> float:
 
 def _search(kind: str, model: Any, chip: Any, fixed: Any, fixed_name: str, n_chips: Any, parallelism: Any,
             capacity: Any, reserve: Any, dtypes: dict[str, Any]) -> Limit:
-    from .catalog import get_chip
-    from .model_catalog import get_model
+    from ..catalog import get_chip
+    from ..model_catalog import get_model
 
     model = get_model(model)
     chip_obj = get_chip(chip)
@@ -813,8 +813,8 @@ def min_chips(model: Model | str, chip: Chip | str, context_tokens: Any, batch: 
     to all chips (``"tp"``, ``"pp"``, ``"cp"``, ``"tp+ep"``...); counts the strategy cannot use
     (e.g. a TP degree that does not divide the heads) are skipped.
     """
-    from .catalog import get_chip
-    from .model_catalog import get_model
+    from ..catalog import get_chip
+    from ..model_catalog import get_model
 
     model = get_model(model)
     chip_obj = get_chip(chip)

@@ -33,12 +33,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import TYPE_CHECKING, Any
 
-from .errors import AccelspecError
+from ..errors import AccelspecError
 
 if TYPE_CHECKING:
+    from ..model import Model
     from .bounds import Bound
     from .memory import FitResult, Footprint, Parallelism
-    from .model import Model
 
 __all__ = ["DTYPE_PRESETS", "DTypes", "Deployment", "DeploymentError"]
 
@@ -102,7 +102,7 @@ class DTypes:
 
 
 def _int4_g128() -> Any:
-    from .dtypes import block_dtype
+    from ..dtypes import block_dtype
 
     return block_dtype("int4-g128", 4, 128, 16)
 
@@ -146,8 +146,8 @@ class Deployment:
     capacity: Any = None
 
     def __post_init__(self) -> None:
-        from .catalog import get_chip
-        from .chip import Chip
+        from ..catalog import get_chip
+        from ..chip import Chip
 
         chip = self.chip if isinstance(self.chip, Chip) else get_chip(self.chip)
         object.__setattr__(self, "chip", chip)
@@ -162,8 +162,8 @@ class Deployment:
 
     # ---------------------------------------------------------------------------------------
     def _model(self, model: Any) -> Model:
-        from .model import Model
-        from .model_catalog import get_model
+        from ..model import Model
+        from ..model_catalog import get_model
 
         return model if isinstance(model, Model) else get_model(model)
 

@@ -2,7 +2,7 @@
 link, for GEMMs, attention and whole transformer steps (prefill and decode).
 
 Every count is the *compulsory* work of the step, so that time = work / roof is a lower
-bound (see :mod:`accelspec.bounds`):
+bound (see :mod:`accelspec.perf.bounds`):
 
 GEMM ``(m x k) @ (k x n)``
     FLOPs ``2 m n k``; bytes ``m k a + k n b + m n c`` (each operand read once, the result
@@ -67,12 +67,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pint
 
-from .chip import Precision
-from .dtypes import DType, dtype
-from .units import Q_, ureg
+from ..chip import Precision
+from ..dtypes import DType, dtype
+from ..units import Q_, ureg
 
 if TYPE_CHECKING:
-    from .model import Model
+    from ..model import Model
 
 __all__ = [
     "DTypes",
@@ -242,7 +242,7 @@ def resolve_dtypes(model: Model | None = None, weight_dtype: Any = "bf16", *, ex
     if precision is None:
         prec = precision_of(w if w.bits_per_element >= 8 else act)
     else:
-        from .chip import _precision
+        from ..chip import _precision
 
         prec = precision if isinstance(precision, Precision) else _precision(precision)
     return DTypes(w, e, m, kv, act, state, prec)
@@ -294,7 +294,7 @@ _MCACHE: dict[tuple, tuple[Any, ModelNumbers]] = {}
 
 
 def _pair_flops(model: Model, kind: Any) -> float:
-    from .model import AttentionKind
+    from ..model import AttentionKind
 
     if kind is AttentionKind.mla:
         m = model.mla
@@ -306,14 +306,14 @@ def _pair_flops(model: Model, kind: Any) -> float:
 
 def _get_model(model: Any) -> Model:
     if isinstance(model, str):
-        from .model_catalog import get_model
+        from ..model_catalog import get_model
 
         return get_model(model)
     return model
 
 
 def _dtype_key(value: Any) -> Any:
-    from .dtypes import DType
+    from ..dtypes import DType
 
     return value if isinstance(value, DType) else ("name", str(value))
 
@@ -330,7 +330,7 @@ def model_numbers(model: Model | str, weight_dtype: Any = "bf16", **dtypes_kw: A
     hit = _MCACHE.get(key)
     if hit is not None and hit[0] is model:
         return hit[1]
-    from .model import AttentionKind
+    from ..model import AttentionKind
 
     dt = resolve_dtypes(model, weight_dtype, **dtypes_kw)
     wb, eb, mb, kb = (dt.weight.bytes_per_element, dt.expert.bytes_per_element, dt.embedding.bytes_per_element,
@@ -485,7 +485,7 @@ def attention_cost(model: Model | str, phase: str, context_tokens: int, batch: i
     prefill: ``4 H d_h * pairs(S, W)`` FLOPs and ``min(S, W) * KV bytes/token`` written.
     """
     model = _get_model(model)
-    from .model import AttentionKind
+    from ..model import AttentionKind
 
     if layer is None:
         layer = next((i for i, k in enumerate(model.layer_types) if k is not AttentionKind.linear), 0)
@@ -495,7 +495,7 @@ def attention_cost(model: Model | str, phase: str, context_tokens: int, batch: i
 
 
 def _attention_layer(model: Model, i: int, phase: str, T: float, B: float, kb: float, sb: float) -> OpCost:
-    from .model import AttentionKind
+    from ..model import AttentionKind
 
     kind = model.layer_types[i]
     if kind is AttentionKind.linear:

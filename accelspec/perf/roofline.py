@@ -14,7 +14,7 @@ for multicore architectures", CACM 52(4), 2009):
 Every input may carry a range (``Spec.low`` / ``Spec.high``; an interconnect whose direction
 is not stated gives per-direction bandwidth the range total/2 .. total). Peaks and bandwidths
 are converted once to floats in base units (FLOP/s, OP/s, B/s) and cached per chip, so the
-hot paths (:mod:`accelspec.bounds`, :mod:`accelspec.sweep`) run on bare floats; pint
+hot paths (:mod:`accelspec.perf.bounds`, :mod:`accelspec.perf.sweep`) run on bare floats; pint
 Quantities appear only on the properties of the result.
 """
 
@@ -27,9 +27,9 @@ from typing import Any
 import numpy as np
 import pint
 
-from .chip import Chip, NotPublishedError, Precision, UnsupportedPrecisionError, _precision
-from .errors import AccelspecError
-from .units import Q_, UnitError, ureg
+from ..chip import Chip, NotPublishedError, Precision, UnsupportedPrecisionError, _precision
+from ..errors import AccelspecError
+from ..units import Q_, UnitError, ureg
 
 __all__ = ["ChipNumbers", "DroppedChip", "IntensityError", "Roofline", "chip_numbers", "roofline", "rooflines"]
 
@@ -96,7 +96,7 @@ def chip_numbers(chip: Chip | str, precision: str | Precision = "bf16", *, spars
     the precisions the chip publishes) or :class:`~accelspec.chip.NotPublishedError`.
     """
     if isinstance(chip, str):
-        from .catalog import get_chip
+        from ..catalog import get_chip
 
         chip = get_chip(chip)
     prec = precision if isinstance(precision, Precision) else _precision(precision)
@@ -335,7 +335,7 @@ def rooflines(chips: Any, precision: str | Precision = "bf16", *, sparse: bool =
     """Rooflines of several chips, never failing on one: ``(roofs, dropped)``, where
     ``dropped`` names each chip that publishes no ``precision`` peak or memory bandwidth and
     why. Unknown chip names still raise (a typo is not partial data)."""
-    from .catalog import get_chip
+    from ..catalog import get_chip
 
     if isinstance(chips, (str, Chip)):
         chips = [chips]

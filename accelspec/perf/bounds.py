@@ -1,7 +1,7 @@
 """Lower bounds on decode step time and time to first token; upper bounds on tokens/s.
 
 For one step with FLOPs ``F``, memory bytes ``M`` (totals over the ``n`` chips) and link
-bytes ``C`` per chip and direction (:mod:`accelspec.costs`), on chips with peak compute
+bytes ``C`` per chip and direction (:mod:`accelspec.perf.costs`), on chips with peak compute
 ``P``, memory bandwidth ``B`` and scale-up bandwidth per direction ``L``, each scaled by its
 efficiency factor (achieved fraction of peak, default 1.0):
 
@@ -18,7 +18,7 @@ Ranges: every term falls as ``P``, ``B`` and ``L`` rise, so evaluating with the 
 the input ranges gives the low end of the time range, and the low ends the high end. A bound
 computed from any point within the input ranges lies inside ``time_range``.
 
-Parallel layouts (:class:`~accelspec.memory.Parallelism`, the one :func:`accelspec.fits`
+Parallel layouts (:class:`~accelspec.perf.memory.Parallelism`, the one :func:`accelspec.fits`
 uses, with the same weight and KV sharding as :func:`accelspec.memory_footprint`): the terms
 are computed per chip of each pipeline stage, from that stage's share of the weights and KV
 cache, and the step walks the stages in turn: ``t = sum over stages of max(t_compute,
@@ -43,14 +43,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pint
 
-from .chip import Chip, NotPublishedError, Precision
+from ..chip import Chip, NotPublishedError, Precision
+from ..units import Q_, ureg
 from .costs import DTypes
 from .memory import InvalidArgumentError, Parallelism
 from .roofline import _check_efficiency, chip_numbers
-from .units import Q_, ureg
 
 if TYPE_CHECKING:
-    from .model import Model
+    from ..model import Model
 
 __all__ = ["LIMITERS", "Bound", "LayoutNumbers", "StageNumbers", "decode_bound", "layout_numbers", "prefill_bound",
            "resolve_layout"]
@@ -300,7 +300,7 @@ class StageNumbers:
 
 @dataclass(frozen=True)
 class LayoutNumbers:
-    """A model at given dtypes under one :class:`~accelspec.memory.Parallelism`: its stages."""
+    """A model at given dtypes under one :class:`~accelspec.perf.memory.Parallelism`: its stages."""
 
     id: str
     name: str
@@ -320,10 +320,10 @@ _LCACHE: dict[tuple, tuple[Any, LayoutNumbers]] = {}
 
 
 def layout_numbers(model: Model | str, lay: Parallelism, weight_dtype: Any = "bf16", **dtypes_kw: Any) -> LayoutNumbers:
-    """Reduce ``model`` at the given dtypes (:func:`~accelspec.costs.resolve_dtypes`) under
+    """Reduce ``model`` at the given dtypes (:func:`~accelspec.perf.costs.resolve_dtypes`) under
     layout ``lay`` to per-stage, per-chip numbers (cached per model object, dtypes, layout)."""
+    from ..model import AttentionKind
     from .costs import _dtype_key, _get_model, _pair_flops, resolve_dtypes
-    from .model import AttentionKind
 
     model = _get_model(model)
     key = (id(model), lay, _dtype_key(weight_dtype), *sorted((k, _dtype_key(v)) for k, v in dtypes_kw.items()))
@@ -552,16 +552,16 @@ def decode_bound(model: Model | str, chip: Chip | str, context_tokens: int, batc
                  accepted_tokens_per_step: float = 1.0) -> Bound:
     """Lower bound on the time of one decode step: ``batch`` sequences each add one token at
     a context of ``context_tokens`` (including the new token), on ``n_chips`` chips.
-    Formulas: :mod:`accelspec.bounds` and :mod:`accelspec.costs`.
+    Formulas: :mod:`accelspec.perf.bounds` and :mod:`accelspec.perf.costs`.
 
-    Layout: ``parallelism`` as in :func:`accelspec.fits` (a :class:`~accelspec.memory.Parallelism`,
+    Layout: ``parallelism`` as in :func:`accelspec.fits` (a :class:`~accelspec.perf.memory.Parallelism`,
     a mapping, ``"tp=4,pp=2"`` or a strategy name such as ``"tp"``); without it, ``n_chips > 1``
     uses the layout ``fits`` chooses for the same model, dtypes, context and batch (the same
     search), so "does it fit" and "how fast" describe one deployment. ``n_chips`` defaults to
     the layout's chip count (1 without a layout). The result's ``layout`` and ``assumptions``
     say what was used.
 
-    Dtypes (defaults in :func:`accelspec.costs.resolve_dtypes`, the same as
+    Dtypes (defaults in :func:`accelspec.perf.costs.resolve_dtypes`, the same as
     :func:`accelspec.fits`): weights, KV cache, activations and linear-attention state bf16;
     ``weight_dtype="native"`` uses the checkpoint's formats. ``precision`` (the compute
     format; default the weight format, or bf16 below 8-bit weights)

@@ -1,0 +1,68 @@
+"""The performance model: one deployment, what it needs in memory, and how fast it can go at best.
+
+========================  ==========================================================================
+module                    holds
+========================  ==========================================================================
+:mod:`.deployment`        :class:`Deployment` (chip or system, chip count, layout, dtype bundle) and
+                          the named dtype presets (``"w8a8-kv8"``, ``"w4a16"``, ``"native"``, ...)
+:mod:`.memory`            :class:`Parallelism`, the memory footprint and its layout search
+                          (:func:`fits`, :func:`min_chips`, :func:`max_batch`, :func:`max_context`)
+:mod:`.costs`             FLOPs and bytes per operation and per step (:func:`step_cost`)
+:mod:`.roofline`          a chip's roofline (:func:`roofline`): peak compute over memory bandwidth
+:mod:`.bounds`            lower bounds on step time (:func:`decode_bound`, :func:`prefill_bound`)
+:mod:`.sweep`             the same bounds vectorised over grids of scenarios (:func:`sweep`)
+========================  ==========================================================================
+
+Import order is one way: ``deployment`` and ``costs`` <- ``memory`` <- ``bounds`` <- ``sweep``; none
+of them imports the claims engine, the CLI or plotting. The names below are re-exported by
+:mod:`accelspec`, which stays the single public surface.
+"""
+
+from __future__ import annotations
+
+from .bounds import Bound, decode_bound, prefill_bound
+from .costs import OpCost, StepCost, attention_cost, expected_unique_experts, gemm_cost, step_cost
+from .deployment import DTYPE_PRESETS, Deployment, DeploymentError, DTypes
+from .memory import (
+    ChipCount,
+    FitResult,
+    Footprint,
+    Limit,
+    Parallelism,
+    fits,
+    max_batch,
+    max_context,
+    memory_footprint,
+    min_chips,
+)
+from .roofline import Roofline, roofline
+from .sweep import sweep
+
+__all__ = [
+    "DTYPE_PRESETS",
+    "Bound",
+    "ChipCount",
+    "DTypes",
+    "Deployment",
+    "DeploymentError",
+    "FitResult",
+    "Footprint",
+    "Limit",
+    "OpCost",
+    "Parallelism",
+    "Roofline",
+    "StepCost",
+    "attention_cost",
+    "decode_bound",
+    "expected_unique_experts",
+    "fits",
+    "gemm_cost",
+    "max_batch",
+    "max_context",
+    "memory_footprint",
+    "min_chips",
+    "prefill_bound",
+    "roofline",
+    "step_cost",
+    "sweep",
+]
