@@ -183,6 +183,37 @@ _NATIVE_KEYS = ("default", "experts", "embeddings")
 _MAX_PARAMS = 2**50  # ~1.1e15 parameters: 1000x any published model, and every byte count stays exact
 
 
+#: Per-instance memo of derived arrays (layer parameters, KV elements, windows), keyed by
+#: ``id`` and holding the instance itself, so that an id is never reused while its entry
+#: lives. A copy (``model_copy(update=...)``) is a new instance and computes afresh.
+_MEMO: dict[int, tuple[Any, dict[str, Any]]] = {}
+_MEMO_MAX = 256
+
+
+def _readonly(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        value.setflags(write=False)
+    elif isinstance(value, dict):
+        for v in value.values():
+            _readonly(v)
+    return value
+
+
+def memo(model: Any, key: str, compute: Any) -> Any:
+    """``compute()`` once per model instance and ``key`` (values made read-only); for values
+    derived only from an immutable model."""
+    entry = _MEMO.get(id(model))
+    if entry is None or entry[0] is not model:
+        if len(_MEMO) >= _MEMO_MAX:
+            _MEMO.clear()
+        entry = (model, {})
+        _MEMO[id(model)] = entry
+    store = entry[1]
+    if key not in store:
+        store[key] = _readonly(compute())
+    return store[key]
+
+
 class Model(Record):
     """A decoder-only transformer, as far as memory and compute are concerned.
 
@@ -412,7 +443,7 @@ class Model(Record):
         n = 3 * self.hidden_size * width  # SwiGLU: gate, up, down
         return n + (2 * width + self.hidden_size if bias else 0)
 
-    def layer_params(self) -> dict[str, np.ndarray]:
+    def _layer_params_uncached(self) -> dict[str, np.ndarray]:
         """Parameters of each layer by part, as integer arrays of length ``n_layers``.
 
         Parts: ``attention`` (softmax, MLA or linear-attention mixer), ``mlp`` (dense FFN and
@@ -442,7 +473,31 @@ class Model(Record):
         return {"attention": attn, "mlp": mlp, "experts": experts, "experts_active": active,
                 "router": router, "norms": norms}
 
+    # --- memoised views: a Model is immutable, so these are computed once per instance ---------
+    def layer_params(self) -> dict[str, np.ndarray]:
+        """Parameters of each layer by part, as read-only integer arrays of length ``n_layers``.
+
+        Parts: ``attention`` (softmax, MLA or linear-attention mixer), ``mlp`` (dense FFN and
+        shared experts), ``experts`` (all routed experts), ``experts_active`` (the routed
+        experts one token uses), ``router``, ``norms``. Embeddings are not in here (see
+        :meth:`param_breakdown`).
+        """
+        return dict(memo(self, "layer_params", self._layer_params_uncached))
+
+    def kv_elements_per_token(self) -> np.ndarray:
+        """Cache elements one token adds in each layer (read-only array of length ``n_layers``)."""
+        return memo(self, "kv_elements_per_token", self._kv_elements_per_token_uncached)
+
+    def layer_windows(self) -> np.ndarray:
+        """Tokens each layer keeps (read-only array): ``inf`` for full and MLA, the window for
+        sliding, the chunk size for chunked, 0 for linear."""
+        return memo(self, "layer_windows", self._layer_windows_uncached)
+
     def param_breakdown(self) -> dict[str, int]:
+        """Total parameters by part: embedding, lm_head, attention, mlp, experts, router, norms."""
+        return dict(memo(self, "param_breakdown", self._param_breakdown_uncached))
+
+    def _param_breakdown_uncached(self) -> dict[str, int]:
         """Total parameters by part: embedding, lm_head, attention, mlp, experts, router, norms."""
         lp = self.layer_params()
         emb = self.vocab_size * self.hidden_size
@@ -542,7 +597,7 @@ class Model(Record):
         return Q_(total, "B")
 
     # --- KV cache ---------------------------------------------------------------------
-    def kv_elements_per_token(self) -> np.ndarray:
+    def _kv_elements_per_token_uncached(self) -> np.ndarray:
         """Cache elements one token adds in each layer (array of length ``n_layers``)."""
         out = np.zeros(self.n_layers, dtype=np.int64)
         for i, k in enumerate(self.layer_types):
@@ -555,7 +610,7 @@ class Model(Record):
                     out[i] += self.indexer.head_dim  # the indexer's key cache
         return out
 
-    def layer_windows(self) -> np.ndarray:
+    def _layer_windows_uncached(self) -> np.ndarray:
         """Tokens each layer keeps: ``inf`` for full and MLA, the window for sliding, the chunk
         size for chunked, 0 for linear."""
         out = np.full(self.n_layers, np.inf)

@@ -134,7 +134,34 @@ def _build_registry() -> pint.UnitRegistry:
         reg.load_definitions(text.splitlines())
     reg.formatter.default_format = "~P"
     _abbreviate_partial_specs(reg)
+    _memoize_unit_parsing(reg)
     return reg
+
+
+#: Most entries each unit memo keeps (a caller feeding endless distinct strings cannot grow them).
+_CACHE_MAX = 4096
+
+
+def _memoize_unit_parsing(reg: pint.UnitRegistry) -> None:
+    """Remember parsed unit expressions (``"GB"``, ``"B/s"``) on this registry.
+
+    pint's own memo is skipped for prefixed units (``"GB"`` is not a defined name), so every
+    ``Q_(x, "GB")`` and ``q.m_as("B")`` re-ran its parser (~100 us, most of a memory footprint's
+    time). Parsed units are immutable ``UnitsContainer`` values and this registry defines no
+    contexts, so the memo cannot go stale; it is bounded like the other unit caches."""
+    parse = reg._parse_units_as_container
+    memo: dict[tuple[str, bool, bool], Any] = {}
+
+    def parse_memoized(input_string: str, as_delta: bool = True, case_sensitive: bool = True) -> Any:
+        key = (input_string, as_delta, case_sensitive)
+        hit = memo.get(key)
+        if hit is None:
+            hit = parse(input_string, as_delta, case_sensitive)
+            if len(memo) < _CACHE_MAX:
+                memo[key] = hit
+        return hit
+
+    reg._parse_units_as_container = parse_memoized  # type: ignore[method-assign]
 
 
 def _abbreviate_partial_specs(reg: pint.UnitRegistry) -> None:
@@ -179,7 +206,6 @@ _UNIT_RE = re.compile(rf"^\s*(?:{_UNIT})?\s*$")
 #: Bounded, so that a caller feeding endless distinct strings cannot grow them without limit.
 _UNIT_CACHE: dict[str, pint.Unit] = {}
 _DIM_CACHE: dict[Any, Any] = {}
-_CACHE_MAX = 4096
 
 
 def _parse_unit(text: str, what: str, original: Any) -> pint.Unit:

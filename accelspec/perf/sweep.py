@@ -25,7 +25,7 @@ import numpy as np
 
 from ..chip import Chip, NotPublishedError, UnsupportedPrecisionError
 from .bounds import _MEM_KW, LIMITERS, layout_numbers, layout_times, limiter_code
-from .memory import _DEFAULT_RESERVE, Parallelism, _capacity, _reserve
+from .memory import _DEFAULT_RESERVE, Parallelism, _capacity, _profile, _reserve
 from .roofline import _check_efficiency, chip_numbers
 
 __all__ = ["COLUMNS", "sweep"]
@@ -292,7 +292,7 @@ def _choose_layouts(model: Any, n: int, T: np.ndarray, B: np.ndarray, parallelis
     chip it needs (default reserve). With ``parallelism`` auto this is the search of
     :func:`accelspec.fits` (least memory per chip; ties to fewer pipeline, context and data
     parallel ranks, then more TP), evaluated for every scenario at once."""
-    from .memory import _candidates, _options, _Profile, _terms
+    from .memory import _candidates, _options, _terms
 
     Tg = T.astype(float).reshape(-1, 1)
     Bg = B.astype(float).reshape(1, -1)
@@ -310,7 +310,7 @@ def _choose_layouts(model: Any, n: int, T: np.ndarray, B: np.ndarray, parallelis
     if not cands:
         return [], np.full((T.size, B.size), -1), np.full((T.size, B.size), np.nan)
     # the footprint of memory_footprint() (same private kernels, one profile per model: no pint per candidate)
-    prof = _Profile(model)
+    prof = _profile(model)
     opts = _options(model, weight_dtype=mem_kw.get("weight_dtype", "bf16"), kv_dtype=mem_kw.get("kv_dtype", "bf16"),
                     expert_dtype=mem_kw.get("expert_dtype"), embedding_dtype=mem_kw.get("embedding_dtype"),
                     state_dtype=mem_kw.get("state_dtype", "bf16"),
