@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from .catalog import get_chip
 from .chip import Chip, Link, LinkBandwidth, NotPublishedError
-from .errors import AccelspecError, UnknownNameError
+from .errors import EmptyComparisonError, UnknownFieldError
 from .provenance import Fact, Spec, Status
 
 if TYPE_CHECKING:
@@ -45,16 +45,6 @@ DEFAULT_FIELDS = ("capacity", "memory_type", "bandwidth", "bf16", "fp8", "int8",
 
 #: how an absent value shows in the terminal table
 ABSENT_MARK = {"unsupported": "—", "not_published": "n/p"}
-
-
-class UnknownFieldError(UnknownNameError, KeyError):
-    """A compare field that is neither a short name nor a dotted path."""
-
-    kind = "field"
-
-
-class EmptyComparisonError(AccelspecError, ValueError):
-    """:func:`compare` was given no chips."""
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,7 @@ from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from .dtypes import DType, dtype
 from .dtypes import dtype as as_dtype
-from .errors import AccelspecError
+from .errors import ModelConfigError
 from .provenance import FrozenDict, Record, Source, Spec, freeze, spec_type
 from .units import Q_, Quantity
 
@@ -68,17 +68,6 @@ ParamSpec = spec_type("", "ParamSpec")  # a published parameter count (dimension
 SUPPORTED_FAMILIES = ("llama", "mistral", "mixtral", "phi3", "qwen2", "qwen3", "qwen3_moe", "qwen3_next", "gemma2",
                       "gemma3_text", "llama4_text", "glm4_moe", "minimax_m2", "deepseek_v3", "kimi_k2", "deepseek_v32",
                       "gpt_oss")
-
-
-class ModelConfigError(AccelspecError, ValueError):
-    """A ``config.json`` could not be understood; ``field`` names the field at fault."""
-
-    def __init__(self, message: str, field: str | None = None, source: str | None = None):
-        self.field = field
-        self.source = source
-        where = f"{source}: " if source else ""
-        what = f"field {field!r}: " if field else ""
-        super().__init__(f"{where}{what}{message}")
 
 
 class AttentionKind(str, Enum):

@@ -24,18 +24,12 @@ from .catalog import (
     specs_dir,
     suggest_names,
 )
-from .errors import SpecFileError, UnknownNameError
+from .errors import SpecFileError, UnknownModelError
 from .model import Model, ModelConfigError
 
 __all__ = ["ModelCatalog", "UnknownModelError", "get_model", "load_models", "models"]
 
 _RECORD_KEYS = {"id", "name", "aliases", "repo", "config", "config_copy", "config_fields", "published", "notes"}
-
-
-class UnknownModelError(UnknownNameError):
-    """No model has this id, name, alias or repository id."""
-
-    kind = "model"
 
 
 class ModelCatalog:

@@ -64,7 +64,7 @@ from typing import Any
 import yaml
 
 from .chip import Chip, NotPublishedError
-from .errors import AccelspecError
+from .errors import UnknownRecipeError
 from .model import AttentionKind, Model
 from .perf.memory import InvalidArgumentError, Parallelism
 from .units import Q_, Quantity, parse_quantity
@@ -91,15 +91,6 @@ __all__ = [
 
 _GB = 1e9
 _RESERVE = 2 * 2**30
-
-
-class UnknownRecipeError(AccelspecError, ValueError):
-    """A recipe, optimizer, ZeRO stage or recompute mode the library does not know; names it."""
-
-    def __init__(self, argument: str, value: Any, known: list[str]):
-        self.argument = argument
-        self.value = value
-        super().__init__(f"{argument}: unknown {argument} {value!r}; known: {', '.join(known)}")
 
 
 @dataclass(frozen=True)

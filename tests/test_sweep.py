@@ -137,9 +137,9 @@ def test_missing_values():
 def test_bad_arguments():
     with pytest.raises(ValueError, match="phase"):
         sweep("llama-3.1-8b", "h200-sxm", 1024, phase="train")
-    with pytest.raises(ValueError, match="at least 1"):
+    with pytest.raises(ValueError, match="positive whole number"):
         sweep("llama-3.1-8b", "h200-sxm", [0, 1])
-    with pytest.raises(TypeError, match="whole numbers"):
+    with pytest.raises(TypeError, match="whole number"):
         sweep("llama-3.1-8b", "h200-sxm", [1.5])
     with pytest.raises(ValueError, match="twice"):
         sweep(["llama-3.1-8b", "llama-3.1-8b"], "h200-sxm", 1)

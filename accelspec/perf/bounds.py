@@ -242,23 +242,9 @@ class Bound:
 
 
 def _count(value: Any, what: str) -> int:
-    from .memory import _MAX_COUNT, InvalidArgumentError
+    from ..inputs import count
 
-    class CountTypeError(InvalidArgumentError, TypeError):
-        pass
-
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        else:
-            raise CountTypeError(what, f"expected a whole number, got {value!r}")
-    if value < 1:
-        raise InvalidArgumentError(what, f"must be at least 1, got {value!r}")
-    if value > _MAX_COUNT:
-        raise InvalidArgumentError(what, f"must be at most 2**53, got {value!r}")
-    return int(value)
-
-
+    return count(value, what)
 
 
 def _accepted(value: Any) -> float:

@@ -39,11 +39,11 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
-import pint
 
 from ..chip import Chip, NotPublishedError
 from ..dtypes import DType, dtype
-from ..errors import AccelspecError
+from ..errors import InvalidArgumentError
+from ..inputs import count, counts
 from ..model import AttentionKind, Model, memo
 from ..units import Q_, Quantity, parse_quantity, ureg
 
@@ -68,45 +68,9 @@ _MAX_TOKENS = 2**40
 _MAX_COUNT = 2**53  # largest whole number a float holds exactly: the limit of every count argument
 
 
-class InvalidArgumentError(AccelspecError, ValueError):
-    """A bad argument (non-positive count, layout that does not divide the heads...).
-    ``argument`` names it."""
-
-    def __init__(self, argument: str, message: str):
-        self.argument = argument
-        super().__init__(f"{argument}: {message}")
-
-
 # --- arguments ------------------------------------------------------------------------------
-def _counts(value: Any, name: str) -> np.ndarray:
-    """Positive whole numbers (scalar or array) as a float array; Quantities in tokens accepted."""
-    if type(value) is int and 0 < value <= _MAX_COUNT:  # the common case, without numpy's checks
-        return np.array(float(value))
-    if isinstance(value, pint.Quantity):
-        value = value.m_as("token") if name == "context_tokens" else value.m_as("")
-    if isinstance(value, (bool, np.bool_)) or value is None:
-        raise InvalidArgumentError(name, f"expected a positive whole number, got {value!r}")
-    try:
-        a = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        raise InvalidArgumentError(name, f"expected a positive whole number, got {value!r}") from None
-    if a.size == 0:
-        raise InvalidArgumentError(name, "is empty")
-    if not np.all(np.isfinite(a)) or np.any(a <= 0):
-        bad = a[~(np.isfinite(a) & (a > 0))].ravel()[0]
-        raise InvalidArgumentError(name, f"must be a positive whole number, got {bad:g}")
-    if np.any(a != np.floor(a)):
-        raise InvalidArgumentError(name, f"must be a whole number, got {a[a != np.floor(a)].ravel()[0]:g}")
-    if np.any(a > _MAX_COUNT):
-        raise InvalidArgumentError(name, f"must be at most 2**53 (exact in floating point), got {a.max():g}")
-    return a
-
-
-def _one_count(value: Any, name: str) -> int:
-    a = _counts(value, name)
-    if a.ndim:
-        raise InvalidArgumentError(name, "expected one number, not an array")
-    return int(a)
+_counts = counts  # the package's one count checker (accelspec.inputs)
+_one_count = count
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from ..chip import Chip, NotPublishedError, UnsupportedPrecisionError
+from ..inputs import counts
 from .bounds import _MEM_KW, LIMITERS, layout_numbers, layout_times, limiter_code
 from .memory import _DEFAULT_RESERVE, Parallelism, _capacity, _profile, _reserve
 from .roofline import _check_efficiency, chip_numbers
@@ -56,21 +57,7 @@ def _as_list(x: Any) -> list[Any]:
 
 
 def _counts(x: Any, what: str) -> np.ndarray:
-    from .memory import InvalidArgumentError
-
-    class CountTypeError(InvalidArgumentError, TypeError):
-        pass
-
-    arr = np.atleast_1d(np.asarray(x))
-    if arr.ndim != 1 or arr.size == 0:
-        raise InvalidArgumentError(what, "expected a number or a 1-D sequence of numbers")
-    if arr.dtype.kind not in "iuf" or (arr.dtype.kind == "f" and not np.all(arr == np.floor(arr))):
-        raise CountTypeError(what, f"expected whole numbers, got {x!r}")
-    if np.any(arr < 1):
-        raise InvalidArgumentError(what, "every value must be at least 1")
-    if np.any(arr > 2**53):  # also inf; int64 would wrap at 2**63
-        raise InvalidArgumentError(what, "every value must be finite and at most 2**53")
-    return arr.astype(np.int64)
+    return counts(x, what, ndim=1).astype(np.int64)
 
 
 def sweep(models: Any, chips: Any, context_tokens: Any, batch: Any = 1, n_chips: Any = 1, *,
