@@ -163,6 +163,13 @@ def sweep(models: Any, chips: Any, context_tokens: Any, batch: Any = 1, n_chips:
         return (peak[j, i].reshape(nc, 1, 1) * effs[0], bw[j].reshape(nc, 1, 1) * effs[1],
                 link[j].reshape(nc, 1, 1) * effs[2])
 
+    # ranges[i, e]: the roofs at end e (0 high-time/low-roof, 2 low-time/high-roof) equal the nominal ones
+    with np.errstate(invalid="ignore"):
+        ranges = np.array([[np.array_equal(roofs(i, e)[0], roofs(i, 1)[0], equal_nan=True)
+                            and np.array_equal(roofs(i, e)[1], roofs(i, 1)[1], equal_nan=True)
+                            and np.array_equal(roofs(i, e)[2], roofs(i, 1)[2], equal_nan=True) for e in range(3)]
+                           for i in range(nm)], dtype=bool).reshape(nm, 3)
+
     for i, model in enumerate(model_objs):
         for k, n in enumerate(N.tolist()):
             lays, choice, total = _choose_layouts(model, int(n), T, Bt, parallelism, mem_kw)
@@ -182,14 +189,20 @@ def sweep(models: Any, chips: Any, context_tokens: Any, batch: Any = 1, n_chips:
                 ln = layout_numbers(model, lay, weight_dtype, **kw)
                 with np.errstate(invalid="ignore"):
                     tc, tm, tl, t, fl, mb, cb = layout_times(ln, phase, T3, B3, *roofs(i, 1), overlap)
-                    t_low = layout_times(ln, phase, T3, B3, *roofs(i, 2), overlap)[3]
-                    t_high = layout_times(ln, phase, T3, B3, *roofs(i, 0), overlap)[3]
+                    # the range ends need their own pass only where some chip's roofs are a range
+                    t_low = t if ranges[i, 2] else layout_times(ln, phase, T3, B3, *roofs(i, 2), overlap)[3]
+                    t_high = t if ranges[i, 0] else layout_times(ln, phase, T3, B3, *roofs(i, 0), overlap)[3]
                 vals = {"t": t, "t_low": t_low, "t_high": t_high, "tc": tc, "tm": tm, "tl": tl, "flops": fl,
                         "mem": mb, "comm": cb}
+                whole = bool(sel.all())
                 mask = np.broadcast_to(sel, (nc, T.size, Bt.size))
                 for key, v in vals.items():
                     dst = res_arr[key][i, :, :, :, k]
-                    dst[mask] = np.broadcast_to(np.asarray(v, dtype=float), (nc, T.size, Bt.size))[mask]
+                    src = np.broadcast_to(np.asarray(v, dtype=float), (nc, T.size, Bt.size))
+                    if whole:
+                        dst[...] = src
+                    else:
+                        dst[mask] = src[mask]
 
     t, tc, tm, tl = res_arr["t"], res_arr["tc"], res_arr["tm"], res_arr["tl"]
     with np.errstate(invalid="ignore"):
