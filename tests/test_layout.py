@@ -1,7 +1,11 @@
 """The package's shape: no import cycles between its modules."""
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 import accelspec
 
@@ -76,3 +80,22 @@ def test_claims_engine_is_a_package_without_cycles():
     assert set(claims) >= {"accelspec.claims.statements", "accelspec.claims.engine", "accelspec.claims.results",
                            "accelspec.claims.intervals", "accelspec.claims.report", "accelspec.claims.workload"}
     assert _cycles(claims) == []
+
+
+HEAVY = ("pandas", "xarray", "matplotlib")
+
+
+@pytest.mark.parametrize(("code", "not_loaded"), [
+    ("import accelspec", (*HEAVY, "accelspec.perf", "accelspec.claims", "accelspec.model")),
+    ("import accelspec as a; a.get_chip('h100')", (*HEAVY, "accelspec.perf")),
+    ("import accelspec as a; a.fits('llama-3.1-8b', 'h100', 8192); a.decode_bound('llama-3.1-8b', 'h100', 8192)",
+     HEAVY),
+    ("import accelspec as a; r = a.check_claims(); str(r); r.to_markdown()", HEAVY),
+])
+def test_import_stays_light(code, not_loaded):
+    """The one "import stays light" check: plain import, the first lookup, a fit and a bound, the
+    claims report. matplotlib, pandas and xarray load only in plotting, frames and sweeps; the
+    performance model and the claims engine load on first use."""
+    probe = f"{code}\nimport sys; print(','.join(m for m in {not_loaded!r} if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == ""
