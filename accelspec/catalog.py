@@ -8,12 +8,10 @@ record with the id of a shipped chip replaces it, and says so in ``chip.override
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import os
 import pickle
 import threading
-import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +20,7 @@ from pydantic import ValidationError
 
 from .chip import Chip
 from .errors import SpecFileError, UnknownChipError
+from .index import matches, normalize_name, suggest_names
 from .provenance import Source
 
 __all__ = [
@@ -50,32 +49,10 @@ def specs_dir() -> Path:
     raise FileNotFoundError(f"accelspec: shipped specs/ folder not found next to {here}")
 
 
-def normalize_name(name: str) -> str:
-    """Lookup key: case-, width- and punctuation-insensitive (``"H100-SXM"`` == ``"h100 sxm"``)."""
-    text = unicodedata.normalize("NFKC", str(name)).casefold()
-    return "".join(ch for ch in text if ch.isalnum())
 
 
-def suggest_names(name: str, index: dict[str, str], n: int = 5) -> list[str]:
-    """Ids whose names are closest to ``name`` (``index``: normalized name -> id)."""
-    key = normalize_name(name)
-    hits = difflib.get_close_matches(key, list(index), n=n * 3, cutoff=0.5)
-    if not hits and key:
-        hits = [k for k in index if key in k or k in key]
-    out: list[str] = []
-    for h in hits:
-        if index[h] not in out:
-            out.append(index[h])
-    return out[:n]
 
 
-def matches(where: Callable[[Any], bool], record: Any) -> bool:
-    """``where(record)``, where a predicate that trips on a missing field (``AttributeError``,
-    ``LookupError``, ``TypeError`` on ``None``) means no match, as in particle's ``findall``."""
-    try:
-        return bool(where(record))
-    except (AttributeError, LookupError, TypeError):
-        return False
 
 
 def _yaml() -> Any:
