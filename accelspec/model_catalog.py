@@ -161,8 +161,9 @@ def load_models(*paths: str | os.PathLike[str]) -> list[Model]:
     global _DEFAULT
     before = default_model_catalog()
     new = ModelCatalog()
-    new._models, new._index, new.files = dict(before._models), dict(before._index), list(before.files)
+    new._index, new.files = before._index, list(before.files)  # indexes are never changed in place
     for p in paths:
         new._add_file(Path(p))
     _DEFAULT = new
-    return [m for m in new if m.id not in before._models]
+    known = set(before._index.ids())
+    return [m for m in new if m.id not in known]

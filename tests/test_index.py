@@ -66,5 +66,5 @@ def test_find_skips_records_missing_a_field():
 
 def test_model_catalog_uses_it():
     assert a.get_model("Llama-3.1-8B").id == "llama-3.1-8b"
-    with pytest.raises(UnknownModelError, match="llama-3.1-8b"):
+    with pytest.raises(UnknownModelError, match=r"llama-3\.1-8b"):
         a.get_model("llama 3.1 8")
