@@ -44,9 +44,11 @@ import numpy as np
 import pint
 
 from ..chip import Chip, NotPublishedError, Precision
+from ..inputs import count
+from ..model import AttentionKind
 from ..units import Q_, ureg
-from .costs import DTypes
-from .memory import InvalidArgumentError, Parallelism
+from .costs import DTypes, _dtype_key, _get_model, _pair_flops, resolve_dtypes
+from .memory import InvalidArgumentError, Parallelism, memory_footprint
 from .roofline import _check_efficiency, chip_numbers
 
 if TYPE_CHECKING:
@@ -242,8 +244,6 @@ class Bound:
 
 
 def _count(value: Any, what: str) -> int:
-    from ..inputs import count
-
     return count(value, what)
 
 
@@ -308,9 +308,6 @@ _LCACHE: dict[tuple, tuple[Any, LayoutNumbers]] = {}
 def layout_numbers(model: Model | str, lay: Parallelism, weight_dtype: Any = "bf16", **dtypes_kw: Any) -> LayoutNumbers:
     """Reduce ``model`` at the given dtypes (:func:`~accelspec.perf.costs.resolve_dtypes`) under
     layout ``lay`` to per-stage, per-chip numbers (cached per model object, dtypes, layout)."""
-    from ..model import AttentionKind
-    from .costs import _dtype_key, _get_model, _pair_flops, resolve_dtypes
-
     model = _get_model(model)
     key = (id(model), lay, _dtype_key(weight_dtype), *sorted((k, _dtype_key(v)) for k, v in dtypes_kw.items()))
     hit = _LCACHE.get(key)
@@ -449,8 +446,6 @@ def resolve_layout(model: Any, context_tokens: int, batch: int, n_chips: int | N
     """The layout a bound uses: ``parallelism`` if given (checked against the model), else for
     ``n_chips > 1`` the layout :func:`accelspec.fits` would choose (the same search,
     :func:`accelspec.memory_footprint` with ``parallelism="auto"``), else one chip."""
-    from .memory import memory_footprint
-
     if parallelism is None or (isinstance(parallelism, str) and parallelism.strip().lower() == "auto"):
         n = 1 if n_chips is None else n_chips
         if n == 1:
@@ -491,8 +486,6 @@ _MEM_KW = ("weight_dtype", "kv_dtype", "expert_dtype", "embedding_dtype", "state
 
 
 def _model_obj(model: Any) -> Model:
-    from .costs import _get_model
-
     return _get_model(model)
 
 
@@ -513,8 +506,11 @@ def _bound(phase: str, model: Model | str, chip: Chip | str, context_tokens: int
                                 f"{lay} over {n} chips needs it")
     ec, eb, el = (_check_efficiency("compute_efficiency", effs[0]), _check_efficiency("bandwidth_efficiency", effs[1]),
                   _check_efficiency("link_efficiency", effs[2]))
-    runs = []
+    runs: list[Any] = []
     for j in (1, 2, 0):  # nominal, high roofs (low time), low roofs (high time)
+        if j != 1 and (cn.peak[j], cn.bandwidth[j], cn.link[j]) == (cn.peak[1], cn.bandwidth[1], cn.link[1]):
+            runs.append(runs[0])  # no range on this chip's roofs: the same times
+            continue
         runs.append(layout_times(ln, phase, float(T), float(B), cn.peak[j] * ec, cn.bandwidth[j] * eb,
                                  cn.link[j] * el, overlap))
     tc, tm, tl, t, flops, mem, comm = (float(x) for x in runs[0])

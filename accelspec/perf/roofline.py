@@ -28,7 +28,7 @@ import numpy as np
 import pint
 
 from ..chip import Chip, NotPublishedError, Precision, UnsupportedPrecisionError, _precision
-from ..errors import IntensityError
+from ..errors import IntensityError, InvalidArgumentError
 from ..units import Q_, UnitError, ureg
 
 __all__ = ["ChipNumbers", "DroppedChip", "IntensityError", "Roofline", "chip_numbers", "roofline", "rooflines"]
@@ -43,7 +43,6 @@ _MIN_EFFICIENCY = 1e-6  # below this a time is meaningless (and 1e-320 would div
 
 
 def _check_efficiency(name: str, value: float) -> float:
-    from .memory import InvalidArgumentError
 
     try:
         v = float(value)
