@@ -38,7 +38,6 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +47,8 @@ from pydantic import ConfigDict, Field, field_validator, model_validator
 from .dtypes import DType, dtype
 from .dtypes import dtype as as_dtype
 from .errors import ModelConfigError
+from .hf_config import parse_hf_config
+from .layers import AttentionKind
 from .provenance import FrozenDict, Record, Source, Spec, freeze, spec_type
 from .units import Q_, Quantity
 
@@ -68,19 +69,6 @@ ParamSpec = spec_type("", "ParamSpec")  # a published parameter count (dimension
 SUPPORTED_FAMILIES = ("llama", "mistral", "mixtral", "phi3", "qwen2", "qwen3", "qwen3_moe", "qwen3_next", "gemma2",
                       "gemma3_text", "llama4_text", "glm4_moe", "minimax_m2", "deepseek_v3", "kimi_k2", "deepseek_v32",
                       "gpt_oss")
-
-
-class AttentionKind(str, Enum):
-    """How one layer mixes tokens, which decides what it caches."""
-
-    full = "full"  #: softmax attention over the whole context (MHA / GQA / MQA)
-    sliding = "sliding"  #: softmax attention over the last ``sliding_window`` tokens
-    chunked = "chunked"  #: softmax attention within fixed chunks of ``attention_chunk_size`` tokens (Llama 4)
-    mla = "mla"  #: multi-head latent attention (DeepSeek-V2/V3): one compressed latent per token
-    linear = "linear"  #: linear attention (Gated DeltaNet): fixed-size state, no per-token cache
-
-    def __str__(self) -> str:
-        return self.value
 
 
 class _Part(Record):
@@ -711,7 +699,6 @@ class Model(Record):
         or dict; read automatically when it sits next to a ``config.json`` given by folder or
         by its exact name).
         """
-        from .hf_config import parse_hf_config
 
         label = "config.json"
         hf_quant: Any = hf_quant_config
