@@ -48,7 +48,7 @@ from ..inputs import count
 from ..model import AttentionKind
 from ..units import Q_, ureg
 from .costs import DTypes, _dtype_key, _get_model, _pair_flops, resolve_dtypes
-from .memory import InvalidArgumentError, Parallelism, memory_footprint
+from .memory import InvalidArgumentError, Parallelism, _refuse, memory_footprint
 from .roofline import _check_efficiency, chip_numbers
 
 if TYPE_CHECKING:
@@ -562,6 +562,11 @@ def decode_bound(model: Model | str, chip: Chip | str, context_tokens: int, batc
     ('memory', 3.239)
     """
     a = _accepted(accepted_tokens_per_step)
+    if getattr(chip, "__accelspec_deployment__", False):  # a Deployment: its chip, count, layout, dtypes
+        _refuse(decode_bound, "decode_bound", locals())
+        return chip.decode_bound(model, context_tokens, batch, sparse=sparse, overlap=overlap,
+                                 compute_efficiency=compute_efficiency, bandwidth_efficiency=bandwidth_efficiency,
+                                 link_efficiency=link_efficiency, accepted_tokens_per_step=accepted_tokens_per_step)
     b = _bound("decode", model, chip, context_tokens, batch, n_chips, parallelism, weight_dtype,
                   {"kv_dtype": kv_dtype, "activation_dtype": activation_dtype, "expert_dtype": expert_dtype,
                    "embedding_dtype": embedding_dtype, "state_dtype": state_dtype, "precision": precision},
@@ -581,6 +586,11 @@ def prefill_bound(model: Model | str, chip: Chip | str, context_tokens: int, bat
     the memory term is the weights (every expert some token is routed to) plus the KV cache
     written; the output head runs for the last token of each prompt only.
     """
+    if getattr(chip, "__accelspec_deployment__", False):  # a Deployment: its chip, count, layout, dtypes
+        _refuse(prefill_bound, "prefill_bound", locals())
+        return chip.prefill_bound(model, context_tokens, batch, sparse=sparse, overlap=overlap,
+                                  compute_efficiency=compute_efficiency, bandwidth_efficiency=bandwidth_efficiency,
+                                  link_efficiency=link_efficiency)
     return _bound("prefill", model, chip, context_tokens, batch, n_chips, parallelism, weight_dtype,
                   {"kv_dtype": kv_dtype, "activation_dtype": activation_dtype, "expert_dtype": expert_dtype,
                    "embedding_dtype": embedding_dtype, "state_dtype": state_dtype, "precision": precision},

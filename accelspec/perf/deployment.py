@@ -141,6 +141,10 @@ class Deployment:
     reserve: Any = None
     capacity: Any = None
 
+    #: marks a deployment for the calculators (``fits(model, deployment, ...)``) without their
+    #: importing this module, which imports them
+    __accelspec_deployment__ = True
+
     def __post_init__(self) -> None:
         from ..catalog import get_chip
         from ..chip import Chip
@@ -236,3 +240,4 @@ class Deployment:
 
     def __str__(self) -> str:
         return f"<Deployment {self.assumptions()}>"
+

@@ -42,7 +42,7 @@ import numpy as np
 
 from ..chip import Chip, NotPublishedError
 from ..dtypes import DType, dtype
-from ..errors import InvalidArgumentError
+from ..errors import DeploymentError, InvalidArgumentError
 from ..inputs import count, counts
 from ..model import AttentionKind, Model, memo
 from ..units import Q_, Quantity, parse_quantity, ureg
@@ -596,6 +596,9 @@ def fits(model: Model | str, chip: Chip | str, context_tokens: Any, batch: Any =
     from ..catalog import get_chip
     from ..model_catalog import get_model
 
+    if getattr(chip, "__accelspec_deployment__", False):  # a Deployment: its chip, count, layout, dtypes
+        _refuse(fits, "fits", locals())
+        return chip.fits(model, context_tokens, batch)
     model = get_model(model)
     chip_obj = get_chip(chip)
     cap, low, high, label = _capacity(chip_obj, capacity)
@@ -620,6 +623,30 @@ def _reserve_label(value: Any, capacity: float | None = None) -> str:
         return f"{float(parse_quantity(value, 'B', 'reserve').m_as('GB')):.3g} GB per chip"
     except Exception:
         return str(value)
+
+
+#: Arguments a deployment fixes: passing one of them beside a deployment is refused, never merged.
+FIXED_BY_DEPLOYMENT = ("n_chips", "parallelism", "weight_dtype", "kv_dtype", "activation_dtype", "expert_dtype",
+                       "embedding_dtype", "state_dtype", "precision", "reserve", "capacity")
+
+
+def refuse_overrides(function: str, given: dict[str, Any], defaults: dict[str, Any]) -> None:
+    """Raise :class:`DeploymentError` when ``given`` sets an argument a deployment fixes away
+    from its default (``fits(model, deployment, n_chips=8)``: which count is meant?)."""
+    bad = [k for k in FIXED_BY_DEPLOYMENT if k in given and k in defaults and given[k] is not defaults[k]
+           and not (isinstance(given[k], (str, int, float)) and given[k] == defaults[k])]
+    if bad:
+        raise DeploymentError(f"{function}: {', '.join(bad)} {'is' if len(bad) == 1 else 'are'} set by the "
+                              f"deployment; give {'it' if len(bad) == 1 else 'them'} to Deployment(...) "
+                              "or pass a chip instead")
+
+
+def _refuse(fn: Any, name: str, given: dict[str, Any]) -> None:
+    """Arguments given beside a deployment that the deployment fixes are an error."""
+    import inspect
+
+    defaults = {k: p.default for k, p in inspect.signature(fn).parameters.items()}
+    refuse_overrides(name, given, defaults)
 
 
 def trained_context(model: Model) -> tuple[int | None, str]:

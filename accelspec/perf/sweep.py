@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from ..chip import Chip, NotPublishedError, UnsupportedPrecisionError
+from ..errors import DeploymentError
 from ..inputs import counts
 from .bounds import _MEM_KW, LIMITERS, layout_numbers, layout_times, limiter_code
 from .memory import _DEFAULT_RESERVE, Parallelism, _capacity, _profile, _reserve
@@ -96,6 +97,8 @@ def sweep(models: Any, chips: Any, context_tokens: Any, batch: Any = 1, n_chips:
     from ..catalog import get_chip
     from ..model_catalog import get_model
 
+    if any(getattr(c, "__accelspec_deployment__", False) for c in _as_list(chips)):
+        return _sweep_deployments(sweep, locals())
     if phase not in ("decode", "prefill"):
         raise ValueError(f"phase must be 'decode' or 'prefill', got {phase!r}")
     if output not in ("dataframe", "xarray", "arrays"):
@@ -283,6 +286,62 @@ def sweep(models: Any, chips: Any, context_tokens: Any, batch: Any = 1, n_chips:
         df = df[df["fits"].fillna(False).to_numpy(dtype=bool)].reset_index(drop=True)
         df.attrs.update(meta)
     return df
+
+
+def _sweep_deployments(fn: Any, args: dict[str, Any]) -> Any:
+    """``sweep(models, [Deployment, ...], ...)``: one sweep per deployment (its chip, chip count,
+    layout and dtypes), stacked; a ``deployment`` column (DataFrame) or ``deployment_names``
+    (arrays) says which row came from which."""
+    import inspect
+
+    from .memory import _refuse
+
+    deps = _as_list(args["chips"])
+    if not all(getattr(d, "__accelspec_deployment__", False) for d in deps):
+        raise DeploymentError("sweep: chips mixes deployments and chips; give Deployment(chip, n_chips) for each")
+    _refuse(fn, "sweep", args)
+    if args["output"] == "xarray":
+        raise DeploymentError("sweep: output='xarray' takes chips, not deployments (their axes differ)")
+    params = inspect.signature(fn).parameters
+    common = {k: args[k] for k in params if k not in ("models", "chips", "context_tokens", "batch", "n_chips",
+                                                       "parallelism", "reserve", *_MEM_KW, "precision")}
+    parts = []
+    for d in deps:
+        dt = d.dtypes.kwargs()
+        if d.dtypes.precision is not None:
+            dt["precision"] = d.dtypes.precision
+        parts.append(fn(args["models"], [d.chip], args["context_tokens"], args["batch"], d.n_chips,
+                        parallelism=d.parallelism, reserve=d.reserve, **dt, **common))
+    labels = [d.assumptions() for d in deps]
+    if args["output"] == "arrays":
+        out: dict[str, Any] = {}
+        names = ("model_names", "chip_names", "layout_names")
+        for key in parts[0]:
+            if key in names:
+                continue
+            if key in ("chip", "layout"):  # codes into each part's own name list: re-code
+                vals = []
+                for p in parts:
+                    table = list(dict.fromkeys(np.concatenate([q[f"{key}_names"] for q in parts]).tolist()))
+                    vals.append(np.array([table.index(x) for x in p[f"{key}_names"]], dtype=p[key].dtype)[p[key]])
+                out[key] = np.concatenate(vals)
+            else:
+                out[key] = np.concatenate([p[key] for p in parts])
+        out["deployment"] = np.concatenate([np.full(len(p["chip"]), i, dtype=np.int32) for i, p in enumerate(parts)])
+        out["model_names"] = parts[0]["model_names"]
+        for key in ("chip_names", "layout_names"):
+            out[key] = np.array(list(dict.fromkeys(np.concatenate([p[key] for p in parts]).tolist())))
+        out["deployment_names"] = np.array(labels)
+        return out
+    import pandas as pd
+
+    frames = []
+    for label, df in zip(labels, parts, strict=True):
+        frames.append(df.assign(deployment=label))
+    out_df = pd.concat(frames, ignore_index=True)
+    out_df["deployment"] = pd.Categorical(out_df["deployment"], categories=labels)
+    out_df.attrs.update(parts[0].attrs)
+    return out_df
 
 
 def _choose_layouts(model: Any, n: int, T: np.ndarray, B: np.ndarray, parallelism: Any,
