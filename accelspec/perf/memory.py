@@ -598,7 +598,7 @@ def fits(model: Model | str, chip: Chip | str, context_tokens: Any, batch: Any =
 
     if getattr(chip, "__accelspec_deployment__", False):  # a Deployment: its chip, count, layout, dtypes
         _refuse(fits, "fits", locals())
-        return chip.fits(model, context_tokens, batch)
+        return chip.fits(model, context_tokens, batch)  # type: ignore[union-attr]
     model = get_model(model)
     chip_obj = get_chip(chip)
     cap, low, high, label = _capacity(chip_obj, capacity)
