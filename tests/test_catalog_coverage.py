@@ -32,13 +32,15 @@ INFORMAL = {
     "p800": "kunlun-p800",
     "c550": "metax-c550",
     "310p": "ascend-310p",
+    "bi-v100": "iluvatar-bi-v100",
+    "mr-v100": "iluvatar-mr-v100",
 }
 
 # Chips per vendor (issue 12's closing note reports these counts; update with the spec files).
 VENDOR_COUNTS = {
     "NVIDIA": 23, "AMD": 6, "Huawei": 6, "Google": 5, "AWS": 4, "Kunlunxin": 4, "Intel": 3,
     "Alibaba T-Head": 3, "Hygon": 3, "Cambricon": 2, "Biren": 2, "Moore Threads": 2, "MetaX": 2,
-    "Enflame": 1, "Iluvatar CoreX": 1, "Groq": 1, "Cerebras": 1, "SambaNova": 1,
+    "Enflame": 1, "Iluvatar CoreX": 3, "Groq": 1, "Cerebras": 1, "SambaNova": 1,
 }
 
 
@@ -59,7 +61,7 @@ def test_chips_per_vendor() -> None:
     for c in a.chips():
         counts[c.vendor] = counts.get(c.vendor, 0) + 1
     assert counts == VENDOR_COUNTS
-    assert sum(VENDOR_COUNTS.values()) == 70
+    assert sum(VENDOR_COUNTS.values()) == 72
 
 
 @pytest.mark.parametrize("chip_id,field,expected", [
@@ -74,6 +76,9 @@ def test_chips_per_vendor() -> None:
     ("iluvatar-bi-v150", "tdp", "350 W"),
     ("metax-c550", "capacity", "64 GB"),         # printed 64GiB: headline kept in GB (one rule)
     ("metax-c550", "bandwidth", "1.8 TB/s"),
+    ("metax-c500", "fp16", "280 TFLOPS"),
+    ("iluvatar-bi-v100", "fp16", "147 TFLOPS"),
+    ("iluvatar-mr-v100", "int8", "192 TOPS"),
 ])
 def test_chinese_accelerator_figures(chip_id: str, field: str, expected: str) -> None:
     chip = a.get_chip(chip_id)
