@@ -89,11 +89,12 @@ def test_chinese_accelerator_figures(chip_id: str, field: str, expected: str) ->
 
 
 def test_unpublished_chinese_figures_stay_absent() -> None:
-    """No invented numbers: MLU590 and S60 carry identity only; BI-V150 peaks are unpublished
+    """No invented numbers: MLU590 carries identity only, S60 capacity only; BI-V150 peaks are unpublished
     (its FlagPerf GEMM measurements are benchmarks, not peaks)."""
-    for cid in ("mlu590", "enflame-s60"):
-        chip = a.get_chip(cid)
-        assert chip.memory.capacity is None and not chip.compute.dense
+    chip = a.get_chip("mlu590")
+    assert chip.memory.capacity is None and not chip.compute.dense
+    s60 = a.get_chip("enflame-s60")
+    assert s60.memory.capacity.q == a.Q_("48 GB") and not s60.compute.dense  # capacity only
     bi = a.get_chip("bi-v150")
     assert not bi.compute.dense and bi.memory.bandwidth is None
     assert any(b.value.q == a.Q_("196.47 TFLOPS") for b in bi.benchmarks)
