@@ -180,8 +180,8 @@ def test_capacity_range_flows_into_the_verdict():
 
 def test_unpublished_capacity_is_a_clear_error():
     with pytest.raises(a.NotPublishedError, match="capacity is not published"):
-        a.fits("llama-3.1-8b", "kunlun-p800", context_tokens=4096)
-    r = a.fits("llama-3.1-8b", "kunlun-p800", context_tokens=4096, capacity="96 GB")
+        a.fits("llama-3.1-8b", "mlu590", context_tokens=4096)
+    r = a.fits("llama-3.1-8b", "mlu590", context_tokens=4096, capacity="96 GB")
     assert r.fits and r.available == a.Q_(96, "GB")
 
 
