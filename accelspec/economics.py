@@ -302,12 +302,15 @@ def _pick_price(snaps: list[PriceSnapshot], price: Any) -> tuple[Quantity | None
     return Q_(v, _USD_H), f"price {how} {v:.4g} USD/chip-hour [{srcs}]"
 
 
-def cost_bound(model: Any, chip: Any, *, n_chips: int = 1, context_tokens: int = 2048, output_tokens: int = 256,
-               batch: int | None = None, price: Any = None, weight_dtype: Any = None, kv_dtype: Any = "bf16",
+def cost_bound(model: Any, chip: Any, *, n_chips: int | None = None, context_tokens: int = 2048,
+               output_tokens: int = 256, batch: int | None = None, price: Any = None, weight_dtype: Any = None, kv_dtype: Any = "bf16",
                parallelism: Any = None, tier: str | None = None, system: Any = None) -> CostBound:
     """Best-case $ per 1M input/output tokens and tokens per joule (see the module docstring).
 
     ``context_tokens``: prompt length ``S_in``; ``output_tokens``: generated length ``S_out``.
+    ``n_chips=None`` takes the fewest chips on which one sequence of ``S_in + S_out`` tokens fits
+    (:func:`accelspec.min_chips`; more chips may allow larger batches, so this is the bound for
+    that deployment, not the lowest over every chip count).
     ``batch=None`` takes :func:`accelspec.max_batch` at context ``S_in + S_out`` (the largest batch
     that fits, which maximises the throughput bound). ``price``: ``None``/``"min"`` (lowest
     snapshot), ``"median"``, ``"max"``, or a Quantity / string in USD per chip-hour. ``tier``
@@ -321,9 +324,18 @@ def cost_bound(model: Any, chip: Any, *, n_chips: int = 1, context_tokens: int =
 
     m = get_model(model)
     c = get_chip(chip)
-    n = int(n_chips)
     s_in, s_out = int(context_tokens), int(output_tokens)
     kw: dict[str, Any] = {"weight_dtype": weight_dtype, "kv_dtype": kv_dtype}
+    fewest = n_chips is None
+    if fewest:
+        from .perf.memory import min_chips
+
+        need = min_chips(m, c, s_in + s_out, 1, parallelism=parallelism, **kw)
+        if need.value is None or not need.value:
+            raise AccelspecError(f"{m.id} does not fit on any number of {c.id} at context {s_in + s_out} "
+                                 f"({need.explanation})")
+        n_chips = int(need.value)
+    n = int(n_chips)
     if batch is None:
         lim = max_batch(m, c, s_in + s_out, n_chips=n, parallelism=parallelism, **kw)
         b = int(lim.value) if lim.value != float("inf") else 1024
@@ -390,7 +402,7 @@ def cost_bound(model: Any, chip: Any, *, n_chips: int = 1, context_tokens: int =
         missing.append("system.power")
         power_text += f"; rack: no catalog system of {c.id} publishes a power"
     dates = sorted({s.date for s in snaps})
-    layout = "TP" if n > 1 and parallelism is None else (parallelism or "1 chip")
+    layout = str(dec.parallelism) + (" (the fewest chips that fit)" if fewest else "")
     dt = dec.dtypes
     assumptions = (f"weights {dt.weight.name}, KV {dt.kv.name}, compute {dt.precision.value}; "
                    f"{n} chip(s), layout {layout}; "

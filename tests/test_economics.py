@@ -216,8 +216,11 @@ def test_cli_cost(capsys):
     d = json.loads(capsys.readouterr().out)
     assert d["usd_per_m_output"] == pytest.approx(26.36, rel=2e-3)
     assert d["missing"] == ["system.power"]
-    assert main(["cost", "llama-3.1-70b", "--chip", "h100"]) == 2
-    capsys.readouterr()
+    assert main(["cost", "llama-3.1-70b", "--chip", "h100", "--n-chips", "1"]) == 2  # 141 GB of weights
+    assert "does not fit" in capsys.readouterr().err
+    assert main(["cost", "llama-3.1-70b", "--chip", "h100", "--json"]) == 0  # default: the fewest chips that fit
+    d = json.loads(capsys.readouterr().out)
+    assert d["n_chips"] == 2 and "fewest chips" in d["assumptions"]
     assert main(["cost", "llama-3.1-70b", "--chip", "b200", "--batch", "1", "--api", "--json"]) == 0
     d = json.loads(capsys.readouterr().out)
     assert d["tokens_per_s_per_MW_rack"] == pytest.approx(30831, rel=2e-3)
