@@ -304,7 +304,8 @@ def _pick_price(snaps: list[PriceSnapshot], price: Any) -> tuple[Quantity | None
 
 def cost_bound(model: Any, chip: Any, *, n_chips: int | None = None, context_tokens: int = 2048,
                output_tokens: int = 256, batch: int | None = None, price: Any = None, weight_dtype: Any = None,
-               kv_dtype: Any = "bf16", parallelism: Any = None, tier: str | None = None, system: Any = None) -> CostBound:
+               kv_dtype: Any = "bf16", parallelism: Any = None, tier: str | None = None,
+               system: Any = None) -> CostBound:
     """Best-case $ per 1M input/output tokens and tokens per joule (see the module docstring).
 
     ``context_tokens``: prompt length ``S_in``; ``output_tokens``: generated length ``S_out``.
