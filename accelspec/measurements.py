@@ -22,7 +22,9 @@ How a row becomes a bound (all choices keep the bound an upper limit on speed):
   batch 1 and per-chip / total metrics batch ``2**20`` (per-user speed falls with batch,
   per-chip speed rises with it, so each choice gives the largest bound);
 * formats not published take the smallest format the row's notes allow (``assumed`` lists
-  them): a smaller format only raises the bound;
+  them as ``"weights: fp8 (...)"``, ``"kv_cache: ..."``, ``"activations: ..."``): a smaller
+  format only raises the bound; below 8-bit weights the activation format is the format the
+  matmuls run in (``fp4`` weights and activations: fp4 GEMMs; bf16 activations: w4a16);
 * speculative decoding / MTP: ``accepted_tokens_per_step`` multiplies the token rates
   (:func:`~accelspec.decode_bound`); a row whose technique the bound cannot cover (accepted
   tokens unknown) is *excluded* from the violation test and listed as such;
@@ -322,8 +324,10 @@ def _bound_for(m: Measurement, accepted: float) -> tuple[float, float, Any]:
     batch = stated or (1 if per_user else UNBOUNDED_BATCH)
     n = m.n_chips
     kw: dict[str, Any] = {"weight_dtype": w, "kv_dtype": kv}
-    if f.activations:
-        kw["activation_dtype"] = f.activations
+    # activations set the matmul format below 8-bit weights (fp4 weights with fp4 activations run fp4 GEMMs)
+    act = f.activations or _assumed_format(m, "activations")
+    if act:
+        kw["activation_dtype"] = act
     per_chip_figure = m.figure_chips or n
     if m.phase == "prefill":
         # input length unknown: 1 token (prefill work per token grows with length)
