@@ -505,15 +505,16 @@ def plot_efficiency(report: ValidationReport | None = None, ax: Any = None) -> A
         _, ax = plt.subplots(figsize=(9, 4.5))
     chips = report.chips
     pubs = report.publishers
-    cmap = plt.get_cmap("tab10")
+    ncol = 10 if len(pubs) <= 10 else 20  # one colour per publisher up to 20
+    cmap = plt.get_cmap(f"tab{ncol}")
     for j, p in enumerate(pubs):
         for excluded in (False, True):
             pts = [(chips.index(c.chip) + (j - len(pubs) / 2) * 0.06, c.efficiency) for c in report.checks
                    if c.publisher == p and bool(c.excluded) == excluded]
             if pts:
                 xs, ys = zip(*pts, strict=True)
-                ax.scatter(xs, ys, s=22, label=None if excluded else p, edgecolors=cmap(j % 10),
-                           facecolors="none" if excluded else cmap(j % 10))
+                ax.scatter(xs, ys, s=22, label=None if excluded else p, edgecolors=cmap(j % ncol),
+                           facecolors="none" if excluded else cmap(j % ncol))
     ax.axhline(1.0, color="k", lw=1)
     ax.text(len(chips) - 0.5, 1.05, "bound", ha="right", va="bottom", fontsize=8)
     ax.set_yscale("log")
