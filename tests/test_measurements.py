@@ -19,17 +19,17 @@ def report():
 
 def test_all_rows_load():
     rows = load_measurements()
-    assert len(rows) >= 124
+    assert len(rows) >= 143
     assert len({r.row.id for r in rows}) == len(rows)
     assert all(r.row.quote and r.source.url.startswith("http") for r in rows)
 
 
 def test_coverage(report):
-    assert len(report.publishers) >= 12
-    assert {"MLCommons", "Google", "LMSYS"} <= set(report.publishers)
+    assert len(report.publishers) >= 13
+    assert {"MLCommons", "Google", "LMSYS", "Lambda"} <= set(report.publishers)
     families = {a.get_chip(c.chip).family for c in report.checks}
     vendors = {a.get_chip(c.chip).vendor for c in report.checks}
-    assert len(report.chips) >= 12 and len(families) >= 7
+    assert len(report.chips) >= 13 and len(families) >= 8
     assert vendors >= {"NVIDIA", "AMD", "Google", "Intel", "Huawei"}
 
 
@@ -165,7 +165,7 @@ def test_cli_validate(capsys):
     assert "violations: 0" in out and "nvidia-h200x8-405b-medusa" in out
     assert main(["validate", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert data["rows"] >= 124 and data["violations"] == []
+    assert data["rows"] >= 143 and data["violations"] == []
     assert main(["validate", "/nonexistent/file.yaml"]) == 2
 
 
