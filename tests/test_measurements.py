@@ -247,3 +247,18 @@ def test_tpu_v5e_llama_70b_row_is_close_to_its_bound(report):
     assert c.limiter == "memory"
     assert c.bound == pytest.approx(188.5, rel=0.01)
     assert c.efficiency == pytest.approx(159 / 188.5, rel=0.01)
+
+
+def test_every_quote_contains_its_figure():
+    # the metric value must be readable in the verbatim quote: as printed (thousands separators dropped),
+    # in "k" / "million" form, or, for MLPerf's TPOT, in the log's nanoseconds (123.320085 ms = 123320085 ns)
+    missing = []
+    for r in load_measurements():
+        m = r.row
+        q, v = m.quote.replace(",", ""), m.metric.value
+        forms = {f"{v:g}", f"{v:.2f}".rstrip("0").rstrip("."), f"{v / 1e3:g}k", f"{v / 1e6:g} million"}
+        if m.metric.kind == "tpot":
+            forms.add(str(round(v * 1e6)))
+        if not any(f in q for f in forms):
+            missing.append(f"{m.id}: {v:g} not in {m.quote[:60]!r}")
+    assert not missing, "\n".join(missing)
