@@ -121,6 +121,14 @@ class Techniques(_Strict):
     other: list[str] = Field(default_factory=list)
 
 
+class Slo(_Strict):
+    """Latency limits a run had to meet (e.g. MLPerf Server: p99 TTFT <= 2,000 ms, p99 TPOT <= 200 ms)."""
+
+    ttft_ms: float | None = Field(None, gt=0)
+    tpot_ms: float | None = Field(None, gt=0)
+    percentile: float | None = Field(None, gt=0, le=100)  #: the limits hold at this percentile (99 for MLPerf)
+
+
 class Metric(_Strict):
     kind: Literal["tpot", "output_tokens_per_s_per_user", "output_tokens_per_s_per_chip",
                   "output_tokens_per_s_total", "e2e_latency", "ttft", "input_tokens_per_s_per_chip",
@@ -163,6 +171,7 @@ class Measurement(_Strict):
     techniques: Techniques = Techniques()
     metric: Metric
     scenario: str | None = None  #: e.g. "MLPerf Inference v4.1 offline"
+    slo: Slo | None = None  #: latency limits the measured run had to meet, if any
     #: what accelspec had to assume because the source does not say
     assumed: list[str] = Field(default_factory=list)
     note: str | None = None

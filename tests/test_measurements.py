@@ -40,6 +40,11 @@ def test_mlperf_rows_cover_scenarios_and_chips():
     scen = {s for r in rows for s in ("Offline", "Server", "Interactive") if f"v5.1 {s}" in r.scenario}
     assert scen == {"Offline", "Server", "Interactive"}
     assert {r.chip for r in rows} >= {"b200", "gb200", "h200-sxm", "mi300x", "mi325x", "mi355x"}
+    # Server and Interactive runs carry their latency limits (p99), Offline none
+    inter = next(r for r in rows if r.id == "mlperf51-nvidia-b200x8-llama2-70b-interactive-tpot")
+    assert (inter.slo.ttft_ms, inter.slo.tpot_ms, inter.slo.percentile) == (450, 40, 99)
+    assert inter.metric.value <= inter.slo.tpot_ms  # mean TPOT 34.2 ms under the 40 ms p99 limit
+    assert all(r.slo is None for r in rows if "v5.1 Offline" in r.scenario)
     # whole-system figures carry the system's chip count; one model instance is n_chips
     r = next(r for r in rows if r.id == "mlperf51-nvidia-gb200x72-405b-offline")
     assert (r.n_chips, r.figure_chips, r.layout.tp, r.layout.pp) == (4, 72, 2, 2)
