@@ -163,8 +163,8 @@ def _matches(expected: list[str], actual: str) -> bool:
 
 
 def _run_shell(block: Block, cwd: Path) -> None:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep),
-           "MPLBACKEND": "Agg", "COLUMNS": "200"}
+    path = os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    env = {**os.environ, "PYTHONPATH": path, "MPLBACKEND": "Agg", "COLUMNS": "200"}
     env.pop("ACCELSPEC_PATH", None)
     for command, expected in _shell_steps(block):
         argv = _argv(command, block)
