@@ -89,6 +89,14 @@ def _cell(row, key):
     return row.find_element(By.CSS_SELECTOR, f'td[data-key="{key}"]')
 
 
+def _tick(driver, chip):
+    from selenium.webdriver.common.by import By
+
+    box = driver.find_element(By.CSS_SELECTOR, f'#chips tr[data-id="{chip}"] input.pick')
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", box)  # clear of the sticky header
+    box.click()
+
+
 def test_catalog_page_in_chromium(browser, tmp_path):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
@@ -152,7 +160,7 @@ def test_catalog_page_in_chromium(browser, tmp_path):
     # chart: tick MI300X and MI355X only, compare bandwidth
     browser.find_element(By.ID, "chart-clear").click()
     for chip in ("mi300x", "mi355x"):
-        browser.find_element(By.CSS_SELECTOR, f'#chips tr[data-id="{chip}"] input.pick').click()
+        _tick(browser, chip)
     Select(browser.find_element(By.ID, "chart-metric")).select_by_value("memory.bandwidth")
     bars = browser.find_elements(By.CSS_SELECTOR, "#chart g.bar")
     assert [b.get_attribute("data-id") for b in bars] == ["mi300x", "mi355x"]
@@ -160,11 +168,23 @@ def test_catalog_page_in_chromium(browser, tmp_path):
     assert widths[0] / widths[1] == pytest.approx(5300 / 8000, rel=1e-6)
     assert re.search(r"4,936 GiB/s", bars[0].text) or "4,936" in browser.find_element(By.ID, "chart").text
 
+    # links are compared per direction: MI300X 896 GB/s bidirectional (official) -> 448 GB/s each
+    # way; MI355X 1,075.2 GB/s bidirectional (derived, hatched) -> 537.6 GB/s
+    Select(browser.find_element(By.ID, "chart-metric")).select_by_value("interconnect.scale_up.bandwidth")
+    bars = browser.find_elements(By.CSS_SELECTOR, "#chart g.bar")
+    rects = [b.find_element(By.TAG_NAME, "rect") for b in bars]
+    assert float(rects[0].get_attribute("width")) / float(rects[1].get_attribute("width")) == \
+        pytest.approx(896 / 1075.2, rel=1e-6)
+    assert rects[0].get_attribute("fill") != "url(#hatch)" and rects[1].get_attribute("fill") == "url(#hatch)"
+    assert "per direction" in browser.find_element(By.ID, "chart").text
+    assert "417.2 GiB/s (bidi 834.5" in bars[0].text  # 448e9 / 2^30
+
     # back to all vendors and a few chips for the screenshot
     Select(browser.find_element(By.ID, "vendor-filter")).select_by_value("")
     for chip in ("h100-sxm", "h200-sxm", "b200"):
-        browser.find_element(By.CSS_SELECTOR, f'#chips tr[data-id="{chip}"] input.pick').click()
+        _tick(browser, chip)
     assert len(browser.find_elements(By.CSS_SELECTOR, "#chart g.bar")) == 5
+    browser.execute_script("window.scrollTo(0, 0)")
     shot = Path(os.environ.get("ACCELSPEC_SCREENSHOT", tmp_path / "catalog_page.png"))
     shot.parent.mkdir(parents=True, exist_ok=True)
     browser.get_screenshot_as_file(str(shot))
