@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from .export import catalog_rows, catalog_version, write_csv, write_json
-from .provenance import Fact, Spec
+from .provenance import Spec
 
 __all__ = ["CHIP_COLUMNS", "SYSTEM_COLUMNS", "page_data", "write_page"]
 
@@ -80,7 +80,7 @@ _SYSTEM_UNITS = {"total_hbm": "TB", "total_bf16": "PFLOPS", "scale_up.per_chip":
                  "total_scale_up_bandwidth": "TB/s", "power": "kW"}
 
 
-def _system_cell(value: Spec | Fact | None, key: str) -> dict[str, Any] | None:
+def _system_cell(value: Spec | None, key: str) -> dict[str, Any] | None:
     if value is None:
         return None
     unit = _SYSTEM_UNITS.get(key, "")
@@ -121,7 +121,7 @@ def _systems() -> list[dict[str, Any]]:
 
     out = []
     for s in systems():
-        values: dict[str, Spec | Fact | None] = {
+        values: dict[str, Spec | None] = {
             "count": s.count, "total_hbm": s.total_hbm, "total_bf16": s.total_bf16,
             "scale_up.per_chip": s.scale_up.per_chip if s.scale_up else None,
             "scale_up.size": s.scale_up.size if s.scale_up else None,
