@@ -150,6 +150,16 @@ def test_catalog_page_in_chromium(browser, tmp_path):
     assert _cell(mi300x, "memory.capacity").text == "192 GB"
     assert _cell(mi300x, "interconnect.scale_up.bandwidth").text.startswith("896 GB/s bidi")
 
+    # a second click sorts ascending; chips that publish no bandwidth stay last either way
+    browser.find_element(By.CSS_SELECTOR, '#chips th[data-key="memory.bandwidth"]').click()
+    assert browser.find_element(By.CSS_SELECTOR, '#chips th[data-key="memory.bandwidth"]') \
+        .get_attribute("aria-sort") == "ascending"
+    cells = [_cell(r, "memory.bandwidth") for r in _rows(browser)]
+    up = [float(c.get_attribute("data-value")) for c in cells if c.get_attribute("data-value")]
+    assert up == sorted(up) and len(up) == len(bw)
+    assert all(c.text == "n/p" for c in cells[len(up):])
+    browser.find_element(By.CSS_SELECTOR, '#chips th[data-key="memory.bandwidth"]').click()  # back to descending
+
     # unit toggle: GiB (binary): 192 GB = 192e9 / 2^30 = 178.8 GiB; 5.3 TB/s = 4,936 GiB/s
     browser.find_element(By.ID, "unit-toggle").click()
     mi300x = next(r for r in _rows(browser) if r.get_attribute("data-id") == "mi300x")
@@ -184,6 +194,22 @@ def test_catalog_page_in_chromium(browser, tmp_path):
     assert rects[0].get_attribute("fill") != "url(#hatch)" and rects[1].get_attribute("fill") == "url(#hatch)"
     assert "per direction" in browser.find_element(By.ID, "chart").text
     assert "417.2 GiB/s (bidi 834.5" in bars[0].text  # 448e9 / 2^30
+
+    # search and "official values only": the H20's reported figures are hidden, not shown as n/p
+    Select(browser.find_element(By.ID, "vendor-filter")).select_by_value("")
+    browser.find_element(By.ID, "search").send_keys("h20")
+    ids = {r.get_attribute("data-id") for r in _rows(browser)}
+    assert "h20" in ids and "mi300x" not in ids and all("h20" in i for i in ids)
+    h20 = next(r for r in _rows(browser) if r.get_attribute("data-id") == "h20")
+    assert _cell(h20, "memory.bandwidth").get_attribute("data-status") == "reported"
+    browser.find_element(By.ID, "official-only").click()
+    h20 = next(r for r in _rows(browser) if r.get_attribute("data-id") == "h20")
+    assert _cell(h20, "memory.bandwidth").text == "(reported)"
+    assert _cell(h20, "memory.capacity").text == "89.41 GiB"  # official: 96 GB = 89.41 GiB
+    browser.find_element(By.ID, "official-only").click()
+    browser.find_element(By.ID, "search").clear()
+    browser.execute_script("document.getElementById('search').dispatchEvent(new Event('input'))")
+    assert len(_rows(browser)) == n_chips
 
     # back to all vendors and a few chips for the screenshot
     Select(browser.find_element(By.ID, "vendor-filter")).select_by_value("")
