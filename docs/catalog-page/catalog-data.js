@@ -723,6 +723,13 @@ window.ACCELSPEC_CATALOG = {
 "vendor": "Cambricon"
 },
 {
+"cells": {},
+"id": "mlu590",
+"lifecycle": "shipping",
+"name": "MLU590",
+"vendor": "Cambricon"
+},
+{
 "cells": {
 "memory.bandwidth": {
 "source": "CS-WSE3",
@@ -736,6 +743,24 @@ window.ACCELSPEC_CATALOG = {
 "lifecycle": "shipping",
 "name": "Cerebras WSE-3",
 "vendor": "Cerebras"
+},
+{
+"cells": {
+"compute.dense.fp8": {
+"status": "unsupported"
+},
+"memory.capacity": {
+"source": "EF-CANDLE-GCU",
+"status": "official",
+"unit": "GB",
+"url": "https://github.com/EnflameTechnology/candle-vllm-gcu/blob/004ed16c3b4ddf54d84b7f9ec4810b0e9e18f05b/README.md",
+"v": 48
+}
+},
+"id": "enflame-s60",
+"lifecycle": "shipping",
+"name": "Enflame S60 (云燧 S60)",
+"vendor": "Enflame"
 },
 {
 "cells": {
@@ -1280,6 +1305,193 @@ window.ACCELSPEC_CATALOG = {
 {
 "cells": {
 "compute.dense.bf16": {
+"source": "HY-HBLAS",
+"status": "reported",
+"unit": "TFLOPS",
+"url": "https://github.com/wangzy0327/hblas-bench/blob/1c09a3478e4fc6909ee607e81d66953c91649fe3/DCU-bench.md",
+"v": 196
+},
+"memory.bandwidth": {
+"source": "HY-HBLAS",
+"status": "reported",
+"unit": "GB/s",
+"url": "https://github.com/wangzy0327/hblas-bench/blob/1c09a3478e4fc6909ee607e81d66953c91649fe3/DCU-bench.md",
+"v": 896
+},
+"memory.capacity": {
+"source": "HY-HBLAS",
+"status": "reported",
+"unit": "GB",
+"url": "https://github.com/wangzy0327/hblas-bench/blob/1c09a3478e4fc6909ee607e81d66953c91649fe3/DCU-bench.md",
+"v": 64
+}
+},
+"id": "hygon-k100-ai",
+"lifecycle": "shipping",
+"name": "Hygon DCU K100-AI",
+"vendor": "Hygon"
+},
+{
+"cells": {
+"memory.capacity": {
+"source": "HY-HBLAS",
+"status": "reported",
+"unit": "GB",
+"url": "https://github.com/wangzy0327/hblas-bench/blob/1c09a3478e4fc6909ee607e81d66953c91649fe3/DCU-bench.md",
+"v": 64
+}
+},
+"id": "hygon-k100",
+"lifecycle": "shipping",
+"name": "Hygon DCU K100",
+"vendor": "Hygon"
+},
+{
+"cells": {
+"compute.dense.bf16": {
+"source": "HY-HBLAS",
+"status": "reported",
+"unit": "TFLOPS",
+"url": "https://github.com/wangzy0327/hblas-bench/blob/1c09a3478e4fc6909ee607e81d66953c91649fe3/DCU-bench.md",
+"v": 480
+},
+"compute.dense.fp8": {
+"status": "unsupported"
+},
+"memory.bandwidth": {
+"source": "HY-GITEE-BW1000",
+"status": "reported",
+"unit": "GB/s",
+"url": "https://ai.gitee.com/docs/compute/clusters_gpu/hygon_gpu",
+"v": 1600
+},
+"memory.capacity": {
+"source": "HY-GITEE-BW1000",
+"status": "reported",
+"unit": "GB",
+"url": "https://ai.gitee.com/docs/compute/clusters_gpu/hygon_gpu",
+"v": 64
+},
+"memory.type": {
+"source": "HY-GITEE-BW1000",
+"status": "reported",
+"unit": "",
+"url": "https://ai.gitee.com/docs/compute/clusters_gpu/hygon_gpu",
+"v": "HBM2e"
+},
+"power.tdp": {
+"source": "HY-GITEE-BW1000",
+"status": "reported",
+"unit": "W",
+"url": "https://ai.gitee.com/docs/compute/clusters_gpu/hygon_gpu",
+"v": 300
+}
+},
+"id": "hygon-bw1000",
+"lifecycle": "shipping",
+"name": "Hygon DCU BW1000 (深算三号)",
+"vendor": "Hygon"
+},
+{
+"cells": {
+"memory.capacity": {
+"source": "IX-GITEE-BIV150",
+"status": "reported",
+"unit": "GB",
+"url": "https://ai.gitee.com/docs/compute/clusters_gpu/iluvatar_BI-V150_gpu",
+"v": 64
+},
+"memory.type": {
+"source": "IX-GITEE-BIV150",
+"status": "reported",
+"unit": "",
+"url": "https://ai.gitee.com/docs/compute/clusters_gpu/iluvatar_BI-V150_gpu",
+"v": "HBM2e"
+},
+"power.tdp": {
+"source": "IX-GITEE-BIV150",
+"status": "reported",
+"unit": "W",
+"url": "https://ai.gitee.com/docs/compute/clusters_gpu/iluvatar_BI-V150_gpu",
+"v": 350
+}
+},
+"id": "iluvatar-bi-v150",
+"lifecycle": "shipping",
+"name": "Iluvatar BI-V150 (天垓150)",
+"vendor": "Iluvatar CoreX"
+},
+{
+"cells": {
+"compute.dense.bf16": {
+"source": "FP-IX-VENDOR",
+"status": "reported",
+"unit": "TFLOPS",
+"url": "https://github.com/FlagOpen/FlagPerf/blob/1b5a030398ab719e406f77877eb34c9599b17fd2/training/iluvatar/README.md",
+"v": 147
+},
+"memory.bandwidth": {
+"source": "IX-GEEKTOPIA-BI",
+"status": "reported",
+"unit": "GB/s",
+"url": "https://geektopia.es/es/technology/2021/04/05/noticias/amp/la-empresa-china-tianshu-zhixin-empieza-la-produccion-de-su-gpgpu-a-7-nm-alcanza-los-37-tflops.html",
+"v": 1200
+},
+"memory.capacity": {
+"source": "IX-GEEKTOPIA-BI",
+"status": "reported",
+"unit": "GB",
+"url": "https://geektopia.es/es/technology/2021/04/05/noticias/amp/la-empresa-china-tianshu-zhixin-empieza-la-produccion-de-su-gpgpu-a-7-nm-alcanza-los-37-tflops.html",
+"v": 32
+},
+"memory.type": {
+"source": "IX-GEEKTOPIA-BI",
+"status": "reported",
+"unit": "",
+"url": "https://geektopia.es/es/technology/2021/04/05/noticias/amp/la-empresa-china-tianshu-zhixin-empieza-la-produccion-de-su-gpgpu-a-7-nm-alcanza-los-37-tflops.html",
+"v": "HBM2"
+},
+"power.tdp": {
+"source": "IX-GEEKTOPIA-BI",
+"status": "reported",
+"unit": "W",
+"url": "https://geektopia.es/es/technology/2021/04/05/noticias/amp/la-empresa-china-tianshu-zhixin-empieza-la-produccion-de-su-gpgpu-a-7-nm-alcanza-los-37-tflops.html",
+"v": 300
+}
+},
+"id": "iluvatar-bi-v100",
+"lifecycle": "shipping",
+"name": "Iluvatar BI-V100 (天垓100)",
+"vendor": "Iluvatar CoreX"
+},
+{
+"cells": {
+"compute.dense.fp8": {
+"status": "unsupported"
+},
+"memory.capacity": {
+"source": "IX-GITEE-MRV100",
+"status": "reported",
+"unit": "GB",
+"url": "https://ai.gitee.com/docs/compute/clusters_gpu/iluvatar_MR-V100_gpu",
+"v": 32
+},
+"memory.type": {
+"source": "IX-GITEE-MRV100",
+"status": "reported",
+"unit": "",
+"url": "https://ai.gitee.com/docs/compute/clusters_gpu/iluvatar_MR-V100_gpu",
+"v": "HBM2E"
+}
+},
+"id": "iluvatar-mr-v100",
+"lifecycle": "shipping",
+"name": "Iluvatar MR-V100 (智铠100)",
+"vendor": "Iluvatar CoreX"
+},
+{
+"cells": {
+"compute.dense.bf16": {
 "source": "I1",
 "status": "official",
 "unit": "TFLOPS",
@@ -1455,7 +1667,22 @@ window.ACCELSPEC_CATALOG = {
 "vendor": "Kunlunxin"
 },
 {
-"cells": {},
+"cells": {
+"memory.capacity": {
+"source": "KX-ERNIE-XPU",
+"status": "official",
+"unit": "GB",
+"url": "https://github.com/PaddlePaddle/ERNIE/blob/cb89cc16a0558ca64f431d3f0dbc5c48d5dd40d2/docs/devices/README_XPU.md",
+"v": 96
+},
+"power.tdp": {
+"source": "KX-ERNIE-XPU",
+"status": "official",
+"unit": "W",
+"url": "https://github.com/PaddlePaddle/ERNIE/blob/cb89cc16a0558ca64f431d3f0dbc5c48d5dd40d2/docs/devices/README_XPU.md",
+"v": 400
+}
+},
 "id": "kunlun-p800",
 "lifecycle": "shipping",
 "name": "Kunlun P800",
@@ -1476,10 +1703,57 @@ window.ACCELSPEC_CATALOG = {
 "vendor": "Kunlunxin"
 },
 {
-"cells": {},
+"cells": {
+"compute.dense.bf16": {
+"source": "MX-GITEE-C500",
+"status": "reported",
+"unit": "TFLOPS",
+"url": "https://ai.gitee.com/docs/compute/domestic-gpu",
+"v": 280
+},
+"compute.dense.fp8": {
+"status": "unsupported"
+},
+"memory.capacity": {
+"source": "FP-METAX",
+"status": "reported",
+"unit": "GB",
+"url": "https://github.com/FlagOpen/FlagPerf/blob/1b5a030398ab719e406f77877eb34c9599b17fd2/training/metax/README.md",
+"v": 64
+}
+},
 "id": "metax-c500",
 "lifecycle": "shipping",
 "name": "MetaX C500",
+"vendor": "MetaX"
+},
+{
+"cells": {
+"memory.bandwidth": {
+"source": "FP-C550",
+"status": "reported",
+"unit": "GB/s",
+"url": "https://github.com/FlagOpen/FlagPerf/tree/1b5a030398ab719e406f77877eb34c9599b17fd2/base/benchmarks",
+"v": 1800
+},
+"memory.capacity": {
+"source": "FP-C550",
+"status": "reported",
+"unit": "GB",
+"url": "https://github.com/FlagOpen/FlagPerf/tree/1b5a030398ab719e406f77877eb34c9599b17fd2/base/benchmarks",
+"v": 64
+},
+"power.tdp": {
+"source": "FP-C550",
+"status": "reported",
+"unit": "W",
+"url": "https://github.com/FlagOpen/FlagPerf/tree/1b5a030398ab719e406f77877eb34c9599b17fd2/base/benchmarks",
+"v": 450
+}
+},
+"id": "metax-c550",
+"lifecycle": "shipping",
+"name": "MetaX C550",
 "vendor": "MetaX"
 },
 {
@@ -3079,6 +3353,36 @@ window.ACCELSPEC_CATALOG = {
 "title": "NVIDIA DGX H100/H200 User Guide, Introduction (power specifications: six 3,300 W supplies, 10.2 kW max)",
 "url": "https://docs.nvidia.com/dgx/dgxh100-user-guide/introduction-to-dgxh100.html"
 },
+"EF-CANDLE-GCU": {
+"date": "2025",
+"publisher": "Enflame Technology (EnflameTechnology GitHub organisation)",
+"title": "candle-vllm-gcu README: OpenAI-API compatible chat service for GCU (Enflame S60)",
+"url": "https://github.com/EnflameTechnology/candle-vllm-gcu/blob/004ed16c3b4ddf54d84b7f9ec4810b0e9e18f05b/README.md"
+},
+"FP-BI150": {
+"date": "2025-11",
+"publisher": "BAAI FlagPerf (vendor-contributed result pages)",
+"title": "FlagPerf base benchmarks, Iluvatar BI150 pages (computation-FP16/BF16/FP32, main_memory-capacity, main_memory-bandwidth)",
+"url": "https://github.com/FlagOpen/FlagPerf/tree/1b5a030398ab719e406f77877eb34c9599b17fd2/base/benchmarks"
+},
+"FP-C550": {
+"date": "2025-11",
+"publisher": "BAAI FlagPerf (vendor-contributed result pages)",
+"title": "FlagPerf base benchmarks, MetaX C550 pages (main_memory-capacity, main_memory-bandwidth, computation-*)",
+"url": "https://github.com/FlagOpen/FlagPerf/tree/1b5a030398ab719e406f77877eb34c9599b17fd2/base/benchmarks"
+},
+"FP-IX-VENDOR": {
+"date": "2025-11",
+"publisher": "BAAI FlagPerf (vendor-contributed page)",
+"title": "FlagPerf training/iluvatar/README.md: vendor information (天垓100)",
+"url": "https://github.com/FlagOpen/FlagPerf/blob/1b5a030398ab719e406f77877eb34c9599b17fd2/training/iluvatar/README.md"
+},
+"FP-METAX": {
+"date": "2025-11",
+"publisher": "BAAI FlagPerf (vendor-contributed page)",
+"title": "FlagPerf training/metax/README.md: MetaX test environment (曦云®C500 64G)",
+"url": "https://github.com/FlagOpen/FlagPerf/blob/1b5a030398ab719e406f77877eb34c9599b17fd2/training/metax/README.md"
+},
 "G-TPU7X-SA": {
 "date": "2025-04-09",
 "publisher": "SiliconANGLE",
@@ -3215,6 +3519,18 @@ window.ACCELSPEC_CATALOG = {
 "title": "Huawei HiSilicon Ascend 910B: Wechsel auf chinesische Fertigung zeigt deutliche Unterschiede",
 "url": "https://www.hardwareluxx.de/index.php/news/hardware/prozessoren/65016-huawei-hisilicon-ascend-910-b-wechsel-auf-chinesische-fertigung-zeigt-deutliche-unterschiede.html"
 },
+"HY-GITEE-BW1000": {
+"date": "2026",
+"publisher": "Gitee AI (模力方舟), a cloud provider renting BW1000 instances",
+"title": "Gitee AI (模力方舟) compute docs: 海光 BW1000 产品概述与算力规格",
+"url": "https://ai.gitee.com/docs/compute/clusters_gpu/hygon_gpu"
+},
+"HY-HBLAS": {
+"date": "2026-01-08",
+"publisher": "wangzy0327 (third-party GitHub repository)",
+"title": "hblas-bench DCU-bench.md: DCU K100 / K100 AI / BW200 官方算力参数规格比较 and rocBLAS GEMM measurements",
+"url": "https://github.com/wangzy0327/hblas-bench/blob/1c09a3478e4fc6909ee607e81d66953c91649fe3/DCU-bench.md"
+},
 "HYPERSTACK-BW": {
 "date": "2024-03",
 "publisher": "Hyperstack",
@@ -3232,6 +3548,24 @@ window.ACCELSPEC_CATALOG = {
 "title": "Intel Gaudi docs: Network Configuration; hl-smi",
 "url": "https://docs.habana.ai"
 },
+"IX-GEEKTOPIA-BI": {
+"date": "2021-04-05",
+"publisher": "Geektopia",
+"title": "La empresa china Tianshu Zhixin empieza la producción de su GPGPU a 7 nm, alcanza los 37 TFLOPS (Geektopia, via TechPowerUp)",
+"url": "https://geektopia.es/es/technology/2021/04/05/noticias/amp/la-empresa-china-tianshu-zhixin-empieza-la-produccion-de-su-gpgpu-a-7-nm-alcanza-los-37-tflops.html"
+},
+"IX-GITEE-BIV150": {
+"date": "2026",
+"publisher": "Gitee AI (模力方舟), a cloud provider renting BI-V150 instances",
+"title": "Gitee AI (模力方舟) compute docs: 天垓 150 (BI-V150) 产品概述与硬件规格",
+"url": "https://ai.gitee.com/docs/compute/clusters_gpu/iluvatar_BI-V150_gpu"
+},
+"IX-GITEE-MRV100": {
+"date": "2026",
+"publisher": "Gitee AI (模力方舟), a cloud provider renting MR-V100 instances",
+"title": "Gitee AI (模力方舟) compute docs: 智铠 100 (MR-V100) 产品概述与算力规格",
+"url": "https://ai.gitee.com/docs/compute/clusters_gpu/iluvatar_MR-V100_gpu"
+},
 "K1": {
 "date": "2023-03-20",
 "title": "DIGITIMES report on Kunlunxin; Kunlunxin talk at Zhiyuan 2022"
@@ -3239,6 +3573,12 @@ window.ACCELSPEC_CATALOG = {
 "K2": {
 "date": "2025",
 "title": "Baidu World 2025 coverage (reportify.ai)"
+},
+"KX-ERNIE-XPU": {
+"date": "2025-06",
+"publisher": "Baidu PaddlePaddle (ERNIE team)",
+"title": "ERNIE 4.5 docs: Kunlunxin XPU ERNIE-4.5-300B-A47B training quick start (docs/devices/README_XPU.md)",
+"url": "https://github.com/PaddlePaddle/ERNIE/blob/cb89cc16a0558ca64f431d3f0dbc5c48d5dd40d2/docs/devices/README_XPU.md"
 },
 "KX-PADDLE": {
 "date": "2026",
@@ -3270,11 +3610,11 @@ window.ACCELSPEC_CATALOG = {
 "title": "Новый китайский GPU MTT S5000 впервые представлен: 80 ГБ памяти и 1 петафлопс (rutab.net)",
 "url": "https://rutab.net/b/hardware/2026/02/12/novyy-kitayskiy-gpu-mtt-s5000-vpervye-predstavlen-80-gb-pamyati-i-1-petaflops-dlya-konkurencii-s-nvidia-h100.html"
 },
-"MX-C500": {
-"date": "2025",
-"publisher": "relaying IThome (in Chinese)",
-"title": "MetaX pre-IPO layoffs; MXC500 positioned against NVIDIA A100 (TechNode-style brief relaying IThome)",
-"url": "http://www.juanzhizmbwg.com/html/3e15799839.html"
+"MX-GITEE-C500": {
+"date": "2026",
+"publisher": "Gitee AI (模力方舟), a cloud provider renting C500 instances",
+"title": "Gitee AI (模力方舟) compute docs: 沐曦GPU使用指南 (曦云 C500)",
+"url": "https://ai.gitee.com/docs/compute/domestic-gpu"
 },
 "N1": {
 "date": "2021",
@@ -3537,6 +3877,12 @@ window.ACCELSPEC_CATALOG = {
 "title": "AWS Neuron documentation: Trn2 architecture",
 "url": "https://awsdocs-neuron.readthedocs-hosted.com"
 },
+"WB-CM384": {
+"date": "2025-04-20",
+"publisher": "WinBuzzer",
+"title": "WinBuzzer: Huawei CloudMatrix 384 AI cluster outperforms Nvidia GB200 (reporting SemiAnalysis's system estimates)",
+"url": "https://winbuzzer.com/2025/04/20/huawei-cloudmatrix-384-ai-cluster-outperforms-nvidia-gb200-xcxwbn/"
+},
 "YOBITEL-GAUDI2": {
 "date": "2026-11-23",
 "publisher": "Yobitel",
@@ -3751,6 +4097,14 @@ window.ACCELSPEC_CATALOG = {
 "unit": "",
 "url": "",
 "v": 256
+},
+"total_hbm": {
+"basis": "256 x 96 GB (memory.capacity of chip 'kunlun-p800', official)",
+"source": "KX-ERNIE-XPU",
+"status": "derived",
+"unit": "TB",
+"url": "https://github.com/PaddlePaddle/ERNIE/blob/cb89cc16a0558ca64f431d3f0dbc5c48d5dd40d2/docs/devices/README_XPU.md",
+"v": 24.576
 }
 },
 "chip": "kunlun-p800",
@@ -3767,6 +4121,14 @@ window.ACCELSPEC_CATALOG = {
 "unit": "",
 "url": "",
 "v": 512
+},
+"total_hbm": {
+"basis": "512 x 96 GB (memory.capacity of chip 'kunlun-p800', official)",
+"source": "KX-ERNIE-XPU",
+"status": "derived",
+"unit": "TB",
+"url": "https://github.com/PaddlePaddle/ERNIE/blob/cb89cc16a0558ca64f431d3f0dbc5c48d5dd40d2/docs/devices/README_XPU.md",
+"v": 49.152
 }
 },
 "chip": "kunlun-p800",
@@ -3976,6 +4338,13 @@ window.ACCELSPEC_CATALOG = {
 "url": "https://arxiv.org/abs/2506.12708",
 "v": 384
 },
+"power": {
+"source": "WB-CM384",
+"status": "reported",
+"unit": "kW",
+"url": "https://winbuzzer.com/2025/04/20/huawei-cloudmatrix-384-ai-cluster-outperforms-nvidia-gb200-xcxwbn/",
+"v": 559
+},
 "scale_up.per_chip": {
 "direction": "per_direction",
 "source": "H2",
@@ -4150,6 +4519,13 @@ window.ACCELSPEC_CATALOG = {
 "unit": "",
 "url": "https://www.nvidia.com/en-us/data-center/h200/",
 "v": 8
+},
+"power": {
+"source": "DGXH100-UG",
+"status": "official",
+"unit": "kW",
+"url": "https://docs.nvidia.com/dgx/dgxh100-user-guide/introduction-to-dgxh100.html",
+"v": 10.2
 },
 "scale_up.per_chip": {
 "direction": "bidirectional",
