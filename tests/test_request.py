@@ -137,19 +137,19 @@ def test_errors_name_the_argument():
 _MODELS = ["llama-3.1-8b", "qwen3-30b-a3b", "gpt-oss-120b", "qwen3-next-80b-a3b", "gemma-2-9b"]
 _CHIPS = ["h200-sxm", "mi300x"]
 _shape = dict(model=st.sampled_from(_MODELS), chip=st.sampled_from(_CHIPS), S=st.integers(1, 8192),
-              O=st.integers(1, 600), B=st.integers(1, 64))
+              So=st.integers(1, 600), B=st.integers(1, 64))
 
 
 @settings(max_examples=40, deadline=None)
 @given(**_shape, a1=st.floats(1.0, 4.0), a2=st.floats(1.0, 4.0), mode=st.sampled_from(["static", "steady"]))
-def test_more_accepted_tokens_never_lower_the_per_user_bound(model, chip, S, O, B, a1, a2, mode):
+def test_more_accepted_tokens_never_lower_the_per_user_bound(model, chip, S, So, B, a1, a2, mode):
     lo, hi = sorted((a1, a2))
     kw = dict(weight_dtype="fp8", kv_dtype="fp8", mode=mode, n_chips=1)
-    r1 = request_bound(model, chip, S, O, B, accepted_tokens_per_step=lo, **kw)
-    r2 = request_bound(model, chip, S, O, B, accepted_tokens_per_step=hi, **kw)
+    r1 = request_bound(model, chip, S, So, B, accepted_tokens_per_step=lo, **kw)
+    r2 = request_bound(model, chip, S, So, B, accepted_tokens_per_step=hi, **kw)
     assert r2.output_tokens_per_s_per_user.m >= r1.output_tokens_per_s_per_user.m * (1 - 1e-12)
     assert r2.output_tokens_per_s_per_chip.m >= r1.output_tokens_per_s_per_chip.m * (1 - 1e-12)
-    if O > 1:
+    if So > 1:
         assert r2.decode_tokens_per_s_per_user.m >= r1.decode_tokens_per_s_per_user.m * (1 - 1e-12)
     d1 = decode_bound(model, chip, S + 1, B, accepted_tokens_per_step=lo, weight_dtype="fp8", kv_dtype="fp8")
     d2 = decode_bound(model, chip, S + 1, B, accepted_tokens_per_step=hi, weight_dtype="fp8", kv_dtype="fp8")
@@ -158,15 +158,15 @@ def test_more_accepted_tokens_never_lower_the_per_user_bound(model, chip, S, O, 
 
 @settings(max_examples=40, deadline=None)
 @given(**_shape, acc=st.floats(1.0, 3.0), mode=st.sampled_from(["static", "steady"]))
-def test_ttft_e2e_and_per_chip_against_the_step_bounds(model, chip, S, O, B, acc, mode):
-    r = request_bound(model, chip, S, O, B, mode=mode, accepted_tokens_per_step=acc, weight_dtype="fp8",
+def test_ttft_e2e_and_per_chip_against_the_step_bounds(model, chip, S, So, B, acc, mode):
+    r = request_bound(model, chip, S, So, B, mode=mode, accepted_tokens_per_step=acc, weight_dtype="fp8",
                       kv_dtype="fp8")
     p = prefill_bound(model, chip, S, B if mode == "static" else 1, weight_dtype="fp8", kv_dtype="fp8")
     # TTFT is prefill_bound at the batch (static) or of the prompt alone (steady)
     assert r.time_to_first_token.m_as("ms") == pytest.approx(p.time.m_as("ms"), rel=1e-12)
     assert r.end_to_end_latency.m_as("ms") >= r.time_to_first_token.m_as("ms") * (1 - 1e-12)
     assert r.end_to_end_latency_range[0] <= r.end_to_end_latency <= r.end_to_end_latency_range[1]
-    if O > 1:
+    if So > 1:
         d = decode_bound(model, chip, S + 1, B, accepted_tokens_per_step=acc, weight_dtype="fp8", kv_dtype="fp8")
         assert r.decode_tokens_per_s_per_chip.m <= d.tokens_per_s_per_chip.m * (1 + 1e-9)
         assert r.decode_tokens_per_s_per_user.m <= d.tokens_per_s_per_user.m * (1 + 1e-9)
