@@ -493,7 +493,9 @@ def _cmd_validate(args: argparse.Namespace) -> None:
         text = report.summary()
         if args.rows:
             text += "\n\n" + "\n".join(f"{c.id:<48}{c.efficiency:>8.3f}  {c.measured:g} {c.unit} vs bound "
-                                        f"{c.bound:.4g} {c.unit} ({c.limiter})" for c in report.checks)
+                                        f"{c.bound:.4g} {c.unit} ({c.limiter}"
+                                        f"{'' if c.communication or c.n_chips == 1 else ', no link term'})"
+                                        for c in report.checks)
         _emit(text, False)
     if report.violations:
         raise SystemExit(1)

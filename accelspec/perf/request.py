@@ -277,8 +277,10 @@ def _step_weights(n_out: int, a: float) -> tuple[np.ndarray, float]:
 
 def _request(ln: LayoutNumbers, cn: ChipNumbers, S: int, n_out: int, B: int, mode: str, a: float,
              overlap: bool, effs: tuple[float, float, float], layout_note: str = "",
-             notes: tuple[str, ...] = ()) -> RequestBound:
-    """The request bound from reduced numbers (no layout check: the caller vouches for it)."""
+             notes: tuple[str, ...] = (), colocated_prefill: bool = True) -> RequestBound:
+    """The request bound from reduced numbers (no layout check: the caller vouches for it).
+    ``colocated_prefill=False`` (steady state, prefill disaggregated onto other chips) drops the
+    prefill share from the decode round."""
     lay = ln.parallelism
     n = lay.n_chips
     if n > 1 and not cn.has_link:
@@ -311,7 +313,7 @@ def _request(ln: LayoutNumbers, cn: ChipNumbers, S: int, n_out: int, B: int, mod
                 dec.append(0.0)
                 tsum = (0.0, 0.0, 0.0)
             else:
-                t_round, tsum = _steady_round(ln, S, n_out, B, a, peak, bw, link, overlap)
+                t_round, tsum = _steady_round(ln, S, n_out, B, a, peak, bw, link, overlap, colocated_prefill)
                 dec.append(t_round / a * (n_out - 1))
         if j == 1:
             terms = tsum
@@ -326,7 +328,7 @@ def _request(ln: LayoutNumbers, cn: ChipNumbers, S: int, n_out: int, B: int, mod
 
 
 def _steady_round(ln: LayoutNumbers, S: int, n_out: int, C: int, a: float, peak: float, bw: float, link: float,
-                  overlap: bool) -> tuple[float, tuple[float, float, float]]:
+                  overlap: bool, colocated_prefill: bool = True) -> tuple[float, tuple[float, float, float]]:
     """``(t_round, (t_compute, t_memory, t_link))`` of one steady-state round (module docstring)."""
     lay = ln.parallelism
     n, pp, dp = float(lay.n_chips), float(lay.pp), float(lay.dp)
@@ -337,7 +339,7 @@ def _steady_round(ln: LayoutNumbers, S: int, n_out: int, C: int, a: float, peak:
     # one prompt on each data-parallel replica, then per prompt
     p = layout_times(ln, "prefill", float(S), dp, peak, bw, link, overlap)
     f_pre, c_pre = float(p[4]) / dp, float(p[6]) / dp
-    r = C * a / (n_out - 1)  # prompts prefilled per round
+    r = C * a / (n_out - 1) if colocated_prefill else 0.0  # prompts prefilled per round
     tc = (f_dec + r * f_pre) / (n * peak)
     tm = m_dec / (n * bw)
     c = (c_dec + r * c_pre) / pp  # link bytes per chip (summed over stages, averaged over them)
