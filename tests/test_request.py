@@ -172,3 +172,59 @@ def test_ttft_e2e_and_per_chip_against_the_step_bounds(model, chip, S, So, B, ac
         assert r.decode_tokens_per_s_per_user.m <= d.tokens_per_s_per_user.m * (1 + 1e-9)
         # the mean TPOT is at least the first decode step's bound (contexts only grow)
         assert r.time_per_output_token.m_as("ms") >= d.time.m_as("ms") / acc * (1 - 1e-9)
+
+
+# --- validation uses the request bound and the published layouts ---------------------------------
+def _row_file(tmp_path, row: str):
+    import textwrap
+
+    f = tmp_path / "rows.yaml"
+    f.write_text(textwrap.dedent("""\
+        schema: 1
+        publisher: Test
+        sources: {S1: {title: t, url: "https://example.org", date: "2025", publisher: Test}}
+        measurements:
+        """) + textwrap.indent(textwrap.dedent(row), "  "))
+    return f
+
+
+def test_validation_e2e_row_is_a_request_bound(tmp_path):
+    """Llama 3.1 8B, bf16, one H200, batch 1, 1024 in / 128 out, measured 0.5 s end to end.
+    TTFT: 2 * 6,979,321,856 linear params * 1024 + 524,288 FLOP/pair * 1024*1025/2 + 2*128256*4096
+    = 14,569,848,176,640 FLOP / 989.5 TFLOP/s = 14.7245 ms. Decode: 127 steps at contexts
+    1025..1151, each (15,009,857,536 B of weights read + 131,072 B of KV per token) / 4.8 TB/s:
+    (127 * 15,009,857,536 + 131,072 * 138,176) / 4.8e12 = 0.4009090 s. E2E >= 0.4156334 s."""
+    from accelspec.measurements import validate
+
+    ttft = 14_569_848_176_640 / 989.5e12
+    dec = (127 * 15_009_857_536 + 131_072 * sum(range(1025, 1152))) / 4.8e12
+    f = _row_file(tmp_path, """\
+        - {id: e1, source: S1, quote: "latency 0.5 s", chip: h200-sxm, n_chips: 1, model: llama-3.1-8b,
+           model_as_published: L, formats: {weights: bf16, kv_cache: bf16}, batch: 1, input_tokens: 1024,
+           output_tokens: 128, metric: {kind: e2e_latency, value: 0.5, unit: s}}
+        """)
+    (c,) = validate(f).checks
+    assert c.bound == pytest.approx(ttft + dec, rel=1e-9)
+    assert c.efficiency == pytest.approx((ttft + dec) / 0.5, rel=1e-9)
+    assert "time to first token" in c.explain and "no speculative decoding / MTP assumed" in c.explain
+
+
+def test_validation_charges_the_published_layout_its_links():
+    """DP attention + EP rows carry an all-to-all, not a TP all-reduce; rows without a layout say
+    the link term is left out. With a tensor-parallel layout the DeepSeek prefill row would
+    'beat' the bound (the TP all-reduce it does not run): the cause of the old 2.8-5x."""
+    from accelspec.measurements import validate
+
+    r = validate()
+    by = {c.id: c for c in r.checks}
+    for cid in ("deepseek-h800-v3r1-decode-per-node", "deepseek-h800-v3r1-prefill-per-node",
+                "huawei-cm384-r1-decode-tpot50", "oci-mi300x-405b-fp8-batch1"):
+        assert by[cid].communication and "communication included" in by[cid].explain
+        assert by[cid].efficiency < 1
+    assert "ep=144,dp=144" in by["deepseek-h800-v3r1-decode-per-node"].explain
+    assert not by["huawei-cm384-r1-prefill"].communication
+    assert "communication left out" in by["huawei-cm384-r1-prefill"].explain
+    assert "communication term: included for" in r.summary()
+    tp = a.prefill_bound("deepseek-v3", "h800-sxm", 1, 2**20, 32, parallelism="tp=32", weight_dtype="fp8",
+                         kv_dtype="fp8")
+    assert 73700 / 8 > tp.tokens_per_s_per_chip.m  # the TP reading is beaten: not the deployed layout
