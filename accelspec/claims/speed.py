@@ -94,6 +94,20 @@ def speed_bound(model: str, chip: str, chips: int, context: int, per: str, weigh
         v = a / float(t[0])
         return v, (f"{ln.name} on {chips} x {cn.chip_name} ({how}; {fmt}): decode step at context {context:,}, "
                    f"batch {int(bs[0])}: >= {t[0] * 1e3:.4g} ms -> <= {_num(v)} token/s per user; {spec}")
+    if max_tpot_s is not None and not batch:
+        # the largest batch meeting the per-user speed, by bisection (t rises with the batch), added to the grid
+        def step(b: float) -> float:
+            return float(layout_times(ln, "decode", float(context), b, cn.peak[1], cn.bandwidth[1], cn.link[1])[3])
+
+        lo, hi = 1, int(bs[-1])
+        if step(lo) / scale / a <= max_tpot_s:
+            while hi - lo > 1:
+                mid = (lo + hi) // 2
+                lo, hi = (mid, hi) if step(mid) / scale / a <= max_tpot_s else (lo, mid)
+            if step(hi) / scale / a <= max_tpot_s:
+                lo = hi
+            bs = np.append(bs, float(lo))
+            t = np.append(t, step(lo) / scale)
     ok = np.ones(bs.shape, dtype=bool) if max_tpot_s is None else (t / a <= max_tpot_s * (1 + 1e-12))
     if not ok.any():
         at = f" at >= {1 / max_tpot_s:.4g} token/s per user" if max_tpot_s else ""
