@@ -600,30 +600,46 @@ def validate(path: str | Path | None = None, *, rows: Iterable[LoadedMeasurement
 
 def plot_efficiency(report: ValidationReport | None = None, ax: Any = None) -> Any:
     """Efficiency (measured / bounded speed) of every row, one column per chip, coloured by
-    publisher, on a log axis with the bound (1.0) drawn; excluded rows hollow. Returns the axes."""
+    publisher, on a log axis with the bound (1.0) drawn. Circles: the bound charges the row's
+    published layout its link traffic; triangles: layout not published (no link term); hollow:
+    excluded from the violation test. Returns the axes."""
     import matplotlib.pyplot as plt
 
     report = report or validate()
     if ax is None:
-        _, ax = plt.subplots(figsize=(9, 4.5))
+        _, ax = plt.subplots(figsize=(10, 4.8))
     chips = report.chips
     pubs = report.publishers
     cmap = plt.get_cmap("tab10")
     for j, p in enumerate(pubs):
         for excluded in (False, True):
-            pts = [(chips.index(c.chip) + (j - len(pubs) / 2) * 0.06, c.efficiency) for c in report.checks
-                   if c.publisher == p and bool(c.excluded) == excluded]
-            if pts:
-                xs, ys = zip(*pts, strict=True)
-                ax.scatter(xs, ys, s=22, label=None if excluded else p, edgecolors=cmap(j % 10),
-                           facecolors="none" if excluded else cmap(j % 10))
+            for comm, marker in ((True, "o"), (False, "^")):
+                rows = [c for c in report.checks if c.publisher == p and bool(c.excluded) == excluded
+                        and (c.communication or c.n_chips == 1) == comm]
+                if not rows:
+                    continue
+                xs = [chips.index(c.chip) + (j - (len(pubs) - 1) / 2) * 0.07 for c in rows]
+                ys = [c.efficiency for c in rows]
+                ax.scatter(xs, ys, s=26, marker=marker, edgecolors=cmap(j % 10),
+                           facecolors="none" if excluded else cmap(j % 10), linewidths=1.2)
     ax.axhline(1.0, color="k", lw=1)
-    ax.text(len(chips) - 0.5, 1.05, "bound", ha="right", va="bottom", fontsize=8)
+    ax.text(-0.45, 1.08, "bound (efficiency 1)", ha="left", va="bottom", fontsize=8)
     ax.set_yscale("log")
+    lo = min(c.efficiency for c in report.checks)
+    ax.set_ylim(min(lo, 0.05) / 1.5, 2.0)
+    ax.set_xlim(-0.6, len(chips) - 0.4)
     ax.set_xticks(range(len(chips)), chips, rotation=30, ha="right")
     ax.set_ylabel("measured / bounded speed")
     ax.set_title(f"{len(report.checks)} published measurements against accelspec's bounds "
-                 f"({len(report.violations)} violations; hollow: excluded)")
-    ax.legend(fontsize=7, ncol=2, loc="lower left")
+                 f"({len(report.violations)} violations)", fontsize=11)
+    from matplotlib.lines import Line2D
+
+    handles = [Line2D([], [], ls="", marker="o", color=cmap(j % 10), label=p) for j, p in enumerate(pubs)]
+    handles += [Line2D([], [], ls="", marker="o", color="0.4", label="link term charged (layout published) or one chip"),
+                Line2D([], [], ls="", marker="^", color="0.4", label="no link term (layout not published)"),
+                Line2D([], [], ls="", marker="o", mfc="none", color="0.4", label="excluded (speculative, "
+                       "acceptance unpublished)")]
+    ax.legend(handles=handles, fontsize=7.5, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    ax.grid(axis="y", which="both", alpha=0.25)
     ax.figure.tight_layout()
     return ax
