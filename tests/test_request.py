@@ -228,3 +228,17 @@ def test_validation_charges_the_published_layout_its_links():
     tp = a.prefill_bound("deepseek-v3", "h800-sxm", 1, 2**20, 32, parallelism="tp=32", weight_dtype="fp8",
                          kv_dtype="fp8")
     assert 73700 / 8 > tp.tokens_per_s_per_chip.m  # the TP reading is beaten: not the deployed layout
+
+
+def test_cli_request(capsys):
+    import json
+
+    from accelspec.cli import main
+
+    assert main(["request", "llama-3.1-8b", "h200-sxm", "--input", "1024", "--output", "128"]) == 0
+    out = capsys.readouterr().out
+    assert "time to first token >= 14.72 ms" in out and "no speculative decoding / MTP assumed" in out
+    assert main(["request", "llama-3.1-8b", "h200-sxm", "--concurrency", "64", "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["mode"] == "steady" and d["batch"] == 64 and d["tpot_ms"] > 0
+    assert main(["request", "llama-3.1-8b", "h200-sxm", "--accepted", "0.5"]) == 2
