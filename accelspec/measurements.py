@@ -635,7 +635,8 @@ def plot_efficiency(report: ValidationReport | None = None, ax: Any = None) -> A
     from matplotlib.lines import Line2D
 
     handles = [Line2D([], [], ls="", marker="o", color=cmap(j % 10), label=p) for j, p in enumerate(pubs)]
-    handles += [Line2D([], [], ls="", marker="o", color="0.4", label="link term charged (layout published) or one chip"),
+    handles += [Line2D([], [], ls="", marker="o", color="0.4",
+                       label="link term charged (layout published) or one chip"),
                 Line2D([], [], ls="", marker="^", color="0.4", label="no link term (layout not published)"),
                 Line2D([], [], ls="", marker="o", mfc="none", color="0.4", label="excluded (speculative, "
                        "acceptance unpublished)")]
