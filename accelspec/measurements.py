@@ -13,11 +13,10 @@ is a violation and is reported with its likely cause.
 
 How a row becomes a bound (all choices keep the bound an upper limit on speed):
 
-* decode metrics (TPOT, tokens/s per user, per chip, total, end-to-end latency): one
-  :func:`~accelspec.decode_bound` step at the mean decode context ``S_in + floor((S_out + 1) / 2)``
-  (the step bound is affine in context, hence convex, so by Jensen the mean over the steps is
-  at least the bound at the mean context); end-to-end latency is compared as
-  ``S_out / latency`` tokens/s per user (the prefill only adds time);
+* decode metrics of rows without an output length, or with a published mean KV length
+  (``context_tokens``): one :func:`~accelspec.decode_bound` step at that context (or at
+  ``S_in + floor((S_out + 1) / 2)``; the step bound is affine in context, hence convex, so by
+  Jensen the mean over the steps is at least the bound at the mean context);
 * batch: the stated batch or concurrency; if neither is published, per-user metrics use
   batch 1 and per-chip / total metrics batch ``2**20`` (per-user speed falls with batch,
   per-chip speed rises with it, so each choice gives the largest bound);
@@ -26,8 +25,16 @@ How a row becomes a bound (all choices keep the bound an upper limit on speed):
 * speculative decoding / MTP: ``accepted_tokens_per_step`` multiplies the token rates
   (:func:`~accelspec.decode_bound`); a row whose technique the bound cannot cover (accepted
   tokens unknown) is *excluded* from the violation test and listed as such;
-* prefill metrics (TTFT, input tokens/s): :func:`~accelspec.prefill_bound` over the stated
-  input length and batch.
+* prefill metrics: TTFT is at least the prompt's own prefill (batch 1: a request's first
+  token needs its whole prompt processed, whatever else was batched or interleaved with it);
+  input tokens/s is the prefill of the stated input length at the stated batch.
+* whole requests (the row gives ``output_tokens``): :func:`~accelspec.perf.request.request_bound`'s
+  formulas: TPOT and per-user rows the decode phase (``1 / TPOT``), end-to-end latency a static
+  batch (``batch``) or steady state (``concurrency``), throughput rows steady state at the
+  stated batch or concurrency (prefill interleaved unless ``disaggregated``);
+* layouts: the row's published ``tp``/``pp``/``ep``/``dp`` with its link term (data-parallel
+  attention + expert parallel rows carry the all-to-all, not a tensor-parallel all-reduce);
+  rows without a layout spread the work evenly over the chips with no link term, and say so.
 """
 
 from __future__ import annotations
@@ -374,6 +381,8 @@ def _bound_for(m: Measurement, accepted: float) -> _RowBound:
     per_user = kind in ("tpot", "output_tokens_per_s_per_user", "e2e_latency", "ttft")
     stated = m.batch or m.concurrency
     batch = stated or (1 if per_user else UNBOUNDED_BATCH)
+    if kind == "ttft":
+        batch = 1  # a mean TTFT is at least the prompt's own prefill, whatever was batched with it
     kw: dict[str, Any] = {"kv_dtype": kv}
     if f.activations:
         kw["activation_dtype"] = f.activations

@@ -242,3 +242,18 @@ def test_cli_request(capsys):
     d = json.loads(capsys.readouterr().out)
     assert d["mode"] == "steady" and d["batch"] == 64 and d["tpot_ms"] > 0
     assert main(["request", "llama-3.1-8b", "h200-sxm", "--accepted", "0.5"]) == 2
+
+
+def test_validation_ttft_row_is_the_prompt_alone(tmp_path):
+    """A mean TTFT of 50 ms at concurrency 64: bounded by the prompt's own prefill,
+    14,569,848,176,640 FLOP / 989.5 TFLOP/s = 14.7245 ms (whatever else shares the chip)."""
+    from accelspec.measurements import validate
+
+    f = _row_file(tmp_path, """\
+        - {id: t1, source: S1, quote: "TTFT 50 ms", chip: h200-sxm, n_chips: 1, model: llama-3.1-8b,
+           model_as_published: L, formats: {weights: bf16, kv_cache: bf16}, concurrency: 64, input_tokens: 1024,
+           metric: {kind: ttft, value: 50, unit: ms}}
+        """)
+    (c,) = validate(f).checks
+    assert c.bound == pytest.approx(14_569_848_176_640 / 989.5e12 * 1e3, rel=1e-9)
+    assert c.efficiency == pytest.approx(c.bound / 50, rel=1e-9)
