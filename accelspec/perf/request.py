@@ -45,6 +45,7 @@ latencies (kernel launch, scheduling, network) are left out; they only add time.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -212,8 +213,9 @@ class RequestBound:
         if self.mode == "static":
             mode = f"static batch of {self.batch} (all start together; pipeline stages walked in turn)"
         else:
-            mode = (f"steady state at concurrency {self.batch} (contexts spread evenly, prefill interleaved "
-                    "on the same chips)")
+            where = ("prefill on other chips" if any("disaggregated" in x for x in self.notes) else
+                     "prefill interleaved on the same chips")
+            mode = f"steady state at concurrency {self.batch} (contexts spread evenly, {where})"
         lay = f"; {self.layout_note}" if self.layout_note else ""
         return (f"{mode}; {self.n_chips} x {self.chip_name} ({self.layout}{lay}); weights {w}, KV {d.kv.name}, "
                 f"activations {d.activation.name}, compute {d.precision}; {spec}"
@@ -283,6 +285,8 @@ def _request(ln: LayoutNumbers, cn: ChipNumbers, S: int, n_out: int, B: int, mod
     prefill share from the decode round."""
     lay = ln.parallelism
     n = lay.n_chips
+    if mode == "steady" and not colocated_prefill:
+        notes = (*notes, "prefill runs on other chips (disaggregated): the decode round carries no prefill share")
     if n > 1 and not cn.has_link:
         raise NotPublishedError(f"{cn.chip_name}: no scale-up interconnect bandwidth published; "
                                 f"{lay} over {n} chips needs it")
@@ -307,7 +311,10 @@ def _request(ln: LayoutNumbers, cn: ChipNumbers, S: int, n_out: int, B: int, mod
                 dec.append(0.0)
                 tsum = (0.0, 0.0, 0.0)
         else:
-            p = layout_times(ln, "prefill", float(S), 1.0, peak, bw, link, overlap)
+            # the prompt alone: one replica busy (dp does not enter the per-stage numbers, so the
+            # layout with dp=1 is the same numbers; with dp > 1 the kernel would count a prompt per replica)
+            alone = ln if lay.dp == 1 else dataclasses.replace(ln, parallelism=dataclasses.replace(lay, dp=1))
+            p = layout_times(alone, "prefill", float(S), 1.0, peak, bw, link, overlap)
             ttft.append(float(p[3]))
             if n_out < 2:
                 dec.append(0.0)
