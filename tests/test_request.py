@@ -257,3 +257,19 @@ def test_validation_ttft_row_is_the_prompt_alone(tmp_path):
     (c,) = validate(f).checks
     assert c.bound == pytest.approx(14_569_848_176_640 / 989.5e12 * 1e3, rel=1e-9)
     assert c.efficiency == pytest.approx(c.bound / 50, rel=1e-9)
+
+
+def test_validation_dp_ep_row_worked_link_term():
+    """DeepSeek's prefill row (ep=32, dp=32 as published, 1-token prompts at an unbounded batch):
+    no TP all-reduce; the all-to-all sends, per token and MoE layer, k = 8 hidden vectors of
+    7168 BF16 values out and back, (ep-1)/ep of them off the chip: 58 MoE layers x 2 x 31/32 x 8 x
+    7168 x 2 B = 12,888,064 B per token, at 200 GB/s per direction (H800 NVLink 400 GB/s / 2):
+    <= 15,518 token/s per chip, x 8 per node = 124,146 token/s; measured 73,700 -> 0.594."""
+    from accelspec.measurements import validate
+
+    per_token = 58 * 2 * (31 / 32) * 8 * 7168 * 2
+    assert per_token == 12_888_064
+    c = next(c for c in validate().checks if c.id == "deepseek-h800-v3r1-prefill-per-node")
+    assert c.limiter == "interconnect" and c.communication
+    assert c.bound == pytest.approx(8 * 200e9 / per_token, rel=1e-9)
+    assert c.efficiency == pytest.approx(73_700 / (8 * 200e9 / per_token), rel=1e-9)
