@@ -273,3 +273,16 @@ def test_validation_dp_ep_row_worked_link_term():
     assert c.limiter == "interconnect" and c.communication
     assert c.bound == pytest.approx(8 * 200e9 / per_token, rel=1e-9)
     assert c.efficiency == pytest.approx(73_700 / (8 * 200e9 / per_token), rel=1e-9)
+
+
+@settings(max_examples=40, deadline=None)
+@given(model=st.sampled_from(["llama-3.1-8b", "qwen3-30b-a3b", "gpt-oss-120b", "gemma-2-9b"]),
+       chip=st.sampled_from(_CHIPS), S=st.integers(1, 8192), So=st.integers(1, 600), B=st.integers(1, 64),
+       acc=st.floats(1.0, 3.0))
+def test_static_request_throughput_never_beats_the_decode_bound(model, chip, S, So, B, acc):
+    """Whole requests (prefill included) are never faster per chip than decode steps at the prompt's
+    length: the prefill of S tokens costs at least one such step (models without linear-attention
+    state, whose decode step reads and writes the state twice)."""
+    r = request_bound(model, chip, S, So, B, accepted_tokens_per_step=acc, weight_dtype="fp8", kv_dtype="fp8")
+    d = decode_bound(model, chip, S, B, accepted_tokens_per_step=acc, weight_dtype="fp8", kv_dtype="fp8")
+    assert r.output_tokens_per_s_per_chip.m <= d.tokens_per_s_per_chip.m * (1 + 1e-9)
