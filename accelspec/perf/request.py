@@ -41,6 +41,12 @@ the decode step, their KV writes left out: both only lower the bound); all sprea
 Every figure is a bound that holds for any schedule within its mode; the assumptions
 (layout, dtypes, accepted tokens, mode) are in :attr:`RequestBound.assumptions`. Fixed
 latencies (kernel launch, scheduling, network) are left out; they only add time.
+
+Inherited from the step kernels, and named here so that "bound" is not over-claimed: a static
+batch walks the pipeline stages in turn with the whole batch (micro-batch pipelining with
+``pp > 1`` can beat it); MoE expert reads are the kernel's balanced-routing expectation of
+distinct experts; a data-parallel layout with fewer sequences than replicas is charged one
+sequence per replica (:func:`accelspec.validate` lowers ``dp`` to the batch for such rows).
 """
 
 from __future__ import annotations
