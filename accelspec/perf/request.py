@@ -45,7 +45,7 @@ latencies (kernel launch, scheduling, network) are left out; they only add time.
 Inherited from the step kernels, and named here so that "bound" is not over-claimed: a static
 batch walks the pipeline stages in turn with the whole batch (micro-batch pipelining with
 ``pp > 1`` can beat it); MoE expert reads are the kernel's balanced-routing expectation of
-distinct experts; a data-parallel layout with fewer sequences than replicas is charged one
+distinct experts; with fewer sequences than data-parallel replicas the expert reads count one
 sequence per replica (:func:`accelspec.validate` lowers ``dp`` to the batch for such rows).
 """
 
