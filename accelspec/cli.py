@@ -331,6 +331,18 @@ def _cmd_bound(args: argparse.Namespace) -> None:
     _emit(_bound_dict(b), args.json, b.explain())
 
 
+# --- request -------------------------------------------------------------------------------
+def _cmd_request(args: argparse.Namespace) -> None:
+    from .perf.request import request_bound
+
+    mode = "steady" if args.concurrency else "static"
+    n = None if args.parallelism and args.n_chips == 1 else args.n_chips
+    r = request_bound(args.model, args.chip, args.input, args.output, args.batch, n, parallelism=args.parallelism,
+                      weight_dtype=args.weights, kv_dtype=args.kv, mode=mode, concurrency=args.concurrency,
+                      accepted_tokens_per_step=args.accepted)
+    _emit(r.to_dict(), args.json, r.explain())
+
+
 # --- cost ---------------------------------------------------------------------------------
 def _cmd_cost(args: argparse.Namespace) -> None:
     from .economics import cost_bound
@@ -503,7 +515,9 @@ def _cmd_validate(args: argparse.Namespace) -> None:
         text = report.summary()
         if args.rows:
             text += "\n\n" + "\n".join(f"{c.id:<48}{c.efficiency:>8.3f}  {c.measured:g} {c.unit} vs bound "
-                                        f"{c.bound:.4g} {c.unit} ({c.limiter})" for c in report.checks)
+                                        f"{c.bound:.4g} {c.unit} ({c.limiter}"
+                                        f"{'' if c.communication or c.n_chips == 1 else ', no link term'})"
+                                        for c in report.checks)
         _emit(text, False)
     if report.violations:
         raise SystemExit(1)
@@ -616,6 +630,22 @@ def build_parser() -> argparse.ArgumentParser:
     for name in ("compute-eff", "bandwidth-eff", "link-eff"):
         sp.add_argument(f"--{name}", type=_fraction, default=1.0, help="achieved fraction of peak [1e-6, 1]")
     sp.set_defaults(func=_cmd_bound, weights=None)  # as fit: the checkpoint's own format unless --weights
+
+    sp = add("request", "bounds on whole requests: time to first token, TPOT, latency, throughput")
+    sp.add_argument("model")
+    sp.add_argument("chip")
+    sp.add_argument("--input", type=_count("--input"), default=2048, help="prompt tokens (default 2048)")
+    sp.add_argument("--output", type=_count("--output"), default=256, help="generated tokens (default 256)")
+    sp.add_argument("--batch", type=_count("--batch"), default=1, help="static batch (requests started together)")
+    sp.add_argument("--concurrency", type=_count("--concurrency"), default=None,
+                    help="steady state with this many requests in flight (instead of a static batch)")
+    sp.add_argument("--n-chips", type=_count("--n-chips"), default=1)
+    sp.add_argument("--parallelism", default=None, help="auto (default), tp, pp, tp+ep, or tp=4,pp=2")
+    sp.add_argument("--weights", default="bf16")
+    sp.add_argument("--kv", default="bf16")
+    sp.add_argument("--accepted", type=float, default=1.0,
+                    help="accepted tokens per step (speculative decoding / MTP; default 1: none)")
+    sp.set_defaults(func=_cmd_request)
 
     sp = add("cost", "best-case $ per 1M tokens and tokens per joule, with dated price sources")
     sp.add_argument("model")

@@ -13,11 +13,10 @@ is a violation and is reported with its likely cause.
 
 How a row becomes a bound (all choices keep the bound an upper limit on speed):
 
-* decode metrics (TPOT, tokens/s per user, per chip, total, end-to-end latency): one
-  :func:`~accelspec.decode_bound` step at the mean decode context ``S_in + floor((S_out + 1) / 2)``
-  (the step bound is affine in context, hence convex, so by Jensen the mean over the steps is
-  at least the bound at the mean context); end-to-end latency is compared as
-  ``S_out / latency`` tokens/s per user (the prefill only adds time);
+* decode metrics of rows without an output length, or with a published mean KV length
+  (``context_tokens``): one :func:`~accelspec.decode_bound` step at that context (or at
+  ``S_in + floor((S_out + 1) / 2)``; the step bound is affine in context, hence convex, so by
+  Jensen the mean over the steps is at least the bound at the mean context);
 * batch: the stated batch or concurrency; if neither is published, per-user metrics use
   batch 1 and per-chip / total metrics batch ``2**20`` (per-user speed falls with batch,
   per-chip speed rises with it, so each choice gives the largest bound);
@@ -28,8 +27,16 @@ How a row becomes a bound (all choices keep the bound an upper limit on speed):
 * speculative decoding / MTP: ``accepted_tokens_per_step`` multiplies the token rates
   (:func:`~accelspec.decode_bound`); a row whose technique the bound cannot cover (accepted
   tokens unknown) is *excluded* from the violation test and listed as such;
-* prefill metrics (TTFT, input tokens/s): :func:`~accelspec.prefill_bound` over the stated
-  input length and batch.
+* prefill metrics: TTFT is at least the prompt's own prefill (batch 1: a request's first
+  token needs its whole prompt processed, whatever else was batched or interleaved with it);
+  input tokens/s is the prefill of the stated input length at the stated batch.
+* whole requests (the row gives ``output_tokens``): :func:`~accelspec.perf.request.request_bound`'s
+  formulas: TPOT and per-user rows the decode phase (``1 / TPOT``), end-to-end latency a static
+  batch (``batch``) or steady state (``concurrency``), throughput rows steady state at the
+  stated batch or concurrency (prefill interleaved unless ``disaggregated``);
+* layouts: the row's published ``tp``/``pp``/``ep``/``dp`` with its link term (data-parallel
+  attention + expert parallel rows carry the all-to-all, not a tensor-parallel all-reduce);
+  rows without a layout spread the work evenly over the chips with no link term, and say so.
 """
 
 from __future__ import annotations
@@ -41,6 +48,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -289,25 +297,75 @@ class MeasurementCheck:
     accepted_tokens_per_step: float = 1.0
     bound_plain: float | None = None  #: bound with 1 accepted token per step (speculative rows)
     likely_cause: str | None = None
+    #: True when the bound charges the row's published layout its link traffic; False when the
+    #: layout is not published (work spread evenly over the chips, no link term; ``explain`` says so)
+    communication: bool = False
 
     @property
     def violation(self) -> bool:
         return self.excluded is None and self.efficiency > 1.0 + 1e-9
 
 
-def _no_link_safe(fn: Any, args: tuple, kw: dict[str, Any]) -> tuple[Any, float]:
-    """``(Bound, scale)`` with the communication term left out.
+@dataclass(frozen=True)
+class _RowLayout:
+    """How a row's chips are modelled: ``parallelism`` (with its link term) or ``None`` (the
+    work spread evenly over ``n`` chips, no link bytes), and the sentence that says so."""
 
-    The bound is taken on one chip at the whole batch and its times divided by
-    ``scale = n``: compute and memory totals are spread evenly over the ``n`` chips
-    (``t_n = t_1 / n``), and no bytes are charged to the links. This holds for any layout
-    (tensor, pipeline, expert or data parallel, with or without in-network reduction): the
-    tensor-parallel all-reduce of :func:`~accelspec.decode_bound` is not a lower bound for a
-    data-parallel-attention / expert-parallel deployment, whose chips do not all see every
-    token. The per-chip rate of the one-chip bound is already that of ``n`` chips.
+    parallelism: Any
+    note: str
+    comm: bool
+
+
+def _row_layout(m: Measurement, batch: int) -> _RowLayout:
+    """The row's published layout as a :class:`~accelspec.perf.memory.Parallelism`.
+
+    * no layout published: ``None``: compute and memory totals of one chip at the whole batch,
+      spread evenly over the ``n`` chips, no link bytes. No layout needs less of either (tensor
+      parallel shards the same totals, data parallel replicates weights), so this is a bound
+      for every layout; the communication term is left out and the report says so.
+    * a layout: ``tp``, ``pp``, ``ep``, ``dp`` as published; ``dp`` not given is
+      ``n / (tp pp)`` (an ``ep``-only row such as "EP320" runs attention data parallel). The
+      link term then follows the layout: ring all-reduces for ``tp`` > 1 only, an all-to-all
+      for ``ep`` (DP attention + EP has no tensor-parallel all-reduce).
+    * an ``ep`` that does not divide the experts or the chips (DeepSeek's 256 experts + 32
+      redundant over 144 GPUs; EP320 over 160 two-die 910C packages) is kept: each chip is
+      charged ``1/ep`` of the routed expert bytes (the balanced share, never more than a chip holds).
+    * per-user rows at a batch below ``dp``: only ``batch`` replicas are busy (``dp = batch``),
+      so the experts read are those of ``batch`` tokens, not of one token per replica.
     """
-    model, chip, ctx, batch, n = args
-    return fn(model, chip, ctx, batch, 1, **kw), float(n)
+    from .model_catalog import get_model
+    from .perf.memory import InvalidArgumentError, Parallelism
+
+    lay, n = m.layout, m.n_chips
+    if all(getattr(lay, k) is None for k in ("tp", "pp", "ep", "dp")):
+        return _RowLayout(None, "layout not published: communication left out (work spread evenly over "
+                          f"the {n} chips, which no layout beats)" if n > 1 else "one chip", False)
+    tp, pp, ep = lay.tp or 1, lay.pp or 1, lay.ep or 1
+    dp = lay.dp or (n // (tp * pp) if n % (tp * pp) == 0 else 0)
+    if tp * pp * dp != n:
+        return _RowLayout(None, f"layout {lay.model_dump(exclude_none=True)} does not cover the {n} chips: "
+                          "communication left out", False)
+    par = Parallelism(tp=tp, pp=pp, ep=ep, dp=dp)
+    note = f"layout {par} as published; communication included"
+    try:
+        par.check(get_model(m.model))
+    except InvalidArgumentError as exc:
+        if "ep=" not in str(exc):
+            return _RowLayout(None, f"layout {par}: {exc}; communication left out", False)
+        note += f" ({exc}: each chip charged 1/{ep} of the routed expert bytes, the balanced share)"
+    if dp > batch:
+        par = Parallelism(tp=tp, pp=pp, ep=ep, dp=batch)
+        note += f"; batch {batch} keeps {batch} of the {dp} data-parallel replicas busy"
+    return _RowLayout(par, note, True)
+
+
+@dataclass(frozen=True)
+class _RowBound:
+    bound: float  #: in the metric's unit
+    speed: float  #: bounded speed (token/s, or 1/s for a latency)
+    limiter: str
+    explain: str
+    comm: bool
 
 
 def _assumed_format(m: Measurement, what: str) -> str | None:
@@ -318,51 +376,106 @@ def _assumed_format(m: Measurement, what: str) -> str | None:
     return None
 
 
-def _bound_for(m: Measurement, accepted: float) -> tuple[float, float, Any]:
-    """``(bound in the metric's unit, bounded speed, Bound)`` for one row."""
-    from .perf.bounds import decode_bound, prefill_bound
+def _bound_for(m: Measurement, accepted: float) -> _RowBound:
+    """The bound of one row (module docstring): a request bound
+    (:func:`~accelspec.perf.request.request_bound`) where the row gives its output length,
+    else one decode step or one prefill (:mod:`accelspec.perf.bounds`)."""
+    from .perf.bounds import layout_numbers, layout_times
+    from .perf.memory import Parallelism
+    from .perf.request import _request
+    from .perf.roofline import chip_numbers
 
     f = m.formats
-    assumed_w = _assumed_format(m, "weights")
-    assumed_kv = _assumed_format(m, "kv_cache")
-    w = f.weights or assumed_w or "bf16"
-    kv = f.kv_cache or assumed_kv or w
+    w = f.weights or _assumed_format(m, "weights") or "bf16"
+    kv = f.kv_cache or _assumed_format(m, "kv_cache") or w
     kind = m.metric.kind
     per_user = kind in ("tpot", "output_tokens_per_s_per_user", "e2e_latency", "ttft")
     stated = m.batch or m.concurrency
     batch = stated or (1 if per_user else UNBOUNDED_BATCH)
-    n = m.n_chips
-    kw: dict[str, Any] = {"weight_dtype": w, "kv_dtype": kv}
+    if kind == "ttft":
+        batch = 1  # a mean TTFT is at least the prompt's own prefill, whatever was batched with it
+    kw: dict[str, Any] = {"kv_dtype": kv}
     # activations set the matmul format below 8-bit weights (fp4 weights with fp4 activations run fp4 GEMMs)
     act = f.activations or _assumed_format(m, "activations")
     if act:
         kw["activation_dtype"] = act
-    per_chip_figure = m.figure_chips or n
+    rl = _row_layout(m, batch)
+    n = m.n_chips
+    ln = layout_numbers(m.model, rl.parallelism or Parallelism(), w, **kw)
+    cn = chip_numbers(m.chip, ln.dtypes.precision)
+    if rl.comm and n > 1 and not cn.has_link:
+        rl = _RowLayout(None, rl.note.replace("communication included", "communication left out (no link "
+                                              "bandwidth published)"), False)
+        ln = layout_numbers(m.model, Parallelism(), w, **kw)
+    scale = 1.0 if rl.comm else float(n)  # spread-evenly rows: one chip's times / n
+    n_lay = float(rl.parallelism.n_chips) if rl.comm else 1.0  # chips the times below are per
+    peak, bw, link = cn.peak[1], cn.bandwidth[1], cn.link[1]
+    figure = m.figure_chips or n
+    lead = rl.note + ". "
+
     if m.phase == "prefill":
-        # input length unknown: 1 token (prefill work per token grows with length)
-        b, scale = _no_link_safe(prefill_bound, (m.model, m.chip, m.input_tokens or 1, batch, n), kw)
+        S = m.input_tokens or 1  # prefill work per token grows with length: 1 token is the looser
+        tc, tm, tl, t, *_ = (float(x) for x in layout_times(ln, "prefill", float(S), float(batch), peak, bw, link))
+        t /= scale
+        lim = ("compute", "memory", "interconnect")[int(np.argmax([tc, tm, tl]))]
         if kind == "ttft":
-            return b.t / scale * 1e3, scale / b.t, b
-        speed = b.tokens_per_s_per_chip.m
+            return _RowBound(t * 1e3, 1.0 / t, lim, lead + f"prefill of {S} tokens at batch {batch}: "
+                             f">= {t * 1e3:.4g} ms", rl.comm)
+        per_chip = batch * S / ((n_lay if rl.comm else float(n)) * t)
+        text = lead + f"prefill of {S} tokens at batch {batch}: <= {per_chip:.4g} input token/s per chip"
         if kind == "input_tokens_per_s_total":
-            return speed * per_chip_figure, speed, b
-        return speed, speed, b
+            return _RowBound(per_chip * figure, per_chip, lim, text, rl.comm)
+        return _RowBound(per_chip, per_chip, lim, text, rl.comm)
+
+    if m.output_tokens is not None and m.context_tokens is None:
+        # a whole request: static batch, or steady state at the concurrency / for throughput figures
+        S, n_out = m.input_tokens or 1, m.output_tokens
+        steady = m.concurrency is not None or not per_user
+        colocated = not m.techniques.disaggregated  # disaggregated: prefill runs on other chips
+        r = _request(ln, cn, S, n_out, batch, "steady" if steady else "static", accepted, True, (1.0, 1.0, 1.0),
+                     colocated_prefill=colocated)
+        ttft, dec = r.ttft_s[0] / scale, r.decode_s[0] / scale
+        text = lead + "; ".join(x.strip() for x in r.explain().splitlines())
+        lim = r.limiter if n_out > 1 else r.prefill_limiter
+        if kind == "e2e_latency":
+            e2e = ttft + dec
+            return _RowBound(e2e, n_out / e2e, lim, text, rl.comm)
+        if kind in ("tpot", "output_tokens_per_s_per_user"):
+            if n_out < 2:
+                raise SpecFileError(m.id, f"{kind} needs output_tokens >= 2")
+            user = (n_out - 1) / dec
+            return _RowBound(1e3 / user if kind == "tpot" else user, user, lim, text, rl.comm)
+        chips = n_lay * scale if rl.comm else float(n)
+        if steady and n_out > 1:
+            per_chip = batch * n_out / (chips * dec)  # C a n_out / ((n_out-1) n t_round): dec = (n_out-1) t_round / a
+        else:
+            per_chip = batch * n_out / (chips * (ttft + dec))
+        if kind == "output_tokens_per_s_total":
+            return _RowBound(per_chip * figure, per_chip, lim, text, rl.comm)
+        return _RowBound(per_chip, per_chip, lim, text, rl.comm)
+
+    # one decode step at the published mean context (or at the shortest context the row allows)
     s_in = m.input_tokens or 0
     s_out = m.output_tokens or 1
     ctx = m.context_tokens or max(1, s_in + (s_out + 1) // 2)
-    b, scale = _no_link_safe(decode_bound, (m.model, m.chip, ctx, batch, n),
-                             {**kw, "accepted_tokens_per_step": accepted})
-    user = b.tokens_per_s_per_user.m * scale
-    chip = b.tokens_per_s_per_chip.m
+    tc, tm, tl, t, *_ = (float(x) for x in layout_times(ln, "decode", float(ctx), float(batch), peak, bw, link))
+    t /= scale
+    lim = ("compute", "memory", "interconnect")[int(np.argmax([tc, tm, tl]))]
+    user = accepted / t
+    per_chip = accepted * batch / ((n_lay if rl.comm else float(n)) * t)
+    spec = (f"{accepted:g} accepted tokens per step" if accepted != 1.0 else
+            "1 token per step (no speculative decoding / MTP assumed)")
+    text = (lead + f"one decode step at context {ctx:,}, batch {batch}: >= {t * 1e3:.4g} ms ({lim}-bound); "
+            f"<= {user:.4g} token/s per user, <= {per_chip:.4g} token/s per chip; {spec}")
     if kind == "tpot":
-        return 1e3 / user, user, b
+        return _RowBound(1e3 / user, user, lim, text, rl.comm)
     if kind == "output_tokens_per_s_per_user":
-        return user, user, b
+        return _RowBound(user, user, lim, text, rl.comm)
     if kind == "e2e_latency":
-        return s_out / user, user, b  # latency floor (s); speed compared as S_out / latency
+        return _RowBound(s_out / user, user, lim, text, rl.comm)
     if kind == "output_tokens_per_s_per_chip":
-        return chip, chip, b
-    return chip * per_chip_figure, chip, b  # total over figure_chips
+        return _RowBound(per_chip, per_chip, lim, text, rl.comm)
+    return _RowBound(per_chip * figure, per_chip, lim, text, rl.comm)
 
 
 def _measured_speed(m: Measurement) -> float:
@@ -393,20 +506,20 @@ def check_measurement(lm: LoadedMeasurement) -> MeasurementCheck:
     m = lm.row
     spec = m.techniques.speculative
     accepted = spec.accepted_tokens_per_step if spec and spec.accepted_tokens_per_step else 1.0
-    bound, speed, b = _bound_for(m, accepted)
+    rb = _bound_for(m, accepted)
     plain = None
     if accepted != 1.0:
-        plain = _bound_for(m, 1.0)[0]
-    eff = _measured_speed(m) / speed
+        plain = _bound_for(m, 1.0).bound
+    eff = _measured_speed(m) / rb.speed
     excluded = None
     if spec is not None and spec.accepted_tokens_per_step is None and m.phase == "decode":
         excluded = (f"speculative decoding ({spec.method}) with accepted tokens per step not published: "
                     f"the bound assumes 1 token per step")
     check = MeasurementCheck(
         id=m.id, publisher=lm.publisher, chip=m.chip, n_chips=m.n_chips, model=m.model, metric=m.metric.kind,
-        measured=m.metric.value, unit=m.metric.unit, bound=bound, efficiency=eff, limiter=b.limiter,
-        explain=(f"{m.n_chips} chips, communication left out, times / {m.n_chips}: " if m.n_chips > 1 else "")
-        + b.explain(), excluded=excluded, accepted_tokens_per_step=accepted, bound_plain=plain)
+        measured=m.metric.value, unit=m.metric.unit, bound=rb.bound, efficiency=eff, limiter=rb.limiter,
+        explain=rb.explain, excluded=excluded, accepted_tokens_per_step=accepted, bound_plain=plain,
+        communication=rb.comm)
     if eff > 1.0 + 1e-9:
         check = _replace(check, likely_cause=_cause(m, eff))
     return check
@@ -461,6 +574,9 @@ class ValidationReport:
     def summary(self) -> str:
         lines = [f"{len(self.checks)} measurements, {len(self.publishers)} publishers, {len(self.chips)} chips "
                  f"({', '.join(self.chips)}); violations: {len(self.violations)}; excluded: {len(self.excluded)}",
+                 f"communication term: included for {sum(c.communication for c in self.checks)} rows (their "
+                 f"published layout), left out for {sum(not c.communication and c.n_chips > 1 for c in self.checks)}"
+                 " multi-chip rows (layout not published: work spread evenly over the chips)",
                  "", f"{'publisher':<28}{'chip':<14}{'rows':>5}{'median':>9}{'min':>8}{'max':>8}"]
         for (p, ch), (k, med, lo, hi) in self.by_publisher_chip().items():
             lines.append(f"{p:<28}{ch:<14}{k:>5}{med:>9.3f}{lo:>8.3f}{hi:>8.3f}")
@@ -506,31 +622,48 @@ def validate(path: str | Path | None = None, *, rows: Iterable[LoadedMeasurement
 
 def plot_efficiency(report: ValidationReport | None = None, ax: Any = None) -> Any:
     """Efficiency (measured / bounded speed) of every row, one column per chip, coloured by
-    publisher, on a log axis with the bound (1.0) drawn; excluded rows hollow. Returns the axes."""
+    publisher, on a log axis with the bound (1.0) drawn. Circles: the bound charges the row's
+    published layout its link traffic; triangles: layout not published (no link term); hollow:
+    excluded from the violation test. Returns the axes."""
     import matplotlib.pyplot as plt
 
     report = report or validate()
     if ax is None:
-        _, ax = plt.subplots(figsize=(9, 4.5))
+        _, ax = plt.subplots(figsize=(10, 4.8))
     chips = report.chips
     pubs = report.publishers
     ncol = 10 if len(pubs) <= 10 else 20  # one colour per publisher up to 20
     cmap = plt.get_cmap(f"tab{ncol}")
     for j, p in enumerate(pubs):
         for excluded in (False, True):
-            pts = [(chips.index(c.chip) + (j - len(pubs) / 2) * 0.06, c.efficiency) for c in report.checks
-                   if c.publisher == p and bool(c.excluded) == excluded]
-            if pts:
-                xs, ys = zip(*pts, strict=True)
-                ax.scatter(xs, ys, s=22, label=None if excluded else p, edgecolors=cmap(j % ncol),
-                           facecolors="none" if excluded else cmap(j % ncol))
+            for comm, marker in ((True, "o"), (False, "^")):
+                rows = [c for c in report.checks if c.publisher == p and bool(c.excluded) == excluded
+                        and (c.communication or c.n_chips == 1) == comm]
+                if not rows:
+                    continue
+                xs = [chips.index(c.chip) + (j - (len(pubs) - 1) / 2) * 0.07 for c in rows]
+                ys = [c.efficiency for c in rows]
+                ax.scatter(xs, ys, s=26, marker=marker, edgecolors=cmap(j % ncol),
+                           facecolors="none" if excluded else cmap(j % ncol), linewidths=1.2)
     ax.axhline(1.0, color="k", lw=1)
-    ax.text(len(chips) - 0.5, 1.05, "bound", ha="right", va="bottom", fontsize=8)
+    ax.text(-0.45, 1.08, "bound (efficiency 1)", ha="left", va="bottom", fontsize=8)
     ax.set_yscale("log")
+    lo = min(c.efficiency for c in report.checks)
+    ax.set_ylim(min(lo, 0.05) / 1.5, 2.0)
+    ax.set_xlim(-0.6, len(chips) - 0.4)
     ax.set_xticks(range(len(chips)), chips, rotation=30, ha="right")
     ax.set_ylabel("measured / bounded speed")
     ax.set_title(f"{len(report.checks)} published measurements against accelspec's bounds "
-                 f"({len(report.violations)} violations; hollow: excluded)")
-    ax.legend(fontsize=7, ncol=2, loc="lower left")
+                 f"({len(report.violations)} violations)", fontsize=11)
+    from matplotlib.lines import Line2D
+
+    handles = [Line2D([], [], ls="", marker="o", color=cmap(j % ncol), label=p) for j, p in enumerate(pubs)]
+    handles += [Line2D([], [], ls="", marker="o", color="0.4",
+                       label="link term charged (layout published) or one chip"),
+                Line2D([], [], ls="", marker="^", color="0.4", label="no link term (layout not published)"),
+                Line2D([], [], ls="", marker="o", mfc="none", color="0.4", label="excluded (speculative, "
+                       "acceptance unpublished)")]
+    ax.legend(handles=handles, fontsize=7.5, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    ax.grid(axis="y", which="both", alpha=0.25)
     ax.figure.tight_layout()
     return ax

@@ -5,6 +5,8 @@
 - memory_vs_context.png: Qwen3-235B-A22B (fp8 weights, bf16 KV) on 8 chips, per chip
 - sweep_heatmap.png: the decode bound (tokens/s per user) over chips and context lengths, batch 8;
   deployments that do not fit in memory are grey and hatched
+- validation_efficiency.png: every published measurement against its bound (accelspec.validate()),
+  per chip and publisher
 """
 
 from __future__ import annotations
@@ -49,6 +51,9 @@ def main() -> None:
     ax.set_title("Llama 3.1 8B (bf16 weights and KV), batch 8, one chip: decode upper bound per user\n"
                  "grey, hatched: the deployment does not fit in the chip's memory", fontsize=10)
     save(ax, "sweep_heatmap.png")
+    from accelspec.measurements import plot_efficiency
+
+    save(plot_efficiency(a.validate()), "validation_efficiency.png")
 
 
 if __name__ == "__main__":

@@ -363,6 +363,10 @@ def check_claims(claims: Iterable[Claim] | str | os.PathLike[str] | None = None,
             from .workload import check_workload
 
             readings = check_workload(claim, cat)
+        elif claim.statement.kind in ("throughput", "speedup"):
+            from .speed import check_speed
+
+            readings = check_speed(claim, cat)
         else:
             readings = [engine.check(k) for k in engine.constraints if k.claim == claim.id]
         results.append(ClaimResult(claim, readings))

@@ -165,6 +165,8 @@ class Statement:
     parts: tuple[Stated, ...] = ()
     whole: Stated | None = None
     workload: dict[str, Any] = field(default_factory=dict)
+    #: throughput / speedup statements: the workload and formats they are checked with (:mod:`.speed`)
+    speed: dict[str, Any] = field(default_factory=dict)
 
     def describe(self) -> str:
         """One line: ``zhenwu-m890 = 3 × zhenwu-810e (±16.7%) on compute.dense.bf16 (+6 readings)``."""
@@ -207,6 +209,14 @@ class Statement:
             w = self.workload
             on = f"{w['chips']} × {a}" if w.get("chips", 1) > 1 else a
             return f"{w.get('model_text', 'model')}: {w.get('context', 0):,.0f}-token context on {on}"
+        if self.kind == "throughput":
+            w = self.speed
+            on = f"{w['chips']} × {a}" if w["chips"] > 1 else a
+            return f"{w['model']} on {on}: {self.value.text() if self.value else '?'} per {w['per']}"
+        if self.kind == "speedup":
+            w = self.speed
+            return (f"{w['a_chips']} × {a} = {_num(self.factor or 0)} × {w['b_chips']} × {b} on {w['model']} "
+                    f"(per {w['per']}){tol}")
         return self.kind
 
 
@@ -602,10 +612,137 @@ class WorkloadStatement(_Kind):
         return Statement("workload", chip, None, ("memory.capacity",), workload=wl)
 
 
+_SpeedPer = Literal["user", "chip", "system"]
+
+
+class _Formats(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    weights: str = "fp8"
+    kv_cache: str = "fp8"
+
+
+class _Speed(_Kind):
+    """Fields shared by the speed kinds (``throughput``, ``speedup``): the workload."""
+
+    model: str
+    input_tokens: _PositiveInt | None = None
+    output_tokens: _PositiveInt | None = None
+    context: _PositiveInt | None = None  #: mean KV length per output token (default input + output / 2)
+    per: _SpeedPer = "user"
+    batch: _PositiveInt | None = None
+    #: the per-user speed the figure was measured at ("50 token/s"), or the TPOT limit ("20 ms")
+    at_user_speed: Any = None
+    accepted_tokens_per_step: Annotated[float, Field(ge=1.0, allow_inf_nan=False)] = 1.0
+
+    def _workload(self, where: str = "statement") -> dict[str, Any]:
+        from ..model_catalog import get_model
+
+        try:
+            model = get_model(self.model).id
+        except LookupError as exc:
+            raise _Bad(f"{where}.model", str(exc)) from None
+        if self.context is not None:
+            ctx = int(self.context)
+        elif self.input_tokens is not None:
+            ctx = int(self.input_tokens) + (int(self.output_tokens or 1) + 1) // 2
+        else:
+            raise _Bad(f"{where}.context",
+                       "required: the context (or input_tokens and output_tokens) the figure is for")
+        tpot = None
+        if self.at_user_speed is not None:
+            q = _quantity(self.at_user_speed, None, f"{where}.at_user_speed")
+            if q.dimensionality == Q_(1, "s").dimensionality:
+                tpot = _mag(q, "s")
+            elif q.dimensionality == Q_(1, "token/s").dimensionality:
+                tpot = 1.0 / _mag(q, "token/s")
+            else:
+                raise _Bad(f"{where}.at_user_speed", f"must be a speed per user (token/s) or a time per output "
+                           f"token (ms), got {format_quantity(q)}")
+            if not tpot > 0:
+                raise _Bad(f"{where}.at_user_speed", "must be positive")
+        return {"model": model, "context": ctx, "input_tokens": self.input_tokens,
+                "output_tokens": self.output_tokens, "per": self.per, "batch": self.batch, "max_tpot_s": tpot,
+                "accepted_tokens_per_step": float(self.accepted_tokens_per_step)}
+
+
+def _chip_operand(value: Any, cat: Any, where: str) -> str:
+    op = _operand(value, cat, where)
+    if isinstance(op, Stated):
+        raise _Bad(where, "must name a chip")
+    return str(op)
+
+
+def _check_dtype(name: str, where: str) -> None:
+    from ..dtypes import dtype as _dtype
+
+    try:
+        _dtype(name)
+    except (LookupError, ValueError) as exc:
+        raise _Bad(where, str(exc)) from None
+
+
+class ThroughputStatement(_Speed):
+    """"N tokens/s on ``chips`` × ``chip`` for ``model``": per user, per chip or for the whole
+    system; checked against the decode bound (:mod:`accelspec.claims.speed`)."""
+
+    kind: Literal["throughput"]
+    chip: Any = None
+    chips: _PositiveInt = 1
+    throughput: Any = None
+    parallelism: str | None = None
+    dtypes: list[_Formats] | None = None
+
+    def build(self, cat: Any) -> Statement:
+        chip = _chip_operand(self.chip, cat, "statement.chip")
+        value = _stated(self.throughput, None, "statement.throughput", label="claimed throughput")
+        if value.quantity is None or value.dimensionality != Q_(1, "token/s").dimensionality:
+            raise _Bad("statement.throughput", f"must be a rate in token/s, got {value.text()}")
+        w = self._workload()
+        pairs = []
+        for i, f in enumerate(self.dtypes or [_Formats()]):
+            _check_dtype(f.weights, f"statement.dtypes.{i}")
+            _check_dtype(f.kv_cache, f"statement.dtypes.{i}")
+            pairs.append((f.weights, f.kv_cache))
+        w.update(chips=self.chips, parallelism=self.parallelism, dtypes=pairs)
+        return Statement("throughput", chip, None, (), value=value, speed=w)
+
+
+class SpeedupStatement(_Speed):
+    """"``a`` is ``factor`` × faster than ``b`` for ``model``" (per user, per chip or per
+    system of ``a_chips`` / ``b_chips``), compared with the ratio of the two bounds."""
+
+    kind: Literal["speedup"]
+    a: Any = None
+    b: Any = None
+    a_chips: _PositiveInt = 1
+    b_chips: _PositiveInt = 1
+    factor: Annotated[float, Field(gt=0, strict=False, allow_inf_nan=False)]
+    tolerance: Any = 0
+    a_formats: _Formats = _Formats()
+    b_formats: _Formats = _Formats()
+    a_parallelism: str | None = None
+    b_parallelism: str | None = None
+
+    def build(self, cat: Any) -> Statement:
+        a = _chip_operand(self.a, cat, "statement.a")
+        b = _chip_operand(self.b, cat, "statement.b")
+        tol = _tolerance(self.tolerance, "statement.tolerance")
+        for side, f in (("a_formats", self.a_formats), ("b_formats", self.b_formats)):
+            _check_dtype(f.weights, f"statement.{side}")
+            _check_dtype(f.kv_cache, f"statement.{side}")
+        w = self._workload()
+        w.update(a_chips=self.a_chips, b_chips=self.b_chips,
+                 a_formats=(self.a_formats.weights, self.a_formats.kv_cache),
+                 b_formats=(self.b_formats.weights, self.b_formats.kv_cache),
+                 a_parallelism=self.a_parallelism, b_parallelism=self.b_parallelism)
+        return Statement("speedup", a, b, (), factor=float(self.factor), tolerance=tol, speed=w)
+
+
 #: Every statement kind, selected by the ``kind`` field of a claim's ``statement``.
 StatementSpec = Annotated[
     Union[RatioStatement, ApproxStatement, OrderStatement, ValueStatement,  # noqa: UP007
-          TotalStatement, EfficiencyStatement, SumStatement, WorkloadStatement],
+          TotalStatement, EfficiencyStatement, SumStatement, WorkloadStatement, ThroughputStatement,
+          SpeedupStatement],
     Field(discriminator="kind"),
 ]
 _STATEMENT_ADAPTER: TypeAdapter[Any] = TypeAdapter(StatementSpec)
@@ -613,7 +750,7 @@ _STATEMENT_ADAPTER: TypeAdapter[Any] = TypeAdapter(StatementSpec)
 KINDS: dict[str, type[_Kind]] = {
     m.model_fields["kind"].annotation.__args__[0]: m  # type: ignore[union-attr]
     for m in (RatioStatement, ApproxStatement, OrderStatement, ValueStatement, TotalStatement,
-              EfficiencyStatement, SumStatement, WorkloadStatement)
+              EfficiencyStatement, SumStatement, WorkloadStatement, ThroughputStatement, SpeedupStatement)
 }
 
 #: What a field must be, in the words of the error for a value of the wrong type.
@@ -627,6 +764,13 @@ _FIELD_WANTS = {
     "between": "must be [low, high]",
     "dtypes": "each entry is {weights: <dtype>, kv_cache: <dtype>}",
     "prefix_only": "must be true or false",
+    "a_chips": "must be a positive whole number",
+    "b_chips": "must be a positive whole number",
+    "per": "must be one of user, chip, system",
+    "accepted_tokens_per_step": "must be a number >= 1",
+    "input_tokens": "must be a positive whole number",
+    "output_tokens": "must be a positive whole number",
+    "context": "must be a positive whole number of tokens",
 }
 
 

@@ -10,6 +10,7 @@ module                    holds
 :mod:`.costs`             FLOPs and bytes per operation and per step (:func:`step_cost`)
 :mod:`.roofline`          a chip's roofline (:func:`roofline`): peak compute over memory bandwidth
 :mod:`.bounds`            lower bounds on step time (:func:`decode_bound`, :func:`prefill_bound`)
+:mod:`.request`           bounds on whole requests: TTFT, TPOT, latency, throughput (:func:`request_bound`)
 :mod:`.sweep`             the same bounds vectorised over grids of scenarios (:func:`sweep`)
 ========================  ==========================================================================
 
@@ -35,6 +36,7 @@ from .memory import (
     memory_footprint,
     min_chips,
 )
+from .request import RequestBound, request_bound
 from .roofline import Roofline, roofline
 from .sweep import sweep
 
@@ -50,6 +52,7 @@ __all__ = [
     "Limit",
     "OpCost",
     "Parallelism",
+    "RequestBound",
     "Roofline",
     "StepCost",
     "attention_cost",
@@ -62,6 +65,7 @@ __all__ = [
     "memory_footprint",
     "min_chips",
     "prefill_bound",
+    "request_bound",
     "roofline",
     "step_cost",
     "sweep",

@@ -1,0 +1,409 @@
+"""Request-level bounds: time to first token, time per output token, end-to-end latency and
+output throughput of whole requests (``input_tokens`` in, ``output_tokens`` out).
+
+Built from the per-step kernels of :mod:`accelspec.perf.bounds` (:func:`~accelspec.perf.bounds.layout_times`,
+evaluated with numpy over every decode step at once), on ``n`` chips with peak compute ``P``,
+memory bandwidth ``B`` and link bandwidth per direction ``L`` (each times its efficiency).
+Notation: ``S`` input tokens, ``O`` output tokens, ``a`` accepted tokens per step
+(speculative decoding / MTP; 1 = plain decoding), ``t(c, b)`` the decode step bound at
+context ``c`` (including the new token) and batch ``b``.
+
+**Static batch** (``mode="static"``: ``batch`` requests start together and run to the end):
+
+* ``TTFT >= t_prefill(S, batch)``, exactly :func:`~accelspec.perf.bounds.prefill_bound`;
+* decode: the first output token comes from the prefill, the other ``O - 1`` from
+  ``N = (O - 1) / a`` decode steps. Each step adds at least one token to every sequence, so
+  step ``i`` (from 0) runs at a context of at least ``S + 1 + i``, and
+  ``T_decode >= sum_{i < floor(N)} t(S + 1 + i, batch) + frac(N) t(S + 1 + floor(N), batch)``
+  (with ``a = 1`` this is exactly the sum of the per-step bounds; the fractional step is the
+  convex interpolation, so it stays a bound for a random number of steps with mean ``N``);
+* ``TPOT >= T_decode / (O - 1)`` (the mean over the output), ``E2E >= TTFT + T_decode``;
+* output tokens/s per user ``<= O / E2E``; per chip ``<= batch O / (n E2E)``; the decode phase
+  alone ``<= batch (O - 1) / (n T_decode)`` per chip, never above
+  :func:`~accelspec.perf.bounds.decode_bound`'s at the first decode context.
+
+**Steady state** (``mode="steady"``: ``concurrency`` = ``C`` requests always in flight, a new
+one admitted as one finishes, prefill interleaved on the same chips, e.g. chunked prefill).
+Model: every round serves all ``C`` users, whose contexts are spread evenly over
+``S + 1 .. S + O - 1``; ``r = C a / (O - 1)`` requests finish per round, so ``r`` prompts are
+prefilled per round. A round needs the decode work of ``C`` users (each term averaged over
+the spread of contexts, which is exact for the KV and attention terms: they are sums over
+users) plus the FLOPs and link bytes of ``r`` prefills (their weight reads are shared with
+the decode step, their KV writes left out: both only lower the bound); all spread over the
+``n`` chips (pipeline stages work in parallel on micro-batches):
+
+* ``t_round >= max(F_round / (n P), M_round / (n B), C_round / L)`` (summed without overlap);
+* output tokens/s per chip ``<= C a O / ((O - 1) n t_round)`` (``O/(O-1)``: the first token
+  of each request comes from its prefill), per user ``<= a / t_round``, ``TPOT >= t_round / a``;
+* ``TTFT >=`` the prompt alone on the chips (batch 1): holds for any schedule;
+* ``E2E >= TTFT + (O - 1) TPOT``.
+
+Every figure is a bound that holds for any schedule within its mode; the assumptions
+(layout, dtypes, accepted tokens, mode) are in :attr:`RequestBound.assumptions`. Fixed
+latencies (kernel launch, scheduling, network) are left out; they only add time.
+
+Inherited from the step kernels, and named here so that "bound" is not over-claimed: a static
+batch walks the pipeline stages in turn with the whole batch (micro-batch pipelining with
+``pp > 1`` can beat it); MoE expert reads are the kernel's balanced-routing expectation of
+distinct experts; with fewer sequences than data-parallel replicas the expert reads count one
+sequence per replica (:func:`accelspec.validate` lowers ``dp`` to the batch for such rows).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pint
+
+from ..chip import NotPublishedError
+from ..units import Q_, ureg
+from .bounds import _MEM_KW, _accepted, _count, layout_numbers, layout_times, resolve_layout
+from .costs import DTypes
+from .memory import InvalidArgumentError, Parallelism
+from .roofline import ChipNumbers, _check_efficiency, chip_numbers
+
+if TYPE_CHECKING:
+    from ..model import Model
+    from .bounds import LayoutNumbers
+
+__all__ = ["MODES", "RequestBound", "request_bound"]
+
+#: request-bound modes
+MODES = ("static", "steady")
+
+_MS = ureg.Unit("ms")
+_S = ureg.Unit("s")
+_TPS = ureg.Unit("token/s")
+
+
+@dataclass(frozen=True)
+class RequestBound:
+    """Bounds on one request shape (times in seconds inside, Quantities on the properties).
+
+    ``*_low`` / ``*_high``: the same figure over the input ranges (high chip numbers give the
+    low time). Rates are upper bounds, times lower bounds.
+    """
+
+    mode: str
+    model: str
+    model_name: str
+    chip: str
+    chip_name: str
+    dtypes: DTypes
+    input_tokens: int
+    output_tokens: int
+    batch: int  #: static: requests started together; steady: the concurrency
+    n_chips: int
+    overlap: bool
+    efficiencies: tuple[float, float, float]
+    accepted_tokens_per_step: float
+    parallelism: Parallelism
+    ttft_s: tuple[float, float, float]  #: (nominal, low, high)
+    decode_s: tuple[float, float, float]  #: time of the O - 1 decoded tokens (static) / (O-1) TPOT (steady)
+    decode_steps: float  #: (O - 1) / a
+    limiter: str  #: what limits the decode phase (largest summed term)
+    prefill_limiter: str
+    terms_s: tuple[float, float, float] = (0.0, 0.0, 0.0)  #: decode compute, memory, link time (nominal)
+    layout_note: str = ""
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    # --- seconds -----------------------------------------------------------------------------
+    def _e2e(self, j: int) -> float:
+        return self.ttft_s[j] + self.decode_s[j]
+
+    def _tpot(self, j: int) -> float:
+        return self.decode_s[j] / (self.output_tokens - 1) if self.output_tokens > 1 else math.nan
+
+    # --- quantities --------------------------------------------------------------------------
+    @property
+    def layout(self) -> str:
+        return str(self.parallelism)
+
+    @property
+    def time_to_first_token(self) -> pint.Quantity:
+        """Lower bound on the time to first token, ms."""
+        return Q_(self.ttft_s[0] * 1e3, _MS)
+
+    ttft = time_to_first_token
+
+    @property
+    def time_to_first_token_range(self) -> tuple[pint.Quantity, pint.Quantity]:
+        return Q_(self.ttft_s[1] * 1e3, _MS), Q_(self.ttft_s[2] * 1e3, _MS)
+
+    @property
+    def time_per_output_token(self) -> pint.Quantity | None:
+        """Lower bound on the mean time per output token after the first, ms (``None`` for
+        one output token)."""
+        return None if self.output_tokens < 2 else Q_(self._tpot(0) * 1e3, _MS)
+
+    tpot = time_per_output_token
+
+    @property
+    def time_per_output_token_range(self) -> tuple[pint.Quantity, pint.Quantity] | None:
+        if self.output_tokens < 2:
+            return None
+        return Q_(self._tpot(1) * 1e3, _MS), Q_(self._tpot(2) * 1e3, _MS)
+
+    @property
+    def decode_time(self) -> pint.Quantity:
+        """Lower bound on the time of the ``O - 1`` decoded tokens, s."""
+        return Q_(self.decode_s[0], _S)
+
+    @property
+    def end_to_end_latency(self) -> pint.Quantity:
+        """Lower bound on the request latency, TTFT + decode time, s."""
+        return Q_(self._e2e(0), _S)
+
+    e2e = end_to_end_latency
+
+    @property
+    def end_to_end_latency_range(self) -> tuple[pint.Quantity, pint.Quantity]:
+        return Q_(self._e2e(1), _S), Q_(self._e2e(2), _S)
+
+    def _per_user(self, j: int) -> float:
+        return self.output_tokens / self._e2e(j)
+
+    def _per_chip(self, j: int) -> float:
+        if self.mode == "steady":
+            if self.output_tokens < 2:
+                return self.batch / (self.n_chips * self.ttft_s[j])
+            return self.batch * self.output_tokens / ((self.output_tokens - 1) * self.n_chips * self._tpot(j))
+        return self.batch * self.output_tokens / (self.n_chips * self._e2e(j))
+
+    @property
+    def output_tokens_per_s_per_user(self) -> pint.Quantity:
+        """Upper bound on one request's output tokens over its latency, ``O / E2E`` (token/s)."""
+        return Q_(self._per_user(0), _TPS)
+
+    @property
+    def decode_tokens_per_s_per_user(self) -> pint.Quantity | None:
+        """Upper bound on the decode speed one user sees, ``1 / TPOT`` (token/s)."""
+        return None if self.output_tokens < 2 else Q_(1.0 / self._tpot(0), _TPS)
+
+    @property
+    def output_tokens_per_s_per_chip(self) -> pint.Quantity:
+        """Upper bound on output tokens/s per chip: static ``batch O / (n E2E)``; steady
+        ``C a O / ((O - 1) n t_round)`` (token/s)."""
+        return Q_(self._per_chip(0), _TPS)
+
+    @property
+    def output_tokens_per_s_per_chip_range(self) -> tuple[pint.Quantity, pint.Quantity]:
+        return Q_(self._per_chip(2), _TPS), Q_(self._per_chip(1), _TPS)
+
+    @property
+    def output_tokens_per_s_total(self) -> pint.Quantity:
+        """Upper bound on output tokens/s of the ``n`` chips."""
+        return Q_(self._per_chip(0) * self.n_chips, _TPS)
+
+    @property
+    def decode_tokens_per_s_per_chip(self) -> pint.Quantity | None:
+        """Upper bound on the decode phase alone: ``batch (O - 1) / (n T_decode)`` (token/s)."""
+        if self.output_tokens < 2:
+            return None
+        return Q_(self.batch * (self.output_tokens - 1) / (self.n_chips * self.decode_s[0]), _TPS)
+
+    @property
+    def assumptions(self) -> str:
+        """One line: mode, layout, dtypes, accepted tokens per step."""
+        d = self.dtypes
+        w = d.weight.name
+        if d.expert != d.weight:
+            w += f", experts {d.expert.name}"
+        a = self.accepted_tokens_per_step
+        spec = (f"{a:.4g} accepted tokens per step (speculative decoding / MTP)" if a != 1.0 else
+                "1 token per step (no speculative decoding / MTP assumed)")
+        if self.mode == "static":
+            mode = f"static batch of {self.batch} (all start together; pipeline stages walked in turn)"
+        else:
+            where = ("prefill on other chips" if any("disaggregated" in x for x in self.notes) else
+                     "prefill interleaved on the same chips")
+            mode = f"steady state at concurrency {self.batch} (contexts spread evenly, {where})"
+        lay = f"; {self.layout_note}" if self.layout_note else ""
+        return (f"{mode}; {self.n_chips} x {self.chip_name} ({self.layout}{lay}); weights {w}, KV {d.kv.name}, "
+                f"activations {d.activation.name}, compute {d.precision}; {spec}"
+                + ("" if self.overlap else "; terms summed (no overlap)"))
+
+    def explain(self) -> str:
+        """Lines: TTFT, TPOT, E2E, throughput, limiters and the assumptions."""
+        o = self.output_tokens
+        lines = [f"{self.model_name}: {self.input_tokens:,} in, {o:,} out on {self.n_chips} x {self.chip_name} "
+                 f"({self.mode})",
+                 f"  time to first token >= {self.ttft_s[0] * 1e3:.4g} ms ({self.prefill_limiter}-bound prefill)"]
+        if o > 1:
+            steps = f"{self.decode_steps:.4g} steps" if self.accepted_tokens_per_step != 1.0 else f"{o - 1:,} steps"
+            lines.append(f"  time per output token >= {self._tpot(0) * 1e3:.4g} ms (mean over {steps}; "
+                         f"{self.limiter}-bound; <= {1 / self._tpot(0):.4g} token/s per user while decoding)")
+        lines.append(f"  end-to-end latency >= {self._e2e(0):.4g} s")
+        lines.append(f"  output throughput <= {self._per_user(0):.4g} token/s per user (O / E2E), "
+                     f"<= {self._per_chip(0):.4g} token/s per chip, <= {self._per_chip(0) * self.n_chips:.4g} "
+                     f"token/s in all")
+        lines.append(f"  Assumed: {self.assumptions}")
+        lines += [f"  Note: {n}" for n in self.notes]
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.explain()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain floats (ms, s, token/s) for JSON."""
+        tp = self.time_per_output_token
+        return {
+            "mode": self.mode, "model": self.model, "chip": self.chip, "n_chips": self.n_chips,
+            "layout": self.layout, "input_tokens": self.input_tokens, "output_tokens": self.output_tokens,
+            "batch": self.batch, "accepted_tokens_per_step": self.accepted_tokens_per_step,
+            "ttft_ms": self.ttft_s[0] * 1e3, "tpot_ms": None if tp is None else float(tp.m),
+            "e2e_s": self._e2e(0), "output_tokens_per_s_per_user": self._per_user(0),
+            "output_tokens_per_s_per_chip": self._per_chip(0), "limiter": self.limiter,
+            "assumptions": self.assumptions,
+        }
+
+
+_LIMITERS = ("compute", "memory", "interconnect")
+
+
+def _limiter(tc: float, tm: float, tl: float) -> str:
+    return _LIMITERS[int(np.argmax([tc, tm, tl]))]
+
+
+def _step_weights(n_out: int, a: float) -> tuple[np.ndarray, float]:
+    """Weights of the decode steps at contexts ``S + 1 + i``: 1 for the ``floor(N)`` whole
+    steps, ``frac(N)`` for the last; ``N = (O - 1) / a``."""
+    n = (n_out - 1) / a
+    whole = math.floor(n + 1e-12)
+    frac = n - whole
+    if frac < 1e-12:
+        frac = 0.0
+    w = np.ones(whole + (1 if frac else 0))
+    if frac:
+        w[-1] = frac
+    return w, n
+
+
+def _request(ln: LayoutNumbers, cn: ChipNumbers, S: int, n_out: int, B: int, mode: str, a: float,
+             overlap: bool, effs: tuple[float, float, float], layout_note: str = "",
+             notes: tuple[str, ...] = (), colocated_prefill: bool = True) -> RequestBound:
+    """The request bound from reduced numbers (no layout check: the caller vouches for it).
+    ``colocated_prefill=False`` (steady state, prefill disaggregated onto other chips) drops the
+    prefill share from the decode round."""
+    lay = ln.parallelism
+    n = lay.n_chips
+    if mode == "steady" and not colocated_prefill:
+        notes = (*notes, "prefill runs on other chips (disaggregated): the decode round carries no prefill share")
+    if n > 1 and not cn.has_link:
+        raise NotPublishedError(f"{cn.chip_name}: no scale-up interconnect bandwidth published; "
+                                f"{lay} over {n} chips needs it")
+    ec, eb, el = effs
+    w, n_steps = _step_weights(n_out, a)
+    ctx = S + 1.0 + np.arange(len(w), dtype=float)
+    ttft: list[float] = []
+    dec: list[float] = []
+    terms = (0.0, 0.0, 0.0)
+    lim = plim = "memory"
+    for j in (1, 2, 0):  # nominal, high roofs (low time), low roofs (high time)
+        peak, bw, link = cn.peak[j] * ec, cn.bandwidth[j] * eb, cn.link[j] * el
+        if mode == "static":
+            p = layout_times(ln, "prefill", float(S), float(B), peak, bw, link, overlap)
+            ttft.append(float(p[3]))
+            if len(w):
+                tc, tm, tl, t = (np.broadcast_to(np.asarray(x, dtype=float), ctx.shape)
+                                 for x in layout_times(ln, "decode", ctx, float(B), peak, bw, link, overlap)[:4])
+                dec.append(float(w @ t))
+                tsum = (float(w @ tc), float(w @ tm), float(w @ tl))
+            else:
+                dec.append(0.0)
+                tsum = (0.0, 0.0, 0.0)
+        else:
+            # the prompt alone: one replica busy (dp does not enter the per-stage numbers, so the
+            # layout with dp=1 is the same numbers; with dp > 1 the kernel would count a prompt per replica)
+            alone = ln if lay.dp == 1 else dataclasses.replace(ln, parallelism=dataclasses.replace(lay, dp=1))
+            p = layout_times(alone, "prefill", float(S), 1.0, peak, bw, link, overlap)
+            ttft.append(float(p[3]))
+            if n_out < 2:
+                dec.append(0.0)
+                tsum = (0.0, 0.0, 0.0)
+            else:
+                t_round, tsum = _steady_round(ln, S, n_out, B, a, peak, bw, link, overlap, colocated_prefill)
+                dec.append(t_round / a * (n_out - 1))
+        if j == 1:
+            terms = tsum
+            lim = _limiter(*tsum)
+            plim = _limiter(float(p[0]), float(p[1]), float(p[2]))
+    return RequestBound(
+        mode=mode, model=ln.id, model_name=ln.name, chip=cn.chip_id, chip_name=cn.chip_name, dtypes=ln.dtypes,
+        input_tokens=S, output_tokens=n_out, batch=B, n_chips=n, overlap=overlap, efficiencies=(ec, eb, el),
+        accepted_tokens_per_step=a, parallelism=lay, ttft_s=(ttft[0], ttft[1], ttft[2]),
+        decode_s=(dec[0], dec[1], dec[2]), decode_steps=n_steps, limiter=lim, prefill_limiter=plim,
+        terms_s=terms, layout_note=layout_note, notes=notes)
+
+
+def _steady_round(ln: LayoutNumbers, S: int, n_out: int, C: int, a: float, peak: float, bw: float, link: float,
+                  overlap: bool, colocated_prefill: bool = True) -> tuple[float, tuple[float, float, float]]:
+    """``(t_round, (t_compute, t_memory, t_link))`` of one steady-state round (module docstring)."""
+    lay = ln.parallelism
+    n, pp, dp = float(lay.n_chips), float(lay.pp), float(lay.dp)
+    ctx = S + 1.0 + np.arange(n_out - 1, dtype=float)  # the users' contexts, spread evenly
+    _, _, _, _, fl, mb, cb = (np.broadcast_to(np.asarray(x, dtype=float), ctx.shape)
+                              for x in layout_times(ln, "decode", ctx, float(C), peak, bw, link, overlap))
+    f_dec, m_dec, c_dec = float(fl.mean()), float(mb.mean()), float(cb.mean())
+    # one prompt on each data-parallel replica, then per prompt
+    p = layout_times(ln, "prefill", float(S), dp, peak, bw, link, overlap)
+    f_pre, c_pre = float(p[4]) / dp, float(p[6]) / dp
+    r = C * a / (n_out - 1) if colocated_prefill else 0.0  # prompts prefilled per round
+    tc = (f_dec + r * f_pre) / (n * peak)
+    tm = m_dec / (n * bw)
+    c = (c_dec + r * c_pre) / pp  # link bytes per chip (summed over stages, averaged over them)
+    tl = c / link if c > 0 else 0.0
+    t = max(tc, tm, tl) if overlap else tc + tm + tl
+    return t, (tc, tm, tl)
+
+
+def request_bound(model: Model | str, chip: Any, input_tokens: int, output_tokens: int, batch: int = 1,
+                  n_chips: int | None = None, *, parallelism: Any = None, weight_dtype: Any = "bf16",
+                  kv_dtype: Any = "bf16", activation_dtype: Any = "bf16", expert_dtype: Any = None,
+                  embedding_dtype: Any = None, state_dtype: Any = "bf16", precision: Any = None,
+                  sparse: bool = False, overlap: bool = True, compute_efficiency: float = 1.0,
+                  bandwidth_efficiency: float = 1.0, link_efficiency: float = 1.0, mode: str = "static",
+                  concurrency: int | None = None, accepted_tokens_per_step: float = 1.0) -> RequestBound:
+    """Bounds on whole requests of ``input_tokens`` in and ``output_tokens`` out: time to first
+    token, time per output token, end-to-end latency and output throughput (formulas in
+    :mod:`accelspec.perf.request`).
+
+    ``mode="static"``: ``batch`` requests start together. ``mode="steady"``: ``concurrency``
+    requests always in flight (default ``batch``), prefill interleaved on the same chips.
+    Layout, dtypes, efficiencies and ``accepted_tokens_per_step`` as
+    :func:`~accelspec.perf.bounds.decode_bound`; without ``parallelism`` the layout is the one
+    :func:`accelspec.fits` chooses for the context at the end of the request
+    (``input_tokens + output_tokens``) and the batch (or concurrency).
+
+    >>> r = request_bound("llama-3.1-8b", "h200-sxm", 1024, 128)
+    >>> r.limiter, round(r.time_per_output_token.m, 2)   # (16.06 GB weights + KV) / 4.8 TB/s
+    ('memory', 3.16)
+    """
+    if mode not in MODES:
+        raise InvalidArgumentError("mode", f"must be one of {', '.join(MODES)}, got {mode!r}")
+    S = _count(input_tokens, "input_tokens")
+    n_out = _count(output_tokens, "output_tokens")
+    B = _count(batch, "batch")
+    if concurrency is not None:
+        if mode != "steady":
+            raise InvalidArgumentError("concurrency", "only with mode='steady' (a static batch is 'batch')")
+        B = _count(concurrency, "concurrency")
+    a = _accepted(accepted_tokens_per_step)
+    n = None if n_chips is None else _count(n_chips, "n_chips")
+    kw = {k: v for k, v in {"kv_dtype": kv_dtype, "activation_dtype": activation_dtype,
+                            "expert_dtype": expert_dtype, "embedding_dtype": embedding_dtype,
+                            "state_dtype": state_dtype, "precision": precision}.items() if v is not None}
+    mem_kw = {k: v for k, v in kw.items() if k in _MEM_KW}
+    lay = resolve_layout(model, S + n_out, B, n, parallelism, {"weight_dtype": weight_dtype, **mem_kw})
+    if lay.cp > S:
+        raise InvalidArgumentError("parallelism", f"cp={lay.cp} exceeds the prompt of {S} tokens")
+    ln = layout_numbers(model, lay, weight_dtype, **kw)
+    cn = chip_numbers(chip, ln.dtypes.precision, sparse=sparse)
+    effs = (_check_efficiency("compute_efficiency", compute_efficiency),
+            _check_efficiency("bandwidth_efficiency", bandwidth_efficiency),
+            _check_efficiency("link_efficiency", link_efficiency))
+    return _request(ln, cn, S, n_out, B, mode, a, overlap, effs)
