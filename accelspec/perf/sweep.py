@@ -79,7 +79,7 @@ def sweep(models: Any, chips: Any, context_tokens: Any, batch: Any = 1, n_chips:
           state_dtype: Any = "bf16", precision: Any = None, sparse: bool = False, overlap: bool = True,
           compute_efficiency: float = 1.0, bandwidth_efficiency: float = 1.0, link_efficiency: float = 1.0,
           reserve: Any = None, only_fitting: bool = False, output: str = "dataframe",
-          on_missing: str = "raise") -> Any:
+          on_missing: str = "raise", routing: str = "balanced", collective: str = "auto") -> Any:
     """Every combination of ``models x chips x context_tokens x batch x n_chips``.
 
     Arguments as :func:`~accelspec.perf.bounds.decode_bound` (``phase="prefill"`` for
@@ -88,6 +88,11 @@ def sweep(models: Any, chips: Any, context_tokens: Any, batch: Any = 1, n_chips:
     :func:`accelspec.fits` would choose (the same search, vectorized); a strategy name
     (``"tp"``, ``"pp"``...) applies to every chip count; ``"tp=4,pp=2"`` needs the matching
     ``n_chips``.
+
+    ``chips`` may name systems (``"gb200-nvl72"``) beside chips: a system's row uses its chip
+    and its two-tier fabric (scale-up domain, scale-out bandwidth, in-network reduction) at the
+    swept ``n_chips``; the ``chip`` column shows the system id. ``routing`` and ``collective``
+    as in :func:`~accelspec.perf.bounds.decode_bound`.
 
     Memory: every row also says whether the deployment fits (``fits``, the same footprint
     as :func:`accelspec.memory_footprint` for the same layout and dtypes, with ``reserve``
@@ -106,9 +111,11 @@ def sweep(models: Any, chips: Any, context_tokens: Any, batch: Any = 1, n_chips:
     rows for a chip that lacks the precision, the memory bandwidth or (with ``n_chips > 1``)
     the scale-up bandwidth, instead of raising.
     """
-    from ..catalog import get_chip
     from ..model_catalog import get_model
+    from ..system import resolve_hardware
+    from .comm import ROUTINGS, check_choice, fabric_numbers
 
+    routing = check_choice("routing", routing, ROUTINGS)
     if phase not in ("decode", "prefill"):
         raise ValueError(f"phase must be 'decode' or 'prefill', got {phase!r}")
     if output not in ("dataframe", "xarray", "arrays"):
@@ -137,10 +144,14 @@ def sweep(models: Any, chips: Any, context_tokens: Any, batch: Any = 1, n_chips:
     peak = np.full((3, nm, nc), np.nan)
     bw = np.full((3, nc), np.nan)
     link = np.full((3, nc), np.nan)
+    link_out = np.full((3, nc), np.nan)
+    domain = np.full(nc, np.inf)
+    in_net = np.zeros(nc, dtype=bool)
     cap = np.full(nc, np.nan)
     res = np.full(nc, np.nan)
-    chip_objs = [get_chip(c) if isinstance(c, str) else c for c in chip_list]
-    chip_ids = [c.id for c in chip_objs]
+    hw = [resolve_hardware(c) for c in chip_list]
+    chip_objs = [c for c, _ in hw]
+    chip_ids = [s.id if s is not None else c.id for c, s in hw]
     for j, chip in enumerate(chip_objs):
         for i, dt in enumerate(dts):
             try:
@@ -151,7 +162,9 @@ def sweep(models: Any, chips: Any, context_tokens: Any, batch: Any = 1, n_chips:
                 continue  # NaN rows
             peak[:, i, j] = cn.peak
             bw[:, j] = cn.bandwidth
-            link[:, j] = cn.link
+            fab = fabric_numbers(chip, hw[j][1], cn.link, collective)
+            link[:, j], link_out[:, j] = fab.up, fab.out
+            domain[j], in_net[j] = fab.domain, fab.in_network
         if on_missing == "raise" and N.max() > 1 and np.isnan(link[1, j]):
             raise NotPublishedError(f"{chip.name}: no scale-up interconnect bandwidth published; a layout "
                                     f"over {int(N.max())} chips needs it")
@@ -176,6 +189,10 @@ def sweep(models: Any, chips: Any, context_tokens: Any, batch: Any = 1, n_chips:
         return (peak[j, i].reshape(nc, 1, 1) * effs[0], bw[j].reshape(nc, 1, 1) * effs[1],
                 link[j].reshape(nc, 1, 1) * effs[2])
 
+    def tiers(j: int) -> dict[str, Any]:
+        return {"link_out": link_out[j].reshape(nc, 1, 1) * effs[2], "domain": domain.reshape(nc, 1, 1),
+                "in_network": in_net.reshape(nc, 1, 1), "routing": routing}
+
     for i, model in enumerate(model_objs):
         for k, n in enumerate(N.tolist()):
             lays, choice, total = _choose_layouts(model, int(n), T, Bt, parallelism, mem_kw)
@@ -194,9 +211,9 @@ def sweep(models: Any, chips: Any, context_tokens: Any, batch: Any = 1, n_chips:
                 lay_code[i, 0, :, :, k] = np.where(sel, layout_names.index(name), lay_code[i, 0, :, :, k])
                 ln = layout_numbers(model, lay, weight_dtype, **kw)
                 with np.errstate(invalid="ignore"):
-                    tc, tm, tl, t, fl, mb, cb = layout_times(ln, phase, T3, B3, *roofs(i, 1), overlap)
-                    t_low = layout_times(ln, phase, T3, B3, *roofs(i, 2), overlap)[3]
-                    t_high = layout_times(ln, phase, T3, B3, *roofs(i, 0), overlap)[3]
+                    tc, tm, tl, t, fl, mb, cb = layout_times(ln, phase, T3, B3, *roofs(i, 1), overlap, **tiers(1))
+                    t_low = layout_times(ln, phase, T3, B3, *roofs(i, 2), overlap, **tiers(2))[3]
+                    t_high = layout_times(ln, phase, T3, B3, *roofs(i, 0), overlap, **tiers(0))[3]
                 vals = {"t": t, "t_low": t_low, "t_high": t_high, "tc": tc, "tm": tm, "tl": tl, "flops": fl,
                         "mem": mb, "comm": cb}
                 mask = np.broadcast_to(sel, (nc, T.size, Bt.size))
@@ -250,7 +267,13 @@ def sweep(models: Any, chips: Any, context_tokens: Any, batch: Any = 1, n_chips:
     precisions = [str(dt.precision) for dt in dts]
     meta = {"phase": phase, "overlap": overlap, "efficiencies": effs,
             "dtypes": {m.id: dt.label() for m, dt in zip(model_objs, dts, strict=True)}, "limiters": LIMITERS,
-            "reserve": "2 GiB per chip" if reserve is None else str(reserve)}
+            "reserve": "2 GiB per chip" if reserve is None else str(reserve),
+            "routing": routing + (" (expected distinct experts: bounds under balanced routing)"
+                                  if routing == "balanced" else " (fewest distinct experts: strict bounds)"),
+            "collectives": {cid: ("in-network all-reduce" if in_net[j] else "ring all-reduce")
+                            + (f", scale-up domain {domain[j]:g} chips" if np.isfinite(domain[j])
+                               else ", every group within one scale-up domain (no system given)")
+                            for j, cid in enumerate(chip_ids)}}
     if output == "arrays":
         if only_fitting:
             keep = out["fits"] == 1
