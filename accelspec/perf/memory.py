@@ -550,6 +550,7 @@ class FitResult:
     #: context beyond the trained length; config fields not understood
     warnings: tuple[str, ...] = ()
     weight_source: str = ""  #: "checkpoint", "override" or "assumed"
+    system: str = ""  #: the system id when ``fits`` was asked of a system, else ""
 
     def __bool__(self) -> bool:
         return bool(self.fits)
@@ -584,7 +585,8 @@ def _with_system(res: Any, system: Any) -> Any:
         return res
     dom = system.domain_size
     note = f" [system {system.name}: {system.n_chips} chips" + (f", scale-up domain {dom}]" if dom else "]")
-    return replace(res, explanation=res.explanation + note)
+    extra = {"system": system.id} if isinstance(res, FitResult) else {}
+    return replace(res, explanation=res.explanation + note, **extra)
 
 
 def fits(model: Model | str, chip: Chip | str, context_tokens: Any, batch: Any = 1, *, n_chips: Any = None,
