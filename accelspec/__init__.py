@@ -71,7 +71,8 @@ _LAZY = {
                      "check_training_claim", "min_training_chips", "training_fits", "training_memory",
                      "training_runs", "training_time"], ".training"),
     **dict.fromkeys(["UnknownModelError", "get_model", "load_models", "models"], ".model_catalog"),
-    **dict.fromkeys(["System", "UnknownSystemError", "get_system", "load_systems", "systems"], ".system"),
+    **dict.fromkeys(["System", "UnknownSystemError", "get_system", "load_systems", "resolve_hardware", "systems"],
+                    ".system"),
     **dict.fromkeys(["catalog_frame", "catalog_version"], ".export"),
     **dict.fromkeys(["CostBound", "PriceSnapshot", "api_prices", "chip_prices", "compare_api", "cost_bound"],
                     ".economics"),
@@ -84,7 +85,7 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eag
     from .measurements import load_measurements, validate
     from .model import AttentionKind, Model, ModelConfigError
     from .model_catalog import UnknownModelError, get_model, load_models, models
-    from .system import System, UnknownSystemError, get_system, load_systems, systems
+    from .system import System, UnknownSystemError, get_system, load_systems, resolve_hardware, systems
     from .training import (
         TrainingFit,
         TrainingMemory,
@@ -211,6 +212,7 @@ __all__ = [
     "prefill_bound",
     "quantity_type",
     "reload",
+    "resolve_hardware",
     "roofline",
     "step_cost",
     "sweep",

@@ -426,8 +426,8 @@ def _cmd_plot(args: argparse.Namespace) -> None:
     else:
         from .perf.sweep import sweep
 
-        df = sweep(args.models, args.chips, args.context, args.batch, on_missing="nan",
-                   weight_dtype=args.weights, kv_dtype=args.kv)
+        df = sweep(args.models, args.chips, args.context, args.batch, None, on_missing="nan",
+                   weight_dtype=args.weights, kv_dtype=args.kv)  # n_chips None: a system at its chip count
         if args.value not in df.columns:
             raise UsageError(f"--value {args.value!r} is not a sweep column; columns: {', '.join(df.columns)}")
         ax = plot.sweep_heatmap(df, args.x, args.y, args.value)

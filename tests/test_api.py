@@ -98,6 +98,7 @@ PUBLIC = [
     "prefill_bound",
     "quantity_type",
     "reload",
+    "resolve_hardware",
     "roofline",
     "step_cost",
     "sweep",

@@ -91,7 +91,8 @@ def sweep(models: Any, chips: Any, context_tokens: Any, batch: Any = 1, n_chips:
 
     ``chips`` may name systems (``"gb200-nvl72"``) beside chips: a system's row uses its chip
     and its two-tier fabric (scale-up domain, scale-out bandwidth, in-network reduction) at the
-    swept ``n_chips``; the ``chip`` column shows the system id. ``routing`` and ``collective``
+    swept ``n_chips``; the ``chip`` column shows the system id. ``n_chips=None`` gives each
+    entry its own count (a system's chip count, 1 for a chip; DataFrame output only). ``routing`` and ``collective``
     as in :func:`~accelspec.perf.bounds.decode_bound`.
 
     Memory: every row also says whether the deployment fits (``fits``, the same footprint
@@ -116,6 +117,31 @@ def sweep(models: Any, chips: Any, context_tokens: Any, batch: Any = 1, n_chips:
     from .comm import ROUTINGS, check_choice, fabric_numbers
 
     routing = check_choice("routing", routing, ROUTINGS)
+    if n_chips is None:  # each chip or system at its own count: one sweep per entry, concatenated
+        if output != "dataframe":
+            raise ValueError("n_chips=None (each system at its own chip count) needs output='dataframe'")
+        import pandas as pd
+
+        entries = _as_list(chips)
+        frames = []
+        for c in entries:
+            system = resolve_hardware(c)[1]
+            frames.append(sweep(models, c, context_tokens, batch, system.n_chips if system is not None else 1,
+                                phase=phase, parallelism=parallelism, weight_dtype=weight_dtype, kv_dtype=kv_dtype,
+                                activation_dtype=activation_dtype, expert_dtype=expert_dtype,
+                                embedding_dtype=embedding_dtype, state_dtype=state_dtype, precision=precision,
+                                sparse=sparse, overlap=overlap, compute_efficiency=compute_efficiency,
+                                bandwidth_efficiency=bandwidth_efficiency, link_efficiency=link_efficiency,
+                                reserve=reserve, only_fitting=only_fitting, on_missing=on_missing, routing=routing,
+                                collective=collective))
+        attrs = {**frames[0].attrs, "collectives": {k: v for f in frames for k, v in f.attrs["collectives"].items()}}
+        for col in ("chip", "layout"):
+            cats = list(dict.fromkeys(x for f in frames for x in f[col].cat.categories))
+            for f in frames:
+                f[col] = f[col].cat.set_categories(cats)
+        df = pd.concat(frames, ignore_index=True)
+        df.attrs.update(attrs)
+        return df
     if phase not in ("decode", "prefill"):
         raise ValueError(f"phase must be 'decode' or 'prefill', got {phase!r}")
     if output not in ("dataframe", "xarray", "arrays"):
