@@ -11,7 +11,7 @@ and status, as in the chip files. Totals are never typed in: :attr:`System.total
 
 >>> import accelspec as a
 >>> s = a.get_system("gb200 nvl72")
->>> s.count
+>>> s.n_chips
 72
 >>> d = s.deployment(8)   # 8 of its 72 GPUs, as an accelspec.Deployment
 """

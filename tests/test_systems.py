@@ -211,3 +211,20 @@ def test_system_as_chip_everywhere():
     assert "UB (Unified Bus) 392 GB/s per chip per direction" in b.assumptions
     f = a.fits("deepseek-v3", "cloudmatrix384", 131072, weight_dtype="native")
     assert f.fits and f.n_chips == 384 and "system Huawei CloudMatrix384" in f.explanation
+
+
+def test_cli_fit_and_bound_on_a_system(capsys):
+    import json
+
+    from accelspec.cli import main
+
+    assert main(["fit", "deepseek-v3", "--system", "gb200-nvl72", "--context", "128k", "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["fits"] and d["n_chips"] == 72 and d["system"] == "gb200-nvl72"
+    assert main(["bound", "deepseek-v3", "--chip", "cloudmatrix384", "--context", "128k", "--json",
+                 "--routing", "best-case", "--collective", "ring"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["n_chips"] == 384 and d["system"] == "cloudmatrix384" and d["routing"] == "best-case"
+    assert "UB (Unified Bus)" in d["comm"] and "MoE routing best-case" in d["assumptions"]
+    assert main(["bound", "llama-3.1-8b", "--system", "nvl73", "--context", "1k"]) == 2
+    assert "gb200-nvl72" in capsys.readouterr().err

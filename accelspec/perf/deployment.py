@@ -204,8 +204,8 @@ class Deployment:
         from .memory import fits
 
         par = self.layout(model, context_tokens, batch)
-        return fits(self._model(model), self.chip, context_tokens, batch, n_chips=self.n_chips, parallelism=par,
-                    capacity=self.capacity, **self._memory_kwargs())
+        return fits(self._model(model), self.system or self.chip, context_tokens, batch, n_chips=self.n_chips,
+                    parallelism=par, capacity=self.capacity, **self._memory_kwargs())
 
     def footprint(self, model: Any, context_tokens: Any, batch: Any = 1) -> Footprint:
         """:func:`~accelspec.memory_footprint` per chip for this deployment."""
