@@ -362,6 +362,20 @@ def resolve_hardware(name: Any) -> tuple[Chip, System | None]:
         raise UnknownHardwareError(str(name), [])
     cat = default_catalog()
     sys_cat = _catalog()
+    hit = _RESOLVED.get(name)
+    if hit is not None and hit[0] is cat and hit[1] is sys_cat:
+        return hit[2]
+    out = _resolve(name, cat, sys_cat)
+    if len(_RESOLVED) > 4096:
+        _RESOLVED.clear()
+    _RESOLVED[name] = (cat, sys_cat, out)
+    return out
+
+
+_RESOLVED: dict[str, tuple[Any, Any, tuple[Chip, System | None]]] = {}
+
+
+def _resolve(name: str, cat: Any, sys_cat: dict[str, System]) -> tuple[Chip, System | None]:
     key = normalize_name(name)
     if key in _INDEX:  # a system name wins: "GB200 NVL72" is also an alias of the gb200 chip record
         s = sys_cat[_INDEX[key]]

@@ -45,6 +45,7 @@ import pint
 
 from ..chip import Chip, NotPublishedError, Precision
 from ..units import Q_, ureg
+from .comm import allreduce_bytes, alltoall_bytes, group_domain_share, ring_pass_bytes
 from .costs import DTypes
 from .memory import InvalidArgumentError, Parallelism
 from .roofline import _check_efficiency, chip_numbers
@@ -75,7 +76,9 @@ def step_times(flops: Any, mem: Any, comm: Any, n_chips: Any, peak: Any, bw: Any
     tc = flops / (n_chips * peak)
     tm = mem / (n_chips * bw)
     tl = np.where(comm > 0.0, comm / link, 0.0)
-    if np.any(comm_out):
+    if isinstance(comm_out, float) and comm_out == 0.0:
+        pass  # nothing leaves the scale-up domain
+    elif np.any(comm_out):
         to = np.where(comm_out > 0.0, comm_out / link_out, 0.0)
         tl = np.maximum(tl, to) if overlap else tl + to
     if overlap:
@@ -459,8 +462,6 @@ def stage_traffic_tiers(ln: LayoutNumbers, st: StageNumbers, phase: str, context
                         in_network: Any = False) -> tuple[Any, Any, Any, Any]:
     """``(FLOPs, memory bytes, scale-up link bytes, scale-out link bytes)`` per chip and direction
     of one stage in one step (see :func:`stage_traffic`)."""
-    from .comm import allreduce_bytes, alltoall_bytes, group_domain_share, ring_pass_bytes
-
     lay = ln.parallelism
     tp, ep, cp, dp = float(lay.tp), float(lay.ep), float(lay.cp), float(lay.dp)
     B = np.ceil(batch / dp) if dp > 1 else batch
@@ -509,9 +510,15 @@ def stage_traffic_tiers(ln: LayoutNumbers, st: StageNumbers, phase: str, context
             u, o = ring_pass_bytes(B * kv, cp, d)
         up, out = up + u, out + o
     if lay.pp > 1 and not st.last:
-        cross = tp * cp * dp >= np.asarray(domain)  # a stage at least a domain wide: the handoff leaves it
-        out = out + np.where(cross, msg / tp, 0.0)
-        up = up + np.where(cross, 0.0, msg / tp)
+        if isinstance(domain, float):
+            if tp * cp * dp >= domain:  # a stage at least a domain wide: the handoff leaves it
+                out = out + msg / tp
+            else:
+                up = up + msg / tp
+        else:
+            cross = tp * cp * dp >= np.asarray(domain)
+            out = out + np.where(cross, msg / tp, 0.0)
+            up = up + np.where(cross, 0.0, msg / tp)
     return flops, mem, up, out
 
 

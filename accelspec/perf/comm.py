@@ -106,13 +106,27 @@ def _fmt_bw(x: float) -> str:
     return f"{x / 1e9:.4g} GB/s"
 
 
+_FCACHE: dict[tuple, tuple[Any, Any, Fabric]] = {}
+
+
 def fabric_numbers(chip: Chip, system: System | None, link: tuple[float, float, float],
                    collective: str = "auto") -> Fabric:
     """The :class:`Fabric` of ``system`` (or of ``chip`` alone, whose scale-up roofs are
     ``link``, from :func:`~accelspec.perf.roofline.chip_numbers`). ``collective``: "auto"
     (in-network reduction where the switch record says so), "ring" (point-to-point only) or
     "in-network" (assume it, a what-if)."""
-    collective = check_choice("collective", collective, COLLECTIVES)
+    key = (id(chip), id(system), collective, tuple(link))
+    hit = _FCACHE.get(key)
+    if hit is not None and hit[0] is chip and hit[1] is system:
+        return hit[2]
+    fab = _fabric(chip, system, link, check_choice("collective", collective, COLLECTIVES))
+    if len(_FCACHE) > 1024:
+        _FCACHE.clear()
+    _FCACHE[key] = (chip, system, fab)
+    return fab
+
+
+def _fabric(chip: Chip, system: System | None, link: tuple[float, float, float], collective: str) -> Fabric:
     if system is not None:
         up_spec = system.scale_up_per_direction()
         up = _per_dir_triple(up_spec) if up_spec is not None else link
@@ -155,6 +169,8 @@ def fabric_numbers(chip: Chip, system: System | None, link: tuple[float, float, 
 def group_domain_share(n: Any, stride: Any, domain: Any) -> Any:
     """Chips of a group of ``n`` (stride ``stride``) inside one scale-up domain of ``domain``
     chips: ``min(n, max(1, floor(domain / stride)))`` (``domain`` may be ``inf``)."""
+    if isinstance(domain, float):  # the scalar path of the bounds
+        return n if domain == math.inf else min(n, max(1.0, float(math.floor(domain / stride))))
     with np.errstate(invalid="ignore", over="ignore"):
         return np.minimum(n, np.maximum(1.0, np.floor(np.divide(domain, stride))))
 
@@ -164,7 +180,10 @@ def allreduce_bytes(msg: Any, n: Any, d: Any, in_network: Any) -> tuple[Any, Any
     over ``n`` chips with ``d`` per domain: scale-up ``2(d-1)/d msg`` (ring) or ``min(that, msg)``
     with in-network reduction; scale-out ``2(g-1)/g msg/d``, ``g = n/d``."""
     ring = 2.0 * (d - 1.0) / d * msg
-    up = np.where(np.asarray(in_network, dtype=bool) & (d > 1.0), np.minimum(ring, msg), ring)
+    if isinstance(in_network, bool) and isinstance(d, float):  # scalar path; d is whole, so ring >= msg iff d >= 2
+        up = msg if in_network and d >= 2.0 else ring
+    else:
+        up = np.where(np.asarray(in_network, dtype=bool) & (d > 1.0), np.minimum(ring, msg), ring)
     g = n / d
     out = 2.0 * (g - 1.0) / g * msg / d
     return up, out
