@@ -21,7 +21,7 @@ from __future__ import annotations
 import copy
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -37,27 +37,12 @@ from .catalog import (
     suggest_names,
 )
 from .chip import BandwidthSpec, CapacitySpec, Chip, ComputeSpec, CountSpec, LinkBandwidth, PowerSpec, Precision
-from .errors import SpecFileError, UnknownChipError, UnknownNameError
+from .errors import SpecFileError, UnknownChipError, UnknownHardwareError, UnknownSystemError
 from .provenance import Fact, Spec, Status
 from .units import format_quantity
 
-if TYPE_CHECKING:
-    from .perf.deployment import Deployment
-
 __all__ = ["ScaleOut", "ScaleUp", "System", "UnknownHardwareError", "UnknownSystemError", "get_system",
            "load_systems", "resolve_hardware", "systems"]
-
-
-class UnknownSystemError(UnknownNameError):
-    """No system has this id, name or alias."""
-
-    kind = "system"
-
-
-class UnknownHardwareError(UnknownChipError, UnknownSystemError):
-    """A name that is neither a chip nor a system; ``suggestions`` holds the closest of both."""
-
-    kind = "chip or system"
 
 
 class _Section(BaseModel):
@@ -196,12 +181,18 @@ class System(BaseModel):
         bw = self.scale_out.chip_bandwidth() if self.scale_out else None
         return Link(bandwidth=bw).per_direction() if bw is not None else None
 
-    def deployment(self, n_chips: int | None = None, dtypes: Any = None, parallelism: Any = None) -> Deployment:
-        """An :class:`~accelspec.Deployment` on ``n_chips`` (default: all) of this system's chips.
+    def deployment(self, n_chips: int | None = None, dtypes: Any = None, parallelism: Any = None) -> Any:
+        """An :class:`~accelspec.Deployment` on ``n_chips`` (default: all) of this system's chips
+        (typed ``Any``: the performance model imports this module, not the reverse).
 
         Raises :class:`~accelspec.DeploymentError` when ``n_chips`` exceeds the system size.
         """
-        from .perf.deployment import Deployment, DeploymentError
+        import importlib
+
+        # Looked up at call time: the performance model resolves systems (it imports this module),
+        # so this module keeps no import edge back to accelspec.perf.
+        dep = importlib.import_module("accelspec.perf.deployment")
+        Deployment, DeploymentError = dep.Deployment, dep.DeploymentError
 
         n = self.n_chips if n_chips is None else n_chips
         if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= self.n_chips:

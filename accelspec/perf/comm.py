@@ -49,24 +49,20 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..errors import AccelspecError
+from ..errors import CommArgumentError
 
 if TYPE_CHECKING:
     from ..chip import Chip
     from ..system import System
     from .memory import Parallelism
 
-__all__ = ["COLLECTIVES", "ROUTINGS", "Fabric", "allreduce_bytes", "alltoall_bytes", "fabric_numbers",
-           "group_domain_share", "ring_pass_bytes"]
+__all__ = ["COLLECTIVES", "ROUTINGS", "CommArgumentError", "Fabric", "allreduce_bytes", "alltoall_bytes",
+           "fabric_numbers", "group_domain_share", "ring_pass_bytes"]
 
 #: ``collective`` choices: "auto" = the least traffic the fabric supports
 COLLECTIVES = ("auto", "ring", "in-network")
 #: ``routing`` choices for MoE expert reads and expert-parallel traffic
 ROUTINGS = ("balanced", "best-case")
-
-
-class CommArgumentError(AccelspecError, ValueError):
-    """An unknown ``collective`` or ``routing`` value."""
 
 
 def check_choice(name: str, value: Any, choices: tuple[str, ...]) -> str:
