@@ -5,7 +5,8 @@ bytes ``C`` per chip and direction (:mod:`accelspec.perf.costs`), on chips with 
 ``P``, memory bandwidth ``B`` and scale-up bandwidth per direction ``L``, each scaled by its
 efficiency factor (achieved fraction of peak, default 1.0):
 
-* ``t_compute = F / (n P)``, ``t_memory = M / (n B)``, ``t_comm = C / L``;
+* ``t_compute = F / (n P)``, ``t_memory = M / (n B)``, ``t_comm = C / L`` (two tiers with a
+  system: ``max(C_up / L_up, C_out / L_out)``, :mod:`accelspec.perf.comm`);
 * ``t >= max(t_compute, t_memory, t_comm)`` (the roofline: the three overlap perfectly);
   with ``overlap=False`` the three are summed instead (nothing overlaps);
 * decode: tokens/s per user ``<= 1 / t``, per chip ``<= batch / (n t)``;
