@@ -49,12 +49,6 @@ def specs_dir() -> Path:
     raise FileNotFoundError(f"accelspec: shipped specs/ folder not found next to {here}")
 
 
-
-
-
-
-
-
 def _yaml() -> Any:
     """PyYAML, imported on first use: with the parse cache warm it is never needed."""
     import yaml
