@@ -49,7 +49,8 @@ _LAZY = {
                      "check_training_claim", "min_training_chips", "training_fits", "training_memory",
                      "training_runs", "training_time"], ".training"),
     **dict.fromkeys(["UnknownModelError", "get_model", "load_models", "models"], ".model_catalog"),
-    **dict.fromkeys(["System", "UnknownSystemError", "get_system", "load_systems", "systems"], ".system"),
+    **dict.fromkeys(["System", "UnknownSystemError", "get_system", "load_systems", "resolve_hardware", "systems"],
+                    ".system"),
     **dict.fromkeys(["catalog_frame", "catalog_version"], ".export"),
     **dict.fromkeys(["CostBound", "PriceSnapshot", "api_prices", "chip_prices", "compare_api", "cost_bound"],
                     ".economics"),
@@ -92,7 +93,7 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eag
         step_cost,
         sweep,
     )
-    from .system import System, UnknownSystemError, get_system, load_systems, systems
+    from .system import System, UnknownSystemError, get_system, load_systems, resolve_hardware, systems
     from .training import (
         TrainingFit,
         TrainingMemory,
@@ -221,6 +222,7 @@ __all__ = [
     "quantity_type",
     "reload",
     "request_bound",
+    "resolve_hardware",
     "roofline",
     "step_cost",
     "sweep",

@@ -207,7 +207,8 @@ def _cmd_models(args: argparse.Namespace) -> None:
 
 
 def _fit_dict(r: Any) -> dict[str, Any]:
-    return {"fits": bool(r.fits), "verdict": r.verdict, "chip": r.chip, "n_chips": r.n_chips,
+    return {"fits": bool(r.fits), "verdict": r.verdict, "chip": r.chip, "system": getattr(r, "system", "") or None,
+            "n_chips": r.n_chips,
             "parallelism": str(r.parallelism), "required_GB_per_chip": _q(r.required, "GB"),
             "available_GB_per_chip": _q(r.available, "GB"), "available_low_GB": _q(r.available_low, "GB"),
             "available_high_GB": _q(r.available_high, "GB"), "headroom_GB": _q(r.headroom, "GB"),
@@ -309,16 +310,19 @@ def _bound_dict(b: Any) -> dict[str, Any]:
             "time_ms": float(b.time.m_as("ms")), "time_ms_range": [float(lo.m_as("ms")), float(hi.m_as("ms"))],
             "tokens_per_s_per_user": float(b.tokens_per_s_per_user.m_as("token/s")),
             "tokens_per_s_per_chip": float(b.tokens_per_s_per_chip.m_as("token/s")),
-            "limiter": b.limiter, "intensity_FLOP_per_B": float(b.intensity.m), "explanation": b.explain()}
+            "limiter": b.limiter, "intensity_FLOP_per_B": float(b.intensity.m), "explanation": b.explain(),
+            "system": b.system or None, "routing": b.routing, "comm_bytes_per_chip": b.comm_bytes,
+            "comm_scale_out_bytes_per_chip": b.comm_out_bytes, "comm": b.comm_note}
 
 
 def _cmd_bound(args: argparse.Namespace) -> None:
     from .perf.bounds import decode_bound, prefill_bound
 
     fn = prefill_bound if args.prefill else decode_bound
-    n = None if args.parallelism and args.n_chips == 1 else args.n_chips
+    n = args.n_chips
     kw = {"parallelism": args.parallelism, "kv_dtype": args.kv, "compute_efficiency": args.compute_eff,
-          "bandwidth_efficiency": args.bandwidth_eff, "link_efficiency": args.link_eff}
+          "bandwidth_efficiency": args.bandwidth_eff, "link_efficiency": args.link_eff, "routing": args.routing,
+          "collective": args.collective}
     if args.weights is not None:
         b = fn(args.model, args.chip, args.context, args.batch, n, weight_dtype=args.weights, **kw)
     else:  # the checkpoint's formats, as `fit` assumes; a chip without that compute format runs them at bf16
@@ -444,8 +448,8 @@ def _cmd_plot(args: argparse.Namespace) -> None:
     else:
         from .perf.sweep import sweep
 
-        df = sweep(args.models, args.chips, args.context, args.batch, on_missing="nan",
-                   weight_dtype=args.weights, kv_dtype=args.kv)
+        df = sweep(args.models, args.chips, args.context, args.batch, None, on_missing="nan",
+                   weight_dtype=args.weights, kv_dtype=args.kv)  # n_chips None: a system at its chip count
         if args.value not in df.columns:
             raise UsageError(f"--value {args.value!r} is not a sweep column; columns: {', '.join(df.columns)}")
         ax = plot.sweep_heatmap(df, args.x, args.y, args.value)
@@ -600,7 +604,8 @@ def build_parser() -> argparse.ArgumentParser:
         if context:
             sp.add_argument("--context", type=_count("--context"), required=True, help="tokens: 8192, 128k, 1M")
         sp.add_argument("--batch", type=_count("--batch"), default=1)
-        sp.add_argument("--n-chips", type=_count("--n-chips"), default=1)
+        sp.add_argument("--n-chips", type=_count("--n-chips"), default=None,
+                        help="default: a system's chip count (or the --parallelism layout's), else 1")
         sp.add_argument("--weights", default="bf16", help="weight dtype: bf16, fp8, int4, int4-g128-zp, mxfp4, ... "
                         "(fit: default the checkpoint's own format)")
         sp.add_argument("--kv", default="bf16", help="KV cache dtype")
@@ -608,7 +613,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp = add("fit", "does a model with a context fit in a chip's memory?")
     sp.add_argument("model", help="catalog name, or a config.json path / a folder holding config.json "
                                   "(and hf_quant_config.json)")
-    sp.add_argument("--chip", required=True)
+    sp.add_argument("--chip", "--system", dest="chip", required=True,
+                    help="a chip or a system (gb200-nvl72, cloudmatrix384: its chip, all its chips)")
     model_args(sp)
     sp.set_defaults(weights=None)  # fit: the checkpoint's own format unless --weights overrides
     sp.add_argument("--parallelism", default=None, help="auto (default), tp, pp, tp+ep, or tp=4,pp=2")
@@ -622,8 +628,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = add("bound", "lower bound on decode step time / time to first token")
     sp.add_argument("model")
-    sp.add_argument("--chip", required=True)
+    sp.add_argument("--chip", "--system", dest="chip", required=True,
+                    help="a chip or a system (gb200-nvl72, cloudmatrix384: its chip, chips and fabric)")
     model_args(sp)
+    sp.add_argument("--routing", default="balanced", choices=["balanced", "best-case"],
+                    help="MoE routing: balanced (expected distinct experts; default) or best-case (fewest "
+                         "distinct experts: a bound under any routing)")
+    sp.add_argument("--collective", default="auto", choices=["auto", "ring", "in-network"],
+                    help="all-reduce algorithm: auto (least traffic the fabric achieves), ring, in-network")
     sp.add_argument("--prefill", action="store_true", help="bound the prefill (time to first token)")
     sp.add_argument("--parallelism", default=None, help="auto (default: the layout fit chooses), tp, pp, "
                     "tp+ep, or tp=4,pp=2")

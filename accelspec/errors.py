@@ -76,6 +76,17 @@ class UnknownSystemError(UnknownNameError):
     kind = "system"
 
 
+class UnknownHardwareError(UnknownChipError, UnknownSystemError):
+    """A name that is neither a chip nor a system (:func:`accelspec.resolve_hardware`);
+    ``suggestions`` holds the closest of both."""
+
+    kind = "chip or system"
+
+
+class CommArgumentError(AccelspecError, ValueError):
+    """An unknown ``collective`` or ``routing`` value (:mod:`accelspec.perf.comm`)."""
+
+
 class UnknownModelError(UnknownNameError):
     """No model has this id, name, alias or repository id."""
 

@@ -239,7 +239,8 @@ def _bar_value(result: Any, chip: Chip, path: str, unit: str | None) -> Any:
     return c.q.m_as(unit) / denom, rng
 
 
-def memory_vs_context(model: Any, chips: Iterable[str | Chip], *, n_chips: int = 1, weight_dtype: str = "bf16",
+def memory_vs_context(model: Any, chips: Iterable[str | Chip], *, n_chips: int | None = None,
+                      weight_dtype: str = "bf16",
                       kv_dtype: str = "bf16", batch: int = 1, parallelism: Any = None,
                       contexts: Sequence[int] | None = None, ax: Axes | None = None) -> Axes:
     """Memory needed per chip against context length, stacked (weights, KV cache, the rest:
@@ -247,13 +248,20 @@ def memory_vs_context(model: Any, chips: Iterable[str | Chip], *, n_chips: int =
     horizontal line (its range shaded) and the 1M-token mark.
 
     The footprint is :func:`accelspec.memory_footprint` on ``n_chips`` chips with
-    ``parallelism`` (default: the layout that needs the least memory per chip).
+    ``parallelism`` (default: the layout that needs the least memory per chip). ``chips`` may
+    name systems (``"gb200-nvl72"``): their chip's capacity is drawn, labelled with the system,
+    and ``n_chips`` defaults to their chip count when they all share one (else 1).
     """
     from .model_catalog import get_model
     from .perf.memory import memory_footprint
+    from .system import resolve_hardware
 
     ax = _new_ax(ax)
     mdl = get_model(model)
+    hw = [resolve_hardware(c) for c in chips]
+    if n_chips is None:
+        counts = {s.n_chips for _, s in hw if s is not None}
+        n_chips = counts.pop() if len(counts) == 1 and all(s is not None for _, s in hw) else 1
     ctx = np.unique(np.logspace(3, 7, 160).astype(np.int64)) if contexts is None else np.asarray(contexts)
     if parallelism is None and n_chips > 1:
         parallelism = "auto"
@@ -266,12 +274,13 @@ def memory_vs_context(model: Any, chips: Iterable[str | Chip], *, n_chips: int =
     ax.stackplot(ctx, weights, kv, other, labels=[f"weights ({weight_dtype})", f"KV cache ({kv_dtype})",
                                                   "state, activations, reserve"],
                  colors=["#9ecae1", "#fdae6b", "#d9d9d9"], alpha=0.9)
-    chip_list = [get_chip(c) for c in chips]
-    for chip, (color, ls) in zip(chip_list, _styles(chip_list), strict=True):
+    chip_list = [c for c, _ in hw]
+    for (chip, system), (color, ls) in zip(hw, _styles(chip_list), strict=True):
         cap = chip.memory.capacity
         if cap is None:
             continue
-        ax.axhline(cap.q.m_as(gb), color=color, ls=ls, lw=2, label=f"{chip.name}: {cap}")
+        name = f"{system.name} ({chip.name})" if system is not None else chip.name
+        ax.axhline(cap.q.m_as(gb), color=color, ls=ls, lw=2, label=f"{name}: {cap}")
         if cap.range is not None:
             ax.axhspan(cap.low.m_as(gb), cap.high.m_as(gb), color=color, alpha=0.15)
     ax.axvline(1_000_000, color="black", lw=1, ls=":")

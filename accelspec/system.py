@@ -11,7 +11,7 @@ and status, as in the chip files. Totals are never typed in: :attr:`System.total
 
 >>> import accelspec as a
 >>> s = a.get_system("gb200 nvl72")
->>> s.count
+>>> s.n_chips
 72
 >>> d = s.deployment(8)   # 8 of its 72 GPUs, as an accelspec.Deployment
 """
@@ -21,7 +21,7 @@ from __future__ import annotations
 import copy
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -37,14 +37,12 @@ from .catalog import (
     suggest_names,
 )
 from .chip import BandwidthSpec, CapacitySpec, Chip, ComputeSpec, CountSpec, LinkBandwidth, PowerSpec, Precision
-from .errors import SpecFileError, UnknownSystemError
+from .errors import SpecFileError, UnknownChipError, UnknownHardwareError, UnknownSystemError
 from .provenance import Fact, Spec, Status
 from .units import format_quantity
 
-if TYPE_CHECKING:
-    from .perf.deployment import Deployment
-
-__all__ = ["ScaleOut", "ScaleUp", "System", "UnknownSystemError", "get_system", "load_systems", "systems"]
+__all__ = ["ScaleOut", "ScaleUp", "System", "UnknownHardwareError", "UnknownSystemError", "get_system",
+           "load_systems", "resolve_hardware", "systems"]
 
 
 class _Section(BaseModel):
@@ -68,7 +66,22 @@ class ScaleOut(_Section):
     name: str | None = None
     nics_per_chip: CountSpec | None = None
     per_nic: LinkBandwidth | None = Field(None, description="bandwidth of one NIC, with direction")
+    per_chip: LinkBandwidth | None = Field(None, description="scale-out bandwidth of one chip when the source "
+                                           "publishes it per chip rather than per NIC")
     note: str | None = None
+
+    def chip_bandwidth(self) -> LinkBandwidth | None:
+        """Scale-out bandwidth of one chip: ``per_chip`` as published, else ``nics_per_chip x
+        per_nic`` (status ``derived``, the product in ``basis``); ``None`` when neither is known."""
+        if self.per_chip is not None:
+            return self.per_chip
+        if self.nics_per_chip is None or self.per_nic is None:
+            return None
+        k = self.nics_per_chip.value.to("").magnitude
+        nic = self.per_nic
+        return LinkBandwidth(value=(k * nic.value).to("GB/s"), source=nic.source, status=Status.derived,
+                             direction=nic.direction,
+                             basis=f"{k:g} NIC per chip x {format_quantity(nic.value)} {nic.direction}")
 
 
 class System(BaseModel):
@@ -139,18 +152,53 @@ class System(BaseModel):
         total = self._total(per, BandwidthSpec, f"scale-up bandwidth {per.direction}", "TB/s")
         return LinkBandwidth(**{**dict(total), "direction": per.direction}) if total is not None else None
 
-    def deployment(self, n_chips: int | None = None, dtypes: Any = None, parallelism: Any = None) -> Deployment:
-        """An :class:`~accelspec.Deployment` on ``n_chips`` (default: all) of this system's chips.
+    @property
+    def domain_size(self) -> int | None:
+        """Chips in one scale-up domain (``scale_up.size``), ``None`` when not published."""
+        size = self.scale_up.size if self.scale_up else None
+        return int(size.value.to("").magnitude) if size is not None else None
+
+    @property
+    def in_network_reduction(self) -> bool:
+        """True when the record states, with a source, that the scale-up switch reduces in-network
+        (``scale_up.in_network_reduction`` whose value begins with "yes")."""
+        f = self.scale_up.in_network_reduction if self.scale_up else None
+        return f is not None and f.value.strip().lower().startswith("yes")
+
+    def scale_up_per_direction(self) -> Spec | None:
+        """Scale-up bandwidth of one chip, one way (:meth:`accelspec.chip.Link.per_direction`:
+        bidirectional / 2; unstated direction gives the range total/2 .. total)."""
+        from .chip import Link
+
+        per = self.scale_up.per_chip if self.scale_up else None
+        return Link(bandwidth=per).per_direction() if per is not None else None
+
+    def scale_out_per_direction(self) -> Spec | None:
+        """Scale-out bandwidth of one chip, one way (:meth:`ScaleOut.chip_bandwidth`, halved
+        when the figure counts both directions); ``None`` when not published."""
+        from .chip import Link
+
+        bw = self.scale_out.chip_bandwidth() if self.scale_out else None
+        return Link(bandwidth=bw).per_direction() if bw is not None else None
+
+    def deployment(self, n_chips: int | None = None, dtypes: Any = None, parallelism: Any = None) -> Any:
+        """An :class:`~accelspec.Deployment` on ``n_chips`` (default: all) of this system's chips
+        (typed ``Any``: the performance model imports this module, not the reverse).
 
         Raises :class:`~accelspec.DeploymentError` when ``n_chips`` exceeds the system size.
         """
-        from .perf.deployment import Deployment, DeploymentError
+        import importlib
+
+        # Looked up at call time: the performance model resolves systems (it imports this module),
+        # so this module keeps no import edge back to accelspec.perf.
+        dep = importlib.import_module("accelspec.perf.deployment")
+        Deployment, DeploymentError = dep.Deployment, dep.DeploymentError
 
         n = self.n_chips if n_chips is None else n_chips
         if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= self.n_chips:
             raise DeploymentError(f"n_chips: must be a whole number from 1 to {self.n_chips} "
                                   f"(the size of system {self.id!r}), got {n!r}")
-        return Deployment(self.chip, n_chips=n, parallelism=parallelism, dtypes=dtypes)
+        return Deployment(self, n_chips=n, parallelism=parallelism, dtypes=dtypes)
 
     def summary(self) -> str:
         """Several lines: identity, scale-up, scale-out, power, derived totals with their basis."""
@@ -173,6 +221,8 @@ class System(BaseModel):
                 parts.append(f"{int(so.nics_per_chip.value.magnitude)} NIC per chip")
             if so.per_nic is not None:
                 parts.append(f"{so.per_nic.value} per NIC {so.per_nic.direction}")
+            if so.per_chip is not None:
+                parts.append(f"{so.per_chip.value} per chip {so.per_chip.direction}")
             lines.append("  scale-out: " + ", ".join(parts))
         if self.host_memory is not None:
             lines.append(f"  host memory: {self.host_memory.describe(cite=False)}")
@@ -280,3 +330,49 @@ def systems(vendor: str | None = None, chip: str | None = None) -> list[System]:
         cid = get_chip(chip).id
         out = [s for s in out if s.chip == cid]
     return out
+
+
+def resolve_hardware(name: Any) -> tuple[Chip, System | None]:
+    """``(chip, system)`` for a chip or a system, given as a record or a name (case and
+    punctuation ignored). A system name wins over a chip alias ("GB200 NVL72" is the rack, not
+    one GPU's share); a system gives its chip and itself. Unknown names raise
+    :class:`UnknownHardwareError` (an :class:`~accelspec.errors.UnknownChipError` and an
+    :class:`UnknownSystemError`) with the closest chip and system ids.
+
+    >>> chip, system = resolve_hardware("gb200 nvl72")
+    >>> chip.id, system.id
+    ('gb200', 'gb200-nvl72')
+    """
+    from .catalog import default_catalog
+
+    if isinstance(name, System):
+        return name.chip_record(), name
+    if isinstance(name, Chip):
+        return name, None
+    if not isinstance(name, str):
+        raise UnknownHardwareError(str(name), [])
+    cat = default_catalog()
+    sys_cat = _catalog()
+    hit = _RESOLVED.get(name)
+    if hit is not None and hit[0] is cat and hit[1] is sys_cat:
+        return hit[2]
+    out = _resolve(name, cat, sys_cat)
+    if len(_RESOLVED) > 4096:
+        _RESOLVED.clear()
+    _RESOLVED[name] = (cat, sys_cat, out)
+    return out
+
+
+_RESOLVED: dict[str, tuple[Any, Any, tuple[Chip, System | None]]] = {}
+
+
+def _resolve(name: str, cat: Any, sys_cat: dict[str, System]) -> tuple[Chip, System | None]:
+    key = normalize_name(name)
+    if key in _INDEX:  # a system name wins: "GB200 NVL72" is also an alias of the gb200 chip record
+        s = sys_cat[_INDEX[key]]
+        return s.chip_record(), s
+    try:
+        return cat.get(name), None
+    except UnknownChipError as chip_err:
+        raise UnknownHardwareError(name, suggest_names(name, {**cat._index, **_INDEX}, 6) or chip_err.suggestions) \
+            from None

@@ -102,6 +102,7 @@ PUBLIC = [
     "quantity_type",
     "reload",
     "request_bound",
+    "resolve_hardware",
     "roofline",
     "step_cost",
     "sweep",

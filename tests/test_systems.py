@@ -173,3 +173,58 @@ def test_deepseek_v3_on_16_chips_of_cloudmatrix384():
     bound = d.decode_bound("deepseek-v3", 131072)
     assert bound.t_memory > bound.t_compute  # batch-1 decode is memory-bound
     assert bound.n_chips == 16 and bound.chip == "ascend-910c"
+
+
+def test_total_claim_resolves_a_system(tmp_path):
+    """"GB200 NVL72 = 180 PFLOPS dense bf16": chip and count (72) come from the system record;
+    72 x 2,500 TFLOPS = 180 PFLOPS."""
+    import yaml
+
+    from accelspec.claims import check_claims, load_claims
+    from accelspec.errors import AccelspecError
+
+    src = {"C": {"title": "test claim source", "date": "2026"}}
+
+    def claim(statement: dict) -> dict:
+        return {"id": "nvl72-180p", "source": "C", "date": "2026", "quote": "a test sentence",
+                "statement": statement}
+
+    f = tmp_path / "claims.yaml"
+    st = {"kind": "total", "system": "gb200 nvl72", "total": "180 PFLOPS", "metric": "compute.dense.bf16"}
+    f.write_text(yaml.safe_dump({"sources": src, "claims": [claim(st)]}), encoding="utf-8")
+    (c,) = load_claims(f)
+    assert c.statement.a == "gb200" and c.statement.count.quantity.m == 72
+    assert check_claims([c]).results[0].verdict.startswith("consistent")
+    f.write_text(yaml.safe_dump({"sources": src, "claims": [claim({**st, "count": 64})]}), encoding="utf-8")
+    with pytest.raises(AccelspecError, match="72 chips of system"):
+        load_claims(f)
+    # the shipped Sanjiangyuan claim takes its chip and 16,384 cards from specs/systems
+    shipped = {r.id: r for r in check_claims().results}["thead-sanjiangyuan-1945p"]
+    assert shipped.claim.statement.count.quantity.m == 16384 and shipped.claim.statement.a == "zhenwu-810e"
+
+
+def test_system_as_chip_everywhere():
+    import accelspec as a
+
+    b = a.decode_bound("deepseek-v3", "cloudmatrix384", 131072, weight_dtype="native", precision="bf16")
+    assert b.n_chips == 384 and b.system == "cloudmatrix384"
+    assert "UB (Unified Bus) 392 GB/s per chip per direction" in b.assumptions
+    f = a.fits("deepseek-v3", "cloudmatrix384", 131072, weight_dtype="native")
+    assert f.fits and f.n_chips == 384 and "system Huawei CloudMatrix384" in f.explanation
+
+
+def test_cli_fit_and_bound_on_a_system(capsys):
+    import json
+
+    from accelspec.cli import main
+
+    assert main(["fit", "deepseek-v3", "--system", "gb200-nvl72", "--context", "128k", "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["fits"] and d["n_chips"] == 72 and d["system"] == "gb200-nvl72"
+    assert main(["bound", "deepseek-v3", "--chip", "cloudmatrix384", "--context", "128k", "--json",
+                 "--routing", "best-case", "--collective", "ring"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["n_chips"] == 384 and d["system"] == "cloudmatrix384" and d["routing"] == "best-case"
+    assert "UB (Unified Bus)" in d["comm"] and "MoE routing best-case" in d["assumptions"]
+    assert main(["bound", "llama-3.1-8b", "--system", "nvl73", "--context", "1k"]) == 2
+    assert "gb200-nvl72" in capsys.readouterr().err

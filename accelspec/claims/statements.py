@@ -471,10 +471,12 @@ class ValueStatement(_Kind):
 
 
 class TotalStatement(_Kind):
-    """``count`` units together make ``total`` ("16,384 cards = 1945P")."""
+    """``count`` units together make ``total`` ("16,384 cards = 1945P"). ``system`` names a
+    system record (specs/systems): its chip and, when ``count`` is left out, its chip count."""
 
     kind: Literal["total"]
     chip: Any = None
+    system: str | None = None
     label: str | None = None
     count: Any = None
     total: Any = None
@@ -489,8 +491,26 @@ class TotalStatement(_Kind):
         chip = _operand(self.chip, cat, "statement.chip") if self.chip else None
         if chip is not None and isinstance(chip, Stated):
             raise _Bad("statement.chip", "must name a chip")
+        raw_count = self.count
+        if self.system is not None:  # resolve against the system record: its chip and chip count
+            from ..system import UnknownSystemError, get_system
+
+            try:
+                system = get_system(self.system)
+            except UnknownSystemError as exc:
+                raise _Bad("statement.system", str(exc)) from None
+            if chip is not None and chip != system.chip:
+                raise _Bad("statement.chip", f"{chip!r} is not the chip of system {system.id!r} ({system.chip!r})")
+            chip = system.chip
+            if raw_count is None:
+                raw_count = {"label": f"{system.id} chips", "value": system.n_chips}
+            else:
+                given = _stated(raw_count, "", "statement.count", label="units")
+                if given.quantity is not None and float(given.quantity.m_as("")) != system.n_chips:
+                    raise _Bad("statement.count", f"{format_quantity(given.quantity)} differs from the "
+                               f"{system.n_chips} chips of system {system.id!r}")
         readings = _readings(self._raw(), "statement", required=chip is not None)
-        count = _stated(self.count, "", "statement.count", label="units")
+        count = _stated(raw_count, "", "statement.count", label="units")
         if count.quantity is None or count.quantity.dimensionality != Q_(1, "").dimensionality:
             raise _Bad("statement.count", "must be a number of units (a bare number)")
         total = _stated(self.total, None, "statement.total", label=str(self.label or "total"))

@@ -5,7 +5,8 @@ bytes ``C`` per chip and direction (:mod:`accelspec.perf.costs`), on chips with 
 ``P``, memory bandwidth ``B`` and scale-up bandwidth per direction ``L``, each scaled by its
 efficiency factor (achieved fraction of peak, default 1.0):
 
-* ``t_compute = F / (n P)``, ``t_memory = M / (n B)``, ``t_comm = C / L``;
+* ``t_compute = F / (n P)``, ``t_memory = M / (n B)``, ``t_comm = C / L`` (two tiers with a
+  system: ``max(C_up / L_up, C_out / L_out)``, :mod:`accelspec.perf.comm`);
 * ``t >= max(t_compute, t_memory, t_comm)`` (the roofline: the three overlap perfectly);
   with ``overlap=False`` the three are summed instead (nothing overlaps);
 * decode: tokens/s per user ``<= 1 / t``, per chip ``<= batch / (n t)``;
@@ -47,6 +48,7 @@ from ..chip import Chip, NotPublishedError, Precision
 from ..inputs import count
 from ..model import AttentionKind
 from ..units import Q_, ureg
+from .comm import allreduce_bytes, alltoall_bytes, group_domain_share, ring_pass_bytes
 from .costs import DTypes, _dtype_key, _get_model, _pair_flops, resolve_dtypes
 from .memory import InvalidArgumentError, Parallelism, _refuse, memory_footprint
 from .roofline import _check_efficiency, chip_numbers
@@ -66,14 +68,22 @@ _TPS = ureg.Unit("token/s")
 
 
 def step_times(flops: Any, mem: Any, comm: Any, n_chips: Any, peak: Any, bw: Any, link: Any,
-               overlap: bool = True) -> tuple[Any, Any, Any, Any]:
+               overlap: bool = True, comm_out: Any = 0.0, link_out: Any = math.nan) -> tuple[Any, Any, Any, Any]:
     """``(t_compute, t_memory, t_comm, t)`` in seconds; floats or numpy arrays alike.
 
-    ``t_comm`` is 0 when nothing is sent (one chip), even if ``link`` is unknown (nan).
+    ``comm`` bytes per chip per direction run on the scale-up ``link``, ``comm_out`` on the
+    scale-out ``link_out`` (two tiers): ``t_comm = max(comm / link, comm_out / link_out)`` with
+    ``overlap`` (separate links), their sum without. A tier's time is 0 when nothing is sent on
+    it, even if its bandwidth is unknown (nan).
     """
     tc = flops / (n_chips * peak)
     tm = mem / (n_chips * bw)
     tl = np.where(comm > 0.0, comm / link, 0.0)
+    if isinstance(comm_out, float) and comm_out == 0.0:
+        pass  # nothing leaves the scale-up domain
+    elif np.any(comm_out):
+        to = np.where(comm_out > 0.0, comm_out / link_out, 0.0)
+        tl = np.maximum(tl, to) if overlap else tl + to
     if overlap:
         t = np.maximum(np.maximum(tc, tm), tl)
     else:
@@ -117,6 +127,13 @@ class Bound:
     #: (no speculative decoding or multi-token prediction assumed). Multiplies the token rates.
     accepted_tokens_per_step: float = 1.0
     parallelism: Parallelism = field(default_factory=Parallelism)  #: the layout the bound assumed
+    system: str = ""  #: the system id when the bound was asked of a system, else ""
+    #: MoE expert reads: "balanced" (expected distinct experts, uniform routing) or "best-case"
+    #: (fewest distinct experts: a strict bound under any routing)
+    routing: str = "balanced"
+    comm_out_bytes: float = 0.0  #: of ``comm_bytes``, those on the scale-out network
+    #: the collectives, their algorithms and the tiers they run on (empty on one chip)
+    comm_note: str = ""
 
     @property
     def layout(self) -> str:
@@ -132,8 +149,16 @@ class Bound:
             w += f", experts {d.expert.name}"
         if d.embedding != d.weight:
             w += f", embeddings {d.embedding.name}"
-        return (f"{self.n_chips} x {self.chip_name} ({self.layout}); weights {w}, KV {d.kv.name}, "
+        where = f"{self.n_chips} x {self.chip_name}" + (f" in {self.system}" if self.system else "")
+        text = (f"{where} ({self.layout}); weights {w}, KV {d.kv.name}, "
                 f"activations {d.activation.name}, compute {d.precision}")
+        if self.unique_experts:
+            text += ("; MoE routing best-case (fewest distinct experts: a strict bound)" if self.routing == "best-case"
+                     else "; MoE routing balanced (expected distinct experts: a bound under balanced routing, "
+                          "routing='best-case' for one under any routing)")
+        if self.comm_note:
+            text += f"; comm: {self.comm_note}"
+        return text
 
     # --- quantities -------------------------------------------------------------------------
     @property
@@ -373,19 +398,54 @@ def _unique_experts(E: float, k: float, tokens: Any) -> Any:
     return -E * np.expm1(tokens * np.log1p(-(k / E)))
 
 
-def stage_traffic(ln: LayoutNumbers, st: StageNumbers, phase: str, context: Any, batch: Any) -> tuple[Any, Any, Any]:
+def _best_case_experts(E: float, k: float, tokens: Any) -> Any:
+    """Fewest distinct routed experts ``tokens`` tokens with ``k`` experts each can touch: every
+    token picks the same ``k`` (``min(k, E)``; 0 without tokens or experts)."""
+    if k <= 0:
+        return 0.0 * tokens
+    return np.where(tokens > 0, min(k, E), 0.0) + 0.0 * tokens
+
+
+def routed_experts(E: float, k: float, tokens: Any, routing: str = "balanced") -> Any:
+    """Distinct routed experts per MoE layer a step reads: ``"balanced"`` the expectation under
+    uniform independent routing, ``E (1 - (1 - k/E)^T)``; ``"best-case"`` the fewest possible,
+    ``min(k, E)`` (every token picks the same experts), a strict lower bound."""
+    if routing == "best-case":
+        return _best_case_experts(E, k, tokens)
+    return _unique_experts(E, k, tokens)
+
+
+def stage_traffic(ln: LayoutNumbers, st: StageNumbers, phase: str, context: Any, batch: Any, *,
+                  routing: str = "balanced", domain: Any = math.inf, in_network: Any = False) -> tuple[Any, Any, Any]:
     """``(FLOPs, memory bytes, link bytes per direction)`` of one chip of one stage in one step;
-    floats or broadcastable numpy arrays.
+    floats or broadcastable numpy arrays. The link bytes add both tiers; :func:`stage_traffic_tiers`
+    gives them apart.
 
     A data-parallel replica serves ``ceil(B / dp)`` sequences; context parallel gives each chip
     ``ceil(T / cp)`` tokens of KV (decode: the new token's projections run on every CP rank,
     whose weights are replicated; prefill: the prompt's tokens are split over the CP ranks).
-    Link bytes: two TP all-reduces per layer (ring, ``2 (tp-1)/tp`` x message); with ``ep``
-    an all-to-all dispatch and combine of ``k`` hidden vectors per token per MoE layer
-    (``(ep-1)/ep`` of them leave the chip); with ``cp`` a combine of the partial attention
-    outputs per layer (decode) or a ring pass of the KV blocks (prefill); with ``pp`` the
-    activations handed to the next stage.
+    Link bytes (collectives in :mod:`accelspec.perf.comm`): two TP all-reduces per layer
+    (ring ``2 (tp-1)/tp`` x message, or ``1 x`` message with ``in_network`` reduction); with
+    ``ep`` an all-to-all dispatch and combine of ``k`` hidden vectors per token per MoE layer
+    (balanced routing: ``(ep-1)/ep`` of them leave the chip; best-case routing: only the
+    ``max(0, k - E/ep)`` experts a token cannot find on its own chip); with ``cp`` a combine of
+    the partial attention outputs per layer (decode) or a ring pass of the KV blocks (prefill);
+    with ``pp`` the activations handed to the next stage. ``domain`` (chips per scale-up domain,
+    ``inf`` = all within one) splits each collective into its scale-up and scale-out parts.
+
+    Routing: ``"balanced"`` reads the expected distinct experts of uniform routing;
+    ``"best-case"`` the fewest (``k``), a strict lower bound on the expert reads.
     """
+    f, m, up, out = stage_traffic_tiers(ln, st, phase, context, batch, routing=routing, domain=domain,
+                                        in_network=in_network)
+    return f, m, up + out
+
+
+def stage_traffic_tiers(ln: LayoutNumbers, st: StageNumbers, phase: str, context: Any, batch: Any, *,
+                        routing: str = "balanced", domain: Any = math.inf,
+                        in_network: Any = False) -> tuple[Any, Any, Any, Any]:
+    """``(FLOPs, memory bytes, scale-up link bytes, scale-out link bytes)`` per chip and direction
+    of one stage in one step (see :func:`stage_traffic`)."""
     lay = ln.parallelism
     tp, ep, cp, dp = float(lay.tp), float(lay.ep), float(lay.cp), float(lay.dp)
     B = np.ceil(batch / dp) if dp > 1 else batch
@@ -405,39 +465,66 @@ def stage_traffic(ln: LayoutNumbers, st: StageNumbers, phase: str, context: Any,
             attn = attn + fpp * (mw * (mw + 1.0) * 0.5 + (S - mw) * mw) / cp
     routed = tokens if ep <= 1 else dp * (B if decode else B * S)
     with np.errstate(divide="ignore"):
-        experts = _unique_experts(ln.n_experts, ln.top_k, routed) * st.w_expert if st.w_expert else 0.0
+        experts = routed_experts(ln.n_experts, ln.top_k, routed, routing) * st.w_expert if st.w_expert else 0.0
     mem = (st.w_fixed + experts + st.emb_row * np.minimum(tokens, ln.vocab)
            + B * (kv + (2.0 if decode else 1.0) * st.state))
     flops = tokens * (st.f_token + st.f_linear) + B * (st.f_head + attn)
     msg = tokens * ln.hidden * ln.act_bytes
-    comm = 2.0 * st.n_layers * (2.0 * (tp - 1.0) / tp) * msg
+    up = out = 0.0
+    if tp > 1:
+        d = group_domain_share(tp, 1.0, domain)
+        u, o = allreduce_bytes(2.0 * st.n_layers * msg, tp, d, in_network)
+        up, out = up + u, out + o
     if ep > 1 and st.n_moe:
-        comm = comm + st.n_moe * 2.0 * (ep - 1.0) / ep * ln.top_k * msg / tp
-    if cp > 1:
-        if decode:
-            comm = comm + st.n_attn * 2.0 * (cp - 1.0) / cp * msg / tp
+        d = group_domain_share(ep, 1.0, domain)
+        vol = st.n_moe * 2.0 * ln.top_k * msg / tp  # k vectors per token, dispatch + combine
+        if routing == "best-case":  # a token's experts on its own chip, then its own domain, stay put
+            local = ln.n_experts / ep
+            off_chip = max(0.0, ln.top_k - local) / ln.top_k
+            off_dom = np.maximum(0.0, ln.top_k - local * d) / ln.top_k
+            u, o = vol * (off_chip - off_dom), vol * off_dom
         else:
-            comm = comm + (cp - 1.0) * B * kv
+            u, o = alltoall_bytes(vol, ep, d)
+        up, out = up + u, out + o
+    if cp > 1:
+        d = group_domain_share(cp, tp, domain)
+        if decode:  # rescale by the global log-sum-exp, then a plain sum: an all-reduce
+            u, o = allreduce_bytes(st.n_attn * msg / tp, cp, d, in_network)
+        else:
+            u, o = ring_pass_bytes(B * kv, cp, d)
+        up, out = up + u, out + o
     if lay.pp > 1 and not st.last:
-        comm = comm + msg / tp
-    return flops, mem, comm
+        if isinstance(domain, float):
+            if tp * cp * dp >= domain:  # a stage at least a domain wide: the handoff leaves it
+                out = out + msg / tp
+            else:
+                up = up + msg / tp
+        else:
+            cross = tp * cp * dp >= np.asarray(domain)
+            out = out + np.where(cross, msg / tp, 0.0)
+            up = up + np.where(cross, 0.0, msg / tp)
+    return flops, mem, up, out
 
 
 def layout_times(ln: LayoutNumbers, phase: str, context: Any, batch: Any, peak: Any, bw: Any, link: Any,
-                 overlap: bool = True) -> tuple[Any, Any, Any, Any, Any, Any, Any]:
+                 overlap: bool = True, *, link_out: Any = math.nan, domain: Any = math.inf, in_network: Any = False,
+                 routing: str = "balanced") -> tuple[Any, Any, Any, Any, Any, Any, Any]:
     """Walk the pipeline stages: ``(t_compute, t_memory, t_comm, t, FLOPs, bytes, comm bytes)``
     with each term summed over the stages (per-token latency passes every stage in turn) and
     ``t = sum over stages of max(terms)`` (or of their sum without ``overlap``). FLOPs and
-    bytes are totals over all chips; comm bytes are those one chip of each stage sends, summed
-    over the stages."""
+    bytes are totals over all chips; comm bytes are those one chip of each stage sends (both
+    tiers), summed over the stages. ``link`` is the scale-up bandwidth per chip and direction,
+    ``link_out`` the scale-out one; ``domain``, ``in_network`` and ``routing`` as in
+    :func:`stage_traffic`."""
     lay = ln.parallelism
     per_stage = float(lay.tp * lay.cp * lay.dp)
     tc = tm = tl = t = fl = mb = cb = 0.0
     for st in ln.stages:
-        f, m, c = stage_traffic(ln, st, phase, context, batch)
-        a, b, cc, tt = step_times(f, m, c, 1.0, peak, bw, link, overlap)
+        f, m, c, co = stage_traffic_tiers(ln, st, phase, context, batch, routing=routing, domain=domain,
+                                          in_network=in_network)
+        a, b, cc, tt = step_times(f, m, c, 1.0, peak, bw, link, overlap, co, link_out)
         tc, tm, tl, t = tc + a, tm + b, tl + cc, t + tt
-        fl, mb, cb = fl + f * per_stage, mb + m * per_stage, cb + c
+        fl, mb, cb = fl + f * per_stage, mb + m * per_stage, cb + c + co
     return tc, tm, tl, t, fl, mb, cb
 
 
@@ -491,37 +578,56 @@ def _model_obj(model: Any) -> Model:
 
 def _bound(phase: str, model: Model | str, chip: Chip | str, context_tokens: int, batch: int, n_chips: Any,
            parallelism: Any, weight_dtype: Any, dtype_kw: dict[str, Any], sparse: bool, overlap: bool,
-           effs: tuple[float, float, float]) -> Bound:
+           effs: tuple[float, float, float], routing: str = "balanced", collective: str = "auto") -> Bound:
+    from ..system import resolve_hardware
+    from .comm import ROUTINGS, check_choice, describe, fabric_numbers
+
+    routing = check_choice("routing", routing, ROUTINGS)
+    chip, system = resolve_hardware(chip)
     T = _count(context_tokens, "context_tokens")
     B = _count(batch, "batch")
     n = None if n_chips is None else _count(n_chips, "n_chips")
+    if n is None and system is not None and parallelism is None:
+        n = system.n_chips  # a system: all its chips unless told otherwise
     kw = {k: v for k, v in dtype_kw.items() if v is not None}
     mem_kw = {k: v for k, v in kw.items() if k in _MEM_KW}
     lay = resolve_layout(model, T, B, n, parallelism, {"weight_dtype": weight_dtype, **mem_kw})
     n = lay.n_chips
     ln = layout_numbers(model, lay, weight_dtype, **kw)
     cn = chip_numbers(chip, ln.dtypes.precision, sparse=sparse)
-    if n > 1 and not cn.has_link:
-        raise NotPublishedError(f"{cn.chip_name}: no scale-up interconnect bandwidth published; "
-                                f"{lay} over {n} chips needs it")
+    fab = fabric_numbers(chip, system, cn.link, collective)
+    if n > 1 and math.isnan(fab.up[1]):
+        raise NotPublishedError(f"{system.name if system else cn.chip_name}: no scale-up interconnect bandwidth "
+                                f"published; {lay} over {n} chips needs it")
     ec, eb, el = (_check_efficiency("compute_efficiency", effs[0]), _check_efficiency("bandwidth_efficiency", effs[1]),
                   _check_efficiency("link_efficiency", effs[2]))
     runs: list[Any] = []
     for j in (1, 2, 0):  # nominal, high roofs (low time), low roofs (high time)
-        if j != 1 and (cn.peak[j], cn.bandwidth[j], cn.link[j]) == (cn.peak[1], cn.bandwidth[1], cn.link[1]):
+        ends = zip((cn.peak[j], cn.bandwidth[j], fab.up[j], fab.out[j]),
+                   (cn.peak[1], cn.bandwidth[1], fab.up[1], fab.out[1]), strict=True)
+        if j != 1 and all(a == b or (math.isnan(a) and math.isnan(b)) for a, b in ends):
             runs.append(runs[0])  # no range on this chip's roofs: the same times
             continue
         runs.append(layout_times(ln, phase, float(T), float(B), cn.peak[j] * ec, cn.bandwidth[j] * eb,
-                                 cn.link[j] * el, overlap))
+                                 fab.up[j] * el, overlap, link_out=fab.out[j] * el, domain=fab.domain,
+                                 in_network=fab.in_network, routing=routing))
     tc, tm, tl, t, flops, mem, comm = (float(x) for x in runs[0])
+    comm_out = float(sum(float(stage_traffic_tiers(ln, st, phase, float(T), float(B), routing=routing,
+                                                   domain=fab.domain, in_network=fab.in_network)[3])
+                         for st in ln.stages)) if fab.domain < n else 0.0
+    if comm_out > 0 and not fab.has_out:
+        raise NotPublishedError(f"{system.name if system else cn.chip_name}: {lay} over {n} chips spans more than "
+                                f"one scale-up domain of {fab.domain:g} chips, and the scale-out bandwidth per chip "
+                                "(scale_out.nics_per_chip x per_nic, or per_chip) is not published")
     tokens = float(B) if phase == "decode" else float(B) * float(T)
-    U = float(_unique_experts(ln.n_experts, ln.top_k, tokens)) if ln.is_moe else 0.0
+    U = float(routed_experts(ln.n_experts, ln.top_k, tokens, routing)) if ln.is_moe else 0.0
     return Bound(
         phase=phase, model=ln.id, chip=cn.chip_id, chip_name=cn.chip_name, dtypes=ln.dtypes, context_tokens=T,
         batch=B, n_chips=n, overlap=overlap, efficiencies=(ec, eb, el), flops=flops, bytes=mem,
         comm_bytes=comm, t_compute=tc, t_memory=tm, t_comm=tl, t=t, t_low=float(runs[1][3]),
         t_high=float(runs[2][3]), unique_experts=U, ridge=cn.peak[1] * ec / (cn.bandwidth[1] * eb),
-        parallelism=lay,
+        parallelism=lay, system=system.id if system else "", routing=routing, comm_out_bytes=comm_out,
+        comm_note=describe(lay, fab, ln.is_moe, phase, routing) if n > 1 else "",
     )
 
 
@@ -531,7 +637,7 @@ def decode_bound(model: Model | str, chip: Chip | str, context_tokens: int, batc
                  embedding_dtype: Any = None, state_dtype: Any = "bf16", precision: Any = None,
                  sparse: bool = False, overlap: bool = True, compute_efficiency: float = 1.0,
                  bandwidth_efficiency: float = 1.0, link_efficiency: float = 1.0,
-                 accepted_tokens_per_step: float = 1.0) -> Bound:
+                 accepted_tokens_per_step: float = 1.0, routing: str = "balanced", collective: str = "auto") -> Bound:
     """Lower bound on the time of one decode step: ``batch`` sequences each add one token at
     a context of ``context_tokens`` (including the new token), on ``n_chips`` chips.
     Formulas: :mod:`accelspec.perf.bounds` and :mod:`accelspec.perf.costs`.
@@ -557,6 +663,16 @@ def decode_bound(model: Model | str, chip: Chip | str, context_tokens: int, batc
     per user ``<= a / t``, per chip ``<= a batch / (n t)``. The default 1.0 is plain decoding,
     and ``explain()`` says so.
 
+    Hardware: ``chip`` is a chip or a system (``"gb200-nvl72"``, a :class:`~accelspec.System`):
+    a system gives its chip, ``n_chips`` defaulting to its chip count, and its two-tier fabric
+    (scale-up domain size and bandwidth, scale-out bandwidth, in-network reduction); see
+    :mod:`accelspec.perf.comm`. ``collective``: ``"auto"`` (the least traffic the fabric
+    achieves: in-network all-reduce where the switch record says so), ``"ring"`` or
+    ``"in-network"``. ``routing``: ``"balanced"`` (default; expected distinct experts under
+    uniform routing, so a bound under balanced routing) or ``"best-case"`` (fewest distinct
+    experts and least expert-parallel traffic: a bound under any routing). ``assumptions``
+    names both.
+
     >>> b = decode_bound("llama-3.1-8b", "h200-sxm", context_tokens=4096)
     >>> b.limiter, round(b.time.m, 3)            # (weights read + KV read) / 4.8 TB/s
     ('memory', 3.239)
@@ -566,11 +682,12 @@ def decode_bound(model: Model | str, chip: Chip | str, context_tokens: int, batc
         _refuse(decode_bound, "decode_bound", locals())
         return chip.decode_bound(model, context_tokens, batch, sparse=sparse, overlap=overlap,
                                  compute_efficiency=compute_efficiency, bandwidth_efficiency=bandwidth_efficiency,
-                                 link_efficiency=link_efficiency, accepted_tokens_per_step=accepted_tokens_per_step)
+                                 link_efficiency=link_efficiency, accepted_tokens_per_step=accepted_tokens_per_step,
+                                 routing=routing, collective=collective)
     b = _bound("decode", model, chip, context_tokens, batch, n_chips, parallelism, weight_dtype,
                   {"kv_dtype": kv_dtype, "activation_dtype": activation_dtype, "expert_dtype": expert_dtype,
                    "embedding_dtype": embedding_dtype, "state_dtype": state_dtype, "precision": precision},
-                  sparse, overlap, (compute_efficiency, bandwidth_efficiency, link_efficiency))
+                  sparse, overlap, (compute_efficiency, bandwidth_efficiency, link_efficiency), routing, collective)
     return b if a == 1.0 else dataclasses.replace(b, accepted_tokens_per_step=a)
 
 
@@ -579,7 +696,8 @@ def prefill_bound(model: Model | str, chip: Chip | str, context_tokens: int, bat
                   kv_dtype: Any = "bf16", activation_dtype: Any = "bf16", expert_dtype: Any = None,
                   embedding_dtype: Any = None, state_dtype: Any = "bf16", precision: Any = None,
                   sparse: bool = False, overlap: bool = True, compute_efficiency: float = 1.0,
-                  bandwidth_efficiency: float = 1.0, link_efficiency: float = 1.0) -> Bound:
+                  bandwidth_efficiency: float = 1.0, link_efficiency: float = 1.0, routing: str = "balanced",
+                  collective: str = "auto") -> Bound:
     """Lower bound on the time to first token: ``batch`` prompts of ``context_tokens`` tokens
     each, processed together on ``n_chips`` chips (arguments and layout as
     :func:`decode_bound`). Causal attention FLOPs grow as ``S(S+1)/2`` per sequence and layer;
@@ -590,8 +708,8 @@ def prefill_bound(model: Model | str, chip: Chip | str, context_tokens: int, bat
         _refuse(prefill_bound, "prefill_bound", locals())
         return chip.prefill_bound(model, context_tokens, batch, sparse=sparse, overlap=overlap,
                                   compute_efficiency=compute_efficiency, bandwidth_efficiency=bandwidth_efficiency,
-                                  link_efficiency=link_efficiency)
+                                  link_efficiency=link_efficiency, routing=routing, collective=collective)
     return _bound("prefill", model, chip, context_tokens, batch, n_chips, parallelism, weight_dtype,
                   {"kv_dtype": kv_dtype, "activation_dtype": activation_dtype, "expert_dtype": expert_dtype,
                    "embedding_dtype": embedding_dtype, "state_dtype": state_dtype, "precision": precision},
-                  sparse, overlap, (compute_efficiency, bandwidth_efficiency, link_efficiency))
+                  sparse, overlap, (compute_efficiency, bandwidth_efficiency, link_efficiency), routing, collective)

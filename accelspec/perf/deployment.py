@@ -127,7 +127,9 @@ DTYPE_PRESETS: dict[str, DTypes] = _presets()
 class Deployment:
     """``n_chips`` of ``chip`` in a ``parallelism`` layout with ``dtypes``.
 
-    ``chip``: a name or a :class:`~accelspec.Chip` (resolved once). ``parallelism``: a
+    ``chip``: a chip or a system, as a name or a record (resolved once: a system sets ``chip``
+    to its chip, ``system`` to itself, and ``n_chips`` defaults to its chip count, else 1;
+    bounds then use its two-tier fabric, :mod:`accelspec.perf.comm`). ``parallelism``: a
     :class:`~accelspec.Parallelism`, a string such as ``"tp=4,pp=2"``, or ``None`` to let
     :meth:`layout` pick the layout that :func:`~accelspec.fits` would choose for a workload
     (and then use that same layout in every bound). ``dtypes``: a preset name
@@ -135,22 +137,29 @@ class Deployment:
     """
 
     chip: Any
-    n_chips: int = 1
+    n_chips: int = None  # type: ignore[assignment]  # None: the system's chip count, else 1
     parallelism: Any = None
     dtypes: Any = None
     reserve: Any = None
     capacity: Any = None
+    system: Any = None  #: the :class:`~accelspec.System` when ``chip`` named one (set on init)
 
     #: marks a deployment for the calculators (``fits(model, deployment, ...)``) without their
     #: importing this module, which imports them
     __accelspec_deployment__ = True
 
     def __post_init__(self) -> None:
-        from ..catalog import get_chip
-        from ..chip import Chip
+        from ..system import get_system, resolve_hardware
 
-        chip = self.chip if isinstance(self.chip, Chip) else get_chip(self.chip)
+        chip, system = resolve_hardware(self.chip)
+        if self.system is not None:
+            system = get_system(self.system)
+            if system.chip != chip.id:
+                raise DeploymentError(f"system: {system.id!r} is built of {system.chip!r}, not {chip.id!r}")
         object.__setattr__(self, "chip", chip)
+        object.__setattr__(self, "system", system)
+        if self.n_chips is None:
+            object.__setattr__(self, "n_chips", system.n_chips if system is not None else 1)
         n = self.n_chips
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
             raise DeploymentError(f"n_chips: must be a positive whole number, got {n!r}")
@@ -195,8 +204,8 @@ class Deployment:
         from .memory import fits
 
         par = self.layout(model, context_tokens, batch)
-        return fits(self._model(model), self.chip, context_tokens, batch, n_chips=self.n_chips, parallelism=par,
-                    capacity=self.capacity, **self._memory_kwargs())
+        return fits(self._model(model), self.system or self.chip, context_tokens, batch, n_chips=self.n_chips,
+                    parallelism=par, capacity=self.capacity, **self._memory_kwargs())
 
     def footprint(self, model: Any, context_tokens: Any, batch: Any = 1) -> Footprint:
         """:func:`~accelspec.memory_footprint` per chip for this deployment."""
@@ -218,7 +227,7 @@ class Deployment:
         from .bounds import decode_bound
 
         m = self._model(model)
-        return decode_bound(m, self.chip, context_tokens, batch, self.n_chips,
+        return decode_bound(m, self.system or self.chip, context_tokens, batch, self.n_chips,
                             **self._bound_kwargs(m, context_tokens, batch, kw))
 
     def prefill_bound(self, model: Any, context_tokens: Any, batch: Any = 1, **kw: Any) -> Bound:
@@ -226,7 +235,7 @@ class Deployment:
         from .bounds import prefill_bound
 
         m = self._model(model)
-        return prefill_bound(m, self.chip, context_tokens, batch, self.n_chips,
+        return prefill_bound(m, self.system or self.chip, context_tokens, batch, self.n_chips,
                              **self._bound_kwargs(m, context_tokens, batch, kw))
 
     def assumptions(self, model: Any | None = None, context_tokens: Any = None, batch: Any = 1) -> str:
@@ -236,7 +245,8 @@ class Deployment:
         else:
             par = self.parallelism
         layout = str(par) if par is not None else "layout chosen per workload (as fits)"
-        return f"{self.n_chips} x {self.chip.name}, {layout}, dtypes {self.dtypes}"
+        where = f" in {self.system.id}" if self.system is not None else ""
+        return f"{self.n_chips} x {self.chip.name}{where}, {layout}, dtypes {self.dtypes}"
 
     def __str__(self) -> str:
         return f"<Deployment {self.assumptions()}>"

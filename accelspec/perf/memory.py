@@ -574,6 +574,7 @@ class FitResult:
     #: context beyond the trained length; config fields not understood
     warnings: tuple[str, ...] = ()
     weight_source: str = ""  #: "checkpoint", "override" or "assumed"
+    system: str = ""  #: the system id when ``fits`` was asked of a system, else ""
 
     def __bool__(self) -> bool:
         return bool(self.fits)
@@ -582,7 +583,37 @@ class FitResult:
         return self.explanation
 
 
-def fits(model: Model | str, chip: Chip | str, context_tokens: Any, batch: Any = 1, *, n_chips: Any = 1,
+def _hardware(chip: Any, n_chips: Any, parallelism: Any) -> tuple[Chip, Any, Any]:
+    """``(chip record, system or None, n_chips)`` for a chip or system name or record. ``n_chips``
+    ``None`` means: the chips of a fixed ``parallelism`` layout, else all of a system's chips,
+    else 1."""
+    from ..system import resolve_hardware
+
+    chip_obj, system = resolve_hardware(chip)
+    if n_chips is None:
+        n_chips = system.n_chips if system is not None else 1
+        if isinstance(parallelism, Parallelism):
+            n_chips = parallelism.n_chips
+        elif isinstance(parallelism, (Mapping, str)) and (not isinstance(parallelism, str) or "=" in parallelism):
+            try:  # a fixed layout: its chip count (Parallelism.parse reports a malformed one later)
+                items = (parallelism.items() if isinstance(parallelism, Mapping) else
+                         (p.split("=", 1) for p in parallelism.replace(" ", "").replace(";", ",").split(",")))
+                n_chips = math.prod(int(v) for k, v in items if str(k).strip().lower() in ("tp", "pp", "cp", "dp"))
+            except (TypeError, ValueError):
+                pass
+    return chip_obj, system, n_chips
+
+
+def _with_system(res: Any, system: Any) -> Any:
+    if system is None:
+        return res
+    dom = system.domain_size
+    note = f" [system {system.name}: {system.n_chips} chips" + (f", scale-up domain {dom}]" if dom else "]")
+    extra = {"system": system.id} if isinstance(res, FitResult) else {}
+    return replace(res, explanation=res.explanation + note, **extra)
+
+
+def fits(model: Model | str, chip: Chip | str, context_tokens: Any, batch: Any = 1, *, n_chips: Any = None,
          parallelism: Any = None, weight_dtype: Any = None, kv_dtype: Any = "bf16", expert_dtype: Any = None,
          embedding_dtype: Any = None, state_dtype: Any = "bf16", activation_dtype: Any = "bf16",
          prefill_chunk: Any = 8192, reserve: Any = None, capacity: Any = None) -> FitResult:
@@ -592,15 +623,17 @@ def fits(model: Model | str, chip: Chip | str, context_tokens: Any, batch: Any =
     capacity and its range: below the low end it fits for sure, above the high end it does not,
     in between it depends on the estimate. ``capacity`` overrides the catalog (needed for chips
     whose capacity is unpublished); ``reserve`` may be a fraction of capacity (0.1 = vLLM's default).
+
+    ``chip`` may name a system (``"gb200-nvl72"``, :func:`accelspec.get_system`): its chip, and
+    ``n_chips`` defaults to the system's chip count (else 1, or a fixed layout's chip count).
     """
-    from ..catalog import get_chip
     from ..model_catalog import get_model
 
     if getattr(chip, "__accelspec_deployment__", False):  # a Deployment: its chip, count, layout, dtypes
         _refuse(fits, "fits", locals())
         return chip.fits(model, context_tokens, batch)  # type: ignore[union-attr]
     model = get_model(model)
-    chip_obj = get_chip(chip)
+    chip_obj, system, n_chips = _hardware(chip, n_chips, parallelism)
     cap, low, high, label = _capacity(chip_obj, capacity)
     ctx = _one_count(context_tokens, "context_tokens")
     b = _one_count(batch, "batch")
@@ -609,7 +642,7 @@ def fits(model: Model | str, chip: Chip | str, context_tokens: Any, batch: Any =
                           activation_dtype=activation_dtype, n_chips=n_chips, parallelism=parallelism,
                           prefill_chunk=prefill_chunk, reserve=_Bytes(_reserve(reserve, cap)))
     fp = replace(fp, reserve_label=_reserve_label(reserve, cap))
-    return _judge(model, chip_obj, fp, cap, low, high, label)
+    return _with_system(_judge(model, chip_obj, fp, cap, low, high, label), system)
 
 
 def _reserve_label(value: Any, capacity: float | None = None) -> str:
@@ -799,11 +832,10 @@ def _largest(need, fixed: float, cap: float, which: str) -> float:
 
 def _search(kind: str, model: Any, chip: Any, fixed: Any, fixed_name: str, n_chips: Any, parallelism: Any,
             capacity: Any, reserve: Any, dtypes: dict[str, Any]) -> Limit:
-    from ..catalog import get_chip
     from ..model_catalog import get_model
 
     model = get_model(model)
-    chip_obj = get_chip(chip)
+    chip_obj, system, n_chips = _hardware(chip, n_chips, parallelism)
     cap, low, high, _ = _capacity(chip_obj, capacity)
     f = _one_count(fixed, fixed_name)
     n = _one_count(n_chips, "n_chips")
@@ -827,10 +859,10 @@ def _search(kind: str, model: Any, chip: Any, fixed: Any, fixed_name: str, n_chi
         text = f"{model.name} on {where} ({lay}): up to {v:,.0f} {unit} ({other}){rng}"
         if kind == "context" and model.max_context and v > model.max_context:
             text += f"; beyond the model's max_position_embeddings {model.max_context:,}"
-    return Limit(value=v, low=vals["low"], high=vals["high"], what=kind, explanation=text)
+    return _with_system(Limit(value=v, low=vals["low"], high=vals["high"], what=kind, explanation=text), system)
 
 
-def max_context(model: Model | str, chip: Chip | str, *, batch: Any = 1, n_chips: Any = 1, parallelism: Any = None,
+def max_context(model: Model | str, chip: Chip | str, *, batch: Any = 1, n_chips: Any = None, parallelism: Any = None,
                 weight_dtype: Any = None, kv_dtype: Any = "bf16", expert_dtype: Any = None,
                 embedding_dtype: Any = None, state_dtype: Any = "bf16", activation_dtype: Any = "bf16",
                 prefill_chunk: Any = 8192, reserve: Any = None, capacity: Any = None) -> Limit:
@@ -842,7 +874,7 @@ def max_context(model: Model | str, chip: Chip | str, *, batch: Any = 1, n_chips
     return _search("context", model, chip, batch, "batch", n_chips, parallelism, capacity, reserve, d)
 
 
-def max_batch(model: Model | str, chip: Chip | str, context_tokens: Any, *, n_chips: Any = 1,
+def max_batch(model: Model | str, chip: Chip | str, context_tokens: Any, *, n_chips: Any = None,
               parallelism: Any = None, weight_dtype: Any = None, kv_dtype: Any = "bf16",
               expert_dtype: Any = None, embedding_dtype: Any = None, state_dtype: Any = "bf16",
               activation_dtype: Any = "bf16", prefill_chunk: Any = 8192, reserve: Any = None,
@@ -856,7 +888,7 @@ def max_batch(model: Model | str, chip: Chip | str, context_tokens: Any, *, n_ch
 
 
 def min_chips(model: Model | str, chip: Chip | str, context_tokens: Any, batch: Any = 1, *,
-              parallelism: Any = None, max_chips: int = 1024, weight_dtype: Any = None, kv_dtype: Any = "bf16",
+              parallelism: Any = None, max_chips: int | None = None, weight_dtype: Any = None, kv_dtype: Any = "bf16",
               expert_dtype: Any = None, embedding_dtype: Any = None, state_dtype: Any = "bf16",
               activation_dtype: Any = "bf16", prefill_chunk: Any = 8192, reserve: Any = None,
               capacity: Any = None) -> ChipCount:
@@ -864,17 +896,19 @@ def min_chips(model: Model | str, chip: Chip | str, context_tokens: Any, batch: 
 
     ``parallelism``: ``None``/``"auto"`` (best layout for each count) or a strategy name applied
     to all chips (``"tp"``, ``"pp"``, ``"cp"``, ``"tp+ep"``...); counts the strategy cannot use
-    (e.g. a TP degree that does not divide the heads) are skipped.
+    (e.g. a TP degree that does not divide the heads) are skipped. ``max_chips``: default 1024,
+    or the system's chip count when ``chip`` names a system.
     """
-    from ..catalog import get_chip
     from ..model_catalog import get_model
+    from ..system import resolve_hardware
 
     model = get_model(model)
-    chip_obj = get_chip(chip)
+    chip_obj, system = resolve_hardware(chip)
     cap, low, high, _ = _capacity(chip_obj, capacity)
     ctx = _one_count(context_tokens, "context_tokens")
     b = _one_count(batch, "batch")
-    top = _one_count(max_chips, "max_chips")
+    top = _one_count(max_chips if max_chips is not None else (system.n_chips if system is not None else 1024),
+                     "max_chips")
     if isinstance(parallelism, (Parallelism, Mapping)):
         raise InvalidArgumentError("parallelism", "min_chips needs a strategy name ('auto', 'tp', 'pp', 'cp', "
                                    "'tp+ep', ...), not a fixed layout")
@@ -897,7 +931,7 @@ def min_chips(model: Model | str, chip: Chip | str, context_tokens: Any, batch: 
         if len(found) == len(targets):
             break
     v = found.get("value")
-    where = f"{chip_obj.name}"
+    where = f"{chip_obj.name}" + (f" (system {system.id})" if system is not None else "")
     if v is None:
         text = (f"{model.name} at {ctx:,} tokens x {b}: does not fit on up to {top} x {where} "
                 f"({parallelism or 'auto'})")

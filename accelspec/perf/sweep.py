@@ -67,7 +67,7 @@ def sweep(models: Any, chips: Any, context_tokens: Any, batch: Any = 1, n_chips:
           state_dtype: Any = "bf16", precision: Any = None, sparse: bool = False, overlap: bool = True,
           compute_efficiency: float = 1.0, bandwidth_efficiency: float = 1.0, link_efficiency: float = 1.0,
           reserve: Any = None, only_fitting: bool = False, output: str = "dataframe",
-          on_missing: str = "raise") -> Any:
+          on_missing: str = "raise", routing: str = "balanced", collective: str = "auto") -> Any:
     """Every combination of ``models x chips x context_tokens x batch x n_chips``.
 
     Arguments as :func:`~accelspec.perf.bounds.decode_bound` (``phase="prefill"`` for
@@ -76,6 +76,12 @@ def sweep(models: Any, chips: Any, context_tokens: Any, batch: Any = 1, n_chips:
     :func:`accelspec.fits` would choose (the same search, vectorized); a strategy name
     (``"tp"``, ``"pp"``...) applies to every chip count; ``"tp=4,pp=2"`` needs the matching
     ``n_chips``.
+
+    ``chips`` may name systems (``"gb200-nvl72"``) beside chips: a system's row uses its chip
+    and its two-tier fabric (scale-up domain, scale-out bandwidth, in-network reduction) at the
+    swept ``n_chips``; the ``chip`` column shows the system id. ``n_chips=None`` gives each
+    entry its own count (a system's chip count, 1 for a chip; DataFrame output only). ``routing`` and ``collective``
+    as in :func:`~accelspec.perf.bounds.decode_bound`.
 
     Memory: every row also says whether the deployment fits (``fits``, the same footprint
     as :func:`accelspec.memory_footprint` for the same layout and dtypes, with ``reserve``
@@ -94,11 +100,38 @@ def sweep(models: Any, chips: Any, context_tokens: Any, batch: Any = 1, n_chips:
     rows for a chip that lacks the precision, the memory bandwidth or (with ``n_chips > 1``)
     the scale-up bandwidth, instead of raising.
     """
-    from ..catalog import get_chip
     from ..model_catalog import get_model
+    from ..system import resolve_hardware
+    from .comm import ROUTINGS, check_choice, fabric_numbers
 
     if any(getattr(c, "__accelspec_deployment__", False) for c in _as_list(chips)):
         return _sweep_deployments(sweep, locals())
+    routing = check_choice("routing", routing, ROUTINGS)
+    if n_chips is None:  # each chip or system at its own count: one sweep per entry, concatenated
+        if output != "dataframe":
+            raise ValueError("n_chips=None (each system at its own chip count) needs output='dataframe'")
+        import pandas as pd
+
+        entries = _as_list(chips)
+        frames = []
+        for c in entries:
+            system = resolve_hardware(c)[1]
+            frames.append(sweep(models, c, context_tokens, batch, system.n_chips if system is not None else 1,
+                                phase=phase, parallelism=parallelism, weight_dtype=weight_dtype, kv_dtype=kv_dtype,
+                                activation_dtype=activation_dtype, expert_dtype=expert_dtype,
+                                embedding_dtype=embedding_dtype, state_dtype=state_dtype, precision=precision,
+                                sparse=sparse, overlap=overlap, compute_efficiency=compute_efficiency,
+                                bandwidth_efficiency=bandwidth_efficiency, link_efficiency=link_efficiency,
+                                reserve=reserve, only_fitting=only_fitting, on_missing=on_missing, routing=routing,
+                                collective=collective))
+        attrs = {**frames[0].attrs, "collectives": {k: v for f in frames for k, v in f.attrs["collectives"].items()}}
+        for col in ("chip", "layout"):
+            cats = list(dict.fromkeys(x for f in frames for x in f[col].cat.categories))
+            for f in frames:
+                f[col] = f[col].cat.set_categories(cats)
+        df = pd.concat(frames, ignore_index=True)
+        df.attrs.update(attrs)
+        return df
     if phase not in ("decode", "prefill"):
         raise ValueError(f"phase must be 'decode' or 'prefill', got {phase!r}")
     if output not in ("dataframe", "xarray", "arrays"):
@@ -127,10 +160,14 @@ def sweep(models: Any, chips: Any, context_tokens: Any, batch: Any = 1, n_chips:
     peak = np.full((3, nm, nc), np.nan)
     bw = np.full((3, nc), np.nan)
     link = np.full((3, nc), np.nan)
+    link_out = np.full((3, nc), np.nan)
+    domain = np.full(nc, np.inf)
+    in_net = np.zeros(nc, dtype=bool)
     cap = np.full(nc, np.nan)
     res = np.full(nc, np.nan)
-    chip_objs = [get_chip(c) if isinstance(c, str) else c for c in chip_list]
-    chip_ids = [c.id for c in chip_objs]
+    hw = [resolve_hardware(c) for c in chip_list]
+    chip_objs = [c for c, _ in hw]
+    chip_ids = [s.id if s is not None else c.id for c, s in hw]
     for j, chip in enumerate(chip_objs):
         for i, dt in enumerate(dts):
             try:
@@ -141,7 +178,9 @@ def sweep(models: Any, chips: Any, context_tokens: Any, batch: Any = 1, n_chips:
                 continue  # NaN rows
             peak[:, i, j] = cn.peak
             bw[:, j] = cn.bandwidth
-            link[:, j] = cn.link
+            fab = fabric_numbers(chip, hw[j][1], cn.link, collective)
+            link[:, j], link_out[:, j] = fab.up, fab.out
+            domain[j], in_net[j] = fab.domain, fab.in_network
         if on_missing == "raise" and N.max() > 1 and np.isnan(link[1, j]):
             raise NotPublishedError(f"{chip.name}: no scale-up interconnect bandwidth published; a layout "
                                     f"over {int(N.max())} chips needs it")
@@ -166,11 +205,17 @@ def sweep(models: Any, chips: Any, context_tokens: Any, batch: Any = 1, n_chips:
         return (peak[j, i].reshape(nc, 1, 1) * effs[0], bw[j].reshape(nc, 1, 1) * effs[1],
                 link[j].reshape(nc, 1, 1) * effs[2])
 
+    def tiers(j: int) -> dict[str, Any]:
+        return {"link_out": link_out[j].reshape(nc, 1, 1) * effs[2], "domain": domain.reshape(nc, 1, 1),
+                "in_network": in_net.reshape(nc, 1, 1), "routing": routing}
+
     # ranges[i, e]: the roofs at end e (0 high-time/low-roof, 2 low-time/high-roof) equal the nominal ones
     with np.errstate(invalid="ignore"):
         ranges = np.array([[np.array_equal(roofs(i, e)[0], roofs(i, 1)[0], equal_nan=True)
                             and np.array_equal(roofs(i, e)[1], roofs(i, 1)[1], equal_nan=True)
-                            and np.array_equal(roofs(i, e)[2], roofs(i, 1)[2], equal_nan=True) for e in range(3)]
+                            and np.array_equal(roofs(i, e)[2], roofs(i, 1)[2], equal_nan=True)
+                            and np.array_equal(tiers(e)["link_out"], tiers(1)["link_out"], equal_nan=True)
+                            for e in range(3)]
                            for i in range(nm)], dtype=bool).reshape(nm, 3)
 
     for i, model in enumerate(model_objs):
@@ -191,10 +236,12 @@ def sweep(models: Any, chips: Any, context_tokens: Any, batch: Any = 1, n_chips:
                 lay_code[i, 0, :, :, k] = np.where(sel, layout_names.index(name), lay_code[i, 0, :, :, k])
                 ln = layout_numbers(model, lay, weight_dtype, **kw)
                 with np.errstate(invalid="ignore"):
-                    tc, tm, tl, t, fl, mb, cb = layout_times(ln, phase, T3, B3, *roofs(i, 1), overlap)
+                    tc, tm, tl, t, fl, mb, cb = layout_times(ln, phase, T3, B3, *roofs(i, 1), overlap, **tiers(1))
                     # the range ends need their own pass only where some chip's roofs are a range
-                    t_low = t if ranges[i, 2] else layout_times(ln, phase, T3, B3, *roofs(i, 2), overlap)[3]
-                    t_high = t if ranges[i, 0] else layout_times(ln, phase, T3, B3, *roofs(i, 0), overlap)[3]
+                    t_low = t if ranges[i, 2] else layout_times(ln, phase, T3, B3, *roofs(i, 2), overlap,
+                                                                **tiers(2))[3]
+                    t_high = t if ranges[i, 0] else layout_times(ln, phase, T3, B3, *roofs(i, 0), overlap,
+                                                                 **tiers(0))[3]
                 vals = {"t": t, "t_low": t_low, "t_high": t_high, "tc": tc, "tm": tm, "tl": tl, "flops": fl,
                         "mem": mb, "comm": cb}
                 whole = bool(sel.all())
@@ -253,7 +300,13 @@ def sweep(models: Any, chips: Any, context_tokens: Any, batch: Any = 1, n_chips:
     precisions = [str(dt.precision) for dt in dts]
     meta = {"phase": phase, "overlap": overlap, "efficiencies": effs,
             "dtypes": {m.id: dt.label() for m, dt in zip(model_objs, dts, strict=True)}, "limiters": LIMITERS,
-            "reserve": "2 GiB per chip" if reserve is None else str(reserve)}
+            "reserve": "2 GiB per chip" if reserve is None else str(reserve),
+            "routing": routing + (" (expected distinct experts: bounds under balanced routing)"
+                                  if routing == "balanced" else " (fewest distinct experts: strict bounds)"),
+            "collectives": {cid: ("in-network all-reduce" if in_net[j] else "ring all-reduce")
+                            + (f", scale-up domain {domain[j]:g} chips" if np.isfinite(domain[j])
+                               else ", every group within one scale-up domain (no system given)")
+                            for j, cid in enumerate(chip_ids)}}
     if output == "arrays":
         if only_fitting:
             keep = out["fits"] == 1
@@ -310,7 +363,8 @@ def _sweep_deployments(fn: Any, args: dict[str, Any]) -> Any:
         dt = d.dtypes.kwargs()
         if d.dtypes.precision is not None:
             dt["precision"] = d.dtypes.precision
-        parts.append(fn(args["models"], [d.chip], args["context_tokens"], args["batch"], d.n_chips,
+        parts.append(fn(args["models"], [getattr(d, "system", None) or d.chip], args["context_tokens"], args["batch"],
+                        d.n_chips,
                         parallelism=d.parallelism, reserve=d.reserve, **dt, **common))
     labels = [d.assumptions() for d in deps]
     if args["output"] == "arrays":

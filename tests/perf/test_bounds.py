@@ -141,10 +141,14 @@ def test_sliding_window_and_linear_state_traffic():
 def test_tensor_parallel_allreduce_bytes():
     m = get_model(LLAMA)
     n, B = 8, 32
-    b = decode_bound(LLAMA, "h200-sxm", 4096, B, n)
+    b = decode_bound(LLAMA, "h200-sxm", 4096, B, n, collective="ring")
     msg = B * m.hidden_size * 2
     assert b.comm_bytes == pytest.approx(2 * m.n_layers * 2 * (n - 1) / n * msg, rel=1e-14)
     assert b.t_comm == pytest.approx(b.comm_bytes / 450e9, rel=1e-14)
+    # H200's NVSwitch reduces in-network (hgx-h200 record): the default moves 1 x msg per all-reduce
+    nvls = decode_bound(LLAMA, "h200-sxm", 4096, B, n)
+    assert nvls.comm_bytes == pytest.approx(2 * m.n_layers * msg, rel=1e-14)
+    assert "in-network (NVLS) 1x msg" in nvls.assumptions and "hgx-h200" in nvls.assumptions
     assert decode_bound(LLAMA, "h200-sxm", 4096, B, 1).comm_bytes == 0
     one = decode_bound(LLAMA, "h200-sxm", 4096, B, 1)
     assert b.layout == "tp=8"  # the layout fits chooses: 8 KV heads, one per chip
@@ -318,9 +322,12 @@ def test_expert_parallel_all_to_all_worked():
     """Qwen3-235B-A22B, tp=8 with ep=8, batch 8: per chip 2 all-reduces x 94 layers x
     2 x 7/8 x (8 x 4,096 x 2 B) plus, per MoE layer, dispatch + combine of k = 8 hidden
     vectors per token, 7/8 of them leaving the chip, the tokens split over the 8 TP ranks."""
-    b = decode_bound(MOE, "h200-sxm", 4096, 8, parallelism="tp=8,ep=8")
+    b = decode_bound(MOE, "h200-sxm", 4096, 8, parallelism="tp=8,ep=8", collective="ring")
     msg = 8 * 4096 * 2
     assert b.comm_bytes == pytest.approx(2 * 94 * 2 * 7 / 8 * msg + 94 * 2 * 7 / 8 * 8 * msg / 8, rel=1e-12)
+    # in-network all-reduce (1 x msg); the all-to-all has no reduction and stays as it is
+    b = decode_bound(MOE, "h200-sxm", 4096, 8, parallelism="tp=8,ep=8")
+    assert b.comm_bytes == pytest.approx(2 * 94 * msg + 94 * 2 * 7 / 8 * 8 * msg / 8, rel=1e-12)
 
 
 def test_deepseek_6x_h200_1m_same_layout_as_fits():
