@@ -55,6 +55,7 @@ from .perf import (
     roofline,
     step_cost,
     sweep,
+    sweep_iter,
 )
 from .provenance import Direction, Fact, Source, Spec, Status
 from .units import Q_, Quantity, parse_quantity, quantity_type, ureg
@@ -214,6 +215,7 @@ __all__ = [
     "roofline",
     "step_cost",
     "sweep",
+    "sweep_iter",
     "systems",
     "training_fits",
     "training_memory",

@@ -319,15 +319,9 @@ def _cmd_bound(args: argparse.Namespace) -> None:
     n = None if args.parallelism and args.n_chips == 1 else args.n_chips
     kw = {"parallelism": args.parallelism, "kv_dtype": args.kv, "compute_efficiency": args.compute_eff,
           "bandwidth_efficiency": args.bandwidth_eff, "link_efficiency": args.link_eff}
-    if args.weights is not None:
-        b = fn(args.model, args.chip, args.context, args.batch, n, weight_dtype=args.weights, **kw)
-    else:  # the checkpoint's formats, as `fit` assumes; a chip without that compute format runs them at bf16
-        from .chip import UnsupportedPrecisionError
-
-        try:
-            b = fn(args.model, args.chip, args.context, args.batch, n, weight_dtype="native", **kw)
-        except UnsupportedPrecisionError:
-            b = fn(args.model, args.chip, args.context, args.batch, n, weight_dtype="native", precision="bf16", **kw)
+    # default: the checkpoint's formats, as `fit`; the library falls back to bf16 compute where
+    # the chip lacks the checkpoint's format and says so in the assumptions
+    b = fn(args.model, args.chip, args.context, args.batch, n, weight_dtype=args.weights or "native", **kw)
     _emit(_bound_dict(b), args.json, b.explain())
 
 

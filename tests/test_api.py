@@ -101,6 +101,7 @@ PUBLIC = [
     "roofline",
     "step_cost",
     "sweep",
+    "sweep_iter",
     "systems",
     "training_fits",
     "training_memory",

@@ -36,7 +36,7 @@ from .memory import (
     min_chips,
 )
 from .roofline import Roofline, roofline
-from .sweep import sweep
+from .sweep import sweep, sweep_iter
 
 __all__ = [
     "DTYPE_PRESETS",
@@ -65,4 +65,5 @@ __all__ = [
     "roofline",
     "step_cost",
     "sweep",
+    "sweep_iter",
 ]
