@@ -430,7 +430,7 @@ def _override_path(path: Any) -> tuple[list[str], str | None]:
         elif cls == "precision-map":
             try:
                 _precision(part)
-            except Exception as exc:  # noqa: BLE001 - the message names the precision
+            except (ValueError, LookupError) as exc:
                 return [], f"field {path!r}: {exc}"
             ann = _ComputeSpec
         else:

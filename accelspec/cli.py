@@ -282,10 +282,9 @@ def _chip_with(chip: str, capacity: str | None = None, bandwidth: str | None = N
 
 
 def _cmd_fit(args: argparse.Namespace) -> None:
+    from .chip import NotPublishedError
     from .model_catalog import get_model
     from .perf.memory import fits, max_batch, max_context, min_chips
-
-    from .chip import NotPublishedError
 
     model = get_model(_fit_model(args.model))
     kw = {"weight_dtype": args.weights, "kv_dtype": args.kv, "capacity": args.capacity}

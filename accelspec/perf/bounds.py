@@ -315,7 +315,8 @@ _LCACHE: dict[tuple, tuple[Any, LayoutNumbers]] = {}
 
 
 
-def layout_numbers(model: Model | str, lay: Parallelism, weight_dtype: Any = "native", **dtypes_kw: Any) -> LayoutNumbers:
+def layout_numbers(model: Model | str, lay: Parallelism, weight_dtype: Any = "native",
+                   **dtypes_kw: Any) -> LayoutNumbers:
     """Reduce ``model`` at the given dtypes (:func:`~accelspec.perf.costs.resolve_dtypes`) under
     layout ``lay`` to per-stage, per-chip numbers (cached per model object, dtypes, layout)."""
     from ..model import AttentionKind
@@ -573,8 +574,8 @@ def decode_bound(model: Model | str, chip: Chip | str, context_tokens: int, batc
     format, or bf16 below 8-bit weights; when the chip has no peak for it (fp8 weights on a
     chip without fp8, mxfp4 where no fp4 peak is published) the bound computes in bf16 with
     the weights upcast and ``assumptions`` says so. An explicit ``weight_dtype`` (W8A8 with
-    ``"fp8"``) or ``precision`` must be published by the chip, or :class:`~accelspec.chip.UnsupportedPrecisionError` lists
-    those it has.
+    ``"fp8"``) or ``precision`` must be published by the chip, or
+    :class:`~accelspec.chip.UnsupportedPrecisionError` lists those it has.
 
     Speculative decoding and multi-token prediction: ``accepted_tokens_per_step`` (``a``, at
     least 1 and at most the draft length + 1) is the mean number of tokens each sequence keeps
