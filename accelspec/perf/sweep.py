@@ -180,8 +180,7 @@ def sweep(models: Any, chips: Any, context_tokens: Any, batch: Any = 1, n_chips:
     want = _wanted(columns)
     need_range = bool(want & {"time_low [s]", "time_high [s]"})
     need_times = bool(want - _MEMORY_ONLY)
-    keys = ("t", "tc", "tm", "tl", "flops", "mem", "comm") if need_times else ()
-    keys += ("t_low", "t_high") if need_range else ()
+    keys = sorted({k for c in want for k in _NEEDS.get(c, ())})  # only the arrays the asked columns use
     res_arr = {k: np.full(shape, np.nan) for k in keys}
     lay_code = np.full((nm, 1, T.size, Bt.size, N.size), -1, dtype=np.int16)
     need = np.full((nm, 1, T.size, Bt.size, N.size), np.nan)
@@ -220,6 +219,8 @@ def sweep(models: Any, chips: Any, context_tokens: Any, batch: Any = 1, n_chips:
                         vals["t_high"] = layout_times(ln, phase, T3, B3, *roofs(i, 0), overlap)[3]
                 mask = np.broadcast_to(sel, (nc, T.size, Bt.size))
                 for key, v in vals.items():
+                    if key not in res_arr:
+                        continue
                     dst = res_arr[key][i, :, :, :, k]
                     dst[mask] = np.broadcast_to(np.asarray(v, dtype=float), (nc, T.size, Bt.size))[mask]
 
@@ -325,6 +326,13 @@ def sweep(models: Any, chips: Any, context_tokens: Any, batch: Any = 1, n_chips:
 #: every column ``sweep(columns=...)`` accepts besides the grid's own (``model``, ``chip``,
 #: ``context_tokens``, ``batch``, ``n_chips``, always returned)
 SWEEP_COLUMNS = ("precision", "layout", *COLUMNS, "limiter", "fits")
+#: the per-scenario arrays each bound column is built from
+_NEEDS = {
+    "time [s]": ("t",), "time_low [s]": ("t_low",), "time_high [s]": ("t_high",), "compute_time [s]": ("tc",),
+    "memory_time [s]": ("tm",), "comm_time [s]": ("tl",), "tokens_per_s_per_user [token/s]": ("t",),
+    "tokens_per_s_per_chip [token/s]": ("t",), "intensity [FLOP/B]": ("flops", "mem"), "flop [FLOP]": ("flops",),
+    "memory [B]": ("mem",), "comm [B]": ("comm",), "limiter": ("t", "tc", "tm", "tl"),
+}
 #: columns that need no bound (the memory search alone)
 _MEMORY_ONLY = frozenset({"precision", "layout", "memory_per_chip [GB]", "capacity [GB]", "fits"})
 
