@@ -153,7 +153,7 @@ def _cmd_show(args: argparse.Namespace) -> None:
 def _cmd_compare(args: argparse.Namespace) -> None:
     from .compare import comparison
 
-    fields = [f.strip() for f in args.fields.split(",")] if args.fields else None
+    fields = _split(args.fields) or None
     result = comparison(args.chips, fields, baseline=args.baseline)
     _emit(result.to_json() if args.json else None, args.json, result.text())
 
@@ -201,6 +201,13 @@ class _List(argparse.Action):
         if not out:
             raise UsageError(f"{option_string or self.dest}: give at least one value")
         setattr(namespace, self.dest, out)
+
+
+def _split(text: str | None) -> list[str]:
+    """``"a,b c"`` -> ``["a", "b", "c"]`` (commas or white space)."""
+    import re
+
+    return [t for t in re.split(r"[,\s]+", text or "") if t]
 
 
 def _q(x: Any, unit: str) -> float:
@@ -478,7 +485,7 @@ def _cmd_plot(args: argparse.Namespace) -> None:
     if args.kind == "roofline":
         ax = plot.roofline(args.chips, args.precision)
     elif args.kind == "compare":
-        fields = [f.strip() for f in args.fields.split(",")] if args.fields else \
+        fields = _split(args.fields) or \
             ["capacity", "bandwidth", "bf16", "scale_up_per_direction"]
         ax = plot.compare(args.chips, fields, baseline=args.baseline)
     elif args.kind == "memory":
@@ -618,7 +625,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = add("compare", "compare chips side by side")
     sp.add_argument("chips", nargs="+", action=_List, help="chip names: 'h100 h200' or 'h100,h200'")
-    sp.add_argument("--fields", help="comma-separated: capacity,bandwidth,bf16,fp8,int8,scale_up,tdp or dotted paths")
+    sp.add_argument("--fields", help="capacity,bandwidth,bf16,fp8,int8,scale_up,tdp or dotted paths "
+                    "(commas, or spaces inside quotes)")
     sp.add_argument("--baseline", help="chip to show ratios against")
     sp.set_defaults(func=_cmd_compare)
 

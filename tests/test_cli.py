@@ -186,8 +186,10 @@ def test_capacity_and_bandwidth_for_a_chip_that_publishes_none(capsys):
 
 
 def test_list_options_take_commas_or_spaces(capsys, tmp_path):
-    code, out, _ = run(capsys, "compare", "h100,h200", "mi300x", "--fields", "capacity", "--json")
-    assert code == 0 and [r["chip"] for r in json.loads(out)["rows"]] == ["h100-sxm", "h200-sxm", "mi300x"]
+    code, out, _ = run(capsys, "compare", "h100,h200", "mi300x", "--fields", "capacity bandwidth,tdp", "--json")
+    d = json.loads(out)
+    assert code == 0 and [r["chip"] for r in d["rows"]] == ["h100-sxm", "h200-sxm", "mi300x"]
+    assert [f["label"] for f in d["fields"]] == ["capacity", "bandwidth", "tdp"]
     png1, png2 = tmp_path / "a.png", tmp_path / "b.png"
     assert run(capsys, "plot", "heatmap", "--models", "llama-3.1-8b,qwen3-8b", "--chips", "h100", "h200",
                "--context", "8k,128k", "--batch", "1", "8", "-o", str(png1))[0] == 0
