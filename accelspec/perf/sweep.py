@@ -106,6 +106,19 @@ def sweep(models: Any, chips: Any, context_tokens: Any, batch: Any = 1, n_chips:
     ``layout_names``, ``fits`` as 1 / 0 / -1 for unknown). ``on_missing="nan"`` gives NaN
     rows for a chip that lacks the precision, the memory bandwidth or (with ``n_chips > 1``)
     the scale-up bandwidth, instead of raising.
+
+    Dtypes: as :func:`~accelspec.perf.bounds.decode_bound`, the weights default to the
+    checkpoint's formats (``weight_dtype="native"``); the compute precision is chosen per
+    (model, chip), bf16 with the weights upcast where the chip has no peak for the weights'
+    format (``df.attrs["compute_fallback"]`` says where and why; the ``precision`` column
+    is per row).
+
+    ``columns``: only these columns (full names such as ``"time [s]"`` or short ones such as
+    ``"time"``; :data:`SWEEP_COLUMNS`) besides ``model``, ``chip``, ``context_tokens``,
+    ``batch`` and ``n_chips``; only what they need is computed (no range runs without
+    ``time_low``/``time_high``, no bound at all for memory-only columns). For sweeps too large
+    for memory see :func:`sweep_iter`. Memory (measured, docs/roofline.md): about 143 bytes
+    per scenario for every column, 36 for ``columns=["time", "fits"]``.
     """
     from ..catalog import get_chip
     from ..model_catalog import get_model
