@@ -28,43 +28,20 @@ from .chip import (
 from .compare import Comparison, compare, compare_table, comparison
 from .dtypes import DType, block_dtype, dtype, dtypes
 from .errors import AccelspecError, FrozenRecordError, SpecFileError, UnitError, UnknownChipError, UnknownNameError
-from .perf import (
-    DTYPE_PRESETS,
-    Bound,
-    ChipCount,
-    Deployment,
-    DeploymentError,
-    DTypes,
-    FitResult,
-    Footprint,
-    Limit,
-    OpCost,
-    Parallelism,
-    Roofline,
-    StepCost,
-    attention_cost,
-    decode_bound,
-    expected_unique_experts,
-    fits,
-    gemm_cost,
-    max_batch,
-    max_context,
-    memory_footprint,
-    min_chips,
-    prefill_bound,
-    roofline,
-    step_cost,
-    sweep,
-    sweep_iter,
-)
 from .provenance import Direction, Fact, Source, Spec, Status
 from .units import Q_, Quantity, parse_quantity, quantity_type, ureg
 
-# Loaded on first use (PEP 562), so that `import accelspec` stays light: the claims engine,
-# the model catalog, systems, training and economics are imported when one of their names is first read.
-# (A name equal to its own module's name, such as `compare`, `roofline`, `sweep` or `dtypes`,
-# is imported eagerly above: a lazily imported submodule would shadow it.)
+# Loaded on first use (PEP 562), so that `import accelspec` and a first lookup stay light: the
+# performance model (accelspec.perf), the claims engine, the model catalog, systems, training and
+# economics are imported when one of their names is first read. (A name equal to one of this
+# package's own module names, such as `compare` or `dtypes`, is imported eagerly above: a lazily
+# imported submodule would shadow it.)
 _LAZY = {
+    **dict.fromkeys(["Bound", "ChipCount", "DTYPE_PRESETS", "DTypes", "Deployment", "DeploymentError",
+                     "FitResult", "Footprint", "Limit", "OpCost", "Parallelism", "Roofline", "StepCost",
+                     "attention_cost", "decode_bound", "expected_unique_experts", "fits", "gemm_cost",
+                     "max_batch", "max_context", "memory_footprint", "min_chips", "prefill_bound", "roofline",
+                     "step_cost", "sweep", "sweep_iter"], ".perf"),
     **dict.fromkeys(["Claim", "ClaimFileError", "ClaimsReport", "Verdict", "check_claims", "load_claims"], ".claims"),
     **dict.fromkeys(["AttentionKind", "Model", "ModelConfigError"], ".model"),
     **dict.fromkeys(["load_measurements", "validate"], ".measurements"),
@@ -85,6 +62,35 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eag
     from .measurements import load_measurements, validate
     from .model import AttentionKind, Model, ModelConfigError
     from .model_catalog import UnknownModelError, get_model, load_models, models
+    from .perf import (
+        DTYPE_PRESETS,
+        Bound,
+        ChipCount,
+        Deployment,
+        DeploymentError,
+        DTypes,
+        FitResult,
+        Footprint,
+        Limit,
+        OpCost,
+        Parallelism,
+        Roofline,
+        StepCost,
+        attention_cost,
+        decode_bound,
+        expected_unique_experts,
+        fits,
+        gemm_cost,
+        max_batch,
+        max_context,
+        memory_footprint,
+        min_chips,
+        prefill_bound,
+        roofline,
+        step_cost,
+        sweep,
+        sweep_iter,
+    )
     from .system import System, UnknownSystemError, get_system, load_systems, systems
     from .training import (
         TrainingFit,

@@ -8,20 +8,20 @@ record with the id of a shipped chip replaces it, and says so in ``chip.override
 
 from __future__ import annotations
 
-import copy
 import difflib
+import hashlib
 import os
+import pickle
 import threading
-import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from .chip import Chip
 from .errors import SpecFileError, UnknownChipError
+from .index import matches, normalize_name, suggest_names
 from .provenance import Source
 
 __all__ = [
@@ -50,36 +50,15 @@ def specs_dir() -> Path:
     raise FileNotFoundError(f"accelspec: shipped specs/ folder not found next to {here}")
 
 
-def normalize_name(name: str) -> str:
-    """Lookup key: case-, width- and punctuation-insensitive (``"H100-SXM"`` == ``"h100 sxm"``)."""
-    text = unicodedata.normalize("NFKC", str(name)).casefold()
-    return "".join(ch for ch in text if ch.isalnum())
+def _yaml() -> Any:
+    """PyYAML, imported on first use: with the parse cache warm it is never needed."""
+    import yaml
+
+    return yaml
 
 
-def suggest_names(name: str, index: dict[str, str], n: int = 5) -> list[str]:
-    """Ids whose names are closest to ``name`` (``index``: normalized name -> id)."""
-    key = normalize_name(name)
-    hits = difflib.get_close_matches(key, list(index), n=n * 3, cutoff=0.5)
-    if not hits and key:
-        hits = [k for k in index if key in k or k in key]
-    out: list[str] = []
-    for h in hits:
-        if index[h] not in out:
-            out.append(index[h])
-    return out[:n]
-
-
-def matches(where: Callable[[Any], bool], record: Any) -> bool:
-    """``where(record)``, where a predicate that trips on a missing field (``AttributeError``,
-    ``LookupError``, ``TypeError`` on ``None``) means no match, as in particle's ``findall``."""
-    try:
-        return bool(where(record))
-    except (AttributeError, LookupError, TypeError):
-        return False
-
-
-#: libyaml's C loader when PyYAML was built with it (about 10x faster than the pure-Python one).
-_YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+#: Version of the parse cache's format; bump it when what :func:`read_yaml` returns changes.
+_PARSE_CACHE_VERSION = 1
 
 
 #: Most values a spec file may expand to once YAML aliases are followed.
@@ -119,17 +98,67 @@ MAX_FILE_BYTES = 16 * 2**20  #: a spec file larger than this is refused unread
 MAX_DEPTH = 32  #: deepest nesting of lists and mappings a spec file may have
 
 
+def _parse_cache_file(raw: bytes) -> Path | None:
+    """``<cache>/parsed/<sha256 of the file's bytes>.pickle``, or None when caching is off.
+
+    Keyed on the bytes themselves, so an edited spec file (or a new package whose files
+    differ) never reads a stale entry; the cache format version and PyYAML's version are
+    part of the key."""
+    from .units import cache_dir
+
+    folder = cache_dir()
+    if folder is None:
+        return None
+    h = hashlib.sha256(raw)
+    h.update(f"|{_PARSE_CACHE_VERSION}".encode())
+    return folder / "parsed" / f"{h.hexdigest()}.pickle"
+
+
+def _cache_read(entry: Path | None) -> Any:
+    if entry is None:
+        return None
+    try:
+        with open(entry, "rb") as fh:
+            return pickle.load(fh)
+    except Exception:  # missing, unreadable or corrupt: parse the file instead
+        return None
+
+
+def _cache_write(entry: Path | None, data: Any) -> None:
+    if entry is None:
+        return
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        tmp = entry.with_name(f"{entry.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        with open(tmp, "wb") as fh:
+            pickle.dump((data,), fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, entry)  # atomic: readers see the old entry or the whole new one
+    except Exception:  # a read-only or full cache folder: carry on uncached
+        pass
+
+
 def read_yaml(path: Path) -> Any:
     """A YAML file through a safe loader (libyaml's when present); every failure is a :class:`SpecFileError` naming
     the file (unreadable, too large, not UTF-8, not YAML, nested deeper than :data:`MAX_DEPTH`,
-    aliases expanding past :data:`MAX_YAML_NODES`)."""
+    aliases expanding past :data:`MAX_YAML_NODES`).
+
+    A file that passed these checks is cached, parsed, in :func:`accelspec.units.cache_dir`
+    under the hash of its bytes (``ACCELSPEC_NO_CACHE=1`` turns this off), so later imports skip
+    YAML altogether; a read-only or missing cache folder only costs the parse."""
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
             raise SpecFileError(str(path), f"larger than {MAX_FILE_BYTES // 2**20} MiB")
-        with open(path, encoding="utf-8") as fh:
-            data = yaml.load(fh, Loader=_YAML_LOADER)  # a safe loader (CSafeLoader/SafeLoader)
+        raw = path.read_bytes()
     except OSError as exc:
         raise SpecFileError(str(path), f"cannot read ({exc.strerror})") from None
+    entry = _parse_cache_file(raw)
+    hit = _cache_read(entry)
+    if isinstance(hit, tuple) and len(hit) == 1:
+        return hit[0]
+    yaml = _yaml()
+    try:
+        text = raw.decode("utf-8")
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # a safe loader
     except UnicodeDecodeError as exc:
         raise SpecFileError(str(path), f"not UTF-8 text (byte {exc.start}: {exc.reason})") from None
     except yaml.YAMLError as exc:
@@ -141,6 +170,7 @@ def read_yaml(path: Path) -> Any:
                             "themselves); refusing the file")
     if _depth(data) > MAX_DEPTH:
         raise SpecFileError(str(path), f"nested deeper than {MAX_DEPTH} levels")
+    _cache_write(entry, data)
     return data
 
 
@@ -300,7 +330,7 @@ class Catalog:
                 key = "overrides" if "overrides" in rec else "origin"
                 problems.append(f"{label!r}: field {key} is set by the loader, not by a spec file")
                 continue
-            rec = copy.deepcopy(rec)
+            rec = dict(rec)  # the loader adds top-level keys; nested values are only read
             if vendor and "vendor" not in rec:
                 rec["vendor"] = vendor
             rec["origin"] = file

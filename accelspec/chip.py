@@ -14,7 +14,7 @@ from typing import Any, Literal
 import pint
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from .errors import AccelspecError
+from .errors import NotPublishedError, PeakNotPublishedError, UnsupportedPrecisionError
 from .provenance import Direction, Fact, FrozenDict, Record, Source, Spec, Status, spec_type
 
 __all__ = [
@@ -72,22 +72,6 @@ BandwidthSpec = spec_type("GB/s", "BandwidthSpec")
 PowerSpec = spec_type("W", "PowerSpec")
 CountSpec = spec_type("", "CountSpec")
 ComputeSpec = spec_type(None, "ComputeSpec")  # FLOP/s or OP/s, checked per precision
-
-
-class NotPublishedError(AccelspecError, LookupError):
-    """The field exists but no source publishes a value for this chip."""
-
-
-class UnsupportedPrecisionError(AccelspecError, LookupError):
-    """The chip has no hardware support for this precision (``compute.unsupported``).
-
-    A precision nobody published a figure for raises :class:`PeakNotPublishedError`, which
-    also derives from this class so ``except UnsupportedPrecisionError`` still catches both;
-    test ``isinstance(exc, NotPublishedError)`` to tell them apart."""
-
-
-class PeakNotPublishedError(NotPublishedError, UnsupportedPrecisionError):
-    """No source publishes this chip's peak at this precision (the chip may support it)."""
 
 
 class _Section(Record):

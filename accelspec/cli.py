@@ -410,7 +410,7 @@ def _cmd_cost(args: argparse.Namespace) -> None:
     price = args.price
     cb = cost_bound(_fit_model(args.model), args.chip, n_chips=args.n_chips, context_tokens=args.input,
                     output_tokens=args.output, batch=args.batch, price=price, weight_dtype=args.weights,
-                    kv_dtype=args.kv)
+                    kv_dtype=args.kv, tier=args.tier, system=args.system)
 
     def m(q: Any, unit: str) -> Any:
         return None if q is None else float(q.m_as(unit))
@@ -425,12 +425,22 @@ def _cmd_cost(args: argparse.Namespace) -> None:
          else [m(q, "USD") for q in cb.usd_per_m_output_range],
          "tdp_W": m(cb.tdp, "W"), "tokens_per_joule": m(cb.tokens_per_joule, "token/J"),
          "tokens_per_s_per_MW": m(cb.tokens_per_s_per_mw, "token/s"),
+         "system": cb.system, "rack_power_per_chip_W": m(cb.rack_power_per_chip, "W"),
+         "tokens_per_s_per_MW_rack": m(cb.tokens_per_s_per_mw_rack, "token/s"),
          "prices": [{"provider": s.provider, "tier": s.tier, "instance": s.instance,
                      "usd_per_chip_hour": float(s.per_chip_hour.m_as("USD/hour")), "basis": s.basis,
                      "status": s.status, "date": s.date, "source": s.source_url} for s in cb.prices],
          "missing": list(cb.missing), "assumptions": cb.assumptions}
     text = str(cb) + "".join(f"\n  price: {s.provider} {s.tier} {s.instance} {s.per_chip_hour.m_as('USD/hour'):.4g} "
                              f"USD/chip-hour ({s.basis}, {s.status}) {s.date} {s.source_url}" for s in cb.prices)
+    if args.api:
+        from .economics import compare_api, compare_api_text
+
+        rows = compare_api(args.model, [args.chip], n_chips=args.n_chips, context_tokens=args.input,
+                           output_tokens=args.output, batch=args.batch, price=price, weight_dtype=args.weights,
+                           kv_dtype=args.kv, tier=args.tier, system=args.system)
+        d["api"] = [r for r in rows if r["kind"] == "api"]
+        text += "\n" + compare_api_text(rows) if len(rows) > 1 else "\n  api: no published API price for this model"
     _emit(d, args.json, text)
 
 
@@ -692,10 +702,13 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--input", type=_count("--input"), default=2048, help="prompt tokens (default 2048)")
     sp.add_argument("--output", type=_count("--output"), default=256, help="generated tokens (default 256)")
     sp.add_argument("--batch", type=_count("--batch"), default=None, help="default: the largest that fits")
-    sp.add_argument("--n-chips", type=_count("--n-chips"), default=1)
-    sp.add_argument("--weights", default=None, help="weight dtype (default: the checkpoint's own format)")
+    sp.add_argument("--n-chips", type=_count("--n-chips"), default=None, help="default: the fewest that fit")
+    sp.add_argument("--weights", default=None, help="default: the checkpoint's own format")
     sp.add_argument("--kv", default="bf16")
     sp.add_argument("--price", default="min", help="min, median, max, or e.g. '2.5 USD/hour' per chip")
+    sp.add_argument("--tier", default=None, help="only price snapshots of this tier (on-demand, capacity-block, spot)")
+    sp.add_argument("--system", default=None, help="catalog system whose power gives the rack bound")
+    sp.add_argument("--api", action="store_true", help="also list published API prices for the model")
     sp.set_defaults(func=_cmd_cost)
 
     sp = add("claims", "check the vendor claims against the catalog")

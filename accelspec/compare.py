@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from .catalog import get_chip
 from .chip import Chip, Link, LinkBandwidth, NotPublishedError
-from .errors import AccelspecError, UnknownNameError
-from .provenance import Fact, Spec, Status
+from .errors import EmptyComparisonError, UnknownFieldError
+from .provenance import Absent, Fact, Spec, Status, is_compiled
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -45,29 +45,6 @@ DEFAULT_FIELDS = ("capacity", "memory_type", "bandwidth", "bf16", "fp8", "int8",
 
 #: how an absent value shows in the terminal table
 ABSENT_MARK = {"unsupported": "—", "not_published": "n/p"}
-
-
-class UnknownFieldError(UnknownNameError, KeyError):
-    """A compare field that is neither a short name nor a dotted path."""
-
-    kind = "field"
-
-
-class EmptyComparisonError(AccelspecError, ValueError):
-    """:func:`compare` was given no chips."""
-
-
-@dataclass(frozen=True)
-class Absent:
-    """A cell with no value, and why: ``status`` is ``"unsupported"`` (the chip has no
-    hardware support, listed in ``compute.unsupported``) or ``"not_published"`` (no source
-    gives a figure; the chip may well have it)."""
-
-    status: str
-    detail: str
-
-    def __bool__(self) -> bool:
-        return False
 
 
 Cell = Spec | Fact | Absent
@@ -278,12 +255,6 @@ class Comparison:
         return "\n".join(lines)
 
     __str__ = text
-
-
-def is_compiled(source: Any) -> bool:
-    """True for the internal fact sheet (source id ``REF``, seed ``reference/...``): a
-    compilation, not a document a reader can open; values citing it are marked ``‡``."""
-    return source.id == "REF" or (source.seed or "").startswith("reference/")
 
 
 def _status(cell: Cell) -> str:

@@ -35,20 +35,10 @@ from typing import Any
 
 import numpy as np
 
-from .errors import AccelspecError, UnknownNameError
+from .errors import InvalidDTypeError, UnknownDTypeError
 from .units import Q_, Quantity
 
 __all__ = ["DType", "InvalidDTypeError", "UnknownDTypeError", "block_dtype", "dtype", "dtypes"]
-
-
-class UnknownDTypeError(UnknownNameError, ValueError):
-    """A dtype name matched nothing; ``suggestions`` holds the closest known names."""
-
-    kind = "dtype"
-
-
-class InvalidDTypeError(AccelspecError, ValueError):
-    """A dtype definition is out of range (bits not finite or not in (0, 64], bad block size)."""
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,9 @@
 
 Data: ``specs/prices/chip_hours.yaml`` (chip-hour price snapshots: provider, region, tier,
 instance, chips per instance, price per instance-hour and per chip-hour, date, source, quote)
-and ``specs/prices/api.yaml`` (published API prices per 1M tokens). Nothing is invented: a chip
-without a published price is listed under ``no_price`` and reported as missing.
+``specs/prices/api.yaml`` (published API prices per 1M tokens) and ``specs/prices/list_prices.yaml``
+(vendor purchase list prices, rare). Nothing is invented: a chip without a published price is
+listed under ``no_price`` and reported as missing.
 
 Bounds (all best case, from :func:`accelspec.decode_bound` and :func:`accelspec.prefill_bound`):
 
@@ -14,7 +15,12 @@ Bounds (all best case, from :func:`accelspec.decode_bound` and :func:`accelspec.
   chip-hour and ``n`` chips; the same with ``R_in`` for input tokens;
 * ``tokens per joule <= R_out / (n * P_chip)`` with ``P_chip`` the catalog's chip TDP (chip power
   only: host, network and cooling excluded, so a real system draws more and the bound holds);
-  ``tokens/s per MW = tokens per joule * 1e6 W``.
+  ``tokens/s per MW = tokens per joule * 1e6 W``;
+* ``tokens/s per MW of rack power <= R_out / (n * P_sys / N_sys) * 1e6 W`` with ``P_sys`` the
+  published power of a catalog system (board, rack, supernode) built of ``N_sys`` of the chip
+  (``specs/systems``): the chip's share of its system's power, host, switches and (where the
+  figure covers it) cooling included. Where several systems of the chip publish a power, the
+  headline uses the smallest share per chip (the upper bound) and the range spans all of them.
 
 Ranges: the price range is min..max over the chip's snapshots; the throughput range is the
 bound's own range (from the catalog's spec ranges). The low $/Mtok pairs the lowest price with the
@@ -32,8 +38,8 @@ from .catalog import get_chip, read_yaml, specs_dir
 from .errors import AccelspecError
 from .units import Q_, Quantity, parse_quantity, ureg
 
-__all__ = ["ApiPrice", "CostBound", "PriceSnapshot", "api_prices", "chip_prices",
-           "compare_api", "cost_bound", "load_prices"]
+__all__ = ["ApiPrice", "CostBound", "ListPrice", "PriceSnapshot", "api_prices", "chip_prices", "compare_api",
+           "compare_api_text", "cost_bound", "list_prices", "load_prices", "prices_markdown", "system_power_share"]
 
 _USD_H = "USD/hour"
 
@@ -62,6 +68,7 @@ class PriceSnapshot:
     quote: str = ""
     region: str = ""
     note: str = ""
+    origin: str = ""
 
     def label(self) -> str:
         """``provider tier instance (date)``, for assumption strings and tables."""
@@ -80,6 +87,30 @@ class ApiPrice:
     source_title: str
     source_url: str
     quote: str = ""
+    api_model: str = ""
+    status: str = "official"
+    origin: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ListPrice:
+    """A vendor purchase list price: ``price`` for ``item`` holding ``chips`` chips.
+
+    ``per_chip`` = ``price / chips`` (derived); for a kit it includes the baseboard."""
+
+    chip: str
+    vendor: str
+    item: str
+    chips: int
+    price: Quantity
+    per_chip: Quantity
+    status: str
+    date: str
+    source_title: str
+    source_url: str
+    quote: str = ""
+    note: str = ""
 
 
 def _prices_dir() -> Path:
@@ -117,8 +148,9 @@ def load_prices(path: str | Path | None = None) -> tuple[list[PriceSnapshot], di
         out.append(PriceSnapshot(
             chip=get_chip(r["chip"]).id, provider=r["provider"], tier=r["tier"], instance=str(r["instance"]),
             chips=chips, per_instance_hour=inst, per_chip_hour=per_chip, basis=r.get("basis", "stated"),
-            status=r["status"], source_title=src["title"], source_url=src["url"], date=str(src["date"]),
-            quote=r.get("quote", ""), region=r.get("region", ""), note=r.get("note", "")))
+            status=r["status"], source_title=src["title"], source_url=src["url"],
+            date=str(r.get("date", src["date"])), quote=r.get("quote", ""), region=r.get("region", ""),
+            note=r.get("note", ""), origin=r.get("origin", "")))
     no_price = {get_chip(k).id: v for k, v in (raw.get("no_price") or {}).items()}
     return out, no_price
 
@@ -135,12 +167,70 @@ def api_prices(model: str | None = None, path: str | Path | None = None) -> list
     raw = read_yaml(p) or {}
     sources = raw.get("sources") or {}
     out = []
-    for r in raw.get("prices") or []:
-        src = sources[r["source"]]
+    for i, r in enumerate(raw.get("prices") or []):
+        src = sources.get(r.get("source"))
+        if src is None:
+            raise AccelspecError(f"{p.name}: prices[{i}] ({r.get('provider')} {r.get('model')}): field source: "
+                                 f"unknown source {r.get('source')!r}")
         out.append(ApiPrice(provider=r["provider"], model=r["model"], usd_per_m_input=float(r["input"]),
-                            usd_per_m_output=float(r["output"]), date=str(src["date"]), source_title=src["title"],
-                            source_url=src["url"], quote=r.get("quote", "")))
-    return [a for a in out if model is None or a.model == model]
+                            usd_per_m_output=float(r["output"]), date=str(r.get("date", src["date"])),
+                            source_title=src["title"], source_url=src["url"], quote=r.get("quote", ""),
+                            api_model=str(r.get("api_model", "")), status=r.get("status", "official"),
+                            origin=r.get("origin", ""), note=r.get("note", "")))
+    if model is None:
+        return out
+    from .model_catalog import get_model
+
+    mid = get_model(model).id
+    return [a for a in out if a.model == mid]
+
+
+def list_prices(chip: Any = None, path: str | Path | None = None) -> list[ListPrice]:
+    """Vendor purchase list prices (``specs/prices/list_prices.yaml``), optionally for one chip."""
+    p = Path(path) if path else _prices_dir() / "list_prices.yaml"
+    raw = read_yaml(p) or {}
+    sources = raw.get("sources") or {}
+    out: list[ListPrice] = []
+    for i, r in enumerate(raw.get("prices") or []):
+        src = sources.get(r.get("source"))
+        if src is None:
+            raise AccelspecError(f"{p.name}: prices[{i}] ({r.get('chip')}): field source: unknown source "
+                                 f"{r.get('source')!r}")
+        q = parse_quantity(str(r["price"]))
+        try:
+            q = q.to("USD")
+        except Exception as exc:  # pint DimensionalityError
+            raise AccelspecError(f"{p.name}: prices[{i}] ({r.get('chip')}): field price: {r['price']!r} "
+                                 "is not an amount in USD") from exc
+        n = int(r["chips"])
+        out.append(ListPrice(chip=get_chip(r["chip"]).id, vendor=r["vendor"], item=r["item"], chips=n, price=q,
+                             per_chip=q / n, status=r["status"], date=str(r.get("date", src["date"])),
+                             source_title=src["title"], source_url=src["url"], quote=r.get("quote", ""),
+                             note=r.get("note", "")))
+    if chip is None:
+        return out
+    cid = get_chip(chip).id
+    return [x for x in out if x.chip == cid]
+
+
+def system_power_share(chip: Any, system: Any = None) -> list[tuple[str, Quantity]]:
+    """``[(system id, P_sys / N_sys in W)]`` for the catalog systems of ``chip`` that publish a power.
+
+    ``system`` (id or :class:`~accelspec.System`) picks one; it must be built of ``chip`` and publish
+    a power, else :class:`~accelspec.errors.AccelspecError` names what is missing."""
+    from .system import get_system, systems
+
+    c = get_chip(chip)
+    if system is not None:
+        sy = get_system(system)
+        if sy.chip != c.id:
+            raise AccelspecError(f"system {sy.id!r} is built of {sy.chip!r}, not of chip {c.id!r}")
+        if sy.power is None:
+            raise AccelspecError(f"system {sy.id!r}: field power: no system power published")
+        cands = [sy]
+    else:
+        cands = [sy for sy in systems(chip=c.id) if sy.power is not None]
+    return [(sy.id, (Q_(float(sy.power.value.to("W").magnitude), "W") / sy.n_chips)) for sy in cands]
 
 
 @dataclass(frozen=True)
@@ -172,6 +262,11 @@ class CostBound:
     missing: tuple[str, ...]
     assumptions: str
     notes: tuple[str, ...] = field(default_factory=tuple)
+    system: str | None = None
+    rack_power_per_chip: Quantity | None = None
+    tokens_per_s_per_mw_rack: Quantity | None = None
+    tokens_per_s_per_mw_rack_range: tuple[Quantity, Quantity] | None = None
+    prices_used: tuple[PriceSnapshot, ...] = ()
 
     def __str__(self) -> str:
         def f(q: Any, fmt: str = ".3g") -> str:
@@ -183,9 +278,13 @@ class CostBound:
             lo, hi = self.usd_per_m_output_range
             rng = f" (range {lo.magnitude:.3g}..{hi.magnitude:.3g})"
         miss = f"; missing: {', '.join(self.missing)}" if self.missing else ""
+        rack = ""
+        if self.tokens_per_s_per_mw_rack is not None:
+            rack = (f", <= {self.tokens_per_s_per_mw_rack.m_as('token/s'):.3g} token/s per MW of "
+                    f"{self.system} power")
         return (f"{self.model} on {self.n_chips} x {self.chip}, batch {self.batch}: "
                 f"<= {f(self.output_tokens_per_s)} out, >= {usd(self.usd_per_m_output)} USD/Mtok out{rng}, "
-                f">= {usd(self.usd_per_m_input)} USD/Mtok in, <= {f(self.tokens_per_joule)} out{miss}\n"
+                f">= {usd(self.usd_per_m_input)} USD/Mtok in, <= {f(self.tokens_per_joule)} out{rack}{miss}\n"
                 f"  {self.assumptions}")
 
 
@@ -203,15 +302,22 @@ def _pick_price(snaps: list[PriceSnapshot], price: Any) -> tuple[Quantity | None
     return Q_(v, _USD_H), f"price {how} {v:.4g} USD/chip-hour [{srcs}]"
 
 
-def cost_bound(model: Any, chip: Any, *, n_chips: int = 1, context_tokens: int = 2048, output_tokens: int = 256,
-               batch: int | None = None, price: Any = None, weight_dtype: Any = None, kv_dtype: Any = "bf16",
-               parallelism: Any = None) -> CostBound:
+def cost_bound(model: Any, chip: Any, *, n_chips: int | None = None, context_tokens: int = 2048,
+               output_tokens: int = 256, batch: int | None = None, price: Any = None, weight_dtype: Any = None,
+               kv_dtype: Any = "bf16", parallelism: Any = None, tier: str | None = None,
+               system: Any = None) -> CostBound:
     """Best-case $ per 1M input/output tokens and tokens per joule (see the module docstring).
 
     ``context_tokens``: prompt length ``S_in``; ``output_tokens``: generated length ``S_out``.
+    ``n_chips=None`` takes the fewest chips on which one sequence of ``S_in + S_out`` tokens fits
+    (:func:`accelspec.min_chips`; more chips may allow larger batches, so this is the bound for
+    that deployment, not the lowest over every chip count).
     ``batch=None`` takes :func:`accelspec.max_batch` at context ``S_in + S_out`` (the largest batch
     that fits, which maximises the throughput bound). ``price``: ``None``/``"min"`` (lowest
-    snapshot), ``"median"``, ``"max"``, or a Quantity / string in USD per chip-hour.
+    snapshot), ``"median"``, ``"max"``, or a Quantity / string in USD per chip-hour. ``tier``
+    keeps only snapshots of that pricing tier (``"on-demand"``, ``"capacity-block"``, ``"spot"``).
+    ``system``: the catalog system whose published power gives the rack-power bound (default: every
+    system of the chip that publishes one; see :func:`system_power_share`).
     """
     from .model_catalog import get_model
     from .perf.bounds import decode_bound, prefill_bound
@@ -219,9 +325,18 @@ def cost_bound(model: Any, chip: Any, *, n_chips: int = 1, context_tokens: int =
 
     m = get_model(model)
     c = get_chip(chip)
-    n = int(n_chips)
     s_in, s_out = int(context_tokens), int(output_tokens)
     kw: dict[str, Any] = {"weight_dtype": weight_dtype, "kv_dtype": kv_dtype}
+    fewest = n_chips is None
+    if fewest:
+        from .perf.memory import min_chips
+
+        need = min_chips(m, c, s_in + s_out, 1, parallelism=parallelism, **kw)
+        if need.value is None or not need.value:
+            raise AccelspecError(f"{m.id} does not fit on any number of {c.id} at context {s_in + s_out} "
+                                 f"({need.explanation})")
+        n_chips = int(need.value)
+    n = int(n_chips)
     if batch is None:
         lim = max_batch(m, c, s_in + s_out, n_chips=n, parallelism=parallelism, **kw)
         b = int(lim.value) if lim.value != float("inf") else 1024
@@ -240,13 +355,20 @@ def cost_bound(model: Any, chip: Any, *, n_chips: int = 1, context_tokens: int =
     tps_in = pre.tokens_per_s_per_chip * n
     missing: list[str] = []
     snaps = chip_prices(c)
+    if tier is not None:
+        snaps = [sn for sn in snaps if sn.tier == tier]
     p, price_text = _pick_price(snaps, price)
     usd_out = usd_in = rng_usd = prange = None
     if p is None:
         missing.append("price")
         reason = load_prices()[1].get(c.id)
+        if tier is not None and chip_prices(c):
+            reason = f"no {tier} snapshot; tiers with one: {', '.join(sorted({sn.tier for sn in chip_prices(c)}))}"
         price_text = f"no published price for {c.id}" + (f" ({reason})" if reason else "")
-    else:
+    used: tuple[PriceSnapshot, ...] = ()
+    if p is not None:
+        used = tuple(sn for sn in snaps if abs(sn.per_chip_hour.m_as(_USD_H) - p.m_as(_USD_H)) < 1e-9)
+
         def per_m(pr: Quantity, rate: Quantity) -> Quantity:
             return (pr * n / rate.to("token/hour") * Q_(1e6, "token")).to("USD")
         usd_out, usd_in = per_m(p, tps), per_m(p, tps_in)
@@ -267,8 +389,21 @@ def cost_bound(model: Any, chip: Any, *, n_chips: int = 1, context_tokens: int =
         tpj_rng = ((tlo / (n * tdp)).to("token/J"), (thi / (n * tdp)).to("token/J"))
         per_mw = (tpj * Q_(1, "MW")).to("token/s")
         power_text = f"power: chip TDP {tdp.magnitude:g} W only (host, network, cooling excluded)"
+    shares = system_power_share(c, system)
+    sys_id = share = per_mw_rack = rack_rng = None
+    if shares:
+        sys_id, share = min(shares, key=lambda t: t[1].magnitude)
+        smax = max(q for _, q in shares)
+        per_mw_rack = (tps / (n * share) * Q_(1, "MW")).to("token/s")
+        rack_rng = ((tlo / (n * smax) * Q_(1, "MW")).to("token/s"), (thi / (n * share) * Q_(1, "MW")).to("token/s"))
+        p_sys, n_sys = _system_power(sys_id)
+        power_text += (f"; rack: {sys_id} {p_sys.m_as('kW'):g} kW / {n_sys} chips = "
+                       f"{share.m_as('W'):.4g} W per chip ({_system_status(sys_id)})")
+    else:
+        missing.append("system.power")
+        power_text += f"; rack: no catalog system of {c.id} publishes a power"
     dates = sorted({s.date for s in snaps})
-    layout = "TP" if n > 1 and parallelism is None else (parallelism or "1 chip")
+    layout = str(dec.parallelism) + (" (the fewest chips that fit)" if fewest else "")
     dt = dec.dtypes
     assumptions = (f"weights {dt.weight.name}, KV {dt.kv.name}, compute {dt.precision.value}; "
                    f"{n} chip(s), layout {layout}; "
@@ -280,7 +415,24 @@ def cost_bound(model: Any, chip: Any, *, n_chips: int = 1, context_tokens: int =
                      price_per_chip_hour=p, price_range=prange, prices=tuple(snaps), usd_per_m_output=usd_out,
                      usd_per_m_output_range=rng_usd, usd_per_m_input=usd_in, tdp=tdp, tokens_per_joule=tpj,
                      tokens_per_joule_range=tpj_rng, tokens_per_s_per_mw=per_mw, missing=tuple(missing),
-                     assumptions=assumptions)
+                     assumptions=assumptions, system=sys_id, rack_power_per_chip=share,
+                     tokens_per_s_per_mw_rack=per_mw_rack, tokens_per_s_per_mw_rack_range=rack_rng,
+                     prices_used=used)
+
+
+def _system_power(system_id: str) -> tuple[Quantity, int]:
+    from .system import get_system
+
+    sy = get_system(system_id)
+    assert sy.power is not None
+    return sy.power.value.to("kW"), sy.n_chips
+
+
+def _system_status(system_id: str) -> str:
+    from .system import get_system
+
+    sy = get_system(system_id)
+    return "" if sy.power is None else f"{sy.power.status}, {sy.power.source.id}"
 
 
 def compare_api(model: Any, chips: list[Any], **kw: Any) -> list[dict[str, Any]]:
@@ -302,9 +454,55 @@ def compare_api(model: Any, chips: list[Any], **kw: Any) -> list[dict[str, Any]]
         rows.append({"kind": "bound", "who": f"{cb.n_chips} x {cb.chip}",
                      "usd_per_m_input": None if cb.usd_per_m_input is None else cb.usd_per_m_input.magnitude,
                      "usd_per_m_output": None if cb.usd_per_m_output is None else cb.usd_per_m_output.magnitude,
-                     "date": ", ".join(sorted({s.date for s in cb.prices})) or None,
+                     "date": ", ".join(sorted({s.date for s in (cb.prices_used or cb.prices)})) or None,
                      "note": "no published price" if "price" in cb.missing else cb.assumptions})
     for a in api_prices(m.id):
-        rows.append({"kind": "api", "who": a.provider, "usd_per_m_input": a.usd_per_m_input,
-                     "usd_per_m_output": a.usd_per_m_output, "date": a.date, "note": a.source_url})
+        note = a.source_url + (f" (origin {a.origin})" if a.origin else "") + (f"; {a.note}" if a.note else "")
+        rows.append({"kind": "api", "who": a.provider, "api_model": a.api_model, "status": a.status,
+                     "usd_per_m_input": a.usd_per_m_input, "usd_per_m_output": a.usd_per_m_output, "date": a.date,
+                     "note": note})
     return rows
+
+
+def compare_api_text(rows: list[dict[str, Any]]) -> str:
+    """Plain-text table of :func:`compare_api` rows: who, USD per 1M input / output tokens, date."""
+    def usd(v: Any) -> str:
+        return "n/a" if v is None else f"{v:.3g}"
+    out = [f"{'kind':5}  {'who':48}  {'in $/Mtok':>9}  {'out $/Mtok':>10}  date"]
+    for r in rows:
+        who = r["who"] + (f" ({r['api_model']})" if r.get("api_model") else "")
+        out.append(f"{r['kind']:5}  {who[:48]:48}  {usd(r['usd_per_m_input']):>9}  {usd(r['usd_per_m_output']):>10}  "
+                   f"{r['date'] or '-'}" + ("" if r["kind"] == "api" or r["usd_per_m_output"] is not None
+                                            else f"  ({r['note'][:60]})"))
+    return "\n".join(out)
+
+
+def prices_markdown() -> str:
+    """The price tables of ``docs/economics.md``: chip-hour snapshots, chips without a price, list
+    prices and API prices, each row with its date and source. Generated from ``specs/prices``."""
+    snaps, no_price = load_prices()
+    lines = ["### Chip-hour prices", "",
+             "| chip | provider | region | tier | instance | USD/chip-hour | basis | status | date | source |",
+             "|---|---|---|---|---|---:|---|---|---|---|"]
+    for sn in sorted(snaps, key=lambda x: (x.chip, x.per_chip_hour.m_as(_USD_H))):
+        inst = sn.instance + (f" ({sn.per_instance_hour.m_as(_USD_H):g} USD/h / {sn.chips})"
+                              if sn.basis == "derived" and sn.per_instance_hour is not None else "")
+        lines.append(f"| {sn.chip} | {sn.provider} | {sn.region or '-'} | {sn.tier} | {inst} | "
+                     f"{sn.per_chip_hour.m_as(_USD_H):.4g} | {sn.basis} | {sn.status} | {sn.date} | "
+                     f"[{sn.source_title.split(' (')[0]}]({sn.source_url}) |")
+    lines += ["", "### Chips without a price", "", "| chip | reason |", "|---|---|"]
+    lines += [f"| {cid} | {why} |" for cid, why in sorted(no_price.items())]
+    lines += ["", "### List prices", "", "| chip | vendor | item | USD | USD per chip | status | date | source |",
+              "|---|---|---|---:|---:|---|---|---|"]
+    for lp in list_prices():
+        lines.append(f"| {lp.chip} | {lp.vendor} | {lp.item} | {lp.price.m_as('USD'):,.0f} | "
+                     f"{lp.per_chip.m_as('USD'):,.0f} | {lp.status} | {lp.date} | [{lp.source_title.split(' (')[0]}]"
+                     f"({lp.source_url}) |")
+    lines += ["", "### API prices (USD per 1M tokens)", "",
+              "| model | provider | API model | input | output | status | date | source |",
+              "|---|---|---|---:|---:|---|---|---|"]
+    for a in sorted(api_prices(), key=lambda x: (x.model, x.usd_per_m_output)):
+        lines.append(f"| {a.model} | {a.provider} | {a.api_model or '-'} | {a.usd_per_m_input:g} | "
+                     f"{a.usd_per_m_output:g} | {a.status} | {a.date} | [{a.source_title.split(' (')[0]}]"
+                     f"({a.source_url}) |")
+    return "\n".join(lines) + "\n"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = ["AccelspecError", "FrozenRecordError", "SpecFileError", "UnitError", "UnknownChipError", "UnknownNameError"]
 
 
@@ -60,3 +62,101 @@ class SpecFileError(AccelspecError, ValueError):
         if self.problems:
             text += "".join(f"\n  - {p}" for p in self.problems)
         super().__init__(text)
+
+
+class UnknownFieldError(UnknownNameError, KeyError):
+    """A compare field that is neither a short name nor a dotted path."""
+
+    kind = "field"
+
+
+class UnknownSystemError(UnknownNameError):
+    """No system has this id, name or alias."""
+
+    kind = "system"
+
+
+class UnknownModelError(UnknownNameError):
+    """No model has this id, name, alias or repository id."""
+
+    kind = "model"
+
+
+class UnknownDTypeError(UnknownNameError, ValueError):
+    """A dtype name matched nothing; ``suggestions`` holds the closest known names."""
+
+    kind = "dtype"
+
+
+class InvalidDTypeError(AccelspecError, ValueError):
+    """A dtype definition is out of range (bits not finite or not in (0, 64], bad block size)."""
+
+
+class NotPublishedError(AccelspecError, LookupError):
+    """The field exists but no source publishes a value for this chip."""
+
+
+class UnsupportedPrecisionError(AccelspecError, LookupError):
+    """The chip has no hardware support for this precision (``compute.unsupported``).
+
+    A precision nobody published a figure for raises :class:`PeakNotPublishedError`, which
+    also derives from this class so ``except UnsupportedPrecisionError`` still catches both;
+    test ``isinstance(exc, NotPublishedError)`` to tell them apart."""
+
+
+class PeakNotPublishedError(NotPublishedError, UnsupportedPrecisionError):
+    """No source publishes this chip's peak at this precision (the chip may support it)."""
+
+
+class ModelConfigError(AccelspecError, ValueError):
+    """A ``config.json`` could not be understood; ``field`` names the field at fault."""
+
+    def __init__(self, message: str, field: str | None = None, source: str | None = None):
+        self.field = field
+        self.source = source
+        where = f"{source}: " if source else ""
+        what = f"field {field!r}: " if field else ""
+        super().__init__(f"{where}{what}{message}")
+
+
+class ClaimFileError(SpecFileError):
+    """A claim file is invalid. The message names the file, the claim id and the field."""
+
+
+class InputError(AccelspecError, ValueError):
+    """A command-line style input (a count such as ``128k``) could not be read or is out of range."""
+
+
+class InvalidArgumentError(AccelspecError, ValueError):
+    """A bad argument (non-positive count, layout that does not divide the heads...).
+    ``argument`` names it."""
+
+    def __init__(self, argument: str, message: str):
+        self.argument = argument
+        super().__init__(f"{argument}: {message}")
+
+
+class CountTypeError(InvalidArgumentError, TypeError):
+    """A count argument (chips, batch, tokens) that is not a whole number: a string, ``None``,
+    a bool or a fraction."""
+
+
+class DeploymentError(AccelspecError, ValueError):
+    """A deployment's arguments are invalid (unknown preset, bad chip count, ...)."""
+
+
+class IntensityError(AccelspecError, ValueError):
+    """An arithmetic intensity that is negative, NaN or not a number."""
+
+
+class EmptyComparisonError(AccelspecError, ValueError):
+    """:func:`compare` was given no chips."""
+
+
+class UnknownRecipeError(AccelspecError, ValueError):
+    """A recipe, optimizer, ZeRO stage or recompute mode the library does not know; names it."""
+
+    def __init__(self, argument: str, value: Any, known: list[str]):
+        self.argument = argument
+        self.value = value
+        super().__init__(f"{argument}: unknown {argument} {value!r}; known: {', '.join(known)}")

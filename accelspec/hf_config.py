@@ -16,7 +16,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .model import AttentionKind, ModelConfigError
+from .errors import ModelConfigError
+from .layers import AttentionKind
 
 __all__ = ["READERS", "parse_hf_config"]
 

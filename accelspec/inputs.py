@@ -6,19 +6,18 @@ import re
 from fractions import Fraction
 from typing import Any
 
+import numpy as np
 import pint
 
-from .errors import AccelspecError
+from .errors import CountTypeError, InputError, InvalidArgumentError
 from .units import UnitError, parse_quantity
 
-__all__ = ["MAX_COUNT", "InputError", "parse_count", "parse_user_quantity"]
+__all__ = ["MAX_COUNT", "InputError", "count", "counts", "parse_count", "parse_user_quantity"]
 
 _SUFFIX = {"": 1, "k": 10**3, "m": 10**6, "g": 10**9, "ki": 2**10, "mi": 2**20, "gi": 2**30}
 MAX_COUNT = 2**53  #: the largest count accepted: every whole number up to it is exact in a float
 
 
-class InputError(AccelspecError, ValueError):
-    """A command-line style input (a count such as ``128k``) could not be read or is out of range."""
 _COUNT = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?|\.[0-9]+)(?:e([+-]?[0-9]+))?\s*([kKmMgG]i?)?\s*$")
 
 
@@ -62,3 +61,51 @@ def parse_user_quantity(text: Any, unit: str, what: str = "value") -> pint.Quant
         return parse_quantity(s, unit, what)
     except UnitError as exc:
         raise InputError(str(exc)) from None
+
+
+def counts(value: Any, name: str, *, ndim: int | None = None) -> np.ndarray:
+    """The one checker of count arguments (chips, batch, context tokens): positive whole numbers
+    up to :data:`MAX_COUNT`, a scalar or an array, returned as a float array.
+
+    A Quantity in tokens (or dimensionless) is accepted. ``ndim=1`` also accepts a scalar and
+    returns a 1-D array (sweeps). A string, ``None``, a bool or a fraction raises
+    :class:`~accelspec.errors.CountTypeError`; zero, negative, non-finite or too large values
+    raise :class:`~accelspec.errors.InvalidArgumentError`; both name ``name``.
+    """
+    if type(value) is int and 0 < value <= MAX_COUNT and ndim is None:  # the common case, fast
+        return np.array(float(value))
+    if isinstance(value, pint.Quantity):
+        value = value.m_as("token") if value.dimensionality == _TOKEN_DIM else value.m_as("")
+    if isinstance(value, (bool, np.bool_, str, bytes)) or value is None:
+        raise CountTypeError(name, f"expected a positive whole number, got {value!r}")
+    try:
+        a = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise CountTypeError(name, f"expected a positive whole number, got {value!r}") from None
+    if ndim == 1:
+        a = np.atleast_1d(a)
+        if a.ndim != 1:
+            raise InvalidArgumentError(name, "expected a number or a 1-D sequence of numbers")
+    if a.size == 0:
+        raise InvalidArgumentError(name, "is empty")
+    if not np.all(np.isfinite(a)) or np.any(a <= 0):
+        bad = a[~(np.isfinite(a) & (a > 0))].ravel()[0]
+        raise InvalidArgumentError(name, f"must be a positive whole number, got {bad:g}")
+    if np.any(a != np.floor(a)):
+        raise CountTypeError(name, f"must be a whole number, got {a[a != np.floor(a)].ravel()[0]:g}")
+    if np.any(a > MAX_COUNT):
+        raise InvalidArgumentError(name, f"must be at most 2**53 (exact in floating point), got {a.max():g}")
+    return a
+
+
+def count(value: Any, name: str) -> int:
+    """One count (see :func:`counts`) as an ``int``; an array raises ``InvalidArgumentError``."""
+    if type(value) is int and 0 < value <= MAX_COUNT:
+        return value
+    a = counts(value, name)
+    if a.ndim:
+        raise InvalidArgumentError(name, "expected one number, not an array")
+    return int(a)
+
+
+_TOKEN_DIM = pint.get_application_registry().Unit("token").dimensionality

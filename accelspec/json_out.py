@@ -16,6 +16,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
+from .provenance import Absent, Fact, is_compiled
+
 __all__ = ["SCHEMAS", "QuantityOut", "quantity_out", "schema", "schema_markdown", "source_out", "validate_output"]
 
 ValueStatus = Literal["official", "reported", "estimated", "derived", "unsupported", "not_published"]
@@ -52,8 +54,6 @@ class SourceOut(_Out):
 
 def source_out(src: Any) -> dict[str, Any]:
     """A :class:`~accelspec.provenance.Source` as :class:`SourceOut` data."""
-    from .compare import is_compiled
-
     return {"id": src.id, "title": src.title, "url": src.url, "publisher": src.publisher, "date": src.date,
             "compiled": is_compiled(src)}
 
@@ -197,8 +197,6 @@ def quantity_out(cell: Any, unit: str | None = None) -> dict[str, Any]:
     """A :class:`~accelspec.provenance.Spec`, :class:`~accelspec.provenance.Fact` or
     :class:`~accelspec.compare.Absent` as a :class:`QuantityOut` dict, in ``unit`` (the
     value's own unit when ``None``)."""
-    from .compare import Absent
-    from .provenance import Fact
 
     if isinstance(cell, Absent):
         return {"value": None, "unit": unit, "status": cell.status, "source": None, "range": None,

@@ -22,7 +22,9 @@ How a row becomes a bound (all choices keep the bound an upper limit on speed):
   batch 1 and per-chip / total metrics batch ``2**20`` (per-user speed falls with batch,
   per-chip speed rises with it, so each choice gives the largest bound);
 * formats not published take the smallest format the row's notes allow (``assumed`` lists
-  them): a smaller format only raises the bound;
+  them as ``"weights: fp8 (...)"``, ``"kv_cache: ..."``, ``"activations: ..."``): a smaller
+  format only raises the bound; below 8-bit weights the activation format is the format the
+  matmuls run in (``fp4`` weights and activations: fp4 GEMMs; bf16 activations: w4a16);
 * speculative decoding / MTP: ``accepted_tokens_per_step`` multiplies the token rates
   (:func:`~accelspec.decode_bound`); a row whose technique the bound cannot cover (accepted
   tokens unknown) is *excluded* from the violation test and listed as such;
@@ -119,6 +121,14 @@ class Techniques(_Strict):
     other: list[str] = Field(default_factory=list)
 
 
+class Slo(_Strict):
+    """Latency limits a run had to meet (e.g. MLPerf Server: p99 TTFT <= 2,000 ms, p99 TPOT <= 200 ms)."""
+
+    ttft_ms: float | None = Field(None, gt=0)
+    tpot_ms: float | None = Field(None, gt=0)
+    percentile: float | None = Field(None, gt=0, le=100)  #: the limits hold at this percentile (99 for MLPerf)
+
+
 class Metric(_Strict):
     kind: Literal["tpot", "output_tokens_per_s_per_user", "output_tokens_per_s_per_chip",
                   "output_tokens_per_s_total", "e2e_latency", "ttft", "input_tokens_per_s_per_chip",
@@ -161,6 +171,7 @@ class Measurement(_Strict):
     techniques: Techniques = Techniques()
     metric: Metric
     scenario: str | None = None  #: e.g. "MLPerf Inference v4.1 offline"
+    slo: Slo | None = None  #: latency limits the measured run had to meet, if any
     #: what accelspec had to assume because the source does not say
     assumed: list[str] = Field(default_factory=list)
     note: str | None = None
@@ -322,8 +333,10 @@ def _bound_for(m: Measurement, accepted: float) -> tuple[float, float, Any]:
     batch = stated or (1 if per_user else UNBOUNDED_BATCH)
     n = m.n_chips
     kw: dict[str, Any] = {"weight_dtype": w, "kv_dtype": kv}
-    if f.activations:
-        kw["activation_dtype"] = f.activations
+    # activations set the matmul format below 8-bit weights (fp4 weights with fp4 activations run fp4 GEMMs)
+    act = f.activations or _assumed_format(m, "activations")
+    if act:
+        kw["activation_dtype"] = act
     per_chip_figure = m.figure_chips or n
     if m.phase == "prefill":
         # input length unknown: 1 token (prefill work per token grows with length)
@@ -501,15 +514,16 @@ def plot_efficiency(report: ValidationReport | None = None, ax: Any = None) -> A
         _, ax = plt.subplots(figsize=(9, 4.5))
     chips = report.chips
     pubs = report.publishers
-    cmap = plt.get_cmap("tab10")
+    ncol = 10 if len(pubs) <= 10 else 20  # one colour per publisher up to 20
+    cmap = plt.get_cmap(f"tab{ncol}")
     for j, p in enumerate(pubs):
         for excluded in (False, True):
             pts = [(chips.index(c.chip) + (j - len(pubs) / 2) * 0.06, c.efficiency) for c in report.checks
                    if c.publisher == p and bool(c.excluded) == excluded]
             if pts:
                 xs, ys = zip(*pts, strict=True)
-                ax.scatter(xs, ys, s=22, label=None if excluded else p, edgecolors=cmap(j % 10),
-                           facecolors="none" if excluded else cmap(j % 10))
+                ax.scatter(xs, ys, s=22, label=None if excluded else p, edgecolors=cmap(j % ncol),
+                           facecolors="none" if excluded else cmap(j % ncol))
     ax.axhline(1.0, color="k", lw=1)
     ax.text(len(chips) - 0.5, 1.05, "bound", ha="right", va="bottom", fontsize=8)
     ax.set_yscale("log")

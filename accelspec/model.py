@@ -38,7 +38,6 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +46,9 @@ from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from .dtypes import DType, dtype
 from .dtypes import dtype as as_dtype
-from .errors import AccelspecError
+from .errors import ModelConfigError
+from .hf_config import parse_hf_config
+from .layers import AttentionKind
 from .provenance import FrozenDict, Record, Source, Spec, freeze, spec_type
 from .units import Q_, Quantity
 
@@ -68,30 +69,6 @@ ParamSpec = spec_type("", "ParamSpec")  # a published parameter count (dimension
 SUPPORTED_FAMILIES = ("llama", "mistral", "mixtral", "phi3", "qwen2", "qwen3", "qwen3_moe", "qwen3_next", "gemma2",
                       "gemma3_text", "llama4_text", "glm4_moe", "minimax_m2", "deepseek_v3", "kimi_k2", "deepseek_v32",
                       "gpt_oss")
-
-
-class ModelConfigError(AccelspecError, ValueError):
-    """A ``config.json`` could not be understood; ``field`` names the field at fault."""
-
-    def __init__(self, message: str, field: str | None = None, source: str | None = None):
-        self.field = field
-        self.source = source
-        where = f"{source}: " if source else ""
-        what = f"field {field!r}: " if field else ""
-        super().__init__(f"{where}{what}{message}")
-
-
-class AttentionKind(str, Enum):
-    """How one layer mixes tokens, which decides what it caches."""
-
-    full = "full"  #: softmax attention over the whole context (MHA / GQA / MQA)
-    sliding = "sliding"  #: softmax attention over the last ``sliding_window`` tokens
-    chunked = "chunked"  #: softmax attention within fixed chunks of ``attention_chunk_size`` tokens (Llama 4)
-    mla = "mla"  #: multi-head latent attention (DeepSeek-V2/V3): one compressed latent per token
-    linear = "linear"  #: linear attention (Gated DeltaNet): fixed-size state, no per-token cache
-
-    def __str__(self) -> str:
-        return self.value
 
 
 class _Part(Record):
@@ -181,6 +158,37 @@ class SparseIndexer(_Part):
 
 _NATIVE_KEYS = ("default", "experts", "embeddings")
 _MAX_PARAMS = 2**50  # ~1.1e15 parameters: 1000x any published model, and every byte count stays exact
+
+
+#: Per-instance memo of derived arrays (layer parameters, KV elements, windows), keyed by
+#: ``id`` and holding the instance itself, so that an id is never reused while its entry
+#: lives. A copy (``model_copy(update=...)``) is a new instance and computes afresh.
+_MEMO: dict[int, tuple[Any, dict[str, Any]]] = {}
+_MEMO_MAX = 256
+
+
+def _readonly(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        value.setflags(write=False)
+    elif isinstance(value, dict):
+        for v in value.values():
+            _readonly(v)
+    return value
+
+
+def memo(model: Any, key: str, compute: Any) -> Any:
+    """``compute()`` once per model instance and ``key`` (values made read-only); for values
+    derived only from an immutable model."""
+    entry = _MEMO.get(id(model))
+    if entry is None or entry[0] is not model:
+        if len(_MEMO) >= _MEMO_MAX:
+            _MEMO.clear()
+        entry = (model, {})
+        _MEMO[id(model)] = entry
+    store = entry[1]
+    if key not in store:
+        store[key] = _readonly(compute())
+    return store[key]
 
 
 class Model(Record):
@@ -412,7 +420,7 @@ class Model(Record):
         n = 3 * self.hidden_size * width  # SwiGLU: gate, up, down
         return n + (2 * width + self.hidden_size if bias else 0)
 
-    def layer_params(self) -> dict[str, np.ndarray]:
+    def _layer_params_uncached(self) -> dict[str, np.ndarray]:
         """Parameters of each layer by part, as integer arrays of length ``n_layers``.
 
         Parts: ``attention`` (softmax, MLA or linear-attention mixer), ``mlp`` (dense FFN and
@@ -442,7 +450,31 @@ class Model(Record):
         return {"attention": attn, "mlp": mlp, "experts": experts, "experts_active": active,
                 "router": router, "norms": norms}
 
+    # --- memoised views: a Model is immutable, so these are computed once per instance ---------
+    def layer_params(self) -> dict[str, np.ndarray]:
+        """Parameters of each layer by part, as read-only integer arrays of length ``n_layers``.
+
+        Parts: ``attention`` (softmax, MLA or linear-attention mixer), ``mlp`` (dense FFN and
+        shared experts), ``experts`` (all routed experts), ``experts_active`` (the routed
+        experts one token uses), ``router``, ``norms``. Embeddings are not in here (see
+        :meth:`param_breakdown`).
+        """
+        return dict(memo(self, "layer_params", self._layer_params_uncached))
+
+    def kv_elements_per_token(self) -> np.ndarray:
+        """Cache elements one token adds in each layer (read-only array of length ``n_layers``)."""
+        return memo(self, "kv_elements_per_token", self._kv_elements_per_token_uncached)
+
+    def layer_windows(self) -> np.ndarray:
+        """Tokens each layer keeps (read-only array): ``inf`` for full and MLA, the window for
+        sliding, the chunk size for chunked, 0 for linear."""
+        return memo(self, "layer_windows", self._layer_windows_uncached)
+
     def param_breakdown(self) -> dict[str, int]:
+        """Total parameters by part: embedding, lm_head, attention, mlp, experts, router, norms."""
+        return dict(memo(self, "param_breakdown", self._param_breakdown_uncached))
+
+    def _param_breakdown_uncached(self) -> dict[str, int]:
         """Total parameters by part: embedding, lm_head, attention, mlp, experts, router, norms."""
         lp = self.layer_params()
         emb = self.vocab_size * self.hidden_size
@@ -542,7 +574,7 @@ class Model(Record):
         return Q_(total, "B")
 
     # --- KV cache ---------------------------------------------------------------------
-    def kv_elements_per_token(self) -> np.ndarray:
+    def _kv_elements_per_token_uncached(self) -> np.ndarray:
         """Cache elements one token adds in each layer (array of length ``n_layers``)."""
         out = np.zeros(self.n_layers, dtype=np.int64)
         for i, k in enumerate(self.layer_types):
@@ -555,7 +587,7 @@ class Model(Record):
                     out[i] += self.indexer.head_dim  # the indexer's key cache
         return out
 
-    def layer_windows(self) -> np.ndarray:
+    def _layer_windows_uncached(self) -> np.ndarray:
         """Tokens each layer keeps: ``inf`` for full and MLA, the window for sliding, the chunk
         size for chunked, 0 for linear."""
         out = np.full(self.n_layers, np.inf)
@@ -667,7 +699,6 @@ class Model(Record):
         or dict; read automatically when it sits next to a ``config.json`` given by folder or
         by its exact name).
         """
-        from .hf_config import parse_hf_config
 
         label = "config.json"
         hf_quant: Any = hf_quant_config

@@ -14,17 +14,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .catalog import (
-    _parse_sources,
-    format_validation_error,
-    load_sources,
-    matches,
-    normalize_name,
-    read_yaml,
-    specs_dir,
-    suggest_names,
-)
-from .errors import SpecFileError, UnknownNameError
+from .catalog import _parse_sources, format_validation_error, load_sources, read_yaml, specs_dir
+from .errors import SpecFileError, UnknownModelError
+from .index import NamedIndex, matches, normalize_name
 from .model import Model, ModelConfigError
 
 __all__ = ["ModelCatalog", "UnknownModelError", "get_model", "load_models", "models"]
@@ -32,18 +24,15 @@ __all__ = ["ModelCatalog", "UnknownModelError", "get_model", "load_models", "mod
 _RECORD_KEYS = {"id", "name", "aliases", "repo", "config", "config_copy", "config_fields", "published", "notes"}
 
 
-class UnknownModelError(UnknownNameError):
-    """No model has this id, name, alias or repository id."""
-
-    kind = "model"
+def _model_names(m: Model) -> list[str]:
+    return [m.id, m.name, *m.aliases, *([m.repo] if m.repo else [])]
 
 
 class ModelCatalog:
-    """Models with lookup by id, name, alias or repository id."""
+    """Models with lookup by id, name, alias or repository id (a :class:`~accelspec.index.NamedIndex`)."""
 
     def __init__(self) -> None:
-        self._models: dict[str, Model] = {}
-        self._index: dict[str, str] = {}
+        self._index: NamedIndex[Model] = NamedIndex("model", UnknownModelError, _model_names)
         self.files: list[str] = []
 
     @classmethod
@@ -66,54 +55,36 @@ class ModelCatalog:
         for i, rec in enumerate(data["models"]):
             label = str(rec.get("id", f"#{i}")) if isinstance(rec, dict) else f"#{i}"
             staged_model = _build(rec, path.parent, sources, file, label)
-            if staged_model.id in staged or staged_model.id in self._models:
+            if staged_model.id in staged:
                 raise SpecFileError(file, "duplicate model id", record=staged_model.id)
             staged[staged_model.id] = staged_model
-        index = dict(self._index)
-        for m in staged.values():
-            for key_name in [m.id, m.name, *m.aliases, *([m.repo] if m.repo else [])]:
-                key = normalize_name(key_name)
-                owner = index.get(key)
-                if owner is not None and owner != m.id:
-                    raise SpecFileError(file, f"name or alias {key_name!r} is already used by model {owner!r}",
-                                        record=m.id, field="aliases")
-                index[key] = m.id
-        self._models.update(staged)
-        self._index = index
+        self._index = self._index.with_records(staged.values(), file)  # all or nothing
         self.files.append(file)
 
     def get(self, name: str | Model) -> Model:
         """The model with this id, name, alias or repository id."""
         if isinstance(name, Model):
             return name
-        key = normalize_name(name)
-        if key in self._index:
-            return self._models[self._index[key]]
-        raise UnknownModelError(name, self.suggest(name))
+        return self._index.get(name)
 
     def suggest(self, name: str, n: int = 5) -> list[str]:
         """Closest ids to a misspelt name."""
-        return suggest_names(name, self._index, n)
+        return self._index.suggest(name, n)
 
     def models(self, family: str | None = None, where: Callable[[Model], bool] | None = None) -> list[Model]:
         """All models, optionally of one ``family`` (``model_type``) or matching a predicate."""
-        out = []
-        for m in self._models.values():
-            if family is not None and normalize_name(m.family) != normalize_name(family):
-                continue
-            if where is not None and not matches(where, m):
-                continue
-            out.append(m)
-        return out
+        fam = normalize_name(family) if family is not None else None
+        return self._index.find(lambda m: (fam is None or normalize_name(m.family) == fam)
+                                and (where is None or matches(where, m)))
 
     def __iter__(self) -> Iterator[Model]:
-        return iter(self._models.values())
+        return iter(self._index)
 
     def __len__(self) -> int:
-        return len(self._models)
+        return len(self._index)
 
     def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and normalize_name(name) in self._index
+        return name in self._index
 
     def __repr__(self) -> str:
         return f"<ModelCatalog: {len(self)} models>"
@@ -190,8 +161,9 @@ def load_models(*paths: str | os.PathLike[str]) -> list[Model]:
     global _DEFAULT
     before = default_model_catalog()
     new = ModelCatalog()
-    new._models, new._index, new.files = dict(before._models), dict(before._index), list(before.files)
+    new._index, new.files = before._index, list(before.files)  # indexes are never changed in place
     for p in paths:
         new._add_file(Path(p))
     _DEFAULT = new
-    return [m for m in new if m.id not in before._models]
+    known = set(before._index.ids())
+    return [m for m in new if m.id not in known]

@@ -9,6 +9,7 @@ it was obtained. A :class:`Spec` behaves like a pint Quantity (``spec.to("GiB")`
 from __future__ import annotations
 
 import operator
+from dataclasses import dataclass
 from enum import Enum
 from typing import Any, ClassVar
 
@@ -27,7 +28,8 @@ from pydantic import (
 from .errors import FrozenRecordError
 from .units import format_quantity, parse_quantity
 
-__all__ = ["Direction", "Fact", "FrozenDict", "Record", "Source", "Spec", "Status", "freeze", "spec_type"]
+__all__ = ["Absent", "Direction", "Fact", "FrozenDict", "Record", "Source", "Spec", "Status", "freeze", "is_compiled",
+           "spec_type"]
 
 
 class FrozenDict(dict):  # type: ignore[type-arg]
@@ -357,3 +359,22 @@ def spec_type(unit: str | None, name: str) -> type[Spec]:
         pint.compat.upcast_type_map[f"{__name__}.{name}"] = cls
         _SPEC_TYPES[key] = cls
     return _SPEC_TYPES[key]
+
+
+@dataclass(frozen=True)
+class Absent:
+    """A cell with no value, and why: ``status`` is ``"unsupported"`` (the chip has no
+    hardware support, listed in ``compute.unsupported``) or ``"not_published"`` (no source
+    gives a figure; the chip may well have it)."""
+
+    status: str
+    detail: str
+
+    def __bool__(self) -> bool:
+        return False
+
+
+def is_compiled(source: Any) -> bool:
+    """True for the internal fact sheet (source id ``REF``, seed ``reference/...``): a
+    compilation, not a document a reader can open; values citing it are marked ``‡``."""
+    return source.id == "REF" or (source.seed or "").startswith("reference/")

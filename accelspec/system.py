@@ -37,7 +37,7 @@ from .catalog import (
     suggest_names,
 )
 from .chip import BandwidthSpec, CapacitySpec, Chip, ComputeSpec, CountSpec, LinkBandwidth, PowerSpec, Precision
-from .errors import SpecFileError, UnknownNameError
+from .errors import SpecFileError, UnknownSystemError
 from .provenance import Fact, Spec, Status
 from .units import format_quantity
 
@@ -45,12 +45,6 @@ if TYPE_CHECKING:
     from .perf.deployment import Deployment
 
 __all__ = ["ScaleOut", "ScaleUp", "System", "UnknownSystemError", "get_system", "load_systems", "systems"]
-
-
-class UnknownSystemError(UnknownNameError):
-    """No system has this id, name or alias."""
-
-    kind = "system"
 
 
 class _Section(BaseModel):

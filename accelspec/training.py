@@ -64,7 +64,7 @@ from typing import Any
 import yaml
 
 from .chip import Chip, NotPublishedError
-from .errors import AccelspecError
+from .errors import UnknownRecipeError
 from .model import AttentionKind, Model
 from .perf.memory import InvalidArgumentError, Parallelism
 from .units import Q_, Quantity, parse_quantity
@@ -91,15 +91,6 @@ __all__ = [
 
 _GB = 1e9
 _RESERVE = 2 * 2**30
-
-
-class UnknownRecipeError(AccelspecError, ValueError):
-    """A recipe, optimizer, ZeRO stage or recompute mode the library does not know; names it."""
-
-    def __init__(self, argument: str, value: Any, known: list[str]):
-        self.argument = argument
-        self.value = value
-        super().__init__(f"{argument}: unknown {argument} {value!r}; known: {', '.join(known)}")
 
 
 @dataclass(frozen=True)
@@ -617,8 +608,8 @@ SANJIANGYUAN_QUOTE = "其中阿里云投入的设备数量为1024台,搭载的�
 
 
 def check_training_claim(params: float = 1e12, n_chips: int = 512, *, chips: tuple[str, ...] = (
-        "zhenwu-m890", "zhenwu-810e", "kunlun-p800"), recipes: tuple[str, ...] = ("bf16-adam", "fp8-deepseek-v3",
-                                                                               "adam-8bit"),
+        "zhenwu-m890", "zhenwu-810e", "kunlun-p800", "kunlun-m300"),
+        recipes: tuple[str, ...] = ("bf16-adam", "fp8-deepseek-v3", "adam-8bit"),
         quote: str = TIANCHI_QUOTE) -> str:
     """Memory feasibility of "trains an N-parameter model on n_chips": model states per chip under
     ZeRO-3 over all chips (``params * bytes_per_param / n_chips``) plus the 2 GiB reserve, for
@@ -642,7 +633,7 @@ def check_training_claim(params: float = 1e12, n_chips: int = 512, *, chips: tup
                            f"({(v - per) / _GB:+.1f} GB)")
         lines.append("; ".join(row))
     lines.append("unpublished: which chip the supernode uses and its memory (the seed attributes Tianchi to "
-                 "Baidu/Kunlunxin, whose P800/M100/M300 capacities are unpublished here; Zhenwu M890/810E shown "
+                 "Baidu/Kunlunxin, whose M100/M300 capacities are unpublished here, P800 96 GB; Zhenwu M890/810E shown "
                  "as the brief's candidates), the model shape, tokens and training time (so time is unchecked)")
     return "\n".join(lines)
 

@@ -134,7 +134,34 @@ def _build_registry() -> pint.UnitRegistry:
         reg.load_definitions(text.splitlines())
     reg.formatter.default_format = "~P"
     _abbreviate_partial_specs(reg)
+    _memoize_unit_parsing(reg)
     return reg
+
+
+#: Most entries each unit memo keeps (a caller feeding endless distinct strings cannot grow them).
+_CACHE_MAX = 4096
+
+
+def _memoize_unit_parsing(reg: pint.UnitRegistry) -> None:
+    """Remember parsed unit expressions (``"GB"``, ``"B/s"``) on this registry.
+
+    pint's own memo is skipped for prefixed units (``"GB"`` is not a defined name), so every
+    ``Q_(x, "GB")`` and ``q.m_as("B")`` re-ran its parser (~100 us, most of a memory footprint's
+    time). Parsed units are immutable ``UnitsContainer`` values and this registry defines no
+    contexts, so the memo cannot go stale; it is bounded like the other unit caches."""
+    parse = reg._parse_units_as_container
+    memo: dict[tuple[str, bool, bool], Any] = {}
+
+    def parse_memoized(input_string: str, as_delta: bool = True, case_sensitive: bool = True) -> Any:
+        key = (input_string, as_delta, case_sensitive)
+        hit = memo.get(key)
+        if hit is None:
+            hit = parse(input_string, as_delta, case_sensitive)
+            if len(memo) < _CACHE_MAX:
+                memo[key] = hit
+        return hit
+
+    reg._parse_units_as_container = parse_memoized  # type: ignore[method-assign]
 
 
 def _abbreviate_partial_specs(reg: pint.UnitRegistry) -> None:
@@ -174,7 +201,34 @@ _QUANTITY_RE = re.compile(rf"^\s*(?P<num>{_NUMBER})\s*(?P<unit>{_UNIT})?\s*$")
 _UNIT_RE = re.compile(rf"^\s*(?:{_UNIT})?\s*$")
 
 
+#: Parsed units by their text, and dimensions by unit: units are immutable, and pint's own
+#: parser costs ~200 us per call, which made the first catalog load spend most of its time here.
+#: Bounded, so that a caller feeding endless distinct strings cannot grow them without limit.
+_UNIT_CACHE: dict[str, pint.Unit] = {}
+_DIM_CACHE: dict[Any, Any] = {}
+
+
 def _parse_unit(text: str, what: str, original: Any) -> pint.Unit:
+    unit = _UNIT_CACHE.get(text)
+    if unit is not None:
+        return unit
+    unit = _parse_unit_uncached(text, what, original)
+    if len(_UNIT_CACHE) < _CACHE_MAX:
+        _UNIT_CACHE[text] = unit
+    return unit
+
+
+def _dimensionality(units: Any) -> Any:
+    """Dimensionality of a unit container (or unit text), memoised."""
+    dim = _DIM_CACHE.get(units)
+    if dim is None:
+        dim = (ureg.Unit(units) if isinstance(units, str) else ureg.Quantity(1, units)).dimensionality
+        if len(_DIM_CACHE) < _CACHE_MAX:
+            _DIM_CACHE[units] = dim
+    return dim
+
+
+def _parse_unit_uncached(text: str, what: str, original: Any) -> pint.Unit:
     if len(text) > MAX_TEXT or not _UNIT_RE.match(text) or text.count("(") != text.count(")"):
         raise UnitError(f"{what}: cannot parse {original!r}: units must be unit names joined by '/', '*' "
                         "or spaces, with small integer powers (e.g. 'GB/s', 'B/token')")
@@ -274,8 +328,8 @@ def parse_quantity(value: Any, expected: str | None = None, what: str = "value")
 
 def check_dimension(q: pint.Quantity, expected: str, what: str = "value") -> None:
     """Raise :class:`UnitError` unless ``q`` has the dimension of the unit ``expected``."""
-    want = ureg.Unit(expected).dimensionality if expected else ureg.dimensionless.dimensionality
-    if q.dimensionality != want:
+    want = _dimensionality(expected) if expected else ureg.dimensionless.dimensionality
+    if _dimensionality(q._units) != want:
         raise UnitError(
             f"{what}: expected a quantity like {expected!r} ({_dim_str(want)}), "
             f"got {q:~P} ({_dim_str(q.dimensionality)})"

@@ -1,5 +1,7 @@
 """The public surface changes only on purpose: update this list in the same commit."""
 
+import pytest
+
 import accelspec
 
 PUBLIC = [
@@ -118,3 +120,37 @@ def test_public_names_are_locked():
 
 def test_every_public_name_exists():
     assert [n for n in PUBLIC if not hasattr(accelspec, n)] == []
+
+
+#: Each subpackage's public names, locked like the package's (particle's test_module_apis):
+#: the API changes only on purpose. Everything here is also reachable from ``accelspec``
+#: except the claims engine's building blocks.
+SUBPACKAGES = {
+    "accelspec.perf": [
+        "DTYPE_PRESETS", "Bound", "ChipCount", "DTypes", "Deployment", "DeploymentError", "FitResult",
+        "Footprint", "Limit", "OpCost", "Parallelism", "Roofline", "StepCost", "attention_cost", "decode_bound",
+        "expected_unique_experts", "fits", "gemm_cost", "max_batch", "max_context", "memory_footprint",
+        "min_chips", "prefill_bound", "roofline", "step_cost", "sweep", "sweep_iter",
+    ],
+    "accelspec.claims": [
+        "Citation", "Claim", "ClaimFileError", "ClaimResult", "ClaimsReport", "CrossCheck", "Implied", "Interval",
+        "KINDS", "METRIC_ALIASES", "NodeImplied", "ReadingResult", "Stated", "Statement", "StatementSpec",
+        "Verdict", "check_claims", "claims_dir", "load_claims", "metric_unit",
+    ],
+}
+
+
+@pytest.mark.parametrize("name", sorted(SUBPACKAGES))
+def test_subpackage_api_is_locked(name):
+    import importlib
+
+    mod = importlib.import_module(name)
+    assert sorted(mod.__all__) == sorted(SUBPACKAGES[name])
+    assert [n for n in mod.__all__ if not hasattr(mod, n)] == []
+
+
+def test_perf_names_are_the_package_names():
+    import accelspec.perf as perf
+
+    for n in perf.__all__:
+        assert getattr(accelspec, n) is getattr(perf, n), n

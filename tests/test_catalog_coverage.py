@@ -21,6 +21,26 @@ INFORMAL = {
     "a100 40gb": "a100-40gb-sxm",
     "l40s": "l40s",
     "rtx 4090": "rtx-4090",
+    # Chinese accelerators from procurement and press (issue 12)
+    "mlu590": "mlu590",
+    "k100": "hygon-k100",
+    "k100-ai": "hygon-k100-ai",
+    "bw1000": "hygon-bw1000",
+    "bi-v150": "iluvatar-bi-v150",
+    "天垓150": "iluvatar-bi-v150",
+    "s60": "enflame-s60",
+    "p800": "kunlun-p800",
+    "c550": "metax-c550",
+    "310p": "ascend-310p",
+    "bi-v100": "iluvatar-bi-v100",
+    "mr-v100": "iluvatar-mr-v100",
+}
+
+# Chips per vendor (issue 12's closing note reports these counts; update with the spec files).
+VENDOR_COUNTS = {
+    "NVIDIA": 23, "AMD": 6, "Huawei": 6, "Google": 5, "AWS": 4, "Kunlunxin": 4, "Intel": 3,
+    "Alibaba T-Head": 3, "Hygon": 3, "Cambricon": 2, "Biren": 2, "Moore Threads": 2, "MetaX": 2,
+    "Enflame": 1, "Iluvatar CoreX": 3, "Groq": 1, "Cerebras": 1, "SambaNova": 1,
 }
 
 
@@ -34,6 +54,51 @@ def test_plain_a100_says_which_part() -> None:
     assert chip.id == "a100-sxm" and chip.memory.capacity.q == a.Q_("80 GB")
     assert any("40 GB" in n for n in chip.notes)  # the note names the 40 GB parts
     assert a.get_chip("a100 40gb pcie").memory.capacity.q == a.Q_("40 GB")
+
+
+def test_chips_per_vendor() -> None:
+    counts: dict[str, int] = {}
+    for c in a.chips():
+        counts[c.vendor] = counts.get(c.vendor, 0) + 1
+    assert counts == VENDOR_COUNTS
+    assert sum(VENDOR_COUNTS.values()) == 72
+
+
+@pytest.mark.parametrize("chip_id,field,expected", [
+    # oracles are the figures printed in each record's source (see the spec files' notes)
+    ("kunlun-p800", "capacity", "96 GB"),        # Baidu ERNIE docs: "KunlunxinP800 96GB"
+    ("kunlun-p800", "tdp", "400 W"),             # xpu_smi power cap "88W / 400W"
+    ("hygon-k100-ai", "bandwidth", "896 GB/s"),
+    ("hygon-k100-ai", "fp16", "196 TFLOPS"),
+    ("hygon-bw1000", "bandwidth", "1.6 TB/s"),
+    ("hygon-bw1000", "fp16", "480 TFLOPS"),
+    ("iluvatar-bi-v150", "capacity", "64 GB"),
+    ("iluvatar-bi-v150", "tdp", "350 W"),
+    ("metax-c550", "capacity", "64 GB"),         # printed 64GiB: headline kept in GB (one rule)
+    ("metax-c550", "bandwidth", "1.8 TB/s"),
+    ("metax-c500", "fp16", "280 TFLOPS"),
+    ("iluvatar-bi-v100", "fp16", "147 TFLOPS"),
+    ("iluvatar-mr-v100", "int8", "192 TOPS"),
+])
+def test_chinese_accelerator_figures(chip_id: str, field: str, expected: str) -> None:
+    chip = a.get_chip(chip_id)
+    spec = {"capacity": chip.memory.capacity, "bandwidth": chip.memory.bandwidth,
+            "tdp": chip.power.tdp}.get(field) or chip.compute.dense[field]
+    assert spec.q == a.Q_(expected)
+    assert spec.source.id != "REF" and spec.status in ("official", "reported")
+
+
+def test_unpublished_chinese_figures_stay_absent() -> None:
+    """No invented numbers: MLU590 carries identity only, S60 capacity only; BI-V150 peaks are unpublished
+    (its FlagPerf GEMM measurements are benchmarks, not peaks)."""
+    chip = a.get_chip("mlu590")
+    assert chip.memory.capacity is None and not chip.compute.dense
+    s60 = a.get_chip("enflame-s60")
+    assert s60.memory.capacity.q == a.Q_("48 GB") and not s60.compute.dense  # capacity only
+    bi = a.get_chip("bi-v150")
+    assert not bi.compute.dense and bi.memory.bandwidth is None
+    assert any(b.value.q == a.Q_("196.47 TFLOPS") for b in bi.benchmarks)
+    assert "fp8" in a.get_chip("s60").compute.unsupported
 
 
 def test_catalog_size_and_vendors() -> None:

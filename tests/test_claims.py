@@ -348,10 +348,7 @@ def test_report_renders(report):
     assert repr(report).startswith("<ClaimsReport: ")
 
 
-def test_import_stays_light_and_example_runs():
-    code = ("import sys, accelspec; r = accelspec.check_claims(); str(r); r.to_markdown(); "
-            "assert 'pandas' not in sys.modules and 'matplotlib' not in sys.modules, 'heavy import'")
-    subprocess.run([sys.executable, "-c", code], check=True)
+def test_check_claims_example_runs():
     example = specs_dir().parent / "examples" / "check_claims.py"
     if example.is_file():
         out = subprocess.run([sys.executable, str(example)], check=True, capture_output=True, text=True).stdout

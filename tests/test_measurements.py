@@ -19,15 +19,69 @@ def report():
 
 def test_all_rows_load():
     rows = load_measurements()
-    assert len(rows) >= 40
+    assert len(rows) >= 143
     assert len({r.row.id for r in rows}) == len(rows)
     assert all(r.row.quote and r.source.url.startswith("http") for r in rows)
 
 
 def test_coverage(report):
-    assert len(report.publishers) >= 6
-    families = {c.chip.split("-")[0].rstrip("0123456789") for c in report.checks}
-    assert len(report.chips) >= 4 and len(families) >= 4
+    assert len(report.publishers) >= 13
+    assert {"MLCommons", "Google", "LMSYS", "Lambda"} <= set(report.publishers)
+    families = {a.get_chip(c.chip).family for c in report.checks}
+    vendors = {a.get_chip(c.chip).vendor for c in report.checks}
+    assert len(report.chips) >= 13 and len(families) >= 8
+    assert vendors >= {"NVIDIA", "AMD", "Google", "Intel", "Huawei"}
+
+
+def test_mlperf_rows_cover_scenarios_and_chips():
+    rows = [r.row for r in load_measurements() if (r.row.scenario or "").startswith("MLPerf Inference v5.1")]
+    assert len(rows) >= 40
+    assert all(r.source and r.quote and "mlperf_log_summary.txt" in (r.note or "") for r in rows)
+    scen = {s for r in rows for s in ("Offline", "Server", "Interactive") if f"v5.1 {s}" in r.scenario}
+    assert scen == {"Offline", "Server", "Interactive"}
+    assert {r.chip for r in rows} >= {"b200", "gb200", "h200-sxm", "mi300x", "mi325x", "mi355x"}
+    # Server and Interactive runs carry their latency limits (p99), Offline none
+    inter = next(r for r in rows if r.id == "mlperf51-nvidia-b200x8-llama2-70b-interactive-tpot")
+    assert (inter.slo.ttft_ms, inter.slo.tpot_ms, inter.slo.percentile) == (450, 40, 99)
+    assert inter.metric.value <= inter.slo.tpot_ms  # mean TPOT 34.2 ms under the 40 ms p99 limit
+    assert all(r.slo is None for r in rows if "v5.1 Offline" in r.scenario)
+    # whole-system figures carry the system's chip count; one model instance is n_chips
+    r = next(r for r in rows if r.id == "mlperf51-nvidia-gb200x72-405b-offline")
+    assert (r.n_chips, r.figure_chips, r.layout.tp, r.layout.pp) == (4, 72, 2, 2)
+
+
+def test_worked_row_mlperf_b200_llama2_70b_offline(report):
+    # fp4 weights and (assumed) fp4 activations: fp4 matmuls at 9,000 TFLOPS dense per B200.
+    # Llama 2 70B: 2 * 68.71e9 FLOP per token -> 9e15 / 1.3742e11 = 65,490 token/s per GPU, 523,900 for 8;
+    # MLPerf v5.1 Offline "Tokens per second: 101527" -> efficiency 0.194.
+    c = next(c for c in report.checks if c.id == "mlperf51-nvidia-b200x8-llama2-70b-offline")
+    assert c.limiter == "compute"
+    assert c.bound == pytest.approx(8 * 9e15 / (2 * 68.71e9), rel=0.01)
+    assert c.efficiency == pytest.approx(101527 / 523_900, rel=0.01)
+
+
+def test_worked_row_tpu_v5e_llama2_7b_int8(report):
+    # 8 TPU v5e, int8 weights and KV, batch 96, context 1: bytes per step on one chip =
+    # (6,738,415,616 params - 131,072,000 input-embedding table) B + 96 embedding rows * 4,096 B
+    # + 96 * 1 * 262,144 B KV = 6.6329e9 B at 819 GB/s -> 8.099 ms for 96 tokens = 11,854 token/s per chip,
+    # 94,830 for the 8 chips; JetStream-PyTorch's 4,783 token/s -> efficiency 0.0504.
+    c = next(c for c in report.checks if c.id == "google-tpu-v5e8-llama-2-7b-int8-b96")
+    assert c.limiter == "memory"
+    assert c.bound == pytest.approx(94_830, rel=0.01)
+    assert c.efficiency == pytest.approx(4783 / 94_830, rel=0.01)
+
+
+def test_assumed_activations_set_the_matmul_format(tmp_path):
+    # fp4 weights alone run bf16 matmuls (w4a16: 2,200 TFLOPS on B200); with "activations: fp4" assumed they
+    # run fp4 matmuls (9,000 TFLOPS): the compute-bound per-chip bound grows by 9000 / 2200 = 4.09.
+    row = """\
+        - {{id: {id}, source: S1, quote: "1000 tokens/s per chip", chip: b200, n_chips: 1, model: llama-2-70b,
+           model_as_published: L, formats: {{weights: fp4, kv_cache: fp8}}, assumed: {assumed},
+           metric: {{kind: output_tokens_per_s_per_chip, value: 1000, unit: token/s}}}}
+        """
+    plain = validate(_one_row_file(tmp_path, row.format(id="w4a16", assumed="[]"))).checks[0]
+    fp4 = validate(_one_row_file(tmp_path, row.format(id="w4a4", assumed='["activations: fp4 (looser)"]'))).checks[0]
+    assert fp4.bound / plain.bound == pytest.approx(9000 / 2200, rel=0.01)
 
 
 def test_no_row_beats_its_bound(report):
@@ -116,7 +170,7 @@ def test_cli_validate(capsys):
     assert "violations: 0" in out and "nvidia-h200x8-405b-medusa" in out
     assert main(["validate", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert data["rows"] >= 40 and data["violations"] == []
+    assert data["rows"] >= 143 and data["violations"] == []
     assert main(["validate", "/nonexistent/file.yaml"]) == 2
 
 
@@ -188,3 +242,28 @@ def test_plot(report):
 
     ax = plot_efficiency(report)
     assert ax.get_yscale() == "log" and len(ax.get_xticklabels()) == len(report.chips)
+
+
+def test_tpu_v5e_llama_70b_row_is_close_to_its_bound(report):
+    # jax-llm-examples, Llama 3.1 70B int8 on 16 TPU v5e (TP16), batch 8: bytes per step = 69.5e9 int8 weights
+    # (70.55e9 params less the 1.05e9 input-embedding table) at 16 x 819 GB/s = 5.30 ms -> 188.5 token/s per
+    # sequence; the README's 159 token/s -> efficiency 0.843, the tightest row shipped.
+    c = next(c for c in report.checks if c.id == "google-jax-tpu-v5e16-llama-3.1-70b-tp16-b8")
+    assert c.limiter == "memory"
+    assert c.bound == pytest.approx(188.5, rel=0.01)
+    assert c.efficiency == pytest.approx(159 / 188.5, rel=0.01)
+
+
+def test_every_quote_contains_its_figure():
+    # the metric value must be readable in the verbatim quote: as printed (thousands separators dropped),
+    # in "k" / "million" form, or, for MLPerf's TPOT, in the log's nanoseconds (123.320085 ms = 123320085 ns)
+    missing = []
+    for r in load_measurements():
+        m = r.row
+        q, v = m.quote.replace(",", ""), m.metric.value
+        forms = {f"{v:g}", f"{v:.2f}".rstrip("0").rstrip("."), f"{v / 1e3:g}k", f"{v / 1e6:g} million"}
+        if m.metric.kind == "tpot":
+            forms.add(str(round(v * 1e6)))
+        if not any(f in q for f in forms):
+            missing.append(f"{m.id}: {v:g} not in {m.quote[:60]!r}")
+    assert not missing, "\n".join(missing)

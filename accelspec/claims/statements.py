@@ -14,14 +14,10 @@ from typing import Annotated, Any, Literal, Union
 import pint
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from ..errors import SpecFileError
+from ..errors import ClaimFileError
 from ..provenance import Source
 from ..units import Q_, UnitError, format_quantity, parse_quantity
 from .intervals import Interval, _mag, _num
-
-
-class ClaimFileError(SpecFileError):
-    """A claim file is invalid. The message names the file, the claim id and the field."""
 
 
 class Verdict(str, Enum):

@@ -44,9 +44,11 @@ import numpy as np
 import pint
 
 from ..chip import Chip, NotPublishedError, Precision, UnsupportedPrecisionError
+from ..inputs import count
+from ..model import AttentionKind
 from ..units import Q_, ureg
-from .costs import FALLBACK_PRECISION, DTypes, compute_fallback
-from .memory import InvalidArgumentError, Parallelism
+from .costs import FALLBACK_PRECISION, DTypes, _dtype_key, _get_model, _pair_flops, compute_fallback, resolve_dtypes
+from .memory import InvalidArgumentError, Parallelism, _refuse, memory_footprint
 from .roofline import _check_efficiency, chip_numbers
 
 if TYPE_CHECKING:
@@ -238,23 +240,7 @@ class Bound:
 
 
 def _count(value: Any, what: str) -> int:
-    from .memory import _MAX_COUNT, InvalidArgumentError
-
-    class CountTypeError(InvalidArgumentError, TypeError):
-        pass
-
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        else:
-            raise CountTypeError(what, f"expected a whole number, got {value!r}")
-    if value < 1:
-        raise InvalidArgumentError(what, f"must be at least 1, got {value!r}")
-    if value > _MAX_COUNT:
-        raise InvalidArgumentError(what, f"must be at most 2**53, got {value!r}")
-    return int(value)
-
-
+    return count(value, what)
 
 
 def _accepted(value: Any) -> float:
@@ -319,9 +305,6 @@ def layout_numbers(model: Model | str, lay: Parallelism, weight_dtype: Any = "na
                    **dtypes_kw: Any) -> LayoutNumbers:
     """Reduce ``model`` at the given dtypes (:func:`~accelspec.perf.costs.resolve_dtypes`) under
     layout ``lay`` to per-stage, per-chip numbers (cached per model object, dtypes, layout)."""
-    from ..model import AttentionKind
-    from .costs import _dtype_key, _get_model, _pair_flops, resolve_dtypes
-
     model = _get_model(model)
     key = (id(model), lay, _dtype_key(weight_dtype), *sorted((k, _dtype_key(v)) for k, v in dtypes_kw.items()))
     hit = _LCACHE.get(key)
@@ -460,8 +443,6 @@ def resolve_layout(model: Any, context_tokens: int, batch: int, n_chips: int | N
     """The layout a bound uses: ``parallelism`` if given (checked against the model), else for
     ``n_chips > 1`` the layout :func:`accelspec.fits` would choose (the same search,
     :func:`accelspec.memory_footprint` with ``parallelism="auto"``), else one chip."""
-    from .memory import memory_footprint
-
     if parallelism is None or (isinstance(parallelism, str) and parallelism.strip().lower() == "auto"):
         n = 1 if n_chips is None else n_chips
         if n == 1:
@@ -502,8 +483,6 @@ _MEM_KW = ("weight_dtype", "kv_dtype", "expert_dtype", "embedding_dtype", "state
 
 
 def _model_obj(model: Any) -> Model:
-    from .costs import _get_model
-
     return _get_model(model)
 
 
@@ -532,8 +511,11 @@ def _bound(phase: str, model: Model | str, chip: Chip | str, context_tokens: int
                                 f"{lay} over {n} chips needs it")
     ec, eb, el = (_check_efficiency("compute_efficiency", effs[0]), _check_efficiency("bandwidth_efficiency", effs[1]),
                   _check_efficiency("link_efficiency", effs[2]))
-    runs = []
+    runs: list[Any] = []
     for j in (1, 2, 0):  # nominal, high roofs (low time), low roofs (high time)
+        if j != 1 and (cn.peak[j], cn.bandwidth[j], cn.link[j]) == (cn.peak[1], cn.bandwidth[1], cn.link[1]):
+            runs.append(runs[0])  # no range on this chip's roofs: the same times
+            continue
         runs.append(layout_times(ln, phase, float(T), float(B), cn.peak[j] * ec, cn.bandwidth[j] * eb,
                                  cn.link[j] * el, overlap))
     tc, tm, tl, t, flops, mem, comm = (float(x) for x in runs[0])
@@ -589,6 +571,11 @@ def decode_bound(model: Model | str, chip: Chip | str, context_tokens: int, batc
     ('memory', 3.239)
     """
     a = _accepted(accepted_tokens_per_step)
+    if getattr(chip, "__accelspec_deployment__", False):  # a Deployment: its chip, count, layout, dtypes
+        _refuse(decode_bound, "decode_bound", locals())
+        return chip.decode_bound(model, context_tokens, batch, sparse=sparse, overlap=overlap,
+                                 compute_efficiency=compute_efficiency, bandwidth_efficiency=bandwidth_efficiency,
+                                 link_efficiency=link_efficiency, accepted_tokens_per_step=accepted_tokens_per_step)
     b = _bound("decode", model, chip, context_tokens, batch, n_chips, parallelism, weight_dtype,
                   {"kv_dtype": kv_dtype, "activation_dtype": activation_dtype, "expert_dtype": expert_dtype,
                    "embedding_dtype": embedding_dtype, "state_dtype": state_dtype, "precision": precision},
@@ -608,6 +595,11 @@ def prefill_bound(model: Model | str, chip: Chip | str, context_tokens: int, bat
     the memory term is the weights (every expert some token is routed to) plus the KV cache
     written; the output head runs for the last token of each prompt only.
     """
+    if getattr(chip, "__accelspec_deployment__", False):  # a Deployment: its chip, count, layout, dtypes
+        _refuse(prefill_bound, "prefill_bound", locals())
+        return chip.prefill_bound(model, context_tokens, batch, sparse=sparse, overlap=overlap,
+                                  compute_efficiency=compute_efficiency, bandwidth_efficiency=bandwidth_efficiency,
+                                  link_efficiency=link_efficiency)
     return _bound("prefill", model, chip, context_tokens, batch, n_chips, parallelism, weight_dtype,
                   {"kv_dtype": kv_dtype, "activation_dtype": activation_dtype, "expert_dtype": expert_dtype,
                    "embedding_dtype": embedding_dtype, "state_dtype": state_dtype, "precision": precision},

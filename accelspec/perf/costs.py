@@ -69,6 +69,7 @@ import pint
 
 from ..chip import Precision
 from ..dtypes import DType, dtype
+from ..model import AttentionKind
 from ..units import Q_, ureg
 
 if TYPE_CHECKING:
@@ -356,7 +357,6 @@ _MCACHE: dict[tuple, tuple[Any, ModelNumbers]] = {}
 
 
 def _pair_flops(model: Model, kind: Any) -> float:
-    from ..model import AttentionKind
 
     if kind is AttentionKind.mla:
         m = model.mla
@@ -375,7 +375,6 @@ def _get_model(model: Any) -> Model:
 
 
 def _dtype_key(value: Any) -> Any:
-    from ..dtypes import DType
 
     return value if isinstance(value, DType) else ("name", str(value))
 
@@ -392,7 +391,6 @@ def model_numbers(model: Model | str, weight_dtype: Any = "native", **dtypes_kw:
     hit = _MCACHE.get(key)
     if hit is not None and hit[0] is model:
         return hit[1]
-    from ..model import AttentionKind
 
     dt = resolve_dtypes(model, weight_dtype, **dtypes_kw)
     wb, eb, mb, kb = (dt.weight.bytes_per_element, dt.expert.bytes_per_element, dt.embedding.bytes_per_element,
@@ -547,7 +545,6 @@ def attention_cost(model: Model | str, phase: str, context_tokens: int, batch: i
     prefill: ``4 H d_h * pairs(S, W)`` FLOPs and ``min(S, W) * KV bytes/token`` written.
     """
     model = _get_model(model)
-    from ..model import AttentionKind
 
     if layer is None:
         layer = next((i for i, k in enumerate(model.layer_types) if k is not AttentionKind.linear), 0)
@@ -557,7 +554,6 @@ def attention_cost(model: Model | str, phase: str, context_tokens: int, batch: i
 
 
 def _attention_layer(model: Model, i: int, phase: str, T: float, B: float, kb: float, sb: float) -> OpCost:
-    from ..model import AttentionKind
 
     kind = model.layer_types[i]
     if kind is AttentionKind.linear:

@@ -33,7 +33,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import TYPE_CHECKING, Any
 
-from ..errors import AccelspecError
+from ..errors import DeploymentError
 
 if TYPE_CHECKING:
     from ..model import Model
@@ -41,10 +41,6 @@ if TYPE_CHECKING:
     from .memory import FitResult, Footprint, Parallelism
 
 __all__ = ["DTYPE_PRESETS", "DTypes", "Deployment", "DeploymentError"]
-
-
-class DeploymentError(AccelspecError, ValueError):
-    """A deployment's arguments are invalid (unknown preset, bad chip count, ...)."""
 
 
 @dataclass(frozen=True)
@@ -145,6 +141,10 @@ class Deployment:
     reserve: Any = None
     capacity: Any = None
 
+    #: marks a deployment for the calculators (``fits(model, deployment, ...)``) without their
+    #: importing this module, which imports them
+    __accelspec_deployment__ = True
+
     def __post_init__(self) -> None:
         from ..catalog import get_chip
         from ..chip import Chip
@@ -240,3 +240,4 @@ class Deployment:
 
     def __str__(self) -> str:
         return f"<Deployment {self.assumptions()}>"
+

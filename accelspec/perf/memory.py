@@ -39,13 +39,13 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
-import pint
 
 from ..chip import Chip, NotPublishedError
 from ..dtypes import DType, dtype
-from ..errors import AccelspecError
-from ..model import AttentionKind, Model
-from ..units import Q_, Quantity, parse_quantity
+from ..errors import DeploymentError, InvalidArgumentError
+from ..inputs import count, counts
+from ..model import AttentionKind, Model, memo
+from ..units import Q_, Quantity, parse_quantity, ureg
 
 __all__ = [
     "ChipCount",
@@ -68,43 +68,9 @@ _MAX_TOKENS = 2**40
 _MAX_COUNT = 2**53  # largest whole number a float holds exactly: the limit of every count argument
 
 
-class InvalidArgumentError(AccelspecError, ValueError):
-    """A bad argument (non-positive count, layout that does not divide the heads...).
-    ``argument`` names it."""
-
-    def __init__(self, argument: str, message: str):
-        self.argument = argument
-        super().__init__(f"{argument}: {message}")
-
-
 # --- arguments ------------------------------------------------------------------------------
-def _counts(value: Any, name: str) -> np.ndarray:
-    """Positive whole numbers (scalar or array) as a float array; Quantities in tokens accepted."""
-    if isinstance(value, pint.Quantity):
-        value = value.m_as("token") if name == "context_tokens" else value.m_as("")
-    if isinstance(value, (bool, np.bool_)) or value is None:
-        raise InvalidArgumentError(name, f"expected a positive whole number, got {value!r}")
-    try:
-        a = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        raise InvalidArgumentError(name, f"expected a positive whole number, got {value!r}") from None
-    if a.size == 0:
-        raise InvalidArgumentError(name, "is empty")
-    if not np.all(np.isfinite(a)) or np.any(a <= 0):
-        bad = a[~(np.isfinite(a) & (a > 0))].ravel()[0]
-        raise InvalidArgumentError(name, f"must be a positive whole number, got {bad:g}")
-    if np.any(a != np.floor(a)):
-        raise InvalidArgumentError(name, f"must be a whole number, got {a[a != np.floor(a)].ravel()[0]:g}")
-    if np.any(a > _MAX_COUNT):
-        raise InvalidArgumentError(name, f"must be at most 2**53 (exact in floating point), got {a.max():g}")
-    return a
-
-
-def _one_count(value: Any, name: str) -> int:
-    a = _counts(value, name)
-    if a.ndim:
-        raise InvalidArgumentError(name, "expected one number, not an array")
-    return int(a)
+_counts = counts  # the package's one count checker (accelspec.inputs)
+_one_count = count
 
 
 @dataclass(frozen=True)
@@ -223,7 +189,8 @@ class _Options:
 
 
 class _Profile:
-    """Per-layer arrays of one model, computed once per call."""
+    """Per-layer arrays of one model and their per-stage sums, computed once per model
+    (:func:`_profile` memoises it on the immutable :class:`~accelspec.model.Model`)."""
 
     def __init__(self, model: Model):
         self.model = model
@@ -245,9 +212,27 @@ class _Profile:
         la = model.linear_attention
         self.state_elems = float(la.state_elements()) if la else 0.0
         self.uniq_windows = np.unique(self.windows[self.kv_elems > 0]) if np.any(self.kv_elems > 0) else np.array([])
+        self._stage_sums: dict[int, list[_StageSums]] = {}
 
     def stages(self, pp: int) -> list[np.ndarray]:
         return np.array_split(np.arange(self.model.n_layers), pp)
+
+    def stage_sums(self, pp: int) -> list[_StageSums]:
+        """Per pipeline stage: parameter sums by part and KV elements per token by window,
+        split into MLA latents (replicated over TP) and head-sharded caches."""
+        out = self._stage_sums.get(pp)
+        if out is None:
+            out = []
+            for idx in self.stages(pp):
+                elems, wins, mla = self.kv_elems[idx], self.windows[idx], self.is_mla[idx]
+                kv = tuple((float(w), float(elems[(wins == w) & mla].sum()), float(elems[(wins == w) & ~mla].sum()))
+                           for w in np.unique(wins[elems > 0]))
+                out.append(_StageSums(attention=float(self.attention[idx].sum()), mlp=float(self.mlp[idx].sum()),
+                                      router=float(self.router[idx].sum()), norms=float(self.norms[idx].sum()),
+                                      experts=float(self.experts[idx].sum()), kv=kv,
+                                      n_linear=float(self.is_linear[idx].sum())))
+            self._stage_sums[pp] = out
+        return out
 
     def per_token_act(self, lay: Parallelism) -> float:
         """Live activation elements per token in flight on one chip (see the module docstring)."""
@@ -278,6 +263,22 @@ class _Profile:
         return 4.0 * h + max(attn, ffn)
 
 
+@dataclass(frozen=True)
+class _StageSums:
+    attention: float
+    mlp: float
+    router: float
+    norms: float
+    experts: float
+    kv: tuple[tuple[float, float, float], ...]  #: (window, MLA elements, head-sharded elements)
+    n_linear: float
+
+
+def _profile(model: Model) -> _Profile:
+    """The model's :class:`_Profile`, built once per model instance."""
+    return memo(model, "perf.memory._Profile", lambda: _Profile(model))
+
+
 def _terms(p: _Profile, lay: Parallelism, ctx: np.ndarray, batch: np.ndarray, o: _Options) -> dict[str, np.ndarray]:
     """Per-chip bytes of each term for the worst pipeline stage, broadcast over ctx x batch."""
     m = p.model
@@ -286,35 +287,30 @@ def _terms(p: _Profile, lay: Parallelism, ctx: np.ndarray, batch: np.ndarray, o:
     tokens = np.ceil(ctx / cp)
     seqs = np.ceil(batch / dp)
     kv_heads_share = max(m.n_kv_heads // tp, 1) / m.n_kv_heads
-    share = np.where(p.is_mla, 1.0, kv_heads_share)  # MLA latent: replicated across TP
     per_tok = p.per_token_act(lay)
     act_b = o.act.bytes_per_element
     logits_row = m.vocab_size / tp * 4.0
     act_decode = seqs * per_tok * act_b + seqs * logits_row
     prefill_tokens = np.minimum(float(o.prefill_chunk), tokens * seqs)
     act_prefill = prefill_tokens * per_tok * act_b + logits_row
-    stages = p.stages(pp)
     best: dict[str, np.ndarray] | None = None
     bpe = {k: d.bytes_per_element for k, d in o.fmt.dtypes.items()}
-    for s, idx in enumerate(stages):
-        w = ((p.attention[idx].sum() * bpe["attention"] + p.mlp[idx].sum() * bpe["mlp"]) / tp
-             + p.router[idx].sum() * bpe["router"] + p.norms[idx].sum() * bpe["norms"]
-             + p.experts[idx].sum() / (ep if ep > 1 else tp) * bpe["experts"])
+    for s, st in enumerate(p.stage_sums(pp)):
+        w = ((st.attention * bpe["attention"] + st.mlp * bpe["mlp"]) / tp
+             + st.router * bpe["router"] + st.norms * bpe["norms"]
+             + st.experts / (ep if ep > 1 else tp) * bpe["experts"])
         if s == 0:
             w += p.embedding / tp * bpe["embedding"]
         if s == pp - 1:
             w += p.head / tp * bpe["lm_head"] + m.hidden_size * bpe["norms"]
             if m.tied_embeddings and pp > 1:
                 w += p.embedding / tp * bpe["embedding"]
-        kv_elems = np.zeros_like(tokens)
-        elems = p.kv_elems[idx] * share[idx]
-        wins = p.windows[idx]
-        for win in np.unique(wins[elems > 0]):
-            e = elems[wins == win].sum()
-            kv_elems = kv_elems + e * (tokens if np.isinf(win) else np.minimum(tokens, win))
-        kv = kv_elems * seqs * o.kv.bytes_per_element
-        n_lin = float(p.is_linear[idx].sum())
-        state = seqs * n_lin * p.state_elems / tp * o.state.bytes_per_element
+        kv_elems: Any = 0.0
+        for win, mla_elems, std_elems in st.kv:  # MLA latent: replicated across TP
+            e = mla_elems + std_elems * kv_heads_share
+            kv_elems = kv_elems + e * (tokens if math.isinf(win) else np.minimum(tokens, win))
+        kv = kv_elems * seqs * o.kv.bytes_per_element + 0 * tokens
+        state = seqs * st.n_linear * p.state_elems / tp * o.state.bytes_per_element
         weights = np.full_like(tokens, w)
         total = weights + kv + state + np.maximum(act_decode, act_prefill) + o.reserve
         cur = {"weights": weights, "kv_cache": kv, "linear_state": state + 0 * tokens,
@@ -389,6 +385,8 @@ def _options(model: Model, weight_dtype: Any, kv_dtype: Any, expert_dtype: Any, 
 def _reserve(value: Any, capacity: float | None) -> float:
     if value is None:
         return float(_DEFAULT_RESERVE)
+    if type(value) is _Bytes:
+        return float(value)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if 0 <= value < 1:
             if capacity is None:
@@ -409,9 +407,12 @@ _LABELS = {"weights": "weights", "kv_cache": "KV cache", "linear_state": "linear
            "reserve": "framework reserve"}
 
 
+_GB_UNIT = ureg.Unit("GB")
+
+
 def _gb(x: np.ndarray) -> Quantity:
     x = np.asarray(x, dtype=float) / _GB
-    return Q_(x if x.ndim else float(x), "GB")
+    return Q_(x if x.ndim else float(x), _GB_UNIT)
 
 
 @dataclass(frozen=True)
@@ -423,16 +424,27 @@ class Footprint:
     parallelism: Parallelism
     context_tokens: Any
     batch: Any
-    weights: Quantity
-    kv_cache: Quantity
-    linear_state: Quantity
-    activations_decode: Quantity
-    activations_prefill: Quantity
-    reserve: Quantity
-    total: Quantity
+    #: bytes per chip of each term and the total (floats or arrays); the Quantity attributes
+    #: (``weights``, ``kv_cache``, ... ``total``, in GB) are made from these when first read
+    bytes: dict[str, Any] = field(default_factory=dict, repr=False)
     dtypes: dict[str, str] = field(default_factory=dict)
     weight_format: Any = None  #: accelspec.quant.WeightFormat used for the weights
     reserve_label: str = "2 GiB per chip"
+
+    def _q(self, name: str) -> Quantity:
+        cache = self.__dict__.setdefault("_quantities", {})
+        q = cache.get(name)
+        if q is None:
+            q = cache[name] = _gb(self.bytes[name])
+        return q
+
+    weights = property(lambda self: self._q("weights"), doc="Weights per chip (GB).")
+    kv_cache = property(lambda self: self._q("kv_cache"), doc="KV cache per chip (GB).")
+    linear_state = property(lambda self: self._q("linear_state"), doc="Linear-attention state per chip (GB).")
+    activations_decode = property(lambda self: self._q("activations_decode"), doc="Decode activations (GB).")
+    activations_prefill = property(lambda self: self._q("activations_prefill"), doc="Prefill activations (GB).")
+    reserve = property(lambda self: self._q("reserve"), doc="Framework reserve per chip (GB).")
+    total = property(lambda self: self._q("total"), doc="Total per chip (GB).")
 
     @property
     def n_chips(self) -> int:
@@ -445,7 +457,8 @@ class Footprint:
     def largest_term(self) -> Any:
         """Name of the largest term (an array of names for array inputs)."""
         names = np.array(_TERMS)
-        stack = np.stack([np.asarray(getattr(self, k).m, dtype=float) * np.ones_like(self.total.m) for k in _TERMS])
+        total = np.asarray(self.bytes["total"], dtype=float)
+        stack = np.stack([np.asarray(self.bytes[k], dtype=float) * np.ones_like(total) for k in _TERMS])
         idx = np.argmax(stack, axis=0)
         out = names[idx]
         return str(out) if np.ndim(out) == 0 else out
@@ -489,7 +502,7 @@ def memory_footprint(model: Model | str, context_tokens: Any, batch: Any = 1, *,
     n = _one_count(n_chips, "n_chips")
     o = _options(model, weight_dtype, kv_dtype, expert_dtype, embedding_dtype, state_dtype, activation_dtype,
                  prefill_chunk, reserve)
-    p = _Profile(model)
+    p = _profile(model)
     lay = Parallelism.parse(parallelism, n)
     if lay is None:
         lay = _auto(p, n, ctx, b, o)
@@ -503,8 +516,7 @@ def memory_footprint(model: Model | str, context_tokens: Any, batch: Any = 1, *,
                              "state": o.state.name, "activations": o.act.name,
                              "weight_format": o.fmt.summary([k for k, v in model.param_breakdown().items() if v]),
                              "weight_source": f"{o.fmt.origin}: {o.fmt.source}"},
-                     weight_format=o.fmt, reserve_label=_reserve_label(reserve),
-                     **{k: _gb(v) for k, v in t.items()})
+                     weight_format=o.fmt, reserve_label=_reserve_label(reserve), bytes=t)
 
 
 def _capacity(chip: Chip | str, capacity: Any) -> tuple[float, float, float, str]:
@@ -522,8 +534,20 @@ def _capacity(chip: Chip | str, capacity: Any) -> tuple[float, float, float, str
     if spec is None:
         raise NotPublishedError(f"{c.name}: memory capacity is not published, so a fit cannot be judged; "
                                 "pass capacity='96 GB' (for example) to assume one")
-    label = str(spec.status)
-    return float(spec.q.m_as("B")), float(spec.low.m_as("B")), float(spec.high.m_as("B")), label
+    hit = _CAPACITY_MEMO.get(id(spec))
+    if hit is None or hit[0] is not spec:  # a record's Spec is immutable: convert it once
+        if len(_CAPACITY_MEMO) >= 1024:
+            _CAPACITY_MEMO.clear()
+        hit = _CAPACITY_MEMO[id(spec)] = (spec, (float(spec.q.m_as("B")), float(spec.low.m_as("B")),
+                                                 float(spec.high.m_as("B")), str(spec.status)))
+    return hit[1]
+
+
+_CAPACITY_MEMO: dict[int, tuple[Any, tuple[float, float, float, str]]] = {}
+
+
+class _Bytes(float):
+    """A reserve already resolved to bytes by a caller inside this module (skips re-parsing)."""
 
 
 @dataclass(frozen=True)
@@ -572,6 +596,9 @@ def fits(model: Model | str, chip: Chip | str, context_tokens: Any, batch: Any =
     from ..catalog import get_chip
     from ..model_catalog import get_model
 
+    if getattr(chip, "__accelspec_deployment__", False):  # a Deployment: its chip, count, layout, dtypes
+        _refuse(fits, "fits", locals())
+        return chip.fits(model, context_tokens, batch)  # type: ignore[union-attr]
     model = get_model(model)
     chip_obj = get_chip(chip)
     cap, low, high, label = _capacity(chip_obj, capacity)
@@ -580,7 +607,7 @@ def fits(model: Model | str, chip: Chip | str, context_tokens: Any, batch: Any =
     fp = memory_footprint(model, ctx, b, weight_dtype=weight_dtype, kv_dtype=kv_dtype, expert_dtype=expert_dtype,
                           embedding_dtype=embedding_dtype, state_dtype=state_dtype,
                           activation_dtype=activation_dtype, n_chips=n_chips, parallelism=parallelism,
-                          prefill_chunk=prefill_chunk, reserve=Q_(_reserve(reserve, cap), "B"))
+                          prefill_chunk=prefill_chunk, reserve=_Bytes(_reserve(reserve, cap)))
     fp = replace(fp, reserve_label=_reserve_label(reserve, cap))
     return _judge(model, chip_obj, fp, cap, low, high, label)
 
@@ -588,12 +615,38 @@ def fits(model: Model | str, chip: Chip | str, context_tokens: Any, batch: Any =
 def _reserve_label(value: Any, capacity: float | None = None) -> str:
     if value is None:
         return "2 GiB per chip"
+    if type(value) is _Bytes:
+        return f"{value / _GB:.3g} GB per chip"
     if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < 1 and capacity:
         return f"{value:.0%} of capacity ({value * capacity / _GB:.3g} GB) per chip"
     try:
         return f"{float(parse_quantity(value, 'B', 'reserve').m_as('GB')):.3g} GB per chip"
     except Exception:
         return str(value)
+
+
+#: Arguments a deployment fixes: passing one of them beside a deployment is refused, never merged.
+FIXED_BY_DEPLOYMENT = ("n_chips", "parallelism", "weight_dtype", "kv_dtype", "activation_dtype", "expert_dtype",
+                       "embedding_dtype", "state_dtype", "precision", "reserve", "capacity")
+
+
+def refuse_overrides(function: str, given: dict[str, Any], defaults: dict[str, Any]) -> None:
+    """Raise :class:`DeploymentError` when ``given`` sets an argument a deployment fixes away
+    from its default (``fits(model, deployment, n_chips=8)``: which count is meant?)."""
+    bad = [k for k in FIXED_BY_DEPLOYMENT if k in given and k in defaults and given[k] is not defaults[k]
+           and not (isinstance(given[k], (str, int, float)) and given[k] == defaults[k])]
+    if bad:
+        raise DeploymentError(f"{function}: {', '.join(bad)} {'is' if len(bad) == 1 else 'are'} set by the "
+                              f"deployment; give {'it' if len(bad) == 1 else 'them'} to Deployment(...) "
+                              "or pass a chip instead")
+
+
+def _refuse(fn: Any, name: str, given: dict[str, Any]) -> None:
+    """Arguments given beside a deployment that the deployment fixes are an error."""
+    import inspect
+
+    defaults = {k: p.default for k, p in inspect.signature(fn).parameters.items()}
+    refuse_overrides(name, given, defaults)
 
 
 def trained_context(model: Model) -> tuple[int | None, str]:
@@ -636,7 +689,7 @@ def _assumptions(model: Model, fp: Footprint, ctx: int) -> tuple[str, tuple[str,
 
 
 def _judge(model: Model, chip: Chip, fp: Footprint, cap: float, low: float, high: float, label: str) -> FitResult:
-    need = float(fp.total.m_as("B"))
+    need = float(fp.bytes["total"])
     ok = need <= cap
     if need <= low:
         verdict = "fits"
@@ -651,7 +704,7 @@ def _judge(model: Model, chip: Chip, fp: Footprint, cap: float, low: float, high
     assumptions, warns, origin = _assumptions(model, fp, int(fp.context_tokens))
     text = (f"{model.name}, {fp.context_tokens:,} tokens x {fp.batch} on {where}: needs {need / _GB:.4g} GB per "
             f"chip of {cap / _GB:.4g} GB{rng}: {verdict}; largest term {_LABELS[big]} "
-            f"{getattr(fp, big).m_as('GB'):.4g} GB [{assumptions}]")
+            f"{float(fp.bytes[big]) / _GB:.4g} GB [{assumptions}]")
     if warns:
         text += " WARNING: " + "; ".join(warns)
     return FitResult(fits=ok, verdict=verdict, required=fp.total, available=_gb(np.asarray(cap)),
@@ -705,7 +758,7 @@ class ChipCount:
 
 def _need_fn(model: Model, n: int, parallelism: Any, o: _Options):
     """A function ctx, batch -> bytes per chip (layout fixed, or chosen per call when auto)."""
-    p = _Profile(model)
+    p = _profile(model)
     lay = Parallelism.parse(parallelism, n)
     if lay is not None:
         lay.check(model)

@@ -28,14 +28,11 @@ import numpy as np
 import pint
 
 from ..chip import Chip, NotPublishedError, Precision, UnsupportedPrecisionError, _precision
-from ..errors import AccelspecError
+from ..errors import IntensityError, InvalidArgumentError
 from ..units import Q_, UnitError, ureg
 
 __all__ = ["ChipNumbers", "DroppedChip", "IntensityError", "Roofline", "chip_numbers", "roofline", "rooflines"]
 
-
-class IntensityError(AccelspecError, ValueError):
-    """An arithmetic intensity that is negative, NaN or not a number."""
 
 _FLOPS = ureg.Unit("FLOP/s")
 _OPS = ureg.Unit("OP/s")
@@ -46,7 +43,6 @@ _MIN_EFFICIENCY = 1e-6  # below this a time is meaningless (and 1e-320 would div
 
 
 def _check_efficiency(name: str, value: float) -> float:
-    from .memory import InvalidArgumentError
 
     try:
         v = float(value)

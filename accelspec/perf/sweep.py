@@ -24,9 +24,11 @@ from typing import Any
 import numpy as np
 
 from ..chip import Chip, NotPublishedError, UnsupportedPrecisionError
+from ..errors import DeploymentError
+from ..inputs import counts
 from .bounds import _MEM_KW, LIMITERS, layout_numbers, layout_times, limiter_code
 from .costs import FALLBACK_PRECISION, compute_fallback
-from .memory import _DEFAULT_RESERVE, Parallelism, _capacity, _reserve
+from .memory import _DEFAULT_RESERVE, Parallelism, _capacity, _profile, _reserve
 from .roofline import _check_efficiency, chip_numbers
 
 __all__ = ["COLUMNS", "SWEEP_COLUMNS", "sweep", "sweep_iter"]
@@ -57,21 +59,7 @@ def _as_list(x: Any) -> list[Any]:
 
 
 def _counts(x: Any, what: str) -> np.ndarray:
-    from .memory import InvalidArgumentError
-
-    class CountTypeError(InvalidArgumentError, TypeError):
-        pass
-
-    arr = np.atleast_1d(np.asarray(x))
-    if arr.ndim != 1 or arr.size == 0:
-        raise InvalidArgumentError(what, "expected a number or a 1-D sequence of numbers")
-    if arr.dtype.kind not in "iuf" or (arr.dtype.kind == "f" and not np.all(arr == np.floor(arr))):
-        raise CountTypeError(what, f"expected whole numbers, got {x!r}")
-    if np.any(arr < 1):
-        raise InvalidArgumentError(what, "every value must be at least 1")
-    if np.any(arr > 2**53):  # also inf; int64 would wrap at 2**63
-        raise InvalidArgumentError(what, "every value must be finite and at most 2**53")
-    return arr.astype(np.int64)
+    return counts(x, what, ndim=1).astype(np.int64)
 
 
 def sweep(models: Any, chips: Any, context_tokens: Any, batch: Any = 1, n_chips: Any = 1, *,
@@ -123,6 +111,8 @@ def sweep(models: Any, chips: Any, context_tokens: Any, batch: Any = 1, n_chips:
     from ..catalog import get_chip
     from ..model_catalog import get_model
 
+    if any(getattr(c, "__accelspec_deployment__", False) for c in _as_list(chips)):
+        return _sweep_deployments(sweep, locals())
     if phase not in ("decode", "prefill"):
         raise ValueError(f"phase must be 'decode' or 'prefill', got {phase!r}")
     if output not in ("dataframe", "xarray", "arrays"):
@@ -205,6 +195,13 @@ def sweep(models: Any, chips: Any, context_tokens: Any, batch: Any = 1, n_chips:
         return (peak[j, i].reshape(nc, 1, 1) * effs[0], bw[j].reshape(nc, 1, 1) * effs[1],
                 link[j].reshape(nc, 1, 1) * effs[2])
 
+    # ranges[i, e]: the roofs at end e (0 high-time/low-roof, 2 low-time/high-roof) equal the nominal ones
+    with np.errstate(invalid="ignore"):
+        ranges = np.array([[np.array_equal(roofs(i, e)[0], roofs(i, 1)[0], equal_nan=True)
+                            and np.array_equal(roofs(i, e)[1], roofs(i, 1)[1], equal_nan=True)
+                            and np.array_equal(roofs(i, e)[2], roofs(i, 1)[2], equal_nan=True) for e in range(3)]
+                           for i in range(nm)], dtype=bool).reshape(nm, 3)
+
     for i, model in enumerate(model_objs):
         for k, n in enumerate(N.tolist()):
             lays, choice, total = _choose_layouts(model, int(n), T, Bt, parallelism, mem_kw)
@@ -227,15 +224,22 @@ def sweep(models: Any, chips: Any, context_tokens: Any, batch: Any = 1, n_chips:
                 with np.errstate(invalid="ignore"):
                     tc, tm, tl, t, fl, mb, cb = layout_times(ln, phase, T3, B3, *roofs(i, 1), overlap)
                     vals = {"t": t, "tc": tc, "tm": tm, "tl": tl, "flops": fl, "mem": mb, "comm": cb}
-                    if need_range:
-                        vals["t_low"] = layout_times(ln, phase, T3, B3, *roofs(i, 2), overlap)[3]
-                        vals["t_high"] = layout_times(ln, phase, T3, B3, *roofs(i, 0), overlap)[3]
+                    if need_range:  # the range ends need their own pass only where some chip's roofs are a range
+                        vals["t_low"] = t if ranges[i, 2] else layout_times(ln, phase, T3, B3, *roofs(i, 2),
+                                                                           overlap)[3]
+                        vals["t_high"] = t if ranges[i, 0] else layout_times(ln, phase, T3, B3, *roofs(i, 0),
+                                                                            overlap)[3]
+                whole = bool(sel.all())
                 mask = np.broadcast_to(sel, (nc, T.size, Bt.size))
                 for key, v in vals.items():
                     if key not in res_arr:
                         continue
                     dst = res_arr[key][i, :, :, :, k]
-                    dst[mask] = np.broadcast_to(np.asarray(v, dtype=float), (nc, T.size, Bt.size))[mask]
+                    src = np.broadcast_to(np.asarray(v, dtype=float), (nc, T.size, Bt.size))
+                    if whole:
+                        dst[...] = src
+                    else:
+                        dst[mask] = src[mask]
 
     Tg = T.astype(float).reshape(1, 1, -1, 1, 1)
     Bg = Bt.astype(float).reshape(1, 1, 1, -1, 1)
@@ -375,6 +379,62 @@ def _wanted(columns: Any) -> frozenset[str]:
     return frozenset(want)
 
 
+def _sweep_deployments(fn: Any, args: dict[str, Any]) -> Any:
+    """``sweep(models, [Deployment, ...], ...)``: one sweep per deployment (its chip, chip count,
+    layout and dtypes), stacked; a ``deployment`` column (DataFrame) or ``deployment_names``
+    (arrays) says which row came from which."""
+    import inspect
+
+    from .memory import _refuse
+
+    deps = _as_list(args["chips"])
+    if not all(getattr(d, "__accelspec_deployment__", False) for d in deps):
+        raise DeploymentError("sweep: chips mixes deployments and chips; give Deployment(chip, n_chips) for each")
+    _refuse(fn, "sweep", args)
+    if args["output"] == "xarray":
+        raise DeploymentError("sweep: output='xarray' takes chips, not deployments (their axes differ)")
+    params = inspect.signature(fn).parameters
+    common = {k: args[k] for k in params if k not in ("models", "chips", "context_tokens", "batch", "n_chips",
+                                                       "parallelism", "reserve", *_MEM_KW, "precision")}
+    parts = []
+    for d in deps:
+        dt = d.dtypes.kwargs()
+        if d.dtypes.precision is not None:
+            dt["precision"] = d.dtypes.precision
+        parts.append(fn(args["models"], [d.chip], args["context_tokens"], args["batch"], d.n_chips,
+                        parallelism=d.parallelism, reserve=d.reserve, **dt, **common))
+    labels = [d.assumptions() for d in deps]
+    if args["output"] == "arrays":
+        out: dict[str, Any] = {}
+        names = ("model_names", "chip_names", "layout_names", "precision_names")
+        for key in parts[0]:
+            if key in names:
+                continue
+            if key in ("chip", "layout", "precision"):  # codes into each part's own name list: re-code
+                vals = []
+                for p in parts:
+                    table = list(dict.fromkeys(np.concatenate([q[f"{key}_names"] for q in parts]).tolist()))
+                    vals.append(np.array([table.index(x) for x in p[f"{key}_names"]], dtype=p[key].dtype)[p[key]])
+                out[key] = np.concatenate(vals)
+            else:
+                out[key] = np.concatenate([p[key] for p in parts])
+        out["deployment"] = np.concatenate([np.full(len(p["chip"]), i, dtype=np.int32) for i, p in enumerate(parts)])
+        out["model_names"] = parts[0]["model_names"]
+        for key in ("chip_names", "layout_names", "precision_names"):
+            out[key] = np.array(list(dict.fromkeys(np.concatenate([p[key] for p in parts]).tolist())))
+        out["deployment_names"] = np.array(labels)
+        return out
+    import pandas as pd
+
+    frames = []
+    for label, df in zip(labels, parts, strict=True):
+        frames.append(df.assign(deployment=label))
+    out_df = pd.concat(frames, ignore_index=True)
+    out_df["deployment"] = pd.Categorical(out_df["deployment"], categories=labels)
+    out_df.attrs.update(parts[0].attrs)
+    return out_df
+
+
 def _choose_layouts(model: Any, n: int, T: np.ndarray, B: np.ndarray, parallelism: Any,
                     mem_kw: dict[str, Any]) -> tuple[list[Parallelism], np.ndarray, np.ndarray]:
     """For one model and chip count, over the ``T x B`` grid: the candidate layouts, the
@@ -382,7 +442,7 @@ def _choose_layouts(model: Any, n: int, T: np.ndarray, B: np.ndarray, parallelis
     chip it needs (default reserve). With ``parallelism`` auto this is the search of
     :func:`accelspec.fits` (least memory per chip; ties to fewer pipeline, context and data
     parallel ranks, then more TP), evaluated for every scenario at once."""
-    from .memory import _candidates, _options, _Profile, _terms
+    from .memory import _candidates, _options, _terms
 
     Tg = T.astype(float).reshape(-1, 1)
     Bg = B.astype(float).reshape(1, -1)
@@ -400,7 +460,7 @@ def _choose_layouts(model: Any, n: int, T: np.ndarray, B: np.ndarray, parallelis
     if not cands:
         return [], np.full((T.size, B.size), -1), np.full((T.size, B.size), np.nan)
     # the footprint of memory_footprint() (same private kernels, one profile per model: no pint per candidate)
-    prof = _Profile(model)
+    prof = _profile(model)
     opts = _options(model, weight_dtype=mem_kw.get("weight_dtype", "bf16"), kv_dtype=mem_kw.get("kv_dtype", "bf16"),
                     expert_dtype=mem_kw.get("expert_dtype"), embedding_dtype=mem_kw.get("embedding_dtype"),
                     state_dtype=mem_kw.get("state_dtype", "bf16"),

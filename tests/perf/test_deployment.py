@@ -52,3 +52,42 @@ def test_fits_and_bounds_use_one_layout():
     fixed = d.with_layout("llama-3.1-70b", 8192, 4)
     assert fixed.parallelism == fit.parallelism
     assert fixed.fits("llama-3.1-70b", 8192, 4).required.m_as("GB") == pytest.approx(fit.required.m_as("GB"))
+
+
+# --- the calculators take a deployment where they take a chip ----------------------------------------
+def test_calculators_take_a_deployment_and_agree_with_keywords():
+    dep = a.Deployment("h200", 4, parallelism="tp=4", dtypes="w8a8-kv8")
+    kw = {"n_chips": 4, "parallelism": "tp=4", "weight_dtype": "fp8", "kv_dtype": "fp8", "activation_dtype": "fp8"}
+    assert a.fits("llama-3.1-70b", dep, 8192).explanation == a.fits("llama-3.1-70b", "h200", 8192, **kw).explanation
+    b1, b2 = a.decode_bound("llama-3.1-70b", dep, 8192), a.decode_bound("llama-3.1-70b", "h200", 8192, **kw)
+    assert b1.t == b2.t and b1.parallelism == b2.parallelism
+    # worked number: 70.55e9 fp8 weight bytes, less the input embedding table (128,256 x 8,192;
+    # decode reads one row of it), plus 8192 tokens x 163,840 B of fp8 KV, over 4 x 4.8 TB/s
+    assert b1.t == pytest.approx((70.55e9 - 128256 * 8192 + 8192 * 163840) / (4 * 4.8e12), rel=0.01)
+    p1, p2 = a.prefill_bound("llama-3.1-70b", dep, 2048), a.prefill_bound("llama-3.1-70b", "h200", 2048, **kw)
+    assert p1.t == p2.t
+
+
+def test_sweep_takes_deployments_and_labels_rows():
+    deps = [a.Deployment("h200", 8, dtypes="bf16"), a.Deployment("mi300x", 2, parallelism="tp=2", dtypes="bf16")]
+    df = a.sweep("llama-3.1-70b", deps, [8192], [1, 8])
+    assert list(df["deployment"].cat.categories) == [d.assumptions() for d in deps]
+    assert df["n_chips"].tolist() == [8, 8, 2, 2]
+    one = df[(df["chip"] == "mi300x") & (df["batch"] == 8)]["time [s]"].item()
+    ref = a.decode_bound("llama-3.1-70b", "mi300x", 8192, 8, parallelism="tp=2", weight_dtype="bf16").t
+    assert one == pytest.approx(ref, rel=1e-9)
+    arr = a.sweep("llama-3.1-70b", deps, [8192], [1], output="arrays")
+    assert arr["chip_names"][arr["chip"]].tolist() == ["h200-sxm", "mi300x"]
+    assert arr["deployment"].tolist() == [0, 1]
+
+
+@pytest.mark.parametrize("call", [
+    lambda d: a.fits("llama-3.1-8b", d, 1024, n_chips=8),
+    lambda d: a.decode_bound("llama-3.1-8b", d, 1024, weight_dtype="fp8"),
+    lambda d: a.prefill_bound("llama-3.1-8b", d, 1024, parallelism="tp=2"),
+    lambda d: a.sweep("llama-3.1-8b", [d], 1024, n_chips=2),
+    lambda d: a.sweep("llama-3.1-8b", [d, "h100"], 1024),
+])
+def test_arguments_a_deployment_fixes_are_refused_beside_it(call):
+    with pytest.raises(a.DeploymentError, match="deployment"):
+        call(a.Deployment("h100", 2))

@@ -1,7 +1,5 @@
 """Memory footprint, sharding, fits and the searches built on it."""
 
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -182,8 +180,8 @@ def test_capacity_range_flows_into_the_verdict():
 
 def test_unpublished_capacity_is_a_clear_error():
     with pytest.raises(a.NotPublishedError, match="capacity is not published"):
-        a.fits("llama-3.1-8b", "kunlun-p800", context_tokens=4096)
-    r = a.fits("llama-3.1-8b", "kunlun-p800", context_tokens=4096, capacity="96 GB")
+        a.fits("llama-3.1-8b", "mlu590", context_tokens=4096)
+    r = a.fits("llama-3.1-8b", "mlu590", context_tokens=4096, capacity="96 GB")
     assert r.fits and r.available == a.Q_(96, "GB")
 
 
@@ -300,7 +298,3 @@ def test_context_as_quantity():
     assert fp.total == a.memory_footprint("llama-3.1-8b", 4096).total
 
 
-def test_import_stays_light():
-    code = "import sys, accelspec; print('pandas' in sys.modules, 'matplotlib' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.split() == ["False", "False"]

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 
@@ -137,21 +134,14 @@ def test_missing_values():
 def test_bad_arguments():
     with pytest.raises(ValueError, match="phase"):
         sweep("llama-3.1-8b", "h200-sxm", 1024, phase="train")
-    with pytest.raises(ValueError, match="at least 1"):
+    with pytest.raises(ValueError, match="positive whole number"):
         sweep("llama-3.1-8b", "h200-sxm", [0, 1])
-    with pytest.raises(TypeError, match="whole numbers"):
+    with pytest.raises(TypeError, match="whole number"):
         sweep("llama-3.1-8b", "h200-sxm", [1.5])
     with pytest.raises(ValueError, match="twice"):
         sweep(["llama-3.1-8b", "llama-3.1-8b"], "h200-sxm", 1)
     with pytest.raises(ValueError, match="output"):
         sweep("llama-3.1-8b", "h200-sxm", 1, output="csv")
-
-
-def test_import_accelspec_is_light():
-    code = ("import sys, accelspec; bad = [m for m in ('pandas', 'xarray', 'matplotlib') if m in sys.modules];"
-            " print(','.join(bad))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == ""
 
 
 # --- what fits --------------------------------------------------------------------------------

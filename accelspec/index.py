@@ -1,0 +1,131 @@
+"""One named index for every catalog: chips, models, systems, claims and whatever comes next.
+
+A :class:`NamedIndex` keeps records by id and finds them by id, name or alias, ignoring case,
+width and punctuation (``"H100-SXM"`` == ``"h100 sxm"``); an unknown name raises the catalog's
+own :class:`~accelspec.errors.UnknownNameError` subclass listing the closest ids. Loading is
+all or nothing: :meth:`NamedIndex.with_records` returns a *new* index with the records added
+(or raises :class:`~accelspec.errors.SpecFileError` naming the file, the record and the clashing
+name), and a loader swaps it in only once every file has been read. Queries follow particle's
+``findall``: a predicate that trips on a missing field skips that record.
+"""
+
+from __future__ import annotations
+
+import difflib
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, Generic, TypeVar
+
+from .errors import SpecFileError, UnknownNameError
+
+__all__ = ["NamedIndex", "matches", "normalize_name", "suggest_names"]
+
+R = TypeVar("R")
+
+
+def normalize_name(name: str) -> str:
+    """Lookup key: case-, width- and punctuation-insensitive (``"H100-SXM"`` == ``"h100 sxm"``)."""
+    text = unicodedata.normalize("NFKC", str(name)).casefold()
+    return "".join(ch for ch in text if ch.isalnum())
+
+
+def suggest_names(name: str, index: dict[str, str], n: int = 5) -> list[str]:
+    """Ids whose names are closest to ``name`` (``index``: normalized name -> id)."""
+    key = normalize_name(name)
+    hits = difflib.get_close_matches(key, list(index), n=n * 3, cutoff=0.5)
+    if not hits and key:
+        hits = [k for k in index if key in k or k in key]
+    out: list[str] = []
+    for h in hits:
+        if index[h] not in out:
+            out.append(index[h])
+    return out[:n]
+
+
+def matches(where: Callable[[Any], bool], record: Any) -> bool:
+    """``where(record)``, where a predicate that trips on a missing field (``AttributeError``,
+    ``LookupError``, ``TypeError`` on ``None``) means no match, as in particle's ``findall``."""
+    try:
+        return bool(where(record))
+    except (AttributeError, LookupError, TypeError):
+        return False
+
+
+class NamedIndex(Generic[R]):
+    """Records of one kind by id, with lookup by any of their names.
+
+    ``kind`` names the records in messages ("chip", "model"); ``error`` is the
+    :class:`~accelspec.errors.UnknownNameError` subclass raised for an unknown name; ``names``
+    gives a record's id followed by its other names (name, aliases, repository id...).
+    """
+
+    def __init__(self, kind: str, error: type[UnknownNameError], names: Callable[[R], Iterable[str]]):
+        self.kind = kind
+        self._error = error
+        self._names = names
+        self._records: dict[str, R] = {}
+        self._keys: dict[str, str] = {}  # normalized name -> id
+
+    # --- building (all or nothing) -------------------------------------------------------------
+    def with_records(self, records: Iterable[R], file: str, *, replace: bool = False,
+                     origin: Callable[[R], str | None] | None = None) -> NamedIndex[R]:
+        """A new index holding this one's records and ``records``; this index is unchanged.
+
+        A record whose id is already here raises :class:`SpecFileError` unless ``replace``
+        (a user file redefining a shipped record; its old names are dropped first). A name
+        or alias used by another record raises :class:`SpecFileError` naming both.
+        """
+        new = NamedIndex(self.kind, self._error, self._names)
+        new._records, new._keys = dict(self._records), dict(self._keys)
+        for rec in records:
+            rid, *others = list(self._names(rec))
+            if rid in new._records:
+                if not replace:
+                    where = origin(new._records[rid]) if origin else None
+                    raise SpecFileError(file, f"duplicate {self.kind} id" + (f", already defined in {where}"
+                                                                             if where else ""), record=rid)
+                new._keys = {k: v for k, v in new._keys.items() if v != rid}
+            for name in [rid, *others]:
+                key = normalize_name(name)
+                owner = new._keys.get(key)
+                if owner is not None and owner != rid:
+                    where = origin(new._records[owner]) if origin and owner in new._records else None
+                    raise SpecFileError(file, f"name or alias {name!r} is already used by {self.kind} {owner!r}"
+                                        + (f" ({where})" if where else ""), record=rid, field="aliases")
+                new._keys[key] = rid
+            new._records[rid] = rec
+        return new
+
+    # --- lookup --------------------------------------------------------------------------------
+    def get(self, name: str) -> R:
+        """The record with this id, name or alias; the catalog's ``Unknown...Error`` lists near ids."""
+        rid = self._keys.get(normalize_name(name))
+        if rid is None:
+            raise self._error(name, self.suggest(name))
+        return self._records[rid]
+
+    def suggest(self, name: str, n: int = 5) -> list[str]:
+        """Closest ids to a misspelt name."""
+        return suggest_names(name, self._keys, n)
+
+    def find(self, where: Callable[[R], bool] | None = None, **terms: Any) -> list[R]:
+        """Records whose attributes equal ``terms`` and for which ``where`` holds (a predicate
+        that trips on a missing field skips the record)."""
+        return [r for r in self._records.values()
+                if all(getattr(r, k, None) == v for k, v in terms.items())
+                and (where is None or matches(where, r))]
+
+    def ids(self) -> list[str]:
+        return list(self._records)
+
+    def __iter__(self) -> Iterator[R]:
+        return iter(self._records.values())
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and normalize_name(name) in self._keys
+
+    def __repr__(self) -> str:
+        return f"<NamedIndex of {len(self)} {self.kind}s>"

@@ -1,0 +1,1 @@
+"""Tests of accelspec.perf, one module per module."""

@@ -1,0 +1,71 @@
+"""One error hierarchy: every exception users can see is defined in accelspec.errors, derives
+from AccelspecError and from the builtin a caller would catch; the same mistake raises the same
+type from every function."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+from pathlib import Path
+
+import pytest
+
+import accelspec as a
+from accelspec import errors
+
+ROOT = Path(a.__file__).parent
+
+
+def test_every_exception_class_lives_in_errors_module():
+    defined_elsewhere = []
+    for path in ROOT.rglob("*.py"):
+        if path.name == "errors.py" and path.parent == ROOT:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ClassDef) and node.name.endswith("Error") and node.name != "UsageError":
+                defined_elsewhere.append(f"{path.relative_to(ROOT)}:{node.name}")
+    assert defined_elsewhere == []
+
+
+def test_every_error_derives_from_base_and_a_builtin():
+    classes = [c for _, c in inspect.getmembers(errors, inspect.isclass)
+               if issubclass(c, Exception) and c.__module__ == errors.__name__]
+    assert len(classes) >= 20
+    builtins = (ValueError, LookupError, TypeError, KeyError)
+    for c in classes:
+        assert issubclass(c, a.AccelspecError), c
+        if c is not a.AccelspecError:
+            assert issubclass(c, builtins), f"{c.__name__} derives from no builtin a caller would catch"
+
+
+@pytest.mark.parametrize("call", [
+    lambda: a.fits("llama-3.1-8b", "h100", 1024, n_chips=0),
+    lambda: a.memory_footprint("llama-3.1-8b", 1024, n_chips=0),
+    lambda: a.decode_bound("llama-3.1-8b", "h100", 1024, n_chips=0),
+    lambda: a.prefill_bound("llama-3.1-8b", "h100", 1024, n_chips=0),
+    lambda: a.sweep("llama-3.1-8b", "h100", 1024, n_chips=0),
+])
+def test_same_mistake_same_error(call):
+    with pytest.raises(errors.InvalidArgumentError, match=r"n_chips: must be a positive whole number, got 0"):
+        call()
+
+
+@pytest.mark.parametrize("bad", ["8", None, True, 2.5])
+@pytest.mark.parametrize("fn", [
+    lambda v: a.fits("llama-3.1-8b", "h100", 1024, batch=v),
+    lambda v: a.decode_bound("llama-3.1-8b", "h100", 1024, batch=v),
+    lambda v: a.sweep("llama-3.1-8b", "h100", 1024, batch=v),
+])
+def test_count_of_wrong_type_is_a_type_error(fn, bad):
+    with pytest.raises(errors.CountTypeError, match="batch"):
+        fn(bad)
+
+
+def test_old_import_paths_still_work():
+    from accelspec.chip import NotPublishedError
+    from accelspec.model import ModelConfigError
+    from accelspec.perf.memory import InvalidArgumentError
+
+    assert NotPublishedError is errors.NotPublishedError
+    assert ModelConfigError is errors.ModelConfigError
+    assert InvalidArgumentError is errors.InvalidArgumentError

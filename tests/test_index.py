@@ -1,0 +1,70 @@
+"""accelspec.index: the one named index behind chips, models and systems."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+
+import accelspec as a
+from accelspec.errors import SpecFileError, UnknownModelError, UnknownNameError
+from accelspec.index import NamedIndex, normalize_name
+
+
+@dataclass(frozen=True)
+class Rec:
+    id: str
+    name: str
+    aliases: tuple[str, ...] = field(default=())
+    origin: str = "a.yaml"
+    size: int | None = None
+
+
+def _names(r: Rec) -> list[str]:
+    return [r.id, r.name, *r.aliases]
+
+
+def _index(*recs: Rec) -> NamedIndex[Rec]:
+    return NamedIndex("widget", UnknownNameError, _names).with_records(recs, "a.yaml")
+
+
+def test_lookup_by_id_name_alias_ignoring_case_and_punctuation():
+    idx = _index(Rec("h100-sxm", "H100 SXM5", ("h100",)), Rec("b200", "B200"))
+    assert normalize_name("H100-SXM") == normalize_name("h100 sxm") == "h100sxm"
+    assert idx.get("H100_SXM").id == "h100-sxm"
+    assert idx.get("h100 sxm5").id == "h100-sxm"
+    assert idx.get("H100").id == "h100-sxm"
+    assert "b-200" in idx and "b300" not in idx
+    assert len(idx) == 2 and idx.ids() == ["h100-sxm", "b200"]
+
+
+def test_unknown_name_suggests_nearest():
+    idx = _index(Rec("h100-sxm", "H100 SXM5"), Rec("h200-sxm", "H200 SXM"), Rec("mi300x", "MI300X"))
+    with pytest.raises(UnknownNameError, match=r"unknown name 'h10'.*'h100-sxm'") as exc:
+        idx.get("h10")
+    assert exc.value.suggestions[0] == "h100-sxm"
+    assert isinstance(exc.value, LookupError)
+
+
+def test_loading_is_all_or_nothing():
+    idx = _index(Rec("x", "X", ("ex",)))
+    with pytest.raises(SpecFileError, match=r"b\.yaml: 'y': field aliases: name or alias 'ex' is already used by "
+                                            r"widget 'x' \(a\.yaml\)"):
+        idx.with_records([Rec("z", "Z"), Rec("y", "Y", ("ex",))], "b.yaml", origin=lambda r: r.origin)
+    assert idx.ids() == ["x"] and "z" not in idx  # unchanged: the new index was never swapped in
+    with pytest.raises(SpecFileError, match="duplicate widget id"):
+        idx.with_records([Rec("x", "Other")], "b.yaml")
+    replaced = idx.with_records([Rec("x", "New X")], "user.yaml", replace=True)
+    assert replaced.get("new x").name == "New X" and "ex" not in replaced and "ex" in idx
+
+
+def test_find_skips_records_missing_a_field():
+    idx = _index(Rec("a", "A", size=3), Rec("b", "B"), Rec("c", "C", size=9))
+    assert [r.id for r in idx.find(lambda r: r.size > 4)] == ["c"]  # None > 4 raises TypeError: skipped
+    assert [r.id for r in idx.find(name="B")] == ["b"]
+
+
+def test_model_catalog_uses_it():
+    assert a.get_model("Llama-3.1-8B").id == "llama-3.1-8b"
+    with pytest.raises(UnknownModelError, match=r"llama-3\.1-8b"):
+        a.get_model("llama 3.1 8")
