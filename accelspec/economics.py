@@ -328,15 +328,17 @@ def cost_bound(model: Any, chip: Any, *, n_chips: int | None = None, context_tok
     s_in, s_out = int(context_tokens), int(output_tokens)
     kw: dict[str, Any] = {"weight_dtype": weight_dtype, "kv_dtype": kv_dtype}
     fewest = n_chips is None
-    if fewest:
+    n = 0
+    if n_chips is None:
         from .perf.memory import min_chips
 
         need = min_chips(m, c, s_in + s_out, 1, parallelism=parallelism, **kw)
         if need.value is None or not need.value:
             raise AccelspecError(f"{m.id} does not fit on any number of {c.id} at context {s_in + s_out} "
                                  f"({need.explanation})")
-        n_chips = int(need.value)
-    n = int(n_chips)
+        n = int(need.value)
+    else:
+        n = int(n_chips)
     if batch is None:
         lim = max_batch(m, c, s_in + s_out, n_chips=n, parallelism=parallelism, **kw)
         b = int(lim.value) if lim.value != float("inf") else 1024

@@ -44,11 +44,16 @@ def suggest_names(name: str, index: dict[str, str], n: int = 5) -> list[str]:
 
 def matches(where: Callable[[Any], bool], record: Any) -> bool:
     """``where(record)``, where a predicate that trips on a missing field (``AttributeError``,
-    ``LookupError``, ``TypeError`` on ``None``) means no match, as in particle's ``findall``."""
+    ``LookupError``, ``TypeError`` on ``None``, pint's ``ValueError`` comparing a quantity with
+    ``None``) means no match, as in particle's ``findall``."""
     try:
         return bool(where(record))
     except (AttributeError, LookupError, TypeError):
         return False
+    except ValueError as exc:  # `None > Q_("1 GB")`: pint's "Cannot compare PlainQuantity and <class 'NoneType'>"
+        if "NoneType" in str(exc):
+            return False
+        raise
 
 
 class NamedIndex(Generic[R]):

@@ -114,7 +114,7 @@ def test_import_stays_light(code, not_loaded):
 TESTED_IN = {
     "catalog_doc": "test_catalog", "chip": "test_catalog", "provenance": "test_catalog", "json_out": "test_compare",
     "inputs": "test_hardening", "hf_config": "test_models", "model": "test_models", "model_catalog": "test_models",
-    "layers": "test_models", "system": "test_systems", "testing": "test_units", "__main__": "test_cli",
+    "layers": "test_models", "system": "test_systems", "site": "test_catalog_page", "testing": "test_units", "__main__": "test_cli",
 }
 
 
