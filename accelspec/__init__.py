@@ -41,7 +41,7 @@ _LAZY = {
                      "FitResult", "Footprint", "Limit", "OpCost", "Parallelism", "Roofline", "StepCost",
                      "attention_cost", "decode_bound", "expected_unique_experts", "fits", "gemm_cost",
                      "max_batch", "max_context", "memory_footprint", "min_chips", "prefill_bound", "request_bound",
-                     "RequestBound", "roofline", "step_cost", "sweep"], ".perf"),
+                     "RequestBound", "roofline", "step_cost", "sweep", "sweep_iter"], ".perf"),
     **dict.fromkeys(["Claim", "ClaimFileError", "ClaimsReport", "Verdict", "check_claims", "load_claims"], ".claims"),
     **dict.fromkeys(["AttentionKind", "Model", "ModelConfigError"], ".model"),
     **dict.fromkeys(["load_measurements", "validate"], ".measurements"),
@@ -92,6 +92,7 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eag
         roofline,
         step_cost,
         sweep,
+        sweep_iter,
     )
     from .system import System, UnknownSystemError, get_system, load_systems, resolve_hardware, systems
     from .training import (
@@ -226,6 +227,7 @@ __all__ = [
     "roofline",
     "step_cost",
     "sweep",
+    "sweep_iter",
     "systems",
     "training_fits",
     "training_memory",

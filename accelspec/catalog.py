@@ -8,6 +8,7 @@ record with the id of a shipped chip replaces it, and says so in ``chip.override
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import os
 import pickle
@@ -295,7 +296,9 @@ class Catalog:
             return []
         if not isinstance(data, dict):
             raise SpecFileError(file, "top level must be a mapping with 'sources' and 'chips'")
-        if "chips" not in data:
+        if "overrides" in data and not user:
+            raise SpecFileError(file, "'overrides:' is for user spec files; edit the shipped record instead")
+        if "chips" not in data and "overrides" not in data:
             return []  # a model or claim file sharing the folder
         shared = load_sources()
         own = _parse_sources(data.get("sources"), file)
@@ -312,7 +315,7 @@ class Catalog:
                      for k, v in sources.items()
                      if k == "REF" or (getattr(v, "seed", None) or "").startswith("reference/")}
         vendor = data.get("vendor")
-        records = data["chips"]
+        records = data.get("chips", [])
         if not isinstance(records, list):
             raise SpecFileError(file, "'chips' must be a list of chip records")
         staged: dict[str, Chip] = {}
@@ -353,6 +356,13 @@ class Catalog:
         # commit to a scratch copy first: a clash leaves this catalog as it was
         chips_new = dict(self._chips)
         index_new = dict(self._index)
+        if "overrides" in data:  # field overrides of chips already loaded (or defined above in this file)
+            known = {**chips_new, **staged}
+            for chip in _apply_overrides(data["overrides"], known, file, sources, uncitable, seen, self):
+                if chip.id in staged:
+                    staged[chip.id] = chip
+                else:
+                    chips_new[chip.id] = chip
         for chip in staged.values():
             if chip.id in chips_new:
                 old = chips_new[chip.id]
@@ -421,6 +431,147 @@ class Catalog:
 
     def __repr__(self) -> str:
         return f"<Catalog: {len(self)} chips from {len(self.files)} files>"
+
+
+def _override_path(path: Any) -> tuple[list[str], str | None]:
+    """Check a dotted field path against the chip schema: ``(parts, None)`` or ``([], problem)``
+    (the problem names the closest field names)."""
+    import typing
+
+    from pydantic import BaseModel
+
+    from .chip import _precision
+    from .provenance import Fact, Spec
+
+    if not isinstance(path, str) or not path.strip():
+        return [], f"field must be a dotted path such as 'power.tdp', got {path!r}"
+    parts = path.strip().split(".")
+    cls: Any = Chip
+    for i, part in enumerate(parts):
+        if isinstance(cls, type) and issubclass(cls, (Spec, Fact)):
+            return [], f"field {path!r}: {'.'.join(parts[:i])} is already a value"
+        if isinstance(cls, type) and issubclass(cls, BaseModel):
+            fields = cls.model_fields
+            if part not in fields:
+                close = difflib.get_close_matches(part, list(fields), n=3)
+                hint = f"; did you mean {', '.join('.'.join([*parts[:i], c]) for c in close)}?" if close else ""
+                return [], f"unknown field {path!r}: {cls.__name__.lower()} has no {part!r}{hint}"
+            ann = fields[part].annotation
+        elif cls == "precision-map":
+            try:
+                _precision(part)
+            except (ValueError, LookupError) as exc:
+                return [], f"field {path!r}: {exc}"
+            ann = _ComputeSpec
+        else:
+            return [], f"field {path!r}: {'.'.join(parts[:i])} is not a section"
+        args = [a for a in typing.get_args(ann) if a is not type(None)] or [ann]
+        if typing.get_origin(ann) is dict:
+            cls = "precision-map"
+        else:
+            cls = args[0] if typing.get_origin(ann) in (typing.Union, getattr(__import__("types"), "UnionType", None)) \
+                else ann
+    if not (isinstance(cls, type) and issubclass(cls, (Spec, Fact))):
+        return [], f"field {path!r} is a section, not a value (give e.g. {path}.{_first_value(cls)})"
+    return parts, None
+
+
+def _first_value(cls: Any) -> str:
+    fields = getattr(cls, "model_fields", None)
+    return next(iter(fields)) if fields else "..."
+
+
+def _compute_spec() -> Any:
+    from .chip import ComputeSpec
+
+    return ComputeSpec
+
+
+_ComputeSpec = _compute_spec()
+_OVERRIDE_KEYS = {"chip", "field", "value", "source", "status", "range", "note", "quote", "basis", "direction"}
+
+
+def _apply_overrides(raw: Any, known: dict[str, Chip], file: str, sources: dict[str, Source],
+                     uncitable: dict[str, str], seen: dict[str, str] | None, catalog: Catalog) -> list[Chip]:
+    """The chips of ``known`` with the fields of a user file's ``overrides:`` replaced.
+
+    Each entry: ``chip`` (id, name or alias), ``field`` (dotted path such as ``power.tdp``),
+    ``value``, ``source`` (an id from ``specs/sources.yaml`` or from this file's own
+    ``sources:``, whose ids may not reuse a shipped id), ``status`` and optionally ``range``,
+    ``note``, ``quote``, ``basis`` (``direction`` for a link bandwidth). The new value's note
+    starts ``override from <file>``; the record's ``overrides`` names the fields and the file.
+    All or nothing: any bad entry raises :class:`SpecFileError` listing every problem.
+    """
+    import json
+
+    if not isinstance(raw, list) or not raw:
+        raise SpecFileError(file, "'overrides' must be a non-empty list of {chip, field, value, source, status}")
+    problems: list[str] = []
+    pending: dict[str, list[tuple[list[str], dict[str, Any], str]]] = {}
+    done: set[tuple[str, str]] = set()
+    for i, entry in enumerate(raw):
+        label = f"overrides[{i}]"
+        if not isinstance(entry, dict):
+            problems.append(f"{label}: expected a mapping with chip, field, value, source, status")
+            continue
+        missing = [k for k in ("chip", "field", "value", "source", "status") if k not in entry]
+        extra = sorted(set(entry) - _OVERRIDE_KEYS)
+        if missing or extra:
+            problems.append(f"{label}: " + "; ".join(
+                ([f"missing {', '.join(missing)}"] if missing else [])
+                + ([f"unknown key {', '.join(extra)} (keys: {', '.join(sorted(_OVERRIDE_KEYS))})"] if extra else [])))
+            continue
+        name = str(entry["chip"])
+        key = normalize_name(name)
+        cid = next((c.id for c in known.values() if key in {normalize_name(n) for n in (c.id, c.name, *c.aliases)}),
+                   None)
+        if cid is None:
+            near = suggest_names(name, catalog._index) or difflib.get_close_matches(name, list(known), n=5)
+            problems.append(f"{label}: unknown chip {name!r}" + (f"; did you mean {', '.join(near)}?" if near else ""))
+            continue
+        parts, why = _override_path(entry["field"])
+        if why:
+            problems.append(f"{label} ({cid}): {why}")
+            continue
+        path = ".".join(parts)
+        if (cid, path) in done:
+            problems.append(f"{label}: {cid} {path} is overridden twice in this file")
+            continue
+        if seen is not None and f"{cid}:{path}" in seen:
+            problems.append(f"{label}: {cid} {path} is also overridden in {seen[f'{cid}:{path}']}, loaded together")
+            continue
+        done.add((cid, path))
+        spec = {k: v for k, v in entry.items() if k not in ("chip", "field")}
+        note = f"override from {file}"
+        spec["note"] = f"{note}; {spec['note']}" if spec.get("note") else note
+        pending.setdefault(cid, []).append((parts, spec, label))
+    out: list[Chip] = []
+    for cid, items in pending.items():
+        old = known[cid]
+        rec = json.loads(old.model_dump_json())
+        for parts, spec, _ in items:
+            node = rec
+            for part in parts[:-1]:
+                if node.get(part) is None:
+                    node[part] = {}
+                node = node[part]
+            node[parts[-1]] = spec
+        paths = ", ".join(".".join(p) for p, _, _ in items)
+        prior = f"{old.overrides}; " if old.overrides else ""
+        rec["overrides"] = f"{prior}{paths} overridden from {file}"
+        try:
+            new = Chip.model_validate(rec, context={"sources": sources, "uncitable": uncitable})
+        except ValidationError as exc:
+            problems.append(f"{', '.join(lbl for _, _, lbl in items)} ({cid}): {format_validation_error(exc)}")
+            continue
+        out.append(new)
+    if problems:
+        if len(problems) == 1:
+            raise SpecFileError(file, problems[0], field="overrides")
+        raise SpecFileError(file, f"{len(problems)} invalid overrides", field="overrides", problems=problems)
+    if seen is not None:
+        seen.update({f"{cid}:{'.'.join(p)}": file for cid, items in pending.items() for p, _, _ in items})
+    return out
 
 
 def _spec_files(path: Path) -> Iterable[Path]:

@@ -153,7 +153,7 @@ def _cmd_show(args: argparse.Namespace) -> None:
 def _cmd_compare(args: argparse.Namespace) -> None:
     from .compare import comparison
 
-    fields = [f.strip() for f in args.fields.split(",")] if args.fields else None
+    fields = _split(args.fields) or None
     result = comparison(args.chips, fields, baseline=args.baseline)
     _emit(result.to_json() if args.json else None, args.json, result.text())
 
@@ -184,6 +184,30 @@ def _csv_counts(what: str):
 
     parse.__name__ = what
     return parse
+
+
+class _List(argparse.Action):
+    """``nargs="+"`` that also splits commas: ``1,8,64``, ``1 8 64`` and ``1,8 64`` are one list
+    (a ``type`` that returns a list, such as :func:`_csv_counts`, is flattened)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+                 option_string: str | None = None) -> None:
+        out: list[Any] = []
+        for v in values if isinstance(values, list) else [values]:
+            if isinstance(v, list):
+                out.extend(v)
+            else:
+                out.extend(t.strip() for t in str(v).split(",") if t.strip())
+        if not out:
+            raise UsageError(f"{option_string or self.dest}: give at least one value")
+        setattr(namespace, self.dest, out)
+
+
+def _split(text: str | None) -> list[str]:
+    """``"a,b c"`` -> ``["a", "b", "c"]`` (commas or white space)."""
+    import re
+
+    return [t for t in re.split(r"[,\s]+", text or "") if t]
 
 
 def _q(x: Any, unit: str) -> float:
@@ -226,29 +250,70 @@ def _fit_model(text: str) -> Any:
     from .model import Model
 
     if os.path.exists(text):
+        if os.path.isdir(text) and not os.path.isfile(os.path.join(text, "config.json")):
+            raise UsageError(f"model: folder {text!r} holds no config.json")
         return Model.from_hf_config(text)
-    if text.endswith(".json"):
-        raise UsageError(f"model: no such file {text!r}")
+    if text.endswith(".json") or os.sep in text:
+        raise UsageError(f"model: no such file or folder {text!r}")
     return text
 
 
+def _chip_with(chip: str, capacity: str | None = None, bandwidth: str | None = None) -> tuple[Any, str]:
+    """``chip`` with a memory capacity / bandwidth given on the command line where the chip
+    publishes none (or to try another figure), and the line that says so. The value is
+    recorded as an estimate with the command line as its basis, never as the vendor's."""
+    from . import get_chip
+
+    if capacity is None and bandwidth is None:
+        return chip, ""  # resolved by the calculators (a chip or a system name)
+    c = get_chip(chip)
+    from .chip import Chip
+    from .units import parse_quantity
+
+    rec = json.loads(c.model_dump_json())
+    src = {"id": "command-line", "title": "value given on the accelspec command line"}
+    said = []
+    for flag, key, unit, text in (("--capacity", "capacity", "B", capacity), ("--bandwidth", "bandwidth", "B/s",
+                                                                               bandwidth)):
+        if text is None:
+            continue
+        q = parse_quantity(text, unit, flag)
+        if not (np.isscalar(q.magnitude) and math.isfinite(q.magnitude) and q.magnitude > 0):
+            raise UsageError(f"{flag}: must be one positive finite quantity such as '96 GB', got {text!r}")
+        old = (rec.get("memory") or {}).get(key)
+        was = f"published {old['value']}" if old else "not published"
+        rec.setdefault("memory", {})[key] = {"value": f"{q.m!r} {q.units:~}", "source": src, "status": "estimated",
+                                             "range": [f"{q.m!r} {q.units:~}"] * 2,
+                                             "basis": f"given with {flag} ({was})"}
+        said.append(f"memory {key} {text} given with {flag} ({c.name}: {was})")
+    return Chip.model_validate(rec), "; ".join(said)
+
+
 def _cmd_fit(args: argparse.Namespace) -> None:
+    from .chip import NotPublishedError
     from .model_catalog import get_model
     from .perf.memory import fits, max_batch, max_context, min_chips
 
     model = get_model(_fit_model(args.model))
-    kw = {"weight_dtype": args.weights, "kv_dtype": args.kv}
-    res = fits(model, args.chip, args.context, args.batch, n_chips=args.n_chips,
-               parallelism=args.parallelism, **kw)
+    kw = {"weight_dtype": args.weights, "kv_dtype": args.kv, "capacity": args.capacity}
+    try:
+        res = fits(model, args.chip, args.context, args.batch, n_chips=args.n_chips,
+                   parallelism=args.parallelism, **kw)
+    except NotPublishedError as exc:
+        raise UsageError(str(exc).replace("pass capacity='96 GB' (for example)",
+                                          "give --capacity '96 GB' (for example)")) from None
     longest = max_context(model, args.chip, batch=args.batch, n_chips=args.n_chips,
                           parallelism=args.parallelism, **kw)
     widest = max_batch(model, args.chip, args.context, n_chips=args.n_chips, parallelism=args.parallelism, **kw)
     fewest = min_chips(model, args.chip, args.context, args.batch, **kw)
     data = _fit_dict(res)
+    if args.capacity is not None:
+        given = f"capacity {args.capacity} per chip given with --capacity"
+        data["assumptions"] = f"{data['assumptions']}; {given}" if data["assumptions"] else given
     data["max_context_tokens"] = None if math.isinf(longest.value) else int(longest.value)
     data["max_batch"] = None if math.isinf(widest.value) else int(widest.value)
     data["min_chips"] = fewest.value
-    lines = [res.explanation, ""]
+    lines = [res.explanation + (f" [{given}]" if args.capacity is not None else ""), ""]
     lines += [f"  {k:22} {v:10,.1f} GB" for k, v in data["terms_GB"].items()]
     lines += [f"  {'required per chip':22} {data['required_GB_per_chip']:10,.1f} GB",
               f"  {'available per chip':22} {data['available_GB_per_chip']:10,.1f} GB",
@@ -320,19 +385,26 @@ def _cmd_bound(args: argparse.Namespace) -> None:
 
     fn = prefill_bound if args.prefill else decode_bound
     n = args.n_chips
+    chip, given = _chip_with(args.chip, bandwidth=args.bandwidth)
+    model = _fit_model(args.model)
     kw = {"parallelism": args.parallelism, "kv_dtype": args.kv, "compute_efficiency": args.compute_eff,
-          "bandwidth_efficiency": args.bandwidth_eff, "link_efficiency": args.link_eff, "routing": args.routing,
-          "collective": args.collective}
-    if args.weights is not None:
-        b = fn(args.model, args.chip, args.context, args.batch, n, weight_dtype=args.weights, **kw)
-    else:  # the checkpoint's formats, as `fit` assumes; a chip without that compute format runs them at bf16
-        from .chip import UnsupportedPrecisionError
+          "bandwidth_efficiency": args.bandwidth_eff, "link_efficiency": args.link_eff, "precision": args.precision,
+          "routing": args.routing, "collective": args.collective}
+    # default: the checkpoint's formats, as `fit`; the library falls back to bf16 compute where
+    # the chip lacks the checkpoint's format and says so in the assumptions
+    from .chip import NotPublishedError
 
-        try:
-            b = fn(args.model, args.chip, args.context, args.batch, n, weight_dtype="native", **kw)
-        except UnsupportedPrecisionError:
-            b = fn(args.model, args.chip, args.context, args.batch, n, weight_dtype="native", precision="bf16", **kw)
-    _emit(_bound_dict(b), args.json, b.explain())
+    try:
+        b = fn(model, chip, args.context, args.batch, n, weight_dtype=args.weights or "native", **kw)
+    except NotPublishedError as exc:
+        hint = "; give --bandwidth '2 TB/s' (for example) to assume one" if "memory bandwidth" in str(exc) else ""
+        raise UsageError(f"{exc}{hint}") from None
+    data = _bound_dict(b)
+    text = b.explain()
+    if given:
+        data["assumptions"] += f"; {given}"
+        text += f"; {given}"
+    _emit(data, args.json, text)
 
 
 # --- request -------------------------------------------------------------------------------
@@ -352,7 +424,7 @@ def _cmd_cost(args: argparse.Namespace) -> None:
     from .economics import cost_bound
 
     price = args.price
-    cb = cost_bound(args.model, args.chip, n_chips=args.n_chips, context_tokens=args.input,
+    cb = cost_bound(_fit_model(args.model), args.chip, n_chips=args.n_chips, context_tokens=args.input,
                     output_tokens=args.output, batch=args.batch, price=price, weight_dtype=args.weights,
                     kv_dtype=args.kv, tier=args.tier, system=args.system)
 
@@ -439,17 +511,18 @@ def _cmd_plot(args: argparse.Namespace) -> None:
     if args.kind == "roofline":
         ax = plot.roofline(args.chips, args.precision)
     elif args.kind == "compare":
-        fields = [f.strip() for f in args.fields.split(",")] if args.fields else \
+        fields = _split(args.fields) or \
             ["capacity", "bandwidth", "bf16", "scale_up_per_direction"]
         ax = plot.compare(args.chips, fields, baseline=args.baseline)
     elif args.kind == "memory":
-        ax = plot.memory_vs_context(args.model, args.chips, n_chips=args.n_chips, weight_dtype=args.weights,
-                                    kv_dtype=args.kv, batch=args.batch)
+        ax = plot.memory_vs_context(_fit_model(args.model), args.chips, n_chips=args.n_chips,
+                                    weight_dtype=args.weights or "native", kv_dtype=args.kv, batch=args.batch)
     else:
         from .perf.sweep import sweep
 
-        df = sweep(args.models, args.chips, args.context, args.batch, None, on_missing="nan",
-                   weight_dtype=args.weights, kv_dtype=args.kv)  # n_chips None: a system at its chip count
+        df = sweep([_fit_model(m) for m in args.models], args.chips, args.context, args.batch, None,
+                   on_missing="nan", weight_dtype=args.weights or "native",
+                   kv_dtype=args.kv)  # n_chips None: a system at its chip count
         if args.value not in df.columns:
             raise UsageError(f"--value {args.value!r} is not a sweep column; columns: {', '.join(df.columns)}")
         ax = plot.sweep_heatmap(df, args.x, args.y, args.value)
@@ -490,6 +563,7 @@ def _cmd_train(args: argparse.Namespace) -> None:
         return
     if not args.model or not args.chip:
         raise UsageError("give MODEL and --chip (or --runs, or --claim)")
+    args.model = _fit_model(args.model)
     f = tr.training_fits(args.model, args.chip, args.n_chips, recipe=args.recipe, zero_stage=args.zero,
                          parallelism=args.parallelism, micro_batch=args.micro_batch, seq_len=args.seq_len,
                          recompute=args.recompute)
@@ -579,8 +653,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.set_defaults(func=_cmd_show)
 
     sp = add("compare", "compare chips side by side")
-    sp.add_argument("chips", nargs="+")
-    sp.add_argument("--fields", help="comma-separated: capacity,bandwidth,bf16,fp8,int8,scale_up,tdp or dotted paths")
+    sp.add_argument("chips", nargs="+", action=_List, help="chip names: 'h100 h200' or 'h100,h200'")
+    sp.add_argument("--fields", help="capacity,bandwidth,bf16,fp8,int8,scale_up,tdp or dotted paths "
+                    "(commas, or spaces inside quotes)")
     sp.add_argument("--baseline", help="chip to show ratios against")
     sp.set_defaults(func=_cmd_compare)
 
@@ -606,8 +681,8 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--batch", type=_count("--batch"), default=1)
         sp.add_argument("--n-chips", type=_count("--n-chips"), default=None,
                         help="default: a system's chip count (or the --parallelism layout's), else 1")
-        sp.add_argument("--weights", default="bf16", help="weight dtype: bf16, fp8, int4, int4-g128-zp, mxfp4, ... "
-                        "(fit: default the checkpoint's own format)")
+        sp.add_argument("--weights", default=None, help="weight dtype: bf16, fp8, int4, int4-g128-zp, mxfp4, ... "
+                        "(default: the checkpoint's own format)")
         sp.add_argument("--kv", default="bf16", help="KV cache dtype")
 
     sp = add("fit", "does a model with a context fit in a chip's memory?")
@@ -616,12 +691,13 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--chip", "--system", dest="chip", required=True,
                     help="a chip or a system (gb200-nvl72, cloudmatrix384: its chip, all its chips)")
     model_args(sp)
-    sp.set_defaults(weights=None)  # fit: the checkpoint's own format unless --weights overrides
     sp.add_argument("--parallelism", default=None, help="auto (default), tp, pp, tp+ep, or tp=4,pp=2")
+    sp.add_argument("--capacity", default=None, help="memory per chip to assume, e.g. '96 GB' (for a chip that "
+                    "publishes none, or another SKU); said in the assumptions")
     sp.set_defaults(func=_cmd_fit)
 
     sp = add("roofline", "roofline of chips: peak, bandwidth, ridge point")
-    sp.add_argument("chips", nargs="+")
+    sp.add_argument("chips", nargs="+", action=_List, help="chip names: 'h100 mi300x' or 'h100,mi300x'")
     sp.add_argument("--precision", default="bf16")
     sp.add_argument("-o", "--output", help="also write the roofline plot (PNG, SVG, PDF)")
     sp.set_defaults(func=_cmd_roofline)
@@ -639,9 +715,13 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--prefill", action="store_true", help="bound the prefill (time to first token)")
     sp.add_argument("--parallelism", default=None, help="auto (default: the layout fit chooses), tp, pp, "
                     "tp+ep, or tp=4,pp=2")
+    sp.add_argument("--precision", default=None, help="compute format (bf16, fp8, int8, ...); default: the "
+                    "weights' format, bf16 where the chip has none")
+    sp.add_argument("--bandwidth", default=None, help="memory bandwidth to assume, e.g. '1.6 TB/s' (for a chip "
+                    "that publishes none); said in the assumptions")
     for name in ("compute-eff", "bandwidth-eff", "link-eff"):
         sp.add_argument(f"--{name}", type=_fraction, default=1.0, help="achieved fraction of peak [1e-6, 1]")
-    sp.set_defaults(func=_cmd_bound, weights=None)  # as fit: the checkpoint's own format unless --weights
+    sp.set_defaults(func=_cmd_bound)
 
     sp = add("request", "bounds on whole requests: time to first token, TPOT, latency, throughput")
     sp.add_argument("model")
@@ -718,22 +798,23 @@ def build_parser() -> argparse.ArgumentParser:
         return kp
 
     kp = kind("roofline", "log-log roofline of chips")
-    kp.add_argument("chips", nargs="+")
+    kp.add_argument("chips", nargs="+", action=_List)
     kp.add_argument("--precision", default="bf16")
     kp = kind("compare", "bars comparing chips, optionally as ratios to a baseline")
-    kp.add_argument("chips", nargs="+")
+    kp.add_argument("chips", nargs="+", action=_List)
     kp.add_argument("--fields")
     kp.add_argument("--baseline")
     kp = kind("memory", "memory per chip against context length")
     kp.add_argument("model")
-    kp.add_argument("--chips", nargs="+", required=True)
+    kp.add_argument("--chips", nargs="+", action=_List, required=True)
     model_args(kp, context=False)
     kp = kind("heatmap", "a decode bound over two sweep axes")
-    kp.add_argument("--models", nargs="+", required=True)
-    kp.add_argument("--chips", nargs="+", required=True)
-    kp.add_argument("--context", type=_csv_counts("--context"), default=[8192, 131072, 1_000_000])
-    kp.add_argument("--batch", type=_csv_counts("--batch"), default=[1, 8, 64])
-    kp.add_argument("--weights", default="bf16")
+    kp.add_argument("--models", nargs="+", action=_List, required=True)
+    kp.add_argument("--chips", nargs="+", action=_List, required=True)
+    kp.add_argument("--context", nargs="+", action=_List, type=_csv_counts("--context"),
+                    default=[8192, 131072, 1_000_000], help="tokens: '8k 128k 1M' or '8k,128k,1M'")
+    kp.add_argument("--batch", nargs="+", action=_List, type=_csv_counts("--batch"), default=[1, 8, 64])
+    kp.add_argument("--weights", default=None, help="weight dtype (default: the checkpoint's own format)")
     kp.add_argument("--kv", default="bf16")
     kp.add_argument("--x", default="context_tokens")
     kp.add_argument("--y", default="chip")

@@ -106,6 +106,7 @@ PUBLIC = [
     "roofline",
     "step_cost",
     "sweep",
+    "sweep_iter",
     "systems",
     "training_fits",
     "training_memory",
@@ -132,7 +133,7 @@ SUBPACKAGES = {
         "DTYPE_PRESETS", "Bound", "ChipCount", "DTypes", "Deployment", "DeploymentError", "FitResult",
         "Footprint", "Limit", "OpCost", "Parallelism", "Roofline", "StepCost", "attention_cost", "decode_bound",
         "expected_unique_experts", "fits", "gemm_cost", "max_batch", "max_context", "memory_footprint",
-        "min_chips", "prefill_bound", "request_bound", "RequestBound", "roofline", "step_cost", "sweep",
+        "min_chips", "prefill_bound", "request_bound", "RequestBound", "roofline", "step_cost", "sweep", "sweep_iter",
     ],
     "accelspec.claims": [
         "Citation", "Claim", "ClaimFileError", "ClaimResult", "ClaimsReport", "CrossCheck", "Implied", "Interval",

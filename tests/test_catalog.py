@@ -285,3 +285,63 @@ def test_yaml_alias_bomb_refused_quickly(tmp_path):
     fine = tmp_path / "fine.yaml"
     fine.write_text("x: &x {a: 1}\ny: *x\n")  # an ordinary alias still loads
     assert read_yaml(fine) == {"x": {"a": 1}, "y": {"a": 1}}
+
+
+# --- overriding one field of a shipped chip (issue 10) ---------------------------------------------
+OVERRIDE = """
+sources:
+  OEM-H20: {title: "Example OEM H20 SKU sheet", url: "https://example.com/h20", date: "2026-01"}
+overrides:
+  - chip: h20
+    field: power.tdp
+    value: 350 W
+    source: OEM-H20
+    status: reported
+    quote: "TDP: 350 W"
+"""
+
+
+def test_override_one_field_of_a_shipped_chip(tmp_path, restore_catalog):
+    shipped = a.get_chip("h20")
+    path = _write(tmp_path, OVERRIDE, "h20-sku.yaml")
+    changed = a.load_specs(path)
+    chip = a.get_chip("h20")
+    assert [c.id for c in changed] == ["h20"]
+    assert chip.power.tdp.q == a.Q_("350 W") and chip.power.tdp.range is None  # the whole value replaced
+    assert chip.memory.capacity == shipped.memory.capacity  # the rest is the shipped record
+    prov = chip.provenance("power.tdp")
+    assert prov.note == f"override from {path}" and prov.source.id == "OEM-H20" and prov.quote == "TDP: 350 W"
+    assert chip.overrides == f"power.tdp overridden from {path}"
+    assert "override from" in chip.describe()
+    assert shipped.power.tdp.q == a.Q_("400 W")  # the shipped record is a different, unchanged object
+    with pytest.raises(a.FrozenRecordError):
+        shipped.power.tdp = chip.power.tdp
+
+
+def test_override_errors_are_clear_and_all_or_nothing(tmp_path):
+    body = OVERRIDE + """
+  - {chip: h2O, field: power.tdp, value: 350 W, source: N5, status: reported}
+  - {chip: h20, field: power.tpd, value: 350 W, source: N5, status: reported}
+  - {chip: h20, field: memory.capacity, value: 96 GB, source: REF, status: reported}
+  - {chip: h20, field: memory.bandwidth, value: 4 TB/s}
+"""
+    base = Catalog.load(env=False)
+    with pytest.raises(a.SpecFileError) as err:
+        base.with_files(_write(tmp_path, body, "bad.yaml"))
+    text = str(err.value)
+    assert "unknown chip 'h2O'; did you mean h20" in text
+    assert "did you mean power.tdp?" in text
+    assert "'REF' may not be cited" in text and "missing source, status" in text
+    assert base.get("h20").power.tdp.q == a.Q_("400 W")
+    twice = OVERRIDE + "  - {chip: h20, field: power.tdp, value: 300 W, source: OEM-H20, status: reported}\n"
+    with pytest.raises(a.SpecFileError, match="overridden twice"):
+        base.with_files(_write(tmp_path, twice, "twice.yaml"))
+
+
+def test_override_cannot_redefine_a_shipped_source_or_appear_in_shipped_form(tmp_path):
+    body = OVERRIDE.replace("OEM-H20", "N5")  # N5 is a shipped source id
+    with pytest.raises(a.SpecFileError, match="'N5' is a shipped source"):
+        Catalog.load(_write(tmp_path, body, "clash.yaml"), env=False)
+    other = _write(tmp_path, OVERRIDE.replace("350 W", "300 W").replace("OEM-H20", "OEM2"), "other.yaml")
+    with pytest.raises(a.SpecFileError, match="also overridden in"):
+        Catalog.load(_write(tmp_path, OVERRIDE, "one.yaml"), other, env=False)

@@ -144,3 +144,66 @@ def test_bound_defaults_to_the_checkpoint_format_like_fit(capsys):
     code, out, _ = run(capsys, "bound", "deepseek-v3", "--chip", "h200", "--n-chips", "8", "--context", "128k",
                        "--weights", "bf16")
     assert code == 0 and "weights bf16" in out
+
+
+# --- parity with the library (issue 10) ----------------------------------------------------------
+AWQ = "tests/data/llama-3.1-8b-instruct-awq-int4"
+
+
+def test_bound_defaults_to_the_checkpoint_and_shares_the_library_fallback(capsys):
+    code, out, _ = run(capsys, "bound", "deepseek-v3", "--chip", "ascend-910c", "--context", "8192", "--n-chips", "16",
+                       "--json")
+    d = json.loads(out)
+    lib = a.decode_bound("deepseek-v3", "ascend-910c", 8192, 1, 16)
+    assert code == 0 and d["assumptions"] == lib.assumptions and d["time_ms"] == lib.time.m_as("ms")
+    assert "compute bf16 (Ascend 910C has no fp8, so the weights are upcast)" in d["assumptions"]
+    code, out, _ = run(capsys, "bound", "deepseek-v3", "--chip", "h200", "--context", "8192", "--n-chips", "16",
+                       "--precision", "bf16", "--json")
+    assert code == 0 and json.loads(out)["precision"] == "bf16"
+    code, _, err = run(capsys, "bound", "deepseek-v3", "--chip", "ascend-910c", "--context", "8192", "--n-chips", "16",
+                       "--precision", "fp8")
+    assert code == 2 and "Ascend 910C" in err
+
+
+def test_capacity_and_bandwidth_for_a_chip_that_publishes_none(capsys):
+    code, _, err = run(capsys, "fit", "llama-3.1-8b", "--chip", "kunlun-r200", "--context", "8192")
+    assert code == 2 and "--capacity" in err
+    code, out, _ = run(capsys, "fit", "llama-3.1-8b", "--chip", "kunlun-r200", "--context", "8192", "--capacity",
+                       "32 GB", "--json")
+    d = json.loads(out)
+    assert code == 0 and d["fits"] and d["available_GB_per_chip"] == 32.0
+    assert "capacity 32 GB per chip given with --capacity" in d["assumptions"]
+    code, _, err = run(capsys, "bound", "llama-3.1-8b", "--chip", "sambanova-sn40l", "--context", "8000")
+    assert code == 2 and "--bandwidth" in err
+    code, out, _ = run(capsys, "bound", "llama-3.1-8b", "--chip", "sambanova-sn40l", "--context", "8000",
+                       "--bandwidth", "1.6 TB/s", "--json")
+    d = json.loads(out)
+    # (16,060,522,496 - 128,256 x 4,096 x 2 + 4,096 x 2 + 131,072 x 8,000) B / 1.6 TB/s = 10.0365 ms
+    assert code == 0 and d["time_ms"] == pytest.approx(16_058_433_536 / 1.6e12 * 1e3, rel=1e-12)
+    assert "memory bandwidth 1.6 TB/s given with --bandwidth (SambaNova SN40L: not published)" in d["assumptions"]
+    code, _, err = run(capsys, "bound", "llama-3.1-8b", "--chip", "h100", "--context", "8000", "--bandwidth", "-1 TB/s")
+    assert code == 2 and "--bandwidth" in err
+
+
+def test_list_options_take_commas_or_spaces(capsys, tmp_path):
+    code, out, _ = run(capsys, "compare", "h100,h200", "mi300x", "--fields", "capacity bandwidth,tdp", "--json")
+    d = json.loads(out)
+    assert code == 0 and [r["chip"] for r in d["rows"]] == ["h100-sxm", "h200-sxm", "mi300x"]
+    assert [f["label"] for f in d["fields"]] == ["capacity", "bandwidth", "tdp"]
+    png1, png2 = tmp_path / "a.png", tmp_path / "b.png"
+    assert run(capsys, "plot", "heatmap", "--models", "llama-3.1-8b,qwen3-8b", "--chips", "h100", "h200",
+               "--context", "8k,128k", "--batch", "1", "8", "-o", str(png1))[0] == 0
+    assert run(capsys, "plot", "heatmap", "--models", "llama-3.1-8b", "qwen3-8b", "--chips", "h100,h200",
+               "--context", "8k", "128k", "--batch", "1,8", "-o", str(png2))[0] == 0
+    assert png1.stat().st_size > 0 and png2.stat().st_size > 0
+
+
+def test_every_model_command_takes_a_config_path(capsys):
+    code, out, _ = run(capsys, "bound", AWQ, "--chip", "h100", "--context", "8192", "--json")
+    assert code == 0 and "awq-int4-g128-zp" in json.loads(out)["assumptions"]
+    code, out, _ = run(capsys, "fit", f"{AWQ}/config.json", "--chip", "h100", "--context", "8192", "--json")
+    assert code == 0 and json.loads(out)["fits"]
+    code, out, _ = run(capsys, "cost", AWQ, "--chip", "h100", "--json")
+    assert code == 0 and json.loads(out)["model"]
+    code, _, err = run(capsys, "bound", "tests/data/nothing-here", "--chip", "h100", "--context", "8192")
+    assert code == 2 and "no such file or folder" in err

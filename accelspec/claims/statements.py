@@ -364,7 +364,12 @@ def _source(value: Any, sources: dict[str, Source], where: str) -> Source:
     sid = str(value)
     if sid not in sources:
         raise _Bad(where, f"unknown source id {sid!r} (known: {', '.join(sorted(sources))})")
-    return sources[sid]
+    src = sources[sid]
+    # the internal fact sheet (REF, seed reference/...) is a finding aid, as for chip files
+    if sid == "REF" or (src.seed or "").startswith("reference/"):
+        raise _Bad(where, f"source {sid!r} may not be cited: the compiled fact sheet is a finding aid; cite the "
+                          "primary document its Src column names (title, URL, date)")
+    return src
 
 
 # ---- statement kinds: one pydantic model per kind, selected by `kind` ---------------------------

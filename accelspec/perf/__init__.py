@@ -38,7 +38,7 @@ from .memory import (
 )
 from .request import RequestBound, request_bound
 from .roofline import Roofline, roofline
-from .sweep import sweep
+from .sweep import sweep, sweep_iter
 
 __all__ = [
     "DTYPE_PRESETS",
@@ -69,4 +69,5 @@ __all__ = [
     "roofline",
     "step_cost",
     "sweep",
+    "sweep_iter",
 ]

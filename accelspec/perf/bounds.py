@@ -44,12 +44,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pint
 
-from ..chip import Chip, NotPublishedError, Precision
+from ..chip import Chip, NotPublishedError, Precision, UnsupportedPrecisionError
 from ..inputs import count
 from ..model import AttentionKind
 from ..units import Q_, ureg
 from .comm import allreduce_bytes, alltoall_bytes, group_domain_share, ring_pass_bytes
-from .costs import DTypes, _dtype_key, _get_model, _pair_flops, resolve_dtypes
+from .costs import FALLBACK_PRECISION, DTypes, _dtype_key, _get_model, _pair_flops, compute_fallback, resolve_dtypes
 from .memory import InvalidArgumentError, Parallelism, _refuse, memory_footprint
 from .roofline import _check_efficiency, chip_numbers
 
@@ -144,14 +144,10 @@ class Bound:
     def assumptions(self) -> str:
         """One line: layout and dtypes (weights, experts, embeddings, KV, activations, compute)."""
         d = self.dtypes
-        w = d.weight.name
-        if d.expert != d.weight:
-            w += f", experts {d.expert.name}"
-        if d.embedding != d.weight:
-            w += f", embeddings {d.embedding.name}"
         where = f"{self.n_chips} x {self.chip_name}" + (f" in {self.system}" if self.system else "")
-        text = (f"{where} ({self.layout}); weights {w}, KV {d.kv.name}, "
-                f"activations {d.activation.name}, compute {d.precision}")
+        note = f" ({d.compute_note})" if getattr(d, "compute_note", "") else ""
+        text = (f"{where} ({self.layout}); weights {d.weights_text()}, KV {d.kv.name}, "
+                f"activations {d.activation.name}, compute {d.precision}{note}")
         if self.unique_experts:
             text += ("; MoE routing best-case (fewest distinct experts: a strict bound)" if self.routing == "best-case"
                      else "; MoE routing balanced (expected distinct experts: a bound under balanced routing, "
@@ -330,7 +326,8 @@ _LCACHE: dict[tuple, tuple[Any, LayoutNumbers]] = {}
 
 
 
-def layout_numbers(model: Model | str, lay: Parallelism, weight_dtype: Any = "bf16", **dtypes_kw: Any) -> LayoutNumbers:
+def layout_numbers(model: Model | str, lay: Parallelism, weight_dtype: Any = "native",
+                   **dtypes_kw: Any) -> LayoutNumbers:
     """Reduce ``model`` at the given dtypes (:func:`~accelspec.perf.costs.resolve_dtypes`) under
     layout ``lay`` to per-stage, per-chip numbers (cached per model object, dtypes, layout)."""
     model = _get_model(model)
@@ -594,7 +591,15 @@ def _bound(phase: str, model: Model | str, chip: Chip | str, context_tokens: int
     lay = resolve_layout(model, T, B, n, parallelism, {"weight_dtype": weight_dtype, **mem_kw})
     n = lay.n_chips
     ln = layout_numbers(model, lay, weight_dtype, **kw)
-    cn = chip_numbers(chip, ln.dtypes.precision, sparse=sparse)
+    dts = ln.dtypes
+    try:
+        cn = chip_numbers(chip, dts.precision, sparse=sparse)
+    except UnsupportedPrecisionError as exc:  # no peak for the weights' format: compute bf16, said in assumptions
+        if (kw.get("precision") is not None or str(dts.precision) == FALLBACK_PRECISION
+                or dts.weight_origin == "given"):
+            raise
+        cn = chip_numbers(chip, FALLBACK_PRECISION, sparse=sparse)
+        dts = compute_fallback(dts, cn.chip_name, exc)
     fab = fabric_numbers(chip, system, cn.link, collective)
     if n > 1 and math.isnan(fab.up[1]):
         raise NotPublishedError(f"{system.name if system else cn.chip_name}: no scale-up interconnect bandwidth "
@@ -622,7 +627,7 @@ def _bound(phase: str, model: Model | str, chip: Chip | str, context_tokens: int
     tokens = float(B) if phase == "decode" else float(B) * float(T)
     U = float(routed_experts(ln.n_experts, ln.top_k, tokens, routing)) if ln.is_moe else 0.0
     return Bound(
-        phase=phase, model=ln.id, chip=cn.chip_id, chip_name=cn.chip_name, dtypes=ln.dtypes, context_tokens=T,
+        phase=phase, model=ln.id, chip=cn.chip_id, chip_name=cn.chip_name, dtypes=dts, context_tokens=T,
         batch=B, n_chips=n, overlap=overlap, efficiencies=(ec, eb, el), flops=flops, bytes=mem,
         comm_bytes=comm, t_compute=tc, t_memory=tm, t_comm=tl, t=t, t_low=float(runs[1][3]),
         t_high=float(runs[2][3]), unique_experts=U, ridge=cn.peak[1] * ec / (cn.bandwidth[1] * eb),
@@ -632,7 +637,7 @@ def _bound(phase: str, model: Model | str, chip: Chip | str, context_tokens: int
 
 
 def decode_bound(model: Model | str, chip: Chip | str, context_tokens: int, batch: int = 1,
-                 n_chips: int | None = None, *, parallelism: Any = None, weight_dtype: Any = "bf16",
+                 n_chips: int | None = None, *, parallelism: Any = None, weight_dtype: Any = "native",
                  kv_dtype: Any = "bf16", activation_dtype: Any = "bf16", expert_dtype: Any = None,
                  embedding_dtype: Any = None, state_dtype: Any = "bf16", precision: Any = None,
                  sparse: bool = False, overlap: bool = True, compute_efficiency: float = 1.0,
@@ -650,11 +655,15 @@ def decode_bound(model: Model | str, chip: Chip | str, context_tokens: int, batc
     say what was used.
 
     Dtypes (defaults in :func:`accelspec.perf.costs.resolve_dtypes`, the same as
-    :func:`accelspec.fits`): weights, KV cache, activations and linear-attention state bf16;
-    ``weight_dtype="native"`` uses the checkpoint's formats. ``precision`` (the compute
-    format; default the weight format, or bf16 below 8-bit weights)
-    must be published by the chip, or :class:`~accelspec.chip.UnsupportedPrecisionError`
-    lists those it has.
+    :func:`accelspec.fits`): the weights in the checkpoint's own formats
+    (``weight_dtype="native"``, read from ``quantization_config``: gpt-oss-120b's experts
+    mxfp4, DeepSeek-V3 fp8; any dtype name overrides), KV cache, activations and
+    linear-attention state bf16. ``precision`` (the compute format) defaults to the weight
+    format, or bf16 below 8-bit weights; when the chip has no peak for it (fp8 weights on a
+    chip without fp8, mxfp4 where no fp4 peak is published) the bound computes in bf16 with
+    the weights upcast and ``assumptions`` says so. An explicit ``weight_dtype`` (W8A8 with
+    ``"fp8"``) or ``precision`` must be published by the chip, or
+    :class:`~accelspec.chip.UnsupportedPrecisionError` lists those it has.
 
     Speculative decoding and multi-token prediction: ``accepted_tokens_per_step`` (``a``, at
     least 1 and at most the draft length + 1) is the mean number of tokens each sequence keeps
@@ -692,7 +701,7 @@ def decode_bound(model: Model | str, chip: Chip | str, context_tokens: int, batc
 
 
 def prefill_bound(model: Model | str, chip: Chip | str, context_tokens: int, batch: int = 1,
-                  n_chips: int | None = None, *, parallelism: Any = None, weight_dtype: Any = "bf16",
+                  n_chips: int | None = None, *, parallelism: Any = None, weight_dtype: Any = "native",
                   kv_dtype: Any = "bf16", activation_dtype: Any = "bf16", expert_dtype: Any = None,
                   embedding_dtype: Any = None, state_dtype: Any = "bf16", precision: Any = None,
                   sparse: bool = False, overlap: bool = True, compute_efficiency: float = 1.0,

@@ -61,7 +61,7 @@ code, so they agree to the last bit.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -198,7 +198,14 @@ def precision_of(d: DType) -> Precision:
 
 @dataclass(frozen=True)
 class DTypes:
-    """Storage formats of one deployment and the precision its matmuls run in."""
+    """Storage formats of one deployment and the precision its matmuls run in.
+
+    ``weight_origin``: ``"checkpoint"`` (the checkpoint's own format, ``weight_dtype="native"``,
+    the default), ``"assumed"`` (native asked but the model records no format: bf16) or
+    ``"given"`` (an explicit ``weight_dtype``). ``compute_note``: set when the compute
+    precision is not the one the formats imply, e.g. ``"compute bf16: the chip has no fp8
+    peak"`` (see :func:`compute_fallback`).
+    """
 
     weight: DType
     expert: DType
@@ -207,33 +214,68 @@ class DTypes:
     activation: DType
     state: DType
     precision: Precision
+    weight_origin: str = "given"
+    compute_note: str = ""
+
+    def weights_text(self) -> str:
+        """``"fp8"``, ``"bf16, experts mxfp4"``... with ``(checkpoint)`` when native."""
+        w = self.weight.name
+        if self.expert != self.weight:
+            w += f", experts {self.expert.name}"
+        if self.embedding != self.weight:
+            w += f", embeddings {self.embedding.name}"
+        if self.weight_origin != "given":
+            w += f" ({self.weight_origin})"
+        return w
 
     def label(self) -> str:
         w = self.weight.name if self.expert == self.weight else f"{self.weight.name}/experts {self.expert.name}"
-        return f"weights {w}, KV {self.kv.name}, compute {self.precision}"
+        if self.weight_origin != "given":
+            w += f" ({self.weight_origin})"
+        note = f": {self.compute_note}" if self.compute_note else ""
+        return f"weights {w}, KV {self.kv.name}, compute {self.precision}{note}"
 
 
-def resolve_dtypes(model: Model | None = None, weight_dtype: Any = "bf16", *, expert_dtype: Any = None,
+def _is_native(weight_dtype: Any) -> bool:
+    return weight_dtype is None or (isinstance(weight_dtype, str)
+                                    and weight_dtype.strip().lower() in ("native", "checkpoint", "auto"))
+
+
+def resolve_dtypes(model: Model | None = None, weight_dtype: Any = "native", *, expert_dtype: Any = None,
                    embedding_dtype: Any = None, kv_dtype: Any = "bf16", activation_dtype: Any = "bf16",
                    state_dtype: Any = "bf16", precision: Any = None) -> DTypes:
     """Fill in the defaults (the same as :func:`accelspec.fits` and the memory module's).
 
-    ``weight_dtype="native"`` takes the checkpoint's formats from ``model.native_dtypes``.
-    ``expert_dtype`` and ``embedding_dtype`` default to ``weight_dtype``; the KV cache,
-    the activations (the all-reduce messages) and the linear-attention state default to
-    bf16. ``precision``, the format the matmuls run in, defaults to the weight format when
-    it is 8 bits or wider (an fp8 checkpoint runs fp8 GEMMs, W8A8) and to the activation
-    format below that (weight-only quantization: a w4a16 GEMM runs in bf16, as llm-analysis
-    also assumes).
+    ``weight_dtype="native"`` (the default; also ``None`` or ``"checkpoint"``) takes the
+    checkpoint's formats, the same :class:`~accelspec.quant.WeightFormat` that
+    :func:`accelspec.fits` uses (``Model.checkpoint_format``, read from ``quantization_config``):
+    the attention/dense format for the weights, the routed experts' and the embeddings' own
+    formats (e.g. gpt-oss-120b: bf16, experts mxfp4; DeepSeek-V3: fp8 128x128-block-scaled,
+    embeddings bf16). A model that records no format is taken as bf16, marked ``"assumed"``.
+    Any dtype name overrides every part (``expert_dtype``/``embedding_dtype`` default to it).
+    The KV cache, the activations (the all-reduce messages) and the linear-attention state
+    default to bf16. ``precision``, the format the matmuls run in, defaults to the weight
+    format when it is 8 bits or wider (an fp8 checkpoint runs fp8 GEMMs, W8A8) and to the
+    activation format below that (weight-only quantization: a w4a16 GEMM runs in bf16, as
+    llm-analysis also assumes); a chip without that format falls back to bf16
+    (:func:`compute_fallback`, done by the bounds and :func:`accelspec.sweep`).
     """
-    if isinstance(weight_dtype, str) and weight_dtype.strip().lower() == "native":
+    origin = "given"
+    if _is_native(weight_dtype):
         native = dict(getattr(model, "native_dtypes", None) or {})
-        if not native:
-            mid = getattr(model, "id", "model")
-            raise ValueError(f"weight_dtype: {mid} has no native checkpoint format recorded; give a dtype")
-        weight_dtype = native.get("default", "bf16")
-        expert_dtype = expert_dtype or native.get("experts", weight_dtype)
-        embedding_dtype = embedding_dtype or native.get("embeddings", weight_dtype)
+        fmt = model.checkpoint_format if model is not None and hasattr(model, "checkpoint_format") else None
+        if fmt is not None and (getattr(model, "weight_format", None) is not None or not native):
+            origin = "assumed" if fmt.origin == "assumed" else "checkpoint"
+            weight_dtype = fmt.dtypes["attention"]
+            expert_dtype = expert_dtype if expert_dtype is not None else fmt.dtypes["experts"]
+            embedding_dtype = embedding_dtype if embedding_dtype is not None else fmt.dtypes["embedding"]
+        elif native:
+            origin = "checkpoint"
+            weight_dtype = native.get("default", "bf16")
+            expert_dtype = expert_dtype or native.get("experts", weight_dtype)
+            embedding_dtype = embedding_dtype or native.get("embeddings", weight_dtype)
+        else:
+            origin, weight_dtype = "assumed", "bf16"
     w = dtype(weight_dtype, "weight_dtype")
     e = dtype(expert_dtype, "expert_dtype") if expert_dtype is not None else w
     m = dtype(embedding_dtype, "embedding_dtype") if embedding_dtype is not None else w
@@ -246,7 +288,27 @@ def resolve_dtypes(model: Model | None = None, weight_dtype: Any = "bf16", *, ex
         from ..chip import _precision
 
         prec = precision if isinstance(precision, Precision) else _precision(precision)
-    return DTypes(w, e, m, kv, act, state, prec)
+    return DTypes(w, e, m, kv, act, state, prec, weight_origin=origin)
+
+
+#: the compute format a chip falls back to when it lacks the one the weights imply
+FALLBACK_PRECISION = "bf16"
+
+
+def compute_fallback(dt: DTypes, chip: Any, exc: Exception) -> DTypes:
+    """``dt`` computing in bf16 (the weights upcast as they are read) because ``chip`` has no
+    peak for ``dt.precision``; ``compute_note`` says which fact it was: the chip has no
+    such format (:class:`~accelspec.chip.UnsupportedPrecisionError`) or nobody published its
+    peak (:class:`~accelspec.chip.PeakNotPublishedError`). Storage formats, hence memory
+    bytes, are unchanged. Used only for the checkpoint's own formats (``weight_dtype="native"``)
+    when the caller gave no ``precision``; an explicit dtype or precision the chip lacks raises.
+    """
+    from ..chip import NotPublishedError
+
+    name = getattr(chip, "name", chip)
+    why = f"publishes no {dt.precision} peak" if isinstance(exc, NotPublishedError) else f"has no {dt.precision}"
+    note = f"{name} {why}, so the weights are upcast"
+    return replace(dt, precision=Precision(FALLBACK_PRECISION), compute_note=note)
 
 
 # --- per-model numbers ----------------------------------------------------------------------
@@ -317,7 +379,7 @@ def _dtype_key(value: Any) -> Any:
     return value if isinstance(value, DType) else ("name", str(value))
 
 
-def model_numbers(model: Model | str, weight_dtype: Any = "bf16", **dtypes_kw: Any) -> ModelNumbers:
+def model_numbers(model: Model | str, weight_dtype: Any = "native", **dtypes_kw: Any) -> ModelNumbers:
     """Reduce ``model`` at the given dtypes (see :func:`resolve_dtypes`) to :class:`ModelNumbers`.
 
     Uses ``Model.layer_params()``, ``kv_elements_per_token()``, ``layer_windows()`` and
@@ -518,7 +580,7 @@ def _check_phase(phase: str) -> str:
 
 
 def step_cost(model: Model | str, phase: str, context_tokens: int, batch: int = 1, n_chips: int = 1,
-              weight_dtype: Any = "bf16", **dtypes_kw: Any) -> StepCost:
+              weight_dtype: Any = "native", **dtypes_kw: Any) -> StepCost:
     """FLOPs and bytes of one decode step or one prefill, layer by layer (formulas in the
     module docstring). Totals are for all ``n_chips`` together; ``comm_bytes`` per chip.
 

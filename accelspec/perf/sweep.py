@@ -18,7 +18,7 @@ imported only here, when a sweep runs.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import numpy as np
@@ -27,10 +27,11 @@ from ..chip import Chip, NotPublishedError, UnsupportedPrecisionError
 from ..errors import DeploymentError
 from ..inputs import counts
 from .bounds import _MEM_KW, LIMITERS, layout_numbers, layout_times, limiter_code
+from .costs import FALLBACK_PRECISION, compute_fallback
 from .memory import _DEFAULT_RESERVE, Parallelism, _capacity, _profile, _reserve
 from .roofline import _check_efficiency, chip_numbers
 
-__all__ = ["COLUMNS", "sweep"]
+__all__ = ["COLUMNS", "SWEEP_COLUMNS", "sweep", "sweep_iter"]
 
 #: numeric columns of the DataFrame, with their units
 COLUMNS = {
@@ -62,12 +63,13 @@ def _counts(x: Any, what: str) -> np.ndarray:
 
 
 def sweep(models: Any, chips: Any, context_tokens: Any, batch: Any = 1, n_chips: Any = 1, *,
-          phase: str = "decode", parallelism: Any = None, weight_dtype: Any = "bf16", kv_dtype: Any = "bf16",
+          phase: str = "decode", parallelism: Any = None, weight_dtype: Any = "native", kv_dtype: Any = "bf16",
           activation_dtype: Any = "bf16", expert_dtype: Any = None, embedding_dtype: Any = None,
           state_dtype: Any = "bf16", precision: Any = None, sparse: bool = False, overlap: bool = True,
           compute_efficiency: float = 1.0, bandwidth_efficiency: float = 1.0, link_efficiency: float = 1.0,
           reserve: Any = None, only_fitting: bool = False, output: str = "dataframe",
-          on_missing: str = "raise", routing: str = "balanced", collective: str = "auto") -> Any:
+          on_missing: str = "raise", routing: str = "balanced", collective: str = "auto",
+          columns: Any = None) -> Any:
     """Every combination of ``models x chips x context_tokens x batch x n_chips``.
 
     Arguments as :func:`~accelspec.perf.bounds.decode_bound` (``phase="prefill"`` for
@@ -99,6 +101,19 @@ def sweep(models: Any, chips: Any, context_tokens: Any, batch: Any = 1, n_chips:
     ``layout_names``, ``fits`` as 1 / 0 / -1 for unknown). ``on_missing="nan"`` gives NaN
     rows for a chip that lacks the precision, the memory bandwidth or (with ``n_chips > 1``)
     the scale-up bandwidth, instead of raising.
+
+    Dtypes: as :func:`~accelspec.perf.bounds.decode_bound`, the weights default to the
+    checkpoint's formats (``weight_dtype="native"``); the compute precision is chosen per
+    (model, chip), bf16 with the weights upcast where the chip has no peak for the weights'
+    format (``df.attrs["compute_fallback"]`` says where and why; the ``precision`` column
+    is per row).
+
+    ``columns``: only these columns (full names such as ``"time [s]"`` or short ones such as
+    ``"time"``; :data:`SWEEP_COLUMNS`) besides ``model``, ``chip``, ``context_tokens``,
+    ``batch`` and ``n_chips``; only what they need is computed (no range runs without
+    ``time_low``/``time_high``, no bound at all for memory-only columns). For sweeps too large
+    for memory see :func:`sweep_iter`. Memory (measured, docs/roofline.md): about 143 bytes
+    per scenario for every column, 36 for ``columns=["time", "fits"]``.
     """
     from ..model_catalog import get_model
     from ..system import resolve_hardware
@@ -168,10 +183,22 @@ def sweep(models: Any, chips: Any, context_tokens: Any, batch: Any = 1, n_chips:
     hw = [resolve_hardware(c) for c in chip_list]
     chip_objs = [c for c, _ in hw]
     chip_ids = [s.id if s is not None else c.id for c, s in hw]
+    # compute precision per (model, chip): the weights' format, or bf16 where the chip has no
+    # peak for it and no precision was given (the fallback of decode_bound, said in dtypes_by_chip)
+    prec_mc = [[str(dt.precision)] * nc for dt in dts]
+    notes: dict[str, str] = {}
     for j, chip in enumerate(chip_objs):
         for i, dt in enumerate(dts):
             try:
-                cn = chip_numbers(chip, dt.precision, sparse=sparse, need_bandwidth=on_missing == "raise")
+                try:
+                    cn = chip_numbers(chip, dt.precision, sparse=sparse, need_bandwidth=on_missing == "raise")
+                except UnsupportedPrecisionError as exc:
+                    if precision is not None or str(dt.precision) == FALLBACK_PRECISION or dt.weight_origin == "given":
+                        raise
+                    cn = chip_numbers(chip, FALLBACK_PRECISION, sparse=sparse, need_bandwidth=on_missing == "raise")
+                    fb = compute_fallback(dt, chip.name, exc)
+                    prec_mc[i][j] = FALLBACK_PRECISION
+                    notes[f"{model_objs[i].id} on {chip.id}"] = fb.label()
             except (UnsupportedPrecisionError, NotPublishedError):
                 if on_missing == "raise":
                     raise
@@ -193,7 +220,10 @@ def sweep(models: Any, chips: Any, context_tokens: Any, batch: Any = 1, n_chips:
         raise ValueError("chips: the same chip appears twice")
 
     shape = (nm, nc, T.size, Bt.size, N.size)
-    keys = ("t", "t_low", "t_high", "tc", "tm", "tl", "flops", "mem", "comm")
+    want = _wanted(columns)
+    need_range = bool(want & {"time_low [s]", "time_high [s]"})
+    need_times = bool(want - _MEMORY_ONLY)
+    keys = sorted({k for c in want for k in _NEEDS.get(c, ())})  # only the arrays the asked columns use
     res_arr = {k: np.full(shape, np.nan) for k in keys}
     lay_code = np.full((nm, 1, T.size, Bt.size, N.size), -1, dtype=np.int16)
     need = np.full((nm, 1, T.size, Bt.size, N.size), np.nan)
@@ -234,19 +264,22 @@ def sweep(models: Any, chips: Any, context_tokens: Any, batch: Any = 1, n_chips:
                 if name not in layout_names:
                     layout_names.append(name)
                 lay_code[i, 0, :, :, k] = np.where(sel, layout_names.index(name), lay_code[i, 0, :, :, k])
+                if not need_times:
+                    continue
                 ln = layout_numbers(model, lay, weight_dtype, **kw)
                 with np.errstate(invalid="ignore"):
                     tc, tm, tl, t, fl, mb, cb = layout_times(ln, phase, T3, B3, *roofs(i, 1), overlap, **tiers(1))
-                    # the range ends need their own pass only where some chip's roofs are a range
-                    t_low = t if ranges[i, 2] else layout_times(ln, phase, T3, B3, *roofs(i, 2), overlap,
-                                                                **tiers(2))[3]
-                    t_high = t if ranges[i, 0] else layout_times(ln, phase, T3, B3, *roofs(i, 0), overlap,
-                                                                 **tiers(0))[3]
-                vals = {"t": t, "t_low": t_low, "t_high": t_high, "tc": tc, "tm": tm, "tl": tl, "flops": fl,
-                        "mem": mb, "comm": cb}
+                    vals = {"t": t, "tc": tc, "tm": tm, "tl": tl, "flops": fl, "mem": mb, "comm": cb}
+                    if need_range:  # the range ends need their own pass only where some chip's roofs are a range
+                        vals["t_low"] = t if ranges[i, 2] else layout_times(ln, phase, T3, B3, *roofs(i, 2),
+                                                                           overlap, **tiers(2))[3]
+                        vals["t_high"] = t if ranges[i, 0] else layout_times(ln, phase, T3, B3, *roofs(i, 0),
+                                                                            overlap, **tiers(0))[3]
                 whole = bool(sel.all())
                 mask = np.broadcast_to(sel, (nc, T.size, Bt.size))
                 for key, v in vals.items():
+                    if key not in res_arr:
+                        continue
                     dst = res_arr[key][i, :, :, :, k]
                     src = np.broadcast_to(np.asarray(v, dtype=float), (nc, T.size, Bt.size))
                     if whole:
@@ -254,24 +287,44 @@ def sweep(models: Any, chips: Any, context_tokens: Any, batch: Any = 1, n_chips:
                     else:
                         dst[mask] = src[mask]
 
-    t, tc, tm, tl = res_arr["t"], res_arr["tc"], res_arr["tm"], res_arr["tl"]
-    with np.errstate(invalid="ignore"):
-        code = np.where(np.isnan(t), -1, limiter_code(tc, tm, tl))
     Tg = T.astype(float).reshape(1, 1, -1, 1, 1)
     Bg = Bt.astype(float).reshape(1, 1, 1, -1, 1)
     Ng = N.astype(float).reshape(1, 1, 1, 1, -1)
     per_user = 1.0 if phase == "decode" else Tg
-    rate_user = per_user / t
-    rate_chip = per_user * (Bg / Ng) / t
     # memory per chip with this call's reserve (the search ran with the default 2 GiB, as fits does)
     need_chip = need - float(_DEFAULT_RESERVE) + res.reshape(1, nc, 1, 1, 1) if reserve is not None else need
     capg = cap.reshape(1, nc, 1, 1, 1)
-    with np.errstate(invalid="ignore"):
-        fit_code = np.where(np.isnan(capg) | np.isnan(need_chip), -1, (need_chip <= capg).astype(np.int8))
+    prec_names = sorted({p for row in prec_mc for p in row})
+    prec_code = np.array([[prec_names.index(p) for p in row] for row in prec_mc], dtype=np.int8)
 
     def flat(a: Any, dtype: Any = float) -> np.ndarray:
         return np.broadcast_to(np.asarray(a, dtype=dtype), shape).ravel()
 
+    def limiter() -> np.ndarray:
+        t, tc, tm, tl = res_arr["t"], res_arr["tc"], res_arr["tm"], res_arr["tl"]
+        return flat(np.where(np.isnan(t), -1, limiter_code(tc, tm, tl)), np.int8)
+
+    build: dict[str, Any] = {  # each column built only when asked for
+        "precision": lambda: flat(prec_code.reshape(nm, nc, 1, 1, 1), np.int8),
+        "layout": lambda: flat(lay_code, np.int16),
+        "time [s]": lambda: flat(res_arr["t"]),
+        "time_low [s]": lambda: flat(res_arr["t_low"]),
+        "time_high [s]": lambda: flat(res_arr["t_high"]),
+        "compute_time [s]": lambda: flat(res_arr["tc"]),
+        "memory_time [s]": lambda: flat(res_arr["tm"]),
+        "comm_time [s]": lambda: flat(res_arr["tl"]),
+        "tokens_per_s_per_user [token/s]": lambda: flat(per_user / res_arr["t"]),
+        "tokens_per_s_per_chip [token/s]": lambda: flat(per_user * (Bg / Ng) / res_arr["t"]),
+        "intensity [FLOP/B]": lambda: flat(res_arr["flops"] / res_arr["mem"]),
+        "flop [FLOP]": lambda: flat(res_arr["flops"]),
+        "memory [B]": lambda: flat(res_arr["mem"]),
+        "comm [B]": lambda: flat(res_arr["comm"]),
+        "memory_per_chip [GB]": lambda: flat(need_chip / 1e9),
+        "capacity [GB]": lambda: flat(capg / 1e9),
+        "limiter": limiter,
+        "fits": lambda: flat(np.where(np.isnan(capg) | np.isnan(need_chip), -1,
+                                      (need_chip <= capg).astype(np.int8)), np.int8),
+    }
     col = (nm, 1, 1, 1, 1)
     out = {
         "model": flat(np.arange(nm).reshape(col), np.int32),
@@ -279,27 +332,14 @@ def sweep(models: Any, chips: Any, context_tokens: Any, batch: Any = 1, n_chips:
         "context_tokens": flat(T.reshape(1, 1, -1, 1, 1), np.int64),
         "batch": flat(Bt.reshape(1, 1, 1, -1, 1), np.int64),
         "n_chips": flat(N.reshape(1, 1, 1, 1, -1), np.int64),
-        "layout": flat(lay_code, np.int16),
-        "time [s]": flat(t),
-        "time_low [s]": flat(res_arr["t_low"]),
-        "time_high [s]": flat(res_arr["t_high"]),
-        "compute_time [s]": flat(tc),
-        "memory_time [s]": flat(tm),
-        "comm_time [s]": flat(tl),
-        "tokens_per_s_per_user [token/s]": flat(rate_user),
-        "tokens_per_s_per_chip [token/s]": flat(rate_chip),
-        "intensity [FLOP/B]": flat(res_arr["flops"] / res_arr["mem"]),
-        "flop [FLOP]": flat(res_arr["flops"]),
-        "memory [B]": flat(res_arr["mem"]),
-        "comm [B]": flat(res_arr["comm"]),
-        "memory_per_chip [GB]": flat(need_chip / 1e9),
-        "capacity [GB]": flat(capg / 1e9),
-        "limiter": flat(code, np.int8),
-        "fits": flat(fit_code, np.int8),
     }
-    precisions = [str(dt.precision) for dt in dts]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for name in build:
+            if name in want or (name == "fits" and only_fitting):
+                out[name] = build[name]()
     meta = {"phase": phase, "overlap": overlap, "efficiencies": effs,
-            "dtypes": {m.id: dt.label() for m, dt in zip(model_objs, dts, strict=True)}, "limiters": LIMITERS,
+            "dtypes": {m.id: dt.label() for m, dt in zip(model_objs, dts, strict=True)},
+            "compute_fallback": notes, "limiters": LIMITERS,
             "reserve": "2 GiB per chip" if reserve is None else str(reserve),
             "routing": routing + (" (expected distinct experts: bounds under balanced routing)"
                                   if routing == "balanced" else " (fewest distinct experts: strict bounds)"),
@@ -307,38 +347,88 @@ def sweep(models: Any, chips: Any, context_tokens: Any, batch: Any = 1, n_chips:
                             + (f", scale-up domain {domain[j]:g} chips" if np.isfinite(domain[j])
                                else ", every group within one scale-up domain (no system given)")
                             for j, cid in enumerate(chip_ids)}}
+    fit_codes = out.get("fits")
+    if "fits" not in want:
+        out.pop("fits", None)
     if output == "arrays":
         if only_fitting:
-            keep = out["fits"] == 1
+            keep = fit_codes == 1
             out = {k: v[keep] for k, v in out.items()}
         out["model_names"] = np.array(names)
         out["chip_names"] = np.array(chip_ids)
         out["layout_names"] = np.array(layout_names)
+        out["precision_names"] = np.array(prec_names)
         return out
     if output == "xarray":
-        return _to_xarray(out, shape, names, chip_ids, T, Bt, N, precisions, layout_names, meta, only_fitting)
+        if only_fitting and fit_codes is not None:
+            out["_fits"] = fit_codes
+        return _to_xarray(out, shape, names, chip_ids, T, Bt, N, prec_names, prec_code, layout_names, meta,
+                          only_fitting)
     import pandas as pd
 
     cols: dict[str, Any] = {}
     cols["model"] = pd.Categorical.from_codes(out.pop("model"), categories=names)
     cols["chip"] = pd.Categorical.from_codes(out.pop("chip"), categories=chip_ids)
-    prec_codes = np.array([sorted(set(precisions)).index(p) for p in precisions], dtype=np.int8)
-    cols["precision"] = pd.Categorical.from_codes(prec_codes[cols["model"].codes], categories=sorted(set(precisions)))
-    limiter = out.pop("limiter")
-    fit = out.pop("fits")
-    lay = out.pop("layout")
+    if "precision" in out:
+        cols["precision"] = pd.Categorical.from_codes(out.pop("precision"), categories=prec_names)
+    limiter_codes = out.pop("limiter", None)
+    fit = out.pop("fits", None)
+    lay_codes = out.pop("layout", None)
     for key in ("context_tokens", "batch", "n_chips"):
         cols[key] = out.pop(key)
-    cols["layout"] = pd.Categorical.from_codes(lay, categories=layout_names)
+    if lay_codes is not None:
+        cols["layout"] = pd.Categorical.from_codes(lay_codes, categories=layout_names)
     cols.update(out)
-    cols["limiter"] = pd.Categorical.from_codes(limiter, categories=list(LIMITERS))
-    cols["fits"] = pd.array(np.where(fit < 0, None, fit == 1), dtype="boolean")
+    if limiter_codes is not None:
+        cols["limiter"] = pd.Categorical.from_codes(limiter_codes, categories=list(LIMITERS))
+    if fit is not None:
+        cols["fits"] = pd.array(np.where(fit < 0, None, fit == 1), dtype="boolean")
     df = pd.DataFrame(cols, copy=False)
     df.attrs.update(meta)
     if only_fitting:
-        df = df[df["fits"].fillna(False).to_numpy(dtype=bool)].reset_index(drop=True)
+        assert fit_codes is not None
+        df = df[fit_codes == 1].reset_index(drop=True)
         df.attrs.update(meta)
     return df
+
+
+#: every column ``sweep(columns=...)`` accepts besides the grid's own (``model``, ``chip``,
+#: ``context_tokens``, ``batch``, ``n_chips``, always returned)
+SWEEP_COLUMNS = ("precision", "layout", *COLUMNS, "limiter", "fits")
+#: the per-scenario arrays each bound column is built from
+_NEEDS = {
+    "time [s]": ("t",), "time_low [s]": ("t_low",), "time_high [s]": ("t_high",), "compute_time [s]": ("tc",),
+    "memory_time [s]": ("tm",), "comm_time [s]": ("tl",), "tokens_per_s_per_user [token/s]": ("t",),
+    "tokens_per_s_per_chip [token/s]": ("t",), "intensity [FLOP/B]": ("flops", "mem"), "flop [FLOP]": ("flops",),
+    "memory [B]": ("mem",), "comm [B]": ("comm",), "limiter": ("t", "tc", "tm", "tl"),
+}
+#: columns that need no bound (the memory search alone)
+_MEMORY_ONLY = frozenset({"precision", "layout", "memory_per_chip [GB]", "capacity [GB]", "fits"})
+
+
+def _wanted(columns: Any) -> frozenset[str]:
+    """The columns asked for (all when ``columns`` is None); an unknown name is refused with
+    the closest names."""
+    if columns is None:
+        return frozenset(SWEEP_COLUMNS)
+    from .memory import InvalidArgumentError
+
+    names = [columns] if isinstance(columns, str) else list(columns)
+    by_short = {c.partition(" [")[0]: c for c in SWEEP_COLUMNS}
+    want = set()
+    for c in names:
+        if c in ("model", "chip", "context_tokens", "batch", "n_chips"):
+            continue
+        full = c if c in SWEEP_COLUMNS else by_short.get(str(c))
+        if full is None:
+            import difflib
+
+            close = difflib.get_close_matches(str(c), list(by_short) + list(SWEEP_COLUMNS), n=3)
+            hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
+            raise InvalidArgumentError("columns", f"no sweep column {c!r}{hint} (columns: "
+                                       f"{', '.join(SWEEP_COLUMNS)})")
+        want.add(full)
+    return frozenset(want)
 
 
 def _sweep_deployments(fn: Any, args: dict[str, Any]) -> Any:
@@ -369,11 +459,11 @@ def _sweep_deployments(fn: Any, args: dict[str, Any]) -> Any:
     labels = [d.assumptions() for d in deps]
     if args["output"] == "arrays":
         out: dict[str, Any] = {}
-        names = ("model_names", "chip_names", "layout_names")
+        names = ("model_names", "chip_names", "layout_names", "precision_names")
         for key in parts[0]:
             if key in names:
                 continue
-            if key in ("chip", "layout"):  # codes into each part's own name list: re-code
+            if key in ("chip", "layout", "precision"):  # codes into each part's own name list: re-code
                 vals = []
                 for p in parts:
                     table = list(dict.fromkeys(np.concatenate([q[f"{key}_names"] for q in parts]).tolist()))
@@ -383,7 +473,7 @@ def _sweep_deployments(fn: Any, args: dict[str, Any]) -> Any:
                 out[key] = np.concatenate([p[key] for p in parts])
         out["deployment"] = np.concatenate([np.full(len(p["chip"]), i, dtype=np.int32) for i, p in enumerate(parts)])
         out["model_names"] = parts[0]["model_names"]
-        for key in ("chip_names", "layout_names"):
+        for key in ("chip_names", "layout_names", "precision_names"):
             out[key] = np.array(list(dict.fromkeys(np.concatenate([p[key] for p in parts]).tolist())))
         out["deployment_names"] = np.array(labels)
         return out
@@ -441,14 +531,15 @@ def _choose_layouts(model: Any, n: int, T: np.ndarray, B: np.ndarray, parallelis
 
 
 def _to_xarray(out: dict[str, np.ndarray], shape: tuple[int, ...], names: list[str], chip_ids: list[str],
-               T: np.ndarray, B: np.ndarray, N: np.ndarray, precisions: list[str], layout_names: list[str],
-               meta: dict[str, Any], only_fitting: bool = False) -> Any:
+               T: np.ndarray, B: np.ndarray, N: np.ndarray, prec_names: list[str], prec_code: np.ndarray,
+               layout_names: list[str], meta: dict[str, Any], only_fitting: bool = False) -> Any:
     import xarray as xr
 
     dims = ("model", "chip", "context_tokens", "batch", "n_chips")
     data = {}
+    fit_codes = out.get("_fits", out.get("fits"))
     for key, arr in out.items():
-        if key in ("model", "chip", "context_tokens", "batch", "n_chips"):
+        if key in ("model", "chip", "context_tokens", "batch", "n_chips", "precision", "_fits"):
             continue
         name, _, unit = key.partition(" [")
         attrs = {"units": unit.rstrip("]")} if unit else {}
@@ -459,10 +550,69 @@ def _to_xarray(out: dict[str, np.ndarray], shape: tuple[int, ...], names: list[s
         if key == "fits":
             attrs = {"codes": "1 fits, 0 does not fit, -1 unknown (capacity not published)"}
         a = arr.reshape(shape)
-        if only_fitting and a.dtype.kind == "f":
-            a = np.where(out["fits"].reshape(shape) == 1, a, np.nan)
+        if only_fitting and a.dtype.kind == "f" and fit_codes is not None:
+            a = np.where(fit_codes.reshape(shape) == 1, a, np.nan)
         data[name] = (dims, a, attrs)
     coords = {"model": names, "chip": chip_ids, "context_tokens": T, "batch": B, "n_chips": N,
-              "precision": ("model", precisions)}
+              "precision": (("model", "chip"), np.asarray(prec_names, dtype=object)[prec_code].astype(str))}
     attrs = {k: (str(v) if not isinstance(v, (str, int, float)) else v) for k, v in meta.items()}
     return xr.Dataset(data, coords=coords, attrs=attrs)
+
+
+def sweep_iter(models: Any, chips: Any, context_tokens: Any, batch: Any = 1, n_chips: Any = 1, *,
+               chunk_size: int = 1_000_000, **kwargs: Any) -> Iterator[Any]:
+    """:func:`sweep` in pieces of at most ``chunk_size`` rows (at least one ``batch x n_chips``
+    block, or one ``n_chips`` block when a single context already exceeds it), yielded in
+    the row order of :func:`sweep`, so that a sweep of 10**7 scenarios or more runs in
+    bounded memory: each piece is computed, returned and can be dropped before the next.
+
+    Keywords as :func:`sweep` (``columns=``, ``output=``, ``only_fitting=``...). The pieces
+    concatenated equal the unchunked result: ``pd.concat(sweep_iter(...), ignore_index=True)``
+    has the same values as ``sweep(...)``; ``model`` and ``chip`` keep the whole sweep's
+    categories, while ``layout`` and ``precision`` carry each piece's own (``pd.concat``
+    turns them into strings when they differ). With ``output="arrays"`` the ``model`` and
+    ``chip`` codes index the whole sweep's ``model_names`` / ``chip_names``.
+
+    Pieces walk the grid model by model, chip by chip, then along ``context_tokens`` (and
+    ``batch`` when needed); the layout search for a scenario does not depend on the rest of
+    the grid, so each row is the same as in one call (and as the scalar bound).
+    """
+    from .memory import InvalidArgumentError
+
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer)) or chunk_size < 1:
+        raise InvalidArgumentError("chunk_size", f"expected a positive whole number of rows, got {chunk_size!r}")
+    if kwargs.get("output", "dataframe") == "xarray":
+        raise InvalidArgumentError("output", "sweep_iter yields 'dataframe' or 'arrays' pieces; "
+                                   "use sweep(output='xarray') for one Dataset")
+    from ..catalog import get_chip
+    from ..model_catalog import get_model
+
+    model_objs = [get_model(m) for m in _as_list(models)]
+    chip_objs = [get_chip(c) if isinstance(c, str) else c for c in _as_list(chips)]
+    names = [m.id for m in model_objs]
+    chip_ids = [c.id for c in chip_objs]
+    if len(set(names)) != len(names):
+        raise ValueError("models: the same model appears twice")
+    if len(set(chip_ids)) != len(chip_ids):
+        raise ValueError("chips: the same chip appears twice")
+    T = _counts(context_tokens, "context_tokens")
+    Bt = _counts(batch, "batch")
+    N = _counts(n_chips, "n_chips")
+    per_t = Bt.size * N.size
+    if per_t <= chunk_size:
+        t_step, b_step = max(1, int(chunk_size) // per_t), Bt.size
+    else:
+        t_step, b_step = 1, max(1, int(chunk_size) // N.size)
+    for i, model in enumerate(model_objs):
+        for j, chip in enumerate(chip_objs):
+            for t0 in range(0, T.size, t_step):
+                for b0 in range(0, Bt.size, b_step):
+                    part = sweep([model], [chip], T[t0:t0 + t_step], Bt[b0:b0 + b_step], N, **kwargs)
+                    if isinstance(part, dict):  # arrays: codes into the whole sweep's names
+                        part["model"] = part["model"] + i
+                        part["chip"] = part["chip"] + j
+                        part["model_names"], part["chip_names"] = np.array(names), np.array(chip_ids)
+                    else:
+                        part["model"] = part["model"].cat.set_categories(names)
+                        part["chip"] = part["chip"].cat.set_categories(chip_ids)
+                    yield part

@@ -29,7 +29,8 @@ def make_chip(peak=989.5e12, bw=3.35e12, link=450e9, chip_id="test-chip", peak_r
     rec = {
         "id": chip_id, "name": chip_id.upper(), "vendor": "Test",
         "compute": {"dense": {"bf16": spec(f"{peak!r} FLOP/s", **rng(peak_range, "FLOP/s")),
-                              "fp8": spec(f"{2 * peak!r} FLOP/s")}},
+                              "fp8": spec(f"{2 * peak!r} FLOP/s",
+                                          **rng(peak_range and [2 * x for x in peak_range], "FLOP/s"))}},
         "memory": {"bandwidth": spec(f"{bw!r} B/s", **rng(bw_range, "B/s"))},
     }
     if link is not None:
@@ -196,7 +197,7 @@ def test_decode_bound_falls_as_bandwidth_rises(mid, bw1, f, T, B, n):
 @given(mid=st.sampled_from(MODELS), bw=st.floats(1e11, 2e13), peak=st.floats(1e13, 5e15), T=st.integers(1, 500_000))
 def test_batch1_decode_never_below_weights_over_bandwidth(mid, bw, peak, T):
     m = get_model(mid)
-    b = decode_bound(m, make_chip(peak=peak, bw=bw), T, 1)
+    b = decode_bound(m, make_chip(peak=peak, bw=bw), T, 1, weight_dtype="bf16")  # the oracle counts 2 B/param
     assert b.t >= m.params_active() * 2 / bw * (1 - 1e-12)
     assert b.t >= (m.params_active() * 2 + m.kv_cache_bytes(T, 1, "bf16").m_as("B")) / bw * (1 - 1e-12)
 
@@ -278,7 +279,7 @@ def test_llama_8b_h100_batch1_4k_worked():
     assert b.bytes == 15_546_728_448
     assert b.t == pytest.approx(15_546_728_448 / 3.35e12, rel=1e-14)
     assert round(b.time.m_as("ms"), 4) == 4.6408
-    assert b.layout == "single chip" and "weights bf16, KV bf16" in b.assumptions
+    assert b.layout == "single chip" and "weights bf16 (checkpoint), KV bf16" in b.assumptions
 
 
 def test_pipeline_batch1_equals_single_chip_time():
@@ -352,3 +353,40 @@ def test_layout_arguments():
         decode_bound(LLAMA, "h200-sxm", 1024, parallelism="tp=3")
     with pytest.raises(InvalidArgumentError, match="cp=4"):
         decode_bound(LLAMA, "h200-sxm", 2, parallelism="cp=4")
+
+
+# --- the checkpoint's own formats by default (issue 10) ------------------------------------------
+def test_default_weights_are_the_checkpoint_format_gpt_oss_worked():
+    """gpt-oss-120b ships its routed experts in MXFP4 (4 bits + one 8-bit scale per 32:
+    4.25 bits) and the rest in bf16. At batch 1 a decode step reads k = 4 of 128 experts in
+    each of 36 layers; one expert is gate_up 2880 x 5760 + 5760 bias and down 2880 x 2880
+    + 2880 bias = 24,891,840 parameters, so the default reads
+    36 x 4 x 24,891,840 x (2 - 4.25/8) B = 5,264,624,160 B less than the bf16 override."""
+    native = decode_bound("gpt-oss-120b", "h100-sxm", 131_072)
+    bf16 = decode_bound("gpt-oss-120b", "h100-sxm", 131_072, weight_dtype="bf16")
+    assert bf16.bytes - native.bytes == pytest.approx(36 * 4 * 24_891_840 * (2 - 4.25 / 8), rel=1e-12)
+    assert "weights bf16, experts mxfp4 (checkpoint)" in native.assumptions
+    assert str(native.precision) == "bf16"  # the dense part is bf16; mxfp4 experts run as w4a16
+    assert native.t == decode_bound("gpt-oss-120b", "h100-sxm", 131_072, weight_dtype="native").t
+
+
+def test_fp8_checkpoint_on_a_chip_without_fp8_computes_bf16_and_says_so():
+    """DeepSeek-V3 is fp8 (128x128 blocks): fp8 GEMMs on an H200; the Ascend 910C publishes no
+    fp8, so its bound computes in bf16 with the weights still read as fp8 (same bytes)."""
+    h200 = decode_bound("deepseek-v3", "h200", 8192, 1, 16)
+    ascend = decode_bound("deepseek-v3", "ascend-910c", 8192, 1, 16)
+    assert str(h200.precision) == "fp8" and str(ascend.precision) == "bf16"
+    assert "weights fp8-b128x128, embeddings bf16 (checkpoint)" in ascend.assumptions
+    assert "compute bf16 (Ascend 910C has no fp8, so the weights are upcast)" in ascend.assumptions
+    same = decode_bound("deepseek-v3", "ascend-910c", 8192, 1, 16, weight_dtype="native", precision="bf16")
+    assert ascend.t == same.t and ascend.bytes == same.bytes
+    with pytest.raises(UnsupportedPrecisionError):  # an explicit format the chip lacks still raises
+        decode_bound("deepseek-v3", "ascend-910c", 8192, 1, 16, precision="fp8")
+    with pytest.raises(UnsupportedPrecisionError):
+        decode_bound("deepseek-v3", "ascend-910c", 8192, 1, 16, weight_dtype="fp8")
+
+
+def test_model_without_a_recorded_format_is_assumed_bf16():
+    b = decode_bound(TINY_TIED, make_chip(), 1024)
+    assert "weights bf16 (assumed)" in b.assumptions
+    assert b.bytes == decode_bound(TINY_TIED, make_chip(), 1024, weight_dtype="bf16").bytes

@@ -220,3 +220,59 @@ def test_heatmap_masks_deployments_that_do_not_fit():
     assert any("does not fit" in t for t in legend)
     assert "[tokens]" in ax.get_xlabel()
     plt.close("all")
+
+
+# --- the checkpoint's formats by default (issue 10) ---------------------------------------------
+def test_sweep_default_is_the_checkpoint_format_with_bf16_fallback_per_chip():
+    """DeepSeek-V3 ships fp8 (128x128 block-scaled): fp8 GEMMs on an H200, bf16 on an A100
+    (no fp8 there: the weights are upcast), the same as the scalar bound on each chip."""
+    df = sweep("deepseek-v3", ["h200-sxm", "a100-sxm"], 4096, 1, 8)
+    assert list(df["precision"].astype(str)) == ["fp8", "bf16"]
+    assert "A100" in df.attrs["compute_fallback"]["deepseek-v3 on a100-sxm"]
+    for _, row in df.iterrows():
+        b = decode_bound("deepseek-v3", row["chip"], 4096, 1, 8)
+        assert row["time [s]"] == b.t and row["precision"] == str(b.precision)
+    explicit = sweep("deepseek-v3", "h200-sxm", 4096, 1, 8, weight_dtype="native")
+    assert explicit["time [s]"].iloc[0] == df["time [s]"].iloc[0]
+
+
+# --- columns and chunks (issue 15: scale) -------------------------------------------------------
+def test_columns_returns_only_those_asked():
+    args = (["llama-3.1-8b", "gpt-oss-120b"], ["h200-sxm", "h20"], [1024, 131_072], [1, 64], [1, 8])
+    full = sweep(*args)
+    some = sweep(*args, columns=["time", "fits"])  # short names work too
+    assert list(some.columns) == ["model", "chip", "context_tokens", "batch", "n_chips", "time [s]", "fits"]
+    assert some["time [s]"].equals(full["time [s]"]) and some["fits"].equals(full["fits"])
+    mem = sweep(*args, columns=["memory_per_chip [GB]"])  # no bound computed at all
+    np.testing.assert_array_equal(mem["memory_per_chip [GB]"], full["memory_per_chip [GB]"])
+    arr = sweep(*args, columns=["tokens_per_s_per_user [token/s]"], output="arrays")
+    assert "time [s]" not in arr and "fits" not in arr
+    np.testing.assert_array_equal(arr["tokens_per_s_per_user [token/s]"], full["tokens_per_s_per_user [token/s]"])
+    fitting = sweep(*args, columns=["time"], only_fitting=True)
+    assert list(fitting.columns)[-1] == "time [s]"
+    np.testing.assert_array_equal(fitting["time [s]"], full[full["fits"].fillna(False)]["time [s]"])
+    with pytest.raises(a.AccelspecError, match="did you mean 'time'"):
+        sweep(*args, columns=["tme"])
+
+
+def test_chunks_concatenated_equal_the_unchunked_sweep():
+    import pandas as pd
+
+    from accelspec.perf.sweep import sweep_iter
+
+    args = (["llama-3.1-8b", "deepseek-v3"], ["h200-sxm", "a100-sxm"], [1, 4096, 131_072, 1_000_000],
+            [1, 8, 64], [1, 8])
+    full = sweep(*args)
+    pieces = list(sweep_iter(*args, chunk_size=7))  # 7 rows: one context (3 batches x 2 chip counts = 6) per piece
+    assert len(pieces) == 2 * 2 * 4 and all(len(p) == 6 for p in pieces)
+    joined = pd.concat(pieces, ignore_index=True)
+    for c in ("layout", "precision", "limiter"):
+        joined[c], full[c] = joined[c].astype(str), full[c].astype(str)
+    pd.testing.assert_frame_equal(joined, full, check_categorical=False)
+    small = list(sweep_iter(*args, chunk_size=2))  # below one batch x n_chips block: split the batches
+    assert len(small) == 2 * 2 * 4 * 3 and len(pd.concat(small)) == len(full)
+    arrays = list(sweep_iter(*args, chunk_size=100, output="arrays", columns=["time"]))
+    np.testing.assert_array_equal(np.concatenate([p["time [s]"] for p in arrays]), full["time [s]"])
+    np.testing.assert_array_equal(np.concatenate([p["chip"] for p in arrays]), full["chip"].cat.codes)
+    with pytest.raises(a.AccelspecError, match="chunk_size"):
+        next(sweep_iter(*args, chunk_size=0))
