@@ -733,7 +733,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="steady state with this many requests in flight (instead of a static batch)")
     sp.add_argument("--n-chips", type=_count("--n-chips"), default=1)
     sp.add_argument("--parallelism", default=None, help="auto (default), tp, pp, tp+ep, or tp=4,pp=2")
-    sp.add_argument("--weights", default="bf16")
+    sp.add_argument("--weights", default="native", help="default: the checkpoint's own format")
     sp.add_argument("--kv", default="bf16")
     sp.add_argument("--accepted", type=float, default=1.0,
                     help="accepted tokens per step (speculative decoding / MTP; default 1: none)")

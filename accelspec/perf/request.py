@@ -362,7 +362,7 @@ def _steady_round(ln: LayoutNumbers, S: int, n_out: int, C: int, a: float, peak:
 
 
 def request_bound(model: Model | str, chip: Any, input_tokens: int, output_tokens: int, batch: int = 1,
-                  n_chips: int | None = None, *, parallelism: Any = None, weight_dtype: Any = "bf16",
+                  n_chips: int | None = None, *, parallelism: Any = None, weight_dtype: Any = "native",
                   kv_dtype: Any = "bf16", activation_dtype: Any = "bf16", expert_dtype: Any = None,
                   embedding_dtype: Any = None, state_dtype: Any = "bf16", precision: Any = None,
                   sparse: bool = False, overlap: bool = True, compute_efficiency: float = 1.0,
