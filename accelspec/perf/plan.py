@@ -372,15 +372,19 @@ def _roofs(entries: list[_Entry], precision: Precision) -> tuple[np.ndarray, ...
                 except (UnsupportedPrecisionError, NotPublishedError):
                     cn = None
         if cn is None:
-            miss.append(f"no dense {precision} peak published")
+            miss.append(f"no dense {precision} peak")
         else:
             peak[i] = cn.peak[1]
-            link[i] = cn.link[1]
-            bw[i] = cn.bandwidth[1]
+        up = e.chip.interconnect.scale_up
+        per_dir = up.per_direction() if up is not None else None
+        if per_dir is not None:
+            link[i] = float(per_dir.q.m_as("B/s"))
         if e.chip.memory.bandwidth is None:
-            miss.append("memory bandwidth not published")
+            miss.append("no memory bandwidth")
+        else:
+            bw[i] = float(e.chip.memory.bandwidth.q.m_as("B/s"))
         if e.chip.memory.capacity is None:
-            miss.append("memory capacity not published")
+            miss.append("no memory capacity")
         else:
             cap[i] = float(e.chip.memory.capacity.q.m_as("B"))
         prec.append(used)
@@ -583,12 +587,18 @@ def _row(i: int, e: _Entry, cands: list[dict[str, Any]], missing: list[str], pre
     mine = [c for c in cands if c["allowed"][i]]
     upto = int(min(top, e.max_n)) if math.isfinite(e.max_n) else top
     if missing:
-        # memory alone still says something
-        fit = [c for c in mine if c["fit1"][i]]
-        mem = (f"; memory alone: fits on {fit[0]['n']} chip(s) ({fit[0]['lay']})" if fit
-               else "") if not any("capacity" in x for x in missing) else ""
-        return PlanRow(status="unknown", reasons=tuple(f"{x}: no time bound" for x in missing[:1]) +
-                       tuple(missing[1:]) + ((mem.lstrip("; "),) if mem else ()), notes=tuple(notes), **base)
+        timed = [x for x in missing if "capacity" not in x]
+        reasons = []
+        if timed:
+            reasons.append(f"no time bound: {' and '.join(timed)} published")
+        if "no memory capacity" in missing:
+            reasons.append("no memory capacity published: the fit cannot be judged")
+        else:
+            fit = [c for c in mine if c["fit1"][i]]
+            where = "one chip (no scale-up interconnect published)" if math.isnan(link) else f"up to {upto} chips"
+            reasons.append(f"memory alone: holds the model at batch 1 on {fit[0]['n']} chip(s) ({fit[0]['lay']})"
+                           if fit else f"memory alone: does not fit on {where}")
+        return PlanRow(status="unknown", reasons=tuple(reasons), notes=tuple(notes), **base)
     good = [c for c in mine if c["B"][i] >= 1]
     if disagg:
         pre = [c for c in mine if c.get("Bp") is not None and c["Bp"][i] >= 1]
@@ -654,9 +664,10 @@ def _row(i: int, e: _Entry, cands: list[dict[str, Any]], missing: list[str], pre
                        f"{_fmt_t(float(bd['tpot1'][i]))} on {bd['n']} chip(s) ({bd['lay']}), the best of up to "
                        f"{upto}{extra}")
     if not reasons:
-        reasons.append(f"no single deployment of up to {upto} chips meets both targets and fits: TTFT alone needs "
-                       f"{min(c['n'] for c in fit if c['t_pf1'][i] <= t_ttft)} chip(s), TPOT alone "
-                       f"{min(c['n'] for c in fit if c['tpot1'][i] <= t_tpot)}")
+        a = min((c for c in fit if c["t_pf1"][i] <= t_ttft), key=lambda c: (c["n"], c["t_pf1"][i]))
+        b = min((c for c in fit if c["tpot1"][i] <= t_tpot), key=lambda c: (c["n"], c["tpot1"][i]))
+        reasons.append(f"no single layout of up to {upto} chips meets both targets and fits: TTFT alone needs "
+                       f"{a['n']} chip(s) ({a['lay']}), TPOT alone {b['n']} ({b['lay']}), at batch 1")
     return PlanRow(status="ruled out", reasons=tuple(reasons), notes=tuple(notes), **base)
 
 
