@@ -11,6 +11,10 @@ module                    holds
 :mod:`.roofline`          a chip's roofline (:func:`roofline`): peak compute over memory bandwidth
 :mod:`.bounds`            lower bounds on step time (:func:`decode_bound`, :func:`prefill_bound`)
 :mod:`.sweep`             the same bounds vectorised over grids of scenarios (:func:`sweep`)
+:mod:`.plan`              service-level planning over the catalog: TTFT / TPOT targets -> chips,
+                          layout, batch (:func:`plan`), and the throughput-interactivity frontier
+:mod:`.session`           the long agent session: per-turn time, KV memory, energy, cost
+                          (:func:`agent_session`)
 ========================  ==========================================================================
 
 Import order is one way: ``deployment`` and ``costs`` <- ``memory`` <- ``bounds`` <- ``sweep``; none
@@ -35,11 +39,14 @@ from .memory import (
     memory_footprint,
     min_chips,
 )
+from .plan import Plan, PlanRow, plan
 from .roofline import Roofline, roofline
+from .session import AgentSession, SessionBound, agent_session
 from .sweep import sweep
 
 __all__ = [
     "DTYPE_PRESETS",
+    "AgentSession",
     "Bound",
     "ChipCount",
     "DTypes",
@@ -50,8 +57,12 @@ __all__ = [
     "Limit",
     "OpCost",
     "Parallelism",
+    "Plan",
+    "PlanRow",
     "Roofline",
+    "SessionBound",
     "StepCost",
+    "agent_session",
     "attention_cost",
     "decode_bound",
     "expected_unique_experts",
@@ -61,6 +72,7 @@ __all__ = [
     "max_context",
     "memory_footprint",
     "min_chips",
+    "plan",
     "prefill_bound",
     "roofline",
     "step_cost",

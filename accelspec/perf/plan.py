@@ -736,7 +736,7 @@ def frontier(model: Any, chips: Sequence[Any], input_tokens: Any, output_tokens:
         lk = link[i] if n > 1 else (np.inf if math.isnan(link[i]) else link[i])
         for lay in lays:
             ln = layout_numbers(m, lay, weight_dtype, **kw)
-            tc, tm, tl, t = layout_times(ln, "decode", float(ctx_dec), B, peak[i], bw[i], lk)[:4]
+            tc, _tm, _tl, t = layout_times(ln, "decode", float(ctx_dec), B, peak[i], bw[i], lk)[:4]
             if not disaggregated:
                 t = np.maximum(t, tc + layout_times(ln, "prefill", float(s_in), B, peak[i], bw[i], lk)[0] / s_out)
             fit = _terms(prof, lay, np.asarray(float(ctx_mem)), B, opts)["total"] <= cap[i]

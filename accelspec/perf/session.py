@@ -207,7 +207,8 @@ class SessionBound:
             rng = f" (range {c[1]:.3g}-{c[2]:.3g} over the price snapshots)" if c[1] != c[2] else ""
             lines.append(f"  cost >= {c[0]:.3g} USD per session at {self.price_label}{rng}")
         else:
-            lines.append(f"  cost: {self.price_label if self.price_usd_per_chip_hour is None else 'unknown (no time bound)'}")
+            why = self.price_label if self.price_usd_per_chip_hour is None else "unknown (no time bound)"
+            lines.append(f"  cost: {why}")
         lines += [f"  note: {n}" for n in self.notes]
         return "\n".join(lines)
 
