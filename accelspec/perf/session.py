@@ -262,7 +262,7 @@ def _times(ln: Any, phase: str, ctx_hi: np.ndarray, ctx_lo: np.ndarray | None, B
             k = ctx_hi - ctx_lo
             f0, _, c0 = stage_traffic(ln, st, phase, ctx_lo, B)
             _, mk, _ = stage_traffic(ln, st, phase, k, B)
-            f = f1 - f0
+            f = f1 - (f0 - B * st.f_head)  # the new tokens' work; the output head still runs once per turn
             c = c1 - c0
             m = mk + B * (_kv_bytes(st, ctx_hi, cp) - _kv_bytes(st, k, cp))
         else:
