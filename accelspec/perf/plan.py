@@ -56,10 +56,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pint
 
 from ..chip import Chip, NotPublishedError, Precision, UnsupportedPrecisionError
 from ..errors import AccelspecError
-from ..units import Q_, Quantity, parse_quantity
+from ..units import Q_, parse_quantity
 from .bounds import LIMITERS, layout_numbers, layout_times, limiter_code
 from .memory import _DEFAULT_RESERVE, InvalidArgumentError, Parallelism, _candidates, _options, _Profile, _terms
 from .roofline import chip_numbers
@@ -77,6 +78,10 @@ DEFINITIONS = {
 }
 
 _HI = 1 << 20  # largest batch the bisection considers (a million sequences per deployment)
+
+
+def _v(x: float | None) -> float:
+    return math.nan if x is None else x
 
 
 class PlanError(AccelspecError, ValueError):
@@ -127,19 +132,19 @@ class PlanRow:
         return self.status == "meets"
 
     @property
-    def ttft(self) -> Quantity | None:
+    def ttft(self) -> pint.Quantity | None:
         return None if self.ttft_s is None else Q_(self.ttft_s * 1e3, "ms")
 
     @property
-    def tpot(self) -> Quantity | None:
+    def tpot(self) -> pint.Quantity | None:
         return None if self.tpot_s is None else Q_(self.tpot_s * 1e3, "ms")
 
     @property
-    def throughput_per_chip(self) -> Quantity | None:
+    def throughput_per_chip(self) -> pint.Quantity | None:
         return None if self.tokens_per_s_per_chip is None else Q_(self.tokens_per_s_per_chip, "token/s")
 
     @property
-    def throughput_per_user(self) -> Quantity | None:
+    def throughput_per_user(self) -> pint.Quantity | None:
         return None if self.tokens_per_s_per_user is None else Q_(self.tokens_per_s_per_user, "token/s")
 
     def explain(self) -> str:
@@ -147,7 +152,7 @@ class PlanRow:
         if not self.meets:
             return f"{self.name}: {self.status}: " + "; ".join(self.reasons)
         s = (f"{self.name}: {self.n_chips} chip(s) ({self.layout}), batch {self.batch}: TTFT >= "
-             f"{self.ttft_s * 1e3:.4g} ms, TPOT >= {self.tpot_s * 1e3:.4g} ms ({self.limiter}-bound), "
+             f"{_v(self.ttft_s) * 1e3:.4g} ms, TPOT >= {_v(self.tpot_s) * 1e3:.4g} ms ({self.limiter}-bound), "
              f"<= {self.tokens_per_s_per_chip:.4g} token/s per chip, <= {self.tokens_per_s_per_user:.4g} per user")
         if self.prefill_decode_ratio is not None:
             s += (f"; prefill pool {self.prefill_n_chips} chip(s) ({self.prefill_layout}) at batch "
@@ -243,8 +248,8 @@ class Plan:
                 hdr += f" {'pre:dec':>7} {'tok/s/chip all':>14}"
             lines.append(hdr)
             for r in f[: top or None]:
-                line = (f"{r.name[:24]:<24} {r.n_chips:>5} {r.layout[:14]:<14} {r.batch:>6} {r.ttft_s * 1e3:>8.4g} "
-                        f"{r.tpot_s * 1e3:>8.4g} {r.tokens_per_s_per_chip:>10.4g} {r.tokens_per_s_per_user:>10.4g} "
+                line = (f"{r.name[:24]:<24} {r.n_chips:>5} {r.layout[:14]:<14} {r.batch:>6} {_v(r.ttft_s) * 1e3:>8.4g} "
+                        f"{_v(r.tpot_s) * 1e3:>8.4g} {r.tokens_per_s_per_chip:>10.4g} {r.tokens_per_s_per_user:>10.4g} "
                         f"{r.limiter:<9} {r.memory_per_chip_gb:>8.4g}")
                 if disagg:
                     ratio = "-" if r.prefill_decode_ratio is None else f"{r.prefill_decode_ratio:.3g}"
@@ -577,8 +582,9 @@ def _fmt_t(t: float) -> str:
 
 def _row(i: int, e: _Entry, cands: list[dict[str, Any]], missing: list[str], prec: str, cap: float, link: float,
          s_in: int, s_out: int, t_ttft: float, t_tpot: float, disagg: bool, top: int, ctx_dec: int) -> PlanRow:
-    base = {"id": e.id, "name": e.name if e.kind == "chip" else f"{e.name} ({e.chip.id})", "kind": e.kind,
-            "chip": e.chip.id, "precision": prec, "capacity_gb": None if math.isnan(cap) else cap / 1e9}
+    name = e.name if e.kind == "chip" else f"{e.name} ({e.chip.id})"
+    base: dict[str, Any] = {"id": e.id, "name": name, "kind": e.kind, "chip": e.chip.id, "precision": prec,
+                            "capacity_gb": None if math.isnan(cap) else cap / 1e9}
     notes = []
     if prec == "fp16":
         notes.append("no bf16 peak published: compute at fp16 (same bytes and FLOPs)")

@@ -44,10 +44,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pint
 
 from ..chip import Chip, NotPublishedError, Precision, UnsupportedPrecisionError
 from ..errors import AccelspecError
-from ..units import Q_, Quantity
+from ..units import Q_
 from .bounds import layout_numbers, resolve_layout, stage_traffic, step_times
 from .memory import _options, _Profile, _terms, max_batch, min_chips
 from .roofline import chip_numbers
@@ -128,7 +129,7 @@ class SessionBound:
         return None if t is None else float(t.sum())
 
     @property
-    def total_time(self) -> Quantity | None:
+    def total_time(self) -> pint.Quantity | None:
         t = self.total_time_s
         return None if t is None else Q_(t / 3600.0, "hour")
 
