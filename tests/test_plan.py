@@ -137,3 +137,22 @@ def test_cli_plan(capsys):
                  "--chips", "h100", "--max-chips", "1"]) == 0
     assert "TPOT target 1 ms is below" in capsys.readouterr().out
     assert main(["plan", "llama-3.1-8b", "--input", "2k", "--output", "256", "--ttft", "1", "--tpot", "10ms"]) == 2
+
+
+def test_plot_frontier_draws_one_curve_per_chip_and_names_the_rest(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from accelspec import plot
+
+    ax = plot.plot_frontier("llama-3.1-8b", ["h100-sxm", "h200", "zhenwu-m890"], 2048, 256, tpot="30 ms")
+    labels = ax.get_legend_handles_labels()[1]
+    assert labels == ["H100 SXM x 1", "H200 SXM x 1"]
+    assert ax.left_out == ["Zhenwu M890 (no dense bf16 peak; no memory bandwidth)"]
+    assert ax.get_xscale() == "log" and "per user" in ax.get_xlabel() and "per chip" in ax.get_ylabel()
+    plt.close("all")
+    out = tmp_path / "f.png"
+    assert main(["plot", "frontier", "llama-3.1-8b", "--chips", "h100", "-o", str(out), "--tpot", "30ms"]) == 0
+    assert out.stat().st_size > 10_000
