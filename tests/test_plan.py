@@ -156,3 +156,19 @@ def test_plot_frontier_draws_one_curve_per_chip_and_names_the_rest(tmp_path):
     out = tmp_path / "f.png"
     assert main(["plot", "frontier", "llama-3.1-8b", "--chips", "h100", "-o", str(out), "--tpot", "30ms"]) == 0
     assert out.stat().st_size > 10_000
+
+
+def test_cost_and_energy_at_the_planned_deployment():
+    p = a.plan("llama-3.1-8b", 2048, 256, ttft="1 s", tpot="10 ms", chips=["h100-sxm", "ascend-910c"], max_chips=1,
+               disaggregated=True)
+    h = p.row("h100-sxm")
+    rate = h.tokens_per_s_per_chip_with_prefill  # the decode chip's output shared with its prefill chips
+    # lowest H100 snapshot 4.916 USD/chip-hour (AWS capacity block, 2024-12); TDP 700 W
+    assert h.usd_per_m_output == pytest.approx(4.916 / (3600 * rate) * 1e6)
+    assert h.usd_per_m_output_range[1] == pytest.approx(98.32 / 8 / (3600 * rate) * 1e6)  # on-demand p5, 2023-07-27
+    assert h.tokens_per_joule == pytest.approx(rate / 700)
+    assert "2024-12" in h.price_source and h.cost_missing == ()
+    c = p.row("ascend-910c")
+    assert c.meets and c.usd_per_m_output is None and c.tokens_per_joule is None
+    assert [m.split(" for ")[0] for m in c.cost_missing] == ["no published chip-hour price", "no TDP published"]
+    assert "no TDP published for ascend-910c" in p.table()

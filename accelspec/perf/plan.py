@@ -80,6 +80,52 @@ DEFINITIONS = {
 _HI = 1 << 20  # largest batch the bisection considers (a million sequences per deployment)
 
 
+def _opt(x: float | None, fmt: str) -> str:
+    return "n/a" if x is None else format(x, fmt)
+
+
+def _with_cost(r: PlanRow, disagg: bool) -> PlanRow:
+    """Add best-case $ per 1M output tokens and output tokens per joule at the row's deployment.
+
+    ``$/Mtok >= p / (3600 s/h x R) x 1e6`` with ``p`` the chip-hour price and ``R`` the row's output
+    tokens/s per chip (co-located: the prompts' prefill is included, since the same chips run it;
+    disaggregated: per chip counting the prefill pool). ``tokens/J <= R / TDP`` (chip TDP only:
+    host, network and cooling excluded, and a chip below TDP would do better, so this is the
+    figure at the power ceiling). Prices: the dated snapshots of :func:`accelspec.chip_prices`."""
+    import dataclasses
+
+    from ..economics import chip_prices, load_prices
+
+    if not r.meets:
+        return r
+    rate = r.tokens_per_s_per_chip_with_prefill if disagg else r.tokens_per_s_per_chip
+    if not rate:
+        return r
+    from ..catalog import get_chip
+
+    chip = get_chip(r.chip)
+    missing = []
+    upd: dict[str, Any] = {}
+    snaps = chip_prices(chip)
+    if snaps:
+        def usd_h(sn: Any) -> float:
+            return float(sn.per_chip_hour.to("USD/hour").magnitude)
+
+        vals = sorted(((usd_h(sn), sn) for sn in snaps), key=lambda v: v[0])
+        lo, hi = vals[0], vals[-1]
+        upd["usd_per_m_output"] = lo[0] / (3600.0 * rate) * 1e6
+        upd["usd_per_m_output_range"] = (lo[0] / (3600.0 * rate) * 1e6, hi[0] / (3600.0 * rate) * 1e6)
+        upd["price_source"] = f"{lo[0]:.4g} USD/chip-hour, {lo[1].label()} {lo[1].source_url}"
+    else:
+        reason = load_prices()[1].get(chip.id)
+        missing.append(f"no published chip-hour price for {chip.id}" + (f" ({reason})" if reason else ""))
+    if chip.power is not None and chip.power.tdp is not None:
+        upd["tokens_per_joule"] = rate / float(chip.power.tdp.q.m_as("W"))
+    else:
+        missing.append(f"no TDP published for {chip.id}")
+    return dataclasses.replace(r, cost_missing=tuple(missing), **upd)
+
+
 def _v(x: float | None) -> float:
     return math.nan if x is None else x
 
@@ -125,6 +171,12 @@ class PlanRow:
     prefill_batch: int | None = None
     prefill_decode_ratio: float | None = None  #: prefill chips needed per decode chip
     tokens_per_s_per_chip_with_prefill: float | None = None  #: counting the prefill chips too
+    # cost and energy at that deployment (see :func:`plan`); None with the reason in ``cost_missing``
+    usd_per_m_output: float | None = None  #: lowest published chip-hour price
+    usd_per_m_output_range: tuple[float, float] | None = None  #: over the chip's price snapshots
+    price_source: str = ""
+    tokens_per_joule: float | None = None  #: output tokens per joule at chip TDP
+    cost_missing: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
 
     @property
@@ -243,14 +295,15 @@ class Plan:
         if f:
             disagg = self.disaggregated
             hdr = (f"{'chip / system':<24} {'chips':>5} {'layout':<14} {'batch':>6} {'TTFT ms':>8} {'TPOT ms':>8} "
-                   f"{'tok/s/chip':>10} {'tok/s/user':>10} {'limiter':<9} {'GB/chip':>8}")
+                   f"{'tok/s/chip':>10} {'tok/s/user':>10} {'limiter':<9} {'GB/chip':>8} {'$/Mtok':>7} {'tok/J':>6}")
             if disagg:
                 hdr += f" {'pre:dec':>7} {'tok/s/chip all':>14}"
             lines.append(hdr)
             for r in f[: top or None]:
                 line = (f"{r.name[:24]:<24} {r.n_chips:>5} {r.layout[:14]:<14} {r.batch:>6} {_v(r.ttft_s) * 1e3:>8.4g} "
                         f"{_v(r.tpot_s) * 1e3:>8.4g} {r.tokens_per_s_per_chip:>10.4g} {r.tokens_per_s_per_user:>10.4g} "
-                        f"{r.limiter:<9} {r.memory_per_chip_gb:>8.4g}")
+                        f"{r.limiter:<9} {r.memory_per_chip_gb:>8.4g} {_opt(r.usd_per_m_output, '.3g'):>7} "
+                        f"{_opt(r.tokens_per_joule, '.3g'):>6}")
                 if disagg:
                     ratio = "-" if r.prefill_decode_ratio is None else f"{r.prefill_decode_ratio:.3g}"
                     allc = "-" if r.tokens_per_s_per_chip_with_prefill is None else \
@@ -259,6 +312,16 @@ class Plan:
                 lines.append(line)
             if top and len(f) > top:
                 lines.append(f"... and {len(f) - top} more that meet both targets (top=None lists all)")
+            lines.append("")
+            lines.append("$/Mtok: best-case USD per 1M output tokens at the lowest published chip-hour price (prompt "
+                         "prefill included); tok/J: output tokens per joule at chip TDP. Prices and gaps:")
+            for r in f[: top or None]:
+                if r.price_source or r.cost_missing:
+                    ur = r.usd_per_m_output_range
+                    rng = (f" (range {ur[0]:.3g}-{ur[1]:.3g} $/Mtok over the snapshots)"
+                           if ur and ur[0] != ur[1] else "")
+                    what = "; ".join(([r.price_source + rng] if r.price_source else []) + list(r.cost_missing))
+                    lines.append(f"  {r.name}: {what}")
         if include_ruled_out or not f:
             rest = [r for r in shown if not r.meets]
             if rest:
@@ -560,6 +623,7 @@ def plan(model: Any, input_tokens: Any, output_tokens: Any, *, ttft: Any, tpot: 
         rows.append(_row(i, e, cands, missing[i], used_prec[i], cap[i], link[i], s_in, s_out, t_ttft, t_tpot,
                          disaggregated, top, ctx_dec))
     order = {"meets": 0, "ruled out": 1, "unknown": 2}
+    rows = [_with_cost(r, disaggregated) for r in rows]
     rows.sort(key=lambda r: (order[r.status], r.n_chips or 0, -(r.tokens_per_s_per_chip or 0.0), r.id))
     dt = ln1.dtypes
     mode = ("disaggregated: TPOT from decode alone on the decode pool; prefill pool sized for TTFT" if disaggregated
