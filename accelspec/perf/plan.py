@@ -404,11 +404,11 @@ def _entries(chips: Any) -> list[_Entry]:
         try:
             ch = get_chip(c)
             out.append(_Entry(ch.id, ch.name, "chip", ch, math.inf))
-        except LookupError:
+        except LookupError as chip_err:
             try:
                 s = get_system(c)
             except UnknownSystemError:
-                raise
+                raise chip_err from None  # neither a chip nor a system: the chip error names the closest chips
             out.append(_Entry(s.id, s.name, "system", s.chip_record(), float(s.n_chips)))
     seen: set[str] = set()
     uniq = []
