@@ -460,6 +460,20 @@ def _cmd_cost(args: argparse.Namespace) -> None:
     _emit(d, args.json, text)
 
 
+# --- plan ---------------------------------------------------------------------------------
+def _cmd_plan(args: argparse.Namespace) -> None:
+    from .perf.plan import plan
+
+    p = plan(args.model, args.input, args.output, ttft=args.ttft, tpot=args.tpot, chips=args.chips,
+             max_chips=args.max_chips, disaggregated=args.disaggregated, decode_context=args.decode_context,
+             weight_dtype=args.weights, kv_dtype=args.kv)
+    data = p.to_records()
+    if args.top:
+        keep = [r for r in data["rows"] if r["status"] == "meets"][: args.top]
+        data["rows"] = keep + [r for r in data["rows"] if r["status"] != "meets"]
+    _emit(data, args.json, p.table(args.top or None, include_ruled_out=args.all or not p.feasible))
+
+
 # --- claims -----------------------------------------------------------------------------
 def _cmd_claims(args: argparse.Namespace) -> None:
     from .claims import check_claims
@@ -517,6 +531,10 @@ def _cmd_plot(args: argparse.Namespace) -> None:
     elif args.kind == "memory":
         ax = plot.memory_vs_context(_fit_model(args.model), args.chips, n_chips=args.n_chips,
                                     weight_dtype=args.weights or "native", kv_dtype=args.kv, batch=args.batch)
+    elif args.kind == "frontier":
+        ax = plot.plot_frontier(args.model, args.chips, args.input, args.output_tokens, n_chips=args.n_chips,
+                                disaggregated=not args.colocated, tpot=args.tpot, weight_dtype=args.weights or "native",
+                                kv_dtype=args.kv)
     else:
         from .perf.sweep import sweep
 
@@ -754,6 +772,24 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--api", action="store_true", help="also list published API prices for the model")
     sp.set_defaults(func=_cmd_cost)
 
+    sp = add("plan", "which chips meet a TTFT and TPOT target for a model, with how many chips, layout and batch")
+    sp.add_argument("model")
+    sp.add_argument("--input", type=_count("--input"), required=True, help="prompt tokens: 2k, 2048, 32Ki")
+    sp.add_argument("--output", type=_count("--output"), required=True, help="generated tokens per request")
+    sp.add_argument("--ttft", required=True, help="time-to-first-token target, e.g. 1s or 500ms")
+    sp.add_argument("--tpot", required=True, help="time-per-output-token target, e.g. 30ms")
+    sp.add_argument("--chips", nargs="+", default=None, help="chips or systems (default: the whole catalog)")
+    sp.add_argument("--top", type=int, default=10, help="rows that meet the targets to show (0: all)")
+    sp.add_argument("--max-chips", type=_count("--max-chips"), default=64)
+    sp.add_argument("--disaggregated", action="store_true", help="prefill on its own pool (gives the "
+                    "prefill:decode chip ratio)")
+    sp.add_argument("--decode-context", choices=["mean", "final"], default="mean")
+    sp.add_argument("--weights", default="bf16")
+    sp.add_argument("--kv", default="bf16")
+    sp.add_argument("--all", action="store_true", help="also list the entries ruled out, with the bound that rules "
+                    "each out (always shown when none meets the targets)")
+    sp.set_defaults(func=_cmd_plan)
+
     sp = add("claims", "check the vendor claims against the catalog")
     sp.add_argument("path", nargs="?", default=None, help="claim file or folder (default: the shipped claims)")
     sp.add_argument("--markdown", action="store_true")
@@ -786,7 +822,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("-o", "--output", help="file to write (default: standard output)")
     sp.set_defaults(func=_cmd_export)
 
-    sp = add("plot", "write a chart: roofline, compare, memory, heatmap")
+    sp = add("plot", "write a chart: roofline, compare, memory, frontier, heatmap")
     kinds = sp.add_subparsers(dest="kind", metavar="KIND", parser_class=_Parser)
     kinds.required = True
 
@@ -808,6 +844,18 @@ def build_parser() -> argparse.ArgumentParser:
     kp.add_argument("model")
     kp.add_argument("--chips", nargs="+", action=_List, required=True)
     model_args(kp, context=False)
+    kp = kind("frontier", "tokens/s per chip against tokens/s per user, one bound curve per chip, batch swept")
+    kp.add_argument("model")
+    kp.add_argument("--chips", nargs="+", required=True)
+    kp.add_argument("--input", type=_count("--input"), default=2048, help="prompt tokens (default 2048)")
+    kp.add_argument("--output-tokens", "--gen", type=_count("--output-tokens"), default=256,
+                    help="generated tokens per request (default 256)")
+    kp.add_argument("--n-chips", type=_count("--n-chips"), default=None,
+                    help="chips per deployment (default: per chip, the fewest that hold the model)")
+    kp.add_argument("--tpot", default=None, help="draw a TPOT target, e.g. 30ms")
+    kp.add_argument("--colocated", action="store_true", help="prefill on the same chips (default: decode pool)")
+    kp.add_argument("--weights", default="bf16")
+    kp.add_argument("--kv", default="bf16")
     kp = kind("heatmap", "a decode bound over two sweep axes")
     kp.add_argument("--models", nargs="+", action=_List, required=True)
     kp.add_argument("--chips", nargs="+", action=_List, required=True)

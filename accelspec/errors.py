@@ -171,3 +171,11 @@ class UnknownRecipeError(AccelspecError, ValueError):
         self.argument = argument
         self.value = value
         super().__init__(f"{argument}: unknown {argument} {value!r}; known: {', '.join(known)}")
+
+
+class PlanError(AccelspecError, ValueError):
+    """A planning input that cannot be used (a target that is not a time, a bad length)."""
+
+
+class SessionError(AccelspecError, ValueError):
+    """A session that cannot be bounded as asked (the model does not fit, a bad count)."""

@@ -28,7 +28,8 @@ from .compare import comparison as _compare
 from .compare import per_direction as _per_direction
 from .provenance import Spec, Status
 
-__all__ = ["VENDOR_COLORS", "compare", "memory_vs_context", "roofline", "sweep_heatmap", "vendor_color"]
+__all__ = ["VENDOR_COLORS", "compare", "memory_vs_context", "plot_frontier", "roofline", "sweep_heatmap",
+           "vendor_color"]
 
 VENDOR_COLORS: dict[str, str] = {
     "NVIDIA": "#76b900",
@@ -411,3 +412,58 @@ def _tick(v: Any) -> str:
 
 
 matplotlib.rcParams.setdefault("figure.dpi", 100)
+
+
+def plot_frontier(model: Any, chips: Iterable[str | Chip], input_tokens: Any = 2048, output_tokens: Any = 256, *,
+                  n_chips: int | None = None, disaggregated: bool = True, tpot: Any = None,
+                  weight_dtype: str = "bf16", kv_dtype: str = "bf16", ax: Axes | None = None) -> Axes:
+    """Throughput against interactivity as bounds: output tokens/s per chip (y) against
+    tokens/s per user (x), one curve per chip with the batch swept; solid where the batch's KV
+    cache fits (at the final context), dotted where it does not. The batch-1 and largest-fitting
+    points are marked. ``tpot`` (a time such as ``"30 ms"``) draws the target as a vertical line
+    at ``1 / tpot``. Curves from :func:`accelspec.perf.plan.frontier` (decode pool by default;
+    ``disaggregated=False`` adds the prefill compute as :func:`accelspec.plan` does). Chips the
+    catalog cannot bound are named in a note, not dropped silently."""
+    from .model_catalog import get_model
+    from .perf.plan import _seconds, frontier
+
+    ax = _new_ax(ax, (8, 5.5))
+    mdl = get_model(model)
+    chip_list = [get_chip(c) for c in chips]
+    curves = frontier(mdl, chip_list, input_tokens, output_tokens, n_chips=n_chips, disaggregated=disaggregated,
+                      weight_dtype=weight_dtype, kv_dtype=kv_dtype)
+    left_out = []
+    for chip, (color, ls), cv in zip(chip_list, _styles(chip_list), curves, strict=True):
+        x, y, fit = cv["tokens_per_s_per_user"], cv["tokens_per_s_per_chip"], cv["fits"]
+        if cv["n_chips"] is None or not np.any(np.isfinite(y)):
+            left_out.append(f"{chip.name} ({'; '.join(cv['missing'])})")
+            continue
+        label = f"{chip.name} x {cv['n_chips']}"
+        ax.plot(np.where(fit, x, np.nan), np.where(fit, y, np.nan), color=color, ls=ls, lw=2, label=label)
+        last = int(np.flatnonzero(fit)[-1]) if fit.any() else 0
+        shown = cv["batch"] <= 4 * cv["batch"][last]  # the part that does not fit: up to 4x the last that does
+        ax.plot(x[shown], y[shown], color=color, ls=":", lw=1, alpha=0.6)
+        if fit.any():
+            ax.plot([x[0], x[last]], [y[0], y[last]], "o", color=color, ms=4)
+            ax.annotate(f"B={int(cv['batch'][last])}", (x[last], y[last]), fontsize=7, color=color,
+                        xytext=(3, 3), textcoords="offset points")
+    if tpot is not None:
+        t = _seconds(tpot, "tpot")
+        ax.axvline(1.0 / t, color="black", lw=1, ls="--")
+        ax.annotate(f"TPOT {t * 1e3:.3g} ms", (1.0 / t, 0.02), xycoords=("data", "axes fraction"), rotation=90,
+                    fontsize=8, ha="right", va="bottom")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("interactivity: output tokens/s per user (upper bound)")
+    ax.set_ylabel("throughput: output tokens/s per chip (upper bound)")
+    mode = "decode pool" if disaggregated else "prefill and decode on the same chips"
+    ax.set_title(f"{mdl.name}, {input_tokens} in / {output_tokens} out, batch swept ({mode});\n"
+                 "dots: batch 1 and the largest batch that fits; dotted: the KV cache does not fit", fontsize=9)
+    ax.grid(True, which="both", alpha=0.25)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=8, loc="lower left")
+    if left_out:
+        ax.text(0.99, 0.99, "left out: " + "; ".join(left_out), transform=ax.transAxes, ha="right", va="top",
+                fontsize=7, wrap=True)
+    ax.left_out = left_out  # type: ignore[attr-defined]
+    return ax

@@ -6,6 +6,7 @@ import accelspec
 
 PUBLIC = [
     "AccelspecError",
+    "AgentSession",
     "AttentionKind",
     "Benchmark",
     "Bound",
@@ -37,6 +38,8 @@ PUBLIC = [
     "NotPublishedError",
     "OpCost",
     "Parallelism",
+    "Plan",
+    "PlanRow",
     "Power",
     "Precision",
     "PriceSnapshot",
@@ -44,6 +47,7 @@ PUBLIC = [
     "Quantity",
     "RequestBound",
     "Roofline",
+    "SessionBound",
     "Source",
     "Spec",
     "SpecFileError",
@@ -63,6 +67,7 @@ PUBLIC = [
     "UnsupportedPrecisionError",
     "Verdict",
     "__version__",
+    "agent_session",
     "api_prices",
     "attention_cost",
     "block_dtype",
@@ -98,6 +103,7 @@ PUBLIC = [
     "min_training_chips",
     "models",
     "parse_quantity",
+    "plan",
     "prefill_bound",
     "quantity_type",
     "reload",
@@ -134,6 +140,7 @@ SUBPACKAGES = {
         "Footprint", "Limit", "OpCost", "Parallelism", "Roofline", "StepCost", "attention_cost", "decode_bound",
         "expected_unique_experts", "fits", "gemm_cost", "max_batch", "max_context", "memory_footprint",
         "min_chips", "prefill_bound", "request_bound", "RequestBound", "roofline", "step_cost", "sweep", "sweep_iter",
+        "plan", "Plan", "PlanRow", "agent_session", "AgentSession", "SessionBound",
     ],
     "accelspec.claims": [
         "Citation", "Claim", "ClaimFileError", "ClaimResult", "ClaimsReport", "CrossCheck", "Implied", "Interval",

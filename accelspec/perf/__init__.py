@@ -12,6 +12,10 @@ module                    holds
 :mod:`.bounds`            lower bounds on step time (:func:`decode_bound`, :func:`prefill_bound`)
 :mod:`.request`           bounds on whole requests: TTFT, TPOT, latency, throughput (:func:`request_bound`)
 :mod:`.sweep`             the same bounds vectorised over grids of scenarios (:func:`sweep`)
+:mod:`.plan`              service-level planning over the catalog: TTFT / TPOT targets -> chips,
+                          layout, batch (:func:`plan`), and the throughput-interactivity frontier
+:mod:`.session`           the long agent session: per-turn time, KV memory, energy, cost
+                          (:func:`agent_session`)
 ========================  ==========================================================================
 
 Import order is one way: ``deployment`` and ``costs`` <- ``memory`` <- ``bounds`` <- ``sweep``; none
@@ -36,12 +40,15 @@ from .memory import (
     memory_footprint,
     min_chips,
 )
+from .plan import Plan, PlanRow, plan
 from .request import RequestBound, request_bound
 from .roofline import Roofline, roofline
+from .session import AgentSession, SessionBound, agent_session
 from .sweep import sweep, sweep_iter
 
 __all__ = [
     "DTYPE_PRESETS",
+    "AgentSession",
     "Bound",
     "ChipCount",
     "DTypes",
@@ -52,9 +59,13 @@ __all__ = [
     "Limit",
     "OpCost",
     "Parallelism",
+    "Plan",
+    "PlanRow",
     "RequestBound",
     "Roofline",
+    "SessionBound",
     "StepCost",
+    "agent_session",
     "attention_cost",
     "decode_bound",
     "expected_unique_experts",
@@ -64,6 +75,7 @@ __all__ = [
     "max_context",
     "memory_footprint",
     "min_chips",
+    "plan",
     "prefill_bound",
     "request_bound",
     "roofline",

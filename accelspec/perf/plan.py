@@ -1,0 +1,821 @@
+"""Service-level planning: which chips meet a time-to-first-token and time-per-output-token
+target for a model, with how many chips, which layout and what batch, as best-case bounds.
+
+Definitions (side by side, since publishers differ):
+
+==========  ===========================================================================================
+TTFT        time to first token: from the request's arrival to its first output token. Bound used
+            here: the prefill of that one prompt alone, ``TTFT >= t_prefill(S_in, batch 1)``
+            (:func:`~accelspec.perf.bounds.prefill_bound`); queueing and scheduling are left out,
+            so a real TTFT is longer.
+TPOT        time per output token: the mean time between consecutive output tokens of one request
+            after the first, ``(E2E - TTFT) / (S_out - 1)``. vLLM and NVIDIA GenAI-Perf report
+            this mean as TPOT; "ITL" (inter-token latency) is the same gap measured token by token
+            (its mean equals TPOT; its p99 is larger). Some publishers divide by all output tokens,
+            ``E2E / S_out`` (which counts TTFT in): with ``S_out`` large the two agree; with short
+            outputs ``E2E / S_out`` is larger.
+E2E         end-to-end latency: ``TTFT + (S_out - 1) TPOT``.
+==========  ===========================================================================================
+
+Bounds (roofline kernels of :mod:`accelspec.perf.bounds`, nominal catalog values, efficiencies 1):
+
+* decode step at batch ``B``: ``t_dec(B)`` at the mean context ``S_in + S_out // 2`` of a request
+  (the step time is linear in the KV read, so a continuous batch whose requests are spread
+  evenly over their generation costs the same as all at the mean context; ``decode_context=
+  "final"`` uses ``S_in + S_out`` instead, the slowest step of a request);
+* co-located serving (prefill and decode on the same chips): every ``S_out`` decode steps the
+  deployment must also prefill ``B`` new prompts, so over one cycle the chips do
+  ``S_out`` decode steps and ``B`` prefills: ``cycle >= max(S_out t_dec(B), S_out tc_dec(B) +
+  tc_pre(B))`` (``tc``: the compute terms; the prefill's compute cannot hide under the decode's
+  memory time beyond the decode's own compute). ``TPOT >= cycle / S_out``;
+* disaggregated serving: decode chips only decode, ``TPOT >= t_dec(B)``; a prefill pool serves
+  batches of ``b`` prompts with ``t_pre(b) <= TTFT``, so each prefill chip feeds at most
+  ``b / (n_p t_pre(b))`` requests/s while each decode chip finishes ``B / (n_d S_out t_dec(B))``:
+  the prefill:decode chip ratio is the quotient of the two;
+* tokens/s per user ``<= 1 / TPOT``; output tokens/s per chip ``<= B / (n TPOT)`` (disaggregated:
+  per decode chip, and also per chip counting the prefill chips it needs);
+* memory: the per-chip footprint of :func:`accelspec.memory_footprint` (same layout and dtypes,
+  2 GiB reserve) with every sequence's KV cache at the final context ``S_in + S_out`` must fit
+  the chip's published capacity.
+
+Search: for each chip count ``n`` (powers of two up to ``max_chips``; a system's own size caps
+it) every layout that can shard the model with ``dp = 1`` (a data-parallel replica is another
+deployment: "fewest chips" is per replica) is evaluated for all catalog entries at once
+(numpy arrays over chips); the largest batch that meets the TPOT target and fits is found by a
+vectorized bisection (both the step time and the footprint grow with the batch, and so does
+``B / t``). The answer per chip: the fewest chips that meet both targets, there the layout with
+the most tokens/s per chip at its largest batch, and the best tokens/s per chip at any count.
+A chip that meets nothing says which bound rules it out.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pint
+
+from ..chip import Chip, NotPublishedError, Precision, UnsupportedPrecisionError
+from ..errors import AccelspecError, PlanError
+from ..units import Q_, parse_quantity
+from .bounds import LIMITERS, layout_numbers, layout_times, limiter_code
+from .memory import _DEFAULT_RESERVE, InvalidArgumentError, Parallelism, _candidates, _options, _Profile, _terms
+from .roofline import chip_numbers
+
+__all__ = ["DEFINITIONS", "Plan", "PlanRow", "frontier", "plan"]
+
+#: the latency definitions, as printed by :meth:`Plan.explain` and the docs
+DEFINITIONS = {
+    "TTFT": "time to first token: request arrival to first output token; bound = prefill of that prompt "
+            "alone (batch 1), no queueing",
+    "TPOT": "time per output token: mean gap between output tokens after the first, (E2E - TTFT) / (S_out - 1) "
+            "(vLLM, GenAI-Perf); ITL is the same gap per token (mean ITL = TPOT); some publishers use "
+            "E2E / S_out, which counts TTFT in",
+    "E2E": "end-to-end latency: TTFT + (S_out - 1) x TPOT",
+}
+
+_HI = 1 << 20  # largest batch the bisection considers (a million sequences per deployment)
+
+
+def _opt(x: float | None, fmt: str) -> str:
+    return "n/a" if x is None else format(x, fmt)
+
+
+def _with_cost(r: PlanRow, disagg: bool) -> PlanRow:
+    """Add best-case $ per 1M output tokens and output tokens per joule at the row's deployment.
+
+    ``$/Mtok >= p / (3600 s/h x R) x 1e6`` with ``p`` the chip-hour price and ``R`` the row's output
+    tokens/s per chip (co-located: the prompts' prefill is included, since the same chips run it;
+    disaggregated: per chip counting the prefill pool). ``tokens/J <= R / TDP`` (chip TDP only:
+    host, network and cooling excluded, and a chip below TDP would do better, so this is the
+    figure at the power ceiling). Prices: the dated snapshots of :func:`accelspec.chip_prices`."""
+    import dataclasses
+
+    from ..economics import chip_prices, load_prices
+
+    if not r.meets:
+        return r
+    rate = r.tokens_per_s_per_chip_with_prefill if disagg else r.tokens_per_s_per_chip
+    if not rate:
+        return r
+    from ..catalog import get_chip
+
+    chip = get_chip(r.chip)
+    missing = []
+    upd: dict[str, Any] = {}
+    snaps = chip_prices(chip)
+    if snaps:
+        def usd_h(sn: Any) -> float:
+            return float(sn.per_chip_hour.to("USD/hour").magnitude)
+
+        vals = sorted(((usd_h(sn), sn) for sn in snaps), key=lambda v: v[0])
+        lo, hi = vals[0], vals[-1]
+        upd["usd_per_m_output"] = lo[0] / (3600.0 * rate) * 1e6
+        upd["usd_per_m_output_range"] = (lo[0] / (3600.0 * rate) * 1e6, hi[0] / (3600.0 * rate) * 1e6)
+        upd["price_source"] = f"{lo[0]:.4g} USD/chip-hour, {lo[1].label()} {lo[1].source_url}"
+    else:
+        reason = load_prices()[1].get(chip.id)
+        missing.append(f"no published chip-hour price for {chip.id}" + (f" ({reason})" if reason else ""))
+    if chip.power is not None and chip.power.tdp is not None:
+        upd["tokens_per_joule"] = rate / float(chip.power.tdp.q.m_as("W"))
+    else:
+        missing.append(f"no TDP published for {chip.id}")
+    return dataclasses.replace(r, cost_missing=tuple(missing), **upd)
+
+
+def _v(x: float | None) -> float:
+    return math.nan if x is None else x
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    """The plan for one catalog chip or system. Times in seconds, rates in token/s, memory in GB.
+
+    ``status``: ``"meets"`` (some deployment meets both targets by the bounds: a necessary
+    condition, not a promise), ``"ruled out"`` (no deployment of up to ``max_chips`` can, and
+    ``reasons`` say which bound), ``"unknown"`` (a figure the bound needs is not published;
+    ``reasons`` name it). The deployment fields describe the fewest chips that meet both
+    targets (``None`` when none); ``best_*`` the highest tokens/s per chip at any count."""
+
+    id: str
+    name: str
+    kind: str  #: "chip" or "system"
+    chip: str  #: catalog chip id
+    status: str
+    reasons: tuple[str, ...]
+    precision: str = ""
+    n_chips: int | None = None
+    layout: str = ""
+    batch: int | None = None
+    ttft_s: float | None = None
+    tpot_s: float | None = None
+    tokens_per_s_per_chip: float | None = None
+    tokens_per_s_per_user: float | None = None
+    limiter: str = ""  #: what limits the decode step at that batch
+    memory_per_chip_gb: float | None = None
+    capacity_gb: float | None = None
+    best_n_chips: int | None = None
+    best_layout: str = ""
+    best_batch: int | None = None
+    best_tokens_per_s_per_chip: float | None = None
+    # disaggregated serving only
+    prefill_n_chips: int | None = None
+    prefill_layout: str = ""
+    prefill_batch: int | None = None
+    prefill_decode_ratio: float | None = None  #: prefill chips needed per decode chip
+    tokens_per_s_per_chip_with_prefill: float | None = None  #: counting the prefill chips too
+    # cost and energy at that deployment (see :func:`plan`); None with the reason in ``cost_missing``
+    usd_per_m_output: float | None = None  #: lowest published chip-hour price
+    usd_per_m_output_range: tuple[float, float] | None = None  #: over the chip's price snapshots
+    price_source: str = ""
+    tokens_per_joule: float | None = None  #: output tokens per joule at chip TDP
+    cost_missing: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    @property
+    def meets(self) -> bool:
+        return self.status == "meets"
+
+    @property
+    def ttft(self) -> pint.Quantity | None:
+        return None if self.ttft_s is None else Q_(self.ttft_s * 1e3, "ms")
+
+    @property
+    def tpot(self) -> pint.Quantity | None:
+        return None if self.tpot_s is None else Q_(self.tpot_s * 1e3, "ms")
+
+    @property
+    def throughput_per_chip(self) -> pint.Quantity | None:
+        return None if self.tokens_per_s_per_chip is None else Q_(self.tokens_per_s_per_chip, "token/s")
+
+    @property
+    def throughput_per_user(self) -> pint.Quantity | None:
+        return None if self.tokens_per_s_per_user is None else Q_(self.tokens_per_s_per_user, "token/s")
+
+    def explain(self) -> str:
+        """One line: the deployment, or why there is none."""
+        if not self.meets:
+            return f"{self.name}: {self.status}: " + "; ".join(self.reasons)
+        s = (f"{self.name}: {self.n_chips} chip(s) ({self.layout}), batch {self.batch}: TTFT >= "
+             f"{_v(self.ttft_s) * 1e3:.4g} ms, TPOT >= {_v(self.tpot_s) * 1e3:.4g} ms ({self.limiter}-bound), "
+             f"<= {self.tokens_per_s_per_chip:.4g} token/s per chip, <= {self.tokens_per_s_per_user:.4g} per user")
+        if self.prefill_decode_ratio is not None:
+            s += (f"; prefill pool {self.prefill_n_chips} chip(s) ({self.prefill_layout}) at batch "
+                  f"{self.prefill_batch}: {self.prefill_decode_ratio:.3g} prefill chips per decode chip")
+        return s
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The answer of :func:`plan`: one :class:`PlanRow` per catalog entry, best first
+    (those that meet the targets by fewest chips, then most tokens/s per chip; then the
+    ruled-out ones; then those the catalog cannot judge)."""
+
+    model: str
+    input_tokens: int
+    output_tokens: int
+    ttft_s: float
+    tpot_s: float
+    disaggregated: bool
+    decode_context: int
+    max_chips: int
+    rows: tuple[PlanRow, ...]
+    assumptions: str
+    definitions: dict[str, str] = field(default_factory=lambda: dict(DEFINITIONS))
+
+    @property
+    def feasible(self) -> list[PlanRow]:
+        return [r for r in self.rows if r.meets]
+
+    @property
+    def ruled_out(self) -> list[PlanRow]:
+        return [r for r in self.rows if r.status == "ruled out"]
+
+    @property
+    def unknown(self) -> list[PlanRow]:
+        return [r for r in self.rows if r.status == "unknown"]
+
+    def row(self, name: str) -> PlanRow:
+        """The row of one chip or system (id, or as :func:`accelspec.get_chip` resolves it)."""
+        for r in self.rows:
+            if r.id == name:
+                return r
+        from ..catalog import get_chip
+
+        cid = get_chip(name).id
+        for r in self.rows:
+            if r.id == cid:
+                return r
+        raise LookupError(f"{name!r} is not in this plan")
+
+    def summary(self) -> str:
+        """One line: how many entries meet the targets, and the best by chips needed."""
+        f = self.feasible
+        head = (f"{self.model}, {self.input_tokens:,} in / {self.output_tokens:,} out, TTFT <= "
+                f"{self.ttft_s * 1e3:.4g} ms, TPOT <= {self.tpot_s * 1e3:.4g} ms"
+                f"{' (disaggregated)' if self.disaggregated else ''}: ")
+        if not f:
+            return head + (f"no catalog entry meets both targets with up to {self.max_chips} chips "
+                           f"({len(self.ruled_out)} ruled out, {len(self.unknown)} cannot be judged); see the reasons")
+        return head + (f"{len(f)} of {len(self.rows)} entries meet both; fewest chips: {f[0].name} "
+                       f"({f[0].n_chips})")
+
+    def table(self, top: int | None = 10, include_ruled_out: bool = True) -> str:
+        """A text table: the ``top`` entries that meet the targets, then (if asked) a line per
+        ruled-out or unknown entry with its reason. Never empty: with nothing feasible it lists
+        the reasons."""
+        by_chip = {r.id: r for r in self.rows if r.kind == "chip"}
+        folded = []
+
+        def same(r: PlanRow) -> bool:
+            c = by_chip.get(r.chip)
+            if r.kind != "system" or c is None:
+                return False
+            return (c.status, c.n_chips, c.layout, c.batch, c.reasons) == (r.status, r.n_chips, r.layout, r.batch,
+                                                                            r.reasons)
+
+        shown = []
+        for r in self.rows:
+            if same(r):
+                folded.append(r.id)
+            else:
+                shown.append(r)
+        f = [r for r in shown if r.meets]
+        lines = [self.summary(), ""]
+        if f:
+            disagg = self.disaggregated
+            hdr = (f"{'chip / system':<24} {'chips':>5} {'layout':<14} {'batch':>6} {'TTFT ms':>8} {'TPOT ms':>8} "
+                   f"{'tok/s/chip':>10} {'tok/s/user':>10} {'limiter':<9} {'GB/chip':>8} {'$/Mtok':>7} {'tok/J':>6}")
+            if disagg:
+                hdr += f" {'pre:dec':>7} {'tok/s/chip all':>14}"
+            lines.append(hdr)
+            for r in f[: top or None]:
+                line = (f"{r.name[:24]:<24} {r.n_chips:>5} {r.layout[:14]:<14} {r.batch:>6} {_v(r.ttft_s) * 1e3:>8.4g} "
+                        f"{_v(r.tpot_s) * 1e3:>8.4g} {r.tokens_per_s_per_chip:>10.4g} {r.tokens_per_s_per_user:>10.4g} "
+                        f"{r.limiter:<9} {r.memory_per_chip_gb:>8.4g} {_opt(r.usd_per_m_output, '.3g'):>7} "
+                        f"{_opt(r.tokens_per_joule, '.3g'):>6}")
+                if disagg:
+                    ratio = "-" if r.prefill_decode_ratio is None else f"{r.prefill_decode_ratio:.3g}"
+                    allc = "-" if r.tokens_per_s_per_chip_with_prefill is None else \
+                        f"{r.tokens_per_s_per_chip_with_prefill:.4g}"
+                    line += f" {ratio:>7} {allc:>14}"
+                lines.append(line)
+            if top and len(f) > top:
+                lines.append(f"... and {len(f) - top} more that meet both targets (top=None lists all)")
+            lines.append("")
+            lines.append("$/Mtok: best-case USD per 1M output tokens at the lowest published chip-hour price (prompt "
+                         "prefill included); tok/J: output tokens per joule at chip TDP. Prices and gaps:")
+            for r in f[: top or None]:
+                if r.price_source or r.cost_missing:
+                    ur = r.usd_per_m_output_range
+                    rng = (f" (range {ur[0]:.3g}-{ur[1]:.3g} $/Mtok over the snapshots)"
+                           if ur and ur[0] != ur[1] else "")
+                    what = "; ".join(([r.price_source + rng] if r.price_source else []) + list(r.cost_missing))
+                    lines.append(f"  {r.name}: {what}")
+        if include_ruled_out or not f:
+            rest = [r for r in shown if not r.meets]
+            if rest:
+                lines.append("")
+                lines.append("ruled out / cannot be judged:")
+                lines += [f"  {r.name}: {r.status}: {'; '.join(r.reasons)}" for r in rest]
+        if folded:
+            lines += ["", f"systems with the same answer as their chip (not repeated): {', '.join(folded)}"]
+        lines += ["", "Assumed: " + self.assumptions]
+        return "\n".join(lines)
+
+    def to_records(self) -> dict[str, Any]:
+        """JSON-ready: inputs, definitions, assumptions and every row."""
+        return {"model": self.model, "input_tokens": self.input_tokens, "output_tokens": self.output_tokens,
+                "ttft_target_s": self.ttft_s, "tpot_target_s": self.tpot_s, "disaggregated": self.disaggregated,
+                "decode_context": self.decode_context, "max_chips": self.max_chips,
+                "definitions": self.definitions, "assumptions": self.assumptions,
+                "rows": [r.to_dict() for r in self.rows]}
+
+    def __str__(self) -> str:
+        return self.table()
+
+
+# --- inputs -----------------------------------------------------------------------------------
+def _seconds(value: Any, what: str) -> float:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        raise PlanError(f"{what}: got a bare number {value!r}; give a time such as '30 ms' or '1 s'")
+    try:
+        s = str(value).strip() if isinstance(value, str) else value
+        if isinstance(s, str):
+            import re
+
+            s = re.sub(r"^([0-9.eE+-]+)\s*([A-Za-z])", r"\1 \2", s)
+        q = parse_quantity(s, "s", what)
+    except AccelspecError as exc:
+        raise PlanError(str(exc)) from None
+    v = float(q.m_as("s"))
+    if not (v > 0 and math.isfinite(v)):
+        raise PlanError(f"{what}: must be a positive time, got {value!r}")
+    return v
+
+
+def _tokens(value: Any, what: str) -> int:
+    from ..inputs import parse_count
+
+    try:
+        return parse_count(value, what)
+    except ValueError as exc:
+        raise PlanError(str(exc)) from None
+
+
+@dataclass
+class _Entry:
+    id: str
+    name: str
+    kind: str
+    chip: Chip
+    max_n: float
+
+
+def _entries(chips: Any) -> list[_Entry]:
+    from ..catalog import chips as all_chips
+    from ..catalog import get_chip
+    from ..system import System, UnknownSystemError, get_system, systems
+
+    if chips is None:
+        out = [_Entry(c.id, c.name, "chip", c, math.inf) for c in all_chips()]
+        out += [_Entry(s.id, s.name, "system", s.chip_record(), float(s.n_chips)) for s in systems()]
+        return out
+    if isinstance(chips, (str, Chip, System)):
+        chips = [chips]
+    out = []
+    for c in chips:
+        if isinstance(c, System):
+            out.append(_Entry(c.id, c.name, "system", c.chip_record(), float(c.n_chips)))
+            continue
+        if isinstance(c, Chip):
+            out.append(_Entry(c.id, c.name, "chip", c, math.inf))
+            continue
+        try:
+            ch = get_chip(c)
+            out.append(_Entry(ch.id, ch.name, "chip", ch, math.inf))
+        except LookupError as chip_err:
+            try:
+                s = get_system(c)
+            except UnknownSystemError:
+                raise chip_err from None  # neither a chip nor a system: the chip error names the closest chips
+            out.append(_Entry(s.id, s.name, "system", s.chip_record(), float(s.n_chips)))
+    seen: set[str] = set()
+    uniq = []
+    for e in out:
+        if e.id not in seen:
+            seen.add(e.id)
+            uniq.append(e)
+    return uniq
+
+
+def _roofs(entries: list[_Entry], precision: Precision) -> tuple[np.ndarray, ...]:
+    """Per entry: peak, bandwidth, link (nominal, base units; nan when unpublished), capacity
+    (bytes, nan when unpublished), the precision used, and what is missing."""
+    n = len(entries)
+    peak, bw, link, cap = (np.full(n, np.nan) for _ in range(4))
+    prec: list[str] = []
+    missing: list[list[str]] = []
+    for i, e in enumerate(entries):
+        miss: list[str] = []
+        used = str(precision)
+        cn = None
+        try:
+            cn = chip_numbers(e.chip, precision, need_bandwidth=False)
+        except (UnsupportedPrecisionError, NotPublishedError):
+            if precision is Precision.bf16:  # fp16: same bytes and FLOPs; a chip that publishes only fp16
+                try:
+                    cn = chip_numbers(e.chip, Precision.fp16, need_bandwidth=False)
+                    used = "fp16"
+                except (UnsupportedPrecisionError, NotPublishedError):
+                    cn = None
+        if cn is None:
+            miss.append(f"no dense {precision} peak")
+        else:
+            peak[i] = cn.peak[1]
+        up = e.chip.interconnect.scale_up
+        per_dir = up.per_direction() if up is not None else None
+        if per_dir is not None:
+            link[i] = float(per_dir.q.m_as("B/s"))
+        if e.chip.memory.bandwidth is None:
+            miss.append("no memory bandwidth")
+        else:
+            bw[i] = float(e.chip.memory.bandwidth.q.m_as("B/s"))
+        if e.chip.memory.capacity is None:
+            miss.append("no memory capacity")
+        else:
+            cap[i] = float(e.chip.memory.capacity.q.m_as("B"))
+        prec.append(used)
+        missing.append(miss)
+    return peak, bw, link, cap, prec, missing  # type: ignore[return-value]
+
+
+def _counts_grid(max_chips: int, n_chips: Any) -> list[int]:
+    if n_chips is not None:
+        vals = sorted({int(_tokens(v, "n_chips")) for v in (n_chips if isinstance(n_chips, Iterable)
+                                                            and not isinstance(n_chips, str) else [n_chips])})
+        return vals
+    out, n = [], 1
+    while n <= max_chips:
+        out.append(n)
+        n *= 2
+    return out
+
+
+def _layouts(model: Any, n: int, ctx_min: float) -> list[Parallelism]:
+    if n == 1:
+        return [Parallelism()]
+    cands = [c for c in _candidates(model, n, ctx_min, 1.0) if c.dp == 1]
+    return [c for _, c in sorted(((c.pp, c.cp, -c.tp, -c.ep, i), c) for i, c in enumerate(cands))]
+
+
+def _bisect(ok: Any, n_entries: int, k: int = 48) -> np.ndarray:
+    """Largest integer batch in [1, _HI] with ``ok(batch)`` true, per entry (``ok`` takes an
+    ``(entries, points)`` array and must be true on a prefix: monotone in the batch); 0 if none.
+
+    A k-ary search: the first round tries ``k`` geometrically spaced batches, each later round
+    ``k`` evenly spaced ones inside the bracket, so 2**20 is resolved in about four rounds."""
+    lo = np.zeros(n_entries)  # largest batch known to be ok (0: none)
+    hi = np.full(n_entries, float(_HI) + 1.0)  # smallest batch known not to be ok
+    pts = np.unique(np.floor(np.logspace(0.0, math.log10(_HI), k)))
+    pts = np.broadcast_to(pts, (n_entries, pts.size))
+    while True:
+        r = ok(pts) & (pts > lo[:, None]) & (pts < hi[:, None])
+        lo = np.maximum(lo, np.max(np.where(r, pts, 0.0), axis=1))
+        above = (pts > lo[:, None]) & ~r
+        hi = np.minimum(hi, np.min(np.where(above & (pts < hi[:, None]), pts, np.inf), axis=1))
+        width = hi - lo
+        if not np.any(width > 1):
+            return lo
+        step = np.maximum(width / k, 1.0)
+        pts = np.floor(lo[:, None] + step[:, None] * np.arange(1, k + 1)[None, :])
+        pts = np.minimum(pts, np.maximum(hi[:, None] - 1.0, lo[:, None]))
+
+
+# --- the search ------------------------------------------------------------------------------
+def plan(model: Any, input_tokens: Any, output_tokens: Any, *, ttft: Any, tpot: Any, chips: Any = None,
+         max_chips: int = 64, n_chips: Any = None, disaggregated: bool = False, decode_context: str = "mean",
+         weight_dtype: Any = "bf16", kv_dtype: Any = "bf16", activation_dtype: Any = "bf16",
+         expert_dtype: Any = None, embedding_dtype: Any = None, precision: Any = None,
+         overlap: bool = True) -> Plan:
+    """Which chips (and systems) can serve ``model`` at ``input_tokens`` in / ``output_tokens``
+    out within the ``ttft`` and ``tpot`` targets, and with how many chips (see the module
+    docstring for the definitions and bounds).
+
+    ``ttft``, ``tpot``: times with units (``"1 s"``, ``"30ms"``, a Quantity). ``chips``: ids,
+    names, :class:`~accelspec.Chip` or :class:`~accelspec.System` objects; default every catalog
+    chip and system. ``max_chips``: the largest deployment tried (powers of two up to it, or the
+    counts in ``n_chips``); a system caps it at its own size. ``disaggregated``: prefill on its own
+    pool (TPOT from decode alone; the result gives the prefill:decode chip ratio).
+    ``decode_context``: ``"mean"`` (``S_in + S_out // 2``, default) or ``"final"`` (``S_in + S_out``).
+    Dtypes as :func:`accelspec.decode_bound` (default bf16 weights, KV and compute; a chip that
+    publishes fp16 but not bf16 is run at fp16, same bytes and FLOPs, and says so).
+
+    >>> p = plan("llama-3.1-8b", 2048, 256, ttft="1 s", tpot="30 ms", chips=["h100-sxm"])
+    >>> p.rows[0].status, p.rows[0].n_chips
+    ('meets', 1)
+    """
+    from ..model_catalog import get_model
+
+    m = get_model(model)
+    s_in = _tokens(input_tokens, "input_tokens")
+    s_out = _tokens(output_tokens, "output_tokens")
+    t_ttft = _seconds(ttft, "ttft")
+    t_tpot = _seconds(tpot, "tpot")
+    if decode_context not in ("mean", "final"):
+        raise PlanError(f"decode_context: 'mean' or 'final', got {decode_context!r}")
+    top = _tokens(max_chips, "max_chips")
+    ctx_dec = s_in + (s_out // 2 if decode_context == "mean" else s_out)
+    ctx_mem = s_in + s_out
+    kw = {k: v for k, v in {"kv_dtype": kv_dtype, "activation_dtype": activation_dtype,
+                            "expert_dtype": expert_dtype, "embedding_dtype": embedding_dtype,
+                            "precision": precision}.items() if v is not None}
+    ln1 = layout_numbers(m, Parallelism(), weight_dtype, **kw)
+    prec = ln1.dtypes.precision
+    entries = _entries(chips)
+    nE = len(entries)
+    peak, bw, link, cap, used_prec, missing = _roofs(entries, prec)
+    max_n = np.array([e.max_n for e in entries])
+    prof = _Profile(m)
+    opts = _options(m, weight_dtype=weight_dtype, kv_dtype=kv_dtype, expert_dtype=expert_dtype,
+                    embedding_dtype=embedding_dtype, state_dtype="bf16", activation_dtype=activation_dtype,
+                    prefill_chunk=8192, reserve=None)
+    counts = _counts_grid(top, n_chips)
+    # entries whose own size is not a power of two: also try that size (a whole system)
+    extra = sorted({int(e.max_n) for e in entries if math.isfinite(e.max_n) and e.max_n <= top} - set(counts))
+    counts = sorted(set(counts) | set(extra))
+
+    # candidates: per (n, layout) the arrays over entries
+    cands: list[dict[str, Any]] = []
+    for n in counts:
+        try:
+            lays = _layouts(m, n, float(s_in))
+        except InvalidArgumentError:
+            continue
+        for lay in lays:
+            ln = layout_numbers(m, lay, weight_dtype, **kw)
+            allowed = (max_n >= n) & ((n == 1) | np.isfinite(link))
+            lk = link if n > 1 else np.where(np.isnan(link), np.inf, link)
+
+            def need(B: Any, ctx: float, lay: Parallelism = lay) -> Any:
+                return _terms(prof, lay, np.asarray(float(ctx)), np.asarray(B, dtype=float), opts)["total"]
+
+            def times(phase: str, ctx: float, B: Any, ln: Any = ln, lk: Any = lk) -> tuple[Any, ...]:
+                B = np.asarray(B, dtype=float)
+                two = B.ndim == 2
+                B2 = B if two else B[:, None]
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    r = layout_times(ln, phase, float(ctx), B2, peak[:, None], bw[:, None], lk[:, None], overlap)
+                return tuple(np.broadcast_to(x, B2.shape) if two else np.broadcast_to(x, B2.shape)[:, 0] for x in r)
+
+            # prefill of one prompt (TTFT), decode step at batch 1
+            t_pf1 = np.nan_to_num(times("prefill", s_in, np.ones(nE))[3], nan=np.inf)
+            fit1 = need(np.ones(nE), ctx_mem) <= cap
+
+            def tpot_of(B: Any, times: Any = times) -> tuple[Any, Any]:
+                tc, tm, tl, t = times("decode", ctx_dec, B)[:4]
+                if disaggregated:
+                    return t, limiter_code(tc, tm, tl)
+                tcp = times("prefill", s_in, B)[0]
+                cyc = np.maximum(t, tc + tcp / s_out)
+                code = np.where(cyc > t, 0, limiter_code(tc, tm, tl))
+                return cyc, code
+
+            tp1 = np.nan_to_num(tpot_of(np.ones(nE))[0], nan=np.inf)
+            ttft_ok = t_pf1 <= t_ttft if not disaggregated else np.ones(nE, dtype=bool)
+
+            def ok(B: Any, tpot_of: Any = tpot_of, need: Any = need, allowed: Any = allowed,
+                   ttft_ok: Any = ttft_ok) -> Any:
+                with np.errstate(invalid="ignore"):
+                    return ((allowed & ttft_ok)[:, None] & (need(B, ctx_mem) <= cap[:, None])
+                            & (tpot_of(B)[0] <= t_tpot))
+
+            Bs = _bisect(ok, nE)
+            Bq = np.maximum(Bs, 1.0)
+            tpot_b, code_b = tpot_of(Bq)
+            c = {"n": n, "lay": lay, "ln": ln, "allowed": allowed, "t_pf1": t_pf1, "fit1": fit1 & allowed,
+                 "tpot1": tp1, "B": Bs, "tpot": tpot_b, "code": code_b, "need": need(Bq, ctx_mem),
+                 "tps_chip": Bq / (n * tpot_b), "need_fn": need, "times": times}
+            if disaggregated:
+                def pok(b: Any, times: Any = times, need: Any = need, allowed: Any = allowed) -> Any:
+                    with np.errstate(invalid="ignore"):
+                        return (allowed[:, None] & (need(b, s_in) <= cap[:, None])
+                                & (times("prefill", s_in, b)[3] <= t_ttft))
+
+                Bp = _bisect(pok, nE)
+                tpp = times("prefill", s_in, np.maximum(Bp, 1.0))[3]
+                c["Bp"] = Bp
+                c["req_rate_chip"] = np.where(Bp >= 1, Bp / (n * tpp), np.nan)
+            cands.append(c)
+
+    rows = []
+    for i, e in enumerate(entries):
+        rows.append(_row(i, e, cands, missing[i], used_prec[i], cap[i], link[i], s_in, s_out, t_ttft, t_tpot,
+                         disaggregated, top, ctx_dec))
+    order = {"meets": 0, "ruled out": 1, "unknown": 2}
+    rows = [_with_cost(r, disaggregated) for r in rows]
+    rows.sort(key=lambda r: (order[r.status], r.n_chips or 0, -(r.tokens_per_s_per_chip or 0.0), r.id))
+    dt = ln1.dtypes
+    mode = ("disaggregated: TPOT from decode alone on the decode pool; prefill pool sized for TTFT" if disaggregated
+            else "co-located: each request's prefill shares the chips with decode (TPOT includes the prefill "
+                 "compute of the batch's new requests)")
+    assumptions = (f"weights {dt.weight.name}, KV {dt.kv.name}, activations {dt.activation.name}, compute "
+                   f"{dt.precision}; decode at {decode_context} context {ctx_dec:,} tokens, KV memory at the final "
+                   f"context {ctx_mem:,}; {mode}; counts {', '.join(map(str, counts))} chips, layouts with dp=1 "
+                   f"(replicas are separate deployments), reserve {float(_DEFAULT_RESERVE) / 2**30:g} GiB per chip; "
+                   f"nominal catalog values, efficiencies 1.0, overlap {'on' if overlap else 'off'}; no queueing; "
+                   "1 token per decode step (no speculative decoding)")
+    return Plan(model=m.id, input_tokens=s_in, output_tokens=s_out, ttft_s=t_ttft, tpot_s=t_tpot,
+                disaggregated=disaggregated, decode_context=ctx_dec, max_chips=top, rows=tuple(rows),
+                assumptions=assumptions)
+
+
+def _fmt_t(t: float) -> str:
+    return f"{t * 1e3:.4g} ms" if t < 1 else f"{t:.4g} s"
+
+
+def _row(i: int, e: _Entry, cands: list[dict[str, Any]], missing: list[str], prec: str, cap: float, link: float,
+         s_in: int, s_out: int, t_ttft: float, t_tpot: float, disagg: bool, top: int, ctx_dec: int) -> PlanRow:
+    name = e.name if e.kind == "chip" else f"{e.name} ({e.chip.id})"
+    base: dict[str, Any] = {"id": e.id, "name": name, "kind": e.kind, "chip": e.chip.id, "precision": prec,
+                            "capacity_gb": None if math.isnan(cap) else cap / 1e9}
+    notes = []
+    if prec == "fp16":
+        notes.append("no bf16 peak published: compute at fp16 (same bytes and FLOPs)")
+    if math.isnan(link):
+        notes.append("no scale-up interconnect published: single chip only")
+    mine = [c for c in cands if c["allowed"][i]]
+    upto = int(min(top, e.max_n)) if math.isfinite(e.max_n) else top
+    if missing:
+        timed = [x for x in missing if "capacity" not in x]
+        reasons = []
+        if timed:
+            reasons.append(f"no time bound: {' and '.join(timed)} published")
+        if "no memory capacity" in missing:
+            reasons.append("no memory capacity published: the fit cannot be judged")
+        else:
+            fit = [c for c in mine if c["fit1"][i]]
+            where = "one chip (no scale-up interconnect published)" if math.isnan(link) else f"up to {upto} chips"
+            reasons.append(f"memory alone: holds the model at batch 1 on {fit[0]['n']} chip(s) ({fit[0]['lay']})"
+                           if fit else f"memory alone: does not fit on {where}")
+        return PlanRow(status="unknown", reasons=tuple(reasons), notes=tuple(notes), **base)
+    good = [c for c in mine if c["B"][i] >= 1]
+    if disagg:
+        pre = [c for c in mine if c.get("Bp") is not None and c["Bp"][i] >= 1]
+    if good and (not disagg or pre):
+        n_min = min(c["n"] for c in good)
+        at = [c for c in good if c["n"] == n_min]
+        c = max(at, key=lambda c: c["tps_chip"][i])
+        best = max(good, key=lambda c: (c["tps_chip"][i], -c["n"]))
+        B = int(c["B"][i])
+        fields: dict[str, Any] = dict(
+            status="meets", reasons=(), n_chips=n_min, layout=str(c["lay"]), batch=B,
+            ttft_s=float(c["t_pf1"][i]), tpot_s=float(c["tpot"][i]),
+            tokens_per_s_per_chip=float(c["tps_chip"][i]), tokens_per_s_per_user=float(1.0 / c["tpot"][i]),
+            limiter=LIMITERS[int(c["code"][i])], memory_per_chip_gb=float(c["need"][i]) / 1e9,
+            best_n_chips=best["n"], best_layout=str(best["lay"]), best_batch=int(best["B"][i]),
+            best_tokens_per_s_per_chip=float(best["tps_chip"][i]))
+        if disagg:
+            np_min = min(p["n"] for p in pre)
+            p = max((p for p in pre if p["n"] == np_min), key=lambda p: p["req_rate_chip"][i])
+            dec_rate = c["tps_chip"][i] / s_out  # requests/s per decode chip
+            ratio = float(dec_rate / p["req_rate_chip"][i])
+            fields.update(prefill_n_chips=np_min, prefill_layout=str(p["lay"]), prefill_batch=int(p["Bp"][i]),
+                          prefill_decode_ratio=ratio,
+                          tokens_per_s_per_chip_with_prefill=float(c["tps_chip"][i] / (1.0 + ratio)),
+                          ttft_s=float(p["times"]("prefill", s_in, np.full(len(c["B"]), float(p["Bp"][i])))[3][i]))
+        return PlanRow(notes=tuple(notes), **fields, **base)
+    # ruled out: say by which bound
+    reasons = []
+    fit = [c for c in mine if c["fit1"][i]]
+    if not fit:
+        need1 = min((float(c["need_fn"](np.ones(1), s_in + s_out)[0]) for c in mine), default=math.nan)
+        n_last = max((c["n"] for c in mine), default=1)
+        where = "one chip (no scale-up interconnect published)" if math.isnan(link) else f"up to {upto} chips"
+        reasons.append(f"does not fit in memory on {where} at batch 1 (needs {need1 / 1e9:.4g} GB per chip on "
+                       f"{n_last} chip(s), capacity {cap / 1e9:.4g} GB)"
+                       if math.isfinite(need1) else "no layout can shard the model")
+        return PlanRow(status="ruled out", reasons=tuple(reasons), notes=tuple(notes), **base)
+    one = [c for c in fit if c["n"] == 1]
+    lim_names = {0: "compute", 1: "memory", 2: "interconnect"}
+    if not disagg:
+        bt = min(fit, key=lambda c: c["t_pf1"][i])
+        if bt["t_pf1"][i] > t_ttft:
+            extra = (f" (one chip: {_fmt_t(float(one[0]['t_pf1'][i]))})" if one and bt["n"] > 1 else "")
+            reasons.append(f"TTFT target {_fmt_t(t_ttft)} is below the prefill bound of one {s_in:,}-token prompt: "
+                           f">= {_fmt_t(float(bt['t_pf1'][i]))} on {bt['n']} chip(s) ({bt['lay']}), the best of up to "
+                           f"{upto}{extra}")
+    else:
+        pre_fit = [c for c in fit]
+        bt = min(pre_fit, key=lambda c: c["t_pf1"][i])
+        if bt["t_pf1"][i] > t_ttft:
+            reasons.append(f"TTFT target {_fmt_t(t_ttft)} is below the prefill bound of one {s_in:,}-token prompt: "
+                           f">= {_fmt_t(float(bt['t_pf1'][i]))} on {bt['n']} chip(s) ({bt['lay']}), the best of up to "
+                           f"{upto}")
+    bd = min(fit, key=lambda c: c["tpot1"][i])
+    if bd["tpot1"][i] > t_tpot:
+        tc, tm, tl, _ = bd["times"]("decode", ctx_dec, np.ones(len(bd["B"])))[:4]
+        code = int(limiter_code(tc[i], tm[i], tl[i]))
+        step = float(bd["times"]("decode", ctx_dec, np.ones(len(bd["B"])))[3][i])
+        what = (f"{lim_names[code]}-bound decode step" if disagg or bd["tpot1"][i] <= step * (1 + 1e-9)
+                else "decode step plus its share of the new prompts' prefill compute")
+        extra = (f" (one chip: {_fmt_t(float(one[0]['tpot1'][i]))})" if one and bd["n"] > 1 else "")
+        reasons.append(f"TPOT target {_fmt_t(t_tpot)} is below the {what} at batch 1: >= "
+                       f"{_fmt_t(float(bd['tpot1'][i]))} on {bd['n']} chip(s) ({bd['lay']}), the best of up to "
+                       f"{upto}{extra}")
+    if not reasons:
+        a = min((c for c in fit if c["t_pf1"][i] <= t_ttft), key=lambda c: (c["n"], c["t_pf1"][i]))
+        b = min((c for c in fit if c["tpot1"][i] <= t_tpot), key=lambda c: (c["n"], c["tpot1"][i]))
+        reasons.append(f"no single layout of up to {upto} chips meets both targets and fits: TTFT alone needs "
+                       f"{a['n']} chip(s) ({a['lay']}), TPOT alone {b['n']} ({b['lay']}), at batch 1")
+    return PlanRow(status="ruled out", reasons=tuple(reasons), notes=tuple(notes), **base)
+
+
+# --- the throughput-interactivity frontier ------------------------------------------------------
+def frontier(model: Any, chips: Sequence[Any], input_tokens: Any, output_tokens: Any, *, n_chips: Any = None,
+             batches: Any = None, disaggregated: bool = True, weight_dtype: Any = "bf16", kv_dtype: Any = "bf16",
+             max_chips: int = 64) -> list[dict[str, Any]]:
+    """Per chip, the bound curve benchmarks publish: output tokens/s per chip against tokens/s per
+    user, batch swept (``batches``, default 1 .. 65,536 in powers of two and their 1.5x), with
+    ``fits`` False where the batch's KV cache does not fit (at the final context).
+
+    ``n_chips``: one count for every chip, or ``None``: for each chip the fewest chips (power
+    of two, up to ``max_chips``) that hold the model at batch 1; the layout is the one with the
+    highest tokens/s per chip at each batch. ``disaggregated=True`` (default) draws the decode pool
+    (TPOT = decode step); ``False`` adds the prefill compute as :func:`plan` does. Returns one dict
+    per chip: ``chip``, ``name``, ``n_chips``, ``batch``, ``tokens_per_s_per_user``,
+    ``tokens_per_s_per_chip``, ``fits`` (numpy arrays), ``layout`` (per batch), ``missing``."""
+    from ..model_catalog import get_model
+
+    m = get_model(model)
+    s_in = _tokens(input_tokens, "input_tokens")
+    s_out = _tokens(output_tokens, "output_tokens")
+    if batches is None:
+        p2 = 2.0 ** np.arange(0, 17)
+        batches = np.unique(np.concatenate([p2, np.floor(p2 * 1.5)]))
+    B = np.asarray(batches, dtype=float)
+    kw = {"kv_dtype": kv_dtype}
+    ln1 = layout_numbers(m, Parallelism(), weight_dtype, **kw)
+    entries = _entries(list(chips))
+    peak, bw, link, cap, _, missing = _roofs(entries, ln1.dtypes.precision)
+    prof = _Profile(m)
+    opts = _options(m, weight_dtype=weight_dtype, kv_dtype=kv_dtype, expert_dtype=None, embedding_dtype=None,
+                    state_dtype="bf16", activation_dtype="bf16", prefill_chunk=8192, reserve=None)
+    ctx_dec, ctx_mem = s_in + s_out // 2, s_in + s_out
+    out = []
+    for i, e in enumerate(entries):
+        res: dict[str, Any] = {"chip": e.id, "name": e.name, "missing": missing[i]}
+        if missing[i]:
+            res.update(n_chips=None, batch=B, tokens_per_s_per_user=np.full(B.size, np.nan),
+                       tokens_per_s_per_chip=np.full(B.size, np.nan), fits=np.zeros(B.size, bool), layout=[])
+            out.append(res)
+            continue
+        counts = [int(n_chips)] if n_chips is not None else _counts_grid(min(max_chips, int(min(e.max_n, 1 << 30))),
+                                                                          None)
+        chosen = None
+        for n in counts:
+            if n > 1 and math.isnan(link[i]):
+                break
+            lays = _layouts(m, n, float(s_in))
+            needs = [float(_terms(prof, lay, np.asarray(float(ctx_mem)), np.asarray(1.0), opts)["total"])
+                     for lay in lays]
+            if any(x <= cap[i] for x in needs) or n_chips is not None:
+                chosen = (n, lays)
+                break
+        if chosen is None:
+            res.update(n_chips=None, batch=B, tokens_per_s_per_user=np.full(B.size, np.nan),
+                       tokens_per_s_per_chip=np.full(B.size, np.nan), fits=np.zeros(B.size, bool), layout=[],
+                       missing=[f"does not fit at batch 1 on up to {max_chips} chips"])
+            out.append(res)
+            continue
+        n, lays = chosen
+        best_tps = np.full(B.size, -np.inf)
+        best_user = np.full(B.size, np.nan)
+        best_fit = np.zeros(B.size, bool)
+        best_lay = [""] * B.size
+        lk = link[i] if n > 1 else (np.inf if math.isnan(link[i]) else link[i])
+        for lay in lays:
+            ln = layout_numbers(m, lay, weight_dtype, **kw)
+            tc, _tm, _tl, t = layout_times(ln, "decode", float(ctx_dec), B, peak[i], bw[i], lk)[:4]
+            if not disaggregated:
+                t = np.maximum(t, tc + layout_times(ln, "prefill", float(s_in), B, peak[i], bw[i], lk)[0] / s_out)
+            fit = _terms(prof, lay, np.asarray(float(ctx_mem)), B, opts)["total"] <= cap[i]
+            tps = B / (n * t)
+            # prefer a fitting layout; among fitting (or among all, when none fits) the fastest
+            score = np.where(fit, tps, tps - 1e18)
+            cur = np.where(best_fit, best_tps, best_tps - 1e18)
+            better = score > cur
+            best_tps = np.where(better, tps, best_tps)
+            best_user = np.where(better, 1.0 / t, best_user)
+            best_fit = np.where(better, fit, best_fit)
+            best_lay = [str(lay) if b else old for b, old in zip(better, best_lay, strict=True)]
+        res.update(n_chips=n, batch=B, tokens_per_s_per_user=best_user, tokens_per_s_per_chip=best_tps,
+                   fits=best_fit, layout=best_lay)
+        out.append(res)
+    return out

@@ -1,0 +1,432 @@
+"""The long agent session: a context that grows turn by turn, bounded in time, memory, energy and cost.
+
+A session of ``N`` turns on one deployment (``n`` chips of one kind, one layout). Turn ``i``
+reads new input (turn 1: the system prompt ``S0`` and the task, ``T`` tokens; later turns: the
+previous tool call's output, ``T`` tokens) and then generates ``O`` tokens (reasoning and the
+next tool call). The context after turn ``i`` is ``c_i = S0 + i (T + O)``; nothing is
+compacted or dropped.
+
+* prefill of turn ``i`` with **prefix caching** (the KV of the first ``c_{i-1}`` tokens is kept):
+  only the ``k`` new tokens are run. FLOPs = those of a prefill of ``c_{i-1} + k`` tokens minus
+  those of ``c_{i-1}`` (the new tokens' linear layers and their attention to everything before);
+  memory bytes = the weights (experts the new tokens touch) + the whole KV cache read and the
+  new part written; link bytes likewise the difference. **Re-prefill** (no cache): the whole
+  context ``c_{i-1} + k`` is prefilled from scratch every turn;
+* decode of turn ``i``: ``O`` steps at contexts ``c_{i-1} + k + 1 ... c_i``, each bounded as in
+  :func:`~accelspec.perf.bounds.decode_bound`;
+* each step's time is ``sum over pipeline stages of max(F / P, M / B, C / L)`` (the kernels of
+  :mod:`accelspec.perf.bounds`), so the session time is a lower bound on the chips' busy time.
+  Tool execution, network, queueing and any human are outside it: a reported wall-clock time
+  (35 hours) is compared with the bound, not bounded by it. A roof the catalog lacks (compute
+  peak, memory bandwidth, scale-up bandwidth) drops its term: the rest is still a lower
+  bound, and the result names what was left out; with neither compute nor bandwidth published
+  there is no time bound at all, and the result says so;
+* KV memory per chip after every turn (:func:`accelspec.memory_footprint`'s KV term for the
+  layout), and the memory per chip in total; **sessions at once** = the largest batch of such
+  sessions at the final context that fits (:func:`accelspec.max_batch`);
+* **energy at TDP** = ``n x TDP x t``: what the chips would draw at their power ceiling for the
+  bound's time. It is an estimate, not a bound either way: the chips draw at most TDP, but the
+  real time exceeds the bound, and no vendor publishes a power floor, so no lower bound on
+  energy is claimed. The catalog's TDP range gives the range; a chip without a TDP says so;
+* **cost** = ``price per chip-hour x n x t / sessions``: the rental for the bound's time (a lower
+  bound on what the chips cost for the session at that price, since the real time is longer),
+  from the dated snapshots in ``specs/prices`` (:func:`accelspec.chip_prices`), lowest price by
+  default and the range over the snapshots; a chip with no published price says so.
+
+``sessions > 1`` runs that many identical sessions in lockstep as one batch (time per step
+grows with the batch; energy and cost are shared).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pint
+
+from ..chip import Chip, NotPublishedError, Precision, UnsupportedPrecisionError
+from ..errors import SessionError
+from ..units import Q_
+from .bounds import layout_numbers, resolve_layout, stage_traffic, step_times
+from .memory import _options, _Profile, _terms, max_batch, min_chips
+from .roofline import chip_numbers
+
+__all__ = ["AgentSession", "SessionBound", "agent_session"]
+
+
+@dataclass(frozen=True)
+class AgentSession:
+    """A session's shape. The seed scenario (Qwen 3.7-Max on the Zhenwu M890, seed article 000):
+    a 1M-token context, up to 35 hours, over 1,000 tool calls; the split of the 1M tokens into a
+    system prompt, tool outputs and model outputs is not published, so the defaults
+    (10,000 + 1,000 x (790 + 200) = 1,000,000 tokens) are an illustration, not a report."""
+
+    system_prompt_tokens: int = 10_000
+    turns: int = 1_000
+    tool_tokens_per_turn: int = 790
+    output_tokens_per_turn: int = 200
+    wall_clock: str | None = "35 hour"  #: a reported duration to compare with, or None
+
+    @property
+    def final_context(self) -> int:
+        return self.system_prompt_tokens + self.turns * (self.tool_tokens_per_turn + self.output_tokens_per_turn)
+
+
+@dataclass(frozen=True)
+class SessionBound:
+    """Per-turn and cumulative bounds of one session shape on one deployment.
+
+    Arrays (one value per turn, numpy, SI units in the names): ``context`` (tokens after the
+    turn), ``prefill_tokens``, ``prefill_s``, ``decode_s``, ``time_s``, ``kv_gb_per_chip``,
+    ``memory_gb_per_chip``. Totals are ``None`` where a figure is missing; ``unknown`` says
+    which bound is unknown and why, ``partial`` which roofline terms were left out."""
+
+    model: str
+    chip: str
+    chip_name: str
+    system: str | None
+    n_chips: int
+    layout: str
+    sessions: int
+    prefix_caching: bool
+    scenario: AgentSession
+    precision: str
+    context: np.ndarray
+    prefill_tokens: np.ndarray
+    prefill_s: np.ndarray | None
+    decode_s: np.ndarray | None
+    kv_gb_per_chip: np.ndarray
+    memory_gb_per_chip: np.ndarray
+    capacity_gb: float | None
+    fits: bool | None
+    first_turn_not_fitting: int | None
+    sessions_at_once: float | None
+    deployments_per_system: int | None
+    tdp_w: tuple[float, float, float] | None  #: nominal, low, high
+    price_usd_per_chip_hour: tuple[float, float, float] | None  #: used (min), low, high
+    price_label: str
+    unknown: tuple[str, ...]
+    partial: tuple[str, ...]
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    # --- totals -------------------------------------------------------------------------------
+    @property
+    def time_s(self) -> np.ndarray | None:
+        if self.prefill_s is None or self.decode_s is None:
+            return None
+        return self.prefill_s + self.decode_s
+
+    @property
+    def cumulative_s(self) -> np.ndarray | None:
+        t = self.time_s
+        return None if t is None else np.cumsum(t)
+
+    @property
+    def total_time_s(self) -> float | None:
+        t = self.time_s
+        return None if t is None else float(t.sum())
+
+    @property
+    def total_time(self) -> pint.Quantity | None:
+        t = self.total_time_s
+        return None if t is None else Q_(t / 3600.0, "hour")
+
+    @property
+    def energy_j(self) -> tuple[float, float, float] | None:
+        """Energy at TDP for the bound's time, per session: ``n TDP t / sessions`` (nominal, low, high)."""
+        t = self.total_time_s
+        if t is None or self.tdp_w is None:
+            return None
+        k = self.n_chips * t / self.sessions
+        return self.tdp_w[0] * k, self.tdp_w[1] * k, self.tdp_w[2] * k
+
+    @property
+    def cost_usd(self) -> tuple[float, float, float] | None:
+        """Chip rental for the bound's time, per session: ``price n t / sessions`` (used, low, high)."""
+        t = self.total_time_s
+        if t is None or self.price_usd_per_chip_hour is None:
+            return None
+        k = self.n_chips * t / 3600.0 / self.sessions
+        return tuple(p * k for p in self.price_usd_per_chip_hour)  # type: ignore[return-value]
+
+    @property
+    def busy_fraction(self) -> float | None:
+        """Bound time / the scenario's reported wall-clock time (the least share of it the chips compute)."""
+        t = self.total_time_s
+        if t is None or not self.scenario.wall_clock:
+            return None
+        from ..units import parse_quantity
+
+        return t / float(parse_quantity(self.scenario.wall_clock, "s", "wall_clock").m_as("s"))
+
+    def summary(self) -> str:
+        """A few lines: deployment, time, memory, sessions at once, energy, cost, what is unknown."""
+        sc = self.scenario
+        where = f"{self.n_chips} x {self.chip_name}" + (f" ({self.layout})" if self.n_chips > 1 else "")
+        if self.system:
+            where += f" in {self.system}"
+        lines = [f"{self.model} agent session on {where}: {sc.turns:,} turns, context {sc.system_prompt_tokens:,} -> "
+                 f"{int(self.context[-1]):,} tokens, {'prefix caching' if self.prefix_caching else 're-prefill'}"
+                 + (f", {self.sessions} sessions in lockstep" if self.sessions > 1 else "")]
+        t = self.total_time_s
+        if t is None:
+            lines.append("  time: unknown (" + "; ".join(self.unknown) + ")")
+        else:
+            pre, dec = float(self.prefill_s.sum()), float(self.decode_s.sum())  # type: ignore[union-attr]
+            txt = (f"  time >= {t / 3600:.3g} h of chip time (prefill {pre / 3600:.3g} h, decode {dec / 3600:.3g} h)")
+            bf = self.busy_fraction
+            if bf is not None:
+                txt += f"; {bf:.1%} of the reported {sc.wall_clock}"
+            if self.partial:
+                txt += "; partial roofline: " + ", ".join(self.partial)
+            lines.append(txt)
+        kv = float(self.kv_gb_per_chip[-1])
+        mem = float(self.memory_gb_per_chip[-1])
+        cap = f" of {self.capacity_gb:.4g} GB" if self.capacity_gb else " (capacity not published)"
+        fit = "" if self.fits is None else (" fits" if self.fits else
+                                            f" DOES NOT FIT from turn {self.first_turn_not_fitting:,}")
+        lines.append(f"  memory per chip at the end: KV {kv:.4g} GB, total {mem:.4g} GB{cap}:{fit}")
+        if self.sessions_at_once is not None:
+            s = "unbounded" if math.isinf(self.sessions_at_once) else f"{int(self.sessions_at_once):,}"
+            per_sys = (f"; {self.deployments_per_system} such deployment(s) in {self.system}"
+                       if self.deployments_per_system else "")
+            lines.append(f"  sessions at once (memory, KV at the full {int(self.context[-1]):,} tokens): {s} per "
+                         f"{self.n_chips}-chip deployment{per_sys}")
+        e = self.energy_j
+        if e is not None:
+            lines.append(f"  energy at TDP for that time: {e[0] / 3.6e6:.3g} kWh per session"
+                         + (f" (TDP range {e[1] / 3.6e6:.3g}-{e[2] / 3.6e6:.3g})" if e[1] != e[2] else "")
+                         + " (an estimate at the power ceiling, not a bound)")
+        elif self.tdp_w is None:
+            lines.append("  energy: no TDP published for this chip")
+        else:
+            lines.append("  energy: unknown (no time bound)")
+        c = self.cost_usd
+        if c is not None:
+            rng = f" (range {c[1]:.3g}-{c[2]:.3g} over the price snapshots)" if c[1] != c[2] else ""
+            lines.append(f"  cost >= {c[0]:.3g} USD per session at {self.price_label}{rng}")
+        else:
+            why = self.price_label if self.price_usd_per_chip_hour is None else "unknown (no time bound)"
+            lines.append(f"  cost: {why}")
+        lines += [f"  note: {n}" for n in self.notes]
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready totals (no per-turn arrays)."""
+        return {"model": self.model, "chip": self.chip, "system": self.system, "n_chips": self.n_chips,
+                "layout": self.layout, "sessions": self.sessions, "prefix_caching": self.prefix_caching,
+                "turns": self.scenario.turns, "final_context": int(self.context[-1]),
+                "total_time_h": None if self.total_time_s is None else self.total_time_s / 3600,
+                "busy_fraction": self.busy_fraction, "kv_gb_per_chip_final": float(self.kv_gb_per_chip[-1]),
+                "memory_gb_per_chip_final": float(self.memory_gb_per_chip[-1]), "capacity_gb": self.capacity_gb,
+                "fits": self.fits, "sessions_at_once": self.sessions_at_once,
+                "energy_kwh_at_tdp": None if self.energy_j is None else [x / 3.6e6 for x in self.energy_j],
+                "cost_usd": None if self.cost_usd is None else list(self.cost_usd), "price": self.price_label,
+                "unknown": list(self.unknown), "partial": list(self.partial), "notes": list(self.notes)}
+
+    def __str__(self) -> str:
+        return self.summary()
+
+
+def _count(v: Any, what: str, minimum: int = 1) -> int:
+    from ..inputs import parse_count
+
+    try:
+        return parse_count(v, what, minimum)
+    except ValueError as exc:
+        raise SessionError(str(exc)) from None
+
+
+def _kv_bytes(st: Any, ctx: np.ndarray, cp: float) -> np.ndarray:
+    tc = np.ceil(ctx / cp) if cp > 1 else ctx
+    out = np.zeros_like(ctx, dtype=float)
+    for _, kvb, win in st.groups:
+        out = out + kvb * np.minimum(tc, win)
+    return out
+
+
+def _times(ln: Any, phase: str, ctx_hi: np.ndarray, ctx_lo: np.ndarray | None, B: float, peak: float, bw: float,
+           link: float) -> np.ndarray:
+    """Per-element time over the pipeline stages; prefill with ``ctx_lo``: the increment from
+    ``ctx_lo`` cached tokens to ``ctx_hi`` (see the module docstring)."""
+    cp = float(ln.parallelism.cp)
+    t = np.zeros_like(ctx_hi, dtype=float)
+    for st in ln.stages:
+        f1, m1, c1 = stage_traffic(ln, st, phase, ctx_hi, B)
+        if ctx_lo is not None:
+            k = ctx_hi - ctx_lo
+            f0, _, c0 = stage_traffic(ln, st, phase, ctx_lo, B)
+            _, mk, _ = stage_traffic(ln, st, phase, k, B)
+            f = f1 - (f0 - B * st.f_head)  # the new tokens' work; the output head still runs once per turn
+            c = c1 - c0
+            m = mk + B * (_kv_bytes(st, ctx_hi, cp) - _kv_bytes(st, k, cp))
+        else:
+            f, m, c = f1, m1, c1
+        with np.errstate(invalid="ignore", divide="ignore"):
+            t = t + step_times(f, m, c, 1.0, peak, bw, link)[3]
+    return t
+
+
+def agent_session(model: Any, chip: Any, scenario: AgentSession | None = None, *, n_chips: int | None = None,
+                  parallelism: Any = None, prefix_caching: bool = True, sessions: int = 1,
+                  weight_dtype: Any = "bf16", kv_dtype: Any = "bf16", price: str = "min",
+                  max_chips: int = 1024) -> SessionBound:
+    """Bound one agent session (see the module docstring for the model and formulas).
+
+    ``chip``: a catalog chip or a :class:`~accelspec.System` (then ``n_chips`` may not exceed its
+    size, and the result says how many such deployments the system holds). ``n_chips``: default
+    the fewest chips that hold the model and ``sessions`` KV caches at the final context
+    (:func:`accelspec.min_chips`), layout as :func:`accelspec.fits` chooses unless ``parallelism``
+    is given. ``price``: ``"min"`` (default), ``"median"`` or ``"max"`` of the chip's snapshots.
+
+    >>> s = agent_session("llama-3.1-8b", "h100", AgentSession(1000, 10, 100, 50, None))
+    >>> s.n_chips, int(s.context[-1])
+    (1, 2500)
+    """
+    from ..catalog import get_chip
+    from ..economics import _pick_price, chip_prices, load_prices
+    from ..model_catalog import get_model
+    from ..system import System, get_system
+
+    sc = scenario or AgentSession()
+    m = get_model(model)
+    system = None
+    if isinstance(chip, System):
+        system = chip
+    elif isinstance(chip, str):
+        try:
+            c = get_chip(chip)
+        except LookupError:
+            system = get_system(chip)
+    if system is not None:
+        c = system.chip_record()
+    elif isinstance(chip, Chip):
+        c = chip
+    B = _count(sessions, "sessions")
+    N = _count(sc.turns, "turns")
+    S0 = _count(sc.system_prompt_tokens, "system_prompt_tokens", 0)
+    T = _count(sc.tool_tokens_per_turn, "tool_tokens_per_turn", 0)
+    O = _count(sc.output_tokens_per_turn, "output_tokens_per_turn")  # noqa: E741
+    final = S0 + N * (T + O)
+    if S0 + T < 1:
+        raise SessionError("system_prompt_tokens + tool_tokens_per_turn: the first turn must read at least one token")
+    mem_kw = {"weight_dtype": weight_dtype, "kv_dtype": kv_dtype}
+    cap_spec = c.memory.capacity
+    cap = None if cap_spec is None else float(cap_spec.q.m_as("B"))
+    notes: list[str] = []
+    unknown: list[str] = []
+    limit_n = system.n_chips if system is not None else max_chips
+    if n_chips is None:
+        if cap is None:
+            n = 1
+            unknown.append("memory capacity not published: chip count and fit unknown (1 chip assumed)")
+        else:
+            cnt = min_chips(m, c, final, B, max_chips=limit_n, **mem_kw)
+            if cnt.value is None:
+                raise SessionError(f"{m.id} with {B} session(s) at {final:,} tokens does not fit on up to {limit_n} x "
+                                   f"{c.name}")
+            n = cnt.value
+    else:
+        n = _count(n_chips, "n_chips")
+        if system is not None and n > system.n_chips:
+            raise SessionError(f"n_chips: {n} exceeds the {system.n_chips} chips of {system.id}")
+    lay = resolve_layout(m, final, B, n, parallelism, mem_kw)
+    ln = layout_numbers(m, lay, weight_dtype, kv_dtype=kv_dtype)
+    prec = ln.dtypes.precision
+    # roofs: unknown ones drop their term (inf), and say so
+    partial: list[str] = []
+    peak = bw = link = math.inf
+    used_prec = str(prec)
+    cn = None
+    try:
+        cn = chip_numbers(c, prec, need_bandwidth=False)
+    except (UnsupportedPrecisionError, NotPublishedError):
+        if prec is Precision.bf16:
+            try:
+                cn = chip_numbers(c, Precision.fp16, need_bandwidth=False)
+                used_prec = "fp16"
+                notes.append("no bf16 peak published: compute at fp16 (same bytes and FLOPs)")
+            except (UnsupportedPrecisionError, NotPublishedError):
+                cn = None
+    if cn is not None:
+        peak = cn.peak[1]
+    else:
+        partial.append(f"compute term (no dense {prec} peak published)")
+    if c.memory.bandwidth is not None:
+        bw = float(c.memory.bandwidth.q.m_as("B/s"))
+    else:
+        partial.append("memory term (no memory bandwidth published)")
+    up = c.interconnect.scale_up
+    pdir = up.per_direction() if up is not None else None
+    if pdir is not None:
+        link = float(pdir.q.m_as("B/s"))
+    elif n > 1:
+        partial.append("interconnect term (no scale-up bandwidth published)")
+    timed = not (math.isinf(peak) and math.isinf(bw))
+    if not timed:
+        unknown.append(f"no time bound: neither a dense {prec} peak nor a memory bandwidth is published for {c.name}")
+        partial = []
+    # turns
+    i = np.arange(1, N + 1, dtype=float)
+    ctx_before = np.where(i == 1, 0.0, S0 + (i - 1) * (T + O))
+    new = np.where(i == 1, float(S0 + T), float(T))
+    ctx_after_read = ctx_before + new
+    ctx_end = ctx_after_read + O
+    pre_s = dec_s = None
+    if timed:
+        if prefix_caching:
+            pre_s = _times(ln, "prefill", ctx_after_read, ctx_before, float(B), peak, bw, link)
+        else:
+            pre_s = _times(ln, "prefill", ctx_after_read, None, float(B), peak, bw, link)
+        steps = (ctx_after_read[:, None] + np.arange(1, O + 1, dtype=float)[None, :]).ravel()
+        dec_s = _times(ln, "decode", steps, None, float(B), peak, bw, link).reshape(N, O).sum(axis=1)
+    # memory
+    prof = _Profile(m)
+    opts = _options(m, weight_dtype=weight_dtype, kv_dtype=kv_dtype, expert_dtype=None, embedding_dtype=None,
+                    state_dtype="bf16", activation_dtype="bf16", prefill_chunk=8192, reserve=None)
+    terms = _terms(prof, lay, np.maximum(ctx_end, lay.cp), np.asarray(float(B)), opts)
+    kv_gb = np.asarray(terms["kv_cache"], dtype=float) / 1e9
+    mem_gb = np.asarray(terms["total"], dtype=float) / 1e9
+    fits = first_bad = at_once = None
+    per_system = None
+    if cap is not None:
+        bad = np.flatnonzero(mem_gb * 1e9 > cap)
+        fits = bad.size == 0
+        first_bad = int(bad[0]) + 1 if bad.size else None
+        lim = max_batch(m, c, final, n_chips=n, parallelism=lay, **mem_kw)
+        at_once = float(lim.value)
+        if system is not None:
+            per_system = system.n_chips // n
+    # power and price
+    tdp = None
+    if c.power is not None and c.power.tdp is not None:
+        sp = c.power.tdp
+        tdp = (float(sp.q.m_as("W")), float(sp.low.m_as("W")), float(sp.high.m_as("W")))
+    snaps = chip_prices(c)
+    p, label = _pick_price(snaps, price)
+    prices = None
+    if p is None:
+        reason = load_prices()[1].get(c.id)
+        label = f"no published chip-hour price for {c.id}" + (f" ({reason})" if reason else "")
+    else:
+        vals = [s.per_chip_hour.m_as("USD/hour") for s in snaps]
+        prices = (float(p.m_as("USD/hour")), float(min(vals)), float(max(vals)))
+    if T + O and final > (m.max_context or final):
+        from .memory import trained_context
+
+        lim_ctx, how = trained_context(m)
+        if lim_ctx is not None and final > lim_ctx:
+            notes.append(f"the final context {final:,} exceeds {m.id}'s trained length {how}")
+    notes.append("tool execution, network and queueing are outside the bound; no context compaction; "
+                 f"weights {ln.dtypes.weight.name}, KV {ln.dtypes.kv.name}, compute {used_prec}; nominal catalog "
+                 "values, efficiencies 1.0")
+    return SessionBound(
+        model=m.id, chip=c.id, chip_name=c.name, system=None if system is None else system.id, n_chips=n,
+        layout=str(lay), sessions=B, prefix_caching=prefix_caching, scenario=sc, precision=used_prec,
+        context=ctx_end, prefill_tokens=ctx_after_read - ctx_before if prefix_caching else ctx_after_read,
+        prefill_s=pre_s, decode_s=dec_s, kv_gb_per_chip=kv_gb, memory_gb_per_chip=mem_gb,
+        capacity_gb=None if cap is None else cap / 1e9, fits=fits, first_turn_not_fitting=first_bad,
+        sessions_at_once=at_once, deployments_per_system=per_system, tdp_w=tdp, price_usd_per_chip_hour=prices,
+        price_label=label, unknown=tuple(unknown), partial=tuple(partial), notes=tuple(notes))

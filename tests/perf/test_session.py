@@ -1,0 +1,85 @@
+"""The agent session: worked numbers for Llama 3.1 8B on one H100 (3.35 TB/s, 80 GB, 700 W).
+
+Scenario: system prompt 1,000 tokens, 2 turns, 100 tool tokens and 10 output tokens per turn.
+Turn 1 reads 1,100 tokens (prompt + task) and decodes at contexts 1,101..1,110; turn 2 reads
+100 tokens on top of the cached 1,110 and decodes at 1,211..1,220. Bytes per decode step at
+context c (memory-bound): 15,009,849,344 (weights less the input embedding) + 8,192 (one
+embedding row) + 131,072 c (KV). See tests/test_plan.py for the figures.
+"""
+
+import pytest
+
+import accelspec as a
+from accelspec.perf.session import SessionError
+
+W = 15_009_849_344
+ROW = 8_192
+KV = 131_072
+BW = 3.35e12
+SC = a.AgentSession(system_prompt_tokens=1000, turns=2, tool_tokens_per_turn=100, output_tokens_per_turn=10,
+                    wall_clock="1 hour")
+
+
+def test_decode_per_turn_is_the_sum_of_the_memory_bound_steps():
+    s = a.agent_session("llama-3.1-8b", "h100-sxm", SC)
+    assert s.n_chips == 1 and list(s.context) == [1110, 1220]
+    # sum over c = 1101..1110 is 11,055; over 1211..1220 is 12,155
+    assert s.decode_s[0] == pytest.approx((10 * (W + ROW) + 11_055 * KV) / BW, rel=1e-9)
+    assert s.decode_s[1] == pytest.approx((10 * (W + ROW) + 12_155 * KV) / BW, rel=1e-9)
+
+
+def test_prefix_caching_prefill_reads_the_cache_and_runs_only_new_tokens():
+    s = a.agent_session("llama-3.1-8b", "h100-sxm", SC)
+    # turn 1 is a plain prefill of 1,100 tokens (compute-bound)
+    assert s.prefill_s[0] == pytest.approx(a.prefill_bound("llama-3.1-8b", "h100-sxm", 1100).t, rel=1e-12)
+    # turn 2: 100 new tokens, memory-bound: weights + 100 embedding rows + the KV of all 1,210 tokens
+    assert s.prefill_s[1] == pytest.approx((W + 100 * ROW + 1210 * KV) / BW, rel=1e-9)
+    assert list(s.prefill_tokens) == [1100, 100]
+    re = a.agent_session("llama-3.1-8b", "h100-sxm", SC, prefix_caching=False)
+    assert re.prefill_s[1] == pytest.approx(a.prefill_bound("llama-3.1-8b", "h100-sxm", 1210).t, rel=1e-12)
+    assert re.total_time_s > s.total_time_s
+
+
+def test_memory_energy_cost_and_sessions_at_once():
+    s = a.agent_session("llama-3.1-8b", "h100-sxm", SC)
+    assert s.kv_gb_per_chip[-1] == pytest.approx(1220 * KV / 1e9)
+    assert s.fits is True
+    assert s.sessions_at_once == a.max_batch("llama-3.1-8b", "h100-sxm", 1220).value
+    t = s.total_time_s
+    assert s.energy_j[0] == pytest.approx(700 * t)  # n x TDP x t
+    assert s.cost_usd[0] == pytest.approx(3.20 * t / 3600)  # lowest H100 snapshot (Hyperstack, 2026-08-26), USD per chip-hour
+    assert s.busy_fraction == pytest.approx(t / 3600)
+    assert "energy at TDP" in s.summary() and "not a bound" in s.summary()
+
+
+def test_lockstep_sessions_share_energy_and_cost():
+    one = a.agent_session("llama-3.1-8b", "h100-sxm", SC)
+    four = a.agent_session("llama-3.1-8b", "h100-sxm", SC, sessions=4)
+    # memory-bound: four sessions read the weights once per step, so each costs less
+    assert four.total_time_s > one.total_time_s
+    assert four.cost_usd[0] < one.cost_usd[0]
+
+
+def test_m890_says_which_bound_is_unknown():
+    s = a.agent_session("qwen3-235b-a22b", "zhenwu-m890", n_chips=8)
+    assert s.total_time_s is None and s.energy_j is None and s.cost_usd is None
+    assert "neither a dense bf16 peak nor a memory bandwidth is published" in s.unknown[0]
+    assert s.fits is True and s.sessions_at_once >= 1  # memory is known: 144 GB per chip
+    assert int(s.context[-1]) == 1_000_000
+    text = s.summary()
+    assert "time: unknown" in text and "no TDP published" in text and "no published chip-hour price" in text
+
+
+def test_partial_roofline_when_one_roof_is_missing():
+    # SambaNova SN40L publishes a bf16 peak but no memory bandwidth: the compute term alone
+    s = a.agent_session("llama-3.1-8b", "sambanova-sn40l", SC)
+    assert s.total_time_s is not None and s.partial == ("memory term (no memory bandwidth published)",)
+
+
+def test_system_and_bad_inputs():
+    s = a.agent_session("llama-3.1-8b", "hgx-h200", SC)
+    assert s.system == "hgx-h200" and s.deployments_per_system == 8
+    with pytest.raises(SessionError, match="exceeds the 8 chips"):
+        a.agent_session("llama-3.1-8b", "hgx-h200", SC, n_chips=16)
+    with pytest.raises(SessionError, match="turns"):
+        a.agent_session("llama-3.1-8b", "h100", a.AgentSession(turns=0))
