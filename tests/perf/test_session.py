@@ -47,7 +47,7 @@ def test_memory_energy_cost_and_sessions_at_once():
     assert s.sessions_at_once == a.max_batch("llama-3.1-8b", "h100-sxm", 1220).value
     t = s.total_time_s
     assert s.energy_j[0] == pytest.approx(700 * t)  # n x TDP x t
-    assert s.cost_usd[0] == pytest.approx(3.20 * t / 3600)  # lowest H100 snapshot (Hyperstack, 2026-08-26), USD per chip-hour
+    assert s.cost_usd[0] == pytest.approx(3.20 * t / 3600)  # lowest H100 snapshot, Hyperstack 2026-08-26
     assert s.busy_fraction == pytest.approx(t / 3600)
     assert "energy at TDP" in s.summary() and "not a bound" in s.summary()
 
