@@ -21,7 +21,7 @@ from pydantic import ValidationError
 
 from .chip import Chip
 from .errors import SpecFileError, UnknownChipError
-from .index import matches, normalize_name, suggest_names
+from .index import NamedIndex, matches, normalize_name, suggest_names
 from .provenance import Source
 
 __all__ = [
@@ -248,13 +248,16 @@ def _loc(loc: tuple[Any, ...]) -> str:
     return ".".join(keep)
 
 
+def _chip_names(chip: Chip) -> list[str]:
+    return [chip.id, chip.name, *chip.aliases]
+
+
 class Catalog:
     """A set of chips with lookup by id or alias. Build with :meth:`load`; immutable once built
     except through :meth:`with_files`, which returns a new catalog (a bad file changes nothing)."""
 
     def __init__(self) -> None:
-        self._chips: dict[str, Chip] = {}
-        self._index: dict[str, str] = {}  # normalized name -> id
+        self._index: NamedIndex[Chip] = NamedIndex("chip", UnknownChipError, _chip_names)
         self.files: list[str] = []
 
     # --- building ------------------------------------------------------------------
@@ -278,8 +281,7 @@ class Catalog:
     def with_files(self, *paths: str | os.PathLike[str]) -> Catalog:
         """A new catalog: this one plus user spec files (records with a known id override)."""
         new = Catalog()
-        new._chips = dict(self._chips)
-        new._index = dict(self._index)
+        new._index = self._index  # indexes are never changed in place
         new.files = list(self.files)
         seen: dict[str, str] = {}
         for p in paths:
@@ -353,33 +355,24 @@ class Catalog:
             if len(problems) == 1 and first is not None:
                 raise SpecFileError(file, first[2], record=first[0], field=first[1])
             raise SpecFileError(file, f"{len(problems)} invalid chip records", problems=problems)
-        # commit to a scratch copy first: a clash leaves this catalog as it was
-        chips_new = dict(self._chips)
-        index_new = dict(self._index)
+        # the index is rebuilt, never changed in place: a clash leaves this catalog as it was
+        index = self._index
         if "overrides" in data:  # field overrides of chips already loaded (or defined above in this file)
-            known = {**chips_new, **staged}
+            known = {**{c.id: c for c in index}, **staged}
+            changed = []
             for chip in _apply_overrides(data["overrides"], known, file, sources, uncitable, seen, self):
                 if chip.id in staged:
                     staged[chip.id] = chip
                 else:
-                    chips_new[chip.id] = chip
+                    changed.append(chip)
+            index = index.with_records(changed, file, replace=True)
+        adding = []
         for chip in staged.values():
-            if chip.id in chips_new:
-                old = chips_new[chip.id]
-                if not user:
-                    raise SpecFileError(file, f"duplicate id, already defined in {old.origin}", record=chip.id)
+            old = index.by_id(chip.id)
+            if old is not None and user:  # a user record replaces the shipped one, and says so
                 chip = chip.model_copy(update={"overrides": old.origin})
-                index_new = {k: v for k, v in index_new.items() if v != chip.id}
-            for key_name in [chip.id, chip.name, *chip.aliases]:
-                key = normalize_name(key_name)
-                owner = index_new.get(key)
-                if owner is not None and owner != chip.id:
-                    raise SpecFileError(
-                        file, f"name or alias {key_name!r} is already used by chip {owner!r} "
-                        f"({chips_new[owner].origin})", record=chip.id, field="aliases")
-                index_new[key] = chip.id
-            chips_new[chip.id] = chip
-        self._chips, self._index = chips_new, index_new
+            adding.append(chip)
+        self._index = index.with_records(adding, file, replace=user, origin=lambda c: c.origin)
         self.files.append(file)
         if seen is not None:
             seen.update({cid: file for cid in staged})
@@ -390,14 +383,11 @@ class Catalog:
         """The chip with this id, name or alias; :class:`UnknownChipError` lists near names."""
         if isinstance(name, Chip):
             return name
-        key = normalize_name(name)
-        if key in self._index:
-            return self._chips[self._index[key]]
-        raise UnknownChipError(name, self.suggest(name))
+        return self._index.get(name)
 
     def suggest(self, name: str, n: int = 5) -> list[str]:
         """Closest ids to a misspelt name."""
-        return suggest_names(name, self._index, n)
+        return self._index.suggest(name, n)
 
     def chips(self, vendor: str | None = None, where: Callable[[Chip], bool] | None = None,
               **terms: Any) -> list[Chip]:
@@ -406,28 +396,21 @@ class Catalog:
         A predicate that trips on a missing field (``AttributeError``, ``LookupError``,
         ``TypeError`` on ``None``) skips that chip, as particle's ``findall`` does.
         """
-        out = []
-        for chip in self._chips.values():
-            if vendor is not None and normalize_name(chip.vendor) != normalize_name(vendor):
-                continue
-            if any(getattr(chip, k, None) != v for k, v in terms.items()):
-                continue
-            if where is not None and not matches(where, chip):
-                continue
-            out.append(chip)
-        return out
+        want = normalize_name(vendor) if vendor is not None else None
+        return self._index.find(lambda c: (want is None or normalize_name(c.vendor) == want)
+                                and (where is None or matches(where, c)), **terms)
 
     def vendors(self) -> list[str]:
-        return sorted({c.vendor for c in self._chips.values()})
+        return sorted({c.vendor for c in self._index})
 
     def __iter__(self) -> Iterator[Chip]:
-        return iter(self._chips.values())
+        return iter(self._index)
 
     def __len__(self) -> int:
-        return len(self._chips)
+        return len(self._index)
 
     def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and normalize_name(name) in self._index
+        return name in self._index
 
     def __repr__(self) -> str:
         return f"<Catalog: {len(self)} chips from {len(self.files)} files>"
@@ -526,7 +509,7 @@ def _apply_overrides(raw: Any, known: dict[str, Chip], file: str, sources: dict[
         cid = next((c.id for c in known.values() if key in {normalize_name(n) for n in (c.id, c.name, *c.aliases)}),
                    None)
         if cid is None:
-            near = suggest_names(name, catalog._index) or difflib.get_close_matches(name, list(known), n=5)
+            near = catalog.suggest(name) or difflib.get_close_matches(name, list(known), n=5)
             problems.append(f"{label}: unknown chip {name!r}" + (f"; did you mean {', '.join(near)}?" if near else ""))
             continue
         parts, why = _override_path(entry["field"])
@@ -624,7 +607,7 @@ def load_specs(*paths: str | os.PathLike[str]) -> list[Chip]:
         before = default_catalog()
         after = before.with_files(*paths)
         _DEFAULT = after
-    return [c for c in after if before._chips.get(c.id) is not c]
+    return [c for c in after if before._index.by_id(c.id) is not c]
 
 
 def get_chip(name: str | Chip) -> Chip:

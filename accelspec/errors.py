@@ -70,6 +70,12 @@ class UnknownFieldError(UnknownNameError, KeyError):
     kind = "field"
 
 
+class UnknownClaimError(UnknownNameError, KeyError):
+    """No claim in a claims report has this id (``report["m890-vs-810e"]``)."""
+
+    kind = "claim"
+
+
 class UnknownSystemError(UnknownNameError):
     """No system has this id, name or alias."""
 

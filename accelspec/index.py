@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import difflib
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from types import MappingProxyType
 from typing import Any, Generic, TypeVar
 
 from .errors import SpecFileError, UnknownNameError
 
-__all__ = ["NamedIndex", "matches", "normalize_name", "suggest_names"]
+__all__ = ["NamedIndex", "matches", "normalize_name", "suggest_across", "suggest_names"]
 
 R = TypeVar("R")
 
@@ -40,6 +41,14 @@ def suggest_names(name: str, index: dict[str, str], n: int = 5) -> list[str]:
         if index[h] not in out:
             out.append(index[h])
     return out[:n]
+
+
+def suggest_across(name: str, *indexes: NamedIndex[Any], n: int = 5) -> list[str]:
+    """Closest ids to ``name`` over several indexes at once (chips and systems: "did you mean")."""
+    keys: dict[str, str] = {}
+    for index in indexes:
+        keys.update(index.keys)
+    return suggest_names(name, keys, n)
 
 
 def matches(where: Callable[[Any], bool], record: Any) -> bool:
@@ -122,6 +131,19 @@ class NamedIndex(Generic[R]):
 
     def ids(self) -> list[str]:
         return list(self._records)
+
+    def by_id(self, rid: str) -> R | None:
+        """The record whose id is exactly ``rid`` (no name or alias matching), or None."""
+        return self._records.get(rid)
+
+    @property
+    def keys(self) -> Mapping[str, str]:
+        """Normalized name -> id, read-only: every name this index answers to."""
+        return MappingProxyType(self._keys)
+
+    def key_of(self, name: str) -> str | None:
+        """The id ``name`` resolves to, or None."""
+        return self._keys.get(normalize_name(name))
 
     def __iter__(self) -> Iterator[R]:
         return iter(self._records.values())

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import copy
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -31,13 +32,12 @@ from .catalog import (
     display_path,
     format_validation_error,
     load_sources,
-    normalize_name,
     read_yaml,
     specs_dir,
-    suggest_names,
 )
 from .chip import BandwidthSpec, CapacitySpec, Chip, ComputeSpec, CountSpec, LinkBandwidth, PowerSpec, Precision
 from .errors import SpecFileError, UnknownChipError, UnknownHardwareError, UnknownSystemError
+from .index import NamedIndex, normalize_name, suggest_across
 from .provenance import Fact, Spec, Status
 from .units import format_quantity
 
@@ -237,8 +237,14 @@ class System(BaseModel):
 
 
 # --- catalog -------------------------------------------------------------------------------
-_SYSTEMS: dict[str, System] | None = None
-_INDEX: dict[str, str] = {}
+def _system_names(s: System) -> list[str]:
+    return [s.id, s.name, *s.aliases]
+
+
+_SYSTEMS: NamedIndex[System] | None = None
+#: Guards loading: the first load and load_systems run one at a time, and readers see the old
+#: index or the new one, never a half-built one.
+_LOCK = threading.RLock()
 
 
 def _load_file(path: Path, known_chips: Any) -> list[System]:
@@ -275,8 +281,8 @@ def _load_file(path: Path, known_chips: Any) -> list[System]:
 def load_systems(*paths: str | os.PathLike[str]) -> list[System]:
     """Load shipped ``specs/systems/*.yaml`` plus ``paths`` (files or folders). All or nothing:
     any invalid file raises :class:`SpecFileError` (naming file, system and field) and the
-    previously loaded systems stay as they were."""
-    global _SYSTEMS, _INDEX
+    previously loaded systems stay as they were. Safe to call from several threads."""
+    global _SYSTEMS
     from .catalog import default_catalog
 
     cat = default_catalog()
@@ -284,27 +290,23 @@ def load_systems(*paths: str | os.PathLike[str]) -> list[System]:
     for p in paths:
         p = Path(p)
         files += sorted(p.glob("*.y*ml")) if p.is_dir() else [p]
-    staged: dict[str, System] = {}
-    index: dict[str, str] = {}
-    for f in files:
-        for s in _load_file(f, cat):
-            for key_name in [s.id, s.name, *s.aliases]:
-                key = normalize_name(key_name)
-                owner = index.get(key)
-                if owner is not None and owner != s.id:
-                    raise SpecFileError(s.origin or str(f), f"name or alias {key_name!r} is already used by "
-                                        f"system {owner!r}", record=s.id, field="aliases")
-                index[key] = s.id
-            staged[s.id] = s
-    _SYSTEMS, _INDEX = staged, index
-    return list(staged.values())
+    with _LOCK:
+        index: NamedIndex[System] = NamedIndex("system", UnknownSystemError, _system_names)
+        for f in files:
+            index = index.with_records(_load_file(f, cat), display_path(f), origin=lambda s: s.origin)
+        _SYSTEMS = index
+    return list(index)
 
 
-def _catalog() -> dict[str, System]:
-    if _SYSTEMS is None:
-        load_systems()
-    assert _SYSTEMS is not None
-    return _SYSTEMS
+def _catalog() -> NamedIndex[System]:
+    index = _SYSTEMS
+    if index is None:
+        with _LOCK:
+            if _SYSTEMS is None:
+                load_systems()
+            index = _SYSTEMS
+    assert index is not None
+    return index
 
 
 def get_system(name: str | System) -> System:
@@ -312,18 +314,13 @@ def get_system(name: str | System) -> System:
     Unknown names raise :class:`UnknownSystemError` with the closest ids."""
     if isinstance(name, System):
         return name
-    cat = _catalog()
-    key = normalize_name(name)
-    if key in _INDEX:
-        return cat[_INDEX[key]]
-    raise UnknownSystemError(name, suggest_names(name, _INDEX))
+    return _catalog().get(name)
 
 
 def systems(vendor: str | None = None, chip: str | None = None) -> list[System]:
     """All systems, optionally of one vendor or built of one chip (id or alias)."""
-    out = list(_catalog().values())
-    if vendor is not None:
-        out = [s for s in out if normalize_name(s.vendor) == normalize_name(vendor)]
+    want = normalize_name(vendor) if vendor is not None else None
+    out = _catalog().find(lambda s: want is None or normalize_name(s.vendor) == want)
     if chip is not None:
         from .catalog import get_chip
 
@@ -366,13 +363,13 @@ def resolve_hardware(name: Any) -> tuple[Chip, System | None]:
 _RESOLVED: dict[str, tuple[Any, Any, tuple[Chip, System | None]]] = {}
 
 
-def _resolve(name: str, cat: Any, sys_cat: dict[str, System]) -> tuple[Chip, System | None]:
-    key = normalize_name(name)
-    if key in _INDEX:  # a system name wins: "GB200 NVL72" is also an alias of the gb200 chip record
-        s = sys_cat[_INDEX[key]]
+def _resolve(name: str, cat: Any, sys_cat: NamedIndex[System]) -> tuple[Chip, System | None]:
+    sid = sys_cat.key_of(name)
+    if sid is not None:  # a system name wins: "GB200 NVL72" is also an alias of the gb200 chip record
+        s = sys_cat.get(sid)
         return s.chip_record(), s
     try:
         return cat.get(name), None
     except UnknownChipError as chip_err:
-        raise UnknownHardwareError(name, suggest_names(name, {**cat._index, **_INDEX}, 6) or chip_err.suggestions) \
+        raise UnknownHardwareError(name, suggest_across(name, cat._index, sys_cat, n=6) or chip_err.suggestions) \
             from None

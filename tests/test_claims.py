@@ -450,3 +450,16 @@ def test_claim_files_may_not_cite_the_fact_sheet(tmp_path):
         "    statement: {kind: value, chip: h100, metric: memory.capacity, value: 80 GB}\n", encoding="utf-8")
     with pytest.raises(accelspec.AccelspecError, match="'REF' may not be cited"):
         load_claims(f)
+
+
+def test_report_lookup_by_claim_id_suggests_near_ids():
+    from accelspec.errors import UnknownClaimError
+
+    report = check_claims()
+    first = report.results[0]
+    assert report[first.id] is first
+    assert report[first.id.upper()] is first  # case and punctuation ignored, as for chips
+    with pytest.raises(UnknownClaimError) as exc:
+        report[first.id + "x"]
+    assert isinstance(exc.value, KeyError) and first.id in exc.value.suggestions
+    assert f"unknown claim '{first.id}x'; did you mean '{first.id}'" in str(exc.value)

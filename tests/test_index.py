@@ -68,3 +68,30 @@ def test_model_catalog_uses_it():
     assert a.get_model("Llama-3.1-8B").id == "llama-3.1-8b"
     with pytest.raises(UnknownModelError, match=r"llama-3\.1-8b"):
         a.get_model("llama 3.1 8")
+
+
+def test_chips_models_and_systems_are_all_named_indexes():
+    from accelspec.catalog import default_catalog
+    from accelspec.model_catalog import default_model_catalog
+    from accelspec.system import _catalog
+
+    indexes = {"chip": default_catalog()._index, "model": default_model_catalog()._index, "system": _catalog()}
+    for kind, idx in indexes.items():
+        assert isinstance(idx, NamedIndex) and idx.kind == kind
+    with pytest.raises(a.UnknownChipError) as chip_err:
+        a.get_chip("h1000")
+    with pytest.raises(a.UnknownSystemError) as sys_err:
+        a.get_system("gb200 nvl7")
+    assert "h100-sxm" in chip_err.value.suggestions and sys_err.value.suggestions[0] == "gb200-nvl72"
+
+
+def test_suggest_across_indexes_merges_names():
+    from accelspec.index import suggest_across
+
+    one = _index(Rec("h100-sxm", "H100 SXM5"))
+    two = NamedIndex("rack", UnknownNameError, _names).with_records([Rec("hgx-h100", "HGX H100")], "b.yaml")
+    assert set(suggest_across("h100", one, two)) == {"h100-sxm", "hgx-h100"}
+    assert one.key_of("H100 sxm5") == "h100-sxm" and one.key_of("nope") is None
+    assert one.by_id("h100-sxm").name == "H100 SXM5" and one.by_id("H100 SXM5") is None
+    with pytest.raises(TypeError):
+        one.keys["x"] = "y"  # read-only view

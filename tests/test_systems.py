@@ -228,3 +228,42 @@ def test_cli_fit_and_bound_on_a_system(capsys):
     assert "UB (Unified Bus)" in d["comm"] and "MoE routing best-case" in d["assumptions"]
     assert main(["bound", "llama-3.1-8b", "--system", "nvl73", "--context", "1k"]) == 2
     assert "gb200-nvl72" in capsys.readouterr().err
+
+
+def test_a_user_system_reusing_a_shipped_id_or_alias_is_refused_and_changes_nothing(tmp_path):
+    dup = _write(tmp_path, """
+        sources: {X: {title: t, date: "2025"}}
+        systems:
+          - {id: gb200-nvl72, name: Mine, vendor: Me, chip: h100, count: {value: 4, source: X, status: official}}
+    """)
+    before = [s.id for s in systems()]
+    with pytest.raises(a.SpecFileError, match="duplicate system id, already defined in specs/systems/") as exc:
+        load_systems(dup)
+    assert exc.value.record == "gb200-nvl72"
+    clash = tmp_path / "clash.yaml"
+    clash.write_text(dup.read_text().replace("id: gb200-nvl72, name: Mine", "id: mine, name: GB200 NVL72"))
+    with pytest.raises(a.SpecFileError, match="name or alias 'GB200 NVL72' is already used by system 'gb200-nvl72'"):
+        load_systems(clash)
+    assert [s.id for s in systems()] == before
+    assert get_system("gb200 nvl72").n_chips == 72
+
+
+def test_concurrent_loads_leave_one_whole_index(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    import accelspec.system as sysmod
+
+    p = _write(tmp_path, """
+        sources: {X: {title: t, date: "2025"}}
+        systems:
+          - {id: my-2x-h100, name: My 2x H100, vendor: Me, chip: h100, count: {value: 2, source: X, status: official}}
+    """)
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            results = list(pool.map(lambda i: len(load_systems(p) if i % 2 else load_systems()), range(16)))
+        shipped = len(load_systems())
+        assert set(results) == {shipped, shipped + 1}
+        index = sysmod._catalog()
+        assert len(index) == shipped and all(get_system(s.id) is s for s in index)
+    finally:
+        load_systems()

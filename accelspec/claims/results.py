@@ -159,6 +159,10 @@ class NodeImplied:
         return f"{self.subject} {self.metric}" if self.metric else self.subject
 
 
+def _result_names(r: ClaimResult) -> list[str]:
+    return [r.id]
+
+
 class ClaimsReport:
     """The result of :func:`check_claims`. ``str(report)`` is a terminal table,
     :meth:`to_markdown` the same in Markdown; ``report["claim-id"]`` is one :class:`ClaimResult`."""
@@ -166,12 +170,19 @@ class ClaimsReport:
     def __init__(self, results: list[ClaimResult], implied: list[NodeImplied]):
         self.results = results
         self.implied = implied
+        self._index: Any = None  # a NamedIndex of the results by claim id, built on first lookup
 
     def __getitem__(self, claim_id: str) -> ClaimResult:
-        for r in self.results:
-            if r.id == claim_id:
-                return r
-        raise KeyError(f"no claim {claim_id!r} in this report")
+        """The result of one claim, by id (case and punctuation ignored); an unknown id raises
+        :class:`~accelspec.errors.UnknownClaimError` (a ``KeyError``) listing the closest ids."""
+        index = self._index
+        if index is None:
+            from ..errors import UnknownClaimError
+            from ..index import NamedIndex
+
+            index = self._index = NamedIndex("claim", UnknownClaimError, _result_names).with_records(
+                self.results, "claims report")
+        return index.get(claim_id)
 
     def __iter__(self):
         return iter(self.results)
