@@ -21,7 +21,7 @@ from pydantic import ValidationError
 
 from .chip import Chip
 from .errors import SpecFileError, UnknownChipError
-from .index import NamedIndex, matches, normalize_name, suggest_names
+from .index import NamedIndex, matches, normalize_name
 from .provenance import Source
 
 __all__ = [
