@@ -8,7 +8,6 @@ record with the id of a shipped chip replaces it, and says so in ``chip.override
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import os
 import pickle
@@ -124,7 +123,9 @@ def _cache_read(entry: Path | None) -> Any:
         return None
 
 
-def _cache_write(entry: Path | None, data: Any) -> None:
+def _cache_write(entry: Path | None, data: Any, keep: int | None = None) -> None:
+    """Pickle ``(data,)`` to ``entry`` atomically; ``keep``: afterwards delete all but the
+    ``keep`` newest ``*.pickle`` entries of that folder (stale packages, edited files)."""
     if entry is None:
         return
     try:
@@ -133,8 +134,54 @@ def _cache_write(entry: Path | None, data: Any) -> None:
         with open(tmp, "wb") as fh:
             pickle.dump((data,), fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, entry)  # atomic: readers see the old entry or the whole new one
+        if keep is not None:
+            old = sorted(entry.parent.glob("*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)[keep:]
+            for stale in old:
+                stale.unlink(missing_ok=True)
     except Exception:  # a read-only or full cache folder: carry on uncached
         pass
+
+
+#: Version of the catalog cache's format; bump it when what it stores changes shape.
+_CATALOG_CACHE_VERSION = 2
+#: Catalog cache entries kept (one per package version and set of spec files in use).
+_CATALOG_CACHE_KEEP = 8
+
+
+def _catalog_cache_file(files: list[Path]) -> Path | None:
+    """``<cache>/catalog/<key>.pickle`` for the shipped chip catalog, or None when caching is off.
+
+    The key is a sha256 over: the cache format, Python's, pydantic's and pint's versions, the
+    ``specs/`` folder, the bytes of ``sources.yaml`` and of every chip file, and the path,
+    size and modification time of every module of the package (what Python's own bytecode
+    cache checks). An edited spec file, a new or edited module, or a new pydantic or pint
+    therefore never reads a stale catalog; the entry holds the validated records, so a warm
+    start skips YAML and validation (and pydantic builds the validators only when a user file
+    is loaded)."""
+    import sys
+
+    import pint
+    import pydantic
+
+    from .units import cache_dir
+
+    folder = cache_dir()
+    if folder is None:
+        return None
+    try:
+        h = hashlib.sha256(f"{_CATALOG_CACHE_VERSION}|{sys.version}|{pydantic.VERSION}|{pint.__version__}|"
+                           f"{specs_dir()}".encode())
+        for f in [specs_dir() / "sources.yaml", *files]:
+            raw = f.read_bytes()
+            h.update(f"|{f.name}|{len(raw)}|".encode())
+            h.update(raw)
+        package = Path(__file__).resolve().parent
+        for mod in sorted(package.rglob("*.py")):
+            st = mod.stat()
+            h.update(f"|{mod.relative_to(package)}|{st.st_size}|{st.st_mtime_ns}".encode())
+    except OSError:  # an unreadable file: load the files, which names it
+        return None
+    return folder / "catalog" / f"{h.hexdigest()}.pickle"
 
 
 def read_yaml(path: Path) -> Any:
@@ -266,8 +313,7 @@ class Catalog:
         """Shipped specs, then ``ACCELSPEC_PATH`` (if ``env``), then ``paths``."""
         cat = cls()
         if shipped:
-            for f in sorted((specs_dir() / "chips").glob("*.yaml")):
-                cat._add_file(f, user=False)
+            cat._load_shipped()
         extra: list[str | os.PathLike[str]] = []
         if env and os.environ.get(ENV_VAR):
             extra += [p for p in os.environ[ENV_VAR].split(os.pathsep) if p]
@@ -277,6 +323,22 @@ class Catalog:
             for f in _spec_files(Path(p)):
                 cat._add_file(f, user=True, seen=seen)
         return cat
+
+    def _load_shipped(self) -> None:
+        """The shipped chip files, from the catalog cache when it holds this exact set of files
+        and this exact package (see :func:`_catalog_cache_file`), validated and cached otherwise."""
+        files = sorted((specs_dir() / "chips").glob("*.yaml"))
+        entry = _catalog_cache_file(files)
+        hit = _cache_read(entry)
+        if isinstance(hit, tuple) and len(hit) == 1 and isinstance(hit[0], tuple) and len(hit[0]) == 2:
+            try:
+                self._index, self.files = self._index.thaw(hit[0][0]), list(hit[0][1])
+                return
+            except Exception:  # a foreign or damaged entry: load the files
+                pass
+        for f in files:
+            self._add_file(f, user=False)
+        _cache_write(entry, (self._index.freeze(), list(self.files)), keep=_CATALOG_CACHE_KEEP)
 
     def with_files(self, *paths: str | os.PathLike[str]) -> Catalog:
         """A new catalog: this one plus user spec files (records with a known id override)."""
@@ -419,6 +481,7 @@ class Catalog:
 def _override_path(path: Any) -> tuple[list[str], str | None]:
     """Check a dotted field path against the chip schema: ``(parts, None)`` or ``([], problem)``
     (the problem names the closest field names)."""
+    import difflib
     import typing
 
     from pydantic import BaseModel
@@ -485,6 +548,7 @@ def _apply_overrides(raw: Any, known: dict[str, Chip], file: str, sources: dict[
     starts ``override from <file>``; the record's ``overrides`` names the fields and the file.
     All or nothing: any bad entry raises :class:`SpecFileError` listing every problem.
     """
+    import difflib
     import json
 
     if not isinstance(raw, list) or not raw:

@@ -27,7 +27,6 @@ with the closest known ones.
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 from dataclasses import dataclass, field
@@ -161,6 +160,8 @@ def dtype(value: str | DType, what: str = "dtype") -> DType:
     named = _group_name(value)
     if named is not None:
         return named
+    import difflib
+
     close = difflib.get_close_matches(key, list(_REGISTRY), n=8, cutoff=0.5)
     names: list[str] = []
     for k in close:

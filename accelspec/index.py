@@ -11,7 +11,7 @@ name), and a loader swaps it in only once every file has been read. Queries foll
 
 from __future__ import annotations
 
-import difflib
+import pickle
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import MappingProxyType
@@ -32,6 +32,8 @@ def normalize_name(name: str) -> str:
 
 def suggest_names(name: str, index: dict[str, str], n: int = 5) -> list[str]:
     """Ids whose names are closest to ``name`` (``index``: normalized name -> id)."""
+    import difflib
+
     key = normalize_name(name)
     hits = difflib.get_close_matches(key, list(index), n=n * 3, cutoff=0.5)
     if not hits and key:
@@ -65,6 +67,31 @@ def matches(where: Callable[[Any], bool], record: Any) -> bool:
         raise
 
 
+class _Thawing(Mapping[str, R]):
+    """Records kept pickled until first read: id -> record, unpickled once, on first access.
+
+    Two threads reading one record at once get the same object (the first one stored wins)."""
+
+    def __init__(self, frozen: dict[str, bytes]):
+        self._frozen = frozen
+        self._live: dict[str, R] = {}
+
+    def __getitem__(self, rid: str) -> R:
+        rec = self._live.get(rid)
+        if rec is None:
+            rec = self._live.setdefault(rid, pickle.loads(self._frozen[rid]))
+        return rec
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._frozen)
+
+    def __len__(self) -> int:
+        return len(self._frozen)
+
+    def __contains__(self, rid: object) -> bool:
+        return rid in self._frozen
+
+
 class NamedIndex(Generic[R]):
     """Records of one kind by id, with lookup by any of their names.
 
@@ -77,8 +104,24 @@ class NamedIndex(Generic[R]):
         self.kind = kind
         self._error = error
         self._names = names
-        self._records: dict[str, R] = {}
+        self._records: Mapping[str, R] = {}
         self._keys: dict[str, str] = {}  # normalized name -> id
+
+    # --- a cached index: names kept, records unpickled one by one when first read ---------------
+    def freeze(self) -> tuple[dict[str, str], dict[str, bytes]]:
+        """``(names, pickled records)`` for a cache: :meth:`thaw` rebuilds this index from it."""
+        return dict(self._keys), {rid: pickle.dumps(rec, protocol=pickle.HIGHEST_PROTOCOL)
+                                  for rid, rec in self._records.items()}
+
+    def thaw(self, frozen: tuple[dict[str, str], dict[str, bytes]]) -> NamedIndex[R]:
+        """A new index (this one's kind, error and names) holding ``frozen``'s records, each
+        unpickled on first read: a lookup reads one record, not the whole catalog."""
+        keys, records = frozen
+        if not (isinstance(keys, dict) and isinstance(records, dict) and set(keys.values()) <= set(records)):
+            raise ValueError("not a frozen NamedIndex")
+        new = NamedIndex(self.kind, self._error, self._names)
+        new._records, new._keys = _Thawing(records), dict(keys)
+        return new
 
     # --- building (all or nothing) -------------------------------------------------------------
     def with_records(self, records: Iterable[R], file: str, *, replace: bool = False,

@@ -79,6 +79,8 @@ class Record(BaseModel):
     so none may change. A variant is a copy: ``chip.model_copy(update={"name": "mine"})``.
     """
 
+    model_config = ConfigDict(defer_build=True)
+
     def __setattr__(self, name: str, value: Any) -> None:
         raise FrozenRecordError(f"{type(self).__name__}.{name}: records are immutable; make a variant "
                                 f"with .model_copy(update={{{name!r}: ...}})")
@@ -357,6 +359,9 @@ def spec_type(unit: str | None, name: str) -> type[Spec]:
     if key not in _SPEC_TYPES:
         cls = type(name, (Spec,), {"expected_unit": unit, "__module__": __name__, "__qualname__": name})
         pint.compat.upcast_type_map[f"{__name__}.{name}"] = cls
+        if globals().get(name, cls) is not cls:
+            raise TypeError(f"spec_type: {name!r} is already a different class in {__name__}")
+        globals()[name] = cls  # importable by name, so records pickle (the catalog cache)
         _SPEC_TYPES[key] = cls
     return _SPEC_TYPES[key]
 

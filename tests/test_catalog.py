@@ -345,3 +345,77 @@ def test_override_cannot_redefine_a_shipped_source_or_appear_in_shipped_form(tmp
     other = _write(tmp_path, OVERRIDE.replace("350 W", "300 W").replace("OEM-H20", "OEM2"), "other.yaml")
     with pytest.raises(a.SpecFileError, match="also overridden in"):
         Catalog.load(_write(tmp_path, OVERRIDE, "one.yaml"), other, env=False)
+
+
+# --- the catalog cache -------------------------------------------------------------------------
+def _dump(cat) -> dict[str, str]:
+    return {c.id: c.model_dump_json() for c in cat}
+
+
+def _shipped_copy(tmp_path, monkeypatch):
+    """A copy of the shipped specs/ folder that the catalog reads instead, and a cache folder."""
+    import shutil
+
+    import accelspec.catalog as catmod
+
+    specs = tmp_path / "specs"
+    shutil.copytree(catmod.specs_dir(), specs)
+    monkeypatch.setattr(catmod, "specs_dir", lambda: specs)
+    monkeypatch.setenv("ACCELSPEC_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("ACCELSPEC_NO_CACHE", raising=False)
+    return specs, tmp_path / "cache" / "catalog"
+
+
+def test_catalog_cache_gives_the_validated_catalog_and_follows_edits(tmp_path, monkeypatch):
+    specs, folder = _shipped_copy(tmp_path, monkeypatch)
+    cold = Catalog.load(env=False)
+    assert len(list(folder.glob("*.pickle"))) == 1
+    warm = Catalog.load(env=False)
+    assert _dump(warm) == _dump(cold) and warm.files == cold.files
+    assert warm.get("H100").memory.capacity.q == a.Q_("80 GB")
+    # an edited spec file is a new key: the edit shows, never the stale entry
+    f = specs / "chips" / "nvidia.yaml"
+    text = f.read_text(encoding="utf-8")
+    assert "capacity: {value: 80 GB" in text or "value: 80 GB" in text
+    f.write_text(text.replace("value: 80 GB", "value: 81 GB", 1), encoding="utf-8")
+    edited = Catalog.load(env=False)
+    assert len(list(folder.glob("*.pickle"))) == 2
+    changed = [c for c in _dump(edited) if _dump(edited)[c] != _dump(cold)[c]]
+    assert len(changed) == 1 and "81" in str(edited.get(changed[0]).memory.capacity)
+
+
+def test_catalog_cache_survives_a_damaged_entry_and_a_read_only_folder(tmp_path, monkeypatch):
+    _, folder = _shipped_copy(tmp_path, monkeypatch)
+    cold = _dump(Catalog.load(env=False))
+    (entry,) = folder.glob("*.pickle")
+    entry.write_bytes(b"not a pickle")
+    assert _dump(Catalog.load(env=False)) == cold  # loaded from the files, entry rewritten
+    assert entry.read_bytes() != b"not a pickle"
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    monkeypatch.setenv("ACCELSPEC_CACHE_DIR", str(blocker / "cache"))  # cannot be created
+    assert _dump(Catalog.load(env=False)) == cold
+    monkeypatch.setenv("ACCELSPEC_NO_CACHE", "1")
+    assert _dump(Catalog.load(env=False)) == cold
+
+
+def test_catalog_cache_keeps_few_entries(tmp_path, monkeypatch):
+    import accelspec.catalog as catmod
+
+    specs, folder = _shipped_copy(tmp_path, monkeypatch)
+    f = specs / "sources.yaml"
+    for i in range(catmod._CATALOG_CACHE_KEEP + 3):
+        f.write_text(f.read_text(encoding="utf-8") + f"\n# edit {i}\n", encoding="utf-8")
+        Catalog.load(env=False)
+    assert len(list(folder.glob("*.pickle"))) == catmod._CATALOG_CACHE_KEEP
+
+
+def test_warm_lookup_reads_one_record_and_user_files_still_apply(tmp_path, monkeypatch):
+    _shipped_copy(tmp_path, monkeypatch)
+    Catalog.load(env=False)
+    warm = Catalog.load(env=False)
+    records = warm._index._records
+    assert warm.get("h100").id == "h100-sxm" and len(records._live) == 1  # one chip unpickled
+    assert warm.get("H100 SXM") is warm.get("h100")  # one object per chip
+    user = warm.with_files(_write(tmp_path, GOOD, "mine.yaml"))
+    assert user.get("example-x1").vendor and len(user) == len(warm) + 1

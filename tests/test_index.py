@@ -95,3 +95,24 @@ def test_suggest_across_indexes_merges_names():
     assert one.by_id("h100-sxm").name == "H100 SXM5" and one.by_id("H100 SXM5") is None
     with pytest.raises(TypeError):
         one.keys["x"] = "y"  # read-only view
+
+
+def test_freeze_and_thaw_unpickle_each_record_once_on_first_read():
+    from concurrent.futures import ThreadPoolExecutor
+
+    idx = _index(Rec("h100-sxm", "H100 SXM5", ("h100",)), Rec("b200", "B200"))
+    thawed = idx.thaw(idx.freeze())
+    assert thawed.kind == "widget" and len(thawed) == 2 and "h100" in thawed
+    assert len(thawed._records._live) == 0  # nothing unpickled yet
+    with ThreadPoolExecutor(8) as pool:
+        got = list(pool.map(lambda _: thawed.get("H100"), range(64)))
+    assert all(g is got[0] for g in got) and got[0] == idx.get("h100")
+    assert len(thawed._records._live) == 1
+    assert [r.id for r in thawed] == ["h100-sxm", "b200"]
+    with pytest.raises(UnknownNameError, match="did you mean 'b200'"):
+        thawed.get("b20")
+    grown = thawed.with_records([Rec("mi300x", "MI300X")], "b.yaml")
+    assert grown.ids() == ["h100-sxm", "b200", "mi300x"] and len(thawed) == 2
+    for bad in (None, ({"x": "missing"}, {}), ([], {})):
+        with pytest.raises((ValueError, TypeError)):
+            idx.thaw(bad)

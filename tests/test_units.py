@@ -139,3 +139,21 @@ def test_registry_builds_without_a_writable_cache(tmp_path):
         outs.add(proc.stdout.strip())
     assert outs == {"50.0 GB/s 1000000000000.0 FLOP/s"}
     assert list((tmp_path / "c").glob("units-*.txt")), "the cache was written where it could be"
+
+
+def test_every_pint_unit_stays_when_contexts_and_foreign_systems_are_left_out():
+    """The registry leaves out pint's physics contexts and the cgs/imperial/US/atomic/Planck
+    systems (faster to build); every unit pint defines is still there, and mks stays the
+    default system, so ``to_base_units`` is unchanged."""
+    import pint
+
+    from accelspec.units import ureg
+
+    plain = pint.UnitRegistry()
+    missing = sorted(n for n in plain._units if n in plain and n not in ureg)
+    assert missing == [], missing
+    assert str(ureg.Quantity(1, "Gb").to("MB")) == "125.0 MB"  # Gb is the gigabit here, not the gilbert
+    assert sorted(ureg._systems) == ["SI", "mks"] and ureg.default_system == "mks"
+    assert str(ureg.Quantity(1, "kW").to_base_units()) == "1000.0 kg·m²/s³"
+    assert ureg.Quantity(1, "mile").to("km").magnitude == pytest.approx(1.609344)
+    assert ureg.Quantity(3, "kWh").to("MJ").magnitude == pytest.approx(10.8)
