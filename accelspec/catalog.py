@@ -12,7 +12,7 @@ import hashlib
 import os
 import pickle
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from .chip import Chip
 from .errors import SpecFileError, UnknownChipError
-from .index import NamedIndex, matches, normalize_name
+from .index import IndexedCatalog, NamedIndex, matches, normalize_name
 from .provenance import Source
 
 __all__ = [
@@ -299,7 +299,7 @@ def _chip_names(chip: Chip) -> list[str]:
     return [chip.id, chip.name, *chip.aliases]
 
 
-class Catalog:
+class Catalog(IndexedCatalog[Chip]):
     """A set of chips with lookup by id or alias. Build with :meth:`load`; immutable once built
     except through :meth:`with_files`, which returns a new catalog (a bad file changes nothing)."""
 
@@ -447,10 +447,6 @@ class Catalog:
             return name
         return self._index.get(name)
 
-    def suggest(self, name: str, n: int = 5) -> list[str]:
-        """Closest ids to a misspelt name."""
-        return self._index.suggest(name, n)
-
     def chips(self, vendor: str | None = None, where: Callable[[Chip], bool] | None = None,
               **terms: Any) -> list[Chip]:
         """All chips matching ``vendor`` (case-insensitive), a predicate and ``field=value`` terms.
@@ -464,15 +460,6 @@ class Catalog:
 
     def vendors(self) -> list[str]:
         return sorted({c.vendor for c in self._index})
-
-    def __iter__(self) -> Iterator[Chip]:
-        return iter(self._index)
-
-    def __len__(self) -> int:
-        return len(self._index)
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._index
 
     def __repr__(self) -> str:
         return f"<Catalog: {len(self)} chips from {len(self.files)} files>"

@@ -19,7 +19,7 @@ from typing import Any, Generic, TypeVar
 
 from .errors import SpecFileError, UnknownNameError
 
-__all__ = ["NamedIndex", "matches", "normalize_name", "suggest_across", "suggest_names"]
+__all__ = ["IndexedCatalog", "NamedIndex", "matches", "normalize_name", "suggest_across", "suggest_names"]
 
 R = TypeVar("R")
 
@@ -199,3 +199,28 @@ class NamedIndex(Generic[R]):
 
     def __repr__(self) -> str:
         return f"<NamedIndex of {len(self)} {self.kind}s>"
+
+
+class IndexedCatalog(Generic[R]):
+    """Base of the catalogs (chips, models): a :class:`NamedIndex` in ``_index`` and the list of
+    files it was loaded from, with lookup, suggestions, iteration, ``len`` and ``in``."""
+
+    _index: NamedIndex[R]
+    files: list[str]
+
+    def get(self, name: str) -> R:
+        """The record with this id, name or alias; the catalog's ``Unknown...Error`` lists near ids."""
+        return self._index.get(name)
+
+    def suggest(self, name: str, n: int = 5) -> list[str]:
+        """Closest ids to a misspelt name."""
+        return self._index.suggest(name, n)
+
+    def __iter__(self) -> Iterator[R]:
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._index

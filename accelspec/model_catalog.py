@@ -8,7 +8,7 @@ repository id, case-, width- and punctuation-insensitive; an unknown name raises
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from .catalog import _parse_sources, format_validation_error, load_sources, read_yaml, specs_dir
 from .errors import SpecFileError, UnknownModelError
-from .index import NamedIndex, matches, normalize_name
+from .index import IndexedCatalog, NamedIndex, matches, normalize_name
 from .model import Model, ModelConfigError
 
 __all__ = ["ModelCatalog", "UnknownModelError", "get_model", "load_models", "models"]
@@ -28,7 +28,7 @@ def _model_names(m: Model) -> list[str]:
     return [m.id, m.name, *m.aliases, *([m.repo] if m.repo else [])]
 
 
-class ModelCatalog:
+class ModelCatalog(IndexedCatalog[Model]):
     """Models with lookup by id, name, alias or repository id (a :class:`~accelspec.index.NamedIndex`)."""
 
     def __init__(self) -> None:
@@ -67,24 +67,11 @@ class ModelCatalog:
             return name
         return self._index.get(name)
 
-    def suggest(self, name: str, n: int = 5) -> list[str]:
-        """Closest ids to a misspelt name."""
-        return self._index.suggest(name, n)
-
     def models(self, family: str | None = None, where: Callable[[Model], bool] | None = None) -> list[Model]:
         """All models, optionally of one ``family`` (``model_type``) or matching a predicate."""
         fam = normalize_name(family) if family is not None else None
         return self._index.find(lambda m: (fam is None or normalize_name(m.family) == fam)
                                 and (where is None or matches(where, m)))
-
-    def __iter__(self) -> Iterator[Model]:
-        return iter(self._index)
-
-    def __len__(self) -> int:
-        return len(self._index)
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._index
 
     def __repr__(self) -> str:
         return f"<ModelCatalog: {len(self)} models>"
