@@ -148,6 +148,20 @@ _CATALOG_CACHE_VERSION = 2
 _CATALOG_CACHE_KEEP = 8
 
 
+def _package_stamp() -> str:
+    """Path, size and modification time of every module of the package, one per line, sorted."""
+    package = os.path.dirname(os.path.abspath(__file__))
+    lines = []
+    for root, dirs, names in os.walk(package):
+        dirs[:] = [d for d in dirs if d != "__pycache__"]
+        for name in names:
+            if name.endswith(".py"):
+                path = os.path.join(root, name)
+                st = os.stat(path)
+                lines.append(f"{path[len(package):]}|{st.st_size}|{st.st_mtime_ns}")
+    return "\n".join(sorted(lines))
+
+
 def _catalog_cache_file(files: list[Path]) -> Path | None:
     """``<cache>/catalog/<key>.pickle`` for the shipped chip catalog, or None when caching is off.
 
@@ -175,10 +189,7 @@ def _catalog_cache_file(files: list[Path]) -> Path | None:
             raw = f.read_bytes()
             h.update(f"|{f.name}|{len(raw)}|".encode())
             h.update(raw)
-        package = Path(__file__).resolve().parent
-        for mod in sorted(package.rglob("*.py")):
-            st = mod.stat()
-            h.update(f"|{mod.relative_to(package)}|{st.st_size}|{st.st_mtime_ns}".encode())
+        h.update(_package_stamp().encode())
     except OSError:  # an unreadable file: load the files, which names it
         return None
     return folder / "catalog" / f"{h.hexdigest()}.pickle"

@@ -419,3 +419,26 @@ def test_warm_lookup_reads_one_record_and_user_files_still_apply(tmp_path, monke
     assert warm.get("H100 SXM") is warm.get("h100")  # one object per chip
     user = warm.with_files(_write(tmp_path, GOOD, "mine.yaml"))
     assert user.get("example-x1").vendor and len(user) == len(warm) + 1
+
+
+def test_catalog_cache_key_follows_the_package_modules(tmp_path, monkeypatch):
+    import os
+
+    import accelspec.catalog as catmod
+
+    monkeypatch.setenv("ACCELSPEC_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv("ACCELSPEC_NO_CACHE", raising=False)
+    files = sorted((specs_dir() / "chips").glob("*.yaml"))
+    stamp = catmod._package_stamp()
+    assert "/chip.py|" in stamp and "/perf/bounds.py|" in stamp and "__pycache__" not in stamp
+    key = catmod._catalog_cache_file(files)
+    module = Path(catmod.__file__).with_name("chip.py")
+    st = module.stat()
+    try:
+        os.utime(module, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))  # "edited" a second later
+        assert catmod._catalog_cache_file(files) != key
+    finally:
+        os.utime(module, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert catmod._catalog_cache_file(files) == key
+    monkeypatch.setenv("ACCELSPEC_NO_CACHE", "1")
+    assert catmod._catalog_cache_file(files) is None
