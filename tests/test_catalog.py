@@ -428,7 +428,7 @@ def test_catalog_cache_key_follows_the_package_modules(tmp_path, monkeypatch):
 
     monkeypatch.setenv("ACCELSPEC_CACHE_DIR", str(tmp_path))
     monkeypatch.delenv("ACCELSPEC_NO_CACHE", raising=False)
-    files = sorted((specs_dir() / "chips").glob("*.yaml"))
+    files = sorted((catmod.specs_dir() / "chips").glob("*.yaml"))
     stamp = catmod._package_stamp()
     assert "/chip.py|" in stamp and "/perf/bounds.py|" in stamp and "__pycache__" not in stamp
     key = catmod._catalog_cache_file(files)
