@@ -229,13 +229,18 @@ def sweep(models: Any, chips: Any, context_tokens: Any, batch: Any = 1, n_chips:
     # each bound array is one flat output column, written in place through its 5-D view
     res_flat = {k: np.empty(size) for k in keys}
     res5 = {k: v.reshape(shape) for k, v in res_flat.items()}
-    lay_code = np.full((nm, 1, T.size, Bt.size, N.size), -1, dtype=np.int16)
-    need: Any = None  # bytes per chip, (nm, 1, T, B, N): every (model, chip count) block is assigned
+    # per (model, chip count): the index of the candidate layout each scenario uses, then its code in layout_names
+    want_layout = "layout" in want
+    lay_code = np.empty((nm, 1, T.size, Bt.size, N.size) if want_layout else (0, 1, 0, 0, 0), dtype=np.int16)
+    need = np.empty((nm, 1, T.size, Bt.size, N.size)) if need_mem else None  # bytes per chip, default reserve
     layout_names: list[str] = []
     T2 = T.astype(float).reshape(-1, 1)
     B2 = Bt.astype(float).reshape(1, -1)
     dom3, innet3 = domain.reshape(nc, 1, 1), in_net.reshape(nc, 1, 1)
-    scratch = _Scratch((T.size, Bt.size))
+    # the grid is walked in blocks of whole contexts, ~32k scenarios each: every temporary of the
+    # bound and of the footprint is a cache-sized scratch block, and each output is written once
+    rows = max(1, min(T.size, _BLOCK // max(1, Bt.size)))
+    scratch = _Scratch(rows, Bt.size)
 
     def roofs(e: int, i: int, j: int) -> tuple[float, float, float, float]:
         """(peak, bandwidth, scale-up, scale-out) of chip j for model i at range end e, with the efficiencies."""
@@ -246,74 +251,57 @@ def sweep(models: Any, chips: Any, context_tokens: Any, batch: Any = 1, n_chips:
     with np.errstate(invalid="ignore", divide="ignore"):
         for i, model in enumerate(model_objs):
             for k, n in enumerate(N.tolist()):
-                lays, choice, total = _choose_layouts(model, int(n), T, Bt, parallelism, mem_kw, need_mem)
-                if need_mem and total is not None:
-                    if nm == 1 and N.size == 1:  # the only block: no copy
-                        need = total.reshape(1, 1, T.size, Bt.size, 1)
+                search = _LayoutSearch(model, int(n), T, Bt, parallelism, mem_kw)
+                lays = search.cands
+                used = np.zeros(len(lays) + 1, dtype=bool)
+                lns: dict[int, Any] = {}
+                for t0 in range(0, T.size, rows):
+                    t1 = min(T.size, t0 + rows)
+                    scratch.rows = t1 - t0
+                    choice, total = search.choose(t0, t1, need_mem)
+                    if need is not None:
+                        need[i, 0, t0:t1, :, k] = total
+                    codes = lay_code[i, 0, t0:t1, :, k] if want_layout else None
+                    if choice is None:
+                        if codes is not None:
+                            codes[...] = 0
+                        used[0] = True
                     else:
-                        if need is None:
-                            need = np.empty((nm, 1, T.size, Bt.size, N.size))
-                        need[i, 0, :, :, k] = total
-                missing = None if choice is None else choice < 0
-                if missing is not None and missing.any():
-                    any_missing = True
-                    for key in keys:
-                        np.copyto(res5[key][i, :, :, :, k], np.nan, where=missing)
-                for li, lay in enumerate(lays):
-                    sel = None if choice is None else choice == li
-                    if sel is not None:
-                        if not sel.any():
-                            continue
-                        if sel.all():
-                            sel = None
-                    if lay.n_chips > 1 and on_missing == "raise" and np.isnan(link[1]).any():
-                        bad = chip_objs[int(np.flatnonzero(np.isnan(link[1]))[0])]
-                        raise NotPublishedError(f"{bad.name}: no scale-up interconnect bandwidth published; {lay} "
-                                                f"over {lay.n_chips} chips needs it")
-                    name = str(lay)
-                    if name not in layout_names:
-                        layout_names.append(name)
-                    code = layout_names.index(name)
-                    if sel is None:
-                        lay_code[i, 0, :, :, k] = code
-                    else:
-                        np.copyto(lay_code[i, 0, :, :, k], code, where=sel)
+                        if codes is not None:
+                            codes[...] = choice
+                        used[choice] = True  # choice -1 marks the last entry: missing
+                        missing = choice < 0
+                        if missing.any():
+                            any_missing = True
+                            for key in keys:
+                                np.copyto(res5[key][i, :, t0:t1, :, k], np.nan, where=missing)
                     if not need_times:
                         continue
-                    ln = layout_numbers(model, lay, weight_dtype, **kw)
-                    per_stage = float(lay.tp * lay.cp * lay.dp)
-                    views0 = {key: res5[key][i, 0, :, :, k] for key in keys}
-                    ends0 = [roofs(e, i, 0) for e, key in ((2, "t_low"), (0, "t_high")) if key in keys]
-                    # one chip, one stage, the whole grid, no range pass: the stage's FLOP and byte grids
-                    # go straight into their columns (or the time columns, divided in place there)
-                    direct = (nc == 1 and sel is None and len(ln.stages) == 1
-                              and all(np.array_equal(r, roofs(1, i, 0), equal_nan=True) for r in ends0))
-                    if direct:
-                        acc_t = views0["t"] if "t" in views0 else scratch.get("acc:t")
-                        bufs = [(views0.get("flops", views0.get("tc", scratch.get("f0"))),
-                                 views0.get("mem", views0.get("tm", acc_t)))]
-                    else:
-                        bufs = [(scratch.get(f"f{s}"), scratch.get(f"m{s}")) for s in range(len(ln.stages))]
-                    # FLOPs, bytes and link bytes of each stage: chip-independent grids (link bytes per chip tier)
-                    stages = [stage_traffic_tiers(ln, st, phase, T2, B2, routing=routing, domain=dom3,
-                                                  in_network=innet3, out=bufs[s]) for s, st in enumerate(ln.stages)]
-                    for j in range(nc):
-                        views = views0 if j == 0 else {key: res5[key][i, j, :, :, k] for key in keys}
-                        # where only part of the grid uses this layout, compute whole and copy that part
-                        dst = views if sel is None else {key: scratch.get("sel:" + key) for key in keys}
-                        nominal = roofs(1, i, j)
-                        ends = {key: roofs(e, i, j) for e, key in ((2, "t_low"), (0, "t_high")) if key in dst}
-                        _chip_times(stages, j, nominal, overlap, per_stage,
-                                    {key: dst[key] for key in _BOUND_KEYS if key in dst}, scratch,
-                                    times=bool(_TIME_KEYS.intersection(dst)), consume=direct)
-                        for key, end in ends.items():
-                            if np.array_equal(end, nominal, equal_nan=True):
-                                np.copyto(dst[key], dst["t"] if "t" in dst else scratch.get("acc:t"))
-                            else:
-                                _chip_times(stages, j, end, overlap, per_stage, {"t": dst[key]}, scratch)
+                    for li, lay in enumerate(lays):
+                        sel = None if choice is None else choice == li
                         if sel is not None:
-                            for key in keys:
-                                np.copyto(views[key], dst[key], where=sel)
+                            if not sel.any():
+                                continue
+                            if sel.all():
+                                sel = None
+                        if li not in lns:
+                            lns[li] = layout_numbers(model, lay, weight_dtype, **kw)
+                        _block_bound(lns[li], phase, T2[t0:t1], B2, i, k, t0, t1, sel, nc, keys, res5, roofs,
+                                     overlap, routing, dom3, innet3, scratch)
+                # codes into layout_names, in the order the candidates were tried (as the scalar search)
+                table = np.full(len(lays) + 1, -1, dtype=np.int16)
+                for li, lay in enumerate(lays):
+                    if used[li]:
+                        if lay.n_chips > 1 and on_missing == "raise" and np.isnan(link[1]).any():
+                            bad = chip_objs[int(np.flatnonzero(np.isnan(link[1]))[0])]
+                            raise NotPublishedError(f"{bad.name}: no scale-up interconnect bandwidth "
+                                                    f"published; {lay} over {lay.n_chips} chips needs it")
+                        if str(lay) not in layout_names:
+                            layout_names.append(str(lay))
+                        table[li] = layout_names.index(str(lay))
+                if want_layout and not np.array_equal(table[:-1], np.arange(len(lays))):
+                    codes = lay_code[i, 0, :, :, k]
+                    codes[...] = table[codes]
 
     Tg = T.astype(float).reshape(1, 1, -1, 1, 1)
     Bg = Bt.astype(float).reshape(1, 1, 1, -1, 1)
@@ -436,18 +424,27 @@ _BOUND_KEYS = ("t", "tc", "tm", "tl", "flops", "mem", "comm")
 _TIME_KEYS = frozenset({"t", "tc", "tm", "tl", "t_low", "t_high"})
 
 
-class _Scratch:
-    """Reusable work grids of one shape, by name (allocated on first use, one sweep call)."""
+#: scenarios per block of the sweep's grid (float64 temporaries of 256 kB: they stay in cache)
+_BLOCK = 32_768
 
-    def __init__(self, shape: tuple[int, ...]):
-        self.shape = shape
+
+class _Scratch:
+    """Reusable work grids of one block (``rows`` contexts x every batch), by name, allocated on
+    first use for the largest block and sliced for a shorter last one (one sweep call)."""
+
+    def __init__(self, max_rows: int, cols: int):
+        self.max_rows, self.cols, self.rows = max_rows, cols, max_rows
         self._bufs: dict[str, np.ndarray] = {}
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (self.rows, self.cols)
 
     def get(self, name: str) -> np.ndarray:
         buf = self._bufs.get(name)
         if buf is None:
-            buf = self._bufs[name] = np.empty(self.shape)
-        return buf
+            buf = self._bufs[name] = np.empty((self.max_rows, self.cols))
+        return buf[:self.rows]
 
 
 def _chip_part(x: Any, j: int) -> Any:
@@ -568,6 +565,8 @@ def _grid_column(values: np.ndarray, before: int, after: int, dtype: Any) -> np.
     """One grid axis as a flat column in row order: each value repeated ``after`` times, the
     whole tiled ``before`` times."""
     col = np.asarray(values, dtype=dtype)
+    if col.size == 1 and col[0] == 0:  # one zero (the only model or chip): calloc'd, no pass over the memory
+        return np.zeros(before * after, dtype=dtype)
     if after > 1:
         col = np.repeat(col, after)
     if before > 1:
@@ -671,70 +670,123 @@ def _sweep_deployments(fn: Any, args: dict[str, Any]) -> Any:
     return out_df
 
 
-def _choose_layouts(model: Any, n: int, T: np.ndarray, B: np.ndarray, parallelism: Any,
-                    mem_kw: dict[str, Any], need_total: bool = True
-                    ) -> tuple[list[Parallelism], np.ndarray | None, np.ndarray | None]:
-    """For one model and chip count, over the ``T x B`` grid: the candidate layouts, the
-    index of the one each scenario uses (-1: none can shard the model; ``None``: every
-    scenario uses the first), and the bytes per chip it needs (default reserve; ``None`` when
-    ``need_total`` is false and a single candidate leaves nothing to choose). With
-    ``parallelism`` auto this is the search of :func:`accelspec.fits` (least memory per chip;
-    ties to fewer pipeline, context and data parallel ranks, then more TP), evaluated for
-    every scenario at once with :func:`~accelspec.perf.memory._total` (the footprint total of
-    :func:`~accelspec.memory_footprint`, to the last bit)."""
-    from .memory import _candidates, _options, _total
+class _LayoutSearch:
+    """For one model and chip count: the candidate layouts and, block by block of the ``T x B``
+    grid, the index of the one each scenario uses and the bytes per chip it needs (default
+    reserve). With ``parallelism`` auto this is the search of :func:`accelspec.fits` (least
+    memory per chip; ties to fewer pipeline, context and data parallel ranks, then more TP),
+    evaluated for every scenario at once with :func:`~accelspec.perf.memory._total` (the
+    footprint total of :func:`~accelspec.memory_footprint`, to the last bit). A scenario's
+    choice does not depend on the rest of the grid, so blocks (and :func:`sweep_iter`'s
+    pieces) choose as one call would."""
 
-    Tg = T.astype(float).reshape(-1, 1)
-    Bg = B.astype(float).reshape(1, -1)
-    auto = parallelism is None or (isinstance(parallelism, str) and parallelism.strip().lower() == "auto")
-    if not auto:
-        lay = Parallelism.parse(parallelism, n)
-        assert lay is not None
-        lay.check(model)
-        cands = [lay]
-    elif n == 1:
-        cands = [Parallelism()]
-    else:
-        cands = _candidates(model, n, float(T.max()), float(B.max()))
-        cands = [c for _, c in sorted(((c.pp, c.cp, c.dp, -c.tp, i), c) for i, c in enumerate(cands))]
-    if not cands:
-        return [], np.full((T.size, B.size), -1), np.full((T.size, B.size), np.nan)
-    # the footprint of memory_footprint() (same private kernels, one profile per model: no pint per candidate)
-    prof = _profile(model)
-    opts = _options(model, weight_dtype=mem_kw.get("weight_dtype", "bf16"), kv_dtype=mem_kw.get("kv_dtype", "bf16"),
-                    expert_dtype=mem_kw.get("expert_dtype"), embedding_dtype=mem_kw.get("embedding_dtype"),
-                    state_dtype=mem_kw.get("state_dtype", "bf16"),
-                    activation_dtype=mem_kw.get("activation_dtype", "bf16"), prefill_chunk=8192, reserve=None)
+    def __init__(self, model: Any, n: int, T: np.ndarray, B: np.ndarray, parallelism: Any,
+                 mem_kw: dict[str, Any]):
+        from .memory import _candidates, _options
 
-    def usable(lay: Parallelism) -> np.ndarray | None:
+        self.T, self.B = T, B
+        self.Bg = B.astype(float).reshape(1, -1)
+        self.auto = parallelism is None or (isinstance(parallelism, str) and parallelism.strip().lower() == "auto")
+        if not self.auto:
+            lay = Parallelism.parse(parallelism, n)
+            assert lay is not None
+            lay.check(model)
+            cands = [lay]
+        elif n == 1:
+            cands = [Parallelism()]
+        else:
+            cands = _candidates(model, n, float(T.max()), float(B.max()))
+            cands = [c for _, c in sorted(((c.pp, c.cp, c.dp, -c.tp, i), c) for i, c in enumerate(cands))]
+        self.cands = cands
+        # the footprint of memory_footprint() (same private kernels, one profile per model: no pint per candidate)
+        self.prof = _profile(model)
+        self.opts = _options(model, weight_dtype=mem_kw.get("weight_dtype", "bf16"),
+                             kv_dtype=mem_kw.get("kv_dtype", "bf16"), expert_dtype=mem_kw.get("expert_dtype"),
+                             embedding_dtype=mem_kw.get("embedding_dtype"),
+                             state_dtype=mem_kw.get("state_dtype", "bf16"),
+                             activation_dtype=mem_kw.get("activation_dtype", "bf16"), prefill_chunk=8192,
+                             reserve=None)
+
+    def _usable(self, lay: Parallelism, T: np.ndarray) -> np.ndarray | None:
         """Where the layout can serve the scenario (None: everywhere); counts are >= 1."""
         ok_t = lay.cp <= T
-        ok_b = (lay.dp == 1) | (lay.dp <= B) if auto else np.ones(B.size, dtype=bool)
+        ok_b = (lay.dp == 1) | (lay.dp <= self.B) if self.auto else np.ones(self.B.size, dtype=bool)
         if ok_t.all() and ok_b.all():
             return None
         return ok_t.reshape(-1, 1) & ok_b.reshape(1, -1)
 
-    if len(cands) == 1:  # nothing to choose: the footprint only when a column asks for it
-        lay = cands[0]
-        ok = usable(lay)
-        tot = _total(prof, lay, np.maximum(Tg, lay.cp), Bg, opts) if need_total else None
-        if ok is None:
-            return cands, None, tot
-        return cands, np.where(ok, 0, -1), None if tot is None else np.where(ok, tot, np.nan)
-    # running argmin over the candidates (first minimum wins, as np.argmin): one grid held, not one per candidate
-    best = np.full((T.size, B.size), np.inf)
-    choice = np.full((T.size, B.size), -1)
-    for li, lay in enumerate(cands):
-        tot = _total(prof, lay, np.maximum(Tg, lay.cp), Bg, opts)
-        ok = usable(lay)
-        better = tot < best if ok is None else ok & (tot < best)
-        np.copyto(best, tot, where=better)
-        choice[better] = li
-    none = ~np.isfinite(best)
-    if none.any():
-        choice[none] = -1
-        best[none] = np.nan
-    return cands, choice, best
+    def choose(self, t0: int, t1: int, need_total: bool) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """For contexts ``T[t0:t1]`` x every batch: the candidate index per scenario (-1: none can
+        shard the model; ``None``: every scenario uses the first) and the bytes per chip (NaN
+        where none; ``None`` when not ``need_total`` and a single candidate leaves nothing to choose)."""
+        from .memory import _total
+
+        T = self.T[t0:t1]
+        Tg = T.astype(float).reshape(-1, 1)
+        grid = (T.size, self.B.size)
+        if not self.cands:
+            return np.full(grid, -1), np.full(grid, np.nan)
+        if len(self.cands) == 1:  # nothing to choose: the footprint only when a column asks for it
+            lay = self.cands[0]
+            ok = self._usable(lay, T)
+            tot = _total(self.prof, lay, np.maximum(Tg, lay.cp), self.Bg, self.opts) if need_total else None
+            if ok is None:
+                return None, tot
+            return np.where(ok, 0, -1), None if tot is None else np.where(ok, tot, np.nan)
+        # running argmin over the candidates (the first minimum wins, as np.argmin)
+        best = np.full(grid, np.inf)
+        choice = np.full(grid, -1)
+        for li, lay in enumerate(self.cands):
+            tot = _total(self.prof, lay, np.maximum(Tg, lay.cp), self.Bg, self.opts)
+            ok = self._usable(lay, T)
+            better = tot < best if ok is None else ok & (tot < best)
+            np.copyto(best, tot, where=better)
+            choice[better] = li
+        none = ~np.isfinite(best)
+        if none.any():
+            choice[none] = -1
+            best[none] = np.nan
+        return choice, best
+
+
+def _block_bound(ln: Any, phase: str, Tb: np.ndarray, B2: np.ndarray, i: int, k: int, t0: int, t1: int,
+                 sel: np.ndarray | None, nc: int, keys: list[str], res5: dict[str, np.ndarray], roofs: Any,
+                 overlap: bool, routing: str, dom3: np.ndarray, innet3: np.ndarray, scratch: _Scratch) -> None:
+    """The bound arrays ``keys`` of model ``i`` under layout ``ln`` at chip count ``k``, for the
+    contexts ``t0:t1`` (``Tb``) x every batch and every chip, written into ``res5`` (where
+    ``sel`` is true; everywhere when None)."""
+    lay = ln.parallelism
+    per_stage = float(lay.tp * lay.cp * lay.dp)
+    views0 = {key: res5[key][i, 0, t0:t1, :, k] for key in keys}
+    ends0 = [roofs(e, i, 0) for e, key in ((2, "t_low"), (0, "t_high")) if key in keys]
+    # one chip, one stage, the whole block, no range pass: the stage's FLOP and byte grids go
+    # straight into their columns (or into the time columns, divided in place there)
+    direct = (nc == 1 and sel is None and len(ln.stages) == 1
+              and all(np.array_equal(r, roofs(1, i, 0), equal_nan=True) for r in ends0))
+    if direct:
+        acc_t = views0["t"] if "t" in views0 else scratch.get("acc:t")
+        bufs = [(views0.get("flops", views0.get("tc", scratch.get("f0"))), views0.get("mem", views0.get("tm", acc_t)))]
+    else:
+        bufs = [(scratch.get(f"f{s}"), scratch.get(f"m{s}")) for s in range(len(ln.stages))]
+    # FLOPs, bytes and link bytes of each stage: chip-independent grids (link bytes per chip tier)
+    stages = [stage_traffic_tiers(ln, st, phase, Tb, B2, routing=routing, domain=dom3, in_network=innet3,
+                                  out=bufs[s]) for s, st in enumerate(ln.stages)]
+    for j in range(nc):
+        views = views0 if j == 0 else {key: res5[key][i, j, t0:t1, :, k] for key in keys}
+        # where only part of the block uses this layout, compute it whole and copy that part
+        dst = views if sel is None else {key: scratch.get("sel:" + key) for key in keys}
+        nominal = roofs(1, i, j)
+        ends = {key: roofs(e, i, j) for e, key in ((2, "t_low"), (0, "t_high")) if key in dst}
+        _chip_times(stages, j, nominal, overlap, per_stage, {key: dst[key] for key in _BOUND_KEYS if key in dst},
+                    scratch, times=bool(_TIME_KEYS.intersection(dst)), consume=direct)
+        for key, end in ends.items():
+            if np.array_equal(end, nominal, equal_nan=True):
+                np.copyto(dst[key], dst["t"] if "t" in dst else scratch.get("acc:t"))
+            else:
+                _chip_times(stages, j, end, overlap, per_stage, {"t": dst[key]}, scratch)
+        if sel is not None:
+            for key in keys:
+                np.copyto(views[key], dst[key], where=sel)
 
 
 def _to_xarray(out: dict[str, np.ndarray], shape: tuple[int, ...], names: list[str], chip_ids: list[str],
