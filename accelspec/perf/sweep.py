@@ -425,7 +425,7 @@ _TIME_KEYS = frozenset({"t", "tc", "tm", "tl", "t_low", "t_high"})
 
 
 #: scenarios per block of the sweep's grid (float64 temporaries of 256 kB: they stay in cache)
-_BLOCK = 32_768
+_BLOCK = 65_536
 
 
 class _Scratch:
