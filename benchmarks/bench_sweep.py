@@ -175,6 +175,50 @@ def held_and_peak(fn) -> tuple[int, int]:
     return held - base, peak - base
 
 
+def floor_and_memory() -> None:
+    """Print the sweep beside both numpy floors (as bench_core.py), and the memory a sweep holds
+    and peaks at per scenario (tracemalloc) for every column and for ``columns=["time", "fits"]``."""
+    import accelspec as a
+
+    contexts = np.linspace(128, 131072, 1000).round().astype(np.int64)
+    batches = np.arange(1, 1001)
+    one, full = numpy_floors("llama-3.1-8b", "h200", contexts, batches)
+    bad = check_floor(full(), a.sweep("llama-3.1-8b", "h200", contexts, batches, output="arrays"))
+    if bad:
+        raise SystemExit(f"the hand-written floor is not the sweep's formulas: {bad}")
+
+    def median(fn, n: int = 7) -> float:
+        fn()
+        times = []
+        for _ in range(n):
+            t0 = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - t0)
+        return statistics.median(times)
+
+    t_full = median(full)
+    t_all = median(lambda: a.sweep("llama-3.1-8b", "h200", contexts, batches, output="arrays"))
+    t_one = median(one)
+    t_time = median(lambda: a.sweep("llama-3.1-8b", "h200", contexts, batches, output="arrays", columns=["time [s]"]))
+    print(f"\nsweep vs the numpy floors ({contexts.size * batches.size:,} scenarios, llama-3.1-8b on h200; "
+          "the full floor checked equal to the sweep's arrays)")
+    print(f"  floor, every default column {t_full * 1e3:8.2f} ms   sweep(output='arrays') {t_all * 1e3:8.2f} ms"
+          f"   x{t_all / t_full:.2f}")
+    print(f"  floor, one decode formula   {t_one * 1e3:8.2f} ms   sweep(columns=['time [s]']) {t_time * 1e3:8.2f} ms"
+          f"   x{t_time / t_one:.2f}")
+
+    models, chips = ["llama-3.1-8b", "qwen3-30b-a3b"], ["h200-sxm", "h100-sxm"]
+    ctx, bat, nch = np.arange(1, 501) * 256, np.arange(1, 251), [1, 8]
+    n = len(models) * len(chips) * ctx.size * bat.size * len(nch)
+    print(f"\nmemory per scenario (tracemalloc; {n:,} decode scenarios: 2 models x 2 chips x 500 contexts x "
+          "250 batches x n_chips 1, 8)")
+    for label, kw in (("DataFrame, every column", {}), ("arrays, every column", {"output": "arrays"}),
+                      ("DataFrame, columns=['time', 'fits']", {"columns": ["time", "fits"]}),
+                      ("arrays, columns=['time']", {"output": "arrays", "columns": ["time"]})):
+        held, peak = held_and_peak(lambda kw=kw: a.sweep(models, chips, ctx, bat, nch, **kw))
+        print(f"  {label:38s} held {held / n:6.1f} B   peak {peak / n:6.1f} B")
+
+
 def llm_analysis_runner():
     """A function (model, chip, n, T, B) -> decode latency in s, or the reason it is unavailable."""
     logging.getLogger("__name__").setLevel(logging.ERROR)  # llm-analysis logs to a logger literally named so
@@ -269,6 +313,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  warm call  {t_sweep * 1e3:8.1f} ms (best of 5)   {sweep_rate:14,.0f} scenarios/s   "
           f"{t_sweep / n * 1e9:7.1f} ns/scenario")
     print(f"  output='arrays' {t_arrays * 1e3:6.1f} ms")
+
+    # --- the numpy floors and memory per scenario ------------------------------------------------------
+    floor_and_memory()
 
     # --- scalar ------------------------------------------------------------------------------------
     rng = np.random.default_rng(0)
