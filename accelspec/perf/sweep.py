@@ -5,8 +5,16 @@ context_tokens, batch, n_chips)``. For each model and chip count it finds, for e
 (context, batch) at once, the parallel layout :func:`accelspec.fits` would choose (each
 candidate layout's :func:`~accelspec.memory_footprint` total on the whole grid, least per
 chip wins, same tie-break), then runs the kernels of :func:`~accelspec.perf.bounds.decode_bound` /
-:func:`~accelspec.perf.bounds.prefill_bound` (:func:`~accelspec.perf.bounds.layout_times`) once per
-layout on broadcast arrays: no Python loop per scenario, and each row equals the scalar call.
+:func:`~accelspec.perf.bounds.prefill_bound` (:func:`~accelspec.perf.bounds.stage_traffic_tiers` and
+the arithmetic of :func:`~accelspec.perf.bounds.layout_times`) once per layout on broadcast arrays:
+no Python loop per scenario, and each row equals the scalar call.
+
+Speed: the ``context x batch`` grid is walked in blocks of about 64k scenarios, so that every
+temporary (the layout search's footprints, a stage's FLOPs and bytes) is a small scratch block
+that stays in cache; each output column is allocated once and written in place through its 5-D
+view (``out=``), terms that are zero or equal to another are not recomputed, and only the
+asked ``columns`` are computed. ``benchmarks/bench_core.py`` times it beside two hand-written
+numpy floors (the one decode formula; every default column).
 Each row also says whether that deployment fits in the chip's memory (``fits``,
 ``memory_per_chip [GB]``, ``capacity [GB]``). A million scenarios is one call.
 
