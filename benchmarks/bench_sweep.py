@@ -212,6 +212,7 @@ def floor_and_memory() -> None:
     n = len(models) * len(chips) * ctx.size * bat.size * len(nch)
     print(f"\nmemory per scenario (tracemalloc; {n:,} decode scenarios: 2 models x 2 chips x 500 contexts x "
           "250 batches x n_chips 1, 8)")
+    a.sweep(models, chips, 1024)  # pandas imported and caches filled before the first trace
     for label, kw in (("DataFrame, every column", {}), ("arrays, every column", {"output": "arrays"}),
                       ("DataFrame, columns=['time', 'fits']", {"columns": ["time", "fits"]}),
                       ("arrays, columns=['time']", {"output": "arrays", "columns": ["time"]})):
