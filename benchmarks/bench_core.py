@@ -127,28 +127,30 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  fits(deepseek-v3, 6 x h200, search)   {t_fit6 * 1e6:8.1f} us")
     print(f"  decode_bound(llama-3.1-8b, h200)      {t_bound * 1e6:8.1f} us")
 
-    # sweep vs the numpy floor: one model, one chip, bf16, batch x context grid, decode.
+    # sweep vs the numpy floor: one model, one chip, bf16, context x batch grid, decode. Two floors
+    # (benchmarks/bench_sweep.py: numpy_floors): the one decode formula, for columns=["time [s]"];
+    # every column of the default sweep written by hand with the library's formulas, for the default.
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from bench_sweep import check_floor, numpy_floors
+
     contexts = np.linspace(128, 131072, 1000).round().astype(np.int64)
     batches = np.arange(1, 1001)
+    floor_one, floor_full = numpy_floors("llama-3.1-8b", "h200", contexts, batches)
+    bad = check_floor(floor_full(), a.sweep([m], [c], contexts, batches, output="arrays"))
+    if bad:
+        raise SystemExit(f"the hand-written floor is not the sweep's formulas: {bad}")
     t_sweep = per_call(lambda: a.sweep([m], [c], contexts, batches, output="arrays"), 10)
-    w_bytes = float(m.params_total()) * 2.0
-    kv_per_token = float(m.kv_cache_per_token("bf16").m_as("B/token"))
-    flops_per_token = 2.0 * float(m.params_active())
-    bw = c.memory.bandwidth.q.m_as("B/s")
-    peak = c.compute.peak("bf16").q.m_as("FLOP/s")
-
-    def floor() -> np.ndarray:
-        T = contexts[None, :].astype(np.float64)
-        B = batches[:, None].astype(np.float64)
-        t_mem = (w_bytes + kv_per_token * T * B) / bw
-        t_cmp = flops_per_token * B / peak
-        return np.maximum(t_mem, t_cmp)
-
-    t_floor = per_call(floor, 10)
+    t_full = per_call(floor_full, 10)
+    t_sweep1 = per_call(lambda: a.sweep([m], [c], contexts, batches, output="arrays", columns=["time [s]"]), 10)
+    t_floor = per_call(floor_one, 10)
     n = contexts.size * batches.size
-    print(f"sweep over {n:,} scenarios (one model, one chip)")
-    print(f"  numpy floor (hand-written formula)    {t_floor * 1e3:8.2f} ms")
-    print(f"  sweep(..., output='arrays')           {t_sweep * 1e3:8.2f} ms   x{t_sweep / t_floor:.2f}  (goal <= x3)")
+    print(f"sweep over {n:,} scenarios (one model, one chip; floors checked equal to the sweep's arrays)")
+    print(f"  numpy floor, every default column     {t_full * 1e3:8.2f} ms")
+    print(f"  sweep(..., output='arrays')           {t_sweep * 1e3:8.2f} ms   x{t_sweep / t_full:.2f}  (goal <= x3)")
+    print(f"  numpy floor, one decode formula       {t_floor * 1e3:8.2f} ms")
+    print(f"  sweep(..., columns=['time [s]'])      {t_sweep1 * 1e3:8.2f} ms   x{t_sweep1 / t_floor:.2f}  (goal <= x3)")
     return 0
 
 

@@ -52,6 +52,174 @@ def grid(n_scenarios: int) -> tuple[np.ndarray, np.ndarray]:
     return contexts, np.arange(1, n_batch + 1)
 
 
+def numpy_floors(model, chip, contexts, batches):
+    """The two hand-written numpy floors of ``sweep(model, chip, contexts, batches, output="arrays")``
+    (decode, one chip, bf16 checkpoint weights, KV bf16, default reserve): ``(one, full, constants)``.
+
+    ``one()``: the single decode formula ``max((weights + kv_per_token T B) / bw, flops B / peak)``,
+    the floor for ``columns=["time [s]"]``.
+
+    ``full()``: every column the default sweep returns, written by hand in plain numpy over the
+    same ``T x B`` grid, with the library's formulas (``accelspec.perf.bounds.stage_traffic_tiers``
+    / ``step_times`` for the bound, ``accelspec.perf.memory._terms`` for the footprint) specialised
+    to this one-chip, one-stage case: no communication, so ``comm`` and ``comm_time`` are zeros and
+    the limiter is memory wherever the memory term exceeds the compute term; grid columns from
+    ``np.repeat`` / ``np.tile``, constant ones ``np.zeros`` / ``np.full``. Its per-model and per-chip
+    constants (bytes and FLOPs per token, roofs) are read once, before the clock, from the same
+    reductions the library uses (numbers, not code, are shared); ``check_floor`` proves its arrays
+    equal the sweep's.
+    """
+    import accelspec as a
+    from accelspec.perf.bounds import layout_numbers
+    from accelspec.perf.memory import _DEFAULT_RESERVE, Parallelism, _options, _profile
+    from accelspec.perf.roofline import chip_numbers
+
+    m, c = a.get_model(model), a.get_chip(chip)
+    lay = Parallelism()
+    ln = layout_numbers(m, lay, "native", kv_dtype="bf16", activation_dtype="bf16", state_dtype="bf16")
+    (st,) = ln.stages
+    assert not m.moe and not m.linear_attention and st.state == 0.0 and st.f_linear == 0.0, "floor: dense models"
+    cn = chip_numbers(c, ln.dtypes.precision)
+    peak, bw = cn.peak[1], cn.bandwidth[1]
+    assert cn.peak[0] == cn.peak[2] and cn.bandwidth[0] == cn.bandwidth[2], "floor: a chip without ranges"
+    cap = c.memory.capacity.q.m_as("B")
+    prof = _profile(m)
+    o = _options(m, "native", "bf16", None, None, "bf16", "bf16", 8192, None)
+    (ss,) = prof.stage_sums(1)
+    bpe = {k: d.bytes_per_element for k, d in o.fmt.dtypes.items()}
+    w_mem = (ss.attention * bpe["attention"] + ss.mlp * bpe["mlp"] + ss.router * bpe["router"]
+             + ss.norms * bpe["norms"] + ss.experts * bpe["experts"] + prof.embedding * bpe["embedding"]
+             + prof.head * bpe["lm_head"] + m.hidden_size * bpe["norms"])
+    kv_elems = [(win, mla + std) for win, mla, std in ss.kv]
+    per_tok, act_b, logits_row = prof.per_token_act(lay), o.act.bytes_per_element, m.vocab_size * 4.0
+    kv_b, reserve = o.kv.bytes_per_element, float(_DEFAULT_RESERVE)
+    w_bound = float(m.params_total()) * 2.0
+    kv_per_token = float(m.kv_cache_per_token("bf16").m_as("B/token"))
+    flops_per_token = 2.0 * float(m.params_active())
+    T = contexts.astype(np.float64).reshape(-1, 1)
+    B = batches.astype(np.float64).reshape(1, -1)
+    n = contexts.size * batches.size
+
+    def one() -> np.ndarray:
+        t_mem = (w_bound + kv_per_token * T * B) / bw
+        t_cmp = flops_per_token * B / peak
+        return np.maximum(t_mem, t_cmp)
+
+    def full() -> dict[str, np.ndarray]:
+        # the bound: FLOPs and bytes of the step (stage_traffic_tiers), then the roofline (step_times)
+        kv = 0.0
+        attn = 0.0
+        for f_pair, kv_bytes, win in st.groups:
+            span = np.minimum(T, win)
+            kv = kv + kv_bytes * span
+            attn = attn + f_pair * span
+        mem = (st.w_fixed + st.emb_row * np.minimum(B, ln.vocab)) + B * kv
+        flop = B * st.f_token + B * (st.f_head + attn)
+        tc = flop / peak
+        tm = mem / bw
+        t = np.maximum(tc, tm)  # no link traffic on one chip
+        # the footprint (memory._terms, one stage): weights + KV + max(decode, prefill activations) + reserve
+        kv_tok = 0.0
+        for win, e in kv_elems:
+            kv_tok = kv_tok + e * np.minimum(T, win)
+        act_decode = B * per_tok * act_b + B * logits_row
+        act_prefill = np.minimum(8192.0, T * B) * per_tok * act_b + logits_row
+        need = w_mem + kv_tok * B * kv_b + np.maximum(act_decode, act_prefill) + reserve
+        return {
+            "model": np.zeros(n, np.int32), "chip": np.zeros(n, np.int32),
+            "context_tokens": np.repeat(contexts.astype(np.int64), batches.size),
+            "batch": np.tile(batches.astype(np.int64), contexts.size), "n_chips": np.ones(n, np.int64),
+            "precision": np.zeros(n, np.int8), "layout": np.zeros(n, np.int16),
+            "time [s]": t.ravel(), "time_low [s]": t.ravel().copy(), "time_high [s]": t.ravel().copy(),
+            "compute_time [s]": tc.ravel(), "memory_time [s]": tm.ravel(), "comm_time [s]": np.zeros(n),
+            "tokens_per_s_per_user [token/s]": (1.0 / t).ravel(), "tokens_per_s_per_chip [token/s]": (B / t).ravel(),
+            "intensity [FLOP/B]": (flop / mem).ravel(), "flop [FLOP]": flop.ravel(), "memory [B]": mem.ravel(),
+            "comm [B]": np.zeros(n), "memory_per_chip [GB]": (need / 1e9).ravel(),
+            "capacity [GB]": np.full(n, cap / 1e9), "limiter": (tm > tc).view(np.int8).ravel(),
+            "fits": (need <= cap).view(np.int8).ravel(),
+        }
+
+    return one, full
+
+
+def check_floor(floor: dict[str, np.ndarray], swept: dict[str, np.ndarray]) -> list[str]:
+    """The numeric columns of ``sweep(output="arrays")`` that the hand-written floor lacks or gets
+    wrong (``np.allclose``, exact for integer columns): empty when the floor is the same formulas."""
+    bad = []
+    for key, v in swept.items():
+        if key.endswith("_names"):
+            continue
+        f = floor.get(key)
+        if f is None or f.shape != v.shape:
+            bad.append(f"{key}: missing or shaped {None if f is None else f.shape}")
+        elif v.dtype.kind == "f" and not np.allclose(f, v, rtol=1e-12, atol=0.0, equal_nan=True):
+            bad.append(f"{key}: differs")
+        elif v.dtype.kind != "f" and not np.array_equal(f, v):
+            bad.append(f"{key}: differs")
+    return bad
+
+
+def held_and_peak(fn) -> tuple[int, int]:
+    """Bytes ``fn()``'s result holds and the traced peak while computing it (tracemalloc)."""
+    import gc
+    import tracemalloc
+
+    gc.collect()
+    tracemalloc.start()
+    tracemalloc.reset_peak()
+    base = tracemalloc.get_traced_memory()[0]
+    res = fn()
+    held, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    del res
+    return held - base, peak - base
+
+
+def floor_and_memory() -> None:
+    """Print the sweep beside both numpy floors (as bench_core.py), and the memory a sweep holds
+    and peaks at per scenario (tracemalloc) for every column and for ``columns=["time", "fits"]``."""
+    import accelspec as a
+
+    contexts = np.linspace(128, 131072, 1000).round().astype(np.int64)
+    batches = np.arange(1, 1001)
+    one, full = numpy_floors("llama-3.1-8b", "h200", contexts, batches)
+    bad = check_floor(full(), a.sweep("llama-3.1-8b", "h200", contexts, batches, output="arrays"))
+    if bad:
+        raise SystemExit(f"the hand-written floor is not the sweep's formulas: {bad}")
+
+    def median(fn, n: int = 7) -> float:
+        fn()
+        times = []
+        for _ in range(n):
+            t0 = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - t0)
+        return statistics.median(times)
+
+    t_full = median(full)
+    t_all = median(lambda: a.sweep("llama-3.1-8b", "h200", contexts, batches, output="arrays"))
+    t_one = median(one)
+    t_time = median(lambda: a.sweep("llama-3.1-8b", "h200", contexts, batches, output="arrays", columns=["time [s]"]))
+    print(f"\nsweep vs the numpy floors ({contexts.size * batches.size:,} scenarios, llama-3.1-8b on h200; "
+          "the full floor checked equal to the sweep's arrays)")
+    print(f"  floor, every default column {t_full * 1e3:8.2f} ms   sweep(output='arrays') {t_all * 1e3:8.2f} ms"
+          f"   x{t_all / t_full:.2f}")
+    print(f"  floor, one decode formula   {t_one * 1e3:8.2f} ms   sweep(columns=['time [s]']) {t_time * 1e3:8.2f} ms"
+          f"   x{t_time / t_one:.2f}")
+
+    models, chips = ["llama-3.1-8b", "qwen3-30b-a3b"], ["h200-sxm", "h100-sxm"]
+    ctx, bat, nch = np.arange(1, 501) * 256, np.arange(1, 251), [1, 8]
+    n = len(models) * len(chips) * ctx.size * bat.size * len(nch)
+    print(f"\nmemory per scenario (tracemalloc; {n:,} decode scenarios: 2 models x 2 chips x 500 contexts x "
+          "250 batches x n_chips 1, 8)")
+    a.sweep(models, chips, 1024)  # pandas imported and caches filled before the first trace
+    for label, kw in (("DataFrame, every column", {}), ("arrays, every column", {"output": "arrays"}),
+                      ("DataFrame, columns=['time', 'fits']", {"columns": ["time", "fits"]}),
+                      ("arrays, columns=['time']", {"output": "arrays", "columns": ["time"]})):
+        held, peak = held_and_peak(lambda kw=kw: a.sweep(models, chips, ctx, bat, nch, **kw))
+        print(f"  {label:38s} held {held / n:6.1f} B   peak {peak / n:6.1f} B")
+
+
 def llm_analysis_runner():
     """A function (model, chip, n, T, B) -> decode latency in s, or the reason it is unavailable."""
     logging.getLogger("__name__").setLevel(logging.ERROR)  # llm-analysis logs to a logger literally named so
@@ -146,6 +314,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  warm call  {t_sweep * 1e3:8.1f} ms (best of 5)   {sweep_rate:14,.0f} scenarios/s   "
           f"{t_sweep / n * 1e9:7.1f} ns/scenario")
     print(f"  output='arrays' {t_arrays * 1e3:6.1f} ms")
+
+    # --- the numpy floors and memory per scenario ------------------------------------------------------
+    floor_and_memory()
 
     # --- scalar ------------------------------------------------------------------------------------
     rng = np.random.default_rng(0)

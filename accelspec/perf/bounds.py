@@ -439,10 +439,14 @@ def stage_traffic(ln: LayoutNumbers, st: StageNumbers, phase: str, context: Any,
 
 
 def stage_traffic_tiers(ln: LayoutNumbers, st: StageNumbers, phase: str, context: Any, batch: Any, *,
-                        routing: str = "balanced", domain: Any = math.inf,
-                        in_network: Any = False) -> tuple[Any, Any, Any, Any]:
+                        routing: str = "balanced", domain: Any = math.inf, in_network: Any = False,
+                        out: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[Any, Any, Any, Any]:
     """``(FLOPs, memory bytes, scale-up link bytes, scale-out link bytes)`` per chip and direction
-    of one stage in one step (see :func:`stage_traffic`)."""
+    of one stage in one step (see :func:`stage_traffic`).
+
+    ``out``: two float64 arrays of the grid's shape (the broadcast of ``context`` and ``batch``)
+    that receive the FLOPs and the bytes (the same values, computed in place: the sweep's
+    grids without a temporary); they are returned in their place."""
     lay = ln.parallelism
     tp, ep, cp, dp = float(lay.tp), float(lay.ep), float(lay.cp), float(lay.dp)
     B = np.ceil(batch / dp) if dp > 1 else batch
@@ -463,9 +467,16 @@ def stage_traffic_tiers(ln: LayoutNumbers, st: StageNumbers, phase: str, context
     routed = tokens if ep <= 1 else dp * (B if decode else B * S)
     with np.errstate(divide="ignore"):
         experts = routed_experts(ln.n_experts, ln.top_k, routed, routing) * st.w_expert if st.w_expert else 0.0
-    mem = (st.w_fixed + experts + st.emb_row * np.minimum(tokens, ln.vocab)
-           + B * (kv + (2.0 if decode else 1.0) * st.state))
-    flops = tokens * (st.f_token + st.f_linear) + B * (st.f_head + attn)
+    if out is None:
+        mem = (st.w_fixed + experts + st.emb_row * np.minimum(tokens, ln.vocab)
+               + B * (kv + (2.0 if decode else 1.0) * st.state))
+        flops = tokens * (st.f_token + st.f_linear) + B * (st.f_head + attn)
+    else:  # the same two sums, their last two passes in place (a + b == b + a)
+        flops, mem = out
+        np.multiply(B, kv + (2.0 if decode else 1.0) * st.state, out=mem)
+        np.add(st.w_fixed + experts + st.emb_row * np.minimum(tokens, ln.vocab), mem, out=mem)
+        np.multiply(B, st.f_head + attn, out=flops)
+        np.add(tokens * (st.f_token + st.f_linear), flops, out=flops)
     msg = tokens * ln.hidden * ln.act_bytes
     up = out = 0.0
     if tp > 1:

@@ -325,6 +325,63 @@ def _terms(p: _Profile, lay: Parallelism, ctx: np.ndarray, batch: np.ndarray, o:
     return best
 
 
+def _total(p: _Profile, lay: Parallelism, ctx: np.ndarray, batch: np.ndarray, o: _Options) -> np.ndarray:
+    """``_terms(p, lay, ctx, batch, o)["total"]`` alone, for the sweep's grids: the same
+    arithmetic on every element (equal to the last bit), but ``ctx`` (shape ``(T, 1)``) and
+    ``batch`` (``(1, B)``) stay vectors wherever a term depends on one of them only, and the
+    ``T x B`` arrays are updated in place (about 11 passes over the grid instead of ~40).
+
+    Per chip, worst pipeline stage: ``weights + kv + state + max(act_decode, act_prefill) + reserve``
+    with ``kv = (sum over windows of e min(ceil(T / cp), w)) ceil(B / dp) kv_bytes`` (see :func:`_terms`).
+    """
+    m = p.model
+    tp, pp, ep, cp, dp = lay.tp, lay.pp, lay.ep, lay.cp, lay.dp
+    ctx = np.asarray(ctx, dtype=float)
+    batch = np.asarray(batch, dtype=float)
+    tokens = np.ceil(ctx / cp)
+    seqs = np.ceil(batch / dp)
+    kv_heads_share = max(m.n_kv_heads // tp, 1) / m.n_kv_heads
+    per_tok = p.per_token_act(lay)
+    act_b = o.act.bytes_per_element
+    logits_row = m.vocab_size / tp * 4.0
+    act_decode = seqs * per_tok * act_b + seqs * logits_row
+    act = np.multiply(tokens, seqs)  # the grid: prefill tokens, then the larger activation term
+    np.minimum(float(o.prefill_chunk), act, out=act)
+    np.multiply(act, per_tok, out=act)
+    np.multiply(act, act_b, out=act)
+    np.add(act, logits_row, out=act)
+    np.maximum(act_decode, act, out=act)
+    best: np.ndarray | None = None
+    bpe = {k: d.bytes_per_element for k, d in o.fmt.dtypes.items()}
+    for s, st in enumerate(p.stage_sums(pp)):
+        w = ((st.attention * bpe["attention"] + st.mlp * bpe["mlp"]) / tp
+             + st.router * bpe["router"] + st.norms * bpe["norms"]
+             + st.experts / (ep if ep > 1 else tp) * bpe["experts"])
+        if s == 0:
+            w += p.embedding / tp * bpe["embedding"]
+        if s == pp - 1:
+            w += p.head / tp * bpe["lm_head"] + m.hidden_size * bpe["norms"]
+            if m.tied_embeddings and pp > 1:
+                w += p.embedding / tp * bpe["embedding"]
+        kv_elems: Any = 0.0
+        for win, mla_elems, std_elems in st.kv:
+            e = mla_elems + std_elems * kv_heads_share
+            kv_elems = kv_elems + e * (tokens if math.isinf(win) else np.minimum(tokens, win))
+        total = np.multiply(kv_elems, seqs)
+        if total.shape != act.shape:
+            total = np.multiply(np.broadcast_to(kv_elems, act.shape), seqs)
+        np.multiply(total, o.kv.bytes_per_element, out=total)
+        np.add(w, total, out=total)
+        state = seqs * st.n_linear * p.state_elems / tp * o.state.bytes_per_element
+        if np.any(state):  # x + 0.0 == x: skipped when there is no linear-attention state
+            np.add(total, state, out=total)
+        np.add(total, act, out=total)
+        np.add(total, o.reserve, out=total)
+        best = total if best is None else np.where(total > best, total, best)
+    assert best is not None
+    return best
+
+
 #: Largest chip count the automatic layout search considers (a 1M-chip deployment is far beyond any built).
 MAX_SEARCH_CHIPS = 1_048_576
 

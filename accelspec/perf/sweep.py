@@ -5,8 +5,16 @@ context_tokens, batch, n_chips)``. For each model and chip count it finds, for e
 (context, batch) at once, the parallel layout :func:`accelspec.fits` would choose (each
 candidate layout's :func:`~accelspec.memory_footprint` total on the whole grid, least per
 chip wins, same tie-break), then runs the kernels of :func:`~accelspec.perf.bounds.decode_bound` /
-:func:`~accelspec.perf.bounds.prefill_bound` (:func:`~accelspec.perf.bounds.layout_times`) once per
-layout on broadcast arrays: no Python loop per scenario, and each row equals the scalar call.
+:func:`~accelspec.perf.bounds.prefill_bound` (:func:`~accelspec.perf.bounds.stage_traffic_tiers` and
+the arithmetic of :func:`~accelspec.perf.bounds.layout_times`) once per layout on broadcast arrays:
+no Python loop per scenario, and each row equals the scalar call.
+
+Speed: the ``context x batch`` grid is walked in blocks of about 64k scenarios, so that every
+temporary (the layout search's footprints, a stage's FLOPs and bytes) is a small scratch block
+that stays in cache; each output column is allocated once and written in place through its 5-D
+view (``out=``), terms that are zero or equal to another are not recomputed, and only the
+asked ``columns`` are computed. ``benchmarks/bench_core.py`` times it beside two hand-written
+numpy floors (the one decode formula; every default column).
 Each row also says whether that deployment fits in the chip's memory (``fits``,
 ``memory_per_chip [GB]``, ``capacity [GB]``). A million scenarios is one call.
 
@@ -26,7 +34,7 @@ import numpy as np
 from ..chip import Chip, NotPublishedError, UnsupportedPrecisionError
 from ..errors import DeploymentError
 from ..inputs import counts
-from .bounds import _MEM_KW, LIMITERS, layout_numbers, layout_times, limiter_code
+from .bounds import _MEM_KW, LIMITERS, layout_numbers, stage_traffic_tiers
 from .costs import FALLBACK_PRECISION, compute_fallback
 from .memory import _DEFAULT_RESERVE, Parallelism, _capacity, _profile, _reserve
 from .roofline import _check_efficiency, chip_numbers
@@ -220,118 +228,145 @@ def sweep(models: Any, chips: Any, context_tokens: Any, batch: Any = 1, n_chips:
         raise ValueError("chips: the same chip appears twice")
 
     shape = (nm, nc, T.size, Bt.size, N.size)
+    size = nm * nc * T.size * Bt.size * N.size
     want = _wanted(columns)
     need_range = bool(want & {"time_low [s]", "time_high [s]"})
     need_times = bool(want - _MEMORY_ONLY)
+    need_mem = bool(want & {"memory_per_chip [GB]", "fits"}) or only_fitting
     keys = sorted({k for c in want for k in _NEEDS.get(c, ())})  # only the arrays the asked columns use
-    res_arr = {k: np.full(shape, np.nan) for k in keys}
-    lay_code = np.full((nm, 1, T.size, Bt.size, N.size), -1, dtype=np.int16)
-    need = np.full((nm, 1, T.size, Bt.size, N.size), np.nan)
+    # each bound array is one flat output column, written in place through its 5-D view
+    res_flat = {k: np.empty(size) for k in keys}
+    res5 = {k: v.reshape(shape) for k, v in res_flat.items()}
+    # per (model, chip count): the index of the candidate layout each scenario uses, then its code in layout_names
+    want_layout = "layout" in want
+    lay_code = np.empty((nm, 1, T.size, Bt.size, N.size) if want_layout else (0, 1, 0, 0, 0), dtype=np.int16)
+    need = np.empty((nm, 1, T.size, Bt.size, N.size)) if need_mem else None  # bytes per chip, default reserve
     layout_names: list[str] = []
-    T3 = T.astype(float).reshape(1, -1, 1)
-    B3 = Bt.astype(float).reshape(1, 1, -1)
+    T2 = T.astype(float).reshape(-1, 1)
+    B2 = Bt.astype(float).reshape(1, -1)
+    dom3, innet3 = domain.reshape(nc, 1, 1), in_net.reshape(nc, 1, 1)
+    # the grid is walked in blocks of whole contexts, ~32k scenarios each: every temporary of the
+    # bound and of the footprint is a cache-sized scratch block, and each output is written once
+    rows = max(1, min(T.size, _BLOCK // max(1, Bt.size)))
+    scratch = _Scratch(rows, Bt.size)
 
-    def roofs(i: int, j: int) -> tuple[Any, Any, Any]:
-        return (peak[j, i].reshape(nc, 1, 1) * effs[0], bw[j].reshape(nc, 1, 1) * effs[1],
-                link[j].reshape(nc, 1, 1) * effs[2])
+    def roofs(e: int, i: int, j: int) -> tuple[float, float, float, float]:
+        """(peak, bandwidth, scale-up, scale-out) of chip j for model i at range end e, with the efficiencies."""
+        return (float(peak[e, i, j] * effs[0]), float(bw[e, j] * effs[1]), float(link[e, j] * effs[2]),
+                float(link_out[e, j] * effs[2]))
 
-    def tiers(j: int) -> dict[str, Any]:
-        return {"link_out": link_out[j].reshape(nc, 1, 1) * effs[2], "domain": domain.reshape(nc, 1, 1),
-                "in_network": in_net.reshape(nc, 1, 1), "routing": routing}
-
-    # ranges[i, e]: the roofs at end e (0 high-time/low-roof, 2 low-time/high-roof) equal the nominal ones
-    with np.errstate(invalid="ignore"):
-        ranges = np.array([[np.array_equal(roofs(i, e)[0], roofs(i, 1)[0], equal_nan=True)
-                            and np.array_equal(roofs(i, e)[1], roofs(i, 1)[1], equal_nan=True)
-                            and np.array_equal(roofs(i, e)[2], roofs(i, 1)[2], equal_nan=True)
-                            and np.array_equal(tiers(e)["link_out"], tiers(1)["link_out"], equal_nan=True)
-                            for e in range(3)]
-                           for i in range(nm)], dtype=bool).reshape(nm, 3)
-
-    for i, model in enumerate(model_objs):
-        for k, n in enumerate(N.tolist()):
-            lays, choice, total = _choose_layouts(model, int(n), T, Bt, parallelism, mem_kw)
-            need[i, 0, :, :, k] = total
-            for li, lay in enumerate(lays):
-                sel = choice == li
-                if not sel.any():
-                    continue
-                if lay.n_chips > 1 and on_missing == "raise" and np.isnan(link[1]).any():
-                    bad = chip_objs[int(np.flatnonzero(np.isnan(link[1]))[0])]
-                    raise NotPublishedError(f"{bad.name}: no scale-up interconnect bandwidth published; {lay} "
-                                            f"over {lay.n_chips} chips needs it")
-                name = str(lay)
-                if name not in layout_names:
-                    layout_names.append(name)
-                lay_code[i, 0, :, :, k] = np.where(sel, layout_names.index(name), lay_code[i, 0, :, :, k])
-                if not need_times:
-                    continue
-                ln = layout_numbers(model, lay, weight_dtype, **kw)
-                with np.errstate(invalid="ignore"):
-                    tc, tm, tl, t, fl, mb, cb = layout_times(ln, phase, T3, B3, *roofs(i, 1), overlap, **tiers(1))
-                    vals = {"t": t, "tc": tc, "tm": tm, "tl": tl, "flops": fl, "mem": mb, "comm": cb}
-                    if need_range:  # the range ends need their own pass only where some chip's roofs are a range
-                        vals["t_low"] = t if ranges[i, 2] else layout_times(ln, phase, T3, B3, *roofs(i, 2),
-                                                                           overlap, **tiers(2))[3]
-                        vals["t_high"] = t if ranges[i, 0] else layout_times(ln, phase, T3, B3, *roofs(i, 0),
-                                                                            overlap, **tiers(0))[3]
-                whole = bool(sel.all())
-                mask = np.broadcast_to(sel, (nc, T.size, Bt.size))
-                for key, v in vals.items():
-                    if key not in res_arr:
-                        continue
-                    dst = res_arr[key][i, :, :, :, k]
-                    src = np.broadcast_to(np.asarray(v, dtype=float), (nc, T.size, Bt.size))
-                    if whole:
-                        dst[...] = src
+    any_missing = False  # some scenario that no layout can serve (NaN rows)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for i, model in enumerate(model_objs):
+            for k, n in enumerate(N.tolist()):
+                search = _LayoutSearch(model, int(n), T, Bt, parallelism, mem_kw)
+                lays = search.cands
+                used = np.zeros(len(lays) + 1, dtype=bool)
+                lns: dict[int, Any] = {}
+                for t0 in range(0, T.size, rows):
+                    t1 = min(T.size, t0 + rows)
+                    scratch.rows = t1 - t0
+                    choice, total = search.choose(t0, t1, need_mem)
+                    if need is not None:
+                        need[i, 0, t0:t1, :, k] = total
+                    codes = lay_code[i, 0, t0:t1, :, k] if want_layout else None
+                    if choice is None:
+                        if codes is not None:
+                            codes[...] = 0
+                        used[0] = True
                     else:
-                        dst[mask] = src[mask]
+                        if codes is not None:
+                            codes[...] = choice
+                        used[choice] = True  # choice -1 marks the last entry: missing
+                        missing = choice < 0
+                        if missing.any():
+                            any_missing = True
+                            for key in keys:
+                                np.copyto(res5[key][i, :, t0:t1, :, k], np.nan, where=missing)
+                    if not need_times:
+                        continue
+                    for li, lay in enumerate(lays):
+                        sel = None if choice is None else choice == li
+                        if sel is not None:
+                            if not sel.any():
+                                continue
+                            if sel.all():
+                                sel = None
+                        if li not in lns:
+                            lns[li] = layout_numbers(model, lay, weight_dtype, **kw)
+                        _block_bound(lns[li], phase, T2[t0:t1], B2, i, k, t0, t1, sel, nc, keys, res5, roofs,
+                                     overlap, routing, dom3, innet3, scratch)
+                # codes into layout_names, in the order the candidates were tried (as the scalar search)
+                table = np.full(len(lays) + 1, -1, dtype=np.int16)
+                for li, lay in enumerate(lays):
+                    if used[li]:
+                        if lay.n_chips > 1 and on_missing == "raise" and np.isnan(link[1]).any():
+                            bad = chip_objs[int(np.flatnonzero(np.isnan(link[1]))[0])]
+                            raise NotPublishedError(f"{bad.name}: no scale-up interconnect bandwidth "
+                                                    f"published; {lay} over {lay.n_chips} chips needs it")
+                        if str(lay) not in layout_names:
+                            layout_names.append(str(lay))
+                        table[li] = layout_names.index(str(lay))
+                if want_layout and not np.array_equal(table[:-1], np.arange(len(lays))):
+                    codes = lay_code[i, 0, :, :, k]
+                    codes[...] = table[codes]
 
     Tg = T.astype(float).reshape(1, 1, -1, 1, 1)
     Bg = Bt.astype(float).reshape(1, 1, 1, -1, 1)
     Ng = N.astype(float).reshape(1, 1, 1, 1, -1)
     per_user = 1.0 if phase == "decode" else Tg
     # memory per chip with this call's reserve (the search ran with the default 2 GiB, as fits does)
-    need_chip = need - float(_DEFAULT_RESERVE) + res.reshape(1, nc, 1, 1, 1) if reserve is not None else need
+    if need is not None:
+        need_chip = need - float(_DEFAULT_RESERVE) + res.reshape(1, nc, 1, 1, 1) if reserve is not None else need
     capg = cap.reshape(1, nc, 1, 1, 1)
     prec_names = sorted({p for row in prec_mc for p in row})
     prec_code = np.array([[prec_names.index(p) for p in row] for row in prec_mc], dtype=np.int8)
 
-    def flat(a: Any, dtype: Any = float) -> np.ndarray:
-        return np.broadcast_to(np.asarray(a, dtype=dtype), shape).ravel()
+    def into(fn: Any, *args: Any, dtype: Any = float) -> np.ndarray:
+        """A new flat column: ``fn(*args, out=<its 5-D view>)`` (a ufunc or np.copyto broadcasting the args)."""
+        col = np.empty(size, dtype=dtype)
+        if fn is np.copyto:
+            np.copyto(col.reshape(shape), *args)
+        else:
+            fn(*args, out=col.reshape(shape))
+        return col
 
-    def limiter() -> np.ndarray:
-        t, tc, tm, tl = res_arr["t"], res_arr["tc"], res_arr["tm"], res_arr["tl"]
-        return flat(np.where(np.isnan(t), -1, limiter_code(tc, tm, tl)), np.int8)
+    def fits_codes() -> np.ndarray:
+        col = into(np.less_equal, need_chip, capg, dtype=np.int8)  # 1 fits, 0 does not
+        col5 = col.reshape(shape)
+        unknown_cap = np.isnan(cap)
+        if unknown_cap.any():
+            col5[:, unknown_cap] = -1
+        if any_missing or reserve is not None:
+            np.copyto(col5, -1, where=np.isnan(need_chip))
+        return col
 
     build: dict[str, Any] = {  # each column built only when asked for
-        "precision": lambda: flat(prec_code.reshape(nm, nc, 1, 1, 1), np.int8),
-        "layout": lambda: flat(lay_code, np.int16),
-        "time [s]": lambda: flat(res_arr["t"]),
-        "time_low [s]": lambda: flat(res_arr["t_low"]),
-        "time_high [s]": lambda: flat(res_arr["t_high"]),
-        "compute_time [s]": lambda: flat(res_arr["tc"]),
-        "memory_time [s]": lambda: flat(res_arr["tm"]),
-        "comm_time [s]": lambda: flat(res_arr["tl"]),
-        "tokens_per_s_per_user [token/s]": lambda: flat(per_user / res_arr["t"]),
-        "tokens_per_s_per_chip [token/s]": lambda: flat(per_user * (Bg / Ng) / res_arr["t"]),
-        "intensity [FLOP/B]": lambda: flat(res_arr["flops"] / res_arr["mem"]),
-        "flop [FLOP]": lambda: flat(res_arr["flops"]),
-        "memory [B]": lambda: flat(res_arr["mem"]),
-        "comm [B]": lambda: flat(res_arr["comm"]),
-        "memory_per_chip [GB]": lambda: flat(need_chip / 1e9),
-        "capacity [GB]": lambda: flat(capg / 1e9),
-        "limiter": limiter,
-        "fits": lambda: flat(np.where(np.isnan(capg) | np.isnan(need_chip), -1,
-                                      (need_chip <= capg).astype(np.int8)), np.int8),
+        "precision": lambda: into(np.copyto, prec_code.reshape(nm, nc, 1, 1, 1), dtype=np.int8),
+        "layout": lambda: lay_code.reshape(-1) if nc == 1 else into(np.copyto, lay_code, dtype=np.int16),
+        "time [s]": lambda: res_flat["t"],
+        "time_low [s]": lambda: res_flat["t_low"],
+        "time_high [s]": lambda: res_flat["t_high"],
+        "compute_time [s]": lambda: res_flat["tc"],
+        "memory_time [s]": lambda: res_flat["tm"],
+        "comm_time [s]": lambda: res_flat["tl"],
+        "tokens_per_s_per_user [token/s]": lambda: into(np.divide, per_user, res5["t"]),
+        "tokens_per_s_per_chip [token/s]": lambda: into(np.divide, per_user * (Bg / Ng), res5["t"]),
+        "intensity [FLOP/B]": lambda: into(np.divide, res5["flops"], res5["mem"]),
+        "flop [FLOP]": lambda: res_flat["flops"],
+        "memory [B]": lambda: res_flat["mem"],
+        "comm [B]": lambda: res_flat["comm"],
+        "memory_per_chip [GB]": lambda: into(np.divide, need_chip, 1e9),
+        "capacity [GB]": lambda: into(np.copyto, capg / 1e9),
+        "limiter": lambda: _limiter_codes(res_flat["tc"], res_flat["tm"], res_flat["tl"], res_flat["t"]),
+        "fits": fits_codes,
     }
-    col = (nm, 1, 1, 1, 1)
     out = {
-        "model": flat(np.arange(nm).reshape(col), np.int32),
-        "chip": flat(np.arange(nc).reshape(1, nc, 1, 1, 1), np.int32),
-        "context_tokens": flat(T.reshape(1, 1, -1, 1, 1), np.int64),
-        "batch": flat(Bt.reshape(1, 1, 1, -1, 1), np.int64),
-        "n_chips": flat(N.reshape(1, 1, 1, 1, -1), np.int64),
+        "model": _grid_column(np.arange(nm), 1, nc * T.size * Bt.size * N.size, np.int32),
+        "chip": _grid_column(np.arange(nc), nm, T.size * Bt.size * N.size, np.int32),
+        "context_tokens": _grid_column(T, nm * nc, Bt.size * N.size, np.int64),
+        "batch": _grid_column(Bt, nm * nc * T.size, N.size, np.int64),
+        "n_chips": _grid_column(N, nm * nc * T.size * Bt.size, 1, np.int64),
     }
     with np.errstate(invalid="ignore", divide="ignore"):
         for name in build:
@@ -390,6 +425,161 @@ def sweep(models: Any, chips: Any, context_tokens: Any, batch: Any = 1, n_chips:
         df = df[fit_codes == 1].reset_index(drop=True)
         df.attrs.update(meta)
     return df
+
+
+#: the per-scenario arrays :func:`_chip_times` writes (``t_low`` / ``t_high`` are ``t`` at the range ends)
+_BOUND_KEYS = ("t", "tc", "tm", "tl", "flops", "mem", "comm")
+_TIME_KEYS = frozenset({"t", "tc", "tm", "tl", "t_low", "t_high"})
+
+
+#: scenarios per block of the sweep's grid (float64 temporaries of 256 kB: they stay in cache)
+_BLOCK = 65_536
+
+
+class _Scratch:
+    """Reusable work grids of one block (``rows`` contexts x every batch), by name, allocated on
+    first use for the largest block and sliced for a shorter last one (one sweep call)."""
+
+    def __init__(self, max_rows: int, cols: int):
+        self.max_rows, self.cols, self.rows = max_rows, cols, max_rows
+        self._bufs: dict[str, np.ndarray] = {}
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (self.rows, self.cols)
+
+    def get(self, name: str) -> np.ndarray:
+        buf = self._bufs.get(name)
+        if buf is None:
+            buf = self._bufs[name] = np.empty((self.max_rows, self.cols))
+        return buf[:self.rows]
+
+
+def _chip_part(x: Any, j: int) -> Any:
+    """Chip ``j``'s part of a stage quantity: arrays with a leading chip axis (link bytes per
+    chip tier, shape ``(nc, 1 or T, 1 or B)``) are sliced, the rest broadcast over the grid."""
+    if isinstance(x, np.ndarray) and x.ndim == 3:
+        return x[j] if x.shape[0] > 1 else x[0]
+    return x
+
+
+def _is_zero(x: Any) -> bool:
+    """A scalar (or 0-d array) equal to 0: adding it, or taking the max with it of terms that
+    are >= 0 or NaN, changes nothing, so that pass can be skipped."""
+    return np.ndim(x) == 0 and float(x) == 0.0
+
+
+def _is_output(a: np.ndarray, dst: dict[str, np.ndarray]) -> bool:
+    """``a`` is one of the ``dst`` arrays other than ``t`` (a column to keep, never a grid to
+    write over; ``t`` is written after the terms it is computed from)."""
+    return any(a is v for key, v in dst.items() if key != "t")
+
+
+def _chip_times(stages: list[tuple[Any, Any, Any, Any]], j: int, roofs: tuple[float, float, float, float],
+                overlap: bool, per_stage: float, dst: dict[str, np.ndarray], scratch: _Scratch,
+                times: bool = True, consume: bool = False) -> None:
+    """:func:`~accelspec.perf.bounds.layout_times` for chip ``j`` on the ``T x B`` grid, written
+    in place into ``dst`` (``t``, ``tc``, ``tm``, ``tl``, ``flops``, ``mem``, ``comm``: any subset;
+    ``(T, B)`` arrays, views of the output columns).
+
+    The same arithmetic, element by element, as ``layout_times`` and so as the scalar
+    :func:`~accelspec.perf.bounds.decode_bound` (``step_times`` with ``n_chips=1.0``:
+    ``t_compute = F / P``, ``t_memory = M / B``, ``t_comm = max(C_up / L_up, C_out / L_out)``,
+    ``t = max(t_compute, t_memory, t_comm)`` or their sum without ``overlap``; stage sums in
+    stage order, the first stage written rather than added to 0.0, the same value), without
+    the temporaries: every grid-sized pass writes into ``dst`` or a reused scratch grid.
+    ``stages``: ``stage_traffic_tiers`` of each stage; ``consume``: their FLOP and byte grids may
+    be overwritten (by ``t_compute`` and ``t_memory``, when those are not asked for)."""
+    grid = scratch.shape
+    acc_t = dst["t"] if "t" in dst else scratch.get("acc:t")
+    for s, (f, m, c, co) in enumerate(stages):
+        c, co = _chip_part(c, j), _chip_part(co, j)
+        first = s == 0
+
+        def buf(key: str, src: Any = None, first: bool = first) -> np.ndarray:
+            """Where this stage's value goes: the output for the first stage, else scratch to add;
+            with ``consume``, the stage's own grid ``src`` rather than scratch."""
+            if first and key == "t":
+                return acc_t
+            if first and key in dst:
+                return dst[key]
+            if consume and isinstance(src, np.ndarray) and src.shape == grid and not _is_output(src, dst):
+                return src
+            return scratch.get(key)
+
+        if times:
+            P, BW, L, LO = roofs
+            tc = np.divide(_chip_part(f, j), P, out=buf("tc", f))
+            tm = np.divide(_chip_part(m, j), BW, out=buf("tm", m))
+            tl = np.where(c > 0.0, c / L, 0.0)
+            if not (isinstance(co, float) and co == 0.0) and np.any(co):
+                to = np.where(co > 0.0, co / LO, 0.0)
+                tl = np.maximum(tl, to) if overlap else tl + to
+            t = buf("t")
+            if overlap:
+                np.maximum(tc, tm, out=t)
+                if not _is_zero(tl):
+                    np.maximum(t, tl, out=t)
+            else:
+                np.add(tc, tm, out=t)
+                if not _is_zero(tl):
+                    np.add(t, tl, out=t)
+            if not first:
+                np.add(acc_t, t, out=acc_t)
+                for key, v in (("tc", tc), ("tm", tm)):
+                    if key in dst:
+                        np.add(dst[key], v, out=dst[key])
+            if "tl" in dst:
+                if first:
+                    np.copyto(dst["tl"], tl)
+                else:
+                    np.add(dst["tl"], tl, out=dst["tl"])
+        for key, v in (("flops", f), ("mem", m)):
+            if key in dst:
+                v = _chip_part(v, j)
+                if first and v is dst[key]:  # computed in place: x * 1.0 == x
+                    if per_stage != 1.0:
+                        np.multiply(v, per_stage, out=v)
+                elif first:
+                    np.multiply(v, per_stage, out=dst[key])
+                else:
+                    np.add(dst[key], v * per_stage, out=dst[key])
+        if "comm" in dst:
+            if first:
+                np.copyto(dst["comm"], c + co)
+            else:
+                np.add(dst["comm"], c, out=dst["comm"])
+                np.add(dst["comm"], co, out=dst["comm"])
+
+
+def _limiter_codes(tc: np.ndarray, tm: np.ndarray, tl: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """:func:`~accelspec.perf.bounds.limiter_code` as int8 (-1 where ``t`` is NaN), in byte-wide
+    passes: ``2 - 2 [tc >= tm and tc >= tl] - [tc < tm and tm >= tl]`` (0 compute, 1 memory,
+    2 interconnect; ties to compute, then memory)."""
+    a = np.greater_equal(tc, tm)
+    first = np.greater_equal(tc, tl)
+    np.logical_and(first, a, out=first)
+    second = np.greater_equal(tm, tl)
+    np.logical_not(a, out=a)
+    np.logical_and(second, a, out=second)
+    code = np.multiply(first.view(np.int8), np.int8(-2))
+    np.add(code, np.int8(2), out=code)
+    np.subtract(code, second.view(np.int8), out=code)
+    np.copyto(code, np.int8(-1), where=np.isnan(t))
+    return code
+
+
+def _grid_column(values: np.ndarray, before: int, after: int, dtype: Any) -> np.ndarray:
+    """One grid axis as a flat column in row order: each value repeated ``after`` times, the
+    whole tiled ``before`` times."""
+    col = np.asarray(values, dtype=dtype)
+    if col.size == 1 and col[0] == 0:  # one zero (the only model or chip): calloc'd, no pass over the memory
+        return np.zeros(before * after, dtype=dtype)
+    if after > 1:
+        col = np.repeat(col, after)
+    if before > 1:
+        col = np.tile(col, before)  # a contiguous reshape of a new array
+    return col.copy() if np.shares_memory(col, values) else col
 
 
 #: every column ``sweep(columns=...)`` accepts besides the grid's own (``model``, ``chip``,
@@ -488,46 +678,123 @@ def _sweep_deployments(fn: Any, args: dict[str, Any]) -> Any:
     return out_df
 
 
-def _choose_layouts(model: Any, n: int, T: np.ndarray, B: np.ndarray, parallelism: Any,
-                    mem_kw: dict[str, Any]) -> tuple[list[Parallelism], np.ndarray, np.ndarray]:
-    """For one model and chip count, over the ``T x B`` grid: the candidate layouts, the
-    index of the one each scenario uses (-1: none can shard the model), and the bytes per
-    chip it needs (default reserve). With ``parallelism`` auto this is the search of
-    :func:`accelspec.fits` (least memory per chip; ties to fewer pipeline, context and data
-    parallel ranks, then more TP), evaluated for every scenario at once."""
-    from .memory import _candidates, _options, _terms
+class _LayoutSearch:
+    """For one model and chip count: the candidate layouts and, block by block of the ``T x B``
+    grid, the index of the one each scenario uses and the bytes per chip it needs (default
+    reserve). With ``parallelism`` auto this is the search of :func:`accelspec.fits` (least
+    memory per chip; ties to fewer pipeline, context and data parallel ranks, then more TP),
+    evaluated for every scenario at once with :func:`~accelspec.perf.memory._total` (the
+    footprint total of :func:`~accelspec.memory_footprint`, to the last bit). A scenario's
+    choice does not depend on the rest of the grid, so blocks (and :func:`sweep_iter`'s
+    pieces) choose as one call would."""
 
-    Tg = T.astype(float).reshape(-1, 1)
-    Bg = B.astype(float).reshape(1, -1)
-    auto = parallelism is None or (isinstance(parallelism, str) and parallelism.strip().lower() == "auto")
-    if not auto:
-        lay = Parallelism.parse(parallelism, n)
-        assert lay is not None
-        lay.check(model)
-        cands = [lay]
-    elif n == 1:
-        cands = [Parallelism()]
+    def __init__(self, model: Any, n: int, T: np.ndarray, B: np.ndarray, parallelism: Any,
+                 mem_kw: dict[str, Any]):
+        from .memory import _candidates, _options
+
+        self.T, self.B = T, B
+        self.Bg = B.astype(float).reshape(1, -1)
+        self.auto = parallelism is None or (isinstance(parallelism, str) and parallelism.strip().lower() == "auto")
+        if not self.auto:
+            lay = Parallelism.parse(parallelism, n)
+            assert lay is not None
+            lay.check(model)
+            cands = [lay]
+        elif n == 1:
+            cands = [Parallelism()]
+        else:
+            cands = _candidates(model, n, float(T.max()), float(B.max()))
+            cands = [c for _, c in sorted(((c.pp, c.cp, c.dp, -c.tp, i), c) for i, c in enumerate(cands))]
+        self.cands = cands
+        # the footprint of memory_footprint() (same private kernels, one profile per model: no pint per candidate)
+        self.prof = _profile(model)
+        self.opts = _options(model, weight_dtype=mem_kw.get("weight_dtype", "bf16"),
+                             kv_dtype=mem_kw.get("kv_dtype", "bf16"), expert_dtype=mem_kw.get("expert_dtype"),
+                             embedding_dtype=mem_kw.get("embedding_dtype"),
+                             state_dtype=mem_kw.get("state_dtype", "bf16"),
+                             activation_dtype=mem_kw.get("activation_dtype", "bf16"), prefill_chunk=8192,
+                             reserve=None)
+
+    def _usable(self, lay: Parallelism, T: np.ndarray) -> np.ndarray | None:
+        """Where the layout can serve the scenario (None: everywhere); counts are >= 1."""
+        ok_t = lay.cp <= T
+        ok_b = (lay.dp == 1) | (lay.dp <= self.B) if self.auto else np.ones(self.B.size, dtype=bool)
+        if ok_t.all() and ok_b.all():
+            return None
+        return ok_t.reshape(-1, 1) & ok_b.reshape(1, -1)
+
+    def choose(self, t0: int, t1: int, need_total: bool) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """For contexts ``T[t0:t1]`` x every batch: the candidate index per scenario (-1: none can
+        shard the model; ``None``: every scenario uses the first) and the bytes per chip (NaN
+        where none; ``None`` when not ``need_total`` and a single candidate leaves nothing to choose)."""
+        from .memory import _total
+
+        T = self.T[t0:t1]
+        Tg = T.astype(float).reshape(-1, 1)
+        grid = (T.size, self.B.size)
+        if not self.cands:
+            return np.full(grid, -1), np.full(grid, np.nan)
+        if len(self.cands) == 1:  # nothing to choose: the footprint only when a column asks for it
+            lay = self.cands[0]
+            ok = self._usable(lay, T)
+            tot = _total(self.prof, lay, np.maximum(Tg, lay.cp), self.Bg, self.opts) if need_total else None
+            if ok is None:
+                return None, tot
+            return np.where(ok, 0, -1), None if tot is None else np.where(ok, tot, np.nan)
+        # running argmin over the candidates (the first minimum wins, as np.argmin)
+        best = np.full(grid, np.inf)
+        choice = np.full(grid, -1)
+        for li, lay in enumerate(self.cands):
+            tot = _total(self.prof, lay, np.maximum(Tg, lay.cp), self.Bg, self.opts)
+            ok = self._usable(lay, T)
+            better = tot < best if ok is None else ok & (tot < best)
+            np.copyto(best, tot, where=better)
+            choice[better] = li
+        none = ~np.isfinite(best)
+        if none.any():
+            choice[none] = -1
+            best[none] = np.nan
+        return choice, best
+
+
+def _block_bound(ln: Any, phase: str, Tb: np.ndarray, B2: np.ndarray, i: int, k: int, t0: int, t1: int,
+                 sel: np.ndarray | None, nc: int, keys: list[str], res5: dict[str, np.ndarray], roofs: Any,
+                 overlap: bool, routing: str, dom3: np.ndarray, innet3: np.ndarray, scratch: _Scratch) -> None:
+    """The bound arrays ``keys`` of model ``i`` under layout ``ln`` at chip count ``k``, for the
+    contexts ``t0:t1`` (``Tb``) x every batch and every chip, written into ``res5`` (where
+    ``sel`` is true; everywhere when None)."""
+    lay = ln.parallelism
+    per_stage = float(lay.tp * lay.cp * lay.dp)
+    views0 = {key: res5[key][i, 0, t0:t1, :, k] for key in keys}
+    ends0 = [roofs(e, i, 0) for e, key in ((2, "t_low"), (0, "t_high")) if key in keys]
+    # one chip, one stage, the whole block, no range pass: the stage's FLOP and byte grids go
+    # straight into their columns (or into the time columns, divided in place there)
+    direct = (nc == 1 and sel is None and len(ln.stages) == 1
+              and all(np.array_equal(r, roofs(1, i, 0), equal_nan=True) for r in ends0))
+    if direct:
+        acc_t = views0["t"] if "t" in views0 else scratch.get("acc:t")
+        bufs = [(views0.get("flops", views0.get("tc", scratch.get("f0"))), views0.get("mem", views0.get("tm", acc_t)))]
     else:
-        cands = _candidates(model, n, float(T.max()), float(B.max()))
-        cands = [c for _, c in sorted(((c.pp, c.cp, c.dp, -c.tp, i), c) for i, c in enumerate(cands))]
-    if not cands:
-        return [], np.full((T.size, B.size), -1), np.full((T.size, B.size), np.nan)
-    # the footprint of memory_footprint() (same private kernels, one profile per model: no pint per candidate)
-    prof = _profile(model)
-    opts = _options(model, weight_dtype=mem_kw.get("weight_dtype", "bf16"), kv_dtype=mem_kw.get("kv_dtype", "bf16"),
-                    expert_dtype=mem_kw.get("expert_dtype"), embedding_dtype=mem_kw.get("embedding_dtype"),
-                    state_dtype=mem_kw.get("state_dtype", "bf16"),
-                    activation_dtype=mem_kw.get("activation_dtype", "bf16"), prefill_chunk=8192, reserve=None)
-    totals = []
-    for lay in cands:
-        tot = _terms(prof, lay, np.maximum(Tg, lay.cp), Bg, opts)["total"]
-        ok = (lay.cp <= Tg) & ((lay.dp == 1) | (lay.dp <= Bg)) if auto else (lay.cp <= Tg) & (Bg > 0)
-        totals.append(np.where(ok, np.broadcast_to(tot, ok.shape), np.inf))
-    stack = np.stack(totals)
-    choice = np.argmin(stack, axis=0)
-    total = np.take_along_axis(stack, choice[None], axis=0)[0]
-    none = ~np.isfinite(total)
-    return cands, np.where(none, -1, choice), np.where(none, np.nan, total)
+        bufs = [(scratch.get(f"f{s}"), scratch.get(f"m{s}")) for s in range(len(ln.stages))]
+    # FLOPs, bytes and link bytes of each stage: chip-independent grids (link bytes per chip tier)
+    stages = [stage_traffic_tiers(ln, st, phase, Tb, B2, routing=routing, domain=dom3, in_network=innet3,
+                                  out=bufs[s]) for s, st in enumerate(ln.stages)]
+    for j in range(nc):
+        views = views0 if j == 0 else {key: res5[key][i, j, t0:t1, :, k] for key in keys}
+        # where only part of the block uses this layout, compute it whole and copy that part
+        dst = views if sel is None else {key: scratch.get("sel:" + key) for key in keys}
+        nominal = roofs(1, i, j)
+        ends = {key: roofs(e, i, j) for e, key in ((2, "t_low"), (0, "t_high")) if key in dst}
+        _chip_times(stages, j, nominal, overlap, per_stage, {key: dst[key] for key in _BOUND_KEYS if key in dst},
+                    scratch, times=bool(_TIME_KEYS.intersection(dst)), consume=direct)
+        for key, end in ends.items():
+            if np.array_equal(end, nominal, equal_nan=True):
+                np.copyto(dst[key], dst["t"] if "t" in dst else scratch.get("acc:t"))
+            else:
+                _chip_times(stages, j, end, overlap, per_stage, {"t": dst[key]}, scratch)
+        if sel is not None:
+            for key in keys:
+                np.copyto(views[key], dst[key], where=sel)
 
 
 def _to_xarray(out: dict[str, np.ndarray], shape: tuple[int, ...], names: list[str], chip_ids: list[str],

@@ -276,3 +276,134 @@ def test_chunks_concatenated_equal_the_unchunked_sweep():
     np.testing.assert_array_equal(np.concatenate([p["chip"] for p in arrays]), full["chip"].cat.codes)
     with pytest.raises(a.AccelspecError, match="chunk_size"):
         next(sweep_iter(*args, chunk_size=0))
+
+
+# --- the fast core (issue 9: within 3x of a hand-written numpy floor) ----------------------------
+def _sweep_module():
+    import importlib
+
+    return importlib.import_module("accelspec.perf.sweep")  # accelspec.perf.sweep is also the function
+
+
+@pytest.mark.parametrize("model", ["llama-3.1-8b", "gpt-oss-120b", "qwen3-next-80b-a3b", "deepseek-v3"])
+def test_footprint_total_kernel_equals_the_footprint_terms(model):
+    """memory._total (the sweep's footprint, vectors kept apart, passes in place) equals
+    memory._terms()["total"] (memory_footprint's kernel) to the last bit, for every layout of
+    8 chips (tp, pp, ep, cp, dp), sliding windows, MLA latents and linear-attention state."""
+    from accelspec.perf.memory import _candidates, _options, _profile, _terms, _total
+
+    m = a.get_model(model)
+    prof = _profile(m)
+    opts = _options(m, "native", "fp8", None, None, "bf16", "bf16", 8192, None)
+    T = np.array([1.0, 127, 4096, 131_072, 1_000_000]).reshape(-1, 1)
+    B = np.array([1.0, 3, 64, 1000]).reshape(1, -1)
+    lays = [a.Parallelism(), *_candidates(m, 8, 1e6, 1000)]
+    assert any(lay.cp > 1 for lay in lays) and any(lay.pp > 1 for lay in lays)
+    for lay in lays:
+        ctx = np.maximum(T, lay.cp)
+        np.testing.assert_array_equal(_total(prof, lay, ctx, B, opts), _terms(prof, lay, ctx, B, opts)["total"])
+
+
+@pytest.mark.parametrize("phase", ["decode", "prefill"])
+def test_stage_traffic_in_place_equals_the_plain_sums(phase):
+    """stage_traffic_tiers(out=...) writes the same FLOPs and bytes as the plain expression."""
+    from accelspec.perf.bounds import layout_numbers, stage_traffic_tiers
+    from accelspec.perf.memory import _candidates
+
+    T = np.array([1.0, 129, 4096, 131_072]).reshape(-1, 1)
+    B = np.array([1.0, 3, 64]).reshape(1, -1)
+    dom = np.array([np.inf, 4.0]).reshape(2, 1, 1)
+    net = np.array([False, True]).reshape(2, 1, 1)
+    for model in ("qwen3-235b-a22b", "deepseek-v3", "qwen3-next-80b-a3b"):
+        m = a.get_model(model)
+        for lay in _candidates(m, 8, 1e6, 64)[::3]:
+            ln = layout_numbers(m, lay)
+            for st in ln.stages:
+                plain = stage_traffic_tiers(ln, st, phase, T, B, domain=dom, in_network=net)
+                bufs = (np.full((4, 3), np.nan), np.full((4, 3), np.nan))
+                done = stage_traffic_tiers(ln, st, phase, T, B, domain=dom, in_network=net, out=bufs)
+                assert done[0] is bufs[0] and done[1] is bufs[1]
+                for x, y in zip(plain, done, strict=True):
+                    np.testing.assert_array_equal(np.broadcast_to(x, np.broadcast_shapes(np.shape(x), np.shape(y))),
+                                                  np.broadcast_to(y, np.broadcast_shapes(np.shape(x), np.shape(y))))
+
+
+@pytest.mark.parametrize("phase", ["decode", "prefill"])
+def test_blocks_do_not_change_a_single_value(monkeypatch, phase):
+    """The grid is evaluated in blocks of contexts; blocks of 1-3 contexts (the layout search
+    and the bound run per block) give the same arrays, layout codes and names as one block."""
+    S = _sweep_module()
+    args = (["llama-3.1-8b", "deepseek-v3", "qwen3-next-80b-a3b"], ["h200-sxm", "a100-sxm", ranged_chip()],
+            [1, 127, 4096, 131_072, 1_000_000], [1, 3, 64], [1, 6, 8])
+    kw = {"phase": phase, "output": "arrays", "on_missing": "nan"}
+    monkeypatch.setattr(S, "_BLOCK", 10**9)
+    whole = sweep(*args, **kw)
+    assert len(set(whole["layout"].tolist())) > 4  # the search picks different layouts over the grid
+    for block in (3, 7):  # batch axis of 3: blocks of 1 and 2 contexts
+        monkeypatch.setattr(S, "_BLOCK", block)
+        parts = sweep(*args, **kw)
+        assert parts.keys() == whole.keys()
+        for key, v in whole.items():
+            np.testing.assert_array_equal(parts[key], v, err_msg=key)
+    monkeypatch.setattr(S, "_BLOCK", 3)
+    nooverlap = sweep(*args, **kw, overlap=False)
+    monkeypatch.setattr(S, "_BLOCK", 10**9)
+    for key, v in sweep(*args, **kw, overlap=False).items():
+        np.testing.assert_array_equal(nooverlap[key], v, err_msg=key)
+
+
+@pytest.mark.parametrize("chips", [["h200-sxm"], ["h200-sxm", "h20"], [ranged_chip()]])
+def test_each_column_alone_equals_the_full_sweep(chips):
+    """columns=[one] takes the fast paths (one chip and one stage: the FLOP and byte grids are
+    divided in place into the time columns; no footprint without memory columns; no range
+    pass without ranges): each column equals the full sweep's, exactly."""
+    from accelspec.perf.sweep import SWEEP_COLUMNS
+
+    args = (["llama-3.1-8b", "gpt-oss-120b"], chips, [1, 4096, 131_072], [1, 64], [1, 4])
+    full = sweep(*args, output="arrays")
+    for col in SWEEP_COLUMNS:
+        one = sweep(*args, output="arrays", columns=[col])
+        assert set(one) == {"model", "chip", "context_tokens", "batch", "n_chips", col, "model_names",
+                            "chip_names", "layout_names", "precision_names"}
+        np.testing.assert_array_equal(one[col], full[col], err_msg=col)
+    one = sweep(args[0][0], chips, args[2], args[3], 1, output="arrays", columns=["time", "limiter"])
+    sub = (full["model"] == 0) & (full["n_chips"] == 1)
+    np.testing.assert_array_equal(one["time [s]"], full["time [s]"][sub])
+    np.testing.assert_array_equal(one["limiter"], full["limiter"][sub])
+
+
+def test_limiter_codes_worked():
+    """Ties go to compute, then memory; NaN time gives -1 (the scalar limiter_code's order)."""
+    S = _sweep_module()
+    tc = np.array([2.0, 1.0, 1.0, 0.0, 1.0, 0.0, 3.0, np.nan])
+    tm = np.array([1.0, 1.0, 2.0, 2.0, 1.0, 1.0, 3.0, 1.0])
+    tl = np.array([0.0, 0.0, 2.0, 3.0, 1.0, 1.0, 4.0, 0.0])
+    t = np.maximum(np.maximum(tc, tm), tl)
+    assert S._limiter_codes(tc, tm, tl, t).tolist() == [0, 0, 1, 2, 0, 1, 2, -1]
+    assert S._limiter_codes(tc, tm, tl, t).dtype == np.int8
+
+
+def test_arrays_are_separate_writeable_columns_and_memory_is_bounded():
+    """Every array of output='arrays' is its own writeable column (no two share memory), and a
+    time-only sweep holds 40 bytes per scenario: model and chip codes 4 + 4 (int32), context,
+    batch and chip count 8 each (int64), time 8 (float64)."""
+    import tracemalloc
+
+    args = (["llama-3.1-8b", "qwen3-30b-a3b"], ["h200-sxm", "h100-sxm"], np.arange(1, 126) * 1024,
+            np.arange(1, 101), [1, 8])
+    n = 2 * 2 * 125 * 100 * 2
+    out = sweep(*args, output="arrays")
+    cols = [v for k, v in out.items() if not k.endswith("_names")]
+    assert all(v.flags.writeable and v.size == n for v in cols)
+    for x in range(len(cols)):
+        for y in range(x + 1, len(cols)):
+            assert not np.shares_memory(cols[x], cols[y])
+    del out, cols
+    tracemalloc.start()
+    base = tracemalloc.get_traced_memory()[0]
+    res = sweep(*args, output="arrays", columns=["time"])
+    held, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert res["time [s]"].size == n
+    assert (held - base) / n == pytest.approx(40.0, abs=0.5)
+    assert (peak - base) / n < 60.0  # the blocks' scratch and the layout search stay small beside the result
