@@ -114,26 +114,40 @@ def cache_dir() -> Path | None:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "accelspec"
 
 
-def _cached_definitions_file(text: str) -> tuple[Path, Path] | None:
-    """Write the definitions to ``<cache>/units-<hash>.txt`` (hash of pint's version and the
-    text, so a new pint or new definitions start a new cache) and return it with pint's own
-    cache folder beside it; None when the cache folder cannot be written (read-only home)."""
+def _definitions_key() -> str:
+    """Name of the cached definitions file: a hash of pint's version, the size and modification
+    time of pint's two definition files and of this module (which edits them), so that a new
+    pint or an edited module starts a new file, and a warm start never re-reads pint's text."""
+    folder = Path(pint.__file__).parent
+    parts = [pint.__version__]
+    for f in (folder / "default_en.txt", folder / "constants_en.txt", Path(__file__)):
+        st = f.stat()
+        parts.append(f"{f.name}|{st.st_size}|{st.st_mtime_ns}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+
+
+def _cached_definitions_file() -> tuple[Path, Path] | None:
+    """``<cache>/units-<key>.txt`` (written from :func:`_definitions_text` when missing) and
+    pint's own cache folder beside it; None when the cache folder cannot be written."""
     folder = cache_dir()
     if folder is None:
         return None
-    digest = hashlib.sha256(f"{pint.__version__}\n{text}".encode()).hexdigest()[:16]
-    path = folder / f"units-{digest}.txt"
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        if not path.exists() or path.read_text(encoding="utf-8") != text:
-            tmp = folder / f".units-{digest}.{os.getpid()}.tmp"
-            tmp.write_text(text, encoding="utf-8")
+        path = folder / f"units-{_definitions_key()}.txt"
+        if not path.exists():
+            folder.mkdir(parents=True, exist_ok=True)
+            tmp = folder / f".{path.name}.{os.getpid()}.tmp"
+            tmp.write_text(_definitions_text(), encoding="utf-8")
             os.replace(tmp, path)  # atomic: a concurrent reader never sees half a file
         pint_cache = folder / "pint"
         pint_cache.mkdir(exist_ok=True)
     except OSError:
         return None
     return path, pint_cache
+
+
+def _definitions_text() -> str:
+    return "\n".join([*_default_definitions(), *_EXTRA_DEFINITIONS]) + "\n"
 
 
 def _build_registry() -> pint.UnitRegistry:
@@ -144,8 +158,7 @@ def _build_registry() -> pint.UnitRegistry:
     :func:`cache_dir`; when that folder is missing or read-only the registry is built without
     it, with the same result.
     """
-    text = "\n".join([*_default_definitions(), *_EXTRA_DEFINITIONS]) + "\n"
-    cached = _cached_definitions_file(text)
+    cached = _cached_definitions_file()
     reg: pint.UnitRegistry | None = None
     if cached is not None:
         try:
@@ -154,7 +167,7 @@ def _build_registry() -> pint.UnitRegistry:
             reg = None
     if reg is None:
         reg = pint.UnitRegistry(None, cache_folder=None)
-        reg.load_definitions(text.splitlines())
+        reg.load_definitions(_definitions_text().splitlines())
     reg.formatter.default_format = "~P"
     _abbreviate_partial_specs(reg)
     _memoize_unit_parsing(reg)
