@@ -334,13 +334,16 @@ def _roof_dict(r: Any) -> dict[str, Any]:
     cu = r._cunit
     peak = chip.compute.peak(r.precision)
     link = chip.interconnect.scale_up.per_direction() if chip.interconnect.scale_up else None
+    if r.system is not None and r.system.scale_up_per_direction() is not None:
+        link = r.system.scale_up_per_direction()  # the system's scale-up record, as the library's roof
 
     def derived(q: Any, rng: Any, basis: str) -> dict[str, Any]:
         lo, hi = rng
         return {"value": float(q.m), "unit": f"{q.units:~P}", "status": "derived", "source": None,
                 "range": None if lo.m == hi.m else [float(lo.m), float(hi.m)], "direction": None, "basis": basis}
 
-    return {"chip": r.chip, "name": chip.name, "precision": str(r.precision),
+    return {"chip": r.chip, "name": chip.name, "system": r.system.id if r.system is not None else None,
+            "precision": str(r.precision),
             "peak_compute": quantity_out(peak, f"T{cu}/s"),
             "memory_bandwidth": quantity_out(chip.memory.bandwidth, "TB/s"),
             "ridge_point": derived(r.ridge_point, r.ridge_point_range, "peak compute / memory bandwidth"),
@@ -360,7 +363,8 @@ def _cmd_roofline(args: argparse.Namespace) -> None:
     if not roofs:
         raise UsageError(f"no chip has a {args.precision} roofline: " + "; ".join(map(str, dropped)))
     data = {"precision": args.precision, "roofs": [_roof_dict(r) for r in roofs],
-            "dropped": [{"chip": d.chip.id, "reason": d.reason, "status": d.status} for d in dropped]}
+            "dropped": [{"chip": d.chip.id, "system": d.system.id if d.system is not None else None,
+                         "reason": d.reason, "status": d.status} for d in dropped]}
     text = "\n".join([r.explain() for r in roofs] + [f"left out: {d}" for d in dropped])
     _emit(data, args.json, text)
     if args.output:
@@ -715,7 +719,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.set_defaults(func=_cmd_fit)
 
     sp = add("roofline", "roofline of chips: peak, bandwidth, ridge point")
-    sp.add_argument("chips", nargs="+", action=_List, help="chip names: 'h100 mi300x' or 'h100,mi300x'")
+    sp.add_argument("chips", nargs="+", action=_List, help="chips or systems: 'h100 mi300x' or 'h100,gb200-nvl72' "
+                    "(a system: its chip's roof, marked as the system's)")
     sp.add_argument("--precision", default="bf16")
     sp.add_argument("-o", "--output", help="also write the roofline plot (PNG, SVG, PDF)")
     sp.set_defaults(func=_cmd_roofline)
