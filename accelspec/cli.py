@@ -428,6 +428,10 @@ def _cmd_cost(args: argparse.Namespace) -> None:
     from .economics import cost_bound
 
     price = args.price
+    if args.chip is None and args.system is None:
+        raise UsageError("give --chip (a chip or a system) or --system")
+    if args.chip is None:  # --system alone names the hardware, as `fit` and `bound` take it
+        args.chip, args.system = args.system, None
     cb = cost_bound(_fit_model(args.model), args.chip, n_chips=args.n_chips, context_tokens=args.input,
                     output_tokens=args.output, batch=args.batch, price=price, weight_dtype=args.weights,
                     kv_dtype=args.kv, tier=args.tier, system=args.system)
@@ -435,7 +439,7 @@ def _cmd_cost(args: argparse.Namespace) -> None:
     def m(q: Any, unit: str) -> Any:
         return None if q is None else float(q.m_as(unit))
 
-    d = {"model": cb.model, "chip": cb.chip, "n_chips": cb.n_chips, "batch": cb.batch,
+    d = {"model": cb.model, "chip": cb.chip, "on_system": cb.on_system, "n_chips": cb.n_chips, "batch": cb.batch,
          "input_tokens": cb.input_tokens, "output_tokens": cb.output_tokens,
          "output_tokens_per_s": m(cb.output_tokens_per_s, "token/s"),
          "input_tokens_per_s": m(cb.input_tokens_per_s, "token/s"),
@@ -589,12 +593,13 @@ def _cmd_train(args: argparse.Namespace) -> None:
     f = tr.training_fits(args.model, args.chip, args.n_chips, recipe=args.recipe, zero_stage=args.zero,
                          parallelism=args.parallelism, micro_batch=args.micro_batch, seq_len=args.seq_len,
                          recompute=args.recompute)
-    data: dict[str, Any] = {"fits": f.fits, "verdict": f.verdict, "required_GB": float(f.required.m_as("GB")),
+    data: dict[str, Any] = {"fits": f.fits, "verdict": f.verdict, "chip": f.chip, "system": f.system or None,
+                            "n_chips": f.n_chips, "required_GB": float(f.required.m_as("GB")),
                             "available_GB": float(f.available.m_as("GB")), "assumptions": f.assumptions,
                             "breakdown_GB": {k: float(v.m_as("GB")) for k, v in f.memory.terms().items()}}
     text = f"{f.explanation}\n{f.memory}"
     if args.tokens:
-        t = tr.training_time(args.model, args.tokens, chip=args.chip, n_chips=args.n_chips, recipe=args.recipe,
+        t = tr.training_time(args.model, args.tokens, chip=args.chip, n_chips=f.n_chips, recipe=args.recipe,
                              seq_len=args.seq_len, recompute=args.recompute, mfu=args.mfu)
         data["time_days"] = float(t.time.m_as("day"))
         data["chip_hours"] = float(t.chip_hours.m_as("hour"))
@@ -764,16 +769,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = add("cost", "best-case $ per 1M tokens and tokens per joule, with dated price sources")
     sp.add_argument("model")
-    sp.add_argument("--chip", required=True)
+    sp.add_argument("--chip", default=None, help="a chip or a system (hgx-h200, gb200-nvl72: its chip, all its "
+                    "chips, its fabric and its power)")
     sp.add_argument("--input", type=_count("--input"), default=2048, help="prompt tokens (default 2048)")
     sp.add_argument("--output", type=_count("--output"), default=256, help="generated tokens (default 256)")
     sp.add_argument("--batch", type=_count("--batch"), default=None, help="default: the largest that fits")
-    sp.add_argument("--n-chips", type=_count("--n-chips"), default=None, help="default: the fewest that fit")
+    sp.add_argument("--n-chips", type=_count("--n-chips"), default=None,
+                    help="default: a system's chip count, else the fewest that fit")
     sp.add_argument("--weights", default=None, help="default: the checkpoint's own format")
     sp.add_argument("--kv", default="bf16")
     sp.add_argument("--price", default="min", help="min, median, max, or e.g. '2.5 USD/hour' per chip")
     sp.add_argument("--tier", default=None, help="only price snapshots of this tier (on-demand, capacity-block, spot)")
-    sp.add_argument("--system", default=None, help="catalog system whose power gives the rack bound")
+    sp.add_argument("--system", default=None, help="alone: the system to cost (as --chip SYSTEM); with a --chip "
+                    "chip: the catalog system whose power gives the rack bound")
     sp.add_argument("--api", action="store_true", help="also list published API prices for the model")
     sp.set_defaults(func=_cmd_cost)
 
@@ -802,8 +810,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = add("train", "training memory per chip and time bound; --runs: published runs; --claim: seed claims")
     sp.add_argument("model", nargs="?")
-    sp.add_argument("--chip")
-    sp.add_argument("--n-chips", type=_count("--n-chips"), default=1)
+    sp.add_argument("--chip", "--system", dest="chip",
+                    help="a chip or a system (gb200-nvl72, cloudmatrix384: its chip, all its chips)")
+    sp.add_argument("--n-chips", type=_count("--n-chips"), default=None,
+                    help="default: a system's chip count (or the --parallelism layout's), else 1")
     sp.add_argument("--recipe", default="bf16-adam", help="bf16-adam, fp8-deepseek-v3, adam-8bit")
     sp.add_argument("--zero", default="1", help="ZeRO stage 0-3 or fsdp")
     sp.add_argument("--parallelism", default=None, help="tp=8,pp=2,dp=4 (default: all dp)")
