@@ -106,7 +106,7 @@ def roofline(chips: Iterable[str | Chip], precision: str = "bf16", workloads: Ma
     x = np.logspace(np.log10(intensity_range[0]), np.log10(intensity_range[1]), 400)
     integer = roofs[0][1].precision.is_integer
     unit = "OP" if integer else "FLOP"
-    for (chip, r), (color, ls) in zip(roofs, _styles([c for c, _ in roofs]), strict=True):
+    for (_chip, r), (color, ls) in zip(roofs, _styles([c for c, _ in roofs]), strict=True):
         y = r.attainable(x) / 1e12
         ax.plot(x, y, color=color, ls=ls, lw=2, label=f"{r.label} ({r.peak_compute.m:,.0f} T{unit}/s, "
                                                       f"{r.memory_bandwidth.m:.3g} TB/s)")

@@ -311,7 +311,7 @@ class Roofline:
         return self.explain()
 
 
-def roofline(chip: Chip | str, precision: str | Precision = "bf16", *, sparse: bool = False,
+def roofline(chip: Any, precision: str | Precision = "bf16", *, sparse: bool = False,
              compute_efficiency: float = 1.0, bandwidth_efficiency: float = 1.0,
              link_efficiency: float = 1.0) -> Roofline:
     """The roofline of ``chip`` (a :class:`Chip`, a :class:`~accelspec.System` or a name) at
