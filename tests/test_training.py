@@ -202,7 +202,7 @@ def test_training_fits_deployment_equals_keywords_and_refuses_what_it_fixes():
         a.training_fits("llama-3.1-70b", d, 8)
     with pytest.raises(a.DeploymentError, match="parallelism"):
         a.training_fits("llama-3.1-70b", d, parallelism="dp")
-    with pytest.raises(a.DeploymentError, match="dtypes 'w8a8'.*recipe"):
+    with pytest.raises(a.DeploymentError, match=r"dtypes 'w8a8'.*recipe"):
         a.training_fits("llama-3.1-70b", a.Deployment("h100", n_chips=8, dtypes="w8a8"))
     with pytest.raises(a.DeploymentError, match="chip count"):
         a.min_training_chips("llama-3.1-70b", d)
