@@ -446,10 +446,10 @@ def cost_bound(model: Any, chip: Any, *, n_chips: int | None = None, context_tok
     layout = str(dec.parallelism) + (" (the fewest chips that fit)" if fewest else "")
     if on is not None:
         dom = on.domain_size
-        count = ("all its chips" if n == on.n_chips and n_chips is None and dep is None else f"{n} of its "
-                 f"{on.n_chips} chips")
+        count = ("all its chips" if n == on.n_chips else f"{n} of its {on.n_chips} chips" if n < on.n_chips
+                 else f"{n} chips (the system has {on.n_chips})")
         layout += (f"; system {on.name} ({on.id}): {c.id}, {count}, its fabric"
-                   + (f" (scale-up domain {dom})" if dom else "") + " and its power")
+                   + (f" (scale-up domain {dom})" if dom else "") + ", its own power figure")
     if dep is not None:
         layout += f"; deployment {dep.assumptions()}"
     dt = dec.dtypes
