@@ -353,9 +353,9 @@ def cost_bound(model: Any, chip: Any, *, n_chips: int | None = None, context_tok
         c, on = resolve_hardware(chip)
         kw = {"weight_dtype": weight_dtype, "kv_dtype": kv_dtype}
     hw = on or c  # a system: its fabric in the bounds
-    if on is not None and system is not None and get_chip_or_system_id(system) != on.id:
+    if on is not None and system is not None and _system_id(system) != on.id:
         raise InvalidArgumentError("system", f"the cost is asked of system {on.id!r}, whose own power gives the "
-                                   f"rack bound; system={get_chip_or_system_id(system)!r} would take another's")
+                                   f"rack bound; system={_system_id(system)!r} would take another's")
     fewest = n_chips is None and on is None
     n = 0
     if n_chips is None and on is not None:
@@ -468,7 +468,7 @@ def cost_bound(model: Any, chip: Any, *, n_chips: int | None = None, context_tok
                      prices_used=used, on_system=on.id if on is not None else None)
 
 
-def get_chip_or_system_id(value: Any) -> str:
+def _system_id(value: Any) -> str:
     """The id of a system given by name or record (for ``cost_bound(..., system=...)``)."""
     from .system import get_system
 
