@@ -334,13 +334,16 @@ def _roof_dict(r: Any) -> dict[str, Any]:
     cu = r._cunit
     peak = chip.compute.peak(r.precision)
     link = chip.interconnect.scale_up.per_direction() if chip.interconnect.scale_up else None
+    if r.system is not None and r.system.scale_up_per_direction() is not None:
+        link = r.system.scale_up_per_direction()  # the system's scale-up record, as the library's roof
 
     def derived(q: Any, rng: Any, basis: str) -> dict[str, Any]:
         lo, hi = rng
         return {"value": float(q.m), "unit": f"{q.units:~P}", "status": "derived", "source": None,
                 "range": None if lo.m == hi.m else [float(lo.m), float(hi.m)], "direction": None, "basis": basis}
 
-    return {"chip": r.chip, "name": chip.name, "precision": str(r.precision),
+    return {"chip": r.chip, "name": chip.name, "system": r.system.id if r.system is not None else None,
+            "precision": str(r.precision),
             "peak_compute": quantity_out(peak, f"T{cu}/s"),
             "memory_bandwidth": quantity_out(chip.memory.bandwidth, "TB/s"),
             "ridge_point": derived(r.ridge_point, r.ridge_point_range, "peak compute / memory bandwidth"),
@@ -360,7 +363,8 @@ def _cmd_roofline(args: argparse.Namespace) -> None:
     if not roofs:
         raise UsageError(f"no chip has a {args.precision} roofline: " + "; ".join(map(str, dropped)))
     data = {"precision": args.precision, "roofs": [_roof_dict(r) for r in roofs],
-            "dropped": [{"chip": d.chip.id, "reason": d.reason, "status": d.status} for d in dropped]}
+            "dropped": [{"chip": d.chip.id, "system": d.system.id if d.system is not None else None,
+                         "reason": d.reason, "status": d.status} for d in dropped]}
     text = "\n".join([r.explain() for r in roofs] + [f"left out: {d}" for d in dropped])
     _emit(data, args.json, text)
     if args.output:
@@ -424,6 +428,10 @@ def _cmd_cost(args: argparse.Namespace) -> None:
     from .economics import cost_bound
 
     price = args.price
+    if args.chip is None and args.system is None:
+        raise UsageError("give --chip (a chip or a system) or --system")
+    if args.chip is None:  # --system alone names the hardware, as `fit` and `bound` take it
+        args.chip, args.system = args.system, None
     cb = cost_bound(_fit_model(args.model), args.chip, n_chips=args.n_chips, context_tokens=args.input,
                     output_tokens=args.output, batch=args.batch, price=price, weight_dtype=args.weights,
                     kv_dtype=args.kv, tier=args.tier, system=args.system)
@@ -431,7 +439,7 @@ def _cmd_cost(args: argparse.Namespace) -> None:
     def m(q: Any, unit: str) -> Any:
         return None if q is None else float(q.m_as(unit))
 
-    d = {"model": cb.model, "chip": cb.chip, "n_chips": cb.n_chips, "batch": cb.batch,
+    d = {"model": cb.model, "chip": cb.chip, "on_system": cb.on_system, "n_chips": cb.n_chips, "batch": cb.batch,
          "input_tokens": cb.input_tokens, "output_tokens": cb.output_tokens,
          "output_tokens_per_s": m(cb.output_tokens_per_s, "token/s"),
          "input_tokens_per_s": m(cb.input_tokens_per_s, "token/s"),
@@ -585,12 +593,13 @@ def _cmd_train(args: argparse.Namespace) -> None:
     f = tr.training_fits(args.model, args.chip, args.n_chips, recipe=args.recipe, zero_stage=args.zero,
                          parallelism=args.parallelism, micro_batch=args.micro_batch, seq_len=args.seq_len,
                          recompute=args.recompute)
-    data: dict[str, Any] = {"fits": f.fits, "verdict": f.verdict, "required_GB": float(f.required.m_as("GB")),
+    data: dict[str, Any] = {"fits": f.fits, "verdict": f.verdict, "chip": f.chip, "system": f.system or None,
+                            "n_chips": f.n_chips, "required_GB": float(f.required.m_as("GB")),
                             "available_GB": float(f.available.m_as("GB")), "assumptions": f.assumptions,
                             "breakdown_GB": {k: float(v.m_as("GB")) for k, v in f.memory.terms().items()}}
     text = f"{f.explanation}\n{f.memory}"
     if args.tokens:
-        t = tr.training_time(args.model, args.tokens, chip=args.chip, n_chips=args.n_chips, recipe=args.recipe,
+        t = tr.training_time(args.model, args.tokens, chip=args.chip, n_chips=f.n_chips, recipe=args.recipe,
                              seq_len=args.seq_len, recompute=args.recompute, mfu=args.mfu)
         data["time_days"] = float(t.time.m_as("day"))
         data["chip_hours"] = float(t.chip_hours.m_as("hour"))
@@ -715,7 +724,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.set_defaults(func=_cmd_fit)
 
     sp = add("roofline", "roofline of chips: peak, bandwidth, ridge point")
-    sp.add_argument("chips", nargs="+", action=_List, help="chip names: 'h100 mi300x' or 'h100,mi300x'")
+    sp.add_argument("chips", nargs="+", action=_List, help="chips or systems: 'h100 mi300x' or 'h100,gb200-nvl72' "
+                    "(a system: its chip's roof, marked as the system's)")
     sp.add_argument("--precision", default="bf16")
     sp.add_argument("-o", "--output", help="also write the roofline plot (PNG, SVG, PDF)")
     sp.set_defaults(func=_cmd_roofline)
@@ -759,16 +769,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = add("cost", "best-case $ per 1M tokens and tokens per joule, with dated price sources")
     sp.add_argument("model")
-    sp.add_argument("--chip", required=True)
+    sp.add_argument("--chip", default=None, help="a chip or a system (hgx-h200, gb200-nvl72: its chip, all its "
+                    "chips, its fabric and its power)")
     sp.add_argument("--input", type=_count("--input"), default=2048, help="prompt tokens (default 2048)")
     sp.add_argument("--output", type=_count("--output"), default=256, help="generated tokens (default 256)")
     sp.add_argument("--batch", type=_count("--batch"), default=None, help="default: the largest that fits")
-    sp.add_argument("--n-chips", type=_count("--n-chips"), default=None, help="default: the fewest that fit")
+    sp.add_argument("--n-chips", type=_count("--n-chips"), default=None,
+                    help="default: a system's chip count, else the fewest that fit")
     sp.add_argument("--weights", default=None, help="default: the checkpoint's own format")
     sp.add_argument("--kv", default="bf16")
     sp.add_argument("--price", default="min", help="min, median, max, or e.g. '2.5 USD/hour' per chip")
     sp.add_argument("--tier", default=None, help="only price snapshots of this tier (on-demand, capacity-block, spot)")
-    sp.add_argument("--system", default=None, help="catalog system whose power gives the rack bound")
+    sp.add_argument("--system", default=None, help="alone: the system to cost (as --chip SYSTEM); with a --chip "
+                    "chip: the catalog system whose power gives the rack bound")
     sp.add_argument("--api", action="store_true", help="also list published API prices for the model")
     sp.set_defaults(func=_cmd_cost)
 
@@ -797,8 +810,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = add("train", "training memory per chip and time bound; --runs: published runs; --claim: seed claims")
     sp.add_argument("model", nargs="?")
-    sp.add_argument("--chip")
-    sp.add_argument("--n-chips", type=_count("--n-chips"), default=1)
+    sp.add_argument("--chip", "--system", dest="chip",
+                    help="a chip or a system (gb200-nvl72, cloudmatrix384: its chip, all its chips)")
+    sp.add_argument("--n-chips", type=_count("--n-chips"), default=None,
+                    help="default: a system's chip count (or the --parallelism layout's), else 1")
     sp.add_argument("--recipe", default="bf16-adam", help="bf16-adam, fp8-deepseek-v3, adam-8bit")
     sp.add_argument("--zero", default="1", help="ZeRO stage 0-3 or fsdp")
     sp.add_argument("--parallelism", default=None, help="tp=8,pp=2,dp=4 (default: all dp)")

@@ -267,6 +267,9 @@ class CostBound:
     tokens_per_s_per_mw_rack: Quantity | None = None
     tokens_per_s_per_mw_rack_range: tuple[Quantity, Quantity] | None = None
     prices_used: tuple[PriceSnapshot, ...] = ()
+    #: the system id when the bound was asked of a system (a name, a record, or a Deployment in
+    #: one): its chip, fabric and power share; ``system`` (the power source) is then the same
+    on_system: str | None = None
 
     def __str__(self) -> str:
         def f(q: Any, fmt: str = ".3g") -> str:
@@ -282,7 +285,8 @@ class CostBound:
         if self.tokens_per_s_per_mw_rack is not None:
             rack = (f", <= {self.tokens_per_s_per_mw_rack.m_as('token/s'):.3g} token/s per MW of "
                     f"{self.system} power")
-        return (f"{self.model} on {self.n_chips} x {self.chip}, batch {self.batch}: "
+        where = f" in {self.on_system}" if self.on_system else ""
+        return (f"{self.model} on {self.n_chips} x {self.chip}{where}, batch {self.batch}: "
                 f"<= {f(self.output_tokens_per_s)} out, >= {usd(self.usd_per_m_output)} USD/Mtok out{rng}, "
                 f">= {usd(self.usd_per_m_input)} USD/Mtok in, <= {f(self.tokens_per_joule)} out{rack}{miss}\n"
                 f"  {self.assumptions}")
@@ -318,40 +322,70 @@ def cost_bound(model: Any, chip: Any, *, n_chips: int | None = None, context_tok
     keeps only snapshots of that pricing tier (``"on-demand"``, ``"capacity-block"``, ``"spot"``).
     ``system``: the catalog system whose published power gives the rack-power bound (default: every
     system of the chip that publishes one; see :func:`system_power_share`).
+
+    Hardware, as :func:`accelspec.fits` and :func:`accelspec.decode_bound`: ``chip`` is a chip, a
+    **system** (``"hgx-h200"``, ``"gb200-nvl72"``, a :class:`~accelspec.System`; a system name wins
+    over a chip alias) or a :class:`~accelspec.Deployment`. A system costs its chip over its fabric,
+    ``n_chips`` defaults to **all of the system's chips** (not the fewest that fit: the question is
+    what that system costs per token), and the rack-power bound uses that system's published power
+    only (``missing`` names ``system.power`` when it publishes none); ``system=`` may only repeat it.
+    A deployment fixes chip, chip count, layout and dtypes (its layout ``None``: the one
+    :func:`~accelspec.fits` picks); ``n_chips``, ``parallelism``, ``weight_dtype`` or ``kv_dtype``
+    given beside it raise :class:`~accelspec.errors.DeploymentError`. ``assumptions`` and
+    ``on_system`` name the system or deployment used.
     """
     from .model_catalog import get_model
     from .perf.bounds import decode_bound, prefill_bound
-    from .perf.memory import max_batch
+    from .perf.memory import InvalidArgumentError, _refuse, max_batch
+    from .system import resolve_hardware
 
     m = get_model(model)
-    c = get_chip(chip)
     s_in, s_out = int(context_tokens), int(output_tokens)
-    kw: dict[str, Any] = {"weight_dtype": weight_dtype, "kv_dtype": kv_dtype}
-    fewest = n_chips is None
+    dep = chip if getattr(chip, "__accelspec_deployment__", False) else None
+    mkw: dict[str, Any] = {}  # memory-only arguments a deployment fixes (reserve, capacity)
+    if dep is not None:
+        _refuse(cost_bound, "cost_bound", locals())
+        c, on = dep.chip, dep.system
+        kw: dict[str, Any] = dep.dtypes.kwargs()
+        n_chips, parallelism = dep.n_chips, dep.parallelism
+        mkw = {k: v for k, v in (("reserve", dep.reserve), ("capacity", dep.capacity)) if v is not None}
+    else:
+        c, on = resolve_hardware(chip)
+        kw = {"weight_dtype": weight_dtype, "kv_dtype": kv_dtype}
+    hw = on or c  # a system: its fabric in the bounds
+    if on is not None and system is not None and _system_id(system) != on.id:
+        raise InvalidArgumentError("system", f"the cost is asked of system {on.id!r}, whose own power gives the "
+                                   f"rack bound; system={_system_id(system)!r} would take another's")
+    fewest = n_chips is None and on is None
     n = 0
-    if n_chips is None:
+    if n_chips is None and on is not None:
+        n = on.n_chips  # a system: all its chips, as fits and decode_bound
+    elif n_chips is None:
         from .perf.memory import min_chips
 
-        need = min_chips(m, c, s_in + s_out, 1, parallelism=parallelism, **kw)
+        need = min_chips(m, c, s_in + s_out, 1, parallelism=parallelism, **kw, **mkw)
         if need.value is None or not need.value:
             raise AccelspecError(f"{m.id} does not fit on any number of {c.id} at context {s_in + s_out} "
                                  f"({need.explanation})")
         n = int(need.value)
     else:
         n = int(n_chips)
+    where = f"{n} x {c.id}" + (f" in {on.id}" if on is not None else "")
     if batch is None:
-        lim = max_batch(m, c, s_in + s_out, n_chips=n, parallelism=parallelism, **kw)
+        lim = max_batch(m, hw, s_in + s_out, n_chips=n, parallelism=parallelism, **kw, **mkw)
         b = int(lim.value) if lim.value != float("inf") else 1024
         if b < 1:
-            raise AccelspecError(f"{m.id} does not fit on {n} x {c.id} at context {s_in + s_out}: "
+            raise AccelspecError(f"{m.id} does not fit on {where} at context {s_in + s_out}: "
                                  f"raise n_chips ({lim.explanation})")
     else:
         b = int(batch)
     bkw = {k: v for k, v in kw.items() if v is not None}
+    if dep is not None and dep.dtypes.precision is not None:
+        bkw["precision"] = dep.dtypes.precision
     if parallelism is not None:
         bkw["parallelism"] = parallelism
-    dec = decode_bound(m, c, s_in + s_out // 2, batch=b, n_chips=n, **bkw)
-    pre = prefill_bound(m, c, s_in, batch=b, n_chips=n, **bkw)
+    dec = decode_bound(m, hw, s_in + s_out // 2, batch=b, n_chips=n, **bkw)
+    pre = prefill_bound(m, hw, s_in, batch=b, n_chips=n, **bkw)
     tps = dec.tokens_per_s_per_chip * n
     tlo, thi = (q * n for q in dec.tokens_per_s_per_chip_range)
     tps_in = pre.tokens_per_s_per_chip * n
@@ -391,7 +425,10 @@ def cost_bound(model: Any, chip: Any, *, n_chips: int | None = None, context_tok
         tpj_rng = ((tlo / (n * tdp)).to("token/J"), (thi / (n * tdp)).to("token/J"))
         per_mw = (tpj * Q_(1, "MW")).to("token/s")
         power_text = f"power: chip TDP {tdp.magnitude:g} W only (host, network, cooling excluded)"
-    shares = system_power_share(c, system)
+    if on is not None:  # the system asked of: its own power, or none
+        shares = system_power_share(c, on) if on.power is not None else []
+    else:
+        shares = system_power_share(c, system)
     sys_id = share = per_mw_rack = rack_rng = None
     if shares:
         sys_id, share = min(shares, key=lambda t: t[1].magnitude)
@@ -403,9 +440,18 @@ def cost_bound(model: Any, chip: Any, *, n_chips: int | None = None, context_tok
                        f"{share.m_as('W'):.4g} W per chip ({_system_status(sys_id)})")
     else:
         missing.append("system.power")
-        power_text += f"; rack: no catalog system of {c.id} publishes a power"
+        power_text += (f"; rack: system {on.id} publishes no power" if on is not None
+                       else f"; rack: no catalog system of {c.id} publishes a power")
     dates = sorted({s.date for s in snaps})
     layout = str(dec.parallelism) + (" (the fewest chips that fit)" if fewest else "")
+    if on is not None:
+        dom = on.domain_size
+        count = ("all its chips" if n == on.n_chips else f"{n} of its {on.n_chips} chips" if n < on.n_chips
+                 else f"{n} chips (the system has {on.n_chips})")
+        layout += (f"; system {on.name} ({on.id}): {c.id}, {count}, its fabric"
+                   + (f" (scale-up domain {dom})" if dom else "") + ", its own power figure")
+    if dep is not None:
+        layout += f"; deployment {dep.assumptions()}"
     dt = dec.dtypes
     assumptions = (f"weights {dt.weight.name}, KV {dt.kv.name}, compute {dt.precision.value}; "
                    f"{n} chip(s), layout {layout}; "
@@ -419,7 +465,24 @@ def cost_bound(model: Any, chip: Any, *, n_chips: int | None = None, context_tok
                      tokens_per_joule_range=tpj_rng, tokens_per_s_per_mw=per_mw, missing=tuple(missing),
                      assumptions=assumptions, system=sys_id, rack_power_per_chip=share,
                      tokens_per_s_per_mw_rack=per_mw_rack, tokens_per_s_per_mw_rack_range=rack_rng,
-                     prices_used=used)
+                     prices_used=used, on_system=on.id if on is not None else None)
+
+
+def _system_id(value: Any) -> str:
+    """The id of a system given by name or record (for ``cost_bound(..., system=...)``)."""
+    from .system import get_system
+
+    return get_system(value).id
+
+
+def _who(hardware: Any) -> str:
+    """A row label for :func:`compare_api`: ``"h200"``, ``"gb200-nvl72"`` or a deployment's line."""
+    from .system import resolve_hardware
+
+    if getattr(hardware, "__accelspec_deployment__", False):
+        return hardware.assumptions()
+    c, sy = resolve_hardware(hardware)
+    return sy.id if sy is not None else c.id
 
 
 def _system_power(system_id: str) -> tuple[Quantity, int]:
@@ -440,6 +503,8 @@ def _system_status(system_id: str) -> str:
 def compare_api(model: Any, chips: list[Any], **kw: Any) -> list[dict[str, Any]]:
     """Our best-case $/Mtok per chip beside published API prices for the same model (with dates).
 
+    ``chips``: chips, systems or deployments, each as :func:`cost_bound` takes it.
+
     One row per chip (``kind='bound'``, price source and date) and one per API price
     (``kind='api'``). Chips that miss a price or do not fit keep their row with ``note``."""
     from .model_catalog import get_model
@@ -450,10 +515,11 @@ def compare_api(model: Any, chips: list[Any], **kw: Any) -> list[dict[str, Any]]
         try:
             cb = cost_bound(m, ch, **kw)
         except AccelspecError as exc:
-            rows.append({"kind": "bound", "who": get_chip(ch).id, "usd_per_m_input": None,
+            rows.append({"kind": "bound", "who": _who(ch), "usd_per_m_input": None,
                          "usd_per_m_output": None, "date": None, "note": str(exc)})
             continue
-        rows.append({"kind": "bound", "who": f"{cb.n_chips} x {cb.chip}",
+        rows.append({"kind": "bound", "who": f"{cb.n_chips} x {cb.chip}" + (f" in {cb.on_system}"
+                                                                           if cb.on_system else ""),
                      "usd_per_m_input": None if cb.usd_per_m_input is None else cb.usd_per_m_input.magnitude,
                      "usd_per_m_output": None if cb.usd_per_m_output is None else cb.usd_per_m_output.magnitude,
                      "date": ", ".join(sorted({s.date for s in (cb.prices_used or cb.prices)})) or None,

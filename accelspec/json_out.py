@@ -125,6 +125,7 @@ class CompareOut(_Out):
 class RoofOut(_Out):
     chip: str
     name: str
+    system: str | None = None  #: the system id when the entry named a system (its chip's roof)
     precision: str
     peak_compute: QuantityOut
     memory_bandwidth: QuantityOut
@@ -135,6 +136,7 @@ class RoofOut(_Out):
 
 class Dropped(_Out):
     chip: str
+    system: str | None = None
     reason: str
     status: Literal["unsupported", "not_published"]
 

@@ -86,7 +86,8 @@ def _styles(chips: Sequence[Chip]) -> list[tuple[str, str]]:
 
 def roofline(chips: Iterable[str | Chip], precision: str = "bf16", workloads: Mapping[str, Any] | None = None,
              *, ax: Axes | None = None, intensity_range: tuple[float, float] = (0.1, 1e4)) -> Axes:
-    """Log-log roofline, one roof per chip, ridge points marked.
+    """Log-log roofline, one roof per chip, ridge points marked. A system (``"gb200-nvl72"``)
+    draws its chip's roof, labelled as the system's (:func:`accelspec.roofline`).
 
     ``workloads`` maps a label to an arithmetic intensity (a Quantity in FLOP/B or a number
     read as FLOP/B), e.g. ``{"decode, batch 1": 1.0, "decode, batch 64": 60}``; each is drawn
@@ -105,9 +106,9 @@ def roofline(chips: Iterable[str | Chip], precision: str = "bf16", workloads: Ma
     x = np.logspace(np.log10(intensity_range[0]), np.log10(intensity_range[1]), 400)
     integer = roofs[0][1].precision.is_integer
     unit = "OP" if integer else "FLOP"
-    for (chip, r), (color, ls) in zip(roofs, _styles([c for c, _ in roofs]), strict=True):
+    for (_chip, r), (color, ls) in zip(roofs, _styles([c for c, _ in roofs]), strict=True):
         y = r.attainable(x) / 1e12
-        ax.plot(x, y, color=color, ls=ls, lw=2, label=f"{chip.name} ({r.peak_compute.m:,.0f} T{unit}/s, "
+        ax.plot(x, y, color=color, ls=ls, lw=2, label=f"{r.label} ({r.peak_compute.m:,.0f} T{unit}/s, "
                                                       f"{r.memory_bandwidth.m:.3g} TB/s)")
         ridge = r.ridge_point.m
         ax.plot([ridge], [r.peak_compute.m], "o", color=color, ms=6, mec="black", mew=0.6)

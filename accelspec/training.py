@@ -176,6 +176,33 @@ def _chip(c: Chip | str) -> Chip:
     return get_chip(c)
 
 
+def _is_deployment(x: Any) -> bool:
+    return bool(getattr(x, "__accelspec_deployment__", False))
+
+
+def _training_deployment(dep: Any, function: str, given: dict[str, Any], defaults: dict[str, Any]) -> None:
+    """A :class:`~accelspec.Deployment` given to a training function: arguments it fixes (chip
+    count, layout, reserve, capacity) must not be given beside it, and its dtypes must be the
+    calculators' defaults, since training's data types come from ``recipe``."""
+    from .errors import DeploymentError
+    from .perf.memory import refuse_overrides
+
+    fixed = {k: v for k, v in given.items() if k in ("n_chips", "parallelism", "reserve", "capacity")}
+    refuse_overrides(function, fixed, defaults)
+    if dep.dtypes.kwargs() or dep.dtypes.precision is not None:
+        raise DeploymentError(f"{function}: dtypes {dep.dtypes.name!r} of the deployment are inference data types; "
+                              "training's come from recipe= (bf16-adam, fp8-deepseek-v3, adam-8bit): give the "
+                              "deployment without dtypes")
+
+
+def _system_note(system: Any) -> str:
+    """`` [system GB200 NVL72: 72 chips, scale-up domain 72]`` (as :func:`accelspec.fits` says it)."""
+    if system is None:
+        return ""
+    dom = system.domain_size
+    return f" [system {system.name}: {system.n_chips} chips" + (f", scale-up domain {dom}]" if dom else "]")
+
+
 # --- memory ----------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class TrainingMemory:
@@ -299,6 +326,7 @@ class TrainingFit:
     n_chips: int
     assumptions: str
     explanation: str
+    system: str = ""  #: the system id when asked of a system (or a Deployment in one), else ""
 
     def __bool__(self) -> bool:
         return self.fits
@@ -317,13 +345,34 @@ def _capacity(chip: Chip, capacity: Any) -> tuple[float, float, float]:
     return float(spec.q.m_as("B")), float(spec.low.m_as("B")), float(spec.high.m_as("B"))
 
 
-def training_fits(model: Model | str, chip: Chip | str, n_chips: int = 1, *, recipe: Any = "bf16-adam",
+def training_fits(model: Model | str, chip: Any, n_chips: int | None = None, *, recipe: Any = "bf16-adam",
                   zero_stage: Any = 1, parallelism: Any = None, micro_batch: int = 1, seq_len: int = 8192,
                   recompute: Any = "none", sequence_parallel: bool = True, flash_attention: bool = True,
                   reserve: Any = None, capacity: Any = None) -> TrainingFit:
     """Does training ``model`` fit on ``n_chips`` of ``chip``? Compares :func:`training_memory`
-    with the chip's published capacity (``capacity`` overrides it)."""
-    m, c = _model(model), _chip(chip)
+    with the chip's published capacity (``capacity`` overrides it).
+
+    ``chip``: a chip, a system or a :class:`~accelspec.Deployment`, as :func:`accelspec.fits`
+    takes them. A system (``"gb200-nvl72"``; its name wins over a chip alias) trains on its chip
+    and ``n_chips`` defaults to its chip count (else to a fixed ``parallelism``'s count, else 1).
+    A deployment fixes chip, count, layout (``None``: all data parallel), reserve and capacity;
+    giving one of those beside it raises :class:`~accelspec.errors.DeploymentError`, as does a
+    deployment with inference dtypes (training's come from ``recipe``). ``explanation`` and
+    ``system`` name the system.
+    """
+    from .perf.memory import _hardware
+
+    m = _model(model)
+    if _is_deployment(chip):
+        import inspect
+
+        defaults = {k: p.default for k, p in inspect.signature(training_fits).parameters.items()}
+        _training_deployment(chip, "training_fits", dict(n_chips=n_chips, parallelism=parallelism, reserve=reserve,
+                                                         capacity=capacity), defaults)
+        c, system, n_chips = chip.chip, chip.system, chip.n_chips
+        parallelism, reserve, capacity = chip.parallelism, chip.reserve, chip.capacity
+    else:
+        c, system, n_chips = _hardware(chip, n_chips, parallelism)
     cap, low, high = _capacity(c, capacity)
     mem = training_memory(m, n_chips=n_chips, recipe=recipe, zero_stage=zero_stage, parallelism=parallelism,
                           micro_batch=micro_batch, seq_len=seq_len, recompute=recompute,
@@ -331,11 +380,13 @@ def training_fits(model: Model | str, chip: Chip | str, n_chips: int = 1, *, rec
     need = float(mem.total.m_as("B"))
     verdict = "fits" if need <= low else "does not fit" if need > high else "depends on the estimate"
     big = max(mem.terms(), key=lambda k: mem.terms()[k].m_as("B"))
-    text = (f"train {m.name} on {n_chips} x {c.name}: needs {need / _GB:.4g} GB per chip of {cap / _GB:.4g} GB: "
-            f"{verdict}; largest term {big} {mem.terms()[big].m_as('GB'):.4g} GB. Assumed: {mem.assumptions}")
+    where = f"{n_chips} x {c.name}" + (f" in {system.id}" if system is not None else "")
+    text = (f"train {m.name} on {where}: needs {need / _GB:.4g} GB per chip of {cap / _GB:.4g} GB: "
+            f"{verdict}; largest term {big} {mem.terms()[big].m_as('GB'):.4g} GB. Assumed: {mem.assumptions}"
+            f"{_system_note(system)}")
     return TrainingFit(fits=need <= cap, verdict=verdict, required=mem.total, available=Q_(cap / _GB, "GB"),
                        headroom=Q_((cap - need) / _GB, "GB"), memory=mem, chip=c.id, n_chips=n_chips,
-                       assumptions=mem.assumptions, explanation=text)
+                       assumptions=mem.assumptions, explanation=text, system=system.id if system else "")
 
 
 def _layouts(model: Model, n: int, max_tp: int = 8) -> list[Parallelism]:
@@ -351,21 +402,40 @@ def _layouts(model: Model, n: int, max_tp: int = 8) -> list[Parallelism]:
     return out
 
 
-def min_training_chips(model: Model | str, chip: Chip | str, *, recipe: Any = "bf16-adam", zero_stage: Any = 3,
+def min_training_chips(model: Model | str, chip: Any, *, recipe: Any = "bf16-adam", zero_stage: Any = 3,
                        micro_batch: int = 1, seq_len: int = 8192, recompute: Any = "full",
-                       max_chips: int = 2**17, capacity: Any = None) -> tuple[int | None, TrainingFit | None, str]:
+                       max_chips: int | None = None,
+                       capacity: Any = None) -> tuple[int | None, TrainingFit | None, str]:
     """Fewest chips (powers of two up to ``max_chips``) on which training fits, trying every
     tp (1-8) x pp x dp layout. Returns ``(n, fit, explanation)``; ``n`` is None when nothing up to
-    ``max_chips`` fits, and the explanation says by how much the best layout there misses."""
-    m, c = _model(model), _chip(chip)
+    ``max_chips`` fits, and the explanation says by how much the best layout there misses.
+
+    ``chip``: a chip or a system (its chip; as :func:`accelspec.min_chips`). ``max_chips``:
+    default ``2**17``, or the system's chip count for a system, whose own count is tried too
+    (72 for an NVL72, which is no power of two). A :class:`~accelspec.Deployment` fixes the
+    count this searches, so it is refused (:class:`~accelspec.errors.DeploymentError`)."""
+    from .system import resolve_hardware
+
+    if _is_deployment(chip):
+        from .errors import DeploymentError
+
+        raise DeploymentError("min_training_chips: a deployment fixes the chip count this searches; pass its chip "
+                              "or system (training_fits takes the deployment)")
+    m = _model(model)
+    c, system = resolve_hardware(chip)
+    top = max_chips if max_chips is not None else (system.n_chips if system is not None else 2**17)
+    top = _pos_int(top, "max_chips")
     _recipe(recipe), _zero(zero_stage), _recompute(recompute)
+    counts = [2**k for k in range(top.bit_length()) if 2**k <= top]
+    if system is not None and system.n_chips <= top and system.n_chips not in counts:
+        counts.append(system.n_chips)
+    label = c.name + (f" (system {system.id})" if system is not None else "")
     best: TrainingFit | None = None
-    n = 1
-    while n <= max_chips:
+    for n in counts:
         fits_here = []
         for lay in _layouts(m, n):
             try:
-                f = training_fits(m, c, n, recipe=recipe, zero_stage=zero_stage, parallelism=lay,
+                f = training_fits(m, system or c, n, recipe=recipe, zero_stage=zero_stage, parallelism=lay,
                                   micro_batch=micro_batch, seq_len=seq_len, recompute=recompute, capacity=capacity)
             except InvalidArgumentError:
                 continue
@@ -373,12 +443,13 @@ def min_training_chips(model: Model | str, chip: Chip | str, *, recipe: Any = "b
         if fits_here:
             best = min(fits_here, key=lambda f: f.required.m_as("B"))
             if best.fits:
-                return n, best, f"{n} x {c.name} ({best.memory.parallelism}): {best.explanation}"
-        n *= 2
+                return n, best, f"{n} x {label} ({best.memory.parallelism}): {best.explanation}"
+    max_chips = top
+    c_name = label
     if best is None:
-        return None, None, f"no layout of {m.name} found on up to {max_chips} x {c.name}"
+        return None, None, f"no layout of {m.name} found on up to {max_chips} x {c_name}"
     miss = -best.headroom.m_as("GB")
-    return None, best, (f"{m.name} does not fit for training on up to {max_chips} x {c.name}: the best layout "
+    return None, best, (f"{m.name} does not fit for training on up to {max_chips} x {c_name}: the best layout "
                         f"({best.memory.parallelism}) needs {best.required.m_as('GB'):.4g} GB per chip, "
                         f"{miss:.4g} GB more than {best.available.m_as('GB'):.4g} GB")
 
@@ -427,6 +498,7 @@ class TrainingTime:
     mfu: float
     bubble: float  #: idle fraction of the pipeline, (p-1)/(m+p-1)
     assumptions: str
+    system: str = ""  #: the system id when asked of a system (or a Deployment in one), else ""
 
     def __str__(self) -> str:
         e = f", {self.energy.m_as('MWh'):,.4g} MWh at TDP" if self.energy is not None else ""
@@ -434,7 +506,7 @@ class TrainingTime:
                 f"({self.total_flops:.3g} FLOPs). Assumed: {self.assumptions}")
 
 
-def training_time(model: Model | str, tokens: float, *, chip: Chip | str | None = None, n_chips: int = 1,
+def training_time(model: Model | str, tokens: float, *, chip: Any = None, n_chips: int | None = None,
                   precision: str | None = None, recipe: Any = "bf16-adam", peak: Any = None, mfu: float = 1.0,
                   seq_len: int = 8192, recompute: Any = "none", pp: int = 1, micro_batches: int | None = None,
                   causal: bool = True, parallelism: Any = None, global_batch_tokens: float | None = None,
@@ -451,6 +523,12 @@ def training_time(model: Model | str, tokens: float, *, chip: Chip | str | None 
     each optimizer step must ring-all-reduce the gradients over the ``dp`` replicas:
     ``2*(dp-1)/dp * params/(tp*pp) * grad_dtype_bytes / bandwidth`` seconds; a step then takes
     at least ``max(compute, all-reduce)`` (perfect overlap, so still a lower bound).
+
+    ``chip``: a chip, a system or a :class:`~accelspec.Deployment`, as :func:`training_fits`
+    takes them: a system (``"gb200-nvl72"``) trains on its chip and ``n_chips`` defaults to its
+    chip count (else 1); a deployment fixes chip, count and layout (its ``pp`` is the pipeline
+    depth), and ``n_chips`` or ``parallelism`` beside it raise
+    :class:`~accelspec.errors.DeploymentError`. ``assumptions`` and ``system`` name the system.
     """
     if not (isinstance(tokens, (int, float)) and tokens > 0):
         raise InvalidArgumentError("tokens", f"must be a positive number, got {tokens!r}")
@@ -458,6 +536,20 @@ def training_time(model: Model | str, tokens: float, *, chip: Chip | str | None 
         raise InvalidArgumentError("mfu", f"must be in (0, 1], got {mfu!r}")
     m = _model(model)
     rec = _recipe(recipe)
+    system = None
+    if _is_deployment(chip):
+        import inspect
+
+        defaults = {k: q.default for k, q in inspect.signature(training_time).parameters.items()}
+        _training_deployment(chip, "training_time", dict(n_chips=n_chips, parallelism=parallelism), defaults)
+        n_chips, parallelism, system = chip.n_chips, chip.parallelism, chip.system
+        chip = chip.chip
+    elif chip is not None:
+        from .system import resolve_hardware
+
+        chip, system = resolve_hardware(chip)
+    if n_chips is None:
+        n_chips = system.n_chips if system is not None else 1
     n = _pos_int(n_chips, "n_chips")
     p = _pos_int(pp, "pp")
     tdp = None
@@ -507,12 +599,14 @@ def training_time(model: Model | str, tokens: float, *, chip: Chip | str | None 
     hours = n * secs / 3600
     energy = Q_(tdp.q.m_as("W") * hours / 1e6, "MWh") if tdp is not None else None
     text = (f"{m.name}, {tokens:.4g} tokens, {fpt / 1e9:.4g} GFLOP/token (6N + causal attention at {seq_len} "
-            f"tokens, recompute {_recompute(recompute)}), {n} x {name} at {pk / 1e12:.5g} TFLOPS dense {prec}, "
+            f"tokens, recompute {_recompute(recompute)}), {n} x {name}"
+            f"{f' in {system.id}' if system is not None else ''} at {pk / 1e12:.5g} TFLOPS dense {prec}, "
             f"MFU {mfu:g}, pipeline bubble {bubble:.3g}"
-            + (comm or "; communication assumed hidden under compute"))
+            + (comm or "; communication assumed hidden under compute") + _system_note(system))
     return TrainingTime(flops_per_token=fpt, total_flops=total, time=Q_(secs / 86400, "day"),
                         chip_hours=Q_(hours, "hour"), energy=energy, peak_per_chip=Q_(pk / 1e12, "TFLOPS"),
-                        n_chips=n, mfu=mfu, bubble=bubble, assumptions=text)
+                        n_chips=n, mfu=mfu, bubble=bubble, assumptions=text,
+                        system=system.id if system is not None else "")
 
 
 # --- published runs --------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import pytest
 
 import accelspec as a
 from accelspec.economics import api_prices, chip_prices, compare_api, cost_bound, list_prices, load_prices
-from accelspec.errors import AccelspecError
+from accelspec.errors import AccelspecError, InvalidArgumentError, UnknownHardwareError
 from accelspec.units import Q_
 
 # Llama 3.1 70B decode step on one MI300X, batch 1, mean context 2048 + 256/2 = 2176 tokens:
@@ -240,3 +240,100 @@ def test_api_price_deepseek_v3():
     assert (fw.usd_per_m_input, fw.usd_per_m_output) == (0.56, 1.68)
     rows = compare_api("deepseek-v3", ["mi300x"], n_chips=8, batch=64)
     assert [r["kind"] for r in rows] == ["bound"] + ["api"] * len(api_prices("deepseek-v3"))
+
+
+# --- systems and deployments ---------------------------------------------------------------
+# Llama 3.1 70B decode on the 8 H200 of an HGX H200 (tp=8), batch 1, mean context 2176: the
+# 139.72e9 B read per step (see T_STEP) spread over 8 x 4.8 TB/s = 3.639 ms -> 274.8 token/s
+# (the tp all-reduces, 160 x 2 x 7/8 x 16 KiB over 450 GB/s, hide under it). At 3.99 USD per
+# chip-hour: 8 x 3.99 / (3600 x 274.8) x 1e6 = 32.27 USD per 1M output tokens. HGX H200
+# 10.2 kW / 8 = 1275 W per chip: 274.8 / (8 x 1275 W) x 1e6 = 26,942 token/s per MW.
+HGX_RATE = 8 * 4.8e12 / 139.72e9
+
+
+def test_system_costs_its_chip_all_its_chips_and_its_power():
+    cb = cost_bound("llama-3.1-70b", "hgx-h200", batch=1, price="3.99 USD/hour")
+    assert (cb.chip, cb.n_chips, cb.on_system, cb.system) == ("h200-sxm", 8, "hgx-h200", "hgx-h200")
+    assert cb.output_tokens_per_s.m_as("token/s") == pytest.approx(HGX_RATE, rel=2e-3)
+    assert cb.usd_per_m_output.m_as("USD") == pytest.approx(32.27, rel=2e-3)
+    assert cb.rack_power_per_chip.m_as("W") == pytest.approx(10200 / 8)
+    assert cb.tokens_per_s_per_mw_rack.m_as("token/s") == pytest.approx(26942, rel=2e-3)
+    assert "system HGX H200 8-GPU (hgx-h200): h200-sxm, all its chips" in cb.assumptions
+    assert "fewest chips" not in cb.assumptions
+    assert str(cb).startswith("llama-3.1-70b on 8 x h200-sxm in hgx-h200, batch 1:")
+    # the same as the chip with n_chips=8, except for the stated system
+    chip = cost_bound("llama-3.1-70b", "h200", n_chips=8, batch=1, price="3.99 USD/hour")
+    assert chip.on_system is None and "system HGX" not in chip.assumptions
+    for f in ("output_tokens_per_s", "input_tokens_per_s", "usd_per_m_output", "usd_per_m_input",
+              "tokens_per_joule", "rack_power_per_chip"):
+        assert getattr(cb, f).m == pytest.approx(getattr(chip, f).m, rel=1e-12), f
+    # n_chips given with a system: that many of its chips
+    two = cost_bound("llama-3.1-70b", "hgx-h200", n_chips=2, batch=1, price="3.99 USD/hour")
+    assert two.n_chips == 2 and "2 of its 8 chips" in two.assumptions
+
+
+def test_system_name_is_not_the_chip_alias():
+    # "GB200 NVL72" is also an alias of the gb200 chip record: the system wins, all 72 chips,
+    # and its power is reported missing (the catalog has no published GB200 NVL72 power),
+    # never borrowed from another system
+    cb = cost_bound("llama-3.1-70b", "gb200 nvl72", batch=1, price="5 USD/hour")
+    assert (cb.chip, cb.n_chips, cb.on_system) == ("gb200", 72, "gb200-nvl72")
+    assert "system.power" in cb.missing and "system gb200-nvl72 publishes no power" in cb.assumptions
+    one = cost_bound("llama-3.1-70b", "gb200", n_chips=2, batch=1, price="5 USD/hour")
+    assert one.on_system is None and one.n_chips == 2
+
+
+def test_system_keyword_may_only_repeat_the_system_asked_of():
+    cb = cost_bound("llama-3.1-70b", "hgx-h200", batch=1, price="3.99 USD/hour", system="hgx-h200")
+    assert cb.system == "hgx-h200"
+    with pytest.raises(InvalidArgumentError, match=r"system.*hgx-h200.*dgx-h100"):
+        cost_bound("llama-3.1-70b", "hgx-h200", batch=1, system="dgx-h100")
+
+
+def test_unknown_hardware_suggests_chips_and_systems():
+    with pytest.raises(UnknownHardwareError) as exc:
+        cost_bound("llama-3.1-70b", "gb200-nvl7", batch=1)
+    assert "gb200-nvl72" in exc.value.suggestions
+
+
+def test_deployment_equals_keyword_call_and_refuses_what_it_fixes():
+    d = a.Deployment("h200", n_chips=2, dtypes="bf16")
+    cd = cost_bound("llama-3.1-70b", d, batch=4, price="3.99 USD/hour")
+    kw = cost_bound("llama-3.1-70b", "h200", n_chips=2, weight_dtype="bf16", kv_dtype="bf16", batch=4,
+                    price="3.99 USD/hour")
+    assert cd.n_chips == kw.n_chips == 2
+    assert cd.usd_per_m_output.m == pytest.approx(kw.usd_per_m_output.m, rel=1e-12)
+    assert cd.output_tokens_per_s.m == pytest.approx(kw.output_tokens_per_s.m, rel=1e-12)
+    assert "deployment 2 x H200 SXM" in cd.assumptions
+    # a deployment in a system: the system's chips, fabric and power
+    ds = cost_bound("llama-3.1-70b", a.Deployment("hgx-h200"), batch=1, price="3.99 USD/hour")
+    assert ds.on_system == "hgx-h200" and ds.n_chips == 8
+    assert ds.usd_per_m_output.m_as("USD") == pytest.approx(32.27, rel=2e-3)
+    with pytest.raises(a.DeploymentError, match="n_chips"):
+        cost_bound("llama-3.1-70b", d, n_chips=4, batch=1)
+    with pytest.raises(a.DeploymentError, match="weight_dtype, kv_dtype"):
+        cost_bound("llama-3.1-70b", d, weight_dtype="fp8", kv_dtype="fp8", batch=1)
+
+
+def test_compare_api_names_the_system():
+    rows = compare_api("llama-3.1-70b", ["hgx-h200"], batch=1, price="3.99 USD/hour")
+    assert rows[0]["who"] == "8 x h200-sxm in hgx-h200"
+    assert rows[0]["usd_per_m_output"] == pytest.approx(32.27, rel=2e-3)
+
+
+def test_cli_cost_takes_a_system(capsys):
+    import json
+
+    from accelspec.cli import main
+
+    for argv in (["--chip", "hgx-h200"], ["--system", "hgx-h200"]):
+        assert main(["cost", "llama-3.1-70b", *argv, "--batch", "1", "--price", "3.99 USD/hour", "--json"]) == 0
+        d = json.loads(capsys.readouterr().out)
+        assert (d["chip"], d["on_system"], d["n_chips"], d["system"]) == ("h200-sxm", "hgx-h200", 8, "hgx-h200")
+        assert d["usd_per_m_output"] == pytest.approx(32.27, rel=2e-3)
+    # a chip with --system keeps its old meaning: the fewest chips, that system's power
+    assert main(["cost", "llama-3.1-70b", "--chip", "h100", "--system", "dgx-h100", "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert (d["n_chips"], d["on_system"], d["system"]) == (2, None, "dgx-h100")
+    assert main(["cost", "llama-3.1-70b"]) == 2
+    assert "--chip" in capsys.readouterr().err

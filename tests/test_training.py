@@ -171,3 +171,76 @@ def test_cli_train(capsys):
     assert "1945P" in capsys.readouterr().out
     assert main(["train", "llama-2-7b", "--chip", "h100", "--recipe", "sgd"]) == 2
     assert "unknown recipe 'sgd'" in capsys.readouterr().err
+
+
+# --- systems and deployments ---------------------------------------------------------------
+def test_training_fits_on_a_system_uses_its_chip_and_all_its_chips():
+    # GB200 NVL72: 72 GB200 (186 GB each). ZeRO-3, all data parallel over 72: weights
+    # 2 B x P70 / 72 = 1.960 GB, master 4 B x P70 / 72, moments 8 B x P70 / 72 per chip.
+    f = a.training_fits("llama-3.1-70b", "gb200-nvl72", zero_stage=3)
+    assert (f.chip, f.n_chips, f.system) == ("gb200", 72, "gb200-nvl72")
+    assert f.memory.weights.m_as("B") == pytest.approx(2 * P70 / 72)
+    assert f.memory.optimizer_moments.m_as("B") == pytest.approx(8 * P70 / 72)
+    assert f.available.m_as("GB") == pytest.approx(186)
+    assert "on 72 x GB200 (per GPU) in gb200-nvl72" in f.explanation
+    assert f.explanation.endswith("[system GB200 NVL72: 72 chips, scale-up domain 72]")
+    # "GB200 NVL72" is also the gb200 chip's alias: the system wins, never one GPU
+    assert a.training_fits("llama-3.1-70b", "GB200 NVL72", zero_stage=3).n_chips == 72
+    same = a.training_fits("llama-3.1-70b", "gb200", 72, zero_stage=3)
+    assert same.required == f.required and same.system == ""
+    # a fixed layout sets the count when none is given, as fits does
+    assert a.training_fits("llama-3.1-70b", "gb200", parallelism="tp=8,pp=2", zero_stage=3).n_chips == 16
+
+
+def test_training_fits_deployment_equals_keywords_and_refuses_what_it_fixes():
+    d = a.Deployment("gb200-nvl72", parallelism="tp=8,pp=9")
+    fd = a.training_fits("llama-3.1-70b", d, zero_stage=3)
+    kw = a.training_fits("llama-3.1-70b", "gb200-nvl72", parallelism="tp=8,pp=9", zero_stage=3)
+    assert fd.required == kw.required and fd.system == "gb200-nvl72" and fd.n_chips == 72
+    assert str(fd.memory.parallelism) == "tp=8,pp=9"
+    with pytest.raises(a.DeploymentError, match="n_chips"):
+        a.training_fits("llama-3.1-70b", d, 8)
+    with pytest.raises(a.DeploymentError, match="parallelism"):
+        a.training_fits("llama-3.1-70b", d, parallelism="dp")
+    with pytest.raises(a.DeploymentError, match=r"dtypes 'w8a8'.*recipe"):
+        a.training_fits("llama-3.1-70b", a.Deployment("h100", n_chips=8, dtypes="w8a8"))
+    with pytest.raises(a.DeploymentError, match="chip count"):
+        a.min_training_chips("llama-3.1-70b", d)
+
+
+def test_training_time_on_a_system():
+    # 72 x 2500 TFLOPS dense bf16 (GB200): time = total FLOPs / (72 x 2.5e15 FLOP/s)
+    t = a.training_time("llama-3.1-70b", 15e12, chip="gb200-nvl72")
+    assert (t.n_chips, t.system) == (72, "gb200-nvl72")
+    assert t.peak_per_chip.m_as("TFLOPS") == pytest.approx(2500)
+    assert t.time.m_as("s") == pytest.approx(t.total_flops / (72 * 2.5e15))
+    assert "72 x GB200 (per GPU) in gb200-nvl72 at 2500 TFLOPS" in t.assumptions
+    same = a.training_time("llama-3.1-70b", 15e12, chip="gb200", n_chips=72)
+    assert same.time == t.time and same.system == ""
+    d = a.training_time("llama-3.1-70b", 15e12, chip=a.Deployment("gb200-nvl72"))
+    assert d.time == t.time and d.system == "gb200-nvl72"
+    with pytest.raises(a.DeploymentError, match="n_chips"):
+        a.training_time("llama-3.1-70b", 15e12, chip=a.Deployment("gb200-nvl72"), n_chips=8)
+    assert a.training_time("llama-3.1-70b", 15e12, chip="h100").n_chips == 1  # a chip: 1 by default
+
+
+def test_min_training_chips_on_a_system_tries_its_own_count():
+    # Llama 3.1 405B (P405 = 405.85e9), ZeRO-3, full recompute, 105 GB per chip assumed:
+    # 64 chips hold 16 B x 405.85e9 / 64 = 101.5 GB of model states + activations + 2 GiB > 105 GB;
+    # the NVL72's 72 chips hold 16 x 405.85e9 / 72 = 90.2 GB + the rest < 105 GB. 72 is no power of
+    # two: the system's own count is tried.
+    n, fit, text = a.min_training_chips("llama-3.1-405b", "gb200-nvl72", capacity="105 GB")
+    assert n == 72 and fit.system == "gb200-nvl72" and "(system gb200-nvl72)" in text
+    n, fit, text = a.min_training_chips("llama-3.1-405b", "gb200", capacity="105 GB", max_chips=72)
+    assert n is None  # powers of two only for a bare chip: 64 does not fit
+    assert a.min_training_chips("llama-3.1-70b", "gb200-nvl72")[0] == 8  # 16 B x P70 / 8 = 141 GB < 186 GB
+
+
+def test_cli_train_takes_a_system(capsys):
+    import json
+
+    assert main(["train", "llama-3.1-70b", "--system", "gb200-nvl72", "--zero", "3", "--parallelism", "tp=8,pp=9",
+                 "--tokens", "15T", "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert (d["chip"], d["system"], d["n_chips"], d["fits"]) == ("gb200", "gb200-nvl72", 72, True)
+    assert d["breakdown_GB"]["weights"] == pytest.approx(2 * P70 / 72 / 1e9)

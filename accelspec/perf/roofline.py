@@ -21,7 +21,7 @@ Quantities appear only on the properties of the result.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -139,6 +139,9 @@ class Roofline:
     compute_efficiency: float = 1.0
     bandwidth_efficiency: float = 1.0
     link_efficiency: float = 1.0
+    #: the :class:`~accelspec.System` when the roofline was asked of a system: the roofs are
+    #: still one chip's (its chip's), the link roof the system's scale-up bandwidth per chip
+    system: Any = None
     _p: tuple[float, float, float] = field(init=False, repr=False)
     _b: tuple[float, float, float] = field(init=False, repr=False)
     _l: tuple[float, float, float] = field(init=False, repr=False)
@@ -157,6 +160,13 @@ class Roofline:
     @property
     def precision(self) -> Precision:
         return self.numbers.precision
+
+    @property
+    def label(self) -> str:
+        """The chip's name, and the system when asked of one: ``"Ascend 910C in Huawei CloudMatrix384"``."""
+        if self.system is None:
+            return self.numbers.chip_name
+        return f"{self.numbers.chip_name} in {self.system.name}"
 
     @property
     def _cunit(self) -> str:
@@ -285,19 +295,35 @@ class Roofline:
         if self.link_bandwidth is not None:
             link = (f"; scale-up {self.link_bandwidth.m:.4g} GB/s per direction, comm ridge "
                     f"{self.comm_ridge_point.m:.4g} {self._cunit}/B")
-        return (f"{self.numbers.chip_name} {self.precision}: peak {self.peak_compute.m:.4g} T{self._cunit}/s, "
+        return (f"{self.label} {self.precision}: peak {self.peak_compute.m:.4g} T{self._cunit}/s, "
                 f"memory {self.memory_bandwidth.m:.4g} TB/s, ridge {self.ridge_point.m:.5g} {self._cunit}/B"
-                f"{rng}{link}{eff}")
+                f"{rng}{link}{eff}{self._system_note()}")
+
+    def _system_note(self) -> str:
+        sy = self.system
+        if sy is None:
+            return ""
+        dom = sy.domain_size
+        return (f" [system {sy.name}: {sy.n_chips} chips" + (f", scale-up domain {dom}" if dom else "")
+                + f"; roofs per chip: all {sy.n_chips} give {sy.n_chips}x peak and bandwidth, the same ridge]")
 
     def __str__(self) -> str:
         return self.explain()
 
 
-def roofline(chip: Chip | str, precision: str | Precision = "bf16", *, sparse: bool = False,
+def roofline(chip: Any, precision: str | Precision = "bf16", *, sparse: bool = False,
              compute_efficiency: float = 1.0, bandwidth_efficiency: float = 1.0,
              link_efficiency: float = 1.0) -> Roofline:
-    """The roofline of ``chip`` (a :class:`Chip` or a name) at ``precision`` (dense peak unless
-    ``sparse=True``).
+    """The roofline of ``chip`` (a :class:`Chip`, a :class:`~accelspec.System` or a name) at
+    ``precision`` (dense peak unless ``sparse=True``).
+
+    A system (``"gb200-nvl72"``; a system name wins over a chip alias, as in
+    :func:`accelspec.resolve_hardware`) gives the roofline **of its chip**, marked as the
+    system's (``system``, ``label``, ``explain()``), with the link roof from the system's own
+    scale-up record where it publishes one. A roofline stays per chip because the intensity
+    axis is per chip: the aggregate of ``N`` chips multiplies peak and bandwidth by ``N`` and
+    leaves the ridge point ``P / B`` where it is, and a rack-sized roof drawn beside single
+    chips would compare a rack with a chip.
 
     >>> r = roofline("h200-sxm", "bf16")
     >>> r.ridge_point            # 989.5 TFLOPS / 4.8 TB/s
@@ -307,10 +333,18 @@ def roofline(chip: Chip | str, precision: str | Precision = "bf16", *, sparse: b
     precisions, and :class:`~accelspec.chip.NotPublishedError` when the chip publishes no
     memory bandwidth.
     """
-    nums = chip_numbers(chip, precision, sparse=sparse)
+    from ..system import resolve_hardware
+
+    chip_obj, system = resolve_hardware(chip)
+    nums = chip_numbers(chip_obj, precision, sparse=sparse)
+    if system is not None:
+        up = system.scale_up_per_direction()
+        if up is not None:  # the system's scale-up record, which may differ from the chip's own
+            nums = replace(nums, link=(up.low.m_as(_BPS), up.q.m_as(_BPS), up.high.m_as(_BPS)),
+                           link_note=f"{system.id} scale-up" + (f"; {up.basis}" if getattr(up, "basis", "") else ""))
     return Roofline(nums, _check_efficiency("compute_efficiency", compute_efficiency),
                     _check_efficiency("bandwidth_efficiency", bandwidth_efficiency),
-                    _check_efficiency("link_efficiency", link_efficiency))
+                    _check_efficiency("link_efficiency", link_efficiency), system=system)
 
 
 @dataclass(frozen=True)
@@ -321,27 +355,30 @@ class DroppedChip:
     chip: Chip
     reason: str
     status: str
+    system: Any = None  #: the :class:`~accelspec.System` when the entry named one
 
     def __str__(self) -> str:
-        return f"{self.chip.name} ({self.chip.id}): {self.reason}"
+        where = f", per chip of {self.system.name}" if self.system is not None else ""
+        return f"{self.chip.name} ({self.chip.id}{where}): {self.reason}"
 
 
 def rooflines(chips: Any, precision: str | Precision = "bf16", *, sparse: bool = False,
               **efficiencies: float) -> tuple[list[Roofline], list[DroppedChip]]:
     """Rooflines of several chips, never failing on one: ``(roofs, dropped)``, where
     ``dropped`` names each chip that publishes no ``precision`` peak or memory bandwidth and
-    why. Unknown chip names still raise (a typo is not partial data)."""
-    from ..catalog import get_chip
+    why. Entries may be chips or systems (each a system's chip, see :func:`roofline`). Unknown
+    names still raise :class:`~accelspec.errors.UnknownHardwareError` (a typo is not partial data)."""
+    from ..system import System, resolve_hardware
 
-    if isinstance(chips, (str, Chip)):
+    if isinstance(chips, (str, Chip, System)):
         chips = [chips]
     roofs, dropped = [], []
     for c in chips:
-        chip = get_chip(c)
+        chip, system = resolve_hardware(c)
         try:
-            roofs.append(roofline(chip, precision, sparse=sparse, **efficiencies))
+            roofs.append(roofline(system or chip, precision, sparse=sparse, **efficiencies))
         except NotPublishedError as exc:  # includes PeakNotPublishedError
-            dropped.append(DroppedChip(chip, str(exc).removeprefix(f"{chip.name}: "), "not_published"))
+            dropped.append(DroppedChip(chip, str(exc).removeprefix(f"{chip.name}: "), "not_published", system))
         except UnsupportedPrecisionError as exc:
-            dropped.append(DroppedChip(chip, str(exc).removeprefix(f"{chip.name}: "), "unsupported"))
+            dropped.append(DroppedChip(chip, str(exc).removeprefix(f"{chip.name}: "), "unsupported", system))
     return roofs, dropped

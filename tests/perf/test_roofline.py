@@ -203,3 +203,62 @@ def test_zero_values_refused_at_load_time(tmp_path, restore_catalog, where):
     with pytest.raises(a.SpecFileError, match="positive"):
         a.load_specs(f)
     assert len(a.catalog.default_catalog()) == before
+
+
+# --- systems ------------------------------------------------------------------------------
+@pytest.mark.parametrize("name", ["gb200-nvl72", "gb200 nvl72", "GB200 NVL72"])
+def test_system_gives_its_chips_roof_marked_as_the_systems(name):
+    # "GB200 NVL72" is also an alias of the gb200 chip record: the system wins and says so.
+    # GB200 (per GPU): 2500 TFLOPS dense bf16, 8 TB/s -> ridge 312.5 FLOP/B; NVLink 5 in the
+    # NVL72: 1.8 TB/s bidirectional per GPU -> 900 GB/s per direction -> comm ridge 2777.8 FLOP/B
+    r = a.roofline(name, "bf16")
+    assert r.system is not None and r.system.id == "gb200-nvl72" and r.chip == "gb200"
+    assert r.ridge_point.m_as("FLOP/B") == pytest.approx(2500 / 8)
+    assert r.link_bandwidth.m_as("GB/s") == pytest.approx(900)
+    assert r.comm_ridge_point.m_as("FLOP/B") == pytest.approx(2500e12 / 900e9)
+    assert r.label.endswith("in GB200 NVL72")
+    assert "[system GB200 NVL72: 72 chips, scale-up domain 72; roofs per chip" in r.explain()
+    chip = a.roofline("gb200", "bf16")
+    assert chip.system is None and "system" not in chip.explain()
+    assert chip.ridge_point == r.ridge_point  # per chip: the same roofs
+
+
+def test_system_link_roof_is_the_systems_scale_up():
+    # CloudMatrix384: Ascend 910C, 707.8 TFLOPS bf16 / 3.2 TB/s = ridge 221.19 FLOP/B;
+    # UB scale-up 392 GB/s per direction per NPU -> comm ridge 707.8e12 / 392e9 = 1805.6 FLOP/B
+    r = a.roofline("cloudmatrix384")
+    assert (r.chip, r.system.id) == ("ascend-910c", "cloudmatrix384")
+    assert r.ridge_point.m_as("FLOP/B") == pytest.approx(707.8 / 3.2, rel=1e-4)
+    assert r.comm_ridge_point.m_as("FLOP/B") == pytest.approx(707.8e12 / 392e9, rel=1e-4)
+
+
+def test_rooflines_mix_chips_and_systems_and_name_dropped_systems():
+    from accelspec.errors import UnknownHardwareError
+    from accelspec.perf.roofline import rooflines
+
+    roofs, dropped = rooflines(["gb200-nvl72", "h100", "tianchi-256"], "bf16")
+    assert [(r.chip, r.system.id if r.system else None) for r in roofs] == [("gb200", "gb200-nvl72"),
+                                                                           ("h100-sxm", None)]
+    (d,) = dropped  # Kunlun P800 publishes no bf16 peak
+    assert (d.chip.id, d.system.id, d.status) == ("kunlun-p800", "tianchi-256", "not_published")
+    assert "per chip of Baidu Tianchi 256" in str(d)
+    with pytest.raises(UnknownHardwareError) as exc:
+        rooflines(["gb200-nvl7"])
+    assert "gb200-nvl72" in exc.value.suggestions
+
+
+def test_cli_roofline_takes_systems(capsys, tmp_path):
+    import json
+
+    from accelspec.cli import main
+    from accelspec.json_out import RooflineOut
+
+    assert main(["roofline", "gb200-nvl72", "h100", "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    RooflineOut.model_validate(d)
+    assert [(r["chip"], r["system"]) for r in d["roofs"]] == [("gb200", "gb200-nvl72"), ("h100-sxm", None)]
+    assert d["roofs"][0]["link_per_direction"]["value"] == pytest.approx(900)
+    png = tmp_path / "r.png"
+    assert main(["roofline", "gb200-nvl72", "h100", "-o", str(png)]) == 0
+    assert "GB200 (per GPU) in GB200 NVL72" in capsys.readouterr().out
+    assert png.stat().st_size > 0
