@@ -36,7 +36,7 @@ from .catalog import (
     specs_dir,
 )
 from .chip import BandwidthSpec, CapacitySpec, Chip, ComputeSpec, CountSpec, LinkBandwidth, PowerSpec, Precision
-from .errors import SpecFileError, UnknownChipError, UnknownHardwareError, UnknownSystemError
+from .errors import DeploymentError, SpecFileError, UnknownChipError, UnknownHardwareError, UnknownSystemError
 from .index import NamedIndex, normalize_name, suggest_across
 from .provenance import Fact, Spec, Status
 from .units import format_quantity
@@ -346,6 +346,9 @@ def resolve_hardware(name: Any) -> tuple[Chip, System | None]:
         return name.chip_record(), name
     if isinstance(name, Chip):
         return name, None
+    if getattr(name, "__accelspec_deployment__", False):
+        raise DeploymentError(f"expected a chip or a system, got a Deployment ({name}); pass its chip or system "
+                              "(deployment.chip, deployment.system), or call a function that takes deployments")
     if not isinstance(name, str):
         raise UnknownHardwareError(str(name), [])
     cat = default_catalog()

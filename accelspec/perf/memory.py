@@ -731,6 +731,17 @@ def refuse_overrides(function: str, given: dict[str, Any], defaults: dict[str, A
                               "or pass a chip instead")
 
 
+def _deployment_kwargs(deployment: Any) -> dict[str, Any]:
+    """A deployment's chip count, layout (None: chosen per workload), dtypes, reserve and capacity
+    as keyword arguments of the memory calculators."""
+    kw = {"n_chips": deployment.n_chips, "parallelism": deployment.parallelism, **deployment.dtypes.kwargs()}
+    if deployment.reserve is not None:
+        kw["reserve"] = deployment.reserve
+    if deployment.capacity is not None:
+        kw["capacity"] = deployment.capacity
+    return kw
+
+
 def _refuse(fn: Any, name: str, given: dict[str, Any]) -> None:
     """Arguments given beside a deployment that the deployment fixes are an error."""
     import inspect
@@ -919,24 +930,34 @@ def _search(kind: str, model: Any, chip: Any, fixed: Any, fixed_name: str, n_chi
     return _with_system(Limit(value=v, low=vals["low"], high=vals["high"], what=kind, explanation=text), system)
 
 
-def max_context(model: Model | str, chip: Chip | str, *, batch: Any = 1, n_chips: Any = None, parallelism: Any = None,
+def max_context(model: Model | str, chip: Any, *, batch: Any = 1, n_chips: Any = None, parallelism: Any = None,
                 weight_dtype: Any = None, kv_dtype: Any = "bf16", expert_dtype: Any = None,
                 embedding_dtype: Any = None, state_dtype: Any = "bf16", activation_dtype: Any = "bf16",
                 prefill_chunk: Any = 8192, reserve: Any = None, capacity: Any = None) -> Limit:
     """Longest context (tokens per sequence) that fits, for the nominal capacity and both ends
-    of its range. Memory alone: the model's trained context is mentioned, not enforced."""
+    of its range. Memory alone: the model's trained context is mentioned, not enforced.
+    ``chip`` may be a chip, a system or a :class:`~accelspec.Deployment` (its chip count,
+    layout, dtypes, reserve and capacity; arguments it fixes may not be given beside it)."""
+    if getattr(chip, "__accelspec_deployment__", False):
+        _refuse(max_context, "max_context", locals())
+        return max_context(model, chip.system or chip.chip, batch=batch, prefill_chunk=prefill_chunk,
+                           **_deployment_kwargs(chip))
     d = dict(weight_dtype=weight_dtype, kv_dtype=kv_dtype, expert_dtype=expert_dtype,
              embedding_dtype=embedding_dtype, state_dtype=state_dtype, activation_dtype=activation_dtype,
              prefill_chunk=prefill_chunk)
     return _search("context", model, chip, batch, "batch", n_chips, parallelism, capacity, reserve, d)
 
 
-def max_batch(model: Model | str, chip: Chip | str, context_tokens: Any, *, n_chips: Any = None,
+def max_batch(model: Model | str, chip: Any, context_tokens: Any, *, n_chips: Any = None,
               parallelism: Any = None, weight_dtype: Any = None, kv_dtype: Any = "bf16",
               expert_dtype: Any = None, embedding_dtype: Any = None, state_dtype: Any = "bf16",
               activation_dtype: Any = "bf16", prefill_chunk: Any = 8192, reserve: Any = None,
               capacity: Any = None) -> Limit:
-    """Largest batch of ``context_tokens``-long sequences that fits."""
+    """Largest batch of ``context_tokens``-long sequences that fits (``chip`` as for :func:`max_context`)."""
+    if getattr(chip, "__accelspec_deployment__", False):
+        _refuse(max_batch, "max_batch", locals())
+        return max_batch(model, chip.system or chip.chip, context_tokens, prefill_chunk=prefill_chunk,
+                         **_deployment_kwargs(chip))
     d = dict(weight_dtype=weight_dtype, kv_dtype=kv_dtype, expert_dtype=expert_dtype,
              embedding_dtype=embedding_dtype, state_dtype=state_dtype, activation_dtype=activation_dtype,
              prefill_chunk=prefill_chunk)
@@ -944,7 +965,7 @@ def max_batch(model: Model | str, chip: Chip | str, context_tokens: Any, *, n_ch
                    reserve, d)
 
 
-def min_chips(model: Model | str, chip: Chip | str, context_tokens: Any, batch: Any = 1, *,
+def min_chips(model: Model | str, chip: Any, context_tokens: Any, batch: Any = 1, *,
               parallelism: Any = None, max_chips: int | None = None, weight_dtype: Any = None, kv_dtype: Any = "bf16",
               expert_dtype: Any = None, embedding_dtype: Any = None, state_dtype: Any = "bf16",
               activation_dtype: Any = "bf16", prefill_chunk: Any = 8192, reserve: Any = None,
@@ -959,6 +980,10 @@ def min_chips(model: Model | str, chip: Chip | str, context_tokens: Any, batch: 
     from ..model_catalog import get_model
     from ..system import resolve_hardware
 
+    if getattr(chip, "__accelspec_deployment__", False):
+        raise DeploymentError("min_chips: searches the chip count, which a Deployment fixes "
+                              f"({chip.n_chips}); pass its chip or system ({(chip.system or chip.chip).id!r}) "
+                              "and dtypes instead, or ask fits(model, deployment, ...)")
     model = get_model(model)
     chip_obj, system = resolve_hardware(chip)
     cap, low, high, _ = _capacity(chip_obj, capacity)

@@ -298,3 +298,21 @@ def test_context_as_quantity():
     assert fp.total == a.memory_footprint("llama-3.1-8b", 4096).total
 
 
+
+
+def test_max_batch_and_max_context_take_a_deployment_min_chips_refuses_one():
+    import accelspec as a
+    from accelspec.errors import DeploymentError
+
+    dep = a.Deployment("h200", n_chips=2, dtypes="bf16")
+    by_dep = a.max_batch("llama-3.1-70b", dep, 8192)
+    by_kw = a.max_batch("llama-3.1-70b", "h200", 8192, n_chips=2, weight_dtype="bf16", kv_dtype="bf16")
+    assert by_dep.value == by_kw.value > 1 and by_dep.explanation == by_kw.explanation
+    ctx = a.max_context("llama-3.1-8b", a.Deployment("h100", dtypes="bf16"), batch=4)
+    assert ctx.value == a.max_context("llama-3.1-8b", "h100", batch=4, weight_dtype="bf16").value
+    with pytest.raises(DeploymentError, match="n_chips is set by the deployment"):
+        a.max_batch("llama-3.1-70b", dep, 8192, n_chips=4)
+    with pytest.raises(DeploymentError, match="min_chips: searches the chip count, which a Deployment fixes"):
+        a.min_chips("llama-3.1-70b", dep, 8192)
+    with pytest.raises(DeploymentError, match="expected a chip or a system, got a Deployment"):
+        a.resolve_hardware(dep)
