@@ -12,24 +12,27 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from .catalog import Catalog, chips, get_chip, load_specs, reload
-from .chip import (
-    Benchmark,
-    Chip,
-    Compute,
-    Interconnect,
-    Link,
-    Memory,
-    NotPublishedError,
-    Power,
-    Precision,
-    UnsupportedPrecisionError,
-)
-from .compare import Comparison, compare, compare_table, comparison
-from .dtypes import DType, block_dtype, dtype, dtypes
-from .errors import AccelspecError, FrozenRecordError, SpecFileError, UnitError, UnknownChipError, UnknownNameError
-from .provenance import Direction, Fact, Source, Spec, Status
-from .units import Q_, Quantity, parse_quantity, quantity_type, ureg
+from .index import paused_gc as _paused_gc
+
+with _paused_gc():  # the registry, record classes and catalog are long-lived: no collector pass over them
+    from .catalog import Catalog, chips, get_chip, load_specs, reload
+    from .chip import (
+        Benchmark,
+        Chip,
+        Compute,
+        Interconnect,
+        Link,
+        Memory,
+        NotPublishedError,
+        Power,
+        Precision,
+        UnsupportedPrecisionError,
+    )
+    from .compare import Comparison, compare, compare_table, comparison
+    from .dtypes import DType, block_dtype, dtype, dtypes
+    from .errors import AccelspecError, FrozenRecordError, SpecFileError, UnitError, UnknownChipError, UnknownNameError
+    from .provenance import Direction, Fact, Source, Spec, Status
+    from .units import Q_, Quantity, parse_quantity, quantity_type, ureg
 
 # Loaded on first use (PEP 562), so that `import accelspec` and a first lookup stay light: the
 # performance model (accelspec.perf), the claims engine, the model catalog, systems, training and

@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from .chip import Chip
 from .errors import SpecFileError, UnknownChipError
-from .index import IndexedCatalog, NamedIndex, matches, normalize_name
+from .index import IndexedCatalog, NamedIndex, matches, normalize_name, paused_gc
 from .provenance import Source
 
 __all__ = [
@@ -322,6 +322,11 @@ class Catalog(IndexedCatalog[Chip]):
     @classmethod
     def load(cls, *paths: str | os.PathLike[str], shipped: bool = True, env: bool = True) -> Catalog:
         """Shipped specs, then ``ACCELSPEC_PATH`` (if ``env``), then ``paths``."""
+        with paused_gc():
+            return cls._load(*paths, shipped=shipped, env=env)
+
+    @classmethod
+    def _load(cls, *paths: str | os.PathLike[str], shipped: bool, env: bool) -> Catalog:
         cat = cls()
         if shipped:
             cat._load_shipped()

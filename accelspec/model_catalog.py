@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from .catalog import _parse_sources, format_validation_error, load_sources, read_yaml, specs_dir
 from .errors import SpecFileError, UnknownModelError
-from .index import IndexedCatalog, NamedIndex, matches, normalize_name
+from .index import IndexedCatalog, NamedIndex, matches, normalize_name, paused_gc
 from .model import Model, ModelConfigError
 
 __all__ = ["ModelCatalog", "UnknownModelError", "get_model", "load_models", "models"]
@@ -39,10 +39,11 @@ class ModelCatalog(IndexedCatalog[Model]):
     def load(cls, *paths: str | os.PathLike[str], shipped: bool = True) -> ModelCatalog:
         """The shipped ``specs/models/models.yaml`` plus any user files (same format)."""
         cat = cls()
-        if shipped:
-            cat._add_file(specs_dir() / "models" / "models.yaml")
-        for p in paths:
-            cat._add_file(Path(p))
+        with paused_gc():
+            if shipped:
+                cat._add_file(specs_dir() / "models" / "models.yaml")
+            for p in paths:
+                cat._add_file(Path(p))
         return cat
 
     def _add_file(self, path: Path) -> None:

@@ -116,3 +116,34 @@ def test_freeze_and_thaw_unpickle_each_record_once_on_first_read():
     for bad in (None, ({"x": "missing"}, {}), ([], {})):
         with pytest.raises((ValueError, TypeError)):
             idx.thaw(bad)
+
+
+def test_paused_gc_restores_the_collector_as_it_found_it():
+    import gc
+    import subprocess
+    import sys
+
+    from accelspec.index import paused_gc
+
+    assert gc.isenabled()
+    with paused_gc():
+        assert not gc.isenabled()
+        with paused_gc():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # the inner one found it off
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with paused_gc():
+            pass
+        assert not gc.isenabled()  # a caller's gc.disable() is kept
+    finally:
+        gc.enable()
+    with pytest.raises(KeyError):
+        with paused_gc():
+            {}["missing"]
+    assert gc.isenabled()
+    code = ("import gc; import accelspec as a; a.get_chip('h100'); on = gc.isenabled(); gc.disable(); "
+            "a.reload(); print(on, gc.isenabled())")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["True", "False"]  # import leaves it on; a load leaves a caller's choice alone
