@@ -279,38 +279,38 @@ def _profile(model: Model) -> _Profile:
     return memo(model, "perf.memory._Profile", lambda: _Profile(model))
 
 
-def _terms(p: _Profile, lay: Parallelism, ctx: np.ndarray, batch: np.ndarray, o: _Options) -> dict[str, np.ndarray]:
-    """Per-chip bytes of each term for the worst pipeline stage, broadcast over ctx x batch."""
+def _shares(p: _Profile, lay: Parallelism, ctx: Any, batch: Any, o: _Options) -> tuple[Any, ...]:
+    """What one chip holds of the workload: ``(tokens, seqs, kv_heads_share, per_token_act,
+    act_bytes, logits_row, act_decode)`` with tokens = ceil(ctx / cp), seqs = ceil(batch / dp),
+    the KV heads' TP share, activation elements per token and the fp32 logits row per sequence."""
     m = p.model
-    tp, pp, ep, cp, dp = lay.tp, lay.pp, lay.ep, lay.cp, lay.dp
-    ctx, batch = np.broadcast_arrays(ctx, batch)
-    tokens = np.ceil(ctx / cp)
-    seqs = np.ceil(batch / dp)
-    kv_heads_share = max(m.n_kv_heads // tp, 1) / m.n_kv_heads
+    tokens = np.ceil(ctx / lay.cp)
+    seqs = np.ceil(batch / lay.dp)
+    kv_heads_share = max(m.n_kv_heads // lay.tp, 1) / m.n_kv_heads
     per_tok = p.per_token_act(lay)
     act_b = o.act.bytes_per_element
-    logits_row = m.vocab_size / tp * 4.0
+    logits_row = m.vocab_size / lay.tp * 4.0
     act_decode = seqs * per_tok * act_b + seqs * logits_row
+    return tokens, seqs, kv_heads_share, per_tok, act_b, logits_row, act_decode
+
+
+def _terms(p: _Profile, lay: Parallelism, ctx: np.ndarray, batch: np.ndarray, o: _Options) -> dict[str, np.ndarray]:
+    """Per-chip bytes of each term for the worst pipeline stage, broadcast over ctx x batch."""
+    pp = lay.pp
+    ctx, batch = np.broadcast_arrays(ctx, batch)
+    tokens, seqs, kv_heads_share, per_tok, act_b, logits_row, act_decode = _shares(p, lay, ctx, batch, o)
     prefill_tokens = np.minimum(float(o.prefill_chunk), tokens * seqs)
     act_prefill = prefill_tokens * per_tok * act_b + logits_row
     best: dict[str, np.ndarray] | None = None
     bpe = {k: d.bytes_per_element for k, d in o.fmt.dtypes.items()}
     for s, st in enumerate(p.stage_sums(pp)):
-        w = ((st.attention * bpe["attention"] + st.mlp * bpe["mlp"]) / tp
-             + st.router * bpe["router"] + st.norms * bpe["norms"]
-             + st.experts / (ep if ep > 1 else tp) * bpe["experts"])
-        if s == 0:
-            w += p.embedding / tp * bpe["embedding"]
-        if s == pp - 1:
-            w += p.head / tp * bpe["lm_head"] + m.hidden_size * bpe["norms"]
-            if m.tied_embeddings and pp > 1:
-                w += p.embedding / tp * bpe["embedding"]
+        w = _stage_weight_bytes(p, st, s, lay, bpe)
         kv_elems: Any = 0.0
         for win, mla_elems, std_elems in st.kv:  # MLA latent: replicated across TP
             e = mla_elems + std_elems * kv_heads_share
             kv_elems = kv_elems + e * (tokens if math.isinf(win) else np.minimum(tokens, win))
         kv = kv_elems * seqs * o.kv.bytes_per_element + 0 * tokens
-        state = seqs * st.n_linear * p.state_elems / tp * o.state.bytes_per_element
+        state = seqs * st.n_linear * p.state_elems / lay.tp * o.state.bytes_per_element
         weights = np.full_like(tokens, w)
         total = weights + kv + state + np.maximum(act_decode, act_prefill) + o.reserve
         cur = {"weights": weights, "kv_cache": kv, "linear_state": state + 0 * tokens,
@@ -325,6 +325,23 @@ def _terms(p: _Profile, lay: Parallelism, ctx: np.ndarray, batch: np.ndarray, o:
     return best
 
 
+def _stage_weight_bytes(p: _Profile, st: Any, s: int, lay: Parallelism, bpe: dict[str, float]) -> float:
+    """Weight bytes per chip of pipeline stage ``s`` (of ``lay.pp``): attention and MLP split
+    over TP, experts over EP (else TP), router and norms replicated; the embedding on the first
+    stage, the head and final norm on the last (and a tied embedding there too when pp > 1)."""
+    m, tp, pp, ep = p.model, lay.tp, lay.pp, lay.ep
+    w = ((st.attention * bpe["attention"] + st.mlp * bpe["mlp"]) / tp
+         + st.router * bpe["router"] + st.norms * bpe["norms"]
+         + st.experts / (ep if ep > 1 else tp) * bpe["experts"])
+    if s == 0:
+        w += p.embedding / tp * bpe["embedding"]
+    if s == pp - 1:
+        w += p.head / tp * bpe["lm_head"] + m.hidden_size * bpe["norms"]
+        if m.tied_embeddings and pp > 1:
+            w += p.embedding / tp * bpe["embedding"]
+    return float(w)
+
+
 def _total(p: _Profile, lay: Parallelism, ctx: np.ndarray, batch: np.ndarray, o: _Options) -> np.ndarray:
     """``_terms(p, lay, ctx, batch, o)["total"]`` alone, for the sweep's grids: the same
     arithmetic on every element (equal to the last bit), but ``ctx`` (shape ``(T, 1)``) and
@@ -334,17 +351,10 @@ def _total(p: _Profile, lay: Parallelism, ctx: np.ndarray, batch: np.ndarray, o:
     Per chip, worst pipeline stage: ``weights + kv + state + max(act_decode, act_prefill) + reserve``
     with ``kv = (sum over windows of e min(ceil(T / cp), w)) ceil(B / dp) kv_bytes`` (see :func:`_terms`).
     """
-    m = p.model
-    tp, pp, ep, cp, dp = lay.tp, lay.pp, lay.ep, lay.cp, lay.dp
+    pp = lay.pp
     ctx = np.asarray(ctx, dtype=float)
     batch = np.asarray(batch, dtype=float)
-    tokens = np.ceil(ctx / cp)
-    seqs = np.ceil(batch / dp)
-    kv_heads_share = max(m.n_kv_heads // tp, 1) / m.n_kv_heads
-    per_tok = p.per_token_act(lay)
-    act_b = o.act.bytes_per_element
-    logits_row = m.vocab_size / tp * 4.0
-    act_decode = seqs * per_tok * act_b + seqs * logits_row
+    tokens, seqs, kv_heads_share, per_tok, act_b, logits_row, act_decode = _shares(p, lay, ctx, batch, o)
     act = np.multiply(tokens, seqs)  # the grid: prefill tokens, then the larger activation term
     np.minimum(float(o.prefill_chunk), act, out=act)
     np.multiply(act, per_tok, out=act)
@@ -354,15 +364,7 @@ def _total(p: _Profile, lay: Parallelism, ctx: np.ndarray, batch: np.ndarray, o:
     best: np.ndarray | None = None
     bpe = {k: d.bytes_per_element for k, d in o.fmt.dtypes.items()}
     for s, st in enumerate(p.stage_sums(pp)):
-        w = ((st.attention * bpe["attention"] + st.mlp * bpe["mlp"]) / tp
-             + st.router * bpe["router"] + st.norms * bpe["norms"]
-             + st.experts / (ep if ep > 1 else tp) * bpe["experts"])
-        if s == 0:
-            w += p.embedding / tp * bpe["embedding"]
-        if s == pp - 1:
-            w += p.head / tp * bpe["lm_head"] + m.hidden_size * bpe["norms"]
-            if m.tied_embeddings and pp > 1:
-                w += p.embedding / tp * bpe["embedding"]
+        w = _stage_weight_bytes(p, st, s, lay, bpe)
         kv_elems: Any = 0.0
         for win, mla_elems, std_elems in st.kv:
             e = mla_elems + std_elems * kv_heads_share
@@ -372,7 +374,7 @@ def _total(p: _Profile, lay: Parallelism, ctx: np.ndarray, batch: np.ndarray, o:
             total = np.multiply(np.broadcast_to(kv_elems, act.shape), seqs)
         np.multiply(total, o.kv.bytes_per_element, out=total)
         np.add(w, total, out=total)
-        state = seqs * st.n_linear * p.state_elems / tp * o.state.bytes_per_element
+        state = seqs * st.n_linear * p.state_elems / lay.tp * o.state.bytes_per_element
         if np.any(state):  # x + 0.0 == x: skipped when there is no linear-attention state
             np.add(total, state, out=total)
         np.add(total, act, out=total)
