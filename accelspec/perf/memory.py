@@ -424,8 +424,8 @@ def _auto(p: _Profile, n: int, ctx: np.ndarray, batch: np.ndarray, o: _Options) 
     cands = _candidates(p.model, n, float(ctx.min()), float(batch.max()))
     if not cands:
         raise InvalidArgumentError("n_chips", f"no parallel layout of {n} chips can shard {p.model.id}")
-    c, b = np.asarray(ctx.max()), np.asarray(batch.max())
-    scored = [(float(_terms(p, lay, c, b, o)["total"]), lay.pp, lay.cp, lay.dp, -lay.tp, i)
+    c, b = np.asarray([float(ctx.max())]), np.asarray([float(batch.max())])
+    scored = [(float(_total(p, lay, c, b, o)[0]), lay.pp, lay.cp, lay.dp, -lay.tp, i)  # = _terms(...)["total"]
               for i, lay in enumerate(cands)]
     return cands[min(scored)[-1]]
 
