@@ -126,6 +126,10 @@ def _definitions_key() -> str:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 
+#: Definition files kept in the cache folder (one per pint version and edit of this module).
+_KEEP = 8
+
+
 def _cached_definitions_file() -> tuple[Path, Path] | None:
     """``<cache>/units-<key>.txt`` (written from :func:`_definitions_text` when missing) and
     pint's own cache folder beside it; None when the cache folder cannot be written."""
@@ -139,6 +143,9 @@ def _cached_definitions_file() -> tuple[Path, Path] | None:
             tmp = folder / f".{path.name}.{os.getpid()}.tmp"
             tmp.write_text(_definitions_text(), encoding="utf-8")
             os.replace(tmp, path)  # atomic: a concurrent reader never sees half a file
+            stale = sorted(folder.glob("units-*.txt"), key=lambda f: f.stat().st_mtime, reverse=True)[_KEEP:]
+            for f in stale:  # other pint versions or edits of this module
+                f.unlink(missing_ok=True)
         pint_cache = folder / "pint"
         pint_cache.mkdir(exist_ok=True)
     except OSError:

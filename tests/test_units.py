@@ -157,3 +157,17 @@ def test_every_pint_unit_stays_when_contexts_and_foreign_systems_are_left_out():
     assert str(ureg.Quantity(1, "kW").to_base_units()) == "1000.0 kg·m²/s³"
     assert ureg.Quantity(1, "mile").to("km").magnitude == pytest.approx(1.609344)
     assert ureg.Quantity(3, "kWh").to("MJ").magnitude == pytest.approx(10.8)
+
+
+def test_stale_definition_files_are_pruned(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    for i in range(12):
+        (tmp_path / f"units-stale{i:02d}.txt").write_text("# an older pint\n")
+    code = "import accelspec as a; print(a.Q_('400 Gb/s').to('GB/s'))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**os.environ, "ACCELSPEC_CACHE_DIR": str(tmp_path)}).stdout
+    assert out.strip() == "50.0 GB/s"
+    assert len(list(tmp_path.glob("units-*.txt"))) == 8
