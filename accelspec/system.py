@@ -158,6 +158,13 @@ class System(BaseModel):
         size = self.scale_up.size if self.scale_up else None
         return int(size.value.to("").magnitude) if size is not None else None
 
+    def note(self, extra: str = "") -> str:
+        """How a result names the system it used: `` [system GB200 NVL72: 72 chips, scale-up domain 72]``
+        (``extra`` is added before the closing bracket, after ``"; "``)."""
+        dom = self.domain_size
+        return (f" [system {self.name}: {self.n_chips} chips" + (f", scale-up domain {dom}" if dom else "")
+                + (f"; {extra}" if extra else "") + "]")
+
     @property
     def in_network_reduction(self) -> bool:
         """True when the record states, with a source, that the scale-up switch reduces in-network

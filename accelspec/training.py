@@ -195,14 +195,6 @@ def _training_deployment(dep: Any, function: str, given: dict[str, Any], default
                               "deployment without dtypes")
 
 
-def _system_note(system: Any) -> str:
-    """`` [system GB200 NVL72: 72 chips, scale-up domain 72]`` (as :func:`accelspec.fits` says it)."""
-    if system is None:
-        return ""
-    dom = system.domain_size
-    return f" [system {system.name}: {system.n_chips} chips" + (f", scale-up domain {dom}]" if dom else "]")
-
-
 # --- memory ----------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class TrainingMemory:
@@ -383,7 +375,7 @@ def training_fits(model: Model | str, chip: Any, n_chips: int | None = None, *, 
     where = f"{n_chips} x {c.name}" + (f" in {system.id}" if system is not None else "")
     text = (f"train {m.name} on {where}: needs {need / _GB:.4g} GB per chip of {cap / _GB:.4g} GB: "
             f"{verdict}; largest term {big} {mem.terms()[big].m_as('GB'):.4g} GB. Assumed: {mem.assumptions}"
-            f"{_system_note(system)}")
+            f"{system.note() if system is not None else ''}")
     return TrainingFit(fits=need <= cap, verdict=verdict, required=mem.total, available=Q_(cap / _GB, "GB"),
                        headroom=Q_((cap - need) / _GB, "GB"), memory=mem, chip=c.id, n_chips=n_chips,
                        assumptions=mem.assumptions, explanation=text, system=system.id if system else "")
@@ -444,12 +436,10 @@ def min_training_chips(model: Model | str, chip: Any, *, recipe: Any = "bf16-ada
             best = min(fits_here, key=lambda f: f.required.m_as("B"))
             if best.fits:
                 return n, best, f"{n} x {label} ({best.memory.parallelism}): {best.explanation}"
-    max_chips = top
-    c_name = label
     if best is None:
-        return None, None, f"no layout of {m.name} found on up to {max_chips} x {c_name}"
+        return None, None, f"no layout of {m.name} found on up to {top} x {label}"
     miss = -best.headroom.m_as("GB")
-    return None, best, (f"{m.name} does not fit for training on up to {max_chips} x {c_name}: the best layout "
+    return None, best, (f"{m.name} does not fit for training on up to {top} x {label}: the best layout "
                         f"({best.memory.parallelism}) needs {best.required.m_as('GB'):.4g} GB per chip, "
                         f"{miss:.4g} GB more than {best.available.m_as('GB'):.4g} GB")
 
@@ -602,7 +592,7 @@ def training_time(model: Model | str, tokens: float, *, chip: Any = None, n_chip
             f"tokens, recompute {_recompute(recompute)}), {n} x {name}"
             f"{f' in {system.id}' if system is not None else ''} at {pk / 1e12:.5g} TFLOPS dense {prec}, "
             f"MFU {mfu:g}, pipeline bubble {bubble:.3g}"
-            + (comm or "; communication assumed hidden under compute") + _system_note(system))
+            + (comm or "; communication assumed hidden under compute") + (system.note() if system is not None else ""))
     return TrainingTime(flops_per_token=fpt, total_flops=total, time=Q_(secs / 86400, "day"),
                         chip_hours=Q_(hours, "hour"), energy=energy, peak_per_chip=Q_(pk / 1e12, "TFLOPS"),
                         n_chips=n, mfu=mfu, bubble=bubble, assumptions=text,

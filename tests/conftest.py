@@ -15,6 +15,25 @@ def restore_catalog():
     cat._DEFAULT = saved
 
 
+@pytest.fixture
+def measurement_file(tmp_path):
+    """``write(row)``: a measurements file (publisher Test, source S1) holding ``row``, a YAML
+    list item written as in ``specs/measurements/*.yaml``; returns its path."""
+    import textwrap
+
+    def write(row: str, name: str = "rows.yaml"):
+        f = tmp_path / name
+        f.write_text(textwrap.dedent("""\
+            schema: 1
+            publisher: Test
+            sources: {S1: {title: t, url: "https://example.org", date: "2025", publisher: Test}}
+            measurements:
+            """) + textwrap.indent(textwrap.dedent(row), "  "))
+        return f
+
+    return write
+
+
 # Fuzz suite size (tests/test_hardening.py): a short default run, a long profile for a
 # scheduled job: HYPOTHESIS_PROFILE=long python -m pytest tests/test_hardening.py
 try:

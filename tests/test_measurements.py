@@ -71,7 +71,7 @@ def test_worked_row_tpu_v5e_llama2_7b_int8(report):
     assert c.efficiency == pytest.approx(4783 / 94_830, rel=0.01)
 
 
-def test_assumed_activations_set_the_matmul_format(tmp_path):
+def test_assumed_activations_set_the_matmul_format(tmp_path, measurement_file):
     # fp4 weights alone run bf16 matmuls (w4a16: 2,200 TFLOPS on B200); with "activations: fp4" assumed they
     # run fp4 matmuls (9,000 TFLOPS): the compute-bound per-chip bound grows by 9000 / 2200 = 4.09.
     row = """\
@@ -79,8 +79,8 @@ def test_assumed_activations_set_the_matmul_format(tmp_path):
            model_as_published: L, formats: {{weights: fp4, kv_cache: fp8}}, assumed: {assumed},
            metric: {{kind: output_tokens_per_s_per_chip, value: 1000, unit: token/s}}}}
         """
-    plain = validate(_one_row_file(tmp_path, row.format(id="w4a16", assumed="[]"))).checks[0]
-    fp4 = validate(_one_row_file(tmp_path, row.format(id="w4a4", assumed='["activations: fp4 (looser)"]'))).checks[0]
+    plain = validate(measurement_file(row.format(id="w4a16", assumed="[]"))).checks[0]
+    fp4 = validate(measurement_file(row.format(id="w4a4", assumed='["activations: fp4 (looser)"]'))).checks[0]
     assert fp4.bound / plain.bound == pytest.approx(9000 / 2200, rel=0.01)
 
 
@@ -183,21 +183,10 @@ def test_405b_speculative_row_needs_accepted_tokens(report):
     assert not c.violation
 
 
-def _one_row_file(tmp_path, row: str):
-    f = tmp_path / "one.yaml"
-    f.write_text(textwrap.dedent("""\
-        schema: 1
-        publisher: Test
-        sources: {S1: {title: t, url: "https://example.org", date: "2025", publisher: Test}}
-        measurements:
-        """) + textwrap.indent(textwrap.dedent(row), "  "))
-    return f
-
-
-def test_tpot_row_worked(tmp_path):
+def test_tpot_row_worked(tmp_path, measurement_file):
     # mean decode context 4095 + (2 + 1) // 2 = 4096; llama-3.1-8b bf16 on one H200: 3.239 ms per step
     # (the decode_bound doctest); a published TPOT of 5 ms -> efficiency 3.239 / 5 = 0.648
-    f = _one_row_file(tmp_path, """\
+    f = measurement_file("""\
         - {id: t1, source: S1, quote: "TPOT of 5 ms", chip: h200-sxm, n_chips: 1, model: llama-3.1-8b,
            model_as_published: L, formats: {weights: bf16, kv_cache: bf16}, batch: 1, input_tokens: 4095,
            output_tokens: 2, metric: {kind: tpot, value: 5, unit: ms}}
@@ -207,8 +196,8 @@ def test_tpot_row_worked(tmp_path):
     assert c.efficiency == pytest.approx(3.239 / 5, abs=1e-3)
 
 
-def test_violation_is_flagged_with_cause(tmp_path):
-    f = _one_row_file(tmp_path, """\
+def test_violation_is_flagged_with_cause(tmp_path, measurement_file):
+    f = measurement_file("""\
         - {id: fast, source: S1, quote: "TPOT of 1 ms", chip: h200-sxm, n_chips: 1, model: llama-3.1-8b,
            model_as_published: L, formats: {weights: bf16, kv_cache: bf16}, batch: 1, input_tokens: 4095,
            output_tokens: 2, metric: {kind: tpot, value: 1, unit: ms}}
@@ -223,8 +212,8 @@ def test_violation_is_flagged_with_cause(tmp_path):
     assert e.value.code == 1
 
 
-def test_accepted_tokens_above_draft_plus_one_rejected(tmp_path):
-    f = _one_row_file(tmp_path, """\
+def test_accepted_tokens_above_draft_plus_one_rejected(tmp_path, measurement_file):
+    f = measurement_file("""\
         - {id: s, source: S1, quote: "100 tokens/s per user", chip: h200-sxm, n_chips: 1, model: llama-3.1-8b,
            model_as_published: L, formats: {weights: bf16}, metric: {kind: output_tokens_per_s_per_user,
            value: 100, unit: token/s}, techniques: {speculative: {method: EAGLE, draft_length: 2,

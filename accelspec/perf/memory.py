@@ -666,10 +666,8 @@ def _hardware(chip: Any, n_chips: Any, parallelism: Any) -> tuple[Chip, Any, Any
 def _with_system(res: Any, system: Any) -> Any:
     if system is None:
         return res
-    dom = system.domain_size
-    note = f" [system {system.name}: {system.n_chips} chips" + (f", scale-up domain {dom}]" if dom else "]")
     extra = {"system": system.id} if isinstance(res, FitResult) else {}
-    return replace(res, explanation=res.explanation + note, **extra)
+    return replace(res, explanation=res.explanation + system.note(), **extra)
 
 
 def fits(model: Model | str, chip: Chip | str, context_tokens: Any, batch: Any = 1, *, n_chips: Any = None,
@@ -736,12 +734,8 @@ def refuse_overrides(function: str, given: dict[str, Any], defaults: dict[str, A
 def _deployment_kwargs(deployment: Any) -> dict[str, Any]:
     """A deployment's chip count, layout (None: chosen per workload), dtypes, reserve and capacity
     as keyword arguments of the memory calculators."""
-    kw = {"n_chips": deployment.n_chips, "parallelism": deployment.parallelism, **deployment.dtypes.kwargs()}
-    if deployment.reserve is not None:
-        kw["reserve"] = deployment.reserve
-    if deployment.capacity is not None:
-        kw["capacity"] = deployment.capacity
-    return kw
+    return {"n_chips": deployment.n_chips, "parallelism": deployment.parallelism, "capacity": deployment.capacity,
+            **deployment._memory_kwargs()}
 
 
 def _refuse(fn: Any, name: str, given: dict[str, Any]) -> None:

@@ -303,9 +303,7 @@ class Roofline:
         sy = self.system
         if sy is None:
             return ""
-        dom = sy.domain_size
-        return (f" [system {sy.name}: {sy.n_chips} chips" + (f", scale-up domain {dom}" if dom else "")
-                + f"; roofs per chip: all {sy.n_chips} give {sy.n_chips}x peak and bandwidth, the same ridge]")
+        return sy.note(f"roofs per chip: all {sy.n_chips} give {sy.n_chips}x peak and bandwidth, the same ridge")
 
     def __str__(self) -> str:
         return self.explain()

@@ -175,20 +175,7 @@ def test_ttft_e2e_and_per_chip_against_the_step_bounds(model, chip, S, So, B, ac
 
 
 # --- validation uses the request bound and the published layouts ---------------------------------
-def _row_file(tmp_path, row: str):
-    import textwrap
-
-    f = tmp_path / "rows.yaml"
-    f.write_text(textwrap.dedent("""\
-        schema: 1
-        publisher: Test
-        sources: {S1: {title: t, url: "https://example.org", date: "2025", publisher: Test}}
-        measurements:
-        """) + textwrap.indent(textwrap.dedent(row), "  "))
-    return f
-
-
-def test_validation_e2e_row_is_a_request_bound(tmp_path):
+def test_validation_e2e_row_is_a_request_bound(tmp_path, measurement_file):
     """Llama 3.1 8B, bf16, one H200, batch 1, 1024 in / 128 out, measured 0.5 s end to end.
     TTFT: 2 * 6,979,321,856 linear params * 1024 + 524,288 FLOP/pair * 1024*1025/2 + 2*128256*4096
     = 14,569,848,176,640 FLOP / 989.5 TFLOP/s = 14.7245 ms. Decode: 127 steps at contexts
@@ -198,7 +185,7 @@ def test_validation_e2e_row_is_a_request_bound(tmp_path):
 
     ttft = 14_569_848_176_640 / 989.5e12
     dec = (127 * 15_009_857_536 + 131_072 * sum(range(1025, 1152))) / 4.8e12
-    f = _row_file(tmp_path, """\
+    f = measurement_file("""\
         - {id: e1, source: S1, quote: "latency 0.5 s", chip: h200-sxm, n_chips: 1, model: llama-3.1-8b,
            model_as_published: L, formats: {weights: bf16, kv_cache: bf16}, batch: 1, input_tokens: 1024,
            output_tokens: 128, metric: {kind: e2e_latency, value: 0.5, unit: s}}
@@ -244,12 +231,12 @@ def test_cli_request(capsys):
     assert main(["request", "llama-3.1-8b", "h200-sxm", "--accepted", "0.5"]) == 2
 
 
-def test_validation_ttft_row_is_the_prompt_alone(tmp_path):
+def test_validation_ttft_row_is_the_prompt_alone(tmp_path, measurement_file):
     """A mean TTFT of 50 ms at concurrency 64: bounded by the prompt's own prefill,
     14,569,848,176,640 FLOP / 989.5 TFLOP/s = 14.7245 ms (whatever else shares the chip)."""
     from accelspec.measurements import validate
 
-    f = _row_file(tmp_path, """\
+    f = measurement_file("""\
         - {id: t1, source: S1, quote: "TTFT 50 ms", chip: h200-sxm, n_chips: 1, model: llama-3.1-8b,
            model_as_published: L, formats: {weights: bf16, kv_cache: bf16}, concurrency: 64, input_tokens: 1024,
            metric: {kind: ttft, value: 50, unit: ms}}
