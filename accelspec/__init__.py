@@ -5,75 +5,175 @@
 144 GB
 >>> print(a.get_chip("h100").provenance("memory.bandwidth").status)
 official
+
+This module is the one public surface: every name a user needs is here, listed in ``__all__``
+(and ``dir(accelspec)`` shows exactly that list). The package underneath, by layer (a module
+imports only from its own layer or the layers above it in this list):
+
+====================  ===========================================================================
+layer                 holds
+====================  ===========================================================================
+base                  :mod:`.errors` (every exception), :mod:`.units` (the one pint registry),
+                      :mod:`.provenance` (Spec, Fact, Source, Status), :mod:`.index` (named
+                      lookup), :mod:`.inputs` (counts), :mod:`.specfiles` (the safe YAML reader)
+:mod:`.hardware`      chips, systems, the chip catalog, comparisons, prices
+:mod:`.model`         transformer architectures, config.json reader, number formats,
+                      quantization formats, the model catalog
+:mod:`.perf`          memory fit, roofline, bounds, requests, sweeps, plans, sessions, training
+:mod:`.economics`,    money (cost bounds, API prices); vendor claims checked; published
+:mod:`.claims`,       measurements checked against the bounds
+:mod:`.measurements`
+:mod:`.io`, plot      JSON schemas, CSV/JSON export, the catalog page and document; charts
+:mod:`.cli`           the ``accelspec`` command
+====================  ===========================================================================
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+import importlib as _importlib
+import typing as _typing
 
+from .errors import (
+    AccelspecError,
+    ClaimFileError,
+    CommArgumentError,
+    CountTypeError,
+    DeploymentError,
+    EmptyComparisonError,
+    FrozenRecordError,
+    InputError,
+    IntensityError,
+    InvalidArgumentError,
+    InvalidDTypeError,
+    ModelConfigError,
+    NotPublishedError,
+    PeakNotPublishedError,
+    PlanError,
+    SessionError,
+    SpecFileError,
+    UnitError,
+    UnknownChipError,
+    UnknownClaimError,
+    UnknownDTypeError,
+    UnknownFieldError,
+    UnknownHardwareError,
+    UnknownModelError,
+    UnknownNameError,
+    UnknownRecipeError,
+    UnknownSystemError,
+    UnsupportedPrecisionError,
+)
 from .index import paused_gc as _paused_gc
 
 with _paused_gc():  # the registry, record classes and catalog are long-lived: no collector pass over them
-    from .catalog import Catalog, chips, get_chip, load_specs, reload
-    from .chip import (
+    from .hardware.catalog import (
+        Catalog,
+        chips,
+        get_chip,
+        load_specs,
+        reload,
+    )
+    from .hardware.chip import (
         Benchmark,
         Chip,
         Compute,
         Interconnect,
         Link,
         Memory,
-        NotPublishedError,
         Power,
         Precision,
-        UnsupportedPrecisionError,
     )
-    from .compare import Comparison, compare, compare_table, comparison
-    from .dtypes import DType, block_dtype, dtype, dtypes
-    from .errors import AccelspecError, FrozenRecordError, SpecFileError, UnitError, UnknownChipError, UnknownNameError
-    from .provenance import Direction, Fact, Source, Spec, Status
-    from .units import Q_, Quantity, parse_quantity, quantity_type, ureg
+    from .hardware.comparison import (
+        Comparison,
+        compare,
+        compare_table,
+        comparison,
+    )
+    from .model.datatypes import (
+        DType,
+        block_dtype,
+        dtype,
+        dtypes,
+    )
+    from .provenance import (
+        Direction,
+        Fact,
+        Source,
+        Spec,
+        Status,
+    )
+    from .units import (
+        Q_,
+        Quantity,
+        parse_quantity,
+        quantity_type,
+        ureg,
+    )
 
 # Loaded on first use (PEP 562), so that `import accelspec` and a first lookup stay light: the
-# performance model (accelspec.perf), the claims engine, the model catalog, systems, training and
-# economics are imported when one of their names is first read. (A name equal to one of this
-# package's own module names, such as `compare` or `dtypes`, is imported eagerly above: a lazily
-# imported submodule would shadow it.)
+# performance model, the claims engine, the model catalog, systems, training, measurements and
+# economics are imported when one of their names is first read.
 _LAZY = {
-    **dict.fromkeys(["Bound", "ChipCount", "DTYPE_PRESETS", "DTypes", "Deployment", "DeploymentError",
-                     "FitResult", "Footprint", "Limit", "OpCost", "Parallelism", "Roofline", "StepCost",
-                     "attention_cost", "decode_bound", "expected_unique_experts", "fits", "gemm_cost",
-                     "max_batch", "max_context", "memory_footprint", "min_chips", "prefill_bound", "request_bound",
-                     "RequestBound", "roofline", "step_cost", "sweep", "sweep_iter", "plan", "Plan",
-                     "PlanRow", "agent_session", "AgentSession", "SessionBound"], ".perf"),
-    **dict.fromkeys(["Claim", "ClaimFileError", "ClaimsReport", "Verdict", "check_claims", "load_claims"], ".claims"),
-    **dict.fromkeys(["AttentionKind", "Model", "ModelConfigError"], ".model"),
-    **dict.fromkeys(["load_measurements", "validate"], ".measurements"),
-    **dict.fromkeys(["TrainingFit", "TrainingMemory", "TrainingRun", "TrainingTime", "UnknownRecipeError",
-                     "check_training_claim", "min_training_chips", "training_fits", "training_memory",
-                     "training_runs", "training_time"], ".training"),
-    **dict.fromkeys(["UnknownModelError", "get_model", "load_models", "models"], ".model_catalog"),
-    **dict.fromkeys(["System", "UnknownSystemError", "get_system", "load_systems", "resolve_hardware", "systems"],
-                    ".system"),
-    **dict.fromkeys(["catalog_frame", "catalog_version"], ".export"),
-    **dict.fromkeys(["CostBound", "PriceSnapshot", "api_prices", "chip_prices", "compare_api", "cost_bound"],
-                    ".economics"),
+    **dict.fromkeys(['AgentSession', 'Bound', 'ChipCount', 'DTYPE_PRESETS', 'DTypes', 'Deployment', 'FitResult', 'Footprint', 'Limit', 'OpCost', 'Parallelism', 'Plan', 'PlanRow', 'RequestBound', 'Roofline', 'SessionBound', 'StepCost', 'agent_session', 'attention_cost', 'decode_bound', 'expected_unique_experts', 'fits', 'gemm_cost', 'max_batch', 'max_context', 'memory_footprint', 'min_chips', 'plan', 'prefill_bound', 'request_bound', 'roofline', 'step_cost', 'sweep', 'sweep_iter'], ".perf"),
+    **dict.fromkeys(['TrainingFit', 'TrainingMemory', 'TrainingRun', 'TrainingTime', 'check_training_claim', 'min_training_chips', 'training_fits', 'training_memory', 'training_runs', 'training_time'], ".perf.training"),
+    **dict.fromkeys(['Claim', 'ClaimsReport', 'Verdict', 'check_claims', 'load_claims'], ".claims"),
+    **dict.fromkeys(['AttentionKind', 'Model'], ".model.architecture"),
+    **dict.fromkeys(['get_model', 'load_models', 'models'], ".model.catalog"),
+    **dict.fromkeys(['load_measurements', 'validate'], ".measurements"),
+    **dict.fromkeys(['System', 'get_system', 'load_systems', 'resolve_hardware', 'systems'], ".hardware.system"),
+    **dict.fromkeys(['catalog_frame'], ".io.export"),
+    **dict.fromkeys(['catalog_version'], ".specfiles"),
+    **dict.fromkeys(['PriceSnapshot', 'chip_prices'], ".hardware.prices"),
+    **dict.fromkeys(['CostBound', 'api_prices', 'compare_api', 'cost_bound'], ".economics"),
 }
 
-if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eagerly
-    from .claims import Claim, ClaimFileError, ClaimsReport, Verdict, check_claims, load_claims
-    from .economics import CostBound, PriceSnapshot, api_prices, chip_prices, compare_api, cost_bound
-    from .export import catalog_frame, catalog_version
-    from .measurements import load_measurements, validate
-    from .model import AttentionKind, Model, ModelConfigError
-    from .model_catalog import UnknownModelError, get_model, load_models, models
+if _typing.TYPE_CHECKING:  # for type checkers and editors: the same names, imported eagerly
+    from .claims import (
+        Claim,
+        ClaimsReport,
+        Verdict,
+        check_claims,
+        load_claims,
+    )
+    from .economics import (
+        CostBound,
+        api_prices,
+        compare_api,
+        cost_bound,
+    )
+    from .hardware.prices import (
+        PriceSnapshot,
+        chip_prices,
+    )
+    from .hardware.system import (
+        System,
+        get_system,
+        load_systems,
+        resolve_hardware,
+        systems,
+    )
+    from .io.export import (
+        catalog_frame,
+    )
+    from .measurements import (
+        load_measurements,
+        validate,
+    )
+    from .model.architecture import (
+        AttentionKind,
+        Model,
+    )
+    from .model.catalog import (
+        get_model,
+        load_models,
+        models,
+    )
     from .perf import (
         DTYPE_PRESETS,
         AgentSession,
         Bound,
         ChipCount,
         Deployment,
-        DeploymentError,
         DTypes,
         FitResult,
         Footprint,
@@ -104,13 +204,11 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eag
         sweep,
         sweep_iter,
     )
-    from .system import System, UnknownSystemError, get_system, load_systems, resolve_hardware, systems
-    from .training import (
+    from .perf.training import (
         TrainingFit,
         TrainingMemory,
         TrainingRun,
         TrainingTime,
-        UnknownRecipeError,
         check_training_claim,
         min_training_chips,
         training_fits,
@@ -118,19 +216,22 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eag
         training_runs,
         training_time,
     )
+    from .specfiles import (
+        catalog_version,
+    )
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> _typing.Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'accelspec' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
+    value = getattr(_importlib.import_module(module, __name__), name)
     globals()[name] = value  # later reads skip this function
     return value
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+    return list(__all__)
 
 
 __version__ = "0.1.0"
@@ -149,19 +250,26 @@ __all__ = [
     "Claim",
     "ClaimFileError",
     "ClaimsReport",
+    "CommArgumentError",
     "Comparison",
     "Compute",
     "CostBound",
+    "CountTypeError",
     "DType",
     "DTypes",
     "Deployment",
     "DeploymentError",
     "Direction",
+    "EmptyComparisonError",
     "Fact",
     "FitResult",
     "Footprint",
     "FrozenRecordError",
+    "InputError",
+    "IntensityError",
     "Interconnect",
+    "InvalidArgumentError",
+    "InvalidDTypeError",
     "Limit",
     "Link",
     "Memory",
@@ -170,7 +278,9 @@ __all__ = [
     "NotPublishedError",
     "OpCost",
     "Parallelism",
+    "PeakNotPublishedError",
     "Plan",
+    "PlanError",
     "PlanRow",
     "Power",
     "Precision",
@@ -179,6 +289,7 @@ __all__ = [
     "RequestBound",
     "Roofline",
     "SessionBound",
+    "SessionError",
     "Source",
     "Spec",
     "SpecFileError",
@@ -191,6 +302,10 @@ __all__ = [
     "TrainingTime",
     "UnitError",
     "UnknownChipError",
+    "UnknownClaimError",
+    "UnknownDTypeError",
+    "UnknownFieldError",
+    "UnknownHardwareError",
     "UnknownModelError",
     "UnknownNameError",
     "UnknownRecipeError",

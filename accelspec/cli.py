@@ -82,11 +82,11 @@ def _emit(data: Any, as_json: bool, text: str | None = None) -> None:
 # --- chips ----------------------------------------------------------------------------
 def _cmd_list(args: argparse.Namespace) -> None:
     from . import chips
-    from .compare import resolve_field
+    from .hardware.comparison import resolve_field
 
     found = chips(vendor=args.vendor)
     if args.vendor and not found:
-        from .catalog import default_catalog
+        from .hardware.catalog import default_catalog
 
         raise UsageError(f"no chips from vendor {args.vendor!r}; vendors: {', '.join(default_catalog().vendors())}")
     sort_path, sort_unit = resolve_field(args.sort) if args.sort else (None, None)
@@ -106,8 +106,8 @@ def _cmd_list(args: argparse.Namespace) -> None:
         row = {"id": c.id, "name": c.name, "vendor": c.vendor, "lifecycle": c.lifecycle}
         record = dict(row, sort_value=None)
         if sort_path:
-            from .compare import _lookup
-            from .json_out import quantity_out
+            from .hardware.comparison import _lookup
+            from .provenance import quantity_out
 
             cell = _lookup(c, sort_path)
             record["sort_value"] = quantity_out(cell, sort_unit)
@@ -121,7 +121,7 @@ def _cmd_list(args: argparse.Namespace) -> None:
     widths = {k: max(len(k), *(len(str(r[k] or "—")) for r in rows)) for k in cols}
     lines = ["  ".join(k.ljust(widths[k]) for k in cols)]
     lines += ["  ".join(str(r[k] or "—").ljust(widths[k]) for k in cols) for r in rows]
-    from .export import catalog_version
+    from .specfiles import catalog_version
 
     lines.append(f"{len(rows)} chips (catalog {catalog_version()})")
     _emit(rows, args.json, "\n".join(lines))
@@ -136,7 +136,7 @@ def _cmd_show(args: argparse.Namespace) -> None:
         return
     data = None
     if args.json:
-        from .json_out import quantity_out, source_out
+        from .provenance import quantity_out, source_out
 
         c = chip.compute
         data = {"id": chip.id, "name": chip.name, "vendor": chip.vendor, "aliases": chip.aliases,
@@ -151,7 +151,7 @@ def _cmd_show(args: argparse.Namespace) -> None:
 
 
 def _cmd_compare(args: argparse.Namespace) -> None:
-    from .compare import comparison
+    from .hardware.comparison import comparison
 
     fields = _split(args.fields) or None
     result = comparison(args.chips, fields, baseline=args.baseline)
@@ -159,7 +159,7 @@ def _cmd_compare(args: argparse.Namespace) -> None:
 
 
 def _cmd_schema(args: argparse.Namespace) -> None:
-    from .json_out import schema
+    from .io.json_out import schema
 
     _emit(schema(args.name), True)
 
@@ -216,7 +216,7 @@ def _q(x: Any, unit: str) -> float:
 
 # --- models and memory ----------------------------------------------------------------
 def _cmd_models(args: argparse.Namespace) -> None:
-    from .model_catalog import models
+    from .model.catalog import models
 
     rows = []
     for m in models():
@@ -247,7 +247,7 @@ def _fit_model(text: str) -> Any:
     """A catalog name, or a ``config.json`` path / a folder holding one (and hf_quant_config.json)."""
     import os
 
-    from .model import Model
+    from .model.architecture import Model
 
     if os.path.exists(text):
         if os.path.isdir(text) and not os.path.isfile(os.path.join(text, "config.json")):
@@ -267,7 +267,7 @@ def _chip_with(chip: str, capacity: str | None = None, bandwidth: str | None = N
     if capacity is None and bandwidth is None:
         return chip, ""  # resolved by the calculators (a chip or a system name)
     c = get_chip(chip)
-    from .chip import Chip
+    from .hardware.chip import Chip
     from .units import parse_quantity
 
     rec = json.loads(c.model_dump_json())
@@ -290,8 +290,8 @@ def _chip_with(chip: str, capacity: str | None = None, bandwidth: str | None = N
 
 
 def _cmd_fit(args: argparse.Namespace) -> None:
-    from .chip import NotPublishedError
-    from .model_catalog import get_model
+    from .hardware.chip import NotPublishedError
+    from .model.catalog import get_model
     from .perf.memory import fits, max_batch, max_context, min_chips
 
     model = get_model(_fit_model(args.model))
@@ -326,9 +326,9 @@ def _cmd_fit(args: argparse.Namespace) -> None:
 
 # --- roofline and bounds ----------------------------------------------------------------
 def _roof_dict(r: Any) -> dict[str, Any]:
-    """A :class:`~accelspec.perf.roofline.Roofline` as :class:`accelspec.json_out.RoofOut` data."""
+    """A :class:`~accelspec.perf.roofline.Roofline` as :class:`accelspec.io.json_out.RoofOut` data."""
     from . import get_chip
-    from .json_out import quantity_out
+    from .provenance import quantity_out
 
     chip = get_chip(r.chip)
     cu = r._cunit
@@ -396,7 +396,7 @@ def _cmd_bound(args: argparse.Namespace) -> None:
           "routing": args.routing, "collective": args.collective}
     # default: the checkpoint's formats, as `fit`; the library falls back to bf16 compute where
     # the chip lacks the checkpoint's format and says so in the assumptions
-    from .chip import NotPublishedError
+    from .hardware.chip import NotPublishedError
 
     try:
         b = fn(model, chip, args.context, args.batch, n, weight_dtype=args.weights or "native", **kw)
@@ -496,11 +496,11 @@ def _cmd_claims(args: argparse.Namespace) -> None:
 
 
 def _cmd_export(args: argparse.Namespace) -> None:
-    from .export import export
+    from .io.export import export
 
     n = export(args.format, args.output, sys.stdout)
     if args.output:
-        from .export import catalog_version
+        from .specfiles import catalog_version
 
         print(f"wrote {n} chips (catalog {catalog_version()}) to {args.output}", file=sys.stderr)
 
@@ -571,7 +571,7 @@ def _tokens(text: str) -> float:
 
 
 def _cmd_train(args: argparse.Namespace) -> None:
-    from . import training as tr
+    from .perf import training as tr
 
     if args.runs:
         runs = tr.training_runs()
@@ -607,7 +607,7 @@ def _cmd_train(args: argparse.Namespace) -> None:
     _emit(data, args.json, text)
 
 def _cmd_validate(args: argparse.Namespace) -> None:
-    from .measurements import validate
+    from .measurements.validation import validate
 
     report = validate(args.path)
     if args.json:
@@ -630,7 +630,7 @@ def _cmd_validate(args: argparse.Namespace) -> None:
 
 # --- systems ------------------------------------------------------------------------------
 def _cmd_systems(args: argparse.Namespace) -> None:
-    from .system import systems
+    from .hardware.system import systems
 
     found = systems(vendor=args.vendor)
     rows = []
@@ -649,7 +649,7 @@ def _cmd_systems(args: argparse.Namespace) -> None:
 
 
 def _cmd_show_system(args: argparse.Namespace) -> None:
-    from .system import get_system
+    from .hardware.system import get_system
 
     s = get_system(args.system)
     _emit(s.model_dump(mode="json"), args.json, s.summary())

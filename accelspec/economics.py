@@ -29,51 +29,27 @@ highest throughput, the high end the highest price with the lowest throughput.
 
 from __future__ import annotations
 
-import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .catalog import get_chip, read_yaml, specs_dir
 from .errors import AccelspecError
-from .units import Q_, Quantity, parse_quantity, ureg
+from .hardware.prices import (
+    _USD_H,
+    ListPrice,
+    PriceSnapshot,
+    chip_prices,
+    list_prices,
+    load_prices,
+    pick_price,
+    prices_dir,
+    system_power_share,
+)
+from .specfiles import read_yaml
+from .units import Q_, Quantity
 
 __all__ = ["ApiPrice", "CostBound", "ListPrice", "PriceSnapshot", "api_prices", "chip_prices", "compare_api",
            "compare_api_text", "cost_bound", "list_prices", "load_prices", "prices_markdown", "system_power_share"]
-
-_USD_H = "USD/hour"
-
-# Money as its own dimension in the one registry (defined once, here, on first import).
-if "USD" not in ureg:
-    ureg.define("USD = [currency] = $")
-
-
-@dataclass(frozen=True)
-class PriceSnapshot:
-    """One dated chip-hour price. ``per_chip_hour`` is stated by the source (``basis='stated'``)
-    or derived as ``per_instance_hour / chips`` (``basis='derived'``)."""
-
-    chip: str
-    provider: str
-    tier: str
-    instance: str
-    chips: int
-    per_instance_hour: Quantity | None
-    per_chip_hour: Quantity
-    basis: str
-    status: str
-    source_title: str
-    source_url: str
-    date: str
-    quote: str = ""
-    region: str = ""
-    note: str = ""
-    origin: str = ""
-
-    def label(self) -> str:
-        """``provider tier instance (date)``, for assumption strings and tables."""
-        return f"{self.provider} {self.tier} {self.instance} ({self.date})"
-
 
 @dataclass(frozen=True)
 class ApiPrice:
@@ -93,77 +69,9 @@ class ApiPrice:
     note: str = ""
 
 
-@dataclass(frozen=True)
-class ListPrice:
-    """A vendor purchase list price: ``price`` for ``item`` holding ``chips`` chips.
-
-    ``per_chip`` = ``price / chips`` (derived); for a kit it includes the baseboard."""
-
-    chip: str
-    vendor: str
-    item: str
-    chips: int
-    price: Quantity
-    per_chip: Quantity
-    status: str
-    date: str
-    source_title: str
-    source_url: str
-    quote: str = ""
-    note: str = ""
-
-
-def _prices_dir() -> Path:
-    return specs_dir() / "prices"
-
-
-def _usd_h(value: Any, file: str, what: str) -> Quantity:
-    q = parse_quantity(str(value)) if not isinstance(value, Quantity) else value
-    try:
-        return q.to(_USD_H)
-    except Exception as exc:  # pint DimensionalityError
-        raise AccelspecError(f"{file}: {what}: {value!r} is not a price per hour") from exc
-
-
-def load_prices(path: str | Path | None = None) -> tuple[list[PriceSnapshot], dict[str, str]]:
-    """Read the chip-hour price file: ``(snapshots, no_price)`` where ``no_price`` maps chip id to
-    the reason no price is given."""
-    p = Path(path) if path else _prices_dir() / "chip_hours.yaml"
-    raw = read_yaml(p) or {}
-    sources = raw.get("sources") or {}
-    out: list[PriceSnapshot] = []
-    for i, r in enumerate(raw.get("prices") or []):
-        where = f"prices[{i}] ({r.get('chip')})"
-        src = sources.get(r.get("source"))
-        if src is None:
-            raise AccelspecError(f"{p.name}: {where}: field source: unknown source {r.get('source')!r}")
-        chips = int(r["chips"])
-        inst = _usd_h(r["per_instance_hour"], p.name, where) if r.get("per_instance_hour") is not None else None
-        if r.get("per_chip_hour") is not None:
-            per_chip = _usd_h(r["per_chip_hour"], p.name, where)
-        elif inst is not None:
-            per_chip = inst / chips
-        else:
-            raise AccelspecError(f"{p.name}: {where}: needs per_chip_hour or per_instance_hour")
-        out.append(PriceSnapshot(
-            chip=get_chip(r["chip"]).id, provider=r["provider"], tier=r["tier"], instance=str(r["instance"]),
-            chips=chips, per_instance_hour=inst, per_chip_hour=per_chip, basis=r.get("basis", "stated"),
-            status=r["status"], source_title=src["title"], source_url=src["url"],
-            date=str(r.get("date", src["date"])), quote=r.get("quote", ""), region=r.get("region", ""),
-            note=r.get("note", ""), origin=r.get("origin", "")))
-    no_price = {get_chip(k).id: v for k, v in (raw.get("no_price") or {}).items()}
-    return out, no_price
-
-
-def chip_prices(chip: Any) -> list[PriceSnapshot]:
-    """All snapshots for one chip (empty when none is published)."""
-    cid = get_chip(chip).id
-    return [s for s in load_prices()[0] if s.chip == cid]
-
-
 def api_prices(model: str | None = None, path: str | Path | None = None) -> list[ApiPrice]:
     """Published API prices (``specs/prices/api.yaml``), optionally for one catalog model id."""
-    p = Path(path) if path else _prices_dir() / "api.yaml"
+    p = Path(path) if path else prices_dir() / "api.yaml"
     raw = read_yaml(p) or {}
     sources = raw.get("sources") or {}
     out = []
@@ -179,58 +87,10 @@ def api_prices(model: str | None = None, path: str | Path | None = None) -> list
                             origin=r.get("origin", ""), note=r.get("note", "")))
     if model is None:
         return out
-    from .model_catalog import get_model
+    from .model.catalog import get_model
 
     mid = get_model(model).id
     return [a for a in out if a.model == mid]
-
-
-def list_prices(chip: Any = None, path: str | Path | None = None) -> list[ListPrice]:
-    """Vendor purchase list prices (``specs/prices/list_prices.yaml``), optionally for one chip."""
-    p = Path(path) if path else _prices_dir() / "list_prices.yaml"
-    raw = read_yaml(p) or {}
-    sources = raw.get("sources") or {}
-    out: list[ListPrice] = []
-    for i, r in enumerate(raw.get("prices") or []):
-        src = sources.get(r.get("source"))
-        if src is None:
-            raise AccelspecError(f"{p.name}: prices[{i}] ({r.get('chip')}): field source: unknown source "
-                                 f"{r.get('source')!r}")
-        q = parse_quantity(str(r["price"]))
-        try:
-            q = q.to("USD")
-        except Exception as exc:  # pint DimensionalityError
-            raise AccelspecError(f"{p.name}: prices[{i}] ({r.get('chip')}): field price: {r['price']!r} "
-                                 "is not an amount in USD") from exc
-        n = int(r["chips"])
-        out.append(ListPrice(chip=get_chip(r["chip"]).id, vendor=r["vendor"], item=r["item"], chips=n, price=q,
-                             per_chip=q / n, status=r["status"], date=str(r.get("date", src["date"])),
-                             source_title=src["title"], source_url=src["url"], quote=r.get("quote", ""),
-                             note=r.get("note", "")))
-    if chip is None:
-        return out
-    cid = get_chip(chip).id
-    return [x for x in out if x.chip == cid]
-
-
-def system_power_share(chip: Any, system: Any = None) -> list[tuple[str, Quantity]]:
-    """``[(system id, P_sys / N_sys in W)]`` for the catalog systems of ``chip`` that publish a power.
-
-    ``system`` (id or :class:`~accelspec.System`) picks one; it must be built of ``chip`` and publish
-    a power, else :class:`~accelspec.errors.AccelspecError` names what is missing."""
-    from .system import get_system, systems
-
-    c = get_chip(chip)
-    if system is not None:
-        sy = get_system(system)
-        if sy.chip != c.id:
-            raise AccelspecError(f"system {sy.id!r} is built of {sy.chip!r}, not of chip {c.id!r}")
-        if sy.power is None:
-            raise AccelspecError(f"system {sy.id!r}: field power: no system power published")
-        cands = [sy]
-    else:
-        cands = [sy for sy in systems(chip=c.id) if sy.power is not None]
-    return [(sy.id, (Q_(float(sy.power.value.to("W").magnitude), "W") / sy.n_chips)) for sy in cands]
 
 
 @dataclass(frozen=True)
@@ -292,20 +152,6 @@ class CostBound:
                 f"  {self.assumptions}")
 
 
-def _pick_price(snaps: list[PriceSnapshot], price: Any) -> tuple[Quantity | None, str]:
-    if isinstance(price, Quantity) or (isinstance(price, str) and price not in ("min", "median", "max")):
-        q = _usd_h(price, "price", "price")
-        return q, f"price {q.magnitude:.4g} USD/chip-hour (given)"
-    if not snaps:
-        return None, "no published price"
-    vals = sorted(s.per_chip_hour.to(_USD_H).magnitude for s in snaps)
-    how = price or "min"
-    v = {"min": vals[0], "max": vals[-1], "median": statistics.median(vals)}[how]
-    used = [s for s in snaps if abs(s.per_chip_hour.magnitude - v) < 1e-9] or snaps
-    srcs = "; ".join(s.label() for s in used) if how != "median" else f"median of {len(snaps)} snapshots"
-    return Q_(v, _USD_H), f"price {how} {v:.4g} USD/chip-hour [{srcs}]"
-
-
 def cost_bound(model: Any, chip: Any, *, n_chips: int | None = None, context_tokens: int = 2048,
                output_tokens: int = 256, batch: int | None = None, price: Any = None, weight_dtype: Any = None,
                kv_dtype: Any = "bf16", parallelism: Any = None, tier: str | None = None,
@@ -334,10 +180,10 @@ def cost_bound(model: Any, chip: Any, *, n_chips: int | None = None, context_tok
     given beside it raise :class:`~accelspec.errors.DeploymentError`. ``assumptions`` and
     ``on_system`` name the system or deployment used.
     """
-    from .model_catalog import get_model
+    from .hardware.system import resolve_hardware
+    from .model.catalog import get_model
     from .perf.bounds import decode_bound, prefill_bound
     from .perf.memory import InvalidArgumentError, _refuse, max_batch
-    from .system import resolve_hardware
 
     m = get_model(model)
     s_in, s_out = int(context_tokens), int(output_tokens)
@@ -393,7 +239,7 @@ def cost_bound(model: Any, chip: Any, *, n_chips: int | None = None, context_tok
     snaps = chip_prices(c)
     if tier is not None:
         snaps = [sn for sn in snaps if sn.tier == tier]
-    p, price_text = _pick_price(snaps, price)
+    p, price_text = pick_price(snaps, price)
     usd_out = usd_in = rng_usd = prange = None
     if p is None:
         missing.append("price")
@@ -470,14 +316,14 @@ def cost_bound(model: Any, chip: Any, *, n_chips: int | None = None, context_tok
 
 def _system_id(value: Any) -> str:
     """The id of a system given by name or record (for ``cost_bound(..., system=...)``)."""
-    from .system import get_system
+    from .hardware.system import get_system
 
     return get_system(value).id
 
 
 def _who(hardware: Any) -> str:
     """A row label for :func:`compare_api`: ``"h200"``, ``"gb200-nvl72"`` or a deployment's line."""
-    from .system import resolve_hardware
+    from .hardware.system import resolve_hardware
 
     if getattr(hardware, "__accelspec_deployment__", False):
         return hardware.assumptions()
@@ -486,7 +332,7 @@ def _who(hardware: Any) -> str:
 
 
 def _system_power(system_id: str) -> tuple[Quantity, int]:
-    from .system import get_system
+    from .hardware.system import get_system
 
     sy = get_system(system_id)
     assert sy.power is not None
@@ -494,7 +340,7 @@ def _system_power(system_id: str) -> tuple[Quantity, int]:
 
 
 def _system_status(system_id: str) -> str:
-    from .system import get_system
+    from .hardware.system import get_system
 
     sy = get_system(system_id)
     return "" if sy.power is None else f"{sy.power.status}, {sy.power.source.id}"
@@ -507,7 +353,7 @@ def compare_api(model: Any, chips: list[Any], **kw: Any) -> list[dict[str, Any]]
 
     One row per chip (``kind='bound'``, price source and date) and one per API price
     (``kind='api'``). Chips that miss a price or do not fit keep their row with ``note``."""
-    from .model_catalog import get_model
+    from .model.catalog import get_model
 
     m = get_model(model)
     rows: list[dict[str, Any]] = []

@@ -4,7 +4,36 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["AccelspecError", "FrozenRecordError", "SpecFileError", "UnitError", "UnknownChipError", "UnknownNameError"]
+__all__ = [
+    "AccelspecError",
+    "ClaimFileError",
+    "CommArgumentError",
+    "CountTypeError",
+    "DeploymentError",
+    "EmptyComparisonError",
+    "FrozenRecordError",
+    "InputError",
+    "IntensityError",
+    "InvalidArgumentError",
+    "InvalidDTypeError",
+    "ModelConfigError",
+    "NotPublishedError",
+    "PeakNotPublishedError",
+    "PlanError",
+    "SessionError",
+    "SpecFileError",
+    "UnitError",
+    "UnknownChipError",
+    "UnknownClaimError",
+    "UnknownDTypeError",
+    "UnknownFieldError",
+    "UnknownHardwareError",
+    "UnknownModelError",
+    "UnknownNameError",
+    "UnknownRecipeError",
+    "UnknownSystemError",
+    "UnsupportedPrecisionError",
+]
 
 
 class AccelspecError(Exception):

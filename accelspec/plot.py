@@ -21,11 +21,11 @@ import numpy as np
 from matplotlib.colors import LogNorm, to_hex, to_rgb
 from matplotlib.patches import Patch
 
-from .catalog import get_chip
-from .chip import Chip, LinkBandwidth, NotPublishedError
-from .compare import Absent, Ratio
-from .compare import comparison as _compare
-from .compare import per_direction as _per_direction
+from .hardware.catalog import get_chip
+from .hardware.chip import Chip, LinkBandwidth, NotPublishedError
+from .hardware.comparison import Absent, Ratio
+from .hardware.comparison import comparison as _compare
+from .hardware.comparison import per_direction as _per_direction
 from .provenance import Spec, Status
 
 __all__ = ["VENDOR_COLORS", "compare", "memory_vs_context", "plot_frontier", "roofline", "sweep_heatmap",
@@ -254,9 +254,9 @@ def memory_vs_context(model: Any, chips: Iterable[str | Chip], *, n_chips: int |
     name systems (``"gb200-nvl72"``): their chip's capacity is drawn, labelled with the system,
     and ``n_chips`` defaults to their chip count when they all share one (else 1).
     """
-    from .model_catalog import get_model
+    from .hardware.system import resolve_hardware
+    from .model.catalog import get_model
     from .perf.memory import memory_footprint
-    from .system import resolve_hardware
 
     ax = _new_ax(ax)
     mdl = get_model(model)
@@ -425,7 +425,7 @@ def plot_frontier(model: Any, chips: Iterable[str | Chip], input_tokens: Any = 2
     at ``1 / tpot``. Curves from :func:`accelspec.perf.plan.frontier` (decode pool by default;
     ``disaggregated=False`` adds the prefill compute as :func:`accelspec.plan` does). Chips the
     catalog cannot bound are named in a note, not dropped silently."""
-    from .model_catalog import get_model
+    from .model.catalog import get_model
     from .perf.plan import _seconds, frontier
 
     ax = _new_ax(ax, (8, 5.5))

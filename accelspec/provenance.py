@@ -29,7 +29,7 @@ from .errors import FrozenRecordError
 from .units import format_quantity, parse_quantity
 
 __all__ = ["Absent", "Direction", "Fact", "FrozenDict", "Record", "Source", "Spec", "Status", "freeze", "is_compiled",
-           "spec_type"]
+           "quantity_out", "source_out", "spec_type"]
 
 
 class FrozenDict(dict):  # type: ignore[type-arg]
@@ -383,3 +383,31 @@ def is_compiled(source: Any) -> bool:
     """True for the internal fact sheet (source id ``REF``, seed ``reference/...``): a
     compilation, not a document a reader can open; values citing it are marked ``‡``."""
     return source.id == "REF" or (source.seed or "").startswith("reference/")
+
+
+# --- the JSON form of a value: {value, unit, status, source, range} --------------------------
+def source_out(src: Any) -> dict[str, Any]:
+    """A :class:`~accelspec.provenance.Source` as :class:`~accelspec.io.json_out.SourceOut` data."""
+    return {"id": src.id, "title": src.title, "url": src.url, "publisher": src.publisher, "date": src.date,
+            "compiled": is_compiled(src)}
+
+
+def quantity_out(cell: Any, unit: str | None = None) -> dict[str, Any]:
+    """A :class:`~accelspec.provenance.Spec`, :class:`~accelspec.provenance.Fact` or
+    :class:`Absent` as a :class:`~accelspec.io.json_out.QuantityOut` dict, in ``unit`` (the
+    value's own unit when ``None``)."""
+
+    if isinstance(cell, Absent):
+        return {"value": None, "unit": unit, "status": cell.status, "source": None, "range": None,
+                "direction": None, "basis": cell.detail}
+    if isinstance(cell, Fact):
+        return {"value": cell.value, "unit": None, "status": cell.status.value, "source": cell.source.id,
+                "range": None, "direction": None, "basis": None}
+    q = cell.q if unit is None else cell.q.to(unit)
+    u = f"{q.units:~P}" if unit is None else unit
+    rng = None
+    if cell.range is not None:
+        rng = [float(x.m_as(q.units)) for x in cell.range]
+    direction = getattr(cell, "direction", None)
+    return {"value": float(q.magnitude), "unit": u, "status": cell.status.value, "source": cell.source.id,
+            "range": rng, "direction": None if direction is None else direction.value, "basis": cell.basis}

@@ -51,7 +51,7 @@ def main() -> None:
     ax.set_title("Llama 3.1 8B (bf16 weights and KV), batch 8, one chip: decode upper bound per user\n"
                  "grey, hatched: the deployment does not fit in the chip's memory", fontsize=10)
     save(ax, "sweep_heatmap.png")
-    from accelspec.measurements import plot_efficiency
+    from accelspec.measurements.validation import plot_efficiency
 
     save(plot_efficiency(a.validate()), "validation_efficiency.png")
 

@@ -6,7 +6,7 @@ Run: ``python examples/training.py``.
 from __future__ import annotations
 
 import accelspec as a
-from accelspec import training as tr
+from accelspec.perf import training as tr
 
 
 def main() -> None:

@@ -8,7 +8,7 @@ os.environ.pop("ACCELSPEC_PATH", None)  # tests see the shipped catalog unless t
 @pytest.fixture
 def restore_catalog():
     """Put the default catalog back after a test that loads user files."""
-    import accelspec.catalog as cat
+    import accelspec.hardware.catalog as cat
 
     saved = cat._DEFAULT
     yield

@@ -16,20 +16,27 @@ PUBLIC = [
     "Claim",
     "ClaimFileError",
     "ClaimsReport",
+    "CommArgumentError",
     "Comparison",
     "Compute",
     "CostBound",
+    "CountTypeError",
     "DTYPE_PRESETS",
     "DType",
     "DTypes",
     "Deployment",
     "DeploymentError",
     "Direction",
+    "EmptyComparisonError",
     "Fact",
     "FitResult",
     "Footprint",
     "FrozenRecordError",
+    "InputError",
+    "IntensityError",
     "Interconnect",
+    "InvalidArgumentError",
+    "InvalidDTypeError",
     "Limit",
     "Link",
     "Memory",
@@ -38,7 +45,9 @@ PUBLIC = [
     "NotPublishedError",
     "OpCost",
     "Parallelism",
+    "PeakNotPublishedError",
     "Plan",
+    "PlanError",
     "PlanRow",
     "Power",
     "Precision",
@@ -48,6 +57,7 @@ PUBLIC = [
     "RequestBound",
     "Roofline",
     "SessionBound",
+    "SessionError",
     "Source",
     "Spec",
     "SpecFileError",
@@ -60,6 +70,10 @@ PUBLIC = [
     "TrainingTime",
     "UnitError",
     "UnknownChipError",
+    "UnknownClaimError",
+    "UnknownDTypeError",
+    "UnknownFieldError",
+    "UnknownHardwareError",
     "UnknownModelError",
     "UnknownNameError",
     "UnknownRecipeError",
@@ -131,6 +145,36 @@ def test_every_public_name_exists():
     assert [n for n in PUBLIC if not hasattr(accelspec, n)] == []
 
 
+def test_dir_is_the_public_surface():
+    """``dir(accelspec)`` lists ``__all__``, not the helpers the module uses (``importlib``, ``Any``)."""
+    assert dir(accelspec) == sorted(accelspec.__all__)
+
+
+def test_every_exception_is_exported_at_the_top():
+    """Every exception class a user can see is importable from :mod:`accelspec` itself."""
+    import inspect
+
+    from accelspec import errors
+
+    classes = [n for n, c in vars(errors).items() if inspect.isclass(c) and issubclass(c, Exception)
+               and c.__module__ == errors.__name__]
+    assert sorted(classes) == sorted(errors.__all__)
+    assert [n for n in classes if n not in accelspec.__all__] == []
+
+
+def test_no_public_name_is_also_a_module():
+    """A function named like a submodule is shadowed when the submodule is imported (``a.compare``
+    was both); no public name equals a module or subpackage of the package."""
+    import importlib
+    import pkgutil
+
+    modules = {m.name for m in pkgutil.iter_modules(accelspec.__path__)}
+    assert sorted(set(accelspec.__all__) & modules) == []
+    importlib.import_module("accelspec.model.catalog")  # a subpackage import must not replace a function
+
+    assert callable(accelspec.models) and callable(accelspec.compare) and callable(accelspec.dtypes)
+
+
 #: Each subpackage's public names, locked like the package's (particle's test_module_apis):
 #: the API changes only on purpose. Everything here is also reachable from ``accelspec``
 #: except the claims engine's building blocks.
@@ -141,6 +185,10 @@ SUBPACKAGES = {
         "expected_unique_experts", "fits", "gemm_cost", "max_batch", "max_context", "memory_footprint",
         "min_chips", "prefill_bound", "request_bound", "RequestBound", "roofline", "step_cost", "sweep", "sweep_iter",
         "plan", "Plan", "PlanRow", "agent_session", "AgentSession", "SessionBound",
+    ],
+    "accelspec.measurements": [
+        "LoadedMeasurement", "Measurement", "MeasurementCheck", "ValidationReport", "check_measurement",
+        "load_measurements", "plot_efficiency", "validate",
     ],
     "accelspec.claims": [
         "Citation", "Claim", "ClaimFileError", "ClaimResult", "ClaimsReport", "CrossCheck", "Implied", "Interval",

@@ -39,8 +39,8 @@ def test_site_builds_strict(tmp_path):
     api = (site / "api" / "index.html").read_text(encoding="utf-8")
     # the API reference is generated from the docstrings, accelspec.perf included
     for name in ("accelspec.perf.bounds", "accelspec.perf.memory", "accelspec.perf.roofline", "accelspec.perf.sweep",
-                 "accelspec.perf.deployment", "accelspec.chip", "accelspec.units", "accelspec.export",
-                 "accelspec.site", "accelspec.claims.engine", "decode_bound", "catalog_frame"):
+                 "accelspec.perf.deployment", "accelspec.hardware.chip", "accelspec.units", "accelspec.io.export",
+                 "accelspec.io.site", "accelspec.claims.engine", "decode_bound", "catalog_frame"):
         assert f'id="{name}' in api or f"{name}" in api, name
     # the catalog browser is copied as static files and linked from the home page
     assert (site / "catalog-page" / "index.html").is_file() and (site / "catalog-page" / "catalog-data.js").is_file()

@@ -62,8 +62,8 @@ def test_count_of_wrong_type_is_a_type_error(fn, bad):
 
 
 def test_old_import_paths_still_work():
-    from accelspec.chip import NotPublishedError
-    from accelspec.model import ModelConfigError
+    from accelspec.hardware.chip import NotPublishedError
+    from accelspec.model.architecture import ModelConfigError
     from accelspec.perf.memory import InvalidArgumentError
 
     assert NotPublishedError is errors.NotPublishedError

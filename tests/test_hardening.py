@@ -24,12 +24,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import accelspec as a
-import accelspec.catalog as cat
+import accelspec.hardware.catalog as cat
 from accelspec.cli import main
-from accelspec.dtypes import block_dtype
 from accelspec.errors import AccelspecError, FrozenRecordError, SpecFileError
 from accelspec.inputs import parse_count
-from accelspec.model import Model, ModelConfigError
+from accelspec.model.architecture import Model, ModelConfigError
+from accelspec.model.datatypes import block_dtype
 from accelspec.perf.memory import Parallelism
 from accelspec.provenance import FrozenDict, Spec
 

@@ -71,9 +71,9 @@ def test_model_catalog_uses_it():
 
 
 def test_chips_models_and_systems_are_all_named_indexes():
-    from accelspec.catalog import default_catalog
-    from accelspec.model_catalog import default_model_catalog
-    from accelspec.system import _catalog
+    from accelspec.hardware.catalog import default_catalog
+    from accelspec.hardware.system import _catalog
+    from accelspec.model.catalog import default_model_catalog
 
     indexes = {"chip": default_catalog()._index, "model": default_model_catalog()._index, "system": _catalog()}
     for kind, idx in indexes.items():

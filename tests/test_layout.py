@@ -21,23 +21,38 @@ def _module_name(path: Path) -> str:
 
 
 def _imports(path: Path, name: str, top_level_only: bool) -> set[str]:
-    """accelspec modules that ``path`` imports (relative imports resolved)."""
+    """accelspec modules that ``path`` imports (relative imports resolved). With
+    ``top_level_only`` false this also follows imports inside functions, ``importlib.import_module``
+    calls and the lazy-name table of the package's ``__init__`` (``_LAZY``): every way a module
+    can reach another at run time."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
     nodes = tree.body if top_level_only else list(ast.walk(tree))
     out = set()
+
+    def relative(level: int, module: str | None) -> str:
+        base = package.split(".")
+        base = base[: len(base) - (level - 1)]
+        return ".".join(base + ([module] if module else []))
+
     for node in nodes:
         if isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = package.split(".")
-                base = base[: len(base) - (node.level - 1)]
-                target = ".".join(base + ([node.module] if node.module else []))
-            else:
-                target = node.module or ""
+            target = relative(node.level, node.module) if node.level else (node.module or "")
             if target.startswith("accelspec"):
                 out.add(target)
+                out |= {f"{target}.{a.name}" for a in node.names}  # `from . import plot` imports a module
         elif isinstance(node, ast.Import):
             out |= {a.name for a in node.names if a.name.startswith("accelspec")}
+        elif isinstance(node, ast.Call) and not top_level_only:
+            func = node.func
+            fname = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if fname == "import_module" and node.args and isinstance(node.args[0], ast.Constant):
+                spec = str(node.args[0].value)
+                level = len(spec) - len(spec.lstrip("."))
+                out.add(relative(level, spec.lstrip(".") or None) if level else spec)
+        elif isinstance(node, ast.Constant) and not top_level_only and isinstance(node.value, str):
+            if path.name == "__init__.py" and node.value.startswith(".") and node.value[1:2].isalpha():
+                out.add(relative(1, node.value[1:]))  # the lazy table's ".perf", ".model.catalog", ...
     return out
 
 
@@ -82,6 +97,50 @@ def test_no_import_cycles_even_inside_functions():
     assert _cycles(graph) == []
 
 
+#: The layers, lowest first. A module may import from its own layer and the layers below it,
+#: never from a layer above (the package's ``__init__``, the facade over all of them, aside).
+LAYERS = [
+    ("base", ["accelspec.errors", "accelspec.units", "accelspec.index", "accelspec.inputs",
+              "accelspec.provenance", "accelspec.specfiles", "accelspec.testing"]),
+    ("hardware", ["accelspec.hardware"]),
+    ("model", ["accelspec.model"]),
+    ("perf", ["accelspec.perf"]),
+    ("analysis", ["accelspec.economics", "accelspec.claims", "accelspec.measurements"]),
+    ("output", ["accelspec.io", "accelspec.plot"]),
+    ("cli", ["accelspec.cli", "accelspec.__main__"]),
+]
+
+
+def _layer(module: str) -> int:
+    for i, (_, prefixes) in enumerate(LAYERS):
+        if any(module == p or module.startswith(p + ".") for p in prefixes):
+            return i
+    raise AssertionError(f"{module} is in no layer: add it to LAYERS")
+
+
+def test_no_import_reaches_up_a_layer():
+    """Every import edge, including imports inside functions and ``import_module`` calls, points
+    to the same layer or a lower one (``System`` no longer builds a ``Deployment``, prices live
+    with the hardware, the JSON form of a value with provenance)."""
+    graph = _graph(top_level_only=False)
+    upward = sorted(f"{n} -> {m}" for n, targets in graph.items() if n != "accelspec"
+                    for m in targets if m != "accelspec" and _layer(m) > _layer(n))
+    assert upward == []
+
+
+def test_layer_diagram_of_the_docs_is_the_tree():
+    """The base layer and each subpackage named in LAYERS exist, and every module is in a layer."""
+    graph = _graph(top_level_only=True)
+    assert [n for n in graph if n != "accelspec" and _layer(n) is None] == []
+
+
+def test_cycle_test_sees_lazy_and_import_module_edges():
+    """The graph follows ``importlib.import_module`` and the package's lazy table, so a cycle
+    hidden behind either is still found."""
+    graph = _graph(top_level_only=False)
+    assert "accelspec.perf" in graph["accelspec"] and "accelspec.model.catalog" in graph["accelspec"]
+
+
 def test_claims_engine_is_a_package_without_cycles():
     graph = _graph(top_level_only=False)
     claims = {n: {m for m in e if m.startswith("accelspec.claims.")} for n, e in graph.items()
@@ -95,7 +154,7 @@ HEAVY = ("pandas", "xarray", "matplotlib")
 
 
 @pytest.mark.parametrize(("code", "not_loaded"), [
-    ("import accelspec", (*HEAVY, "accelspec.perf", "accelspec.claims", "accelspec.model")),
+    ("import accelspec", (*HEAVY, "accelspec.perf", "accelspec.claims", "accelspec.model.architecture")),
     ("import accelspec as a; a.get_chip('h100')", (*HEAVY, "accelspec.perf")),
     ("import accelspec as a; a.fits('llama-3.1-8b', 'h100', 8192); a.decode_bound('llama-3.1-8b', 'h100', 8192)",
      HEAVY),
@@ -110,27 +169,33 @@ def test_import_stays_light(code, not_loaded):
     assert out.strip() == ""
 
 
-#: Modules whose tests live in a test module of another name, and where.
+#: Modules whose tests live in a test module of another name, and where (paths under tests/).
 TESTED_IN = {
-    "catalog_doc": "test_catalog", "chip": "test_catalog", "provenance": "test_catalog", "json_out": "test_compare",
-    "inputs": "test_hardening", "hf_config": "test_models", "model": "test_models", "model_catalog": "test_models",
-    "layers": "test_models", "system": "test_systems", "site": "test_catalog_page", "testing": "test_units",
-    "__main__": "test_cli",
+    "__main__.py": "test_cli.py", "inputs.py": "test_hardening.py", "specfiles.py": "test_hardening.py",
+    "provenance.py": "hardware/test_catalog.py", "testing.py": "test_units.py",
+    "hardware/chip.py": "hardware/test_catalog.py", "hardware/prices.py": "test_economics.py",
+    "model/architecture.py": "model/test_models.py", "model/catalog.py": "model/test_models.py",
+    "model/config.py": "model/test_models.py", "model/layers.py": "model/test_models.py",
+    "io/json_out.py": "hardware/test_comparison.py", "io/catalog_doc.py": "hardware/test_catalog.py",
+    "io/site.py": "io/test_catalog_page.py",
+    **{f"claims/{m}.py": "claims/test_claims.py" for m in ("engine", "intervals", "report", "results",
+                                                            "statements", "workload")},
+    "claims/speed.py": "claims/test_speed_claims.py",
 }
 
 
 def test_tests_mirror_the_package():
-    """One test module per module: ``accelspec/perf/x.py`` -> ``tests/perf/test_x.py``,
-    ``accelspec/x.py`` -> ``tests/test_x.py`` (or the module named in :data:`TESTED_IN`)."""
+    """One test module per module, in the same folder: ``accelspec/perf/x.py`` ->
+    ``tests/perf/test_x.py``, ``accelspec/x.py`` -> ``tests/test_x.py`` (or the test module named
+    in :data:`TESTED_IN`)."""
     tests = Path(__file__).parent
     missing = []
     for path in sorted(ROOT.rglob("*.py")):
         rel = path.relative_to(ROOT)
-        if rel.name == "__init__.py" or (len(rel.parts) > 1 and rel.parts[0] == "claims"):
-            continue  # subpackage APIs are locked in test_api; the claims engine is tested in test_claims
-        stem = rel.stem
-        folder = tests.joinpath(*rel.parts[:-1])
-        name = TESTED_IN.get(stem, f"test_{stem}") if len(rel.parts) == 1 else f"test_{stem}"
-        if not (folder / f"{name}.py").is_file():
-            missing.append(str(rel))
+        if rel.name == "__init__.py":
+            continue  # subpackage APIs are locked in test_api
+        default = Path(*rel.parts[:-1], f"test_{rel.stem}.py")
+        name = TESTED_IN.get(rel.as_posix(), default.as_posix())
+        if not (tests / name).is_file():
+            missing.append(f"{rel} (expected tests/{name})")
     assert missing == []

@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import accelspec as a
-from accelspec.chip import BandwidthSpec, Link, LinkBandwidth
+from accelspec.hardware.chip import BandwidthSpec, Link, LinkBandwidth
 from accelspec.testing import SOURCE, magnitudes
 from accelspec.units import UnitError, check_dimension, format_quantity, parse_quantity
 

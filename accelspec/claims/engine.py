@@ -325,7 +325,7 @@ class _Engine:
 
 
 def _chip_spec(chip: Any, metric: str) -> Spec | None:
-    from ..chip import NotPublishedError
+    from ..hardware.chip import NotPublishedError
 
     if metric.endswith(".per_direction"):
         link = getattr(chip.interconnect, metric.split(".")[1], None)
@@ -349,7 +349,7 @@ def check_claims(claims: Iterable[Claim] | str | os.PathLike[str] | None = None,
     rule); an unpublished value gets implied ranges, each with the chain of claims behind it,
     and the reading is re-checked against the values other claims imply (``cross``).
     """
-    from ..catalog import default_catalog
+    from ..hardware.catalog import default_catalog
 
     cat = catalog if catalog is not None else default_catalog()
     if claims is None or isinstance(claims, (str, os.PathLike)):

@@ -100,7 +100,7 @@ def _others_text(rr: Any) -> str:
 def render_text(report: Any, width: int = 120) -> str:
     """The whole report as plain text for a terminal."""
     c = report.counts()
-    from ..export import catalog_version
+    from ..specfiles import catalog_version
 
     out = [f"Claims check (catalog {catalog_version()}): {len(report)} claims: {c['consistent']} consistent, "
            f"{c['inconsistent']} inconsistent, {c['undetermined']} undetermined, {c['restated']} restated "
@@ -165,7 +165,7 @@ def _md_table(headers: list[str], rows: list[list[str]]) -> list[str]:
 def render_markdown(report: Any) -> str:
     """The whole report as Markdown (summary table, one section per claim, implied values)."""
     c = report.counts()
-    from ..export import catalog_version
+    from ..specfiles import catalog_version
 
     out = ["# Claims check", "", f"Catalog data version {catalog_version()}.", "",
            f"{len(report)} claims: {c['consistent']} consistent, {c['inconsistent']} inconsistent, "

@@ -191,7 +191,7 @@ class ClaimsReport:
         return len(self.results)
 
     def implied_for(self, subject: str, metric: str | None = None) -> NodeImplied:
-        from ..catalog import normalize_name
+        from ..index import normalize_name
 
         for n in self.implied:
             if normalize_name(n.subject) == normalize_name(subject) and (metric is None or n.metric == metric):

@@ -8,7 +8,7 @@ or MTP assumed; the result says so). Without a ``parallelism`` the work is sprea
 the chips and no link bytes are charged: no layout needs less, so this bounds every layout;
 with one, its link term is charged too. Compute runs in the weight format where the chip
 publishes a peak for it (FP4 weights on Blackwell: the FP4 roof), else in the default of
-:func:`~accelspec.perf.costs.resolve_dtypes`. Then:
+:func:`~accelspec.perf.opcost.resolve_dtypes`. Then:
 
 * per user: ``a / t(batch)`` at the stated batch (default 1, the fastest per user);
 * per chip: ``a B / (n t(B))``, per system ``a B / t(B)``: at the stated batch, else at the
@@ -67,7 +67,7 @@ def speed_bound(model: str, chip: str, chips: int, context: int, per: str, weigh
     else:
         lay, scale, n = Parallelism(), float(chips), float(chips)
         how = f"work spread evenly over {chips} chips, no link term" if chips > 1 else "one chip"
-    from ..catalog import get_chip
+    from ..hardware.catalog import get_chip
 
     try:  # compute in the weight format where the chip publishes it (FP4 on Blackwell): the faster roof
         get_chip(chip).compute.peak(weights)
@@ -77,7 +77,7 @@ def speed_bound(model: str, chip: str, chips: int, context: int, per: str, weigh
     ln = layout_numbers(model, lay, weights, kv_dtype=kv, **({"precision": prec} if prec else {}))
     cn = chip_numbers(chip, ln.dtypes.precision)
     if lay.n_chips > 1 and not cn.has_link:
-        from ..chip import NotPublishedError
+        from ..hardware.chip import NotPublishedError
 
         raise NotPublishedError(f"{cn.chip_name}: no scale-up bandwidth published; {lay} needs it")
     if per == "user":

@@ -72,13 +72,13 @@ def metric_unit(path: str) -> str:
     Metrics are chip field paths: ``memory.capacity``, ``memory.bandwidth``,
     ``compute.dense.<precision>``, ``compute.sparse.<precision>``,
     ``interconnect.scale_up.bandwidth`` (as printed), ``interconnect.scale_up.per_direction``
-    (:meth:`accelspec.chip.Link.per_direction`), ``power.tdp``, ...
+    (:meth:`accelspec.hardware.chip.Link.per_direction`), ``power.tdp``, ...
     """
     if path in _FIELD_UNITS:
         return _FIELD_UNITS[path]
     parts = path.split(".")
     if len(parts) == 3 and parts[0] == "compute" and parts[1] in ("dense", "sparse"):
-        from ..chip import Precision
+        from ..hardware.chip import Precision
 
         try:
             return Precision(parts[2]).unit
@@ -88,7 +88,7 @@ def metric_unit(path: str) -> str:
 
 
 def _known_metrics() -> list[str]:
-    from ..chip import Precision
+    from ..hardware.chip import Precision
 
     return [*_FIELD_UNITS, *(f"compute.dense.{p.value}" for p in Precision)]
 
@@ -271,7 +271,7 @@ class _Bad(Exception):
 
 def claims_dir() -> Path:
     """The shipped ``specs/claims/`` folder."""
-    from ..catalog import specs_dir
+    from ..specfiles import specs_dir
 
     return specs_dir() / "claims"
 
@@ -284,7 +284,8 @@ def load_claims(*paths: str | os.PathLike[str], catalog: Any = None) -> list[Cla
     have the unit of their metric. A bad claim raises :class:`ClaimFileError` naming the file,
     the claim id and the field.
     """
-    from ..catalog import default_catalog, display_path, load_sources, read_yaml
+    from ..hardware.catalog import default_catalog
+    from ..specfiles import display_path, load_sources, read_yaml
 
     cat = catalog if catalog is not None else default_catalog()
     files: list[Path] = []
@@ -498,7 +499,7 @@ class TotalStatement(_Kind):
             raise _Bad("statement.chip", "must name a chip")
         raw_count = self.count
         if self.system is not None:  # resolve against the system record: its chip and chip count
-            from ..system import UnknownSystemError, get_system
+            from ..hardware.system import UnknownSystemError, get_system
 
             try:
                 system = get_system(self.system)
@@ -596,8 +597,8 @@ class WorkloadStatement(_Kind):
     max_chips: _PositiveInt = 256
 
     def build(self, cat: Any) -> Statement:
-        from ..dtypes import dtype as _dtype
         from ..inputs import parse_count
+        from ..model.datatypes import dtype as _dtype
 
         chip = _operand(self.chip, cat, "statement.chip")
         if isinstance(chip, Stated):
@@ -616,7 +617,7 @@ class WorkloadStatement(_Kind):
             raise _Bad("statement.context", "must be a positive number of tokens")
         models = [self.models] if isinstance(self.models, str) else [str(m) for m in self.models]
         if models != ["all"]:
-            from ..model_catalog import get_model
+            from ..model.catalog import get_model
 
             for i, m in enumerate(models):
                 try:
@@ -660,7 +661,7 @@ class _Speed(_Kind):
     accepted_tokens_per_step: Annotated[float, Field(ge=1.0, allow_inf_nan=False)] = 1.0
 
     def _workload(self, where: str = "statement") -> dict[str, Any]:
-        from ..model_catalog import get_model
+        from ..model.catalog import get_model
 
         try:
             model = get_model(self.model).id
@@ -698,7 +699,7 @@ def _chip_operand(value: Any, cat: Any, where: str) -> str:
 
 
 def _check_dtype(name: str, where: str) -> None:
-    from ..dtypes import dtype as _dtype
+    from ..model.datatypes import dtype as _dtype
 
     try:
         _dtype(name)

@@ -22,7 +22,7 @@ __all__ = ["check_workload"]
 
 def check_workload(claim: Claim, catalog: Any) -> list[ReadingResult]:
     from ..errors import UnknownNameError
-    from ..model_catalog import get_model, models
+    from ..model.catalog import get_model, models
     from ..perf.memory import fits, min_chips
 
     st = claim.statement

@@ -7,7 +7,7 @@ module                    holds
                           the named dtype presets (``"w8a8-kv8"``, ``"w4a16"``, ``"native"``, ...)
 :mod:`.memory`            :class:`Parallelism`, the memory footprint and its layout search
                           (:func:`fits`, :func:`min_chips`, :func:`max_batch`, :func:`max_context`)
-:mod:`.costs`             FLOPs and bytes per operation and per step (:func:`step_cost`)
+:mod:`.opcost`            FLOPs and bytes per operation and per step (:func:`step_cost`)
 :mod:`.roofline`          a chip's roofline (:func:`roofline`): peak compute over memory bandwidth
 :mod:`.bounds`            lower bounds on step time (:func:`decode_bound`, :func:`prefill_bound`)
 :mod:`.request`           bounds on whole requests: TTFT, TPOT, latency, throughput (:func:`request_bound`)
@@ -16,9 +16,11 @@ module                    holds
                           layout, batch (:func:`plan`), and the throughput-interactivity frontier
 :mod:`.session`           the long agent session: per-turn time, KV memory, energy, cost
                           (:func:`agent_session`)
+:mod:`.comm`              collectives over a system's fabric tiers (all-reduce, all-to-all, ring)
+:mod:`.training`          training memory (ZeRO stages), chips and time at an MFU, published runs
 ========================  ==========================================================================
 
-Import order is one way: ``deployment`` and ``costs`` <- ``memory`` <- ``bounds`` <- ``sweep``; none
+Import order is one way: ``deployment`` and ``opcost`` <- ``memory`` <- ``bounds`` <- ``sweep``; none
 of them imports the claims engine, the CLI or plotting. The names below are re-exported by
 :mod:`accelspec`, which stays the single public surface.
 """
@@ -26,7 +28,6 @@ of them imports the claims engine, the CLI or plotting. The names below are re-e
 from __future__ import annotations
 
 from .bounds import Bound, decode_bound, prefill_bound
-from .costs import OpCost, StepCost, attention_cost, expected_unique_experts, gemm_cost, step_cost
 from .deployment import DTYPE_PRESETS, Deployment, DeploymentError, DTypes
 from .memory import (
     ChipCount,
@@ -40,6 +41,7 @@ from .memory import (
     memory_footprint,
     min_chips,
 )
+from .opcost import OpCost, StepCost, attention_cost, expected_unique_experts, gemm_cost, step_cost
 from .plan import Plan, PlanRow, plan
 from .request import RequestBound, request_bound
 from .roofline import Roofline, roofline

@@ -1,7 +1,7 @@
 """Lower bounds on decode step time and time to first token; upper bounds on tokens/s.
 
 For one step with FLOPs ``F``, memory bytes ``M`` (totals over the ``n`` chips) and link
-bytes ``C`` per chip and direction (:mod:`accelspec.perf.costs`), on chips with peak compute
+bytes ``C`` per chip and direction (:mod:`accelspec.perf.opcost`), on chips with peak compute
 ``P``, memory bandwidth ``B`` and scale-up bandwidth per direction ``L``, each scaled by its
 efficiency factor (achieved fraction of peak, default 1.0):
 
@@ -44,17 +44,17 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pint
 
-from ..chip import Chip, NotPublishedError, Precision, UnsupportedPrecisionError
+from ..hardware.chip import Chip, NotPublishedError, Precision, UnsupportedPrecisionError
 from ..inputs import count
-from ..model import AttentionKind
+from ..model.architecture import AttentionKind
 from ..units import Q_, ureg
 from .comm import allreduce_bytes, alltoall_bytes, group_domain_share, ring_pass_bytes
-from .costs import FALLBACK_PRECISION, DTypes, _dtype_key, _get_model, _pair_flops, compute_fallback, resolve_dtypes
 from .memory import InvalidArgumentError, Parallelism, _refuse, memory_footprint
+from .opcost import FALLBACK_PRECISION, DTypes, _dtype_key, _get_model, _pair_flops, compute_fallback, resolve_dtypes
 from .roofline import _check_efficiency, chip_numbers
 
 if TYPE_CHECKING:
-    from ..model import Model
+    from ..model.architecture import Model
 
 __all__ = ["LIMITERS", "Bound", "LayoutNumbers", "StageNumbers", "decode_bound", "layout_numbers", "prefill_bound",
            "resolve_layout"]
@@ -328,7 +328,7 @@ _LCACHE: dict[tuple, tuple[Any, LayoutNumbers]] = {}
 
 def layout_numbers(model: Model | str, lay: Parallelism, weight_dtype: Any = "native",
                    **dtypes_kw: Any) -> LayoutNumbers:
-    """Reduce ``model`` at the given dtypes (:func:`~accelspec.perf.costs.resolve_dtypes`) under
+    """Reduce ``model`` at the given dtypes (:func:`~accelspec.perf.opcost.resolve_dtypes`) under
     layout ``lay`` to per-stage, per-chip numbers (cached per model object, dtypes, layout)."""
     model = _get_model(model)
     key = (id(model), lay, _dtype_key(weight_dtype), *sorted((k, _dtype_key(v)) for k, v in dtypes_kw.items()))
@@ -587,7 +587,7 @@ def _model_obj(model: Any) -> Model:
 def _bound(phase: str, model: Model | str, chip: Chip | str, context_tokens: int, batch: int, n_chips: Any,
            parallelism: Any, weight_dtype: Any, dtype_kw: dict[str, Any], sparse: bool, overlap: bool,
            effs: tuple[float, float, float], routing: str = "balanced", collective: str = "auto") -> Bound:
-    from ..system import resolve_hardware
+    from ..hardware.system import resolve_hardware
     from .comm import ROUTINGS, check_choice, describe, fabric_numbers
 
     routing = check_choice("routing", routing, ROUTINGS)
@@ -656,7 +656,7 @@ def decode_bound(model: Model | str, chip: Chip | str, context_tokens: int, batc
                  accepted_tokens_per_step: float = 1.0, routing: str = "balanced", collective: str = "auto") -> Bound:
     """Lower bound on the time of one decode step: ``batch`` sequences each add one token at
     a context of ``context_tokens`` (including the new token), on ``n_chips`` chips.
-    Formulas: :mod:`accelspec.perf.bounds` and :mod:`accelspec.perf.costs`.
+    Formulas: :mod:`accelspec.perf.bounds` and :mod:`accelspec.perf.opcost`.
 
     Layout: ``parallelism`` as in :func:`accelspec.fits` (a :class:`~accelspec.perf.memory.Parallelism`,
     a mapping, ``"tp=4,pp=2"`` or a strategy name such as ``"tp"``); without it, ``n_chips > 1``
@@ -665,7 +665,7 @@ def decode_bound(model: Model | str, chip: Chip | str, context_tokens: int, batc
     the layout's chip count (1 without a layout). The result's ``layout`` and ``assumptions``
     say what was used.
 
-    Dtypes (defaults in :func:`accelspec.perf.costs.resolve_dtypes`, the same as
+    Dtypes (defaults in :func:`accelspec.perf.opcost.resolve_dtypes`, the same as
     :func:`accelspec.fits`): the weights in the checkpoint's own formats
     (``weight_dtype="native"``, read from ``quantization_config``: gpt-oss-120b's experts
     mxfp4, DeepSeek-V3 fp8; any dtype name overrides), KV cache, activations and
@@ -674,7 +674,7 @@ def decode_bound(model: Model | str, chip: Chip | str, context_tokens: int, batc
     chip without fp8, mxfp4 where no fp4 peak is published) the bound computes in bf16 with
     the weights upcast and ``assumptions`` says so. An explicit ``weight_dtype`` (W8A8 with
     ``"fp8"``) or ``precision`` must be published by the chip, or
-    :class:`~accelspec.chip.UnsupportedPrecisionError` lists those it has.
+    :class:`~accelspec.hardware.chip.UnsupportedPrecisionError` lists those it has.
 
     Speculative decoding and multi-token prediction: ``accepted_tokens_per_step`` (``a``, at
     least 1 and at most the draft length + 1) is the mean number of tokens each sequence keeps

@@ -52,8 +52,8 @@ import numpy as np
 from ..errors import CommArgumentError
 
 if TYPE_CHECKING:
-    from ..chip import Chip
-    from ..system import System
+    from ..hardware.chip import Chip
+    from ..hardware.system import System
     from .memory import Parallelism
 
 __all__ = ["COLLECTIVES", "ROUTINGS", "CommArgumentError", "Fabric", "allreduce_bytes", "alltoall_bytes",
@@ -143,7 +143,7 @@ def _fabric(chip: Chip, system: System | None, link: tuple[float, float, float],
             src = su.in_network_reduction.source.id if su and su.in_network_reduction else ""
             note += f", in-network reduction per the record [{src}]"
     else:
-        from ..system import systems
+        from ..hardware.system import systems
 
         up, out, domain = link, (math.nan,) * 3, math.inf
         with_inr = [s.id for s in systems() if s.chip == chip.id and s.in_network_reduction]

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import DeploymentError
 
 if TYPE_CHECKING:
-    from ..model import Model
+    from ..model.architecture import Model
     from .bounds import Bound
     from .memory import FitResult, Footprint, Parallelism
 
@@ -98,7 +98,7 @@ class DTypes:
 
 
 def _int4_g128() -> Any:
-    from ..dtypes import block_dtype
+    from ..model.datatypes import block_dtype
 
     return block_dtype("int4-g128", 4, 128, 16)
 
@@ -149,7 +149,7 @@ class Deployment:
     __accelspec_deployment__ = True
 
     def __post_init__(self) -> None:
-        from ..system import get_system, resolve_hardware
+        from ..hardware.system import get_system, resolve_hardware
 
         chip, system = resolve_hardware(self.chip)
         if self.system is not None:
@@ -163,6 +163,9 @@ class Deployment:
         n = self.n_chips
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
             raise DeploymentError(f"n_chips: must be a positive whole number, got {n!r}")
+        if system is not None and n > system.n_chips:
+            raise DeploymentError(f"n_chips: must be a whole number from 1 to {system.n_chips} "
+                                  f"(the size of system {system.id!r}), got {n!r}")
         if self.parallelism is not None:
             from .memory import Parallelism
 
@@ -171,8 +174,8 @@ class Deployment:
 
     # ---------------------------------------------------------------------------------------
     def _model(self, model: Any) -> Model:
-        from ..model import Model
-        from ..model_catalog import get_model
+        from ..model.architecture import Model
+        from ..model.catalog import get_model
 
         return model if isinstance(model, Model) else get_model(model)
 

@@ -40,11 +40,11 @@ from typing import Any
 
 import numpy as np
 
-from ..chip import Chip, NotPublishedError
-from ..dtypes import DType, dtype
 from ..errors import DeploymentError, InvalidArgumentError
+from ..hardware.chip import Chip, NotPublishedError
 from ..inputs import count, counts
-from ..model import AttentionKind, Model, memo
+from ..model.architecture import AttentionKind, Model, memo
+from ..model.datatypes import DType, dtype
 from ..units import Q_, Quantity, parse_quantity, ureg
 
 __all__ = [
@@ -180,7 +180,7 @@ class _Options:
     w: DType
     e: DType
     m: DType
-    fmt: Any  # accelspec.quant.WeightFormat: the dtype of each part
+    fmt: Any  # accelspec.model.quant.WeightFormat: the dtype of each part
     kv: DType
     state: DType
     act: DType
@@ -190,7 +190,7 @@ class _Options:
 
 class _Profile:
     """Per-layer arrays of one model and their per-stage sums, computed once per model
-    (:func:`_profile` memoises it on the immutable :class:`~accelspec.model.Model`)."""
+    (:func:`_profile` memoises it on the immutable :class:`~accelspec.model.architecture.Model`)."""
 
     def __init__(self, model: Model):
         self.model = model
@@ -487,7 +487,7 @@ class Footprint:
     #: (``weights``, ``kv_cache``, ... ``total``, in GB) are made from these when first read
     bytes: dict[str, Any] = field(default_factory=dict, repr=False)
     dtypes: dict[str, str] = field(default_factory=dict)
-    weight_format: Any = None  #: accelspec.quant.WeightFormat used for the weights
+    weight_format: Any = None  #: accelspec.model.quant.WeightFormat used for the weights
     reserve_label: str = "2 GiB per chip"
 
     def _q(self, name: str) -> Quantity:
@@ -553,7 +553,7 @@ def memory_footprint(model: Model | str, context_tokens: Any, batch: Any = 1, *,
     ``n_chips`` that needs least memory per chip; see :class:`Parallelism` for the others.
     ``reserve``: per-chip allowance, default 2 GiB.
     """
-    from ..model_catalog import get_model
+    from ..model.catalog import get_model
 
     model = get_model(model)
     ctx = _counts(context_tokens, "context_tokens")
@@ -580,7 +580,7 @@ def memory_footprint(model: Model | str, context_tokens: Any, batch: Any = 1, *,
 
 def _capacity(chip: Chip | str, capacity: Any) -> tuple[float, float, float, str]:
     """(nominal, low, high) bytes per chip and a label of where they come from."""
-    from ..catalog import get_chip
+    from ..hardware.catalog import get_chip
 
     if capacity is not None:
         q = parse_quantity(capacity, "B", "capacity")
@@ -646,7 +646,7 @@ def _hardware(chip: Any, n_chips: Any, parallelism: Any) -> tuple[Chip, Any, Any
     """``(chip record, system or None, n_chips)`` for a chip or system name or record. ``n_chips``
     ``None`` means: the chips of a fixed ``parallelism`` layout, else all of a system's chips,
     else 1."""
-    from ..system import resolve_hardware
+    from ..hardware.system import resolve_hardware
 
     chip_obj, system = resolve_hardware(chip)
     if n_chips is None:
@@ -684,7 +684,7 @@ def fits(model: Model | str, chip: Chip | str, context_tokens: Any, batch: Any =
     ``chip`` may name a system (``"gb200-nvl72"``, :func:`accelspec.get_system`): its chip, and
     ``n_chips`` defaults to the system's chip count (else 1, or a fixed layout's chip count).
     """
-    from ..model_catalog import get_model
+    from ..model.catalog import get_model
 
     if getattr(chip, "__accelspec_deployment__", False):  # a Deployment: its chip, count, layout, dtypes
         _refuse(fits, "fits", locals())
@@ -896,7 +896,7 @@ def _largest(need, fixed: float, cap: float, which: str) -> float:
 
 def _search(kind: str, model: Any, chip: Any, fixed: Any, fixed_name: str, n_chips: Any, parallelism: Any,
             capacity: Any, reserve: Any, dtypes: dict[str, Any]) -> Limit:
-    from ..model_catalog import get_model
+    from ..model.catalog import get_model
 
     model = get_model(model)
     chip_obj, system, n_chips = _hardware(chip, n_chips, parallelism)
@@ -973,8 +973,8 @@ def min_chips(model: Model | str, chip: Any, context_tokens: Any, batch: Any = 1
     (e.g. a TP degree that does not divide the heads) are skipped. ``max_chips``: default 1024,
     or the system's chip count when ``chip`` names a system.
     """
-    from ..model_catalog import get_model
-    from ..system import resolve_hardware
+    from ..hardware.system import resolve_hardware
+    from ..model.catalog import get_model
 
     if getattr(chip, "__accelspec_deployment__", False):
         raise DeploymentError("min_chips: searches the chip count, which a Deployment fixes "

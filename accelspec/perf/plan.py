@@ -58,8 +58,8 @@ from typing import Any
 import numpy as np
 import pint
 
-from ..chip import Chip, NotPublishedError, Precision, UnsupportedPrecisionError
 from ..errors import AccelspecError, PlanError
+from ..hardware.chip import Chip, NotPublishedError, Precision, UnsupportedPrecisionError
 from ..units import Q_, parse_quantity
 from .bounds import LIMITERS, layout_numbers, layout_times, limiter_code
 from .memory import _DEFAULT_RESERVE, InvalidArgumentError, Parallelism, _candidates, _options, _Profile, _terms
@@ -94,14 +94,14 @@ def _with_cost(r: PlanRow, disagg: bool) -> PlanRow:
     figure at the power ceiling). Prices: the dated snapshots of :func:`accelspec.chip_prices`."""
     import dataclasses
 
-    from ..economics import chip_prices, load_prices
+    from ..hardware.prices import chip_prices, load_prices
 
     if not r.meets:
         return r
     rate = r.tokens_per_s_per_chip_with_prefill if disagg else r.tokens_per_s_per_chip
     if not rate:
         return r
-    from ..catalog import get_chip
+    from ..hardware.catalog import get_chip
 
     chip = get_chip(r.chip)
     missing = []
@@ -246,7 +246,7 @@ class Plan:
         for r in self.rows:
             if r.id == name:
                 return r
-        from ..catalog import get_chip
+        from ..hardware.catalog import get_chip
 
         cid = get_chip(name).id
         for r in self.rows:
@@ -379,9 +379,9 @@ class _Entry:
 
 
 def _entries(chips: Any) -> list[_Entry]:
-    from ..catalog import chips as all_chips
-    from ..catalog import get_chip
-    from ..system import System, UnknownSystemError, get_system, systems
+    from ..hardware.catalog import chips as all_chips
+    from ..hardware.catalog import get_chip
+    from ..hardware.system import System, UnknownSystemError, get_system, systems
 
     if chips is None:
         out = [_Entry(c.id, c.name, "chip", c, math.inf) for c in all_chips()]
@@ -521,7 +521,7 @@ def plan(model: Any, input_tokens: Any, output_tokens: Any, *, ttft: Any, tpot: 
     >>> p.rows[0].status, p.rows[0].n_chips
     ('meets', 1)
     """
-    from ..model_catalog import get_model
+    from ..model.catalog import get_model
 
     m = get_model(model)
     s_in = _tokens(input_tokens, "input_tokens")
@@ -751,7 +751,7 @@ def frontier(model: Any, chips: Sequence[Any], input_tokens: Any, output_tokens:
     (TPOT = decode step); ``False`` adds the prefill compute as :func:`plan` does. Returns one dict
     per chip: ``chip``, ``name``, ``n_chips``, ``batch``, ``tokens_per_s_per_user``,
     ``tokens_per_s_per_chip``, ``fits`` (numpy arrays), ``layout`` (per batch), ``missing``."""
-    from ..model_catalog import get_model
+    from ..model.catalog import get_model
 
     m = get_model(model)
     s_in = _tokens(input_tokens, "input_tokens")

@@ -59,15 +59,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pint
 
-from ..chip import NotPublishedError
+from ..hardware.chip import NotPublishedError
 from ..units import Q_, ureg
 from .bounds import _MEM_KW, _accepted, _count, layout_numbers, layout_times, resolve_layout
-from .costs import DTypes
 from .memory import InvalidArgumentError, Parallelism
+from .opcost import DTypes
 from .roofline import ChipNumbers, _check_efficiency, chip_numbers
 
 if TYPE_CHECKING:
-    from ..model import Model
+    from ..model.architecture import Model
     from .bounds import LayoutNumbers
 
 __all__ = ["MODES", "RequestBound", "request_bound"]

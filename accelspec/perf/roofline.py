@@ -27,8 +27,8 @@ from typing import Any
 import numpy as np
 import pint
 
-from ..chip import Chip, NotPublishedError, Precision, UnsupportedPrecisionError, _precision
 from ..errors import IntensityError, InvalidArgumentError
+from ..hardware.chip import Chip, NotPublishedError, Precision, UnsupportedPrecisionError, _precision
 from ..units import Q_, UnitError, ureg
 
 __all__ = ["ChipNumbers", "DroppedChip", "IntensityError", "Roofline", "chip_numbers", "roofline", "rooflines"]
@@ -88,11 +88,11 @@ def chip_numbers(chip: Chip | str, precision: str | Precision = "bf16", *, spars
     """Peak compute, memory bandwidth and scale-up bandwidth per direction as floats.
 
     Computed once per (chip object, precision, sparse) and cached; this is the boundary where
-    pint is left behind. Raises :class:`~accelspec.chip.UnsupportedPrecisionError` (listing
-    the precisions the chip publishes) or :class:`~accelspec.chip.NotPublishedError`.
+    pint is left behind. Raises :class:`~accelspec.hardware.chip.UnsupportedPrecisionError` (listing
+    the precisions the chip publishes) or :class:`~accelspec.hardware.chip.NotPublishedError`.
     """
     if isinstance(chip, str):
-        from ..catalog import get_chip
+        from ..hardware.catalog import get_chip
 
         chip = get_chip(chip)
     prec = precision if isinstance(precision, Precision) else _precision(precision)
@@ -327,11 +327,11 @@ def roofline(chip: Any, precision: str | Precision = "bf16", *, sparse: bool = F
     >>> r.ridge_point            # 989.5 TFLOPS / 4.8 TB/s
     <Quantity(206.145833, 'FLOP / byte')>
 
-    Raises :class:`~accelspec.chip.UnsupportedPrecisionError` listing the published
-    precisions, and :class:`~accelspec.chip.NotPublishedError` when the chip publishes no
+    Raises :class:`~accelspec.hardware.chip.UnsupportedPrecisionError` listing the published
+    precisions, and :class:`~accelspec.hardware.chip.NotPublishedError` when the chip publishes no
     memory bandwidth.
     """
-    from ..system import resolve_hardware
+    from ..hardware.system import resolve_hardware
 
     chip_obj, system = resolve_hardware(chip)
     nums = chip_numbers(chip_obj, precision, sparse=sparse)
@@ -366,7 +366,7 @@ def rooflines(chips: Any, precision: str | Precision = "bf16", *, sparse: bool =
     ``dropped`` names each chip that publishes no ``precision`` peak or memory bandwidth and
     why. Entries may be chips or systems (each a system's chip, see :func:`roofline`). Unknown
     names still raise :class:`~accelspec.errors.UnknownHardwareError` (a typo is not partial data)."""
-    from ..system import System, resolve_hardware
+    from ..hardware.system import System, resolve_hardware
 
     if isinstance(chips, (str, Chip, System)):
         chips = [chips]

@@ -46,8 +46,8 @@ from typing import Any
 import numpy as np
 import pint
 
-from ..chip import Chip, NotPublishedError, Precision, UnsupportedPrecisionError
 from ..errors import SessionError
+from ..hardware.chip import Chip, NotPublishedError, Precision, UnsupportedPrecisionError
 from ..units import Q_
 from .bounds import layout_numbers, resolve_layout, stage_traffic, step_times
 from .memory import _options, _Profile, _terms, max_batch, min_chips
@@ -285,10 +285,10 @@ def agent_session(model: Any, chip: Any, scenario: AgentSession | None = None, *
     >>> s.n_chips, int(s.context[-1])
     (1, 2500)
     """
-    from ..catalog import get_chip
-    from ..economics import _pick_price, chip_prices, load_prices
-    from ..model_catalog import get_model
-    from ..system import System, get_system
+    from ..hardware.catalog import get_chip
+    from ..hardware.prices import chip_prices, load_prices, pick_price
+    from ..hardware.system import System, get_system
+    from ..model.catalog import get_model
 
     sc = scenario or AgentSession()
     m = get_model(model)
@@ -405,7 +405,7 @@ def agent_session(model: Any, chip: Any, scenario: AgentSession | None = None, *
         sp = c.power.tdp
         tdp = (float(sp.q.m_as("W")), float(sp.low.m_as("W")), float(sp.high.m_as("W")))
     snaps = chip_prices(c)
-    p, label = _pick_price(snaps, price)
+    p, label = pick_price(snaps, price)
     prices = None
     if p is None:
         reason = load_prices()[1].get(c.id)

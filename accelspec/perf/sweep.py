@@ -19,7 +19,7 @@ Each row also says whether that deployment fits in the chip's memory (``fits``,
 ``memory_per_chip [GB]``, ``capacity [GB]``). A million scenarios is one call.
 
 The result is a long-form pandas DataFrame (one row per scenario, units in the column names,
-as :func:`accelspec.compare` does), an xarray Dataset on the grid's dimensions
+as :func:`accelspec.hardware.comparison` does), an xarray Dataset on the grid's dimensions
 (``output="xarray"``), or the flat numpy arrays (``output="arrays"``). pandas and xarray are
 imported only here, when a sweep runs.
 """
@@ -31,12 +31,12 @@ from typing import Any
 
 import numpy as np
 
-from ..chip import Chip, NotPublishedError, UnsupportedPrecisionError
 from ..errors import DeploymentError
+from ..hardware.chip import Chip, NotPublishedError, UnsupportedPrecisionError
 from ..inputs import counts
 from .bounds import _MEM_KW, LIMITERS, layout_numbers, stage_traffic_tiers
-from .costs import FALLBACK_PRECISION, compute_fallback
 from .memory import _DEFAULT_RESERVE, Parallelism, _capacity, _profile, _reserve
+from .opcost import FALLBACK_PRECISION, compute_fallback
 from .roofline import _check_efficiency, chip_numbers
 
 __all__ = ["COLUMNS", "SWEEP_COLUMNS", "sweep", "sweep_iter"]
@@ -123,8 +123,8 @@ def sweep(models: Any, chips: Any, context_tokens: Any, batch: Any = 1, n_chips:
     for memory see :func:`sweep_iter`. Memory (measured, docs/roofline.md): about 143 bytes
     per scenario for every column, 36 for ``columns=["time", "fits"]``.
     """
-    from ..model_catalog import get_model
-    from ..system import resolve_hardware
+    from ..hardware.system import resolve_hardware
+    from ..model.catalog import get_model
     from .comm import ROUTINGS, check_choice, fabric_numbers
 
     if any(getattr(c, "__accelspec_deployment__", False) for c in _as_list(chips)):
@@ -851,8 +851,8 @@ def sweep_iter(models: Any, chips: Any, context_tokens: Any, batch: Any = 1, n_c
     if kwargs.get("output", "dataframe") == "xarray":
         raise InvalidArgumentError("output", "sweep_iter yields 'dataframe' or 'arrays' pieces; "
                                    "use sweep(output='xarray') for one Dataset")
-    from ..catalog import get_chip
-    from ..model_catalog import get_model
+    from ..hardware.catalog import get_chip
+    from ..model.catalog import get_model
 
     model_objs = [get_model(m) for m in _as_list(models)]
     chip_objs = [get_chip(c) if isinstance(c, str) else c for c in _as_list(chips)]

@@ -9,11 +9,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import accelspec as a
-from accelspec.chip import Chip, NotPublishedError, UnsupportedPrecisionError
-from accelspec.model import Model
-from accelspec.model_catalog import get_model
+from accelspec.hardware.chip import Chip, NotPublishedError, UnsupportedPrecisionError
+from accelspec.model.architecture import Model
+from accelspec.model.catalog import get_model
 from accelspec.perf.bounds import decode_bound, prefill_bound
-from accelspec.perf.costs import model_numbers
+from accelspec.perf.opcost import model_numbers
 from accelspec.testing import SOURCE
 
 

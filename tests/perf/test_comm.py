@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as hs
 
 import accelspec as a
-from accelspec.chip import NotPublishedError
+from accelspec.hardware.chip import NotPublishedError
+from accelspec.hardware.system import UnknownHardwareError, get_system, resolve_hardware
 from accelspec.perf.bounds import decode_bound, prefill_bound
 from accelspec.perf.comm import (
     CommArgumentError,
@@ -19,7 +20,6 @@ from accelspec.perf.comm import (
     group_domain_share,
     ring_pass_bytes,
 )
-from accelspec.system import UnknownHardwareError, get_system, resolve_hardware
 
 MB = 1e6
 

@@ -7,9 +7,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import accelspec as a
-from accelspec.chip import Chip
 from accelspec.errors import AccelspecError
-from accelspec.model import Model
+from accelspec.hardware.chip import Chip
+from accelspec.model.architecture import Model
 from accelspec.perf.bounds import decode_bound, prefill_bound
 from accelspec.perf.request import request_bound
 from accelspec.testing import SOURCE
@@ -181,7 +181,7 @@ def test_validation_e2e_row_is_a_request_bound(tmp_path, measurement_file):
     = 14,569,848,176,640 FLOP / 989.5 TFLOP/s = 14.7245 ms. Decode: 127 steps at contexts
     1025..1151, each (15,009,857,536 B of weights read + 131,072 B of KV per token) / 4.8 TB/s:
     (127 * 15,009,857,536 + 131,072 * 138,176) / 4.8e12 = 0.4009090 s. E2E >= 0.4156334 s."""
-    from accelspec.measurements import validate
+    from accelspec.measurements.validation import validate
 
     ttft = 14_569_848_176_640 / 989.5e12
     dec = (127 * 15_009_857_536 + 131_072 * sum(range(1025, 1152))) / 4.8e12
@@ -200,7 +200,7 @@ def test_validation_charges_the_published_layout_its_links():
     """DP attention + EP rows carry an all-to-all, not a TP all-reduce; rows without a layout say
     the link term is left out. With a tensor-parallel layout the DeepSeek prefill row would
     'beat' the bound (the TP all-reduce it does not run): the cause of the old 2.8-5x."""
-    from accelspec.measurements import validate
+    from accelspec.measurements.validation import validate
 
     r = validate()
     by = {c.id: c for c in r.checks}
@@ -234,7 +234,7 @@ def test_cli_request(capsys):
 def test_validation_ttft_row_is_the_prompt_alone(tmp_path, measurement_file):
     """A mean TTFT of 50 ms at concurrency 64: bounded by the prompt's own prefill,
     14,569,848,176,640 FLOP / 989.5 TFLOP/s = 14.7245 ms (whatever else shares the chip)."""
-    from accelspec.measurements import validate
+    from accelspec.measurements.validation import validate
 
     f = measurement_file("""\
         - {id: t1, source: S1, quote: "TTFT 50 ms", chip: h200-sxm, n_chips: 1, model: llama-3.1-8b,
@@ -252,7 +252,7 @@ def test_validation_dp_ep_row_worked_link_term():
     7168 BF16 values out and back, (ep-1)/ep of them off the chip: 58 MoE layers x 2 x 31/32 x 8 x
     7168 x 2 B = 12,888,064 B per token, at 200 GB/s per direction (H800 NVLink 400 GB/s / 2):
     <= 15,518 token/s per chip, x 8 per node = 124,146 token/s; measured 73,700 -> 0.594."""
-    from accelspec.measurements import validate
+    from accelspec.measurements.validation import validate
 
     per_token = 58 * 2 * (31 / 32) * 8 * 7168 * 2
     assert per_token == 12_888_064

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 import accelspec as a
-from accelspec.chip import Chip, NotPublishedError, UnsupportedPrecisionError
+from accelspec.hardware.catalog import default_catalog
+from accelspec.hardware.chip import Chip, NotPublishedError, UnsupportedPrecisionError
 from accelspec.perf.roofline import chip_numbers, roofline
 from accelspec.testing import SOURCE
 
@@ -60,7 +61,7 @@ def test_shipped_h200_ridge_and_comm_roof():
 
 @pytest.mark.parametrize("cid", ["h100-sxm", "h100"])
 def test_catalog_h100_if_present(cid):
-    if cid not in a.catalog.default_catalog():
+    if cid not in default_catalog():
         pytest.skip(f"{cid} not in the catalog yet")
     r = a.roofline(cid, "bf16")
     assert round(r.ridge_point.m_as("FLOP/B"), 2) == 295.37
@@ -167,7 +168,7 @@ def test_unpublished_precision_lists_what_exists():
 
 
 def test_catalog_a100_fp8_if_present():
-    cat = a.catalog.default_catalog()
+    cat = default_catalog()
     if "a100-sxm" not in cat:
         pytest.skip("a100-sxm not in the catalog yet")
     with pytest.raises(UnsupportedPrecisionError, match="bf16"):
@@ -199,10 +200,10 @@ def test_zero_values_refused_at_load_time(tmp_path, restore_catalog, where):
     doc = {"schema": 1, "vendor": "Me", "sources": {"MINE": {"title": "my sheet"}}, "chips": [rec]}
     f = tmp_path / "mine.yaml"
     f.write_text(yaml.safe_dump(doc))
-    before = len(a.catalog.default_catalog())
+    before = len(default_catalog())
     with pytest.raises(a.SpecFileError, match="positive"):
         a.load_specs(f)
-    assert len(a.catalog.default_catalog()) == before
+    assert len(default_catalog()) == before
 
 
 # --- systems ------------------------------------------------------------------------------
@@ -251,7 +252,7 @@ def test_cli_roofline_takes_systems(capsys, tmp_path):
     import json
 
     from accelspec.cli import main
-    from accelspec.json_out import RooflineOut
+    from accelspec.io.json_out import RooflineOut
 
     assert main(["roofline", "gb200-nvl72", "h100", "--json"]) == 0
     d = json.loads(capsys.readouterr().out)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import accelspec as a
-from accelspec.chip import Chip, NotPublishedError, UnsupportedPrecisionError
+from accelspec.hardware.chip import Chip, NotPublishedError, UnsupportedPrecisionError
 from accelspec.perf.bounds import LIMITERS, decode_bound, prefill_bound
 from accelspec.perf.sweep import COLUMNS, sweep
 from accelspec.testing import SOURCE

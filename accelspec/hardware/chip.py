@@ -1,0 +1,344 @@
+"""Typed records for one accelerator: identity, memory, compute, interconnect, power, benchmarks.
+
+Every number is a :class:`~accelspec.provenance.Spec` (quantity + source + status + range);
+a value nobody published is ``None``, never zero. Peak compute is stored per precision, dense
+and sparse separately, so a sparse figure is never mistaken for a dense one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from enum import Enum
+from typing import Any, Literal
+
+import pint
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from ..errors import NotPublishedError, PeakNotPublishedError, UnsupportedPrecisionError
+from ..provenance import Direction, Fact, FrozenDict, Record, Source, Spec, Status, spec_type
+
+__all__ = [
+    "BandwidthSpec",
+    "Benchmark",
+    "CapacitySpec",
+    "Chip",
+    "Compute",
+    "ComputeSpec",
+    "CountSpec",
+    "Interconnect",
+    "Link",
+    "LinkBandwidth",
+    "Memory",
+    "NotPublishedError",
+    "PeakNotPublishedError",
+    "Power",
+    "PowerSpec",
+    "Precision",
+    "UnsupportedPrecisionError",
+]
+
+
+class Precision(str, Enum):
+    """Number formats a chip's peak compute is quoted in."""
+
+    fp64 = "fp64"  #: vector FP64
+    fp64_matrix = "fp64_matrix"  #: FP64 on matrix / tensor cores
+    fp32 = "fp32"
+    tf32 = "tf32"
+    bf16 = "bf16"
+    fp16 = "fp16"
+    fp8 = "fp8"
+    fp6 = "fp6"
+    fp4 = "fp4"
+    int16 = "int16"
+    int8 = "int8"
+    int4 = "int4"
+
+    def __str__(self) -> str:
+        return self.value
+
+    @property
+    def is_integer(self) -> bool:
+        return self in (Precision.int16, Precision.int8, Precision.int4)
+
+    @property
+    def unit(self) -> str:
+        """Canonical display unit: ``TOPS`` for integer formats, ``TFLOPS`` otherwise."""
+        return "TOPS" if self.is_integer else "TFLOPS"
+
+
+CapacitySpec = spec_type("GB", "CapacitySpec")
+BandwidthSpec = spec_type("GB/s", "BandwidthSpec")
+PowerSpec = spec_type("W", "PowerSpec")
+CountSpec = spec_type("", "CountSpec")
+ComputeSpec = spec_type(None, "ComputeSpec")  # FLOP/s or OP/s, checked per precision
+
+
+class _Section(Record):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Memory(_Section):
+    """Device memory. ``capacity`` is what the vendor sells (decimal GB unless it says GiB)."""
+
+    capacity: CapacitySpec | None = None
+    type: Fact | None = None
+    bandwidth: BandwidthSpec | None = None
+    on_chip_sram: CapacitySpec | None = Field(None, description="on-chip SRAM when that is the only memory")
+    note: str | None = None
+
+
+_FLOPS = pint.Quantity  # only for type hints below
+
+
+class Compute(_Section):
+    """Peak compute per precision; ``dense`` and ``sparse`` (2:4 structured sparsity) apart."""
+
+    dense: dict[Precision, ComputeSpec] = Field(default_factory=FrozenDict)
+    sparse: dict[Precision, ComputeSpec] = Field(default_factory=FrozenDict)
+    unsupported: tuple[Precision, ...] = Field((), description="formats with no hardware support")
+    supported: tuple[Precision, ...] = Field(
+        (), description="formats the vendor says are supported but whose peak is not published")
+    note: str | None = None
+
+    @field_validator("dense", "sparse")
+    @classmethod
+    def _frozen(cls, v: dict[Precision, Any]) -> FrozenDict:
+        return FrozenDict(v)
+
+    @model_validator(mode="after")
+    def _check(self) -> Compute:
+        from ..units import check_dimension
+
+        for kind in ("dense", "sparse"):
+            for prec, spec in getattr(self, kind).items():
+                check_dimension(spec.q, prec.unit, f"{kind}.{prec}")
+                if prec in self.unsupported:
+                    raise ValueError(f"{kind}.{prec} has a value but {prec} is listed as unsupported")
+        clash = set(self.supported) & set(self.unsupported)
+        if clash:
+            raise ValueError(f"{', '.join(sorted(map(str, clash)))} listed as both supported and unsupported")
+        for prec, sp in self.sparse.items():
+            dn = self.dense.get(prec)
+            if dn is not None and sp.q < dn.q:
+                raise ValueError(f"sparse.{prec} ({sp}) is below dense.{prec} ({dn}); sparse peaks are never lower")
+        return self
+
+    def peak(self, precision: str | Precision, *, sparse: bool = False) -> ComputeSpec:
+        """The peak for ``precision``; raises :class:`UnsupportedPrecisionError` with what exists."""
+        prec = _precision(precision)
+        table = self.sparse if sparse else self.dense
+        if prec in table:
+            return table[prec]
+        have = ", ".join(str(p) for p in table) or "none"
+        why = ("not supported" if prec in self.unsupported else
+               "supported but not published" if prec in self.supported else "not published")
+        kind = "sparse" if sparse else "dense"
+        cls = UnsupportedPrecisionError if prec in self.unsupported else PeakNotPublishedError
+        raise cls(f"{kind} {prec} peak is {why}; published {kind} precisions: {have}")
+
+
+def _precision(p: str | Precision) -> Precision:
+    try:
+        return Precision(str(p).lower())
+    except ValueError:
+        names = ", ".join(x.value for x in Precision)
+        raise ValueError(f"unknown precision {p!r}; known: {names}") from None
+
+
+class LinkBandwidth(BandwidthSpec):
+    """An interconnect figure that says whether it counts one direction or both."""
+
+    direction: Direction
+
+    def describe(self, cite: bool = True) -> str:
+        text = super().describe(cite)
+        head, sep, tail = text.partition(" [")
+        return f"{head} {self.direction}{sep}{tail}"
+
+
+class Link(_Section):
+    """A scale-up or scale-out fabric as seen from one chip."""
+
+    name: str | None = None
+    links: CountSpec | None = None
+    bandwidth: LinkBandwidth | None = Field(None, description="aggregate per chip")
+    per_link: LinkBandwidth | None = None
+    topology: str | None = None
+    note: str | None = None
+
+    def per_direction(self) -> Spec | None:
+        """Aggregate bandwidth one way.
+
+        Formula: bidirectional total / 2; a per-direction figure as is. When the source does
+        not say, the result is a ``derived`` value with range [total/2, total] (both
+        readings), nominal total/2 (the conservative reading).
+        """
+        bw = self.bandwidth
+        if bw is None:
+            return None
+        if bw.direction is Direction.per_direction:
+            return bw
+        half = bw.q / 2
+        if bw.direction is Direction.bidirectional:
+            rng = (bw.low / 2, bw.high / 2) if bw.range else None
+            return BandwidthSpec(
+                value=half, source=bw.source, status=Status.derived, range=rng,
+                basis=f"bidirectional total {bw} / 2", note=bw.note,
+            )
+        return BandwidthSpec(
+            value=half, source=bw.source, status=Status.derived, range=(bw.low / 2, bw.high),
+            basis=f"direction of {bw} not stated: range covers both readings (total/2 to total)",
+            note=bw.note,
+        )
+
+
+class Interconnect(_Section):
+    scale_up: Link | None = None
+    scale_out: Link | None = None
+    host: Fact | None = Field(None, description="host interface, e.g. PCIe 5.0 x16")
+
+
+class Power(_Section):
+    """``tdp``: the vendor's power figure (TDP, TBP or measured: say which in ``note``)."""
+
+    tdp: PowerSpec | None = None
+    note: str | None = None
+
+
+class Benchmark(_Section):
+    """A vendor benchmark figure, for chips whose vendor published only that."""
+
+    name: str
+    workload: str
+    value: Spec
+    conditions: str | None = None
+
+
+Lifecycle = Literal["shipping", "announced", "sampling", "discontinued", "cancelled", "internal"]
+
+
+class Chip(Record):
+    """One accelerator product (per device: per GPU, per OAM, per TPU chip, per package)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")
+    name: str
+    vendor: str
+    aliases: tuple[str, ...] = ()
+    family: str | None = None
+    form_factor: str | None = None
+    device: str | None = Field(None, description="what one device is: 'per GPU', 'per package (2 dies)', ...")
+    released: Fact | None = None
+    announced: tuple[Fact, ...] = ()
+    process: Fact | None = None
+    lifecycle: Lifecycle = "shipping"
+    memory: Memory = Field(default_factory=Memory)
+    compute: Compute = Field(default_factory=Compute)
+    interconnect: Interconnect = Field(default_factory=Interconnect)
+    power: Power = Field(default_factory=Power)
+    benchmarks: tuple[Benchmark, ...] = ()
+    notes: tuple[str, ...] = ()
+    origin: str | None = Field(None, description="spec file this record was loaded from")
+    overrides: str | None = Field(None, description="shipped spec file this user record replaces")
+
+    @field_validator("aliases")
+    @classmethod
+    def _aliases(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(str(a) for a in v)
+
+    def __repr__(self) -> str:
+        return f"<Chip {self.id}: {self.vendor} {self.name}>"
+
+    __str__ = __repr__
+
+    # --- provenance ----------------------------------------------------------------
+    def field(self, path: str) -> Any:
+        """The value at a dotted path, e.g. ``"memory.bandwidth"`` or ``"compute.dense.bf16"``."""
+        obj: Any = self
+        for part in path.split("."):
+            if isinstance(obj, dict):
+                key = _precision(part) if obj is self.compute.dense or obj is self.compute.sparse else part
+                if key not in obj:
+                    raise NotPublishedError(f"{self.name}: {path} is not published")
+                obj = obj[key]
+            elif isinstance(obj, (list, tuple)) and part.isdigit():
+                obj = obj[int(part)]
+            elif isinstance(obj, BaseModel) and part in type(obj).model_fields:
+                obj = getattr(obj, part)
+            else:
+                raise KeyError(f"{self.name}: no field {path!r} (stopped at {part!r})")
+            if obj is None:
+                raise NotPublishedError(f"{self.name}: {path} is not published")
+        return obj
+
+    def provenance(self, path: str) -> Spec | Fact:
+        """Where a field comes from: the :class:`Spec` (or :class:`Fact`) with its source,
+        status, range and caveat. ``print(chip.provenance("memory.bandwidth").describe())``."""
+        value = self.field(path)
+        if not isinstance(value, (Spec, Fact)):
+            raise KeyError(f"{self.name}: {path!r} is a section, not a value; try one of "
+                           + ", ".join(p for p, _ in self.fields() if p.startswith(path + ".")))
+        return value
+
+    def fields(self) -> Iterator[tuple[str, Spec | Fact]]:
+        """Every published value as ``(dotted path, Spec or Fact)``."""
+        yield from _walk(self, "")
+
+    def sources(self) -> dict[str, Source]:
+        """The sources this chip's values cite, by id."""
+        return {v.source.id: v.source for _, v in self.fields()}
+
+    def describe(self) -> str:
+        """Long form: every field with value, status and source (particle's ``describe()``)."""
+        head = f"{self.vendor} {self.name} ({self.id})"
+        lines = [head, "=" * len(head)]
+        meta = [("aliases", ", ".join(self.aliases)), ("form factor", self.form_factor),
+                ("device", self.device), ("lifecycle", self.lifecycle), ("spec file", self.origin)]
+        if self.overrides:
+            meta.append(("overrides", self.overrides))
+        lines += [f"{k:12} {v}" for k, v in meta if v]
+        for path, value in self.fields():
+            lines.append(f"{path:34} {value.describe(cite=False)}")
+            if path.startswith("benchmarks."):
+                bench = self.benchmarks[int(path.split(".")[1])]
+                lines[-1] += f"  ({bench.name}{'; ' + bench.conditions if bench.conditions else ''})"
+        c = self.compute
+        if c.unsupported:
+            lines.append(f"{'compute.unsupported':34} {', '.join(map(str, c.unsupported))}")
+        if c.supported:
+            lines.append(f"{'compute.supported':34} {', '.join(map(str, c.supported))} (no published peak)")
+        for name in ("scale_up", "scale_out"):
+            link = getattr(self.interconnect, name)
+            if link is not None and (link.name or link.topology):
+                text = "; ".join(x for x in (link.name, link.topology) if x)
+                lines.append(f"{'interconnect.' + name:34} {text}")
+        for section in (self.memory, self.compute, self.power, self.interconnect.scale_up,
+                        self.interconnect.scale_out):
+            if section is not None and getattr(section, "note", None):
+                lines.append(f"note ({type(section).__name__.lower()}): {section.note}")
+        lines += [f"note: {n}" for n in self.notes]
+        lines.append("sources:")
+        lines += [f"  {src.cite()}" for _, src in sorted(self.sources().items())]
+        return "\n".join(lines)
+
+
+def _walk(obj: Any, prefix: str) -> Iterator[tuple[str, Spec | Fact]]:
+    if isinstance(obj, (Spec, Fact)):
+        yield prefix, obj
+        return
+    if isinstance(obj, BaseModel):
+        for name in type(obj).model_fields:
+            if name in ("origin", "overrides"):
+                continue
+            yield from _walk(getattr(obj, name), f"{prefix}.{name}" if prefix else name)
+    elif isinstance(obj, dict):
+        for k, v in obj.items():
+            yield from _walk(v, f"{prefix}.{k}")
+    elif isinstance(obj, (list, tuple)):
+        for i, v in enumerate(obj):
+            if isinstance(v, Benchmark):
+                yield from _walk(v.value, f"{prefix}.{i}.value")
+            elif isinstance(v, (Spec, Fact)):
+                yield from _walk(v, f"{prefix}.{i}")

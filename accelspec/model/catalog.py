@@ -1,0 +1,157 @@
+"""The model catalog: ``specs/models/models.yaml`` and the config.json files it points at.
+
+Lookup works as for chips (:mod:`accelspec.hardware.catalog`): by id, name, alias or Hugging Face
+repository id, case-, width- and punctuation-insensitive; an unknown name raises
+:class:`UnknownModelError` listing the closest ids. Loaded lazily on first use and cached.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from ..errors import SpecFileError, UnknownModelError
+from ..index import IndexedCatalog, NamedIndex, matches, normalize_name, paused_gc
+from ..specfiles import format_validation_error, load_sources, parse_sources, read_yaml, specs_dir
+from .architecture import Model, ModelConfigError
+
+__all__ = ["ModelCatalog", "UnknownModelError", "get_model", "load_models", "models"]
+
+_RECORD_KEYS = {"id", "name", "aliases", "repo", "config", "config_copy", "config_fields", "published", "notes"}
+
+
+def _model_names(m: Model) -> list[str]:
+    return [m.id, m.name, *m.aliases, *([m.repo] if m.repo else [])]
+
+
+class ModelCatalog(IndexedCatalog[Model]):
+    """Models with lookup by id, name, alias or repository id (a :class:`~accelspec.index.NamedIndex`)."""
+
+    def __init__(self) -> None:
+        self._index: NamedIndex[Model] = NamedIndex("model", UnknownModelError, _model_names)
+        self.files: list[str] = []
+
+    @classmethod
+    def load(cls, *paths: str | os.PathLike[str], shipped: bool = True) -> ModelCatalog:
+        """The shipped ``specs/models/models.yaml`` plus any user files (same format)."""
+        cat = cls()
+        with paused_gc():
+            if shipped:
+                cat._add_file(specs_dir() / "models" / "models.yaml")
+            for p in paths:
+                cat._add_file(Path(p))
+        return cat
+
+    def _add_file(self, path: Path) -> None:
+        file = str(path)
+        data = read_yaml(path)
+        if not isinstance(data, dict) or not isinstance(data.get("models"), list):
+            raise SpecFileError(file, "top level must be a mapping with 'sources' and a 'models' list")
+        sources = {**load_sources(), **parse_sources(data.get("sources"), file)}
+        staged: dict[str, Model] = {}
+        for i, rec in enumerate(data["models"]):
+            label = str(rec.get("id", f"#{i}")) if isinstance(rec, dict) else f"#{i}"
+            staged_model = _build(rec, path.parent, sources, file, label)
+            if staged_model.id in staged:
+                raise SpecFileError(file, "duplicate model id", record=staged_model.id)
+            staged[staged_model.id] = staged_model
+        self._index = self._index.with_records(staged.values(), file)  # all or nothing
+        self.files.append(file)
+
+    def get(self, name: str | Model) -> Model:
+        """The model with this id, name, alias or repository id."""
+        if isinstance(name, Model):
+            return name
+        return self._index.get(name)
+
+    def models(self, family: str | None = None, where: Callable[[Model], bool] | None = None) -> list[Model]:
+        """All models, optionally of one ``family`` (``model_type``) or matching a predicate."""
+        fam = normalize_name(family) if family is not None else None
+        return self._index.find(lambda m: (fam is None or normalize_name(m.family) == fam)
+                                and (where is None or matches(where, m)))
+
+    def __repr__(self) -> str:
+        return f"<ModelCatalog: {len(self)} models>"
+
+
+def _build(rec: Any, folder: Path, sources: dict[str, Any], file: str, label: str) -> Model:
+    if not isinstance(rec, dict):
+        raise SpecFileError(file, "a model record must be a mapping", record=label)
+    unknown = sorted(set(rec) - _RECORD_KEYS)
+    if unknown:
+        raise SpecFileError(file, f"unknown keys {', '.join(unknown)} (known: {', '.join(sorted(_RECORD_KEYS))})",
+                            record=label, field=unknown[0])
+    for key in ("id", "name", "config"):
+        if key not in rec:
+            raise SpecFileError(file, "required key is missing", record=label, field=key)
+    published: dict[str, Any] = {}
+    unchecked: list[str] = []
+    for which, body in (rec.get("published") or {}).items():
+        if not isinstance(body, dict):
+            raise SpecFileError(file, "a published count needs value, source and status", record=label,
+                                field=f"published.{which}")
+        body = dict(body)
+        if body.pop("check", True) is False:
+            unchecked.append(str(which))
+        published[str(which)] = body
+    repo = rec.get("repo")
+    source = sources.get("HF-CONFIG")
+    if source is not None and repo:
+        source = source.model_copy(update={"title": f"{repo} config.json",
+                                           "url": f"https://huggingface.co/{repo}/blob/main/config.json",
+                                           "note": rec.get("config_copy")})
+    try:
+        return Model.from_hf_config(
+            folder / str(rec["config"]), id=str(rec["id"]), name=str(rec["name"]),
+            aliases=tuple(str(a) for a in rec.get("aliases") or ()), repo=repo, source=source,
+            published=_published(published, sources), published_unchecked=tuple(unchecked),
+            config_note=rec.get("config_copy"), origin=file,
+        )
+    except ModelConfigError as exc:
+        raise SpecFileError(file, str(exc), record=label, field=exc.field) from None
+    except ValidationError as exc:
+        raise SpecFileError(file, format_validation_error(exc), record=label) from None
+
+
+def _published(raw: dict[str, Any], sources: dict[str, Any]) -> dict[str, Any]:
+    from .architecture import ParamSpec
+
+    return {k: ParamSpec.model_validate(v, context={"sources": sources}) for k, v in raw.items()}
+
+
+_DEFAULT: ModelCatalog | None = None
+
+
+def default_model_catalog() -> ModelCatalog:
+    """The catalog behind :func:`get_model` and :func:`models`, loaded on first use."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = ModelCatalog.load()
+    return _DEFAULT
+
+
+def get_model(name: str | Model) -> Model:
+    """A catalog model by id, name, alias or repository id: ``get_model("Qwen3-235B-A22B")``."""
+    return default_model_catalog().get(name)
+
+
+def models(family: str | None = None, where: Callable[[Model], bool] | None = None) -> list[Model]:
+    """Catalog models, optionally of one family (``"qwen3_moe"``) or matching a predicate."""
+    return default_model_catalog().models(family=family, where=where)
+
+
+def load_models(*paths: str | os.PathLike[str]) -> list[Model]:
+    """Add user model files (same format as ``specs/models/models.yaml``); all or nothing."""
+    global _DEFAULT
+    before = default_model_catalog()
+    new = ModelCatalog()
+    new._index, new.files = before._index, list(before.files)  # indexes are never changed in place
+    for p in paths:
+        new._add_file(Path(p))
+    _DEFAULT = new
+    known = set(before._index.ids())
+    return [m for m in new if m.id not in known]

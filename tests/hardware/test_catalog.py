@@ -1,0 +1,445 @@
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import given
+from hypothesis import strategies as st
+
+import accelspec as a
+from accelspec.hardware.catalog import default_catalog
+from accelspec.hardware.catalog import Catalog, normalize_name
+
+SHIPPED = list(a.chips())
+
+
+def test_catalog_is_not_empty():
+    assert len(SHIPPED) >= 1
+
+
+@pytest.mark.parametrize("chip", SHIPPED, ids=lambda c: c.id)
+def test_every_shipped_value_has_source_and_status(chip):
+    fields = list(chip.fields())
+    for path, value in fields:
+        assert value.source.title, f"{chip.id}.{path} has no source title"
+        assert value.status in a.Status
+        if value.status is a.Status.estimated:
+            assert value.range is not None and value.basis
+        if value.status is a.Status.derived:
+            assert value.basis
+        if value.source.seed:
+            assert value.source.seed.endswith((".txt", ".md"))
+
+
+@pytest.mark.parametrize("chip", SHIPPED, ids=lambda c: c.id)
+def test_invariants(chip):
+    for prec, sparse in chip.compute.sparse.items():
+        dense = chip.compute.dense.get(prec)
+        if dense is not None:
+            assert sparse.q >= dense.q
+    su = chip.interconnect.scale_up
+    if su is not None and su.bandwidth is not None:
+        per = su.per_direction()
+        if su.bandwidth.direction is a.Direction.bidirectional:
+            assert per.q == su.bandwidth.q / 2
+
+
+@pytest.mark.parametrize("chip", SHIPPED, ids=lambda c: c.id)
+def test_json_round_trip(chip):
+    text = chip.model_dump_json()
+    back = a.Chip.model_validate_json(text)
+    assert back == chip
+    assert json.loads(back.model_dump_json()) == json.loads(text)
+
+
+@pytest.mark.parametrize("chip", SHIPPED, ids=lambda c: c.id)
+def test_python_and_yaml_round_trip(chip):
+    assert a.Chip.model_validate(chip.model_dump()) == chip
+    text = yaml.safe_dump(chip.model_dump(mode="json"), allow_unicode=True)
+    assert a.Chip.model_validate(yaml.safe_load(text)) == chip
+
+
+def test_provenance_answers_where_from():
+    chip = a.get_chip("h200")
+    prov = chip.provenance("memory.bandwidth")
+    assert prov.source.id == "N6" and prov.status is a.Status.official
+    assert "nvidia.com" in prov.describe()
+    with pytest.raises(a.NotPublishedError):
+        chip.provenance("memory.on_chip_sram")
+    with pytest.raises(KeyError, match="no field"):
+        chip.provenance("memory.colour")
+
+
+@pytest.mark.parametrize("name", ["h200", "H200", "h200-sxm", "H200 SXM", "h200_sxm", " H-200 SXM5 ", "ｈ２００"])
+def test_lookup_ignores_case_and_punctuation(name):
+    assert a.get_chip(name).id == "h200-sxm"
+
+
+@given(st.sampled_from([n for c in SHIPPED for n in (c.id, c.name, *c.aliases)]),
+       st.lists(st.sampled_from(" -_./"), max_size=3), st.booleans())
+def test_lookup_property(name, junk, upper):
+    want = next(c.id for c in SHIPPED if normalize_name(name) in
+                {normalize_name(x) for x in (c.id, c.name, *c.aliases)})
+    variant = (name.upper() if upper else name.lower()) + "".join(junk)
+    assert a.get_chip(variant).id == want
+
+
+def test_unknown_chip_suggests():
+    with pytest.raises(a.UnknownChipError) as info:
+        a.get_chip("h2000")
+    assert "h200-sxm" in info.value.suggestions
+    assert "did you mean" in str(info.value)
+    assert isinstance(info.value, LookupError)
+
+
+def test_chips_filters():
+    nv = a.chips(vendor="nvidia")
+    assert nv and all(c.vendor == "NVIDIA" for c in nv)
+    big = a.chips(where=lambda c: c.memory.capacity.q > a.Q_("100 GB"))  # missing capacity skips the chip
+    assert all(c.memory.capacity.q > a.Q_("100 GB") for c in big)
+    assert a.chips(vendor="nvidia", id="h200-sxm")[0].id == "h200-sxm"
+
+
+def _write(tmp_path: Path, body: str, name: str = "user.yaml") -> Path:
+    p = tmp_path / name
+    p.write_text(textwrap.dedent(body), encoding="utf-8")
+    return p
+
+
+GOOD = """
+schema: 1
+vendor: Example
+sources:
+  X1: {title: "Example datasheet", url: "https://example.com/x", date: "2026-01"}
+chips:
+  - id: example-x1
+    name: Example X1
+    aliases: [X1]
+    memory:
+      capacity: {value: 64 GB, source: X1, status: official}
+      bandwidth: {value: 2 TB/s, source: X1, status: official}
+    compute:
+      dense:
+        bf16: {value: 500 TFLOPS, source: X1, status: official}
+      sparse:
+        bf16: {value: 1000 TFLOPS, source: X1, status: official}
+"""
+
+
+def test_user_file_adds_a_chip(tmp_path):
+    cat = Catalog.load(_write(tmp_path, GOOD), env=False)
+    chip = cat.get("x1")
+    assert chip.memory.capacity.q == a.Q_("64 GB")
+    assert chip.origin.endswith("user.yaml") and chip.overrides is None
+
+
+def test_user_override_wins_and_says_so(tmp_path, restore_catalog):
+    body = """
+    schema: 1
+    vendor: NVIDIA
+    sources:
+      MINE: {title: "our own measurement", date: "2026-11"}
+    chips:
+      - id: h200-sxm
+        name: H200 SXM
+        aliases: [H200]
+        memory:
+          capacity: {value: 140 GB, source: MINE, status: reported, note: "usable, as measured"}
+    """
+    added = a.load_specs(_write(tmp_path, body))
+    chip = a.get_chip("H200")
+    assert [c.id for c in added] == ["h200-sxm"]
+    assert chip.memory.capacity.q == a.Q_("140 GB")
+    assert chip.overrides == "specs/chips/nvidia.yaml"
+    assert "overrides" in chip.describe() and "MINE" in chip.provenance("memory.capacity").describe()
+
+
+def test_env_var_path(tmp_path, monkeypatch):
+    _write(tmp_path, GOOD)
+    monkeypatch.setenv("ACCELSPEC_PATH", str(tmp_path))
+    assert Catalog.load().get("example x1").vendor == "Example"
+
+
+BAD = {
+    "wrong dimension": (("bandwidth: {value: 2 TB/s", "bandwidth: {value: 2 TB"),
+                        "memory.bandwidth.value", "expected a quantity like 'GB/s'"),
+    "negative": (("capacity: {value: 64 GB", "capacity: {value: -64 GB"), "memory.capacity.value", "positive"),
+    "zero": (("bf16: {value: 500 TFLOPS", "bf16: {value: 0 TFLOPS"), "compute.dense.bf16.value", "positive"),
+    "missing source": (("capacity: {value: 64 GB, source: X1, ", "capacity: {value: 64 GB, "),
+                       "memory.capacity.source", "Field required"),
+    "unknown source": (("capacity: {value: 64 GB, source: X1", "capacity: {value: 64 GB, source: X9"),
+                       "memory.capacity.source", "unknown source id 'X9'"),
+    "sparse below dense": (("bf16: {value: 1000 TFLOPS", "bf16: {value: 100 TFLOPS"), "compute", "below dense"),
+    "bare number": (("capacity: {value: 64 GB", "capacity: {value: 64"), "memory.capacity.value", "bare number"),
+    "flops for int8": (("bf16: {value: 500 TFLOPS, source: X1, status: official}\n      sparse:",
+                        "int8: {value: 500 TFLOPS, source: X1, status: official}\n      sparse:"),
+                       "compute", "int8"),
+    "estimate without range": (("capacity: {value: 64 GB, source: X1, status: official",
+                                "capacity: {value: 64 GB, source: X1, status: estimated, basis: guess"),
+                               "memory.capacity", "range"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_bad_file_names_file_chip_and_field(tmp_path, case, restore_catalog):
+    (old, new), field, message = BAD[case]
+    assert old in GOOD
+    path = _write(tmp_path, GOOD.replace(old, new, 1), "bad.yaml")
+    before = list(a.chips())
+    with pytest.raises(a.SpecFileError) as info:
+        a.load_specs(path)
+    text = str(info.value)
+    assert "bad.yaml" in text and "example-x1" in text and field in text and message in text, text
+    assert list(a.chips()) == before  # the catalog did not change
+    with pytest.raises(a.UnknownChipError):
+        a.get_chip("example-x1")
+
+
+def test_duplicate_id_and_alias(tmp_path):
+    dup = GOOD + GOOD.split("chips:\n")[1]
+    with pytest.raises(a.SpecFileError, match="duplicate id"):
+        Catalog.load(_write(tmp_path, dup, "dup.yaml"), env=False)
+    clash = GOOD.replace("aliases: [X1]", "aliases: [X1, H200]")
+    with pytest.raises(a.SpecFileError, match="alias 'H200' is already used by chip 'h200-sxm'"):
+        Catalog.load(_write(tmp_path, clash, "clash.yaml"), env=False)
+
+
+def test_bad_yaml_and_missing_path(tmp_path):
+    with pytest.raises(a.SpecFileError, match="not valid YAML"):
+        Catalog.load(_write(tmp_path, "chips: [\n", "broken.yaml"), env=False)
+    with pytest.raises(a.SpecFileError, match="no such file"):
+        Catalog.load(tmp_path / "nope.yaml", env=False)
+
+
+def test_zhenwu_m890_capacity_prints_144_gb():
+    import subprocess
+    import sys
+
+    code = "import accelspec as a; print(a.get_chip('zhenwu m890').memory.capacity)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "144 GB"
+
+
+@pytest.mark.parametrize("alias", ["真武810E", "真武 PPU", "镇岳M890", "含光800", "Ascend 910B", "TPU v5p", "MI300X"])
+def test_chinese_and_common_aliases(alias):
+    assert a.get_chip(alias)
+
+
+def test_catalog_covers_the_reference_and_seed_chips():
+    must = ["zhenwu-810e", "zhenwu-m890", "hanguang-800", "a800-sxm", "h20", "h200-sxm", "a100-sxm", "h100-sxm",
+            "h800-sxm", "b200", "mi300x", "mi325x", "mi355x", "tpu-v4", "tpu-v5e", "tpu-v5p", "tpu-v6e", "tpu7x",
+            "ascend-910b", "ascend-910c", "mlu370-x8", "kunlun-r200"]
+    missing = [m for m in must if m not in default_catalog()]
+    assert not missing
+    assert len(a.chips()) >= 30
+
+
+def test_docs_catalog_is_current():
+    from accelspec.hardware.catalog import specs_dir
+    from accelspec.io.catalog_doc import catalog_markdown
+
+    path = specs_dir().parent / "docs" / "catalog.md"
+    if not path.exists():
+        pytest.skip("not a source checkout")
+    assert path.read_text(encoding="utf-8") == catalog_markdown(), \
+        "docs/catalog.md is stale: python -m accelspec.io.catalog_doc > docs/catalog.md"
+
+
+def test_compare_returns_a_dataframe_with_units_and_ratios():
+    import pandas as pd
+
+    df = a.compare(["h20", "h200"], ["capacity", "bandwidth", "scale_up"], baseline="h20")
+    assert isinstance(df, pd.DataFrame)
+    assert df.loc["H200 SXM", "capacity [GB]"] == 141
+    assert df.loc["H200 SXM", "capacity / H20"] == pytest.approx(141 / 96)
+    assert df.attrs["units"]["bandwidth"] == "TB/s"
+    assert df.attrs["sources"]["h200-sxm:memory.capacity"] == ("N6", "official")
+    text = a.compare_table(["h20", "h200"], ["capacity", "scale_up"], baseline="h20")
+    assert "×1.47" in text and "bidi" in text and "[N6]" in text
+
+
+def test_compare_unpublished_is_empty_not_zero():
+    df = a.compare(["zhenwu-m890", "h20"], ["bf16"])
+    assert df["bf16 [TFLOPS]"].isna().tolist() == [True, False]
+    assert "—" in a.compare_table(["zhenwu-m890"], ["bf16"])
+
+
+def test_yaml_alias_bomb_refused_quickly(tmp_path):
+    """A "billion laughs" file (9 levels of 9 aliases: 387 million values) is refused in
+    well under a second, and so is an alias that contains itself."""
+    import time
+
+    from accelspec.hardware.catalog import read_yaml
+
+    lines = ['l0: &l0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    lines += [f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 9)}]" for i in range(1, 9)]
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text("\n".join(lines) + "\n")
+    recursive = tmp_path / "rec.yaml"
+    recursive.write_text("a: &a [1, *a]\n")
+    for f in (bomb, recursive):
+        t = time.perf_counter()
+        with pytest.raises(a.SpecFileError, match="aliases expand to more than"):
+            read_yaml(f)
+        assert time.perf_counter() - t < 1.0
+    fine = tmp_path / "fine.yaml"
+    fine.write_text("x: &x {a: 1}\ny: *x\n")  # an ordinary alias still loads
+    assert read_yaml(fine) == {"x": {"a": 1}, "y": {"a": 1}}
+
+
+# --- overriding one field of a shipped chip (issue 10) ---------------------------------------------
+OVERRIDE = """
+sources:
+  OEM-H20: {title: "Example OEM H20 SKU sheet", url: "https://example.com/h20", date: "2026-01"}
+overrides:
+  - chip: h20
+    field: power.tdp
+    value: 350 W
+    source: OEM-H20
+    status: reported
+    quote: "TDP: 350 W"
+"""
+
+
+def test_override_one_field_of_a_shipped_chip(tmp_path, restore_catalog):
+    shipped = a.get_chip("h20")
+    path = _write(tmp_path, OVERRIDE, "h20-sku.yaml")
+    changed = a.load_specs(path)
+    chip = a.get_chip("h20")
+    assert [c.id for c in changed] == ["h20"]
+    assert chip.power.tdp.q == a.Q_("350 W") and chip.power.tdp.range is None  # the whole value replaced
+    assert chip.memory.capacity == shipped.memory.capacity  # the rest is the shipped record
+    prov = chip.provenance("power.tdp")
+    assert prov.note == f"override from {path}" and prov.source.id == "OEM-H20" and prov.quote == "TDP: 350 W"
+    assert chip.overrides == f"power.tdp overridden from {path}"
+    assert "override from" in chip.describe()
+    assert shipped.power.tdp.q == a.Q_("400 W")  # the shipped record is a different, unchanged object
+    with pytest.raises(a.FrozenRecordError):
+        shipped.power.tdp = chip.power.tdp
+
+
+def test_override_errors_are_clear_and_all_or_nothing(tmp_path):
+    body = OVERRIDE + """
+  - {chip: h2O, field: power.tdp, value: 350 W, source: N5, status: reported}
+  - {chip: h20, field: power.tpd, value: 350 W, source: N5, status: reported}
+  - {chip: h20, field: memory.capacity, value: 96 GB, source: REF, status: reported}
+  - {chip: h20, field: memory.bandwidth, value: 4 TB/s}
+"""
+    base = Catalog.load(env=False)
+    with pytest.raises(a.SpecFileError) as err:
+        base.with_files(_write(tmp_path, body, "bad.yaml"))
+    text = str(err.value)
+    assert "unknown chip 'h2O'; did you mean h20" in text
+    assert "did you mean power.tdp?" in text
+    assert "'REF' may not be cited" in text and "missing source, status" in text
+    assert base.get("h20").power.tdp.q == a.Q_("400 W")
+    twice = OVERRIDE + "  - {chip: h20, field: power.tdp, value: 300 W, source: OEM-H20, status: reported}\n"
+    with pytest.raises(a.SpecFileError, match="overridden twice"):
+        base.with_files(_write(tmp_path, twice, "twice.yaml"))
+
+
+def test_override_cannot_redefine_a_shipped_source_or_appear_in_shipped_form(tmp_path):
+    body = OVERRIDE.replace("OEM-H20", "N5")  # N5 is a shipped source id
+    with pytest.raises(a.SpecFileError, match="'N5' is a shipped source"):
+        Catalog.load(_write(tmp_path, body, "clash.yaml"), env=False)
+    other = _write(tmp_path, OVERRIDE.replace("350 W", "300 W").replace("OEM-H20", "OEM2"), "other.yaml")
+    with pytest.raises(a.SpecFileError, match="also overridden in"):
+        Catalog.load(_write(tmp_path, OVERRIDE, "one.yaml"), other, env=False)
+
+
+# --- the catalog cache -------------------------------------------------------------------------
+def _dump(cat) -> dict[str, str]:
+    return {c.id: c.model_dump_json() for c in cat}
+
+
+def _shipped_copy(tmp_path, monkeypatch):
+    """A copy of the shipped specs/ folder that the catalog reads instead, and a cache folder."""
+    import shutil
+
+    import accelspec.hardware.catalog as catmod
+
+    specs = tmp_path / "specs"
+    shutil.copytree(catmod.specs_dir(), specs)
+    monkeypatch.setattr(catmod, "specs_dir", lambda: specs)
+    monkeypatch.setenv("ACCELSPEC_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("ACCELSPEC_NO_CACHE", raising=False)
+    return specs, tmp_path / "cache" / "catalog"
+
+
+def test_catalog_cache_gives_the_validated_catalog_and_follows_edits(tmp_path, monkeypatch):
+    specs, folder = _shipped_copy(tmp_path, monkeypatch)
+    cold = Catalog.load(env=False)
+    assert len(list(folder.glob("*.pickle"))) == 1
+    warm = Catalog.load(env=False)
+    assert _dump(warm) == _dump(cold) and warm.files == cold.files
+    assert warm.get("H100").memory.capacity.q == a.Q_("80 GB")
+    # an edited spec file is a new key: the edit shows, never the stale entry
+    f = specs / "chips" / "nvidia.yaml"
+    text = f.read_text(encoding="utf-8")
+    assert "capacity: {value: 80 GB" in text or "value: 80 GB" in text
+    f.write_text(text.replace("value: 80 GB", "value: 81 GB", 1), encoding="utf-8")
+    edited = Catalog.load(env=False)
+    assert len(list(folder.glob("*.pickle"))) == 2
+    changed = [c for c in _dump(edited) if _dump(edited)[c] != _dump(cold)[c]]
+    assert len(changed) == 1 and "81" in str(edited.get(changed[0]).memory.capacity)
+
+
+def test_catalog_cache_survives_a_damaged_entry_and_a_read_only_folder(tmp_path, monkeypatch):
+    _, folder = _shipped_copy(tmp_path, monkeypatch)
+    cold = _dump(Catalog.load(env=False))
+    (entry,) = folder.glob("*.pickle")
+    entry.write_bytes(b"not a pickle")
+    assert _dump(Catalog.load(env=False)) == cold  # loaded from the files, entry rewritten
+    assert entry.read_bytes() != b"not a pickle"
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    monkeypatch.setenv("ACCELSPEC_CACHE_DIR", str(blocker / "cache"))  # cannot be created
+    assert _dump(Catalog.load(env=False)) == cold
+    monkeypatch.setenv("ACCELSPEC_NO_CACHE", "1")
+    assert _dump(Catalog.load(env=False)) == cold
+
+
+def test_catalog_cache_keeps_few_entries(tmp_path, monkeypatch):
+    import accelspec.hardware.catalog as catmod
+
+    specs, folder = _shipped_copy(tmp_path, monkeypatch)
+    f = specs / "sources.yaml"
+    for i in range(catmod._CATALOG_CACHE_KEEP + 3):
+        f.write_text(f.read_text(encoding="utf-8") + f"\n# edit {i}\n", encoding="utf-8")
+        Catalog.load(env=False)
+    assert len(list(folder.glob("*.pickle"))) == catmod._CATALOG_CACHE_KEEP
+
+
+def test_warm_lookup_reads_one_record_and_user_files_still_apply(tmp_path, monkeypatch):
+    _shipped_copy(tmp_path, monkeypatch)
+    Catalog.load(env=False)
+    warm = Catalog.load(env=False)
+    records = warm._index._records
+    assert warm.get("h100").id == "h100-sxm" and len(records._live) == 1  # one chip unpickled
+    assert warm.get("H100 SXM") is warm.get("h100")  # one object per chip
+    user = warm.with_files(_write(tmp_path, GOOD, "mine.yaml"))
+    assert user.get("example-x1").vendor and len(user) == len(warm) + 1
+
+
+def test_catalog_cache_key_follows_the_package_modules(tmp_path, monkeypatch):
+    import os
+
+    import accelspec.hardware.catalog as catmod
+
+    monkeypatch.setenv("ACCELSPEC_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv("ACCELSPEC_NO_CACHE", raising=False)
+    files = sorted((catmod.specs_dir() / "chips").glob("*.yaml"))
+    stamp = catmod._package_stamp()
+    assert "/chip.py|" in stamp and "/perf/bounds.py|" in stamp and "__pycache__" not in stamp
+    key = catmod._catalog_cache_file(files)
+    module = Path(catmod.__file__).with_name("chip.py")
+    st = module.stat()
+    try:
+        os.utime(module, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))  # "edited" a second later
+        assert catmod._catalog_cache_file(files) != key
+    finally:
+        os.utime(module, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert catmod._catalog_cache_file(files) == key
+    monkeypatch.setenv("ACCELSPEC_NO_CACHE", "1")
+    assert catmod._catalog_cache_file(files) is None
