@@ -14,7 +14,8 @@ SEED_CHIPS = ["zhenwu-m890", "zhenwu-810e", "h20", "h200"]
 
 
 def main() -> None:
-    chips = [c for c in SEED_CHIPS if c in a.catalog.default_catalog()]
+    known = {c.id for c in a.chips()}
+    chips = [c for c in SEED_CHIPS if c in known]
     print(f"accelspec {a.__version__}: {len(a.chips())} chips in the catalog\n")
     print("Zhenwu M890 vs 810E vs H20 vs H200 (ratios against the H20)\n")
     fields = ["capacity", "memory_type", "bandwidth", "bf16", "int8", "scale_up_per_direction", "links", "tdp"]
