@@ -38,7 +38,7 @@ INFORMAL = {
 
 # Chips per vendor (issue 12's closing note reports these counts; update with the spec files).
 VENDOR_COUNTS = {
-    "NVIDIA": 23, "AMD": 6, "Huawei": 6, "Google": 5, "AWS": 4, "Kunlunxin": 4, "Intel": 3,
+    "NVIDIA": 32, "AMD": 6, "Huawei": 6, "Google": 5, "AWS": 4, "Kunlunxin": 4, "Intel": 3,
     "Alibaba T-Head": 3, "Hygon": 3, "Cambricon": 2, "Biren": 2, "Moore Threads": 2, "MetaX": 2,
     "Enflame": 1, "Iluvatar CoreX": 3, "Groq": 1, "Cerebras": 1, "SambaNova": 1,
 }
@@ -61,7 +61,7 @@ def test_chips_per_vendor() -> None:
     for c in a.chips():
         counts[c.vendor] = counts.get(c.vendor, 0) + 1
     assert counts == VENDOR_COUNTS
-    assert sum(VENDOR_COUNTS.values()) == 72
+    assert sum(VENDOR_COUNTS.values()) == 81  # issue 25: +9 NVIDIA chips
 
 
 @pytest.mark.parametrize("chip_id,field,expected", [
@@ -130,8 +130,12 @@ def test_audit_values() -> None:
 
 
 def test_tpu7x_and_b200_capacity_compare_equal() -> None:
-    """One capacity rule: both print 192 (GiB in Google's table, GB at NVIDIA); no false 7% gap."""
-    assert a.get_chip("tpu7x").memory.capacity.q == a.get_chip("b200").memory.capacity.q
+    """One capacity rule: both print 192 (GiB in Google's table, GB at NVIDIA's B200 launch); no false 7% gap.
+    Issue 25: the b200 record's nominal value is the 180 GB that HGX/DGX B200 boards ship; 192 GB is the top
+    of its range."""
+    b200 = a.get_chip("b200").memory.capacity
+    assert b200.q == a.Q_("180 GB") and b200.range[1] == a.Q_("192 GB")
+    assert a.get_chip("tpu7x").memory.capacity.q == b200.range[1]
 
 
 def test_m890_keeps_both_announcement_dates() -> None:

@@ -165,16 +165,16 @@ def test_fits_result_fields():
 
 
 def test_capacity_range_flows_into_the_verdict():
-    chip = a.get_chip("b200")  # 192 GB, range 180-192 GB
+    chip = a.get_chip("b200")  # 180 GB shipped (issue 25), range 180-192 GB (192 GB: launch "up to")
     assert chip.memory.capacity.low < chip.memory.capacity.high
     m = a.get_model("llama-3.1-70b")
     lim = a.max_context(m, chip, weight_dtype="fp8")
-    assert lim.low < lim.value == lim.high
-    mid = (lim.low + lim.value) // 2
+    assert lim.low == lim.value < lim.high
+    mid = (lim.value + lim.high) // 2
     r = a.fits(m, chip, mid, weight_dtype="fp8")
-    assert r.verdict == "depends on the estimate" and r.fits
-    assert a.fits(m, chip, lim.low, weight_dtype="fp8").verdict == "fits"
-    assert a.fits(m, chip, lim.value + 1, weight_dtype="fp8").verdict == "does not fit"
+    assert r.verdict == "depends on the estimate" and not r.fits
+    assert a.fits(m, chip, lim.value, weight_dtype="fp8").verdict == "fits"
+    assert a.fits(m, chip, lim.high + 1, weight_dtype="fp8").verdict == "does not fit"
     assert "180" in r.explanation and "192" in r.explanation
 
 
