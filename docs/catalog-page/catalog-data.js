@@ -2179,35 +2179,35 @@ window.ACCELSPEC_CATALOG = {
 {
 "cells": {
 "compute.dense.bf16": {
-"source": "N5",
+"source": "TOMS-H20",
 "status": "reported",
 "unit": "TFLOPS",
-"url": "https://docs.nvidia.com/ai-enterprise/release-6/6.2/appendix/vgpu.html",
+"url": "https://www.tomshardware.com/pc-components/gpus/new-nvidia-ai-gpus-designed-to-get-around-us-export-bans-come-to-china-h20-l20-and-l2-to-fill-void-left-by-restricted-models",
 "v": 148
 },
 "compute.dense.fp4": {
 "status": "unsupported"
 },
 "compute.dense.fp8": {
-"source": "N5",
+"source": "TOMS-H20",
 "status": "reported",
 "unit": "TFLOPS",
-"url": "https://docs.nvidia.com/ai-enterprise/release-6/6.2/appendix/vgpu.html",
+"url": "https://www.tomshardware.com/pc-components/gpus/new-nvidia-ai-gpus-designed-to-get-around-us-export-bans-come-to-china-h20-l20-and-l2-to-fill-void-left-by-restricted-models",
 "v": 296
 },
 "interconnect.scale_up.bandwidth": {
 "direction": "bidirectional",
-"source": "N5",
+"source": "TWEAKTOWN-H20",
 "status": "reported",
 "unit": "GB/s",
-"url": "https://docs.nvidia.com/ai-enterprise/release-6/6.2/appendix/vgpu.html",
+"url": "https://www.tweaktown.com/news/95224/nvidias-tweaked-h20-ai-gpu-enters-mass-production-in-q2-2024-destined-for-china/index.html",
 "v": 900
 },
 "memory.bandwidth": {
-"source": "N5",
+"source": "TOMS-H20",
 "status": "reported",
 "unit": "GB/s",
-"url": "https://docs.nvidia.com/ai-enterprise/release-6/6.2/appendix/vgpu.html",
+"url": "https://www.tomshardware.com/pc-components/gpus/new-nvidia-ai-gpus-designed-to-get-around-us-export-bans-come-to-china-h20-l20-and-l2-to-fill-void-left-by-restricted-models",
 "v": 4000
 },
 "memory.capacity": {
@@ -2218,17 +2218,17 @@ window.ACCELSPEC_CATALOG = {
 "v": 96
 },
 "memory.type": {
-"source": "N5",
+"source": "TOMS-H20",
 "status": "reported",
 "unit": "",
-"url": "https://docs.nvidia.com/ai-enterprise/release-6/6.2/appendix/vgpu.html",
+"url": "https://www.tomshardware.com/pc-components/gpus/new-nvidia-ai-gpus-designed-to-get-around-us-export-bans-come-to-china-h20-l20-and-l2-to-fill-void-left-by-restricted-models",
 "v": "HBM3"
 },
 "power.tdp": {
-"source": "N5",
+"source": "TWEAKTOWN-H20",
 "status": "reported",
 "unit": "W",
-"url": "https://docs.nvidia.com/ai-enterprise/release-6/6.2/appendix/vgpu.html",
+"url": "https://www.tweaktown.com/news/95224/nvidias-tweaked-h20-ai-gpu-enters-mass-production-in-q2-2024-destined-for-china/index.html",
 "v": 400
 }
 },
@@ -2301,11 +2301,11 @@ window.ACCELSPEC_CATALOG = {
 {
 "cells": {
 "compute.dense.bf16": {
-"source": "N7",
-"status": "official",
+"source": "NV-HGX",
+"status": "derived",
 "unit": "TFLOPS",
-"url": "https://resources.nvidia.com/en-us-blackwell-architecture",
-"v": 2200
+"url": "https://www.nvidia.com/en-us/data-center/hgx/",
+"v": 2250
 },
 "compute.dense.fp4": {
 "source": "N7",
@@ -2337,11 +2337,11 @@ window.ACCELSPEC_CATALOG = {
 "v": 7700
 },
 "memory.capacity": {
-"source": "N7",
-"status": "official",
+"source": "DGXB200-UG",
+"status": "derived",
 "unit": "GB",
-"url": "https://resources.nvidia.com/en-us-blackwell-architecture",
-"v": 192
+"url": "https://docs.nvidia.com/dgx/dgxb200-user-guide/introduction-to-dgxb200.html",
+"v": 180
 },
 "memory.type": {
 "source": "N7",
@@ -2424,11 +2424,11 @@ window.ACCELSPEC_CATALOG = {
 {
 "cells": {
 "compute.dense.bf16": {
-"source": "N7",
-"status": "official",
+"source": "NV-HGX",
+"status": "derived",
 "unit": "TFLOPS",
-"url": "https://resources.nvidia.com/en-us-blackwell-architecture",
-"v": 2200
+"url": "https://www.nvidia.com/en-us/data-center/hgx/",
+"v": 2250
 },
 "compute.dense.fp4": {
 "source": "N7",
@@ -3116,6 +3116,406 @@ window.ACCELSPEC_CATALOG = {
 {
 "cells": {
 "compute.dense.bf16": {
+"status": "unsupported"
+},
+"compute.dense.fp4": {
+"status": "unsupported"
+},
+"compute.dense.fp8": {
+"status": "unsupported"
+},
+"interconnect.scale_up.bandwidth": {
+"direction": "bidirectional",
+"source": "NV-V100-DS",
+"status": "official",
+"unit": "GB/s",
+"url": "https://images.nvidia.com/content/technologies/volta/pdf/volta-v100-datasheet-update-us-1165301-r5.pdf",
+"v": 300
+},
+"memory.bandwidth": {
+"source": "NV-V100-DS",
+"status": "official",
+"unit": "GB/s",
+"url": "https://images.nvidia.com/content/technologies/volta/pdf/volta-v100-datasheet-update-us-1165301-r5.pdf",
+"v": 900
+},
+"memory.capacity": {
+"source": "NV-V100-DS",
+"status": "official",
+"unit": "GB",
+"url": "https://images.nvidia.com/content/technologies/volta/pdf/volta-v100-datasheet-update-us-1165301-r5.pdf",
+"v": 32
+},
+"memory.type": {
+"source": "NV-V100-DS",
+"status": "official",
+"unit": "",
+"url": "https://images.nvidia.com/content/technologies/volta/pdf/volta-v100-datasheet-update-us-1165301-r5.pdf",
+"v": "HBM2"
+},
+"power.tdp": {
+"source": "NV-V100-DS",
+"status": "official",
+"unit": "W",
+"url": "https://images.nvidia.com/content/technologies/volta/pdf/volta-v100-datasheet-update-us-1165301-r5.pdf",
+"v": 300
+}
+},
+"id": "v100-sxm2-32gb",
+"lifecycle": "discontinued",
+"name": "Tesla V100 SXM2 32GB",
+"vendor": "NVIDIA"
+},
+{
+"cells": {
+"compute.dense.bf16": {
+"status": "unsupported"
+},
+"compute.dense.fp4": {
+"status": "unsupported"
+},
+"compute.dense.fp8": {
+"status": "unsupported"
+},
+"memory.bandwidth": {
+"source": "NV-T4",
+"status": "official",
+"unit": "GB/s",
+"url": "https://www.nvidia.com/en-us/data-center/tesla-t4/",
+"v": 320
+},
+"memory.capacity": {
+"source": "NV-T4",
+"status": "official",
+"unit": "GB",
+"url": "https://www.nvidia.com/en-us/data-center/tesla-t4/",
+"v": 16
+},
+"memory.type": {
+"source": "NV-T4",
+"status": "official",
+"unit": "",
+"url": "https://www.nvidia.com/en-us/data-center/tesla-t4/",
+"v": "GDDR6"
+},
+"power.tdp": {
+"source": "NV-T4",
+"status": "official",
+"unit": "W",
+"url": "https://www.nvidia.com/en-us/data-center/tesla-t4/",
+"v": 70
+}
+},
+"id": "t4",
+"lifecycle": "shipping",
+"name": "T4",
+"vendor": "NVIDIA"
+},
+{
+"cells": {
+"compute.dense.fp4": {
+"status": "unsupported"
+},
+"compute.dense.fp8": {
+"status": "unsupported"
+},
+"memory.bandwidth": {
+"source": "NV-A10",
+"status": "official",
+"unit": "GB/s",
+"url": "https://www.nvidia.com/en-us/data-center/products/a10-gpu/",
+"v": 600
+},
+"memory.capacity": {
+"source": "NV-A10",
+"status": "official",
+"unit": "GB",
+"url": "https://www.nvidia.com/en-us/data-center/products/a10-gpu/",
+"v": 24
+},
+"memory.type": {
+"source": "NV-A10",
+"status": "official",
+"unit": "",
+"url": "https://www.nvidia.com/en-us/data-center/products/a10-gpu/",
+"v": "GDDR6"
+},
+"power.tdp": {
+"source": "NV-A10",
+"status": "official",
+"unit": "W",
+"url": "https://www.nvidia.com/en-us/data-center/products/a10-gpu/",
+"v": 150
+}
+},
+"id": "a10",
+"lifecycle": "shipping",
+"name": "A10",
+"vendor": "NVIDIA"
+},
+{
+"cells": {
+"memory.capacity": {
+"source": "AWS-BATCH-GPU",
+"status": "official",
+"unit": "GB",
+"url": "https://docs.aws.amazon.com/batch/latest/userguide/gpu-jobs.html",
+"v": 24
+}
+},
+"id": "a10g",
+"lifecycle": "shipping",
+"name": "A10G (AWS)",
+"vendor": "NVIDIA"
+},
+{
+"cells": {
+"compute.dense.bf16": {
+"source": "NV-BW-TB1",
+"status": "derived",
+"unit": "TFLOPS",
+"url": "https://resources.nvidia.com/en-us-blackwell-architecture",
+"v": 1750
+},
+"compute.dense.fp4": {
+"source": "NV-BW-TB1",
+"status": "derived",
+"unit": "TFLOPS",
+"url": "https://resources.nvidia.com/en-us-blackwell-architecture",
+"v": 7000
+},
+"compute.dense.fp8": {
+"source": "NV-BW-TB1",
+"status": "derived",
+"unit": "TFLOPS",
+"url": "https://resources.nvidia.com/en-us-blackwell-architecture",
+"v": 3500
+},
+"interconnect.scale_up.bandwidth": {
+"direction": "bidirectional",
+"source": "NV-BW-TB1",
+"status": "official",
+"unit": "GB/s",
+"url": "https://resources.nvidia.com/en-us-blackwell-architecture",
+"v": 1800
+},
+"memory.bandwidth": {
+"source": "NV-BW-TB1",
+"status": "official",
+"unit": "GB/s",
+"url": "https://resources.nvidia.com/en-us-blackwell-architecture",
+"v": 8000
+},
+"memory.capacity": {
+"source": "NV-BW-TB1",
+"status": "official",
+"unit": "GB",
+"url": "https://resources.nvidia.com/en-us-blackwell-architecture",
+"v": 192
+},
+"memory.type": {
+"source": "NV-BW-TB1",
+"status": "official",
+"unit": "",
+"url": "https://resources.nvidia.com/en-us-blackwell-architecture",
+"v": "HBM3e"
+},
+"power.tdp": {
+"source": "NV-BW-TB1",
+"status": "official",
+"unit": "W",
+"url": "https://resources.nvidia.com/en-us-blackwell-architecture",
+"v": 700
+}
+},
+"id": "b100",
+"lifecycle": "announced",
+"name": "B100 (HGX)",
+"vendor": "NVIDIA"
+},
+{
+"cells": {
+"compute.dense.bf16": {
+"source": "NV-RTXPRO6000-SE",
+"status": "derived",
+"unit": "TFLOPS",
+"url": "https://www.nvidia.com/en-us/data-center/rtx-pro-6000-blackwell-server-edition/",
+"v": 500
+},
+"compute.dense.fp4": {
+"source": "NV-RTXPRO6000-SE",
+"status": "derived",
+"unit": "TFLOPS",
+"url": "https://www.nvidia.com/en-us/data-center/rtx-pro-6000-blackwell-server-edition/",
+"v": 2000
+},
+"compute.dense.fp8": {
+"source": "NV-RTXPRO6000-SE",
+"status": "derived",
+"unit": "TFLOPS",
+"url": "https://www.nvidia.com/en-us/data-center/rtx-pro-6000-blackwell-server-edition/",
+"v": 1000
+},
+"memory.bandwidth": {
+"source": "NV-RTXPRO6000-SE",
+"status": "official",
+"unit": "GB/s",
+"url": "https://www.nvidia.com/en-us/data-center/rtx-pro-6000-blackwell-server-edition/",
+"v": 1597
+},
+"memory.capacity": {
+"source": "NV-RTXPRO6000-SE",
+"status": "official",
+"unit": "GB",
+"url": "https://www.nvidia.com/en-us/data-center/rtx-pro-6000-blackwell-server-edition/",
+"v": 96
+},
+"memory.type": {
+"source": "NV-RTXPRO6000-SE",
+"status": "official",
+"unit": "",
+"url": "https://www.nvidia.com/en-us/data-center/rtx-pro-6000-blackwell-server-edition/",
+"v": "GDDR7"
+},
+"power.tdp": {
+"source": "NV-RTXPRO6000-SE",
+"status": "official",
+"unit": "W",
+"url": "https://www.nvidia.com/en-us/data-center/rtx-pro-6000-blackwell-server-edition/",
+"v": 600
+}
+},
+"id": "rtx-pro-6000-bse",
+"lifecycle": "shipping",
+"name": "RTX PRO 6000 Blackwell Server Edition",
+"vendor": "NVIDIA"
+},
+{
+"cells": {
+"compute.dense.fp4": {
+"source": "NV-DGXSPARK",
+"status": "derived",
+"unit": "TFLOPS",
+"url": "https://docs.nvidia.com/dgx/dgx-spark/hardware.html",
+"v": 500
+},
+"memory.bandwidth": {
+"source": "NV-DGXSPARK",
+"status": "official",
+"unit": "GB/s",
+"url": "https://docs.nvidia.com/dgx/dgx-spark/hardware.html",
+"v": 273
+},
+"memory.capacity": {
+"source": "NV-DGXSPARK",
+"status": "official",
+"unit": "GB",
+"url": "https://docs.nvidia.com/dgx/dgx-spark/hardware.html",
+"v": 128
+},
+"memory.type": {
+"source": "NV-DGXSPARK",
+"status": "official",
+"unit": "",
+"url": "https://docs.nvidia.com/dgx/dgx-spark/hardware.html",
+"v": "LPDDR5X"
+},
+"power.tdp": {
+"source": "NV-DGXSPARK",
+"status": "official",
+"unit": "W",
+"url": "https://docs.nvidia.com/dgx/dgx-spark/hardware.html",
+"v": 140
+}
+},
+"id": "gb10",
+"lifecycle": "shipping",
+"name": "GB10 (DGX Spark)",
+"vendor": "NVIDIA"
+},
+{
+"cells": {
+"compute.dense.bf16": {
+"source": "NV-VR-NVL72",
+"status": "official",
+"unit": "TFLOPS",
+"url": "https://www.nvidia.com/en-us/data-center/vera-rubin-nvl72/",
+"v": 4000
+},
+"compute.dense.fp4": {
+"source": "NV-VR-NVL72",
+"status": "official",
+"unit": "TFLOPS",
+"url": "https://www.nvidia.com/en-us/data-center/vera-rubin-nvl72/",
+"v": 35000
+},
+"compute.dense.fp8": {
+"source": "NV-VR-NVL72",
+"status": "official",
+"unit": "TFLOPS",
+"url": "https://www.nvidia.com/en-us/data-center/vera-rubin-nvl72/",
+"v": 17500
+},
+"interconnect.scale_up.bandwidth": {
+"direction": "bidirectional",
+"source": "NV-VR-NVL72",
+"status": "official",
+"unit": "GB/s",
+"url": "https://www.nvidia.com/en-us/data-center/vera-rubin-nvl72/",
+"v": 3600
+},
+"memory.bandwidth": {
+"source": "NV-VR-NVL72",
+"status": "official",
+"unit": "GB/s",
+"url": "https://www.nvidia.com/en-us/data-center/vera-rubin-nvl72/",
+"v": 22000
+},
+"memory.capacity": {
+"source": "NV-VR-NVL72",
+"status": "official",
+"unit": "GB",
+"url": "https://www.nvidia.com/en-us/data-center/vera-rubin-nvl72/",
+"v": 288
+},
+"memory.type": {
+"source": "NV-VR-NVL72",
+"status": "official",
+"unit": "",
+"url": "https://www.nvidia.com/en-us/data-center/vera-rubin-nvl72/",
+"v": "HBM4"
+}
+},
+"id": "rubin",
+"lifecycle": "announced",
+"name": "Rubin (VR200, per GPU)",
+"vendor": "NVIDIA"
+},
+{
+"cells": {
+"memory.capacity": {
+"source": "NV-RUBINCPX-PR",
+"status": "official",
+"unit": "GB",
+"url": "https://nvidianews.nvidia.com/news/nvidia-unveils-rubin-cpx-a-new-class-of-gpu-designed-for-massive-context-inference",
+"v": 128
+},
+"memory.type": {
+"source": "NV-RUBINCPX-PR",
+"status": "official",
+"unit": "",
+"url": "https://nvidianews.nvidia.com/news/nvidia-unveils-rubin-cpx-a-new-class-of-gpu-designed-for-massive-context-inference",
+"v": "GDDR7"
+}
+},
+"id": "rubin-cpx",
+"lifecycle": "announced",
+"name": "Rubin CPX",
+"vendor": "NVIDIA"
+},
+{
+"cells": {
+"compute.dense.bf16": {
 "source": "SN40L-PAPER",
 "status": "reported",
 "unit": "TFLOPS",
@@ -3320,6 +3720,12 @@ window.ACCELSPEC_CATALOG = {
 "title": "AWS Trainium 2 (AI Wiki)",
 "url": "https://aiwiki.ai/wiki/aws_trainium2"
 },
+"AWS-BATCH-GPU": {
+"date": "2026-12-06",
+"publisher": "Amazon Web Services",
+"title": "AWS Batch User Guide, Run GPU jobs (table of GPU instance types: GPUs, GPU memory)",
+"url": "https://docs.aws.amazon.com/batch/latest/userguide/gpu-jobs.html"
+},
 "BR-HC34": {
 "date": "2022-08-09",
 "publisher": "Tom's Hardware (relaying Biren)",
@@ -3344,7 +3750,7 @@ window.ACCELSPEC_CATALOG = {
 "DGXB200-UG": {
 "date": "2026-11-23",
 "publisher": "NVIDIA",
-"title": "NVIDIA DGX B200 User Guide, Introduction to NVIDIA DGX B200 Systems (component table, power specifications)",
+"title": "NVIDIA DGX B200 User Guide, Introduction to NVIDIA DGX B200 Systems (component table)",
 "url": "https://docs.nvidia.com/dgx/dgxb200-user-guide/introduction-to-dgxb200.html"
 },
 "DGXH100-UG": {
@@ -3679,6 +4085,12 @@ window.ACCELSPEC_CATALOG = {
 "title": "NVIDIA GeForce RTX 5090 product page (specs)",
 "url": "https://www.nvidia.com/en-us/geforce/graphics-cards/50-series/rtx-5090/"
 },
+"NV-A10": {
+"date": "2021",
+"publisher": "NVIDIA",
+"title": "NVIDIA A10 Tensor Core GPU page and datasheet, specifications",
+"url": "https://www.nvidia.com/en-us/data-center/products/a10-gpu/"
+},
 "NV-A100-40-DS": {
 "date": "2020",
 "publisher": "NVIDIA",
@@ -3697,11 +4109,23 @@ window.ACCELSPEC_CATALOG = {
 "title": "NVIDIA Ampere Architecture In-Depth (NVIDIA Technical Blog)",
 "url": "https://developer.nvidia.com/blog/nvidia-ampere-architecture-in-depth/"
 },
+"NV-BW-TB1": {
+"date": "2024-03",
+"publisher": "NVIDIA",
+"title": "NVIDIA Blackwell Architecture Technical Brief (first edition), HGX B200 / HGX B100 table with per-GPU specifications",
+"url": "https://resources.nvidia.com/en-us-blackwell-architecture"
+},
 "NV-DGXH100": {
 "date": "2023",
 "publisher": "NVIDIA",
 "title": "NVIDIA DGX H100 page, specifications (8x H100, 4x NVSwitch, 8x ConnectX-7 400Gb/s, ~10.2 kW max)",
 "url": "https://www.nvidia.com/en-us/data-center/dgx-h100/"
+},
+"NV-DGXSPARK": {
+"date": "2025-10",
+"publisher": "NVIDIA",
+"title": "NVIDIA DGX Spark product page and DGX Spark User Guide, Hardware Overview (GB10 Grace Blackwell Superchip)",
+"url": "https://docs.nvidia.com/dgx/dgx-spark/hardware.html"
 },
 "NV-GB300": {
 "date": "2025",
@@ -3745,6 +4169,12 @@ window.ACCELSPEC_CATALOG = {
 "title": "NVIDIA H200 Tensor Core GPU page, specification table (H200 SXM and H200 NVL columns)",
 "url": "https://www.nvidia.com/en-us/data-center/h200/"
 },
+"NV-HGX": {
+"date": "2025",
+"publisher": "NVIDIA",
+"title": "NVIDIA HGX Platform page, specification table (HGX B300 and HGX B200 columns, per 8-GPU board; HGX Rubin NVL8 column)",
+"url": "https://www.nvidia.com/en-us/data-center/hgx/"
+},
 "NV-L4": {
 "date": "2023",
 "publisher": "NVIDIA",
@@ -3762,6 +4192,42 @@ window.ACCELSPEC_CATALOG = {
 "publisher": "NVIDIA",
 "title": "NVIDIA NVLink and NVLink Switch page",
 "url": "https://www.nvidia.com/en-au/data-center/nvlink/"
+},
+"NV-RTXPRO6000-SE": {
+"date": "2025",
+"publisher": "NVIDIA",
+"title": "NVIDIA RTX PRO 6000 Blackwell Server Edition product page (specifications)",
+"url": "https://www.nvidia.com/en-us/data-center/rtx-pro-6000-blackwell-server-edition/"
+},
+"NV-RUBIN-PR": {
+"date": "2026-01-05",
+"publisher": "NVIDIA",
+"title": "NVIDIA Kicks Off the Next Generation of AI With Rubin: Six New Chips, One Incredible AI Supercomputer (NVIDIA newsroom, CES 2026)",
+"url": "https://nvidianews.nvidia.com/news/rubin-platform-ai-supercomputer"
+},
+"NV-RUBINCPX-PR": {
+"date": "2025-09-09",
+"publisher": "NVIDIA",
+"title": "NVIDIA Unveils Rubin CPX: A New Class of GPU Designed for Massive-Context Inference (NVIDIA newsroom, AI Infra Summit)",
+"url": "https://nvidianews.nvidia.com/news/nvidia-unveils-rubin-cpx-a-new-class-of-gpu-designed-for-massive-context-inference"
+},
+"NV-T4": {
+"date": "2018",
+"publisher": "NVIDIA",
+"title": "NVIDIA T4 Tensor Core GPU page and datasheet, specifications",
+"url": "https://www.nvidia.com/en-us/data-center/tesla-t4/"
+},
+"NV-V100-DS": {
+"date": "2020",
+"publisher": "NVIDIA",
+"title": "NVIDIA Tesla V100 GPU datasheet (1165301-r5), V100 SXM2 and PCIe columns",
+"url": "https://images.nvidia.com/content/technologies/volta/pdf/volta-v100-datasheet-update-us-1165301-r5.pdf"
+},
+"NV-VR-NVL72": {
+"date": "2026-01",
+"publisher": "NVIDIA",
+"title": "NVIDIA Vera Rubin NVL72 page, specification table (per rack and per Rubin GPU; preliminary)",
+"url": "https://www.nvidia.com/en-us/data-center/vera-rubin-nvl72/"
 },
 "PCGUIA-GAUDI3": {
 "date": "2024-04",
@@ -3835,11 +4301,23 @@ window.ACCELSPEC_CATALOG = {
 "title": "NVIDIA A100 Specifications (form-factor table)",
 "url": "https://www.thundercompute.com/blog/nvidia-a100-specs-full-guide"
 },
+"TOMS-H20": {
+"date": "2024-02",
+"publisher": "Tom's Hardware",
+"title": "New Nvidia AI GPUs designed to get around US export bans come to China: H20, L20 and L2 (Tom's Hardware), table 'H20, L20, and L2 Specifications'",
+"url": "https://www.tomshardware.com/pc-components/gpus/new-nvidia-ai-gpus-designed-to-get-around-us-export-bans-come-to-china-h20-l20-and-l2-to-fill-void-left-by-restricted-models"
+},
 "TWEAKERS-H20": {
 "date": "2023-11",
 "publisher": "Tweakers",
 "title": "Nvidia stelt release AI-chip voor Chinese markt uit naar begin 2024 (Tweakers)",
 "url": "https://tweakers.net/nieuws/215984/nvidia-stelt-release-ai-chip-voor-chinese-markt-uit-naar-begin-2024.html"
+},
+"TWEAKTOWN-H20": {
+"date": "2024-01",
+"publisher": "TweakTown",
+"title": "NVIDIA's tweaked H20 AI GPU enters mass production in Q2 2024, destined for China (TweakTown news 95224)",
+"url": "https://www.tweaktown.com/news/95224/nvidias-tweaked-h20-ai-gpu-enters-mass-production-in-q2-2024-destined-for-china/index.html"
 },
 "VERDA-GB300": {
 "date": "2026-11-23",
@@ -4607,20 +5085,20 @@ window.ACCELSPEC_CATALOG = {
 "v": 8
 },
 "total_bf16": {
-"basis": "8 x 2200 TFLOPS (dense bf16 of chip 'b200', official)",
-"source": "N7",
+"basis": "8 x 2250 TFLOPS (dense bf16 of chip 'b200', derived)",
+"source": "NV-HGX",
 "status": "derived",
 "unit": "PFLOPS",
-"url": "https://resources.nvidia.com/en-us-blackwell-architecture",
-"v": 17.6
+"url": "https://www.nvidia.com/en-us/data-center/hgx/",
+"v": 18
 },
 "total_hbm": {
-"basis": "8 x 192 GB (memory.capacity of chip 'b200', official)",
-"source": "N7",
+"basis": "8 x 180 GB (memory.capacity of chip 'b200', derived)",
+"source": "DGXB200-UG",
 "status": "derived",
 "unit": "TB",
-"url": "https://resources.nvidia.com/en-us-blackwell-architecture",
-"v": 1.536
+"url": "https://docs.nvidia.com/dgx/dgxb200-user-guide/introduction-to-dgxb200.html",
+"v": 1.44
 },
 "total_scale_up_bandwidth": {
 "basis": "8 x 1.8 TB/s (scale-up bandwidth bidirectional of chip 'b200', derived)",
@@ -4756,6 +5234,205 @@ window.ACCELSPEC_CATALOG = {
 "id": "gb300-nvl72",
 "kind": "rack",
 "name": "GB300 NVL72",
+"vendor": "NVIDIA"
+},
+{
+"cells": {
+"count": {
+"source": "NV-HGX",
+"status": "official",
+"unit": "",
+"url": "https://www.nvidia.com/en-us/data-center/hgx/",
+"v": 8
+},
+"scale_up.per_chip": {
+"direction": "bidirectional",
+"source": "NV-HGX",
+"status": "official",
+"unit": "GB/s",
+"url": "https://www.nvidia.com/en-us/data-center/hgx/",
+"v": 1800
+},
+"scale_up.size": {
+"source": "NV-HGX",
+"status": "official",
+"unit": "",
+"url": "https://www.nvidia.com/en-us/data-center/hgx/",
+"v": 8
+},
+"total_bf16": {
+"basis": "8 x 2250 TFLOPS (dense bf16 of chip 'b300', derived)",
+"source": "NV-HGX",
+"status": "derived",
+"unit": "PFLOPS",
+"url": "https://www.nvidia.com/en-us/data-center/hgx/",
+"v": 18
+},
+"total_hbm": {
+"basis": "8 x 270 GB (memory.capacity of chip 'b300', official)",
+"source": "N7",
+"status": "derived",
+"unit": "TB",
+"url": "https://resources.nvidia.com/en-us-blackwell-architecture",
+"v": 2.16
+},
+"total_scale_up_bandwidth": {
+"basis": "8 x 1.8 TB/s (scale-up bandwidth bidirectional of chip 'b300', official)",
+"direction": "bidirectional",
+"source": "NV-HGX",
+"status": "derived",
+"unit": "TB/s",
+"url": "https://www.nvidia.com/en-us/data-center/hgx/",
+"v": 14.4
+}
+},
+"chip": "b300",
+"id": "hgx-b300",
+"kind": "board",
+"name": "HGX B300 8-GPU",
+"vendor": "NVIDIA"
+},
+{
+"cells": {
+"count": {
+"source": "NV-HGX",
+"status": "official",
+"unit": "",
+"url": "https://www.nvidia.com/en-us/data-center/hgx/",
+"v": 8
+},
+"scale_up.per_chip": {
+"direction": "bidirectional",
+"source": "NV-HGX",
+"status": "official",
+"unit": "GB/s",
+"url": "https://www.nvidia.com/en-us/data-center/hgx/",
+"v": 3600
+},
+"scale_up.size": {
+"source": "NV-HGX",
+"status": "official",
+"unit": "",
+"url": "https://www.nvidia.com/en-us/data-center/hgx/",
+"v": 8
+},
+"total_bf16": {
+"basis": "8 x 4000 TFLOPS (dense bf16 of chip 'rubin', official)",
+"source": "NV-VR-NVL72",
+"status": "derived",
+"unit": "PFLOPS",
+"url": "https://www.nvidia.com/en-us/data-center/vera-rubin-nvl72/",
+"v": 32
+},
+"total_hbm": {
+"basis": "8 x 288 GB (memory.capacity of chip 'rubin', official)",
+"source": "NV-VR-NVL72",
+"status": "derived",
+"unit": "TB",
+"url": "https://www.nvidia.com/en-us/data-center/vera-rubin-nvl72/",
+"v": 2.304
+},
+"total_scale_up_bandwidth": {
+"basis": "8 x 3.6 TB/s (scale-up bandwidth bidirectional of chip 'rubin', official)",
+"direction": "bidirectional",
+"source": "NV-HGX",
+"status": "derived",
+"unit": "TB/s",
+"url": "https://www.nvidia.com/en-us/data-center/hgx/",
+"v": 28.8
+}
+},
+"chip": "rubin",
+"id": "hgx-rubin-nvl8",
+"kind": "board",
+"name": "HGX Rubin NVL8",
+"vendor": "NVIDIA"
+},
+{
+"cells": {
+"count": {
+"source": "NV-VR-NVL72",
+"status": "official",
+"unit": "",
+"url": "https://www.nvidia.com/en-us/data-center/vera-rubin-nvl72/",
+"v": 72
+},
+"scale_up.per_chip": {
+"direction": "bidirectional",
+"source": "NV-VR-NVL72",
+"status": "official",
+"unit": "GB/s",
+"url": "https://www.nvidia.com/en-us/data-center/vera-rubin-nvl72/",
+"v": 3600
+},
+"scale_up.size": {
+"source": "NV-VR-NVL72",
+"status": "official",
+"unit": "",
+"url": "https://www.nvidia.com/en-us/data-center/vera-rubin-nvl72/",
+"v": 72
+},
+"total_bf16": {
+"basis": "72 x 4000 TFLOPS (dense bf16 of chip 'rubin', official)",
+"source": "NV-VR-NVL72",
+"status": "derived",
+"unit": "PFLOPS",
+"url": "https://www.nvidia.com/en-us/data-center/vera-rubin-nvl72/",
+"v": 288
+},
+"total_hbm": {
+"basis": "72 x 288 GB (memory.capacity of chip 'rubin', official)",
+"source": "NV-VR-NVL72",
+"status": "derived",
+"unit": "TB",
+"url": "https://www.nvidia.com/en-us/data-center/vera-rubin-nvl72/",
+"v": 20.736
+},
+"total_scale_up_bandwidth": {
+"basis": "72 x 3.6 TB/s (scale-up bandwidth bidirectional of chip 'rubin', official)",
+"direction": "bidirectional",
+"source": "NV-VR-NVL72",
+"status": "derived",
+"unit": "TB/s",
+"url": "https://www.nvidia.com/en-us/data-center/vera-rubin-nvl72/",
+"v": 259.2
+}
+},
+"chip": "rubin",
+"id": "vera-rubin-nvl144",
+"kind": "rack",
+"name": "Vera Rubin NVL144 (Vera Rubin NVL72)",
+"vendor": "NVIDIA"
+},
+{
+"cells": {
+"count": {
+"source": "NV-DGXSPARK",
+"status": "official",
+"unit": "",
+"url": "https://docs.nvidia.com/dgx/dgx-spark/hardware.html",
+"v": 1
+},
+"power": {
+"source": "NV-DGXSPARK",
+"status": "official",
+"unit": "kW",
+"url": "https://docs.nvidia.com/dgx/dgx-spark/hardware.html",
+"v": 0.24
+},
+"total_hbm": {
+"basis": "1 x 128 GB (memory.capacity of chip 'gb10', official)",
+"source": "NV-DGXSPARK",
+"status": "derived",
+"unit": "TB",
+"url": "https://docs.nvidia.com/dgx/dgx-spark/hardware.html",
+"v": 0.128
+}
+},
+"chip": "gb10",
+"id": "dgx-spark",
+"kind": "desktop system",
+"name": "DGX Spark",
 "vendor": "NVIDIA"
 }
 ]
