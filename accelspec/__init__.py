@@ -114,17 +114,45 @@ with _paused_gc():  # the registry, record classes and catalog are long-lived: n
 # performance model, the claims engine, the model catalog, systems, training, measurements and
 # economics are imported when one of their names is first read.
 _LAZY = {
-    **dict.fromkeys(['AgentSession', 'Bound', 'ChipCount', 'DTYPE_PRESETS', 'DTypes', 'Deployment', 'FitResult', 'Footprint', 'Limit', 'OpCost', 'Parallelism', 'Plan', 'PlanRow', 'RequestBound', 'Roofline', 'SessionBound', 'StepCost', 'agent_session', 'attention_cost', 'decode_bound', 'expected_unique_experts', 'fits', 'gemm_cost', 'max_batch', 'max_context', 'memory_footprint', 'min_chips', 'plan', 'prefill_bound', 'request_bound', 'roofline', 'step_cost', 'sweep', 'sweep_iter'], ".perf"),
-    **dict.fromkeys(['TrainingFit', 'TrainingMemory', 'TrainingRun', 'TrainingTime', 'check_training_claim', 'min_training_chips', 'training_fits', 'training_memory', 'training_runs', 'training_time'], ".perf.training"),
-    **dict.fromkeys(['Claim', 'ClaimsReport', 'Verdict', 'check_claims', 'load_claims'], ".claims"),
-    **dict.fromkeys(['AttentionKind', 'Model'], ".model.architecture"),
-    **dict.fromkeys(['get_model', 'load_models', 'models'], ".model.catalog"),
-    **dict.fromkeys(['load_measurements', 'validate'], ".measurements"),
-    **dict.fromkeys(['System', 'get_system', 'load_systems', 'resolve_hardware', 'systems'], ".hardware.system"),
-    **dict.fromkeys(['catalog_frame'], ".io.export"),
-    **dict.fromkeys(['catalog_version'], ".specfiles"),
-    **dict.fromkeys(['PriceSnapshot', 'chip_prices'], ".hardware.prices"),
-    **dict.fromkeys(['CostBound', 'api_prices', 'compare_api', 'cost_bound'], ".economics"),
+    **dict.fromkeys([
+        "AgentSession", "Bound", "ChipCount", "DTYPE_PRESETS", "DTypes", "Deployment", "FitResult",
+        "Footprint", "Limit", "OpCost", "Parallelism", "Plan", "PlanRow", "RequestBound", "Roofline",
+        "SessionBound", "StepCost", "agent_session", "attention_cost", "decode_bound",
+        "expected_unique_experts", "fits", "gemm_cost", "max_batch", "max_context", "memory_footprint",
+        "min_chips", "plan", "prefill_bound", "request_bound", "roofline", "step_cost", "sweep",
+        "sweep_iter"
+    ], ".perf"),
+    **dict.fromkeys([
+        "TrainingFit", "TrainingMemory", "TrainingRun", "TrainingTime", "check_training_claim",
+        "min_training_chips", "training_fits", "training_memory", "training_runs", "training_time"
+    ], ".perf.training"),
+    **dict.fromkeys([
+        "Claim", "ClaimsReport", "Verdict", "check_claims", "load_claims"
+    ], ".claims"),
+    **dict.fromkeys([
+        "AttentionKind", "Model"
+    ], ".model.architecture"),
+    **dict.fromkeys([
+        "get_model", "load_models", "models"
+    ], ".model.catalog"),
+    **dict.fromkeys([
+        "load_measurements", "validate"
+    ], ".measurements"),
+    **dict.fromkeys([
+        "System", "get_system", "load_systems", "resolve_hardware", "systems"
+    ], ".hardware.system"),
+    **dict.fromkeys([
+        "catalog_frame"
+    ], ".io.export"),
+    **dict.fromkeys([
+        "catalog_version"
+    ], ".specfiles"),
+    **dict.fromkeys([
+        "PriceSnapshot", "chip_prices"
+    ], ".hardware.prices"),
+    **dict.fromkeys([
+        "CostBound", "api_prices", "compare_api", "cost_bound"
+    ], ".economics"),
 }
 
 if _typing.TYPE_CHECKING:  # for type checkers and editors: the same names, imported eagerly

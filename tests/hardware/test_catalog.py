@@ -8,8 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import accelspec as a
-from accelspec.hardware.catalog import default_catalog
-from accelspec.hardware.catalog import Catalog, normalize_name
+from accelspec.hardware.catalog import Catalog, default_catalog, normalize_name
 
 SHIPPED = list(a.chips())
 
