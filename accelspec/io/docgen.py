@@ -101,6 +101,16 @@ def measurements_by_chip() -> str:
     return "\n".join(lines)
 
 
+def calibration_cv() -> str:
+    """The estimate's out-of-sample error and interval coverage (from ``specs/calibration.json``)."""
+    import json
+
+    from ..measurements.calibration import cv_markdown
+    from ..specfiles import specs_dir
+
+    return cv_markdown(json.loads((specs_dir() / "calibration.json").read_text(encoding="utf-8")))
+
+
 def _docstring_head(path: Path) -> str:
     """The first sentence of a module's docstring, on one line."""
     doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
@@ -128,6 +138,7 @@ def layout_table() -> str:
 
 #: Region name -> the function that renders it.
 GENERATORS: dict[str, Callable[[], str]] = {
+    "calibration-cv": calibration_cv,
     "catalog-summary": catalog_summary,
     "layout": layout_table,
     "measurements-by-chip": measurements_by_chip,

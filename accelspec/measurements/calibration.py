@@ -1,0 +1,272 @@
+"""The calibration behind :mod:`accelspec.perf.estimate`: efficiencies fitted on the shipped
+measurements, and how well they predict runs the fit has not seen.
+
+Each row (not excluded from the violation test, with a finite efficiency) gives
+``y = log(measured speed / bounded speed)`` and its levels: regime (prefill, decode at low
+latency, decode at throughput), the bound's limiter, the chip's vendor, the chip, the engine
+family. The fit is a ridge regression (the MAP of Gaussian random effects): unpenalised
+intercept, each group's effects shrunk toward zero with a penalty ``LAMBDA[group]``, so a chip
+with few rows stays near its vendor and the field.
+
+Honest error, never in-sample:
+
+* **leave-one-publisher-out** (LOPO): every publisher's rows predicted from a fit on the others;
+* **leave-one-chip-out** (LOCO): every chip's rows predicted with no row of that chip (the
+  case of a chip nobody has measured).
+
+The prediction interval (80 %) uses quantiles of out-of-sample residuals, and its coverage is
+itself measured out of sample: for each held-out group the interval comes from a nested
+cross-validation over the remaining groups only. The tables report the median absolute relative
+error of the speed (``|estimate / measured - 1|``) and the coverage, per vendor and regime.
+
+``python -m accelspec.measurements.calibration`` refits and writes ``specs/calibration.json``;
+``tests/measurements/test_calibration.py`` checks that the shipped file is what a refit gives.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..hardware.catalog import get_chip
+from ..perf.estimate import CALIBRATION_FILE, REGIMES, _reset, engine_family, regime
+from ..specfiles import specs_dir
+from .validation import LoadedMeasurement, check_measurement, load_measurements
+
+__all__ = ["GROUPS", "LAMBDA", "LEVEL", "Row", "calibrate", "cross_validate", "fit", "rows", "write"]
+
+#: The groups of levels, in design-matrix order.
+GROUPS = ("regime", "limiter", "vendor", "chip", "engine")
+#: Ridge penalty per group (on log efficiency; larger = more shrinkage toward zero).
+LAMBDA = {"regime": 0.5, "limiter": 1.0, "vendor": 2.0, "chip": 4.0, "engine": 4.0}
+#: Coverage the prediction interval aims at.
+LEVEL = 0.8
+_PER_USER = {"tpot", "output_tokens_per_s_per_user", "e2e_latency", "ttft"}
+
+
+@dataclass(frozen=True)
+class Row:
+    """One measurement as the fit sees it."""
+
+    id: str
+    publisher: str
+    levels: dict[str, str]
+    y: float  #: log efficiency
+
+
+def rows(loaded: Sequence[LoadedMeasurement] | None = None) -> list[Row]:
+    """The rows the calibration rests on: shipped measurements (or ``loaded``) not excluded from
+    the violation test and with a finite positive efficiency."""
+    out = []
+    for lm in loaded if loaded is not None else load_measurements():
+        c = check_measurement(lm)
+        if c.excluded or not (math.isfinite(c.efficiency) and c.efficiency > 0):
+            continue
+        m = lm.row
+        chip = get_chip(m.chip)
+        levels = {"regime": regime(m.phase, m.metric.kind in _PER_USER), "limiter": c.limiter,
+                  "vendor": chip.vendor, "chip": chip.id, "engine": engine_family(m.engine)}
+        out.append(Row(id=m.id, publisher=lm.publisher, levels=levels, y=math.log(min(c.efficiency, 1.0))))
+    return out
+
+
+@dataclass(frozen=True)
+class Fit:
+    intercept: float
+    effects: dict[str, dict[str, float]]
+
+    def predict(self, levels: dict[str, str]) -> float:
+        return self.intercept + sum(self.effects[g].get(levels[g], 0.0) for g in GROUPS)
+
+
+def fit(data: Sequence[Row]) -> Fit:
+    """Ridge fit of log efficiency on the group levels of ``data``.
+
+    Minimises ``sum (y - mu - sum_g b_g[level])^2 + sum_g LAMBDA[g] * sum b_g^2`` in closed
+    form (an augmented least-squares system)."""
+    if not data:
+        raise ValueError("fit: no rows")
+    cols: list[tuple[str, str]] = []
+    for g in GROUPS:
+        cols += [(g, lvl) for lvl in sorted({r.levels[g] for r in data})]
+    index = {c: i + 1 for i, c in enumerate(cols)}
+    n, p = len(data), len(cols) + 1
+    X = np.zeros((n + len(cols), p))
+    y = np.zeros(n + len(cols))
+    X[:n, 0] = 1.0
+    for i, r in enumerate(data):
+        y[i] = r.y
+        for g in GROUPS:
+            X[i, index[(g, r.levels[g])]] = 1.0
+    for j, (g, _) in enumerate(cols):
+        X[n + j, j + 1] = math.sqrt(LAMBDA[g])
+    beta = np.linalg.lstsq(X, y, rcond=None)[0]
+    effects: dict[str, dict[str, float]] = {g: {} for g in GROUPS}
+    for (g, lvl), i in index.items():
+        effects[g][lvl] = float(beta[i])
+    return Fit(float(beta[0]), effects)
+
+
+def _oos_residuals(data: Sequence[Row], key: Callable[[Row], str]) -> dict[str, float]:
+    """Row id -> out-of-sample residual ``y - prediction`` with each group of ``key`` held out."""
+    out: dict[str, float] = {}
+    for k in sorted({key(r) for r in data}):
+        train = [r for r in data if key(r) != k]
+        if not train:
+            continue
+        f = fit(train)
+        for r in data:
+            if key(r) == k:
+                lv = dict(r.levels)
+                if key is _chip_key:
+                    lv["chip"] = "\0unseen"  # the chip's own effect is unknown when it is held out
+                out[r.id] = r.y - f.predict(lv)
+    return out
+
+
+def _publisher_key(r: Row) -> str:
+    return r.publisher
+
+
+def _chip_key(r: Row) -> str:
+    return r.levels["chip"]
+
+
+def _quantiles(res: Sequence[float]) -> tuple[float, float]:
+    a = (1.0 - LEVEL) / 2.0
+    return float(np.quantile(res, a)), float(np.quantile(res, 1.0 - a))
+
+
+def _interval_by_regime(data: Sequence[Row], res: dict[str, float]) -> dict[str, tuple[float, float]]:
+    """Residual quantiles per regime (where it has 20+ rows) and over all rows."""
+    out = {"all": _quantiles([res[r.id] for r in data if r.id in res])}
+    for reg in REGIMES:
+        vals = [res[r.id] for r in data if r.id in res and r.levels["regime"] == reg]
+        if len(vals) >= 20:
+            out[reg] = _quantiles(vals)
+    return out
+
+
+def cross_validate(data: Sequence[Row], by: str = "publisher") -> dict[str, Any]:
+    """Out-of-sample error and interval coverage, holding out one ``by`` group at a time.
+
+    For each held-out group the estimate comes from a fit on the other groups, and its interval
+    from quantiles of residuals that are themselves out of sample within those other groups
+    (nested), so neither the estimate nor the interval has seen the group it predicts.
+
+    Returns ``{"all": {...}, "by_vendor": {...}, "by_regime": {...}}``, each entry with ``rows``,
+    ``median_error`` (median ``|estimate/measured - 1|``) and ``coverage``.
+    """
+    key = _publisher_key if by == "publisher" else _chip_key
+    groups = sorted({key(r) for r in data})
+    errors: dict[str, float] = {}
+    covered: dict[str, bool] = {}
+    for k in groups:
+        train = [r for r in data if key(r) != k]
+        test = [r for r in data if key(r) == k]
+        if len(train) < 10:
+            continue
+        f = fit(train)
+        inner = _oos_residuals(train, key)
+        qs = _interval_by_regime(train, inner)
+        for r in test:
+            lv = dict(r.levels)
+            if by == "chip":
+                lv["chip"] = "\0unseen"
+            pred = f.predict(lv)
+            lo, hi = qs.get(r.levels["regime"], qs["all"])
+            errors[r.id] = abs(math.exp(min(pred, 0.0) - r.y) - 1.0)  # the estimate never beats the bound
+            covered[r.id] = pred + lo <= r.y <= pred + hi  # y <= 0: the cap at the bound never uncovers a row
+
+    def table(select: Callable[[Row], str]) -> dict[str, dict[str, float]]:
+        out: dict[str, dict[str, float]] = {}
+        for lvl in sorted({select(r) for r in data}):
+            ids = [r.id for r in data if select(r) == lvl and r.id in errors]
+            if ids:
+                out[lvl] = {"rows": len(ids), "median_error": float(np.median([errors[i] for i in ids])),
+                            "coverage": float(np.mean([covered[i] for i in ids]))}
+        return out
+
+    ids = list(errors)
+    return {"held_out": by, "all": {"rows": len(ids), "median_error": float(np.median([errors[i] for i in ids])),
+                                    "coverage": float(np.mean([covered[i] for i in ids]))},
+            "by_vendor": table(lambda r: r.levels["vendor"]), "by_regime": table(lambda r: r.levels["regime"])}
+
+
+def calibrate(loaded: Sequence[LoadedMeasurement] | None = None) -> dict[str, Any]:
+    """The whole calibration as JSON-ready data: the fit on every row, the interval quantiles
+    (LOPO residuals for measured chips, LOCO for unmeasured ones), and both cross-validations."""
+    data = rows(loaded)
+    f = fit(data)
+    lopo = _oos_residuals(data, _publisher_key)
+    loco = _oos_residuals(data, _chip_key)
+    rows_by = {g: {} for g in GROUPS}
+    for r in data:
+        for g in GROUPS:
+            rows_by[g][r.levels[g]] = rows_by[g].get(r.levels[g], 0) + 1
+
+    def rnd(x: float) -> float:
+        return round(x, 6)
+
+    return {
+        "note": "Generated by `python -m accelspec.measurements.calibration` from specs/measurements; do not edit.",
+        "model": "log(efficiency) = intercept + regime + limiter + vendor + chip + engine (ridge; LAMBDA per group)",
+        "lambda": LAMBDA, "level": LEVEL, "intercept": rnd(f.intercept),
+        "effects": {g: {k: rnd(v) for k, v in sorted(e.items())} for g, e in f.effects.items()},
+        "quantiles": {"measured": {k: [rnd(a), rnd(b)] for k, (a, b) in _interval_by_regime(data, lopo).items()},
+                      "unmeasured": {k: [rnd(a), rnd(b)] for k, (a, b) in _interval_by_regime(data, loco).items()}},
+        "n_rows": len(data), "publishers": len({r.publisher for r in data}),
+        "chips": len(rows_by["chip"]), "vendors": len(rows_by["vendor"]),
+        "rows_by": {g: dict(sorted(v.items())) for g, v in rows_by.items()},
+        "cv": {"lopo": _rounded(cross_validate(data, "publisher")), "loco": _rounded(cross_validate(data, "chip"))},
+        "measurements": sorted(r.id for r in data),
+    }
+
+
+def _rounded(obj: Any) -> Any:
+    if isinstance(obj, float):
+        return round(obj, 4)
+    if isinstance(obj, dict):
+        return {k: _rounded(v) for k, v in obj.items()}
+    return obj
+
+
+def render(cal: dict[str, Any] | None = None) -> str:
+    """The calibration file's text."""
+    return json.dumps(cal if cal is not None else calibrate(), indent=1, sort_keys=False) + "\n"
+
+
+def write(path: Path | None = None) -> Path:
+    """Refit and write ``specs/calibration.json`` (or ``path``); returns the path written."""
+    out = path or specs_dir() / CALIBRATION_FILE
+    out.write_text(render(), encoding="utf-8")
+    _reset()
+    return out
+
+
+def cv_markdown(cal: dict[str, Any]) -> str:
+    """The cross-validation tables for the docs: median error and coverage, per vendor and regime."""
+    lines = []
+    for key, title in (("lopo", "leave one publisher out"), ("loco", "leave one chip out")):
+        cv = cal["cv"][key]
+        a = cv["all"]
+        lines += [f"**{title}**: {a['rows']} rows, median error {a['median_error']:.0%}, "
+                  f"{cal['level']:.0%} interval covers {a['coverage']:.0%}", "",
+                  "| | rows | median error | coverage |", "|---|---:|---:|---:|"]
+        for group in ("by_vendor", "by_regime"):
+            for lvl, v in cv[group].items():
+                lines.append(f"| {lvl} | {v['rows']} | {v['median_error']:.0%} | {v['coverage']:.0%} |")
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+if __name__ == "__main__":
+    p = write()
+    sys.stdout.write(f"wrote {p}\n")
