@@ -207,7 +207,7 @@ def calibrate(loaded: Sequence[LoadedMeasurement] | None = None) -> dict[str, An
     f = fit(data)
     lopo = _oos_residuals(data, _publisher_key)
     loco = _oos_residuals(data, _chip_key)
-    rows_by = {g: {} for g in GROUPS}
+    rows_by: dict[str, dict[str, int]] = {g: {} for g in GROUPS}
     for r in data:
         for g in GROUPS:
             rows_by[g][r.levels[g]] = rows_by[g].get(r.levels[g], 0) + 1
