@@ -4,7 +4,8 @@ One reader per family (``model_type``), following the defaults of the transforme
 configuration classes (``LlamaConfig``, ``MistralConfig``, ``MixtralConfig``, ``Phi3Config``,
 ``Qwen2Config``, ``Qwen3Config``, ``Qwen3MoeConfig``, ``Qwen3NextConfig``, ``Gemma2Config``,
 ``Gemma3TextConfig``, ``Llama4TextConfig``, ``Glm4MoeConfig``, ``DeepseekV3Config`` (also
-``kimi_k2``), DeepSeek-V3.2's ``deepseek_v32``, ``MiniMaxM2Config``, ``GptOssConfig``). Every problem names the field.
+``kimi_k2``), DeepSeek-V3.2's ``deepseek_v32`` (also GLM-5's ``glm_moe_dsa``), ``MiniMaxM2Config``,
+``GptOssConfig``; Qwen3.5's ``qwen3_5_moe_text`` is read as Qwen3-Next). Every problem names the field.
 
 Multimodal configs (``llama4``, ``gemma3``, ``mistral3``, ...) keep the language model under
 ``text_config``; that part is read (its fields are named ``text_config.<field>``) and the
