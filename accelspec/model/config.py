@@ -4,7 +4,8 @@ One reader per family (``model_type``), following the defaults of the transforme
 configuration classes (``LlamaConfig``, ``MistralConfig``, ``MixtralConfig``, ``Phi3Config``,
 ``Qwen2Config``, ``Qwen3Config``, ``Qwen3MoeConfig``, ``Qwen3NextConfig``, ``Gemma2Config``,
 ``Gemma3TextConfig``, ``Llama4TextConfig``, ``Glm4MoeConfig``, ``DeepseekV3Config`` (also
-``kimi_k2``), DeepSeek-V3.2's ``deepseek_v32``, ``MiniMaxM2Config``, ``GptOssConfig``). Every problem names the field.
+``kimi_k2``), DeepSeek-V3.2's ``deepseek_v32`` (also GLM-5's ``glm_moe_dsa``), ``MiniMaxM2Config``,
+``GptOssConfig``; Qwen3.5's ``qwen3_5_moe_text`` is read as Qwen3-Next). Every problem names the field.
 
 Multimodal configs (``llama4``, ``gemma3``, ``mistral3``, ...) keep the language model under
 ``text_config``; that part is read (its fields are named ``text_config.<field>``) and the
@@ -38,6 +39,20 @@ _IGNORED = {
     "floor_scale", "attn_scale", "no_rope_layer_interval", "for_llm_compressor", "_attn_implementation",
     "_attn_implementation_autoset", "router_jitter_noise", "embd_pdrop", "resid_pdrop",
     "original_max_position_embeddings", "rotary_dim", "use_mtp", "num_mtp_modules", "mtp_transformer_layers",
+    # issue 22: Qwen3-Coder's qkv_bias (no Qwen3MoeConfig field, transformers ignores it); Qwen3.5's
+    # state dtype and MTP embedding flag; GLM-5's indexer rope layout
+    "qkv_bias", "mamba_ssm_dtype", "mtp_use_dedicated_embeddings", "indexer_rope_interleave",
+    # generation and task defaults that PretrainedConfig.to_dict() writes into a nested text_config
+    # (Kimi K2.5): none changes the model's shapes
+    "add_cross_attention", "bad_words_ids", "begin_suppress_tokens", "chunk_size_feed_forward",
+    "cross_attention_hidden_size", "decoder_start_token_id", "diversity_penalty", "do_sample", "early_stopping",
+    "encoder_no_repeat_ngram_size", "exponential_decay_length_penalty", "finetuning_task", "forced_bos_token_id",
+    "forced_eos_token_id", "id2label", "is_encoder_decoder", "label2id", "length_penalty", "max_length",
+    "min_length", "no_repeat_ngram_size", "num_beam_groups", "num_beams", "num_return_sequences",
+    "output_attentions", "output_hidden_states", "output_scores", "prefix", "problem_type", "pruned_heads",
+    "remove_invalid_values", "repetition_penalty", "return_dict", "return_dict_in_generate", "sep_token_id",
+    "suppress_tokens", "task_specific_params", "temperature", "tf_legacy_loss", "tie_encoder_decoder",
+    "tokenizer_class", "top_k", "top_p", "torchscript", "typical_p", "use_bfloat16",
 }
 
 # top-level fields of a multimodal wrapper that say nothing about the language model
@@ -46,10 +61,15 @@ _WRAPPER_IGNORED = _IGNORED | {
     "mm_tokens_per_image", "vision_feature_layer", "vision_feature_select_strategy", "projector_hidden_act",
     "multimodal_projector_bias", "spatial_merge_size", "initializer_range", "pad_token_id",
     "tie_word_embeddings", "text_config",
+    # Kimi K2.5 and Qwen3.5 wrappers
+    "ignore_index", "media_placeholder_token_id",
+    "use_unified_vision_chunk", "video_placeholder", "video_token_id", "vision_start_token_id",
+    "vision_end_token_id",
 }
 
 # multimodal wrappers: outer model_type -> the text model's model_type when text_config omits it
-_TEXT_FAMILY = {"llama4": "llama4_text", "gemma3": "gemma3_text", "mistral3": "mistral", "kimi_k25": "kimi_k2"}
+_TEXT_FAMILY = {"llama4": "llama4_text", "gemma3": "gemma3_text", "mistral3": "mistral", "kimi_k25": "kimi_k2",
+                "qwen3_5_moe": "qwen3_5_moe_text"}
 
 
 class _Reader:
@@ -218,6 +238,8 @@ def _qwen3(r: _Reader) -> dict[str, Any]:
     f = _shape(r)
     f["ffn_size"] = r.int("intermediate_size")
     f["attention_bias"] = r.bool("attention_bias", False)
+    if not r.bool("use_qk_norm", True):  # Qwen3-Coder spells it out; Qwen3 always normalizes q and k
+        raise r.fail("use_qk_norm", "qwen3 models always have a q and k norm")
     f["qk_norm"] = True
     _qwen_sliding(r, f)
     return f
@@ -228,7 +250,9 @@ def _qwen_moe(r: _Reader, f: dict[str, Any], shared: bool) -> None:
     step = r.int("decoder_sparse_step", 1)
     mlp_only = set(r.int_list("mlp_only_layers", []))
     dense = tuple(i for i in range(L) if i in mlp_only or (i + 1) % step)
-    shared_size = r.int("shared_expert_intermediate_size", 0, minimum=0) if shared else 0
+    shared_size = r.int("shared_expert_intermediate_size", 0, minimum=0)
+    if shared_size and not shared:
+        raise r.fail("shared_expert_intermediate_size", "this family has no shared expert")
     f["moe"] = {
         "n_routed_experts": r.int("num_experts"),
         "experts_per_token": r.int("num_experts_per_tok"),
@@ -251,6 +275,8 @@ def _qwen3_next(r: _Reader) -> dict[str, Any]:
     f = _shape(r)
     f["attention_bias"] = r.bool("attention_bias", False)
     f["qk_norm"] = True
+    if not r.bool("attn_output_gate", True):  # Qwen3.5 spells it out
+        raise r.fail("attn_output_gate", "only the gated attention of Qwen3-Next/Qwen3.5 is supported")
     f["attn_output_gate"] = True  # Qwen3NextAttention: q_proj emits queries and a sigmoid gate
     L = f["n_layers"]
     types = _layer_types(r, L)
@@ -270,6 +296,7 @@ def _qwen3_next(r: _Reader) -> dict[str, Any]:
         "conv_kernel": r.int("linear_conv_kernel_dim", 4),
     }
     _qwen_moe(r, f, shared=True)
+    f["mtp_layers"] = r.int("mtp_num_hidden_layers", 0, minimum=0)  # Qwen3.5; not counted
     return f
 
 
@@ -392,6 +419,8 @@ def _gemma3_text(r: _Reader) -> dict[str, Any]:
     an RMSNorm on q and k per head."""
     f = _gemma_common(r, r.int("sliding_window_pattern", 6))
     f["qk_norm"] = True
+    if f["max_context"] is None:  # Gemma3TextConfig default; the hub file of gemma-3-27b-it omits it
+        f["max_context"] = 131072
     return f
 
 
@@ -472,6 +501,9 @@ def _deepseek_v32(r: _Reader) -> dict[str, Any]:
     own projections (``index_n_heads`` x ``index_head_dim``) and one cached indexer key of
     ``index_head_dim`` per token and layer, next to the MLA latent."""
     f = _deepseek_v3(r)
+    qk = r.int("qk_head_dim", f["head_dim"])  # GLM-5 (glm_moe_dsa) spells out nope + rope
+    if qk != f["head_dim"]:
+        raise r.fail("qk_head_dim", f"expected qk_nope_head_dim + qk_rope_head_dim = {f['head_dim']}, got {qk}")
     f["indexer"] = {
         "n_heads": r.int("index_n_heads"),
         "head_dim": r.int("index_head_dim"),
@@ -528,10 +560,12 @@ READERS: dict[str, Callable[[_Reader], dict[str, Any]]] = {
     "minimax_m2": _minimax_m2,
     "kimi_k2": _deepseek_v3,
     "deepseek_v32": _deepseek_v32,
+    "glm_moe_dsa": _deepseek_v32,  # GLM-5: DeepSeek-V3.2's MLA + indexer + MoE layout, GLM sizes
     "qwen2": _qwen2,
     "qwen3": _qwen3,
     "qwen3_moe": _qwen3_moe,
     "qwen3_next": _qwen3_next,
+    "qwen3_5_moe_text": _qwen3_next,  # Qwen3.5 MoE: Qwen3-Next's hybrid layers (layer_types listed)
     "deepseek_v3": _deepseek_v3,
     "gpt_oss": _gpt_oss,
 }

@@ -45,7 +45,7 @@ def test_params_total_within_1_percent_of_published(mid):
 
 def test_unchecked_totals_are_few():
     unchecked = {m.id for m in CATALOG if "total" in m.published_unchecked}
-    assert unchecked == {"kimi-k2", "llama-4-scout"}
+    assert unchecked == {"kimi-k2", "kimi-k2.5", "llama-4-scout", "qwen3-1.7b"}
 
 
 @pytest.mark.parametrize("mid", [m.id for m in CATALOG if "active" in m.published])
@@ -209,7 +209,8 @@ def test_unknown_model_lists_closest():
 
 
 def test_models_filters():
-    assert {m.id for m in a.models(family="qwen3_moe")} == {"qwen3-30b-a3b", "qwen3-235b-a22b"}
+    assert {m.id for m in a.models(family="qwen3_moe")} == {"qwen3-30b-a3b", "qwen3-235b-a22b", "qwen3-235b-a22b-fp8",
+                                                         "qwen3-coder-480b-a35b"}
     assert all(m.is_moe for m in a.models(where=lambda m: m.moe.n_routed_experts > 100))
 
 
@@ -439,3 +440,69 @@ def test_readme_states_the_model_count():
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     stated = re.search(r"and (\d+) models", readme)
     assert stated and int(stated.group(1)) == len(CATALOG)
+
+
+# --- issues 25 and 22: published configs (quantization, context) and new families --------------
+def test_published_quantization_and_context():
+    # Kimi K2 and MiniMax-M2 ship fp8 (128 x 128 blocks); their configs say so
+    for mid in ("kimi-k2", "minimax-m2", "minimax-m2.5", "deepseek-r1", "deepseek-v3.2", "qwen3-235b-a22b-fp8"):
+        wf = a.get_model(mid).weight_format
+        assert wf.method == "fp8", mid
+        assert wf.dtypes["experts" if a.get_model(mid).is_moe else "mlp"].name.startswith("fp8"), mid
+    assert a.get_model("kimi-k2.5").weight_format.method == "compressed-tensors"
+    assert a.get_model("gpt-oss-20b").weight_format.method == "mxfp4"
+    assert a.get_model("qwen3.5-397b-a17b").weight_format.method is None  # bf16 release
+    contexts = {"kimi-k2": 131072, "kimi-k2.5": 262144, "minimax-m2": 196608, "minimax-m2.7": 204800,
+                "gemma-3-27b": 131072, "qwen2.5-32b": 32768, "qwen2.5-72b": 32768, "glm-5": 202752,
+                "glm-4.5": 131072, "glm-4.6": 202752, "qwen3-coder-480b-a35b": 262144}
+    assert {mid: a.get_model(mid).max_context for mid in contexts} == contexts
+    # DeepSeek-R1 is its own entry now, with V3's architecture
+    r1, v3 = a.get_model("DeepSeek-R1"), a.get_model("deepseek-v3")
+    assert r1.id == "deepseek-r1" and r1.params_total() == v3.params_total()
+    assert a.get_model("DeepSeek-V3.2").id == "deepseek-v3.2" and a.get_model("dsv32-exp").id == "deepseek-v3.2-exp"
+
+
+def test_gemma3_context_defaults_to_transformers():
+    cfg = json.loads(json.dumps(a.get_model("gemma-3-27b").config))
+    assert "max_position_embeddings" not in cfg["text_config"]
+    cfg["text_config"]["max_position_embeddings"] = 8192
+    assert Model.from_hf_config(cfg).max_context == 8192
+
+
+def test_catalog_has_45_models_and_the_issue_22_families():
+    assert len(CATALOG) >= 45
+    assert {"qwen3_5_moe_text", "glm_moe_dsa"} <= {m.family for m in CATALOG}
+
+
+def test_qwen35_hybrid_layers():
+    m = a.get_model("qwen3.5-397b-a17b")
+    assert m.family == "qwen3_5_moe_text" and m.config["model_type"] == "qwen3_5_moe"
+    assert m.attention_counts() == {"linear": 45, "full": 15} and m.mtp_layers == 1
+    assert m.moe.n_routed_experts == 512 and m.moe.experts_per_token == 10 and m.moe.shared_expert_gate
+    # 15 full layers x 2 KV heads x 256 x 2 (K, V) x 2 B
+    assert m.kv_cache_per_token("bf16").m == 15 * 2 * 256 * 2 * 2 == 30_720
+    cfg = json.loads(json.dumps(m.config))
+    cfg["text_config"]["attn_output_gate"] = False
+    with pytest.raises(ModelConfigError, match="attn_output_gate"):
+        Model.from_hf_config(cfg)
+
+
+def test_glm5_is_mla_with_an_indexer():
+    m = a.get_model("glm-5")
+    assert m.attention_variant == "MLA" and m.indexer.n_heads == 32 and m.indexer.topk == 2048
+    assert m.head_dim == 192 + 64 and m.moe.n_routed_experts == 256 and m.moe.dense_layers == (0, 1, 2)
+    # latent 512 + RoPE key 64 + indexer key 128, 78 layers, 2 B
+    assert m.kv_cache_per_token("bf16").m == (512 + 64 + 128) * 78 * 2 == 109_824
+    cfg = dict(m.config, qk_head_dim=128)
+    with pytest.raises(ModelConfigError, match="qk_head_dim"):
+        Model.from_hf_config(cfg)
+    assert a.get_model("glm-5.1").params_total() == m.params_total()
+
+
+def test_qwen3_flags_spelled_out():
+    m = a.get_model("qwen3-coder-480b-a35b")
+    assert m.qk_norm and m.moe.n_shared_experts == 0 and m.moe.n_routed_experts == 160
+    with pytest.raises(ModelConfigError, match="use_qk_norm"):
+        Model.from_hf_config(dict(m.config, use_qk_norm=False))
+    with pytest.raises(ModelConfigError, match="shared_expert_intermediate_size"):
+        Model.from_hf_config(dict(m.config, shared_expert_intermediate_size=1024))
