@@ -1655,6 +1655,36 @@ window.ACCELSPEC_CATALOG = {
 },
 {
 "cells": {
+"power.tdp": {
+"source": "HW-910-PUREAI",
+"status": "reported",
+"unit": "W",
+"url": "https://pureai.com/articles/2019/09/03/nws-huawei-ascend-910-processor.aspx",
+"v": 310
+}
+},
+"id": "ascend-910",
+"lifecycle": "shipping",
+"name": "Ascend 910 (2019)",
+"vendor": "Huawei"
+},
+{
+"cells": {
+"power.tdp": {
+"source": "HW-310-HISI",
+"status": "official",
+"unit": "W",
+"url": "http://www.hisilicon.com/en/Media-Center/News/Key-Information-About-the-Huawei-Ascend310",
+"v": 8
+}
+},
+"id": "ascend-310",
+"lifecycle": "shipping",
+"name": "Ascend 310",
+"vendor": "Huawei"
+},
+{
+"cells": {
 "compute.dense.bf16": {
 "source": "HY-HBLAS",
 "status": "reported",
@@ -3981,6 +4011,18 @@ window.ACCELSPEC_CATALOG = {
 "title": "China's chip landscape changes! Baidu orders AI chips from Huawei to replace Nvidia (HawkInsight)",
 "url": "https://hawkinsight.com/en/article/Is-the-Chinese-chip-pattern-shifting-Reports-say-that-Baidu-has-ordered-AI-chips-from-Huawei-to-replace-Nvidia"
 },
+"HW-310-HISI": {
+"date": "2018-10-10",
+"publisher": "HiSilicon (Huawei)",
+"title": "Huawei Launches the First Full-Stack All-Scenario AI Chip and Solution Ascend 310, Enabling the Smart Future (HiSilicon news)",
+"url": "http://www.hisilicon.com/en/Media-Center/News/Key-Information-About-the-Huawei-Ascend310"
+},
+"HW-910-PUREAI": {
+"date": "2019-09-03",
+"publisher": "Pure AI (relaying Huawei's 2019-08-23 launch)",
+"title": "Huawei Launches Ascend 910 AI Processor and MindSpore Dev Framework (Pure AI)",
+"url": "https://pureai.com/articles/2019/09/03/nws-huawei-ascend-910-processor.aspx"
+},
 "HW-A350-GC": {
 "date": "2026-03-21",
 "publisher": "观察者网 (Guancha), reposted on huarenjie.com",
@@ -4348,6 +4390,12 @@ window.ACCELSPEC_CATALOG = {
 "date": "2026-09-18",
 "publisher": "Tom's Hardware (reporting Huawei Connect 2026)",
 "title": "Huawei details AI accelerator roadmap, pulls in next-generation Ascend NPUs by several quarters — FP4 performance of the Ascend 960PR doubles expectations (Tom's Hardware, Anton Shilov)",
+"url": "https://www.tomshardware.com/tech-industry/artificial-intelligence/huawei-details-ai-accelerator-roadmap-pulls-in-next-generation-ascend-npus-by-quarters-fp4-performance-of-the-ascend-960pr-doubles-expectations"
+},
+"TH-HC26-SP": {
+"date": "2026-09-18",
+"publisher": "Tom's Hardware (reporting Huawei Connect 2026)",
+"title": "Huawei details AI accelerator roadmap, pulls in next-generation Ascend NPUs by several quarters (Tom's Hardware)",
 "url": "https://www.tomshardware.com/tech-industry/artificial-intelligence/huawei-details-ai-accelerator-roadmap-pulls-in-next-generation-ascend-npus-by-quarters-fp4-performance-of-the-ascend-960pr-doubles-expectations"
 },
 "TH-LINLEY": {
@@ -5006,7 +5054,7 @@ window.ACCELSPEC_CATALOG = {
 },
 "scale_up.per_chip": {
 "direction": "unspecified",
-"source": "TH-HC26",
+"source": "TH-HC26-SP",
 "status": "reported",
 "unit": "GB/s",
 "url": "https://www.tomshardware.com/tech-industry/artificial-intelligence/huawei-details-ai-accelerator-roadmap-pulls-in-next-generation-ascend-npus-by-quarters-fp4-performance-of-the-ascend-960pr-doubles-expectations",
@@ -5030,7 +5078,7 @@ window.ACCELSPEC_CATALOG = {
 "total_scale_up_bandwidth": {
 "basis": "15488 x 2.2 TB/s (scale-up bandwidth unspecified of chip 'ascend-960dt', reported)",
 "direction": "unspecified",
-"source": "TH-HC26",
+"source": "TH-HC26-SP",
 "status": "derived",
 "unit": "TB/s",
 "url": "https://www.tomshardware.com/tech-industry/artificial-intelligence/huawei-details-ai-accelerator-roadmap-pulls-in-next-generation-ascend-npus-by-quarters-fp4-performance-of-the-ascend-960pr-doubles-expectations",
