@@ -181,6 +181,7 @@ TESTED_IN = {
     **{f"claims/{m}.py": "claims/test_claims.py" for m in ("engine", "intervals", "report", "results",
                                                             "statements", "workload")},
     "claims/speed.py": "claims/test_speed_claims.py",
+    "perf/estimate.py": "measurements/test_calibration.py",
 }
 
 

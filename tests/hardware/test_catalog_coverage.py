@@ -38,9 +38,9 @@ INFORMAL = {
 
 # Chips per vendor (issue 12's closing note reports these counts; update with the spec files).
 VENDOR_COUNTS = {
-    "NVIDIA": 32, "AMD": 6, "Huawei": 6, "Google": 5, "AWS": 4, "Kunlunxin": 4, "Intel": 3,
-    "Alibaba T-Head": 3, "Hygon": 3, "Cambricon": 2, "Biren": 2, "Moore Threads": 2, "MetaX": 2,
-    "Enflame": 1, "Iluvatar CoreX": 3, "Groq": 1, "Cerebras": 1, "SambaNova": 1,
+    "NVIDIA": 32, "AMD": 6, "Huawei": 13, "Google": 5, "AWS": 4, "Kunlunxin": 5, "Intel": 3,
+    "Alibaba T-Head": 3, "Hygon": 3, "Cambricon": 4, "Biren": 2, "Moore Threads": 3, "MetaX": 3,
+    "Enflame": 3, "Iluvatar CoreX": 3, "Groq": 1, "Cerebras": 1, "SambaNova": 1,
 }
 
 
@@ -61,7 +61,7 @@ def test_chips_per_vendor() -> None:
     for c in a.chips():
         counts[c.vendor] = counts.get(c.vendor, 0) + 1
     assert counts == VENDOR_COUNTS
-    assert sum(VENDOR_COUNTS.values()) == 81  # issue 25: +9 NVIDIA chips
+    assert sum(VENDOR_COUNTS.values()) == 95  # issue 25: +9 NVIDIA, +14 Chinese chips
 
 
 @pytest.mark.parametrize("chip_id,field,expected", [
@@ -79,6 +79,12 @@ def test_chips_per_vendor() -> None:
     ("metax-c500", "fp16", "280 TFLOPS"),
     ("iluvatar-bi-v100", "fp16", "147 TFLOPS"),
     ("iluvatar-mr-v100", "int8", "192 TOPS"),
+    ("atlas-350", "capacity", "112 GB"),         # Huawei profile ATLAS_350_425T_112G; Guancha "112GB"
+    ("atlas-350", "bandwidth", "1.4 TB/s"),
+    ("mlu290-m5", "bandwidth", "1.23 TB/s"),     # 21ic: "1.23TB/s内存带宽"
+    ("kunlun-k200", "int8", "256 TOPS"),
+    ("enflame-t20", "int8", "320 TOPS"),
+    ("metax-c600", "capacity", "144 GB"),
 ])
 def test_chinese_accelerator_figures(chip_id: str, field: str, expected: str) -> None:
     chip = a.get_chip(chip_id)

@@ -73,7 +73,9 @@ def test_cloudmatrix_scale_up_is_one_way():
 
 def test_unknowns_stay_unknown():
     t = get_system("tianchi-256")
-    assert t.scale_up is None and t.power is None and t.total_bf16 is None
+    # Baidu World 2025 (K2) published the domain size (256 interconnected cards), nothing absolute
+    assert t.scale_up.per_chip is None and t.power is None and t.total_bf16 is None
+    assert t.total_scale_up_bandwidth is None
     assert get_system("zhenwu-al128").total_bf16 is None  # M890 has no published peak
     assert get_system("gb200-nvl72").power is None
 

@@ -33,13 +33,13 @@ def h100(rows):
 
 def test_catalog_version_is_the_one_in_sources_yaml():
     text = (ROOT / "specs" / "sources.yaml").read_text(encoding="utf-8")
-    assert re.search(r'^catalog_version: "2026\.11\.23"$', text, re.M)
-    assert a.catalog_version() == "2026.11.23"
+    assert re.search(r'^catalog_version: "2026\.12\.06"$', text, re.M)
+    assert a.catalog_version() == "2026.12.06"
 
 
 def test_h100_row_worked_values():
     r = h100(catalog_rows())
-    assert r["catalog_version"] == "2026.11.23"
+    assert r["catalog_version"] == "2026.12.06"
     assert (r["memory.capacity"], r["memory.capacity.unit"], r["memory.capacity.status"],
             r["memory.capacity.source"], r["memory.capacity.url"]) == (80, "GB", "official", "N3", H100_URL)
     assert (r["memory.bandwidth"], r["memory.bandwidth.unit"]) == (3350, "GB/s")  # 3.35 TB/s, decimal
@@ -57,7 +57,7 @@ def test_h100_row_worked_values():
 
 def test_unsupported_and_unpublished_stay_apart():
     df = a.catalog_frame()
-    assert df.attrs["catalog_version"] == "2026.11.23"
+    assert df.attrs["catalog_version"] == "2026.12.06"
     assert len(df) == len(a.chips()) and df["id"].is_unique
     row = df.set_index("id").loc["h100-sxm"]
     assert row["compute.dense.fp4.status"] == "unsupported"
@@ -72,20 +72,20 @@ def test_cli_export_csv(capsys, tmp_path):
     rows = list(csv.DictReader(io.StringIO(out)))
     r = h100(rows)
     assert r["memory.capacity"] == "80" and r["memory.capacity.source"] == "N3"
-    assert r["memory.capacity.url"] == H100_URL and r["catalog_version"] == "2026.11.23"
+    assert r["memory.capacity.url"] == H100_URL and r["catalog_version"] == "2026.12.06"
     header = out.splitlines()[0].split(",")
     i = header.index("memory.capacity")
     assert header[i:i + 5] == ["memory.capacity", "memory.capacity.unit", "memory.capacity.status",
                                "memory.capacity.source", "memory.capacity.url"]
     target = tmp_path / "cat.csv"
     code, _, err = run(capsys, "export", "-o", str(target))
-    assert code == 0 and target.read_text(encoding="utf-8") == out and "catalog 2026.11.23" in err
+    assert code == 0 and target.read_text(encoding="utf-8") == out and "catalog 2026.12.06" in err
 
 
 def test_cli_export_json(capsys):
     code, out, _ = run(capsys, "export", "--format", "json")
     data = json.loads(out)
-    assert code == 0 and data["catalog_version"] == "2026.11.23"
+    assert code == 0 and data["catalog_version"] == "2026.12.06"
     r = h100(data["chips"])
     assert r["memory.capacity"] == 80 and r["memory.capacity.status"] == "official"
     assert set(r) <= set(data["columns"])
@@ -93,7 +93,7 @@ def test_cli_export_json(capsys):
 
 def test_list_prints_catalog_version(capsys):
     code, out, _ = run(capsys, "list")
-    assert code == 0 and out.rstrip().endswith("(catalog 2026.11.23)")
+    assert code == 0 and out.rstrip().endswith("(catalog 2026.12.06)")
 
 
 def test_version_single_source(capsys):
@@ -118,5 +118,5 @@ def test_import_does_not_load_pandas():
 
 def test_claims_report_header_names_the_catalog_version():
     report = a.check_claims()
-    assert report.to_text().startswith("Claims check (catalog 2026.11.23): ")
-    assert "Catalog data version 2026.11.23." in report.to_markdown().splitlines()[:4]
+    assert report.to_text().startswith("Claims check (catalog 2026.12.06): ")
+    assert "Catalog data version 2026.12.06." in report.to_markdown().splitlines()[:4]
