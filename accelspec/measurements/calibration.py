@@ -28,7 +28,7 @@ from __future__ import annotations
 import json
 import math
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -86,76 +86,85 @@ class Fit:
         return self.intercept + sum(self.effects[g].get(levels[g], 0.0) for g in GROUPS)
 
 
+class _Design:
+    """The design matrix of every row once; fits on subsets solve the ridge normal equations
+    ``(X'X + L) beta = X'y`` over the rows kept. A level with no row kept has only its penalty,
+    so its effect is exactly the prior, zero: a held-out chip is predicted as an unseen one."""
+
+    def __init__(self, data: Sequence[Row]):
+        self.data = list(data)
+        self.cols: list[tuple[str, str]] = []
+        for g in GROUPS:
+            self.cols += [(g, lvl) for lvl in sorted({r.levels[g] for r in self.data})]
+        index = {c: i + 1 for i, c in enumerate(self.cols)}
+        n, p = len(self.data), len(self.cols) + 1
+        self.X = np.zeros((n, p))
+        self.X[:, 0] = 1.0
+        for i, r in enumerate(self.data):
+            for g in GROUPS:
+                self.X[i, index[(g, r.levels[g])]] = 1.0
+        self.y = np.array([r.y for r in self.data])
+        self.penalty = np.diag([0.0] + [LAMBDA[g] for g, _ in self.cols])
+        self.penalty[0, 0] = 1e-9  # keeps the system solvable when every row is held out of a group
+
+    def solve(self, keep: np.ndarray) -> np.ndarray:
+        Xk = self.X[keep]
+        return np.linalg.solve(Xk.T @ Xk + self.penalty, Xk.T @ self.y[keep])
+
+    def fit(self, keep: np.ndarray | None = None) -> Fit:
+        beta = self.solve(np.ones(len(self.data), bool) if keep is None else keep)
+        effects: dict[str, dict[str, float]] = {g: {} for g in GROUPS}
+        for j, (g, lvl) in enumerate(self.cols):
+            effects[g][lvl] = float(beta[j + 1])
+        return Fit(float(beta[0]), effects)
+
+    def oos(self, keys: np.ndarray, within: np.ndarray) -> np.ndarray:
+        """Residuals ``y - prediction`` for the rows of ``within``, each group of ``keys`` held
+        out of a fit on the other rows of ``within`` (NaN outside ``within``)."""
+        res = np.full(len(self.data), np.nan)
+        for k in np.unique(keys[within]):
+            test = within & (keys == k)
+            train = within & (keys != k)
+            if train.any():
+                beta = self.solve(train)
+                res[test] = self.y[test] - self.X[test] @ beta
+        return res
+
+
 def fit(data: Sequence[Row]) -> Fit:
     """Ridge fit of log efficiency on the group levels of ``data``.
 
     Minimises ``sum (y - mu - sum_g b_g[level])^2 + sum_g LAMBDA[g] * sum b_g^2`` in closed
-    form (an augmented least-squares system)."""
+    form (the normal equations)."""
     if not data:
         raise ValueError("fit: no rows")
-    cols: list[tuple[str, str]] = []
-    for g in GROUPS:
-        cols += [(g, lvl) for lvl in sorted({r.levels[g] for r in data})]
-    index = {c: i + 1 for i, c in enumerate(cols)}
-    n, p = len(data), len(cols) + 1
-    X = np.zeros((n + len(cols), p))
-    y = np.zeros(n + len(cols))
-    X[:n, 0] = 1.0
-    for i, r in enumerate(data):
-        y[i] = r.y
-        for g in GROUPS:
-            X[i, index[(g, r.levels[g])]] = 1.0
-    for j, (g, _) in enumerate(cols):
-        X[n + j, j + 1] = math.sqrt(LAMBDA[g])
-    beta = np.linalg.lstsq(X, y, rcond=None)[0]
-    effects: dict[str, dict[str, float]] = {g: {} for g in GROUPS}
-    for (g, lvl), i in index.items():
-        effects[g][lvl] = float(beta[i])
-    return Fit(float(beta[0]), effects)
+    return _Design(data).fit()
 
 
-def _oos_residuals(data: Sequence[Row], key: Callable[[Row], str]) -> dict[str, float]:
-    """Row id -> out-of-sample residual ``y - prediction`` with each group of ``key`` held out."""
-    out: dict[str, float] = {}
-    for k in sorted({key(r) for r in data}):
-        train = [r for r in data if key(r) != k]
-        if not train:
-            continue
-        f = fit(train)
-        for r in data:
-            if key(r) == k:
-                lv = dict(r.levels)
-                if key is _chip_key:
-                    lv["chip"] = "\0unseen"  # the chip's own effect is unknown when it is held out
-                out[r.id] = r.y - f.predict(lv)
-    return out
+def _keys(data: Sequence[Row], by: str) -> np.ndarray:
+    return np.array([r.publisher if by == "publisher" else r.levels["chip"] for r in data])
 
 
-def _publisher_key(r: Row) -> str:
-    return r.publisher
-
-
-def _chip_key(r: Row) -> str:
-    return r.levels["chip"]
-
-
-def _quantiles(res: Sequence[float]) -> tuple[float, float]:
+def _quantiles(res: Sequence[float] | np.ndarray) -> tuple[float, float]:
     a = (1.0 - LEVEL) / 2.0
     return float(np.quantile(res, a)), float(np.quantile(res, 1.0 - a))
 
 
-def _interval_by_regime(data: Sequence[Row], res: dict[str, float]) -> dict[str, tuple[float, float]]:
-    """Residual quantiles per regime (where it has 20+ rows) and over all rows."""
-    out = {"all": _quantiles([res[r.id] for r in data if r.id in res])}
+def _interval_by_regime(data: Sequence[Row], res: np.ndarray, mask: np.ndarray) -> dict[str, tuple[float, float]]:
+    """Residual quantiles per regime (where it has 20+ rows) and over all rows of ``mask``."""
+    ok = mask & np.isfinite(res)
+    out = {"all": _quantiles(res[ok])}
+    regimes = np.array([r.levels["regime"] for r in data])
     for reg in REGIMES:
-        vals = [res[r.id] for r in data if r.id in res and r.levels["regime"] == reg]
-        if len(vals) >= 20:
-            out[reg] = _quantiles(vals)
+        sel = ok & (regimes == reg)
+        if sel.sum() >= 20:
+            out[reg] = _quantiles(res[sel])
     return out
 
 
 def cross_validate(data: Sequence[Row], by: str = "publisher") -> dict[str, Any]:
-    """Out-of-sample error and interval coverage, holding out one ``by`` group at a time.
+    """Out-of-sample error and interval coverage, holding out one ``by`` group at a time
+    (``"publisher"`` or ``"chip"``).
 
     For each held-out group the estimate comes from a fit on the other groups, and its interval
     from quantiles of residuals that are themselves out of sample within those other groups
@@ -164,49 +173,45 @@ def cross_validate(data: Sequence[Row], by: str = "publisher") -> dict[str, Any]
     Returns ``{"all": {...}, "by_vendor": {...}, "by_regime": {...}}``, each entry with ``rows``,
     ``median_error`` (median ``|estimate/measured - 1|``) and ``coverage``.
     """
-    key = _publisher_key if by == "publisher" else _chip_key
-    groups = sorted({key(r) for r in data})
-    errors: dict[str, float] = {}
-    covered: dict[str, bool] = {}
-    for k in groups:
-        train = [r for r in data if key(r) != k]
-        test = [r for r in data if key(r) == k]
-        if len(train) < 10:
+    design = _Design(data)
+    keys = _keys(data, by)
+    everything = np.ones(len(data), bool)
+    errors = np.full(len(data), np.nan)
+    covered = np.zeros(len(data), bool)
+    for k in np.unique(keys):
+        test = keys == k
+        train = ~test
+        if train.sum() < 10:
             continue
-        f = fit(train)
-        inner = _oos_residuals(train, key)
-        qs = _interval_by_regime(train, inner)
-        for r in test:
-            lv = dict(r.levels)
-            if by == "chip":
-                lv["chip"] = "\0unseen"
-            pred = f.predict(lv)
-            lo, hi = qs.get(r.levels["regime"], qs["all"])
-            errors[r.id] = abs(math.exp(min(pred, 0.0) - r.y) - 1.0)  # the estimate never beats the bound
-            covered[r.id] = pred + lo <= r.y <= pred + hi  # y <= 0: the cap at the bound never uncovers a row
+        pred = design.X[test] @ design.solve(train)
+        qs = _interval_by_regime(data, design.oos(keys, train), train)
+        y = design.y[test]
+        for j, i in enumerate(np.flatnonzero(test)):
+            lo, hi = qs.get(data[int(i)].levels["regime"], qs["all"])
+            errors[i] = abs(math.exp(min(pred[j], 0.0) - y[j]) - 1.0)  # the estimate never beats the bound
+            covered[i] = pred[j] + lo <= y[j] <= pred[j] + hi  # y <= 0: the cap at the bound uncovers no row
+    done = np.isfinite(errors) & everything
 
-    def table(select: Callable[[Row], str]) -> dict[str, dict[str, float]]:
-        out: dict[str, dict[str, float]] = {}
-        for lvl in sorted({select(r) for r in data}):
-            ids = [r.id for r in data if select(r) == lvl and r.id in errors]
-            if ids:
-                out[lvl] = {"rows": len(ids), "median_error": float(np.median([errors[i] for i in ids])),
-                            "coverage": float(np.mean([covered[i] for i in ids]))}
-        return out
+    def summary(sel: np.ndarray) -> dict[str, float]:
+        return {"rows": int(sel.sum()), "median_error": float(np.median(errors[sel])),
+                "coverage": float(np.mean(covered[sel]))}
 
-    ids = list(errors)
-    return {"held_out": by, "all": {"rows": len(ids), "median_error": float(np.median([errors[i] for i in ids])),
-                                    "coverage": float(np.mean([covered[i] for i in ids]))},
-            "by_vendor": table(lambda r: r.levels["vendor"]), "by_regime": table(lambda r: r.levels["regime"])}
+    def table(group: str) -> dict[str, dict[str, float]]:
+        levels = np.array([r.levels[group] for r in data])
+        return {str(lvl): summary(done & (levels == lvl)) for lvl in sorted(set(levels[done]))}
+
+    return {"held_out": by, "all": summary(done), "by_vendor": table("vendor"), "by_regime": table("regime")}
 
 
 def calibrate(loaded: Sequence[LoadedMeasurement] | None = None) -> dict[str, Any]:
     """The whole calibration as JSON-ready data: the fit on every row, the interval quantiles
     (LOPO residuals for measured chips, LOCO for unmeasured ones), and both cross-validations."""
     data = rows(loaded)
-    f = fit(data)
-    lopo = _oos_residuals(data, _publisher_key)
-    loco = _oos_residuals(data, _chip_key)
+    design = _Design(data)
+    f = design.fit()
+    everything = np.ones(len(data), bool)
+    lopo = design.oos(_keys(data, "publisher"), everything)
+    loco = design.oos(_keys(data, "chip"), everything)
     rows_by: dict[str, dict[str, int]] = {g: {} for g in GROUPS}
     for r in data:
         for g in GROUPS:
@@ -220,8 +225,10 @@ def calibrate(loaded: Sequence[LoadedMeasurement] | None = None) -> dict[str, An
         "model": "log(efficiency) = intercept + regime + limiter + vendor + chip + engine (ridge; LAMBDA per group)",
         "lambda": LAMBDA, "level": LEVEL, "intercept": rnd(f.intercept),
         "effects": {g: {k: rnd(v) for k, v in sorted(e.items())} for g, e in f.effects.items()},
-        "quantiles": {"measured": {k: [rnd(a), rnd(b)] for k, (a, b) in _interval_by_regime(data, lopo).items()},
-                      "unmeasured": {k: [rnd(a), rnd(b)] for k, (a, b) in _interval_by_regime(data, loco).items()}},
+        "quantiles": {"measured": {k: [rnd(a), rnd(b)] for k, (a, b) in
+                                   _interval_by_regime(data, lopo, everything).items()},
+                      "unmeasured": {k: [rnd(a), rnd(b)] for k, (a, b) in
+                                     _interval_by_regime(data, loco, everything).items()}},
         "n_rows": len(data), "publishers": len({r.publisher for r in data}),
         "chips": len(rows_by["chip"]), "vendors": len(rows_by["vendor"]),
         "rows_by": {g: dict(sorted(v.items())) for g, v in rows_by.items()},
