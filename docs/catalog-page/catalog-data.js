@@ -2099,6 +2099,20 @@ window.ACCELSPEC_CATALOG = {
 "url": "https://techpowerup.com/news-tags/Triton",
 "v": 177
 },
+"memory.bandwidth": {
+"source": "MTIA2-TR",
+"status": "reported",
+"unit": "GB/s",
+"url": "https://techradar.com/pro/meta-showcases-the-hardware-that-will-power-recommendations-for-facebook-and-instagram-low-cost-risc-v-cores-and-mainstream-lpddr5-memory-are-at-the-heart-of-its-mtia-recommendation-inference-cpu",
+"v": 204.8
+},
+"memory.capacity": {
+"source": "MTIA2-TR",
+"status": "reported",
+"unit": "GB",
+"url": "https://techradar.com/pro/meta-showcases-the-hardware-that-will-power-recommendations-for-facebook-and-instagram-low-cost-risc-v-cores-and-mainstream-lpddr5-memory-are-at-the-heart-of-its-mtia-recommendation-inference-cpu",
+"v": 128
+},
 "memory.type": {
 "source": "MTIA2-TPU",
 "status": "reported",
@@ -2242,31 +2256,31 @@ window.ACCELSPEC_CATALOG = {
 "v": 2800
 },
 "memory.bandwidth": {
-"source": "MAIA200-HT",
-"status": "reported",
+"source": "MAIA200-MS",
+"status": "official",
 "unit": "GB/s",
-"url": "https://hi-tech.ua/microsoft-maia-200-ii-chip-s-216-gb-hbm3e-tdp-750-vt-i-10-pflops/",
+"url": "https://blogs.microsoft.com/blog/2026/01/26/maia-200-the-ai-accelerator-built-for-inference",
 "v": 7000
 },
 "memory.capacity": {
-"source": "MAIA200-HT",
-"status": "reported",
+"source": "MAIA200-MS",
+"status": "official",
 "unit": "GB",
-"url": "https://hi-tech.ua/microsoft-maia-200-ii-chip-s-216-gb-hbm3e-tdp-750-vt-i-10-pflops/",
+"url": "https://blogs.microsoft.com/blog/2026/01/26/maia-200-the-ai-accelerator-built-for-inference",
 "v": 216
 },
 "memory.type": {
-"source": "MAIA200-HT",
-"status": "reported",
+"source": "MAIA200-MS",
+"status": "official",
 "unit": "",
-"url": "https://hi-tech.ua/microsoft-maia-200-ii-chip-s-216-gb-hbm3e-tdp-750-vt-i-10-pflops/",
+"url": "https://blogs.microsoft.com/blog/2026/01/26/maia-200-the-ai-accelerator-built-for-inference",
 "v": "HBM3e"
 },
 "power.tdp": {
-"source": "MAIA200-SD",
-"status": "reported",
+"source": "MAIA200-MS",
+"status": "official",
 "unit": "W",
-"url": "https://savedelete.com/article/microsoft-maia-200-ai-inference-chip",
+"url": "https://blogs.microsoft.com/blog/2026/01/26/maia-200-the-ai-accelerator-built-for-inference",
 "v": 750
 }
 },
@@ -4309,6 +4323,12 @@ window.ACCELSPEC_CATALOG = {
 "title": "FlagPerf training/metax/README.md: MetaX test environment (曦云®C500 64G)",
 "url": "https://github.com/FlagOpen/FlagPerf/blob/1b5a030398ab719e406f77877eb34c9599b17fd2/training/metax/README.md"
 },
+"FS-SEMI": {
+"date": "2025-10-02",
+"publisher": "reportify.ai (relaying 半导体行业观察)",
+"title": "一颗芯片,叫板英伟达 (半导体行业观察, summarized by reportify.ai)",
+"url": "https://reportify.ai/tags/concept?tagValue=%E5%BC%A0%E9%87%8F%E6%94%B6%E7%BC%A9%E5%A4%84%E7%90%86%E5%99%A8+%28TCP%29+%E6%9E%B6%E6%9E%84"
+},
 "FUR-BLAB": {
 "date": "2025-04-20",
 "publisher": "b-lab.team (relaying FuriosaAI)",
@@ -4596,11 +4616,11 @@ window.ACCELSPEC_CATALOG = {
 "title": "Microsoft deliberately chose to use old tech for its Nvidia GPU rival: Maia 100 uses HBM2E memory (TechRadar, Hot Chips 2024)",
 "url": "https://www.techradar.com/pro/microsoft-deliberately-chose-to-use-old-tech-for-its-nvidia-gpu-rival-maia-100-ai-accelerator-uses-hbm2e-memory-and-the-mysterious-ability-to-unlock-new-capabilities-via-firmware-update"
 },
-"MAIA200-HT": {
-"date": "2026-02-02",
-"publisher": "hi-tech.ua (relaying Microsoft's announcement of 2026-01-26)",
-"title": "Microsoft Maia 200: AI chip with 216 GB HBM3e, TDP 750 W and 10 PFLOPS (hi-tech.ua)",
-"url": "https://hi-tech.ua/microsoft-maia-200-ii-chip-s-216-gb-hbm3e-tdp-750-vt-i-10-pflops/"
+"MAIA200-MS": {
+"date": "2026-01-26",
+"publisher": "Microsoft",
+"title": "Maia 200: The AI accelerator built for inference (The Official Microsoft Blog, Scott Guthrie)",
+"url": "https://blogs.microsoft.com/blog/2026/01/26/maia-200-the-ai-accelerator-built-for-inference"
 },
 "MAIA200-NT": {
 "date": "2026-01",
@@ -4619,6 +4639,18 @@ window.ACCELSPEC_CATALOG = {
 "publisher": "MLCommons (submitter Crusoe)",
 "title": "MLPerf Inference v6.1 closed results, Crusoe GB200-NVL72 system description (accelerator_memory_capacity: 186 GB)",
 "url": "https://raw.githubusercontent.com/mlcommons/inference_results_v6.1/main/closed/Crusoe/systems/GB200-NVL72_GB200-186GB_aarch64x16_Dynamo.json"
+},
+"MS-MAIA200-SD": {
+"date": "2026-12-06",
+"publisher": "SaveDelete (relaying Microsoft's announcement of 2026-01-26)",
+"title": "Microsoft Maia 200 Delivers 10 PetaFLOPS and Takes Aim at Nvidia (SaveDelete)",
+"url": "https://savedelete.com/article/microsoft-maia-200-ai-inference-chip"
+},
+"MS-MTIA2-TPU": {
+"date": "2024-04",
+"publisher": "TechPowerUp (relaying Meta)",
+"title": "Meta Announces New MTIA AI Accelerator with Improved Performance to Ease NVIDIA's Grip (TechPowerUp)",
+"url": "https://techpowerup.com/news-tags/Triton"
 },
 "MT-ITBEAR": {
 "date": "2025-12-20",
@@ -4649,6 +4681,12 @@ window.ACCELSPEC_CATALOG = {
 "publisher": "TechPowerUp (relaying Meta's specification table)",
 "title": "Meta Announces New MTIA AI Accelerator with Improved Performance to Ease NVIDIA's Grip (TechPowerUp)",
 "url": "https://techpowerup.com/news-tags/Triton"
+},
+"MTIA2-TR": {
+"date": "2024-09",
+"publisher": "TechRadar (relaying Meta's Hot Chips 2024 talk)",
+"title": "Meta showcases the hardware that will power recommendations for Facebook and Instagram (TechRadar, Hot Chips 2024)",
+"url": "https://techradar.com/pro/meta-showcases-the-hardware-that-will-power-recommendations-for-facebook-and-instagram-low-cost-risc-v-cores-and-mainstream-lpddr5-memory-are-at-the-heart-of-its-mtia-recommendation-inference-cpu"
 },
 "MX-GITEE-C500": {
 "date": "2026",
@@ -4910,6 +4948,12 @@ window.ACCELSPEC_CATALOG = {
 "publisher": "Thunder Compute",
 "title": "NVIDIA A100 Specifications (form-factor table)",
 "url": "https://www.thundercompute.com/blog/nvidia-a100-specs-full-guide"
+},
+"TS-BH-HC24": {
+"date": "2024-08-27",
+"publisher": "The Register (relaying Tenstorrent's Hot Chips 2024 talk)",
+"title": "Tenstorrent's Blackhole chips boast 768 RISC-V cores and almost as many FLOPS (The Register, Hot Chips 2024)",
+"url": "https://www.theregister.com/2024/08/27/tenstorrent_ai_blackhole/"
 },
 "TT-BH-HC24": {
 "date": "2024-08-27",
@@ -5380,6 +5424,45 @@ window.ACCELSPEC_CATALOG = {
 {
 "cells": {
 "count": {
+"source": "FS-SEMI",
+"status": "reported",
+"unit": "",
+"url": "https://reportify.ai/tags/concept?tagValue=%E5%BC%A0%E9%87%8F%E6%94%B6%E7%BC%A9%E5%A4%84%E7%90%86%E5%99%A8+%28TCP%29+%E6%9E%B6%E6%9E%84",
+"v": 8
+},
+"power": {
+"source": "FS-SEMI",
+"status": "reported",
+"unit": "kW",
+"url": "https://reportify.ai/tags/concept?tagValue=%E5%BC%A0%E9%87%8F%E6%94%B6%E7%BC%A9%E5%A4%84%E7%90%86%E5%99%A8+%28TCP%29+%E6%9E%B6%E6%9E%84",
+"v": 3
+},
+"total_bf16": {
+"basis": "8 x 256 TFLOPS (dense bf16 of chip 'furiosa-rngd', official)",
+"source": "FUR-DOC",
+"status": "derived",
+"unit": "PFLOPS",
+"url": "https://developer.furiosa.ai/docs-dev/PR-3475/en/overview/rngd.html",
+"v": 2.048
+},
+"total_hbm": {
+"basis": "8 x 48 GB (memory.capacity of chip 'furiosa-rngd', reported)",
+"source": "FUR-SEMI",
+"status": "derived",
+"unit": "TB",
+"url": "https://reportify.ai/tags/concept?tagValue=%E5%BC%A0%E9%87%8F%E6%94%B6%E7%BC%A9%E5%A4%84%E7%90%86%E5%99%A8+%28TCP%29+%E6%9E%B6%E6%9E%84",
+"v": 0.384
+}
+},
+"chip": "furiosa-rngd",
+"id": "furiosa-nxt-rngd",
+"kind": "board",
+"name": "FuriosaAI NXT RNGD server (8 x RNGD)",
+"vendor": "FuriosaAI"
+},
+{
+"cells": {
+"count": {
 "source": "G3",
 "status": "official",
 "unit": "",
@@ -5811,6 +5894,86 @@ window.ACCELSPEC_CATALOG = {
 {
 "cells": {
 "count": {
+"source": "MS-MTIA2-TPU",
+"status": "reported",
+"unit": "",
+"url": "https://techpowerup.com/news-tags/Triton",
+"v": 144
+},
+"total_bf16": {
+"basis": "144 x 177 TFLOPS (dense bf16 of chip 'mtia-v2', reported)",
+"source": "MTIA2-TPU",
+"status": "derived",
+"unit": "PFLOPS",
+"url": "https://techpowerup.com/news-tags/Triton",
+"v": 25.488
+},
+"total_hbm": {
+"basis": "144 x 128 GB (memory.capacity of chip 'mtia-v2', reported)",
+"source": "MTIA2-TR",
+"status": "derived",
+"unit": "TB",
+"url": "https://techradar.com/pro/meta-showcases-the-hardware-that-will-power-recommendations-for-facebook-and-instagram-low-cost-risc-v-cores-and-mainstream-lpddr5-memory-are-at-the-heart-of-its-mtia-recommendation-inference-cpu",
+"v": 18.432
+}
+},
+"chip": "mtia-v2",
+"id": "mtia-v2-rack",
+"kind": "rack",
+"name": "MTIA v2 rack (72 boards, 144 chips)",
+"vendor": "Meta"
+},
+{
+"cells": {
+"count": {
+"source": "MS-MAIA200-SD",
+"status": "reported",
+"unit": "",
+"url": "https://savedelete.com/article/microsoft-maia-200-ai-inference-chip",
+"v": 6144
+},
+"scale_up.per_chip": {
+"direction": "bidirectional",
+"source": "MS-MAIA200-SD",
+"status": "reported",
+"unit": "GB/s",
+"url": "https://savedelete.com/article/microsoft-maia-200-ai-inference-chip",
+"v": 2800
+},
+"scale_up.size": {
+"source": "MS-MAIA200-SD",
+"status": "reported",
+"unit": "",
+"url": "https://savedelete.com/article/microsoft-maia-200-ai-inference-chip",
+"v": 6144
+},
+"total_hbm": {
+"basis": "6144 x 216 GB (memory.capacity of chip 'maia-200', official)",
+"source": "MAIA200-MS",
+"status": "derived",
+"unit": "TB",
+"url": "https://blogs.microsoft.com/blog/2026/01/26/maia-200-the-ai-accelerator-built-for-inference",
+"v": 1327.104
+},
+"total_scale_up_bandwidth": {
+"basis": "6144 x 2.8 TB/s (scale-up bandwidth bidirectional of chip 'maia-200', reported)",
+"direction": "bidirectional",
+"source": "MS-MAIA200-SD",
+"status": "derived",
+"unit": "TB/s",
+"url": "https://savedelete.com/article/microsoft-maia-200-ai-inference-chip",
+"v": 17203.2
+}
+},
+"chip": "maia-200",
+"id": "maia-200-cluster",
+"kind": "cluster",
+"name": "Maia 200 scale-up cluster (up to 6,144 accelerators)",
+"vendor": "Microsoft"
+},
+{
+"cells": {
+"count": {
 "source": "NV-DGXH100",
 "status": "official",
 "unit": "",
@@ -6117,6 +6280,37 @@ window.ACCELSPEC_CATALOG = {
 "kind": "rack",
 "name": "GB300 NVL72",
 "vendor": "NVIDIA"
+},
+{
+"cells": {
+"count": {
+"source": "TS-BH-HC24",
+"status": "reported",
+"unit": "",
+"url": "https://www.theregister.com/2024/08/27/tenstorrent_ai_blackhole/",
+"v": 32
+},
+"scale_up.size": {
+"source": "TS-BH-HC24",
+"status": "reported",
+"unit": "",
+"url": "https://www.theregister.com/2024/08/27/tenstorrent_ai_blackhole/",
+"v": 32
+},
+"total_hbm": {
+"basis": "32 x 32 GB (memory.capacity of chip 'tt-blackhole-p150', official)",
+"source": "TT-BH-SPEC",
+"status": "derived",
+"unit": "TB",
+"url": "https://docs.tenstorrent.com/_sources/aibs/blackhole/specifications.md.txt",
+"v": 1.024
+}
+},
+"chip": "tt-blackhole-p150",
+"id": "tt-blackhole-galaxy",
+"kind": "board",
+"name": "Tenstorrent Blackhole Galaxy (32 chips)",
+"vendor": "Tenstorrent"
 }
 ]
 };
