@@ -988,9 +988,6 @@ window.ACCELSPEC_CATALOG = {
 "url": "https://docs.cloud.google.com/tpu/docs/v3",
 "v": 123
 },
-"compute.dense.fp8": {
-"status": "unsupported"
-},
 "memory.bandwidth": {
 "source": "G-V3",
 "status": "official",
@@ -3830,7 +3827,7 @@ window.ACCELSPEC_CATALOG = {
 }
 },
 "id": "rebellions-rebel-quad",
-"lifecycle": "sampling",
+"lifecycle": "announced",
 "name": "Rebellions REBEL-Quad (Rebel100)",
 "vendor": "Rebellions"
 },
