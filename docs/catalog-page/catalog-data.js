@@ -3991,6 +3991,14 @@ window.ACCELSPEC_CATALOG = {
 "url": "https://www.theregister.com/2024/08/27/tenstorrent_ai_blackhole/",
 "v": 745
 },
+"interconnect.scale_up.bandwidth": {
+"direction": "per_direction",
+"source": "TT-BH-SPEC",
+"status": "derived",
+"unit": "GB/s",
+"url": "https://docs.tenstorrent.com/_sources/aibs/blackhole/specifications.md.txt",
+"v": 400
+},
 "memory.bandwidth": {
 "source": "TT-BH-SPEC",
 "status": "official",
@@ -4146,13 +4154,13 @@ window.ACCELSPEC_CATALOG = {
 "url": "https://www.amd.com/en/products/accelerators/instinct/mi300/mi300a.html"
 },
 "A-MI400-CN": {
-"date": "2025-11",
+"date": "2025",
 "publisher": "cloudnews.tech (relaying AMD's roadmap presentation)",
 "title": "AMD Challenges Vera Rubin: Instinct MI455X and MI430X Promise FP4/FP8 Parity, Same Bandwidth... and Double HBM4 Memory (cloudnews.tech)",
 "url": "https://cloudnews.tech/amd-challenges-vera-rubin-instinct-mi455x-and-mi430x-promise-fp4-fp8-parity-same-bandwidth-and-double-hbm4-memory"
 },
 "A-MI430X-WA": {
-"date": "2025-11",
+"date": "2025",
 "publisher": "windows.atsit.in",
 "title": "AMD reveals the Instinct MI430X (windows.atsit.in, relaying AMD's blog post by Mahesh Balasubramanian)",
 "url": "https://windows.atsit.in/?p=34842"
