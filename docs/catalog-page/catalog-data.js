@@ -392,6 +392,86 @@ window.ACCELSPEC_CATALOG = {
 },
 {
 "cells": {
+"compute.dense.fp4": {
+"source": "A-MI400-CN",
+"status": "reported",
+"unit": "TFLOPS",
+"url": "https://cloudnews.tech/amd-challenges-vera-rubin-instinct-mi455x-and-mi430x-promise-fp4-fp8-parity-same-bandwidth-and-double-hbm4-memory",
+"v": 40000
+},
+"compute.dense.fp8": {
+"source": "A-MI400-CN",
+"status": "reported",
+"unit": "TFLOPS",
+"url": "https://cloudnews.tech/amd-challenges-vera-rubin-instinct-mi455x-and-mi430x-promise-fp4-fp8-parity-same-bandwidth-and-double-hbm4-memory",
+"v": 20000
+},
+"interconnect.scale_up.bandwidth": {
+"direction": "bidirectional",
+"source": "A-CDNA5-BLOG",
+"status": "official",
+"unit": "GB/s",
+"url": "https://rocm.blogs.amd.com/ecosystems-and-partners/cdna5-helios/README.html",
+"v": 3600
+},
+"memory.bandwidth": {
+"source": "A-MI455-HF",
+"status": "reported",
+"unit": "GB/s",
+"url": "https://huggingface.co/blog/badaoui/transformers-on-amd-mi455",
+"v": 23300
+},
+"memory.capacity": {
+"source": "A-CDNA5-BLOG",
+"status": "official",
+"unit": "GB",
+"url": "https://rocm.blogs.amd.com/ecosystems-and-partners/cdna5-helios/README.html",
+"v": 432
+},
+"memory.type": {
+"source": "A-CDNA5-BLOG",
+"status": "official",
+"unit": "",
+"url": "https://rocm.blogs.amd.com/ecosystems-and-partners/cdna5-helios/README.html",
+"v": "HBM4"
+}
+},
+"id": "mi455x",
+"lifecycle": "sampling",
+"name": "Instinct MI455X",
+"vendor": "AMD"
+},
+{
+"cells": {
+"memory.bandwidth": {
+"source": "A-MI430X-WA",
+"status": "reported",
+"unit": "GB/s",
+"url": "https://windows.atsit.in/?p=34842",
+"v": 19600
+},
+"memory.capacity": {
+"source": "A-MI430X-WA",
+"status": "reported",
+"unit": "GB",
+"url": "https://windows.atsit.in/?p=34842",
+"v": 432
+},
+"memory.type": {
+"source": "A-MI430X-WA",
+"status": "reported",
+"unit": "",
+"url": "https://windows.atsit.in/?p=34842",
+"v": "HBM4"
+}
+},
+"id": "mi430x",
+"lifecycle": "announced",
+"name": "Instinct MI430X",
+"vendor": "AMD"
+},
+{
+"cells": {
 "compute.dense.bf16": {
 "source": "W1",
 "status": "official",
@@ -583,6 +663,42 @@ window.ACCELSPEC_CATALOG = {
 "id": "trainium3",
 "lifecycle": "shipping",
 "name": "Trainium3",
+"vendor": "AWS"
+},
+{
+"cells": {
+"compute.dense.bf16": {
+"source": "W-INF1",
+"status": "official",
+"unit": "TFLOPS",
+"url": "https://awsdocs-neuron.readthedocs-hosted.com/en/latest/archive/arch/neuron-hardware/inferentia.html",
+"v": 64
+},
+"memory.bandwidth": {
+"source": "W-INF1",
+"status": "official",
+"unit": "GB/s",
+"url": "https://awsdocs-neuron.readthedocs-hosted.com/en/latest/archive/arch/neuron-hardware/inferentia.html",
+"v": 50
+},
+"memory.capacity": {
+"source": "W-INF1",
+"status": "official",
+"unit": "GB",
+"url": "https://awsdocs-neuron.readthedocs-hosted.com/en/latest/archive/arch/neuron-hardware/inferentia.html",
+"v": 8
+},
+"memory.type": {
+"source": "W-INF1",
+"status": "official",
+"unit": "",
+"url": "https://awsdocs-neuron.readthedocs-hosted.com/en/latest/archive/arch/neuron-hardware/inferentia.html",
+"v": "DRAM"
+}
+},
+"id": "inferentia1",
+"lifecycle": "discontinued",
+"name": "Inferentia (Inf1)",
 "vendor": "AWS"
 },
 {
@@ -812,6 +928,28 @@ window.ACCELSPEC_CATALOG = {
 {
 "cells": {
 "memory.bandwidth": {
+"source": "CS-WSE2",
+"status": "reported",
+"unit": "GB/s",
+"url": "https://techpowerup.com/281313/cerebras-updates-wafer-scale-engine-on-7-nm-2-6-trillion-transistors-40-gb-onboard-sram-850-000-cores-12-wafer",
+"v": 20000000
+},
+"power.tdp": {
+"source": "CS-WSE2",
+"status": "reported",
+"unit": "W",
+"url": "https://techpowerup.com/281313/cerebras-updates-wafer-scale-engine-on-7-nm-2-6-trillion-transistors-40-gb-onboard-sram-850-000-cores-12-wafer",
+"v": 15000
+}
+},
+"id": "cerebras-wse2",
+"lifecycle": "shipping",
+"name": "Cerebras WSE-2",
+"vendor": "Cerebras"
+},
+{
+"cells": {
+"memory.bandwidth": {
 "source": "CS-WSE3",
 "status": "reported",
 "unit": "GB/s",
@@ -878,6 +1016,128 @@ window.ACCELSPEC_CATALOG = {
 "lifecycle": "shipping",
 "name": "Enflame CloudBlazer T10 (邃思 1.0)",
 "vendor": "Enflame"
+},
+{
+"cells": {
+"memory.capacity": {
+"source": "ETCHED-AA",
+"status": "reported",
+"unit": "GB",
+"url": "https://awesomeagents.ai/hardware/etched-sohu",
+"v": 144
+},
+"memory.type": {
+"source": "ETCHED-AA",
+"status": "reported",
+"unit": "",
+"url": "https://awesomeagents.ai/hardware/etched-sohu",
+"v": "HBM3E"
+}
+},
+"id": "etched-sohu",
+"lifecycle": "announced",
+"name": "Etched Sohu",
+"vendor": "Etched"
+},
+{
+"cells": {},
+"id": "furiosa-warboy",
+"lifecycle": "shipping",
+"name": "FuriosaAI Warboy",
+"vendor": "FuriosaAI"
+},
+{
+"cells": {
+"compute.dense.bf16": {
+"source": "FUR-DOC",
+"status": "official",
+"unit": "TFLOPS",
+"url": "https://developer.furiosa.ai/docs-dev/PR-3475/en/overview/rngd.html",
+"v": 256
+},
+"compute.dense.fp8": {
+"source": "FUR-DOC",
+"status": "official",
+"unit": "TFLOPS",
+"url": "https://developer.furiosa.ai/docs-dev/PR-3475/en/overview/rngd.html",
+"v": 512
+},
+"memory.bandwidth": {
+"source": "FUR-DOC",
+"status": "official",
+"unit": "GB/s",
+"url": "https://developer.furiosa.ai/docs-dev/PR-3475/en/overview/rngd.html",
+"v": 1500
+},
+"memory.capacity": {
+"source": "FUR-SEMI",
+"status": "reported",
+"unit": "GB",
+"url": "https://reportify.ai/tags/concept?tagValue=%E5%BC%A0%E9%87%8F%E6%94%B6%E7%BC%A9%E5%A4%84%E7%90%86%E5%99%A8+%28TCP%29+%E6%9E%B6%E6%9E%84",
+"v": 48
+},
+"memory.type": {
+"source": "FUR-DOC",
+"status": "official",
+"unit": "",
+"url": "https://developer.furiosa.ai/docs-dev/PR-3475/en/overview/rngd.html",
+"v": "HBM3"
+},
+"power.tdp": {
+"source": "FUR-BLAB",
+"status": "reported",
+"unit": "W",
+"url": "https://b-lab.team/en/content/ada3ac02-5dd1-4e89-a8cc-48125939458e",
+"v": 180
+}
+},
+"id": "furiosa-rngd",
+"lifecycle": "shipping",
+"name": "FuriosaAI RNGD",
+"vendor": "FuriosaAI"
+},
+{
+"cells": {
+"compute.dense.bf16": {
+"source": "G-V3",
+"status": "official",
+"unit": "TFLOPS",
+"url": "https://docs.cloud.google.com/tpu/docs/v3",
+"v": 123
+},
+"memory.bandwidth": {
+"source": "G-V3",
+"status": "official",
+"unit": "GB/s",
+"url": "https://docs.cloud.google.com/tpu/docs/v3",
+"v": 900
+},
+"memory.capacity": {
+"source": "G-V3",
+"status": "official",
+"unit": "GB",
+"url": "https://docs.cloud.google.com/tpu/docs/v3",
+"v": 32
+},
+"memory.type": {
+"source": "G-V3",
+"status": "official",
+"unit": "",
+"url": "https://docs.cloud.google.com/tpu/docs/v3",
+"v": "HBM2"
+},
+"power.tdp": {
+"source": "G-V3",
+"status": "official",
+"unit": "W",
+"url": "https://docs.cloud.google.com/tpu/docs/v3",
+"v": 220
+}
+},
+"id": "tpu-v3",
+"lifecycle": "shipping",
+"name": "TPU v3",
+"vendor": "Google"
 },
 {
 "cells": {
@@ -951,10 +1211,10 @@ window.ACCELSPEC_CATALOG = {
 "v": 400
 },
 "memory.bandwidth": {
-"source": "G2R",
+"source": "G2MD",
 "status": "official",
 "unit": "GB/s",
-"url": "https://docs.cloud.google.com/tpu/docs/v5e",
+"url": "https://docs.cloud.google.com/tpu/docs/v5e.md.txt",
 "v": 819
 },
 "memory.capacity": {
@@ -1121,6 +1381,72 @@ window.ACCELSPEC_CATALOG = {
 "id": "tpu7x",
 "lifecycle": "shipping",
 "name": "TPU7x",
+"vendor": "Google"
+},
+{
+"cells": {
+"compute.dense.fp4": {
+"source": "G-TPU8-CS",
+"status": "reported",
+"unit": "TFLOPS",
+"url": "https://corsummit.netlify.app/news/google-tpu-8t-8i-eighth-generation-split-training-inference-cloud-next",
+"v": 12600
+},
+"interconnect.scale_up.bandwidth": {
+"direction": "unspecified",
+"source": "G-TPU8-CS",
+"status": "reported",
+"unit": "GB/s",
+"url": "https://corsummit.netlify.app/news/google-tpu-8t-8i-eighth-generation-split-training-inference-cloud-next",
+"v": 2400
+},
+"memory.bandwidth": {
+"source": "G-TPU8-CS",
+"status": "reported",
+"unit": "GB/s",
+"url": "https://corsummit.netlify.app/news/google-tpu-8t-8i-eighth-generation-split-training-inference-cloud-next",
+"v": 6500
+},
+"memory.capacity": {
+"source": "G-TPU8-CS",
+"status": "reported",
+"unit": "GB",
+"url": "https://corsummit.netlify.app/news/google-tpu-8t-8i-eighth-generation-split-training-inference-cloud-next",
+"v": 216
+}
+},
+"id": "tpu-8t",
+"lifecycle": "announced",
+"name": "TPU 8t",
+"vendor": "Google"
+},
+{
+"cells": {
+"compute.dense.fp4": {
+"source": "G-TPU8-CS",
+"status": "reported",
+"unit": "TFLOPS",
+"url": "https://corsummit.netlify.app/news/google-tpu-8t-8i-eighth-generation-split-training-inference-cloud-next",
+"v": 10100
+},
+"memory.bandwidth": {
+"source": "G-TPU8-CS",
+"status": "reported",
+"unit": "GB/s",
+"url": "https://corsummit.netlify.app/news/google-tpu-8t-8i-eighth-generation-split-training-inference-cloud-next",
+"v": 8600
+},
+"memory.capacity": {
+"source": "G-TPU8-CS",
+"status": "reported",
+"unit": "GB",
+"url": "https://corsummit.netlify.app/news/google-tpu-8t-8i-eighth-generation-split-training-inference-cloud-next",
+"v": 288
+}
+},
+"id": "tpu-8i",
+"lifecycle": "announced",
+"name": "TPU 8i",
 "vendor": "Google"
 },
 {
@@ -1872,6 +2198,50 @@ window.ACCELSPEC_CATALOG = {
 },
 {
 "cells": {
+"memory.capacity": {
+"source": "HABANA-GAUDI1",
+"status": "reported",
+"unit": "GB",
+"url": "https://www.newelectronics.co.uk/content/news/gaudi-ai-training-processor-from-habana-labs",
+"v": 32
+},
+"memory.type": {
+"source": "HABANA-GAUDI1",
+"status": "reported",
+"unit": "",
+"url": "https://www.newelectronics.co.uk/content/news/gaudi-ai-training-processor-from-habana-labs",
+"v": "HBM2"
+}
+},
+"id": "gaudi1-hl205",
+"lifecycle": "discontinued",
+"name": "Gaudi (HL-205 OAM)",
+"vendor": "Intel"
+},
+{
+"cells": {
+"memory.capacity": {
+"source": "INTEL-CI-TH",
+"status": "reported",
+"unit": "GB",
+"url": "https://www.tomshardware.com/pc-components/gpus/intel-unveils-crescent-island-an-inference-only-gpu-with-xe3p-architecture-and-160gb-of-memory",
+"v": 160
+},
+"memory.type": {
+"source": "INTEL-CI-TH",
+"status": "reported",
+"unit": "",
+"url": "https://www.tomshardware.com/pc-components/gpus/intel-unveils-crescent-island-an-inference-only-gpu-with-xe3p-architecture-and-160gb-of-memory",
+"v": "LPDDR5X"
+}
+},
+"id": "intel-crescent-island",
+"lifecycle": "announced",
+"name": "Intel Crescent Island (Xe3P inference GPU)",
+"vendor": "Intel"
+},
+{
+"cells": {
 "compute.dense.bf16": {
 "source": "I1",
 "status": "official",
@@ -2121,6 +2491,64 @@ window.ACCELSPEC_CATALOG = {
 },
 {
 "cells": {
+"power.tdp": {
+"source": "MTIA1-HADA",
+"status": "reported",
+"unit": "W",
+"url": "https://news.hada.io/topic?id=9246",
+"v": 25
+}
+},
+"id": "mtia-v1",
+"lifecycle": "internal",
+"name": "MTIA v1",
+"vendor": "Meta"
+},
+{
+"cells": {
+"compute.dense.bf16": {
+"source": "MTIA2-TPU",
+"status": "reported",
+"unit": "TFLOPS",
+"url": "https://techpowerup.com/news-tags/Triton",
+"v": 177
+},
+"memory.bandwidth": {
+"source": "MTIA2-TR",
+"status": "reported",
+"unit": "GB/s",
+"url": "https://techradar.com/pro/meta-showcases-the-hardware-that-will-power-recommendations-for-facebook-and-instagram-low-cost-risc-v-cores-and-mainstream-lpddr5-memory-are-at-the-heart-of-its-mtia-recommendation-inference-cpu",
+"v": 204.8
+},
+"memory.capacity": {
+"source": "MTIA2-TR",
+"status": "reported",
+"unit": "GB",
+"url": "https://techradar.com/pro/meta-showcases-the-hardware-that-will-power-recommendations-for-facebook-and-instagram-low-cost-risc-v-cores-and-mainstream-lpddr5-memory-are-at-the-heart-of-its-mtia-recommendation-inference-cpu",
+"v": 128
+},
+"memory.type": {
+"source": "MTIA2-TPU",
+"status": "reported",
+"unit": "",
+"url": "https://techpowerup.com/news-tags/Triton",
+"v": "LPDDR5"
+},
+"power.tdp": {
+"source": "MTIA2-TPU",
+"status": "reported",
+"unit": "W",
+"url": "https://techpowerup.com/news-tags/Triton",
+"v": 90
+}
+},
+"id": "mtia-v2",
+"lifecycle": "internal",
+"name": "MTIA v2 (next-generation MTIA)",
+"vendor": "Meta"
+},
+{
+"cells": {
 "compute.dense.bf16": {
 "source": "MX-GITEE-C500",
 "status": "reported",
@@ -2194,6 +2622,108 @@ window.ACCELSPEC_CATALOG = {
 "lifecycle": "sampling",
 "name": "MetaX C600",
 "vendor": "MetaX"
+},
+{
+"cells": {
+"interconnect.scale_up.bandwidth": {
+"direction": "unspecified",
+"source": "MAIA100-TR",
+"status": "reported",
+"unit": "GB/s",
+"url": "https://www.techradar.com/pro/microsoft-deliberately-chose-to-use-old-tech-for-its-nvidia-gpu-rival-maia-100-ai-accelerator-uses-hbm2e-memory-and-the-mysterious-ability-to-unlock-new-capabilities-via-firmware-update",
+"v": 600
+},
+"memory.bandwidth": {
+"source": "MAIA100-TR",
+"status": "reported",
+"unit": "GB/s",
+"url": "https://www.techradar.com/pro/microsoft-deliberately-chose-to-use-old-tech-for-its-nvidia-gpu-rival-maia-100-ai-accelerator-uses-hbm2e-memory-and-the-mysterious-ability-to-unlock-new-capabilities-via-firmware-update",
+"v": 1800
+},
+"memory.capacity": {
+"source": "MAIA100-TR",
+"status": "reported",
+"unit": "GB",
+"url": "https://www.techradar.com/pro/microsoft-deliberately-chose-to-use-old-tech-for-its-nvidia-gpu-rival-maia-100-ai-accelerator-uses-hbm2e-memory-and-the-mysterious-ability-to-unlock-new-capabilities-via-firmware-update",
+"v": 64
+},
+"memory.type": {
+"source": "MAIA100-TR",
+"status": "reported",
+"unit": "",
+"url": "https://www.techradar.com/pro/microsoft-deliberately-chose-to-use-old-tech-for-its-nvidia-gpu-rival-maia-100-ai-accelerator-uses-hbm2e-memory-and-the-mysterious-ability-to-unlock-new-capabilities-via-firmware-update",
+"v": "HBM2E"
+},
+"power.tdp": {
+"source": "MAIA100-TR",
+"status": "reported",
+"unit": "W",
+"url": "https://www.techradar.com/pro/microsoft-deliberately-chose-to-use-old-tech-for-its-nvidia-gpu-rival-maia-100-ai-accelerator-uses-hbm2e-memory-and-the-mysterious-ability-to-unlock-new-capabilities-via-firmware-update",
+"v": 700
+}
+},
+"id": "maia-100",
+"lifecycle": "internal",
+"name": "Azure Maia 100",
+"vendor": "Microsoft"
+},
+{
+"cells": {
+"compute.dense.fp4": {
+"source": "MAIA200-NT",
+"status": "reported",
+"unit": "TFLOPS",
+"url": "https://nnewstech.blogspot.com/2026/01/microsoft-unveils-maia-200-3nm-ai.html",
+"v": 10145
+},
+"compute.dense.fp8": {
+"source": "MAIA200-NT",
+"status": "reported",
+"unit": "TFLOPS",
+"url": "https://nnewstech.blogspot.com/2026/01/microsoft-unveils-maia-200-3nm-ai.html",
+"v": 5072
+},
+"interconnect.scale_up.bandwidth": {
+"direction": "bidirectional",
+"source": "MAIA200-SD",
+"status": "reported",
+"unit": "GB/s",
+"url": "https://savedelete.com/article/microsoft-maia-200-ai-inference-chip",
+"v": 2800
+},
+"memory.bandwidth": {
+"source": "MAIA200-MS",
+"status": "official",
+"unit": "GB/s",
+"url": "https://blogs.microsoft.com/blog/2026/01/26/maia-200-the-ai-accelerator-built-for-inference",
+"v": 7000
+},
+"memory.capacity": {
+"source": "MAIA200-MS",
+"status": "official",
+"unit": "GB",
+"url": "https://blogs.microsoft.com/blog/2026/01/26/maia-200-the-ai-accelerator-built-for-inference",
+"v": 216
+},
+"memory.type": {
+"source": "MAIA200-MS",
+"status": "official",
+"unit": "",
+"url": "https://blogs.microsoft.com/blog/2026/01/26/maia-200-the-ai-accelerator-built-for-inference",
+"v": "HBM3e"
+},
+"power.tdp": {
+"source": "MAIA200-MS",
+"status": "official",
+"unit": "W",
+"url": "https://blogs.microsoft.com/blog/2026/01/26/maia-200-the-ai-accelerator-built-for-inference",
+"v": 750
+}
+},
+"id": "maia-200",
+"lifecycle": "internal",
+"name": "Azure Maia 200",
+"vendor": "Microsoft"
 },
 {
 "cells": {
@@ -3976,6 +4506,194 @@ window.ACCELSPEC_CATALOG = {
 },
 {
 "cells": {
+"memory.bandwidth": {
+"source": "QC-SDK-ARCH",
+"status": "official",
+"unit": "GB/s",
+"url": "https://quic.github.io/cloud-ai-sdk-pages/latest/Getting-Started/Architecture",
+"v": 137
+},
+"memory.capacity": {
+"source": "QC-SDK-ARCH",
+"status": "official",
+"unit": "GB",
+"url": "https://quic.github.io/cloud-ai-sdk-pages/latest/Getting-Started/Architecture",
+"v": 16
+},
+"memory.type": {
+"source": "QC-SDK-ARCH",
+"status": "official",
+"unit": "",
+"url": "https://quic.github.io/cloud-ai-sdk-pages/latest/Getting-Started/Architecture",
+"v": "LPDDR4X"
+},
+"power.tdp": {
+"source": "QC-SDK-ARCH",
+"status": "official",
+"unit": "W",
+"url": "https://quic.github.io/cloud-ai-sdk-pages/latest/Getting-Started/Architecture",
+"v": 75
+}
+},
+"id": "qualcomm-cloud-ai100-standard",
+"lifecycle": "shipping",
+"name": "Cloud AI 100 Standard",
+"vendor": "Qualcomm"
+},
+{
+"cells": {
+"memory.bandwidth": {
+"source": "QC-SDK-ARCH",
+"status": "official",
+"unit": "GB/s",
+"url": "https://quic.github.io/cloud-ai-sdk-pages/latest/Getting-Started/Architecture",
+"v": 137
+},
+"memory.capacity": {
+"source": "QC-SDK-ARCH",
+"status": "official",
+"unit": "GB",
+"url": "https://quic.github.io/cloud-ai-sdk-pages/latest/Getting-Started/Architecture",
+"v": 32
+},
+"memory.type": {
+"source": "QC-SDK-ARCH",
+"status": "official",
+"unit": "",
+"url": "https://quic.github.io/cloud-ai-sdk-pages/latest/Getting-Started/Architecture",
+"v": "LPDDR4X"
+},
+"power.tdp": {
+"source": "QC-SDK-ARCH",
+"status": "official",
+"unit": "W",
+"url": "https://quic.github.io/cloud-ai-sdk-pages/latest/Getting-Started/Architecture",
+"v": 75
+}
+},
+"id": "qualcomm-cloud-ai100-pro",
+"lifecycle": "shipping",
+"name": "Cloud AI 100 Pro",
+"vendor": "Qualcomm"
+},
+{
+"cells": {
+"memory.bandwidth": {
+"source": "QC-SDK-ARCH",
+"status": "official",
+"unit": "GB/s",
+"url": "https://quic.github.io/cloud-ai-sdk-pages/latest/Getting-Started/Architecture",
+"v": 548
+},
+"memory.capacity": {
+"source": "QC-SDK-ARCH",
+"status": "official",
+"unit": "GB",
+"url": "https://quic.github.io/cloud-ai-sdk-pages/latest/Getting-Started/Architecture",
+"v": 128
+},
+"memory.type": {
+"source": "QC-SDK-ARCH",
+"status": "official",
+"unit": "",
+"url": "https://quic.github.io/cloud-ai-sdk-pages/latest/Getting-Started/Architecture",
+"v": "LPDDR4X"
+},
+"power.tdp": {
+"source": "QC-SDK-ARCH",
+"status": "official",
+"unit": "W",
+"url": "https://quic.github.io/cloud-ai-sdk-pages/latest/Getting-Started/Architecture",
+"v": 150
+}
+},
+"id": "qualcomm-cloud-ai100-ultra",
+"lifecycle": "shipping",
+"name": "Cloud AI 100 Ultra",
+"vendor": "Qualcomm"
+},
+{
+"cells": {
+"memory.capacity": {
+"source": "QC-AI200-ZL",
+"status": "reported",
+"unit": "GB",
+"url": "https://zerlo.net/en/blog/qualcomm-ai200-ai250-datacenter-ai-accelerator",
+"v": 768
+},
+"memory.type": {
+"source": "QC-AI200-ZL",
+"status": "reported",
+"unit": "",
+"url": "https://zerlo.net/en/blog/qualcomm-ai200-ai250-datacenter-ai-accelerator",
+"v": "LPDDR"
+}
+},
+"id": "qualcomm-ai200",
+"lifecycle": "announced",
+"name": "Qualcomm AI200",
+"vendor": "Qualcomm"
+},
+{
+"cells": {
+"memory.capacity": {
+"source": "REB-ASCII",
+"status": "reported",
+"unit": "GB",
+"url": "https://ascii.jp/elem/000/004/379/4379440/",
+"v": 16
+},
+"memory.type": {
+"source": "REB-ASCII",
+"status": "reported",
+"unit": "",
+"url": "https://ascii.jp/elem/000/004/379/4379440/",
+"v": "GDDR6"
+}
+},
+"id": "rebellions-atom",
+"lifecycle": "shipping",
+"name": "Rebellions ATOM",
+"vendor": "Rebellions"
+},
+{
+"cells": {
+"compute.dense.fp8": {
+"source": "REB-AIW",
+"status": "reported",
+"unit": "TFLOPS",
+"url": "https://aiwirenews.com/industry-pioneers-unveil-revolutionary-quad-chiplet-ai-accelerator",
+"v": 2000
+},
+"memory.capacity": {
+"source": "REB-TH",
+"status": "derived",
+"unit": "GB",
+"url": "https://www.tomshardware.com/tech-industry/semiconductors/isscc-2026-rebellions-ucie-rebel-100",
+"v": 144
+},
+"memory.type": {
+"source": "REB-TH",
+"status": "reported",
+"unit": "",
+"url": "https://www.tomshardware.com/tech-industry/semiconductors/isscc-2026-rebellions-ucie-rebel-100",
+"v": "HBM3E"
+},
+"power.tdp": {
+"source": "REB-AIW",
+"status": "reported",
+"unit": "W",
+"url": "https://aiwirenews.com/industry-pioneers-unveil-revolutionary-quad-chiplet-ai-accelerator",
+"v": 600
+}
+},
+"id": "rebellions-rebel-quad",
+"lifecycle": "announced",
+"name": "Rebellions REBEL-Quad (Rebel100)",
+"vendor": "Rebellions"
+},
+{
+"cells": {
 "compute.dense.bf16": {
 "source": "SN40L-PAPER",
 "status": "reported",
@@ -4002,6 +4720,179 @@ window.ACCELSPEC_CATALOG = {
 "lifecycle": "shipping",
 "name": "SambaNova SN40L",
 "vendor": "SambaNova"
+},
+{
+"cells": {
+"compute.dense.fp8": {
+"source": "TT-WH-SPEC",
+"status": "official",
+"unit": "TFLOPS",
+"url": "https://docs.tenstorrent.com/aibs/wormhole/specifications.html",
+"v": 262
+},
+"memory.bandwidth": {
+"source": "TT-WH-SPEC",
+"status": "official",
+"unit": "GB/s",
+"url": "https://docs.tenstorrent.com/aibs/wormhole/specifications.html",
+"v": 288
+},
+"memory.capacity": {
+"source": "TT-WH-SPEC",
+"status": "official",
+"unit": "GB",
+"url": "https://docs.tenstorrent.com/aibs/wormhole/specifications.html",
+"v": 12
+},
+"memory.type": {
+"source": "TT-WH-SPEC",
+"status": "official",
+"unit": "",
+"url": "https://docs.tenstorrent.com/aibs/wormhole/specifications.html",
+"v": "GDDR6"
+},
+"power.tdp": {
+"source": "TT-WH-SPEC",
+"status": "official",
+"unit": "W",
+"url": "https://docs.tenstorrent.com/aibs/wormhole/specifications.html",
+"v": 160
+}
+},
+"id": "tt-wormhole-n150",
+"lifecycle": "shipping",
+"name": "Wormhole n150",
+"vendor": "Tenstorrent"
+},
+{
+"cells": {
+"compute.dense.fp8": {
+"source": "TT-WH-SPEC",
+"status": "official",
+"unit": "TFLOPS",
+"url": "https://docs.tenstorrent.com/aibs/wormhole/specifications.html",
+"v": 466
+},
+"memory.bandwidth": {
+"source": "TT-WH-SPEC",
+"status": "official",
+"unit": "GB/s",
+"url": "https://docs.tenstorrent.com/aibs/wormhole/specifications.html",
+"v": 576
+},
+"memory.capacity": {
+"source": "TT-WH-SPEC",
+"status": "official",
+"unit": "GB",
+"url": "https://docs.tenstorrent.com/aibs/wormhole/specifications.html",
+"v": 24
+},
+"memory.type": {
+"source": "TT-WH-SPEC",
+"status": "official",
+"unit": "",
+"url": "https://docs.tenstorrent.com/aibs/wormhole/specifications.html",
+"v": "GDDR6"
+},
+"power.tdp": {
+"source": "TT-WH-SPEC",
+"status": "official",
+"unit": "W",
+"url": "https://docs.tenstorrent.com/aibs/wormhole/specifications.html",
+"v": 300
+}
+},
+"id": "tt-wormhole-n300",
+"lifecycle": "shipping",
+"name": "Wormhole n300",
+"vendor": "Tenstorrent"
+},
+{
+"cells": {
+"memory.bandwidth": {
+"source": "TT-BH-SPEC",
+"status": "official",
+"unit": "GB/s",
+"url": "https://docs.tenstorrent.com/_sources/aibs/blackhole/specifications.md.txt",
+"v": 448
+},
+"memory.capacity": {
+"source": "TT-BH-SPEC",
+"status": "official",
+"unit": "GB",
+"url": "https://docs.tenstorrent.com/_sources/aibs/blackhole/specifications.md.txt",
+"v": 28
+},
+"memory.type": {
+"source": "TT-BH-SPEC",
+"status": "official",
+"unit": "",
+"url": "https://docs.tenstorrent.com/_sources/aibs/blackhole/specifications.md.txt",
+"v": "GDDR6"
+},
+"power.tdp": {
+"source": "TT-BH-SPEC",
+"status": "official",
+"unit": "W",
+"url": "https://docs.tenstorrent.com/_sources/aibs/blackhole/specifications.md.txt",
+"v": 300
+}
+},
+"id": "tt-blackhole-p100a",
+"lifecycle": "shipping",
+"name": "Blackhole p100a",
+"vendor": "Tenstorrent"
+},
+{
+"cells": {
+"compute.dense.fp8": {
+"source": "TT-BH-HC24",
+"status": "reported",
+"unit": "TFLOPS",
+"url": "https://www.theregister.com/2024/08/27/tenstorrent_ai_blackhole/",
+"v": 745
+},
+"interconnect.scale_up.bandwidth": {
+"direction": "per_direction",
+"source": "TT-BH-SPEC",
+"status": "derived",
+"unit": "GB/s",
+"url": "https://docs.tenstorrent.com/_sources/aibs/blackhole/specifications.md.txt",
+"v": 400
+},
+"memory.bandwidth": {
+"source": "TT-BH-SPEC",
+"status": "official",
+"unit": "GB/s",
+"url": "https://docs.tenstorrent.com/_sources/aibs/blackhole/specifications.md.txt",
+"v": 512
+},
+"memory.capacity": {
+"source": "TT-BH-SPEC",
+"status": "official",
+"unit": "GB",
+"url": "https://docs.tenstorrent.com/_sources/aibs/blackhole/specifications.md.txt",
+"v": 32
+},
+"memory.type": {
+"source": "TT-BH-SPEC",
+"status": "official",
+"unit": "",
+"url": "https://docs.tenstorrent.com/_sources/aibs/blackhole/specifications.md.txt",
+"v": "GDDR6"
+},
+"power.tdp": {
+"source": "TT-BH-SPEC",
+"status": "official",
+"unit": "W",
+"url": "https://docs.tenstorrent.com/_sources/aibs/blackhole/specifications.md.txt",
+"v": 300
+}
+},
+"id": "tt-blackhole-p150",
+"lifecycle": "shipping",
+"name": "Blackhole p150",
+"vendor": "Tenstorrent"
 },
 {
 "cells": {
@@ -4105,6 +4996,12 @@ window.ACCELSPEC_CATALOG = {
 "generated_by": "python -m accelspec.io.site",
 "package_version": "0.1.0",
 "sources": {
+"A-CDNA5-BLOG": {
+"date": "2026-08-04",
+"publisher": "AMD",
+"title": "Introducing AMD CDNA 5 and the AMD Helios Rackscale Solution (ROCm Blogs)",
+"url": "https://rocm.blogs.amd.com/ecosystems-and-partners/cdna5-helios/README.html"
+},
 "A-MI250X": {
 "date": "2021-11",
 "publisher": "AMD",
@@ -4116,6 +5013,24 @@ window.ACCELSPEC_CATALOG = {
 "publisher": "AMD",
 "title": "AMD Instinct MI300A APU page, specifications",
 "url": "https://www.amd.com/en/products/accelerators/instinct/mi300/mi300a.html"
+},
+"A-MI400-CN": {
+"date": "2025",
+"publisher": "cloudnews.tech (relaying AMD's roadmap presentation)",
+"title": "AMD Challenges Vera Rubin: Instinct MI455X and MI430X Promise FP4/FP8 Parity, Same Bandwidth... and Double HBM4 Memory (cloudnews.tech)",
+"url": "https://cloudnews.tech/amd-challenges-vera-rubin-instinct-mi455x-and-mi430x-promise-fp4-fp8-parity-same-bandwidth-and-double-hbm4-memory"
+},
+"A-MI430X-WA": {
+"date": "2025",
+"publisher": "windows.atsit.in",
+"title": "AMD reveals the Instinct MI430X (windows.atsit.in, relaying AMD's blog post by Mahesh Balasubramanian)",
+"url": "https://windows.atsit.in/?p=34842"
+},
+"A-MI455-HF": {
+"date": "2026-07-23",
+"publisher": "Hugging Face (early-access test of AMD hardware)",
+"title": "Hugging Face on AMD Instinct MI455X: First Transformers Results (Hugging Face community blog)",
+"url": "https://huggingface.co/blog/badaoui/transformers-on-amd-mi455"
 },
 "A1": {
 "date": "2023",
@@ -4183,6 +5098,12 @@ window.ACCELSPEC_CATALOG = {
 "title": "AWS Trainium 2 (AI Wiki)",
 "url": "https://aiwiki.ai/wiki/aws_trainium2"
 },
+"AS-CDNA5": {
+"date": "2026-08-04",
+"publisher": "AMD",
+"title": "Introducing AMD CDNA 5 and the AMD Helios Rackscale Solution (ROCm Blogs)",
+"url": "https://rocm.blogs.amd.com/ecosystems-and-partners/cdna5-helios/README.html"
+},
 "AWS-BATCH-GPU": {
 "date": "2026-12-06",
 "publisher": "Amazon Web Services",
@@ -4225,6 +5146,12 @@ window.ACCELSPEC_CATALOG = {
 "title": "WikiChip: MLU100 - Cambricon (cambricon/mlu/mlu100)",
 "url": "https://en.wikichip.org/wiki/cambricon/mlu/mlu100"
 },
+"CS-WSE2": {
+"date": "2021-04-21",
+"publisher": "TechPowerUp (relaying Cerebras, via Tom's Hardware)",
+"title": "Cerebras Updates Wafer Scale Engine on 7 nm - 2.6 Trillion Transistors, 40 GB Onboard SRAM, 850,000 Cores (TechPowerUp)",
+"url": "https://techpowerup.com/281313/cerebras-updates-wafer-scale-engine-on-7-nm-2-6-trillion-transistors-40-gb-onboard-sram-850-000-cores-12-wafer"
+},
 "CS-WSE3": {
 "date": "2024-03-13",
 "publisher": "TweakTown (relaying Cerebras)",
@@ -4261,6 +5188,24 @@ window.ACCELSPEC_CATALOG = {
 "title": "中国最大 AI 单芯片邃思 2.0 在上海正式发布 (sc2p.com)",
 "url": "http://www.sc2p.com/guonei/20210813/24893.html"
 },
+"ETCHED-AA": {
+"date": "2026-03",
+"publisher": "awesomeagents.ai",
+"title": "Etched Sohu - Transformer-Only Inference ASIC (awesomeagents.ai hardware page)",
+"url": "https://awesomeagents.ai/hardware/etched-sohu"
+},
+"ETCHED-HZ": {
+"date": "2024-06",
+"publisher": "HostZealot",
+"title": "Etched Startup announced a new high-speed, transformer-specialized chip - Sohu (HostZealot blog)",
+"url": "https://www.hostzealot.com/blog/news/etched-startup-announced-a-new-high-speed-transformer-specialized-chip-sohu"
+},
+"ETCHED-MEMO": {
+"date": "2024-06",
+"publisher": "Etched",
+"title": "Etched is Making the Biggest Bet in AI (Etched blog post introducing Sohu)",
+"url": "https://etched.com/blog-posts/etched-is-making-the-biggest-bet-in-ai"
+},
 "FP-BI150": {
 "date": "2025-11",
 "publisher": "BAAI FlagPerf (vendor-contributed result pages)",
@@ -4285,11 +5230,59 @@ window.ACCELSPEC_CATALOG = {
 "title": "FlagPerf training/metax/README.md: MetaX test environment (曦云®C500 64G)",
 "url": "https://github.com/FlagOpen/FlagPerf/blob/1b5a030398ab719e406f77877eb34c9599b17fd2/training/metax/README.md"
 },
+"FS-SEMI": {
+"date": "2025-10-02",
+"publisher": "reportify.ai (relaying 半导体行业观察)",
+"title": "一颗芯片,叫板英伟达 (半导体行业观察, summarized by reportify.ai)",
+"url": "https://reportify.ai/tags/concept?tagValue=%E5%BC%A0%E9%87%8F%E6%94%B6%E7%BC%A9%E5%A4%84%E7%90%86%E5%99%A8+%28TCP%29+%E6%9E%B6%E6%9E%84"
+},
+"FUR-BLAB": {
+"date": "2025-04-20",
+"publisher": "b-lab.team (relaying FuriosaAI)",
+"title": "RNGD (b-lab.team summary of furiosa.ai's RNGD page)",
+"url": "https://b-lab.team/en/content/ada3ac02-5dd1-4e89-a8cc-48125939458e"
+},
+"FUR-DOC": {
+"date": "2026-12-06",
+"publisher": "FuriosaAI",
+"title": "FuriosaAI developer documentation: FuriosaAI RNGD (overview)",
+"url": "https://developer.furiosa.ai/docs-dev/PR-3475/en/overview/rngd.html"
+},
+"FUR-SAMSUNG": {
+"date": "2023-04-06",
+"publisher": "samnews24",
+"title": "Samsung started mass-production of Warboy NPU chip (samnews24)",
+"url": "https://www.samnews24.com/2023/04/06/samsung-started-mass-production-of-warboy-npu-chip/"
+},
+"FUR-SEMI": {
+"date": "2025-10-02",
+"publisher": "reportify.ai (relaying 半导体行业观察)",
+"title": "一颗芯片,叫板英伟达 (半导体行业观察, summarized by reportify.ai)",
+"url": "https://reportify.ai/tags/concept?tagValue=%E5%BC%A0%E9%87%8F%E6%94%B6%E7%BC%A9%E5%A4%84%E7%90%86%E5%99%A8+%28TCP%29+%E6%9E%B6%E6%9E%84"
+},
+"FUR-WARBOY": {
+"date": "2026-12-06",
+"publisher": "FuriosaAI",
+"title": "FuriosaAI SDK documentation: FuriosaAI Warboy",
+"url": "https://furiosa-ai.github.io/docs/latest/en/npu/warboy.html"
+},
 "G-TPU7X-SA": {
 "date": "2025-04-09",
 "publisher": "SiliconANGLE",
 "title": "Google's cloud-based AI Hypercomputer gets new workhorse: Ironwood TPU (SiliconANGLE)",
 "url": "https://siliconangle.com/2025/04/09/googles-cloud-based-ai-hypercomputer-gets-new-workhorse-ironwood-tpu"
+},
+"G-TPU8-CS": {
+"date": "2026-04-22",
+"publisher": "corsummit (relaying Google's Cloud Next 2026 announcement)",
+"title": "Google TPU 8t and 8i: eighth generation splits training and inference (Cloud Next 2026 coverage, corsummit)",
+"url": "https://corsummit.netlify.app/news/google-tpu-8t-8i-eighth-generation-split-training-inference-cloud-next"
+},
+"G-V3": {
+"date": "2026-12-06",
+"publisher": "Google",
+"title": "Cloud TPU v3 documentation (key specifications: 123 teraflops bf16 per chip; HBM2 32 GiB, 900 GBps; measured 123/220/262 W; 1024-chip pod)",
+"url": "https://docs.cloud.google.com/tpu/docs/v3"
 },
 "G-V4-IO21": {
 "date": "2021-05-18",
@@ -4333,6 +5326,12 @@ window.ACCELSPEC_CATALOG = {
 "title": "Cloud TPU v5e documentation",
 "url": "https://docs.cloud.google.com/tpu/docs/v5e"
 },
+"G2MD": {
+"date": "2026-12-06",
+"publisher": "Google",
+"title": "Cloud TPU v5e documentation, Markdown export of the page ('HBM capacity per chip: 16 GiB'; 'HBM bandwidth per chip: 819 GBps')",
+"url": "https://docs.cloud.google.com/tpu/docs/v5e.md.txt"
+},
 "G2R": {
 "date": "2025",
 "publisher": "Google",
@@ -4375,6 +5374,18 @@ window.ACCELSPEC_CATALOG = {
 "title": "TechPowerUp news: Groq LPU (Tensor-Streaming Processor) inference figures",
 "url": "https://techpowerup.com/news-tags/Processor?page=3"
 },
+"GS-TPU8": {
+"date": "2026-04-22",
+"publisher": "corsummit (relaying Google's Cloud Next 2026 announcement)",
+"title": "Google TPU 8t and 8i: eighth generation splits training and inference (Cloud Next 2026 coverage, corsummit)",
+"url": "https://corsummit.netlify.app/news/google-tpu-8t-8i-eighth-generation-split-training-inference-cloud-next"
+},
+"GS-V3": {
+"date": "2026-12-06",
+"publisher": "Google",
+"title": "Cloud TPU v3 documentation (key specifications: TPU Pod size 1024 chips, 2D torus)",
+"url": "https://docs.cloud.google.com/tpu/docs/v3"
+},
 "H-300IDUO": {
 "date": "2025-10-19",
 "publisher": "3DNews",
@@ -4410,6 +5421,18 @@ window.ACCELSPEC_CATALOG = {
 "publisher": "Huawei (Ascend GitHub organisation)",
 "title": "Huawei msmodeling device profiles ATLAS_800_A2_376T_64G / _313T_64G / ATLAS_800_A3_752T_128G_DIE (tensor_cast/device.py)",
 "url": "https://github.com/Ascend/msmodeling/blob/1e5a50b1a025a6658a277aa963c87691dc279f4f/tensor_cast/device.py"
+},
+"HABANA-GAUDI1": {
+"date": "2019-06",
+"publisher": "New Electronics (relaying Habana Labs' launch)",
+"title": "Gaudi AI training processor from Habana Labs (New Electronics)",
+"url": "https://www.newelectronics.co.uk/content/news/gaudi-ai-training-processor-from-habana-labs"
+},
+"HABANA-ROCE": {
+"date": "2026-12-06",
+"publisher": "Intel (Habana Labs)",
+"title": "Gaudi: the only AI processor to deliver the advantages of integrated, on-chip RoCEv2 (Habana page)",
+"url": "https://habana.ai/gaudi-integrated-roce/"
 },
 "HAWK-910B": {
 "date": "2023-11-07",
@@ -4477,6 +5500,12 @@ window.ACCELSPEC_CATALOG = {
 "title": "Intel Gaudi docs: Network Configuration; hl-smi",
 "url": "https://docs.habana.ai"
 },
+"INTEL-CI-TH": {
+"date": "2025-10",
+"publisher": "Tom's Hardware (relaying Intel's OCP Global Summit announcement)",
+"title": "Intel unveils Crescent Island, an inference-only GPU with Xe3P architecture and 160GB of memory (Tom's Hardware)",
+"url": "https://www.tomshardware.com/pc-components/gpus/intel-unveils-crescent-island-an-inference-only-gpu-with-xe3p-architecture-and-160gb-of-memory"
+},
 "IX-GEEKTOPIA-BI": {
 "date": "2021-04-05",
 "publisher": "Geektopia",
@@ -4537,11 +5566,47 @@ window.ACCELSPEC_CATALOG = {
 "title": "Paddle Lite docs: 昆仑芯 XPU deployment guide (R200 card requirements)",
 "url": "https://paddlepaddle.org.cn/inference/demo_guides/kunlunxin_xpu.html"
 },
+"MAIA100-TR": {
+"date": "2024-08",
+"publisher": "TechRadar (relaying Microsoft's Hot Chips 2024 talk)",
+"title": "Microsoft deliberately chose to use old tech for its Nvidia GPU rival: Maia 100 uses HBM2E memory (TechRadar, Hot Chips 2024)",
+"url": "https://www.techradar.com/pro/microsoft-deliberately-chose-to-use-old-tech-for-its-nvidia-gpu-rival-maia-100-ai-accelerator-uses-hbm2e-memory-and-the-mysterious-ability-to-unlock-new-capabilities-via-firmware-update"
+},
+"MAIA200-MS": {
+"date": "2026-01-26",
+"publisher": "Microsoft",
+"title": "Maia 200: The AI accelerator built for inference (The Official Microsoft Blog, Scott Guthrie)",
+"url": "https://blogs.microsoft.com/blog/2026/01/26/maia-200-the-ai-accelerator-built-for-inference"
+},
+"MAIA200-NT": {
+"date": "2026-01",
+"publisher": "nnewstech (blog relaying Microsoft)",
+"title": "Microsoft unveils Maia 200 3nm AI chip (nnewstech blog)",
+"url": "https://nnewstech.blogspot.com/2026/01/microsoft-unveils-maia-200-3nm-ai.html"
+},
+"MAIA200-SD": {
+"date": "2026-12-06",
+"publisher": "SaveDelete (relaying Microsoft's announcement of 2026-01-26)",
+"title": "Microsoft Maia 200 Delivers 10 PetaFLOPS and Takes Aim at Nvidia (SaveDelete)",
+"url": "https://savedelete.com/article/microsoft-maia-200-ai-inference-chip"
+},
 "MLPERF-GB200": {
 "date": "2026-11-23",
 "publisher": "MLCommons (submitter Crusoe)",
 "title": "MLPerf Inference v6.1 closed results, Crusoe GB200-NVL72 system description (accelerator_memory_capacity: 186 GB)",
 "url": "https://raw.githubusercontent.com/mlcommons/inference_results_v6.1/main/closed/Crusoe/systems/GB200-NVL72_GB200-186GB_aarch64x16_Dynamo.json"
+},
+"MS-MAIA200-SD": {
+"date": "2026-12-06",
+"publisher": "SaveDelete (relaying Microsoft's announcement of 2026-01-26)",
+"title": "Microsoft Maia 200 Delivers 10 PetaFLOPS and Takes Aim at Nvidia (SaveDelete)",
+"url": "https://savedelete.com/article/microsoft-maia-200-ai-inference-chip"
+},
+"MS-MTIA2-TPU": {
+"date": "2024-04",
+"publisher": "TechPowerUp (relaying Meta)",
+"title": "Meta Announces New MTIA AI Accelerator with Improved Performance to Ease NVIDIA's Grip (TechPowerUp)",
+"url": "https://techpowerup.com/news-tags/Triton"
 },
 "MT-ITBEAR": {
 "date": "2025-12-20",
@@ -4572,6 +5637,24 @@ window.ACCELSPEC_CATALOG = {
 "publisher": "tweakpc.de",
 "title": "Moore Threads: Leistungsstarke MTT-S4000-GPU aus China mit 25 TFLOPS (tweakpc.de)",
 "url": "https://tweakpc.de/news/49715/moore-threads-leistungsstarke-mtt-s4000-gpu-aus-china-mit-25-tflops"
+},
+"MTIA1-HADA": {
+"date": "2023-05-24",
+"publisher": "GeekNews (relaying ai.facebook.com/blog/meta-training-inference-accelerator-AI-MTIA/)",
+"title": "MTIA v1: Meta's first-generation AI inference accelerator (GeekNews summary of Meta's blog post)",
+"url": "https://news.hada.io/topic?id=9246"
+},
+"MTIA2-TPU": {
+"date": "2024-04",
+"publisher": "TechPowerUp (relaying Meta's specification table)",
+"title": "Meta Announces New MTIA AI Accelerator with Improved Performance to Ease NVIDIA's Grip (TechPowerUp)",
+"url": "https://techpowerup.com/news-tags/Triton"
+},
+"MTIA2-TR": {
+"date": "2024-09",
+"publisher": "TechRadar (relaying Meta's Hot Chips 2024 talk)",
+"title": "Meta showcases the hardware that will power recommendations for Facebook and Instagram (TechRadar, Hot Chips 2024)",
+"url": "https://techradar.com/pro/meta-showcases-the-hardware-that-will-power-recommendations-for-facebook-and-instagram-low-cost-risc-v-cores-and-mainstream-lpddr5-memory-are-at-the-heart-of-its-mtia-recommendation-inference-cpu"
 },
 "MX-C600-SCMP": {
 "date": "2025",
@@ -4806,6 +5889,42 @@ window.ACCELSPEC_CATALOG = {
 "title": "NVIDIA H800 vs H100: A Technical Deep Dive into Politically-Defined AI Chips",
 "url": "https://www.philisun.com/technical-analysis/nvidia-h800-vs-h100-a-technical-deep-dive-into-politically-defined-ai-chips"
 },
+"QC-AI200-SH": {
+"date": "2025-10-27",
+"publisher": "SiliconHub (relaying Qualcomm's announcement of 2025-10-27)",
+"title": "Qualcomm Redefines Rack-Scale AI Inference with the AI200 & AI250 (SiliconHub)",
+"url": "https://www.siliconhub.ai/news/qualcomm-redefines-rack-scale-ai-inference-with-the-ai200-ai250-qualcomm-is-making-a-bold-move-into-the-data-center"
+},
+"QC-AI200-ZL": {
+"date": "2025-10-27",
+"publisher": "zerlo.net (relaying Qualcomm's announcement)",
+"title": "Qualcomm AI200/250: AI accelerators for data centers (zerlo.net)",
+"url": "https://zerlo.net/en/blog/qualcomm-ai200-ai250-datacenter-ai-accelerator"
+},
+"QC-SDK-ARCH": {
+"date": "2026-12-06",
+"publisher": "Qualcomm",
+"title": "Qualcomm Cloud AI SDK documentation: Architecture (Cloud AI Platforms SKU table)",
+"url": "https://quic.github.io/cloud-ai-sdk-pages/latest/Getting-Started/Architecture"
+},
+"REB-AIW": {
+"date": "2026-03",
+"publisher": "AI Wire News",
+"title": "Industry Pioneers Unveil Revolutionary Quad-Chiplet AI Accelerator (AI Wire News, after Tom's Hardware)",
+"url": "https://aiwirenews.com/industry-pioneers-unveil-revolutionary-quad-chiplet-ai-accelerator"
+},
+"REB-ASCII": {
+"date": "2026-03-09",
+"publisher": "ASCII.jp",
+"title": "NVIDIAを射程に捉えた韓国の雄rebellionsの怪物AIチップ「REBEL-Quad」 (ASCII.jp, ロードマップでわかる！当世プロセッサー事情 第866回)",
+"url": "https://ascii.jp/elem/000/004/379/4379440/"
+},
+"REB-TH": {
+"date": "2026-03-02",
+"publisher": "Tom's Hardware",
+"title": "ISSCC 2026: Rebellions details industry's first quad-chiplet AI solution with UCIe interconnects (Tom's Hardware)",
+"url": "https://www.tomshardware.com/tech-industry/semiconductors/isscc-2026-rebellions-ucie-rebel-100"
+},
 "S000": {
 "date": "2026",
 "publisher": "AI Business",
@@ -4888,6 +6007,30 @@ window.ACCELSPEC_CATALOG = {
 "title": "New Nvidia AI GPUs designed to get around US export bans come to China: H20, L20 and L2 (Tom's Hardware), table 'H20, L20, and L2 Specifications'",
 "url": "https://www.tomshardware.com/pc-components/gpus/new-nvidia-ai-gpus-designed-to-get-around-us-export-bans-come-to-china-h20-l20-and-l2-to-fill-void-left-by-restricted-models"
 },
+"TS-BH-HC24": {
+"date": "2024-08-27",
+"publisher": "The Register (relaying Tenstorrent's Hot Chips 2024 talk)",
+"title": "Tenstorrent's Blackhole chips boast 768 RISC-V cores and almost as many FLOPS (The Register, Hot Chips 2024)",
+"url": "https://www.theregister.com/2024/08/27/tenstorrent_ai_blackhole/"
+},
+"TT-BH-HC24": {
+"date": "2024-08-27",
+"publisher": "The Register (relaying Tenstorrent's Hot Chips 2024 talk)",
+"title": "Tenstorrent's Blackhole chips boast 768 RISC-V cores and almost as many FLOPS (The Register, Hot Chips 2024)",
+"url": "https://www.theregister.com/2024/08/27/tenstorrent_ai_blackhole/"
+},
+"TT-BH-SPEC": {
+"date": "2026-12-06",
+"publisher": "Tenstorrent",
+"title": "Tenstorrent documentation: Blackhole p100a/p150a/p150b Specifications/Requirements (card comparison table)",
+"url": "https://docs.tenstorrent.com/_sources/aibs/blackhole/specifications.md.txt"
+},
+"TT-WH-SPEC": {
+"date": "2026-12-06",
+"publisher": "Tenstorrent",
+"title": "Tenstorrent documentation: Wormhole n150d/n150s/n300d/n300s Specifications/Requirements (card comparison table)",
+"url": "https://docs.tenstorrent.com/aibs/wormhole/specifications.html"
+},
 "TWEAKERS-H20": {
 "date": "2023-11",
 "publisher": "Tweakers",
@@ -4905,6 +6048,12 @@ window.ACCELSPEC_CATALOG = {
 "publisher": "Verda",
 "title": "NVIDIA GB300 NVL72: GPU Architecture & Performance (per-GPU specification table, dense figures)",
 "url": "https://verda.com/blog/gb300-nvl72-architecture"
+},
+"W-INF1": {
+"date": "2026-11-16",
+"publisher": "AWS",
+"title": "AWS Neuron documentation: Inferentia Architecture (archived; Inf1, NeuronCore-v1)",
+"url": "https://awsdocs-neuron.readthedocs-hosted.com/en/latest/archive/arch/neuron-hardware/inferentia.html"
 },
 "W-INF2": {
 "date": "2026-11-23",
@@ -4941,6 +6090,18 @@ window.ACCELSPEC_CATALOG = {
 "publisher": "WinBuzzer",
 "title": "WinBuzzer: Huawei CloudMatrix 384 AI cluster outperforms Nvidia GB200 (reporting SemiAnalysis's system estimates)",
 "url": "https://winbuzzer.com/2025/04/20/huawei-cloudmatrix-384-ai-cluster-outperforms-nvidia-gb200-xcxwbn/"
+},
+"WS-TRN3": {
+"date": "2025-12",
+"publisher": "AWS",
+"title": "AWS Neuron documentation: Trainium3 architecture (figures quoted in vengineer.hatenablog.com, 2025-12-05)",
+"url": "https://awsdocs-neuron.readthedocs-hosted.com/en/latest/about-neuron/arch/neuron-hardware/trainium3.html"
+},
+"WS-TRN3-WN": {
+"date": "2025-12-02",
+"publisher": "AWS",
+"title": "AWS What's New: Amazon EC2 Trn3 UltraServers generally available",
+"url": "https://aws.amazon.com/about-aws/whats-new/2025/12/amazon-ec2-trn3-ultraservers/"
 },
 "YOBITEL-GAUDI2": {
 "date": "2026-11-23",
@@ -5047,6 +6208,54 @@ window.ACCELSPEC_CATALOG = {
 {
 "cells": {
 "count": {
+"source": "AS-CDNA5",
+"status": "official",
+"unit": "",
+"url": "https://rocm.blogs.amd.com/ecosystems-and-partners/cdna5-helios/README.html",
+"v": 72
+},
+"scale_up.per_chip": {
+"direction": "bidirectional",
+"source": "AS-CDNA5",
+"status": "official",
+"unit": "GB/s",
+"url": "https://rocm.blogs.amd.com/ecosystems-and-partners/cdna5-helios/README.html",
+"v": 3600
+},
+"scale_up.size": {
+"source": "AS-CDNA5",
+"status": "official",
+"unit": "",
+"url": "https://rocm.blogs.amd.com/ecosystems-and-partners/cdna5-helios/README.html",
+"v": 72
+},
+"total_hbm": {
+"basis": "72 x 432 GB (memory.capacity of chip 'mi455x', official)",
+"source": "A-CDNA5-BLOG",
+"status": "derived",
+"unit": "TB",
+"url": "https://rocm.blogs.amd.com/ecosystems-and-partners/cdna5-helios/README.html",
+"v": 31.104
+},
+"total_scale_up_bandwidth": {
+"basis": "72 x 3.6 TB/s (scale-up bandwidth bidirectional of chip 'mi455x', official)",
+"direction": "bidirectional",
+"source": "AS-CDNA5",
+"status": "derived",
+"unit": "TB/s",
+"url": "https://rocm.blogs.amd.com/ecosystems-and-partners/cdna5-helios/README.html",
+"v": 259.2
+}
+},
+"chip": "mi455x",
+"id": "amd-helios",
+"kind": "rack",
+"name": "AMD Helios rack (72 x MI455X)",
+"vendor": "AMD"
+},
+{
+"cells": {
+"count": {
 "source": "W2",
 "status": "official",
 "unit": "",
@@ -5098,6 +6307,62 @@ window.ACCELSPEC_CATALOG = {
 "id": "trn2-ultraserver",
 "kind": "supernode",
 "name": "Trn2 UltraServer",
+"vendor": "AWS"
+},
+{
+"cells": {
+"count": {
+"source": "WS-TRN3-WN",
+"status": "reported",
+"unit": "",
+"url": "https://aws.amazon.com/about-aws/whats-new/2025/12/amazon-ec2-trn3-ultraservers/",
+"v": 144
+},
+"scale_up.per_chip": {
+"direction": "unspecified",
+"source": "WS-TRN3",
+"status": "official",
+"unit": "GB/s",
+"url": "https://awsdocs-neuron.readthedocs-hosted.com/en/latest/about-neuron/arch/neuron-hardware/trainium3.html",
+"v": 2560
+},
+"scale_up.size": {
+"source": "WS-TRN3-WN",
+"status": "reported",
+"unit": "",
+"url": "https://aws.amazon.com/about-aws/whats-new/2025/12/amazon-ec2-trn3-ultraservers/",
+"v": 144
+},
+"total_bf16": {
+"basis": "144 x 671 TFLOPS (dense bf16 of chip 'trainium3', official)",
+"source": "W-TRN3",
+"status": "derived",
+"unit": "PFLOPS",
+"url": "https://awsdocs-neuron.readthedocs-hosted.com/en/latest/about-neuron/arch/neuron-hardware/trainium3.html",
+"v": 96.624
+},
+"total_hbm": {
+"basis": "144 x 144 GB (memory.capacity of chip 'trainium3', official)",
+"source": "W-TRN3",
+"status": "derived",
+"unit": "TB",
+"url": "https://awsdocs-neuron.readthedocs-hosted.com/en/latest/about-neuron/arch/neuron-hardware/trainium3.html",
+"v": 20.736
+},
+"total_scale_up_bandwidth": {
+"basis": "144 x 2.56 TB/s (scale-up bandwidth unspecified of chip 'trainium3', official)",
+"direction": "unspecified",
+"source": "WS-TRN3",
+"status": "derived",
+"unit": "TB/s",
+"url": "https://awsdocs-neuron.readthedocs-hosted.com/en/latest/about-neuron/arch/neuron-hardware/trainium3.html",
+"v": 368.64
+}
+},
+"chip": "trainium3",
+"id": "trn3-ultraserver",
+"kind": "supernode",
+"name": "Trn3 UltraServer",
 "vendor": "AWS"
 },
 {
@@ -5233,6 +6498,45 @@ window.ACCELSPEC_CATALOG = {
 "kind": "cluster",
 "name": "Sanjiangyuan cluster, Alibaba Cloud share (16,384 T-Head cards)",
 "vendor": "Alibaba Cloud"
+},
+{
+"cells": {
+"count": {
+"source": "FS-SEMI",
+"status": "reported",
+"unit": "",
+"url": "https://reportify.ai/tags/concept?tagValue=%E5%BC%A0%E9%87%8F%E6%94%B6%E7%BC%A9%E5%A4%84%E7%90%86%E5%99%A8+%28TCP%29+%E6%9E%B6%E6%9E%84",
+"v": 8
+},
+"power": {
+"source": "FS-SEMI",
+"status": "reported",
+"unit": "kW",
+"url": "https://reportify.ai/tags/concept?tagValue=%E5%BC%A0%E9%87%8F%E6%94%B6%E7%BC%A9%E5%A4%84%E7%90%86%E5%99%A8+%28TCP%29+%E6%9E%B6%E6%9E%84",
+"v": 3
+},
+"total_bf16": {
+"basis": "8 x 256 TFLOPS (dense bf16 of chip 'furiosa-rngd', official)",
+"source": "FUR-DOC",
+"status": "derived",
+"unit": "PFLOPS",
+"url": "https://developer.furiosa.ai/docs-dev/PR-3475/en/overview/rngd.html",
+"v": 2.048
+},
+"total_hbm": {
+"basis": "8 x 48 GB (memory.capacity of chip 'furiosa-rngd', reported)",
+"source": "FUR-SEMI",
+"status": "derived",
+"unit": "TB",
+"url": "https://reportify.ai/tags/concept?tagValue=%E5%BC%A0%E9%87%8F%E6%94%B6%E7%BC%A9%E5%A4%84%E7%90%86%E5%99%A8+%28TCP%29+%E6%9E%B6%E6%9E%84",
+"v": 0.384
+}
+},
+"chip": "furiosa-rngd",
+"id": "furiosa-nxt-rngd",
+"kind": "board",
+"name": "FuriosaAI NXT RNGD server (8 x RNGD)",
+"vendor": "FuriosaAI"
 },
 {
 "cells": {
@@ -5405,6 +6709,150 @@ window.ACCELSPEC_CATALOG = {
 {
 "cells": {
 "count": {
+"source": "GS-V3",
+"status": "official",
+"unit": "",
+"url": "https://docs.cloud.google.com/tpu/docs/v3",
+"v": 1024
+},
+"scale_up.size": {
+"source": "GS-V3",
+"status": "official",
+"unit": "",
+"url": "https://docs.cloud.google.com/tpu/docs/v3",
+"v": 1024
+},
+"total_bf16": {
+"basis": "1024 x 123 TFLOPS (dense bf16 of chip 'tpu-v3', official)",
+"source": "G-V3",
+"status": "derived",
+"unit": "PFLOPS",
+"url": "https://docs.cloud.google.com/tpu/docs/v3",
+"v": 125.952
+},
+"total_hbm": {
+"basis": "1024 x 32 GB (memory.capacity of chip 'tpu-v3', official)",
+"source": "G-V3",
+"status": "derived",
+"unit": "TB",
+"url": "https://docs.cloud.google.com/tpu/docs/v3",
+"v": 32.768
+}
+},
+"chip": "tpu-v3",
+"id": "tpu-v3-pod",
+"kind": "pod",
+"name": "TPU v3 pod",
+"vendor": "Google"
+},
+{
+"cells": {
+"count": {
+"source": "G1",
+"status": "official",
+"unit": "",
+"url": "https://docs.cloud.google.com/tpu/docs/v4",
+"v": 4096
+},
+"scale_up.per_chip": {
+"basis": "6 links (G1) x 45 GB/s one-way per link (G6), as in the tpu-v4 chip record",
+"direction": "per_direction",
+"source": "G6",
+"status": "derived",
+"unit": "GB/s",
+"url": "https://github.com/jax-ml/scaling-book",
+"v": 270
+},
+"scale_up.size": {
+"source": "G1",
+"status": "official",
+"unit": "",
+"url": "https://docs.cloud.google.com/tpu/docs/v4",
+"v": 4096
+},
+"total_bf16": {
+"basis": "4096 x 275 TFLOPS (dense bf16 of chip 'tpu-v4', official)",
+"source": "G1",
+"status": "derived",
+"unit": "PFLOPS",
+"url": "https://docs.cloud.google.com/tpu/docs/v4",
+"v": 1126.4
+},
+"total_hbm": {
+"basis": "4096 x 32 GB (memory.capacity of chip 'tpu-v4', official)",
+"source": "G1",
+"status": "derived",
+"unit": "TB",
+"url": "https://docs.cloud.google.com/tpu/docs/v4",
+"v": 131.072
+},
+"total_scale_up_bandwidth": {
+"basis": "4096 x 270 GB/s (scale-up bandwidth per_direction of chip 'tpu-v4', derived)",
+"direction": "per_direction",
+"source": "G6",
+"status": "derived",
+"unit": "TB/s",
+"url": "https://github.com/jax-ml/scaling-book",
+"v": 1105.92
+}
+},
+"chip": "tpu-v4",
+"id": "tpu-v4-pod",
+"kind": "pod",
+"name": "TPU v4 pod",
+"vendor": "Google"
+},
+{
+"cells": {
+"count": {
+"source": "GS-TPU8",
+"status": "reported",
+"unit": "",
+"url": "https://corsummit.netlify.app/news/google-tpu-8t-8i-eighth-generation-split-training-inference-cloud-next",
+"v": 9600
+},
+"scale_up.per_chip": {
+"direction": "unspecified",
+"source": "GS-TPU8",
+"status": "reported",
+"unit": "GB/s",
+"url": "https://corsummit.netlify.app/news/google-tpu-8t-8i-eighth-generation-split-training-inference-cloud-next",
+"v": 2400
+},
+"scale_up.size": {
+"source": "GS-TPU8",
+"status": "reported",
+"unit": "",
+"url": "https://corsummit.netlify.app/news/google-tpu-8t-8i-eighth-generation-split-training-inference-cloud-next",
+"v": 9600
+},
+"total_hbm": {
+"basis": "9600 x 216 GB (memory.capacity of chip 'tpu-8t', reported)",
+"source": "G-TPU8-CS",
+"status": "derived",
+"unit": "TB",
+"url": "https://corsummit.netlify.app/news/google-tpu-8t-8i-eighth-generation-split-training-inference-cloud-next",
+"v": 2073.6
+},
+"total_scale_up_bandwidth": {
+"basis": "9600 x 19.2 Tb/s (scale-up bandwidth unspecified of chip 'tpu-8t', reported)",
+"direction": "unspecified",
+"source": "GS-TPU8",
+"status": "derived",
+"unit": "TB/s",
+"url": "https://corsummit.netlify.app/news/google-tpu-8t-8i-eighth-generation-split-training-inference-cloud-next",
+"v": 23040
+}
+},
+"chip": "tpu-8t",
+"id": "tpu-8t-superpod",
+"kind": "pod",
+"name": "TPU 8t superpod",
+"vendor": "Google"
+},
+{
+"cells": {
+"count": {
 "source": "H2",
 "status": "official",
 "unit": "",
@@ -5568,6 +7016,86 @@ window.ACCELSPEC_CATALOG = {
 "kind": "supernode",
 "name": "Atlas 960 SuperPoD",
 "vendor": "Huawei"
+},
+{
+"cells": {
+"count": {
+"source": "MS-MTIA2-TPU",
+"status": "reported",
+"unit": "",
+"url": "https://techpowerup.com/news-tags/Triton",
+"v": 144
+},
+"total_bf16": {
+"basis": "144 x 177 TFLOPS (dense bf16 of chip 'mtia-v2', reported)",
+"source": "MTIA2-TPU",
+"status": "derived",
+"unit": "PFLOPS",
+"url": "https://techpowerup.com/news-tags/Triton",
+"v": 25.488
+},
+"total_hbm": {
+"basis": "144 x 128 GB (memory.capacity of chip 'mtia-v2', reported)",
+"source": "MTIA2-TR",
+"status": "derived",
+"unit": "TB",
+"url": "https://techradar.com/pro/meta-showcases-the-hardware-that-will-power-recommendations-for-facebook-and-instagram-low-cost-risc-v-cores-and-mainstream-lpddr5-memory-are-at-the-heart-of-its-mtia-recommendation-inference-cpu",
+"v": 18.432
+}
+},
+"chip": "mtia-v2",
+"id": "mtia-v2-rack",
+"kind": "rack",
+"name": "MTIA v2 rack (72 boards, 144 chips)",
+"vendor": "Meta"
+},
+{
+"cells": {
+"count": {
+"source": "MS-MAIA200-SD",
+"status": "reported",
+"unit": "",
+"url": "https://savedelete.com/article/microsoft-maia-200-ai-inference-chip",
+"v": 6144
+},
+"scale_up.per_chip": {
+"direction": "bidirectional",
+"source": "MS-MAIA200-SD",
+"status": "reported",
+"unit": "GB/s",
+"url": "https://savedelete.com/article/microsoft-maia-200-ai-inference-chip",
+"v": 2800
+},
+"scale_up.size": {
+"source": "MS-MAIA200-SD",
+"status": "reported",
+"unit": "",
+"url": "https://savedelete.com/article/microsoft-maia-200-ai-inference-chip",
+"v": 6144
+},
+"total_hbm": {
+"basis": "6144 x 216 GB (memory.capacity of chip 'maia-200', official)",
+"source": "MAIA200-MS",
+"status": "derived",
+"unit": "TB",
+"url": "https://blogs.microsoft.com/blog/2026/01/26/maia-200-the-ai-accelerator-built-for-inference",
+"v": 1327.104
+},
+"total_scale_up_bandwidth": {
+"basis": "6144 x 2.8 TB/s (scale-up bandwidth bidirectional of chip 'maia-200', reported)",
+"direction": "bidirectional",
+"source": "MS-MAIA200-SD",
+"status": "derived",
+"unit": "TB/s",
+"url": "https://savedelete.com/article/microsoft-maia-200-ai-inference-chip",
+"v": 17203.2
+}
+},
+"chip": "maia-200",
+"id": "maia-200-cluster",
+"kind": "cluster",
+"name": "Maia 200 scale-up cluster (up to 6,144 accelerators)",
+"vendor": "Microsoft"
 },
 {
 "cells": {
@@ -6077,6 +7605,37 @@ window.ACCELSPEC_CATALOG = {
 "kind": "desktop system",
 "name": "DGX Spark",
 "vendor": "NVIDIA"
+},
+{
+"cells": {
+"count": {
+"source": "TS-BH-HC24",
+"status": "reported",
+"unit": "",
+"url": "https://www.theregister.com/2024/08/27/tenstorrent_ai_blackhole/",
+"v": 32
+},
+"scale_up.size": {
+"source": "TS-BH-HC24",
+"status": "reported",
+"unit": "",
+"url": "https://www.theregister.com/2024/08/27/tenstorrent_ai_blackhole/",
+"v": 32
+},
+"total_hbm": {
+"basis": "32 x 32 GB (memory.capacity of chip 'tt-blackhole-p150', official)",
+"source": "TT-BH-SPEC",
+"status": "derived",
+"unit": "TB",
+"url": "https://docs.tenstorrent.com/_sources/aibs/blackhole/specifications.md.txt",
+"v": 1.024
+}
+},
+"chip": "tt-blackhole-p150",
+"id": "tt-blackhole-galaxy",
+"kind": "board",
+"name": "Tenstorrent Blackhole Galaxy (32 chips)",
+"vendor": "Tenstorrent"
 }
 ]
 };

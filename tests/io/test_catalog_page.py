@@ -142,7 +142,7 @@ def test_catalog_page_in_chromium(browser, tmp_path):
     rows = _rows(browser)
     bw = [float(_cell(r, "memory.bandwidth").get_attribute("data-value")) for r in rows
           if _cell(r, "memory.bandwidth").get_attribute("data-value")]
-    assert bw == sorted(bw, reverse=True) and bw[0] == 8000  # MI350X/MI355X: 8 TB/s
+    assert bw == sorted(bw, reverse=True) and bw[0] == 23300  # MI455X: 23.3 TB/s (issue 25; was MI355X 8 TB/s)
     ids = [r.get_attribute("data-id") for r in rows]
     assert ids.index("mi355x") < ids.index("mi300x")
     mi300x = next(r for r in rows if r.get_attribute("data-id") == "mi300x")
