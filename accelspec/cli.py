@@ -10,8 +10,8 @@ import argparse
 import json
 import math
 import sys
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -26,11 +26,34 @@ class UsageError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, exit 2, no usage dump
+    def error(self, message: str) -> NoReturn:  # one line, exit 2, no usage dump
         raise UsageError(message)
 
 
-def _count(what: str):
+class _Deprecated(argparse.Action):
+    """A former spelling of the option ``new``: still accepted, hidden from ``--help``, and
+    warned about on stderr; the value is parsed and stored exactly as ``new`` does."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, *, new: argparse.Action) -> None:
+        if isinstance(new.type, str):  # a type registered by name: none of ours is
+            raise TypeError(f"{new.option_strings[-1]}: give the type as a function")
+        super().__init__(option_strings, dest, nargs=new.nargs, type=new.type, choices=new.choices,
+                         metavar=new.metavar, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+        self.new = new
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+                 option_string: str | None = None) -> None:
+        print(f"accelspec: {option_string} is deprecated; use {self.new.option_strings[-1]}", file=sys.stderr)
+        self.new(parser, namespace, values, option_string)
+
+
+def _renamed(sp: argparse.ArgumentParser, new: argparse.Action, *old: str) -> argparse.Action:
+    """Accept the former spellings ``old`` of the option ``new`` (see :class:`_Deprecated`)."""
+    sp.add_argument(*old, dest=new.dest, action=_Deprecated, new=new)
+    return new
+
+
+def _count(what: str) -> Callable[[str], int]:
     def parse(text: str) -> int:
         try:
             return parse_count(text, what)
@@ -101,10 +124,11 @@ def _cmd_list(args: argparse.Namespace) -> None:
             return (1, 0.0, chip.name)
 
     found.sort(key=key)
-    rows, records = [], []
+    rows: list[dict[str, str | None]] = []
+    records: list[dict[str, Any]] = []
     for c in found:
-        row = {"id": c.id, "name": c.name, "vendor": c.vendor, "lifecycle": c.lifecycle}
-        record = dict(row, sort_value=None)
+        row: dict[str, str | None] = {"id": c.id, "name": c.name, "vendor": c.vendor, "lifecycle": c.lifecycle}
+        record: dict[str, Any] = dict(row, sort_value=None)
         if sort_path:
             from .hardware.comparison import _lookup
             from .provenance import quantity_out
@@ -175,7 +199,7 @@ def _fraction(text: str) -> float:
     return v
 
 
-def _csv_counts(what: str):
+def _csv_counts(what: str) -> Callable[[str], list[int]]:
     def parse(text: str) -> list[int]:
         try:
             return [parse_count(t, what) for t in text.split(",") if t.strip()]
@@ -218,7 +242,7 @@ def _q(x: Any, unit: str) -> float:
 def _cmd_models(args: argparse.Namespace) -> None:
     from .model.catalog import models
 
-    rows = []
+    rows: list[dict[str, Any]] = []
     for m in models():
         rows.append({"id": m.id, "name": m.name, "params_total": m.params_total(),
                      "params_active": m.params_active(), "attention": m.attention_variant,
@@ -278,7 +302,8 @@ def _chip_with(chip: str, capacity: str | None = None, bandwidth: str | None = N
         if text is None:
             continue
         q = parse_quantity(text, unit, flag)
-        if not (np.isscalar(q.magnitude) and math.isfinite(q.magnitude) and q.magnitude > 0):
+        mag = q.magnitude  # a number parsed from the text (an array or a complex number is refused)
+        if not (isinstance(mag, (int, float)) and math.isfinite(mag) and mag > 0):
             raise UsageError(f"{flag}: must be one positive finite quantity such as '96 GB', got {text!r}")
         old = (rec.get("memory") or {}).get(key)
         was = f"published {old['value']}" if old else "not published"
@@ -575,17 +600,17 @@ def _cmd_train(args: argparse.Namespace) -> None:
 
     if args.runs:
         runs = tr.training_runs()
-        data = [{"id": r.id, "model": r.model, "chip": r.chip, "tokens": r.tokens,
+        rows = [{"id": r.id, "model": r.model, "chip": r.chip, "tokens": r.tokens,
                  "reported_chip_hours": r.chip_hours,
-                 "bound_chip_hours": float(r.bound().chip_hours.m_as("hour")),
+                 "bound_chip_hours": _q(r.bound().chip_hours, "hour"),
                  "implied_utilisation": r.implied_utilisation(), "source": r.source.get("url")} for r in runs]
-        _emit(data, args.json, tr.runs_report())
+        _emit(rows, args.json, tr.runs_report())
         return
     if args.claim:
         text = tr.check_training_claim()
         t = tr.cluster_training_time()
         text += f"\n1945P over 16,384 cards, Llama 3.1 405B on 15.6T tokens: {t}"
-        _emit({"tianchi": text.splitlines(), "sanjiangyuan_days": float(t.time.m_as("day"))}, args.json, text)
+        _emit({"tianchi": text.splitlines(), "sanjiangyuan_days": _q(t.time, "day")}, args.json, text)
         return
     if not args.model or not args.chip:
         raise UsageError("give MODEL and --chip (or --runs, or --claim)")
@@ -594,15 +619,15 @@ def _cmd_train(args: argparse.Namespace) -> None:
                          parallelism=args.parallelism, micro_batch=args.micro_batch, seq_len=args.seq_len,
                          recompute=args.recompute)
     data: dict[str, Any] = {"fits": f.fits, "verdict": f.verdict, "chip": f.chip, "system": f.system or None,
-                            "n_chips": f.n_chips, "required_GB": float(f.required.m_as("GB")),
-                            "available_GB": float(f.available.m_as("GB")), "assumptions": f.assumptions,
-                            "breakdown_GB": {k: float(v.m_as("GB")) for k, v in f.memory.terms().items()}}
+                            "n_chips": f.n_chips, "required_GB": _q(f.required, "GB"),
+                            "available_GB": _q(f.available, "GB"), "assumptions": f.assumptions,
+                            "breakdown_GB": {k: _q(v, "GB") for k, v in f.memory.terms().items()}}
     text = f"{f.explanation}\n{f.memory}"
     if args.tokens:
         t = tr.training_time(args.model, args.tokens, chip=args.chip, n_chips=f.n_chips, recipe=args.recipe,
                              seq_len=args.seq_len, recompute=args.recompute, mfu=args.mfu)
-        data["time_days"] = float(t.time.m_as("day"))
-        data["chip_hours"] = float(t.chip_hours.m_as("hour"))
+        data["time_days"] = _q(t.time, "day")
+        data["chip_hours"] = _q(t.chip_hours, "hour")
         text += f"\ntime: {t}"
     _emit(data, args.json, text)
 
@@ -633,7 +658,7 @@ def _cmd_systems(args: argparse.Namespace) -> None:
     from .hardware.system import systems
 
     found = systems(vendor=args.vendor)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for s in found:
         hbm, bf16 = s.total_hbm, s.total_bf16
         rows.append({"id": s.id, "name": s.name, "vendor": s.vendor, "chip": s.chip, "count": s.n_chips,

@@ -162,7 +162,7 @@ def compare(chips: Iterable[str | Chip],
             cell = result.cells[(chip.id, path)]
             xpos = i - 0.4 + width * (j + 0.5)
             bar = _bar_value(result, chip, path, unit)
-            if not isinstance(bar, tuple):
+            if not isinstance(bar, tuple) or isinstance(cell, Absent):  # a bar only for a published value
                 mark = "no support" if isinstance(bar, Absent) and bar.status == "unsupported" else "n/p"
                 ax.text(xpos, 0.02, mark, rotation=90, ha="center", va="bottom", fontsize=7,
                         color="0.4", transform=ax.get_xaxis_transform())
@@ -378,7 +378,7 @@ def sweep_heatmap(df: Any, x: str, y: str, value: str, *, ax: Axes | None = None
         cmap_obj = matplotlib.colormaps[cmap]
         for (r, c), v in np.ndenumerate(data):
             if np.isfinite(v):
-                rgb = to_rgb(cmap_obj(im.norm(v)))
+                rgb = cmap_obj(im.norm(v))  # RGBA in [0, 1]
                 ink = "black" if 0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2] > 0.5 else "white"
                 ax.text(c, r, f"{v:.3g}" + ("?" if unknown[r, c] else ""), ha="center", va="center", fontsize=8,
                         color=ink)

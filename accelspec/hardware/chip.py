@@ -7,15 +7,16 @@ and sparse separately, so a sparse figure is never mistaken for a dense one.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
 from enum import Enum
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal, cast
 
 import pint
+import pint.compat
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ..errors import NotPublishedError, PeakNotPublishedError, UnsupportedPrecisionError
-from ..provenance import Direction, Fact, FrozenDict, Record, Source, Spec, Status, spec_type
+from ..provenance import Direction, Fact, FrozenDict, Record, Source, Spec, Status
 
 __all__ = [
     "BandwidthSpec",
@@ -67,11 +68,44 @@ class Precision(str, Enum):
         return "TOPS" if self.is_integer else "TFLOPS"
 
 
-CapacitySpec = spec_type("GB", "CapacitySpec")
-BandwidthSpec = spec_type("GB/s", "BandwidthSpec")
-PowerSpec = spec_type("W", "PowerSpec")
-CountSpec = spec_type("", "CountSpec")
-ComputeSpec = spec_type(None, "ComputeSpec")  # FLOP/s or OP/s, checked per precision
+# The value types of a chip record: a Spec whose value must have the dimension of
+# ``expected_unit`` (checked and converted when the record is validated).
+class CapacitySpec(Spec):
+    """A memory capacity [GB] with its source."""
+
+    expected_unit: ClassVar[str | None] = "GB"
+
+
+class BandwidthSpec(Spec):
+    """A bandwidth [GB/s] with its source."""
+
+    expected_unit: ClassVar[str | None] = "GB/s"
+
+
+class PowerSpec(Spec):
+    """A power figure [W] with its source."""
+
+    expected_unit: ClassVar[str | None] = "W"
+
+
+class CountSpec(Spec):
+    """A count [dimensionless] with its source."""
+
+    expected_unit: ClassVar[str | None] = ""
+
+
+class ComputeSpec(Spec):
+    """A peak compute rate [FLOP/s or OP/s] with its source; the dimension is checked per
+    precision by :class:`Compute` (``TOPS`` for integer formats, ``TFLOPS`` otherwise)."""
+
+    expected_unit: ClassVar[str | None] = None
+
+
+# pint hands `Quantity * spec` back to the spec (Spec.__rmul__), as it does for Spec itself
+_UPCAST = cast("MutableMapping[str, type | None]", pint.compat.upcast_type_map)  # typed read-only, is a dict
+for _cls in (CapacitySpec, BandwidthSpec, PowerSpec, CountSpec, ComputeSpec):
+    _UPCAST[f"{_cls.__module__}.{_cls.__qualname__}"] = _cls
+del _cls
 
 
 class _Section(Record):
@@ -84,7 +118,7 @@ class Memory(_Section):
     capacity: CapacitySpec | None = None
     type: Fact | None = None
     bandwidth: BandwidthSpec | None = None
-    on_chip_sram: CapacitySpec | None = Field(None, description="on-chip SRAM when that is the only memory")
+    on_chip_sram: CapacitySpec | None = Field(default=None, description="on-chip SRAM when that is the only memory")
     note: str | None = None
 
 
@@ -96,9 +130,8 @@ class Compute(_Section):
 
     dense: dict[Precision, ComputeSpec] = Field(default_factory=FrozenDict)
     sparse: dict[Precision, ComputeSpec] = Field(default_factory=FrozenDict)
-    unsupported: tuple[Precision, ...] = Field((), description="formats with no hardware support")
-    supported: tuple[Precision, ...] = Field(
-        (), description="formats the vendor says are supported but whose peak is not published")
+    unsupported: tuple[Precision, ...] = Field(default=(), description="formats with no hardware support")
+    supported: tuple[Precision, ...] = Field(default=(), description="formats the vendor says are supported but whose peak is not published")
     note: str | None = None
 
     @field_validator("dense", "sparse")
@@ -162,7 +195,7 @@ class Link(_Section):
 
     name: str | None = None
     links: CountSpec | None = None
-    bandwidth: LinkBandwidth | None = Field(None, description="aggregate per chip")
+    bandwidth: LinkBandwidth | None = Field(default=None, description="aggregate per chip")
     per_link: LinkBandwidth | None = None
     topology: str | None = None
     note: str | None = None
@@ -184,19 +217,19 @@ class Link(_Section):
             rng = (bw.low / 2, bw.high / 2) if bw.range else None
             return BandwidthSpec(
                 value=half, source=bw.source, status=Status.derived, range=rng,
-                basis=f"bidirectional total {bw} / 2", note=bw.note,
+                basis=f"bidirectional total {bw} / 2", note=bw.note, quote=None,
             )
         return BandwidthSpec(
             value=half, source=bw.source, status=Status.derived, range=(bw.low / 2, bw.high),
             basis=f"direction of {bw} not stated: range covers both readings (total/2 to total)",
-            note=bw.note,
+            note=bw.note, quote=None,
         )
 
 
 class Interconnect(_Section):
     scale_up: Link | None = None
     scale_out: Link | None = None
-    host: Fact | None = Field(None, description="host interface, e.g. PCIe 5.0 x16")
+    host: Fact | None = Field(default=None, description="host interface, e.g. PCIe 5.0 x16")
 
 
 class Power(_Section):
@@ -229,7 +262,7 @@ class Chip(Record):
     aliases: tuple[str, ...] = ()
     family: str | None = None
     form_factor: str | None = None
-    device: str | None = Field(None, description="what one device is: 'per GPU', 'per package (2 dies)', ...")
+    device: str | None = Field(default=None, description="what one device is: 'per GPU', 'per package (2 dies)', ...")
     released: Fact | None = None
     announced: tuple[Fact, ...] = ()
     process: Fact | None = None
@@ -240,8 +273,8 @@ class Chip(Record):
     power: Power = Field(default_factory=Power)
     benchmarks: tuple[Benchmark, ...] = ()
     notes: tuple[str, ...] = ()
-    origin: str | None = Field(None, description="spec file this record was loaded from")
-    overrides: str | None = Field(None, description="shipped spec file this user record replaces")
+    origin: str | None = Field(default=None, description="spec file this record was loaded from")
+    overrides: str | None = Field(default=None, description="shipped spec file this user record replaces")
 
     @field_validator("aliases")
     @classmethod

@@ -127,6 +127,8 @@ class Comparison:
                 return Absent(c.status, f"{who.name}: {c.detail}")
             if not isinstance(c, Spec):
                 return None
+        if not (isinstance(cell, Spec) and isinstance(base, Spec)):  # checked above; narrows the types
+            return None
         basis = "value / baseline value"
         if isinstance(cell, LinkBandwidth) or isinstance(base, LinkBandwidth):
             cell = per_direction(cell) if isinstance(cell, LinkBandwidth) else cell

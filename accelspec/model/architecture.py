@@ -37,17 +37,19 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, cast
 
 import numpy as np
-from pydantic import ConfigDict, Field, field_validator, model_validator
+import pint
+import pint.compat
+from pydantic import ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ..errors import ModelConfigError
-from ..provenance import FrozenDict, Record, Source, Spec, freeze, spec_type
-from ..units import Q_, Quantity
-from .config import parse_hf_config
+from ..provenance import FrozenDict, Record, Source, Spec, freeze
+from ..units import Q_
+from .config import READERS, parse_hf_config
 from .datatypes import DType, dtype
 from .datatypes import dtype as as_dtype
 from .layers import AttentionKind
@@ -64,11 +66,18 @@ __all__ = [
     "SparseIndexer",
 ]
 
-ParamSpec = spec_type("", "ParamSpec")  # a published parameter count (dimensionless) with its source
+class ParamSpec(Spec):
+    """A published parameter count [dimensionless] with its source."""
 
-SUPPORTED_FAMILIES = ("llama", "mistral", "mixtral", "phi3", "qwen2", "qwen3", "qwen3_moe", "qwen3_next", "gemma2",
-                      "gemma3_text", "llama4_text", "glm4_moe", "minimax_m2", "deepseek_v3", "kimi_k2", "deepseek_v32",
-                      "gpt_oss")
+    expected_unit: ClassVar[str | None] = ""
+
+
+# pint hands `Quantity * spec` back to the spec (Spec.__rmul__), as it does for Spec itself
+cast("MutableMapping[str, type | None]", pint.compat.upcast_type_map)[f"{__name__}.ParamSpec"] = ParamSpec
+
+#: The Hugging Face ``model_type`` values :meth:`Model.from_hf_config` reads: the keys of
+#: :data:`accelspec.model.config.READERS`, one reader per family.
+SUPPORTED_FAMILIES: tuple[str, ...] = tuple(READERS)
 
 
 class _Part(Record):
@@ -85,12 +94,12 @@ class MoE(_Part):
     n_routed_experts: int = Field(gt=0)
     experts_per_token: int = Field(gt=0)
     expert_ffn_size: int = Field(gt=0)
-    n_shared_experts: int = Field(0, ge=0)
-    shared_expert_ffn_size: int | None = Field(None, gt=0, description="per shared expert; default expert_ffn_size")
+    n_shared_experts: int = Field(default=0, ge=0)
+    shared_expert_ffn_size: int | None = Field(default=None, gt=0, description="per shared expert; default expert_ffn_size")
     dense_layers: tuple[int, ...] = ()
-    shared_expert_gate: bool = Field(False, description="a hidden->1 gate on the shared expert (Qwen3-Next)")
-    router_bias: bool = Field(False, description="a bias per expert in the router (gpt-oss; DeepSeek-V3 correction)")
-    expert_bias: bool = Field(False, description="biases inside each expert (gpt-oss)")
+    shared_expert_gate: bool = Field(default=False, description="a hidden->1 gate on the shared expert (Qwen3-Next)")
+    router_bias: bool = Field(default=False, description="a bias per expert in the router (gpt-oss; DeepSeek-V3 correction)")
+    expert_bias: bool = Field(default=False, description="biases inside each expert (gpt-oss)")
 
     @model_validator(mode="after")
     def _check(self) -> MoE:
@@ -112,7 +121,7 @@ class MLA(_Part):
     qk_rope_head_dim: int = Field(gt=0)
     qk_nope_head_dim: int = Field(gt=0)
     v_head_dim: int = Field(gt=0)
-    q_lora_rank: int | None = Field(None, gt=0)
+    q_lora_rank: int | None = Field(default=None, gt=0)
 
 
 class LinearAttention(_Part):
@@ -125,7 +134,7 @@ class LinearAttention(_Part):
     n_value_heads: int = Field(gt=0)
     key_head_dim: int = Field(gt=0)
     value_head_dim: int = Field(gt=0)
-    conv_kernel: int = Field(4, gt=0)
+    conv_kernel: int = Field(default=4, gt=0)
 
     @property
     def key_dim(self) -> int:
@@ -208,7 +217,7 @@ class Model(Record):
     name: str
     family: str = Field(description="Hugging Face model_type: llama, qwen3_moe, deepseek_v3, ...")
     aliases: tuple[str, ...] = ()
-    repo: str | None = Field(None, description="Hugging Face repository id the config.json comes from")
+    repo: str | None = Field(default=None, description="Hugging Face repository id the config.json comes from")
     source: Source | None = None
 
     n_layers: int = Field(gt=0, le=2**16)
@@ -217,36 +226,36 @@ class Model(Record):
     n_kv_heads: int = Field(gt=0)
     head_dim: int = Field(gt=0)
     vocab_size: int = Field(gt=0)
-    ffn_size: int | None = Field(None, gt=0, description="dense FFN width (intermediate_size); None if no dense FFN")
+    ffn_size: int | None = Field(default=None, gt=0, description="dense FFN width (intermediate_size); None if no dense FFN")
     tied_embeddings: bool = False
 
     layer_types: tuple[AttentionKind, ...]
-    sliding_window: int | None = Field(None, gt=0)
-    attention_chunk_size: int | None = Field(None, gt=0, description="tokens per chunk on chunked layers (Llama 4)")
+    sliding_window: int | None = Field(default=None, gt=0)
+    attention_chunk_size: int | None = Field(default=None, gt=0, description="tokens per chunk on chunked layers (Llama 4)")
     mla: MLA | None = None
-    indexer: SparseIndexer | None = Field(None, description="DeepSeek-V3.2 sparse-attention indexer on MLA layers")
+    indexer: SparseIndexer | None = Field(default=None, description="DeepSeek-V3.2 sparse-attention indexer on MLA layers")
     linear_attention: LinearAttention | None = None
     moe: MoE | None = None
 
-    attention_bias: bool = Field(False, description="biases on q, k, v and o projections")
-    qkv_bias: bool = Field(False, description="biases on q, k, v only (Qwen2)")
+    attention_bias: bool = Field(default=False, description="biases on q, k, v and o projections")
+    qkv_bias: bool = Field(default=False, description="biases on q, k, v only (Qwen2)")
     mlp_bias: bool = False
-    norms_per_layer: int = Field(2, gt=0, description="RMSNorms per layer (Gemma 2/3: 4)")
-    qk_norm: bool = Field(False, description="RMSNorm on q and k per head (Qwen3)")
-    qk_norm_full: bool = Field(False, description="RMSNorm over all q heads and all k heads at once (MiniMax-M2)")
-    attn_output_gate: bool = Field(False, description="q_proj also produces an output gate (Qwen3-Next)")
-    attention_sinks: bool = Field(False, description="one learned sink logit per head (gpt-oss)")
-    mtp_layers: int = Field(0, ge=0, description="multi-token-prediction modules shipped with the weights; "
+    norms_per_layer: int = Field(default=2, gt=0, description="RMSNorms per layer (Gemma 2/3: 4)")
+    qk_norm: bool = Field(default=False, description="RMSNorm on q and k per head (Qwen3)")
+    qk_norm_full: bool = Field(default=False, description="RMSNorm over all q heads and all k heads at once (MiniMax-M2)")
+    attn_output_gate: bool = Field(default=False, description="q_proj also produces an output gate (Qwen3-Next)")
+    attention_sinks: bool = Field(default=False, description="one learned sink logit per head (gpt-oss)")
+    mtp_layers: int = Field(default=0, ge=0, description="multi-token-prediction modules shipped with the weights; "
                                                  "not part of the main model's totals")
-    max_context: int | None = Field(None, gt=0, description="max_position_embeddings")
+    max_context: int | None = Field(default=None, gt=0, description="max_position_embeddings")
     native_dtypes: dict[str, str] = Field(default_factory=dict,
                                           description="checkpoint formats: default / experts / embeddings")
     published: dict[str, ParamSpec] = Field(default_factory=dict, description="published totals: total, active")
-    published_unchecked: tuple[str, ...] = Field((), description="published counts that are rounded labels")
-    config: dict[str, Any] | None = Field(None, repr=False, description="the config.json it was read from")
-    config_note: str | None = Field(None, description="where the config.json text comes from")
-    unused_config_fields: tuple[str, ...] = Field((), repr=False)
-    weight_format: Any = Field(None, repr=False, exclude=True,
+    published_unchecked: tuple[str, ...] = Field(default=(), description="published counts that are rounded labels")
+    config: dict[str, Any] | None = Field(default=None, repr=False, description="the config.json it was read from")
+    config_note: str | None = Field(default=None, description="where the config.json text comes from")
+    unused_config_fields: tuple[str, ...] = Field(default=(), repr=False)
+    weight_format: Any = Field(default=None, repr=False, exclude=True,
                                description="the checkpoint's storage format per part (model.quant.WeightFormat)")
     origin: str | None = None
 
@@ -559,7 +568,7 @@ class Model(Record):
         return plain_format(weight_dtype, expert_dtype, embedding_dtype)
 
     def weight_bytes(self, dtype: str | DType | None = None, *, expert_dtype: str | DType | None = None,
-                     embedding_dtype: str | DType | None = None) -> Quantity:
+                     embedding_dtype: str | DType | None = None) -> pint.Quantity:
         """Bytes of all weights: ``sum over parts of params * bytes_per_element`` (block scales
         and zero points included).
 
@@ -600,7 +609,7 @@ class Model(Record):
                 out[i] = 0.0
         return out
 
-    def kv_cache_per_token(self, dtype: str | DType = "bf16", *, within_window: bool = False) -> Quantity:
+    def kv_cache_per_token(self, dtype: str | DType = "bf16", *, within_window: bool = False) -> pint.Quantity:
         """KV-cache bytes per token of context, in ``B/token``.
 
         By default: what one more token adds once the context is longer than every sliding
@@ -617,7 +626,7 @@ class Model(Record):
             elems = elems[np.isinf(self.layer_windows())]
         return Q_(int(elems.sum()) * d.bytes_per_element, "B/token")
 
-    def kv_cache_bytes(self, context_tokens: Any, batch: Any = 1, dtype: str | DType = "bf16") -> Quantity:
+    def kv_cache_bytes(self, context_tokens: Any, batch: Any = 1, dtype: str | DType = "bf16") -> pint.Quantity:
         """KV-cache bytes for ``batch`` sequences of ``context_tokens`` each (numbers or numpy
         arrays, broadcast together). Sliding layers stop growing at their window:
         ``batch * sum over layers of elements * min(context, window) * bytes``."""
@@ -637,7 +646,7 @@ class Model(Record):
                 out = out + e * (ctx if np.isinf(w) else np.minimum(ctx, w))
         return out
 
-    def linear_state_bytes(self, batch: Any = 1, dtype: str | DType = "bf16") -> Quantity:
+    def linear_state_bytes(self, batch: Any = 1, dtype: str | DType = "bf16") -> pint.Quantity:
         """Fixed state of the linear-attention layers for ``batch`` sequences (0 B without any)."""
         d = as_dtype(dtype, "state_dtype")
         n = self.attention_counts().get("linear", 0)
@@ -739,7 +748,7 @@ class Model(Record):
         except Exception as exc:  # pydantic ValidationError: restate with the config's label
             from ..specfiles import format_validation_error
 
-            msg = format_validation_error(exc) if hasattr(exc, "errors") else str(exc)
+            msg = format_validation_error(exc) if isinstance(exc, ValidationError) else str(exc)
             raise ModelConfigError(msg, source=label) from None
 
     def published_spec(self, which: str = "total") -> Spec:

@@ -33,9 +33,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pint
 
 from ..errors import InvalidDTypeError, UnknownDTypeError
-from ..units import Q_, Quantity
+from ..units import Q_
 
 __all__ = ["DType", "InvalidDTypeError", "UnknownDTypeError", "block_dtype", "dtype", "dtypes"]
 
@@ -82,7 +83,7 @@ class DType:
         return self.bits_per_element / 8
 
     @property
-    def itemsize(self) -> Quantity:
+    def itemsize(self) -> pint.Quantity:
         """Bytes per element as a Quantity (``0.53125 B`` for MXFP4)."""
         return Q_(self.bytes_per_element, "B")
 
