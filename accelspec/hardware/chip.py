@@ -131,7 +131,8 @@ class Compute(_Section):
     dense: dict[Precision, ComputeSpec] = Field(default_factory=FrozenDict)
     sparse: dict[Precision, ComputeSpec] = Field(default_factory=FrozenDict)
     unsupported: tuple[Precision, ...] = Field(default=(), description="formats with no hardware support")
-    supported: tuple[Precision, ...] = Field(default=(), description="formats the vendor says are supported but whose peak is not published")
+    supported: tuple[Precision, ...] = Field(
+        default=(), description="formats the vendor says are supported but whose peak is not published")
     note: str | None = None
 
     @field_validator("dense", "sparse")

@@ -36,7 +36,8 @@ class QuantityOut(_Out):
     status: ValueStatus
     source: str | None = Field(default=None, description="source id; its citation is under 'sources'")
     range: tuple[float, float] | None = Field(default=None, description="[low, high] in the same unit")
-    direction: DirectionOut | None = Field(default=None, description="interconnect figures only: what the number counts")
+    direction: DirectionOut | None = Field(default=None,
+                                           description="interconnect figures only: what the number counts")
     basis: str | None = Field(default=None, description="how a derived or estimated value was obtained")
 
 

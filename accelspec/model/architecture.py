@@ -95,10 +95,12 @@ class MoE(_Part):
     experts_per_token: int = Field(gt=0)
     expert_ffn_size: int = Field(gt=0)
     n_shared_experts: int = Field(default=0, ge=0)
-    shared_expert_ffn_size: int | None = Field(default=None, gt=0, description="per shared expert; default expert_ffn_size")
+    shared_expert_ffn_size: int | None = Field(default=None, gt=0,
+                                               description="per shared expert; default expert_ffn_size")
     dense_layers: tuple[int, ...] = ()
     shared_expert_gate: bool = Field(default=False, description="a hidden->1 gate on the shared expert (Qwen3-Next)")
-    router_bias: bool = Field(default=False, description="a bias per expert in the router (gpt-oss; DeepSeek-V3 correction)")
+    router_bias: bool = Field(default=False,
+                              description="a bias per expert in the router (gpt-oss; DeepSeek-V3 correction)")
     expert_bias: bool = Field(default=False, description="biases inside each expert (gpt-oss)")
 
     @model_validator(mode="after")
@@ -226,14 +228,17 @@ class Model(Record):
     n_kv_heads: int = Field(gt=0)
     head_dim: int = Field(gt=0)
     vocab_size: int = Field(gt=0)
-    ffn_size: int | None = Field(default=None, gt=0, description="dense FFN width (intermediate_size); None if no dense FFN")
+    ffn_size: int | None = Field(default=None, gt=0,
+                                 description="dense FFN width (intermediate_size); None if no dense FFN")
     tied_embeddings: bool = False
 
     layer_types: tuple[AttentionKind, ...]
     sliding_window: int | None = Field(default=None, gt=0)
-    attention_chunk_size: int | None = Field(default=None, gt=0, description="tokens per chunk on chunked layers (Llama 4)")
+    attention_chunk_size: int | None = Field(default=None, gt=0,
+                                             description="tokens per chunk on chunked layers (Llama 4)")
     mla: MLA | None = None
-    indexer: SparseIndexer | None = Field(default=None, description="DeepSeek-V3.2 sparse-attention indexer on MLA layers")
+    indexer: SparseIndexer | None = Field(default=None,
+                                          description="DeepSeek-V3.2 sparse-attention indexer on MLA layers")
     linear_attention: LinearAttention | None = None
     moe: MoE | None = None
 
@@ -242,7 +247,8 @@ class Model(Record):
     mlp_bias: bool = False
     norms_per_layer: int = Field(default=2, gt=0, description="RMSNorms per layer (Gemma 2/3: 4)")
     qk_norm: bool = Field(default=False, description="RMSNorm on q and k per head (Qwen3)")
-    qk_norm_full: bool = Field(default=False, description="RMSNorm over all q heads and all k heads at once (MiniMax-M2)")
+    qk_norm_full: bool = Field(default=False,
+                               description="RMSNorm over all q heads and all k heads at once (MiniMax-M2)")
     attn_output_gate: bool = Field(default=False, description="q_proj also produces an output gate (Qwen3-Next)")
     attention_sinks: bool = Field(default=False, description="one learned sink logit per head (gpt-oss)")
     mtp_layers: int = Field(default=0, ge=0, description="multi-token-prediction modules shipped with the weights; "
