@@ -31,8 +31,9 @@ class _Parser(argparse.ArgumentParser):
 
 
 class _Deprecated(argparse.Action):
-    """A former spelling of the option ``new``: still accepted, hidden from ``--help``, and
-    warned about on stderr; the value is parsed and stored exactly as ``new`` does."""
+    """A former spelling of the option ``new``: still accepted (silently, so that scripts and
+    their stderr stay as they were) but hidden from ``--help``; the value is parsed and stored
+    exactly as ``new`` does."""
 
     def __init__(self, option_strings: Sequence[str], dest: str, *, new: argparse.Action) -> None:
         if isinstance(new.type, str):  # a type registered by name: none of ours is
@@ -43,7 +44,6 @@ class _Deprecated(argparse.Action):
 
     def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
                  option_string: str | None = None) -> None:
-        print(f"accelspec: {option_string} is deprecated; use {self.new.option_strings[-1]}", file=sys.stderr)
         self.new(parser, namespace, values, option_string)
 
 
