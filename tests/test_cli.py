@@ -65,7 +65,8 @@ def test_models(capsys):
 
 
 def test_fit_text_and_json_match_the_library(capsys):
-    argv = ["fit", "qwen3-235b-a22b", "--chip", "m890", "--context-tokens", "1M", "--n-chips", "8", "--weight-dtype", "fp8"]
+    argv = ["fit", "qwen3-235b-a22b", "--chip", "m890", "--context-tokens", "1M", "--n-chips", "8",
+            "--weight-dtype", "fp8"]
     code, out, _ = run(capsys, *argv)
     assert code == 0 and "fits" in out and "1,000,000 tokens" in out
     code, out, _ = run(capsys, *argv, "--json")
@@ -139,7 +140,8 @@ def test_bound_defaults_to_the_checkpoint_format_like_fit(capsys):
     default bound reads fp8 weights; a chip with no fp8 peak (Ascend 910C) runs them at bf16."""
     code, out, _ = run(capsys, "bound", "deepseek-v3", "--chip", "h200", "--n-chips", "8", "--context-tokens", "128k")
     assert code == 0 and "weights fp8" in out and "compute fp8" in out
-    code, out, _ = run(capsys, "bound", "deepseek-v3", "--chip", "ascend-910c", "--n-chips", "8", "--context-tokens", "128k")
+    code, out, _ = run(capsys, "bound", "deepseek-v3", "--chip", "ascend-910c", "--n-chips", "8",
+                       "--context-tokens", "128k")
     assert code == 0 and "weights fp8" in out and "compute bf16" in out
     code, out, _ = run(capsys, "bound", "deepseek-v3", "--chip", "h200", "--n-chips", "8", "--context-tokens", "128k",
                        "--weight-dtype", "bf16")
@@ -151,8 +153,8 @@ AWQ = "tests/data/llama-3.1-8b-instruct-awq-int4"
 
 
 def test_bound_defaults_to_the_checkpoint_and_shares_the_library_fallback(capsys):
-    code, out, _ = run(capsys, "bound", "deepseek-v3", "--chip", "ascend-910c", "--context-tokens", "8192", "--n-chips", "16",
-                       "--json")
+    code, out, _ = run(capsys, "bound", "deepseek-v3", "--chip", "ascend-910c", "--context-tokens", "8192",
+                       "--n-chips", "16", "--json")
     d = json.loads(out)
     lib = a.decode_bound("deepseek-v3", "ascend-910c", 8192, 1, 16)
     assert code == 0 and d["assumptions"] == lib.assumptions and d["time_ms"] == lib.time.m_as("ms")
@@ -160,8 +162,8 @@ def test_bound_defaults_to_the_checkpoint_and_shares_the_library_fallback(capsys
     code, out, _ = run(capsys, "bound", "deepseek-v3", "--chip", "h200", "--context-tokens", "8192", "--n-chips", "16",
                        "--precision", "bf16", "--json")
     assert code == 0 and json.loads(out)["precision"] == "bf16"
-    code, _, err = run(capsys, "bound", "deepseek-v3", "--chip", "ascend-910c", "--context-tokens", "8192", "--n-chips", "16",
-                       "--precision", "fp8")
+    code, _, err = run(capsys, "bound", "deepseek-v3", "--chip", "ascend-910c", "--context-tokens", "8192",
+                       "--n-chips", "16", "--precision", "fp8")
     assert code == 2 and "Ascend 910C" in err
 
 
@@ -181,7 +183,8 @@ def test_capacity_and_bandwidth_for_a_chip_that_publishes_none(capsys):
     # (16,060,522,496 - 128,256 x 4,096 x 2 + 4,096 x 2 + 131,072 x 8,000) B / 1.6 TB/s = 10.0365 ms
     assert code == 0 and d["time_ms"] == pytest.approx(16_058_433_536 / 1.6e12 * 1e3, rel=1e-12)
     assert "memory bandwidth 1.6 TB/s given with --bandwidth (SambaNova SN40L: not published)" in d["assumptions"]
-    code, _, err = run(capsys, "bound", "llama-3.1-8b", "--chip", "h100", "--context-tokens", "8000", "--bandwidth", "-1 TB/s")
+    code, _, err = run(capsys, "bound", "llama-3.1-8b", "--chip", "h100", "--context-tokens", "8000",
+                       "--bandwidth", "-1 TB/s")
     assert code == 2 and "--bandwidth" in err
 
 
