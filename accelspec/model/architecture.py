@@ -342,21 +342,6 @@ class Model(Record):
         return self.moe is not None
 
     @property
-    def kv_heads(self) -> int:
-        """Alias of ``n_kv_heads``."""
-        return self.n_kv_heads
-
-    @property
-    def heads(self) -> int:
-        """Alias of ``n_heads``."""
-        return self.n_heads
-
-    @property
-    def vocab(self) -> int:
-        """Alias of ``vocab_size``."""
-        return self.vocab_size
-
-    @property
     def attention_variant(self) -> str:
         """``"MHA"``, ``"GQA"``, ``"MQA"`` or ``"MLA"`` for the softmax-attention layers."""
         if self.mla is not None:
