@@ -9,12 +9,17 @@ so a chip looks the same in every chart.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import matplotlib
 
 if TYPE_CHECKING:
+    import pandas as pd
+    import pint
     from matplotlib.axes import Axes
+
+    from .model.architecture import Model
+    from .perf.memory import Parallelism
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -84,7 +89,8 @@ def _styles(chips: Sequence[Chip]) -> list[tuple[str, str]]:
     return out
 
 
-def roofline(chips: Iterable[str | Chip], precision: str = "bf16", workloads: Mapping[str, Any] | None = None,
+def roofline(chips: Iterable[str | Chip], precision: str = "bf16",
+             workloads: Mapping[str, pint.Quantity | float] | None = None,
              *, ax: Axes | None = None, intensity_range: tuple[float, float] = (0.1, 1e4)) -> Axes:
     """Log-log roofline, one roof per chip, ridge points marked. A system (``"gb200-nvl72"``)
     draws its chip's roof, labelled as the system's (:func:`accelspec.roofline`).
@@ -241,9 +247,9 @@ def _bar_value(result: Any, chip: Chip, path: str, unit: str | None) -> Any:
     return c.q.m_as(unit) / denom, rng
 
 
-def memory_vs_context(model: Any, chips: Iterable[str | Chip], *, n_chips: int | None = None,
+def memory_vs_context(model: Model | str, chips: Iterable[str | Chip], *, n_chips: int | None = None,
                       weight_dtype: str = "bf16",
-                      kv_dtype: str = "bf16", batch: int = 1, parallelism: Any = None,
+                      kv_dtype: str = "bf16", batch: int = 1, parallelism: str | Parallelism | None = None,
                       contexts: Sequence[int] | None = None, ax: Axes | None = None) -> Axes:
     """Memory needed per chip against context length, stacked (weights, KV cache, the rest:
     linear-attention state, activations, framework reserve), with each chip's capacity as a
@@ -313,8 +319,12 @@ def _axis_label(col: str) -> str:
     return _AXIS_LABELS.get(col, col.replace("_", " "))
 
 
-def sweep_heatmap(df: Any, x: str, y: str, value: str, *, ax: Axes | None = None, log: bool = True,
-                  agg: str = "max", cmap: str = "viridis") -> Axes:
+#: How :func:`sweep_heatmap` folds the rows that share a cell (pandas' aggregation names).
+Aggregate = Literal["max", "min", "mean", "median", "sum", "first", "last", "count"]
+
+
+def sweep_heatmap(df: pd.DataFrame, x: str, y: str, value: str, *, ax: Axes | None = None, log: bool = True,
+                  agg: Aggregate = "max", cmap: str = "viridis") -> Axes:
     """Heat map of ``value`` over two columns of a sweep DataFrame (other columns aggregated
     with ``agg``). Log colour scale by default, since bounds span decades.
 
@@ -415,8 +425,8 @@ def _tick(v: Any) -> str:
 matplotlib.rcParams.setdefault("figure.dpi", 100)
 
 
-def plot_frontier(model: Any, chips: Iterable[str | Chip], input_tokens: Any = 2048, output_tokens: Any = 256, *,
-                  n_chips: int | None = None, disaggregated: bool = True, tpot: Any = None,
+def plot_frontier(model: Model | str, chips: Iterable[str | Chip], input_tokens: int = 2048, output_tokens: int = 256,
+                  *, n_chips: int | None = None, disaggregated: bool = True, tpot: str | pint.Quantity | None = None,
                   weight_dtype: str = "bf16", kv_dtype: str = "bf16", ax: Axes | None = None) -> Axes:
     """Throughput against interactivity as bounds: output tokens/s per chip (y) against
     tokens/s per user (x), one curve per chip with the batch swept; solid where the batch's KV

@@ -183,7 +183,7 @@ def schema_markdown() -> str:
     return "\n".join(out)
 
 
-def validate_output(command: str, data: Any) -> BaseModel:
+def validate_output(command: str, data: object) -> BaseModel:
     """Validate parsed ``--json`` output against its model (raises pydantic ValidationError)."""
     return TypeAdapter(SCHEMAS[command]).validate_python(data)
 

@@ -28,6 +28,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from ..hardware.chip import Chip
 from ..provenance import Spec
 from ..specfiles import catalog_version
 from .export import catalog_rows, write_csv, write_json
@@ -134,7 +135,7 @@ def _systems() -> list[dict[str, Any]]:
     return out
 
 
-def page_data(chips: Iterable[Any] | None = None) -> dict[str, Any]:
+def page_data(chips: Iterable[Chip] | None = None) -> dict[str, Any]:
     """What the page shows, as plain JSON-able data: ``catalog_version``, ``package_version``,
     the column lists, ``chips`` (id, name, vendor, lifecycle, ``cells``: ``{column: {v, unit,
     status, source, url[, direction]}}``), ``systems`` (the same shape) and ``sources`` (every

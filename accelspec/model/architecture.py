@@ -37,11 +37,12 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Callable, Mapping, MutableMapping
 from pathlib import Path
-from typing import Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 import numpy as np
+import numpy.typing as npt
 import pint
 import pint.compat
 from pydantic import ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -53,6 +54,9 @@ from .config import READERS, parse_hf_config
 from .datatypes import DType, dtype
 from .datatypes import dtype as as_dtype
 from .layers import AttentionKind
+
+if TYPE_CHECKING:
+    from .quant import WeightFormat
 
 __all__ = [
     "MLA",
@@ -176,6 +180,7 @@ _MAX_PARAMS = 2**50  # ~1.1e15 parameters: 1000x any published model, and every 
 #: lives. A copy (``model_copy(update=...)``) is a new instance and computes afresh.
 _MEMO: dict[int, tuple[Any, dict[str, Any]]] = {}
 _MEMO_MAX = 256
+_T = TypeVar("_T")
 
 
 def _readonly(value: Any) -> Any:
@@ -187,7 +192,7 @@ def _readonly(value: Any) -> Any:
     return value
 
 
-def memo(model: Any, key: str, compute: Any) -> Any:
+def memo(model: object, key: str, compute: Callable[[], _T]) -> _T:
     """``compute()`` once per model instance and ``key`` (values made read-only); for values
     derived only from an immutable model."""
     entry = _MEMO.get(id(model))
@@ -518,7 +523,7 @@ class Model(Record):
 
     # --- checkpoint format (accelspec.model.quant) ---------------------------------------------
     @property
-    def checkpoint_format(self) -> Any:
+    def checkpoint_format(self) -> WeightFormat:
         """The checkpoint's own :class:`~accelspec.model.quant.WeightFormat` (read from
         ``quantization_config`` / ``torch_dtype``); bf16 everywhere, marked "assumed", for a
         model built without a config."""
@@ -533,8 +538,8 @@ class Model(Record):
         """Memory-relevant config fields that were not understood (from the checkpoint format)."""
         return tuple(self.checkpoint_format.warnings)
 
-    def weight_format_for(self, weight_dtype: Any = None, expert_dtype: Any = None,
-                          embedding_dtype: Any = None) -> Any:
+    def weight_format_for(self, weight_dtype: str | DType | None = None, expert_dtype: str | DType | None = None,
+                          embedding_dtype: str | DType | None = None) -> WeightFormat:
         """The :class:`~accelspec.model.quant.WeightFormat` a computation uses.
 
         ``weight_dtype`` ``None``, ``"checkpoint"`` or ``"native"``: the checkpoint's own format
@@ -617,7 +622,8 @@ class Model(Record):
             elems = elems[np.isinf(self.layer_windows())]
         return Q_(int(elems.sum()) * d.bytes_per_element, "B/token")
 
-    def kv_cache_bytes(self, context_tokens: Any, batch: Any = 1, dtype: str | DType = "bf16") -> pint.Quantity:
+    def kv_cache_bytes(self, context_tokens: npt.ArrayLike, batch: npt.ArrayLike = 1,
+                       dtype: str | DType = "bf16") -> pint.Quantity:
         """KV-cache bytes for ``batch`` sequences of ``context_tokens`` each (numbers or numpy
         arrays, broadcast together). Sliding layers stop growing at their window:
         ``batch * sum over layers of elements * min(context, window) * bytes``."""
@@ -637,7 +643,7 @@ class Model(Record):
                 out = out + e * (ctx if np.isinf(w) else np.minimum(ctx, w))
         return out
 
-    def linear_state_bytes(self, batch: Any = 1, dtype: str | DType = "bf16") -> pint.Quantity:
+    def linear_state_bytes(self, batch: npt.ArrayLike = 1, dtype: str | DType = "bf16") -> pint.Quantity:
         """Fixed state of the linear-attention layers for ``batch`` sequences (0 B without any)."""
         d = as_dtype(dtype, "state_dtype")
         n = self.attention_counts().get("linear", 0)

@@ -30,9 +30,9 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pint
 
 from ..errors import InvalidDTypeError, UnknownDTypeError
@@ -91,7 +91,7 @@ class DType:
     def is_block(self) -> bool:
         return self.block_size is not None
 
-    def nbytes(self, n_elements: Any) -> Any:
+    def nbytes(self, n_elements: npt.ArrayLike) -> npt.NDArray[np.float64] | np.float64:
         """Bytes for ``n_elements`` (a number or a numpy array), as plain floats in bytes."""
         return np.multiply(n_elements, self.bytes_per_element, dtype=float)
 
