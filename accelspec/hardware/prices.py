@@ -126,7 +126,31 @@ def load_prices(path: str | Path | None = None) -> tuple[list[PriceSnapshot], di
 
 
 def chip_prices(chip: str | Chip) -> list[PriceSnapshot]:
-    """All snapshots for one chip (empty when none is published)."""
+    """The dated chip-hour price snapshots published for one chip.
+
+    Read from ``specs/prices/chip_hours.yaml``. A snapshot's ``per_chip_hour`` is stated by
+    its source (``basis="stated"``) or derived as ``per_instance_hour / chips``
+    (``basis="derived"``).
+
+    Parameters
+    ----------
+    chip : str or Chip
+        Chip id, name or alias, or a :class:`~accelspec.Chip`.
+
+    Returns
+    -------
+    list of PriceSnapshot
+        Every snapshot for the chip, in file order, each with ``per_chip_hour`` [USD/hour],
+        provider, tier, date and source; empty when no price is published (the file's
+        ``no_price`` table says why).
+
+    Raises
+    ------
+    UnknownChipError
+        ``chip`` is not in the catalog.
+    AccelspecError
+        The price file cites an unknown source or gives no price for a row.
+    """
     cid = get_chip(chip).id
     return [s for s in load_prices()[0] if s.chip == cid]
 

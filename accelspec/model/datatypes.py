@@ -141,15 +141,45 @@ for _d in _BUILTIN:
 
 
 def dtypes() -> list[DType]:
-    """The built-in formats, narrowest last."""
+    """The built-in number formats.
+
+    Returns
+    -------
+    list of DType
+        fp32, tf32, bf16, fp16, the fp8 variants, int8, fp6, int4, fp4, then the block formats
+        (mxfp8, mxfp6, mxfp4, mxint8, nvfp4); each with its element width [bit] and, for a
+        block format, its block size [elements] and scale width [bit].
+    """
     return list(_BUILTIN)
 
 
 def dtype(value: str | DType, what: str = "dtype") -> DType:
     """The :class:`DType` for a name (``"bf16"``, ``"bfloat16"``, ``"MXFP4"``, ``"e4m3"``...).
 
-    Case and punctuation are ignored. Unknown names raise :class:`UnknownDTypeError` naming the
-    argument (``what``) and the closest known formats.
+    Case and punctuation are ignored. Group- and block-scaled checkpoint formats are read from
+    their names too: ``"int4-g128"`` (one fp16 scale per 128 elements: 4 + 16/128 = 4.125
+    bits), ``"int4-g128-zp"`` (plus a 4-bit zero point: 4.15625 bits), ``"fp8-b128x128"``
+    (one fp32 scale per 128x128 block: 8 + 32/16384 bits).
+
+    Parameters
+    ----------
+    value : str or DType
+        A format name or alias; a :class:`DType` is returned as is.
+    what : str, default "dtype"
+        The argument's name, used in error messages (``"kv_dtype"``, ``"weight_dtype"``).
+
+    Returns
+    -------
+    DType
+        The format: ``bits_per_element`` [bit] and ``bytes_per_element`` [B], block scale
+        included.
+
+    Raises
+    ------
+    UnknownDTypeError
+        An unknown name; the message names ``what`` and the closest known formats.
+    TypeError
+        ``value`` is neither a string nor a :class:`DType`.
     """
     if isinstance(value, DType):
         return value
@@ -206,6 +236,31 @@ def _group_name(value: str) -> DType | None:
 def block_dtype(name: str, bits: float, block_size: int, scale_bits: float, kind: str = "block") -> DType:
     """A group-quantized format: ``block_size`` elements of ``bits`` share one ``scale_bits`` scale.
 
-    ``block_dtype("int4-g128", 4, 128, 16)`` is int4 with an fp16 scale per 128 weights (4.125 bits).
+    Bits per element = ``bits + scale_bits / block_size``: ``block_dtype("int4-g128", 4, 128,
+    16)`` is int4 with an fp16 scale per 128 weights, 4 + 16/128 = 4.125 bits.
+
+    Parameters
+    ----------
+    name : str
+        The format's name, shown in results and assumptions.
+    bits : float
+        Width of one element [bit], in (0, 64].
+    block_size : int
+        Elements that share one scale [elements], 1 to 2**20.
+    scale_bits : float
+        Width of the shared scale (with its zero point, if any) [bit], in (0, 64].
+    kind : str, default "block"
+        The :attr:`DType.kind` recorded.
+
+    Returns
+    -------
+    DType
+        The format; ``bits_per_element`` [bit] includes the scale's share.
+
+    Raises
+    ------
+    InvalidDTypeError
+        A width outside [0, 64], a non-positive ``bits``, or a ``block_size`` that is not a
+        whole number in 1..2**20.
     """
     return DType(name, bits, kind=kind, block_size=block_size, scale_bits=scale_bits)
