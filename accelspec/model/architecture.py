@@ -494,13 +494,33 @@ class Model(Record):
         }
 
     def params_total(self) -> int:
-        """All parameters of the main model (MTP modules excluded, as the publishers count)."""
+        """All parameters of the main model, MTP modules excluded (as the publishers count).
+
+        Returns
+        -------
+        int
+            Parameter count [dimensionless]: embedding, output head (unless tied),
+            attention, dense MLP, routed and shared experts, router and norms.
+        """
         return sum(self.param_breakdown().values())
 
     def params_active(self, include_embedding: bool = False) -> int:
-        """Parameters one token passes through: all but the routed experts it is not sent to
-        and (unless ``include_embedding``) the input embedding table. Dense models: total
-        minus the embedding table."""
+        """Parameters one token passes through.
+
+        All but the routed experts it is not sent to and (unless ``include_embedding``) the
+        input embedding table, which is a lookup, not a matrix product. Dense models: total
+        minus the embedding table. Tied embeddings count once (the table is the output head).
+
+        Parameters
+        ----------
+        include_embedding : bool, default False
+            Count the input embedding table too.
+
+        Returns
+        -------
+        int
+            Active parameter count per token [dimensionless].
+        """
         b = self.param_breakdown()
         lp = self.layer_params()
         n = b["lm_head"] + b["attention"] + b["mlp"] + b["router"] + b["norms"] + int(lp["experts_active"].sum())
@@ -565,13 +585,30 @@ class Model(Record):
 
     def weight_bytes(self, dtype: str | DType | None = None, *, expert_dtype: str | DType | None = None,
                      embedding_dtype: str | DType | None = None) -> pint.Quantity:
-        """Bytes of all weights: ``sum over parts of params * bytes_per_element`` (block scales
-        and zero points included).
+        """Bytes of all weights: ``sum over parts of params * bytes_per_element``.
 
-        ``dtype=None`` (default) uses the checkpoint's own format (:attr:`checkpoint_format`:
-        e.g. gpt-oss MXFP4 experts with bf16 attention, router and embeddings). A dtype name
-        applies to every parameter unless ``expert_dtype`` (routed experts) or
-        ``embedding_dtype`` (embedding and output head) say otherwise.
+        Block scales and zero points are included in ``bytes_per_element`` (MXFP4: 4.25 bits).
+
+        Parameters
+        ----------
+        dtype : str or DType, optional
+            Format of every parameter. ``None`` (default) uses the checkpoint's own format
+            (:attr:`checkpoint_format`: e.g. gpt-oss MXFP4 experts with bf16 attention,
+            router and embeddings).
+        expert_dtype : str or DType, optional
+            Format of the routed experts, overriding ``dtype``.
+        embedding_dtype : str or DType, optional
+            Format of the embedding table and output head, overriding ``dtype``.
+
+        Returns
+        -------
+        pint.Quantity
+            Weight bytes [B].
+
+        Raises
+        ------
+        UnknownDTypeError
+            A dtype name that is not known.
         """
         fmt = self.weight_format_for(dtype, expert_dtype, embedding_dtype)
         b = self.param_breakdown()
@@ -606,15 +643,33 @@ class Model(Record):
         return out
 
     def kv_cache_per_token(self, dtype: str | DType = "bf16", *, within_window: bool = False) -> pint.Quantity:
-        """KV-cache bytes per token of context, in ``B/token``.
+        """KV-cache bytes per token of context.
 
-        By default: what one more token adds once the context is longer than every sliding
-        window and chunk (full and MLA layers only); the rate that decides long-context capacity.
-        ``within_window=True``: the rate while the context is shorter than the window (sliding
-        and chunked layers count too). DeepSeek-V3.2's indexer key counts at ``dtype`` like the
-        latent (DeepSeek's own kernels keep it in FP8 with a scale per 128 values).
-        Linear-attention layers add nothing per token.
-        Formula: ``sum over layers of elements_per_token * bytes_per_element``.
+        Formula: ``sum over layers of elements_per_token * bytes_per_element``, with
+        ``elements_per_token = 2 * n_kv_heads * head_dim`` for softmax attention and
+        ``kv_lora_rank + qk_rope_head_dim`` for MLA. DeepSeek-V3.2's indexer key counts at
+        ``dtype`` like the latent (DeepSeek's own kernels keep it in FP8 with a scale per 128
+        values). Linear-attention layers add nothing per token.
+
+        Parameters
+        ----------
+        dtype : str or DType, default "bf16"
+            KV-cache format.
+        within_window : bool, default False
+            ``False``: what one more token adds once the context is longer than every sliding
+            window and chunk (full and MLA layers only), the rate that decides long-context
+            capacity. ``True``: the rate while the context is shorter than the window (sliding
+            and chunked layers count too).
+
+        Returns
+        -------
+        pint.Quantity
+            Bytes per token [B/token].
+
+        Raises
+        ------
+        UnknownDTypeError
+            A dtype name that is not known.
         """
         d = as_dtype(dtype, "kv_dtype")
         elems = self.kv_elements_per_token()
@@ -624,9 +679,31 @@ class Model(Record):
 
     def kv_cache_bytes(self, context_tokens: npt.ArrayLike, batch: npt.ArrayLike = 1,
                        dtype: str | DType = "bf16") -> pint.Quantity:
-        """KV-cache bytes for ``batch`` sequences of ``context_tokens`` each (numbers or numpy
-        arrays, broadcast together). Sliding layers stop growing at their window:
-        ``batch * sum over layers of elements * min(context, window) * bytes``."""
+        """KV-cache bytes for ``batch`` sequences of ``context_tokens`` each.
+
+        Formula: ``batch * sum over layers of elements_per_token * min(context, window) *
+        bytes_per_element``; sliding and chunked layers stop growing at their window, linear
+        layers hold no cache (their state is :meth:`linear_state_bytes`).
+
+        Parameters
+        ----------
+        context_tokens : array_like
+            Tokens per sequence [token]; a number or an array, broadcast with ``batch``.
+        batch : array_like, default 1
+            Sequences [dimensionless].
+        dtype : str or DType, default "bf16"
+            KV-cache format.
+
+        Returns
+        -------
+        pint.Quantity
+            Cache bytes [B], a scalar or an array of the broadcast shape.
+
+        Raises
+        ------
+        UnknownDTypeError
+            A dtype name that is not known.
+        """
         d = as_dtype(dtype, "kv_dtype")
         ctx = np.asarray(context_tokens, dtype=float)
         b = np.asarray(batch, dtype=float)
@@ -644,7 +721,23 @@ class Model(Record):
         return out
 
     def linear_state_bytes(self, batch: npt.ArrayLike = 1, dtype: str | DType = "bf16") -> pint.Quantity:
-        """Fixed state of the linear-attention layers for ``batch`` sequences (0 B without any)."""
+        """Fixed state of the linear-attention layers for ``batch`` sequences.
+
+        Formula: ``batch * n_linear_layers * state_elements * bytes_per_element``; the state
+        does not grow with the context.
+
+        Parameters
+        ----------
+        batch : array_like, default 1
+            Sequences [dimensionless]; a number or an array.
+        dtype : str or DType, default "bf16"
+            State format.
+
+        Returns
+        -------
+        pint.Quantity
+            State bytes [B]; 0 B for a model without linear-attention layers.
+        """
         d = as_dtype(dtype, "state_dtype")
         n = self.attention_counts().get("linear", 0)
         per_seq = n * self.linear_attention.state_elements() if (n and self.linear_attention) else 0
@@ -692,18 +785,41 @@ class Model(Record):
                        **extra: Any) -> Model:
         """Read a Hugging Face ``config.json`` (a path, a folder holding one, or a dict); no network.
 
-        Families: see ``SUPPORTED_FAMILIES`` (llama, mistral, mixtral, phi3, qwen2/3, gemma2/3,
-        llama4, glm4_moe, minimax_m2, deepseek_v3, kimi_k2, deepseek_v32, gpt_oss); multimodal configs are
-        read from their ``text_config``.
-        A missing required field, a value of the wrong type or an unsupported value raises
-        :class:`ModelConfigError` naming the field. Fields that do not change memory or compute
-        (token ids, rope scaling, dropout...) are ignored; ``strict=True`` refuses any field
-        this reader does not know instead (``model.unused_config_fields`` lists them otherwise).
+        Families: :data:`SUPPORTED_FAMILIES` (llama, mistral, mixtral, phi3, qwen2/3, gemma2/3,
+        llama4, glm4_moe, minimax_m2, deepseek_v3, kimi_k2, deepseek_v32, gpt_oss); multimodal
+        configs are read from their ``text_config``. Fields that do not change memory or compute
+        (token ids, rope scaling, dropout...) are ignored unless ``strict``
+        (``model.unused_config_fields`` lists them).
 
         The checkpoint's weight format (``model.checkpoint_format``) comes from
-        ``quantization_config``, or from ``hf_quant_config`` (an ``hf_quant_config.json`` path
-        or dict; read automatically when it sits next to a ``config.json`` given by folder or
-        by its exact name).
+        ``quantization_config``, or from ``hf_quant_config``.
+
+        Parameters
+        ----------
+        path_or_dict : str, os.PathLike or mapping
+            A ``config.json`` path, a folder holding one, or the parsed dict.
+        id : str, optional
+            The model's id; default: from ``_name_or_path`` or the file's folder name.
+        name : str, optional
+            Display name; default: the id.
+        strict : bool, default False
+            Refuse any field this reader does not know instead of ignoring it.
+        hf_quant_config : str, os.PathLike or mapping, optional
+            An ``hf_quant_config.json`` path or dict (ModelOpt); read automatically when it
+            sits next to a ``config.json`` given by folder or by its exact name.
+        **extra
+            Further :class:`Model` fields (``aliases``, ``repo``, ``published``, ...).
+
+        Returns
+        -------
+        Model
+            The model, with ``config`` holding the dict it was read from.
+
+        Raises
+        ------
+        ModelConfigError
+            An unreadable file or invalid JSON, a missing required field, a value of the wrong
+            type or an unsupported value; the message names the field and the file.
         """
 
         label = "config.json"
