@@ -159,7 +159,29 @@ class Compute(_Section):
         return self
 
     def peak(self, precision: str | Precision, *, sparse: bool = False) -> ComputeSpec:
-        """The peak for ``precision``; raises :class:`UnsupportedPrecisionError` with what exists."""
+        """The published peak for ``precision``.
+
+        Parameters
+        ----------
+        precision : str or Precision
+            ``"bf16"``, ``"fp8"``, ``"int8"``... (case ignored).
+        sparse : bool, default False
+            The 2:4 structured-sparsity peak instead of the dense one.
+
+        Returns
+        -------
+        ComputeSpec
+            The peak [TFLOPS] (integer formats [TOPS]) with its source, status and range.
+
+        Raises
+        ------
+        UnsupportedPrecisionError
+            The chip has no hardware support for ``precision``.
+        PeakNotPublishedError
+            No peak is published for ``precision``; the message lists the precisions that are.
+        ValueError
+            ``precision`` is not a known format.
+        """
         prec = _precision(precision)
         table = self.sparse if sparse else self.dense
         if prec in table:
@@ -207,6 +229,12 @@ class Link(_Section):
         Formula: bidirectional total / 2; a per-direction figure as is. When the source does
         not say, the result is a ``derived`` value with range [total/2, total] (both
         readings), nominal total/2 (the conservative reading).
+
+        Returns
+        -------
+        Spec or None
+            Bandwidth per direction [GB/s] with its source, status and basis; ``None`` when
+            the link publishes no bandwidth.
         """
         bw = self.bandwidth
         if bw is None:
@@ -289,7 +317,25 @@ class Chip(Record):
 
     # --- provenance ----------------------------------------------------------------
     def field(self, path: str) -> Any:
-        """The value at a dotted path, e.g. ``"memory.bandwidth"`` or ``"compute.dense.bf16"``."""
+        """The value or section at a dotted path.
+
+        Parameters
+        ----------
+        path : str
+            ``"memory.bandwidth"``, ``"compute.dense.bf16"``, ``"interconnect.scale_up"``...
+
+        Returns
+        -------
+        Spec, Fact or a section
+            What the path names: a value with its provenance, or a record section.
+
+        Raises
+        ------
+        NotPublishedError
+            The path is a field the chip leaves empty (nobody published it).
+        KeyError
+            The path names no field of a chip record.
+        """
         obj: Any = self
         for part in path.split("."):
             if isinstance(obj, dict):
@@ -308,8 +354,25 @@ class Chip(Record):
         return obj
 
     def provenance(self, path: str) -> Spec | Fact:
-        """Where a field comes from: the :class:`Spec` (or :class:`Fact`) with its source,
-        status, range and caveat. ``print(chip.provenance("memory.bandwidth").describe())``."""
+        """Where a field comes from: ``print(chip.provenance("memory.bandwidth").describe())``.
+
+        Parameters
+        ----------
+        path : str
+            A value's dotted path (``"memory.bandwidth"``, ``"compute.dense.bf16"``).
+
+        Returns
+        -------
+        Spec or Fact
+            The value with its source, status, range and caveat.
+
+        Raises
+        ------
+        NotPublishedError
+            Nobody published the field for this chip.
+        KeyError
+            The path names no field, or names a section rather than a value.
+        """
         value = self.field(path)
         if not isinstance(value, (Spec, Fact)):
             raise KeyError(f"{self.name}: {path!r} is a section, not a value; try one of "
