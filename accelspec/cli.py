@@ -11,7 +11,7 @@ import json
 import math
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import numpy as np
 
@@ -26,46 +26,48 @@ class UsageError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: former spellings of this command's options -> today's (see :func:`_renamed`)
+        self.former: dict[str, str] = {}
+
     def error(self, message: str) -> NoReturn:  # one line, exit 2, no usage dump
         raise UsageError(message)
 
 
-class _Deprecated(argparse.Action):
-    """A former spelling of the option ``new``: still accepted (silently, so that scripts and
-    their stderr stay as they were) but hidden from ``--help``; the value is parsed and stored
-    exactly as ``new`` does."""
+if TYPE_CHECKING:  # generic for type checkers only
+    _SubParsersAction = argparse._SubParsersAction[argparse.ArgumentParser]
+else:
+    _SubParsersAction = argparse._SubParsersAction
 
-    def __init__(self, option_strings: Sequence[str], dest: str, *, new: argparse.Action) -> None:
-        if isinstance(new.type, str):  # a type registered by name: none of ours is
-            raise TypeError(f"{new.option_strings[-1]}: give the type as a function")
-        super().__init__(option_strings, dest, nargs=new.nargs, type=new.type, choices=new.choices,
-                         metavar=new.metavar, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
-        self.new = new
+
+class _Commands(_SubParsersAction):
+    """Subcommands whose former option spellings still work: before a subcommand parses its
+    arguments, each former spelling (``--context``, ``--context=8k``) becomes today's
+    (``--context-tokens``), so the value is checked, stored and required exactly as the
+    current option, and ``--help`` lists only the current names."""
 
     def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
                  option_string: str | None = None) -> None:
-        self.new(parser, namespace, values, option_string)
+        name, *rest = values
+        sub = self.choices.get(name)
+        former = sub.former if isinstance(sub, _Parser) else {}
+        out: list[str] = []
+        for i, arg in enumerate(rest):
+            if arg == "--":  # the rest is positional
+                out += rest[i:]
+                break
+            flag, eq, value = arg.partition("=")
+            out.append(former[flag] + eq + value if flag in former else arg)
+        super().__call__(parser, namespace, [name, *out], option_string)
 
 
 def _renamed(sp: argparse.ArgumentParser, new: argparse.Action, *old: str) -> argparse.Action:
-    """Accept the former spellings ``old`` of the option ``new`` (see :class:`_Deprecated`).
-
-    argparse counts a required option as given only under its own spellings, so a required
-    ``new`` is checked after parsing instead (:func:`_check_required`)."""
-    if new.required:
-        new.required = False
-        new.help = f"{new.help} (required)"
-        sp.set_defaults(required_options=[*(sp.get_default("required_options") or []), new])
-    sp.add_argument(*old, dest=new.dest, action=_Deprecated, new=new)
+    """Accept the former spellings ``old`` of the option ``new`` on the command ``sp`` (not
+    listed in ``--help``; see :class:`_Commands`)."""
+    if isinstance(sp, _Parser):
+        sp.former.update(dict.fromkeys(old, new.option_strings[-1]))
     return new
-
-
-def _check_required(args: argparse.Namespace) -> None:
-    """Refuse a command line without a required option (one that has a former spelling)."""
-    missing = [a for a in getattr(args, "required_options", ()) if getattr(args, a.dest, None) is None]
-    if missing:
-        raise UsageError("the following arguments are required: "
-                         + ", ".join("/".join(a.option_strings) for a in missing))
 
 
 def _count(what: str) -> Callable[[str], int]:
@@ -701,7 +703,7 @@ def build_parser() -> argparse.ArgumentParser:
     from . import __version__
 
     p.add_argument("--version", action="version", version=f"accelspec {__version__}")
-    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser, action=_Commands)
     sub.required = True
 
     def add(name: str, help: str) -> argparse.ArgumentParser:
@@ -895,7 +897,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.set_defaults(func=_cmd_export)
 
     sp = add("plot", "write a chart: roofline, compare, memory, frontier, heatmap")
-    kinds = sp.add_subparsers(dest="kind", metavar="KIND", parser_class=_Parser)
+    kinds = sp.add_subparsers(dest="kind", metavar="KIND", parser_class=_Parser, action=_Commands)
     kinds.required = True
 
     def kind(name: str, help: str) -> argparse.ArgumentParser:
@@ -947,7 +949,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
-        _check_required(args)
         args.func(args)
     except UsageError as exc:
         print(f"accelspec: error: {exc}", file=sys.stderr)
