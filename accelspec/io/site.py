@@ -194,9 +194,11 @@ def write_page(out_dir: str | Path = DEFAULT_OUT) -> list[Path]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m accelspec.io.site", description=__doc__.split("\n")[0])
-    parser.add_argument("-o", "--output", default=str(DEFAULT_OUT), help="folder to write (default: %(default)s)")
+    parser.add_argument("-o", "--out", metavar="FOLDER", default=str(DEFAULT_OUT),
+                        help="folder to write (default: %(default)s)")
+    parser.add_argument("--output", dest="out", default=argparse.SUPPRESS, help=argparse.SUPPRESS)  # former name
     args = parser.parse_args(argv)
-    paths = write_page(args.output)
+    paths = write_page(args.out)
     print(f"wrote {', '.join(str(p) for p in paths)} (catalog {catalog_version()})", file=sys.stderr)
     return 0
 
