@@ -10,8 +10,8 @@ import argparse
 import json
 import math
 import sys
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import numpy as np
 
@@ -26,11 +26,51 @@ class UsageError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, exit 2, no usage dump
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: former spellings of this command's options -> today's (see :func:`_renamed`)
+        self.former: dict[str, str] = {}
+
+    def error(self, message: str) -> NoReturn:  # one line, exit 2, no usage dump
         raise UsageError(message)
 
 
-def _count(what: str):
+if TYPE_CHECKING:  # generic for type checkers only
+    _SubParsersAction = argparse._SubParsersAction[argparse.ArgumentParser]
+else:
+    _SubParsersAction = argparse._SubParsersAction
+
+
+class _Commands(_SubParsersAction):
+    """Subcommands whose former option spellings still work: before a subcommand parses its
+    arguments, each former spelling (``--context``, ``--context=8k``) becomes today's
+    (``--context-tokens``), so the value is checked, stored and required exactly as the
+    current option, and ``--help`` lists only the current names."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+                 option_string: str | None = None) -> None:
+        name, *rest = values
+        sub = self.choices.get(name)
+        former = sub.former if isinstance(sub, _Parser) else {}
+        out: list[str] = []
+        for i, arg in enumerate(rest):
+            if arg == "--":  # the rest is positional
+                out += rest[i:]
+                break
+            flag, eq, value = arg.partition("=")
+            out.append(former[flag] + eq + value if flag in former else arg)
+        super().__call__(parser, namespace, [name, *out], option_string)
+
+
+def _renamed(sp: argparse.ArgumentParser, new: argparse.Action, *old: str) -> argparse.Action:
+    """Accept the former spellings ``old`` of the option ``new`` on the command ``sp`` (not
+    listed in ``--help``; see :class:`_Commands`)."""
+    if isinstance(sp, _Parser):
+        sp.former.update(dict.fromkeys(old, new.option_strings[-1]))
+    return new
+
+
+def _count(what: str) -> Callable[[str], int]:
     def parse(text: str) -> int:
         try:
             return parse_count(text, what)
@@ -60,15 +100,15 @@ def _check_output(path: str | None) -> None:
 
     folder = Path(path).expanduser().parent
     if not folder.is_dir():
-        raise UsageError(f"-o/--output: folder {str(folder)!r} does not exist")
+        raise UsageError(f"-o/--out: folder {str(folder)!r} does not exist")
     if Path(path).is_dir():
-        raise UsageError(f"-o/--output: {path!r} is a folder; give a file name such as roofline.png")
+        raise UsageError(f"-o/--out: {path!r} is a folder; give a file name such as roofline.png")
     from matplotlib.backend_bases import FigureCanvasBase
 
     kinds = FigureCanvasBase.get_supported_filetypes()
     ext = Path(path).suffix.lstrip(".").lower()
     if ext not in kinds:
-        raise UsageError(f"-o/--output: cannot tell the format of {path!r}; end it with one of "
+        raise UsageError(f"-o/--out: cannot tell the format of {path!r}; end it with one of "
                          f"{', '.join('.' + k for k in sorted(kinds))}")
 
 
@@ -101,10 +141,11 @@ def _cmd_list(args: argparse.Namespace) -> None:
             return (1, 0.0, chip.name)
 
     found.sort(key=key)
-    rows, records = [], []
+    rows: list[dict[str, str | None]] = []
+    records: list[dict[str, Any]] = []
     for c in found:
-        row = {"id": c.id, "name": c.name, "vendor": c.vendor, "lifecycle": c.lifecycle}
-        record = dict(row, sort_value=None)
+        row: dict[str, str | None] = {"id": c.id, "name": c.name, "vendor": c.vendor, "lifecycle": c.lifecycle}
+        record: dict[str, Any] = dict(row, sort_value=None)
         if sort_path:
             from .hardware.comparison import _lookup
             from .provenance import quantity_out
@@ -175,7 +216,7 @@ def _fraction(text: str) -> float:
     return v
 
 
-def _csv_counts(what: str):
+def _csv_counts(what: str) -> Callable[[str], list[int]]:
     def parse(text: str) -> list[int]:
         try:
             return [parse_count(t, what) for t in text.split(",") if t.strip()]
@@ -218,7 +259,7 @@ def _q(x: Any, unit: str) -> float:
 def _cmd_models(args: argparse.Namespace) -> None:
     from .model.catalog import models
 
-    rows = []
+    rows: list[dict[str, Any]] = []
     for m in models():
         rows.append({"id": m.id, "name": m.name, "params_total": m.params_total(),
                      "params_active": m.params_active(), "attention": m.attention_variant,
@@ -278,7 +319,8 @@ def _chip_with(chip: str, capacity: str | None = None, bandwidth: str | None = N
         if text is None:
             continue
         q = parse_quantity(text, unit, flag)
-        if not (np.isscalar(q.magnitude) and math.isfinite(q.magnitude) and q.magnitude > 0):
+        mag = q.magnitude  # a number parsed from the text (an array or a complex number is refused)
+        if not (isinstance(mag, (int, float)) and math.isfinite(mag) and mag > 0):
             raise UsageError(f"{flag}: must be one positive finite quantity such as '96 GB', got {text!r}")
         old = (rec.get("memory") or {}).get(key)
         was = f"published {old['value']}" if old else "not published"
@@ -295,17 +337,17 @@ def _cmd_fit(args: argparse.Namespace) -> None:
     from .perf.memory import fits, max_batch, max_context, min_chips
 
     model = get_model(_fit_model(args.model))
-    kw = {"weight_dtype": args.weights, "kv_dtype": args.kv, "capacity": args.capacity}
+    kw = {"weight_dtype": args.weight_dtype, "kv_dtype": args.kv_dtype, "capacity": args.capacity}
     try:
-        res = fits(model, args.chip, args.context, args.batch, n_chips=args.n_chips,
+        res = fits(model, args.chip, args.context_tokens, args.batch, n_chips=args.n_chips,
                    parallelism=args.parallelism, **kw)
     except NotPublishedError as exc:
         raise UsageError(str(exc).replace("pass capacity='96 GB' (for example)",
                                           "give --capacity '96 GB' (for example)")) from None
     longest = max_context(model, args.chip, batch=args.batch, n_chips=args.n_chips,
                           parallelism=args.parallelism, **kw)
-    widest = max_batch(model, args.chip, args.context, n_chips=args.n_chips, parallelism=args.parallelism, **kw)
-    fewest = min_chips(model, args.chip, args.context, args.batch, **kw)
+    widest = max_batch(model, args.chip, args.context_tokens, n_chips=args.n_chips, parallelism=args.parallelism, **kw)
+    fewest = min_chips(model, args.chip, args.context_tokens, args.batch, **kw)
     data = _fit_dict(res)
     if args.capacity is not None:
         given = f"capacity {args.capacity} per chip given with --capacity"
@@ -319,8 +361,8 @@ def _cmd_fit(args: argparse.Namespace) -> None:
               f"  {'available per chip':22} {data['available_GB_per_chip']:10,.1f} GB",
               f"  {'headroom':22} {data['headroom_GB']:10,.1f} GB", "",
               f"longest context here: {longest.explanation}",
-              f"largest batch at {args.context:,} tokens: {widest.explanation}",
-              f"fewest chips for {args.context:,} tokens: {fewest.explanation}"]
+              f"largest batch at {args.context_tokens:,} tokens: {widest.explanation}",
+              f"fewest chips for {args.context_tokens:,} tokens: {fewest.explanation}"]
     _emit(data, args.json, "\n".join(lines))
 
 
@@ -356,7 +398,7 @@ def _roof_dict(r: Any) -> dict[str, Any]:
 def _cmd_roofline(args: argparse.Namespace) -> None:
     from .perf.roofline import rooflines
 
-    _check_output(args.output)
+    _check_output(args.out)
     roofs, dropped = rooflines(args.chips, args.precision)
     for d in dropped if args.json else ():  # the text output lists them itself
         print(f"accelspec: left out {d}", file=sys.stderr)
@@ -367,7 +409,7 @@ def _cmd_roofline(args: argparse.Namespace) -> None:
                          "reason": d.reason, "status": d.status} for d in dropped]}
     text = "\n".join([r.explain() for r in roofs] + [f"left out: {d}" for d in dropped])
     _emit(data, args.json, text)
-    if args.output:
+    if args.out:
         _plot_roofline(args)
 
 
@@ -391,15 +433,15 @@ def _cmd_bound(args: argparse.Namespace) -> None:
     n = args.n_chips
     chip, given = _chip_with(args.chip, bandwidth=args.bandwidth)
     model = _fit_model(args.model)
-    kw = {"parallelism": args.parallelism, "kv_dtype": args.kv, "compute_efficiency": args.compute_eff,
-          "bandwidth_efficiency": args.bandwidth_eff, "link_efficiency": args.link_eff, "precision": args.precision,
-          "routing": args.routing, "collective": args.collective}
+    kw = {"parallelism": args.parallelism, "kv_dtype": args.kv_dtype, "compute_efficiency": args.compute_efficiency,
+          "bandwidth_efficiency": args.bandwidth_efficiency, "link_efficiency": args.link_efficiency,
+          "precision": args.precision, "routing": args.routing, "collective": args.collective}
     # default: the checkpoint's formats, as `fit`; the library falls back to bf16 compute where
     # the chip lacks the checkpoint's format and says so in the assumptions
     from .hardware.chip import NotPublishedError
 
     try:
-        b = fn(model, chip, args.context, args.batch, n, weight_dtype=args.weights or "native", **kw)
+        b = fn(model, chip, args.context_tokens, args.batch, n, weight_dtype=args.weight_dtype or "native", **kw)
     except NotPublishedError as exc:
         hint = "; give --bandwidth '2 TB/s' (for example) to assume one" if "memory bandwidth" in str(exc) else ""
         raise UsageError(f"{exc}{hint}") from None
@@ -417,9 +459,9 @@ def _cmd_request(args: argparse.Namespace) -> None:
 
     mode = "steady" if args.concurrency else "static"
     n = None if args.parallelism and args.n_chips == 1 else args.n_chips
-    r = request_bound(args.model, args.chip, args.input, args.output, args.batch, n, parallelism=args.parallelism,
-                      weight_dtype=args.weights, kv_dtype=args.kv, mode=mode, concurrency=args.concurrency,
-                      accepted_tokens_per_step=args.accepted)
+    r = request_bound(args.model, args.chip, args.input_tokens, args.output_tokens, args.batch, n,
+                      parallelism=args.parallelism, weight_dtype=args.weight_dtype, kv_dtype=args.kv_dtype, mode=mode,
+                      concurrency=args.concurrency, accepted_tokens_per_step=args.accepted_tokens_per_step)
     _emit(r.to_dict(), args.json, r.explain())
 
 
@@ -432,9 +474,9 @@ def _cmd_cost(args: argparse.Namespace) -> None:
         raise UsageError("give --chip (a chip or a system) or --system")
     if args.chip is None:  # --system alone names the hardware, as `fit` and `bound` take it
         args.chip, args.system = args.system, None
-    cb = cost_bound(_fit_model(args.model), args.chip, n_chips=args.n_chips, context_tokens=args.input,
-                    output_tokens=args.output, batch=args.batch, price=price, weight_dtype=args.weights,
-                    kv_dtype=args.kv, tier=args.tier, system=args.system)
+    cb = cost_bound(_fit_model(args.model), args.chip, n_chips=args.n_chips, context_tokens=args.input_tokens,
+                    output_tokens=args.output_tokens, batch=args.batch, price=price, weight_dtype=args.weight_dtype,
+                    kv_dtype=args.kv_dtype, tier=args.tier, system=args.system)
 
     def m(q: Any, unit: str) -> Any:
         return None if q is None else float(q.m_as(unit))
@@ -460,9 +502,9 @@ def _cmd_cost(args: argparse.Namespace) -> None:
     if args.api:
         from .economics import compare_api, compare_api_text
 
-        rows = compare_api(args.model, [args.chip], n_chips=args.n_chips, context_tokens=args.input,
-                           output_tokens=args.output, batch=args.batch, price=price, weight_dtype=args.weights,
-                           kv_dtype=args.kv, tier=args.tier, system=args.system)
+        rows = compare_api(args.model, [args.chip], n_chips=args.n_chips, context_tokens=args.input_tokens,
+                           output_tokens=args.output_tokens, batch=args.batch, price=price,
+                           weight_dtype=args.weight_dtype, kv_dtype=args.kv_dtype, tier=args.tier, system=args.system)
         d["api"] = [r for r in rows if r["kind"] == "api"]
         text += "\n" + compare_api_text(rows) if len(rows) > 1 else "\n  api: no published API price for this model"
     _emit(d, args.json, text)
@@ -472,9 +514,9 @@ def _cmd_cost(args: argparse.Namespace) -> None:
 def _cmd_plan(args: argparse.Namespace) -> None:
     from .perf.plan import plan
 
-    p = plan(args.model, args.input, args.output, ttft=args.ttft, tpot=args.tpot, chips=args.chips,
+    p = plan(args.model, args.input_tokens, args.output_tokens, ttft=args.ttft, tpot=args.tpot, chips=args.chips,
              max_chips=args.max_chips, disaggregated=args.disaggregated, decode_context=args.decode_context,
-             weight_dtype=args.weights, kv_dtype=args.kv)
+             weight_dtype=args.weight_dtype, kv_dtype=args.kv_dtype)
     data = p.to_records()
     if args.top:
         keep = [r for r in data["rows"] if r["status"] == "meets"][: args.top]
@@ -498,11 +540,11 @@ def _cmd_claims(args: argparse.Namespace) -> None:
 def _cmd_export(args: argparse.Namespace) -> None:
     from .io.export import export
 
-    n = export(args.format, args.output, sys.stdout)
-    if args.output:
+    n = export(args.format, args.out, sys.stdout)
+    if args.out:
         from .specfiles import catalog_version
 
-        print(f"wrote {n} chips (catalog {catalog_version()}) to {args.output}", file=sys.stderr)
+        print(f"wrote {n} chips (catalog {catalog_version()}) to {args.out}", file=sys.stderr)
 
 
 # --- plots ------------------------------------------------------------------------------
@@ -510,7 +552,7 @@ def _savefig(ax: Any, path: str) -> None:
     try:
         ax.figure.savefig(path, dpi=args_dpi, bbox_inches="tight")
     except (OSError, ValueError) as exc:  # unwritable path, unknown file format
-        raise UsageError(f"-o/--output: cannot write {path!r} ({exc})") from None
+        raise UsageError(f"-o/--out: cannot write {path!r} ({exc})") from None
     print(f"wrote {path}", file=sys.stderr)
 
 
@@ -520,7 +562,7 @@ args_dpi = 130
 def _plot_roofline(args: argparse.Namespace) -> None:
     from . import plot
 
-    _savefig(plot.roofline(args.chips, args.precision), args.output)
+    _savefig(plot.roofline(args.chips, args.precision), args.out)
 
 
 def _cmd_plot(args: argparse.Namespace) -> None:
@@ -529,7 +571,7 @@ def _cmd_plot(args: argparse.Namespace) -> None:
     matplotlib.use("Agg")
     from . import plot
 
-    _check_output(args.output)
+    _check_output(args.out)
     if args.kind == "roofline":
         ax = plot.roofline(args.chips, args.precision)
     elif args.kind == "compare":
@@ -538,23 +580,24 @@ def _cmd_plot(args: argparse.Namespace) -> None:
         ax = plot.compare(args.chips, fields, baseline=args.baseline)
     elif args.kind == "memory":
         ax = plot.memory_vs_context(_fit_model(args.model), args.chips, n_chips=args.n_chips,
-                                    weight_dtype=args.weights or "native", kv_dtype=args.kv, batch=args.batch)
+                                    weight_dtype=args.weight_dtype or "native", kv_dtype=args.kv_dtype,
+                                    batch=args.batch)
     elif args.kind == "frontier":
-        ax = plot.plot_frontier(args.model, args.chips, args.input, args.output_tokens, n_chips=args.n_chips,
-                                disaggregated=not args.colocated, tpot=args.tpot, weight_dtype=args.weights or "native",
-                                kv_dtype=args.kv)
+        ax = plot.plot_frontier(args.model, args.chips, args.input_tokens, args.output_tokens, n_chips=args.n_chips,
+                                disaggregated=not args.colocated, tpot=args.tpot,
+                                weight_dtype=args.weight_dtype or "native", kv_dtype=args.kv_dtype)
     else:
         from .perf.sweep import sweep
 
-        df = sweep([_fit_model(m) for m in args.models], args.chips, args.context, args.batch, None,
-                   on_missing="nan", weight_dtype=args.weights or "native",
-                   kv_dtype=args.kv)  # n_chips None: a system at its chip count
+        df = sweep([_fit_model(m) for m in args.models], args.chips, args.context_tokens, args.batch, None,
+                   on_missing="nan", weight_dtype=args.weight_dtype or "native",
+                   kv_dtype=args.kv_dtype)  # n_chips None: a system at its chip count
         if args.value not in df.columns:
             raise UsageError(f"--value {args.value!r} is not a sweep column; columns: {', '.join(df.columns)}")
         ax = plot.sweep_heatmap(df, args.x, args.y, args.value)
-    _savefig(ax, args.output)
+    _savefig(ax, args.out)
     if args.json:
-        _emit({"output": args.output, "kind": args.kind}, True)
+        _emit({"output": args.out, "kind": args.kind}, True)
 
 
 def _tokens(text: str) -> float:
@@ -575,34 +618,34 @@ def _cmd_train(args: argparse.Namespace) -> None:
 
     if args.runs:
         runs = tr.training_runs()
-        data = [{"id": r.id, "model": r.model, "chip": r.chip, "tokens": r.tokens,
+        rows = [{"id": r.id, "model": r.model, "chip": r.chip, "tokens": r.tokens,
                  "reported_chip_hours": r.chip_hours,
-                 "bound_chip_hours": float(r.bound().chip_hours.m_as("hour")),
+                 "bound_chip_hours": _q(r.bound().chip_hours, "hour"),
                  "implied_utilisation": r.implied_utilisation(), "source": r.source.get("url")} for r in runs]
-        _emit(data, args.json, tr.runs_report())
+        _emit(rows, args.json, tr.runs_report())
         return
     if args.claim:
         text = tr.check_training_claim()
         t = tr.cluster_training_time()
         text += f"\n1945P over 16,384 cards, Llama 3.1 405B on 15.6T tokens: {t}"
-        _emit({"tianchi": text.splitlines(), "sanjiangyuan_days": float(t.time.m_as("day"))}, args.json, text)
+        _emit({"tianchi": text.splitlines(), "sanjiangyuan_days": _q(t.time, "day")}, args.json, text)
         return
     if not args.model or not args.chip:
         raise UsageError("give MODEL and --chip (or --runs, or --claim)")
     args.model = _fit_model(args.model)
-    f = tr.training_fits(args.model, args.chip, args.n_chips, recipe=args.recipe, zero_stage=args.zero,
+    f = tr.training_fits(args.model, args.chip, args.n_chips, recipe=args.recipe, zero_stage=args.zero_stage,
                          parallelism=args.parallelism, micro_batch=args.micro_batch, seq_len=args.seq_len,
                          recompute=args.recompute)
     data: dict[str, Any] = {"fits": f.fits, "verdict": f.verdict, "chip": f.chip, "system": f.system or None,
-                            "n_chips": f.n_chips, "required_GB": float(f.required.m_as("GB")),
-                            "available_GB": float(f.available.m_as("GB")), "assumptions": f.assumptions,
-                            "breakdown_GB": {k: float(v.m_as("GB")) for k, v in f.memory.terms().items()}}
+                            "n_chips": f.n_chips, "required_GB": _q(f.required, "GB"),
+                            "available_GB": _q(f.available, "GB"), "assumptions": f.assumptions,
+                            "breakdown_GB": {k: _q(v, "GB") for k, v in f.memory.terms().items()}}
     text = f"{f.explanation}\n{f.memory}"
     if args.tokens:
         t = tr.training_time(args.model, args.tokens, chip=args.chip, n_chips=f.n_chips, recipe=args.recipe,
                              seq_len=args.seq_len, recompute=args.recompute, mfu=args.mfu)
-        data["time_days"] = float(t.time.m_as("day"))
-        data["chip_hours"] = float(t.chip_hours.m_as("hour"))
+        data["time_days"] = _q(t.time, "day")
+        data["chip_hours"] = _q(t.chip_hours, "hour")
         text += f"\ntime: {t}"
     _emit(data, args.json, text)
 
@@ -633,7 +676,7 @@ def _cmd_systems(args: argparse.Namespace) -> None:
     from .hardware.system import systems
 
     found = systems(vendor=args.vendor)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for s in found:
         hbm, bf16 = s.total_hbm, s.total_bf16
         rows.append({"id": s.id, "name": s.name, "vendor": s.vendor, "chip": s.chip, "count": s.n_chips,
@@ -660,7 +703,7 @@ def build_parser() -> argparse.ArgumentParser:
     from . import __version__
 
     p.add_argument("--version", action="version", version=f"accelspec {__version__}")
-    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser, action=_Commands)
     sub.required = True
 
     def add(name: str, help: str) -> argparse.ArgumentParser:
@@ -704,13 +747,33 @@ def build_parser() -> argparse.ArgumentParser:
 
     def model_args(sp: argparse.ArgumentParser, context: bool = True) -> None:
         if context:
-            sp.add_argument("--context", type=_count("--context"), required=True, help="tokens: 8192, 128k, 1M")
+            _renamed(sp, sp.add_argument("--context-tokens", type=_count("--context-tokens"), required=True,
+                                         metavar="N", help="context length in tokens: 8192, 128k, 1M"), "--context")
         sp.add_argument("--batch", type=_count("--batch"), default=1)
         sp.add_argument("--n-chips", type=_count("--n-chips"), default=None,
                         help="default: a system's chip count (or the --parallelism layout's), else 1")
-        sp.add_argument("--weights", default=None, help="weight dtype: bf16, fp8, int4, int4-g128-zp, mxfp4, ... "
-                        "(default: the checkpoint's own format)")
-        sp.add_argument("--kv", default="bf16", help="KV cache dtype")
+        dtype_args(sp, None, "default: the checkpoint's own format")
+
+    def dtype_args(sp: argparse.ArgumentParser, weights: str | None, weights_help: str) -> None:
+        _renamed(sp, sp.add_argument("--weight-dtype", default=weights, metavar="DTYPE",
+                                     help=f"weight dtype: bf16, fp8, int4, int4-g128-zp, mxfp4, ... ({weights_help})"),
+                 "--weights")
+        _renamed(sp, sp.add_argument("--kv-dtype", default="bf16", metavar="DTYPE",
+                                     help="KV-cache dtype (default bf16)"), "--kv")
+
+    def token_args(sp: argparse.ArgumentParser, required: bool = False) -> None:
+        defaults = {} if required else {"input": 2048, "output": 256}
+        _renamed(sp, sp.add_argument("--input-tokens", type=_count("--input-tokens"), required=required, metavar="N",
+                                     default=defaults.get("input"),
+                                     help="prompt tokens: 2k, 2048, 32Ki" + ("" if required else " (default 2048)")),
+                 "--input")
+        _renamed(sp, sp.add_argument("--output-tokens", type=_count("--output-tokens"), required=required, metavar="N",
+                                     default=defaults.get("output"),
+                                     help="generated tokens per request" + ("" if required else " (default 256)")),
+                 "--output")
+
+    def out_arg(sp: argparse.ArgumentParser, help: str, required: bool = False) -> None:
+        _renamed(sp, sp.add_argument("-o", "--out", metavar="FILE", required=required, help=help), "--output")
 
     sp = add("fit", "does a model with a context fit in a chip's memory?")
     sp.add_argument("model", help="catalog name, or a config.json path / a folder holding config.json "
@@ -727,7 +790,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("chips", nargs="+", action=_List, help="chips or systems: 'h100 mi300x' or 'h100,gb200-nvl72' "
                     "(a system: its chip's roof, marked as the system's)")
     sp.add_argument("--precision", default="bf16")
-    sp.add_argument("-o", "--output", help="also write the roofline plot (PNG, SVG, PDF)")
+    out_arg(sp, "also write the roofline plot to FILE (PNG, SVG, PDF)")
     sp.set_defaults(func=_cmd_roofline)
 
     sp = add("bound", "lower bound on decode step time / time to first token")
@@ -747,37 +810,35 @@ def build_parser() -> argparse.ArgumentParser:
                     "weights' format, bf16 where the chip has none")
     sp.add_argument("--bandwidth", default=None, help="memory bandwidth to assume, e.g. '1.6 TB/s' (for a chip "
                     "that publishes none); said in the assumptions")
-    for name in ("compute-eff", "bandwidth-eff", "link-eff"):
-        sp.add_argument(f"--{name}", type=_fraction, default=1.0, help="achieved fraction of peak [1e-6, 1]")
+    for name in ("compute", "bandwidth", "link"):
+        _renamed(sp, sp.add_argument(f"--{name}-efficiency", type=_fraction, default=1.0, metavar="FRACTION",
+                                     help=f"achieved fraction of peak {name} [1e-6, 1] (default 1)"), f"--{name}-eff")
     sp.set_defaults(func=_cmd_bound)
 
     sp = add("request", "bounds on whole requests: time to first token, TPOT, latency, throughput")
     sp.add_argument("model")
     sp.add_argument("chip")
-    sp.add_argument("--input", type=_count("--input"), default=2048, help="prompt tokens (default 2048)")
-    sp.add_argument("--output", type=_count("--output"), default=256, help="generated tokens (default 256)")
+    token_args(sp)
     sp.add_argument("--batch", type=_count("--batch"), default=1, help="static batch (requests started together)")
     sp.add_argument("--concurrency", type=_count("--concurrency"), default=None,
                     help="steady state with this many requests in flight (instead of a static batch)")
     sp.add_argument("--n-chips", type=_count("--n-chips"), default=1)
     sp.add_argument("--parallelism", default=None, help="auto (default), tp, pp, tp+ep, or tp=4,pp=2")
-    sp.add_argument("--weights", default="native", help="default: the checkpoint's own format")
-    sp.add_argument("--kv", default="bf16")
-    sp.add_argument("--accepted", type=float, default=1.0,
-                    help="accepted tokens per step (speculative decoding / MTP; default 1: none)")
+    dtype_args(sp, "native", "default: the checkpoint's own format")
+    _renamed(sp, sp.add_argument("--accepted-tokens-per-step", type=float, default=1.0,
+                                 help="accepted tokens per step (speculative decoding / MTP; default 1: none)"),
+             "--accepted")
     sp.set_defaults(func=_cmd_request)
 
     sp = add("cost", "best-case $ per 1M tokens and tokens per joule, with dated price sources")
     sp.add_argument("model")
     sp.add_argument("--chip", default=None, help="a chip or a system (hgx-h200, gb200-nvl72: its chip, all its "
                     "chips, its fabric and its power)")
-    sp.add_argument("--input", type=_count("--input"), default=2048, help="prompt tokens (default 2048)")
-    sp.add_argument("--output", type=_count("--output"), default=256, help="generated tokens (default 256)")
+    token_args(sp)
     sp.add_argument("--batch", type=_count("--batch"), default=None, help="default: the largest that fits")
     sp.add_argument("--n-chips", type=_count("--n-chips"), default=None,
                     help="default: a system's chip count, else the fewest that fit")
-    sp.add_argument("--weights", default=None, help="default: the checkpoint's own format")
-    sp.add_argument("--kv", default="bf16")
+    dtype_args(sp, None, "default: the checkpoint's own format")
     sp.add_argument("--price", default="min", help="min, median, max, or e.g. '2.5 USD/hour' per chip")
     sp.add_argument("--tier", default=None, help="only price snapshots of this tier (on-demand, capacity-block, spot)")
     sp.add_argument("--system", default=None, help="alone: the system to cost (as --chip SYSTEM); with a --chip "
@@ -787,8 +848,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = add("plan", "which chips meet a TTFT and TPOT target for a model, with how many chips, layout and batch")
     sp.add_argument("model")
-    sp.add_argument("--input", type=_count("--input"), required=True, help="prompt tokens: 2k, 2048, 32Ki")
-    sp.add_argument("--output", type=_count("--output"), required=True, help="generated tokens per request")
+    token_args(sp, required=True)
     sp.add_argument("--ttft", required=True, help="time-to-first-token target, e.g. 1s or 500ms")
     sp.add_argument("--tpot", required=True, help="time-per-output-token target, e.g. 30ms")
     sp.add_argument("--chips", nargs="+", default=None, help="chips or systems (default: the whole catalog)")
@@ -797,8 +857,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--disaggregated", action="store_true", help="prefill on its own pool (gives the "
                     "prefill:decode chip ratio)")
     sp.add_argument("--decode-context", choices=["mean", "final"], default="mean")
-    sp.add_argument("--weights", default="bf16")
-    sp.add_argument("--kv", default="bf16")
+    dtype_args(sp, "bf16", "default bf16")
     sp.add_argument("--all", action="store_true", help="also list the entries ruled out, with the bound that rules "
                     "each out (always shown when none meets the targets)")
     sp.set_defaults(func=_cmd_plan)
@@ -815,7 +874,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--n-chips", type=_count("--n-chips"), default=None,
                     help="default: a system's chip count (or the --parallelism layout's), else 1")
     sp.add_argument("--recipe", default="bf16-adam", help="bf16-adam, fp8-deepseek-v3, adam-8bit")
-    sp.add_argument("--zero", default="1", help="ZeRO stage 0-3 or fsdp")
+    _renamed(sp, sp.add_argument("--zero-stage", default="1", help="ZeRO stage 0-3 or fsdp (default 1)"), "--zero")
     sp.add_argument("--parallelism", default=None, help="tp=8,pp=2,dp=4 (default: all dp)")
     sp.add_argument("--micro-batch", type=_count("--micro-batch"), default=1)
     sp.add_argument("--seq-len", type=_count("--seq-len"), default=8192)
@@ -834,16 +893,16 @@ def build_parser() -> argparse.ArgumentParser:
                         description="the catalog as a flat table: one row per chip, one column per value plus "
                                     "its unit, status, source id and URL, dated with the catalog version")
     sp.add_argument("--format", choices=["csv", "json"], default="csv")
-    sp.add_argument("-o", "--output", help="file to write (default: standard output)")
+    out_arg(sp, "file to write (default: standard output)")
     sp.set_defaults(func=_cmd_export)
 
     sp = add("plot", "write a chart: roofline, compare, memory, frontier, heatmap")
-    kinds = sp.add_subparsers(dest="kind", metavar="KIND", parser_class=_Parser)
+    kinds = sp.add_subparsers(dest="kind", metavar="KIND", parser_class=_Parser, action=_Commands)
     kinds.required = True
 
     def kind(name: str, help: str) -> argparse.ArgumentParser:
         kp = kinds.add_parser(name, help=help, description=help)
-        kp.add_argument("-o", "--output", required=True, help="file to write (PNG, SVG, PDF)")
+        out_arg(kp, "file to write (PNG, SVG, PDF)", required=True)
         kp.add_argument("--json", action="store_true")
         kp.set_defaults(func=_cmd_plot)
         return kp
@@ -862,23 +921,23 @@ def build_parser() -> argparse.ArgumentParser:
     kp = kind("frontier", "tokens/s per chip against tokens/s per user, one bound curve per chip, batch swept")
     kp.add_argument("model")
     kp.add_argument("--chips", nargs="+", required=True)
-    kp.add_argument("--input", type=_count("--input"), default=2048, help="prompt tokens (default 2048)")
-    kp.add_argument("--output-tokens", "--gen", type=_count("--output-tokens"), default=256,
-                    help="generated tokens per request (default 256)")
+    _renamed(kp, kp.add_argument("--input-tokens", type=_count("--input-tokens"), default=2048,
+                                 help="prompt tokens (default 2048)"), "--input")
+    _renamed(kp, kp.add_argument("--output-tokens", type=_count("--output-tokens"), default=256,
+                                 help="generated tokens per request (default 256)"), "--gen")
     kp.add_argument("--n-chips", type=_count("--n-chips"), default=None,
                     help="chips per deployment (default: per chip, the fewest that hold the model)")
     kp.add_argument("--tpot", default=None, help="draw a TPOT target, e.g. 30ms")
     kp.add_argument("--colocated", action="store_true", help="prefill on the same chips (default: decode pool)")
-    kp.add_argument("--weights", default="bf16")
-    kp.add_argument("--kv", default="bf16")
+    dtype_args(kp, "bf16", "default bf16")
     kp = kind("heatmap", "a decode bound over two sweep axes")
     kp.add_argument("--models", nargs="+", action=_List, required=True)
     kp.add_argument("--chips", nargs="+", action=_List, required=True)
-    kp.add_argument("--context", nargs="+", action=_List, type=_csv_counts("--context"),
-                    default=[8192, 131072, 1_000_000], help="tokens: '8k 128k 1M' or '8k,128k,1M'")
+    _renamed(kp, kp.add_argument("--context-tokens", nargs="+", action=_List, type=_csv_counts("--context-tokens"),
+                                 default=[8192, 131072, 1_000_000], help="tokens: '8k 128k 1M' or '8k,128k,1M'"),
+             "--context")
     kp.add_argument("--batch", nargs="+", action=_List, type=_csv_counts("--batch"), default=[1, 8, 64])
-    kp.add_argument("--weights", default=None, help="weight dtype (default: the checkpoint's own format)")
-    kp.add_argument("--kv", default="bf16")
+    dtype_args(kp, None, "default: the checkpoint's own format")
     kp.add_argument("--x", default="context_tokens")
     kp.add_argument("--y", default="chip")
     kp.add_argument("--value", default="tokens_per_s_per_user [token/s]")

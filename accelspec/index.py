@@ -76,7 +76,7 @@ def suggest_across(name: str, *indexes: NamedIndex[Any], n: int = 5) -> list[str
     return suggest_names(name, keys, n)
 
 
-def matches(where: Callable[[Any], bool], record: Any) -> bool:
+def matches(where: Callable[[R], bool], record: R) -> bool:
     """``where(record)``, where a predicate that trips on a missing field (``AttributeError``,
     ``LookupError``, ``TypeError`` on ``None``, pint's ``ValueError`` comparing a quantity with
     ``None``) means no match, as in particle's ``findall``."""

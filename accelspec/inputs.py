@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from fractions import Fraction
-from typing import Any
 
 import numpy as np
 import pint
@@ -21,7 +20,7 @@ MAX_COUNT = 2**53  #: the largest count accepted: every whole number up to it is
 _COUNT = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?|\.[0-9]+)(?:e([+-]?[0-9]+))?\s*([kKmMgG]i?)?\s*$")
 
 
-def parse_count(text: Any, what: str = "value", minimum: int = 1) -> int:
+def parse_count(text: object, what: str = "value", minimum: int = 1) -> int:
     """``"1M"`` -> 1_000_000, ``"128k"`` -> 128_000, ``"32Ki"`` -> 32_768, ``"1e6"`` -> 1_000_000.
 
     Decimal suffixes are powers of 1000 (as token counts are quoted: "1M-token context");
@@ -53,7 +52,7 @@ def parse_count(text: Any, what: str = "value", minimum: int = 1) -> int:
     return value
 
 
-def parse_user_quantity(text: Any, unit: str, what: str = "value") -> pint.Quantity:
+def parse_user_quantity(text: object, unit: str, what: str = "value") -> pint.Quantity:
     """``"80GB"``, ``"3.35TB/s"`` or ``"3.35 TB/s"`` checked against ``unit``'s dimension."""
     s = str(text).strip()
     s = re.sub(r"^([0-9.,eE+-]+)\s*([A-Za-z])", r"\1 \2", s)
@@ -63,7 +62,7 @@ def parse_user_quantity(text: Any, unit: str, what: str = "value") -> pint.Quant
         raise InputError(str(exc)) from None
 
 
-def counts(value: Any, name: str, *, ndim: int | None = None) -> np.ndarray:
+def counts(value: object, name: str, *, ndim: int | None = None) -> np.ndarray:
     """The one checker of count arguments (chips, batch, context tokens): positive whole numbers
     up to :data:`MAX_COUNT`, a scalar or an array, returned as a float array.
 
@@ -98,7 +97,7 @@ def counts(value: Any, name: str, *, ndim: int | None = None) -> np.ndarray:
     return a
 
 
-def count(value: Any, name: str) -> int:
+def count(value: object, name: str) -> int:
     """One count (see :func:`counts`) as an ``int``; an array raises ``InvalidArgumentError``."""
     if type(value) is int and 0 < value <= MAX_COUNT:
         return value

@@ -9,12 +9,17 @@ so a chip looks the same in every chart.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import matplotlib
 
 if TYPE_CHECKING:
+    import pandas as pd
+    import pint
     from matplotlib.axes import Axes
+
+    from .model.architecture import Model
+    from .perf.memory import Parallelism
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -84,16 +89,42 @@ def _styles(chips: Sequence[Chip]) -> list[tuple[str, str]]:
     return out
 
 
-def roofline(chips: Iterable[str | Chip], precision: str = "bf16", workloads: Mapping[str, Any] | None = None,
+def roofline(chips: Iterable[str | Chip], precision: str = "bf16",
+             workloads: Mapping[str, pint.Quantity | float] | None = None,
              *, ax: Axes | None = None, intensity_range: tuple[float, float] = (0.1, 1e4)) -> Axes:
-    """Log-log roofline, one roof per chip, ridge points marked. A system (``"gb200-nvl72"``)
-    draws its chip's roof, labelled as the system's (:func:`accelspec.roofline`).
+    """Log-log roofline, one roof per chip, ridge points marked.
 
-    ``workloads`` maps a label to an arithmetic intensity (a Quantity in FLOP/B or a number
-    read as FLOP/B), e.g. ``{"decode, batch 1": 1.0, "decode, batch 64": 60}``; each is drawn
-    as a vertical line with the attainable point marked on every roof. Chips that do not
-    publish ``precision`` or their memory bandwidth are left out, each named with the reason
-    in a note under the axes (``ax.dropped`` lists their ids).
+    Attainable compute = ``min(peak, intensity * memory bandwidth)``
+    (:func:`accelspec.roofline`). A system (``"gb200-nvl72"``) draws its chip's roof,
+    labelled as the system's. Chips that do not publish ``precision`` or their memory
+    bandwidth are left out, each named with the reason in a note under the axes
+    (``ax.dropped`` lists their ids).
+
+    Parameters
+    ----------
+    chips : iterable of str or Chip
+        Chips or systems by name, or :class:`~accelspec.Chip` records.
+    precision : str, default "bf16"
+        Compute format of the peak.
+    workloads : mapping of str to Quantity or float, optional
+        Label -> arithmetic intensity [FLOP/B] (a bare number is read as FLOP/B), e.g.
+        ``{"decode, batch 1": 1.0, "decode, batch 64": 60}``; each is drawn as a vertical
+        line with the attainable point marked on every roof.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; default: a new figure.
+    intensity_range : tuple of float, default (0.1, 1e4)
+        The x axis [FLOP/B].
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        Intensity [FLOP/B] against attainable compute [TFLOP/s] (integer formats: [OP/B]
+        and [TOP/s]).
+
+    Raises
+    ------
+    NotPublishedError
+        No chip publishes both the ``precision`` peak and its memory bandwidth.
     """
     from .perf.roofline import rooflines
 
@@ -149,6 +180,30 @@ def compare(chips: Iterable[str | Chip],
     status (reported ``//``, derived ``..``, estimated ``xx``); range whiskers show low-high;
     a missing value is marked "no support" (the chip lacks the format) or "n/p" (not
     published), and a note under the axes names each one left out.
+
+    Parameters
+    ----------
+    chips : iterable of str or Chip
+        Chip ids, names or aliases, or :class:`~accelspec.Chip` records.
+    fields : sequence of str, default ("capacity", "bandwidth", "bf16", "scale_up_per_direction")
+        Short names or dotted paths, as :func:`accelspec.compare`.
+    baseline : str or Chip, optional
+        Draw every bar as the ratio to this chip.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; default: a new figure.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The bars: ratio to the baseline, or fraction of the largest value per field
+        [dimensionless].
+
+    Raises
+    ------
+    EmptyComparisonError
+        No chips given.
+    UnknownFieldError
+        A field that is neither a short name nor a value's dotted path.
     """
     ax = _new_ax(ax, (max(7.0, 1.8 * len(fields) + 3), 5))
     result = _compare(chips, fields, baseline=baseline)
@@ -162,7 +217,7 @@ def compare(chips: Iterable[str | Chip],
             cell = result.cells[(chip.id, path)]
             xpos = i - 0.4 + width * (j + 0.5)
             bar = _bar_value(result, chip, path, unit)
-            if not isinstance(bar, tuple):
+            if not isinstance(bar, tuple) or isinstance(cell, Absent):  # a bar only for a published value
                 mark = "no support" if isinstance(bar, Absent) and bar.status == "unsupported" else "n/p"
                 ax.text(xpos, 0.02, mark, rotation=90, ha="center", va="bottom", fontsize=7,
                         color="0.4", transform=ax.get_xaxis_transform())
@@ -241,18 +296,45 @@ def _bar_value(result: Any, chip: Chip, path: str, unit: str | None) -> Any:
     return c.q.m_as(unit) / denom, rng
 
 
-def memory_vs_context(model: Any, chips: Iterable[str | Chip], *, n_chips: int | None = None,
+def memory_vs_context(model: Model | str, chips: Iterable[str | Chip], *, n_chips: int | None = None,
                       weight_dtype: str = "bf16",
-                      kv_dtype: str = "bf16", batch: int = 1, parallelism: Any = None,
+                      kv_dtype: str = "bf16", batch: int = 1, parallelism: str | Parallelism | None = None,
                       contexts: Sequence[int] | None = None, ax: Axes | None = None) -> Axes:
     """Memory needed per chip against context length, stacked (weights, KV cache, the rest:
     linear-attention state, activations, framework reserve), with each chip's capacity as a
     horizontal line (its range shaded) and the 1M-token mark.
 
     The footprint is :func:`accelspec.memory_footprint` on ``n_chips`` chips with
-    ``parallelism`` (default: the layout that needs the least memory per chip). ``chips`` may
-    name systems (``"gb200-nvl72"``): their chip's capacity is drawn, labelled with the system,
-    and ``n_chips`` defaults to their chip count when they all share one (else 1).
+    ``parallelism`` (default: the layout that needs the least memory per chip).
+
+    Parameters
+    ----------
+    model : Model or str
+        A :class:`~accelspec.Model` or a catalog name.
+    chips : iterable of str or Chip
+        Chips or systems (``"gb200-nvl72"``: its chip's capacity is drawn, labelled with the
+        system).
+    n_chips : int, optional
+        Chips the model is spread over; default: the systems' chip count when they all share
+        one, else 1.
+    weight_dtype : str, default "bf16"
+        Weight format (``"native"``: the checkpoint's own).
+    kv_dtype : str, default "bf16"
+        KV-cache format.
+    batch : int, default 1
+        Sequences [dimensionless].
+    parallelism : str or Parallelism, optional
+        Layout over ``n_chips`` (``"tp"``, ``"tp=4,pp=2"``...); default: the layout that
+        needs the least memory per chip.
+    contexts : sequence of int, optional
+        Context lengths drawn [token]; default: 160 points from 1,000 to 10 million.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; default: a new figure.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        Context [token] against memory per chip [GB].
     """
     from .hardware.system import resolve_hardware
     from .model.catalog import get_model
@@ -313,8 +395,12 @@ def _axis_label(col: str) -> str:
     return _AXIS_LABELS.get(col, col.replace("_", " "))
 
 
-def sweep_heatmap(df: Any, x: str, y: str, value: str, *, ax: Axes | None = None, log: bool = True,
-                  agg: str = "max", cmap: str = "viridis") -> Axes:
+#: How :func:`sweep_heatmap` folds the rows that share a cell (pandas' aggregation names).
+Aggregate = Literal["max", "min", "mean", "median", "sum", "first", "last", "count"]
+
+
+def sweep_heatmap(df: pd.DataFrame, x: str, y: str, value: str, *, ax: Axes | None = None, log: bool = True,
+                  agg: Aggregate = "max", cmap: str = "viridis") -> Axes:
     """Heat map of ``value`` over two columns of a sweep DataFrame (other columns aggregated
     with ``agg``). Log colour scale by default, since bounds span decades.
 
@@ -324,6 +410,34 @@ def sweep_heatmap(df: Any, x: str, y: str, value: str, *, ax: Axes | None = None
     memory" in the legend, so no cell shows a speed for a deployment that cannot run. A value
     that comes from a chip whose capacity is unpublished is marked ``?`` (fit unknown); a
     cell with no value (the chip does not publish the figures the bound needs) says ``n/p``.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        A sweep (:func:`accelspec.sweep`), or any frame with the three columns.
+    x, y : str
+        Columns for the horizontal and vertical axes (``"context_tokens"``, ``"chip"``...).
+    value : str
+        Column to colour by, with its unit in the name
+        (``"tokens_per_s_per_user [token/s]"``).
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; default: a new figure.
+    log : bool, default True
+        Log colour scale.
+    agg : {"max", "min", "mean", "median", "sum", "first", "last", "count"}, default "max"
+        How the rows that share a cell are folded.
+    cmap : str, default "viridis"
+        matplotlib colour map.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The heat map, with a colour bar in ``value``'s unit.
+
+    Raises
+    ------
+    KeyError
+        ``x``, ``y`` or ``value`` is not a column of ``df``.
     """
     from matplotlib.patches import Rectangle
 
@@ -378,7 +492,7 @@ def sweep_heatmap(df: Any, x: str, y: str, value: str, *, ax: Axes | None = None
         cmap_obj = matplotlib.colormaps[cmap]
         for (r, c), v in np.ndenumerate(data):
             if np.isfinite(v):
-                rgb = to_rgb(cmap_obj(im.norm(v)))
+                rgb = cmap_obj(im.norm(v))  # RGBA in [0, 1]
                 ink = "black" if 0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2] > 0.5 else "white"
                 ax.text(c, r, f"{v:.3g}" + ("?" if unknown[r, c] else ""), ha="center", va="center", fontsize=8,
                         color=ink)
@@ -415,16 +529,45 @@ def _tick(v: Any) -> str:
 matplotlib.rcParams.setdefault("figure.dpi", 100)
 
 
-def plot_frontier(model: Any, chips: Iterable[str | Chip], input_tokens: Any = 2048, output_tokens: Any = 256, *,
-                  n_chips: int | None = None, disaggregated: bool = True, tpot: Any = None,
+def plot_frontier(model: Model | str, chips: Iterable[str | Chip], input_tokens: int = 2048, output_tokens: int = 256,
+                  *, n_chips: int | None = None, disaggregated: bool = True, tpot: str | pint.Quantity | None = None,
                   weight_dtype: str = "bf16", kv_dtype: str = "bf16", ax: Axes | None = None) -> Axes:
-    """Throughput against interactivity as bounds: output tokens/s per chip (y) against
-    tokens/s per user (x), one curve per chip with the batch swept; solid where the batch's KV
-    cache fits (at the final context), dotted where it does not. The batch-1 and largest-fitting
-    points are marked. ``tpot`` (a time such as ``"30 ms"``) draws the target as a vertical line
-    at ``1 / tpot``. Curves from :func:`accelspec.perf.plan.frontier` (decode pool by default;
-    ``disaggregated=False`` adds the prefill compute as :func:`accelspec.plan` does). Chips the
-    catalog cannot bound are named in a note, not dropped silently."""
+    """Throughput against interactivity as bounds, one curve per chip with the batch swept.
+
+    Output tokens/s per chip (y) against tokens/s per user (x); solid where the batch's KV
+    cache fits (at the final context), dotted where it does not. The batch-1 and
+    largest-fitting points are marked. Curves from :func:`accelspec.perf.plan.frontier`.
+    Chips the catalog cannot bound are named in a note, not dropped silently.
+
+    Parameters
+    ----------
+    model : Model or str
+        A :class:`~accelspec.Model` or a catalog name.
+    chips : iterable of str or Chip
+        Chips or systems.
+    input_tokens : int, default 2048
+        Prompt length [token].
+    output_tokens : int, default 256
+        Generated tokens per request [token].
+    n_chips : int, optional
+        Chips per deployment; default: per chip, the fewest that hold the model.
+    disaggregated : bool, default True
+        Decode pool only; ``False`` adds the prefill compute as :func:`accelspec.plan` does.
+    tpot : str or Quantity, optional
+        A time-per-output-token target (``"30 ms"``), drawn as a vertical line at
+        ``1 / tpot`` [token/s].
+    weight_dtype : str, default "bf16"
+        Weight format (``"native"``: the checkpoint's own).
+    kv_dtype : str, default "bf16"
+        KV-cache format.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; default: a new figure.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        Tokens/s per user [token/s] against tokens/s per chip [token/s], both upper bounds.
+    """
     from .model.catalog import get_model
     from .perf.plan import _seconds, frontier
 

@@ -7,15 +7,16 @@ and sparse separately, so a sparse figure is never mistaken for a dense one.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
 from enum import Enum
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal, cast
 
 import pint
+import pint.compat
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ..errors import NotPublishedError, PeakNotPublishedError, UnsupportedPrecisionError
-from ..provenance import Direction, Fact, FrozenDict, Record, Source, Spec, Status, spec_type
+from ..provenance import Direction, Fact, FrozenDict, Record, Source, Spec, Status
 
 __all__ = [
     "BandwidthSpec",
@@ -67,11 +68,44 @@ class Precision(str, Enum):
         return "TOPS" if self.is_integer else "TFLOPS"
 
 
-CapacitySpec = spec_type("GB", "CapacitySpec")
-BandwidthSpec = spec_type("GB/s", "BandwidthSpec")
-PowerSpec = spec_type("W", "PowerSpec")
-CountSpec = spec_type("", "CountSpec")
-ComputeSpec = spec_type(None, "ComputeSpec")  # FLOP/s or OP/s, checked per precision
+# The value types of a chip record: a Spec whose value must have the dimension of
+# ``expected_unit`` (checked and converted when the record is validated).
+class CapacitySpec(Spec):
+    """A memory capacity [GB] with its source."""
+
+    expected_unit: ClassVar[str | None] = "GB"
+
+
+class BandwidthSpec(Spec):
+    """A bandwidth [GB/s] with its source."""
+
+    expected_unit: ClassVar[str | None] = "GB/s"
+
+
+class PowerSpec(Spec):
+    """A power figure [W] with its source."""
+
+    expected_unit: ClassVar[str | None] = "W"
+
+
+class CountSpec(Spec):
+    """A count [dimensionless] with its source."""
+
+    expected_unit: ClassVar[str | None] = ""
+
+
+class ComputeSpec(Spec):
+    """A peak compute rate [FLOP/s or OP/s] with its source; the dimension is checked per
+    precision by :class:`Compute` (``TOPS`` for integer formats, ``TFLOPS`` otherwise)."""
+
+    expected_unit: ClassVar[str | None] = None
+
+
+# pint hands `Quantity * spec` back to the spec (Spec.__rmul__), as it does for Spec itself
+_UPCAST = cast("MutableMapping[str, type | None]", pint.compat.upcast_type_map)  # typed read-only, is a dict
+for _cls in (CapacitySpec, BandwidthSpec, PowerSpec, CountSpec, ComputeSpec):
+    _UPCAST[f"{_cls.__module__}.{_cls.__qualname__}"] = _cls
+del _cls
 
 
 class _Section(Record):
@@ -84,7 +118,7 @@ class Memory(_Section):
     capacity: CapacitySpec | None = None
     type: Fact | None = None
     bandwidth: BandwidthSpec | None = None
-    on_chip_sram: CapacitySpec | None = Field(None, description="on-chip SRAM when that is the only memory")
+    on_chip_sram: CapacitySpec | None = Field(default=None, description="on-chip SRAM when that is the only memory")
     note: str | None = None
 
 
@@ -96,9 +130,9 @@ class Compute(_Section):
 
     dense: dict[Precision, ComputeSpec] = Field(default_factory=FrozenDict)
     sparse: dict[Precision, ComputeSpec] = Field(default_factory=FrozenDict)
-    unsupported: tuple[Precision, ...] = Field((), description="formats with no hardware support")
+    unsupported: tuple[Precision, ...] = Field(default=(), description="formats with no hardware support")
     supported: tuple[Precision, ...] = Field(
-        (), description="formats the vendor says are supported but whose peak is not published")
+        default=(), description="formats the vendor says are supported but whose peak is not published")
     note: str | None = None
 
     @field_validator("dense", "sparse")
@@ -125,7 +159,29 @@ class Compute(_Section):
         return self
 
     def peak(self, precision: str | Precision, *, sparse: bool = False) -> ComputeSpec:
-        """The peak for ``precision``; raises :class:`UnsupportedPrecisionError` with what exists."""
+        """The published peak for ``precision``.
+
+        Parameters
+        ----------
+        precision : str or Precision
+            ``"bf16"``, ``"fp8"``, ``"int8"``... (case ignored).
+        sparse : bool, default False
+            The 2:4 structured-sparsity peak instead of the dense one.
+
+        Returns
+        -------
+        ComputeSpec
+            The peak [TFLOPS] (integer formats [TOPS]) with its source, status and range.
+
+        Raises
+        ------
+        UnsupportedPrecisionError
+            The chip has no hardware support for ``precision``.
+        PeakNotPublishedError
+            No peak is published for ``precision``; the message lists the precisions that are.
+        ValueError
+            ``precision`` is not a known format.
+        """
         prec = _precision(precision)
         table = self.sparse if sparse else self.dense
         if prec in table:
@@ -162,7 +218,7 @@ class Link(_Section):
 
     name: str | None = None
     links: CountSpec | None = None
-    bandwidth: LinkBandwidth | None = Field(None, description="aggregate per chip")
+    bandwidth: LinkBandwidth | None = Field(default=None, description="aggregate per chip")
     per_link: LinkBandwidth | None = None
     topology: str | None = None
     note: str | None = None
@@ -173,6 +229,12 @@ class Link(_Section):
         Formula: bidirectional total / 2; a per-direction figure as is. When the source does
         not say, the result is a ``derived`` value with range [total/2, total] (both
         readings), nominal total/2 (the conservative reading).
+
+        Returns
+        -------
+        Spec or None
+            Bandwidth per direction [GB/s] with its source, status and basis; ``None`` when
+            the link publishes no bandwidth.
         """
         bw = self.bandwidth
         if bw is None:
@@ -184,19 +246,19 @@ class Link(_Section):
             rng = (bw.low / 2, bw.high / 2) if bw.range else None
             return BandwidthSpec(
                 value=half, source=bw.source, status=Status.derived, range=rng,
-                basis=f"bidirectional total {bw} / 2", note=bw.note,
+                basis=f"bidirectional total {bw} / 2", note=bw.note, quote=None,
             )
         return BandwidthSpec(
             value=half, source=bw.source, status=Status.derived, range=(bw.low / 2, bw.high),
             basis=f"direction of {bw} not stated: range covers both readings (total/2 to total)",
-            note=bw.note,
+            note=bw.note, quote=None,
         )
 
 
 class Interconnect(_Section):
     scale_up: Link | None = None
     scale_out: Link | None = None
-    host: Fact | None = Field(None, description="host interface, e.g. PCIe 5.0 x16")
+    host: Fact | None = Field(default=None, description="host interface, e.g. PCIe 5.0 x16")
 
 
 class Power(_Section):
@@ -229,7 +291,7 @@ class Chip(Record):
     aliases: tuple[str, ...] = ()
     family: str | None = None
     form_factor: str | None = None
-    device: str | None = Field(None, description="what one device is: 'per GPU', 'per package (2 dies)', ...")
+    device: str | None = Field(default=None, description="what one device is: 'per GPU', 'per package (2 dies)', ...")
     released: Fact | None = None
     announced: tuple[Fact, ...] = ()
     process: Fact | None = None
@@ -240,8 +302,8 @@ class Chip(Record):
     power: Power = Field(default_factory=Power)
     benchmarks: tuple[Benchmark, ...] = ()
     notes: tuple[str, ...] = ()
-    origin: str | None = Field(None, description="spec file this record was loaded from")
-    overrides: str | None = Field(None, description="shipped spec file this user record replaces")
+    origin: str | None = Field(default=None, description="spec file this record was loaded from")
+    overrides: str | None = Field(default=None, description="shipped spec file this user record replaces")
 
     @field_validator("aliases")
     @classmethod
@@ -255,7 +317,25 @@ class Chip(Record):
 
     # --- provenance ----------------------------------------------------------------
     def field(self, path: str) -> Any:
-        """The value at a dotted path, e.g. ``"memory.bandwidth"`` or ``"compute.dense.bf16"``."""
+        """The value or section at a dotted path.
+
+        Parameters
+        ----------
+        path : str
+            ``"memory.bandwidth"``, ``"compute.dense.bf16"``, ``"interconnect.scale_up"``...
+
+        Returns
+        -------
+        Spec, Fact or a section
+            What the path names: a value with its provenance, or a record section.
+
+        Raises
+        ------
+        NotPublishedError
+            The path is a field the chip leaves empty (nobody published it).
+        KeyError
+            The path names no field of a chip record.
+        """
         obj: Any = self
         for part in path.split("."):
             if isinstance(obj, dict):
@@ -274,8 +354,25 @@ class Chip(Record):
         return obj
 
     def provenance(self, path: str) -> Spec | Fact:
-        """Where a field comes from: the :class:`Spec` (or :class:`Fact`) with its source,
-        status, range and caveat. ``print(chip.provenance("memory.bandwidth").describe())``."""
+        """Where a field comes from: ``print(chip.provenance("memory.bandwidth").describe())``.
+
+        Parameters
+        ----------
+        path : str
+            A value's dotted path (``"memory.bandwidth"``, ``"compute.dense.bf16"``).
+
+        Returns
+        -------
+        Spec or Fact
+            The value with its source, status, range and caveat.
+
+        Raises
+        ------
+        NotPublishedError
+            Nobody published the field for this chip.
+        KeyError
+            The path names no field, or names a section rather than a value.
+        """
         value = self.field(path)
         if not isinstance(value, (Spec, Fact)):
             raise KeyError(f"{self.name}: {path!r} is a section, not a value; try one of "

@@ -127,6 +127,8 @@ class Comparison:
                 return Absent(c.status, f"{who.name}: {c.detail}")
             if not isinstance(c, Spec):
                 return None
+        if not (isinstance(cell, Spec) and isinstance(base, Spec)):  # checked above; narrows the types
+            return None
         basis = "value / baseline value"
         if isinstance(cell, LinkBandwidth) or isinstance(base, LinkBandwidth):
             cell = per_direction(cell) if isinstance(cell, LinkBandwidth) else cell
@@ -318,10 +320,36 @@ def _fmt(x: float) -> str:
 
 def comparison(chips: Iterable[str | Chip], fields: Sequence[str] | None = None,
                baseline: str | Chip | None = None) -> Comparison:
-    """The cells behind :func:`compare` and :func:`compare_table`: each chip's :class:`Spec`
-    (or :class:`Absent`) per field, for code that wants the provenance of every cell (plots,
-    CLI). Raises :class:`EmptyComparisonError` for no chips, :class:`UnknownFieldError` for a
-    field that is neither a short name nor a value's dotted path."""
+    """The cells behind :func:`compare` and :func:`compare_table`, with their provenance.
+
+    Each chip's :class:`Spec` (or :class:`Fact`, or :class:`Absent`) per field, for code that
+    wants the source and status of every cell (plots, the command line).
+
+    Parameters
+    ----------
+    chips : iterable of str or Chip
+        Chip ids, names or aliases, or :class:`Chip` records; one name alone is one chip.
+    fields : sequence of str, optional
+        Short names (``"bf16"``, ``"bandwidth"``, ``"scale_up"``; see :data:`FIELDS`) or a
+        value's dotted path (``"compute.dense.fp8"``). Default :data:`DEFAULT_FIELDS`.
+    baseline : str or Chip, optional
+        The chip ratios are taken against; added to the chips when it is not among them.
+
+    Returns
+    -------
+    Comparison
+        ``chips``, ``fields`` as ``(label, path, display unit)`` and ``cells`` keyed by
+        ``(chip id, path)``.
+
+    Raises
+    ------
+    EmptyComparisonError
+        No chips given.
+    UnknownChipError
+        A chip name that is not in the catalog (with the closest ids).
+    UnknownFieldError
+        A field that is neither a short name nor a value's dotted path.
+    """
     if isinstance(chips, (str, Chip)):
         chips = [chips]
     chip_list = [get_chip(c) for c in chips]
@@ -348,20 +376,80 @@ def comparison(chips: Iterable[str | Chip], fields: Sequence[str] | None = None,
 
 def compare(chips: Iterable[str | Chip], fields: Sequence[str] | None = None,
             baseline: str | Chip | None = None, ratios: bool | None = None) -> pd.DataFrame:
-    """Compare chips on ``fields`` (short names such as ``"bf16"`` or dotted paths; default
-    :data:`DEFAULT_FIELDS`) as a pandas DataFrame: one row per chip, units in the column names
-    (``"capacity [GB]"``), and with a ``baseline`` chip ratio columns (``"capacity / H20"``;
-    interconnect ``"scale_up per direction / H100 SXM"``: both sides converted to one
-    direction before dividing, so 910C 392 GB/s one way vs H100 900 GB/s both ways is
-    392 / 450 = 0.87, not 392 / 900). ``df.attrs``: ``units``, ``sources`` (cell -> (source
-    id, status)), ``status`` (``unsupported`` / ``not_published`` for absent cells),
-    ``directions``, ``ranges``. :func:`compare_table` gives the terminal table."""
+    """Compare chips side by side as a pandas DataFrame, units in the column names.
+
+    One row per chip, one column per field with the value as published, in the field's
+    display unit: capacity [GB], bandwidth [TB/s], dense peaks [TFLOPS] (integer formats
+    [TOPS]), interconnect [GB/s], power [W]. With a ``baseline``, ratio columns
+    [dimensionless] such as ``"capacity / H20"``; interconnect ratios are taken per direction
+    on both sides (``"scale_up per direction / H100 SXM"``), so 910C 392 GB/s one way against
+    H100 900 GB/s both ways is 392 / 450 = 0.87, not 392 / 900. :func:`compare_table` gives
+    the terminal table.
+
+    Parameters
+    ----------
+    chips : iterable of str or Chip
+        Chip ids, names or aliases, or :class:`Chip` records; one name alone is one chip.
+    fields : sequence of str, optional
+        Short names (``"bf16"``, ``"bandwidth"``; see :data:`FIELDS`) or dotted paths
+        (``"compute.dense.fp8"``). Default :data:`DEFAULT_FIELDS`.
+    baseline : str or Chip, optional
+        The chip the ratio columns divide by.
+    ratios : bool, optional
+        Ratio columns on or off; default: on when ``baseline`` is given.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``"<label> [<unit>]"`` (NaN / None where a value is absent), a
+        ``"<label> direction"`` column for interconnect fields, and the ratio columns.
+        ``df.attrs``: ``units``, ``sources`` (cell -> (source id, status)), ``status``
+        (``unsupported`` / ``not_published`` for absent cells), ``directions`` and ``ranges``
+        ((chip, column) -> [low, high]).
+
+    Raises
+    ------
+    EmptyComparisonError
+        No chips given.
+    UnknownChipError
+        A chip name that is not in the catalog.
+    UnknownFieldError
+        A field that is neither a short name nor a value's dotted path.
+    """
     return comparison(chips, fields, baseline).frame(ratios)
 
 
 def compare_table(chips: Iterable[str | Chip], fields: Sequence[str] | None = None,
                   baseline: str | Chip | None = None, sources: bool = True) -> str:
-    """The comparison as a terminal table: ``(r)`` reported, ``(d)`` derived, ``(e)``
-    estimated, ``—`` not supported by the chip, ``n/p`` not published, ``×N`` ratio to the
-    baseline (like with like: interconnect per direction), and the sources cited."""
+    """The comparison as a plain-text table for the terminal.
+
+    Values in each column's display unit (as :func:`compare`), marked ``(r)`` reported,
+    ``(d)`` derived, ``(e)`` estimated; ``—`` not supported by the chip, ``n/p`` not
+    published; ``×N`` the ratio to the baseline (like with like: interconnect per direction).
+
+    Parameters
+    ----------
+    chips : iterable of str or Chip
+        Chip ids, names or aliases, or :class:`Chip` records; one name alone is one chip.
+    fields : sequence of str, optional
+        Short names or dotted paths, as :func:`compare`. Default :data:`DEFAULT_FIELDS`.
+    baseline : str or Chip, optional
+        The chip the ``×N`` ratios divide by.
+    sources : bool, default True
+        Footnotes citing every source the table uses.
+
+    Returns
+    -------
+    str
+        The table, one line per chip, then the notes and sources.
+
+    Raises
+    ------
+    EmptyComparisonError
+        No chips given.
+    UnknownChipError
+        A chip name that is not in the catalog.
+    UnknownFieldError
+        A field that is neither a short name nor a value's dotted path.
+    """
     return comparison(chips, fields, baseline).text(sources)

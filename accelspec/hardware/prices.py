@@ -13,12 +13,18 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+import pint
 
 from ..errors import AccelspecError
 from ..specfiles import read_yaml, specs_dir
 from ..units import Q_, Quantity, parse_quantity, ureg
 from .catalog import get_chip
+from .chip import Chip
+
+if TYPE_CHECKING:
+    from .system import System
 
 __all__ = ["ListPrice", "PriceSnapshot", "chip_prices", "list_prices", "load_prices", "pick_price",
            "prices_dir", "system_power_share", "usd_per_hour"]
@@ -40,8 +46,8 @@ class PriceSnapshot:
     tier: str
     instance: str
     chips: int
-    per_instance_hour: Quantity | None
-    per_chip_hour: Quantity
+    per_instance_hour: pint.Quantity | None
+    per_chip_hour: pint.Quantity
     basis: str
     status: str
     source_title: str
@@ -67,8 +73,8 @@ class ListPrice:
     vendor: str
     item: str
     chips: int
-    price: Quantity
-    per_chip: Quantity
+    price: pint.Quantity
+    per_chip: pint.Quantity
     status: str
     date: str
     source_title: str
@@ -81,7 +87,7 @@ def prices_dir() -> Path:
     return specs_dir() / "prices"
 
 
-def usd_per_hour(value: Any, file: str, what: str) -> Quantity:
+def usd_per_hour(value: pint.Quantity | str | float, file: str, what: str) -> pint.Quantity:
     q = parse_quantity(str(value)) if not isinstance(value, Quantity) else value
     try:
         return q.to(_USD_H)
@@ -119,13 +125,37 @@ def load_prices(path: str | Path | None = None) -> tuple[list[PriceSnapshot], di
     return out, no_price
 
 
-def chip_prices(chip: Any) -> list[PriceSnapshot]:
-    """All snapshots for one chip (empty when none is published)."""
+def chip_prices(chip: str | Chip) -> list[PriceSnapshot]:
+    """The dated chip-hour price snapshots published for one chip.
+
+    Read from ``specs/prices/chip_hours.yaml``. A snapshot's ``per_chip_hour`` is stated by
+    its source (``basis="stated"``) or derived as ``per_instance_hour / chips``
+    (``basis="derived"``).
+
+    Parameters
+    ----------
+    chip : str or Chip
+        Chip id, name or alias, or a :class:`~accelspec.Chip`.
+
+    Returns
+    -------
+    list of PriceSnapshot
+        Every snapshot for the chip, in file order, each with ``per_chip_hour`` [USD/hour],
+        provider, tier, date and source; empty when no price is published (the file's
+        ``no_price`` table says why).
+
+    Raises
+    ------
+    UnknownChipError
+        ``chip`` is not in the catalog.
+    AccelspecError
+        The price file cites an unknown source or gives no price for a row.
+    """
     cid = get_chip(chip).id
     return [s for s in load_prices()[0] if s.chip == cid]
 
 
-def list_prices(chip: Any = None, path: str | Path | None = None) -> list[ListPrice]:
+def list_prices(chip: str | Chip | None = None, path: str | Path | None = None) -> list[ListPrice]:
     """Vendor purchase list prices (``specs/prices/list_prices.yaml``), optionally for one chip."""
     p = Path(path) if path else prices_dir() / "list_prices.yaml"
     raw = read_yaml(p) or {}
@@ -153,7 +183,7 @@ def list_prices(chip: Any = None, path: str | Path | None = None) -> list[ListPr
     return [x for x in out if x.chip == cid]
 
 
-def system_power_share(chip: Any, system: Any = None) -> list[tuple[str, Quantity]]:
+def system_power_share(chip: str | Chip, system: str | System | None = None) -> list[tuple[str, pint.Quantity]]:
     """``[(system id, P_sys / N_sys in W)]`` for the catalog systems of ``chip`` that publish a power.
 
     ``system`` (id or :class:`~accelspec.System`) picks one; it must be built of ``chip`` and publish
@@ -170,10 +200,11 @@ def system_power_share(chip: Any, system: Any = None) -> list[tuple[str, Quantit
         cands = [sy]
     else:
         cands = [sy for sy in systems(chip=c.id) if sy.power is not None]
-    return [(sy.id, (Q_(float(sy.power.value.to("W").magnitude), "W") / sy.n_chips)) for sy in cands]
+    return [(sy.id, (Q_(float(sy.power.value.to("W").magnitude), "W") / sy.n_chips)) for sy in cands
+            if sy.power is not None]
 
 
-def pick_price(snaps: list[PriceSnapshot], price: Any) -> tuple[Quantity | None, str]:
+def pick_price(snaps: list[PriceSnapshot], price: pint.Quantity | str | None) -> tuple[pint.Quantity | None, str]:
     if isinstance(price, Quantity) or (isinstance(price, str) and price not in ("min", "median", "max")):
         q = usd_per_hour(price, "price", "price")
         return q, f"price {q.magnitude:.4g} USD/chip-hour (given)"

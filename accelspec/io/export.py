@@ -113,8 +113,26 @@ def catalog_columns(rows: list[dict[str, Any]]) -> list[str]:
 
 
 def catalog_frame(chips: Iterable[Chip] | None = None) -> pd.DataFrame:
-    """The catalog as a pandas DataFrame, one row per chip indexed by nothing (``id`` is a
-    column); empty cells are NaN. ``df.attrs["catalog_version"]`` carries the data version."""
+    """The catalog as a pandas DataFrame: one row per chip, one column per published value.
+
+    Each value column (a dotted path such as ``"memory.bandwidth"``) is followed by its
+    ``.unit``, ``.status``, ``.source`` and ``.url`` columns (and ``.direction`` for
+    interconnect figures). Values are in fixed units: memory capacity [GB], on-chip SRAM [MB],
+    memory bandwidth [GB/s], dense and sparse peaks [TFLOPS] (integer formats [TOPS]),
+    interconnect bandwidth [GB/s], power [W]. A precision the chip lacks has status
+    ``unsupported``; one it supports without a published peak ``not_published``.
+
+    Parameters
+    ----------
+    chips : iterable of Chip, optional
+        The chips to tabulate; default: the whole catalog, in catalog order.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table, with a plain range index (``id`` is a column); empty cells are NaN.
+        ``df.attrs["catalog_version"]`` carries the data version.
+    """
     import pandas as pd
 
     rows = catalog_rows(chips)

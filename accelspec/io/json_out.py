@@ -34,10 +34,11 @@ class QuantityOut(_Out):
     value: float | int | str | None
     unit: str | None
     status: ValueStatus
-    source: str | None = Field(None, description="source id; its citation is under 'sources'")
-    range: tuple[float, float] | None = Field(None, description="[low, high] in the same unit")
-    direction: DirectionOut | None = Field(None, description="interconnect figures only: what the number counts")
-    basis: str | None = Field(None, description="how a derived or estimated value was obtained")
+    source: str | None = Field(default=None, description="source id; its citation is under 'sources'")
+    range: tuple[float, float] | None = Field(default=None, description="[low, high] in the same unit")
+    direction: DirectionOut | None = Field(default=None,
+                                           description="interconnect figures only: what the number counts")
+    basis: str | None = Field(default=None, description="how a derived or estimated value was obtained")
 
 
 class SourceOut(_Out):
@@ -46,7 +47,7 @@ class SourceOut(_Out):
     url: str | None = None
     publisher: str | None = None
     date: str | None = None
-    compiled: bool = Field(False, description="true for the internal fact sheet (REF): a compilation, not a "
+    compiled: bool = Field(default=False, description="true for the internal fact sheet (REF): a compilation, not a "
                                               "primary document; check the primary source it names")
 
 
@@ -76,7 +77,7 @@ class ListRow(_Out):
     name: str
     vendor: str
     lifecycle: str
-    sort_value: QuantityOut | None = Field(None, description="the --sort field, when given")
+    sort_value: QuantityOut | None = Field(default=None, description="the --sort field, when given")
 
 
 class ListOut(_Out):
@@ -182,7 +183,7 @@ def schema_markdown() -> str:
     return "\n".join(out)
 
 
-def validate_output(command: str, data: Any) -> BaseModel:
+def validate_output(command: str, data: object) -> BaseModel:
     """Validate parsed ``--json`` output against its model (raises pydantic ValidationError)."""
     return TypeAdapter(SCHEMAS[command]).validate_python(data)
 

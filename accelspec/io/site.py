@@ -28,6 +28,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from ..hardware.chip import Chip
 from ..provenance import Spec
 from ..specfiles import catalog_version
 from .export import catalog_rows, write_csv, write_json
@@ -134,7 +135,7 @@ def _systems() -> list[dict[str, Any]]:
     return out
 
 
-def page_data(chips: Iterable[Any] | None = None) -> dict[str, Any]:
+def page_data(chips: Iterable[Chip] | None = None) -> dict[str, Any]:
     """What the page shows, as plain JSON-able data: ``catalog_version``, ``package_version``,
     the column lists, ``chips`` (id, name, vendor, lifecycle, ``cells``: ``{column: {v, unit,
     status, source, url[, direction]}}``), ``systems`` (the same shape) and ``sources`` (every
@@ -193,9 +194,11 @@ def write_page(out_dir: str | Path = DEFAULT_OUT) -> list[Path]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m accelspec.io.site", description=__doc__.split("\n")[0])
-    parser.add_argument("-o", "--output", default=str(DEFAULT_OUT), help="folder to write (default: %(default)s)")
+    parser.add_argument("-o", "--out", metavar="FOLDER", default=str(DEFAULT_OUT),
+                        help="folder to write (default: %(default)s)")
+    parser.add_argument("--output", dest="out", default=argparse.SUPPRESS, help=argparse.SUPPRESS)  # former name
     args = parser.parse_args(argv)
-    paths = write_page(args.output)
+    paths = write_page(args.out)
     print(f"wrote {', '.join(str(p) for p in paths)} (catalog {catalog_version()})", file=sys.stderr)
     return 0
 

@@ -37,20 +37,26 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, MutableMapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 import numpy as np
-from pydantic import ConfigDict, Field, field_validator, model_validator
+import numpy.typing as npt
+import pint
+import pint.compat
+from pydantic import ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ..errors import ModelConfigError
-from ..provenance import FrozenDict, Record, Source, Spec, freeze, spec_type
-from ..units import Q_, Quantity
-from .config import parse_hf_config
+from ..provenance import FrozenDict, Record, Source, Spec, freeze
+from ..units import Q_
+from .config import READERS, parse_hf_config
 from .datatypes import DType, dtype
 from .datatypes import dtype as as_dtype
 from .layers import AttentionKind
+
+if TYPE_CHECKING:
+    from .quant import WeightFormat
 
 __all__ = [
     "MLA",
@@ -64,11 +70,18 @@ __all__ = [
     "SparseIndexer",
 ]
 
-ParamSpec = spec_type("", "ParamSpec")  # a published parameter count (dimensionless) with its source
+class ParamSpec(Spec):
+    """A published parameter count [dimensionless] with its source."""
 
-SUPPORTED_FAMILIES = ("llama", "mistral", "mixtral", "phi3", "qwen2", "qwen3", "qwen3_moe", "qwen3_next", "gemma2",
-                      "gemma3_text", "llama4_text", "glm4_moe", "minimax_m2", "deepseek_v3", "kimi_k2", "deepseek_v32",
-                      "gpt_oss")
+    expected_unit: ClassVar[str | None] = ""
+
+
+# pint hands `Quantity * spec` back to the spec (Spec.__rmul__), as it does for Spec itself
+cast("MutableMapping[str, type | None]", pint.compat.upcast_type_map)[f"{__name__}.ParamSpec"] = ParamSpec
+
+#: The Hugging Face ``model_type`` values :meth:`Model.from_hf_config` reads: the keys of
+#: :data:`accelspec.model.config.READERS`, one reader per family.
+SUPPORTED_FAMILIES: tuple[str, ...] = tuple(READERS)
 
 
 class _Part(Record):
@@ -85,12 +98,14 @@ class MoE(_Part):
     n_routed_experts: int = Field(gt=0)
     experts_per_token: int = Field(gt=0)
     expert_ffn_size: int = Field(gt=0)
-    n_shared_experts: int = Field(0, ge=0)
-    shared_expert_ffn_size: int | None = Field(None, gt=0, description="per shared expert; default expert_ffn_size")
+    n_shared_experts: int = Field(default=0, ge=0)
+    shared_expert_ffn_size: int | None = Field(default=None, gt=0,
+                                               description="per shared expert; default expert_ffn_size")
     dense_layers: tuple[int, ...] = ()
-    shared_expert_gate: bool = Field(False, description="a hidden->1 gate on the shared expert (Qwen3-Next)")
-    router_bias: bool = Field(False, description="a bias per expert in the router (gpt-oss; DeepSeek-V3 correction)")
-    expert_bias: bool = Field(False, description="biases inside each expert (gpt-oss)")
+    shared_expert_gate: bool = Field(default=False, description="a hidden->1 gate on the shared expert (Qwen3-Next)")
+    router_bias: bool = Field(default=False,
+                              description="a bias per expert in the router (gpt-oss; DeepSeek-V3 correction)")
+    expert_bias: bool = Field(default=False, description="biases inside each expert (gpt-oss)")
 
     @model_validator(mode="after")
     def _check(self) -> MoE:
@@ -112,7 +127,7 @@ class MLA(_Part):
     qk_rope_head_dim: int = Field(gt=0)
     qk_nope_head_dim: int = Field(gt=0)
     v_head_dim: int = Field(gt=0)
-    q_lora_rank: int | None = Field(None, gt=0)
+    q_lora_rank: int | None = Field(default=None, gt=0)
 
 
 class LinearAttention(_Part):
@@ -125,7 +140,7 @@ class LinearAttention(_Part):
     n_value_heads: int = Field(gt=0)
     key_head_dim: int = Field(gt=0)
     value_head_dim: int = Field(gt=0)
-    conv_kernel: int = Field(4, gt=0)
+    conv_kernel: int = Field(default=4, gt=0)
 
     @property
     def key_dim(self) -> int:
@@ -165,6 +180,7 @@ _MAX_PARAMS = 2**50  # ~1.1e15 parameters: 1000x any published model, and every 
 #: lives. A copy (``model_copy(update=...)``) is a new instance and computes afresh.
 _MEMO: dict[int, tuple[Any, dict[str, Any]]] = {}
 _MEMO_MAX = 256
+_T = TypeVar("_T")
 
 
 def _readonly(value: Any) -> Any:
@@ -176,7 +192,7 @@ def _readonly(value: Any) -> Any:
     return value
 
 
-def memo(model: Any, key: str, compute: Any) -> Any:
+def memo(model: object, key: str, compute: Callable[[], _T]) -> _T:
     """``compute()`` once per model instance and ``key`` (values made read-only); for values
     derived only from an immutable model."""
     entry = _MEMO.get(id(model))
@@ -208,7 +224,7 @@ class Model(Record):
     name: str
     family: str = Field(description="Hugging Face model_type: llama, qwen3_moe, deepseek_v3, ...")
     aliases: tuple[str, ...] = ()
-    repo: str | None = Field(None, description="Hugging Face repository id the config.json comes from")
+    repo: str | None = Field(default=None, description="Hugging Face repository id the config.json comes from")
     source: Source | None = None
 
     n_layers: int = Field(gt=0, le=2**16)
@@ -217,36 +233,40 @@ class Model(Record):
     n_kv_heads: int = Field(gt=0)
     head_dim: int = Field(gt=0)
     vocab_size: int = Field(gt=0)
-    ffn_size: int | None = Field(None, gt=0, description="dense FFN width (intermediate_size); None if no dense FFN")
+    ffn_size: int | None = Field(default=None, gt=0,
+                                 description="dense FFN width (intermediate_size); None if no dense FFN")
     tied_embeddings: bool = False
 
     layer_types: tuple[AttentionKind, ...]
-    sliding_window: int | None = Field(None, gt=0)
-    attention_chunk_size: int | None = Field(None, gt=0, description="tokens per chunk on chunked layers (Llama 4)")
+    sliding_window: int | None = Field(default=None, gt=0)
+    attention_chunk_size: int | None = Field(default=None, gt=0,
+                                             description="tokens per chunk on chunked layers (Llama 4)")
     mla: MLA | None = None
-    indexer: SparseIndexer | None = Field(None, description="DeepSeek-V3.2 sparse-attention indexer on MLA layers")
+    indexer: SparseIndexer | None = Field(default=None,
+                                          description="DeepSeek-V3.2 sparse-attention indexer on MLA layers")
     linear_attention: LinearAttention | None = None
     moe: MoE | None = None
 
-    attention_bias: bool = Field(False, description="biases on q, k, v and o projections")
-    qkv_bias: bool = Field(False, description="biases on q, k, v only (Qwen2)")
+    attention_bias: bool = Field(default=False, description="biases on q, k, v and o projections")
+    qkv_bias: bool = Field(default=False, description="biases on q, k, v only (Qwen2)")
     mlp_bias: bool = False
-    norms_per_layer: int = Field(2, gt=0, description="RMSNorms per layer (Gemma 2/3: 4)")
-    qk_norm: bool = Field(False, description="RMSNorm on q and k per head (Qwen3)")
-    qk_norm_full: bool = Field(False, description="RMSNorm over all q heads and all k heads at once (MiniMax-M2)")
-    attn_output_gate: bool = Field(False, description="q_proj also produces an output gate (Qwen3-Next)")
-    attention_sinks: bool = Field(False, description="one learned sink logit per head (gpt-oss)")
-    mtp_layers: int = Field(0, ge=0, description="multi-token-prediction modules shipped with the weights; "
+    norms_per_layer: int = Field(default=2, gt=0, description="RMSNorms per layer (Gemma 2/3: 4)")
+    qk_norm: bool = Field(default=False, description="RMSNorm on q and k per head (Qwen3)")
+    qk_norm_full: bool = Field(default=False,
+                               description="RMSNorm over all q heads and all k heads at once (MiniMax-M2)")
+    attn_output_gate: bool = Field(default=False, description="q_proj also produces an output gate (Qwen3-Next)")
+    attention_sinks: bool = Field(default=False, description="one learned sink logit per head (gpt-oss)")
+    mtp_layers: int = Field(default=0, ge=0, description="multi-token-prediction modules shipped with the weights; "
                                                  "not part of the main model's totals")
-    max_context: int | None = Field(None, gt=0, description="max_position_embeddings")
+    max_context: int | None = Field(default=None, gt=0, description="max_position_embeddings")
     native_dtypes: dict[str, str] = Field(default_factory=dict,
                                           description="checkpoint formats: default / experts / embeddings")
     published: dict[str, ParamSpec] = Field(default_factory=dict, description="published totals: total, active")
-    published_unchecked: tuple[str, ...] = Field((), description="published counts that are rounded labels")
-    config: dict[str, Any] | None = Field(None, repr=False, description="the config.json it was read from")
-    config_note: str | None = Field(None, description="where the config.json text comes from")
-    unused_config_fields: tuple[str, ...] = Field((), repr=False)
-    weight_format: Any = Field(None, repr=False, exclude=True,
+    published_unchecked: tuple[str, ...] = Field(default=(), description="published counts that are rounded labels")
+    config: dict[str, Any] | None = Field(default=None, repr=False, description="the config.json it was read from")
+    config_note: str | None = Field(default=None, description="where the config.json text comes from")
+    unused_config_fields: tuple[str, ...] = Field(default=(), repr=False)
+    weight_format: Any = Field(default=None, repr=False, exclude=True,
                                description="the checkpoint's storage format per part (model.quant.WeightFormat)")
     origin: str | None = None
 
@@ -325,21 +345,6 @@ class Model(Record):
     @property
     def is_moe(self) -> bool:
         return self.moe is not None
-
-    @property
-    def kv_heads(self) -> int:
-        """Alias of ``n_kv_heads``."""
-        return self.n_kv_heads
-
-    @property
-    def heads(self) -> int:
-        """Alias of ``n_heads``."""
-        return self.n_heads
-
-    @property
-    def vocab(self) -> int:
-        """Alias of ``vocab_size``."""
-        return self.vocab_size
 
     @property
     def attention_variant(self) -> str:
@@ -489,13 +494,33 @@ class Model(Record):
         }
 
     def params_total(self) -> int:
-        """All parameters of the main model (MTP modules excluded, as the publishers count)."""
+        """All parameters of the main model, MTP modules excluded (as the publishers count).
+
+        Returns
+        -------
+        int
+            Parameter count [dimensionless]: embedding, output head (unless tied),
+            attention, dense MLP, routed and shared experts, router and norms.
+        """
         return sum(self.param_breakdown().values())
 
     def params_active(self, include_embedding: bool = False) -> int:
-        """Parameters one token passes through: all but the routed experts it is not sent to
-        and (unless ``include_embedding``) the input embedding table. Dense models: total
-        minus the embedding table."""
+        """Parameters one token passes through.
+
+        All but the routed experts it is not sent to and (unless ``include_embedding``) the
+        input embedding table, which is a lookup, not a matrix product. Dense models: total
+        minus the embedding table. Tied embeddings count once (the table is the output head).
+
+        Parameters
+        ----------
+        include_embedding : bool, default False
+            Count the input embedding table too.
+
+        Returns
+        -------
+        int
+            Active parameter count per token [dimensionless].
+        """
         b = self.param_breakdown()
         lp = self.layer_params()
         n = b["lm_head"] + b["attention"] + b["mlp"] + b["router"] + b["norms"] + int(lp["experts_active"].sum())
@@ -518,7 +543,7 @@ class Model(Record):
 
     # --- checkpoint format (accelspec.model.quant) ---------------------------------------------
     @property
-    def checkpoint_format(self) -> Any:
+    def checkpoint_format(self) -> WeightFormat:
         """The checkpoint's own :class:`~accelspec.model.quant.WeightFormat` (read from
         ``quantization_config`` / ``torch_dtype``); bf16 everywhere, marked "assumed", for a
         model built without a config."""
@@ -533,8 +558,8 @@ class Model(Record):
         """Memory-relevant config fields that were not understood (from the checkpoint format)."""
         return tuple(self.checkpoint_format.warnings)
 
-    def weight_format_for(self, weight_dtype: Any = None, expert_dtype: Any = None,
-                          embedding_dtype: Any = None) -> Any:
+    def weight_format_for(self, weight_dtype: str | DType | None = None, expert_dtype: str | DType | None = None,
+                          embedding_dtype: str | DType | None = None) -> WeightFormat:
         """The :class:`~accelspec.model.quant.WeightFormat` a computation uses.
 
         ``weight_dtype`` ``None``, ``"checkpoint"`` or ``"native"``: the checkpoint's own format
@@ -559,14 +584,31 @@ class Model(Record):
         return plain_format(weight_dtype, expert_dtype, embedding_dtype)
 
     def weight_bytes(self, dtype: str | DType | None = None, *, expert_dtype: str | DType | None = None,
-                     embedding_dtype: str | DType | None = None) -> Quantity:
-        """Bytes of all weights: ``sum over parts of params * bytes_per_element`` (block scales
-        and zero points included).
+                     embedding_dtype: str | DType | None = None) -> pint.Quantity:
+        """Bytes of all weights: ``sum over parts of params * bytes_per_element``.
 
-        ``dtype=None`` (default) uses the checkpoint's own format (:attr:`checkpoint_format`:
-        e.g. gpt-oss MXFP4 experts with bf16 attention, router and embeddings). A dtype name
-        applies to every parameter unless ``expert_dtype`` (routed experts) or
-        ``embedding_dtype`` (embedding and output head) say otherwise.
+        Block scales and zero points are included in ``bytes_per_element`` (MXFP4: 4.25 bits).
+
+        Parameters
+        ----------
+        dtype : str or DType, optional
+            Format of every parameter. ``None`` (default) uses the checkpoint's own format
+            (:attr:`checkpoint_format`: e.g. gpt-oss MXFP4 experts with bf16 attention,
+            router and embeddings).
+        expert_dtype : str or DType, optional
+            Format of the routed experts, overriding ``dtype``.
+        embedding_dtype : str or DType, optional
+            Format of the embedding table and output head, overriding ``dtype``.
+
+        Returns
+        -------
+        pint.Quantity
+            Weight bytes [B].
+
+        Raises
+        ------
+        UnknownDTypeError
+            A dtype name that is not known.
         """
         fmt = self.weight_format_for(dtype, expert_dtype, embedding_dtype)
         b = self.param_breakdown()
@@ -600,16 +642,34 @@ class Model(Record):
                 out[i] = 0.0
         return out
 
-    def kv_cache_per_token(self, dtype: str | DType = "bf16", *, within_window: bool = False) -> Quantity:
-        """KV-cache bytes per token of context, in ``B/token``.
+    def kv_cache_per_token(self, dtype: str | DType = "bf16", *, within_window: bool = False) -> pint.Quantity:
+        """KV-cache bytes per token of context.
 
-        By default: what one more token adds once the context is longer than every sliding
-        window and chunk (full and MLA layers only); the rate that decides long-context capacity.
-        ``within_window=True``: the rate while the context is shorter than the window (sliding
-        and chunked layers count too). DeepSeek-V3.2's indexer key counts at ``dtype`` like the
-        latent (DeepSeek's own kernels keep it in FP8 with a scale per 128 values).
-        Linear-attention layers add nothing per token.
-        Formula: ``sum over layers of elements_per_token * bytes_per_element``.
+        Formula: ``sum over layers of elements_per_token * bytes_per_element``, with
+        ``elements_per_token = 2 * n_kv_heads * head_dim`` for softmax attention and
+        ``kv_lora_rank + qk_rope_head_dim`` for MLA. DeepSeek-V3.2's indexer key counts at
+        ``dtype`` like the latent (DeepSeek's own kernels keep it in FP8 with a scale per 128
+        values). Linear-attention layers add nothing per token.
+
+        Parameters
+        ----------
+        dtype : str or DType, default "bf16"
+            KV-cache format.
+        within_window : bool, default False
+            ``False``: what one more token adds once the context is longer than every sliding
+            window and chunk (full and MLA layers only), the rate that decides long-context
+            capacity. ``True``: the rate while the context is shorter than the window (sliding
+            and chunked layers count too).
+
+        Returns
+        -------
+        pint.Quantity
+            Bytes per token [B/token].
+
+        Raises
+        ------
+        UnknownDTypeError
+            A dtype name that is not known.
         """
         d = as_dtype(dtype, "kv_dtype")
         elems = self.kv_elements_per_token()
@@ -617,10 +677,33 @@ class Model(Record):
             elems = elems[np.isinf(self.layer_windows())]
         return Q_(int(elems.sum()) * d.bytes_per_element, "B/token")
 
-    def kv_cache_bytes(self, context_tokens: Any, batch: Any = 1, dtype: str | DType = "bf16") -> Quantity:
-        """KV-cache bytes for ``batch`` sequences of ``context_tokens`` each (numbers or numpy
-        arrays, broadcast together). Sliding layers stop growing at their window:
-        ``batch * sum over layers of elements * min(context, window) * bytes``."""
+    def kv_cache_bytes(self, context_tokens: npt.ArrayLike, batch: npt.ArrayLike = 1,
+                       dtype: str | DType = "bf16") -> pint.Quantity:
+        """KV-cache bytes for ``batch`` sequences of ``context_tokens`` each.
+
+        Formula: ``batch * sum over layers of elements_per_token * min(context, window) *
+        bytes_per_element``; sliding and chunked layers stop growing at their window, linear
+        layers hold no cache (their state is :meth:`linear_state_bytes`).
+
+        Parameters
+        ----------
+        context_tokens : array_like
+            Tokens per sequence [token]; a number or an array, broadcast with ``batch``.
+        batch : array_like, default 1
+            Sequences [dimensionless].
+        dtype : str or DType, default "bf16"
+            KV-cache format.
+
+        Returns
+        -------
+        pint.Quantity
+            Cache bytes [B], a scalar or an array of the broadcast shape.
+
+        Raises
+        ------
+        UnknownDTypeError
+            A dtype name that is not known.
+        """
         d = as_dtype(dtype, "kv_dtype")
         ctx = np.asarray(context_tokens, dtype=float)
         b = np.asarray(batch, dtype=float)
@@ -637,8 +720,24 @@ class Model(Record):
                 out = out + e * (ctx if np.isinf(w) else np.minimum(ctx, w))
         return out
 
-    def linear_state_bytes(self, batch: Any = 1, dtype: str | DType = "bf16") -> Quantity:
-        """Fixed state of the linear-attention layers for ``batch`` sequences (0 B without any)."""
+    def linear_state_bytes(self, batch: npt.ArrayLike = 1, dtype: str | DType = "bf16") -> pint.Quantity:
+        """Fixed state of the linear-attention layers for ``batch`` sequences.
+
+        Formula: ``batch * n_linear_layers * state_elements * bytes_per_element``; the state
+        does not grow with the context.
+
+        Parameters
+        ----------
+        batch : array_like, default 1
+            Sequences [dimensionless]; a number or an array.
+        dtype : str or DType, default "bf16"
+            State format.
+
+        Returns
+        -------
+        pint.Quantity
+            State bytes [B]; 0 B for a model without linear-attention layers.
+        """
         d = as_dtype(dtype, "state_dtype")
         n = self.attention_counts().get("linear", 0)
         per_seq = n * self.linear_attention.state_elements() if (n and self.linear_attention) else 0
@@ -686,18 +785,41 @@ class Model(Record):
                        **extra: Any) -> Model:
         """Read a Hugging Face ``config.json`` (a path, a folder holding one, or a dict); no network.
 
-        Families: see ``SUPPORTED_FAMILIES`` (llama, mistral, mixtral, phi3, qwen2/3, gemma2/3,
-        llama4, glm4_moe, minimax_m2, deepseek_v3, kimi_k2, deepseek_v32, gpt_oss); multimodal configs are
-        read from their ``text_config``.
-        A missing required field, a value of the wrong type or an unsupported value raises
-        :class:`ModelConfigError` naming the field. Fields that do not change memory or compute
-        (token ids, rope scaling, dropout...) are ignored; ``strict=True`` refuses any field
-        this reader does not know instead (``model.unused_config_fields`` lists them otherwise).
+        Families: :data:`SUPPORTED_FAMILIES` (llama, mistral, mixtral, phi3, qwen2/3, gemma2/3,
+        llama4, glm4_moe, minimax_m2, deepseek_v3, kimi_k2, deepseek_v32, gpt_oss); multimodal
+        configs are read from their ``text_config``. Fields that do not change memory or compute
+        (token ids, rope scaling, dropout...) are ignored unless ``strict``
+        (``model.unused_config_fields`` lists them).
 
         The checkpoint's weight format (``model.checkpoint_format``) comes from
-        ``quantization_config``, or from ``hf_quant_config`` (an ``hf_quant_config.json`` path
-        or dict; read automatically when it sits next to a ``config.json`` given by folder or
-        by its exact name).
+        ``quantization_config``, or from ``hf_quant_config``.
+
+        Parameters
+        ----------
+        path_or_dict : str, os.PathLike or mapping
+            A ``config.json`` path, a folder holding one, or the parsed dict.
+        id : str, optional
+            The model's id; default: from ``_name_or_path`` or the file's folder name.
+        name : str, optional
+            Display name; default: the id.
+        strict : bool, default False
+            Refuse any field this reader does not know instead of ignoring it.
+        hf_quant_config : str, os.PathLike or mapping, optional
+            An ``hf_quant_config.json`` path or dict (ModelOpt); read automatically when it
+            sits next to a ``config.json`` given by folder or by its exact name.
+        **extra
+            Further :class:`Model` fields (``aliases``, ``repo``, ``published``, ...).
+
+        Returns
+        -------
+        Model
+            The model, with ``config`` holding the dict it was read from.
+
+        Raises
+        ------
+        ModelConfigError
+            An unreadable file or invalid JSON, a missing required field, a value of the wrong
+            type or an unsupported value; the message names the field and the file.
         """
 
         label = "config.json"
@@ -739,7 +861,7 @@ class Model(Record):
         except Exception as exc:  # pydantic ValidationError: restate with the config's label
             from ..specfiles import format_validation_error
 
-            msg = format_validation_error(exc) if hasattr(exc, "errors") else str(exc)
+            msg = format_validation_error(exc) if isinstance(exc, ValidationError) else str(exc)
             raise ModelConfigError(msg, source=label) from None
 
     def published_spec(self, which: str = "total") -> Spec:

@@ -135,17 +135,71 @@ def default_model_catalog() -> ModelCatalog:
 
 
 def get_model(name: str | Model) -> Model:
-    """A catalog model by id, name, alias or repository id: ``get_model("Qwen3-235B-A22B")``."""
+    """A catalog model by id, name, alias or Hugging Face repository id.
+
+    Lookup ignores case, width and punctuation: ``get_model("Qwen3-235B-A22B")``,
+    ``get_model("qwen/qwen3-235b-a22b")``.
+
+    Parameters
+    ----------
+    name : str or Model
+        Id, name, alias or repository id; a :class:`Model` is returned as is.
+
+    Returns
+    -------
+    Model
+        The shared catalog record (immutable; make a variant with ``model.model_copy(update=...)``).
+
+    Raises
+    ------
+    UnknownModelError
+        No model has that name; the message lists the closest ids.
+    """
     return default_model_catalog().get(name)
 
 
 def models(family: str | None = None, where: Callable[[Model], bool] | None = None) -> list[Model]:
-    """Catalog models, optionally of one family (``"qwen3_moe"``) or matching a predicate."""
+    """Catalog models, optionally of one family or matching a predicate.
+
+    Parameters
+    ----------
+    family : str, optional
+        Hugging Face ``model_type`` (``"qwen3_moe"``, ``"deepseek_v3"``); case and punctuation
+        are ignored.
+    where : callable, optional
+        ``where(model) -> bool``; a predicate that trips on a missing field (``AttributeError``,
+        ``TypeError`` on ``None``...) skips the model instead of raising.
+
+    Returns
+    -------
+    list of Model
+        The matching models, in catalog order (empty when none matches).
+    """
     return default_model_catalog().models(family=family, where=where)
 
 
 def load_models(*paths: str | os.PathLike[str]) -> list[Model]:
-    """Add user model files (same format as ``specs/models/models.yaml``); all or nothing."""
+    """Add user model files to the catalog behind :func:`get_model` and :func:`models`.
+
+    The files have the format of ``specs/models/models.yaml`` (each record points at a
+    ``config.json``). All or nothing: a file with an error leaves the catalog unchanged.
+
+    Parameters
+    ----------
+    *paths : str or os.PathLike
+        Model files, read in order.
+
+    Returns
+    -------
+    list of Model
+        The models the files added (ids the catalog did not have before).
+
+    Raises
+    ------
+    SpecFileError
+        A file that cannot be read, a record with a missing or unknown key, a duplicate id, or
+        a ``config.json`` the reader refuses; the message names the file, record and field.
+    """
     global _DEFAULT
     before = default_model_catalog()
     new = ModelCatalog()

@@ -14,6 +14,7 @@ vision tower is left out of every count.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -114,7 +115,7 @@ class _Reader:
             raise self.fail(key, f"expected true or false, got {v!r}")
         return v
 
-    def int_list(self, key: str, default: Any = _MISSING) -> list[int]:
+    def int_list(self, key: str, default: Any = _MISSING) -> list[builtins.int]:
         v = self.get(key, default)
         if not isinstance(v, (list, tuple)) or any(isinstance(x, bool) or not isinstance(x, int) for x in v):
             raise self.fail(key, f"expected a list of layer indices, got {v!r}")

@@ -30,12 +30,13 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
+import numpy.typing as npt
+import pint
 
 from ..errors import InvalidDTypeError, UnknownDTypeError
-from ..units import Q_, Quantity
+from ..units import Q_
 
 __all__ = ["DType", "InvalidDTypeError", "UnknownDTypeError", "block_dtype", "dtype", "dtypes"]
 
@@ -82,7 +83,7 @@ class DType:
         return self.bits_per_element / 8
 
     @property
-    def itemsize(self) -> Quantity:
+    def itemsize(self) -> pint.Quantity:
         """Bytes per element as a Quantity (``0.53125 B`` for MXFP4)."""
         return Q_(self.bytes_per_element, "B")
 
@@ -90,7 +91,7 @@ class DType:
     def is_block(self) -> bool:
         return self.block_size is not None
 
-    def nbytes(self, n_elements: Any) -> Any:
+    def nbytes(self, n_elements: npt.ArrayLike) -> npt.NDArray[np.float64] | np.float64:
         """Bytes for ``n_elements`` (a number or a numpy array), as plain floats in bytes."""
         return np.multiply(n_elements, self.bytes_per_element, dtype=float)
 
@@ -140,15 +141,45 @@ for _d in _BUILTIN:
 
 
 def dtypes() -> list[DType]:
-    """The built-in formats, narrowest last."""
+    """The built-in number formats.
+
+    Returns
+    -------
+    list of DType
+        fp32, tf32, bf16, fp16, the fp8 variants, int8, fp6, int4, fp4, then the block formats
+        (mxfp8, mxfp6, mxfp4, mxint8, nvfp4); each with its element width [bit] and, for a
+        block format, its block size [elements] and scale width [bit].
+    """
     return list(_BUILTIN)
 
 
 def dtype(value: str | DType, what: str = "dtype") -> DType:
     """The :class:`DType` for a name (``"bf16"``, ``"bfloat16"``, ``"MXFP4"``, ``"e4m3"``...).
 
-    Case and punctuation are ignored. Unknown names raise :class:`UnknownDTypeError` naming the
-    argument (``what``) and the closest known formats.
+    Case and punctuation are ignored. Group- and block-scaled checkpoint formats are read from
+    their names too: ``"int4-g128"`` (one fp16 scale per 128 elements: 4 + 16/128 = 4.125
+    bits), ``"int4-g128-zp"`` (plus a 4-bit zero point: 4.15625 bits), ``"fp8-b128x128"``
+    (one fp32 scale per 128x128 block: 8 + 32/16384 bits).
+
+    Parameters
+    ----------
+    value : str or DType
+        A format name or alias; a :class:`DType` is returned as is.
+    what : str, default "dtype"
+        The argument's name, used in error messages (``"kv_dtype"``, ``"weight_dtype"``).
+
+    Returns
+    -------
+    DType
+        The format: ``bits_per_element`` [bit] and ``bytes_per_element`` [B], block scale
+        included.
+
+    Raises
+    ------
+    UnknownDTypeError
+        An unknown name; the message names ``what`` and the closest known formats.
+    TypeError
+        ``value`` is neither a string nor a :class:`DType`.
     """
     if isinstance(value, DType):
         return value
@@ -205,6 +236,31 @@ def _group_name(value: str) -> DType | None:
 def block_dtype(name: str, bits: float, block_size: int, scale_bits: float, kind: str = "block") -> DType:
     """A group-quantized format: ``block_size`` elements of ``bits`` share one ``scale_bits`` scale.
 
-    ``block_dtype("int4-g128", 4, 128, 16)`` is int4 with an fp16 scale per 128 weights (4.125 bits).
+    Bits per element = ``bits + scale_bits / block_size``: ``block_dtype("int4-g128", 4, 128,
+    16)`` is int4 with an fp16 scale per 128 weights, 4 + 16/128 = 4.125 bits.
+
+    Parameters
+    ----------
+    name : str
+        The format's name, shown in results and assumptions.
+    bits : float
+        Width of one element [bit], in (0, 64].
+    block_size : int
+        Elements that share one scale [elements], 1 to 2**20.
+    scale_bits : float
+        Width of the shared scale (with its zero point, if any) [bit], in (0, 64].
+    kind : str, default "block"
+        The :attr:`DType.kind` recorded.
+
+    Returns
+    -------
+    DType
+        The format; ``bits_per_element`` [bit] includes the scale's share.
+
+    Raises
+    ------
+    InvalidDTypeError
+        A width outside [0, 64], a non-positive ``bits``, or a ``block_size`` that is not a
+        whole number in 1..2**20.
     """
     return DType(name, bits, kind=kind, block_size=block_size, scale_bits=scale_bits)

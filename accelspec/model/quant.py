@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -81,7 +81,7 @@ class WeightFormat:
     def __getitem__(self, part: str) -> DType:
         return self.dtypes[part]
 
-    def summary(self, present: Any = None) -> str:
+    def summary(self, present: Collection[str] | None = None) -> str:
         """Parts grouped by dtype, the stored precision last as "rest":
         ``"mxfp4 experts, bf16 rest"``. ``present``: the parts the model has (others are left
         out of the text, e.g. no experts in a dense model)."""
@@ -100,8 +100,8 @@ class WeightFormat:
         return f"{self.summary()} ({self.origin}: {self.source})"
 
 
-def plain_format(weights: Any, experts: Any = None, embeddings: Any = None, origin: str = "override",
-                 source: str = "weight_dtype") -> WeightFormat:
+def plain_format(weights: str | DType, experts: str | DType | None = None, embeddings: str | DType | None = None,
+                 origin: str = "override", source: str = "weight_dtype") -> WeightFormat:
     """One dtype for every part (``experts``/``embeddings`` may differ): the ``weight_dtype=`` override.
 
     Norms and router take ``weights`` too, so ``weight_dtype="bf16"`` is ``params * 2 B`` exactly.

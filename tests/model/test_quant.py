@@ -194,7 +194,7 @@ def test_unknown_method_and_fields_are_reported_in_model_result_and_cli(tmp_path
     cfg = dict(LLAMA8B, quantization_config={"quant_method": "hqq"})
     path = tmp_path / "config.json"
     path.write_text(json.dumps(cfg))
-    assert main(["fit", str(path), "--chip", "h100", "--context", "4096"]) == 0
+    assert main(["fit", str(path), "--chip", "h100", "--context-tokens", "4096"]) == 0
     first = capsys.readouterr().out.splitlines()[0]
     assert "WARNING" in first and "hqq" in first
 
@@ -230,16 +230,16 @@ def test_assumptions_line_names_every_choice():
 
 
 def test_cli_fit_from_config_path_prints_largest_batch(capsys):
-    assert main(["fit", str(AWQ_DIR / "config.json"), "--chip", "h100", "--context", "8k"]) == 0
+    assert main(["fit", str(AWQ_DIR / "config.json"), "--chip", "h100", "--context-tokens", "8k"]) == 0
     out = capsys.readouterr().out
     first = out.splitlines()[0]
     assert "awq-int4-g128-zp attention+mlp, fp16 rest (checkpoint" in first and "fits" in first
     assert "largest batch at 8,000 tokens" in out
-    assert main(["fit", str(AWQ_DIR), "--chip", "h100", "--context", "8k", "--json"]) == 0
+    assert main(["fit", str(AWQ_DIR), "--chip", "h100", "--context-tokens", "8k", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["weight_source"] == "checkpoint" and data["max_batch"] >= 1 and data["warnings"] == []
     assert data["terms_GB"]["weights"] == pytest.approx(5.728, abs=0.001)
-    assert main(["fit", "missing/config.json", "--chip", "h100", "--context", "8k"]) == 2
+    assert main(["fit", "missing/config.json", "--chip", "h100", "--context-tokens", "8k"]) == 2
 
 
 def test_group_format_names_round_trip_through_dtype():
