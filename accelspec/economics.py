@@ -33,6 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pint
+
 from .errors import AccelspecError
 from .hardware.prices import (
     _USD_H,
@@ -46,7 +48,7 @@ from .hardware.prices import (
     system_power_share,
 )
 from .specfiles import read_yaml
-from .units import Q_, Quantity
+from .units import Q_
 
 __all__ = ["ApiPrice", "CostBound", "ListPrice", "PriceSnapshot", "api_prices", "chip_prices", "compare_api",
            "compare_api_text", "cost_bound", "list_prices", "load_prices", "prices_markdown", "system_power_share"]
@@ -106,26 +108,26 @@ class CostBound:
     batch: int
     input_tokens: int
     output_tokens: int
-    output_tokens_per_s: Quantity
-    output_tokens_per_s_range: tuple[Quantity, Quantity]
-    input_tokens_per_s: Quantity
-    price_per_chip_hour: Quantity | None
-    price_range: tuple[Quantity, Quantity] | None
+    output_tokens_per_s: pint.Quantity
+    output_tokens_per_s_range: tuple[pint.Quantity, pint.Quantity]
+    input_tokens_per_s: pint.Quantity
+    price_per_chip_hour: pint.Quantity | None
+    price_range: tuple[pint.Quantity, pint.Quantity] | None
     prices: tuple[PriceSnapshot, ...]
-    usd_per_m_output: Quantity | None
-    usd_per_m_output_range: tuple[Quantity, Quantity] | None
-    usd_per_m_input: Quantity | None
-    tdp: Quantity | None
-    tokens_per_joule: Quantity | None
-    tokens_per_joule_range: tuple[Quantity, Quantity] | None
-    tokens_per_s_per_mw: Quantity | None
+    usd_per_m_output: pint.Quantity | None
+    usd_per_m_output_range: tuple[pint.Quantity, pint.Quantity] | None
+    usd_per_m_input: pint.Quantity | None
+    tdp: pint.Quantity | None
+    tokens_per_joule: pint.Quantity | None
+    tokens_per_joule_range: tuple[pint.Quantity, pint.Quantity] | None
+    tokens_per_s_per_mw: pint.Quantity | None
     missing: tuple[str, ...]
     assumptions: str
     notes: tuple[str, ...] = field(default_factory=tuple)
     system: str | None = None
-    rack_power_per_chip: Quantity | None = None
-    tokens_per_s_per_mw_rack: Quantity | None = None
-    tokens_per_s_per_mw_rack_range: tuple[Quantity, Quantity] | None = None
+    rack_power_per_chip: pint.Quantity | None = None
+    tokens_per_s_per_mw_rack: pint.Quantity | None = None
+    tokens_per_s_per_mw_rack_range: tuple[pint.Quantity, pint.Quantity] | None = None
     prices_used: tuple[PriceSnapshot, ...] = ()
     #: the system id when the bound was asked of a system (a name, a record, or a Deployment in
     #: one): its chip, fabric and power share; ``system`` (the power source) is then the same
@@ -251,10 +253,10 @@ def cost_bound(model: Any, chip: Any, *, n_chips: int | None = None, context_tok
     if p is not None:
         used = tuple(sn for sn in snaps if abs(sn.per_chip_hour.m_as(_USD_H) - p.m_as(_USD_H)) < 1e-9)
 
-        def per_m(pr: Quantity, rate: Quantity) -> Quantity:
+        def per_m(pr: pint.Quantity, rate: pint.Quantity) -> pint.Quantity:
             return (pr * n / rate.to("token/hour") * Q_(1e6, "token")).to("USD")
         usd_out, usd_in = per_m(p, tps), per_m(p, tps_in)
-        if snaps and not (isinstance(price, Quantity) or (isinstance(price, str)
+        if snaps and not (isinstance(price, Q_) or (isinstance(price, str)
                                                           and price not in ("min", "median", "max"))):
             vals = [s.per_chip_hour for s in snaps]
             pmin, pmax = min(vals, key=lambda q: q.magnitude), max(vals, key=lambda q: q.magnitude)
@@ -271,6 +273,7 @@ def cost_bound(model: Any, chip: Any, *, n_chips: int | None = None, context_tok
         tpj_rng = ((tlo / (n * tdp)).to("token/J"), (thi / (n * tdp)).to("token/J"))
         per_mw = (tpj * Q_(1, "MW")).to("token/s")
         power_text = f"power: chip TDP {tdp.magnitude:g} W only (host, network, cooling excluded)"
+    shares: list[tuple[str, pint.Quantity]]  # (system id, power per chip)
     if on is not None:  # the system asked of: its own power, or none
         shares = system_power_share(c, on) if on.power is not None else []
     else:
@@ -331,7 +334,7 @@ def _who(hardware: Any) -> str:
     return sy.id if sy is not None else c.id
 
 
-def _system_power(system_id: str) -> tuple[Quantity, int]:
+def _system_power(system_id: str) -> tuple[pint.Quantity, int]:
     from .hardware.system import get_system
 
     sy = get_system(system_id)
@@ -391,6 +394,11 @@ def compare_api_text(rows: list[dict[str, Any]]) -> str:
     return "\n".join(out)
 
 
+def _in(q: pint.Quantity, unit: str) -> float:
+    """The magnitude of ``q`` in ``unit`` (a price table's cell)."""
+    return float(q.m_as(unit))
+
+
 def prices_markdown() -> str:
     """The price tables of ``docs/economics.md``: chip-hour snapshots, chips without a price, list
     prices and API prices, each row with its date and source. Generated from ``specs/prices``."""
@@ -398,19 +406,19 @@ def prices_markdown() -> str:
     lines = ["### Chip-hour prices", "",
              "| chip | provider | region | tier | instance | USD/chip-hour | basis | status | date | source |",
              "|---|---|---|---|---|---:|---|---|---|---|"]
-    for sn in sorted(snaps, key=lambda x: (x.chip, x.per_chip_hour.m_as(_USD_H))):
-        inst = sn.instance + (f" ({sn.per_instance_hour.m_as(_USD_H):g} USD/h / {sn.chips})"
+    for sn in sorted(snaps, key=lambda x: (x.chip, _in(x.per_chip_hour, _USD_H))):
+        inst = sn.instance + (f" ({_in(sn.per_instance_hour, _USD_H):g} USD/h / {sn.chips})"
                               if sn.basis == "derived" and sn.per_instance_hour is not None else "")
         lines.append(f"| {sn.chip} | {sn.provider} | {sn.region or '-'} | {sn.tier} | {inst} | "
-                     f"{sn.per_chip_hour.m_as(_USD_H):.4g} | {sn.basis} | {sn.status} | {sn.date} | "
+                     f"{_in(sn.per_chip_hour, _USD_H):.4g} | {sn.basis} | {sn.status} | {sn.date} | "
                      f"[{sn.source_title.split(' (')[0]}]({sn.source_url}) |")
     lines += ["", "### Chips without a price", "", "| chip | reason |", "|---|---|"]
     lines += [f"| {cid} | {why} |" for cid, why in sorted(no_price.items())]
     lines += ["", "### List prices", "", "| chip | vendor | item | USD | USD per chip | status | date | source |",
               "|---|---|---|---:|---:|---|---|---|"]
     for lp in list_prices():
-        lines.append(f"| {lp.chip} | {lp.vendor} | {lp.item} | {lp.price.m_as('USD'):,.0f} | "
-                     f"{lp.per_chip.m_as('USD'):,.0f} | {lp.status} | {lp.date} | [{lp.source_title.split(' (')[0]}]"
+        lines.append(f"| {lp.chip} | {lp.vendor} | {lp.item} | {_in(lp.price, 'USD'):,.0f} | "
+                     f"{_in(lp.per_chip, 'USD'):,.0f} | {lp.status} | {lp.date} | [{lp.source_title.split(' (')[0]}]"
                      f"({lp.source_url}) |")
     lines += ["", "### API prices (USD per 1M tokens)", "",
               "| model | provider | API model | input | output | status | date | source |",

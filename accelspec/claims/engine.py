@@ -122,6 +122,7 @@ def _compile(claim: Claim) -> list[_Constraint]:
                     f" ± {st.tolerance * 100:.3g}%" if st.tolerance else "")))
     elif st.kind == "total":
         assert st.count is not None and st.total is not None
+        assert st.total.quantity is not None  # load_claims refuses a total without a value
         n = st.count.interval("")
         readings = st.readings or ("stated",)
         for r in readings:
@@ -144,6 +145,7 @@ def _compile(claim: Claim) -> list[_Constraint]:
                 out.append(_Constraint(cid, "per unit", node, _Const(per, u, label), c, said))
     elif st.kind == "efficiency":
         assert st.throughput is not None and st.efficiency is not None
+        assert st.throughput.quantity is not None  # load_claims refuses a throughput without a value
         r = st.readings[0]
         u = metric_unit(r)
         tu = f"{st.throughput.quantity.units:~C}"

@@ -188,8 +188,8 @@ class Statement:
         if self.kind == "approx":
             return f"{a} ≈ {b}{tol}"
         if self.kind == "order":
-            w = f" by at most {self.within * 100:.3g}%" if self.within is not None else ""
-            return f"{a} {self.relation} {b}{w}"
+            by = f" by at most {self.within * 100:.3g}%" if self.within is not None else ""
+            return f"{a} {self.relation} {b}{by}"
         if self.kind == "value":
             if self.between is not None:
                 return f"{a} between {format_quantity(self.between[0])} and {format_quantity(self.between[1])}"
@@ -472,7 +472,7 @@ class ValueStatement(_Kind):
         if "value" not in raw:
             raise _Bad("statement.value", "required (or 'between')")
         v = _stated(self.value, unit, "statement.value", label="stated value")
-        _check_unit(v.quantity, a, readings, "statement.value")
+        _check_unit(_known(v, "statement.value"), a, readings, "statement.value")
         return Statement("value", a, None, readings, value=v, tolerance=tol)
 
 
@@ -520,18 +520,20 @@ class TotalStatement(_Kind):
         if count.quantity is None or count.quantity.dimensionality != Q_(1, "").dimensionality:
             raise _Bad("statement.count", "must be a number of units (a bare number)")
         total = _stated(self.total, None, "statement.total", label=str(self.label or "total"))
+        total_q = _known(total, "statement.total")
         for r in readings:
             want = metric_unit(r)
-            q = _as_reading(total.quantity, want, self.prefix_only)
+            q = _as_reading(total_q, want, self.prefix_only)
             if q.dimensionality != Q_(1, want).dimensionality:
-                raise _Bad("statement.total", f"unit of {format_quantity(total.quantity)} does not match metric "
+                raise _Bad("statement.total", f"unit of {format_quantity(total_q)} does not match metric "
                            f"{r} ({want}); an aggregate of {r} is in {want}")
         per_unit = None
         if self.per_unit is not None:
             per_unit = _stated(self.per_unit, None, "statement.per_unit", label="stated per unit")
-            if per_unit.quantity.dimensionality != total.quantity.dimensionality:
-                raise _Bad("statement.per_unit", f"{format_quantity(per_unit.quantity)} does not have the unit of "
-                           f"the total {format_quantity(total.quantity)}")
+            per_q = _known(per_unit, "statement.per_unit")
+            if per_q.dimensionality != total_q.dimensionality:
+                raise _Bad("statement.per_unit", f"{format_quantity(per_q)} does not have the unit of "
+                           f"the total {format_quantity(total_q)}")
         return Statement("total", chip, per_unit, readings, count=count, total=total, tolerance=tol,
                          prefix_only=self.prefix_only)
 
@@ -552,8 +554,9 @@ class EfficiencyStatement(_Kind):
             raise _Bad("statement.metric", f"an efficiency claim bounds a power field (power.tdp), not {readings[0]}")
         thr = _stated(self.throughput, None, "statement.throughput", label="throughput")
         eff = _stated(self.efficiency, None, "statement.efficiency", label="efficiency")
-        if (thr.quantity / eff.quantity).dimensionality != Q_(1, "W").dimensionality:
-            raise _Bad("statement.efficiency", f"{format_quantity(thr.quantity)} / {format_quantity(eff.quantity)} "
+        thr_q, eff_q = _known(thr, "statement.throughput"), _known(eff, "statement.efficiency")
+        if (thr_q / eff_q).dimensionality != Q_(1, "W").dimensionality:
+            raise _Bad("statement.efficiency", f"{format_quantity(thr_q)} / {format_quantity(eff_q)} "
                        "is not a power; efficiency must be throughput per watt")
         return Statement("efficiency", chip, None, readings, throughput=thr, efficiency=eff)
 
@@ -932,6 +935,13 @@ def _quantity(value: Any, unit: str | None, where: str) -> pint.Quantity:
         return parse_quantity(value, None, where)
     except UnitError as exc:
         raise _Bad(where, str(exc)) from None
+
+
+def _known(s: Stated, where: str) -> pint.Quantity:
+    """The quantity ``s`` states; a unit alone (an unknown quantity) cannot be checked here."""
+    if s.quantity is None:
+        raise _Bad(where, f"needs a value, not only a unit ({s.unit or 'a count'})")
+    return s.quantity
 
 
 def _as_reading(q: pint.Quantity, unit: str, prefix_only: bool) -> pint.Quantity:

@@ -90,10 +90,10 @@ class MSource(_Strict):
 
 
 class Layout(_Strict):
-    tp: int | None = Field(None, ge=1)
-    pp: int | None = Field(None, ge=1)
-    ep: int | None = Field(None, ge=1)
-    dp: int | None = Field(None, ge=1)
+    tp: int | None = Field(default=None, ge=1)
+    pp: int | None = Field(default=None, ge=1)
+    ep: int | None = Field(default=None, ge=1)
+    dp: int | None = Field(default=None, ge=1)
 
 
 class Formats(_Strict):
@@ -106,9 +106,9 @@ class Formats(_Strict):
 
 class Speculative(_Strict):
     method: str  #: e.g. "Medusa", "EAGLE", "draft model", "MTP"
-    draft_length: int | None = Field(None, ge=1)
+    draft_length: int | None = Field(default=None, ge=1)
     #: mean tokens kept per verification step, if published or derived (with basis in note)
-    accepted_tokens_per_step: float | None = Field(None, ge=1.0)
+    accepted_tokens_per_step: float | None = Field(default=None, ge=1.0)
     basis: str | None = None
 
     @model_validator(mode="after")
@@ -132,9 +132,9 @@ class Techniques(_Strict):
 class Slo(_Strict):
     """Latency limits a run had to meet (e.g. MLPerf Server: p99 TTFT <= 2,000 ms, p99 TPOT <= 200 ms)."""
 
-    ttft_ms: float | None = Field(None, gt=0)
-    tpot_ms: float | None = Field(None, gt=0)
-    percentile: float | None = Field(None, gt=0, le=100)  #: the limits hold at this percentile (99 for MLPerf)
+    ttft_ms: float | None = Field(default=None, gt=0)
+    tpot_ms: float | None = Field(default=None, gt=0)
+    percentile: float | None = Field(default=None, gt=0, le=100)  #: the limits hold at this percentile (99 for MLPerf)
 
 
 class Metric(_Strict):
@@ -163,17 +163,17 @@ class Measurement(_Strict):
     chip: str
     n_chips: int = Field(ge=1)  #: chips serving one model instance
     #: chips a ``*_total`` figure covers (default ``n_chips``; e.g. 8 for "per node", 72 for a rack of replicas)
-    figure_chips: int | None = Field(None, ge=1)
+    figure_chips: int | None = Field(default=None, ge=1)
     layout: Layout = Layout()
     model: str  #: id in the model catalog
     model_as_published: str
     formats: Formats = Formats()
-    batch: int | None = Field(None, ge=1)
-    concurrency: int | None = Field(None, ge=1)
-    input_tokens: int | None = Field(None, ge=1)
-    output_tokens: int | None = Field(None, ge=1)
+    batch: int | None = Field(default=None, ge=1)
+    concurrency: int | None = Field(default=None, ge=1)
+    input_tokens: int | None = Field(default=None, ge=1)
+    output_tokens: int | None = Field(default=None, ge=1)
     #: mean KV length per output token when published (overrides the input/output rule)
-    context_tokens: int | None = Field(None, ge=1)
+    context_tokens: int | None = Field(default=None, ge=1)
     engine: str | None = None
     engine_version: str | None = None
     techniques: Techniques = Techniques()

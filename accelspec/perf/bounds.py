@@ -49,6 +49,7 @@ from ..inputs import count
 from ..model.architecture import AttentionKind
 from ..units import Q_, ureg
 from .comm import allreduce_bytes, alltoall_bytes, group_domain_share, ring_pass_bytes
+from .deployment import is_deployment
 from .memory import InvalidArgumentError, Parallelism, _refuse, memory_footprint
 from .opcost import FALLBACK_PRECISION, DTypes, _dtype_key, _get_model, _pair_flops, compute_fallback, resolve_dtypes
 from .roofline import _check_efficiency, chip_numbers
@@ -478,11 +479,12 @@ def stage_traffic_tiers(ln: LayoutNumbers, st: StageNumbers, phase: str, context
         np.multiply(B, st.f_head + attn, out=flops)
         np.add(tokens * (st.f_token + st.f_linear), flops, out=flops)
     msg = tokens * ln.hidden * ln.act_bytes
-    up = out = 0.0
+    up: Any = 0.0  # link bytes per chip and direction inside the scale-up domain
+    off: Any = 0.0  # and leaving it (scale-out); floats or arrays
     if tp > 1:
         d = group_domain_share(tp, 1.0, domain)
         u, o = allreduce_bytes(2.0 * st.n_layers * msg, tp, d, in_network)
-        up, out = up + u, out + o
+        up, off = up + u, off + o
     if ep > 1 and st.n_moe:
         d = group_domain_share(ep, 1.0, domain)
         vol = st.n_moe * 2.0 * ln.top_k * msg / tp  # k vectors per token, dispatch + combine
@@ -493,25 +495,25 @@ def stage_traffic_tiers(ln: LayoutNumbers, st: StageNumbers, phase: str, context
             u, o = vol * (off_chip - off_dom), vol * off_dom
         else:
             u, o = alltoall_bytes(vol, ep, d)
-        up, out = up + u, out + o
+        up, off = up + u, off + o
     if cp > 1:
         d = group_domain_share(cp, tp, domain)
         if decode:  # rescale by the global log-sum-exp, then a plain sum: an all-reduce
             u, o = allreduce_bytes(st.n_attn * msg / tp, cp, d, in_network)
         else:
             u, o = ring_pass_bytes(B * kv, cp, d)
-        up, out = up + u, out + o
+        up, off = up + u, off + o
     if lay.pp > 1 and not st.last:
         if isinstance(domain, float):
             if tp * cp * dp >= domain:  # a stage at least a domain wide: the handoff leaves it
-                out = out + msg / tp
+                off = off + msg / tp
             else:
                 up = up + msg / tp
         else:
             cross = tp * cp * dp >= np.asarray(domain)
-            out = out + np.where(cross, msg / tp, 0.0)
+            off = off + np.where(cross, msg / tp, 0.0)
             up = up + np.where(cross, 0.0, msg / tp)
-    return flops, mem, up, out
+    return flops, mem, up, off
 
 
 def layout_times(ln: LayoutNumbers, phase: str, context: Any, batch: Any, peak: Any, bw: Any, link: Any,
@@ -551,21 +553,23 @@ def resolve_layout(model: Any, context_tokens: int, batch: int, n_chips: int | N
         hit = _AUTO_CACHE.get(key)
         if hit is not None and hit[0] is mobj:
             return hit[1]
-        lay = memory_footprint(mobj, context_tokens, batch, n_chips=n, parallelism="auto", **mem_kw).parallelism
+        auto = memory_footprint(mobj, context_tokens, batch, n_chips=n, parallelism="auto", **mem_kw).parallelism
         if len(_AUTO_CACHE) > 4096:
             _AUTO_CACHE.clear()
-        _AUTO_CACHE[key] = (mobj, lay)
-        return lay
+        _AUTO_CACHE[key] = (mobj, auto)
+        return auto
     if n_chips is None:
         if isinstance(parallelism, Parallelism):
             n_chips = parallelism.n_chips
         elif isinstance(parallelism, Mapping):
             n_chips = Parallelism(**{k: int(v) for k, v in parallelism.items()}).n_chips
         elif isinstance(parallelism, str) and "=" in parallelism:
-            n_chips = Parallelism.parse(parallelism, math.prod(
+            given = Parallelism.parse(parallelism, math.prod(
                 int(p.partition("=")[2]) for p in parallelism.replace(";", ",").split(",")
                 if p.partition("=")[0].strip().lower() in ("tp", "pp", "cp", "dp")
-                and p.partition("=")[2].strip().isdigit())).n_chips
+                and p.partition("=")[2].strip().isdigit()))
+            assert given is not None  # a "tp=4,pp=2" string is never "auto"
+            n_chips = given.n_chips
         else:
             n_chips = 1
     lay = Parallelism.parse(parallelism, n_chips)
@@ -698,7 +702,7 @@ def decode_bound(model: Model | str, chip: Chip | str, context_tokens: int, batc
     ('memory', 3.239)
     """
     a = _accepted(accepted_tokens_per_step)
-    if getattr(chip, "__accelspec_deployment__", False):  # a Deployment: its chip, count, layout, dtypes
+    if is_deployment(chip):  # a Deployment: its chip, count, layout, dtypes
         _refuse(decode_bound, "decode_bound", locals())
         return chip.decode_bound(model, context_tokens, batch, sparse=sparse, overlap=overlap,
                                  compute_efficiency=compute_efficiency, bandwidth_efficiency=bandwidth_efficiency,
@@ -724,7 +728,7 @@ def prefill_bound(model: Model | str, chip: Chip | str, context_tokens: int, bat
     the memory term is the weights (every expert some token is routed to) plus the KV cache
     written; the output head runs for the last token of each prompt only.
     """
-    if getattr(chip, "__accelspec_deployment__", False):  # a Deployment: its chip, count, layout, dtypes
+    if is_deployment(chip):  # a Deployment: its chip, count, layout, dtypes
         _refuse(prefill_bound, "prefill_bound", locals())
         return chip.prefill_bound(model, context_tokens, batch, sparse=sparse, overlap=overlap,
                                   compute_efficiency=compute_efficiency, bandwidth_efficiency=bandwidth_efficiency,

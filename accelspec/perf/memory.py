@@ -39,13 +39,14 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
+import pint
 
 from ..errors import DeploymentError, InvalidArgumentError
 from ..hardware.chip import Chip, NotPublishedError
 from ..inputs import count, counts
 from ..model.architecture import AttentionKind, Model, memo
 from ..model.datatypes import DType, dtype
-from ..units import Q_, Quantity, parse_quantity, ureg
+from ..units import Q_, parse_quantity, ureg
 
 __all__ = [
     "ChipCount",
@@ -469,7 +470,7 @@ _LABELS = {"weights": "weights", "kv_cache": "KV cache", "linear_state": "linear
 _GB_UNIT = ureg.Unit("GB")
 
 
-def _gb(x: np.ndarray) -> Quantity:
+def _gb(x: np.ndarray) -> pint.Quantity:
     x = np.asarray(x, dtype=float) / _GB
     return Q_(x if x.ndim else float(x), _GB_UNIT)
 
@@ -490,7 +491,7 @@ class Footprint:
     weight_format: Any = None  #: accelspec.model.quant.WeightFormat used for the weights
     reserve_label: str = "2 GiB per chip"
 
-    def _q(self, name: str) -> Quantity:
+    def _q(self, name: str) -> pint.Quantity:
         cache = self.__dict__.setdefault("_quantities", {})
         q = cache.get(name)
         if q is None:
@@ -509,7 +510,7 @@ class Footprint:
     def n_chips(self) -> int:
         return self.parallelism.n_chips
 
-    def terms(self) -> dict[str, Quantity]:
+    def terms(self) -> dict[str, pint.Quantity]:
         """The terms of the total, by name (activations: the larger of decode and prefill)."""
         return {k: getattr(self, k) for k in _TERMS}
 
@@ -584,7 +585,7 @@ def _capacity(chip: Chip | str, capacity: Any) -> tuple[float, float, float, str
 
     if capacity is not None:
         q = parse_quantity(capacity, "B", "capacity")
-        if not np.isscalar(q.magnitude) or not q.magnitude > 0:
+        if not np.isscalar(q.magnitude) or not q.m_as("B") > 0:
             raise InvalidArgumentError("capacity", f"must be one positive quantity such as '96 GB', got {q}")
         v = float(q.m_as("B"))
         return v, v, v, "given"
@@ -616,11 +617,11 @@ class FitResult:
 
     fits: bool
     verdict: str
-    required: Quantity  #: per chip
-    available: Quantity  #: per chip, nominal
-    available_low: Quantity
-    available_high: Quantity
-    headroom: Quantity  #: available - required (negative when it does not fit)
+    required: pint.Quantity  #: per chip
+    available: pint.Quantity  #: per chip, nominal
+    available_low: pint.Quantity
+    available_high: pint.Quantity
+    headroom: pint.Quantity  #: available - required (negative when it does not fit)
     largest_term: str
     explanation: str
     footprint: Footprint

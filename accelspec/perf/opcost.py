@@ -360,6 +360,7 @@ def _pair_flops(model: Model, kind: Any) -> float:
 
     if kind is AttentionKind.mla:
         m = model.mla
+        assert m is not None  # an MLA layer implies the model's MLA dimensions (Model validates it)
         return 2.0 * model.n_heads * (m.qk_nope_head_dim + m.qk_rope_head_dim) + 2.0 * model.n_heads * m.v_head_dim
     if kind is AttentionKind.linear:
         return 0.0
@@ -558,6 +559,7 @@ def _attention_layer(model: Model, i: int, phase: str, T: float, B: float, kb: f
     kind = model.layer_types[i]
     if kind is AttentionKind.linear:
         la = model.linear_attention
+        assert la is not None  # a linear layer implies the model's linear-attention dimensions
         f_tok = 4.0 * la.n_value_heads * la.key_head_dim * la.value_head_dim
         state = float(la.state_elements()) * sb
         if phase == "decode":

@@ -292,9 +292,10 @@ class Roofline:
             eff = (f", efficiencies compute {self.compute_efficiency:g} / memory "
                    f"{self.bandwidth_efficiency:g} / link {self.link_efficiency:g}")
         link = ""
-        if self.link_bandwidth is not None:
+        comm_ridge = self.comm_ridge_point  # None exactly when no link bandwidth is published
+        if self.link_bandwidth is not None and comm_ridge is not None:
             link = (f"; scale-up {self.link_bandwidth.m:.4g} GB/s per direction, comm ridge "
-                    f"{self.comm_ridge_point.m:.4g} {self._cunit}/B")
+                    f"{comm_ridge.m:.4g} {self._cunit}/B")
         return (f"{self.label} {self.precision}: peak {self.peak_compute.m:.4g} T{self._cunit}/s, "
                 f"memory {self.memory_bandwidth.m:.4g} TB/s, ridge {self.ridge_point.m:.5g} {self._cunit}/B"
                 f"{rng}{link}{eff}{self._system_note()}")

@@ -402,22 +402,22 @@ def sweep(models: Any, chips: Any, context_tokens: Any, batch: Any = 1, n_chips:
     import pandas as pd
 
     cols: dict[str, Any] = {}
-    cols["model"] = pd.Categorical.from_codes(out.pop("model"), categories=names)
-    cols["chip"] = pd.Categorical.from_codes(out.pop("chip"), categories=chip_ids)
+    cols["model"] = pd.Categorical.from_codes(out.pop("model"), categories=pd.Index(names))
+    cols["chip"] = pd.Categorical.from_codes(out.pop("chip"), categories=pd.Index(chip_ids))
     if "precision" in out:
-        cols["precision"] = pd.Categorical.from_codes(out.pop("precision"), categories=prec_names)
+        cols["precision"] = pd.Categorical.from_codes(out.pop("precision"), categories=pd.Index(prec_names))
     limiter_codes = out.pop("limiter", None)
     fit = out.pop("fits", None)
     lay_codes = out.pop("layout", None)
     for key in ("context_tokens", "batch", "n_chips"):
         cols[key] = out.pop(key)
     if lay_codes is not None:
-        cols["layout"] = pd.Categorical.from_codes(lay_codes, categories=layout_names)
+        cols["layout"] = pd.Categorical.from_codes(lay_codes, categories=pd.Index(layout_names))
     cols.update(out)
     if limiter_codes is not None:
-        cols["limiter"] = pd.Categorical.from_codes(limiter_codes, categories=list(LIMITERS))
+        cols["limiter"] = pd.Categorical.from_codes(limiter_codes, categories=pd.Index(LIMITERS))
     if fit is not None:
-        cols["fits"] = pd.array(np.where(fit < 0, None, fit == 1), dtype="boolean")
+        cols["fits"] = pd.arrays.BooleanArray(fit == 1, fit < 0)  # -1 (capacity unknown): <NA>
     df = pd.DataFrame(cols, copy=False)
     df.attrs.update(meta)
     if only_fitting:
@@ -809,7 +809,7 @@ def _to_xarray(out: dict[str, np.ndarray], shape: tuple[int, ...], names: list[s
         if key in ("model", "chip", "context_tokens", "batch", "n_chips", "precision", "_fits"):
             continue
         name, _, unit = key.partition(" [")
-        attrs = {"units": unit.rstrip("]")} if unit else {}
+        attrs: dict[str, Any] = {"units": unit.rstrip("]")} if unit else {}
         if key == "limiter":
             attrs = {"codes": list(LIMITERS)}
         if key == "layout":
@@ -822,8 +822,8 @@ def _to_xarray(out: dict[str, np.ndarray], shape: tuple[int, ...], names: list[s
         data[name] = (dims, a, attrs)
     coords = {"model": names, "chip": chip_ids, "context_tokens": T, "batch": B, "n_chips": N,
               "precision": (("model", "chip"), np.asarray(prec_names, dtype=object)[prec_code].astype(str))}
-    attrs = {k: (str(v) if not isinstance(v, (str, int, float)) else v) for k, v in meta.items()}
-    return xr.Dataset(data, coords=coords, attrs=attrs)
+    ds_attrs = {k: (str(v) if not isinstance(v, (str, int, float)) else v) for k, v in meta.items()}
+    return xr.Dataset(data, coords=coords, attrs=ds_attrs)
 
 
 def sweep_iter(models: Any, chips: Any, context_tokens: Any, batch: Any = 1, n_chips: Any = 1, *,

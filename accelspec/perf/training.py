@@ -61,12 +61,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pint
 import yaml
 
 from ..errors import UnknownRecipeError
 from ..hardware.chip import Chip, NotPublishedError
 from ..model.architecture import AttentionKind, Model
-from ..units import Q_, Quantity, parse_quantity
+from ..provenance import Spec
+from ..units import Q_, parse_quantity
 from .memory import InvalidArgumentError, Parallelism
 
 __all__ = [
@@ -200,12 +202,12 @@ def _training_deployment(dep: Any, function: str, given: dict[str, Any], default
 class TrainingMemory:
     """Bytes per chip (worst pipeline stage) by term, as Quantities in GB."""
 
-    weights: Quantity
-    gradients: Quantity
-    master_weights: Quantity
-    optimizer_moments: Quantity
-    activations: Quantity
-    reserve: Quantity
+    weights: pint.Quantity
+    gradients: pint.Quantity
+    master_weights: pint.Quantity
+    optimizer_moments: pint.Quantity
+    activations: pint.Quantity
+    reserve: pint.Quantity
     parallelism: Parallelism
     zero_stage: int
     recipe: str
@@ -215,10 +217,10 @@ class TrainingMemory:
     assumptions: str
 
     @property
-    def total(self) -> Quantity:
+    def total(self) -> pint.Quantity:
         return sum((self.terms()[k] for k in self.terms()), Q_(0, "GB"))
 
-    def terms(self) -> dict[str, Quantity]:
+    def terms(self) -> dict[str, pint.Quantity]:
         return {"weights": self.weights, "gradients": self.gradients, "master_weights": self.master_weights,
                 "optimizer_moments": self.optimizer_moments, "activations": self.activations,
                 "reserve": self.reserve}
@@ -310,9 +312,9 @@ class TrainingFit:
 
     fits: bool
     verdict: str
-    required: Quantity
-    available: Quantity
-    headroom: Quantity
+    required: pint.Quantity
+    available: pint.Quantity
+    headroom: pint.Quantity
     memory: TrainingMemory
     chip: str
     n_chips: int
@@ -480,10 +482,10 @@ class TrainingTime:
 
     flops_per_token: float
     total_flops: float
-    time: Quantity  #: wall-clock, in days
-    chip_hours: Quantity
-    energy: Quantity | None  #: chip TDP x chip-hours (MWh); None when no TDP is published
-    peak_per_chip: Quantity
+    time: pint.Quantity  #: wall-clock, in days
+    chip_hours: pint.Quantity
+    energy: pint.Quantity | None  #: chip TDP x chip-hours (MWh); None when no TDP is published
+    peak_per_chip: pint.Quantity
     n_chips: int
     mfu: float
     bubble: float  #: idle fraction of the pipeline, (p-1)/(m+p-1)
@@ -557,7 +559,8 @@ def training_time(model: Model | str, tokens: float, *, chip: Any = None, n_chip
         c = _chip(chip)
         name = c.name
         prec = precision or rec.compute
-        pk = float(c.compute.peak(prec).q.m_as("FLOPS"))
+        spec: Spec = c.compute.peak(prec)
+        pk = float(spec.q.m_as("FLOPS"))
         tdp = c.power.tdp if c.power else None
     lay = None
     if parallelism is not None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 import accelspec as a
-from accelspec.perf import training as tr
 from accelspec.cli import main
+from accelspec.perf import training as tr
 
 P70 = 70_553_706_496  # llama-3.1-70b params_total (tests/test_models.py checks it)
 
