@@ -49,8 +49,7 @@ from ..inputs import count
 from ..model.architecture import AttentionKind
 from ..units import Q_, ureg
 from .comm import allreduce_bytes, alltoall_bytes, group_domain_share, ring_pass_bytes
-from .deployment import is_deployment
-from .memory import InvalidArgumentError, Parallelism, _refuse, memory_footprint
+from .memory import InvalidArgumentError, Parallelism, _refuse, is_deployment, memory_footprint
 from .opcost import FALLBACK_PRECISION, DTypes, _dtype_key, _get_model, _pair_flops, compute_fallback, resolve_dtypes
 from .roofline import _check_efficiency, chip_numbers
 

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
-from typing import TYPE_CHECKING, Any, TypeGuard
+from typing import TYPE_CHECKING, Any
 
 from ..errors import DeploymentError
 
@@ -121,12 +121,6 @@ def _presets() -> dict[str, DTypes]:
 
 #: Named dtype bundles (see the module docstring).
 DTYPE_PRESETS: dict[str, DTypes] = _presets()
-
-
-def is_deployment(x: object) -> TypeGuard[Deployment]:
-    """Whether ``x`` is a :class:`Deployment`, by its ``__accelspec_deployment__`` marker (so a
-    calculator can ask without importing this module's names at run time)."""
-    return bool(getattr(x, "__accelspec_deployment__", False))
 
 
 @dataclass(frozen=True)

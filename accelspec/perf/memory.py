@@ -36,7 +36,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 import numpy as np
 import pint
@@ -47,6 +47,9 @@ from ..inputs import count, counts
 from ..model.architecture import AttentionKind, Model, memo
 from ..model.datatypes import DType, dtype
 from ..units import Q_, parse_quantity, ureg
+
+if TYPE_CHECKING:  # annotations only: .deployment imports this module, so its class comes via the package
+    from . import Deployment
 
 __all__ = [
     "ChipCount",
@@ -70,8 +73,10 @@ _MAX_COUNT = 2**53  # largest whole number a float holds exactly: the limit of e
 
 
 # --- arguments ------------------------------------------------------------------------------
-_counts = counts  # the package's one count checker (accelspec.inputs)
-_one_count = count
+def is_deployment(x: object) -> TypeGuard[Deployment]:
+    """Whether ``x`` is a :class:`~accelspec.Deployment`, by its ``__accelspec_deployment__``
+    marker (the calculators ask without importing :mod:`.deployment`, which imports them)."""
+    return bool(getattr(x, "__accelspec_deployment__", False))
 
 
 @dataclass(frozen=True)
@@ -438,7 +443,7 @@ def _options(model: Model, weight_dtype: Any, kv_dtype: Any, expert_dtype: Any, 
     w, e, m = fmt.dtypes["attention"], fmt.dtypes["experts"], fmt.dtypes["embedding"]
     return _Options(w=w, e=e, m=m, fmt=fmt, kv=dtype(kv_dtype, "kv_dtype"), state=dtype(state_dtype, "state_dtype"),
                     act=dtype(activation_dtype, "activation_dtype"),
-                    prefill_chunk=_one_count(prefill_chunk, "prefill_chunk"),
+                    prefill_chunk=count(prefill_chunk, "prefill_chunk"),
                     reserve=_reserve(reserve, capacity))
 
 
@@ -557,9 +562,9 @@ def memory_footprint(model: Model | str, context_tokens: Any, batch: Any = 1, *,
     from ..model.catalog import get_model
 
     model = get_model(model)
-    ctx = _counts(context_tokens, "context_tokens")
-    b = _counts(batch, "batch")
-    n = _one_count(n_chips, "n_chips")
+    ctx = counts(context_tokens, "context_tokens")
+    b = counts(batch, "batch")
+    n = count(n_chips, "n_chips")
     o = _options(model, weight_dtype, kv_dtype, expert_dtype, embedding_dtype, state_dtype, activation_dtype,
                  prefill_chunk, reserve)
     p = _profile(model)
@@ -693,8 +698,8 @@ def fits(model: Model | str, chip: Chip | str, context_tokens: Any, batch: Any =
     model = get_model(model)
     chip_obj, system, n_chips = _hardware(chip, n_chips, parallelism)
     cap, low, high, label = _capacity(chip_obj, capacity)
-    ctx = _one_count(context_tokens, "context_tokens")
-    b = _one_count(batch, "batch")
+    ctx = count(context_tokens, "context_tokens")
+    b = count(batch, "batch")
     fp = memory_footprint(model, ctx, b, weight_dtype=weight_dtype, kv_dtype=kv_dtype, expert_dtype=expert_dtype,
                           embedding_dtype=embedding_dtype, state_dtype=state_dtype,
                           activation_dtype=activation_dtype, n_chips=n_chips, parallelism=parallelism,
@@ -902,8 +907,8 @@ def _search(kind: str, model: Any, chip: Any, fixed: Any, fixed_name: str, n_chi
     model = get_model(model)
     chip_obj, system, n_chips = _hardware(chip, n_chips, parallelism)
     cap, low, high, _ = _capacity(chip_obj, capacity)
-    f = _one_count(fixed, fixed_name)
-    n = _one_count(n_chips, "n_chips")
+    f = count(fixed, fixed_name)
+    n = count(n_chips, "n_chips")
     res = _reserve(reserve, cap)
     o = _options(model, reserve=Q_(res, "B"), **dtypes)
     need = _need_fn(model, n, parallelism, o)
@@ -984,9 +989,9 @@ def min_chips(model: Model | str, chip: Any, context_tokens: Any, batch: Any = 1
     model = get_model(model)
     chip_obj, system = resolve_hardware(chip)
     cap, low, high, _ = _capacity(chip_obj, capacity)
-    ctx = _one_count(context_tokens, "context_tokens")
-    b = _one_count(batch, "batch")
-    top = _one_count(max_chips if max_chips is not None else (system.n_chips if system is not None else 1024),
+    ctx = count(context_tokens, "context_tokens")
+    b = count(batch, "batch")
+    top = count(max_chips if max_chips is not None else (system.n_chips if system is not None else 1024),
                      "max_chips")
     if isinstance(parallelism, (Parallelism, Mapping)):
         raise InvalidArgumentError("parallelism", "min_chips needs a strategy name ('auto', 'tp', 'pp', 'cp', "

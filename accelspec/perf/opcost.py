@@ -52,10 +52,12 @@ Tensor parallelism over ``n`` chips (Megatron-LM, Shoeybi et al., arXiv:1909.080
     sends ``2 (n - 1) / n`` times the message from each chip in each direction
     (Patarasuk & Yuan, "Bandwidth optimal all-reduce algorithms", JPDC 2009).
 
-Per-model numbers are reduced once (:func:`model_numbers`, cached) to a handful of floats,
-and the step kernels (:func:`decode_traffic`, :func:`prefill_traffic`) are numpy expressions
-that take floats or broadcastable arrays alike; the scalar bound and the sweep call the same
-code, so they agree to the last bit.
+The bounds reduce a model once per layout to a handful of floats per pipeline stage
+(:func:`accelspec.perf.bounds.layout_numbers`, cached) and run numpy step kernels on them
+(:func:`accelspec.perf.bounds.stage_traffic`), which take floats or broadcastable arrays alike:
+:func:`~accelspec.decode_bound`, :func:`~accelspec.prefill_bound` and :func:`~accelspec.sweep`
+call the same code, so they agree to the last bit. :func:`step_cost` here is the slow,
+layer-by-layer account of the same sums, with pint Quantities at the boundary.
 """
 
 from __future__ import annotations
@@ -68,6 +70,7 @@ import numpy as np
 import pint
 
 from ..hardware.chip import Precision
+from ..inputs import count
 from ..model.architecture import AttentionKind
 from ..model.datatypes import DType, dtype
 from ..units import Q_, ureg
@@ -78,15 +81,11 @@ if TYPE_CHECKING:
 __all__ = [
     "DTypes",
     "LayerCost",
-    "ModelNumbers",
     "OpCost",
     "StepCost",
     "attention_cost",
-    "decode_traffic",
     "expected_unique_experts",
     "gemm_cost",
-    "model_numbers",
-    "prefill_traffic",
     "resolve_dtypes",
     "step_cost",
 ]
@@ -311,51 +310,6 @@ def compute_fallback(dt: DTypes, chip: Any, exc: Exception) -> DTypes:
     return replace(dt, precision=Precision(FALLBACK_PRECISION), compute_note=note)
 
 
-# --- per-model numbers ----------------------------------------------------------------------
-@dataclass(frozen=True)
-class ModelNumbers:
-    """A model at given dtypes reduced to the floats the step kernels need (bytes, FLOPs).
-
-    ``groups``: softmax-attention layers grouped by window (``inf`` for full and MLA), each
-    ``(flops per query-key pair, KV bytes per token, window)`` summed over its layers.
-    """
-
-    id: str
-    name: str
-    dtypes: DTypes
-    n_layers: float
-    hidden: float
-    vocab: float
-    w_dense: float  #: bytes always read per step (attention, dense FFN, shared experts, router, norms)
-    w_expert: float  #: bytes of one routed expert summed over the MoE layers
-    n_experts: float  #: E (1 for a dense model)
-    top_k: float  #: k (0 for a dense model, so that U = 0)
-    w_head: float  #: output head bytes
-    w_emb_row: float  #: bytes of one input-embedding row (0 when tied)
-    f_token: float  #: linear-layer FLOPs per token (2 per active parameter, head excluded)
-    f_head: float  #: 2 * V * d
-    f_linear: float  #: linear-attention FLOPs per token
-    state_bytes: float  #: linear-attention state per sequence
-    act_bytes: float  #: bytes per activation element (all-reduce messages)
-    groups: tuple[tuple[float, float, float], ...] = ()
-    params_total: int = 0
-    params_active: int = 0
-    moe_layers: int = 0
-
-    @property
-    def is_moe(self) -> bool:
-        return self.moe_layers > 0
-
-    @property
-    def weight_bytes_total(self) -> float:
-        """All weights: dense part, every expert, head and (untied) embedding table."""
-        return (self.w_dense + self.w_expert * self.n_experts + self.w_head
-                + self.w_emb_row * self.vocab)
-
-
-_MCACHE: dict[tuple, tuple[Any, ModelNumbers]] = {}
-
-
 def _pair_flops(model: Model, kind: Any) -> float:
 
     if kind is AttentionKind.mla:
@@ -378,116 +332,6 @@ def _get_model(model: Any) -> Model:
 def _dtype_key(value: Any) -> Any:
 
     return value if isinstance(value, DType) else ("name", str(value))
-
-
-def model_numbers(model: Model | str, weight_dtype: Any = "native", **dtypes_kw: Any) -> ModelNumbers:
-    """Reduce ``model`` at the given dtypes (see :func:`resolve_dtypes`) to :class:`ModelNumbers`.
-
-    Uses ``Model.layer_params()``, ``kv_elements_per_token()``, ``layer_windows()`` and
-    ``linear_attention.state_elements()``; cached per (model object, dtypes).
-    """
-    model = _get_model(model)
-    # key on the dtype values, not their names: two block_dtype()s named alike differ in bits
-    key = (id(model), _dtype_key(weight_dtype), *sorted((k, _dtype_key(v)) for k, v in dtypes_kw.items()))
-    hit = _MCACHE.get(key)
-    if hit is not None and hit[0] is model:
-        return hit[1]
-
-    dt = resolve_dtypes(model, weight_dtype, **dtypes_kw)
-    wb, eb, mb, kb = (dt.weight.bytes_per_element, dt.expert.bytes_per_element, dt.embedding.bytes_per_element,
-                      dt.kv.bytes_per_element)
-    lp = model.layer_params()
-    d, V = float(model.hidden_size), float(model.vocab_size)
-    always = lp["attention"] + lp["mlp"] + lp["router"] + lp["norms"]
-    w_dense = float(always.sum() + model.hidden_size) * wb  # + final norm
-    moe = model.moe
-    if moe is not None:
-        E, k = float(moe.n_routed_experts), float(moe.experts_per_token)
-        w_expert = float(lp["experts"].sum()) / E * eb
-        n_moe = len(model.moe_layers())
-    else:
-        E, k, w_expert, n_moe = 1.0, 0.0, 0.0, 0
-    if moe is not None and k >= E:  # every expert is active for every token: they are dense weights
-        w_dense, w_expert, k = w_dense + w_expert * E, 0.0, 0.0
-    matmul = lp["attention"] + lp["mlp"] + lp["router"] + lp["experts_active"]
-    f_token = 2.0 * float(matmul.sum())
-    kv_el = model.kv_elements_per_token()
-    wins = model.layer_windows()
-    by_window: dict[float, list[float]] = {}
-    n_linear = 0
-    for i, kind in enumerate(model.layer_types):
-        if kind is AttentionKind.linear:
-            n_linear += 1
-            continue
-        g = by_window.setdefault(float(wins[i]), [0.0, 0.0])
-        g[0] += _pair_flops(model, kind)
-        g[1] += float(kv_el[i]) * kb
-    groups = tuple((f, b, w) for w, (f, b) in sorted(by_window.items()))
-    la = model.linear_attention
-    f_linear = 4.0 * la.n_value_heads * la.key_head_dim * la.value_head_dim * n_linear if (la and n_linear) else 0.0
-    state = float(la.state_elements()) * n_linear * dt.state.bytes_per_element if (la and n_linear) else 0.0
-    mn = ModelNumbers(
-        id=model.id, name=model.name, dtypes=dt, n_layers=float(model.n_layers), hidden=d, vocab=V,
-        w_dense=w_dense, w_expert=w_expert, n_experts=E, top_k=k, w_head=V * d * mb,
-        w_emb_row=0.0 if model.tied_embeddings else d * mb, f_token=f_token, f_head=2.0 * V * d,
-        f_linear=f_linear, state_bytes=state, act_bytes=dt.activation.bytes_per_element, groups=groups,
-        params_total=model.params_total(), params_active=model.params_active(), moe_layers=n_moe,
-    )
-    if len(_MCACHE) > 1024:
-        _MCACHE.clear()
-    _MCACHE[key] = (model, mn)
-    return mn
-
-
-# --- step kernels (floats or numpy arrays) ---------------------------------------------------
-def _unique(n_experts: Any, top_k: Any, tokens: Any) -> Any:
-    return -n_experts * np.expm1(tokens * np.log1p(-(top_k / n_experts)))
-
-
-def _allreduce_bytes(mn: Any, tokens: Any, n_chips: Any) -> Any:
-    """Bytes each chip sends per direction: 2 all-reduces per layer, ring 2 (n-1)/n x message."""
-    return 2.0 * mn.n_layers * (2.0 * (n_chips - 1.0) / n_chips) * (tokens * mn.hidden * mn.act_bytes)
-
-
-def decode_traffic(mn: Any, context: Any, batch: Any, n_chips: Any = 1.0) -> tuple[Any, Any, Any]:
-    """One decode step of ``batch`` sequences at context ``context``: ``(FLOPs, memory bytes,
-    link bytes per chip)``; FLOPs and memory bytes are totals over the ``n_chips`` chips.
-
-    ``mn`` is a :class:`ModelNumbers` or an object with the same attributes holding arrays
-    (``groups`` a tuple of ``(flops/pair, KV bytes/token, window)`` triples of arrays).
-    """
-    T, B = context, batch
-    kv = 0.0
-    attn = 0.0
-    for fpp, kvb, win in mn.groups:
-        ctx = np.minimum(T, win)
-        kv = kv + kvb * ctx
-        attn = attn + fpp * ctx
-    weights = (mn.w_dense + _unique(mn.n_experts, mn.top_k, B) * mn.w_expert + mn.w_head
-               + mn.w_emb_row * np.minimum(B, mn.vocab))
-    mem = weights + B * (kv + 2.0 * mn.state_bytes)
-    flops = B * (mn.f_token + mn.f_head + mn.f_linear + attn)
-    comm = _allreduce_bytes(mn, B, n_chips)
-    return flops, mem, comm
-
-
-def prefill_traffic(mn: Any, prompt: Any, batch: Any, n_chips: Any = 1.0) -> tuple[Any, Any, Any]:
-    """Prefill of ``batch`` prompts of ``prompt`` tokens up to the first token: ``(FLOPs,
-    memory bytes, link bytes per chip)`` as in :func:`decode_traffic`."""
-    S, B = prompt, batch
-    N = B * S
-    kv = 0.0
-    attn = 0.0
-    for fpp, kvb, win in mn.groups:
-        m = np.minimum(S, win)
-        kv = kv + kvb * m
-        attn = attn + fpp * (m * (m + 1.0) * 0.5 + (S - m) * m)
-    weights = (mn.w_dense + _unique(mn.n_experts, mn.top_k, N) * mn.w_expert + mn.w_head
-               + mn.w_emb_row * np.minimum(N, mn.vocab))
-    mem = weights + B * (kv + mn.state_bytes)
-    flops = N * (mn.f_token + mn.f_linear) + B * (mn.f_head + attn)
-    comm = _allreduce_bytes(mn, N, n_chips)
-    return flops, mem, comm
 
 
 # --- detailed, per-layer costs (pint at the boundary; not the hot path) -----------------------
@@ -586,16 +430,15 @@ def step_cost(model: Model | str, phase: str, context_tokens: int, batch: int = 
     """FLOPs and bytes of one decode step or one prefill, layer by layer (formulas in the
     module docstring). Totals are for all ``n_chips`` together; ``comm_bytes`` per chip.
 
-    The layer sums equal what :func:`decode_traffic` / :func:`prefill_traffic` compute from
-    the reduced :class:`ModelNumbers` (up to rounding: the order of additions differs).
+    The layer sums equal the FLOPs and bytes of :func:`~accelspec.decode_bound` /
+    :func:`~accelspec.prefill_bound` on one chip, and with ``n_chips`` in tensor parallel their
+    FLOPs and all-reduce bytes (up to rounding: the order of additions differs).
     """
-    from .memory import _one_count
-
     model = _get_model(model)
     phase = _check_phase(phase)
-    context_tokens = _one_count(context_tokens, "context_tokens")
-    batch = _one_count(batch, "batch")
-    n_chips = _one_count(n_chips, "n_chips")
+    context_tokens = count(context_tokens, "context_tokens")
+    batch = count(batch, "batch")
+    n_chips = count(n_chips, "n_chips")
     dt = resolve_dtypes(model, weight_dtype, **dtypes_kw)
     wb, eb, kb = dt.weight.bytes_per_element, dt.expert.bytes_per_element, dt.kv.bytes_per_element
     T, B, n = float(context_tokens), float(batch), float(n_chips)
