@@ -39,6 +39,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, TypeGuard
 
 import numpy as np
+import numpy.typing as npt
 import pint
 
 from ..errors import DeploymentError, InvalidArgumentError
@@ -49,6 +50,7 @@ from ..model.datatypes import DType, dtype
 from ..units import Q_, parse_quantity, ureg
 
 if TYPE_CHECKING:  # annotations only: .deployment imports this module, so its class comes via the package
+    from ..hardware.system import System
     from . import Deployment
 
 __all__ = [
@@ -547,17 +549,60 @@ class Footprint:
                f"{self.total.m:.4g} GB per chip ({parts})"
 
 
-def memory_footprint(model: Model | str, context_tokens: Any, batch: Any = 1, *, weight_dtype: Any = None,
-                     kv_dtype: Any = "bf16", expert_dtype: Any = None, embedding_dtype: Any = None,
-                     state_dtype: Any = "bf16", activation_dtype: Any = "bf16", n_chips: Any = 1,
-                     parallelism: Any = None, prefill_chunk: Any = 8192, reserve: Any = None) -> Footprint:
+def memory_footprint(model: str | Model, context_tokens: int | npt.ArrayLike, batch: int | npt.ArrayLike = 1, *,
+                     weight_dtype: str | DType | None = None, kv_dtype: str | DType | None = "bf16",
+                     expert_dtype: str | DType | None = None, embedding_dtype: str | DType | None = None,
+                     state_dtype: str | DType | None = "bf16", activation_dtype: str | DType | None = "bf16",
+                     n_chips: int = 1, parallelism: str | Parallelism | Mapping[str, int] | None = None,
+                     prefill_chunk: int = 8192, reserve: str | float | pint.Quantity | None = None) -> Footprint:
     """Memory per chip to serve ``batch`` sequences of ``context_tokens`` each.
 
-    ``context_tokens`` and ``batch`` may be numpy arrays (broadcast together). ``weight_dtype``
-    applies to all weights unless ``expert_dtype``/``embedding_dtype`` override (``"native"``:
-    the checkpoint's formats). ``parallelism``: ``None``/``"auto"`` picks the layout of
-    ``n_chips`` that needs least memory per chip; see :class:`Parallelism` for the others.
-    ``reserve``: per-chip allowance, default 2 GiB.
+    ``total = weights + kv_cache + linear_state + max(activations) + reserve`` per chip of the
+    worst pipeline stage (the terms and their formulas: this module's docstring).
+
+    Parameters
+    ----------
+    model : str or Model
+        Catalog id or name, or a :class:`~accelspec.Model`.
+    context_tokens : int or array_like
+        Tokens per sequence [token]; arrays broadcast with ``batch``.
+    batch : int or array_like, optional
+        Sequences served together (default 1).
+    weight_dtype : str or DType, optional
+        Format of the weights: a name (``"bf16"``, ``"fp8"``, ``"int4"``, ...), a
+        :class:`~accelspec.DType`, or ``None`` / ``"native"`` (default) for the checkpoint's
+        own formats (:meth:`~accelspec.Model.weight_format_for`).
+    kv_dtype : str or DType, optional
+        Format of the KV cache (default ``"bf16"``).
+    expert_dtype, embedding_dtype : str or DType, optional
+        Formats of the routed experts and of the embeddings (default: as ``weight_dtype``).
+    state_dtype : str or DType, optional
+        Format of the linear-attention state (default ``"bf16"``).
+    activation_dtype : str or DType, optional
+        Format of the activations (default ``"bf16"``).
+    prefill_chunk : int, optional
+        Tokens per prefill chunk, which sizes the prefill activations [token] (default 8192).
+    n_chips : int, optional
+        Chips the model is spread over (default 1).
+    parallelism : str, Parallelism or mapping, optional
+        ``None`` / ``"auto"`` (default): the layout of ``n_chips`` that needs least memory per
+        chip; a strategy name (``"tp"``, ``"pp"``, ``"tp+ep"``, ...), ``"tp=4,pp=2"``, a mapping
+        or a :class:`~accelspec.Parallelism`.
+    reserve : str or Quantity, optional
+        Per-chip allowance for the framework and runtime [GB] (default 2 GiB). A fraction of
+        capacity needs a chip: use :func:`fits`.
+
+    Returns
+    -------
+    Footprint
+        Each term per chip in GB (arrays for array inputs), the layout, the dtypes used.
+
+    Raises
+    ------
+    UnknownModelError
+        ``model`` names no catalog model.
+    InvalidArgumentError, CountTypeError
+        A count, layout, dtype or reserve is out of range or of the wrong type.
     """
     from ..model.catalog import get_model
 
@@ -676,25 +721,81 @@ def _with_system(res: Any, system: Any) -> Any:
     return replace(res, explanation=res.explanation + system.note(), **extra)
 
 
-def fits(model: Model | str, chip: Chip | str, context_tokens: Any, batch: Any = 1, *, n_chips: Any = None,
-         parallelism: Any = None, weight_dtype: Any = None, kv_dtype: Any = "bf16", expert_dtype: Any = None,
-         embedding_dtype: Any = None, state_dtype: Any = "bf16", activation_dtype: Any = "bf16",
-         prefill_chunk: Any = 8192, reserve: Any = None, capacity: Any = None) -> FitResult:
+def fits(model: str | Model, chip: str | Chip | System | Deployment, context_tokens: int, batch: int = 1, *,
+         n_chips: int | None = None, parallelism: str | Parallelism | Mapping[str, int] | None = None,
+         weight_dtype: str | DType | None = None, kv_dtype: str | DType | None = "bf16",
+         expert_dtype: str | DType | None = None, embedding_dtype: str | DType | None = None,
+         state_dtype: str | DType | None = "bf16", activation_dtype: str | DType | None = "bf16",
+         prefill_chunk: int = 8192, reserve: str | float | pint.Quantity | None = None,
+         capacity: str | pint.Quantity | None = None) -> FitResult:
     """Does ``model`` serve ``batch`` sequences of ``context_tokens`` on ``n_chips`` of ``chip``?
 
     Compares the per-chip footprint (:func:`memory_footprint`) with the chip's published memory
     capacity and its range: below the low end it fits for sure, above the high end it does not,
-    in between it depends on the estimate. ``capacity`` overrides the catalog (needed for chips
-    whose capacity is unpublished); ``reserve`` may be a fraction of capacity (0.1 = vLLM's default).
+    in between it depends on the estimate.
 
-    ``chip`` may name a system (``"gb200-nvl72"``, :func:`accelspec.get_system`): its chip, and
-    ``n_chips`` defaults to the system's chip count (else 1, or a fixed layout's chip count).
+    Parameters
+    ----------
+    model : str or Model
+        Catalog id or name, or a :class:`~accelspec.Model`.
+    chip : str, Chip, System or Deployment
+        A chip or a system (name or record; a system gives its chip, and ``n_chips`` defaults
+        to its chip count), or a :class:`~accelspec.Deployment` (its chip count, layout, dtypes,
+        reserve and capacity; arguments it fixes may not be given beside it).
+    context_tokens : int
+        Tokens per sequence [token].
+    batch : int, optional
+        Sequences served together (default 1).
+    n_chips : int, optional
+        Chips the model is spread over (default: a system's chip count, else a fixed layout's,
+        else 1).
+    parallelism : str, Parallelism or mapping, optional
+        ``None`` / ``"auto"`` (default): the layout of ``n_chips`` that needs least memory per
+        chip; a strategy name (``"tp"``, ``"pp"``, ``"tp+ep"``, ...), ``"tp=4,pp=2"``, a mapping
+        or a :class:`~accelspec.Parallelism`.
+    weight_dtype : str or DType, optional
+        Format of the weights: a name (``"bf16"``, ``"fp8"``, ``"int4"``, ...), a
+        :class:`~accelspec.DType`, or ``None`` / ``"native"`` (default) for the checkpoint's
+        own formats (:meth:`~accelspec.Model.weight_format_for`).
+    kv_dtype : str or DType, optional
+        Format of the KV cache (default ``"bf16"``).
+    expert_dtype, embedding_dtype : str or DType, optional
+        Formats of the routed experts and of the embeddings (default: as ``weight_dtype``).
+    state_dtype : str or DType, optional
+        Format of the linear-attention state (default ``"bf16"``).
+    activation_dtype : str or DType, optional
+        Format of the activations (default ``"bf16"``).
+    prefill_chunk : int, optional
+        Tokens per prefill chunk, which sizes the prefill activations [token] (default 8192).
+    reserve : str, float or Quantity, optional
+        Per-chip allowance for the framework and runtime [GB] (default 2 GiB), or a fraction of
+        the capacity in [0, 1) (``0.1`` is vLLM's default).
+    capacity : str or Quantity, optional
+        Memory per chip [GB] to assume instead of the catalog's (needed for a chip whose
+        capacity is unpublished).
+
+    Returns
+    -------
+    FitResult
+        The verdict, required and available memory per chip [GB], the headroom and the largest
+        term; ``bool(result)`` uses the nominal capacity.
+
+    Raises
+    ------
+    UnknownModelError, UnknownHardwareError
+        ``model`` or ``chip`` names nothing in the catalogs.
+    NotPublishedError
+        The chip publishes no memory capacity and ``capacity`` is not given.
+    InvalidArgumentError, CountTypeError
+        A count, layout, dtype, reserve or capacity is out of range or of the wrong type.
+    DeploymentError
+        An argument the deployment fixes is given beside it.
     """
     from ..model.catalog import get_model
 
-    if getattr(chip, "__accelspec_deployment__", False):  # a Deployment: its chip, count, layout, dtypes
+    if is_deployment(chip):  # a Deployment: its chip, count, layout, dtypes
         _refuse(fits, "fits", locals())
-        return chip.fits(model, context_tokens, batch)  # type: ignore[union-attr]
+        return chip.fits(model, context_tokens, batch)
     model = get_model(model)
     chip_obj, system, n_chips = _hardware(chip, n_chips, parallelism)
     cap, low, high, label = _capacity(chip_obj, capacity)
@@ -932,15 +1033,71 @@ def _search(kind: str, model: Any, chip: Any, fixed: Any, fixed_name: str, n_chi
     return _with_system(Limit(value=v, low=vals["low"], high=vals["high"], what=kind, explanation=text), system)
 
 
-def max_context(model: Model | str, chip: Any, *, batch: Any = 1, n_chips: Any = None, parallelism: Any = None,
-                weight_dtype: Any = None, kv_dtype: Any = "bf16", expert_dtype: Any = None,
-                embedding_dtype: Any = None, state_dtype: Any = "bf16", activation_dtype: Any = "bf16",
-                prefill_chunk: Any = 8192, reserve: Any = None, capacity: Any = None) -> Limit:
+def max_context(model: str | Model, chip: str | Chip | System | Deployment, *, batch: int = 1,
+                n_chips: int | None = None, parallelism: str | Parallelism | Mapping[str, int] | None = None,
+                weight_dtype: str | DType | None = None, kv_dtype: str | DType | None = "bf16",
+                expert_dtype: str | DType | None = None, embedding_dtype: str | DType | None = None,
+                state_dtype: str | DType | None = "bf16", activation_dtype: str | DType | None = "bf16",
+                prefill_chunk: int = 8192, reserve: str | float | pint.Quantity | None = None,
+                capacity: str | pint.Quantity | None = None) -> Limit:
     """Longest context (tokens per sequence) that fits, for the nominal capacity and both ends
     of its range. Memory alone: the model's trained context is mentioned, not enforced.
-    ``chip`` may be a chip, a system or a :class:`~accelspec.Deployment` (its chip count,
-    layout, dtypes, reserve and capacity; arguments it fixes may not be given beside it)."""
-    if getattr(chip, "__accelspec_deployment__", False):
+
+    Parameters
+    ----------
+    model : str or Model
+        Catalog id or name, or a :class:`~accelspec.Model`.
+    chip : str, Chip, System or Deployment
+        A chip or a system (name or record; a system gives its chip, and ``n_chips`` defaults
+        to its chip count), or a :class:`~accelspec.Deployment` (its chip count, layout, dtypes,
+        reserve and capacity; arguments it fixes may not be given beside it).
+    batch : int, optional
+        Sequences served together (default 1).
+    n_chips : int, optional
+        Chips the model is spread over (default: a system's chip count, else 1).
+    parallelism : str, Parallelism or mapping, optional
+        ``None`` / ``"auto"`` (default): the layout of ``n_chips`` that needs least memory per
+        chip; a strategy name (``"tp"``, ``"pp"``, ``"tp+ep"``, ...), ``"tp=4,pp=2"``, a mapping
+        or a :class:`~accelspec.Parallelism`.
+    weight_dtype : str or DType, optional
+        Format of the weights: a name (``"bf16"``, ``"fp8"``, ``"int4"``, ...), a
+        :class:`~accelspec.DType`, or ``None`` / ``"native"`` (default) for the checkpoint's
+        own formats (:meth:`~accelspec.Model.weight_format_for`).
+    kv_dtype : str or DType, optional
+        Format of the KV cache (default ``"bf16"``).
+    expert_dtype, embedding_dtype : str or DType, optional
+        Formats of the routed experts and of the embeddings (default: as ``weight_dtype``).
+    state_dtype : str or DType, optional
+        Format of the linear-attention state (default ``"bf16"``).
+    activation_dtype : str or DType, optional
+        Format of the activations (default ``"bf16"``).
+    prefill_chunk : int, optional
+        Tokens per prefill chunk, which sizes the prefill activations [token] (default 8192).
+    reserve : str, float or Quantity, optional
+        Per-chip allowance for the framework and runtime [GB] (default 2 GiB), or a fraction of
+        the capacity in [0, 1) (``0.1`` is vLLM's default).
+    capacity : str or Quantity, optional
+        Memory per chip [GB] to assume instead of the catalog's (needed for a chip whose
+        capacity is unpublished).
+
+    Returns
+    -------
+    Limit
+        ``value`` [token] with the nominal capacity, ``low`` / ``high`` with the ends of the capacity
+        range (``math.inf`` when memory never runs out), and a one-line explanation.
+
+    Raises
+    ------
+    UnknownModelError, UnknownHardwareError
+        ``model`` or ``chip`` names nothing in the catalogs.
+    NotPublishedError
+        The chip publishes no memory capacity and ``capacity`` is not given.
+    InvalidArgumentError, CountTypeError
+        A count, layout, dtype, reserve or capacity is out of range or of the wrong type.
+    DeploymentError
+        An argument the deployment fixes is given beside it.
+    """
+    if is_deployment(chip):
         _refuse(max_context, "max_context", locals())
         return max_context(model, chip.system or chip.chip, batch=batch, prefill_chunk=prefill_chunk,
                            **_deployment_kwargs(chip))
@@ -950,13 +1107,71 @@ def max_context(model: Model | str, chip: Any, *, batch: Any = 1, n_chips: Any =
     return _search("context", model, chip, batch, "batch", n_chips, parallelism, capacity, reserve, d)
 
 
-def max_batch(model: Model | str, chip: Any, context_tokens: Any, *, n_chips: Any = None,
-              parallelism: Any = None, weight_dtype: Any = None, kv_dtype: Any = "bf16",
-              expert_dtype: Any = None, embedding_dtype: Any = None, state_dtype: Any = "bf16",
-              activation_dtype: Any = "bf16", prefill_chunk: Any = 8192, reserve: Any = None,
-              capacity: Any = None) -> Limit:
-    """Largest batch of ``context_tokens``-long sequences that fits (``chip`` as for :func:`max_context`)."""
-    if getattr(chip, "__accelspec_deployment__", False):
+def max_batch(model: str | Model, chip: str | Chip | System | Deployment, context_tokens: int, *,
+              n_chips: int | None = None, parallelism: str | Parallelism | Mapping[str, int] | None = None,
+              weight_dtype: str | DType | None = None, kv_dtype: str | DType | None = "bf16",
+              expert_dtype: str | DType | None = None, embedding_dtype: str | DType | None = None,
+              state_dtype: str | DType | None = "bf16", activation_dtype: str | DType | None = "bf16",
+              prefill_chunk: int = 8192, reserve: str | float | pint.Quantity | None = None,
+              capacity: str | pint.Quantity | None = None) -> Limit:
+    """Largest batch of ``context_tokens``-long sequences that fits, for the nominal capacity
+    and both ends of its range.
+
+    Parameters
+    ----------
+    model : str or Model
+        Catalog id or name, or a :class:`~accelspec.Model`.
+    chip : str, Chip, System or Deployment
+        A chip or a system (name or record; a system gives its chip, and ``n_chips`` defaults
+        to its chip count), or a :class:`~accelspec.Deployment` (its chip count, layout, dtypes,
+        reserve and capacity; arguments it fixes may not be given beside it).
+    context_tokens : int
+        Tokens per sequence [token].
+    n_chips : int, optional
+        Chips the model is spread over (default: a system's chip count, else 1).
+    parallelism : str, Parallelism or mapping, optional
+        ``None`` / ``"auto"`` (default): the layout of ``n_chips`` that needs least memory per
+        chip; a strategy name (``"tp"``, ``"pp"``, ``"tp+ep"``, ...), ``"tp=4,pp=2"``, a mapping
+        or a :class:`~accelspec.Parallelism`.
+    weight_dtype : str or DType, optional
+        Format of the weights: a name (``"bf16"``, ``"fp8"``, ``"int4"``, ...), a
+        :class:`~accelspec.DType`, or ``None`` / ``"native"`` (default) for the checkpoint's
+        own formats (:meth:`~accelspec.Model.weight_format_for`).
+    kv_dtype : str or DType, optional
+        Format of the KV cache (default ``"bf16"``).
+    expert_dtype, embedding_dtype : str or DType, optional
+        Formats of the routed experts and of the embeddings (default: as ``weight_dtype``).
+    state_dtype : str or DType, optional
+        Format of the linear-attention state (default ``"bf16"``).
+    activation_dtype : str or DType, optional
+        Format of the activations (default ``"bf16"``).
+    prefill_chunk : int, optional
+        Tokens per prefill chunk, which sizes the prefill activations [token] (default 8192).
+    reserve : str, float or Quantity, optional
+        Per-chip allowance for the framework and runtime [GB] (default 2 GiB), or a fraction of
+        the capacity in [0, 1) (``0.1`` is vLLM's default).
+    capacity : str or Quantity, optional
+        Memory per chip [GB] to assume instead of the catalog's (needed for a chip whose
+        capacity is unpublished).
+
+    Returns
+    -------
+    Limit
+        ``value`` [sequence] with the nominal capacity, ``low`` / ``high`` with the ends of the capacity
+        range (``math.inf`` when memory never runs out), and a one-line explanation.
+
+    Raises
+    ------
+    UnknownModelError, UnknownHardwareError
+        ``model`` or ``chip`` names nothing in the catalogs.
+    NotPublishedError
+        The chip publishes no memory capacity and ``capacity`` is not given.
+    InvalidArgumentError, CountTypeError
+        A count, layout, dtype, reserve or capacity is out of range or of the wrong type.
+    DeploymentError
+        An argument the deployment fixes is given beside it.
+    """
+    if is_deployment(chip):
         _refuse(max_batch, "max_batch", locals())
         return max_batch(model, chip.system or chip.chip, context_tokens, prefill_chunk=prefill_chunk,
                          **_deployment_kwargs(chip))
@@ -967,22 +1182,76 @@ def max_batch(model: Model | str, chip: Any, context_tokens: Any, *, n_chips: An
                    reserve, d)
 
 
-def min_chips(model: Model | str, chip: Any, context_tokens: Any, batch: Any = 1, *,
-              parallelism: Any = None, max_chips: int | None = None, weight_dtype: Any = None, kv_dtype: Any = "bf16",
-              expert_dtype: Any = None, embedding_dtype: Any = None, state_dtype: Any = "bf16",
-              activation_dtype: Any = "bf16", prefill_chunk: Any = 8192, reserve: Any = None,
-              capacity: Any = None) -> ChipCount:
+def min_chips(model: str | Model, chip: str | Chip | System, context_tokens: int, batch: int = 1, *,
+              parallelism: str | None = None, max_chips: int | None = None,
+              weight_dtype: str | DType | None = None, kv_dtype: str | DType | None = "bf16",
+              expert_dtype: str | DType | None = None, embedding_dtype: str | DType | None = None,
+              state_dtype: str | DType | None = "bf16", activation_dtype: str | DType | None = "bf16",
+              prefill_chunk: int = 8192, reserve: str | float | pint.Quantity | None = None,
+              capacity: str | pint.Quantity | None = None) -> ChipCount:
     """Fewest chips that hold the model at this context and batch.
 
-    ``parallelism``: ``None``/``"auto"`` (best layout for each count) or a strategy name applied
-    to all chips (``"tp"``, ``"pp"``, ``"cp"``, ``"tp+ep"``...); counts the strategy cannot use
-    (e.g. a TP degree that does not divide the heads) are skipped. ``max_chips``: default 1024,
-    or the system's chip count when ``chip`` names a system.
+    Parameters
+    ----------
+    model : str or Model
+        Catalog id or name, or a :class:`~accelspec.Model`.
+    chip : str, Chip or System
+        A chip or a system (name or record). A :class:`~accelspec.Deployment` fixes the chip
+        count, so it is refused.
+    context_tokens : int
+        Tokens per sequence [token].
+    batch : int, optional
+        Sequences served together (default 1).
+    parallelism : str, optional
+        ``None`` / ``"auto"`` (best layout for each count) or a strategy name applied to all
+        chips (``"tp"``, ``"pp"``, ``"cp"``, ``"tp+ep"``, ...); counts the strategy cannot use
+        (e.g. a TP degree that does not divide the heads) are skipped.
+    max_chips : int, optional
+        Largest count tried (default 1024, or the system's chip count when ``chip`` names a
+        system).
+    weight_dtype : str or DType, optional
+        Format of the weights: a name (``"bf16"``, ``"fp8"``, ``"int4"``, ...), a
+        :class:`~accelspec.DType`, or ``None`` / ``"native"`` (default) for the checkpoint's
+        own formats (:meth:`~accelspec.Model.weight_format_for`).
+    kv_dtype : str or DType, optional
+        Format of the KV cache (default ``"bf16"``).
+    expert_dtype, embedding_dtype : str or DType, optional
+        Formats of the routed experts and of the embeddings (default: as ``weight_dtype``).
+    state_dtype : str or DType, optional
+        Format of the linear-attention state (default ``"bf16"``).
+    activation_dtype : str or DType, optional
+        Format of the activations (default ``"bf16"``).
+    prefill_chunk : int, optional
+        Tokens per prefill chunk, which sizes the prefill activations [token] (default 8192).
+    reserve : str, float or Quantity, optional
+        Per-chip allowance for the framework and runtime [GB] (default 2 GiB), or a fraction of
+        the capacity in [0, 1) (``0.1`` is vLLM's default).
+    capacity : str or Quantity, optional
+        Memory per chip [GB] to assume instead of the catalog's (needed for a chip whose
+        capacity is unpublished).
+
+    Returns
+    -------
+    ChipCount
+        ``value`` (nominal capacity), ``for_sure`` (low end of the capacity range),
+        ``best_case`` (high end), each ``None`` when not found up to ``max_chips``, and the
+        layout.
+
+    Raises
+    ------
+    UnknownModelError, UnknownHardwareError
+        ``model`` or ``chip`` names nothing in the catalogs.
+    NotPublishedError
+        The chip publishes no memory capacity and ``capacity`` is not given.
+    InvalidArgumentError, CountTypeError
+        A count, layout, dtype, reserve or capacity is out of range or of the wrong type.
+    DeploymentError
+        ``chip`` is a deployment.
     """
     from ..hardware.system import resolve_hardware
     from ..model.catalog import get_model
 
-    if getattr(chip, "__accelspec_deployment__", False):
+    if is_deployment(chip):
         raise DeploymentError("min_chips: searches the chip count, which a Deployment fixes "
                               f"({chip.n_chips}); pass its chip or system ({(chip.system or chip.chip).id!r}) "
                               "and dtypes instead, or ask fits(model, deployment, ...)")
