@@ -67,6 +67,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 import pint
 
 from ..hardware.chip import Precision
@@ -150,8 +151,32 @@ def gemm_cost(m: int, n: int, k: int, a_dtype: str | DType = "bf16", b_dtype: st
     """``C[m, n] = A[m, k] @ B[k, n]``: ``2 m n k`` FLOPs; ``m k a + k n b + m n c`` bytes.
 
     Each operand is read once and the result written once (perfect on-chip reuse: the
-    minimum traffic). ``b_dtype`` and ``out_dtype`` default to ``a_dtype``. Source: NVIDIA
-    Matrix Multiplication Background User's Guide (arithmetic intensity of a GEMM).
+    minimum traffic). Source: NVIDIA Matrix Multiplication Background User's Guide
+    (arithmetic intensity of a GEMM).
+
+    Parameters
+    ----------
+    m, n, k : int
+        Rows of ``A`` and ``C``, columns of ``B`` and ``C``, and the shared (reduction)
+        dimension [element].
+    a_dtype : str or DType, optional
+        Format of ``A`` (default ``"bf16"``): ``a`` bytes per element.
+    b_dtype, out_dtype : str or DType, optional
+        Formats of ``B`` and of the result ``C`` (default: ``a_dtype``).
+    name : str, optional
+        Label of the operation (default ``"gemm"``).
+
+    Returns
+    -------
+    OpCost
+        FLOPs [FLOP] and memory bytes [B] (no link bytes); ``intensity`` in FLOP/B.
+
+    Raises
+    ------
+    ValueError
+        ``m``, ``n`` or ``k`` is not positive.
+    UnknownDTypeError
+        A dtype name is unknown.
     """
     for label, v in (("m", m), ("n", n), ("k", k)):
         if not v > 0:
@@ -162,12 +187,32 @@ def gemm_cost(m: int, n: int, k: int, a_dtype: str | DType = "bf16", b_dtype: st
     return OpCost(name, 2.0 * m * n * k, float(m) * k * a + float(k) * n * b + float(m) * n * c)
 
 
-def expected_unique_experts(n_experts: Any, top_k: Any, tokens: Any) -> Any:
+def expected_unique_experts(n_experts: float | npt.ArrayLike, top_k: float | npt.ArrayLike,
+                            tokens: float | npt.ArrayLike) -> float | np.ndarray:
     """Expected distinct experts ``E * (1 - (1 - k/E)^N)`` hit by ``N`` tokens routed
     uniformly and independently to ``k`` of ``E`` experts each (``U(1) = k``, ``U -> E``).
 
     Computed as ``-E * expm1(N * log1p(-k/E))`` (accurate for large ``E``); works on numbers
-    and numpy arrays.
+    and numpy arrays (broadcast together). The model is in this module's docstring.
+
+    Parameters
+    ----------
+    n_experts : float or array_like
+        Routed experts per MoE layer, ``E``.
+    top_k : float or array_like
+        Experts each token is routed to, ``k`` (``0 <= k <= E``).
+    tokens : float or array_like
+        Tokens routed in the step, ``N`` [token] (``>= 0``).
+
+    Returns
+    -------
+    float or numpy.ndarray
+        ``U(N)``, the expected distinct experts (a float for scalar inputs).
+
+    Raises
+    ------
+    ValueError
+        ``top_k`` is negative or above ``n_experts``, or ``tokens`` is negative.
     """
     E = np.asarray(n_experts, dtype=float)
     k = np.asarray(top_k, dtype=float)
@@ -381,13 +426,41 @@ class StepCost:
                 f"moved, intensity {self.total.intensity.m:.4g} FLOP/B{moe}")
 
 
-def attention_cost(model: Model | str, phase: str, context_tokens: int, batch: int = 1, *, layer: int | None = None,
-                   kv_dtype: Any = "bf16", state_dtype: Any = "bf16") -> OpCost:
-    """Attention scores and KV-cache traffic of one layer of one step (``layer``: 0-based index;
-    default the first softmax-attention layer). :func:`step_cost` gives every layer.
+def attention_cost(model: str | Model, phase: str, context_tokens: int, batch: int = 1, *, layer: int | None = None,
+                   kv_dtype: str | DType = "bf16", state_dtype: str | DType = "bf16") -> OpCost:
+    """Attention scores and KV-cache traffic of one layer of one step. :func:`step_cost` gives
+    every layer.
 
     Decode: ``4 H d_h min(T, W)`` FLOPs and ``min(T, W) * KV bytes/token`` per sequence;
-    prefill: ``4 H d_h * pairs(S, W)`` FLOPs and ``min(S, W) * KV bytes/token`` written.
+    prefill: ``4 H d_h * pairs(S, W)`` FLOPs and ``min(S, W) * KV bytes/token`` written
+    (MLA, sliding windows and linear attention: this module's docstring).
+
+    Parameters
+    ----------
+    model : str or Model
+        Catalog id or name, or a :class:`~accelspec.Model`.
+    phase : {"decode", "prefill"}
+        One decode step, or the prefill of the prompt.
+    context_tokens : int
+        Context ``T`` (decode) or prompt length ``S`` (prefill) of each sequence [token].
+    batch : int, optional
+        Sequences in the step (default 1).
+    layer : int, optional
+        0-based layer index (default: the first softmax-attention layer).
+    kv_dtype, state_dtype : str or DType, optional
+        Formats of the KV cache and of the linear-attention state (default ``"bf16"``).
+
+    Returns
+    -------
+    OpCost
+        FLOPs [FLOP] and KV-cache (or state) bytes [B] of that layer, all sequences together.
+
+    Raises
+    ------
+    UnknownModelError
+        ``model`` names no catalog model.
+    UnknownDTypeError
+        A dtype name is unknown.
     """
     model = _get_model(model)
 
@@ -425,14 +498,50 @@ def _check_phase(phase: str) -> str:
     return phase
 
 
-def step_cost(model: Model | str, phase: str, context_tokens: int, batch: int = 1, n_chips: int = 1,
-              weight_dtype: Any = "native", **dtypes_kw: Any) -> StepCost:
+def step_cost(model: str | Model, phase: str, context_tokens: int, batch: int = 1, n_chips: int = 1,
+              weight_dtype: str | DType | None = "native", **dtypes_kw: str | DType | Precision | None) -> StepCost:
     """FLOPs and bytes of one decode step or one prefill, layer by layer (formulas in the
     module docstring). Totals are for all ``n_chips`` together; ``comm_bytes`` per chip.
 
     The layer sums equal the FLOPs and bytes of :func:`~accelspec.decode_bound` /
     :func:`~accelspec.prefill_bound` on one chip, and with ``n_chips`` in tensor parallel their
     FLOPs and all-reduce bytes (up to rounding: the order of additions differs).
+
+    Parameters
+    ----------
+    model : str or Model
+        Catalog id or name, or a :class:`~accelspec.Model`.
+    phase : {"decode", "prefill"}
+        One decode step, or the prefill of the prompt up to the first token.
+    context_tokens : int
+        Context (decode, the new token included) or prompt length (prefill) of each
+        sequence [token].
+    batch : int, optional
+        Sequences in the step (default 1).
+    n_chips : int, optional
+        Chips in tensor parallel (default 1): two ring all-reduces per layer.
+    weight_dtype : str or DType, optional
+        Format of the weights (default ``"native"``: the checkpoint's own formats).
+    **dtypes_kw : str, DType or Precision, optional
+        ``expert_dtype``, ``embedding_dtype``, ``kv_dtype``, ``activation_dtype``,
+        ``state_dtype``, ``precision``, as :func:`resolve_dtypes` takes them.
+
+    Returns
+    -------
+    StepCost
+        Per-layer :class:`LayerCost` (linear layers, routed experts, attention, all-reduce
+        bytes), the output head, and ``total`` [FLOP, B].
+
+    Raises
+    ------
+    UnknownModelError
+        ``model`` names no catalog model.
+    ValueError
+        ``phase`` is neither ``"decode"`` nor ``"prefill"``.
+    InvalidArgumentError, CountTypeError
+        A count is out of range or of the wrong type.
+    UnknownDTypeError
+        A dtype name is unknown.
     """
     model = _get_model(model)
     phase = _check_phase(phase)
@@ -445,7 +554,9 @@ def step_cost(model: Model | str, phase: str, context_tokens: int, batch: int = 
     tokens = B if phase == "decode" else B * T
     lp = model.layer_params()
     moe = model.moe
-    U = expected_unique_experts(float(moe.n_routed_experts), float(moe.experts_per_token), tokens) if moe else 0.0
+    U = 0.0
+    if moe is not None:
+        U = float(expected_unique_experts(float(moe.n_routed_experts), float(moe.experts_per_token), tokens))
     msg = tokens * model.hidden_size * dt.activation.bytes_per_element
     comm = 2.0 * (2.0 * (n - 1.0) / n) * msg
     layers = []
