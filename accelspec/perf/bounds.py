@@ -729,7 +729,7 @@ def decode_bound(model: str | Model, chip: str | Chip | System | Deployment, con
     overlap : bool, optional
         Compute, memory and communication overlap (``t = max``, default) or not (``t = sum``).
     compute_efficiency, bandwidth_efficiency, link_efficiency : float, optional
-        Achieved fractions of peak compute, memory bandwidth and link bandwidth, in (0, 1]
+        Achieved fractions of peak compute, memory bandwidth and link bandwidth, in [1e-6, 1]
         (default 1.0: the bound).
     accepted_tokens_per_step : float, optional
         Mean tokens each sequence keeps per verification step under speculative decoding or
@@ -821,7 +821,7 @@ def prefill_bound(model: str | Model, chip: str | Chip | System | Deployment, co
     overlap : bool, optional
         Compute, memory and communication overlap (``t = max``, default) or not (``t = sum``).
     compute_efficiency, bandwidth_efficiency, link_efficiency : float, optional
-        Achieved fractions of peak compute, memory bandwidth and link bandwidth, in (0, 1]
+        Achieved fractions of peak compute, memory bandwidth and link bandwidth, in [1e-6, 1]
         (default 1.0: the bound).
     routing : {"balanced", "best-case"}, optional
         Expert routing model (default ``"balanced"``).
