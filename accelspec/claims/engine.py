@@ -8,7 +8,7 @@ import math
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pint
 
@@ -17,6 +17,9 @@ from ..units import Q_, format_quantity
 from .intervals import Interval, _mag, _num
 from .results import ClaimResult, ClaimsReport, CrossCheck, Implied, NodeImplied, ReadingResult
 from .statements import Claim, Operand, Stated, Statement, Verdict, _as_reading, load_claims, metric_unit
+
+if TYPE_CHECKING:
+    from ..hardware.catalog import Catalog
 
 
 # --------------------------------------------------------------------------------------------
@@ -339,7 +342,7 @@ def _chip_spec(chip: Any, metric: str) -> Spec | None:
     return v if isinstance(v, Spec) else None
 
 
-def check_claims(claims: Iterable[Claim] | str | os.PathLike[str] | None = None, *, catalog: Any = None,
+def check_claims(claims: Iterable[Claim] | str | os.PathLike[str] | None = None, *, catalog: Catalog | None = None,
                  depth: int = 3) -> ClaimsReport:
     """Check claims against the spec catalog and return a :class:`ClaimsReport`.
 
@@ -350,6 +353,28 @@ def check_claims(claims: Iterable[Claim] | str | os.PathLike[str] | None = None,
     Each reading gets a verdict from published values only (see the module docstring for the
     rule); an unpublished value gets implied ranges, each with the chain of claims behind it,
     and the reading is re-checked against the values other claims imply (``cross``).
+
+    Parameters
+    ----------
+    claims : iterable of Claim, str, path-like or None, optional
+        The claims: ``None`` (default, the shipped ``specs/claims/``), a YAML file or folder,
+        or :class:`Claim` records.
+    catalog : Catalog, optional
+        The chips the claims are checked against (default: the shipped catalog).
+    depth : int, optional
+        Longest chain of claims followed to imply an unpublished value (default 3).
+
+    Returns
+    -------
+    ClaimsReport
+        One :class:`~accelspec.claims.results.ClaimResult` per claim (a :class:`Verdict` per
+        reading, the published and implied values, the cross-checks), and the implied ranges
+        of unpublished values with the chains behind them.
+
+    Raises
+    ------
+    ClaimFileError
+        A claim file is malformed or a claim does not check (see :func:`load_claims`).
     """
     from ..hardware.catalog import default_catalog
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
 import pint
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
@@ -18,6 +18,9 @@ from ..errors import ClaimFileError
 from ..provenance import Source
 from ..units import Q_, UnitError, format_quantity, parse_quantity
 from .intervals import Interval, _mag, _num
+
+if TYPE_CHECKING:
+    from ..hardware.catalog import Catalog
 
 
 class Verdict(str, Enum):
@@ -276,13 +279,31 @@ def claims_dir() -> Path:
     return specs_dir() / "claims"
 
 
-def load_claims(*paths: str | os.PathLike[str], catalog: Any = None) -> list[Claim]:
+def load_claims(*paths: str | os.PathLike[str], catalog: Catalog | None = None) -> list[Claim]:
     """Claims from YAML files or folders (default: the shipped ``specs/claims/``).
 
     Each claim is checked as it loads: chips must exist in ``catalog`` (default: the shipped
     catalog), metrics must be chip field paths, tolerances must be >= 0, stated numbers must
     have the unit of their metric. A bad claim raises :class:`ClaimFileError` naming the file,
     the claim id and the field.
+
+    Parameters
+    ----------
+    *paths : str or path-like
+        YAML files, or folders read recursively (default: the shipped ``specs/claims/``).
+    catalog : Catalog, optional
+        The chips claims may name (default: the shipped catalog).
+
+    Returns
+    -------
+    list of Claim
+        Every claim, in file order, each with its source, quote and parsed statement.
+
+    Raises
+    ------
+    ClaimFileError
+        A path does not exist, a file is malformed, a claim id repeats, or a claim does not
+        check; the message names the file, the claim id and the field.
     """
     from ..hardware.catalog import default_catalog
     from ..specfiles import display_path, load_sources, read_yaml

@@ -228,6 +228,24 @@ def load_measurements(path: str | Path | None = None) -> list[LoadedMeasurement]
 
     Checks: schema, source keys, unique ids, chip ids in the chip catalog, model ids in the
     model catalog. Raises :class:`SpecFileError` naming the file, the row and the field.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        A measurement file, or a folder of ``*.yaml`` files (default: the shipped
+        ``specs/measurements/``).
+
+    Returns
+    -------
+    list of LoadedMeasurement
+        Every row (the published figure with its workload, formats and layout), its source
+        and the file it came from.
+
+    Raises
+    ------
+    SpecFileError
+        A file cannot be read, is not valid YAML or breaks the schema; an id repeats; a row
+        names an unknown source, chip or model.
     """
     from ..hardware.catalog import get_chip
     from ..model.catalog import get_model
@@ -609,6 +627,26 @@ def validate(path: str | Path | None = None, *, rows: Iterable[LoadedMeasurement
     (measured speed / bounded speed; must be <= 1) and the limiter; grouped by publisher and
     chip; violations (efficiency > 1) with their likely cause; rows excluded because the
     bound does not cover a technique they use.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        Measurement file or folder, as :func:`load_measurements` reads it (default: the
+        shipped ``specs/measurements/``).
+    rows : iterable of LoadedMeasurement, optional
+        Rows already loaded (then ``path`` is not read).
+
+    Returns
+    -------
+    ValidationReport
+        Per row the bound (in the unit of the published metric), the efficiency (measured /
+        bound speed, at most 1) and the limiter; the groups by publisher and chip; the
+        violations.
+
+    Raises
+    ------
+    SpecFileError
+        A file is malformed (see :func:`load_measurements`), or a row's bound is not finite.
     """
     loaded = list(rows) if rows is not None else load_measurements(path)
     checks = []
