@@ -29,9 +29,10 @@ highest throughput, the high end the highest price with the lowest throughput.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pint
 
@@ -49,6 +50,16 @@ from .hardware.prices import (
 )
 from .specfiles import read_yaml
 from .units import Q_
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from .hardware.chip import Chip
+    from .hardware.system import System
+    from .model.architecture import Model
+    from .model.datatypes import DType
+    from .perf.deployment import Deployment
+    from .perf.memory import Parallelism
 
 __all__ = ["ApiPrice", "CostBound", "ListPrice", "PriceSnapshot", "api_prices", "chip_prices", "compare_api",
            "compare_api_text", "cost_bound", "list_prices", "load_prices", "prices_markdown", "system_power_share"]
@@ -72,7 +83,27 @@ class ApiPrice:
 
 
 def api_prices(model: str | None = None, path: str | Path | None = None) -> list[ApiPrice]:
-    """Published API prices (``specs/prices/api.yaml``), optionally for one catalog model id."""
+    """Published API prices (``specs/prices/api.yaml``), optionally for one catalog model id.
+
+    Parameters
+    ----------
+    model : str, optional
+        A catalog model id: only its prices (default: all).
+    path : str or Path, optional
+        The price file (default: the shipped ``specs/prices/api.yaml``).
+
+    Returns
+    -------
+    list of ApiPrice
+        Provider, API model, USD per 1M input and output tokens [USD/Mtoken], date and source.
+
+    Raises
+    ------
+    AccelspecError
+        A price names a source the file does not define.
+    SpecFileError
+        The file is not valid YAML.
+    """
     p = Path(path) if path else prices_dir() / "api.yaml"
     raw = read_yaml(p) or {}
     sources = raw.get("sources") or {}
@@ -154,10 +185,11 @@ class CostBound:
                 f"  {self.assumptions}")
 
 
-def cost_bound(model: Any, chip: Any, *, n_chips: int | None = None, context_tokens: int = 2048,
-               output_tokens: int = 256, batch: int | None = None, price: Any = None, weight_dtype: Any = None,
-               kv_dtype: Any = "bf16", parallelism: Any = None, tier: str | None = None,
-               system: Any = None) -> CostBound:
+def cost_bound(model: str | Model, chip: str | Chip | System | Deployment, *, n_chips: int | None = None,
+               context_tokens: int = 2048, output_tokens: int = 256, batch: int | None = None,
+               price: str | pint.Quantity | None = None, weight_dtype: str | DType | None = None,
+               kv_dtype: str | DType | None = "bf16", parallelism: str | Parallelism | Mapping[str, int] | None = None,
+               tier: str | None = None, system: str | System | None = None) -> CostBound:
     """Best-case $ per 1M input/output tokens and tokens per joule (see the module docstring).
 
     ``context_tokens``: prompt length ``S_in``; ``output_tokens``: generated length ``S_out``.
@@ -181,15 +213,61 @@ def cost_bound(model: Any, chip: Any, *, n_chips: int | None = None, context_tok
     :func:`~accelspec.fits` picks); ``n_chips``, ``parallelism``, ``weight_dtype`` or ``kv_dtype``
     given beside it raise :class:`~accelspec.errors.DeploymentError`. ``assumptions`` and
     ``on_system`` name the system or deployment used.
+
+    Parameters
+    ----------
+    model : str or Model
+        Catalog id or name, or a :class:`~accelspec.Model`.
+    chip : str, Chip, System or Deployment
+        The hardware, as above.
+    n_chips : int, optional
+        Chips (default: the fewest that fit, or all of a system's chips).
+    context_tokens : int, optional
+        Prompt length ``S_in`` [token] (default 2048).
+    output_tokens : int, optional
+        Generated length ``S_out`` [token] (default 256).
+    batch : int, optional
+        Sequences served together (default: the largest that fits).
+    price : str or Quantity, optional
+        ``None`` / ``"min"`` (lowest snapshot), ``"median"``, ``"max"``, or a price [USD/hour]
+        per chip.
+    weight_dtype : str or DType, optional
+        Format of the weights (default ``None``: the checkpoint's own formats).
+    kv_dtype : str or DType, optional
+        Format of the KV cache (default ``"bf16"``).
+    parallelism : str, Parallelism or mapping, optional
+        The layout (default: the one :func:`~accelspec.fits` chooses).
+    tier : str, optional
+        Only price snapshots of this tier (``"on-demand"``, ``"capacity-block"``, ``"spot"``).
+    system : str or System, optional
+        The system whose published power gives the rack-power bound.
+
+    Returns
+    -------
+    CostBound
+        Throughput bounds [token/s], USD per 1M output and input tokens [USD] (lower bounds),
+        tokens per joule at chip TDP [token/J] and per MW of rack power [token/s], their
+        ranges, the prices used and what is ``missing``.
+
+    Raises
+    ------
+    UnknownModelError, UnknownHardwareError
+        ``model``, ``chip`` or ``system`` names nothing in the catalogs.
+    AccelspecError
+        The model does not fit on any number of chips, or not at batch 1 on ``n_chips``.
+    InvalidArgumentError
+        ``system`` is not the system the cost is asked of, or an argument is out of range.
+    DeploymentError
+        An argument the deployment fixes is given beside it.
     """
     from .hardware.system import resolve_hardware
     from .model.catalog import get_model
     from .perf.bounds import decode_bound, prefill_bound
-    from .perf.memory import InvalidArgumentError, _refuse, max_batch
+    from .perf.memory import InvalidArgumentError, _refuse, is_deployment, max_batch
 
     m = get_model(model)
     s_in, s_out = int(context_tokens), int(output_tokens)
-    dep = chip if getattr(chip, "__accelspec_deployment__", False) else None
+    dep = chip if is_deployment(chip) else None
     mkw: dict[str, Any] = {}  # memory-only arguments a deployment fixes (reserve, capacity)
     if dep is not None:
         _refuse(cost_bound, "cost_bound", locals())
@@ -211,6 +289,9 @@ def cost_bound(model: Any, chip: Any, *, n_chips: int | None = None, context_tok
     elif n_chips is None:
         from .perf.memory import min_chips
 
+        if parallelism is not None and not isinstance(parallelism, str):
+            raise InvalidArgumentError("parallelism", "a fixed layout needs n_chips; the fewest chips are searched "
+                                       "with a strategy name ('auto', 'tp', 'pp', 'tp+ep', ...)")
         need = min_chips(m, c, s_in + s_out, 1, parallelism=parallelism, **kw, **mkw)
         if need.value is None or not need.value:
             raise AccelspecError(f"{m.id} does not fit on any number of {c.id} at context {s_in + s_out} "
@@ -349,13 +430,35 @@ def _system_status(system_id: str) -> str:
     return "" if sy.power is None else f"{sy.power.status}, {sy.power.source.id}"
 
 
-def compare_api(model: Any, chips: list[Any], **kw: Any) -> list[dict[str, Any]]:
+def compare_api(model: str | Model, chips: Iterable[str | Chip | System | Deployment],
+                **kw: Any) -> list[dict[str, Any]]:
     """Our best-case $/Mtok per chip beside published API prices for the same model (with dates).
 
     ``chips``: chips, systems or deployments, each as :func:`cost_bound` takes it.
 
     One row per chip (``kind='bound'``, price source and date) and one per API price
-    (``kind='api'``). Chips that miss a price or do not fit keep their row with ``note``."""
+    (``kind='api'``). Chips that miss a price or do not fit keep their row with ``note``.
+
+    Parameters
+    ----------
+    model : str or Model
+        Catalog id or name, or a :class:`~accelspec.Model`.
+    chips : iterable of str, Chip, System or Deployment
+        The hardware to cost.
+    **kw
+        Keywords of :func:`cost_bound` (``context_tokens``, ``price``, ``weight_dtype``, ...).
+
+    Returns
+    -------
+    list of dict
+        Rows with ``kind``, ``who``, ``usd_per_m_input`` and ``usd_per_m_output`` [USD per 1M
+        tokens], ``date``, ``source`` and ``note``.
+
+    Raises
+    ------
+    UnknownModelError, UnknownHardwareError
+        ``model`` or a chip names nothing in the catalogs.
+    """
     from .model.catalog import get_model
 
     m = get_model(model)
