@@ -177,6 +177,12 @@ def _judge(r: Interval, c: Interval) -> tuple[Verdict, bool]:
     return Verdict.consistent, not r.within(c)
 
 
+def _known(value: tuple[Interval, str] | None) -> Interval:
+    """The interval of an operand's value that is known to exist (published or stated)."""
+    assert value is not None
+    return value[0]
+
+
 class _Engine:
     def __init__(self, claims: list[Claim], catalog: Any, depth: int = 3):
         self.catalog = catalog
@@ -286,8 +292,9 @@ class _Engine:
         if missing and all(others):
             for combo in itertools.islice(itertools.product(*others), 24):
                 sub = dict(zip(missing, combo, strict=False))
-                ia = sub[k.a].interval if k.a in sub else va[0]  # type: ignore[index]
-                ib = sub[k.b].interval if k.b in sub else vb[0]  # type: ignore[index]
+                # an operand not missing is published (or stated), so its own value is known
+                ia = sub[k.a].interval if k.a in sub else _known(va)
+                ib = sub[k.b].interval if k.b in sub else _known(vb)
                 r = ia / ib
                 verdict, partial = _judge(r, k.C)
                 cross.append(CrossCheck(tuple(combo), r, verdict, partial))

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, get_args
 
 import pint
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
@@ -798,7 +798,7 @@ StatementSpec = Annotated[
 _STATEMENT_ADAPTER: TypeAdapter[Any] = TypeAdapter(StatementSpec)
 #: kind name -> its pydantic model
 KINDS: dict[str, type[_Kind]] = {
-    m.model_fields["kind"].annotation.__args__[0]: m  # type: ignore[union-attr]
+    get_args(m.model_fields["kind"].annotation)[0]: m  # each kind field is a one-value Literal
     for m in (RatioStatement, ApproxStatement, OrderStatement, ValueStatement, TotalStatement,
               EfficiencyStatement, SumStatement, WorkloadStatement, ThroughputStatement, SpeedupStatement)
 }

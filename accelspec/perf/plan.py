@@ -420,7 +420,8 @@ def _entries(chips: Any) -> list[_Entry]:
     return uniq
 
 
-def _roofs(entries: list[_Entry], precision: Precision) -> tuple[np.ndarray, ...]:
+def _roofs(entries: list[_Entry], precision: Precision) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                                                                 list[str], list[list[str]]]:
     """Per entry: peak, bandwidth, link (nominal, base units; nan when unpublished), capacity
     (bytes, nan when unpublished), the precision used, and what is missing."""
     n = len(entries)
@@ -458,7 +459,7 @@ def _roofs(entries: list[_Entry], precision: Precision) -> tuple[np.ndarray, ...
             cap[i] = float(e.chip.memory.capacity.q.m_as("B"))
         prec.append(used)
         missing.append(miss)
-    return peak, bw, link, cap, prec, missing  # type: ignore[return-value]
+    return peak, bw, link, cap, prec, missing
 
 
 def _counts_grid(max_chips: int, n_chips: Any) -> list[int]:

@@ -157,7 +157,8 @@ class SessionBound:
         if t is None or self.price_usd_per_chip_hour is None:
             return None
         k = self.n_chips * t / 3600.0 / self.sessions
-        return tuple(p * k for p in self.price_usd_per_chip_hour)  # type: ignore[return-value]
+        used, low, high = self.price_usd_per_chip_hour
+        return used * k, low * k, high * k
 
     @property
     def busy_fraction(self) -> float | None:
@@ -182,7 +183,8 @@ class SessionBound:
         if t is None:
             lines.append("  time: unknown (" + "; ".join(self.unknown) + ")")
         else:
-            pre, dec = float(self.prefill_s.sum()), float(self.decode_s.sum())  # type: ignore[union-attr]
+            assert self.prefill_s is not None and self.decode_s is not None  # a total time needs both
+            pre, dec = float(self.prefill_s.sum()), float(self.decode_s.sum())
             txt = (f"  time >= {t / 3600:.3g} h of chip time (prefill {pre / 3600:.3g} h, decode {dec / 3600:.3g} h)")
             bf = self.busy_fraction
             if bf is not None:
