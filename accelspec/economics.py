@@ -29,9 +29,12 @@ highest throughput, the high end the highest price with the lowest throughput.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import pint
 
 from .errors import AccelspecError
 from .hardware.prices import (
@@ -46,7 +49,17 @@ from .hardware.prices import (
     system_power_share,
 )
 from .specfiles import read_yaml
-from .units import Q_, Quantity
+from .units import Q_
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from .hardware.chip import Chip
+    from .hardware.system import System
+    from .model.architecture import Model
+    from .model.datatypes import DType
+    from .perf.deployment import Deployment
+    from .perf.memory import Parallelism
 
 __all__ = ["ApiPrice", "CostBound", "ListPrice", "PriceSnapshot", "api_prices", "chip_prices", "compare_api",
            "compare_api_text", "cost_bound", "list_prices", "load_prices", "prices_markdown", "system_power_share"]
@@ -70,7 +83,27 @@ class ApiPrice:
 
 
 def api_prices(model: str | None = None, path: str | Path | None = None) -> list[ApiPrice]:
-    """Published API prices (``specs/prices/api.yaml``), optionally for one catalog model id."""
+    """Published API prices (``specs/prices/api.yaml``), optionally for one catalog model id.
+
+    Parameters
+    ----------
+    model : str, optional
+        A catalog model id: only its prices (default: all).
+    path : str or Path, optional
+        The price file (default: the shipped ``specs/prices/api.yaml``).
+
+    Returns
+    -------
+    list of ApiPrice
+        Provider, API model, USD per 1M input and output tokens [USD/Mtoken], date and source.
+
+    Raises
+    ------
+    AccelspecError
+        A price names a source the file does not define.
+    SpecFileError
+        The file is not valid YAML.
+    """
     p = Path(path) if path else prices_dir() / "api.yaml"
     raw = read_yaml(p) or {}
     sources = raw.get("sources") or {}
@@ -106,26 +139,26 @@ class CostBound:
     batch: int
     input_tokens: int
     output_tokens: int
-    output_tokens_per_s: Quantity
-    output_tokens_per_s_range: tuple[Quantity, Quantity]
-    input_tokens_per_s: Quantity
-    price_per_chip_hour: Quantity | None
-    price_range: tuple[Quantity, Quantity] | None
+    output_tokens_per_s: pint.Quantity
+    output_tokens_per_s_range: tuple[pint.Quantity, pint.Quantity]
+    input_tokens_per_s: pint.Quantity
+    price_per_chip_hour: pint.Quantity | None
+    price_range: tuple[pint.Quantity, pint.Quantity] | None
     prices: tuple[PriceSnapshot, ...]
-    usd_per_m_output: Quantity | None
-    usd_per_m_output_range: tuple[Quantity, Quantity] | None
-    usd_per_m_input: Quantity | None
-    tdp: Quantity | None
-    tokens_per_joule: Quantity | None
-    tokens_per_joule_range: tuple[Quantity, Quantity] | None
-    tokens_per_s_per_mw: Quantity | None
+    usd_per_m_output: pint.Quantity | None
+    usd_per_m_output_range: tuple[pint.Quantity, pint.Quantity] | None
+    usd_per_m_input: pint.Quantity | None
+    tdp: pint.Quantity | None
+    tokens_per_joule: pint.Quantity | None
+    tokens_per_joule_range: tuple[pint.Quantity, pint.Quantity] | None
+    tokens_per_s_per_mw: pint.Quantity | None
     missing: tuple[str, ...]
     assumptions: str
     notes: tuple[str, ...] = field(default_factory=tuple)
     system: str | None = None
-    rack_power_per_chip: Quantity | None = None
-    tokens_per_s_per_mw_rack: Quantity | None = None
-    tokens_per_s_per_mw_rack_range: tuple[Quantity, Quantity] | None = None
+    rack_power_per_chip: pint.Quantity | None = None
+    tokens_per_s_per_mw_rack: pint.Quantity | None = None
+    tokens_per_s_per_mw_rack_range: tuple[pint.Quantity, pint.Quantity] | None = None
     prices_used: tuple[PriceSnapshot, ...] = ()
     #: the system id when the bound was asked of a system (a name, a record, or a Deployment in
     #: one): its chip, fabric and power share; ``system`` (the power source) is then the same
@@ -152,10 +185,11 @@ class CostBound:
                 f"  {self.assumptions}")
 
 
-def cost_bound(model: Any, chip: Any, *, n_chips: int | None = None, context_tokens: int = 2048,
-               output_tokens: int = 256, batch: int | None = None, price: Any = None, weight_dtype: Any = None,
-               kv_dtype: Any = "bf16", parallelism: Any = None, tier: str | None = None,
-               system: Any = None) -> CostBound:
+def cost_bound(model: str | Model, chip: str | Chip | System | Deployment, *, n_chips: int | None = None,
+               context_tokens: int = 2048, output_tokens: int = 256, batch: int | None = None,
+               price: str | pint.Quantity | None = None, weight_dtype: str | DType | None = None,
+               kv_dtype: str | DType | None = "bf16", parallelism: str | Parallelism | Mapping[str, int] | None = None,
+               tier: str | None = None, system: str | System | None = None) -> CostBound:
     """Best-case $ per 1M input/output tokens and tokens per joule (see the module docstring).
 
     ``context_tokens``: prompt length ``S_in``; ``output_tokens``: generated length ``S_out``.
@@ -179,15 +213,61 @@ def cost_bound(model: Any, chip: Any, *, n_chips: int | None = None, context_tok
     :func:`~accelspec.fits` picks); ``n_chips``, ``parallelism``, ``weight_dtype`` or ``kv_dtype``
     given beside it raise :class:`~accelspec.errors.DeploymentError`. ``assumptions`` and
     ``on_system`` name the system or deployment used.
+
+    Parameters
+    ----------
+    model : str or Model
+        Catalog id or name, or a :class:`~accelspec.Model`.
+    chip : str, Chip, System or Deployment
+        The hardware, as above.
+    n_chips : int, optional
+        Chips (default: the fewest that fit, or all of a system's chips).
+    context_tokens : int, optional
+        Prompt length ``S_in`` [token] (default 2048).
+    output_tokens : int, optional
+        Generated length ``S_out`` [token] (default 256).
+    batch : int, optional
+        Sequences served together (default: the largest that fits).
+    price : str or Quantity, optional
+        ``None`` / ``"min"`` (lowest snapshot), ``"median"``, ``"max"``, or a price [USD/hour]
+        per chip.
+    weight_dtype : str or DType, optional
+        Format of the weights (default ``None``: the checkpoint's own formats).
+    kv_dtype : str or DType, optional
+        Format of the KV cache (default ``"bf16"``).
+    parallelism : str, Parallelism or mapping, optional
+        The layout (default: the one :func:`~accelspec.fits` chooses).
+    tier : str, optional
+        Only price snapshots of this tier (``"on-demand"``, ``"capacity-block"``, ``"spot"``).
+    system : str or System, optional
+        The system whose published power gives the rack-power bound.
+
+    Returns
+    -------
+    CostBound
+        Throughput bounds [token/s], USD per 1M output and input tokens [USD] (lower bounds),
+        tokens per joule at chip TDP [token/J] and per MW of rack power [token/s], their
+        ranges, the prices used and what is ``missing``.
+
+    Raises
+    ------
+    UnknownModelError, UnknownHardwareError
+        ``model``, ``chip`` or ``system`` names nothing in the catalogs.
+    AccelspecError
+        The model does not fit on any number of chips, or not at batch 1 on ``n_chips``.
+    InvalidArgumentError
+        ``system`` is not the system the cost is asked of, or an argument is out of range.
+    DeploymentError
+        An argument the deployment fixes is given beside it.
     """
     from .hardware.system import resolve_hardware
     from .model.catalog import get_model
     from .perf.bounds import decode_bound, prefill_bound
-    from .perf.memory import InvalidArgumentError, _refuse, max_batch
+    from .perf.memory import InvalidArgumentError, _refuse, is_deployment, max_batch
 
     m = get_model(model)
     s_in, s_out = int(context_tokens), int(output_tokens)
-    dep = chip if getattr(chip, "__accelspec_deployment__", False) else None
+    dep = chip if is_deployment(chip) else None
     mkw: dict[str, Any] = {}  # memory-only arguments a deployment fixes (reserve, capacity)
     if dep is not None:
         _refuse(cost_bound, "cost_bound", locals())
@@ -209,6 +289,9 @@ def cost_bound(model: Any, chip: Any, *, n_chips: int | None = None, context_tok
     elif n_chips is None:
         from .perf.memory import min_chips
 
+        if parallelism is not None and not isinstance(parallelism, str):
+            raise InvalidArgumentError("parallelism", "a fixed layout needs n_chips; the fewest chips are searched "
+                                       "with a strategy name ('auto', 'tp', 'pp', 'tp+ep', ...)")
         need = min_chips(m, c, s_in + s_out, 1, parallelism=parallelism, **kw, **mkw)
         if need.value is None or not need.value:
             raise AccelspecError(f"{m.id} does not fit on any number of {c.id} at context {s_in + s_out} "
@@ -251,10 +334,10 @@ def cost_bound(model: Any, chip: Any, *, n_chips: int | None = None, context_tok
     if p is not None:
         used = tuple(sn for sn in snaps if abs(sn.per_chip_hour.m_as(_USD_H) - p.m_as(_USD_H)) < 1e-9)
 
-        def per_m(pr: Quantity, rate: Quantity) -> Quantity:
+        def per_m(pr: pint.Quantity, rate: pint.Quantity) -> pint.Quantity:
             return (pr * n / rate.to("token/hour") * Q_(1e6, "token")).to("USD")
         usd_out, usd_in = per_m(p, tps), per_m(p, tps_in)
-        if snaps and not (isinstance(price, Quantity) or (isinstance(price, str)
+        if snaps and not (isinstance(price, Q_) or (isinstance(price, str)
                                                           and price not in ("min", "median", "max"))):
             vals = [s.per_chip_hour for s in snaps]
             pmin, pmax = min(vals, key=lambda q: q.magnitude), max(vals, key=lambda q: q.magnitude)
@@ -271,6 +354,7 @@ def cost_bound(model: Any, chip: Any, *, n_chips: int | None = None, context_tok
         tpj_rng = ((tlo / (n * tdp)).to("token/J"), (thi / (n * tdp)).to("token/J"))
         per_mw = (tpj * Q_(1, "MW")).to("token/s")
         power_text = f"power: chip TDP {tdp.magnitude:g} W only (host, network, cooling excluded)"
+    shares: list[tuple[str, pint.Quantity]]  # (system id, power per chip)
     if on is not None:  # the system asked of: its own power, or none
         shares = system_power_share(c, on) if on.power is not None else []
     else:
@@ -331,7 +415,7 @@ def _who(hardware: Any) -> str:
     return sy.id if sy is not None else c.id
 
 
-def _system_power(system_id: str) -> tuple[Quantity, int]:
+def _system_power(system_id: str) -> tuple[pint.Quantity, int]:
     from .hardware.system import get_system
 
     sy = get_system(system_id)
@@ -346,13 +430,35 @@ def _system_status(system_id: str) -> str:
     return "" if sy.power is None else f"{sy.power.status}, {sy.power.source.id}"
 
 
-def compare_api(model: Any, chips: list[Any], **kw: Any) -> list[dict[str, Any]]:
+def compare_api(model: str | Model, chips: Iterable[str | Chip | System | Deployment],
+                **kw: Any) -> list[dict[str, Any]]:
     """Our best-case $/Mtok per chip beside published API prices for the same model (with dates).
 
     ``chips``: chips, systems or deployments, each as :func:`cost_bound` takes it.
 
     One row per chip (``kind='bound'``, price source and date) and one per API price
-    (``kind='api'``). Chips that miss a price or do not fit keep their row with ``note``."""
+    (``kind='api'``). Chips that miss a price or do not fit keep their row with ``note``.
+
+    Parameters
+    ----------
+    model : str or Model
+        Catalog id or name, or a :class:`~accelspec.Model`.
+    chips : iterable of str, Chip, System or Deployment
+        The hardware to cost.
+    **kw
+        Keywords of :func:`cost_bound` (``context_tokens``, ``price``, ``weight_dtype``, ...).
+
+    Returns
+    -------
+    list of dict
+        Rows with ``kind``, ``who``, ``usd_per_m_input`` and ``usd_per_m_output`` [USD per 1M
+        tokens], ``date``, ``source`` and ``note``.
+
+    Raises
+    ------
+    UnknownModelError, UnknownHardwareError
+        ``model`` or a chip names nothing in the catalogs.
+    """
     from .model.catalog import get_model
 
     m = get_model(model)
@@ -391,6 +497,11 @@ def compare_api_text(rows: list[dict[str, Any]]) -> str:
     return "\n".join(out)
 
 
+def _in(q: pint.Quantity, unit: str) -> float:
+    """The magnitude of ``q`` in ``unit`` (a price table's cell)."""
+    return float(q.m_as(unit))
+
+
 def prices_markdown() -> str:
     """The price tables of ``docs/economics.md``: chip-hour snapshots, chips without a price, list
     prices and API prices, each row with its date and source. Generated from ``specs/prices``."""
@@ -398,19 +509,19 @@ def prices_markdown() -> str:
     lines = ["### Chip-hour prices", "",
              "| chip | provider | region | tier | instance | USD/chip-hour | basis | status | date | source |",
              "|---|---|---|---|---|---:|---|---|---|---|"]
-    for sn in sorted(snaps, key=lambda x: (x.chip, x.per_chip_hour.m_as(_USD_H))):
-        inst = sn.instance + (f" ({sn.per_instance_hour.m_as(_USD_H):g} USD/h / {sn.chips})"
+    for sn in sorted(snaps, key=lambda x: (x.chip, _in(x.per_chip_hour, _USD_H))):
+        inst = sn.instance + (f" ({_in(sn.per_instance_hour, _USD_H):g} USD/h / {sn.chips})"
                               if sn.basis == "derived" and sn.per_instance_hour is not None else "")
         lines.append(f"| {sn.chip} | {sn.provider} | {sn.region or '-'} | {sn.tier} | {inst} | "
-                     f"{sn.per_chip_hour.m_as(_USD_H):.4g} | {sn.basis} | {sn.status} | {sn.date} | "
+                     f"{_in(sn.per_chip_hour, _USD_H):.4g} | {sn.basis} | {sn.status} | {sn.date} | "
                      f"[{sn.source_title.split(' (')[0]}]({sn.source_url}) |")
     lines += ["", "### Chips without a price", "", "| chip | reason |", "|---|---|"]
     lines += [f"| {cid} | {why} |" for cid, why in sorted(no_price.items())]
     lines += ["", "### List prices", "", "| chip | vendor | item | USD | USD per chip | status | date | source |",
               "|---|---|---|---:|---:|---|---|---|"]
     for lp in list_prices():
-        lines.append(f"| {lp.chip} | {lp.vendor} | {lp.item} | {lp.price.m_as('USD'):,.0f} | "
-                     f"{lp.per_chip.m_as('USD'):,.0f} | {lp.status} | {lp.date} | [{lp.source_title.split(' (')[0]}]"
+        lines.append(f"| {lp.chip} | {lp.vendor} | {lp.item} | {_in(lp.price, 'USD'):,.0f} | "
+                     f"{_in(lp.per_chip, 'USD'):,.0f} | {lp.status} | {lp.date} | [{lp.source_title.split(' (')[0]}]"
                      f"({lp.source_url}) |")
     lines += ["", "### API prices (USD per 1M tokens)", "",
               "| model | provider | API model | input | output | status | date | source |",

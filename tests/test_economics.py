@@ -138,6 +138,15 @@ def test_does_not_fit_names_chip():
         cost_bound("llama-3.1-70b", "h100", n_chips=1)
 
 
+def test_fixed_layout_without_chip_count_is_refused():
+    # the fewest chips are searched over strategies; a fixed layout needs its chip count
+    with pytest.raises(InvalidArgumentError, match="fixed layout needs n_chips") as err:
+        cost_bound("llama-3.1-8b", "h100-sxm", parallelism=a.Parallelism(tp=2))
+    assert err.value.argument == "parallelism"
+    fixed = cost_bound("llama-3.1-8b", "h100-sxm", n_chips=2, parallelism=a.Parallelism(tp=2), price="2 USD/hour")
+    assert fixed.n_chips == 2
+
+
 def test_default_batch_is_max_batch():
     cb = cost_bound("llama-3.1-70b", "mi300x", price="min")
     assert cb.batch == int(a.max_batch("llama-3.1-70b", "mi300x", 2048 + 256).value)

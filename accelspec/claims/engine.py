@@ -8,7 +8,7 @@ import math
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pint
 
@@ -17,6 +17,9 @@ from ..units import Q_, format_quantity
 from .intervals import Interval, _mag, _num
 from .results import ClaimResult, ClaimsReport, CrossCheck, Implied, NodeImplied, ReadingResult
 from .statements import Claim, Operand, Stated, Statement, Verdict, _as_reading, load_claims, metric_unit
+
+if TYPE_CHECKING:
+    from ..hardware.catalog import Catalog
 
 
 # --------------------------------------------------------------------------------------------
@@ -122,6 +125,7 @@ def _compile(claim: Claim) -> list[_Constraint]:
                     f" ± {st.tolerance * 100:.3g}%" if st.tolerance else "")))
     elif st.kind == "total":
         assert st.count is not None and st.total is not None
+        assert st.total.quantity is not None  # load_claims refuses a total without a value
         n = st.count.interval("")
         readings = st.readings or ("stated",)
         for r in readings:
@@ -144,6 +148,7 @@ def _compile(claim: Claim) -> list[_Constraint]:
                 out.append(_Constraint(cid, "per unit", node, _Const(per, u, label), c, said))
     elif st.kind == "efficiency":
         assert st.throughput is not None and st.efficiency is not None
+        assert st.throughput.quantity is not None  # load_claims refuses a throughput without a value
         r = st.readings[0]
         u = metric_unit(r)
         tu = f"{st.throughput.quantity.units:~C}"
@@ -170,6 +175,12 @@ def _judge(r: Interval, c: Interval) -> tuple[Verdict, bool]:
     if r.disjoint(c):
         return Verdict.inconsistent, False
     return Verdict.consistent, not r.within(c)
+
+
+def _known(value: tuple[Interval, str] | None) -> Interval:
+    """The interval of an operand's value that is known to exist (published or stated)."""
+    assert value is not None
+    return value[0]
 
 
 class _Engine:
@@ -281,8 +292,9 @@ class _Engine:
         if missing and all(others):
             for combo in itertools.islice(itertools.product(*others), 24):
                 sub = dict(zip(missing, combo, strict=False))
-                ia = sub[k.a].interval if k.a in sub else va[0]  # type: ignore[index]
-                ib = sub[k.b].interval if k.b in sub else vb[0]  # type: ignore[index]
+                # an operand not missing is published (or stated), so its own value is known
+                ia = sub[k.a].interval if k.a in sub else _known(va)
+                ib = sub[k.b].interval if k.b in sub else _known(vb)
                 r = ia / ib
                 verdict, partial = _judge(r, k.C)
                 cross.append(CrossCheck(tuple(combo), r, verdict, partial))
@@ -337,7 +349,7 @@ def _chip_spec(chip: Any, metric: str) -> Spec | None:
     return v if isinstance(v, Spec) else None
 
 
-def check_claims(claims: Iterable[Claim] | str | os.PathLike[str] | None = None, *, catalog: Any = None,
+def check_claims(claims: Iterable[Claim] | str | os.PathLike[str] | None = None, *, catalog: Catalog | None = None,
                  depth: int = 3) -> ClaimsReport:
     """Check claims against the spec catalog and return a :class:`ClaimsReport`.
 
@@ -348,6 +360,28 @@ def check_claims(claims: Iterable[Claim] | str | os.PathLike[str] | None = None,
     Each reading gets a verdict from published values only (see the module docstring for the
     rule); an unpublished value gets implied ranges, each with the chain of claims behind it,
     and the reading is re-checked against the values other claims imply (``cross``).
+
+    Parameters
+    ----------
+    claims : iterable of Claim, str, path-like or None, optional
+        The claims: ``None`` (default, the shipped ``specs/claims/``), a YAML file or folder,
+        or :class:`Claim` records.
+    catalog : Catalog, optional
+        The chips the claims are checked against (default: the shipped catalog).
+    depth : int, optional
+        Longest chain of claims followed to imply an unpublished value (default 3).
+
+    Returns
+    -------
+    ClaimsReport
+        One :class:`~accelspec.claims.results.ClaimResult` per claim (a :class:`Verdict` per
+        reading, the published and implied values, the cross-checks), and the implied ranges
+        of unpublished values with the chains behind them.
+
+    Raises
+    ------
+    ClaimFileError
+        A claim file is malformed or a claim does not check (see :func:`load_claims`).
     """
     from ..hardware.catalog import default_catalog
 

@@ -64,7 +64,7 @@ class Implied:
             return Q_(float(f"{x:.12g}"), self.unit)
 
         return Spec(value=q(iv.nominal), range=(q(iv.lo), q(iv.hi)), source=source, status=Status.derived,
-                    basis=self.basis())
+                    basis=self.basis(), note=None, quote=None)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, get_args
 
 import pint
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
@@ -18,6 +18,9 @@ from ..errors import ClaimFileError
 from ..provenance import Source
 from ..units import Q_, UnitError, format_quantity, parse_quantity
 from .intervals import Interval, _mag, _num
+
+if TYPE_CHECKING:
+    from ..hardware.catalog import Catalog
 
 
 class Verdict(str, Enum):
@@ -188,8 +191,8 @@ class Statement:
         if self.kind == "approx":
             return f"{a} ≈ {b}{tol}"
         if self.kind == "order":
-            w = f" by at most {self.within * 100:.3g}%" if self.within is not None else ""
-            return f"{a} {self.relation} {b}{w}"
+            by = f" by at most {self.within * 100:.3g}%" if self.within is not None else ""
+            return f"{a} {self.relation} {b}{by}"
         if self.kind == "value":
             if self.between is not None:
                 return f"{a} between {format_quantity(self.between[0])} and {format_quantity(self.between[1])}"
@@ -276,13 +279,31 @@ def claims_dir() -> Path:
     return specs_dir() / "claims"
 
 
-def load_claims(*paths: str | os.PathLike[str], catalog: Any = None) -> list[Claim]:
+def load_claims(*paths: str | os.PathLike[str], catalog: Catalog | None = None) -> list[Claim]:
     """Claims from YAML files or folders (default: the shipped ``specs/claims/``).
 
     Each claim is checked as it loads: chips must exist in ``catalog`` (default: the shipped
     catalog), metrics must be chip field paths, tolerances must be >= 0, stated numbers must
     have the unit of their metric. A bad claim raises :class:`ClaimFileError` naming the file,
     the claim id and the field.
+
+    Parameters
+    ----------
+    *paths : str or path-like
+        YAML files, or folders read recursively (default: the shipped ``specs/claims/``).
+    catalog : Catalog, optional
+        The chips claims may name (default: the shipped catalog).
+
+    Returns
+    -------
+    list of Claim
+        Every claim, in file order, each with its source, quote and parsed statement.
+
+    Raises
+    ------
+    ClaimFileError
+        A path does not exist, a file is malformed, a claim id repeats, or a claim does not
+        check; the message names the file, the claim id and the field.
     """
     from ..hardware.catalog import default_catalog
     from ..specfiles import display_path, load_sources, read_yaml
@@ -472,7 +493,7 @@ class ValueStatement(_Kind):
         if "value" not in raw:
             raise _Bad("statement.value", "required (or 'between')")
         v = _stated(self.value, unit, "statement.value", label="stated value")
-        _check_unit(v.quantity, a, readings, "statement.value")
+        _check_unit(_known(v, "statement.value"), a, readings, "statement.value")
         return Statement("value", a, None, readings, value=v, tolerance=tol)
 
 
@@ -520,18 +541,20 @@ class TotalStatement(_Kind):
         if count.quantity is None or count.quantity.dimensionality != Q_(1, "").dimensionality:
             raise _Bad("statement.count", "must be a number of units (a bare number)")
         total = _stated(self.total, None, "statement.total", label=str(self.label or "total"))
+        total_q = _known(total, "statement.total")
         for r in readings:
             want = metric_unit(r)
-            q = _as_reading(total.quantity, want, self.prefix_only)
+            q = _as_reading(total_q, want, self.prefix_only)
             if q.dimensionality != Q_(1, want).dimensionality:
-                raise _Bad("statement.total", f"unit of {format_quantity(total.quantity)} does not match metric "
+                raise _Bad("statement.total", f"unit of {format_quantity(total_q)} does not match metric "
                            f"{r} ({want}); an aggregate of {r} is in {want}")
         per_unit = None
         if self.per_unit is not None:
             per_unit = _stated(self.per_unit, None, "statement.per_unit", label="stated per unit")
-            if per_unit.quantity.dimensionality != total.quantity.dimensionality:
-                raise _Bad("statement.per_unit", f"{format_quantity(per_unit.quantity)} does not have the unit of "
-                           f"the total {format_quantity(total.quantity)}")
+            per_q = _known(per_unit, "statement.per_unit")
+            if per_q.dimensionality != total_q.dimensionality:
+                raise _Bad("statement.per_unit", f"{format_quantity(per_q)} does not have the unit of "
+                           f"the total {format_quantity(total_q)}")
         return Statement("total", chip, per_unit, readings, count=count, total=total, tolerance=tol,
                          prefix_only=self.prefix_only)
 
@@ -552,8 +575,9 @@ class EfficiencyStatement(_Kind):
             raise _Bad("statement.metric", f"an efficiency claim bounds a power field (power.tdp), not {readings[0]}")
         thr = _stated(self.throughput, None, "statement.throughput", label="throughput")
         eff = _stated(self.efficiency, None, "statement.efficiency", label="efficiency")
-        if (thr.quantity / eff.quantity).dimensionality != Q_(1, "W").dimensionality:
-            raise _Bad("statement.efficiency", f"{format_quantity(thr.quantity)} / {format_quantity(eff.quantity)} "
+        thr_q, eff_q = _known(thr, "statement.throughput"), _known(eff, "statement.efficiency")
+        if (thr_q / eff_q).dimensionality != Q_(1, "W").dimensionality:
+            raise _Bad("statement.efficiency", f"{format_quantity(thr_q)} / {format_quantity(eff_q)} "
                        "is not a power; efficiency must be throughput per watt")
         return Statement("efficiency", chip, None, readings, throughput=thr, efficiency=eff)
 
@@ -774,7 +798,7 @@ StatementSpec = Annotated[
 _STATEMENT_ADAPTER: TypeAdapter[Any] = TypeAdapter(StatementSpec)
 #: kind name -> its pydantic model
 KINDS: dict[str, type[_Kind]] = {
-    m.model_fields["kind"].annotation.__args__[0]: m  # type: ignore[union-attr]
+    get_args(m.model_fields["kind"].annotation)[0]: m  # each kind field is a one-value Literal
     for m in (RatioStatement, ApproxStatement, OrderStatement, ValueStatement, TotalStatement,
               EfficiencyStatement, SumStatement, WorkloadStatement, ThroughputStatement, SpeedupStatement)
 }
@@ -932,6 +956,13 @@ def _quantity(value: Any, unit: str | None, where: str) -> pint.Quantity:
         return parse_quantity(value, None, where)
     except UnitError as exc:
         raise _Bad(where, str(exc)) from None
+
+
+def _known(s: Stated, where: str) -> pint.Quantity:
+    """The quantity ``s`` states; a unit alone (an unknown quantity) cannot be checked here."""
+    if s.quantity is None:
+        raise _Bad(where, f"needs a value, not only a unit ({s.unit or 'a count'})")
+    return s.quantity
 
 
 def _as_reading(q: pint.Quantity, unit: str, prefix_only: bool) -> pint.Quantity:

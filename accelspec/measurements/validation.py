@@ -90,10 +90,10 @@ class MSource(_Strict):
 
 
 class Layout(_Strict):
-    tp: int | None = Field(None, ge=1)
-    pp: int | None = Field(None, ge=1)
-    ep: int | None = Field(None, ge=1)
-    dp: int | None = Field(None, ge=1)
+    tp: int | None = Field(default=None, ge=1)
+    pp: int | None = Field(default=None, ge=1)
+    ep: int | None = Field(default=None, ge=1)
+    dp: int | None = Field(default=None, ge=1)
 
 
 class Formats(_Strict):
@@ -106,9 +106,9 @@ class Formats(_Strict):
 
 class Speculative(_Strict):
     method: str  #: e.g. "Medusa", "EAGLE", "draft model", "MTP"
-    draft_length: int | None = Field(None, ge=1)
+    draft_length: int | None = Field(default=None, ge=1)
     #: mean tokens kept per verification step, if published or derived (with basis in note)
-    accepted_tokens_per_step: float | None = Field(None, ge=1.0)
+    accepted_tokens_per_step: float | None = Field(default=None, ge=1.0)
     basis: str | None = None
 
     @model_validator(mode="after")
@@ -132,9 +132,9 @@ class Techniques(_Strict):
 class Slo(_Strict):
     """Latency limits a run had to meet (e.g. MLPerf Server: p99 TTFT <= 2,000 ms, p99 TPOT <= 200 ms)."""
 
-    ttft_ms: float | None = Field(None, gt=0)
-    tpot_ms: float | None = Field(None, gt=0)
-    percentile: float | None = Field(None, gt=0, le=100)  #: the limits hold at this percentile (99 for MLPerf)
+    ttft_ms: float | None = Field(default=None, gt=0)
+    tpot_ms: float | None = Field(default=None, gt=0)
+    percentile: float | None = Field(default=None, gt=0, le=100)  #: the limits hold at this percentile (99 for MLPerf)
 
 
 class Metric(_Strict):
@@ -163,17 +163,17 @@ class Measurement(_Strict):
     chip: str
     n_chips: int = Field(ge=1)  #: chips serving one model instance
     #: chips a ``*_total`` figure covers (default ``n_chips``; e.g. 8 for "per node", 72 for a rack of replicas)
-    figure_chips: int | None = Field(None, ge=1)
+    figure_chips: int | None = Field(default=None, ge=1)
     layout: Layout = Layout()
     model: str  #: id in the model catalog
     model_as_published: str
     formats: Formats = Formats()
-    batch: int | None = Field(None, ge=1)
-    concurrency: int | None = Field(None, ge=1)
-    input_tokens: int | None = Field(None, ge=1)
-    output_tokens: int | None = Field(None, ge=1)
+    batch: int | None = Field(default=None, ge=1)
+    concurrency: int | None = Field(default=None, ge=1)
+    input_tokens: int | None = Field(default=None, ge=1)
+    output_tokens: int | None = Field(default=None, ge=1)
     #: mean KV length per output token when published (overrides the input/output rule)
-    context_tokens: int | None = Field(None, ge=1)
+    context_tokens: int | None = Field(default=None, ge=1)
     engine: str | None = None
     engine_version: str | None = None
     techniques: Techniques = Techniques()
@@ -228,6 +228,24 @@ def load_measurements(path: str | Path | None = None) -> list[LoadedMeasurement]
 
     Checks: schema, source keys, unique ids, chip ids in the chip catalog, model ids in the
     model catalog. Raises :class:`SpecFileError` naming the file, the row and the field.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        A measurement file, or a folder of ``*.yaml`` files (default: the shipped
+        ``specs/measurements/``).
+
+    Returns
+    -------
+    list of LoadedMeasurement
+        Every row (the published figure with its workload, formats and layout), its source
+        and the file it came from.
+
+    Raises
+    ------
+    SpecFileError
+        A file cannot be read, is not valid YAML or breaks the schema; an id repeats; a row
+        names an unknown source, chip or model.
     """
     from ..hardware.catalog import get_chip
     from ..model.catalog import get_model
@@ -609,6 +627,26 @@ def validate(path: str | Path | None = None, *, rows: Iterable[LoadedMeasurement
     (measured speed / bounded speed; must be <= 1) and the limiter; grouped by publisher and
     chip; violations (efficiency > 1) with their likely cause; rows excluded because the
     bound does not cover a technique they use.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        Measurement file or folder, as :func:`load_measurements` reads it (default: the
+        shipped ``specs/measurements/``).
+    rows : iterable of LoadedMeasurement, optional
+        Rows already loaded (then ``path`` is not read).
+
+    Returns
+    -------
+    ValidationReport
+        Per row the bound (in the unit of the published metric), the efficiency (measured /
+        bound speed, at most 1) and the limiter; the groups by publisher and chip; the
+        violations.
+
+    Raises
+    ------
+    SpecFileError
+        A file is malformed (see :func:`load_measurements`), or a row's bound is not finite.
     """
     loaded = list(rows) if rows is not None else load_measurements(path)
     checks = []

@@ -49,12 +49,15 @@ from ..inputs import count
 from ..model.architecture import AttentionKind
 from ..units import Q_, ureg
 from .comm import allreduce_bytes, alltoall_bytes, group_domain_share, ring_pass_bytes
-from .memory import InvalidArgumentError, Parallelism, _refuse, memory_footprint
+from .memory import InvalidArgumentError, Parallelism, _refuse, is_deployment, memory_footprint
 from .opcost import FALLBACK_PRECISION, DTypes, _dtype_key, _get_model, _pair_flops, compute_fallback, resolve_dtypes
 from .roofline import _check_efficiency, chip_numbers
 
 if TYPE_CHECKING:
+    from ..hardware.system import System
     from ..model.architecture import Model
+    from ..model.datatypes import DType
+    from . import Deployment  # annotations only: .deployment imports this module
 
 __all__ = ["LIMITERS", "Bound", "LayoutNumbers", "StageNumbers", "decode_bound", "layout_numbers", "prefill_bound",
            "resolve_layout"]
@@ -478,11 +481,12 @@ def stage_traffic_tiers(ln: LayoutNumbers, st: StageNumbers, phase: str, context
         np.multiply(B, st.f_head + attn, out=flops)
         np.add(tokens * (st.f_token + st.f_linear), flops, out=flops)
     msg = tokens * ln.hidden * ln.act_bytes
-    up = out = 0.0
+    up: Any = 0.0  # link bytes per chip and direction inside the scale-up domain
+    off: Any = 0.0  # and leaving it (scale-out); floats or arrays
     if tp > 1:
         d = group_domain_share(tp, 1.0, domain)
         u, o = allreduce_bytes(2.0 * st.n_layers * msg, tp, d, in_network)
-        up, out = up + u, out + o
+        up, off = up + u, off + o
     if ep > 1 and st.n_moe:
         d = group_domain_share(ep, 1.0, domain)
         vol = st.n_moe * 2.0 * ln.top_k * msg / tp  # k vectors per token, dispatch + combine
@@ -493,25 +497,25 @@ def stage_traffic_tiers(ln: LayoutNumbers, st: StageNumbers, phase: str, context
             u, o = vol * (off_chip - off_dom), vol * off_dom
         else:
             u, o = alltoall_bytes(vol, ep, d)
-        up, out = up + u, out + o
+        up, off = up + u, off + o
     if cp > 1:
         d = group_domain_share(cp, tp, domain)
         if decode:  # rescale by the global log-sum-exp, then a plain sum: an all-reduce
             u, o = allreduce_bytes(st.n_attn * msg / tp, cp, d, in_network)
         else:
             u, o = ring_pass_bytes(B * kv, cp, d)
-        up, out = up + u, out + o
+        up, off = up + u, off + o
     if lay.pp > 1 and not st.last:
         if isinstance(domain, float):
             if tp * cp * dp >= domain:  # a stage at least a domain wide: the handoff leaves it
-                out = out + msg / tp
+                off = off + msg / tp
             else:
                 up = up + msg / tp
         else:
             cross = tp * cp * dp >= np.asarray(domain)
-            out = out + np.where(cross, msg / tp, 0.0)
+            off = off + np.where(cross, msg / tp, 0.0)
             up = up + np.where(cross, 0.0, msg / tp)
-    return flops, mem, up, out
+    return flops, mem, up, off
 
 
 def layout_times(ln: LayoutNumbers, phase: str, context: Any, batch: Any, peak: Any, bw: Any, link: Any,
@@ -551,21 +555,23 @@ def resolve_layout(model: Any, context_tokens: int, batch: int, n_chips: int | N
         hit = _AUTO_CACHE.get(key)
         if hit is not None and hit[0] is mobj:
             return hit[1]
-        lay = memory_footprint(mobj, context_tokens, batch, n_chips=n, parallelism="auto", **mem_kw).parallelism
+        auto = memory_footprint(mobj, context_tokens, batch, n_chips=n, parallelism="auto", **mem_kw).parallelism
         if len(_AUTO_CACHE) > 4096:
             _AUTO_CACHE.clear()
-        _AUTO_CACHE[key] = (mobj, lay)
-        return lay
+        _AUTO_CACHE[key] = (mobj, auto)
+        return auto
     if n_chips is None:
         if isinstance(parallelism, Parallelism):
             n_chips = parallelism.n_chips
         elif isinstance(parallelism, Mapping):
             n_chips = Parallelism(**{k: int(v) for k, v in parallelism.items()}).n_chips
         elif isinstance(parallelism, str) and "=" in parallelism:
-            n_chips = Parallelism.parse(parallelism, math.prod(
+            given = Parallelism.parse(parallelism, math.prod(
                 int(p.partition("=")[2]) for p in parallelism.replace(";", ",").split(",")
                 if p.partition("=")[0].strip().lower() in ("tp", "pp", "cp", "dp")
-                and p.partition("=")[2].strip().isdigit())).n_chips
+                and p.partition("=")[2].strip().isdigit()))
+            assert given is not None  # a "tp=4,pp=2" string is never "auto"
+            n_chips = given.n_chips
         else:
             n_chips = 1
     lay = Parallelism.parse(parallelism, n_chips)
@@ -584,8 +590,8 @@ def _model_obj(model: Any) -> Model:
     return _get_model(model)
 
 
-def _bound(phase: str, model: Model | str, chip: Chip | str, context_tokens: int, batch: int, n_chips: Any,
-           parallelism: Any, weight_dtype: Any, dtype_kw: dict[str, Any], sparse: bool, overlap: bool,
+def _bound(phase: str, model: Model | str, chip: str | Chip | System | Deployment, context_tokens: int, batch: int,
+           n_chips: Any, parallelism: Any, weight_dtype: Any, dtype_kw: dict[str, Any], sparse: bool, overlap: bool,
            effs: tuple[float, float, float], routing: str = "balanced", collective: str = "auto") -> Bound:
     from ..hardware.system import resolve_hardware
     from .comm import ROUTINGS, check_choice, describe, fabric_numbers
@@ -647,12 +653,13 @@ def _bound(phase: str, model: Model | str, chip: Chip | str, context_tokens: int
     )
 
 
-def decode_bound(model: Model | str, chip: Chip | str, context_tokens: int, batch: int = 1,
-                 n_chips: int | None = None, *, parallelism: Any = None, weight_dtype: Any = "native",
-                 kv_dtype: Any = "bf16", activation_dtype: Any = "bf16", expert_dtype: Any = None,
-                 embedding_dtype: Any = None, state_dtype: Any = "bf16", precision: Any = None,
-                 sparse: bool = False, overlap: bool = True, compute_efficiency: float = 1.0,
-                 bandwidth_efficiency: float = 1.0, link_efficiency: float = 1.0,
+def decode_bound(model: str | Model, chip: str | Chip | System | Deployment, context_tokens: int, batch: int = 1,
+                 n_chips: int | None = None, *, parallelism: str | Parallelism | Mapping[str, int] | None = None,
+                 weight_dtype: str | DType | None = "native", kv_dtype: str | DType | None = "bf16",
+                 activation_dtype: str | DType | None = "bf16", expert_dtype: str | DType | None = None,
+                 embedding_dtype: str | DType | None = None, state_dtype: str | DType | None = "bf16",
+                 precision: str | Precision | None = None, sparse: bool = False, overlap: bool = True,
+                 compute_efficiency: float = 1.0, bandwidth_efficiency: float = 1.0, link_efficiency: float = 1.0,
                  accepted_tokens_per_step: float = 1.0, routing: str = "balanced", collective: str = "auto") -> Bound:
     """Lower bound on the time of one decode step: ``batch`` sequences each add one token at
     a context of ``context_tokens`` (including the new token), on ``n_chips`` chips.
@@ -693,12 +700,72 @@ def decode_bound(model: Model | str, chip: Chip | str, context_tokens: int, batc
     experts and least expert-parallel traffic: a bound under any routing). ``assumptions``
     names both.
 
+    Parameters
+    ----------
+    model : str or Model
+        Catalog id or name, or a :class:`~accelspec.Model`.
+    chip : str, Chip, System or Deployment
+        A chip or a system (name or record), or a :class:`~accelspec.Deployment` (its chip,
+        chip count, layout and dtypes; arguments it fixes may not be given beside it).
+    context_tokens : int
+        Context of each sequence, the new token included [token].
+    batch : int, optional
+        Sequences processed together (default 1).
+    n_chips : int, optional
+        Chips (default: the layout's chip count, a system's chip count, else 1).
+    parallelism : str, Parallelism or mapping, optional
+        The layout, as in :func:`accelspec.fits` (default: the one ``fits`` chooses).
+    weight_dtype : str or DType, optional
+        Format of the weights (default ``"native"``: the checkpoint's own formats).
+    kv_dtype, activation_dtype, state_dtype : str or DType, optional
+        Formats of the KV cache, the activations and the linear-attention state (default
+        ``"bf16"``).
+    expert_dtype, embedding_dtype : str or DType, optional
+        Formats of the routed experts and of the embeddings (default: as the weights).
+    precision : str or Precision, optional
+        Format the matmuls run in (default: from the weight format, see above).
+    sparse : bool, optional
+        Use the chip's sparse (2:4) peak instead of the dense one (default False).
+    overlap : bool, optional
+        Compute, memory and communication overlap (``t = max``, default) or not (``t = sum``).
+    compute_efficiency, bandwidth_efficiency, link_efficiency : float, optional
+        Achieved fractions of peak compute, memory bandwidth and link bandwidth, in [1e-6, 1]
+        (default 1.0: the bound).
+    accepted_tokens_per_step : float, optional
+        Mean tokens each sequence keeps per verification step under speculative decoding or
+        multi-token prediction [token] (default 1.0: plain decoding).
+    routing : {"balanced", "best-case"}, optional
+        Expert routing model (default ``"balanced"``).
+    collective : {"auto", "ring", "in-network"}, optional
+        All-reduce algorithm (default ``"auto"``).
+
+    Returns
+    -------
+    Bound
+        Step time [ms] with its range and limiter, FLOPs, bytes, link bytes, and the token
+        rates it implies [token/s]; ``assumptions`` says what was used.
+
+    Raises
+    ------
+    UnknownModelError, UnknownHardwareError
+        ``model`` or ``chip`` names nothing in the catalogs.
+    UnsupportedPrecisionError, PeakNotPublishedError
+        The chip has no (published) peak for an explicit ``weight_dtype`` or ``precision``.
+    NotPublishedError
+        The chip publishes no memory bandwidth.
+    InvalidArgumentError, CountTypeError
+        A count, layout, dtype, efficiency or option is out of range or of the wrong type.
+    DeploymentError
+        An argument the deployment fixes is given beside it.
+
+    Examples
+    --------
     >>> b = decode_bound("llama-3.1-8b", "h200-sxm", context_tokens=4096)
     >>> b.limiter, round(b.time.m, 3)            # (weights read + KV read) / 4.8 TB/s
     ('memory', 3.239)
     """
     a = _accepted(accepted_tokens_per_step)
-    if getattr(chip, "__accelspec_deployment__", False):  # a Deployment: its chip, count, layout, dtypes
+    if is_deployment(chip):  # a Deployment: its chip, count, layout, dtypes
         _refuse(decode_bound, "decode_bound", locals())
         return chip.decode_bound(model, context_tokens, batch, sparse=sparse, overlap=overlap,
                                  compute_efficiency=compute_efficiency, bandwidth_efficiency=bandwidth_efficiency,
@@ -711,20 +778,76 @@ def decode_bound(model: Model | str, chip: Chip | str, context_tokens: int, batc
     return b if a == 1.0 else dataclasses.replace(b, accepted_tokens_per_step=a)
 
 
-def prefill_bound(model: Model | str, chip: Chip | str, context_tokens: int, batch: int = 1,
-                  n_chips: int | None = None, *, parallelism: Any = None, weight_dtype: Any = "native",
-                  kv_dtype: Any = "bf16", activation_dtype: Any = "bf16", expert_dtype: Any = None,
-                  embedding_dtype: Any = None, state_dtype: Any = "bf16", precision: Any = None,
-                  sparse: bool = False, overlap: bool = True, compute_efficiency: float = 1.0,
-                  bandwidth_efficiency: float = 1.0, link_efficiency: float = 1.0, routing: str = "balanced",
-                  collective: str = "auto") -> Bound:
+def prefill_bound(model: str | Model, chip: str | Chip | System | Deployment, context_tokens: int, batch: int = 1,
+                  n_chips: int | None = None, *, parallelism: str | Parallelism | Mapping[str, int] | None = None,
+                  weight_dtype: str | DType | None = "native", kv_dtype: str | DType | None = "bf16",
+                  activation_dtype: str | DType | None = "bf16", expert_dtype: str | DType | None = None,
+                  embedding_dtype: str | DType | None = None, state_dtype: str | DType | None = "bf16",
+                  precision: str | Precision | None = None, sparse: bool = False, overlap: bool = True,
+                  compute_efficiency: float = 1.0, bandwidth_efficiency: float = 1.0, link_efficiency: float = 1.0,
+                  routing: str = "balanced", collective: str = "auto") -> Bound:
     """Lower bound on the time to first token: ``batch`` prompts of ``context_tokens`` tokens
     each, processed together on ``n_chips`` chips (arguments and layout as
     :func:`decode_bound`). Causal attention FLOPs grow as ``S(S+1)/2`` per sequence and layer;
     the memory term is the weights (every expert some token is routed to) plus the KV cache
     written; the output head runs for the last token of each prompt only.
+
+    Parameters
+    ----------
+    model : str or Model
+        Catalog id or name, or a :class:`~accelspec.Model`.
+    chip : str, Chip, System or Deployment
+        A chip or a system (name or record), or a :class:`~accelspec.Deployment` (its chip,
+        chip count, layout and dtypes; arguments it fixes may not be given beside it).
+    context_tokens : int
+        Prompt length of each sequence [token].
+    batch : int, optional
+        Prompts processed together (default 1).
+    n_chips : int, optional
+        Chips (default: the layout's chip count, a system's chip count, else 1).
+    parallelism : str, Parallelism or mapping, optional
+        The layout, as in :func:`accelspec.fits` (default: the one ``fits`` chooses).
+    weight_dtype : str or DType, optional
+        Format of the weights (default ``"native"``: the checkpoint's own formats).
+    kv_dtype, activation_dtype, state_dtype : str or DType, optional
+        Formats of the KV cache, the activations and the linear-attention state (default
+        ``"bf16"``).
+    expert_dtype, embedding_dtype : str or DType, optional
+        Formats of the routed experts and of the embeddings (default: as the weights).
+    precision : str or Precision, optional
+        Format the matmuls run in (default: from the weight format, see above).
+    sparse : bool, optional
+        Use the chip's sparse (2:4) peak instead of the dense one (default False).
+    overlap : bool, optional
+        Compute, memory and communication overlap (``t = max``, default) or not (``t = sum``).
+    compute_efficiency, bandwidth_efficiency, link_efficiency : float, optional
+        Achieved fractions of peak compute, memory bandwidth and link bandwidth, in [1e-6, 1]
+        (default 1.0: the bound).
+    routing : {"balanced", "best-case"}, optional
+        Expert routing model (default ``"balanced"``).
+    collective : {"auto", "ring", "in-network"}, optional
+        All-reduce algorithm (default ``"auto"``).
+
+    Returns
+    -------
+    Bound
+        Step time [ms] with its range and limiter, FLOPs, bytes, link bytes, and the prompt
+        token rates it implies [token/s]; ``assumptions`` says what was used.
+
+    Raises
+    ------
+    UnknownModelError, UnknownHardwareError
+        ``model`` or ``chip`` names nothing in the catalogs.
+    UnsupportedPrecisionError, PeakNotPublishedError
+        The chip has no (published) peak for an explicit ``weight_dtype`` or ``precision``.
+    NotPublishedError
+        The chip publishes no memory bandwidth.
+    InvalidArgumentError, CountTypeError
+        A count, layout, dtype, efficiency or option is out of range or of the wrong type.
+    DeploymentError
+        An argument the deployment fixes is given beside it.
     """
-    if getattr(chip, "__accelspec_deployment__", False):  # a Deployment: its chip, count, layout, dtypes
+    if is_deployment(chip):  # a Deployment: its chip, count, layout, dtypes
         _refuse(prefill_bound, "prefill_bound", locals())
         return chip.prefill_bound(model, context_tokens, batch, sparse=sparse, overlap=overlap,
                                   compute_efficiency=compute_efficiency, bandwidth_efficiency=bandwidth_efficiency,

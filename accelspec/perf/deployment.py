@@ -173,7 +173,7 @@ class Deployment:
         object.__setattr__(self, "dtypes", DTypes.resolve(self.dtypes))
 
     # ---------------------------------------------------------------------------------------
-    def _model(self, model: Any) -> Model:
+    def _model(self, model: str | Model) -> Model:
         from ..model.architecture import Model
         from ..model.catalog import get_model
 
@@ -185,7 +185,7 @@ class Deployment:
             kw["reserve"] = self.reserve
         return kw
 
-    def layout(self, model: Any, context_tokens: Any, batch: Any = 1) -> Parallelism:
+    def layout(self, model: str | Model, context_tokens: int, batch: int = 1) -> Parallelism:
         """The parallel layout used for ``model`` at this workload: the one given, or the one
         :func:`~accelspec.fits` picks (the layout with the least memory per chip)."""
         if self.parallelism is not None:
@@ -198,11 +198,11 @@ class Deployment:
                    capacity=self.capacity, **self._memory_kwargs())
         return res.parallelism
 
-    def with_layout(self, model: Any, context_tokens: Any, batch: Any = 1) -> Deployment:
+    def with_layout(self, model: str | Model, context_tokens: int, batch: int = 1) -> Deployment:
         """This deployment with its layout fixed for the workload (see :meth:`layout`)."""
         return replace(self, parallelism=self.layout(model, context_tokens, batch))
 
-    def fits(self, model: Any, context_tokens: Any, batch: Any = 1) -> FitResult:
+    def fits(self, model: str | Model, context_tokens: int, batch: int = 1) -> FitResult:
         """:func:`~accelspec.fits` for this deployment."""
         from .memory import fits
 
@@ -210,7 +210,7 @@ class Deployment:
         return fits(self._model(model), self.system or self.chip, context_tokens, batch, n_chips=self.n_chips,
                     parallelism=par, capacity=self.capacity, **self._memory_kwargs())
 
-    def footprint(self, model: Any, context_tokens: Any, batch: Any = 1) -> Footprint:
+    def footprint(self, model: str | Model, context_tokens: int, batch: int = 1) -> Footprint:
         """:func:`~accelspec.memory_footprint` per chip for this deployment."""
         from .memory import memory_footprint
 
@@ -225,7 +225,7 @@ class Deployment:
         kw.setdefault("parallelism", self.layout(model, context_tokens, batch))
         return kw
 
-    def decode_bound(self, model: Any, context_tokens: Any, batch: Any = 1, **kw: Any) -> Bound:
+    def decode_bound(self, model: str | Model, context_tokens: int, batch: int = 1, **kw: Any) -> Bound:
         """:func:`~accelspec.decode_bound` with this deployment's chip, chip count, layout and dtypes."""
         from .bounds import decode_bound
 
@@ -233,7 +233,7 @@ class Deployment:
         return decode_bound(m, self.system or self.chip, context_tokens, batch, self.n_chips,
                             **self._bound_kwargs(m, context_tokens, batch, kw))
 
-    def prefill_bound(self, model: Any, context_tokens: Any, batch: Any = 1, **kw: Any) -> Bound:
+    def prefill_bound(self, model: str | Model, context_tokens: int, batch: int = 1, **kw: Any) -> Bound:
         """:func:`~accelspec.prefill_bound` with this deployment's chip, chip count, layout and dtypes."""
         from .bounds import prefill_bound
 
@@ -241,7 +241,7 @@ class Deployment:
         return prefill_bound(m, self.system or self.chip, context_tokens, batch, self.n_chips,
                              **self._bound_kwargs(m, context_tokens, batch, kw))
 
-    def assumptions(self, model: Any | None = None, context_tokens: Any = None, batch: Any = 1) -> str:
+    def assumptions(self, model: str | Model | None = None, context_tokens: int | None = None, batch: int = 1) -> str:
         """One line: chip count, layout and dtypes (the layout for a workload when one is given)."""
         if model is not None and context_tokens is not None:
             par = self.layout(model, context_tokens, batch)

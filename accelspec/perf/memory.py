@@ -36,16 +36,22 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 import numpy as np
+import numpy.typing as npt
+import pint
 
 from ..errors import DeploymentError, InvalidArgumentError
 from ..hardware.chip import Chip, NotPublishedError
 from ..inputs import count, counts
 from ..model.architecture import AttentionKind, Model, memo
 from ..model.datatypes import DType, dtype
-from ..units import Q_, Quantity, parse_quantity, ureg
+from ..units import Q_, parse_quantity, ureg
+
+if TYPE_CHECKING:  # annotations only: .deployment imports this module, so its class comes via the package
+    from ..hardware.system import System
+    from . import Deployment
 
 __all__ = [
     "ChipCount",
@@ -69,8 +75,10 @@ _MAX_COUNT = 2**53  # largest whole number a float holds exactly: the limit of e
 
 
 # --- arguments ------------------------------------------------------------------------------
-_counts = counts  # the package's one count checker (accelspec.inputs)
-_one_count = count
+def is_deployment(x: object) -> TypeGuard[Deployment]:
+    """Whether ``x`` is a :class:`~accelspec.Deployment`, by its ``__accelspec_deployment__``
+    marker (the calculators ask without importing :mod:`.deployment`, which imports them)."""
+    return bool(getattr(x, "__accelspec_deployment__", False))
 
 
 @dataclass(frozen=True)
@@ -437,7 +445,7 @@ def _options(model: Model, weight_dtype: Any, kv_dtype: Any, expert_dtype: Any, 
     w, e, m = fmt.dtypes["attention"], fmt.dtypes["experts"], fmt.dtypes["embedding"]
     return _Options(w=w, e=e, m=m, fmt=fmt, kv=dtype(kv_dtype, "kv_dtype"), state=dtype(state_dtype, "state_dtype"),
                     act=dtype(activation_dtype, "activation_dtype"),
-                    prefill_chunk=_one_count(prefill_chunk, "prefill_chunk"),
+                    prefill_chunk=count(prefill_chunk, "prefill_chunk"),
                     reserve=_reserve(reserve, capacity))
 
 
@@ -469,7 +477,7 @@ _LABELS = {"weights": "weights", "kv_cache": "KV cache", "linear_state": "linear
 _GB_UNIT = ureg.Unit("GB")
 
 
-def _gb(x: np.ndarray) -> Quantity:
+def _gb(x: np.ndarray) -> pint.Quantity:
     x = np.asarray(x, dtype=float) / _GB
     return Q_(x if x.ndim else float(x), _GB_UNIT)
 
@@ -490,7 +498,7 @@ class Footprint:
     weight_format: Any = None  #: accelspec.model.quant.WeightFormat used for the weights
     reserve_label: str = "2 GiB per chip"
 
-    def _q(self, name: str) -> Quantity:
+    def _q(self, name: str) -> pint.Quantity:
         cache = self.__dict__.setdefault("_quantities", {})
         q = cache.get(name)
         if q is None:
@@ -509,7 +517,7 @@ class Footprint:
     def n_chips(self) -> int:
         return self.parallelism.n_chips
 
-    def terms(self) -> dict[str, Quantity]:
+    def terms(self) -> dict[str, pint.Quantity]:
         """The terms of the total, by name (activations: the larger of decode and prefill)."""
         return {k: getattr(self, k) for k in _TERMS}
 
@@ -541,24 +549,67 @@ class Footprint:
                f"{self.total.m:.4g} GB per chip ({parts})"
 
 
-def memory_footprint(model: Model | str, context_tokens: Any, batch: Any = 1, *, weight_dtype: Any = None,
-                     kv_dtype: Any = "bf16", expert_dtype: Any = None, embedding_dtype: Any = None,
-                     state_dtype: Any = "bf16", activation_dtype: Any = "bf16", n_chips: Any = 1,
-                     parallelism: Any = None, prefill_chunk: Any = 8192, reserve: Any = None) -> Footprint:
+def memory_footprint(model: str | Model, context_tokens: int | npt.ArrayLike, batch: int | npt.ArrayLike = 1, *,
+                     weight_dtype: str | DType | None = None, kv_dtype: str | DType | None = "bf16",
+                     expert_dtype: str | DType | None = None, embedding_dtype: str | DType | None = None,
+                     state_dtype: str | DType | None = "bf16", activation_dtype: str | DType | None = "bf16",
+                     n_chips: int = 1, parallelism: str | Parallelism | Mapping[str, int] | None = None,
+                     prefill_chunk: int = 8192, reserve: str | float | pint.Quantity | None = None) -> Footprint:
     """Memory per chip to serve ``batch`` sequences of ``context_tokens`` each.
 
-    ``context_tokens`` and ``batch`` may be numpy arrays (broadcast together). ``weight_dtype``
-    applies to all weights unless ``expert_dtype``/``embedding_dtype`` override (``"native"``:
-    the checkpoint's formats). ``parallelism``: ``None``/``"auto"`` picks the layout of
-    ``n_chips`` that needs least memory per chip; see :class:`Parallelism` for the others.
-    ``reserve``: per-chip allowance, default 2 GiB.
+    ``total = weights + kv_cache + linear_state + max(activations) + reserve`` per chip of the
+    worst pipeline stage (the terms and their formulas: this module's docstring).
+
+    Parameters
+    ----------
+    model : str or Model
+        Catalog id or name, or a :class:`~accelspec.Model`.
+    context_tokens : int or array_like
+        Tokens per sequence [token]; arrays broadcast with ``batch``.
+    batch : int or array_like, optional
+        Sequences served together (default 1).
+    weight_dtype : str or DType, optional
+        Format of the weights: a name (``"bf16"``, ``"fp8"``, ``"int4"``, ...), a
+        :class:`~accelspec.DType`, or ``None`` / ``"native"`` (default) for the checkpoint's
+        own formats (:meth:`~accelspec.Model.weight_format_for`).
+    kv_dtype : str or DType, optional
+        Format of the KV cache (default ``"bf16"``).
+    expert_dtype, embedding_dtype : str or DType, optional
+        Formats of the routed experts and of the embeddings (default: as ``weight_dtype``).
+    state_dtype : str or DType, optional
+        Format of the linear-attention state (default ``"bf16"``).
+    activation_dtype : str or DType, optional
+        Format of the activations (default ``"bf16"``).
+    prefill_chunk : int, optional
+        Tokens per prefill chunk, which sizes the prefill activations [token] (default 8192).
+    n_chips : int, optional
+        Chips the model is spread over (default 1).
+    parallelism : str, Parallelism or mapping, optional
+        ``None`` / ``"auto"`` (default): the layout of ``n_chips`` that needs least memory per
+        chip; a strategy name (``"tp"``, ``"pp"``, ``"tp+ep"``, ...), ``"tp=4,pp=2"``, a mapping
+        or a :class:`~accelspec.Parallelism`.
+    reserve : str or Quantity, optional
+        Per-chip allowance for the framework and runtime [GB] (default 2 GiB). A fraction of
+        capacity needs a chip: use :func:`fits`.
+
+    Returns
+    -------
+    Footprint
+        Each term per chip in GB (arrays for array inputs), the layout, the dtypes used.
+
+    Raises
+    ------
+    UnknownModelError
+        ``model`` names no catalog model.
+    InvalidArgumentError, CountTypeError
+        A count, layout, dtype or reserve is out of range or of the wrong type.
     """
     from ..model.catalog import get_model
 
     model = get_model(model)
-    ctx = _counts(context_tokens, "context_tokens")
-    b = _counts(batch, "batch")
-    n = _one_count(n_chips, "n_chips")
+    ctx = counts(context_tokens, "context_tokens")
+    b = counts(batch, "batch")
+    n = count(n_chips, "n_chips")
     o = _options(model, weight_dtype, kv_dtype, expert_dtype, embedding_dtype, state_dtype, activation_dtype,
                  prefill_chunk, reserve)
     p = _profile(model)
@@ -584,7 +635,7 @@ def _capacity(chip: Chip | str, capacity: Any) -> tuple[float, float, float, str
 
     if capacity is not None:
         q = parse_quantity(capacity, "B", "capacity")
-        if not np.isscalar(q.magnitude) or not q.magnitude > 0:
+        if not np.isscalar(q.magnitude) or not q.m_as("B") > 0:
             raise InvalidArgumentError("capacity", f"must be one positive quantity such as '96 GB', got {q}")
         v = float(q.m_as("B"))
         return v, v, v, "given"
@@ -616,11 +667,11 @@ class FitResult:
 
     fits: bool
     verdict: str
-    required: Quantity  #: per chip
-    available: Quantity  #: per chip, nominal
-    available_low: Quantity
-    available_high: Quantity
-    headroom: Quantity  #: available - required (negative when it does not fit)
+    required: pint.Quantity  #: per chip
+    available: pint.Quantity  #: per chip, nominal
+    available_low: pint.Quantity
+    available_high: pint.Quantity
+    headroom: pint.Quantity  #: available - required (negative when it does not fit)
     largest_term: str
     explanation: str
     footprint: Footprint
@@ -670,30 +721,86 @@ def _with_system(res: Any, system: Any) -> Any:
     return replace(res, explanation=res.explanation + system.note(), **extra)
 
 
-def fits(model: Model | str, chip: Chip | str, context_tokens: Any, batch: Any = 1, *, n_chips: Any = None,
-         parallelism: Any = None, weight_dtype: Any = None, kv_dtype: Any = "bf16", expert_dtype: Any = None,
-         embedding_dtype: Any = None, state_dtype: Any = "bf16", activation_dtype: Any = "bf16",
-         prefill_chunk: Any = 8192, reserve: Any = None, capacity: Any = None) -> FitResult:
+def fits(model: str | Model, chip: str | Chip | System | Deployment, context_tokens: int, batch: int = 1, *,
+         n_chips: int | None = None, parallelism: str | Parallelism | Mapping[str, int] | None = None,
+         weight_dtype: str | DType | None = None, kv_dtype: str | DType | None = "bf16",
+         expert_dtype: str | DType | None = None, embedding_dtype: str | DType | None = None,
+         state_dtype: str | DType | None = "bf16", activation_dtype: str | DType | None = "bf16",
+         prefill_chunk: int = 8192, reserve: str | float | pint.Quantity | None = None,
+         capacity: str | pint.Quantity | None = None) -> FitResult:
     """Does ``model`` serve ``batch`` sequences of ``context_tokens`` on ``n_chips`` of ``chip``?
 
     Compares the per-chip footprint (:func:`memory_footprint`) with the chip's published memory
     capacity and its range: below the low end it fits for sure, above the high end it does not,
-    in between it depends on the estimate. ``capacity`` overrides the catalog (needed for chips
-    whose capacity is unpublished); ``reserve`` may be a fraction of capacity (0.1 = vLLM's default).
+    in between it depends on the estimate.
 
-    ``chip`` may name a system (``"gb200-nvl72"``, :func:`accelspec.get_system`): its chip, and
-    ``n_chips`` defaults to the system's chip count (else 1, or a fixed layout's chip count).
+    Parameters
+    ----------
+    model : str or Model
+        Catalog id or name, or a :class:`~accelspec.Model`.
+    chip : str, Chip, System or Deployment
+        A chip or a system (name or record; a system gives its chip, and ``n_chips`` defaults
+        to its chip count), or a :class:`~accelspec.Deployment` (its chip count, layout, dtypes,
+        reserve and capacity; arguments it fixes may not be given beside it).
+    context_tokens : int
+        Tokens per sequence [token].
+    batch : int, optional
+        Sequences served together (default 1).
+    n_chips : int, optional
+        Chips the model is spread over (default: a system's chip count, else a fixed layout's,
+        else 1).
+    parallelism : str, Parallelism or mapping, optional
+        ``None`` / ``"auto"`` (default): the layout of ``n_chips`` that needs least memory per
+        chip; a strategy name (``"tp"``, ``"pp"``, ``"tp+ep"``, ...), ``"tp=4,pp=2"``, a mapping
+        or a :class:`~accelspec.Parallelism`.
+    weight_dtype : str or DType, optional
+        Format of the weights: a name (``"bf16"``, ``"fp8"``, ``"int4"``, ...), a
+        :class:`~accelspec.DType`, or ``None`` / ``"native"`` (default) for the checkpoint's
+        own formats (:meth:`~accelspec.Model.weight_format_for`).
+    kv_dtype : str or DType, optional
+        Format of the KV cache (default ``"bf16"``).
+    expert_dtype, embedding_dtype : str or DType, optional
+        Formats of the routed experts and of the embeddings (default: as ``weight_dtype``).
+    state_dtype : str or DType, optional
+        Format of the linear-attention state (default ``"bf16"``).
+    activation_dtype : str or DType, optional
+        Format of the activations (default ``"bf16"``).
+    prefill_chunk : int, optional
+        Tokens per prefill chunk, which sizes the prefill activations [token] (default 8192).
+    reserve : str, float or Quantity, optional
+        Per-chip allowance for the framework and runtime [GB] (default 2 GiB), or a fraction of
+        the capacity in [0, 1) (``0.1`` is vLLM's default).
+    capacity : str or Quantity, optional
+        Memory per chip [GB] to assume instead of the catalog's (needed for a chip whose
+        capacity is unpublished).
+
+    Returns
+    -------
+    FitResult
+        The verdict, required and available memory per chip [GB], the headroom and the largest
+        term; ``bool(result)`` uses the nominal capacity.
+
+    Raises
+    ------
+    UnknownModelError, UnknownHardwareError
+        ``model`` or ``chip`` names nothing in the catalogs.
+    NotPublishedError
+        The chip publishes no memory capacity and ``capacity`` is not given.
+    InvalidArgumentError, CountTypeError
+        A count, layout, dtype, reserve or capacity is out of range or of the wrong type.
+    DeploymentError
+        An argument the deployment fixes is given beside it.
     """
     from ..model.catalog import get_model
 
-    if getattr(chip, "__accelspec_deployment__", False):  # a Deployment: its chip, count, layout, dtypes
+    if is_deployment(chip):  # a Deployment: its chip, count, layout, dtypes
         _refuse(fits, "fits", locals())
-        return chip.fits(model, context_tokens, batch)  # type: ignore[union-attr]
+        return chip.fits(model, context_tokens, batch)
     model = get_model(model)
     chip_obj, system, n_chips = _hardware(chip, n_chips, parallelism)
     cap, low, high, label = _capacity(chip_obj, capacity)
-    ctx = _one_count(context_tokens, "context_tokens")
-    b = _one_count(batch, "batch")
+    ctx = count(context_tokens, "context_tokens")
+    b = count(batch, "batch")
     fp = memory_footprint(model, ctx, b, weight_dtype=weight_dtype, kv_dtype=kv_dtype, expert_dtype=expert_dtype,
                           embedding_dtype=embedding_dtype, state_dtype=state_dtype,
                           activation_dtype=activation_dtype, n_chips=n_chips, parallelism=parallelism,
@@ -901,8 +1008,8 @@ def _search(kind: str, model: Any, chip: Any, fixed: Any, fixed_name: str, n_chi
     model = get_model(model)
     chip_obj, system, n_chips = _hardware(chip, n_chips, parallelism)
     cap, low, high, _ = _capacity(chip_obj, capacity)
-    f = _one_count(fixed, fixed_name)
-    n = _one_count(n_chips, "n_chips")
+    f = count(fixed, fixed_name)
+    n = count(n_chips, "n_chips")
     res = _reserve(reserve, cap)
     o = _options(model, reserve=Q_(res, "B"), **dtypes)
     need = _need_fn(model, n, parallelism, o)
@@ -926,15 +1033,71 @@ def _search(kind: str, model: Any, chip: Any, fixed: Any, fixed_name: str, n_chi
     return _with_system(Limit(value=v, low=vals["low"], high=vals["high"], what=kind, explanation=text), system)
 
 
-def max_context(model: Model | str, chip: Any, *, batch: Any = 1, n_chips: Any = None, parallelism: Any = None,
-                weight_dtype: Any = None, kv_dtype: Any = "bf16", expert_dtype: Any = None,
-                embedding_dtype: Any = None, state_dtype: Any = "bf16", activation_dtype: Any = "bf16",
-                prefill_chunk: Any = 8192, reserve: Any = None, capacity: Any = None) -> Limit:
+def max_context(model: str | Model, chip: str | Chip | System | Deployment, *, batch: int = 1,
+                n_chips: int | None = None, parallelism: str | Parallelism | Mapping[str, int] | None = None,
+                weight_dtype: str | DType | None = None, kv_dtype: str | DType | None = "bf16",
+                expert_dtype: str | DType | None = None, embedding_dtype: str | DType | None = None,
+                state_dtype: str | DType | None = "bf16", activation_dtype: str | DType | None = "bf16",
+                prefill_chunk: int = 8192, reserve: str | float | pint.Quantity | None = None,
+                capacity: str | pint.Quantity | None = None) -> Limit:
     """Longest context (tokens per sequence) that fits, for the nominal capacity and both ends
     of its range. Memory alone: the model's trained context is mentioned, not enforced.
-    ``chip`` may be a chip, a system or a :class:`~accelspec.Deployment` (its chip count,
-    layout, dtypes, reserve and capacity; arguments it fixes may not be given beside it)."""
-    if getattr(chip, "__accelspec_deployment__", False):
+
+    Parameters
+    ----------
+    model : str or Model
+        Catalog id or name, or a :class:`~accelspec.Model`.
+    chip : str, Chip, System or Deployment
+        A chip or a system (name or record; a system gives its chip, and ``n_chips`` defaults
+        to its chip count), or a :class:`~accelspec.Deployment` (its chip count, layout, dtypes,
+        reserve and capacity; arguments it fixes may not be given beside it).
+    batch : int, optional
+        Sequences served together (default 1).
+    n_chips : int, optional
+        Chips the model is spread over (default: a system's chip count, else 1).
+    parallelism : str, Parallelism or mapping, optional
+        ``None`` / ``"auto"`` (default): the layout of ``n_chips`` that needs least memory per
+        chip; a strategy name (``"tp"``, ``"pp"``, ``"tp+ep"``, ...), ``"tp=4,pp=2"``, a mapping
+        or a :class:`~accelspec.Parallelism`.
+    weight_dtype : str or DType, optional
+        Format of the weights: a name (``"bf16"``, ``"fp8"``, ``"int4"``, ...), a
+        :class:`~accelspec.DType`, or ``None`` / ``"native"`` (default) for the checkpoint's
+        own formats (:meth:`~accelspec.Model.weight_format_for`).
+    kv_dtype : str or DType, optional
+        Format of the KV cache (default ``"bf16"``).
+    expert_dtype, embedding_dtype : str or DType, optional
+        Formats of the routed experts and of the embeddings (default: as ``weight_dtype``).
+    state_dtype : str or DType, optional
+        Format of the linear-attention state (default ``"bf16"``).
+    activation_dtype : str or DType, optional
+        Format of the activations (default ``"bf16"``).
+    prefill_chunk : int, optional
+        Tokens per prefill chunk, which sizes the prefill activations [token] (default 8192).
+    reserve : str, float or Quantity, optional
+        Per-chip allowance for the framework and runtime [GB] (default 2 GiB), or a fraction of
+        the capacity in [0, 1) (``0.1`` is vLLM's default).
+    capacity : str or Quantity, optional
+        Memory per chip [GB] to assume instead of the catalog's (needed for a chip whose
+        capacity is unpublished).
+
+    Returns
+    -------
+    Limit
+        ``value`` [token] with the nominal capacity, ``low`` / ``high`` with the ends of the capacity
+        range (``math.inf`` when memory never runs out), and a one-line explanation.
+
+    Raises
+    ------
+    UnknownModelError, UnknownHardwareError
+        ``model`` or ``chip`` names nothing in the catalogs.
+    NotPublishedError
+        The chip publishes no memory capacity and ``capacity`` is not given.
+    InvalidArgumentError, CountTypeError
+        A count, layout, dtype, reserve or capacity is out of range or of the wrong type.
+    DeploymentError
+        An argument the deployment fixes is given beside it.
+    """
+    if is_deployment(chip):
         _refuse(max_context, "max_context", locals())
         return max_context(model, chip.system or chip.chip, batch=batch, prefill_chunk=prefill_chunk,
                            **_deployment_kwargs(chip))
@@ -944,13 +1107,71 @@ def max_context(model: Model | str, chip: Any, *, batch: Any = 1, n_chips: Any =
     return _search("context", model, chip, batch, "batch", n_chips, parallelism, capacity, reserve, d)
 
 
-def max_batch(model: Model | str, chip: Any, context_tokens: Any, *, n_chips: Any = None,
-              parallelism: Any = None, weight_dtype: Any = None, kv_dtype: Any = "bf16",
-              expert_dtype: Any = None, embedding_dtype: Any = None, state_dtype: Any = "bf16",
-              activation_dtype: Any = "bf16", prefill_chunk: Any = 8192, reserve: Any = None,
-              capacity: Any = None) -> Limit:
-    """Largest batch of ``context_tokens``-long sequences that fits (``chip`` as for :func:`max_context`)."""
-    if getattr(chip, "__accelspec_deployment__", False):
+def max_batch(model: str | Model, chip: str | Chip | System | Deployment, context_tokens: int, *,
+              n_chips: int | None = None, parallelism: str | Parallelism | Mapping[str, int] | None = None,
+              weight_dtype: str | DType | None = None, kv_dtype: str | DType | None = "bf16",
+              expert_dtype: str | DType | None = None, embedding_dtype: str | DType | None = None,
+              state_dtype: str | DType | None = "bf16", activation_dtype: str | DType | None = "bf16",
+              prefill_chunk: int = 8192, reserve: str | float | pint.Quantity | None = None,
+              capacity: str | pint.Quantity | None = None) -> Limit:
+    """Largest batch of ``context_tokens``-long sequences that fits, for the nominal capacity
+    and both ends of its range.
+
+    Parameters
+    ----------
+    model : str or Model
+        Catalog id or name, or a :class:`~accelspec.Model`.
+    chip : str, Chip, System or Deployment
+        A chip or a system (name or record; a system gives its chip, and ``n_chips`` defaults
+        to its chip count), or a :class:`~accelspec.Deployment` (its chip count, layout, dtypes,
+        reserve and capacity; arguments it fixes may not be given beside it).
+    context_tokens : int
+        Tokens per sequence [token].
+    n_chips : int, optional
+        Chips the model is spread over (default: a system's chip count, else 1).
+    parallelism : str, Parallelism or mapping, optional
+        ``None`` / ``"auto"`` (default): the layout of ``n_chips`` that needs least memory per
+        chip; a strategy name (``"tp"``, ``"pp"``, ``"tp+ep"``, ...), ``"tp=4,pp=2"``, a mapping
+        or a :class:`~accelspec.Parallelism`.
+    weight_dtype : str or DType, optional
+        Format of the weights: a name (``"bf16"``, ``"fp8"``, ``"int4"``, ...), a
+        :class:`~accelspec.DType`, or ``None`` / ``"native"`` (default) for the checkpoint's
+        own formats (:meth:`~accelspec.Model.weight_format_for`).
+    kv_dtype : str or DType, optional
+        Format of the KV cache (default ``"bf16"``).
+    expert_dtype, embedding_dtype : str or DType, optional
+        Formats of the routed experts and of the embeddings (default: as ``weight_dtype``).
+    state_dtype : str or DType, optional
+        Format of the linear-attention state (default ``"bf16"``).
+    activation_dtype : str or DType, optional
+        Format of the activations (default ``"bf16"``).
+    prefill_chunk : int, optional
+        Tokens per prefill chunk, which sizes the prefill activations [token] (default 8192).
+    reserve : str, float or Quantity, optional
+        Per-chip allowance for the framework and runtime [GB] (default 2 GiB), or a fraction of
+        the capacity in [0, 1) (``0.1`` is vLLM's default).
+    capacity : str or Quantity, optional
+        Memory per chip [GB] to assume instead of the catalog's (needed for a chip whose
+        capacity is unpublished).
+
+    Returns
+    -------
+    Limit
+        ``value`` [sequence] with the nominal capacity, ``low`` / ``high`` with the ends of the capacity
+        range (``math.inf`` when memory never runs out), and a one-line explanation.
+
+    Raises
+    ------
+    UnknownModelError, UnknownHardwareError
+        ``model`` or ``chip`` names nothing in the catalogs.
+    NotPublishedError
+        The chip publishes no memory capacity and ``capacity`` is not given.
+    InvalidArgumentError, CountTypeError
+        A count, layout, dtype, reserve or capacity is out of range or of the wrong type.
+    DeploymentError
+        An argument the deployment fixes is given beside it.
+    """
+    if is_deployment(chip):
         _refuse(max_batch, "max_batch", locals())
         return max_batch(model, chip.system or chip.chip, context_tokens, prefill_chunk=prefill_chunk,
                          **_deployment_kwargs(chip))
@@ -961,31 +1182,85 @@ def max_batch(model: Model | str, chip: Any, context_tokens: Any, *, n_chips: An
                    reserve, d)
 
 
-def min_chips(model: Model | str, chip: Any, context_tokens: Any, batch: Any = 1, *,
-              parallelism: Any = None, max_chips: int | None = None, weight_dtype: Any = None, kv_dtype: Any = "bf16",
-              expert_dtype: Any = None, embedding_dtype: Any = None, state_dtype: Any = "bf16",
-              activation_dtype: Any = "bf16", prefill_chunk: Any = 8192, reserve: Any = None,
-              capacity: Any = None) -> ChipCount:
+def min_chips(model: str | Model, chip: str | Chip | System, context_tokens: int, batch: int = 1, *,
+              parallelism: str | None = None, max_chips: int | None = None,
+              weight_dtype: str | DType | None = None, kv_dtype: str | DType | None = "bf16",
+              expert_dtype: str | DType | None = None, embedding_dtype: str | DType | None = None,
+              state_dtype: str | DType | None = "bf16", activation_dtype: str | DType | None = "bf16",
+              prefill_chunk: int = 8192, reserve: str | float | pint.Quantity | None = None,
+              capacity: str | pint.Quantity | None = None) -> ChipCount:
     """Fewest chips that hold the model at this context and batch.
 
-    ``parallelism``: ``None``/``"auto"`` (best layout for each count) or a strategy name applied
-    to all chips (``"tp"``, ``"pp"``, ``"cp"``, ``"tp+ep"``...); counts the strategy cannot use
-    (e.g. a TP degree that does not divide the heads) are skipped. ``max_chips``: default 1024,
-    or the system's chip count when ``chip`` names a system.
+    Parameters
+    ----------
+    model : str or Model
+        Catalog id or name, or a :class:`~accelspec.Model`.
+    chip : str, Chip or System
+        A chip or a system (name or record). A :class:`~accelspec.Deployment` fixes the chip
+        count, so it is refused.
+    context_tokens : int
+        Tokens per sequence [token].
+    batch : int, optional
+        Sequences served together (default 1).
+    parallelism : str, optional
+        ``None`` / ``"auto"`` (best layout for each count) or a strategy name applied to all
+        chips (``"tp"``, ``"pp"``, ``"cp"``, ``"tp+ep"``, ...); counts the strategy cannot use
+        (e.g. a TP degree that does not divide the heads) are skipped.
+    max_chips : int, optional
+        Largest count tried (default 1024, or the system's chip count when ``chip`` names a
+        system).
+    weight_dtype : str or DType, optional
+        Format of the weights: a name (``"bf16"``, ``"fp8"``, ``"int4"``, ...), a
+        :class:`~accelspec.DType`, or ``None`` / ``"native"`` (default) for the checkpoint's
+        own formats (:meth:`~accelspec.Model.weight_format_for`).
+    kv_dtype : str or DType, optional
+        Format of the KV cache (default ``"bf16"``).
+    expert_dtype, embedding_dtype : str or DType, optional
+        Formats of the routed experts and of the embeddings (default: as ``weight_dtype``).
+    state_dtype : str or DType, optional
+        Format of the linear-attention state (default ``"bf16"``).
+    activation_dtype : str or DType, optional
+        Format of the activations (default ``"bf16"``).
+    prefill_chunk : int, optional
+        Tokens per prefill chunk, which sizes the prefill activations [token] (default 8192).
+    reserve : str, float or Quantity, optional
+        Per-chip allowance for the framework and runtime [GB] (default 2 GiB), or a fraction of
+        the capacity in [0, 1) (``0.1`` is vLLM's default).
+    capacity : str or Quantity, optional
+        Memory per chip [GB] to assume instead of the catalog's (needed for a chip whose
+        capacity is unpublished).
+
+    Returns
+    -------
+    ChipCount
+        ``value`` (nominal capacity), ``for_sure`` (low end of the capacity range),
+        ``best_case`` (high end), each ``None`` when not found up to ``max_chips``, and the
+        layout.
+
+    Raises
+    ------
+    UnknownModelError, UnknownHardwareError
+        ``model`` or ``chip`` names nothing in the catalogs.
+    NotPublishedError
+        The chip publishes no memory capacity and ``capacity`` is not given.
+    InvalidArgumentError, CountTypeError
+        A count, layout, dtype, reserve or capacity is out of range or of the wrong type.
+    DeploymentError
+        ``chip`` is a deployment.
     """
     from ..hardware.system import resolve_hardware
     from ..model.catalog import get_model
 
-    if getattr(chip, "__accelspec_deployment__", False):
+    if is_deployment(chip):
         raise DeploymentError("min_chips: searches the chip count, which a Deployment fixes "
                               f"({chip.n_chips}); pass its chip or system ({(chip.system or chip.chip).id!r}) "
                               "and dtypes instead, or ask fits(model, deployment, ...)")
     model = get_model(model)
     chip_obj, system = resolve_hardware(chip)
     cap, low, high, _ = _capacity(chip_obj, capacity)
-    ctx = _one_count(context_tokens, "context_tokens")
-    b = _one_count(batch, "batch")
-    top = _one_count(max_chips if max_chips is not None else (system.n_chips if system is not None else 1024),
+    ctx = count(context_tokens, "context_tokens")
+    b = count(batch, "batch")
+    top = count(max_chips if max_chips is not None else (system.n_chips if system is not None else 1024),
                      "max_chips")
     if isinstance(parallelism, (Parallelism, Mapping)):
         raise InvalidArgumentError("parallelism", "min_chips needs a strategy name ('auto', 'tp', 'pp', 'cp', "

@@ -52,10 +52,12 @@ Tensor parallelism over ``n`` chips (Megatron-LM, Shoeybi et al., arXiv:1909.080
     sends ``2 (n - 1) / n`` times the message from each chip in each direction
     (Patarasuk & Yuan, "Bandwidth optimal all-reduce algorithms", JPDC 2009).
 
-Per-model numbers are reduced once (:func:`model_numbers`, cached) to a handful of floats,
-and the step kernels (:func:`decode_traffic`, :func:`prefill_traffic`) are numpy expressions
-that take floats or broadcastable arrays alike; the scalar bound and the sweep call the same
-code, so they agree to the last bit.
+The bounds reduce a model once per layout to a handful of floats per pipeline stage
+(:func:`accelspec.perf.bounds.layout_numbers`, cached) and run numpy step kernels on them
+(:func:`accelspec.perf.bounds.stage_traffic`), which take floats or broadcastable arrays alike:
+:func:`~accelspec.decode_bound`, :func:`~accelspec.prefill_bound` and :func:`~accelspec.sweep`
+call the same code, so they agree to the last bit. :func:`step_cost` here is the slow,
+layer-by-layer account of the same sums, with pint Quantities at the boundary.
 """
 
 from __future__ import annotations
@@ -65,9 +67,11 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 import pint
 
 from ..hardware.chip import Precision
+from ..inputs import count
 from ..model.architecture import AttentionKind
 from ..model.datatypes import DType, dtype
 from ..units import Q_, ureg
@@ -78,15 +82,11 @@ if TYPE_CHECKING:
 __all__ = [
     "DTypes",
     "LayerCost",
-    "ModelNumbers",
     "OpCost",
     "StepCost",
     "attention_cost",
-    "decode_traffic",
     "expected_unique_experts",
     "gemm_cost",
-    "model_numbers",
-    "prefill_traffic",
     "resolve_dtypes",
     "step_cost",
 ]
@@ -151,8 +151,32 @@ def gemm_cost(m: int, n: int, k: int, a_dtype: str | DType = "bf16", b_dtype: st
     """``C[m, n] = A[m, k] @ B[k, n]``: ``2 m n k`` FLOPs; ``m k a + k n b + m n c`` bytes.
 
     Each operand is read once and the result written once (perfect on-chip reuse: the
-    minimum traffic). ``b_dtype`` and ``out_dtype`` default to ``a_dtype``. Source: NVIDIA
-    Matrix Multiplication Background User's Guide (arithmetic intensity of a GEMM).
+    minimum traffic). Source: NVIDIA Matrix Multiplication Background User's Guide
+    (arithmetic intensity of a GEMM).
+
+    Parameters
+    ----------
+    m, n, k : int
+        Rows of ``A`` and ``C``, columns of ``B`` and ``C``, and the shared (reduction)
+        dimension [element].
+    a_dtype : str or DType, optional
+        Format of ``A`` (default ``"bf16"``): ``a`` bytes per element.
+    b_dtype, out_dtype : str or DType, optional
+        Formats of ``B`` and of the result ``C`` (default: ``a_dtype``).
+    name : str, optional
+        Label of the operation (default ``"gemm"``).
+
+    Returns
+    -------
+    OpCost
+        FLOPs [FLOP] and memory bytes [B] (no link bytes); ``intensity`` in FLOP/B.
+
+    Raises
+    ------
+    ValueError
+        ``m``, ``n`` or ``k`` is not positive.
+    UnknownDTypeError
+        A dtype name is unknown.
     """
     for label, v in (("m", m), ("n", n), ("k", k)):
         if not v > 0:
@@ -163,12 +187,32 @@ def gemm_cost(m: int, n: int, k: int, a_dtype: str | DType = "bf16", b_dtype: st
     return OpCost(name, 2.0 * m * n * k, float(m) * k * a + float(k) * n * b + float(m) * n * c)
 
 
-def expected_unique_experts(n_experts: Any, top_k: Any, tokens: Any) -> Any:
+def expected_unique_experts(n_experts: float | npt.ArrayLike, top_k: float | npt.ArrayLike,
+                            tokens: float | npt.ArrayLike) -> float | np.ndarray:
     """Expected distinct experts ``E * (1 - (1 - k/E)^N)`` hit by ``N`` tokens routed
     uniformly and independently to ``k`` of ``E`` experts each (``U(1) = k``, ``U -> E``).
 
     Computed as ``-E * expm1(N * log1p(-k/E))`` (accurate for large ``E``); works on numbers
-    and numpy arrays.
+    and numpy arrays (broadcast together). The model is in this module's docstring.
+
+    Parameters
+    ----------
+    n_experts : float or array_like
+        Routed experts per MoE layer, ``E``.
+    top_k : float or array_like
+        Experts each token is routed to, ``k`` (``0 <= k <= E``).
+    tokens : float or array_like
+        Tokens routed in the step, ``N`` [token] (``>= 0``).
+
+    Returns
+    -------
+    float or numpy.ndarray
+        ``U(N)``, the expected distinct experts (a float for scalar inputs).
+
+    Raises
+    ------
+    ValueError
+        ``top_k`` is negative or above ``n_experts``, or ``tokens`` is negative.
     """
     E = np.asarray(n_experts, dtype=float)
     k = np.asarray(top_k, dtype=float)
@@ -311,55 +355,11 @@ def compute_fallback(dt: DTypes, chip: Any, exc: Exception) -> DTypes:
     return replace(dt, precision=Precision(FALLBACK_PRECISION), compute_note=note)
 
 
-# --- per-model numbers ----------------------------------------------------------------------
-@dataclass(frozen=True)
-class ModelNumbers:
-    """A model at given dtypes reduced to the floats the step kernels need (bytes, FLOPs).
-
-    ``groups``: softmax-attention layers grouped by window (``inf`` for full and MLA), each
-    ``(flops per query-key pair, KV bytes per token, window)`` summed over its layers.
-    """
-
-    id: str
-    name: str
-    dtypes: DTypes
-    n_layers: float
-    hidden: float
-    vocab: float
-    w_dense: float  #: bytes always read per step (attention, dense FFN, shared experts, router, norms)
-    w_expert: float  #: bytes of one routed expert summed over the MoE layers
-    n_experts: float  #: E (1 for a dense model)
-    top_k: float  #: k (0 for a dense model, so that U = 0)
-    w_head: float  #: output head bytes
-    w_emb_row: float  #: bytes of one input-embedding row (0 when tied)
-    f_token: float  #: linear-layer FLOPs per token (2 per active parameter, head excluded)
-    f_head: float  #: 2 * V * d
-    f_linear: float  #: linear-attention FLOPs per token
-    state_bytes: float  #: linear-attention state per sequence
-    act_bytes: float  #: bytes per activation element (all-reduce messages)
-    groups: tuple[tuple[float, float, float], ...] = ()
-    params_total: int = 0
-    params_active: int = 0
-    moe_layers: int = 0
-
-    @property
-    def is_moe(self) -> bool:
-        return self.moe_layers > 0
-
-    @property
-    def weight_bytes_total(self) -> float:
-        """All weights: dense part, every expert, head and (untied) embedding table."""
-        return (self.w_dense + self.w_expert * self.n_experts + self.w_head
-                + self.w_emb_row * self.vocab)
-
-
-_MCACHE: dict[tuple, tuple[Any, ModelNumbers]] = {}
-
-
 def _pair_flops(model: Model, kind: Any) -> float:
 
     if kind is AttentionKind.mla:
         m = model.mla
+        assert m is not None  # an MLA layer implies the model's MLA dimensions (Model validates it)
         return 2.0 * model.n_heads * (m.qk_nope_head_dim + m.qk_rope_head_dim) + 2.0 * model.n_heads * m.v_head_dim
     if kind is AttentionKind.linear:
         return 0.0
@@ -377,116 +377,6 @@ def _get_model(model: Any) -> Model:
 def _dtype_key(value: Any) -> Any:
 
     return value if isinstance(value, DType) else ("name", str(value))
-
-
-def model_numbers(model: Model | str, weight_dtype: Any = "native", **dtypes_kw: Any) -> ModelNumbers:
-    """Reduce ``model`` at the given dtypes (see :func:`resolve_dtypes`) to :class:`ModelNumbers`.
-
-    Uses ``Model.layer_params()``, ``kv_elements_per_token()``, ``layer_windows()`` and
-    ``linear_attention.state_elements()``; cached per (model object, dtypes).
-    """
-    model = _get_model(model)
-    # key on the dtype values, not their names: two block_dtype()s named alike differ in bits
-    key = (id(model), _dtype_key(weight_dtype), *sorted((k, _dtype_key(v)) for k, v in dtypes_kw.items()))
-    hit = _MCACHE.get(key)
-    if hit is not None and hit[0] is model:
-        return hit[1]
-
-    dt = resolve_dtypes(model, weight_dtype, **dtypes_kw)
-    wb, eb, mb, kb = (dt.weight.bytes_per_element, dt.expert.bytes_per_element, dt.embedding.bytes_per_element,
-                      dt.kv.bytes_per_element)
-    lp = model.layer_params()
-    d, V = float(model.hidden_size), float(model.vocab_size)
-    always = lp["attention"] + lp["mlp"] + lp["router"] + lp["norms"]
-    w_dense = float(always.sum() + model.hidden_size) * wb  # + final norm
-    moe = model.moe
-    if moe is not None:
-        E, k = float(moe.n_routed_experts), float(moe.experts_per_token)
-        w_expert = float(lp["experts"].sum()) / E * eb
-        n_moe = len(model.moe_layers())
-    else:
-        E, k, w_expert, n_moe = 1.0, 0.0, 0.0, 0
-    if moe is not None and k >= E:  # every expert is active for every token: they are dense weights
-        w_dense, w_expert, k = w_dense + w_expert * E, 0.0, 0.0
-    matmul = lp["attention"] + lp["mlp"] + lp["router"] + lp["experts_active"]
-    f_token = 2.0 * float(matmul.sum())
-    kv_el = model.kv_elements_per_token()
-    wins = model.layer_windows()
-    by_window: dict[float, list[float]] = {}
-    n_linear = 0
-    for i, kind in enumerate(model.layer_types):
-        if kind is AttentionKind.linear:
-            n_linear += 1
-            continue
-        g = by_window.setdefault(float(wins[i]), [0.0, 0.0])
-        g[0] += _pair_flops(model, kind)
-        g[1] += float(kv_el[i]) * kb
-    groups = tuple((f, b, w) for w, (f, b) in sorted(by_window.items()))
-    la = model.linear_attention
-    f_linear = 4.0 * la.n_value_heads * la.key_head_dim * la.value_head_dim * n_linear if (la and n_linear) else 0.0
-    state = float(la.state_elements()) * n_linear * dt.state.bytes_per_element if (la and n_linear) else 0.0
-    mn = ModelNumbers(
-        id=model.id, name=model.name, dtypes=dt, n_layers=float(model.n_layers), hidden=d, vocab=V,
-        w_dense=w_dense, w_expert=w_expert, n_experts=E, top_k=k, w_head=V * d * mb,
-        w_emb_row=0.0 if model.tied_embeddings else d * mb, f_token=f_token, f_head=2.0 * V * d,
-        f_linear=f_linear, state_bytes=state, act_bytes=dt.activation.bytes_per_element, groups=groups,
-        params_total=model.params_total(), params_active=model.params_active(), moe_layers=n_moe,
-    )
-    if len(_MCACHE) > 1024:
-        _MCACHE.clear()
-    _MCACHE[key] = (model, mn)
-    return mn
-
-
-# --- step kernels (floats or numpy arrays) ---------------------------------------------------
-def _unique(n_experts: Any, top_k: Any, tokens: Any) -> Any:
-    return -n_experts * np.expm1(tokens * np.log1p(-(top_k / n_experts)))
-
-
-def _allreduce_bytes(mn: Any, tokens: Any, n_chips: Any) -> Any:
-    """Bytes each chip sends per direction: 2 all-reduces per layer, ring 2 (n-1)/n x message."""
-    return 2.0 * mn.n_layers * (2.0 * (n_chips - 1.0) / n_chips) * (tokens * mn.hidden * mn.act_bytes)
-
-
-def decode_traffic(mn: Any, context: Any, batch: Any, n_chips: Any = 1.0) -> tuple[Any, Any, Any]:
-    """One decode step of ``batch`` sequences at context ``context``: ``(FLOPs, memory bytes,
-    link bytes per chip)``; FLOPs and memory bytes are totals over the ``n_chips`` chips.
-
-    ``mn`` is a :class:`ModelNumbers` or an object with the same attributes holding arrays
-    (``groups`` a tuple of ``(flops/pair, KV bytes/token, window)`` triples of arrays).
-    """
-    T, B = context, batch
-    kv = 0.0
-    attn = 0.0
-    for fpp, kvb, win in mn.groups:
-        ctx = np.minimum(T, win)
-        kv = kv + kvb * ctx
-        attn = attn + fpp * ctx
-    weights = (mn.w_dense + _unique(mn.n_experts, mn.top_k, B) * mn.w_expert + mn.w_head
-               + mn.w_emb_row * np.minimum(B, mn.vocab))
-    mem = weights + B * (kv + 2.0 * mn.state_bytes)
-    flops = B * (mn.f_token + mn.f_head + mn.f_linear + attn)
-    comm = _allreduce_bytes(mn, B, n_chips)
-    return flops, mem, comm
-
-
-def prefill_traffic(mn: Any, prompt: Any, batch: Any, n_chips: Any = 1.0) -> tuple[Any, Any, Any]:
-    """Prefill of ``batch`` prompts of ``prompt`` tokens up to the first token: ``(FLOPs,
-    memory bytes, link bytes per chip)`` as in :func:`decode_traffic`."""
-    S, B = prompt, batch
-    N = B * S
-    kv = 0.0
-    attn = 0.0
-    for fpp, kvb, win in mn.groups:
-        m = np.minimum(S, win)
-        kv = kv + kvb * m
-        attn = attn + fpp * (m * (m + 1.0) * 0.5 + (S - m) * m)
-    weights = (mn.w_dense + _unique(mn.n_experts, mn.top_k, N) * mn.w_expert + mn.w_head
-               + mn.w_emb_row * np.minimum(N, mn.vocab))
-    mem = weights + B * (kv + mn.state_bytes)
-    flops = N * (mn.f_token + mn.f_linear) + B * (mn.f_head + attn)
-    comm = _allreduce_bytes(mn, N, n_chips)
-    return flops, mem, comm
 
 
 # --- detailed, per-layer costs (pint at the boundary; not the hot path) -----------------------
@@ -536,13 +426,41 @@ class StepCost:
                 f"moved, intensity {self.total.intensity.m:.4g} FLOP/B{moe}")
 
 
-def attention_cost(model: Model | str, phase: str, context_tokens: int, batch: int = 1, *, layer: int | None = None,
-                   kv_dtype: Any = "bf16", state_dtype: Any = "bf16") -> OpCost:
-    """Attention scores and KV-cache traffic of one layer of one step (``layer``: 0-based index;
-    default the first softmax-attention layer). :func:`step_cost` gives every layer.
+def attention_cost(model: str | Model, phase: str, context_tokens: int, batch: int = 1, *, layer: int | None = None,
+                   kv_dtype: str | DType = "bf16", state_dtype: str | DType = "bf16") -> OpCost:
+    """Attention scores and KV-cache traffic of one layer of one step. :func:`step_cost` gives
+    every layer.
 
     Decode: ``4 H d_h min(T, W)`` FLOPs and ``min(T, W) * KV bytes/token`` per sequence;
-    prefill: ``4 H d_h * pairs(S, W)`` FLOPs and ``min(S, W) * KV bytes/token`` written.
+    prefill: ``4 H d_h * pairs(S, W)`` FLOPs and ``min(S, W) * KV bytes/token`` written
+    (MLA, sliding windows and linear attention: this module's docstring).
+
+    Parameters
+    ----------
+    model : str or Model
+        Catalog id or name, or a :class:`~accelspec.Model`.
+    phase : {"decode", "prefill"}
+        One decode step, or the prefill of the prompt.
+    context_tokens : int
+        Context ``T`` (decode) or prompt length ``S`` (prefill) of each sequence [token].
+    batch : int, optional
+        Sequences in the step (default 1).
+    layer : int, optional
+        0-based layer index (default: the first softmax-attention layer).
+    kv_dtype, state_dtype : str or DType, optional
+        Formats of the KV cache and of the linear-attention state (default ``"bf16"``).
+
+    Returns
+    -------
+    OpCost
+        FLOPs [FLOP] and KV-cache (or state) bytes [B] of that layer, all sequences together.
+
+    Raises
+    ------
+    UnknownModelError
+        ``model`` names no catalog model.
+    UnknownDTypeError
+        A dtype name is unknown.
     """
     model = _get_model(model)
 
@@ -558,6 +476,7 @@ def _attention_layer(model: Model, i: int, phase: str, T: float, B: float, kb: f
     kind = model.layer_types[i]
     if kind is AttentionKind.linear:
         la = model.linear_attention
+        assert la is not None  # a linear layer implies the model's linear-attention dimensions
         f_tok = 4.0 * la.n_value_heads * la.key_head_dim * la.value_head_dim
         state = float(la.state_elements()) * sb
         if phase == "decode":
@@ -579,28 +498,65 @@ def _check_phase(phase: str) -> str:
     return phase
 
 
-def step_cost(model: Model | str, phase: str, context_tokens: int, batch: int = 1, n_chips: int = 1,
-              weight_dtype: Any = "native", **dtypes_kw: Any) -> StepCost:
+def step_cost(model: str | Model, phase: str, context_tokens: int, batch: int = 1, n_chips: int = 1,
+              weight_dtype: str | DType | None = "native", **dtypes_kw: str | DType | Precision | None) -> StepCost:
     """FLOPs and bytes of one decode step or one prefill, layer by layer (formulas in the
     module docstring). Totals are for all ``n_chips`` together; ``comm_bytes`` per chip.
 
-    The layer sums equal what :func:`decode_traffic` / :func:`prefill_traffic` compute from
-    the reduced :class:`ModelNumbers` (up to rounding: the order of additions differs).
-    """
-    from .memory import _one_count
+    The layer sums equal the FLOPs and bytes of :func:`~accelspec.decode_bound` /
+    :func:`~accelspec.prefill_bound` on one chip, and with ``n_chips`` in tensor parallel their
+    FLOPs and all-reduce bytes (up to rounding: the order of additions differs).
 
+    Parameters
+    ----------
+    model : str or Model
+        Catalog id or name, or a :class:`~accelspec.Model`.
+    phase : {"decode", "prefill"}
+        One decode step, or the prefill of the prompt up to the first token.
+    context_tokens : int
+        Context (decode, the new token included) or prompt length (prefill) of each
+        sequence [token].
+    batch : int, optional
+        Sequences in the step (default 1).
+    n_chips : int, optional
+        Chips in tensor parallel (default 1): two ring all-reduces per layer.
+    weight_dtype : str or DType, optional
+        Format of the weights (default ``"native"``: the checkpoint's own formats).
+    **dtypes_kw : str, DType or Precision, optional
+        ``expert_dtype``, ``embedding_dtype``, ``kv_dtype``, ``activation_dtype``,
+        ``state_dtype``, ``precision``, as :func:`resolve_dtypes` takes them.
+
+    Returns
+    -------
+    StepCost
+        Per-layer :class:`LayerCost` (linear layers, routed experts, attention, all-reduce
+        bytes), the output head, and ``total`` [FLOP, B].
+
+    Raises
+    ------
+    UnknownModelError
+        ``model`` names no catalog model.
+    ValueError
+        ``phase`` is neither ``"decode"`` nor ``"prefill"``.
+    InvalidArgumentError, CountTypeError
+        A count is out of range or of the wrong type.
+    UnknownDTypeError
+        A dtype name is unknown.
+    """
     model = _get_model(model)
     phase = _check_phase(phase)
-    context_tokens = _one_count(context_tokens, "context_tokens")
-    batch = _one_count(batch, "batch")
-    n_chips = _one_count(n_chips, "n_chips")
+    context_tokens = count(context_tokens, "context_tokens")
+    batch = count(batch, "batch")
+    n_chips = count(n_chips, "n_chips")
     dt = resolve_dtypes(model, weight_dtype, **dtypes_kw)
     wb, eb, kb = dt.weight.bytes_per_element, dt.expert.bytes_per_element, dt.kv.bytes_per_element
     T, B, n = float(context_tokens), float(batch), float(n_chips)
     tokens = B if phase == "decode" else B * T
     lp = model.layer_params()
     moe = model.moe
-    U = expected_unique_experts(float(moe.n_routed_experts), float(moe.experts_per_token), tokens) if moe else 0.0
+    U = 0.0
+    if moe is not None:
+        U = float(expected_unique_experts(float(moe.n_routed_experts), float(moe.experts_per_token), tokens))
     msg = tokens * model.hidden_size * dt.activation.bytes_per_element
     comm = 2.0 * (2.0 * (n - 1.0) / n) * msg
     layers = []

@@ -53,7 +53,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pint
@@ -64,6 +64,11 @@ from ..units import Q_, parse_quantity
 from .bounds import LIMITERS, layout_numbers, layout_times, limiter_code
 from .memory import _DEFAULT_RESERVE, InvalidArgumentError, Parallelism, _candidates, _options, _Profile, _terms
 from .roofline import chip_numbers
+
+if TYPE_CHECKING:
+    from ..hardware.system import System
+    from ..model.architecture import Model
+    from ..model.datatypes import DType
 
 __all__ = ["DEFINITIONS", "Plan", "PlanRow", "frontier", "plan"]
 
@@ -415,7 +420,8 @@ def _entries(chips: Any) -> list[_Entry]:
     return uniq
 
 
-def _roofs(entries: list[_Entry], precision: Precision) -> tuple[np.ndarray, ...]:
+def _roofs(entries: list[_Entry], precision: Precision) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                                                                 list[str], list[list[str]]]:
     """Per entry: peak, bandwidth, link (nominal, base units; nan when unpublished), capacity
     (bytes, nan when unpublished), the precision used, and what is missing."""
     n = len(entries)
@@ -453,7 +459,7 @@ def _roofs(entries: list[_Entry], precision: Precision) -> tuple[np.ndarray, ...
             cap[i] = float(e.chip.memory.capacity.q.m_as("B"))
         prec.append(used)
         missing.append(miss)
-    return peak, bw, link, cap, prec, missing  # type: ignore[return-value]
+    return peak, bw, link, cap, prec, missing
 
 
 def _counts_grid(max_chips: int, n_chips: Any) -> list[int]:
@@ -499,10 +505,12 @@ def _bisect(ok: Any, n_entries: int, k: int = 48) -> np.ndarray:
 
 
 # --- the search ------------------------------------------------------------------------------
-def plan(model: Any, input_tokens: Any, output_tokens: Any, *, ttft: Any, tpot: Any, chips: Any = None,
-         max_chips: int = 64, n_chips: Any = None, disaggregated: bool = False, decode_context: str = "mean",
-         weight_dtype: Any = "bf16", kv_dtype: Any = "bf16", activation_dtype: Any = "bf16",
-         expert_dtype: Any = None, embedding_dtype: Any = None, precision: Any = None,
+def plan(model: str | Model, input_tokens: int | str, output_tokens: int | str, *, ttft: str | pint.Quantity,
+         tpot: str | pint.Quantity, chips: str | Chip | System | Iterable[str | Chip | System] | None = None,
+         max_chips: int = 64, n_chips: int | Iterable[int] | None = None, disaggregated: bool = False,
+         decode_context: str = "mean", weight_dtype: str | DType = "bf16", kv_dtype: str | DType = "bf16",
+         activation_dtype: str | DType = "bf16", expert_dtype: str | DType | None = None,
+         embedding_dtype: str | DType | None = None, precision: str | Precision | None = None,
          overlap: bool = True) -> Plan:
     """Which chips (and systems) can serve ``model`` at ``input_tokens`` in / ``output_tokens``
     out within the ``ttft`` and ``tpot`` targets, and with how many chips (see the module
@@ -514,9 +522,60 @@ def plan(model: Any, input_tokens: Any, output_tokens: Any, *, ttft: Any, tpot: 
     counts in ``n_chips``); a system caps it at its own size. ``disaggregated``: prefill on its own
     pool (TPOT from decode alone; the result gives the prefill:decode chip ratio).
     ``decode_context``: ``"mean"`` (``S_in + S_out // 2``, default) or ``"final"`` (``S_in + S_out``).
-    Dtypes as :func:`accelspec.decode_bound` (default bf16 weights, KV and compute; a chip that
-    publishes fp16 but not bf16 is run at fp16, same bytes and FLOPs, and says so).
+    Dtypes are named as in :func:`accelspec.decode_bound`, but the defaults differ: the weights
+    default to ``weight_dtype="bf16"`` whatever the checkpoint stores (``decode_bound``'s
+    ``"native"`` takes the checkpoint's own formats; pass ``weight_dtype="native"`` for that),
+    with bf16 KV cache, activations and linear-attention state, and the compute format from the
+    weights (bf16). A chip that publishes fp16 but not bf16 is run at fp16, same bytes and
+    FLOPs, and says so. The memory check uses the 2 GiB reserve and 8192-token prefill chunks.
 
+    Parameters
+    ----------
+    model : str or Model
+        Catalog id or name, or a :class:`~accelspec.Model`.
+    input_tokens, output_tokens : int or str
+        Prompt length ``S_in`` and generated length ``S_out`` per request [token]
+        (``"2k"``, ``"128k"``, ``"1M"`` are read as counts).
+    ttft : str or Quantity
+        Time-to-first-token target [s] (a bare number is refused).
+    tpot : str or Quantity
+        Time-per-output-token target [ms].
+    chips : str, Chip, System or iterable of them, optional
+        The candidates (default: every catalog chip and system).
+    max_chips : int, optional
+        Largest deployment tried, powers of two up to it (default 64).
+    n_chips : int or iterable of int, optional
+        Chip counts to try instead of the powers of two.
+    disaggregated : bool, optional
+        Prefill on its own pool (default False: co-located).
+    decode_context : {"mean", "final"}, optional
+        Context of the decode step bounded (default ``"mean"``).
+    weight_dtype, kv_dtype, activation_dtype : str or DType, optional
+        Formats of the weights, the KV cache and the activations (default ``"bf16"``).
+    expert_dtype, embedding_dtype : str or DType, optional
+        Formats of the routed experts and of the embeddings (default: as ``weight_dtype``).
+    precision : str or Precision, optional
+        Format the matmuls run in (default: from the weight format).
+    overlap : bool, optional
+        Compute, memory and communication overlap (default True).
+
+    Returns
+    -------
+    Plan
+        One :class:`PlanRow` per candidate, best first: whether it meets the targets, the
+        fewest chips, layout, batch, TTFT and TPOT [s], tokens/s per user and per chip
+        [token/s], or the bound that rules it out.
+
+    Raises
+    ------
+    UnknownModelError, UnknownHardwareError
+        ``model`` or a candidate names nothing in the catalogs.
+    PlanError
+        A target, count or option is malformed (a bare number for a time, ``decode_context``
+        neither ``"mean"`` nor ``"final"``, ...).
+
+    Examples
+    --------
     >>> p = plan("llama-3.1-8b", 2048, 256, ttft="1 s", tpot="30 ms", chips=["h100-sxm"])
     >>> p.rows[0].status, p.rows[0].n_chips
     ('meets', 1)

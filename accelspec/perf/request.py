@@ -67,7 +67,11 @@ from .opcost import DTypes
 from .roofline import ChipNumbers, _check_efficiency, chip_numbers
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from ..hardware.chip import Chip, Precision
     from ..model.architecture import Model
+    from ..model.datatypes import DType
     from .bounds import LayoutNumbers
 
 __all__ = ["MODES", "RequestBound", "request_bound"]
@@ -361,13 +365,15 @@ def _steady_round(ln: LayoutNumbers, S: int, n_out: int, C: int, a: float, peak:
     return t, (tc, tm, tl)
 
 
-def request_bound(model: Model | str, chip: Any, input_tokens: int, output_tokens: int, batch: int = 1,
-                  n_chips: int | None = None, *, parallelism: Any = None, weight_dtype: Any = "native",
-                  kv_dtype: Any = "bf16", activation_dtype: Any = "bf16", expert_dtype: Any = None,
-                  embedding_dtype: Any = None, state_dtype: Any = "bf16", precision: Any = None,
-                  sparse: bool = False, overlap: bool = True, compute_efficiency: float = 1.0,
-                  bandwidth_efficiency: float = 1.0, link_efficiency: float = 1.0, mode: str = "static",
-                  concurrency: int | None = None, accepted_tokens_per_step: float = 1.0) -> RequestBound:
+def request_bound(model: str | Model, chip: str | Chip, input_tokens: int, output_tokens: int, batch: int = 1,
+                  n_chips: int | None = None, *, parallelism: str | Parallelism | Mapping[str, int] | None = None,
+                  weight_dtype: str | DType | None = "native", kv_dtype: str | DType | None = "bf16",
+                  activation_dtype: str | DType | None = "bf16", expert_dtype: str | DType | None = None,
+                  embedding_dtype: str | DType | None = None, state_dtype: str | DType | None = "bf16",
+                  precision: str | Precision | None = None, sparse: bool = False, overlap: bool = True,
+                  compute_efficiency: float = 1.0, bandwidth_efficiency: float = 1.0, link_efficiency: float = 1.0,
+                  mode: str = "static", concurrency: int | None = None,
+                  accepted_tokens_per_step: float = 1.0) -> RequestBound:
     """Bounds on whole requests of ``input_tokens`` in and ``output_tokens`` out: time to first
     token, time per output token, end-to-end latency and output throughput (formulas in
     :mod:`accelspec.perf.request`).
@@ -379,6 +385,61 @@ def request_bound(model: Model | str, chip: Any, input_tokens: int, output_token
     :func:`accelspec.fits` chooses for the context at the end of the request
     (``input_tokens + output_tokens``) and the batch (or concurrency).
 
+    Parameters
+    ----------
+    model : str or Model
+        Catalog id or name, or a :class:`~accelspec.Model`.
+    chip : str or Chip
+        A chip, by name or record (its own scale-up link; systems: :func:`~accelspec.decode_bound`).
+    input_tokens : int
+        Prompt length ``S_in`` of each request [token].
+    output_tokens : int
+        Tokens generated per request ``S_out`` [token].
+    batch : int, optional
+        Requests served together (``mode="static"``; default 1).
+    n_chips : int, optional
+        Chips (default: the layout's chip count, else 1).
+    parallelism : str, Parallelism or mapping, optional
+        The layout, as in :func:`accelspec.fits` (default: the one ``fits`` chooses).
+    weight_dtype : str or DType, optional
+        Format of the weights (default ``"native"``: the checkpoint's own formats).
+    kv_dtype, activation_dtype, state_dtype : str or DType, optional
+        Formats of the KV cache, the activations and the linear-attention state (default
+        ``"bf16"``).
+    expert_dtype, embedding_dtype : str or DType, optional
+        Formats of the routed experts and of the embeddings (default: as the weights).
+    precision : str or Precision, optional
+        Format the matmuls run in (default: from the weight format).
+    sparse : bool, optional
+        Use the chip's sparse (2:4) peak (default False).
+    overlap : bool, optional
+        Compute, memory and communication overlap (default True).
+    compute_efficiency, bandwidth_efficiency, link_efficiency : float, optional
+        Achieved fractions of peak, in [1e-6, 1] (default 1.0: the bound).
+    mode : {"static", "steady"}, optional
+        A batch that starts together (default), or ``concurrency`` requests always in flight.
+    concurrency : int, optional
+        Requests in flight with ``mode="steady"`` (default ``batch``).
+    accepted_tokens_per_step : float, optional
+        Mean tokens kept per verification step under speculative decoding [token] (default 1.0).
+
+    Returns
+    -------
+    RequestBound
+        Time to first token and time per output token [ms], end-to-end latency [s], output
+        throughput per user and per chip [token/s], the limiter and the assumptions.
+
+    Raises
+    ------
+    UnknownModelError, UnknownChipError
+        ``model`` or ``chip`` names nothing in the catalogs.
+    UnsupportedPrecisionError, NotPublishedError
+        The chip lacks the compute format, or publishes no peak or memory bandwidth.
+    InvalidArgumentError, CountTypeError
+        A count, layout, mode, efficiency or option is out of range or of the wrong type.
+
+    Examples
+    --------
     >>> r = request_bound("llama-3.1-8b", "h200-sxm", 1024, 128)
     >>> r.limiter, round(r.time_per_output_token.m, 2)   # (16.06 GB weights + KV) / 4.8 TB/s
     ('memory', 3.16)

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pint
@@ -30,6 +30,9 @@ import pint
 from ..errors import IntensityError, InvalidArgumentError
 from ..hardware.chip import Chip, NotPublishedError, Precision, UnsupportedPrecisionError, _precision
 from ..units import Q_, UnitError, ureg
+
+if TYPE_CHECKING:
+    from ..hardware.system import System
 
 __all__ = ["ChipNumbers", "DroppedChip", "IntensityError", "Roofline", "chip_numbers", "roofline", "rooflines"]
 
@@ -292,9 +295,10 @@ class Roofline:
             eff = (f", efficiencies compute {self.compute_efficiency:g} / memory "
                    f"{self.bandwidth_efficiency:g} / link {self.link_efficiency:g}")
         link = ""
-        if self.link_bandwidth is not None:
+        comm_ridge = self.comm_ridge_point  # None exactly when no link bandwidth is published
+        if self.link_bandwidth is not None and comm_ridge is not None:
             link = (f"; scale-up {self.link_bandwidth.m:.4g} GB/s per direction, comm ridge "
-                    f"{self.comm_ridge_point.m:.4g} {self._cunit}/B")
+                    f"{comm_ridge.m:.4g} {self._cunit}/B")
         return (f"{self.label} {self.precision}: peak {self.peak_compute.m:.4g} T{self._cunit}/s, "
                 f"memory {self.memory_bandwidth.m:.4g} TB/s, ridge {self.ridge_point.m:.5g} {self._cunit}/B"
                 f"{rng}{link}{eff}{self._system_note()}")
@@ -309,7 +313,7 @@ class Roofline:
         return self.explain()
 
 
-def roofline(chip: Any, precision: str | Precision = "bf16", *, sparse: bool = False,
+def roofline(chip: str | Chip | System, precision: str | Precision = "bf16", *, sparse: bool = False,
              compute_efficiency: float = 1.0, bandwidth_efficiency: float = 1.0,
              link_efficiency: float = 1.0) -> Roofline:
     """The roofline of ``chip`` (a :class:`Chip`, a :class:`~accelspec.System` or a name) at
@@ -323,13 +327,44 @@ def roofline(chip: Any, precision: str | Precision = "bf16", *, sparse: bool = F
     leaves the ridge point ``P / B`` where it is, and a rack-sized roof drawn beside single
     chips would compare a rack with a chip.
 
+    Attainable performance at arithmetic intensity ``I`` is ``min(P, I * B)`` (Williams,
+    Waterman & Patterson, "Roofline", CACM 2009), ``P`` and ``B`` scaled by their efficiencies.
+
+    Parameters
+    ----------
+    chip : str, Chip or System
+        A chip or a system, by name or record.
+    precision : str or Precision, optional
+        Number format of the compute roof (default ``"bf16"``).
+    sparse : bool, optional
+        Use the sparse (2:4) peak instead of the dense one (default False).
+    compute_efficiency, bandwidth_efficiency, link_efficiency : float, optional
+        Achieved fractions of peak compute, memory bandwidth and link bandwidth, in [1e-6, 1]
+        (default 1.0).
+
+    Returns
+    -------
+    Roofline
+        Peak compute [TFLOP/s or TOP/s], memory bandwidth [TB/s], scale-up link bandwidth per
+        direction [GB/s], the ridge points [FLOP/B] and their ranges.
+
+    Raises
+    ------
+    UnknownHardwareError
+        ``chip`` names no chip or system.
+    UnsupportedPrecisionError
+        The chip has no ``precision``; the message lists the published precisions.
+    NotPublishedError
+        The chip publishes no ``precision`` peak (:class:`~accelspec.PeakNotPublishedError`)
+        or no memory bandwidth.
+    InvalidArgumentError
+        An efficiency is outside [1e-6, 1].
+
+    Examples
+    --------
     >>> r = roofline("h200-sxm", "bf16")
     >>> r.ridge_point            # 989.5 TFLOPS / 4.8 TB/s
     <Quantity(206.145833, 'FLOP / byte')>
-
-    Raises :class:`~accelspec.hardware.chip.UnsupportedPrecisionError` listing the published
-    precisions, and :class:`~accelspec.hardware.chip.NotPublishedError` when the chip publishes no
-    memory bandwidth.
     """
     from ..hardware.system import resolve_hardware
 

@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pint
@@ -52,6 +52,14 @@ from ..units import Q_
 from .bounds import layout_numbers, resolve_layout, stage_traffic, step_times
 from .memory import _options, _Profile, _terms, max_batch, min_chips
 from .roofline import chip_numbers
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from ..hardware.system import System
+    from ..model.architecture import Model
+    from ..model.datatypes import DType
+    from .memory import Parallelism
 
 __all__ = ["AgentSession", "SessionBound", "agent_session"]
 
@@ -149,7 +157,8 @@ class SessionBound:
         if t is None or self.price_usd_per_chip_hour is None:
             return None
         k = self.n_chips * t / 3600.0 / self.sessions
-        return tuple(p * k for p in self.price_usd_per_chip_hour)  # type: ignore[return-value]
+        used, low, high = self.price_usd_per_chip_hour
+        return used * k, low * k, high * k
 
     @property
     def busy_fraction(self) -> float | None:
@@ -174,7 +183,8 @@ class SessionBound:
         if t is None:
             lines.append("  time: unknown (" + "; ".join(self.unknown) + ")")
         else:
-            pre, dec = float(self.prefill_s.sum()), float(self.decode_s.sum())  # type: ignore[union-attr]
+            assert self.prefill_s is not None and self.decode_s is not None  # a total time needs both
+            pre, dec = float(self.prefill_s.sum()), float(self.decode_s.sum())
             txt = (f"  time >= {t / 3600:.3g} h of chip time (prefill {pre / 3600:.3g} h, decode {dec / 3600:.3g} h)")
             bf = self.busy_fraction
             if bf is not None:
@@ -269,10 +279,10 @@ def _times(ln: Any, phase: str, ctx_hi: np.ndarray, ctx_lo: np.ndarray | None, B
     return t
 
 
-def agent_session(model: Any, chip: Any, scenario: AgentSession | None = None, *, n_chips: int | None = None,
-                  parallelism: Any = None, prefix_caching: bool = True, sessions: int = 1,
-                  weight_dtype: Any = "bf16", kv_dtype: Any = "bf16", price: str = "min",
-                  max_chips: int = 1024) -> SessionBound:
+def agent_session(model: str | Model, chip: str | Chip | System, scenario: AgentSession | None = None, *,
+                  n_chips: int | None = None, parallelism: str | Parallelism | Mapping[str, int] | None = None,
+                  prefix_caching: bool = True, sessions: int = 1, weight_dtype: str | DType | None = "bf16",
+                  kv_dtype: str | DType | None = "bf16", price: str = "min", max_chips: int = 1024) -> SessionBound:
     """Bound one agent session (see the module docstring for the model and formulas).
 
     ``chip``: a catalog chip or a :class:`~accelspec.System` (then ``n_chips`` may not exceed its
@@ -281,6 +291,51 @@ def agent_session(model: Any, chip: Any, scenario: AgentSession | None = None, *
     (:func:`accelspec.min_chips`), layout as :func:`accelspec.fits` chooses unless ``parallelism``
     is given. ``price``: ``"min"`` (default), ``"median"`` or ``"max"`` of the chip's snapshots.
 
+    Parameters
+    ----------
+    model : str or Model
+        Catalog id or name, or a :class:`~accelspec.Model`.
+    chip : str, Chip or System
+        A catalog chip or system, by name or record.
+    scenario : AgentSession, optional
+        The session: turns and tokens per turn (default ``AgentSession()``).
+    n_chips : int, optional
+        Chips serving it (default: the fewest that hold the model and the KV caches at the final
+        context).
+    parallelism : str, Parallelism or mapping, optional
+        The layout (default: the one :func:`accelspec.fits` chooses).
+    prefix_caching : bool, optional
+        Each turn prefills only its new tokens, the earlier context's KV cache kept (default
+        True); False prefills the whole context every turn.
+    sessions : int, optional
+        Sessions served together, in lockstep (default 1).
+    weight_dtype, kv_dtype : str or DType, optional
+        Formats of the weights and of the KV cache (default ``"bf16"`` both, whatever the
+        checkpoint stores).
+    price : {"min", "median", "max"}, optional
+        Which of the chip's price snapshots costs the session (default ``"min"``).
+    max_chips : int, optional
+        Largest chip count searched when ``n_chips`` is not given (default 1024; a system's size).
+
+    Returns
+    -------
+    SessionBound
+        Per turn (numpy arrays): context [token], prefill and decode time [s], KV cache and
+        memory per chip [GB]; totals, the energy at TDP [J] (an estimate, not a bound) and the
+        cost [USD] where the catalog publishes a TDP and a price.
+
+    Raises
+    ------
+    UnknownModelError, UnknownHardwareError
+        ``model`` or ``chip`` names nothing in the catalogs.
+    SessionError
+        The scenario is empty, the model does not fit on up to ``max_chips`` chips, or
+        ``n_chips`` exceeds the system.
+    InvalidArgumentError, CountTypeError
+        A count, layout or dtype is out of range or of the wrong type.
+
+    Examples
+    --------
     >>> s = agent_session("llama-3.1-8b", "h100", AgentSession(1000, 10, 100, 50, None))
     >>> s.n_chips, int(s.context[-1])
     (1, 2500)
@@ -323,7 +378,7 @@ def agent_session(model: Any, chip: Any, scenario: AgentSession | None = None, *
             n = 1
             unknown.append("memory capacity not published: chip count and fit unknown (1 chip assumed)")
         else:
-            cnt = min_chips(m, c, final, B, max_chips=limit_n, **mem_kw)
+            cnt = min_chips(m, c, final, B, max_chips=limit_n, weight_dtype=weight_dtype, kv_dtype=kv_dtype)
             if cnt.value is None:
                 raise SessionError(f"{m.id} with {B} session(s) at {final:,} tokens does not fit on up to {limit_n} x "
                                    f"{c.name}")
@@ -395,7 +450,7 @@ def agent_session(model: Any, chip: Any, scenario: AgentSession | None = None, *
         bad = np.flatnonzero(mem_gb * 1e9 > cap)
         fits = bad.size == 0
         first_bad = int(bad[0]) + 1 if bad.size else None
-        lim = max_batch(m, c, final, n_chips=n, parallelism=lay, **mem_kw)
+        lim = max_batch(m, c, final, n_chips=n, parallelism=lay, weight_dtype=weight_dtype, kv_dtype=kv_dtype)
         at_once = float(lim.value)
         if system is not None:
             per_system = system.n_chips // n

@@ -27,9 +27,11 @@ imported only here, when a sweep runs.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
+import pint
 
 from ..errors import DeploymentError
 from ..hardware.chip import Chip, NotPublishedError, UnsupportedPrecisionError
@@ -38,6 +40,15 @@ from .bounds import _MEM_KW, LIMITERS, layout_numbers, stage_traffic_tiers
 from .memory import _DEFAULT_RESERVE, Parallelism, _capacity, _profile, _reserve
 from .opcost import FALLBACK_PRECISION, compute_fallback
 from .roofline import _check_efficiency, chip_numbers
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from ..hardware.chip import Precision
+    from ..hardware.system import System
+    from ..model.architecture import Model
+    from ..model.datatypes import DType
+    from . import Deployment  # annotations only: .deployment imports the calculators
 
 __all__ = ["COLUMNS", "SWEEP_COLUMNS", "sweep", "sweep_iter"]
 
@@ -70,14 +81,18 @@ def _counts(x: Any, what: str) -> np.ndarray:
     return counts(x, what, ndim=1).astype(np.int64)
 
 
-def sweep(models: Any, chips: Any, context_tokens: Any, batch: Any = 1, n_chips: Any = 1, *,
-          phase: str = "decode", parallelism: Any = None, weight_dtype: Any = "native", kv_dtype: Any = "bf16",
-          activation_dtype: Any = "bf16", expert_dtype: Any = None, embedding_dtype: Any = None,
-          state_dtype: Any = "bf16", precision: Any = None, sparse: bool = False, overlap: bool = True,
+def sweep(models: str | Model | Iterable[str | Model],
+          chips: str | Chip | System | Deployment | Iterable[str | Chip | System | Deployment],
+          context_tokens: int | npt.ArrayLike, batch: int | npt.ArrayLike = 1, n_chips: int | npt.ArrayLike | None = 1,
+          *, phase: str = "decode", parallelism: str | Parallelism | Mapping[str, int] | None = None,
+          weight_dtype: str | DType | None = "native", kv_dtype: str | DType | None = "bf16",
+          activation_dtype: str | DType | None = "bf16", expert_dtype: str | DType | None = None,
+          embedding_dtype: str | DType | None = None, state_dtype: str | DType | None = "bf16",
+          precision: str | Precision | None = None, sparse: bool = False, overlap: bool = True,
           compute_efficiency: float = 1.0, bandwidth_efficiency: float = 1.0, link_efficiency: float = 1.0,
-          reserve: Any = None, only_fitting: bool = False, output: str = "dataframe",
+          reserve: str | float | pint.Quantity | None = None, only_fitting: bool = False, output: str = "dataframe",
           on_missing: str = "raise", routing: str = "balanced", collective: str = "auto",
-          columns: Any = None) -> Any:
+          columns: str | Iterable[str] | None = None) -> Any:
     """Every combination of ``models x chips x context_tokens x batch x n_chips``.
 
     Arguments as :func:`~accelspec.perf.bounds.decode_bound` (``phase="prefill"`` for
@@ -122,6 +137,72 @@ def sweep(models: Any, chips: Any, context_tokens: Any, batch: Any = 1, n_chips:
     ``time_low``/``time_high``, no bound at all for memory-only columns). For sweeps too large
     for memory see :func:`sweep_iter`. Memory (measured, docs/roofline.md): about 143 bytes
     per scenario for every column, 36 for ``columns=["time", "fits"]``.
+
+    Parameters
+    ----------
+    models : str, Model or iterable of them
+        Models (catalog ids, names or records).
+    chips : str, Chip, System, Deployment or iterable of them
+        Chips and systems; deployments (all of them or none) sweep the models and contexts on
+        each deployment's own chip count, layout and dtypes.
+    context_tokens : int or array_like
+        Contexts (decode) or prompt lengths (prefill) [token].
+    batch : int or array_like, optional
+        Batch sizes (default 1).
+    n_chips : int, array_like or None, optional
+        Chip counts (default 1; ``None``: each entry's own count, DataFrame output only).
+    phase : {"decode", "prefill"}, optional
+        The bound swept (default ``"decode"``).
+    parallelism : str, Parallelism or mapping, optional
+        The layout (default: the one :func:`accelspec.fits` chooses, per scenario).
+    weight_dtype : str or DType, optional
+        Format of the weights (default ``"native"``: the checkpoint's own formats).
+    kv_dtype, activation_dtype, state_dtype : str or DType, optional
+        Formats of the KV cache, the activations and the linear-attention state (default
+        ``"bf16"``).
+    expert_dtype, embedding_dtype : str or DType, optional
+        Formats of the routed experts and of the embeddings (default: as the weights).
+    precision : str or Precision, optional
+        Format the matmuls run in (default: from the weight format, per model and chip).
+    sparse : bool, optional
+        Use the sparse (2:4) peaks (default False).
+    overlap : bool, optional
+        Compute, memory and communication overlap (default True).
+    compute_efficiency, bandwidth_efficiency, link_efficiency : float, optional
+        Achieved fractions of peak, in [1e-6, 1] (default 1.0: the bound).
+    reserve : str, float or Quantity, optional
+        Per-chip allowance [GB] (default 2 GiB) or a fraction of capacity in [0, 1).
+    only_fitting : bool, optional
+        Drop (or, in xarray, blank) the scenarios that do not fit (default False).
+    output : {"dataframe", "xarray", "arrays"}, optional
+        The result's form (default ``"dataframe"``).
+    on_missing : {"raise", "nan"}, optional
+        A chip without the precision or a needed bandwidth raises (default) or gives NaN rows.
+    routing : {"balanced", "best-case"}, optional
+        Expert routing model (default ``"balanced"``).
+    collective : {"auto", "ring", "in-network"}, optional
+        All-reduce algorithm (default ``"auto"``).
+    columns : str or iterable of str, optional
+        Only these columns (default: all, :data:`SWEEP_COLUMNS`).
+
+    Returns
+    -------
+    pandas.DataFrame, xarray.Dataset or dict of numpy.ndarray
+        One row (cell) per scenario: the bound's times [s], token rates [token/s], FLOPs,
+        bytes, limiter, layout, and the memory fit [GB]; ``attrs`` say what was assumed.
+
+    Raises
+    ------
+    UnknownModelError, UnknownHardwareError
+        A model or chip names nothing in the catalogs.
+    UnsupportedPrecisionError, NotPublishedError
+        With ``on_missing="raise"``: a chip lacks the precision or a needed bandwidth.
+    InvalidArgumentError, CountTypeError
+        An axis, layout, option or column is out of range or of the wrong type.
+    DeploymentError
+        Deployments mixed with chips, or an argument a deployment fixes given beside it.
+    ValueError
+        ``n_chips=None`` with an output other than ``"dataframe"``.
     """
     from ..hardware.system import resolve_hardware
     from ..model.catalog import get_model
@@ -402,22 +483,22 @@ def sweep(models: Any, chips: Any, context_tokens: Any, batch: Any = 1, n_chips:
     import pandas as pd
 
     cols: dict[str, Any] = {}
-    cols["model"] = pd.Categorical.from_codes(out.pop("model"), categories=names)
-    cols["chip"] = pd.Categorical.from_codes(out.pop("chip"), categories=chip_ids)
+    cols["model"] = pd.Categorical.from_codes(out.pop("model"), categories=pd.Index(names))
+    cols["chip"] = pd.Categorical.from_codes(out.pop("chip"), categories=pd.Index(chip_ids))
     if "precision" in out:
-        cols["precision"] = pd.Categorical.from_codes(out.pop("precision"), categories=prec_names)
+        cols["precision"] = pd.Categorical.from_codes(out.pop("precision"), categories=pd.Index(prec_names))
     limiter_codes = out.pop("limiter", None)
     fit = out.pop("fits", None)
     lay_codes = out.pop("layout", None)
     for key in ("context_tokens", "batch", "n_chips"):
         cols[key] = out.pop(key)
     if lay_codes is not None:
-        cols["layout"] = pd.Categorical.from_codes(lay_codes, categories=layout_names)
+        cols["layout"] = pd.Categorical.from_codes(lay_codes, categories=pd.Index(layout_names))
     cols.update(out)
     if limiter_codes is not None:
-        cols["limiter"] = pd.Categorical.from_codes(limiter_codes, categories=list(LIMITERS))
+        cols["limiter"] = pd.Categorical.from_codes(limiter_codes, categories=pd.Index(LIMITERS))
     if fit is not None:
-        cols["fits"] = pd.array(np.where(fit < 0, None, fit == 1), dtype="boolean")
+        cols["fits"] = pd.arrays.BooleanArray(fit == 1, fit < 0)  # -1 (capacity unknown): <NA>
     df = pd.DataFrame(cols, copy=False)
     df.attrs.update(meta)
     if only_fitting:
@@ -809,7 +890,7 @@ def _to_xarray(out: dict[str, np.ndarray], shape: tuple[int, ...], names: list[s
         if key in ("model", "chip", "context_tokens", "batch", "n_chips", "precision", "_fits"):
             continue
         name, _, unit = key.partition(" [")
-        attrs = {"units": unit.rstrip("]")} if unit else {}
+        attrs: dict[str, Any] = {"units": unit.rstrip("]")} if unit else {}
         if key == "limiter":
             attrs = {"codes": list(LIMITERS)}
         if key == "layout":
@@ -822,12 +903,14 @@ def _to_xarray(out: dict[str, np.ndarray], shape: tuple[int, ...], names: list[s
         data[name] = (dims, a, attrs)
     coords = {"model": names, "chip": chip_ids, "context_tokens": T, "batch": B, "n_chips": N,
               "precision": (("model", "chip"), np.asarray(prec_names, dtype=object)[prec_code].astype(str))}
-    attrs = {k: (str(v) if not isinstance(v, (str, int, float)) else v) for k, v in meta.items()}
-    return xr.Dataset(data, coords=coords, attrs=attrs)
+    ds_attrs = {k: (str(v) if not isinstance(v, (str, int, float)) else v) for k, v in meta.items()}
+    return xr.Dataset(data, coords=coords, attrs=ds_attrs)
 
 
-def sweep_iter(models: Any, chips: Any, context_tokens: Any, batch: Any = 1, n_chips: Any = 1, *,
-               chunk_size: int = 1_000_000, **kwargs: Any) -> Iterator[Any]:
+def sweep_iter(models: str | Model | Iterable[str | Model],
+               chips: str | Chip | System | Deployment | Iterable[str | Chip | System | Deployment],
+               context_tokens: int | npt.ArrayLike, batch: int | npt.ArrayLike = 1, n_chips: int | npt.ArrayLike = 1,
+               *, chunk_size: int = 1_000_000, **kwargs: Any) -> Iterator[Any]:
     """:func:`sweep` in pieces of at most ``chunk_size`` rows (at least one ``batch x n_chips``
     block, or one ``n_chips`` block when a single context already exceeds it), yielded in
     the row order of :func:`sweep`, so that a sweep of 10**7 scenarios or more runs in
@@ -843,6 +926,26 @@ def sweep_iter(models: Any, chips: Any, context_tokens: Any, batch: Any = 1, n_c
     Pieces walk the grid model by model, chip by chip, then along ``context_tokens`` (and
     ``batch`` when needed); the layout search for a scenario does not depend on the rest of
     the grid, so each row is the same as in one call (and as the scalar bound).
+
+    Parameters
+    ----------
+    models, chips, context_tokens, batch, n_chips
+        The grid, as :func:`sweep` takes it (``n_chips`` may not be ``None`` here).
+    chunk_size : int, optional
+        Most rows per piece (default 1,000,000).
+    **kwargs
+        Any other keyword of :func:`sweep` but ``output="xarray"``.
+
+    Yields
+    ------
+    pandas.DataFrame or dict of numpy.ndarray
+        The pieces, in :func:`sweep`'s row order.
+
+    Raises
+    ------
+    InvalidArgumentError
+        ``chunk_size`` is not a positive whole number, or ``output="xarray"``; and whatever
+        :func:`sweep` raises.
     """
     from .memory import InvalidArgumentError
 

@@ -59,15 +59,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
+import pint
 import yaml
 
 from ..errors import UnknownRecipeError
 from ..hardware.chip import Chip, NotPublishedError
 from ..model.architecture import AttentionKind, Model
-from ..units import Q_, Quantity, parse_quantity
-from .memory import InvalidArgumentError, Parallelism
+from ..provenance import Spec
+from ..units import Q_, parse_quantity
+from .memory import InvalidArgumentError, Parallelism, is_deployment
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from ..hardware.system import System
+    from .deployment import Deployment
 
 __all__ = [
     "RECIPES",
@@ -176,8 +184,8 @@ def _chip(c: Chip | str) -> Chip:
     return get_chip(c)
 
 
-def _is_deployment(x: Any) -> bool:
-    return bool(getattr(x, "__accelspec_deployment__", False))
+def _is_deployment(x: object) -> TypeGuard[Deployment]:
+    return is_deployment(x)
 
 
 def _training_deployment(dep: Any, function: str, given: dict[str, Any], defaults: dict[str, Any]) -> None:
@@ -200,12 +208,12 @@ def _training_deployment(dep: Any, function: str, given: dict[str, Any], default
 class TrainingMemory:
     """Bytes per chip (worst pipeline stage) by term, as Quantities in GB."""
 
-    weights: Quantity
-    gradients: Quantity
-    master_weights: Quantity
-    optimizer_moments: Quantity
-    activations: Quantity
-    reserve: Quantity
+    weights: pint.Quantity
+    gradients: pint.Quantity
+    master_weights: pint.Quantity
+    optimizer_moments: pint.Quantity
+    activations: pint.Quantity
+    reserve: pint.Quantity
     parallelism: Parallelism
     zero_stage: int
     recipe: str
@@ -215,10 +223,10 @@ class TrainingMemory:
     assumptions: str
 
     @property
-    def total(self) -> Quantity:
+    def total(self) -> pint.Quantity:
         return sum((self.terms()[k] for k in self.terms()), Q_(0, "GB"))
 
-    def terms(self) -> dict[str, Quantity]:
+    def terms(self) -> dict[str, pint.Quantity]:
         return {"weights": self.weights, "gradients": self.gradients, "master_weights": self.master_weights,
                 "optimizer_moments": self.optimizer_moments, "activations": self.activations,
                 "reserve": self.reserve}
@@ -236,15 +244,59 @@ def _layout(model: Model, n_chips: int, parallelism: Any) -> Parallelism:
     return lay
 
 
-def training_memory(model: Model | str, *, n_chips: int = 1, recipe: Any = "bf16-adam", zero_stage: Any = 1,
-                    parallelism: Any = None, micro_batch: int = 1, seq_len: int = 8192, recompute: Any = "none",
+def training_memory(model: str | Model, *, n_chips: int = 1, recipe: str | Recipe = "bf16-adam",
+                    zero_stage: int | str = 1, parallelism: str | Parallelism | Mapping[str, int] | None = None,
+                    micro_batch: int = 1, seq_len: int = 8192, recompute: str | bool | None = "none",
                     sequence_parallel: bool = True, flash_attention: bool = True,
-                    reserve: Any = None) -> TrainingMemory:
+                    reserve: str | pint.Quantity | None = None) -> TrainingMemory:
     """Per-chip training memory of ``model`` on ``n_chips`` (formulas: module docstring).
 
-    ``parallelism``: ``"tp=8,pp=4,dp=2"``, a mapping or :class:`Parallelism` (default: all
-    data parallel). ``zero_stage`` 0-3 (``"fsdp"`` = 3). ``recompute``: ``"none"``,
-    ``"selective"`` (attention core only; drops the ``5as/h`` term) or ``"full"``.
+    Weights, gradients, master weights and optimizer moments (ZeRO, Rajbhandari et al.,
+    arXiv:1910.02054), activations (Korthikanti et al., arXiv:2205.05198) and the reserve, on
+    the worst pipeline stage.
+
+    Parameters
+    ----------
+    model : str or Model
+        Catalog id or name, or a :class:`~accelspec.Model`.
+    n_chips : int, optional
+        Chips trained on (default 1).
+    recipe : str or Recipe, optional
+        Bytes per parameter kept and the GEMM precision: ``"bf16-adam"`` (default; ZeRO's
+        2 + 2 + 12 bytes), ``"fp8-deepseek-v3"`` or ``"adam-8bit"`` (:data:`RECIPES`).
+    zero_stage : int or str, optional
+        ZeRO stage 0-3 (``"fsdp"`` = 3): what is sharded over the data-parallel replicas.
+    parallelism : str, Parallelism or mapping, optional
+        ``"tp=8,pp=4,dp=2"``, a mapping or a :class:`~accelspec.Parallelism` (default: all
+        data parallel).
+    micro_batch : int, optional
+        Sequences per micro-batch (default 1).
+    seq_len : int, optional
+        Tokens per sequence [token] (default 8192).
+    recompute : {"none", "selective", "full"} or bool, optional
+        Activation recomputation: ``"selective"`` (attention core only; drops the ``5as/h``
+        term) or ``"full"`` (``True``).
+    sequence_parallel : bool, optional
+        Megatron sequence parallelism shards the norm and dropout activations over ``tp``
+        (default True).
+    flash_attention : bool, optional
+        Fused attention keeps no ``a s^2`` score matrices (default True).
+    reserve : str or Quantity, optional
+        Per-chip allowance for the framework [GB] (default 2 GiB).
+
+    Returns
+    -------
+    TrainingMemory
+        Each term per chip [GB], ``total``, and the assumptions.
+
+    Raises
+    ------
+    UnknownModelError
+        ``model`` names no catalog model.
+    UnknownRecipeError
+        ``recipe``, ``zero_stage`` or ``recompute`` is not one of the known values.
+    InvalidArgumentError
+        A count or layout is out of range, or the layout does not fit the model.
     """
     m = _model(model)
     rec = _recipe(recipe)
@@ -310,9 +362,9 @@ class TrainingFit:
 
     fits: bool
     verdict: str
-    required: Quantity
-    available: Quantity
-    headroom: Quantity
+    required: pint.Quantity
+    available: pint.Quantity
+    headroom: pint.Quantity
     memory: TrainingMemory
     chip: str
     n_chips: int
@@ -337,10 +389,12 @@ def _capacity(chip: Chip, capacity: Any) -> tuple[float, float, float]:
     return float(spec.q.m_as("B")), float(spec.low.m_as("B")), float(spec.high.m_as("B"))
 
 
-def training_fits(model: Model | str, chip: Any, n_chips: int | None = None, *, recipe: Any = "bf16-adam",
-                  zero_stage: Any = 1, parallelism: Any = None, micro_batch: int = 1, seq_len: int = 8192,
-                  recompute: Any = "none", sequence_parallel: bool = True, flash_attention: bool = True,
-                  reserve: Any = None, capacity: Any = None) -> TrainingFit:
+def training_fits(model: str | Model, chip: str | Chip | System | Deployment, n_chips: int | None = None, *,
+                  recipe: str | Recipe = "bf16-adam", zero_stage: int | str = 1,
+                  parallelism: str | Parallelism | Mapping[str, int] | None = None, micro_batch: int = 1,
+                  seq_len: int = 8192, recompute: str | bool | None = "none", sequence_parallel: bool = True,
+                  flash_attention: bool = True, reserve: str | pint.Quantity | None = None,
+                  capacity: str | pint.Quantity | None = None) -> TrainingFit:
     """Does training ``model`` fit on ``n_chips`` of ``chip``? Compares :func:`training_memory`
     with the chip's published capacity (``capacity`` overrides it).
 
@@ -351,6 +405,58 @@ def training_fits(model: Model | str, chip: Any, n_chips: int | None = None, *, 
     giving one of those beside it raises :class:`~accelspec.errors.DeploymentError`, as does a
     deployment with inference dtypes (training's come from ``recipe``). ``explanation`` and
     ``system`` name the system.
+
+    Parameters
+    ----------
+    model : str or Model
+        Catalog id or name, or a :class:`~accelspec.Model`.
+    chip : str, Chip, System or Deployment
+        The hardware, as above.
+    n_chips : int, optional
+        Chips trained on (default: a system's chip count, else a fixed layout's, else 1).
+    recipe : str or Recipe, optional
+        Bytes per parameter kept and the GEMM precision: ``"bf16-adam"`` (default; ZeRO's
+        2 + 2 + 12 bytes), ``"fp8-deepseek-v3"`` or ``"adam-8bit"`` (:data:`RECIPES`).
+    zero_stage : int or str, optional
+        ZeRO stage 0-3 (``"fsdp"`` = 3): what is sharded over the data-parallel replicas.
+    parallelism : str, Parallelism or mapping, optional
+        ``"tp=8,pp=4,dp=2"``, a mapping or a :class:`~accelspec.Parallelism` (default: all
+        data parallel).
+    micro_batch : int, optional
+        Sequences per micro-batch (default 1).
+    seq_len : int, optional
+        Tokens per sequence [token] (default 8192).
+    recompute : {"none", "selective", "full"} or bool, optional
+        Activation recomputation: ``"selective"`` (attention core only; drops the ``5as/h``
+        term) or ``"full"`` (``True``).
+    sequence_parallel : bool, optional
+        Megatron sequence parallelism shards the norm and dropout activations over ``tp``
+        (default True).
+    flash_attention : bool, optional
+        Fused attention keeps no ``a s^2`` score matrices (default True).
+    reserve : str or Quantity, optional
+        Per-chip allowance for the framework [GB] (default 2 GiB).
+    capacity : str or Quantity, optional
+        Memory per chip [GB] to assume instead of the catalog's.
+
+    Returns
+    -------
+    TrainingFit
+        The verdict, required and available memory per chip [GB], the headroom and the
+        :class:`TrainingMemory` terms.
+
+    Raises
+    ------
+    UnknownModelError, UnknownHardwareError
+        ``model`` or ``chip`` names nothing in the catalogs.
+    UnknownRecipeError
+        ``recipe``, ``zero_stage`` or ``recompute`` is not one of the known values.
+    InvalidArgumentError
+        A count or layout is out of range, or the layout does not fit the model.
+    NotPublishedError
+        The chip publishes no memory capacity and ``capacity`` is not given.
+    DeploymentError
+        An argument the deployment fixes is given beside it, or it carries inference dtypes.
     """
     from .memory import _hardware
 
@@ -394,10 +500,10 @@ def _layouts(model: Model, n: int, max_tp: int = 8) -> list[Parallelism]:
     return out
 
 
-def min_training_chips(model: Model | str, chip: Any, *, recipe: Any = "bf16-adam", zero_stage: Any = 3,
-                       micro_batch: int = 1, seq_len: int = 8192, recompute: Any = "full",
-                       max_chips: int | None = None,
-                       capacity: Any = None) -> tuple[int | None, TrainingFit | None, str]:
+def min_training_chips(model: str | Model, chip: str | Chip | System, *, recipe: str | Recipe = "bf16-adam",
+                       zero_stage: int | str = 3, micro_batch: int = 1, seq_len: int = 8192,
+                       recompute: str | bool | None = "full", max_chips: int | None = None,
+                       capacity: str | pint.Quantity | None = None) -> tuple[int | None, TrainingFit | None, str]:
     """Fewest chips (powers of two up to ``max_chips``) on which training fits, trying every
     tp (1-8) x pp x dp layout. Returns ``(n, fit, explanation)``; ``n`` is None when nothing up to
     ``max_chips`` fits, and the explanation says by how much the best layout there misses.
@@ -405,7 +511,48 @@ def min_training_chips(model: Model | str, chip: Any, *, recipe: Any = "bf16-ada
     ``chip``: a chip or a system (its chip; as :func:`accelspec.min_chips`). ``max_chips``:
     default ``2**17``, or the system's chip count for a system, whose own count is tried too
     (72 for an NVL72, which is no power of two). A :class:`~accelspec.Deployment` fixes the
-    count this searches, so it is refused (:class:`~accelspec.errors.DeploymentError`)."""
+    count this searches, so it is refused (:class:`~accelspec.errors.DeploymentError`).
+
+    Parameters
+    ----------
+    model : str or Model
+        Catalog id or name, or a :class:`~accelspec.Model`.
+    chip : str, Chip or System
+        A chip or a system, by name or record.
+    recipe : str or Recipe, optional
+        Bytes per parameter kept and the GEMM precision: ``"bf16-adam"`` (default; ZeRO's
+        2 + 2 + 12 bytes), ``"fp8-deepseek-v3"`` or ``"adam-8bit"`` (:data:`RECIPES`).
+    zero_stage : int or str, optional
+        ZeRO stage 0-3 (``"fsdp"`` = 3): what is sharded over the data-parallel replicas.
+    micro_batch : int, optional
+        Sequences per micro-batch (default 1).
+    seq_len : int, optional
+        Tokens per sequence [token] (default 8192).
+    recompute : {"none", "selective", "full"} or bool, optional
+        Activation recomputation (default ``"full"``).
+    max_chips : int, optional
+        Largest count tried (default ``2**17``, or the system's chip count).
+    capacity : str or Quantity, optional
+        Memory per chip [GB] to assume instead of the catalog's.
+
+    Returns
+    -------
+    tuple of (int or None, TrainingFit or None, str)
+        The fewest chips, the fit there, and an explanation.
+
+    Raises
+    ------
+    UnknownModelError, UnknownHardwareError
+        ``model`` or ``chip`` names nothing in the catalogs.
+    UnknownRecipeError
+        ``recipe``, ``zero_stage`` or ``recompute`` is not one of the known values.
+    InvalidArgumentError
+        A count or layout is out of range, or the layout does not fit the model.
+    NotPublishedError
+        The chip publishes no memory capacity and ``capacity`` is not given.
+    DeploymentError
+        ``chip`` is a deployment.
+    """
     from ..hardware.system import resolve_hardware
 
     if _is_deployment(chip):
@@ -480,10 +627,10 @@ class TrainingTime:
 
     flops_per_token: float
     total_flops: float
-    time: Quantity  #: wall-clock, in days
-    chip_hours: Quantity
-    energy: Quantity | None  #: chip TDP x chip-hours (MWh); None when no TDP is published
-    peak_per_chip: Quantity
+    time: pint.Quantity  #: wall-clock, in days
+    chip_hours: pint.Quantity
+    energy: pint.Quantity | None  #: chip TDP x chip-hours (MWh); None when no TDP is published
+    peak_per_chip: pint.Quantity
     n_chips: int
     mfu: float
     bubble: float  #: idle fraction of the pipeline, (p-1)/(m+p-1)
@@ -496,11 +643,13 @@ class TrainingTime:
                 f"({self.total_flops:.3g} FLOPs). Assumed: {self.assumptions}")
 
 
-def training_time(model: Model | str, tokens: float, *, chip: Any = None, n_chips: int | None = None,
-                  precision: str | None = None, recipe: Any = "bf16-adam", peak: Any = None, mfu: float = 1.0,
-                  seq_len: int = 8192, recompute: Any = "none", pp: int = 1, micro_batches: int | None = None,
-                  causal: bool = True, parallelism: Any = None, global_batch_tokens: float | None = None,
-                  grad_bandwidth: Any = None, grad_dtype_bytes: float = 2.0) -> TrainingTime:
+def training_time(model: str | Model, tokens: float, *, chip: str | Chip | System | Deployment | None = None,
+                  n_chips: int | None = None, precision: str | None = None, recipe: str | Recipe = "bf16-adam",
+                  peak: str | pint.Quantity | None = None, mfu: float = 1.0, seq_len: int = 8192,
+                  recompute: str | bool | None = "none", pp: int = 1, micro_batches: int | None = None,
+                  causal: bool = True, parallelism: str | Parallelism | Mapping[str, int] | None = None,
+                  global_batch_tokens: float | None = None, grad_bandwidth: str | pint.Quantity | None = None,
+                  grad_dtype_bytes: float = 2.0) -> TrainingTime:
     """Time to train ``model`` on ``tokens`` tokens on ``n_chips``:
     ``tokens * flops_per_token / (n_chips * peak * mfu) * (m + p - 1)/m``.
 
@@ -519,6 +668,62 @@ def training_time(model: Model | str, tokens: float, *, chip: Any = None, n_chip
     chip count (else 1); a deployment fixes chip, count and layout (its ``pp`` is the pipeline
     depth), and ``n_chips`` or ``parallelism`` beside it raise
     :class:`~accelspec.errors.DeploymentError`. ``assumptions`` and ``system`` name the system.
+
+    Parameters
+    ----------
+    model : str or Model
+        Catalog id or name, or a :class:`~accelspec.Model`.
+    tokens : float
+        Training tokens [token].
+    chip : str, Chip, System or Deployment, optional
+        The hardware, as above (needed unless ``peak`` is given).
+    n_chips : int, optional
+        Chips trained on (default: a system's chip count, else 1).
+    precision : str, optional
+        Format of the peak used (default: the recipe's GEMM precision).
+    recipe : str or Recipe, optional
+        Training recipe (default ``"bf16-adam"``, :data:`RECIPES`).
+    peak : str or Quantity, optional
+        Peak per chip [TFLOP/s] when the chip publishes none.
+    mfu : float, optional
+        Model FLOPs utilisation in (0, 1] (default 1.0: the bound).
+    seq_len : int, optional
+        Tokens per sequence [token] (default 8192), for the attention FLOPs.
+    recompute : {"none", "selective", "full"} or bool, optional
+        Activation recomputation, which adds forward FLOPs (default ``"none"``).
+    pp : int, optional
+        Pipeline stages ``p`` (default 1).
+    micro_batches : int, optional
+        Micro-batches per step ``m`` (needed when ``pp > 1``).
+    causal : bool, optional
+        Causal attention: half the score FLOPs (default True).
+    parallelism : str, Parallelism or mapping, optional
+        Layout for the communication roof (``"tp=8,pp=4,dp=16"``).
+    global_batch_tokens : float, optional
+        Tokens per optimizer step [token], for the communication roof.
+    grad_bandwidth : str or Quantity, optional
+        Link bandwidth per chip and direction [GB/s], for the communication roof.
+    grad_dtype_bytes : float, optional
+        Bytes per gradient element all-reduced [B] (default 2.0, bf16).
+
+    Returns
+    -------
+    TrainingTime
+        Wall-clock time [day], chip-hours, energy at TDP [MWh] where published, and the peak
+        per chip used.
+
+    Raises
+    ------
+    UnknownModelError, UnknownHardwareError
+        ``model`` or ``chip`` names nothing in the catalogs.
+    UnknownRecipeError
+        ``recipe`` or ``recompute`` is not one of the known values.
+    UnsupportedPrecisionError, NotPublishedError
+        The chip lacks the precision or publishes no peak for it, and no ``peak`` is given.
+    InvalidArgumentError
+        ``tokens``, ``mfu`` or a count is out of range, or neither ``chip`` nor ``peak`` is given.
+    DeploymentError
+        An argument the deployment fixes is given beside it.
     """
     if not (isinstance(tokens, (int, float)) and tokens > 0):
         raise InvalidArgumentError("tokens", f"must be a positive number, got {tokens!r}")
@@ -527,17 +732,18 @@ def training_time(model: Model | str, tokens: float, *, chip: Any = None, n_chip
     m = _model(model)
     rec = _recipe(recipe)
     system = None
+    hw: Chip | None = None  # the chip record
     if _is_deployment(chip):
         import inspect
 
         defaults = {k: q.default for k, q in inspect.signature(training_time).parameters.items()}
         _training_deployment(chip, "training_time", dict(n_chips=n_chips, parallelism=parallelism), defaults)
         n_chips, parallelism, system = chip.n_chips, chip.parallelism, chip.system
-        chip = chip.chip
+        hw = chip.chip
     elif chip is not None:
         from ..hardware.system import resolve_hardware
 
-        chip, system = resolve_hardware(chip)
+        hw, system = resolve_hardware(chip)
     if n_chips is None:
         n_chips = system.n_chips if system is not None else 1
     n = _pos_int(n_chips, "n_chips")
@@ -547,17 +753,18 @@ def training_time(model: Model | str, tokens: float, *, chip: Any = None, n_chip
     if peak is not None:
         pk = float(parse_quantity(peak, "FLOPS", "peak").m_as("FLOPS"))
         prec = precision or rec.compute
-        if chip is not None:
-            c = _chip(chip)
+        if hw is not None:
+            c = _chip(hw)
             name = c.name
             tdp = c.power.tdp if c.power else None
     else:
-        if chip is None:
+        if hw is None:
             raise InvalidArgumentError("chip", "give a chip or a peak")
-        c = _chip(chip)
+        c = _chip(hw)
         name = c.name
         prec = precision or rec.compute
-        pk = float(c.compute.peak(prec).q.m_as("FLOPS"))
+        spec: Spec = c.compute.peak(prec)
+        pk = float(spec.q.m_as("FLOPS"))
         tdp = c.power.tdp if c.power else None
     lay = None
     if parallelism is not None:
@@ -684,7 +891,18 @@ def load_training_runs(path: str | Path | None = None) -> list[TrainingRun]:
 
 
 def training_runs() -> list[TrainingRun]:
-    """The shipped published training runs."""
+    """The shipped published training runs.
+
+    Returns
+    -------
+    list of TrainingRun
+        Each run with its model, chips, tokens, reported time or MFU, and source.
+
+    Raises
+    ------
+    SpecFileError
+        A shipped runs file is malformed.
+    """
     return load_training_runs()
 
 
@@ -701,7 +919,34 @@ def check_training_claim(params: float = 1e12, n_chips: int = 512, *, chips: tup
     ZeRO-3 over all chips (``params * bytes_per_param / n_chips``) plus the 2 GiB reserve, for
     each recipe, against each candidate chip's published capacity. Activations are not counted
     (the claim gives no model shape, sequence length or batch); they only add to the need,
-    so "does not fit" is certain and "fits" is necessary, not sufficient."""
+    so "does not fit" is certain and "fits" is necessary, not sufficient.
+
+    Parameters
+    ----------
+    params : float, optional
+        Parameters of the model claimed (default ``1e12``).
+    n_chips : int, optional
+        Chips claimed (default 512).
+    chips : tuple of str, optional
+        Candidate chips (default: Zhenwu M890 and 810E, Kunlun P800 and M300).
+    recipes : tuple of str, optional
+        Training recipes tried (default: all of :data:`RECIPES`).
+    quote : str, optional
+        The claim as published (default: the Tianchi 512-card quote).
+
+    Returns
+    -------
+    str
+        A small report: model states per chip [GB] for each recipe, against each chip's
+        published capacity.
+
+    Raises
+    ------
+    UnknownChipError
+        A candidate names no catalog chip.
+    UnknownRecipeError
+        A recipe is unknown.
+    """
     lines = [f"claim: {quote}", f"read as: a {params / 1e12:g}T-parameter model trained on {n_chips} chips",
              "model states per chip under ZeRO-3 (FSDP) over all chips, + 2 GiB reserve; activations not counted:"]
     for r in recipes:

@@ -209,6 +209,16 @@ BAD = [
     ("bad-efficiency", {"kind": "efficiency", "chip": "chip-a", "throughput": "100 image/s",
                         "efficiency": "5 image/s"}, "statement.efficiency", "not a power"),
     ("no-kind", {"a": "chip-a"}, "statement.kind", "unknown kind"),
+    # a unit alone (an unknown quantity) where a number must be checked: a clean error, not a crash
+    ("value-unit-only", {"kind": "value", "chip": "chip-a", "metric": "memory.capacity", "value": {"unit": "GB"}},
+     "statement.value", "needs a value"),
+    ("total-unit-only", {"kind": "total", "chip": "chip-a", "count": 16, "total": {"unit": "PFLOPS"},
+                         "metric": "compute.dense.bf16"}, "statement.total", "needs a value"),
+    ("per-unit-unit-only", {"kind": "total", "chip": "chip-a", "count": 16, "total": "1945 PFLOPS",
+                            "per_unit": {"unit": "TFLOPS"}, "metric": "compute.dense.bf16"},
+     "statement.per_unit", "needs a value"),
+    ("efficiency-unit-only", {"kind": "efficiency", "chip": "chip-a", "throughput": {"unit": "image/s"},
+                              "efficiency": "5 image/s/W"}, "statement.throughput", "needs a value"),
 ]
 
 
