@@ -4,7 +4,7 @@ A bound says what the silicon allows at best; published runs reach a fraction of
 *efficiency* ``measured speed / bounded speed``. The estimate multiplies the bound by an
 efficiency fitted on the shipped measurements (:mod:`accelspec.measurements.calibration`)::
 
-    log(efficiency) = mu + a[regime] + b[limiter] + c[vendor] + d[chip] + e[engine]
+    log(efficiency) = mu + regime + limiter + batch + architecture + vendor + chip + engine
 
 a ridge (Gaussian random-effects) regression on log efficiency: the binding term of the bound
 (compute, memory or interconnect) divided by a fitted efficiency, by regime (prefill, decode at
@@ -29,8 +29,20 @@ from typing import Any
 from ..errors import InvalidArgumentError
 from ..specfiles import specs_dir
 
-__all__ = ["CALIBRATION_FILE", "REGIMES", "Calibration", "Estimate", "calibration", "engine_family",
-           "estimate_speed", "regime"]
+__all__ = [
+    "CALIBRATION_FILE",
+    "LATENCY_BATCH",
+    "REGIMES",
+    "BoundEstimate",
+    "Calibration",
+    "Estimate",
+    "batch_bucket",
+    "calibration",
+    "engine_family",
+    "estimate",
+    "estimate_speed",
+    "regime",
+]
 
 #: The regimes an efficiency is fitted for.
 REGIMES = ("prefill", "decode-latency", "decode-throughput")
@@ -65,6 +77,19 @@ def regime(phase: str, per_user: bool) -> str:
     if phase == "prefill":
         return "prefill"
     return "decode-latency" if per_user else "decode-throughput"
+
+
+def batch_bucket(batch: int | None) -> str:
+    """The batch (or concurrency) as a level of the fit: ``"1"``, ``"2-8"``, ``"9-64"``,
+    ``"65-512"``, ``">512"``, or ``"unstated"`` (a throughput figure with no batch published)."""
+    if batch is None:
+        return "unstated"
+    if batch <= 1:
+        return "1"
+    for hi, label in ((8, "2-8"), (64, "9-64"), (512, "65-512")):
+        if batch <= hi:
+            return label
+    return ">512"
 
 
 def engine_family(engine: str | None) -> str:
@@ -174,7 +199,7 @@ class Estimate:
 
 
 def estimate_speed(bound_speed: float, *, phase: str, per_user: bool, limiter: str, vendor: str, chip: str,
-                   engine: str | None = None) -> Estimate:
+                   batch: int | None = None, moe: bool = False, engine: str | None = None) -> Estimate:
     """The calibrated estimate of a speed whose bound is ``bound_speed``.
 
     Parameters
@@ -190,6 +215,10 @@ def estimate_speed(bound_speed: float, *, phase: str, per_user: bool, limiter: s
         The bound's binding term.
     vendor, chip : str
         The chip's vendor and catalog id (the chip of a system).
+    batch : int, optional
+        Sequences decoded together (or the concurrency) [sequences]; ``None``: not stated.
+    moe : bool
+        True for a mixture-of-experts model.
     engine : str, optional
         The serving engine, if known (``"vLLM"``, ``"TensorRT-LLM"``, ...); unknown engines get
         the field's effect.
@@ -211,7 +240,8 @@ def estimate_speed(bound_speed: float, *, phase: str, per_user: bool, limiter: s
     cal = calibration()
     reg = regime(phase, per_user)
     fam = engine_family(engine)
-    log_eff, unseen = cal.predict_log(regime=reg, limiter=limiter, vendor=vendor, chip=chip, engine=fam)
+    log_eff, unseen = cal.predict_log(regime=reg, limiter=limiter, batch=batch_bucket(batch),
+                                      architecture="moe" if moe else "dense", vendor=vendor, chip=chip, engine=fam)
     measured = "chip" not in unseen
     kind = "measured" if measured else "unmeasured"
     qs = cal.quantiles[kind]
@@ -228,9 +258,89 @@ def estimate_speed(bound_speed: float, *, phase: str, per_user: bool, limiter: s
     prior = "" if measured else f"; no measurement on {chip}: vendor and field effects, wider interval"
     if "vendor" in unseen:
         prior = f"; no measurement from vendor {vendor}: the field's efficiency, widest interval"
-    text = (f"Estimate: bound x efficiency {eff:.3g} ({reg}, {limiter}-bound, {fam} engine) fitted on "
+    text = (f"Estimate: bound x efficiency {eff:.3g} ({reg}, {limiter}-bound, batch {batch_bucket(batch)}, "
+            f"{'MoE' if moe else 'dense'}, {fam} engine) fitted on "
             f"{cal.n_rows} published measurements ({rows_chip} on this chip){prior}; out-of-sample median "
             f"error {err:.0%} ({'leave-one-publisher-out' if measured else 'leave-one-chip-out'})")
     return Estimate(value=value, low=low, high=high, bound=bound_speed, efficiency=eff, level=cal.level, regime=reg,
                     limiter=limiter, chip_measured=measured, n_measurements=cal.n_rows, rows_for_chip=rows_chip,
                     median_error=float(err), assumptions=text)
+
+
+#: A decode step at this batch or below is judged in the low-latency regime; above it, throughput.
+LATENCY_BATCH = 16
+
+
+@dataclass(frozen=True)
+class BoundEstimate:
+    """The estimate beside one :class:`~accelspec.Bound` (a decode step or a prefill): expected
+    time and speed with their interval, and the bound."""
+
+    phase: str
+    time_s: float  #: expected step time (decode) or time to first token (prefill) [s]
+    time_low_s: float  #: interval ends [s]: low = the faster end, never below the bound
+    time_high_s: float
+    bound_s: float
+    speed: Estimate  #: tokens/s per user (decode) or prompt tokens/s (prefill)
+
+    @property
+    def time(self) -> Any:
+        """Expected time [ms] as a Quantity."""
+        from ..units import Q_
+
+        return Q_(self.time_s * 1e3, "ms")
+
+    @property
+    def time_interval(self) -> tuple[Any, Any]:
+        from ..units import Q_
+
+        return Q_(self.time_low_s * 1e3, "ms"), Q_(self.time_high_s * 1e3, "ms")
+
+    @property
+    def assumptions(self) -> str:
+        return self.speed.assumptions
+
+    def __str__(self) -> str:
+        what = "per step" if self.phase == "decode" else "to first token"
+        return (f"~{self.time_s * 1e3:.4g} ms {what} (estimate; {self.speed.level:.0%} interval "
+                f"{self.time_low_s * 1e3:.4g} to {self.time_high_s * 1e3:.4g} ms; bound >= {self.bound_s * 1e3:.4g} ms). "
+                f"{self.speed.assumptions}")
+
+
+def estimate(result: Any, *, engine: str | None = None) -> BoundEstimate:
+    """The calibrated estimate beside a bound.
+
+    Parameters
+    ----------
+    result : Bound
+        A result of :func:`~accelspec.decode_bound` or :func:`~accelspec.prefill_bound`.
+    engine : str, optional
+        The serving engine (``"vLLM"``, ``"SGLang"``, ``"TensorRT-LLM"``, ...), if known.
+
+    Returns
+    -------
+    BoundEstimate
+        Expected step time (decode) or time to first token (prefill) [ms], its prediction
+        interval, and the bound beside it; ``str()`` gives one line with the assumptions.
+
+    Notes
+    -----
+    ``t_estimate = t_bound / efficiency`` with the efficiency of :func:`estimate_speed`; a decode
+    step at batch <= :data:`LATENCY_BATCH` is judged in the low-latency regime, above it in the
+    throughput regime (the calibration's regimes are by published metric; the batch is the
+    closest property a single step has).
+    """
+    from ..hardware.catalog import get_chip
+    from ..model.catalog import get_model
+
+    if not hasattr(result, "t") or not hasattr(result, "phase"):
+        raise InvalidArgumentError("result", f"must be a Bound from decode_bound or prefill_bound, got "
+                                   f"{type(result).__name__}")
+    chip = get_chip(result.chip)
+    per_user = result.phase == "prefill" or result.batch <= LATENCY_BATCH
+    speed_bound = 1.0 / result.t
+    e = estimate_speed(speed_bound, phase=result.phase, per_user=per_user, limiter=result.limiter,
+                       vendor=chip.vendor, chip=chip.id, batch=result.batch,
+                       moe=get_model(result.model).is_moe, engine=engine)
+    return BoundEstimate(phase=result.phase, time_s=1.0 / e.value, time_low_s=1.0 / e.high,
+                         time_high_s=1.0 / e.low, bound_s=result.t, speed=e)
