@@ -2261,7 +2261,7 @@ window.ACCELSPEC_CATALOG = {
 "source": "I2",
 "status": "official",
 "unit": "GB/s",
-"url": "https://docs.habana.ai",
+"url": "https://docs.habana.ai/en/latest/Management_and_Monitoring/Network_Configuration/index.html",
 "v": 525
 },
 "memory.bandwidth": {
@@ -2322,7 +2322,7 @@ window.ACCELSPEC_CATALOG = {
 "source": "I2",
 "status": "official",
 "unit": "GB/s",
-"url": "https://docs.habana.ai",
+"url": "https://docs.habana.ai/en/latest/Management_and_Monitoring/Network_Configuration/index.html",
 "v": 1050
 },
 "memory.bandwidth": {
@@ -5498,7 +5498,7 @@ window.ACCELSPEC_CATALOG = {
 "date": "2025",
 "publisher": "Intel",
 "title": "Intel Gaudi docs: Network Configuration; hl-smi",
-"url": "https://docs.habana.ai"
+"url": "https://docs.habana.ai/en/latest/Management_and_Monitoring/Network_Configuration/index.html"
 },
 "INTEL-CI-TH": {
 "date": "2025-10",
