@@ -476,14 +476,14 @@ window.ACCELSPEC_CATALOG = {
 "source": "W1",
 "status": "official",
 "unit": "TFLOPS",
-"url": "https://awsdocs-neuron.readthedocs-hosted.com",
+"url": "https://awsdocs-neuron.readthedocs-hosted.com/en/latest/about-neuron/arch/neuron-hardware/trainium2.html",
 "v": 667
 },
 "compute.dense.fp8": {
 "source": "W1",
 "status": "official",
 "unit": "TFLOPS",
-"url": "https://awsdocs-neuron.readthedocs-hosted.com",
+"url": "https://awsdocs-neuron.readthedocs-hosted.com/en/latest/about-neuron/arch/neuron-hardware/trainium2.html",
 "v": 1299
 },
 "interconnect.scale_up.bandwidth": {
@@ -491,28 +491,28 @@ window.ACCELSPEC_CATALOG = {
 "source": "W1",
 "status": "official",
 "unit": "GB/s",
-"url": "https://awsdocs-neuron.readthedocs-hosted.com",
+"url": "https://awsdocs-neuron.readthedocs-hosted.com/en/latest/about-neuron/arch/neuron-hardware/trainium2.html",
 "v": 1280
 },
 "memory.bandwidth": {
 "source": "W1",
 "status": "official",
 "unit": "GB/s",
-"url": "https://awsdocs-neuron.readthedocs-hosted.com",
+"url": "https://awsdocs-neuron.readthedocs-hosted.com/en/latest/about-neuron/arch/neuron-hardware/trainium2.html",
 "v": 2900
 },
 "memory.capacity": {
 "source": "W1",
 "status": "official",
 "unit": "GB",
-"url": "https://awsdocs-neuron.readthedocs-hosted.com",
+"url": "https://awsdocs-neuron.readthedocs-hosted.com/en/latest/about-neuron/arch/neuron-hardware/trainium2.html",
 "v": 96
 },
 "memory.type": {
 "source": "W1",
 "status": "official",
 "unit": "",
-"url": "https://awsdocs-neuron.readthedocs-hosted.com",
+"url": "https://awsdocs-neuron.readthedocs-hosted.com/en/latest/about-neuron/arch/neuron-hardware/trainium2.html",
 "v": "HBM"
 }
 },
@@ -2261,7 +2261,7 @@ window.ACCELSPEC_CATALOG = {
 "source": "I2",
 "status": "official",
 "unit": "GB/s",
-"url": "https://docs.habana.ai",
+"url": "https://docs.habana.ai/en/latest/Management_and_Monitoring/Network_Configuration/index.html",
 "v": 525
 },
 "memory.bandwidth": {
@@ -2322,7 +2322,7 @@ window.ACCELSPEC_CATALOG = {
 "source": "I2",
 "status": "official",
 "unit": "GB/s",
-"url": "https://docs.habana.ai",
+"url": "https://docs.habana.ai/en/latest/Management_and_Monitoring/Network_Configuration/index.html",
 "v": 1050
 },
 "memory.bandwidth": {
@@ -5498,7 +5498,7 @@ window.ACCELSPEC_CATALOG = {
 "date": "2025",
 "publisher": "Intel",
 "title": "Intel Gaudi docs: Network Configuration; hl-smi",
-"url": "https://docs.habana.ai"
+"url": "https://docs.habana.ai/en/latest/Management_and_Monitoring/Network_Configuration/index.html"
 },
 "INTEL-CI-TH": {
 "date": "2025-10",
@@ -6076,8 +6076,8 @@ window.ACCELSPEC_CATALOG = {
 "W1": {
 "date": "2025",
 "publisher": "AWS",
-"title": "AWS Neuron documentation: Trainium2",
-"url": "https://awsdocs-neuron.readthedocs-hosted.com"
+"title": "AWS Neuron documentation: Trainium2 Architecture (chip components table)",
+"url": "https://awsdocs-neuron.readthedocs-hosted.com/en/latest/about-neuron/arch/neuron-hardware/trainium2.html"
 },
 "W2": {
 "date": "2025",
@@ -6267,7 +6267,7 @@ window.ACCELSPEC_CATALOG = {
 "source": "W1",
 "status": "official",
 "unit": "GB/s",
-"url": "https://awsdocs-neuron.readthedocs-hosted.com",
+"url": "https://awsdocs-neuron.readthedocs-hosted.com/en/latest/about-neuron/arch/neuron-hardware/trainium2.html",
 "v": 1280
 },
 "scale_up.size": {
@@ -6282,7 +6282,7 @@ window.ACCELSPEC_CATALOG = {
 "source": "W1",
 "status": "derived",
 "unit": "PFLOPS",
-"url": "https://awsdocs-neuron.readthedocs-hosted.com",
+"url": "https://awsdocs-neuron.readthedocs-hosted.com/en/latest/about-neuron/arch/neuron-hardware/trainium2.html",
 "v": 42.688
 },
 "total_hbm": {
@@ -6290,7 +6290,7 @@ window.ACCELSPEC_CATALOG = {
 "source": "W1",
 "status": "derived",
 "unit": "TB",
-"url": "https://awsdocs-neuron.readthedocs-hosted.com",
+"url": "https://awsdocs-neuron.readthedocs-hosted.com/en/latest/about-neuron/arch/neuron-hardware/trainium2.html",
 "v": 6.144
 },
 "total_scale_up_bandwidth": {
@@ -6299,7 +6299,7 @@ window.ACCELSPEC_CATALOG = {
 "source": "W1",
 "status": "derived",
 "unit": "TB/s",
-"url": "https://awsdocs-neuron.readthedocs-hosted.com",
+"url": "https://awsdocs-neuron.readthedocs-hosted.com/en/latest/about-neuron/arch/neuron-hardware/trainium2.html",
 "v": 81.92
 }
 },

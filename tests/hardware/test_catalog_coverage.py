@@ -186,3 +186,67 @@ def test_chip_file_citing_ref_is_refused(tmp_path: Path) -> None:
     cat = a.Catalog.load(env=False)
     with pytest.raises(SpecFileError, match="may not be cited"):
         cat._add_file(spec, user=True)
+
+
+# Issue 25: every catalog value names an openable source (a URL, or a seed article kept in
+# shared/seeds/) with a date in ISO form; the same holds for every source a spec file declares.
+_ISO_DATE = r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$"
+_SPEC_ROOT = Path(__file__).resolve().parents[2] / "specs"
+
+
+def _source_problems(src) -> list[str]:
+    import re
+
+    get = (lambda k: src.get(k)) if isinstance(src, dict) else (lambda k: getattr(src, k))
+    problems = []
+    if not (get("url") or get("seed")):
+        problems.append("no url or seed")
+    date = get("date")
+    if not date:
+        problems.append("no date")
+    elif not re.match(_ISO_DATE, str(date)):
+        problems.append(f"date {date!r} not ISO")
+    return problems
+
+
+def test_every_chip_and_system_value_has_an_openable_dated_source() -> None:
+    from accelspec.hardware.chip import _walk as walk_values
+
+    offenders, n = [], 0
+    for chip in a.chips():
+        for path, value in chip.fields():
+            n += 1
+            for p in _source_problems(value.source):
+                offenders.append(f"{chip.id}:{path} [{value.source.id}] {p}")
+    for system in a.systems():
+        for path, value in walk_values(system, ""):
+            n += 1
+            for p in _source_problems(value.source):
+                offenders.append(f"{system.id}:{path} [{value.source.id}] {p}")
+    assert n > 1000
+    assert offenders == []
+
+
+def test_every_declared_source_is_openable_and_dated() -> None:
+    files = [_SPEC_ROOT / "sources.yaml", *sorted((_SPEC_ROOT / "chips").glob("*.yaml")),
+             *sorted((_SPEC_ROOT / "systems").glob("*.yaml"))]
+    offenders, n = [], 0
+    for f in files:
+        doc = yaml.safe_load(f.read_text(encoding="utf-8")) or {}
+        for sid, src in (doc.get("sources") or {}).items():
+            n += 1
+            for p in _source_problems(src):
+                offenders.append(f"{f.name}:{sid} {p}")
+    assert n > 200
+    assert offenders == []
+
+
+def test_seed_sources_name_files_that_exist() -> None:
+    seeds = _SPEC_ROOT.parents[1] / "shared" / "seeds"
+    if not seeds.is_dir():
+        pytest.skip("shared/seeds not checked out next to this worktree")
+    from accelspec.specfiles import load_sources
+
+    missing = [f"{sid}: {s.seed}" for sid, s in load_sources().items()
+               if s.seed and not s.seed.startswith("reference/") and not (seeds / s.seed).is_file()]
+    assert missing == []
