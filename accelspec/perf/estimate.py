@@ -303,7 +303,8 @@ class BoundEstimate:
     def __str__(self) -> str:
         what = "per step" if self.phase == "decode" else "to first token"
         return (f"~{self.time_s * 1e3:.4g} ms {what} (estimate; {self.speed.level:.0%} interval "
-                f"{self.time_low_s * 1e3:.4g} to {self.time_high_s * 1e3:.4g} ms; bound >= {self.bound_s * 1e3:.4g} ms). "
+                f"{self.time_low_s * 1e3:.4g} to {self.time_high_s * 1e3:.4g} ms; "
+                f"bound >= {self.bound_s * 1e3:.4g} ms). "
                 f"{self.speed.assumptions}")
 
 

@@ -30,8 +30,8 @@ def test_fit_recovers_known_effects():
         for chip, d in (("h100-sxm", 0.3), ("mi300x", -0.3)):
             for i in range(30):
                 rows.append(cal.Row(id=f"{reg}{chip}{i}", publisher=f"p{i % 5}",
-                                    levels={"regime": reg, "limiter": "memory", "vendor": "V", "chip": chip,
-                                            "engine": "vllm"}, y=-1.0 + eff + d))
+                                    levels={"regime": reg, "limiter": "memory", "batch": "1", "architecture": "dense",
+                                            "vendor": "V", "chip": chip, "engine": "vllm"}, y=-1.0 + eff + d))
     f = cal.fit(rows)
     pred = {(r.levels["regime"], r.levels["chip"]): f.predict(r.levels) for r in rows}
     for (reg, chip), p in pred.items():
