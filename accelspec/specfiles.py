@@ -33,6 +33,8 @@ __all__ = [
     "read_yaml",
     "specs_dir",
     "swap_sources",
+    "user_path",
+    "file_sources",
 ]
 
 
@@ -189,19 +191,50 @@ def _depth(data: Any, limit: int = MAX_DEPTH + 1) -> int:
     return deepest
 
 
-def parse_sources(raw: Any, file: str) -> dict[str, Source]:
+def user_path(path: str | os.PathLike[str]) -> Path:
+    """A path a caller gave a loader, as a :class:`~pathlib.Path`; an empty one is refused.
+
+    ``Path("")`` is the current directory, so ``load_specs("")`` would quietly read every YAML
+    file below wherever the program happens to run: a :class:`SpecFileError` instead.
+    """
+    text = os.fspath(path)
+    if not isinstance(text, str) or not text.strip():
+        raise SpecFileError(repr(text), "empty path; give a spec file or a folder of them")
+    return Path(text)
+
+
+def file_sources(raw: Any, file: str, error: type[SpecFileError] = SpecFileError) -> dict[str, Source]:
+    """The shipped sources (:func:`load_sources`) plus a file's own ``sources:``.
+
+    A file may cite a shipped source by id but never redefine one: an own id that is also in
+    ``specs/sources.yaml`` (``S001``, ``N3``) raises ``error`` (a :class:`SpecFileError`)
+    naming the file and the source id, so no file can pass its own document off under the id
+    of a vendor's official one.
+    """
+    shared = load_sources()
+    own = parse_sources(raw, file, error)
+    clash = sorted(set(own) & set(shared))
+    if clash:
+        raise error(file, f"source id {clash[0]!r} is a shipped source (specs/sources.yaml); cite it by id "
+                    "without redefining it, or choose another id", record=f"source {clash[0]}")
+    return {**shared, **own}
+
+
+def parse_sources(raw: Any, file: str, error: type[SpecFileError] = SpecFileError) -> dict[str, Source]:
+    """A file's own ``sources:`` mapping (id -> title, url, date, ...) as :class:`Source` records;
+    a malformed one raises ``error`` naming the file and the source id."""
     if raw is None:
         return {}
     if not isinstance(raw, dict):
-        raise SpecFileError(file, "'sources' must be a mapping of id -> {title, url, date, ...}")
+        raise error(file, "'sources' must be a mapping of id -> {title, url, date, ...}")
     out: dict[str, Source] = {}
     for sid, body in raw.items():
         if not isinstance(body, dict):
-            raise SpecFileError(file, "source must be a mapping with at least a title", record=f"source {sid}")
+            raise error(file, "source must be a mapping with at least a title", record=f"source {sid}")
         try:
             out[str(sid)] = Source.model_validate({**body, "id": str(sid)})
         except ValidationError as exc:
-            raise SpecFileError(file, format_validation_error(exc), record=f"source {sid}") from None
+            raise error(file, format_validation_error(exc), record=f"source {sid}") from None
     return out
 
 

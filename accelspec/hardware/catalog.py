@@ -31,6 +31,7 @@ from ..specfiles import (
     read_yaml,
     specs_dir,
     swap_sources,
+    user_path,
 )
 from .chip import Chip
 
@@ -129,7 +130,7 @@ class Catalog(IndexedCatalog[Chip]):
         extra += list(paths)
         seen: dict[str, str] = {}
         for p in extra:
-            for f in _spec_files(Path(p)):
+            for f in _spec_files(p):
                 cat._add_file(f, user=True, seen=seen)
         return cat
 
@@ -156,7 +157,7 @@ class Catalog(IndexedCatalog[Chip]):
         new.files = list(self.files)
         seen: dict[str, str] = {}
         for p in paths:
-            for f in _spec_files(Path(p)):
+            for f in _spec_files(p):
                 new._add_file(f, user=True, seen=seen)
         return new
 
@@ -417,7 +418,8 @@ def _apply_overrides(raw: Any, known: dict[str, Chip], file: str, sources: dict[
     return out
 
 
-def _spec_files(path: Path) -> Iterable[Path]:
+def _spec_files(path: Path | str | os.PathLike[str]) -> Iterable[Path]:
+    path = user_path(path)  # "" would be the current directory: refused
     if path.is_dir():
         return sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
     if path.is_file():

@@ -32,11 +32,11 @@ from ..provenance import Fact, Spec, Status
 from ..specfiles import (
     display_path,
     error_location,
+    file_sources,
     format_validation_error,
-    load_sources,
-    parse_sources,
     read_yaml,
     specs_dir,
+    user_path,
 )
 from ..units import format_quantity
 from .chip import BandwidthSpec, CapacitySpec, Chip, ComputeSpec, CountSpec, LinkBandwidth, PowerSpec, Precision
@@ -240,7 +240,7 @@ def _load_file(path: Path, known_chips: Any) -> list[System]:
     data = read_yaml(path)
     if not isinstance(data, dict) or not isinstance(data.get("systems"), list):
         raise SpecFileError(file, "top level must be a mapping with 'sources' and a 'systems' list")
-    sources = {**load_sources(), **parse_sources(data.get("sources"), file)}
+    sources = file_sources(data.get("sources"), file)  # never redefines a shipped source id
     out = []
     for i, rec in enumerate(data["systems"]):
         label = str(rec.get("id", f"#{i}")) if isinstance(rec, dict) else f"#{i}"
@@ -267,23 +267,46 @@ def _load_file(path: Path, known_chips: Any) -> list[System]:
 
 
 def load_systems(*paths: str | os.PathLike[str]) -> list[System]:
-    """Load shipped ``specs/systems/*.yaml`` plus ``paths`` (files or folders). All or nothing:
-    any invalid file raises :class:`SpecFileError` (naming file, system and field) and the
-    previously loaded systems stay as they were. Safe to call from several threads."""
-    global _SYSTEMS
+    """Add user system files or folders to the systems loaded so far; returns every system.
+
+    The shipped ``specs/systems/*.yaml`` come first, then the user files of earlier calls, then
+    ``paths``: calls accumulate, as :func:`~accelspec.load_specs` does (a file given again is
+    read again in its old place, never twice). ``load_systems()`` with no paths goes back to the
+    shipped systems alone. All or nothing: any invalid file raises :class:`SpecFileError`
+    (naming file, system and field) and the previously loaded systems stay as they were. Safe
+    to call from several threads; an empty path is refused.
+    """
+    global _SYSTEMS, _USER_FILES
     from .catalog import default_catalog
 
     cat = default_catalog()
-    files = sorted((specs_dir() / "systems").glob("*.yaml"))
+    new: list[Path] = []
     for p in paths:
-        p = Path(p)
-        files += sorted(p.glob("*.y*ml")) if p.is_dir() else [p]
+        p = user_path(p)
+        new += sorted(p.glob("*.y*ml")) if p.is_dir() else [p]
     with _LOCK:
+        user: list[Path] = []
+        keys: set[Path] = set()
+        for f in [*_USER_FILES, *new] if paths else []:
+            if _file_key(f) not in keys:
+                keys.add(_file_key(f))
+                user.append(f)
         index: NamedIndex[System] = NamedIndex("system", UnknownSystemError, _system_names)
-        for f in files:
+        for f in [*sorted((specs_dir() / "systems").glob("*.yaml")), *user]:
             index = index.with_records(_load_file(f, cat), display_path(f), origin=lambda s: s.origin)
-        _SYSTEMS = index
+        _SYSTEMS, _USER_FILES = index, user
     return list(index)
+
+
+#: User system files loaded so far, in order (what :func:`load_systems` builds on).
+_USER_FILES: list[Path] = []
+
+
+def _file_key(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except OSError:
+        return path
 
 
 def _catalog() -> NamedIndex[System]:

@@ -49,11 +49,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ..errors import SpecFileError
-from ..specfiles import specs_dir
+from ..specfiles import read_yaml, specs_dir, user_path
 
 __all__ = ["Measurement", "MeasurementCheck", "ValidationReport", "load_measurements", "plot_efficiency", "validate"]
 
@@ -232,18 +231,13 @@ def load_measurements(path: str | Path | None = None) -> list[LoadedMeasurement]
     from ..hardware.catalog import get_chip
     from ..model.catalog import get_model
 
-    p = Path(path) if path is not None else specs_dir() / "measurements"
+    p = user_path(path) if path is not None else specs_dir() / "measurements"
     files = sorted(p.glob("*.yaml")) if p.is_dir() else [p]
     out: list[LoadedMeasurement] = []
     seen: dict[str, str] = {}
     for f in files:
         name = str(f)
-        try:
-            raw = yaml.safe_load(f.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise SpecFileError(name, f"cannot read ({exc.strerror})") from None
-        except yaml.YAMLError as exc:
-            raise SpecFileError(name, f"not valid YAML: {exc}") from None
+        raw = read_yaml(f)  # the one reader: size, depth and alias limits, as for every spec file
         if not isinstance(raw, dict):
             raise SpecFileError(name, "top level must be a mapping with schema, publisher, sources, measurements")
         try:
