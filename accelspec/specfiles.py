@@ -55,7 +55,7 @@ def _yaml() -> Any:
 
 
 #: Version of the parse cache's format; bump it when what :func:`read_yaml` returns changes.
-_PARSE_CACHE_VERSION = 1
+_PARSE_CACHE_VERSION = 2
 
 
 #: Most values a spec file may expand to once YAML aliases are followed.
@@ -112,31 +112,34 @@ def _parse_cache_file(raw: bytes) -> Path | None:
 
 
 def _cache_read(entry: Path | None) -> Any:
+    """The object cached at ``entry``, or None: only an entry whose MAC checks out is unpickled
+    (:func:`accelspec.units.read_entry`); a damaged, foreign or planted file is discarded."""
     if entry is None:
         return None
+    from .units import read_entry
+
+    payload = read_entry(entry)
+    if payload is None:
+        return None
     try:
-        with open(entry, "rb") as fh:
-            return pickle.load(fh)
-    except Exception:  # missing, unreadable or corrupt: parse the file instead
+        return pickle.loads(payload)  # authenticated: written by accelspec with this user's key
+    except Exception:  # written by another version of a class: a cold load rewrites it
+        entry.unlink(missing_ok=True)
         return None
 
 
 def _cache_write(entry: Path | None, data: Any, keep: int | None = None) -> None:
-    """Pickle ``(data,)`` to ``entry`` atomically; ``keep``: afterwards delete all but the
-    ``keep`` newest ``*.pickle`` entries of that folder (stale packages, edited files)."""
+    """Pickle ``(data,)`` to ``entry`` as an authenticated entry, atomically; the cache then
+    prunes its oldest entries (``keep`` is the folder's count in
+    :data:`accelspec.units._ENTRY_KINDS`, kept for callers). A read-only, full or unsafe cache
+    folder only means no cache."""
     if entry is None:
         return
+    from .units import write_entry
+
     try:
-        entry.parent.mkdir(parents=True, exist_ok=True)
-        tmp = entry.with_name(f"{entry.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-        with open(tmp, "wb") as fh:
-            pickle.dump((data,), fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, entry)  # atomic: readers see the old entry or the whole new one
-        if keep is not None:
-            old = sorted(entry.parent.glob("*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)[keep:]
-            for stale in old:
-                stale.unlink(missing_ok=True)
-    except Exception:  # a read-only or full cache folder: carry on uncached
+        write_entry(entry, pickle.dumps((data,), protocol=pickle.HIGHEST_PROTOCOL))
+    except Exception:  # an object that will not pickle: carry on uncached
         pass
 
 

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from ..errors import SpecFileError, UnknownChipError
 from ..index import IndexedCatalog, NamedIndex, matches, normalize_name, paused_gc
-from ..provenance import Source
+from ..provenance import Source, user_marked
 from ..specfiles import (
     _cache_read,
     _cache_write,
@@ -48,7 +48,7 @@ ENV_VAR = "ACCELSPEC_PATH"
 
 
 #: Version of the catalog cache's format; bump it when what it stores changes shape.
-_CATALOG_CACHE_VERSION = 2
+_CATALOG_CACHE_VERSION = 3
 #: Catalog cache entries kept (one per package version and set of spec files in use).
 _CATALOG_CACHE_KEEP = 8
 
@@ -188,6 +188,9 @@ class Catalog(IndexedCatalog[Chip]):
                          "column names (title, URL, date)")
                      for k, v in sources.items()
                      if k == "REF" or (getattr(v, "seed", None) or "").startswith("reference/")}
+        # a user file's values say so wherever they appear: their source ids end "(user file ...)"
+        context = {"sources": user_marked(sources, file) if user else sources, "uncitable": uncitable,
+                   **({"user_file": file} if user else {})}
         vendor = data.get("vendor")
         records = data.get("chips", [])
         if not isinstance(records, list):
@@ -209,7 +212,7 @@ class Catalog(IndexedCatalog[Chip]):
                 rec["vendor"] = vendor
             rec["origin"] = file
             try:
-                chip = Chip.model_validate(rec, context={"sources": sources, "uncitable": uncitable})
+                chip = Chip.model_validate(rec, context=context)
             except ValidationError as exc:
                 if first is None:
                     err = exc.errors()[0]
@@ -386,6 +389,12 @@ def _apply_overrides(raw: Any, known: dict[str, Chip], file: str, sources: dict[
             continue
         done.add((cid, path))
         spec = {k: v for k, v in entry.items() if k not in ("chip", "field")}
+        sid = spec["source"]
+        if isinstance(sid, str) and sid in sources and sid not in uncitable:  # the value says it is an override
+            spec["source"] = sources[sid].cited_by(file).model_dump()
+        elif isinstance(sid, dict) and "id" in sid:
+            spec["source"] = {**sid, "user_file": file,
+                              "id": f"{sid.get('id')} (user file {file})"}
         note = f"override from {file}"
         spec["note"] = f"{note}; {spec['note']}" if spec.get("note") else note
         pending.setdefault(cid, []).append((parts, spec, label))

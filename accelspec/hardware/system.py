@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ..errors import DeploymentError, SpecFileError, UnknownChipError, UnknownHardwareError, UnknownSystemError
 from ..index import NamedIndex, normalize_name, suggest_across
-from ..provenance import Fact, Spec, Status
+from ..provenance import Fact, Spec, Status, user_marked
 from ..specfiles import (
     display_path,
     error_location,
@@ -235,12 +235,14 @@ _SYSTEMS: NamedIndex[System] | None = None
 _LOCK = threading.RLock()
 
 
-def _load_file(path: Path, known_chips: Any) -> list[System]:
+def _load_file(path: Path, known_chips: Any, user: bool = False) -> list[System]:
     file = display_path(path)
     data = read_yaml(path)
     if not isinstance(data, dict) or not isinstance(data.get("systems"), list):
         raise SpecFileError(file, "top level must be a mapping with 'sources' and a 'systems' list")
     sources = file_sources(data.get("sources"), file)  # never redefines a shipped source id
+    # a user file's values say so wherever they appear: their source ids end "(user file ...)"
+    context = {"sources": user_marked(sources, file) if user else sources, **({"user_file": file} if user else {})}
     out = []
     for i, rec in enumerate(data["systems"]):
         label = str(rec.get("id", f"#{i}")) if isinstance(rec, dict) else f"#{i}"
@@ -250,7 +252,7 @@ def _load_file(path: Path, known_chips: Any) -> list[System]:
         rec.setdefault("vendor", data.get("vendor"))
         rec["origin"] = file
         try:
-            system = System.model_validate(rec, context={"sources": sources})
+            system = System.model_validate(rec, context=context)
         except ValidationError as exc:
             err = exc.errors()[0]
             raise SpecFileError(file, format_validation_error(exc), record=label,
@@ -292,8 +294,9 @@ def load_systems(*paths: str | os.PathLike[str]) -> list[System]:
                 keys.add(_file_key(f))
                 user.append(f)
         index: NamedIndex[System] = NamedIndex("system", UnknownSystemError, _system_names)
-        for f in [*sorted((specs_dir() / "systems").glob("*.yaml")), *user]:
-            index = index.with_records(_load_file(f, cat), display_path(f), origin=lambda s: s.origin)
+        shipped = sorted((specs_dir() / "systems").glob("*.yaml"))
+        for f, mine in [*((f, False) for f in shipped), *((f, True) for f in user)]:
+            index = index.with_records(_load_file(f, cat, mine), display_path(f), origin=lambda s: s.origin)
         _SYSTEMS, _USER_FILES = index, user
     return list(index)
 

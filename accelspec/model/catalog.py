@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from ..errors import SpecFileError, UnknownModelError
 from ..index import IndexedCatalog, NamedIndex, matches, normalize_name, paused_gc
 from ..specfiles import file_sources, format_validation_error, read_yaml, specs_dir, user_path
+from ..provenance import user_marked
 from .architecture import Model, ModelConfigError
 
 __all__ = ["ModelCatalog", "UnknownModelError", "get_model", "load_models", "models"]
@@ -42,17 +43,19 @@ class ModelCatalog(IndexedCatalog[Model]):
         cat = cls()
         with paused_gc():
             if shipped:
-                cat._add_file(specs_dir() / "models" / "models.yaml")
+                cat._add_file(specs_dir() / "models" / "models.yaml", user=False)
             for p in paths:
                 cat._add_file(user_path(p))
         return cat
 
-    def _add_file(self, path: Path) -> None:
+    def _add_file(self, path: Path, user: bool = True) -> None:
         file = str(path)
         data = read_yaml(path)
         if not isinstance(data, dict) or not isinstance(data.get("models"), list):
             raise SpecFileError(file, "top level must be a mapping with 'sources' and a 'models' list")
         sources = file_sources(data.get("sources"), file)  # never redefines a shipped source id
+        if user:  # a user file's values say so wherever they appear: source ids end "(user file ...)"
+            sources = user_marked(sources, file)
         staged: dict[str, Model] = {}
         for i, rec in enumerate(data["models"]):
             label = str(rec.get("id", f"#{i}")) if isinstance(rec, dict) else f"#{i}"

@@ -311,7 +311,8 @@ def test_override_one_field_of_a_shipped_chip(tmp_path, restore_catalog):
     assert chip.power.tdp.q == a.Q_("350 W") and chip.power.tdp.range is None  # the whole value replaced
     assert chip.memory.capacity == shipped.memory.capacity  # the rest is the shipped record
     prov = chip.provenance("power.tdp")
-    assert prov.note == f"override from {path}" and prov.source.id == "OEM-H20" and prov.quote == "TDP: 350 W"
+    assert prov.note == f"override from {path}" and prov.quote == "TDP: 350 W"
+    assert prov.source.id == f"OEM-H20 (user file {path})" and prov.user_file == str(path)  # says where it is from
     assert chip.overrides == f"power.tdp overridden from {path}"
     assert "override from" in chip.describe()
     assert shipped.power.tdp.q == a.Q_("400 W")  # the shipped record is a different, unchanged object
