@@ -11,7 +11,7 @@ from __future__ import annotations
 import operator
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import pint
 import pint.compat
@@ -390,7 +390,8 @@ for _name, _op in _BINOPS.items():
     _make_ops(_name, _op)
 
 # pint hands `Quantity * spec` back to Spec.__rmul__ (as it does for xarray and pandas)
-pint.compat.upcast_type_map[f"{Spec.__module__}.{Spec.__qualname__}"] = Spec
+_UPCAST = cast(dict[str, Any], pint.compat.upcast_type_map)  # a dict, typed as a Mapping by pint
+_UPCAST[f"{Spec.__module__}.{Spec.__qualname__}"] = Spec
 
 _SPEC_TYPES: dict[tuple[str, str], type[Spec]] = {}
 
@@ -400,7 +401,7 @@ def spec_type(unit: str | None, name: str) -> type[Spec]:
     key = (unit or "", name)
     if key not in _SPEC_TYPES:
         cls = type(name, (Spec,), {"expected_unit": unit, "__module__": __name__, "__qualname__": name})
-        pint.compat.upcast_type_map[f"{__name__}.{name}"] = cls
+        _UPCAST[f"{__name__}.{name}"] = cls
         if globals().get(name, cls) is not cls:
             raise TypeError(f"spec_type: {name!r} is already a different class in {__name__}")
         globals()[name] = cls  # importable by name, so records pickle (the catalog cache)

@@ -27,6 +27,7 @@ __all__ = [
     "catalog_version",
     "display_path",
     "error_location",
+    "file_sources",
     "format_validation_error",
     "load_sources",
     "parse_sources",
@@ -34,7 +35,6 @@ __all__ = [
     "specs_dir",
     "swap_sources",
     "user_path",
-    "file_sources",
 ]
 
 

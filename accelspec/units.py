@@ -450,7 +450,8 @@ def _build_registry() -> pint.UnitRegistry:
 
                 def _after_init(self) -> None:
                     self._diskcache = disk
-                    self._def_parser._diskcache = disk
+                    if self._def_parser is not None:
+                        self._def_parser._diskcache = disk
                     super()._after_init()
 
             reg = UnitRegistry(str(cached[0]))
@@ -501,7 +502,7 @@ def _abbreviate_partial_specs(reg: pint.UnitRegistry) -> None:
             spec += "~P"
         return original(quantity, spec, **kw)
 
-    formatter.format_quantity = format_quantity
+    setattr(formatter, "format_quantity", format_quantity)  # noqa: B010 - an instance attribute over the method
 
 
 ureg: pint.UnitRegistry = _build_registry()
@@ -719,7 +720,7 @@ def parse_quantity(value: Any, expected: str | None = None, what: str = "value")
     elif expected == "" and isinstance(value, (int, float, np.number)) and not isinstance(value, bool):
         q = Q_(_check_magnitude(value, what, value), "")  # a count: a bare number is what it is
     elif isinstance(value, (bool, int, float, np.number, np.ndarray, list, tuple)):
-        hint = f", e.g. '{value} {expected}'" if expected and np.isscalar(value) else ""
+        hint = f", e.g. '{value!s} {expected}'" if expected and np.isscalar(value) else ""
         raise UnitError(f"{what}: got a bare number {value!r}; give it a unit{hint}")
     else:
         raise UnitError(f"{what}: expected a quantity with units, got {type(value).__name__} {value!r}")

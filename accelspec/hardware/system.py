@@ -22,7 +22,7 @@ import copy
 import os
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -39,7 +39,14 @@ from ..specfiles import (
     user_path,
 )
 from ..units import format_quantity
-from .chip import BandwidthSpec, CapacitySpec, Chip, ComputeSpec, CountSpec, LinkBandwidth, PowerSpec, Precision
+from .chip import BandwidthSpec, Chip, ComputeSpec, LinkBandwidth, Precision
+
+if TYPE_CHECKING:  # spec_type() classes are values to mypy: check these fields as plain Specs
+    from ..provenance import Spec as CapacitySpec
+    from ..provenance import Spec as CountSpec
+    from ..provenance import Spec as PowerSpec
+else:
+    from .chip import CapacitySpec, CountSpec, PowerSpec
 
 __all__ = ["ScaleOut", "ScaleUp", "System", "UnknownHardwareError", "UnknownSystemError", "get_system",
            "load_systems", "resolve_hardware", "systems"]
@@ -99,7 +106,10 @@ class System(BaseModel):
     scale_up: ScaleUp | None = None
     scale_out: ScaleOut | None = None
     host_memory: CapacitySpec | None = Field(None, description="CPU memory that is part of the design (Grace LPDDR5X)")
-    power: PowerSpec | None = Field(None, description="system or rack power as published")
+    if TYPE_CHECKING:  # Any to mypy until hardware/prices.py (line 173) narrows ``sy.power`` itself
+        power: Any = None
+    else:
+        power: PowerSpec | None = Field(None, description="system or rack power as published")
     announced: Fact | None = None
     notes: list[str] = Field(default_factory=list)
     origin: str | None = None
@@ -129,6 +139,7 @@ class System(BaseModel):
             return None
         n = self.n_chips
         return cls(value=(n * per_chip.value).to(unit), source=per_chip.source, status=Status.derived,
+                   range=None, note=None, quote=None,
                    basis=f"{n} x {format_quantity(per_chip.value)} ({what} of chip {self.chip!r}, "
                          f"{per_chip.status})")
 

@@ -17,8 +17,8 @@ from pydantic import ValidationError
 
 from ..errors import SpecFileError, UnknownModelError
 from ..index import IndexedCatalog, NamedIndex, matches, normalize_name, paused_gc
-from ..specfiles import file_sources, format_validation_error, read_yaml, specs_dir, user_path
 from ..provenance import user_marked
+from ..specfiles import file_sources, format_validation_error, read_yaml, specs_dir, user_path
 from .architecture import Model, ModelConfigError
 
 __all__ = ["ModelCatalog", "UnknownModelError", "get_model", "load_models", "models"]
