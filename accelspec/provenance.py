@@ -9,6 +9,7 @@ it was obtained. A :class:`Spec` behaves like a pint Quantity (``spec.to("GiB")`
 from __future__ import annotations
 
 import operator
+from collections.abc import Collection
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any, ClassVar, cast
@@ -159,12 +160,24 @@ class Source(Record):
         return self.model_copy(update={"id": f"{base} (user file {user_file})", "user_file": user_file})
 
 
-def user_marked(sources: dict[str, Source], user_file: str | None) -> dict[str, Source]:
-    """``sources`` (id -> :class:`Source`) as cited from ``user_file`` (see :meth:`Source.cited_by`);
-    unchanged when ``user_file`` is None (a shipped file). The keys stay the ids the file cites."""
+def user_marked(sources: dict[str, Source], user_file: str | None,
+                only: Collection[str] | None = None) -> dict[str, Source]:
+    """``sources`` (id -> :class:`Source`) as cited from ``user_file`` (see :meth:`Source.cited_by`).
+
+    Parameters
+    ----------
+    sources : dict of str to Source
+        The sources a file may cite, by id (the keys stay the ids the file cites).
+    user_file : str or None
+        The user spec file; None (a shipped file) returns ``sources`` unchanged.
+    only : collection of str, optional
+        Mark only these ids (the shipped sources, for a new record citing its file's own
+        sources, which plainly are the user's); every id when None (a record that replaces a
+        shipped one, or an ``overrides:`` entry).
+    """
     if user_file is None:
         return sources
-    return {k: v.cited_by(user_file) for k, v in sources.items()}
+    return {k: v.cited_by(user_file) if only is None or k in only else v for k, v in sources.items()}
 
 
 def _resolve_source(value: Any, info: ValidationInfo) -> Any:

@@ -287,7 +287,7 @@ def read_entry(path: Path) -> bytes | None:
     one warning per process, and the caller loads cold and rewrites it)."""
     root = _cache_root()
     key = _secret(root) if root is not None else None
-    if key is None:
+    if key is None or (path.parent != root and not _safe_folder(path.parent)):
         return None
     try:
         data = _open_regular(path, MAX_ENTRY_BYTES + _HEADER_LEN)

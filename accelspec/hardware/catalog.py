@@ -188,9 +188,12 @@ class Catalog(IndexedCatalog[Chip]):
                          "column names (title, URL, date)")
                      for k, v in sources.items()
                      if k == "REF" or (getattr(v, "seed", None) or "").startswith("reference/")}
-        # a user file's values say so wherever they appear: their source ids end "(user file ...)"
-        context = {"sources": user_marked(sources, file) if user else sources, "uncitable": uncitable,
-                   **({"user_file": file} if user else {})}
+        # A user file's values say so wherever they appear (source ids end "(user file ...)"):
+        # every value of a record that replaces a shipped one, and every value of a new record
+        # that cites a shipped source; a new record citing its file's own sources is plainly the user's.
+        context_new = {"sources": user_marked(sources, file, only=shared) if user else sources,
+                       "uncitable": uncitable}
+        context_replacing = {"sources": user_marked(sources, file), "uncitable": uncitable, "user_file": file}
         vendor = data.get("vendor")
         records = data.get("chips", [])
         if not isinstance(records, list):
@@ -212,7 +215,8 @@ class Catalog(IndexedCatalog[Chip]):
                 rec["vendor"] = vendor
             rec["origin"] = file
             try:
-                chip = Chip.model_validate(rec, context=context)
+                replacing = user and self._index.by_id(str(rec.get("id"))) is not None
+                chip = Chip.model_validate(rec, context=context_replacing if replacing else context_new)
             except ValidationError as exc:
                 if first is None:
                     err = exc.errors()[0]

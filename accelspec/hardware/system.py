@@ -34,6 +34,7 @@ from ..specfiles import (
     error_location,
     file_sources,
     format_validation_error,
+    load_sources,
     read_yaml,
     specs_dir,
     user_path,
@@ -252,8 +253,9 @@ def _load_file(path: Path, known_chips: Any, user: bool = False) -> list[System]
     if not isinstance(data, dict) or not isinstance(data.get("systems"), list):
         raise SpecFileError(file, "top level must be a mapping with 'sources' and a 'systems' list")
     sources = file_sources(data.get("sources"), file)  # never redefines a shipped source id
-    # a user file's values say so wherever they appear: their source ids end "(user file ...)"
-    context = {"sources": user_marked(sources, file) if user else sources, **({"user_file": file} if user else {})}
+    # a user file's values that cite a shipped source say so wherever they appear: their source
+    # ids end "(user file ...)" (a user system never replaces a shipped one)
+    context = {"sources": user_marked(sources, file, only=load_sources()) if user else sources}
     out = []
     for i, rec in enumerate(data["systems"]):
         label = str(rec.get("id", f"#{i}")) if isinstance(rec, dict) else f"#{i}"

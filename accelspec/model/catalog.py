@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from ..errors import SpecFileError, UnknownModelError
 from ..index import IndexedCatalog, NamedIndex, matches, normalize_name, paused_gc
 from ..provenance import user_marked
-from ..specfiles import file_sources, format_validation_error, read_yaml, specs_dir, user_path
+from ..specfiles import file_sources, format_validation_error, load_sources, read_yaml, specs_dir, user_path
 from .architecture import Model, ModelConfigError
 
 __all__ = ["ModelCatalog", "UnknownModelError", "get_model", "load_models", "models"]
@@ -54,8 +54,8 @@ class ModelCatalog(IndexedCatalog[Model]):
         if not isinstance(data, dict) or not isinstance(data.get("models"), list):
             raise SpecFileError(file, "top level must be a mapping with 'sources' and a 'models' list")
         sources = file_sources(data.get("sources"), file)  # never redefines a shipped source id
-        if user:  # a user file's values say so wherever they appear: source ids end "(user file ...)"
-            sources = user_marked(sources, file)
+        if user:  # its values that cite a shipped source say so wherever they appear ("(user file ...)")
+            sources = user_marked(sources, file, only=load_sources())
         staged: dict[str, Model] = {}
         for i, rec in enumerate(data["models"]):
             label = str(rec.get("id", f"#{i}")) if isinstance(rec, dict) else f"#{i}"

@@ -390,7 +390,9 @@ def test_catalog_cache_survives_a_damaged_entry_and_a_read_only_folder(tmp_path,
     cold = _dump(Catalog.load(env=False))
     (entry,) = folder.glob("*.pickle")
     entry.write_bytes(b"not a pickle")
-    assert _dump(Catalog.load(env=False)) == cold  # loaded from the files, entry rewritten
+    monkeypatch.setattr("accelspec.units._WARNED", False)
+    with pytest.warns(RuntimeWarning, match="discarded the damaged or foreign entry"):
+        assert _dump(Catalog.load(env=False)) == cold  # loaded from the files, entry rewritten
     assert entry.read_bytes() != b"not a pickle"
     blocker = tmp_path / "file"
     blocker.write_text("")
@@ -563,3 +565,23 @@ def test_no_user_file_redefines_a_shipped_source(tmp_path, kind, body):
     with pytest.raises(a.SpecFileError, match=f"source id '{sid}' is a shipped source") as exc:
         load(path)
     assert str(path.name) in str(exc.value) and exc.value.record == f"source {sid}"
+
+
+def test_a_new_user_chip_is_marked_only_where_it_cites_a_shipped_source(tmp_path, restore_catalog):
+    path = _write(tmp_path, """
+sources:
+  MINE: {title: "my lab's measurement", date: "2026"}
+chips:
+  - id: my-x1
+    name: My X1
+    vendor: Me
+    memory:
+      capacity: {value: 96 GB, source: MINE, status: reported}
+      bandwidth: {value: 3 TB/s, source: N3, status: official}
+""", "new.yaml")
+    a.load_specs(path)
+    chip = a.get_chip("my-x1")
+    assert chip.memory.capacity.user_file is None and chip.memory.capacity.source.id == "MINE"
+    assert chip.memory.bandwidth.user_file == str(path)
+    assert chip.memory.bandwidth.source.id == f"N3 (user file {path})"
+    assert a.get_chip("h100").memory.bandwidth.source.id == "N3"  # the shipped record is untouched
