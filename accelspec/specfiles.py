@@ -150,7 +150,9 @@ def read_yaml(path: Path) -> Any:
 
     A file that passed these checks is cached, parsed, in :func:`accelspec.units.cache_dir`
     under the hash of its bytes (``ACCELSPEC_NO_CACHE=1`` turns this off), so later imports skip
-    YAML altogether; a read-only or missing cache folder only costs the parse."""
+    YAML altogether; a read-only or missing cache folder only costs the parse. The entry is
+    authenticated (:func:`accelspec.units.read_entry`): a planted or damaged file is never
+    unpickled, only discarded and rewritten."""
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
             raise SpecFileError(str(path), f"larger than {MAX_FILE_BYTES // 2**20} MiB")

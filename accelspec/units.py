@@ -282,9 +282,22 @@ def _discard(path: Path) -> None:
 
 
 def read_entry(path: Path) -> bytes | None:
-    """The payload of the cache entry at ``path`` when its header's MAC checks out; None when it
-    is missing, caching is off, or the entry is damaged or foreign (then it is discarded, with
-    one warning per process, and the caller loads cold and rewrites it)."""
+    """The payload of an authenticated cache entry.
+
+    Parameters
+    ----------
+    path : Path
+        The entry, inside :func:`cache_dir` (its folder and name are part of the MAC).
+
+    Returns
+    -------
+    bytes or None
+        The payload when the header's MAC checks out; None when the entry is missing, caching
+        is off or the folder is unsafe, or the entry is damaged or foreign (a bad MAC, a short
+        or oversized file, a link, a FIFO, a folder, another owner): then it is discarded, with
+        one warning per process, and the caller loads cold and rewrites it. Never follows a
+        link, never blocks.
+    """
     root = _cache_root()
     key = _secret(root) if root is not None else None
     if key is None or (path.parent != root and not _safe_folder(path.parent)):
@@ -306,9 +319,22 @@ def read_entry(path: Path) -> bytes | None:
 
 
 def write_entry(path: Path, payload: bytes) -> bool:
-    """Write ``payload`` as an authenticated cache entry at ``path``, atomically (readers see the
-    old entry or the whole new one), then prune that folder; False when it could not be written
-    (caching off, a read-only or unsafe folder: the caller simply carries on uncached)."""
+    """Write an authenticated cache entry, atomically, then :func:`prune` the cache.
+
+    Parameters
+    ----------
+    path : Path
+        The entry, inside :func:`cache_dir`; its folder is made with mode 0700.
+    payload : bytes
+        What :func:`read_entry` gives back.
+
+    Returns
+    -------
+    bool
+        True when written (mode 0600, through a private temporary file and ``os.replace``, so
+        readers see the old entry or the whole new one); False when caching is off or the
+        folder is read-only or unsafe: the caller simply carries on uncached.
+    """
     root = _cache_root()
     key = _secret(root) if root is not None else None
     if key is None or root is None or not _safe_folder(path.parent):
@@ -333,8 +359,19 @@ def write_entry(path: Path, payload: bytes) -> bool:
 
 
 def prune(root: Path | None = None) -> None:
-    """Delete the oldest recognised entries (name pattern and header) beyond each folder's count
-    and the whole cache's :data:`MAX_CACHE_BYTES`, and temporary files an hour old; nothing else."""
+    """Delete the oldest cache entries beyond each folder's count and :data:`MAX_CACHE_BYTES`.
+
+    Parameters
+    ----------
+    root : Path, optional
+        The cache folder (default: :func:`cache_dir`, after its safety check).
+
+    Notes
+    -----
+    Only what accelspec wrote and can recognise is deleted: a regular file (never a link) whose
+    name has an entry's pattern (:data:`_ENTRY_KINDS`) and whose first bytes are an entry
+    header, and temporary files of ours an hour old (left by a process that died mid-write).
+    """
     import time
 
     root = root or _cache_root()

@@ -3,7 +3,10 @@
 Pattern from scikit-hep/particle: the data ships inside the package, loads lazily on first
 access, and users may add their own files (``load_specs(path)`` or the ``ACCELSPEC_PATH``
 environment variable, a list of files or directories separated by ``os.pathsep``). A user
-record with the id of a shipped chip replaces it, and says so in ``chip.overrides``.
+record with the id of a shipped chip replaces it, and says so in ``chip.overrides`` and in each
+value: its source id ends ``(user file ...)`` (``describe()``, ``compare``, ``show --json`` and
+exports all show it), as does every user value that cites a shipped source. A user file may cite
+a shipped source by id, never redefine one; an empty path is refused.
 """
 
 from __future__ import annotations
