@@ -36,8 +36,24 @@ __all__ = [
 ]
 
 
+def _rebuild(cls: type[AccelspecError], args: tuple[Any, ...], state: dict[str, Any]) -> AccelspecError:
+    """Unpickle an accelspec error without calling its ``__init__`` (whose signature differs
+    from the ``args`` it passes on): the message and every attribute come back as they were."""
+    exc = cls.__new__(cls)
+    exc.args = args
+    exc.__dict__.update(state)
+    return exc
+
+
 class AccelspecError(Exception):
-    """Base class for errors raised by accelspec."""
+    """Base class for errors raised by accelspec.
+
+    Every subclass pickles with its message and attributes (multiprocessing and Dask send
+    exceptions back that way), whatever its ``__init__`` takes, as pint's errors do.
+    """
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (type(self), self.args, dict(self.__dict__)))
 
 
 class UnitError(AccelspecError, ValueError):

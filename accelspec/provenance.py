@@ -9,9 +9,10 @@ it was obtained. A :class:`Spec` behaves like a pint Quantity (``spec.to("GiB")`
 from __future__ import annotations
 
 import operator
+from collections.abc import Collection
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import pint
 import pint.compat
@@ -26,10 +27,10 @@ from pydantic import (
 )
 
 from .errors import FrozenRecordError
-from .units import format_quantity, parse_quantity
+from .units import format_quantity, frozen_quantity, parse_quantity
 
 __all__ = ["Absent", "Direction", "Fact", "FrozenDict", "Record", "Source", "Spec", "Status", "freeze", "is_compiled",
-           "quantity_out", "source_out", "spec_type"]
+           "quantity_out", "source_out", "spec_type", "user_marked"]
 
 
 class FrozenDict(dict):  # type: ignore[type-arg]
@@ -124,6 +125,8 @@ class Source(Record):
     publisher: str | None = None
     date: str | None = Field(None, description="publication or access date, ISO format (YYYY, YYYY-MM or YYYY-MM-DD)")
     note: str | None = None
+    user_file: str | None = Field(None, description="the user spec file whose value cites this source (its id "
+                                  "then ends '(user file ...)'); None for values of the shipped catalog")
 
     @field_validator("date", mode="before")
     @classmethod
@@ -131,7 +134,7 @@ class Source(Record):
         return None if v is None else str(v)
 
     def cite(self) -> str:
-        """One line: title, where, date."""
+        """One line: title, where, date (and, for a value from a user spec file, that file)."""
         parts = [self.title]
         if self.publisher:
             parts.append(self.publisher)
@@ -141,7 +144,40 @@ class Source(Record):
             parts.append(f"seed {self.seed}")
         if self.date:
             parts.append(self.date)
+        if self.user_file:
+            parts.append(f"as cited by user file {self.user_file}, not the shipped catalog")
         return f"[{self.id}] " + ", ".join(parts)
+
+    def cited_by(self, user_file: str) -> Source:
+        """This source as cited by a value of the user spec file ``user_file``: the id becomes
+        ``"N3 (user file mine.yaml)"`` and :attr:`user_file` names the file, so every output that
+        shows a value's source (``describe()``, ``compare`` tables and JSON, ``show --json``,
+        exports) says the value comes from that file, even when it cites a shipped vendor
+        source with status official."""
+        if self.user_file == user_file:
+            return self
+        base = self.id if self.user_file is None else self.id.rsplit(" (user file ", 1)[0]
+        return self.model_copy(update={"id": f"{base} (user file {user_file})", "user_file": user_file})
+
+
+def user_marked(sources: dict[str, Source], user_file: str | None,
+                only: Collection[str] | None = None) -> dict[str, Source]:
+    """``sources`` (id -> :class:`Source`) as cited from ``user_file`` (see :meth:`Source.cited_by`).
+
+    Parameters
+    ----------
+    sources : dict of str to Source
+        The sources a file may cite, by id (the keys stay the ids the file cites).
+    user_file : str or None
+        The user spec file; None (a shipped file) returns ``sources`` unchanged.
+    only : collection of str, optional
+        Mark only these ids (the shipped sources, for a new record citing its file's own
+        sources, which plainly are the user's); every id when None (a record that replaces a
+        shipped one, or an ``overrides:`` entry).
+    """
+    if user_file is None:
+        return sources
+    return {k: v.cited_by(user_file) if only is None or k in only else v for k, v in sources.items()}
 
 
 def _resolve_source(value: Any, info: ValidationInfo) -> Any:
@@ -157,6 +193,9 @@ def _resolve_source(value: Any, info: ValidationInfo) -> Any:
             known = ", ".join(sorted(sources)) or "none"
             raise ValueError(f"unknown source id {value!r} (sources defined: {known})")
         return sources[value]
+    user_file = (info.context or {}).get("user_file")
+    if user_file and isinstance(value, dict):  # a source written out in a user file's value
+        return Source.model_validate({**value, "user_file": None}).cited_by(user_file)
     return value
 
 
@@ -185,7 +224,12 @@ class Fact(Record):
         """One line: value, status, caveat and the full citation (or only its id)."""
         note = f" ({self.note})" if self.note else ""
         src = self.source.cite() if cite else f"[{self.source.id}]"
-        return f"{self.value} [{self.status}]{note} — {src}"
+        return f"{self.value} [{_status_text(self)}]{note} — {src}"
+
+    @property
+    def user_file(self) -> str | None:
+        """The user spec file this value comes from; None for the shipped catalog."""
+        return self.source.user_file
 
 
 _BINOPS = {
@@ -211,10 +255,10 @@ class Spec(Record):
     value: Any
     source: Source
     status: Status
-    range: tuple[Any, Any] | None = Field(None, description="[low, high], both with units")
-    note: str | None = Field(None, description="caveat: 'with sparsity', 'boost clock', 'per die', ...")
-    quote: str | None = Field(None, description="the sentence in the source, original language")
-    basis: str | None = Field(None, description="what an estimate or derivation is based on")
+    range: tuple[Any, Any] | None = Field(default=None, description="[low, high], both with units")
+    note: str | None = Field(default=None, description="caveat: 'with sparsity', 'boost clock', 'per die', ...")
+    quote: str | None = Field(default=None, description="the sentence in the source, original language")
+    basis: str | None = Field(default=None, description="what an estimate or derivation is based on")
 
     _resolve = field_validator("source", mode="before")(_resolve_source)
 
@@ -232,7 +276,7 @@ class Spec(Record):
         q = parse_quantity(v, cls.expected_unit, "value")
         if not q.magnitude > 0:
             raise ValueError(f"value must be positive, got {q} (leave a field out when it is unknown)")
-        return q
+        return frozen_quantity(q)  # read-only: no caller's ito() or in-place op reaches the record
 
     @field_validator("range", mode="before")
     @classmethod
@@ -241,7 +285,7 @@ class Spec(Record):
             return None
         if not isinstance(v, (list, tuple)) or len(v) != 2:
             raise ValueError(f"range must be [low, high], got {v!r}")
-        return tuple(parse_quantity(x, cls.expected_unit, "range") for x in v)
+        return tuple(frozen_quantity(parse_quantity(x, cls.expected_unit, "range")) for x in v)
 
     @model_validator(mode="after")
     def _check(self) -> Spec:
@@ -262,6 +306,12 @@ class Spec(Record):
         return self
 
     # --- quantity behaviour -------------------------------------------------------
+    @property
+    def user_file(self) -> str | None:
+        """The user spec file this value comes from (it overrides or adds to the shipped
+        catalog); None for the shipped catalog. Its source id then ends ``(user file ...)``."""
+        return self.source.user_file
+
     @property
     def q(self) -> pint.Quantity:
         """The value as a plain pint Quantity."""
@@ -316,7 +366,7 @@ class Spec(Record):
         extra = [x for x in (self.note, f"basis: {self.basis}" if self.basis else None) if x]
         note = f" ({'; '.join(extra)})" if extra else ""
         src = self.source.cite() if cite else f"[{self.source.id}]"
-        return f"{self.value}{rng} [{self.status}]{note} — {src}"
+        return f"{self.value}{rng} [{_status_text(self)}]{note} — {src}"
 
     def __repr_args__(self):  # short repr, like particle's
         yield "value", format_quantity(self.value)
@@ -324,6 +374,11 @@ class Spec(Record):
         yield "source", self.source.id
         if self.range:
             yield "range", tuple(format_quantity(x) for x in self.range)
+
+
+def _status_text(value: Spec | Fact) -> str:
+    """``official``, or ``official (user file mine.yaml)`` for a value from a user spec file."""
+    return f"{value.status} (user file {value.user_file})" if value.user_file else str(value.status)
 
 
 def _unwrap(x: Any) -> Any:
@@ -348,7 +403,8 @@ for _name, _op in _BINOPS.items():
     _make_ops(_name, _op)
 
 # pint hands `Quantity * spec` back to Spec.__rmul__ (as it does for xarray and pandas)
-pint.compat.upcast_type_map[f"{Spec.__module__}.{Spec.__qualname__}"] = Spec
+_UPCAST = cast(dict[str, Any], pint.compat.upcast_type_map)  # a dict, typed as a Mapping by pint
+_UPCAST[f"{Spec.__module__}.{Spec.__qualname__}"] = Spec
 
 _SPEC_TYPES: dict[tuple[str, str], type[Spec]] = {}
 
@@ -358,7 +414,7 @@ def spec_type(unit: str | None, name: str) -> type[Spec]:
     key = (unit or "", name)
     if key not in _SPEC_TYPES:
         cls = type(name, (Spec,), {"expected_unit": unit, "__module__": __name__, "__qualname__": name})
-        pint.compat.upcast_type_map[f"{__name__}.{name}"] = cls
+        _UPCAST[f"{__name__}.{name}"] = cls
         if globals().get(name, cls) is not cls:
             raise TypeError(f"spec_type: {name!r} is already a different class in {__name__}")
         globals()[name] = cls  # importable by name, so records pickle (the catalog cache)

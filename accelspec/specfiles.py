@@ -27,12 +27,14 @@ __all__ = [
     "catalog_version",
     "display_path",
     "error_location",
+    "file_sources",
     "format_validation_error",
     "load_sources",
     "parse_sources",
     "read_yaml",
     "specs_dir",
     "swap_sources",
+    "user_path",
 ]
 
 
@@ -53,7 +55,7 @@ def _yaml() -> Any:
 
 
 #: Version of the parse cache's format; bump it when what :func:`read_yaml` returns changes.
-_PARSE_CACHE_VERSION = 1
+_PARSE_CACHE_VERSION = 2
 
 
 #: Most values a spec file may expand to once YAML aliases are followed.
@@ -110,31 +112,34 @@ def _parse_cache_file(raw: bytes) -> Path | None:
 
 
 def _cache_read(entry: Path | None) -> Any:
+    """The object cached at ``entry``, or None: only an entry whose MAC checks out is unpickled
+    (:func:`accelspec.units.read_entry`); a damaged, foreign or planted file is discarded."""
     if entry is None:
         return None
+    from .units import read_entry
+
+    payload = read_entry(entry)
+    if payload is None:
+        return None
     try:
-        with open(entry, "rb") as fh:
-            return pickle.load(fh)
-    except Exception:  # missing, unreadable or corrupt: parse the file instead
+        return pickle.loads(payload)  # authenticated: written by accelspec with this user's key
+    except Exception:  # written by another version of a class: a cold load rewrites it
+        entry.unlink(missing_ok=True)
         return None
 
 
 def _cache_write(entry: Path | None, data: Any, keep: int | None = None) -> None:
-    """Pickle ``(data,)`` to ``entry`` atomically; ``keep``: afterwards delete all but the
-    ``keep`` newest ``*.pickle`` entries of that folder (stale packages, edited files)."""
+    """Pickle ``(data,)`` to ``entry`` as an authenticated entry, atomically; the cache then
+    prunes its oldest entries (``keep`` is the folder's count in
+    :data:`accelspec.units._ENTRY_KINDS`, kept for callers). A read-only, full or unsafe cache
+    folder only means no cache."""
     if entry is None:
         return
+    from .units import write_entry
+
     try:
-        entry.parent.mkdir(parents=True, exist_ok=True)
-        tmp = entry.with_name(f"{entry.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-        with open(tmp, "wb") as fh:
-            pickle.dump((data,), fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, entry)  # atomic: readers see the old entry or the whole new one
-        if keep is not None:
-            old = sorted(entry.parent.glob("*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)[keep:]
-            for stale in old:
-                stale.unlink(missing_ok=True)
-    except Exception:  # a read-only or full cache folder: carry on uncached
+        write_entry(entry, pickle.dumps((data,), protocol=pickle.HIGHEST_PROTOCOL))
+    except Exception:  # an object that will not pickle: carry on uncached
         pass
 
 
@@ -145,7 +150,9 @@ def read_yaml(path: Path) -> Any:
 
     A file that passed these checks is cached, parsed, in :func:`accelspec.units.cache_dir`
     under the hash of its bytes (``ACCELSPEC_NO_CACHE=1`` turns this off), so later imports skip
-    YAML altogether; a read-only or missing cache folder only costs the parse."""
+    YAML altogether; a read-only or missing cache folder only costs the parse. The entry is
+    authenticated (:func:`accelspec.units.read_entry`): a planted or damaged file is never
+    unpickled, only discarded and rewritten."""
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
             raise SpecFileError(str(path), f"larger than {MAX_FILE_BYTES // 2**20} MiB")
@@ -189,19 +196,50 @@ def _depth(data: Any, limit: int = MAX_DEPTH + 1) -> int:
     return deepest
 
 
-def parse_sources(raw: Any, file: str) -> dict[str, Source]:
+def user_path(path: str | os.PathLike[str]) -> Path:
+    """A path a caller gave a loader, as a :class:`~pathlib.Path`; an empty one is refused.
+
+    ``Path("")`` is the current directory, so ``load_specs("")`` would quietly read every YAML
+    file below wherever the program happens to run: a :class:`SpecFileError` instead.
+    """
+    text = os.fspath(path)
+    if not isinstance(text, str) or not text.strip():
+        raise SpecFileError(repr(text), "empty path; give a spec file or a folder of them")
+    return Path(text)
+
+
+def file_sources(raw: Any, file: str, error: type[SpecFileError] = SpecFileError) -> dict[str, Source]:
+    """The shipped sources (:func:`load_sources`) plus a file's own ``sources:``.
+
+    A file may cite a shipped source by id but never redefine one: an own id that is also in
+    ``specs/sources.yaml`` (``S001``, ``N3``) raises ``error`` (a :class:`SpecFileError`)
+    naming the file and the source id, so no file can pass its own document off under the id
+    of a vendor's official one.
+    """
+    shared = load_sources()
+    own = parse_sources(raw, file, error)
+    clash = sorted(set(own) & set(shared))
+    if clash:
+        raise error(file, f"source id {clash[0]!r} is a shipped source (specs/sources.yaml); cite it by id "
+                    "without redefining it, or choose another id", record=f"source {clash[0]}")
+    return {**shared, **own}
+
+
+def parse_sources(raw: Any, file: str, error: type[SpecFileError] = SpecFileError) -> dict[str, Source]:
+    """A file's own ``sources:`` mapping (id -> title, url, date, ...) as :class:`Source` records;
+    a malformed one raises ``error`` naming the file and the source id."""
     if raw is None:
         return {}
     if not isinstance(raw, dict):
-        raise SpecFileError(file, "'sources' must be a mapping of id -> {title, url, date, ...}")
+        raise error(file, "'sources' must be a mapping of id -> {title, url, date, ...}")
     out: dict[str, Source] = {}
     for sid, body in raw.items():
         if not isinstance(body, dict):
-            raise SpecFileError(file, "source must be a mapping with at least a title", record=f"source {sid}")
+            raise error(file, "source must be a mapping with at least a title", record=f"source {sid}")
         try:
             out[str(sid)] = Source.model_validate({**body, "id": str(sid)})
         except ValidationError as exc:
-            raise SpecFileError(file, format_validation_error(exc), record=f"source {sid}") from None
+            raise error(file, format_validation_error(exc), record=f"source {sid}") from None
     return out
 
 

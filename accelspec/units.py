@@ -13,10 +13,15 @@ dimensions at the boundary, and run numpy on magnitudes inside.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import math
 import os
 import re
+import secrets
+import stat
 import sys
+import threading
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
@@ -25,15 +30,17 @@ import numpy as np
 import pint
 from pydantic import PlainSerializer, PlainValidator, WithJsonSchema
 
-from .errors import UnitError
+from .errors import FrozenRecordError, UnitError
 
 __all__ = [
     "MAX_MAGNITUDE",
     "Q_",
+    "FrozenQuantity",
     "Quantity",
     "UnitError",
     "cache_dir",
     "check_dimension",
+    "frozen_quantity",
     "magnitude",
     "parse_quantity",
     "quantity_type",
@@ -126,31 +133,335 @@ def _definitions_key() -> str:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 
-#: Definition files kept in the cache folder (one per pint version and edit of this module).
-_KEEP = 8
+# --- the cache folder: every entry authenticated ------------------------------------------------
+# A cache is an optimisation: any doubt means a cold load, never a wrong answer and never code
+# run from a file someone else put there. Every entry accelspec writes (parsed YAML, the
+# validated chip catalog, pint's parsed definitions, the unit definitions text) is one header
+# line, ``# accelspec-cache 1 <HMAC-SHA256 hex>``, then the payload. The MAC's key is 32 random
+# bytes in ``<cache>/key`` (mode 0600, owned by this user, never a link), made on first use; it
+# covers the entry's folder and name too, so an entry cannot be moved to another name. The cache
+# folder is made with mode 0700 and checked on every use (a real folder, owned by this user,
+# writable by no one else); otherwise caching is off. An entry is read without following links
+# and without blocking (a FIFO at its path is refused, never waited on); any mismatch or error
+# discards it (one warning per process) and the caller loads cold and rewrites it. Writes are
+# atomic (a private temporary file, then ``os.replace``); pruning deletes only regular files with
+# an entry's name pattern and header, oldest first, to keep each folder's count and the whole
+# cache's size under their limits.
+
+#: The header line's start; the MAC (64 hex digits) and a newline follow.
+_MAGIC = b"# accelspec-cache 1 "
+_HEADER_LEN = len(_MAGIC) + 64 + 1
+#: Largest entry read back (anything larger is discarded unread).
+MAX_ENTRY_BYTES = 32 * 2**20
+#: Most bytes all recognised entries of the cache folder may hold together; oldest go first.
+MAX_CACHE_BYTES = 128 * 2**20
+#: Entry folders (relative to the cache folder; "" is the folder itself): name pattern, most entries.
+_ENTRY_KINDS: dict[str, tuple[re.Pattern[str], int]] = {
+    "": (re.compile(r"units-[0-9a-f]{16}\.txt"), 8),
+    "parsed": (re.compile(r"[0-9a-f]{64}\.pickle"), 1024),
+    "catalog": (re.compile(r"[0-9a-f]{64}\.pickle"), 8),
+    "pint": (re.compile(r"[0-9a-f]{40}\.pickle"), 32),
+}
+_TMP_RE = re.compile(r"\..+\.\d+\.\d+\.[0-9a-f]{8}\.tmp")
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+_BINARY = getattr(os, "O_BINARY", 0)
+_KEYS: dict[str, bytes] = {}
+_KEY_LOCK = threading.Lock()
+_WARNED = False
+
+
+def _warn_once(message: str) -> None:
+    """One :class:`RuntimeWarning` per process for a discarded entry or an unsafe cache folder."""
+    global _WARNED
+    if not _WARNED:
+        _WARNED = True
+        warnings.warn(f"accelspec cache: {message}; loading from the source files instead "
+                      "(further cache problems in this process are not reported)", RuntimeWarning, stacklevel=3)
+
+
+def _safe_folder(path: Path) -> bool:
+    """Make ``path`` (mode 0700) when missing; True when it is a real folder (not a link) owned
+    by this user and writable by no one else, the only kind the cache reads from."""
+    try:
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        st = os.lstat(path)
+    except OSError:
+        return False
+    if not stat.S_ISDIR(st.st_mode):
+        return False
+    if hasattr(os, "getuid") and (st.st_uid != os.getuid() or st.st_mode & 0o022):
+        _warn_once(f"{path} is not a folder of this user that only this user can write; caching is off")
+        return False
+    return True
+
+
+def _open_regular(path: Path, limit: int) -> bytes | None:
+    """The bytes of a regular file (at most ``limit``), opened without following a link and
+    without blocking; None when missing. Raises OSError/ValueError for anything else."""
+    try:
+        fd = os.open(path, os.O_RDONLY | _NOFOLLOW | _NONBLOCK | _BINARY)
+    except FileNotFoundError:
+        return None
+    with os.fdopen(fd, "rb") as fh:
+        st = os.fstat(fh.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            raise ValueError("not a regular file")
+        if st.st_size > limit:
+            raise ValueError("too large")
+        if hasattr(os, "getuid") and st.st_uid != os.getuid():
+            raise ValueError("owned by another user")
+        return fh.read(limit + 1)
+
+
+def _cache_root() -> Path | None:
+    """The cache folder after its safety check, or None (caching off, or an unsafe folder)."""
+    folder = cache_dir()
+    if folder is None or not _safe_folder(folder):
+        return None
+    return folder
+
+
+def _secret(root: Path) -> bytes | None:
+    """The MAC key in ``<root>/key``: 32 random bytes, mode 0600, made on first use."""
+    path = root / "key"
+    cached = _KEYS.get(str(path))
+    if cached is not None:
+        return cached
+    with _KEY_LOCK:
+        for _ in range(2):
+            try:
+                data = _open_regular(path, 64)
+                if data is not None:
+                    st = os.lstat(path)
+                    if len(data) == 32 and not (hasattr(os, "getuid") and st.st_mode & 0o077):
+                        _KEYS[str(path)] = data
+                        return data
+                    raise ValueError("not a private 32-byte key")
+            except (OSError, ValueError) as exc:
+                _warn_once(f"discarded the cache key {path} ({exc})")
+                _discard(path)
+            try:  # a new key: written privately, then linked into place (the first process wins)
+                tmp = root / f".key.{os.getpid()}.{threading.get_ident()}.{secrets.token_hex(4)}.tmp"
+                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _BINARY, 0o600)
+                try:
+                    with os.fdopen(fd, "wb") as fh:
+                        fh.write(secrets.token_bytes(32))
+                    try:
+                        os.link(tmp, path)
+                    except FileExistsError:
+                        pass
+                    except OSError:  # no hard links here: replace (entries of a lost race just heal)
+                        os.replace(tmp, path)
+                finally:
+                    if os.path.lexists(tmp):
+                        os.unlink(tmp)
+            except OSError:
+                return None
+    return None
+
+
+def _label(path: Path) -> bytes:
+    return f"{path.parent.name}/{path.name}".encode()
+
+
+def _mac(key: bytes, path: Path, payload: bytes) -> bytes:
+    return hmac.new(key, _label(path) + b"\0" + payload, hashlib.sha256).hexdigest().encode()
+
+
+def _discard(path: Path) -> None:
+    """Remove what sits at an entry's path (a file, link, FIFO or an empty folder), never following a link."""
+    try:
+        st = os.lstat(path)
+        if stat.S_ISDIR(st.st_mode):
+            os.rmdir(path)
+        else:
+            os.unlink(path)
+    except OSError:
+        pass
+
+
+def read_entry(path: Path) -> bytes | None:
+    """The payload of an authenticated cache entry.
+
+    Parameters
+    ----------
+    path : Path
+        The entry, inside :func:`cache_dir` (its folder and name are part of the MAC).
+
+    Returns
+    -------
+    bytes or None
+        The payload when the header's MAC checks out; None when the entry is missing, caching
+        is off or the folder is unsafe, or the entry is damaged or foreign (a bad MAC, a short
+        or oversized file, a link, a FIFO, a folder, another owner): then it is discarded, with
+        one warning per process, and the caller loads cold and rewrites it. Never follows a
+        link, never blocks.
+    """
+    root = _cache_root()
+    key = _secret(root) if root is not None else None
+    if key is None or (path.parent != root and not _safe_folder(path.parent)):
+        return None
+    try:
+        data = _open_regular(path, MAX_ENTRY_BYTES + _HEADER_LEN)
+        if data is None:
+            return None
+        if not (data.startswith(_MAGIC) and data[_HEADER_LEN - 1:_HEADER_LEN] == b"\n"):
+            raise ValueError("no accelspec header")
+        payload = data[_HEADER_LEN:]
+        if not hmac.compare_digest(data[len(_MAGIC):_HEADER_LEN - 1], _mac(key, path, payload)):
+            raise ValueError("its MAC does not match")
+        return payload
+    except (OSError, ValueError) as exc:
+        _warn_once(f"discarded the damaged or foreign entry {path} ({exc})")
+        _discard(path)
+        return None
+
+
+def write_entry(path: Path, payload: bytes) -> bool:
+    """Write an authenticated cache entry, atomically, then :func:`prune` the cache.
+
+    Parameters
+    ----------
+    path : Path
+        The entry, inside :func:`cache_dir`; its folder is made with mode 0700.
+    payload : bytes
+        What :func:`read_entry` gives back.
+
+    Returns
+    -------
+    bool
+        True when written (mode 0600, through a private temporary file and ``os.replace``, so
+        readers see the old entry or the whole new one); False when caching is off or the
+        folder is read-only or unsafe: the caller simply carries on uncached.
+    """
+    root = _cache_root()
+    key = _secret(root) if root is not None else None
+    if key is None or root is None or not _safe_folder(path.parent):
+        return False
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.{secrets.token_hex(4)}.tmp")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _BINARY, 0o600)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(_MAGIC + _mac(key, path, payload) + b"\n")
+                fh.write(payload)
+            if os.path.isdir(path) and not os.path.islink(path):
+                _discard(path)  # a folder planted at the entry's name: heal it if empty
+            os.replace(tmp, path)
+        finally:
+            if os.path.lexists(tmp):
+                os.unlink(tmp)
+    except OSError:
+        return False
+    prune(root)
+    return True
+
+
+def prune(root: Path | None = None) -> None:
+    """Delete the oldest cache entries beyond each folder's count and :data:`MAX_CACHE_BYTES`.
+
+    Parameters
+    ----------
+    root : Path, optional
+        The cache folder (default: :func:`cache_dir`, after its safety check).
+
+    Notes
+    -----
+    Only what accelspec wrote and can recognise is deleted: a regular file (never a link) whose
+    name has an entry's pattern (:data:`_ENTRY_KINDS`) and whose first bytes are an entry
+    header, and temporary files of ours an hour old (left by a process that died mid-write).
+    """
+    import time
+
+    root = root or _cache_root()
+    if root is None:
+        return
+    found: list[tuple[float, int, Path]] = []
+    for sub, (pattern, keep) in _ENTRY_KINDS.items():
+        folder = root / sub if sub else root
+        mine: list[tuple[float, int, Path]] = []
+        try:
+            with os.scandir(folder) as it:
+                for e in it:
+                    if not e.is_file(follow_symlinks=False):
+                        continue
+                    st = e.stat(follow_symlinks=False)
+                    if pattern.fullmatch(e.name):
+                        mine.append((st.st_mtime, st.st_size, Path(e.path)))
+                    elif _TMP_RE.fullmatch(e.name) and time.time() - st.st_mtime > 3600:
+                        _discard(Path(e.path))  # left by a process that died mid-write
+        except OSError:
+            continue
+        mine.sort(reverse=True)
+        for entry in mine[keep:]:
+            _remove_entry(entry[2])
+        found += mine[:keep]
+    found.sort(reverse=True)
+    total = 0
+    for _, size, path in found:
+        total += size
+        if total > MAX_CACHE_BYTES:
+            _remove_entry(path)
+
+
+def _remove_entry(path: Path) -> None:
+    """Delete ``path`` if it is a regular file that starts with an entry header (never a link)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | _NOFOLLOW | _NONBLOCK | _BINARY)
+        with os.fdopen(fd, "rb") as fh:
+            ours = stat.S_ISREG(os.fstat(fh.fileno()).st_mode) and fh.read(len(_MAGIC)) == _MAGIC
+        if ours:
+            os.unlink(path)
+    except OSError:
+        pass
 
 
 def _cached_definitions_file() -> tuple[Path, Path] | None:
-    """``<cache>/units-<key>.txt`` (written from :func:`_definitions_text` when missing) and
-    pint's own cache folder beside it; None when the cache folder cannot be written."""
-    folder = cache_dir()
-    if folder is None:
+    """``<cache>/units-<key>.txt`` (written from :func:`_definitions_text` when missing or not
+    authenticated: an edited copy such as ``byte = 8 * bit`` is never read) and pint's own
+    cache folder beside it; None when the cache folder cannot be used."""
+    root = _cache_root()
+    if root is None:
         return None
-    try:
-        path = folder / f"units-{_definitions_key()}.txt"
-        if not path.exists():
-            folder.mkdir(parents=True, exist_ok=True)
-            tmp = folder / f".{path.name}.{os.getpid()}.tmp"
-            tmp.write_text(_definitions_text(), encoding="utf-8")
-            os.replace(tmp, path)  # atomic: a concurrent reader never sees half a file
-            stale = sorted(folder.glob("units-*.txt"), key=lambda f: f.stat().st_mtime, reverse=True)[_KEEP:]
-            for f in stale:  # other pint versions or edits of this module
-                f.unlink(missing_ok=True)
-        pint_cache = folder / "pint"
-        pint_cache.mkdir(exist_ok=True)
-    except OSError:
+    path = root / f"units-{_definitions_key()}.txt"
+    if read_entry(path) is None and not write_entry(path, _definitions_text().encode("utf-8")):
+        return None
+    pint_cache = root / "pint"
+    if not _safe_folder(pint_cache):
         return None
     return path, pint_cache
+
+
+def _pint_disk_cache(folder: Path) -> Any:
+    """pint's definitions cache with every entry authenticated (pint's own pickles any file)."""
+    import pickle
+
+    from pint import delegates
+
+    base = delegates.build_disk_cache_class(float)
+
+    class AuthenticatedDiskCache(base):  # type: ignore[misc,valid-type]
+        _store_header = False
+
+        def rawload(self, header: Any, cache_path: Path | None = None) -> Any:
+            path = Path(cache_path if cache_path is not None else self.cache_path_for(header))
+            payload = read_entry(path)
+            if payload is None:
+                return None
+            try:
+                return pickle.loads(payload)
+            except Exception as exc:  # authenticated but unreadable (another pint): rebuild it
+                _warn_once(f"discarded the unreadable entry {path} ({type(exc).__name__})")
+                _discard(path)
+                return None
+
+        def rawsave(self, header: Any, converted_object: Any, cache_path: Path | None = None) -> Path:
+            path = Path(cache_path if cache_path is not None else self.cache_path_for(header))
+            write_entry(path, pickle.dumps(converted_object, protocol=pickle.HIGHEST_PROTOCOL))
+            return path
+
+    return AuthenticatedDiskCache(folder)
 
 
 def _definitions_text() -> str:
@@ -169,12 +480,22 @@ def _build_registry() -> pint.UnitRegistry:
     reg: pint.UnitRegistry | None = None
     if cached is not None:
         try:
-            reg = pint.UnitRegistry(str(cached[0]), cache_folder=str(cached[1]))
-        except Exception:  # a corrupt or foreign cache entry: build without the cache
+            disk = _pint_disk_cache(cached[1])
+
+            class UnitRegistry(pint.UnitRegistry):  # type: ignore[misc]
+                """pint's registry, reading its definitions cache through the authenticated one."""
+
+                def _after_init(self) -> None:
+                    self._diskcache = disk
+                    if self._def_parser is not None:
+                        self._def_parser._diskcache = disk
+                    super()._after_init()
+
+            reg = UnitRegistry(str(cached[0]))
+        except Exception:  # anything unexpected: build without the cache
             reg = None
     if reg is None:
-        reg = pint.UnitRegistry(None, cache_folder=None)
-        reg.load_definitions(_definitions_text().splitlines())
+        reg = pint.UnitRegistry(_definitions_text().splitlines(), cache_folder=None)
     reg.formatter.default_format = "~P"
     _abbreviate_partial_specs(reg)
     _memoize_unit_parsing(reg)
@@ -218,13 +539,89 @@ def _abbreviate_partial_specs(reg: pint.UnitRegistry) -> None:
             spec += "~P"
         return original(quantity, spec, **kw)
 
-    formatter.format_quantity = format_quantity
+    setattr(formatter, "format_quantity", format_quantity)  # noqa: B010 - an instance attribute over the method
 
 
 ureg: pint.UnitRegistry = _build_registry()
 pint.set_application_registry(ureg)
 Q_ = ureg.Quantity
 Quantity = ureg.Quantity
+
+
+def _read_only(self: Any, *args: Any, **kwargs: Any) -> Any:
+    raise FrozenRecordError("this quantity belongs to a shared catalog record and is read-only: "
+                            "use .to(unit) for a converted copy (or copy.copy(q) for a mutable one)")
+
+
+class FrozenQuantity(Quantity):  # type: ignore[misc,valid-type]
+    """A read-only Quantity: what every catalog record holds (see :func:`frozen_quantity`).
+
+    Records are shared by every caller, so nothing a caller does to a value may reach the
+    record: the in-place conversions (``ito``, ``ito_base_units``, ``ito_reduced_units``...)
+    and item writes raise :class:`~accelspec.errors.FrozenRecordError`, in-place operators
+    (``q += x``) rebind the name to a new quantity, an array magnitude is a read-only view.
+    Everything else is the registry's Quantity: arithmetic, ``to``, ``m_as`` and ``copy``
+    give plain (mutable) quantities, since pint builds results with ``self.__class__``.
+    """
+
+    @property  # type: ignore[misc]
+    def __class__(self) -> type:  # results of arithmetic, to(), copy() are plain quantities
+        return Quantity  # type: ignore[no-any-return]
+
+    ito = ito_base_units = ito_reduced_units = ito_root_units = ito_preferred = _read_only
+    __setitem__ = put = fill = _NumpyQuantity__ito_if_needed = _read_only
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in ("_magnitude", "_units", "magnitude", "m", "units", "u"):
+            _read_only(self)
+        object.__setattr__(self, name, value)  # pint's own memos (dimensionality) stay allowed
+
+    def __iadd__(self, other: Any) -> Any:
+        return self + other
+
+    def __isub__(self, other: Any) -> Any:
+        return self - other
+
+    def __imul__(self, other: Any) -> Any:
+        return self * other
+
+    def __itruediv__(self, other: Any) -> Any:
+        return self / other
+
+    def __ifloordiv__(self, other: Any) -> Any:
+        return self // other
+
+    def __imod__(self, other: Any) -> Any:
+        return self % other
+
+    def __ipow__(self, other: Any) -> Any:
+        return self**other
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_unpickle_frozen, (self._magnitude, self._units))
+
+
+def _unpickle_frozen(magnitude: Any, units: Any) -> FrozenQuantity:
+    for name in units:  # as pint's own unpickling does: registers prefixed names ("terabyte")
+        ureg.parse_units(name)
+    return frozen_quantity(Q_(magnitude, units))
+
+
+def frozen_quantity(q: pint.Quantity) -> FrozenQuantity:
+    """``q`` as a :class:`FrozenQuantity` (a new object; ``q`` itself is left as it is).
+
+    An array magnitude is copied and made read-only, so ``q.magnitude[0] = x`` cannot reach
+    the record either."""
+    if type(q) is FrozenQuantity:
+        return q
+    m = q._magnitude
+    if isinstance(m, np.ndarray):
+        m = np.array(m, copy=True)
+        m.flags.writeable = False
+    out = object.__new__(FrozenQuantity)
+    object.__setattr__(out, "_magnitude", m)
+    object.__setattr__(out, "_units", q._units)
+    return out
 
 
 #: Largest magnitude accepted as written (``1e30 GB`` passes, ``1e31 GB`` is refused): far beyond
@@ -360,7 +757,7 @@ def parse_quantity(value: Any, expected: str | None = None, what: str = "value")
     elif expected == "" and isinstance(value, (int, float, np.number)) and not isinstance(value, bool):
         q = Q_(_check_magnitude(value, what, value), "")  # a count: a bare number is what it is
     elif isinstance(value, (bool, int, float, np.number, np.ndarray, list, tuple)):
-        hint = f", e.g. '{value} {expected}'" if expected and np.isscalar(value) else ""
+        hint = f", e.g. '{value!s} {expected}'" if expected and np.isscalar(value) else ""
         raise UnitError(f"{what}: got a bare number {value!r}; give it a unit{hint}")
     else:
         raise UnitError(f"{what}: expected a quantity with units, got {type(value).__name__} {value!r}")
@@ -400,7 +797,7 @@ def quantity_type(unit: str, *, convert: bool = False) -> Any:
 
     def validate(value: Any) -> pint.Quantity:
         q = parse_quantity(value, unit, "quantity")
-        return q.to(unit) if convert else q
+        return frozen_quantity(q.to(unit) if convert else q)  # a record's value: read-only, never the caller's
 
     def serialize(q: pint.Quantity) -> str:
         return format_quantity(q)

@@ -54,6 +54,9 @@ def main() -> None:
     from accelspec.measurements.validation import plot_efficiency
 
     save(plot_efficiency(a.validate()), "validation_efficiency.png")
+    from accelspec.measurements.calibration import plot_leaderboard
+
+    save(plot_leaderboard(), "efficiency_leaderboard.png")
 
 
 if __name__ == "__main__":

@@ -69,3 +69,32 @@ def test_old_import_paths_still_work():
     assert NotPublishedError is errors.NotPublishedError
     assert ModelConfigError is errors.ModelConfigError
     assert InvalidArgumentError is errors.InvalidArgumentError
+
+
+def _instance(cls):
+    """One instance of every error class, with its own attributes set."""
+    if issubclass(cls, errors.UnknownNameError):
+        return cls("h1000", ["h100", "h200"], kind="widget")
+    if issubclass(cls, errors.SpecFileError):
+        return cls("mine.yaml", "bad value", record="x1", field="memory.capacity", problems=["one", "two"])
+    if issubclass(cls, errors.InvalidArgumentError):
+        return cls("n_chips", "must be a positive whole number, got 0")
+    if cls is errors.UnknownRecipeError:
+        return cls("recipe", "zero9", ["zero1", "zero2"])
+    if cls is errors.ModelConfigError:
+        return cls("no hidden size", field="hidden_size", source="config.json")
+    return cls("something went wrong")
+
+
+@pytest.mark.parametrize("name", errors.__all__)
+def test_every_error_pickles_with_its_message_and_attributes(name):
+    """multiprocessing and Dask send exceptions back pickled: a custom __init__ must not break that."""
+    import pickle
+
+    cls = getattr(errors, name)
+    exc = _instance(cls)
+    back = pickle.loads(pickle.dumps(exc))
+    assert type(back) is cls and str(back) == str(exc) and back.args == exc.args
+    assert back.__dict__ == exc.__dict__
+    for attr in ("name", "suggestions", "kind", "file", "record", "field", "problems", "argument", "value", "source"):
+        assert getattr(back, attr, None) == getattr(exc, attr, None), attr

@@ -467,3 +467,29 @@ def test_cli_one_line_exit_2(argv):
 def test_cli_context_8gi():
     rc, out, _err = run_cli(["fit", "llama-3.1-8b", "--chip", "h100", "--context", "8Gi"])
     assert rc == 0 and "8,589,934,592 tokens" in out
+
+
+# --- one loader, one set of limits (issue 23) ------------------------------------------------------
+BOMB = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"{c}: &{c} [{', '.join(['*' + p] * 10)}]\n" for p, c in zip("abcdefgh", "bcdefghi", strict=True))
+
+
+def test_a_measurement_file_with_an_alias_bomb_is_refused_quickly(tmp_path):
+    import time
+
+    from accelspec.measurements.validation import load_measurements
+
+    f = tmp_path / "bomb.yaml"
+    f.write_text("schema: 1\npublisher: X\n" + BOMB + "sources: {}\nmeasurements: []\n", encoding="utf-8")
+    start = time.perf_counter()
+    with pytest.raises(a.SpecFileError, match="aliases expand"):
+        load_measurements(f)
+    assert time.perf_counter() - start < 10
+
+
+@pytest.mark.parametrize("load", ["load_specs", "load_systems", "load_models"])
+def test_an_empty_path_is_refused_not_the_current_directory(load, restore_catalog):
+    with pytest.raises(a.SpecFileError, match="empty path"):
+        getattr(a, load)("")
+    with pytest.raises(a.SpecFileError, match="empty path"):
+        getattr(a, load)("  ")

@@ -147,3 +147,24 @@ def test_paused_gc_restores_the_collector_as_it_found_it():
             "a.reload(); print(on, gc.isenabled())")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["True", "False"]  # import leaves it on; a load leaves a caller's choice alone
+
+
+def test_concurrent_load_models_lose_no_model(tmp_path):
+    """Each load_models call builds on the catalog the previous one left, under a lock."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import accelspec.model.catalog as modcat
+
+    config = next(iter(sorted((modcat.specs_dir() / "models" / "configs").rglob("*.json"))))
+    paths = []
+    for i in range(16):
+        f = tmp_path / f"m{i}.yaml"
+        f.write_text(f"models:\n  - {{id: user-{i}, name: User {i}, config: {config}}}\n", encoding="utf-8")
+        paths.append(f)
+    saved = modcat._DEFAULT
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            list(pool.map(a.load_models, paths))
+        assert all(a.get_model(f"user-{i}").id == f"user-{i}" for i in range(16))
+    finally:
+        modcat._DEFAULT = saved

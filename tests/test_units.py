@@ -159,15 +159,27 @@ def test_every_pint_unit_stays_when_contexts_and_foreign_systems_are_left_out():
     assert ureg.Quantity(3, "kWh").to("MJ").magnitude == pytest.approx(10.8)
 
 
-def test_stale_definition_files_are_pruned(tmp_path):
+def test_stale_definition_files_are_pruned(tmp_path, monkeypatch):
+    """Old definition entries (other pint versions) are pruned to the newest 8; a file accelspec
+    did not write (no entry header, or another name) is never deleted."""
     import os
     import subprocess
     import sys
 
+    from accelspec import units
+
+    monkeypatch.setenv("ACCELSPEC_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv("ACCELSPEC_NO_CACHE", raising=False)
     for i in range(12):
-        (tmp_path / f"units-stale{i:02d}.txt").write_text("# an older pint\n")
+        assert units.write_entry(tmp_path / f"units-{i:016x}.txt", b"# an older pint\n")
+    (tmp_path / "units-stale00.txt").write_text("# not ours\n")
+    foreign = tmp_path / f"units-{99:016x}.txt"
+    foreign.write_text("# ours by name, not by header\n")
+    os.utime(foreign, (1, 1))  # the oldest: beyond the 8 kept, yet never deleted
     code = "import accelspec as a; print(a.Q_('400 Gb/s').to('GB/s'))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={**os.environ, "ACCELSPEC_CACHE_DIR": str(tmp_path)}).stdout
     assert out.strip() == "50.0 GB/s"
-    assert len(list(tmp_path.glob("units-*.txt"))) == 8
+    ours = [f for f in tmp_path.glob("units-*.txt") if f.read_bytes().startswith(b"# accelspec-cache 1 ")]
+    assert len(ours) == 8
+    assert (tmp_path / "units-stale00.txt").exists() and foreign.exists()

@@ -306,12 +306,12 @@ def load_claims(*paths: str | os.PathLike[str], catalog: Catalog | None = None) 
         check; the message names the file, the claim id and the field.
     """
     from ..hardware.catalog import default_catalog
-    from ..specfiles import display_path, load_sources, read_yaml
+    from ..specfiles import display_path, file_sources, read_yaml, user_path
 
     cat = catalog if catalog is not None else default_catalog()
     files: list[Path] = []
     for p in paths or (claims_dir(),):
-        p = Path(p)
+        p = user_path(p)
         if p.is_dir():
             files += sorted(f for f in p.rglob("*") if f.suffix in (".yaml", ".yml") and f.is_file())
         elif p.is_file():
@@ -327,12 +327,7 @@ def load_claims(*paths: str | os.PathLike[str], catalog: Catalog | None = None) 
             continue
         if not isinstance(data, dict) or not isinstance(data.get("claims"), list):
             raise ClaimFileError(file, "top level must be a mapping with a 'claims' list")
-        sources = dict(load_sources())
-        for sid, body in (data.get("sources") or {}).items():
-            try:
-                sources[str(sid)] = Source(id=str(sid), **body)
-            except Exception as exc:  # pydantic ValidationError, TypeError
-                raise ClaimFileError(file, f"invalid source: {exc}", record=f"source {sid}") from None
+        sources = file_sources(data.get("sources"), file, ClaimFileError)  # never redefines a shipped id
         for i, rec in enumerate(data["claims"]):
             cid = rec.get("id") if isinstance(rec, dict) else None
             label = str(cid) if cid else f"#{i}"

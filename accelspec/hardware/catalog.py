@@ -3,7 +3,10 @@
 Pattern from scikit-hep/particle: the data ships inside the package, loads lazily on first
 access, and users may add their own files (``load_specs(path)`` or the ``ACCELSPEC_PATH``
 environment variable, a list of files or directories separated by ``os.pathsep``). A user
-record with the id of a shipped chip replaces it, and says so in ``chip.overrides``.
+record with the id of a shipped chip replaces it, and says so in ``chip.overrides`` and in each
+value: its source id ends ``(user file ...)`` (``describe()``, ``compare``, ``show --json`` and
+exports all show it), as does every user value that cites a shipped source. A user file may cite
+a shipped source by id, never redefine one; an empty path is refused.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from pydantic import ValidationError
 
 from ..errors import SpecFileError, UnknownChipError
 from ..index import IndexedCatalog, NamedIndex, matches, normalize_name, paused_gc
-from ..provenance import Source
+from ..provenance import Source, user_marked
 from ..specfiles import (
     _cache_read,
     _cache_write,
@@ -31,6 +34,7 @@ from ..specfiles import (
     read_yaml,
     specs_dir,
     swap_sources,
+    user_path,
 )
 from .chip import Chip
 
@@ -47,7 +51,7 @@ ENV_VAR = "ACCELSPEC_PATH"
 
 
 #: Version of the catalog cache's format; bump it when what it stores changes shape.
-_CATALOG_CACHE_VERSION = 2
+_CATALOG_CACHE_VERSION = 3
 #: Catalog cache entries kept (one per package version and set of spec files in use).
 _CATALOG_CACHE_KEEP = 8
 
@@ -129,7 +133,7 @@ class Catalog(IndexedCatalog[Chip]):
         extra += list(paths)
         seen: dict[str, str] = {}
         for p in extra:
-            for f in _spec_files(Path(p)):
+            for f in _spec_files(p):
                 cat._add_file(f, user=True, seen=seen)
         return cat
 
@@ -156,7 +160,7 @@ class Catalog(IndexedCatalog[Chip]):
         new.files = list(self.files)
         seen: dict[str, str] = {}
         for p in paths:
-            for f in _spec_files(Path(p)):
+            for f in _spec_files(p):
                 new._add_file(f, user=True, seen=seen)
         return new
 
@@ -187,6 +191,12 @@ class Catalog(IndexedCatalog[Chip]):
                          "column names (title, URL, date)")
                      for k, v in sources.items()
                      if k == "REF" or (getattr(v, "seed", None) or "").startswith("reference/")}
+        # A user file's values say so wherever they appear (source ids end "(user file ...)"):
+        # every value of a record that replaces a shipped one, and every value of a new record
+        # that cites a shipped source; a new record citing its file's own sources is plainly the user's.
+        context_new = {"sources": user_marked(sources, file, only=shared) if user else sources,
+                       "uncitable": uncitable}
+        context_replacing = {"sources": user_marked(sources, file), "uncitable": uncitable, "user_file": file}
         vendor = data.get("vendor")
         records = data.get("chips", [])
         if not isinstance(records, list):
@@ -208,7 +218,8 @@ class Catalog(IndexedCatalog[Chip]):
                 rec["vendor"] = vendor
             rec["origin"] = file
             try:
-                chip = Chip.model_validate(rec, context={"sources": sources, "uncitable": uncitable})
+                replacing = user and self._index.by_id(str(rec.get("id"))) is not None
+                chip = Chip.model_validate(rec, context=context_replacing if replacing else context_new)
             except ValidationError as exc:
                 if first is None:
                     err = exc.errors()[0]
@@ -385,6 +396,12 @@ def _apply_overrides(raw: Any, known: dict[str, Chip], file: str, sources: dict[
             continue
         done.add((cid, path))
         spec = {k: v for k, v in entry.items() if k not in ("chip", "field")}
+        sid = spec["source"]
+        if isinstance(sid, str) and sid in sources and sid not in uncitable:  # the value says it is an override
+            spec["source"] = sources[sid].cited_by(file).model_dump()
+        elif isinstance(sid, dict) and "id" in sid:
+            spec["source"] = {**sid, "user_file": file,
+                              "id": f"{sid.get('id')} (user file {file})"}
         note = f"override from {file}"
         spec["note"] = f"{note}; {spec['note']}" if spec.get("note") else note
         pending.setdefault(cid, []).append((parts, spec, label))
@@ -417,7 +434,8 @@ def _apply_overrides(raw: Any, known: dict[str, Chip], file: str, sources: dict[
     return out
 
 
-def _spec_files(path: Path) -> Iterable[Path]:
+def _spec_files(path: Path | str | os.PathLike[str]) -> Iterable[Path]:
+    path = user_path(path)  # "" would be the current directory: refused
     if path.is_dir():
         return sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
     if path.is_file():

@@ -22,24 +22,32 @@ import copy
 import os
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ..errors import DeploymentError, SpecFileError, UnknownChipError, UnknownHardwareError, UnknownSystemError
 from ..index import NamedIndex, normalize_name, suggest_across
-from ..provenance import Fact, Spec, Status
+from ..provenance import Fact, Spec, Status, user_marked
 from ..specfiles import (
     display_path,
     error_location,
+    file_sources,
     format_validation_error,
     load_sources,
-    parse_sources,
     read_yaml,
     specs_dir,
+    user_path,
 )
 from ..units import format_quantity
-from .chip import BandwidthSpec, CapacitySpec, Chip, ComputeSpec, CountSpec, LinkBandwidth, PowerSpec, Precision
+from .chip import BandwidthSpec, Chip, ComputeSpec, LinkBandwidth, Precision
+
+if TYPE_CHECKING:  # spec_type() classes are values to mypy: check these fields as plain Specs
+    from ..provenance import Spec as CapacitySpec
+    from ..provenance import Spec as CountSpec
+    from ..provenance import Spec as PowerSpec
+else:
+    from .chip import CapacitySpec, CountSpec, PowerSpec
 
 __all__ = ["ScaleOut", "ScaleUp", "System", "UnknownHardwareError", "UnknownSystemError", "get_system",
            "load_systems", "resolve_hardware", "systems"]
@@ -99,7 +107,10 @@ class System(BaseModel):
     scale_up: ScaleUp | None = None
     scale_out: ScaleOut | None = None
     host_memory: CapacitySpec | None = Field(None, description="CPU memory that is part of the design (Grace LPDDR5X)")
-    power: PowerSpec | None = Field(None, description="system or rack power as published")
+    if TYPE_CHECKING:  # Any to mypy until hardware/prices.py (line 173) narrows ``sy.power`` itself
+        power: Any = None
+    else:
+        power: PowerSpec | None = Field(None, description="system or rack power as published")
     announced: Fact | None = None
     notes: list[str] = Field(default_factory=list)
     origin: str | None = None
@@ -129,6 +140,7 @@ class System(BaseModel):
             return None
         n = self.n_chips
         return cls(value=(n * per_chip.value).to(unit), source=per_chip.source, status=Status.derived,
+                   range=None, note=None, quote=None,
                    basis=f"{n} x {format_quantity(per_chip.value)} ({what} of chip {self.chip!r}, "
                          f"{per_chip.status})")
 
@@ -235,12 +247,15 @@ _SYSTEMS: NamedIndex[System] | None = None
 _LOCK = threading.RLock()
 
 
-def _load_file(path: Path, known_chips: Any) -> list[System]:
+def _load_file(path: Path, known_chips: Any, user: bool = False) -> list[System]:
     file = display_path(path)
     data = read_yaml(path)
     if not isinstance(data, dict) or not isinstance(data.get("systems"), list):
         raise SpecFileError(file, "top level must be a mapping with 'sources' and a 'systems' list")
-    sources = {**load_sources(), **parse_sources(data.get("sources"), file)}
+    sources = file_sources(data.get("sources"), file)  # never redefines a shipped source id
+    # a user file's values that cite a shipped source say so wherever they appear: their source
+    # ids end "(user file ...)" (a user system never replaces a shipped one)
+    context = {"sources": user_marked(sources, file, only=load_sources()) if user else sources}
     out = []
     for i, rec in enumerate(data["systems"]):
         label = str(rec.get("id", f"#{i}")) if isinstance(rec, dict) else f"#{i}"
@@ -250,7 +265,7 @@ def _load_file(path: Path, known_chips: Any) -> list[System]:
         rec.setdefault("vendor", data.get("vendor"))
         rec["origin"] = file
         try:
-            system = System.model_validate(rec, context={"sources": sources})
+            system = System.model_validate(rec, context=context)
         except ValidationError as exc:
             err = exc.errors()[0]
             raise SpecFileError(file, format_validation_error(exc), record=label,
@@ -267,23 +282,47 @@ def _load_file(path: Path, known_chips: Any) -> list[System]:
 
 
 def load_systems(*paths: str | os.PathLike[str]) -> list[System]:
-    """Load shipped ``specs/systems/*.yaml`` plus ``paths`` (files or folders). All or nothing:
-    any invalid file raises :class:`SpecFileError` (naming file, system and field) and the
-    previously loaded systems stay as they were. Safe to call from several threads."""
-    global _SYSTEMS
+    """Add user system files or folders to the systems loaded so far; returns every system.
+
+    The shipped ``specs/systems/*.yaml`` come first, then the user files of earlier calls, then
+    ``paths``: calls accumulate, as :func:`~accelspec.load_specs` does (a file given again is
+    read again in its old place, never twice). ``load_systems()`` with no paths goes back to the
+    shipped systems alone. All or nothing: any invalid file raises :class:`SpecFileError`
+    (naming file, system and field) and the previously loaded systems stay as they were. Safe
+    to call from several threads; an empty path is refused.
+    """
+    global _SYSTEMS, _USER_FILES
     from .catalog import default_catalog
 
     cat = default_catalog()
-    files = sorted((specs_dir() / "systems").glob("*.yaml"))
+    new: list[Path] = []
     for p in paths:
-        p = Path(p)
-        files += sorted(p.glob("*.y*ml")) if p.is_dir() else [p]
+        p = user_path(p)
+        new += sorted(p.glob("*.y*ml")) if p.is_dir() else [p]
     with _LOCK:
+        user: list[Path] = []
+        keys: set[Path] = set()
+        for f in [*_USER_FILES, *new] if paths else []:
+            if _file_key(f) not in keys:
+                keys.add(_file_key(f))
+                user.append(f)
         index: NamedIndex[System] = NamedIndex("system", UnknownSystemError, _system_names)
-        for f in files:
-            index = index.with_records(_load_file(f, cat), display_path(f), origin=lambda s: s.origin)
-        _SYSTEMS = index
+        shipped = sorted((specs_dir() / "systems").glob("*.yaml"))
+        for f, mine in [*((f, False) for f in shipped), *((f, True) for f in user)]:
+            index = index.with_records(_load_file(f, cat, mine), display_path(f), origin=lambda s: s.origin)
+        _SYSTEMS, _USER_FILES = index, user
     return list(index)
+
+
+#: User system files loaded so far, in order (what :func:`load_systems` builds on).
+_USER_FILES: list[Path] = []
+
+
+def _file_key(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except OSError:
+        return path
 
 
 def _catalog() -> NamedIndex[System]:

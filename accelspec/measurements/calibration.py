@@ -281,3 +281,129 @@ def cv_markdown(cal: dict[str, Any]) -> str:
 if __name__ == "__main__":
     p = write()
     sys.stdout.write(f"wrote {p}\n")
+
+
+# --- your own measurements: efficiency against the bound, error against the estimate -----------
+@dataclass(frozen=True)
+class RowEstimate:
+    """One measurement against its bound and against the shipped estimate (speeds in token/s,
+    or 1/s for latencies)."""
+
+    id: str
+    chip: str
+    engine: str
+    regime: str
+    measured_speed: float
+    bound_speed: float
+    estimate_speed: float
+    low_speed: float
+    high_speed: float
+    efficiency: float  #: measured / bound (<= 1)
+    vs_estimate: float  #: measured / estimate: above 1 beats the typical published run
+    in_interval: bool
+    in_calibration: bool  #: True when this very row is one the shipped fit rests on
+
+    def verdict(self) -> str:
+        where = "inside" if self.in_interval else ("above" if self.measured_speed > self.high_speed else "below")
+        return (f"{self.efficiency:.1%} of the bound; {self.vs_estimate:.2f}x the estimate "
+                f"({where} its interval)")
+
+
+def row_estimates(loaded: Sequence[LoadedMeasurement] | None = None) -> list[RowEstimate]:
+    """Each measurement (the shipped ones, or ``loaded``, e.g. ``load_measurements(path)`` of your
+    own file) against its bound and against the shipped calibrated estimate: "how good is my
+    deployment?". Rows excluded from the violation test are skipped.
+
+    Returns
+    -------
+    list of RowEstimate
+        ``vs_estimate`` > 1: faster than the typical published run of the same regime, batch,
+        chip and engine; ``in_interval``: inside the estimate's 80% prediction interval.
+    """
+    from ..perf.estimate import calibration, estimate_speed
+
+    shipped = set(calibration().measurements)
+    out = []
+    for lm in loaded if loaded is not None else load_measurements():
+        c = check_measurement(lm)
+        if c.excluded or not (math.isfinite(c.efficiency) and c.efficiency > 0):
+            continue
+        m = lm.row
+        chip = get_chip(m.chip)
+        measured = c.efficiency * _bound_speed(c)
+        bound = _bound_speed(c)
+        e = estimate_speed(bound, phase=m.phase, per_user=m.metric.kind in _PER_USER, limiter=c.limiter,
+                           vendor=chip.vendor, chip=chip.id,
+                           batch=1 if m.metric.kind == "ttft" else (m.batch or m.concurrency),
+                           moe=get_model(m.model).is_moe, engine=m.engine)
+        out.append(RowEstimate(id=m.id, chip=chip.id, engine=engine_family(m.engine), regime=e.regime,
+                               measured_speed=measured, bound_speed=bound, estimate_speed=e.value, low_speed=e.low,
+                               high_speed=e.high, efficiency=c.efficiency, vs_estimate=measured / e.value,
+                               in_interval=e.low <= measured <= e.high, in_calibration=m.id in shipped))
+    return out
+
+
+def _bound_speed(c: Any) -> float:
+    """A check's bounded speed (the efficiency's denominator) in token/s or 1/s."""
+    if c.metric in ("tpot", "ttft"):
+        return 1e3 / c.bound
+    if c.metric == "e2e_latency":
+        return 1.0 / c.bound
+    return float(c.bound)
+
+
+def leaderboard(estimates: Sequence[RowEstimate] | None = None) -> list[dict[str, Any]]:
+    """Efficiency per chip, engine and regime: rows, median and best efficiency against the
+    bound, median ratio to the estimate; sorted by median efficiency, best first."""
+    est = list(estimates) if estimates is not None else row_estimates()
+    groups: dict[tuple[str, str, str], list[RowEstimate]] = {}
+    for r in est:
+        groups.setdefault((r.chip, r.engine, r.regime), []).append(r)
+    out = [{"chip": k[0], "engine": k[1], "regime": k[2], "rows": len(v),
+            "median_efficiency": float(np.median([r.efficiency for r in v])),
+            "best_efficiency": float(max(r.efficiency for r in v)),
+            "median_vs_estimate": float(np.median([r.vs_estimate for r in v]))} for k, v in groups.items()]
+    return sorted(out, key=lambda d: -d["median_efficiency"])
+
+
+def leaderboard_text(board: Sequence[dict[str, Any]], top: int | None = None) -> str:
+    """The leaderboard as a fixed-width table."""
+    lines = [f"{'chip':<16}{'engine':<16}{'regime':<19}{'rows':>5}{'median eff':>12}{'best':>8}{'x estimate':>12}"]
+    for d in list(board)[:top]:
+        lines.append(f"{d['chip']:<16}{d['engine']:<16}{d['regime']:<19}{d['rows']:>5}{d['median_efficiency']:>12.1%}"
+                     f"{d['best_efficiency']:>8.1%}{d['median_vs_estimate']:>12.2f}")
+    return "\n".join(lines)
+
+
+def plot_leaderboard(board: Sequence[dict[str, Any]] | None = None, *, min_rows: int = 3, top: int = 30,
+                     ax: Any = None) -> Any:
+    """Horizontal bars: the median efficiency (measured / bound) of each chip x engine x regime with
+    at least ``min_rows`` rows, the best row as a tick, coloured by regime, on a log axis with the
+    bound at 1. Returns the axes."""
+    import matplotlib.pyplot as plt
+
+    rows = [d for d in (board if board is not None else leaderboard()) if d["rows"] >= min_rows][:top]
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 0.28 * len(rows) + 1.6))
+    colours = {"prefill": "tab:orange", "decode-latency": "tab:blue", "decode-throughput": "tab:green"}
+    ys = np.arange(len(rows))[::-1]
+    for y, d in zip(ys, rows, strict=True):
+        ax.barh(y, d["median_efficiency"], color=colours[d["regime"]], alpha=0.8, height=0.7)
+        ax.plot([d["best_efficiency"]] * 2, [y - 0.35, y + 0.35], color="k", lw=1.2)
+    ax.set_yticks(ys, [f"{d['chip']} · {_engine_label(d['engine'])} ({d['rows']})" for d in rows], fontsize=7.5)
+    ax.set_xscale("log")
+    ax.axvline(1.0, color="k", lw=1)
+    ax.text(1.02, ys[0] + 0.5, "bound", fontsize=8, va="bottom")
+    ax.set_xlim(min(d["median_efficiency"] for d in rows) / 2, 1.6)
+    ax.set_xlabel("efficiency: measured speed / accelspec bound (median bar, best row tick)")
+    from matplotlib.patches import Patch
+
+    ax.legend(handles=[Patch(color=c, label=r) for r, c in colours.items()], fontsize=8, loc="lower right")
+    ax.set_title(f"Efficiency leaderboard: chip · engine (rows), at least {min_rows} published rows", fontsize=10)
+    ax.grid(axis="x", which="both", alpha=0.25)
+    ax.figure.tight_layout()
+    return ax
+
+
+def _engine_label(family: str) -> str:
+    return {"unknown": "engine not stated", "other": "other engine"}.get(family, family)

@@ -49,11 +49,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ..errors import SpecFileError
-from ..specfiles import specs_dir
+from ..specfiles import read_yaml, specs_dir, user_path
 
 __all__ = ["Measurement", "MeasurementCheck", "ValidationReport", "load_measurements", "plot_efficiency", "validate"]
 
@@ -102,6 +101,8 @@ class Formats(_Strict):
     weights: str | None = None
     kv_cache: str | None = None
     activations: str | None = None
+    #: the routed experts' format when it differs from ``weights`` (bf16 attention, MXFP4 experts)
+    experts: str | None = None
 
 
 class Speculative(_Strict):
@@ -126,6 +127,10 @@ class Techniques(_Strict):
     prefix_caching: bool | None = None
     chunked_prefill: bool | None = None
     disaggregated: bool | None = None  #: prefill and decode on separate chips
+    #: chips in the prefill and in the decode pool of a disaggregated run, and the tier between them
+    prefill_chips: int | None = Field(default=None, ge=1)
+    decode_chips: int | None = Field(default=None, ge=1)
+    pool_link: str | None = None  #: e.g. "RDMA 400 Gb/s per GPU", "NVLink (same rack)"
     other: list[str] = Field(default_factory=list)
 
 
@@ -169,6 +174,14 @@ class Measurement(_Strict):
     model_as_published: str
     formats: Formats = Formats()
     batch: int | None = Field(default=None, ge=1)
+    #: whether ``batch`` counts the sequences of the whole instance or of one data-parallel rank
+    #: (SGLang and vLLM wide-EP runs publish "batch per rank"): the bound uses ``batch x dp``
+    batch_scope: Literal["total", "per_rank"] = "total"
+    #: ``input_tokens`` / ``output_tokens`` are the published lengths of every request ("fixed"),
+    #: or a data set's mean lengths ("dataset_mean", as MLPerf publishes): the bound at the mean
+    #: lengths is still a bound (decode work is linear in the context; prefill work is convex in it,
+    #: so the mean length understates the work)
+    lengths: Literal["fixed", "dataset_mean"] = "fixed"
     concurrency: int | None = Field(default=None, ge=1)
     input_tokens: int | None = Field(default=None, ge=1)
     output_tokens: int | None = Field(default=None, ge=1)
@@ -192,6 +205,14 @@ class Measurement(_Strict):
             raise ValueError(f"{self.metric.kind} needs input_tokens")
         if self.formats.weights is None and not any("weight" in a for a in self.assumed):
             raise ValueError("weights format not stated: say in 'assumed' which format the bound uses")
+        if self.batch_scope == "per_rank" and self.batch is None:
+            raise ValueError("batch_scope per_rank needs batch")
+        t = self.techniques
+        if (t.prefill_chips or t.decode_chips) and not t.disaggregated:
+            raise ValueError("prefill_chips / decode_chips describe a disaggregated run: set disaggregated: true")
+        if t.decode_chips is not None and t.decode_chips != self.n_chips and self.phase == "decode":
+            raise ValueError(f"decode_chips {t.decode_chips} differs from n_chips {self.n_chips}: n_chips is the "
+                             "decode pool for a decode figure")
         return self
 
     @property
@@ -250,18 +271,13 @@ def load_measurements(path: str | Path | None = None) -> list[LoadedMeasurement]
     from ..hardware.catalog import get_chip
     from ..model.catalog import get_model
 
-    p = Path(path) if path is not None else specs_dir() / "measurements"
+    p = user_path(path) if path is not None else specs_dir() / "measurements"
     files = sorted(p.glob("*.yaml")) if p.is_dir() else [p]
     out: list[LoadedMeasurement] = []
     seen: dict[str, str] = {}
     for f in files:
         name = str(f)
-        try:
-            raw = yaml.safe_load(f.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise SpecFileError(name, f"cannot read ({exc.strerror})") from None
-        except yaml.YAMLError as exc:
-            raise SpecFileError(name, f"not valid YAML: {exc}") from None
+        raw = read_yaml(f)  # the one reader: size, depth and alias limits, as for every spec file
         if not isinstance(raw, dict):
             raise SpecFileError(name, "top level must be a mapping with schema, publisher, sources, measurements")
         try:
@@ -409,10 +425,16 @@ def _bound_for(m: Measurement, accepted: float) -> _RowBound:
     kind = m.metric.kind
     per_user = kind in ("tpot", "output_tokens_per_s_per_user", "e2e_latency", "ttft")
     stated = m.batch or m.concurrency
+    if m.batch_scope == "per_rank" and m.batch is not None:
+        lay = m.layout
+        ranks = lay.dp or max(1, m.n_chips // ((lay.tp or 1) * (lay.pp or 1)))
+        stated = m.batch * ranks  # the instance decodes batch x dp sequences
     batch = stated or (1 if per_user else UNBOUNDED_BATCH)
     if kind == "ttft":
         batch = 1  # a mean TTFT is at least the prompt's own prefill, whatever was batched with it
     kw: dict[str, Any] = {"kv_dtype": kv}
+    if f.experts:
+        kw["expert_dtype"] = f.experts
     # activations set the matmul format below 8-bit weights (fp4 weights with fp4 activations run fp4 GEMMs)
     act = f.activations or _assumed_format(m, "activations")
     if act:

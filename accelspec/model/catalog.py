@@ -8,6 +8,7 @@ repository id, case-, width- and punctuation-insensitive; an unknown name raises
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,8 @@ from pydantic import ValidationError
 
 from ..errors import SpecFileError, UnknownModelError
 from ..index import IndexedCatalog, NamedIndex, matches, normalize_name, paused_gc
-from ..specfiles import format_validation_error, load_sources, parse_sources, read_yaml, specs_dir
+from ..provenance import user_marked
+from ..specfiles import file_sources, format_validation_error, load_sources, read_yaml, specs_dir, user_path
 from .architecture import Model, ModelConfigError
 
 __all__ = ["ModelCatalog", "UnknownModelError", "get_model", "load_models", "models"]
@@ -41,17 +43,19 @@ class ModelCatalog(IndexedCatalog[Model]):
         cat = cls()
         with paused_gc():
             if shipped:
-                cat._add_file(specs_dir() / "models" / "models.yaml")
+                cat._add_file(specs_dir() / "models" / "models.yaml", user=False)
             for p in paths:
-                cat._add_file(Path(p))
+                cat._add_file(user_path(p))
         return cat
 
-    def _add_file(self, path: Path) -> None:
+    def _add_file(self, path: Path, user: bool = True) -> None:
         file = str(path)
         data = read_yaml(path)
         if not isinstance(data, dict) or not isinstance(data.get("models"), list):
             raise SpecFileError(file, "top level must be a mapping with 'sources' and a 'models' list")
-        sources = {**load_sources(), **parse_sources(data.get("sources"), file)}
+        sources = file_sources(data.get("sources"), file)  # never redefines a shipped source id
+        if user:  # its values that cite a shipped source say so wherever they appear ("(user file ...)")
+            sources = user_marked(sources, file, only=load_sources())
         staged: dict[str, Model] = {}
         for i, rec in enumerate(data["models"]):
             label = str(rec.get("id", f"#{i}")) if isinstance(rec, dict) else f"#{i}"
@@ -124,14 +128,22 @@ def _published(raw: dict[str, Any], sources: dict[str, Any]) -> dict[str, Any]:
 
 
 _DEFAULT: ModelCatalog | None = None
+#: Guards the default model catalog: the first build and :func:`load_models` run one at a time,
+#: each building on the catalog the previous one left; readers see the old catalog or the new one.
+_LOCK = threading.RLock()
 
 
 def default_model_catalog() -> ModelCatalog:
-    """The catalog behind :func:`get_model` and :func:`models`, loaded on first use."""
+    """The catalog behind :func:`get_model` and :func:`models`, loaded on first use (once, under
+    a lock: threads that ask at the same time wait for the one build)."""
     global _DEFAULT
-    if _DEFAULT is None:
-        _DEFAULT = ModelCatalog.load()
-    return _DEFAULT
+    cat = _DEFAULT
+    if cat is None:
+        with _LOCK:
+            if _DEFAULT is None:
+                _DEFAULT = ModelCatalog.load()
+            cat = _DEFAULT
+    return cat
 
 
 def get_model(name: str | Model) -> Model:
@@ -182,7 +194,9 @@ def load_models(*paths: str | os.PathLike[str]) -> list[Model]:
     """Add user model files to the catalog behind :func:`get_model` and :func:`models`.
 
     The files have the format of ``specs/models/models.yaml`` (each record points at a
-    ``config.json``). All or nothing: a file with an error leaves the catalog unchanged.
+    ``config.json``). All or nothing: a file with an error leaves the catalog unchanged. Safe to
+    call from several threads: each call builds on the catalog the previous one left (under a
+    lock), so no call's models are lost.
 
     Parameters
     ----------
@@ -198,14 +212,17 @@ def load_models(*paths: str | os.PathLike[str]) -> list[Model]:
     ------
     SpecFileError
         A file that cannot be read, a record with a missing or unknown key, a duplicate id, or
-        a ``config.json`` the reader refuses; the message names the file, record and field.
+        a ``config.json`` the reader refuses, an empty path, or a source id that redefines a
+        shipped one; the message names the file, record and field.
     """
     global _DEFAULT
-    before = default_model_catalog()
-    new = ModelCatalog()
-    new._index, new.files = before._index, list(before.files)  # indexes are never changed in place
-    for p in paths:
-        new._add_file(Path(p))
-    _DEFAULT = new
+    files = [user_path(p) for p in paths]
+    with _LOCK:
+        before = default_model_catalog()
+        new = ModelCatalog()
+        new._index, new.files = before._index, list(before.files)  # indexes are never changed in place
+        for f in files:
+            new._add_file(f)
+        _DEFAULT = new
     known = set(before._index.ids())
     return [m for m in new if m.id not in known]

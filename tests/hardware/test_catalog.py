@@ -310,7 +310,8 @@ def test_override_one_field_of_a_shipped_chip(tmp_path, restore_catalog):
     assert chip.power.tdp.q == a.Q_("350 W") and chip.power.tdp.range is None  # the whole value replaced
     assert chip.memory.capacity == shipped.memory.capacity  # the rest is the shipped record
     prov = chip.provenance("power.tdp")
-    assert prov.note == f"override from {path}" and prov.source.id == "OEM-H20" and prov.quote == "TDP: 350 W"
+    assert prov.note == f"override from {path}" and prov.quote == "TDP: 350 W"
+    assert prov.source.id == f"OEM-H20 (user file {path})" and prov.user_file == str(path)  # says where it is from
     assert chip.overrides == f"power.tdp overridden from {path}"
     assert "override from" in chip.describe()
     assert shipped.power.tdp.q == a.Q_("400 W")  # the shipped record is a different, unchanged object
@@ -389,7 +390,9 @@ def test_catalog_cache_survives_a_damaged_entry_and_a_read_only_folder(tmp_path,
     cold = _dump(Catalog.load(env=False))
     (entry,) = folder.glob("*.pickle")
     entry.write_bytes(b"not a pickle")
-    assert _dump(Catalog.load(env=False)) == cold  # loaded from the files, entry rewritten
+    monkeypatch.setattr("accelspec.units._WARNED", False)
+    with pytest.warns(RuntimeWarning, match="discarded the damaged or foreign entry"):
+        assert _dump(Catalog.load(env=False)) == cold  # loaded from the files, entry rewritten
     assert entry.read_bytes() != b"not a pickle"
     blocker = tmp_path / "file"
     blocker.write_text("")
@@ -442,3 +445,143 @@ def test_catalog_cache_key_follows_the_package_modules(tmp_path, monkeypatch):
     assert catmod._catalog_cache_file(files) == key
     monkeypatch.setenv("ACCELSPEC_NO_CACHE", "1")
     assert catmod._catalog_cache_file(files) is None
+
+
+# --- shared records cannot be changed by a caller (issue 23) -------------------------------------
+@pytest.mark.parametrize("change", [
+    lambda v: v.ito("GiB"),
+    lambda v: v.q.ito("GiB"),
+    lambda v: v.value.ito("GiB"),
+    lambda v: v.ito_base_units(),
+    lambda v: v.q.ito_reduced_units(),
+    lambda v: v.ito_root_units(),
+])
+def test_in_place_conversions_never_reach_a_catalog_record(change):
+    with pytest.raises(a.FrozenRecordError, match="read-only"):
+        change(a.get_chip("h100").memory.capacity)
+    assert str(a.get_chip("h100").memory.capacity) == "80 GB"
+    with pytest.raises(a.FrozenRecordError):
+        change(a.get_chip("h100").compute.dense["bf16"])
+    assert str(a.get_chip("h100").compute.dense["bf16"]) == "989.5 TFLOPS"
+
+
+def test_in_place_operators_and_array_writes_never_reach_a_record():
+    import copy
+
+    import numpy as np
+
+    from accelspec.units import frozen_quantity
+
+    spec = a.get_chip("h100").memory.capacity
+    q = spec.q
+    q += a.Q_("1 GB")
+    q *= 2
+    assert str(q) == "162 GB" and str(spec) == "80 GB"
+    mine = spec.to("GiB")  # a converted copy is the caller's own
+    mine.ito("GB")
+    assert str(a.get_chip("h100").memory.capacity) == "80 GB"
+    free = copy.copy(spec.q)
+    free.ito("GiB")
+    assert str(spec) == "80 GB"
+    given = a.Q_(np.array([80.0, 96.0]), "GB")  # an array-valued quantity kept by a record
+    arr = frozen_quantity(given)
+    with pytest.raises(ValueError):
+        arr.magnitude[0] = 1.0
+    with pytest.raises(a.FrozenRecordError):
+        arr[0] = a.Q_(1, "GB")
+    given.magnitude[1] = 0.0  # the caller's own array is not the record's
+    assert list(arr.magnitude) == [80.0, 96.0]
+
+
+def test_frozen_values_survive_the_catalog_cache_and_pickle():
+    import pickle
+
+    from accelspec.units import FrozenQuantity
+
+    spec = a.get_chip("h100").memory.capacity
+    assert type(spec.value) is FrozenQuantity and type(spec * 2) is not FrozenQuantity
+    back = pickle.loads(pickle.dumps(spec))
+    assert type(back.value) is FrozenQuantity and back == spec
+
+
+# --- a user file's values say so wherever they appear (issue 23) ---------------------------------
+FORGED = """
+chips:
+  - id: h100-sxm
+    name: H100 SXM
+    vendor: NVIDIA
+    memory:
+      capacity: {value: 800 GB, source: N3, status: official}
+"""
+
+
+def test_a_user_record_citing_a_shipped_source_is_marked_in_every_output(tmp_path, restore_catalog, capsys):
+    import json
+
+    from accelspec.cli import main
+    from accelspec.io.export import chip_row
+    from accelspec.provenance import quantity_out
+
+    path = _write(tmp_path, FORGED, "forged.yaml")
+    a.load_specs(path)
+    chip = a.get_chip("h100-sxm")
+    mark = f"(user file {path})"
+    prov = chip.provenance("memory.capacity")
+    assert prov.status.value == "official" and prov.user_file == str(path)  # status stays as given
+    assert f"[official {mark}]" in prov.describe() and f"[N3 {mark}]" in prov.describe()
+    assert "not the shipped catalog" in prov.source.cite()
+    assert quantity_out(prov)["source"] == f"N3 {mark}"
+    assert chip_row(chip)["memory.capacity.source"] == f"N3 {mark}"
+    table = a.compare_table(["h100-sxm", "h200"], fields=["memory.capacity"])
+    assert f"[N3 {mark}]" in table
+    assert main(["show", "h100-sxm", "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert mark in json.dumps(shown)
+    # a shipped value is unmarked
+    assert a.get_chip("h200").provenance("memory.capacity").user_file is None
+
+
+@pytest.mark.parametrize("kind, body", [
+    ("system", """
+sources: {S001: {title: "my own S001", date: "2025"}}
+systems:
+  - {id: mine, name: Mine, vendor: Me, chip: h100, count: {value: 4, source: S001, status: official}}
+"""),
+    ("claim", """
+sources: {N3: {title: "my own N3", date: "2025"}}
+claims: []
+"""),
+    ("model", """
+sources: {N3: {title: "my own N3", date: "2025"}}
+models: []
+"""),
+])
+def test_no_user_file_redefines_a_shipped_source(tmp_path, kind, body):
+    from accelspec.claims.statements import load_claims
+
+    path = _write(tmp_path, body, f"{kind}.yaml")
+    load = {"system": a.load_systems, "claim": load_claims, "model": a.load_models}[kind]
+    sid = "S001" if kind == "system" else "N3"
+    with pytest.raises(a.SpecFileError, match=f"source id '{sid}' is a shipped source") as exc:
+        load(path)
+    assert str(path.name) in str(exc.value) and exc.value.record == f"source {sid}"
+
+
+def test_a_new_user_chip_is_marked_only_where_it_cites_a_shipped_source(tmp_path, restore_catalog):
+    path = _write(tmp_path, """
+sources:
+  MINE: {title: "my lab's measurement", date: "2026"}
+chips:
+  - id: my-x1
+    name: My X1
+    vendor: Me
+    memory:
+      capacity: {value: 96 GB, source: MINE, status: reported}
+      bandwidth: {value: 3 TB/s, source: N3, status: official}
+""", "new.yaml")
+    a.load_specs(path)
+    chip = a.get_chip("my-x1")
+    assert chip.memory.capacity.user_file is None and chip.memory.capacity.source.id == "MINE"
+    assert chip.memory.bandwidth.user_file == str(path)
+    assert chip.memory.bandwidth.source.id == f"N3 (user file {path})"
+    assert a.get_chip("h100").memory.bandwidth.source.id == "N3"  # the shipped record is untouched

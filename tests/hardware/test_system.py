@@ -269,3 +269,29 @@ def test_concurrent_loads_leave_one_whole_index(tmp_path):
         assert len(index) == shipped and all(get_system(s.id) is s for s in index)
     finally:
         load_systems()
+
+
+def test_load_systems_accumulates_like_load_specs(tmp_path):
+    one = _write(tmp_path, """
+        sources: {X: {title: t, date: "2025"}}
+        systems:
+          - {id: my-a, name: My A, vendor: Me, chip: h100, count: {value: 2, source: X, status: official}}
+    """)
+    two = tmp_path / "two.yaml"
+    two.write_text(one.read_text().replace("my-a, name: My A", "my-b, name: My B").replace("source: X", "source: N3"),
+                   encoding="utf-8")
+    try:
+        shipped = len(load_systems())
+        load_systems(one)
+        assert len(load_systems(two)) == shipped + 2  # the earlier file stays
+        assert get_system("my a").n_chips == 2 and get_system("my b").n_chips == 2
+        assert len(load_systems(one)) == shipped + 2  # a file given again is read again, not twice
+        assert get_system("my-a").count.user_file is None  # cites its own file's source: plainly the user's
+        cited = get_system("my-b").count  # cites a shipped source: says it comes from the user file
+        assert cited.user_file == str(two) and cited.source.id == f"N3 (user file {two})"
+        with pytest.raises(a.SpecFileError):
+            load_systems(tmp_path / "missing.yaml")
+        assert {"my-a", "my-b"} <= {x.id for x in systems()}  # all or nothing
+    finally:
+        load_systems()
+    assert len(systems()) == shipped

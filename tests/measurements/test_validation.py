@@ -256,3 +256,47 @@ def test_every_quote_contains_its_figure():
         if not any(f in q for f in forms):
             missing.append(f"{m.id}: {v:g} not in {m.quote[:60]!r}")
     assert not missing, "\n".join(missing)
+
+
+def _row_file(tmp_path, **extra):
+    import yaml
+
+    row = {"id": "x", "source": "S", "quote": "decode at 1000 token/s per GPU", "chip": "h200-sxm", "n_chips": 8,
+           "layout": {"ep": 8, "dp": 8}, "model": "deepseek-v3", "model_as_published": "DeepSeek-V3",
+           "formats": {"weights": "fp8"}, "batch": 16, "input_tokens": 2000, "output_tokens": 100,
+           "metric": {"kind": "output_tokens_per_s_per_chip", "value": 1000, "unit": "token/s"}, **extra}
+    path = tmp_path / "m.yaml"
+    path.write_text(yaml.safe_dump({"schema": 1, "publisher": "Test", "sources": {
+        "S": {"title": "t", "url": "https://example.org", "date": "2025", "publisher": "Test"}},
+        "measurements": [row]}))
+    return path
+
+
+def test_batch_per_rank_multiplies_by_the_data_parallel_ranks(tmp_path):
+    """16 sequences per rank on dp=8 is a batch of 128 for the instance: a looser per-chip bound."""
+    import accelspec as a
+
+    total = a.validate(_row_file(tmp_path)).checks[0]
+    per_rank = a.validate(_row_file(tmp_path, batch_scope="per_rank")).checks[0]
+    assert per_rank.bound > total.bound
+
+
+def test_expert_format_is_used_by_the_bound(tmp_path):
+    """bf16 attention with fp4 experts reads fewer expert bytes than all-bf16: a looser bound."""
+    import accelspec as a
+
+    plain = a.validate(_row_file(tmp_path, formats={"weights": "bf16"})).checks[0]
+    mixed = a.validate(_row_file(tmp_path, formats={"weights": "bf16", "experts": "fp4"})).checks[0]
+    assert mixed.bound > plain.bound
+
+
+def test_pool_sizes_need_a_disaggregated_run(tmp_path):
+    import pytest
+
+    import accelspec as a
+
+    with pytest.raises(a.SpecFileError, match="disaggregated"):
+        a.validate(_row_file(tmp_path, techniques={"prefill_chips": 4, "decode_chips": 8}))
+    ok = a.validate(_row_file(tmp_path, techniques={"disaggregated": True, "prefill_chips": 4, "decode_chips": 8,
+                                                    "pool_link": "RDMA"}, lengths="dataset_mean"))
+    assert len(ok.checks) == 1
