@@ -345,3 +345,78 @@ def estimate(result: Any, *, engine: str | None = None) -> BoundEstimate:
                        moe=get_model(result.model).is_moe, engine=engine)
     return BoundEstimate(phase=result.phase, time_s=1.0 / e.value, time_low_s=1.0 / e.high,
                          time_high_s=1.0 / e.low, bound_s=result.t, speed=e)
+
+
+@dataclass(frozen=True)
+class RequestEstimate:
+    """The estimate beside a :class:`~accelspec.RequestBound`: TTFT and TPOT, each with its
+    interval and bound, and the output throughput per chip they imply."""
+
+    ttft: BoundEstimate
+    tpot: BoundEstimate | None  #: None for a one-token request
+    output_tokens_per_s_per_chip: Estimate
+
+    @property
+    def assumptions(self) -> str:
+        return self.output_tokens_per_s_per_chip.assumptions
+
+    def __str__(self) -> str:
+        t = self.ttft
+        lines = [f"TTFT ~{t.time_s * 1e3:.4g} ms (interval {t.time_low_s * 1e3:.4g} to {t.time_high_s * 1e3:.4g} ms; "
+                 f"bound >= {t.bound_s * 1e3:.4g} ms)"]
+        if self.tpot is not None:
+            p = self.tpot
+            lines.append(f"TPOT ~{p.time_s * 1e3:.4g} ms (interval {p.time_low_s * 1e3:.4g} to "
+                         f"{p.time_high_s * 1e3:.4g} ms; bound >= {p.bound_s * 1e3:.4g} ms)")
+        r = self.output_tokens_per_s_per_chip
+        lines.append(f"output ~{r.value:.4g} token/s per chip (interval {r.low:.4g} to {r.high:.4g}; "
+                     f"bound <= {r.bound:.4g})")
+        return "; ".join(lines) + f" (estimate, {r.level:.0%} intervals). {r.assumptions}"
+
+
+def _time_estimate(phase: str, bound_s: float, e: Estimate) -> BoundEstimate:
+    return BoundEstimate(phase=phase, time_s=bound_s / e.efficiency, time_low_s=bound_s * e.bound / e.high,
+                         time_high_s=bound_s * e.bound / e.low, bound_s=bound_s, speed=e)
+
+
+def estimate_request(result: Any, *, engine: str | None = None) -> RequestEstimate:
+    """The calibrated estimate beside a request bound.
+
+    Parameters
+    ----------
+    result : RequestBound
+        A result of :func:`~accelspec.request_bound`.
+    engine : str, optional
+        The serving engine, if known.
+
+    Returns
+    -------
+    RequestEstimate
+        TTFT [ms] (prefill regime), TPOT [ms] (decode regime: low latency at a batch or
+        concurrency up to :data:`LATENCY_BATCH`, throughput above) and output tokens/s per chip,
+        each ``bound / efficiency`` with its interval.
+    """
+    from ..hardware.catalog import get_chip
+    from ..model.catalog import get_model
+
+    if not hasattr(result, "ttft_s") or not hasattr(result, "decode_s"):
+        raise InvalidArgumentError("result", f"must be a RequestBound from request_bound, got {type(result).__name__}")
+    chip = get_chip(result.chip)
+    moe = get_model(result.model).is_moe
+
+    def est(speed: float, phase: str, per_user: bool, limiter: str, batch: int) -> Estimate:
+        return estimate_speed(speed, phase=phase, per_user=per_user, limiter=limiter, vendor=chip.vendor,
+                              chip=chip.id, batch=batch, moe=moe, engine=engine)
+
+    t0 = float(result.ttft_s[0])
+    e_ttft = est(1.0 / t0, "prefill", True, result.prefill_limiter, 1)
+    ttft = _time_estimate("prefill", t0, e_ttft)
+    per_user = result.batch <= LATENCY_BATCH
+    tpot = None
+    if result.output_tokens > 1:
+        tp = float(result.decode_s[0]) / (result.output_tokens - 1)
+        e_tpot = est(1.0 / tp, "decode", per_user, result.limiter, result.batch)
+        tpot = _time_estimate("decode", tp, e_tpot)
+    rate = float(result.output_tokens_per_s_per_chip.m_as("token/s"))
+    e_rate = est(rate, "decode", False, result.limiter, result.batch)
+    return RequestEstimate(ttft=ttft, tpot=tpot, output_tokens_per_s_per_chip=e_rate)

@@ -81,3 +81,20 @@ def test_engine_families():
     assert est.engine_family("vLLM 0.6.3") == "vllm"
     assert est.engine_family("TRT-LLM") == "tensorrt-llm"
     assert est.engine_family(None) == "unknown"
+
+
+def test_request_estimate_is_slower_than_its_bounds():
+    r = a.request_bound("llama-3.1-70b", "mi300x", 2048, 128, n_chips=8, concurrency=64, mode="steady")
+    e = est.estimate_request(r, engine="vLLM")
+    assert e.ttft.time_s >= e.ttft.bound_s and e.tpot is not None and e.tpot.time_s >= e.tpot.bound_s
+    assert e.output_tokens_per_s_per_chip.value <= r.output_tokens_per_s_per_chip.m_as("token/s")
+    assert e.ttft.time_low_s >= e.ttft.bound_s * (1 - 1e-12)
+    assert "TTFT" in str(e) and "estimate" in str(e)
+
+
+def test_bound_estimate_interval_brackets_the_estimate():
+    b = a.decode_bound("llama-3.1-70b", "h100", context_tokens=2048, batch=1, n_chips=4, parallelism="tp=4")
+    e = est.estimate(b, engine="vLLM")
+    assert b.t <= e.time_low_s <= e.time_s <= e.time_high_s
+    with pytest.raises(a.InvalidArgumentError, match="result"):
+        est.estimate("not a bound")
