@@ -130,6 +130,9 @@ _LAZY = {
         "Claim", "ClaimsReport", "Verdict", "check_claims", "load_claims"
     ], ".claims"),
     **dict.fromkeys([
+        "BoundEstimate", "Estimate", "RequestEstimate", "estimate", "estimate_request"
+    ], ".perf.estimate"),
+    **dict.fromkeys([
         "AttentionKind", "Model"
     ], ".model.architecture"),
     **dict.fromkeys([
@@ -232,6 +235,13 @@ if _typing.TYPE_CHECKING:  # for type checkers and editors: the same names, impo
         sweep,
         sweep_iter,
     )
+    from .perf.estimate import (
+        BoundEstimate,
+        Estimate,
+        RequestEstimate,
+        estimate,
+        estimate_request,
+    )
     from .perf.training import (
         TrainingFit,
         TrainingMemory,
@@ -272,6 +282,7 @@ __all__ = [
     "AttentionKind",
     "Benchmark",
     "Bound",
+    "BoundEstimate",
     "Catalog",
     "Chip",
     "ChipCount",
@@ -289,6 +300,7 @@ __all__ = [
     "DeploymentError",
     "Direction",
     "EmptyComparisonError",
+    "Estimate",
     "Fact",
     "FitResult",
     "Footprint",
@@ -315,6 +327,7 @@ __all__ = [
     "PriceSnapshot",
     "Quantity",
     "RequestBound",
+    "RequestEstimate",
     "Roofline",
     "SessionBound",
     "SessionError",
@@ -359,6 +372,8 @@ __all__ = [
     "decode_bound",
     "dtype",
     "dtypes",
+    "estimate",
+    "estimate_request",
     "expected_unique_experts",
     "fits",
     "gemm_cost",
