@@ -30,6 +30,7 @@ __all__ = [
     "UnknownHardwareError",
     "UnknownModelError",
     "UnknownNameError",
+    "UnknownPrecisionError",
     "UnknownRecipeError",
     "UnknownSystemError",
     "UnsupportedPrecisionError",
@@ -110,7 +111,7 @@ class SpecFileError(AccelspecError, ValueError):
 
 
 class UnknownFieldError(UnknownNameError, KeyError):
-    """A compare field that is neither a short name nor a dotted path."""
+    """A field that is neither a short name nor a dotted path of the record (compare, provenance)."""
 
     kind = "field"
 
@@ -148,6 +149,12 @@ class UnknownDTypeError(UnknownNameError, ValueError):
     """A dtype name matched nothing; ``suggestions`` holds the closest known names."""
 
     kind = "dtype"
+
+
+class UnknownPrecisionError(UnknownNameError, ValueError):
+    """A precision name (``"bf16"``, ``"fp8"``, ...) that is no :class:`~accelspec.Precision`."""
+
+    kind = "precision"
 
 
 class InvalidDTypeError(AccelspecError, ValueError):

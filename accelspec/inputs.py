@@ -79,6 +79,9 @@ def counts(value: object, name: str, *, ndim: int | None = None) -> np.ndarray:
         raise CountTypeError(name, f"expected a positive whole number, got {value!r}")
     try:
         a = np.asarray(value, dtype=float)
+    except OverflowError:  # a Python int beyond a float's range
+        raise InvalidArgumentError(name, "must be at most 2**53 (exact in floating point), got a number with "
+                                   f"{len(str(value))} digits") from None
     except (TypeError, ValueError):
         raise CountTypeError(name, f"expected a positive whole number, got {value!r}") from None
     if ndim == 1:

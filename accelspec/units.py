@@ -767,8 +767,13 @@ def parse_quantity(value: Any, expected: str | None = None, what: str = "value")
 
 
 def check_dimension(q: pint.Quantity, expected: str, what: str = "value") -> None:
-    """Raise :class:`UnitError` unless ``q`` has the dimension of the unit ``expected``."""
-    want = _dimensionality(expected) if expected else ureg.dimensionless.dimensionality
+    """Raise :class:`UnitError` unless ``q`` has the dimension of the unit ``expected`` (also when
+    ``expected`` itself is no unit of the registry)."""
+    try:
+        want = _dimensionality(expected) if expected else ureg.dimensionless.dimensionality
+    except (pint.errors.UndefinedUnitError, pint.errors.DefinitionSyntaxError, AttributeError, TypeError,
+            ValueError) as exc:
+        raise UnitError(f"{what}: expected unit {expected!r} is not a unit ({exc})") from None
     if _dimensionality(q._units) != want:
         raise UnitError(
             f"{what}: expected a quantity like {expected!r} ({_dim_str(want)}), "

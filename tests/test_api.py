@@ -79,6 +79,7 @@ PUBLIC = [
     "UnknownHardwareError",
     "UnknownModelError",
     "UnknownNameError",
+    "UnknownPrecisionError",
     "UnknownRecipeError",
     "UnknownSystemError",
     "UnsupportedPrecisionError",

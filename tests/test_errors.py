@@ -98,3 +98,21 @@ def test_every_error_pickles_with_its_message_and_attributes(name):
     assert back.__dict__ == exc.__dict__
     for attr in ("name", "suggestions", "kind", "file", "record", "field", "problems", "argument", "value", "source"):
         assert getattr(back, attr, None) == getattr(exc, attr, None), attr
+
+
+def test_bad_input_gets_a_library_error_naming_it():
+    """Mistakes that once escaped as KeyError, ValueError, UndefinedUnitError or OverflowError are
+    library errors now, still catchable the old way."""
+    chip = a.get_chip("h100")
+    with pytest.raises(a.UnknownFieldError, match="memory.bandwidth") as exc:
+        chip.provenance("memory.bandwith")
+    assert isinstance(exc.value, KeyError)
+    with pytest.raises(a.UnknownFieldError, match="a section"):
+        chip.provenance("memory")
+    with pytest.raises(a.UnitError, match="'bogus' is not a unit"):
+        a.parse_quantity("5 GB", "bogus")
+    with pytest.raises(a.UnknownPrecisionError, match="did you mean 'bf16'") as pexc:
+        a.roofline(chip, "bf61")
+    assert isinstance(pexc.value, ValueError)
+    with pytest.raises(a.InvalidArgumentError, match="context_tokens: must be at most 2\\*\\*53"):
+        a.fits("llama-3.1-8b", "h100", 10**400)

@@ -15,7 +15,13 @@ import pint
 import pint.compat
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from ..errors import NotPublishedError, PeakNotPublishedError, UnsupportedPrecisionError
+from ..errors import (
+    NotPublishedError,
+    PeakNotPublishedError,
+    UnknownFieldError,
+    UnknownPrecisionError,
+    UnsupportedPrecisionError,
+)
 from ..provenance import Direction, Fact, FrozenDict, Record, Source, Spec, Status
 
 __all__ = [
@@ -198,8 +204,10 @@ def _precision(p: str | Precision) -> Precision:
     try:
         return Precision(str(p).lower())
     except ValueError:
-        names = ", ".join(x.value for x in Precision)
-        raise ValueError(f"unknown precision {p!r}; known: {names}") from None
+        from ..index import suggest_names
+
+        known = {x.value: x.value for x in Precision}
+        raise UnknownPrecisionError(str(p), suggest_names(str(p), known) or list(known)) from None
 
 
 class LinkBandwidth(BandwidthSpec):
@@ -348,7 +356,11 @@ class Chip(Record):
             elif isinstance(obj, BaseModel) and part in type(obj).model_fields:
                 obj = getattr(obj, part)
             else:
-                raise KeyError(f"{self.name}: no field {path!r} (stopped at {part!r})")
+                from ..index import suggest_names
+
+                paths = {p: p for p, _ in self.fields()}
+                raise UnknownFieldError(path, suggest_names(path, paths) or list(paths)[:5],
+                                        kind=f"field of {self.name}")
             if obj is None:
                 raise NotPublishedError(f"{self.name}: {path} is not published")
         return obj
@@ -370,13 +382,14 @@ class Chip(Record):
         ------
         NotPublishedError
             Nobody published the field for this chip.
-        KeyError
-            The path names no field, or names a section rather than a value.
+        UnknownFieldError
+            The path names no field, or names a section rather than a value (a ``KeyError``
+            subclass, with the closest paths as suggestions).
         """
         value = self.field(path)
         if not isinstance(value, (Spec, Fact)):
-            raise KeyError(f"{self.name}: {path!r} is a section, not a value; try one of "
-                           + ", ".join(p for p, _ in self.fields() if p.startswith(path + ".")))
+            raise UnknownFieldError(path, [p for p, _ in self.fields() if p.startswith(path + ".")],
+                                    kind=f"field of {self.name} (a section, not a value)")
         return value
 
     def fields(self) -> Iterator[tuple[str, Spec | Fact]]:
