@@ -104,7 +104,7 @@ def test_bad_input_gets_a_library_error_naming_it():
     """Mistakes that once escaped as KeyError, ValueError, UndefinedUnitError or OverflowError are
     library errors now, still catchable the old way."""
     chip = a.get_chip("h100")
-    with pytest.raises(a.UnknownFieldError, match="memory.bandwidth") as exc:
+    with pytest.raises(a.UnknownFieldError, match=r"memory\.bandwidth") as exc:
         chip.provenance("memory.bandwith")
     assert isinstance(exc.value, KeyError)
     with pytest.raises(a.UnknownFieldError, match="a section"):
