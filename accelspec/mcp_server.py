@@ -29,12 +29,18 @@ Opt = Annotated[str | None, Field(description="optional; omit for the library's 
 OptCount = Annotated[int | str | None, Field(description="optional count; omit for the library's default")]
 
 
-class ToolInputError(ValueError):
-    """A tool argument the library refused; the message names the argument."""
+def _tool_error() -> type[Exception]:
+    """The SDK's ``ToolError``: its message reaches the client (another exception's is hidden)."""
+    try:
+        from mcp.server.mcpserver.exceptions import ToolError  # mcp >= 2
+    except ImportError:
+        from mcp.server.fastmcp.exceptions import ToolError  # mcp 1.x
+    return ToolError
 
 
 def _tool(fn: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
     """Turn the library's input errors into one-line tool errors that name the argument."""
+    tool_error = _tool_error()
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> dict[str, Any]:
         try:
@@ -42,7 +48,7 @@ def _tool(fn: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
         except (ValueError, LookupError, TypeError, ArithmeticError, RecursionError) as exc:
             field = q.error_field(exc, kwargs)
             msg = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
-            raise ToolInputError(f"{type(exc).__name__} ({field or 'input'}): {msg.splitlines()[0]}") from None
+            raise tool_error(f"{type(exc).__name__} ({field or 'input'}): {msg.splitlines()[0]}") from None
 
     return wrapper
 
