@@ -12,6 +12,7 @@ Uses the ``mcp`` SDK: ``MCPServer`` (mcp 2.x) or ``FastMCP`` (mcp 1.x).
 from __future__ import annotations
 
 import functools
+import importlib
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -32,10 +33,11 @@ OptCount = Annotated[int | str | None, Field(description="optional count; omit f
 def _tool_error() -> type[Exception]:
     """The SDK's ``ToolError``: its message reaches the client (another exception's is hidden)."""
     try:
-        from mcp.server.mcpserver.exceptions import ToolError  # mcp >= 2
+        mod = importlib.import_module("mcp.server.mcpserver.exceptions")  # mcp >= 2
     except ImportError:
-        from mcp.server.fastmcp.exceptions import ToolError  # mcp 1.x
-    return ToolError
+        mod = importlib.import_module("mcp.server.fastmcp.exceptions")  # mcp 1.x
+    error: type[Exception] = mod.ToolError
+    return error
 
 
 def _tool(fn: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
@@ -143,11 +145,10 @@ TOOLS: list[Callable[..., dict[str, Any]]] = [
 def create_server() -> Any:
     """The MCP server with :data:`TOOLS` registered (not started)."""
     try:
-        from mcp.server.mcpserver import MCPServer as Server  # mcp >= 2
+        server_class = importlib.import_module("mcp.server.mcpserver").MCPServer  # mcp >= 2
     except ImportError:
-        from mcp.server.fastmcp import FastMCP as Server  # mcp 1.x
-
-    server = Server("accelspec", instructions=(
+        server_class = importlib.import_module("mcp.server.fastmcp").FastMCP  # mcp 1.x
+    server = server_class("accelspec", instructions=(
         "Published AI-accelerator specs with units and sources, and what they imply: memory fits, roofline "
         "bounds (lower bounds on time, not estimates), plans, costs, vendor-claim checks. Quantities are "
         "{value, unit, status, source, range} records; status says official, reported, derived or estimated."))

@@ -43,7 +43,7 @@ def _num(x: Any, digits: int = 4) -> str:
         return str(x)
     if x == 0:
         return "0"
-    if isinstance(x, int) or float(x).is_integer() and abs(x) < 1e15:
+    if isinstance(x, int) or (float(x).is_integer() and abs(x) < 1e15):
         return f"{int(x):,}"
     mag = math.floor(math.log10(abs(x)))
     decimals = max(0, digits - 1 - mag)
@@ -110,6 +110,11 @@ def _sources(ids: Iterable[str | None], known: Mapping[str, Any] | None = None) 
     return '<ul style="font-size:12px;color:#555;margin:4px 0">' + "".join(items) + "</ul>"
 
 
+def _src(rec: Mapping[str, Any] | None) -> str | None:
+    """The source id of a quantity record (``None`` for none)."""
+    return None if not rec else rec.get("source")
+
+
 def _chip_sources(chip_id: str) -> dict[str, Any]:
     from ..hardware.catalog import get_chip
 
@@ -146,7 +151,7 @@ def _fit(r: Any) -> str:
         rows.append(["chip's memory (published)", _qty(cap)])
     head = f'<p style="margin:4px 0"><b>{_esc(r.verdict)}</b>: {_esc(r.explanation)}</p>'
     return (head + _table(["term", "per chip"], rows, ["left", "right"])
-            + _note("Assumed:", getattr(r, "assumptions", "")) + _sources([cap and cap.get("source")],
+            + _note("Assumed:", getattr(r, "assumptions", "")) + _sources([_src(cap)],
                                                                           _chip_sources(r.chip)))
 
 
@@ -157,14 +162,17 @@ def _bound(b: Any) -> str:
         t += f" ({_num(float(lo.m_as('ms')))}–{_num(float(hi.m_as('ms')))})"
     bw = _cell(b.chip, "memory.bandwidth", "TB/s")
     peak = _cell(b.chip, f"compute.dense.{b.precision}")
+    per_user = float(b.tokens_per_s_per_user.m_as("token/s"))
+    per_chip = float(b.tokens_per_s_per_chip.m_as("token/s"))
     rows = [["time (lower bound)", _esc(t)],
-            ["tokens/s per user (upper bound)", _esc(f"{_num(float(b.tokens_per_s_per_user.m_as('token/s')))} token/s")],
-            ["tokens/s per chip (upper bound)", _esc(f"{_num(float(b.tokens_per_s_per_chip.m_as('token/s')))} token/s")],
+            ["tokens/s per user (upper bound)", _esc(f"{_num(per_user)} token/s")],
+            ["tokens/s per chip (upper bound)", _esc(f"{_num(per_chip)} token/s")],
             ["limiter", _esc(b.limiter)], ["intensity", _esc(f"{_num(float(b.intensity.m))} FLOP/B")],
             ["memory bandwidth", _qty(bw)], [f"peak compute ({b.precision})", _qty(peak)]]
     caption = f"{b.phase} bound: {b.model} on {b.n_chips} x {b.chip}, context {b.context_tokens:,}, batch {b.batch:,}"
     return (_table(["", "value"], rows, ["left", "right"], caption) + _note("Assumed:", b.assumptions)
-            + _sources([bw and bw.get("source"), peak and peak.get("source")], _chip_sources(b.chip)))
+            + _sources([_src(bw), _src(peak)],
+                                                                            _chip_sources(b.chip)))
 
 
 def _plan(p: Any) -> str:
@@ -194,7 +202,7 @@ def _comparison(c: Any) -> str:
         for f in fields:
             rec = r["values"].get(f["label"])
             cells.append(_qty(rec))
-            cited.append(rec and rec.get("source"))
+            cited.append(_src(rec))
         rows.append(cells)
     head = ["chip"] + [f"{f['label']}" + (f" [{f['unit']}]" if f.get("unit") else "") for f in fields]
     known = {k: v for k, v in (d.get("sources") or {}).items()}

@@ -79,18 +79,18 @@ def _gpu_entries(chip: Any) -> dict[str, _Entry]:
     out: dict[str, _Entry] = {}
     mem = chip.memory
     if mem.bandwidth is not None:
-        out["mem_bw"] = _Entry(int(round(float(mem.bandwidth.q.m_as("B/s")))), mem.bandwidth, "B/s")
+        out["mem_bw"] = _Entry(round(float(mem.bandwidth.q.m_as("B/s"))), mem.bandwidth, "B/s")
     if mem.capacity is not None:
-        out["mem_capacity"] = _Entry(int(round(float(mem.capacity.q.m_as("B")))), mem.capacity, "B")
+        out["mem_capacity"] = _Entry(round(float(mem.capacity.q.m_as("B"))), mem.capacity, "B")
     dense = {str(getattr(p, "value", p)): v for p, v in chip.compute.dense.items()}
     for prec, key in AIC_FLOPS.items():
         cell = dense.get(prec)
         if cell is not None:
-            out[key] = _Entry(int(round(float(cell.q.to_base_units().m))), cell, "FLOP/s",
+            out[key] = _Entry(round(float(cell.q.to_base_units().m)), cell, "FLOP/s",
                               "dense (no sparsity)")
     tdp = chip.power.tdp if chip.power is not None else None
     if tdp is not None:
-        out["power"] = _Entry(int(round(float(tdp.q.m_as("W")))), tdp, "W")
+        out["power"] = _Entry(round(float(tdp.q.m_as("W"))), tdp, "W")
     return out
 
 
@@ -116,10 +116,10 @@ def _aic_entries(hardware: Any, gpus_per_node: int | None) -> tuple[Any, Any, di
                                                                        f"{system.n_chips} chips")
     up, out = _links(chip, system)
     if up is not None:
-        node["intra_node_bw"] = _Entry(int(round(float(up.q.m_as("B/s")))), up, "B/s",
+        node["intra_node_bw"] = _Entry(round(float(up.q.m_as("B/s"))), up, "B/s",
                                        "scale-up per GPU, one direction")
     if out is not None:
-        node["inter_node_bw"] = _Entry(int(round(float(out.q.m_as("B/s")))), out, "B/s",
+        node["inter_node_bw"] = _Entry(round(float(out.q.m_as("B/s"))), out, "B/s",
                                        "scale-out per GPU, one direction")
     return chip, system, sections
 

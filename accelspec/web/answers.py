@@ -3,7 +3,7 @@
 One place for the HTTP API (:mod:`accelspec.web.app`) and the MCP tools
 (:mod:`accelspec.mcp_server`): each function resolves its inputs (counts such as ``"8k"``,
 capped), calls the library through ``import accelspec as a`` and returns the shape that the
-CLI's ``--json`` output has (the CLI's own helpers where it has them), with every quantity
+CLI's ``--json`` output has (tests/web/test_answers.py runs the CLI and compares), with every quantity
 also given as a ``{value, unit, status, source, range, direction, basis}`` record
 (:func:`accelspec.provenance.quantity_out`: a published value keeps its source id; a
 computed one says ``derived`` and how it was derived). No formula is written here.
@@ -48,14 +48,28 @@ LIMITS: dict[str, int] = {
 
 
 # --- inputs --------------------------------------------------------------------------------
-def _count(value: Any, what: str, default: int | None = None) -> int | None:
-    """A count (``8192``, ``"8k"``, ``"32Ki"``) within :data:`LIMITS`; ``None``/``""`` -> ``default``."""
+def _count(value: Any, what: str) -> int | None:
+    """A count (``8192``, ``"8k"``, ``"32Ki"``) within :data:`LIMITS`; ``None``/``""`` -> ``None``."""
     if value is None or (isinstance(value, str) and not value.strip()):
-        return default
+        return None
     n = parse_count(value, what)
     cap = LIMITS.get(what)
     if cap is not None and n > cap:
         raise InvalidArgumentError(what, f"{n:,} is above this server's limit of {cap:,}")
+    return n
+
+
+def _n(value: Any, what: str, default: int) -> int:
+    """:func:`_count` with a default: always a count."""
+    n = _count(value, what)
+    return default if n is None else n
+
+
+def _need(value: Any, what: str) -> int:
+    """:func:`_count` of a required argument."""
+    n = _count(value, what)
+    if n is None:
+        raise InvalidArgumentError(what, "required: give a count such as 8192 or 8k")
     return n
 
 
@@ -184,6 +198,7 @@ def system(name: str) -> dict[str, Any]:
 def models() -> dict[str, Any]:
     """The models (``accelspec models --json`` rows)."""
     rows = []
+    m: Any
     for m in a.models():
         rows.append({"id": m.id, "name": m.name, "params_total": m.params_total(),
                      "params_active": m.params_active(), "attention": m.attention_variant,
@@ -200,6 +215,39 @@ def compare(chips: Any, fields: Any = None, baseline: str | None = None) -> dict
 
 
 # --- memory --------------------------------------------------------------------------------
+def _gb(q: Any) -> float:
+    import numpy as np
+
+    return float(np.max(q.m_as("GB")))
+
+
+def _fit_record(r: Any) -> dict[str, Any]:
+    """A :class:`~accelspec.perf.memory.FitResult` in the shape of ``accelspec fit --json``
+    (tests/web/test_answers.py checks the two agree key for key)."""
+    return {"fits": bool(r.fits), "verdict": r.verdict, "chip": r.chip, "system": getattr(r, "system", "") or None,
+            "n_chips": r.n_chips, "parallelism": str(r.parallelism), "required_GB_per_chip": _gb(r.required),
+            "available_GB_per_chip": _gb(r.available), "available_low_GB": _gb(r.available_low),
+            "available_high_GB": _gb(r.available_high), "headroom_GB": _gb(r.headroom),
+            "largest_term": r.largest_term, "terms_GB": {k: _gb(v) for k, v in r.footprint.terms().items()},
+            "explanation": r.explanation, "assumptions": getattr(r, "assumptions", ""),
+            "warnings": list(getattr(r, "warnings", ())), "weight_source": getattr(r, "weight_source", ""),
+            "weight_format": r.footprint.dtypes.get("weight_format")}
+
+
+def _bound_record(b: Any) -> dict[str, Any]:
+    """A :class:`~accelspec.perf.bounds.Bound` in the shape of ``accelspec bound --json``."""
+    lo, hi = b.time_range
+    return {"phase": b.phase, "model": b.model, "chip": b.chip, "context_tokens": b.context_tokens,
+            "batch": b.batch, "n_chips": b.n_chips, "precision": str(b.precision),
+            "layout": b.layout, "assumptions": b.assumptions,
+            "time_ms": float(b.time.m_as("ms")), "time_ms_range": [float(lo.m_as("ms")), float(hi.m_as("ms"))],
+            "tokens_per_s_per_user": float(b.tokens_per_s_per_user.m_as("token/s")),
+            "tokens_per_s_per_chip": float(b.tokens_per_s_per_chip.m_as("token/s")),
+            "limiter": b.limiter, "intensity_FLOP_per_B": float(b.intensity.m), "explanation": b.explain(),
+            "system": b.system or None, "routing": b.routing, "comm_bytes_per_chip": b.comm_bytes,
+            "comm_scale_out_bytes_per_chip": b.comm_out_bytes, "comm": b.comm_note}
+
+
 def _chip_of(name: str) -> Any:
     try:
         return a.get_chip(name)
@@ -212,10 +260,8 @@ def fit(model: str, chip: str, context: Any, batch: Any = 1, *, n_chips: Any = N
     """Does ``model`` at ``context`` tokens and ``batch`` fit ``chip`` (a chip or a system)?
     ``accelspec fit --json``: the verdict, the memory breakdown, the longest context, largest
     batch and fewest chips, and the quantities with their sources."""
-    from accelspec.cli import _fit_dict
-
-    ctx = _count(context, "context")
-    b = _count(batch, "batch", 1)
+    ctx = _need(context, "context")
+    b = _n(batch, "batch", 1)
     n = _count(n_chips, "n_chips")
     kw: dict[str, Any] = {"weight_dtype": _opt(weights), "kv_dtype": _opt(kv) or "bf16"}
     par = _opt(parallelism)
@@ -223,7 +269,7 @@ def fit(model: str, chip: str, context: Any, batch: Any = 1, *, n_chips: Any = N
     longest = a.max_context(model, chip, batch=b, n_chips=n, parallelism=par, **kw)
     widest = a.max_batch(model, chip, ctx, n_chips=n, parallelism=par, **kw)
     fewest = a.min_chips(model, chip, ctx, b, **kw)
-    data = _fit_dict(res)
+    data = _fit_record(res)
     data["max_context_tokens"] = None if math.isinf(longest.value) else int(longest.value)
     data["max_batch"] = None if math.isinf(widest.value) else int(widest.value)
     data["min_chips"] = fewest.value
@@ -248,8 +294,8 @@ def fit(model: str, chip: str, context: Any, batch: Any = 1, *, n_chips: Any = N
 def min_chips(model: str, chip: str, context: Any, batch: Any = 1, *, weights: str | None = None,
               kv: str = "bf16", parallelism: str | None = None) -> dict[str, Any]:
     """The fewest chips that hold ``model`` at ``context`` and ``batch``."""
-    ctx = _count(context, "context")
-    b = _count(batch, "batch", 1)
+    ctx = _need(context, "context")
+    b = _n(batch, "batch", 1)
     r = a.min_chips(model, chip, ctx, b, parallelism=_opt(parallelism), weight_dtype=_opt(weights),
                     kv_dtype=_opt(kv) or "bf16")
     return finite({"model": model, "chip": chip, "context_tokens": ctx, "batch": b, "min_chips": r.value,
@@ -263,8 +309,6 @@ def bound(model: str, chip: str, context: Any, batch: Any = 1, *, phase: str = "
           compute_eff: Any = None, bandwidth_eff: Any = None, link_eff: Any = None) -> dict[str, Any]:
     """Lower bound on a decode step or a prefill (``accelspec bound --json``), with its
     assumptions line and the roofs it rests on (peak compute, memory bandwidth: sourced)."""
-    from accelspec.cli import _bound_dict
-
     if phase not in ("decode", "prefill"):
         raise InvalidArgumentError("phase", f"expected decode or prefill, got {phase!r}")
     if routing not in ("balanced", "best-case"):
@@ -272,14 +316,14 @@ def bound(model: str, chip: str, context: Any, batch: Any = 1, *, phase: str = "
     if collective not in ("auto", "ring", "in-network"):
         raise InvalidArgumentError("collective", f"expected auto, ring or in-network, got {collective!r}")
     fn = a.prefill_bound if phase == "prefill" else a.decode_bound
-    ctx = _count(context, "context")
-    b = _count(batch, "batch", 1)
+    ctx = _need(context, "context")
+    b = _n(batch, "batch", 1)
     res = fn(model, chip, ctx, b, _count(n_chips, "n_chips"), parallelism=_opt(parallelism),
              weight_dtype=_opt(weights) or "native", kv_dtype=_opt(kv) or "bf16", precision=_opt(precision),
              compute_efficiency=_fraction(compute_eff, "compute_eff"),
              bandwidth_efficiency=_fraction(bandwidth_eff, "bandwidth_eff"),
              link_efficiency=_fraction(link_eff, "link_eff"), routing=routing, collective=collective)
-    data = _bound_dict(res)
+    data = _bound_record(res)
     q: dict[str, Any] = {
         "time": derived(res.time, "ms", f"{res.phase} bound, limited by {res.limiter}", res.time_range),
         "tokens_per_s_per_user": derived(res.tokens_per_s_per_user, "token/s", "1 / step time"),
@@ -303,8 +347,8 @@ def request(model: str, chip: str, input: Any = 2048, output: Any = 256, batch: 
     acc = 1.0 if accepted in (None, "") else float(accepted)
     if not (math.isfinite(acc) and 1.0 <= acc <= 64.0):
         raise InvalidArgumentError("accepted", f"accepted tokens per step must be in [1, 64], got {accepted!r}")
-    r = a.request_bound(model, chip, _count(input, "input", 2048), _count(output, "output", 256),
-                        _count(batch, "batch", 1), _count(n_chips, "n_chips"), parallelism=_opt(parallelism),
+    r = a.request_bound(model, chip, _n(input, "input", 2048), _n(output, "output", 256),
+                        _n(batch, "batch", 1), _count(n_chips, "n_chips"), parallelism=_opt(parallelism),
                         weight_dtype=_opt(weights) or "native", kv_dtype=_opt(kv) or "bf16",
                         mode="steady" if conc else "static", concurrency=conc, accepted_tokens_per_step=acc)
     return finite({**r.to_dict(), "explanation": r.explain()})
@@ -318,8 +362,8 @@ def plan(model: str, input: Any, output: Any, ttft: str, tpot: str, *, chips: An
     names = _names(chips, "chips") or None
     if decode_context not in ("mean", "final"):
         raise InvalidArgumentError("decode_context", f"expected mean or final, got {decode_context!r}")
-    p = a.plan(model, _count(input, "input"), _count(output, "output"), ttft=ttft, tpot=tpot, chips=names,
-               max_chips=_count(max_chips, "max_chips", 64), disaggregated=bool(disaggregated),
+    p = a.plan(model, _need(input, "input"), _need(output, "output"), ttft=ttft, tpot=tpot, chips=names,
+               max_chips=_n(max_chips, "max_chips", 64), disaggregated=bool(disaggregated),
                decode_context=decode_context, weight_dtype=_opt(weights) or "bf16", kv_dtype=_opt(kv) or "bf16")
     data = p.to_records()
     if top:
@@ -337,13 +381,13 @@ def frontier(model: str, chips: Any, input: Any = 2048, output: Any = 256, *, n_
     names = _names(chips, "chips", cap=LIMITS["frontier_chips"])
     if not names:
         raise InvalidArgumentError("chips", "give at least one chip")
-    curves = _frontier(model, names, _count(input, "input", 2048), _count(output, "output", 256),
+    curves = _frontier(model, names, _n(input, "input", 2048), _n(output, "output", 256),
                        n_chips=_count(n_chips, "n_chips"), disaggregated=bool(disaggregated),
                        weight_dtype=_opt(weights) or "bf16", kv_dtype=_opt(kv) or "bf16")
     keys = ("chip", "name", "n_chips", "batch", "tokens_per_s_per_user", "tokens_per_s_per_chip", "fits", "layout",
             "missing")
-    return finite({"model": model, "input_tokens": _count(input, "input", 2048),
-                   "output_tokens": _count(output, "output", 256), "disaggregated": bool(disaggregated),
+    return finite({"model": model, "input_tokens": _n(input, "input", 2048),
+                   "output_tokens": _n(output, "output", 256), "disaggregated": bool(disaggregated),
                    "units": {"tokens_per_s_per_user": "token/s", "tokens_per_s_per_chip": "token/s"},
                    "curves": [{k: c.get(k) for k in keys if k in c} for c in curves]})
 
@@ -354,8 +398,8 @@ def cost(model: str, chip: str, input: Any = 2048, output: Any = 256, *, batch: 
          system: str | None = None) -> dict[str, Any]:
     """Best-case $ per 1M tokens and tokens per joule, with dated price sources
     (``accelspec cost --json``)."""
-    cb = a.cost_bound(model, chip, n_chips=_count(n_chips, "n_chips"), context_tokens=_count(input, "input", 2048),
-                      output_tokens=_count(output, "output", 256), batch=_count(batch, "batch"),
+    cb: Any = a.cost_bound(model, chip, n_chips=_count(n_chips, "n_chips"), context_tokens=_n(input, "input", 2048),
+                      output_tokens=_n(output, "output", 256), batch=_count(batch, "batch"),
                       price=_opt(price) or "min", weight_dtype=_opt(weights), kv_dtype=_opt(kv) or "bf16",
                       tier=_opt(tier), system=_opt(system))
 
@@ -389,9 +433,9 @@ def train(model: str, chip: str, *, n_chips: Any = None, recipe: str = "bf16-ada
           parallelism: str | None = None, micro_batch: Any = 1, seq_len: Any = 8192,
           recompute: str = "none") -> dict[str, Any]:
     """Training memory per chip (``accelspec train MODEL --chip CHIP --json``)."""
-    f = a.training_fits(model, chip, _count(n_chips, "n_chips"), recipe=recipe, zero_stage=zero,
-                        parallelism=_opt(parallelism), micro_batch=_count(micro_batch, "micro_batch", 1),
-                        seq_len=_count(seq_len, "seq_len", 8192), recompute=recompute)
+    f: Any = a.training_fits(model, chip, _count(n_chips, "n_chips"), recipe=recipe, zero_stage=zero,
+                        parallelism=_opt(parallelism), micro_batch=_n(micro_batch, "micro_batch", 1),
+                        seq_len=_n(seq_len, "seq_len", 8192), recompute=recompute)
     return finite({"fits": f.fits, "verdict": f.verdict, "chip": f.chip, "system": f.system or None,
                    "n_chips": f.n_chips, "required_GB": float(f.required.m_as("GB")),
                    "available_GB": float(f.available.m_as("GB")), "assumptions": f.assumptions,

@@ -33,7 +33,7 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 
 #: Exceptions that mean "bad input" when a question raises them (the CLI's exit-2 list).
-BAD_INPUT: tuple[type[BaseException], ...] = (a.AccelspecError, ValueError, LookupError, TypeError,
+BAD_INPUT: tuple[type[Exception], ...] = (a.AccelspecError, ValueError, LookupError, TypeError,
                                               ArithmeticError, RecursionError)
 
 Str = Annotated[str | None, Query()]

@@ -66,7 +66,7 @@ def test_example_notebook_runs(monkeypatch):
     try:
         client.execute()
     except (NoSuchKernel, RuntimeError) as exc:
-        if "kernel" in str(exc).lower() and "died" in str(exc).lower() or isinstance(exc, NoSuchKernel):
+        if ("kernel" in str(exc).lower() and "died" in str(exc).lower()) or isinstance(exc, NoSuchKernel):
             pytest.skip(f"the python3 kernel cannot start here: {exc}")
         raise
     html_out = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.get("outputs", [])

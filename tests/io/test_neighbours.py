@@ -63,7 +63,7 @@ def test_write_blis_merges_into_an_existing_file(tmp_path):
     out = nb.write_aiconfigurator("mi300x", tmp_path / "mi300x.yaml")
     assert yaml.safe_load(out.read_text())["gpu"]["mem_capacity"] == 192_000_000_000
     (tmp_path / "bad.json").write_text("[]")
-    with pytest.raises(ValueError, match="not a hardware_config.json"):
+    with pytest.raises(ValueError, match=r"not a hardware_config\.json"):
         nb.write_blis("h100", tmp_path / "bad.json")
 
 

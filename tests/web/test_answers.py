@@ -91,3 +91,26 @@ def test_validate_upload_reads_the_file_from_a_temporary_folder():
     assert d["rows"] == len(a.validate(specs_dir() / "measurements" / "microsoft.yaml").checks) > 0
     with pytest.raises(a.InvalidArgumentError):
         q.validate_upload(data, "rows.exe")
+
+
+@pytest.mark.parametrize(("argv", "answer"), [
+    (["fit", "llama-3.1-8b", "--chip", "h100", "--context", "8192", "--json"],
+     lambda: q.fit("llama-3.1-8b", "h100", 8192)),
+    (["bound", "llama-3.1-8b", "--chip", "h100", "--context", "8192", "--batch", "8", "--json"],
+     lambda: q.bound("llama-3.1-8b", "h100", 8192, 8)),
+    (["bound", "deepseek-v3", "--chip", "gb200-nvl72", "--context", "32k", "--prefill", "--json"],
+     lambda: q.bound("deepseek-v3", "gb200-nvl72", "32k", phase="prefill")),
+    (["request", "llama-3.1-8b", "h100", "--json"], lambda: q.request("llama-3.1-8b", "h100")),
+    (["plan", "llama-3.1-8b", "--input", "2048", "--output", "256", "--ttft", "1s", "--tpot", "30ms", "--chips",
+      "h100", "mi300x", "--json"],
+     lambda: q.plan("llama-3.1-8b", 2048, 256, "1s", "30ms", chips="h100 mi300x")),
+])
+def test_answers_have_the_cli_json_shape(argv, answer, capsys):
+    """Every key the CLI's ``--json`` prints, with the same value (the answers add keys:
+    quantities, inputs, explanations)."""
+    from accelspec.cli import main
+
+    assert main(argv) == 0
+    cli = json.loads(capsys.readouterr().out)
+    got = json.loads(json.dumps(answer()))
+    assert {k: got.get(k) for k in cli} == cli

@@ -8,11 +8,11 @@ import pytest
 pytest.importorskip("fastapi", reason="pip install accelspec[web]")
 pytest.importorskip("httpx", reason="pip install accelspec[web]")
 
-from fastapi.testclient import TestClient  # noqa: E402
+from fastapi.testclient import TestClient
 
-import accelspec as a  # noqa: E402
-from accelspec.web.answers import LIMITS  # noqa: E402
-from accelspec.web.app import create_app  # noqa: E402
+import accelspec as a
+from accelspec.web.answers import LIMITS
+from accelspec.web.app import create_app
 
 
 @pytest.fixture(scope="module")
