@@ -87,3 +87,10 @@ def test_bad_arguments_are_tool_errors_naming_them(exchange):
     assert _get(unknown, "is_error", "isError") and "(chip)" in _get(unknown, "content")[0].text
     assert "h1000" in _get(unknown, "content")[0].text
     assert _get(negative, "is_error", "isError") and "(context)" in _get(negative, "content")[0].text
+
+
+def test_docs_list_every_tool():
+    from accelspec.mcp_server import TOOLS
+
+    text = (ROOT / "docs" / "web.md").read_text(encoding="utf-8")
+    assert [f.__name__ for f in TOOLS if f"| `{f.__name__}` |" not in text] == []
