@@ -127,3 +127,39 @@ def test_every_parameter_of_every_question_takes_odd_values_without_a_500(client
                 if r.status_code >= 500:
                     bad.append((path, name, v, r.text[:200]))
     assert n > 500 and bad == []
+
+
+def test_accelspec_serve_starts_on_localhost_and_says_so():
+    """``accelspec serve --port N`` as a subprocess: it says where it listens (this machine only),
+    answers, and stops on SIGTERM; a bad port exits 2."""
+    import json
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "accelspec", "serve", "--port", str(port)], cwd=root,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        for _ in range(300):
+            try:
+                body = urllib.request.urlopen(f"http://127.0.0.1:{port}/api/version", timeout=1).read()
+                break
+            except OSError:
+                time.sleep(0.05)
+        else:
+            pytest.fail("accelspec serve did not answer")
+        assert json.loads(body)["catalog_version"] == a.catalog_version()
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=20)
+    assert f"serving on http://127.0.0.1:{port}/ (this machine only" in err
+    bad = subprocess.run([sys.executable, "-m", "accelspec", "serve", "--port", "99999"], cwd=root,
+                         capture_output=True, text=True)
+    assert bad.returncode == 2 and "--port" in bad.stderr
