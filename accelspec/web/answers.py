@@ -161,7 +161,7 @@ def chips(vendor: str | None = None) -> dict[str, Any]:
         rows.append({"id": c.id, "name": c.name, "vendor": c.vendor, "lifecycle": c.lifecycle,
                      "memory_capacity": quantity_out(_lookup(c, "memory.capacity"), "GB"),
                      "memory_bandwidth": quantity_out(_lookup(c, "memory.bandwidth"), "TB/s"),
-                     "bf16_dense": quantity_out(_lookup(c, "compute.dense.bf16"), "TFLOP/s")})
+                     "bf16_dense": quantity_out(_lookup(c, "compute.dense.bf16"), "TFLOPS")})
     return {"catalog_version": a.catalog_version(), "vendor": _opt(vendor), "chips": rows}
 
 

@@ -157,9 +157,22 @@ def test_catalog_and_claims_views(server, browser, tmp_path):
     row = browser.find_element(By.CSS_SELECTOR, '#cat-chips tr[data-id="mi300x"]')
     assert "192 GB" in row.text and "5.3 TB/s" in row.text  # AMD MI300X data sheet
     assert "Instinct MI300X" in browser.find_element(By.ID, "cat-detail").text
+    WebDriverWait(browser, 30).until(
+        lambda d: len(d.find_elements(By.CSS_SELECTOR, "#cat-systems tbody tr")) == len(a.systems()))
+    nvl72 = browser.find_element(By.CSS_SELECTOR, '#cat-systems tr[data-id="gb200-nvl72"]')
+    assert "72" in nvl72.text
     _shot(browser, tmp_path, "web_catalog.png")
     browser.get(server + "/?view=claims")
     _ready(browser, "claims")
+    # a measurement file checked through the page's upload form
+    from accelspec.specfiles import specs_dir
+
+    path = specs_dir() / "measurements" / "microsoft.yaml"
+    browser.find_element(By.ID, "validate-file").send_keys(str(path))
+    browser.find_element(By.ID, "validate-go").click()
+    WebDriverWait(browser, 60).until(lambda d: d.find_element(By.ID, "validate-out").text)
+    n = len(a.validate(path).checks)
+    assert browser.find_element(By.ID, "validate-out").text.startswith(f"{n} measurements")
     report = a.check_claims()
     rows = browser.find_elements(By.CSS_SELECTOR, "#claims-table tbody tr")
     assert len(rows) == len(report.to_records())

@@ -320,6 +320,25 @@ function loadCatalog() {
     $("cat-search").oninput = function () { renderCatalog(d.chips); };
     if (params.get("chip")) { showChip(params.get("chip")); }
   }).catch(showError);
+  loadSystems();
+}
+
+function loadSystems() {
+  api("systems").then(function (d) {
+    var tb = $("cat-systems").querySelector("tbody");
+    tb.innerHTML = "";
+    d.systems.forEach(function (s) {
+      var tr = el("tr", { "data-id": s.id, "data-vendor": s.vendor });
+      tr.appendChild(el("td", {}, s.name));
+      tr.appendChild(el("td", {}, s.vendor));
+      tr.appendChild(el("td", {}, s.chip));
+      tr.appendChild(el("td", { "class": "r" }, fmt(s.count)));
+      tr.appendChild(qcell(s.total_hbm));
+      tr.appendChild(qcell(s.total_bf16_dense));
+      tb.appendChild(tr);
+    });
+    $("sys-count").textContent = d.systems.length + " systems";
+  }).catch(showError);
 }
 
 function renderCatalog(all) {
@@ -392,14 +411,28 @@ function loadClaims() {
         st.appendChild(el("a", { href: src.url, target: "_blank", rel: "noopener", title: src.title || "" },
                           (src.publisher || c.source) + (src.date ? " (" + src.date + ")" : "")));
       } else {
-        st.textContent = src ? (src.publisher || c.source) : c.source;
-        if (src) { st.title = src.title || ""; }
+        var title = src && src.title ? src.title : "";
+        st.textContent = c.source + (title ? ": " + (title.length > 60 ? title.slice(0, 57) + "…" : title) : "");
+        st.title = title;
       }
       tr.appendChild(st);
       tb.appendChild(tr);
     });
     document.body.setAttribute("data-ready", "claims");
   }).catch(showError);
+}
+
+function runValidate(ev) {
+  ev.preventDefault();
+  showError(null);
+  var file = $("validate-file").files[0];
+  if (!file) { showError({ field: "file", detail: "choose a measurement file first" }); return; }
+  fetch("/api/validate?filename=" + encodeURIComponent(file.name), { method: "POST", body: file })
+    .then(function (r) { return r.json().then(function (b) { if (!r.ok) { throw b; } return b; }); })
+    .then(function (d) {
+      $("validate-out").textContent = d.summary.split("\n")[0] +
+        (d.violations.length ? " · beat their bound: " + d.violations.join(", ") : "");
+    }).catch(showError);
 }
 
 // --- start -------------------------------------------------------------------------------
@@ -414,6 +447,7 @@ function start() {
     share("calc", p);
     runCalc(p);
   };
+  $("validate-form").onsubmit = runValidate;
   $("plan-form").onsubmit = function (ev) {
     ev.preventDefault();
     var p = formParams($("plan-form"));
