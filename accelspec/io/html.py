@@ -12,7 +12,8 @@ Handles :class:`~accelspec.perf.memory.FitResult`, :class:`~accelspec.perf.bound
 unit; a published value with its status mark (ʳ reported, ᵈ derived, ᵉ estimated) and its
 source id, the source's title and link listed under the table. Every table ends with the
 result's assumptions line where it has one. In Jupyter:
-``from IPython.display import HTML; HTML(to_html(result))``.
+``from IPython.display import HTML; HTML(to_html(result))``, or ``%load_ext accelspec.io.html``
+once, after which a result in a cell's last line shows as its table (:func:`register`).
 
 The HTML is self-contained (inline styles only, no script) and escapes every string it shows.
 """
@@ -24,7 +25,12 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-__all__ = ["to_html"]
+__all__ = ["CLASSES", "load_ipython_extension", "register", "to_html"]
+
+#: The result classes :func:`to_html` renders, as (module, class name).
+CLASSES = (("accelspec.perf.memory", "FitResult"), ("accelspec.perf.bounds", "Bound"),
+           ("accelspec.perf.plan", "Plan"), ("accelspec.hardware.comparison", "Comparison"),
+           ("accelspec.claims.results", "ClaimsReport"), ("accelspec.measurements.validation", "ValidationReport"))
 
 _MARK = {"official": "", "reported": "ʳ", "derived": "ᵈ", "estimated": "ᵉ"}
 _TABLE = 'style="border-collapse:collapse;font-size:13px"'
@@ -265,3 +271,39 @@ def to_html(obj: Any) -> str:
             return f'<div class="accelspec">{fn(obj)}</div>'
     raise TypeError(f"to_html: no HTML form for {type(obj).__name__}; expected FitResult, Bound, Plan, Comparison, "
                     "ClaimsReport or ValidationReport")
+
+
+def register(ipython: Any = None) -> list[str]:
+    """Show the results of :data:`CLASSES` as :func:`to_html` tables in IPython / Jupyter.
+
+    Registers :func:`to_html` with IPython's ``text/html`` formatter by module and class name
+    (``for_type_by_name``), so nothing is imported until a result is shown and the result
+    classes need no ``_repr_html_`` of their own.
+
+    Parameters
+    ----------
+    ipython : IPython.InteractiveShell, optional
+        The shell (default: the running one).
+
+    Returns
+    -------
+    list of str
+        The classes registered (``module.Class``); empty outside IPython.
+    """
+    if ipython is None:
+        try:
+            from IPython import get_ipython
+        except ImportError:
+            return []
+        ipython = get_ipython()
+    if ipython is None:
+        return []
+    formatter = ipython.display_formatter.formatters["text/html"]
+    for module, name in CLASSES:
+        formatter.for_type_by_name(module, name, to_html)
+    return [f"{m}.{n}" for m, n in CLASSES]
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext accelspec.io.html``: :func:`register` in this shell."""
+    register(ipython)

@@ -45,6 +45,17 @@ def test_plan_comparison_claims_validation():
     assert "token/s" in to_html(v) and "violations: 0" in to_html(v)
 
 
+def test_registered_classes_are_the_result_classes():
+    import importlib
+
+    from accelspec.io.html import CLASSES, register
+
+    for module, name in CLASSES:
+        cls = getattr(importlib.import_module(module), name)
+        assert (cls.__module__, cls.__name__) == (module, name)
+    assert register() == []  # outside IPython: nothing to do
+
+
 def test_escapes_and_refuses_other_objects():
     from accelspec.io.html import _esc
 
@@ -72,5 +83,6 @@ def test_example_notebook_runs(monkeypatch):
     client.execute()
     html_out = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.get("outputs", [])
                 if "text/html" in o.get("data", {})]
-    assert len(html_out) == 6
+    assert len(html_out) == 7  # six HTML(to_html(...)) cells and one shown through %load_ext
     assert "80 GB" in html_out[0]["data"]["text/html"]
+    assert "Llama 3.1 70B" in html_out[-1]["data"]["text/html"]
