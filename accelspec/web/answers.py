@@ -40,7 +40,7 @@ LIMITS: dict[str, int] = {
     "concurrency": 65_536,
     "micro_batch": 4_096,
     "n_chips": 65_536,
-    "max_chips": 1_024,          # plan: the largest deployment it tries
+    "max_chips": 256,            # plan and the fewest-chips search: the largest deployment tried
     "chips": 32,                 # compare / plan / frontier: names in one question
     "frontier_chips": 8,
     "body_bytes": 2 * 2**20,     # an uploaded measurement file
@@ -259,7 +259,8 @@ def fit(model: str, chip: str, context: Any, batch: Any = 1, *, n_chips: Any = N
         kv: str = "bf16", parallelism: str | None = None) -> dict[str, Any]:
     """Does ``model`` at ``context`` tokens and ``batch`` fit ``chip`` (a chip or a system)?
     ``accelspec fit --json``: the verdict, the memory breakdown, the longest context, largest
-    batch and fewest chips, and the quantities with their sources."""
+    batch and fewest chips (searched up to ``LIMITS["max_chips"]``; ``None`` beyond), and the
+    quantities with their sources."""
     ctx = _need(context, "context")
     b = _n(batch, "batch", 1)
     n = _count(n_chips, "n_chips")
@@ -268,7 +269,7 @@ def fit(model: str, chip: str, context: Any, batch: Any = 1, *, n_chips: Any = N
     res = a.fits(model, chip, ctx, b, n_chips=n, parallelism=par, **kw)
     longest = a.max_context(model, chip, batch=b, n_chips=n, parallelism=par, **kw)
     widest = a.max_batch(model, chip, ctx, n_chips=n, parallelism=par, **kw)
-    fewest = a.min_chips(model, chip, ctx, b, **kw)
+    fewest = a.min_chips(model, chip, ctx, b, max_chips=LIMITS["max_chips"], **kw)
     data = _fit_record(res)
     data["max_context_tokens"] = None if math.isinf(longest.value) else int(longest.value)
     data["max_batch"] = None if math.isinf(widest.value) else int(widest.value)
@@ -293,10 +294,12 @@ def fit(model: str, chip: str, context: Any, batch: Any = 1, *, n_chips: Any = N
 
 def min_chips(model: str, chip: str, context: Any, batch: Any = 1, *, weights: str | None = None,
               kv: str = "bf16", parallelism: str | None = None) -> dict[str, Any]:
-    """The fewest chips that hold ``model`` at ``context`` and ``batch``."""
+    """The fewest chips that hold ``model`` at ``context`` and ``batch`` (searched up to
+    ``LIMITS["max_chips"]``; ``None`` beyond)."""
     ctx = _need(context, "context")
     b = _n(batch, "batch", 1)
-    r = a.min_chips(model, chip, ctx, b, parallelism=_opt(parallelism), weight_dtype=_opt(weights),
+    r = a.min_chips(model, chip, ctx, b, parallelism=_opt(parallelism), max_chips=LIMITS["max_chips"],
+                    weight_dtype=_opt(weights),
                     kv_dtype=_opt(kv) or "bf16")
     return finite({"model": model, "chip": chip, "context_tokens": ctx, "batch": b, "min_chips": r.value,
                    "explanation": r.explanation})
