@@ -941,6 +941,7 @@ def build_parser() -> argparse.ArgumentParser:
     kp.add_argument("--x", default="context_tokens")
     kp.add_argument("--y", default="chip")
     kp.add_argument("--value", default="tokens_per_s_per_user [token/s]")
+    _add_web_commands(sub)
     return p
 
 
@@ -960,3 +961,36 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"accelspec: error: {msg or type(exc).__name__}".splitlines()[0], file=sys.stderr)
         return 2
     return 0
+
+
+# --- serve and mcp (accelspec.web, accelspec.mcp_server) -------------------------------------
+def _add_web_commands(sub: Any) -> None:
+    """``accelspec serve`` (the HTTP API and its page) and ``accelspec mcp`` (MCP over stdio)."""
+    sp = sub.add_parser("serve", help="serve the HTTP API and its page (localhost by default)",
+                        description="serve the HTTP API (/api, schema at /docs) and the page (/) with uvicorn; "
+                                    "needs pip install accelspec[web]")
+    sp.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1: this machine only)")
+    sp.add_argument("--port", type=int, default=8000, help="TCP port (default 8000)")
+    sp.set_defaults(func=_cmd_serve)
+    sp = sub.add_parser("mcp", help="answer the same questions as MCP tools over stdio",
+                        description="an MCP server on stdin/stdout (for agents and editors); needs pip install "
+                                    "accelspec[web]")
+    sp.set_defaults(func=_cmd_mcp)
+
+
+def _cmd_serve(args: argparse.Namespace) -> None:
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"--port: must be in 0..65535, got {args.port}")
+    try:
+        from .web.app import serve
+    except ImportError as exc:
+        raise UsageError(f"serve needs FastAPI and uvicorn ({exc}); pip install 'accelspec[web]'") from None
+    serve(args.host, args.port)
+
+
+def _cmd_mcp(args: argparse.Namespace) -> None:
+    try:
+        from .mcp_server import run
+    except ImportError as exc:
+        raise UsageError(f"mcp needs the mcp package ({exc}); pip install 'accelspec[web]'") from None
+    run()

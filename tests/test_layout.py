@@ -107,7 +107,7 @@ LAYERS = [
     ("perf", ["accelspec.perf"]),
     ("analysis", ["accelspec.economics", "accelspec.claims", "accelspec.measurements"]),
     ("output", ["accelspec.io", "accelspec.plot"]),
-    ("cli", ["accelspec.cli", "accelspec.__main__"]),
+    ("cli", ["accelspec.cli", "accelspec.__main__", "accelspec.web", "accelspec.mcp_server"]),
 ]
 
 
