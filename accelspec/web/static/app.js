@@ -183,6 +183,17 @@ function renderBound(d) {
   t.title = qty(d.quantities.time).title;
   $("bound-explanation").textContent = d.explanation.split(". Assumed:")[0];
   $("bound-assumptions").textContent = d.assumptions;
+  var e = d.estimate, est = $("bound-estimate");
+  if (e) {
+    est.textContent = "estimate ~" + fmt(e.time_ms) + " ms " + (d.phase === "prefill" ? "to first token" : "per step") +
+                      " (" + Math.round(e.level * 100) + "% interval " + fmt(e.time_ms_interval[0]) + " to " +
+                      fmt(e.time_ms_interval[1]) + " ms)";
+    est.setAttribute("data-value", e.time_ms);
+    $("bound-estimate-basis").textContent = e.assumptions;
+  } else {
+    est.textContent = "no calibrated estimate shipped";
+    $("bound-estimate-basis").textContent = "";
+  }
   var tb = $("bound-roofs").querySelector("tbody");
   tb.innerHTML = "";
   [["limiter", d.limiter], ["tokens/s per chip", d.quantities.tokens_per_s_per_chip],
