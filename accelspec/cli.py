@@ -516,7 +516,7 @@ def _cmd_plan(args: argparse.Namespace) -> None:
 
     p = plan(args.model, args.input_tokens, args.output_tokens, ttft=args.ttft, tpot=args.tpot, chips=args.chips,
              max_chips=args.max_chips, disaggregated=args.disaggregated, decode_context=args.decode_context,
-             weight_dtype=args.weight_dtype, kv_dtype=args.kv_dtype)
+             weight_dtype=args.weight_dtype or "native", kv_dtype=args.kv_dtype)
     data = p.to_records()
     if args.top:
         keep = [r for r in data["rows"] if r["status"] == "meets"][: args.top]
@@ -857,7 +857,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--disaggregated", action="store_true", help="prefill on its own pool (gives the "
                     "prefill:decode chip ratio)")
     sp.add_argument("--decode-context", choices=["mean", "final"], default="mean")
-    dtype_args(sp, "bf16", "default bf16")
+    dtype_args(sp, None, "default: the checkpoint's own format")
     sp.add_argument("--all", action="store_true", help="also list the entries ruled out, with the bound that rules "
                     "each out (always shown when none meets the targets)")
     sp.set_defaults(func=_cmd_plan)
@@ -929,7 +929,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="chips per deployment (default: per chip, the fewest that hold the model)")
     kp.add_argument("--tpot", default=None, help="draw a TPOT target, e.g. 30ms")
     kp.add_argument("--colocated", action="store_true", help="prefill on the same chips (default: decode pool)")
-    dtype_args(kp, "bf16", "default bf16")
+    dtype_args(kp, None, "default: the checkpoint's own format")
     kp = kind("heatmap", "a decode bound over two sweep axes")
     kp.add_argument("--models", nargs="+", action=_List, required=True)
     kp.add_argument("--chips", nargs="+", action=_List, required=True)
