@@ -399,6 +399,33 @@ def _axis_label(col: str) -> str:
 Aggregate = Literal["max", "min", "mean", "median", "sum", "first", "last", "count"]
 
 
+#: sweep columns that identify a row (folded by ``agg`` when not on an axis), in title order
+_KEYS = ("model", "chip", "precision", "context_tokens", "batch", "n_chips", "layout")
+
+
+def _heatmap_title(df: pd.DataFrame, x: str, y: str, value: str, agg: str, has_fit: bool) -> str:
+    """``value``, and what each cell folds: a key column with one value is named (``model
+    llama-3.1-8b``), one with several is listed with the aggregation (``max over model
+    (llama-3.1-8b, qwen3-32b), batch (1, 8)``)."""
+    name = value.split(" [")[0].replace("_", " ")
+    fixed, folded = [], []
+    for col in _KEYS:
+        if col not in df.columns or col in (x, y):
+            continue
+        vals = list(dict.fromkeys(df[col].dropna().tolist()))
+        if not vals:
+            continue
+        shown = ", ".join(_tick(v) for v in vals[:4]) + (f", ... {len(vals)} in all" if len(vals) > 4 else "")
+        (fixed if len(vals) == 1 else folded).append(f"{col.replace('_', ' ')} {shown}" if len(vals) == 1
+                                                     else f"{col.replace('_', ' ')} ({shown})")
+    parts = [name + (f": {', '.join(fixed)}" if fixed else "")]
+    if folded:
+        parts.append(f"{agg} over {', '.join(folded)}" + (" (rows that fit)" if has_fit else ""))
+    elif len(df) > df.groupby([x, y], observed=True).ngroups:
+        parts.append(f"{agg} over the rows of each cell" + (" that fit" if has_fit else ""))
+    return "\n".join(parts)
+
+
 def sweep_heatmap(df: pd.DataFrame, x: str, y: str, value: str, *, ax: Axes | None = None, log: bool = True,
                   agg: Aggregate = "max", cmap: str = "viridis") -> Axes:
     """Heat map of ``value`` over two columns of a sweep DataFrame (other columns aggregated
@@ -425,7 +452,9 @@ def sweep_heatmap(df: pd.DataFrame, x: str, y: str, value: str, *, ax: Axes | No
     log : bool, default True
         Log colour scale.
     agg : {"max", "min", "mean", "median", "sum", "first", "last", "count"}, default "max"
-        How the rows that share a cell are folded.
+        How the rows that share a cell are folded. The title names it and the values folded
+        (e.g. ``max over model (llama-3.1-8b, qwen3-32b), batch (1, 8, 64)``) and the key
+        columns with one value (``model llama-3.1-8b``).
     cmap : str, default "viridis"
         matplotlib colour map.
 
@@ -485,8 +514,7 @@ def sweep_heatmap(df: pd.DataFrame, x: str, y: str, value: str, *, ax: Axes | No
     ax.set_xlabel(_axis_label(x))
     ax.set_ylabel(_axis_label(y))
     ax.figure.colorbar(im, ax=ax, label=value.replace("_", " ") + (" (log scale)" if norm is not None else ""))
-    over = "fitting rows of other columns" if has_fit else "other columns"
-    ax.set_title(f"{value.split(' [')[0].replace('_', ' ')} ({agg} over {over})", fontsize=10)
+    ax.set_title(_heatmap_title(df, x, y, value, agg, has_fit), fontsize=10)
     small = data.size <= 120
     if small:
         cmap_obj = matplotlib.colormaps[cmap]
