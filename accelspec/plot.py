@@ -408,7 +408,8 @@ def _heatmap_title(df: pd.DataFrame, x: str, y: str, value: str, agg: str, has_f
     llama-3.1-8b``), one with several is listed with the aggregation (``max over model
     (llama-3.1-8b, qwen3-32b), batch (1, 8)``)."""
     name = value.split(" [")[0].replace("_", " ")
-    fixed, folded = [], []
+    fixed: list[str] = []
+    folded: list[str] = []
     for col in _KEYS:
         if col not in df.columns or col in (x, y):
             continue

@@ -306,7 +306,8 @@ def test_bound_memory_only_and_peak_for_a_chip_without_one(capsys):
                        "--bandwidth", "4 TB/s", "--peak", "500 TFLOP/s", "--batch", "64", "--json")
     d = json.loads(out)
     assert code == 0 and "missing" not in d and "dense bf16 peak 500 TFLOP/s given with --peak" in d["assumptions"]
-    code, _, err = run(capsys, "bound", "llama-3.1-8b", "--chip", "h100", "--context-tokens", "8000", "--peak=-1 TFLOP/s")
+    code, _, err = run(capsys, "bound", "llama-3.1-8b", "--chip", "h100", "--context-tokens", "8000",
+                       "--peak=-1 TFLOP/s")
     assert code == 2 and "--peak" in err
     code, out, _ = run(capsys, "request", "llama-3.1-8b", "zhenwu-m890", "--bandwidth", "4 TB/s", "--json")
     d = json.loads(out)

@@ -536,7 +536,8 @@ def plan(model: str | Model, input_tokens: int | str, output_tokens: int | str, 
     fp8), bf16 KV cache, activations and linear-attention state, and the compute format from
     the weights. A chip without a peak for that format computes in bf16 (the weights upcast as
     they are read; fp16 where it publishes fp16 but not bf16, same bytes and FLOPs), and its row
-    says so; an explicit ``precision`` or ``weight_dtype`` the chip lacks rules it out instead. The memory check uses the 2 GiB reserve and 8192-token prefill chunks.
+    says so; an explicit ``precision`` or ``weight_dtype`` the chip lacks rules it out instead.
+    The memory check uses the 2 GiB reserve and 8192-token prefill chunks.
 
     Parameters
     ----------

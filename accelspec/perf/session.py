@@ -403,16 +403,16 @@ def agent_session(model: str | Model, chip: str | Chip | System, scenario: Agent
         tries.append(Precision.bf16)  # the checkpoint's format unsupported: bf16 compute, as decode_bound
     if Precision.bf16 in tries:
         tries.append(Precision.fp16)  # same bytes and FLOPs
-    for p in tries:
+    for pr in tries:
         try:
-            cn = chip_numbers(c, p, need_bandwidth=False)
+            cn = chip_numbers(c, pr, need_bandwidth=False)
         except (UnsupportedPrecisionError, NotPublishedError):
             continue
-        used_prec = str(p)
-        if p is Precision.fp16 and prec is not Precision.fp16:
+        used_prec = str(pr)
+        if pr is Precision.fp16 and prec is not Precision.fp16:
             notes.append(f"no {prec} peak published: compute at fp16 (same bytes and FLOPs as bf16)")
-        elif p is not prec:
-            notes.append(f"no {prec} peak published: compute at {p} (the weights upcast as they are read)")
+        elif pr is not prec:
+            notes.append(f"no {prec} peak published: compute at {pr} (the weights upcast as they are read)")
         break
     if cn is not None:
         peak = cn.peak[1]
