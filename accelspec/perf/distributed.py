@@ -2,8 +2,9 @@
 
 A grid of ``models x chips x context_tokens x batch x n_chips`` is cut into partitions of one
 model and a group of chips (``chips_per_partition``); each partition is one
-:func:`dask.delayed` call that runs :func:`~accelspec.perf.sweep.sweep_iter` over its chips
-and concatenates the pieces. The row values are those of the eager sweep (each row is
+:func:`dask.delayed` call that sweeps its model over its chips: the rows of
+:func:`~accelspec.perf.sweep.sweep_iter`'s pieces for them, concatenated, computed in one
+vectorised :func:`~accelspec.perf.sweep.sweep` call. The row values are those of the eager sweep (each row is
 computed as the scalar bound would compute it: the layout search of a scenario does not
 depend on the rest of the grid). ``model`` and ``chip`` keep the whole grid's categories;
 ``precision``, ``layout`` and ``limiter`` are plain strings (each piece has its own
@@ -104,18 +105,28 @@ def _entry_id(entry: Any) -> str:
 
 def _piece(model: Model, entries: Sequence[Chip | System], context_tokens: Any, batch: Any, n_chips: Any,
            model_names: list[str], chip_names: list[str], kwargs: dict[str, Any]) -> pd.DataFrame:
-    """One partition: :func:`sweep_iter` over one model and a group of chips, concatenated."""
-    import pandas as pd
+    """One partition: the sweep of one model over a group of chips, in one vectorised call.
 
+    The rows (values and order) are those of :func:`~accelspec.perf.sweep.sweep_iter`'s pieces
+    for these chips, concatenated; one :func:`~accelspec.perf.sweep.sweep` call over the whole
+    group is used because ``sweep_iter`` walks chip by chip, which costs about seven times as
+    long (measured: 5.3 s against 0.72 s for one model over the 151 catalog chips and systems
+    at 84 scenarios each)."""
     from ..hardware.system import System
-    from .sweep import sweep_iter
+    from .sweep import sweep
 
-    parts: list[pd.DataFrame] = []
-    for e in entries:
-        n = n_chips if n_chips is not None else (e.n_chips if isinstance(e, System) else 1)
-        parts.extend(sweep_iter([model], [e], context_tokens, batch, n, chunk_size=1 << 40, **kwargs))
-    df = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
-    return _normalise(df, model_names, chip_names)
+    # a catalog system by its id (sweep reads the name as the system); a chip or own record as given
+    hw: list[Any] = [e.id if isinstance(e, System) and _is_catalog_system(e) else e for e in entries]
+    return _normalise(sweep([model], hw, context_tokens, batch, n_chips, **kwargs), model_names, chip_names)
+
+
+def _is_catalog_system(system: System) -> bool:
+    from ..hardware.system import UnknownSystemError, get_system
+
+    try:
+        return get_system(system.id) == system
+    except UnknownSystemError:
+        return False
 
 
 def _normalise(df: pd.DataFrame, model_names: list[str], chip_names: list[str]) -> pd.DataFrame:
