@@ -227,7 +227,7 @@ def sweep_dask(models: str | Model | Iterable[str | Model], chips: str | Chip | 
             default_client()
         except ValueError:
             local_client()
-    piece = dask.delayed(_piece, pure=True)
+    piece = dask.delayed(_piece, pure=False)
     parts = [piece(m, entries[i:i + k], T, B, N, model_names, chip_names, kwargs)
              for m in model_objs for i in range(0, len(entries), k)]
     return dd.from_delayed(parts, meta=meta, verify_meta=False)
