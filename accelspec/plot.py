@@ -297,7 +297,7 @@ def _bar_value(result: Any, chip: Chip, path: str, unit: str | None) -> Any:
 
 
 def memory_vs_context(model: Model | str, chips: Iterable[str | Chip], *, n_chips: int | None = None,
-                      weight_dtype: str = "bf16",
+                      weight_dtype: str = "native",
                       kv_dtype: str = "bf16", batch: int = 1, parallelism: str | Parallelism | None = None,
                       contexts: Sequence[int] | None = None, ax: Axes | None = None) -> Axes:
     """Memory needed per chip against context length, stacked (weights, KV cache, the rest:
@@ -317,8 +317,9 @@ def memory_vs_context(model: Model | str, chips: Iterable[str | Chip], *, n_chip
     n_chips : int, optional
         Chips the model is spread over; default: the systems' chip count when they all share
         one, else 1.
-    weight_dtype : str, default "bf16"
-        Weight format (``"native"``: the checkpoint's own).
+    weight_dtype : str, default "native"
+        Weight format (``"native"``: the checkpoint's own, as :func:`accelspec.fits`; a dtype
+        name such as ``"bf16"`` for every part).
     kv_dtype : str, default "bf16"
         KV-cache format.
     batch : int, default 1
@@ -355,7 +356,10 @@ def memory_vs_context(model: Model | str, chips: Iterable[str | Chip], *, n_chip
     weights = np.broadcast_to(fp.weights.m_as(gb), ctx.shape).astype(float)
     kv = np.broadcast_to(fp.kv_cache.m_as(gb), ctx.shape).astype(float)
     other = np.broadcast_to(fp.total.m_as(gb), ctx.shape) - weights - kv
-    ax.stackplot(ctx, weights, kv, other, labels=[f"weights ({weight_dtype})", f"KV cache ({kv_dtype})",
+    from .perf.opcost import resolve_dtypes
+
+    w_label = resolve_dtypes(mdl, weight_dtype).weights_text()  # "mxfp4 experts, bf16 rest (checkpoint)"
+    ax.stackplot(ctx, weights, kv, other, labels=[f"weights ({w_label})", f"KV cache ({kv_dtype})",
                                                   "state, activations, reserve"],
                  colors=["#9ecae1", "#fdae6b", "#d9d9d9"], alpha=0.9)
     chip_list = [c for c, _ in hw]
@@ -560,7 +564,7 @@ matplotlib.rcParams.setdefault("figure.dpi", 100)
 
 def plot_frontier(model: Model | str, chips: Iterable[str | Chip], input_tokens: int = 2048, output_tokens: int = 256,
                   *, n_chips: int | None = None, disaggregated: bool = True, tpot: str | pint.Quantity | None = None,
-                  weight_dtype: str = "bf16", kv_dtype: str = "bf16", ax: Axes | None = None) -> Axes:
+                  weight_dtype: str = "native", kv_dtype: str = "bf16", ax: Axes | None = None) -> Axes:
     """Throughput against interactivity as bounds, one curve per chip with the batch swept.
 
     Output tokens/s per chip (y) against tokens/s per user (x); solid where the batch's KV
@@ -585,8 +589,9 @@ def plot_frontier(model: Model | str, chips: Iterable[str | Chip], input_tokens:
     tpot : str or Quantity, optional
         A time-per-output-token target (``"30 ms"``), drawn as a vertical line at
         ``1 / tpot`` [token/s].
-    weight_dtype : str, default "bf16"
-        Weight format (``"native"``: the checkpoint's own).
+    weight_dtype : str, default "native"
+        Weight format (``"native"``: the checkpoint's own, as :func:`accelspec.fits`; a dtype
+        name such as ``"bf16"`` for every part).
     kv_dtype : str, default "bf16"
         KV-cache format.
     ax : matplotlib.axes.Axes, optional

@@ -103,7 +103,7 @@ def _entry_id(entry: Any) -> str:
     return str(entry.id)
 
 
-def _piece(model: Model, entries: Sequence[Chip | System], context_tokens: Any, batch: Any, n_chips: Any,
+def _piece(model: Model | str, entries: Sequence[Chip | System | str], context_tokens: Any, batch: Any, n_chips: Any,
            model_names: list[str], chip_names: list[str], kwargs: dict[str, Any]) -> pd.DataFrame:
     """One partition: the sweep of one model over a group of chips, in one vectorised call.
 
@@ -112,21 +112,25 @@ def _piece(model: Model, entries: Sequence[Chip | System], context_tokens: Any, 
     group is used because ``sweep_iter`` walks chip by chip, which costs about seven times as
     long (measured: 5.3 s against 0.72 s for one model over the 151 catalog chips and systems
     at 84 scenarios each)."""
-    from ..hardware.system import System
     from .sweep import sweep
 
-    # a catalog system by its id (sweep reads the name as the system); a chip or own record as given
-    hw: list[Any] = [e.id if isinstance(e, System) and _is_catalog_system(e) else e for e in entries]
-    return _normalise(sweep([model], hw, context_tokens, batch, n_chips, **kwargs), model_names, chip_names)
+    return _normalise(sweep([model], list(entries), context_tokens, batch, n_chips, **kwargs), model_names,
+                      chip_names)
 
 
-def _is_catalog_system(system: System) -> bool:
-    from ..hardware.system import UnknownSystemError, get_system
+def _by_name(obj: Any) -> Any:
+    """A catalog record by its id (a worker resolves it to its own catalog's object, whose
+    numbers it caches, and sweep reads a system's name as the system); any other record as given."""
+    from ..hardware.catalog import get_chip
+    from ..hardware.chip import Chip
+    from ..hardware.system import System, get_system
+    from ..model.catalog import get_model
 
+    lookup = get_chip if isinstance(obj, Chip) else get_system if isinstance(obj, System) else get_model
     try:
-        return get_system(system.id) == system
-    except UnknownSystemError:
-        return False
+        return obj.id if lookup(obj.id) == obj else obj
+    except LookupError:
+        return obj
 
 
 def _normalise(df: pd.DataFrame, model_names: list[str], chip_names: list[str]) -> pd.DataFrame:
@@ -228,7 +232,8 @@ def sweep_dask(models: str | Model | Iterable[str | Model], chips: str | Chip | 
         except ValueError:
             local_client()
     piece = dask.delayed(_piece, pure=False)
-    parts = [piece(m, entries[i:i + k], T, B, N, model_names, chip_names, kwargs)
+    names = [_by_name(e) for e in entries]
+    parts = [piece(_by_name(m), names[i:i + k], T, B, N, model_names, chip_names, kwargs)
              for m in model_objs for i in range(0, len(entries), k)]
     return dd.from_delayed(parts, meta=meta, verify_meta=False)
 
