@@ -133,6 +133,8 @@ _LAZY = {
     **dict.fromkeys([
         "BoundEstimate", "Estimate", "RequestEstimate", "estimate", "estimate_request"
     ], ".perf.estimate"),
+    **dict.fromkeys(["best_layouts", "local_client", "sweep_dask"], ".perf.distributed"),
+    **dict.fromkeys(["with_roofs"], ".perf.roofline"),
     **dict.fromkeys([
         "AttentionKind", "Model"
     ], ".model.architecture"),
@@ -236,6 +238,7 @@ if _typing.TYPE_CHECKING:  # for type checkers and editors: the same names, impo
         sweep,
         sweep_iter,
     )
+    from .perf.distributed import best_layouts, local_client, sweep_dask
     from .perf.estimate import (
         BoundEstimate,
         Estimate,
@@ -243,6 +246,7 @@ if _typing.TYPE_CHECKING:  # for type checkers and editors: the same names, impo
         estimate,
         estimate_request,
     )
+    from .perf.roofline import with_roofs
     from .perf.training import (
         TrainingFit,
         TrainingMemory,
@@ -359,6 +363,7 @@ __all__ = [
     "agent_session",
     "api_prices",
     "attention_cost",
+    "best_layouts",
     "block_dtype",
     "catalog_frame",
     "catalog_version",
@@ -387,6 +392,7 @@ __all__ = [
     "load_models",
     "load_specs",
     "load_systems",
+    "local_client",
     "max_batch",
     "max_context",
     "memory_footprint",
@@ -403,6 +409,7 @@ __all__ = [
     "roofline",
     "step_cost",
     "sweep",
+    "sweep_dask",
     "sweep_iter",
     "systems",
     "training_fits",
@@ -411,4 +418,5 @@ __all__ = [
     "training_time",
     "ureg",
     "validate",
+    "with_roofs",
 ]

@@ -299,36 +299,38 @@ def _fit_model(text: str) -> Any:
     return text
 
 
-def _chip_with(chip: str, capacity: str | None = None, bandwidth: str | None = None) -> tuple[Any, str]:
-    """``chip`` with a memory capacity / bandwidth given on the command line where the chip
-    publishes none (or to try another figure), and the line that says so. The value is
-    recorded as an estimate with the command line as its basis, never as the vendor's."""
+def _chip_with(chip: str, capacity: str | None = None, bandwidth: str | None = None,
+               peak: str | None = None, precision: str | None = None) -> tuple[Any, str]:
+    """``chip`` with a memory capacity / bandwidth / compute peak given on the command line
+    where the chip publishes none (or to try another figure), and the line that says so. The
+    value is recorded as an estimate with the command line as its basis, never as the vendor's
+    (:func:`accelspec.perf.roofline.with_roofs`)."""
     from . import get_chip
+    from .hardware.chip import _precision
+    from .perf.roofline import with_roofs
 
-    if capacity is None and bandwidth is None:
+    if capacity is None and bandwidth is None and peak is None:
         return chip, ""  # resolved by the calculators (a chip or a system name)
     c = get_chip(chip)
-    from .hardware.chip import Chip
-    from .units import parse_quantity
-
-    rec = json.loads(c.model_dump_json())
-    src = {"id": "command-line", "title": "value given on the accelspec command line"}
+    prec = precision or "bf16"
     said = []
-    for flag, key, unit, text in (("--capacity", "capacity", "B", capacity), ("--bandwidth", "bandwidth", "B/s",
-                                                                               bandwidth)):
+    for flag, text, was in (("--capacity", capacity, c.memory.capacity), ("--bandwidth", bandwidth,
+                                                                          c.memory.bandwidth),
+                            ("--peak", peak, c.compute.dense.get(_precision(prec)))):
         if text is None:
             continue
-        q = parse_quantity(text, unit, flag)
-        mag = q.magnitude  # a number parsed from the text (an array or a complex number is refused)
-        if not (isinstance(mag, (int, float)) and math.isfinite(mag) and mag > 0):
-            raise UsageError(f"{flag}: must be one positive finite quantity such as '96 GB', got {text!r}")
-        old = (rec.get("memory") or {}).get(key)
-        was = f"published {old['value']}" if old else "not published"
-        rec.setdefault("memory", {})[key] = {"value": f"{q.m!r} {q.units:~}", "source": src, "status": "estimated",
-                                             "range": [f"{q.m!r} {q.units:~}"] * 2,
-                                             "basis": f"given with {flag} ({was})"}
-        said.append(f"memory {key} {text} given with {flag} ({c.name}: {was})")
-    return Chip.model_validate(rec), "; ".join(said)
+        key = {"--capacity": "memory capacity", "--bandwidth": "memory bandwidth",
+               "--peak": f"dense {prec} peak"}[flag]
+        old = f"published {was.q:~P}" if was is not None else "not published"
+        said.append(f"{key} {text} given with {flag} ({c.name}: {old})")
+    from .errors import InvalidArgumentError
+
+    try:
+        out = with_roofs(c, capacity=capacity, bandwidth=bandwidth, peak=peak, precision=prec,
+                         basis="value given on the accelspec command line")
+    except InvalidArgumentError as exc:
+        raise UsageError(f"--{exc}") from None  # "--bandwidth: must be one positive finite quantity, ..."
+    return out, "; ".join(said)
 
 
 def _cmd_fit(args: argparse.Namespace) -> None:
@@ -431,7 +433,7 @@ def _cmd_bound(args: argparse.Namespace) -> None:
 
     fn = prefill_bound if args.prefill else decode_bound
     n = args.n_chips
-    chip, given = _chip_with(args.chip, bandwidth=args.bandwidth)
+    chip, given = _chip_with(args.chip, bandwidth=args.bandwidth, peak=args.peak, precision=args.precision)
     model = _fit_model(args.model)
     kw = {"parallelism": args.parallelism, "kv_dtype": args.kv_dtype, "compute_efficiency": args.compute_efficiency,
           "bandwidth_efficiency": args.bandwidth_efficiency, "link_efficiency": args.link_efficiency,
@@ -443,14 +445,34 @@ def _cmd_bound(args: argparse.Namespace) -> None:
     try:
         b = fn(model, chip, args.context_tokens, args.batch, n, weight_dtype=args.weight_dtype or "native", **kw)
     except NotPublishedError as exc:
-        hint = "; give --bandwidth '2 TB/s' (for example) to assume one" if "memory bandwidth" in str(exc) else ""
+        hint = ("; give --bandwidth '2 TB/s' (for example) to assume one" if "memory bandwidth" in str(exc)
+                else "; give --bandwidth '4 TB/s' (for example) for the memory-only bound, --peak '500 TFLOP/s' "
+                     "(for example) for the full one" if "peak" in str(exc) else "")
         raise UsageError(f"{exc}{hint}") from None
     data = _bound_dict(b)
     text = b.explain()
+    missing = _missing_term(chip, b.precision)
+    if missing:  # a chip with no compute peak (given a bandwidth): the memory-only bound, said so
+        data["assumptions"] += f"; left out: {missing}; give --peak to add it"
+        data["missing"] = missing
+        text += f"; left out: {missing}; give --peak to add it"
     if given:
         data["assumptions"] += f"; {given}"
         text += f"; {given}"
     _emit(data, args.json, text)
+
+
+def _missing_term(chip: Any, precision: Any) -> str:
+    """The roofline term a chip given on the command line leaves out ("" for none)."""
+    from .hardware.chip import Chip
+    from .perf.roofline import chip_numbers
+
+    if not isinstance(chip, Chip):
+        return ""
+    try:
+        return chip_numbers(chip, precision, need_bandwidth=False).missing
+    except AccelspecError:
+        return ""
 
 
 # --- request -------------------------------------------------------------------------------
@@ -458,11 +480,22 @@ def _cmd_request(args: argparse.Namespace) -> None:
     from .perf.request import request_bound
 
     mode = "steady" if args.concurrency else "static"
-    n = None if args.parallelism and args.n_chips == 1 else args.n_chips
-    r = request_bound(args.model, args.chip, args.input_tokens, args.output_tokens, args.batch, n,
+    n = args.n_chips
+    chip, given = _chip_with(args.chip, bandwidth=args.bandwidth, peak=args.peak)
+    if n is None and not args.parallelism and not given:
+        from .hardware.system import resolve_hardware
+
+        n = None if resolve_hardware(args.chip)[1] is not None else 1  # a system: all its chips
+    elif n is None and given:
+        n = 1
+    r = request_bound(args.model, chip, args.input_tokens, args.output_tokens, args.batch, n,
                       parallelism=args.parallelism, weight_dtype=args.weight_dtype, kv_dtype=args.kv_dtype, mode=mode,
                       concurrency=args.concurrency, accepted_tokens_per_step=args.accepted_tokens_per_step)
-    _emit(r.to_dict(), args.json, r.explain())
+    data, text = r.to_dict(), r.explain()
+    if given:
+        data["assumptions"] += f"; {given}"
+        text += f"\n  Given: {given}"
+    _emit(data, args.json, text)
 
 
 # --- cost ---------------------------------------------------------------------------------
@@ -516,7 +549,7 @@ def _cmd_plan(args: argparse.Namespace) -> None:
 
     p = plan(args.model, args.input_tokens, args.output_tokens, ttft=args.ttft, tpot=args.tpot, chips=args.chips,
              max_chips=args.max_chips, disaggregated=args.disaggregated, decode_context=args.decode_context,
-             weight_dtype=args.weight_dtype, kv_dtype=args.kv_dtype)
+             weight_dtype=args.weight_dtype or "native", kv_dtype=args.kv_dtype)
     data = p.to_records()
     if args.top:
         keep = [r for r in data["rows"] if r["status"] == "meets"][: args.top]
@@ -810,6 +843,9 @@ def build_parser() -> argparse.ArgumentParser:
                     "weights' format, bf16 where the chip has none")
     sp.add_argument("--bandwidth", default=None, help="memory bandwidth to assume, e.g. '1.6 TB/s' (for a chip "
                     "that publishes none); said in the assumptions")
+    sp.add_argument("--peak", default=None, help="dense compute peak to assume at --precision (default bf16), "
+                    "e.g. '500 TFLOP/s' (for a chip that publishes none: without it such a chip gets the "
+                    "memory-only bound); said in the assumptions")
     for name in ("compute", "bandwidth", "link"):
         _renamed(sp, sp.add_argument(f"--{name}-efficiency", type=_fraction, default=1.0, metavar="FRACTION",
                                      help=f"achieved fraction of peak {name} [1e-6, 1] (default 1)"), f"--{name}-eff")
@@ -822,8 +858,13 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--batch", type=_count("--batch"), default=1, help="static batch (requests started together)")
     sp.add_argument("--concurrency", type=_count("--concurrency"), default=None,
                     help="steady state with this many requests in flight (instead of a static batch)")
-    sp.add_argument("--n-chips", type=_count("--n-chips"), default=1)
+    sp.add_argument("--n-chips", type=_count("--n-chips"), default=None,
+                    help="default: a system's chip count (or the --parallelism layout's), else 1")
     sp.add_argument("--parallelism", default=None, help="auto (default), tp, pp, tp+ep, or tp=4,pp=2")
+    sp.add_argument("--bandwidth", default=None, help="memory bandwidth to assume, e.g. '4 TB/s' (for a chip "
+                    "that publishes none); said in the assumptions")
+    sp.add_argument("--peak", default=None, help="dense bf16 compute peak to assume, e.g. '500 TFLOP/s' (without "
+                    "it a chip that publishes none gets the memory-only bound); said in the assumptions")
     dtype_args(sp, "native", "default: the checkpoint's own format")
     _renamed(sp, sp.add_argument("--accepted-tokens-per-step", type=float, default=1.0,
                                  help="accepted tokens per step (speculative decoding / MTP; default 1: none)"),
@@ -857,7 +898,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--disaggregated", action="store_true", help="prefill on its own pool (gives the "
                     "prefill:decode chip ratio)")
     sp.add_argument("--decode-context", choices=["mean", "final"], default="mean")
-    dtype_args(sp, "bf16", "default bf16")
+    dtype_args(sp, None, "default: the checkpoint's own format")
     sp.add_argument("--all", action="store_true", help="also list the entries ruled out, with the bound that rules "
                     "each out (always shown when none meets the targets)")
     sp.set_defaults(func=_cmd_plan)
@@ -929,7 +970,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="chips per deployment (default: per chip, the fewest that hold the model)")
     kp.add_argument("--tpot", default=None, help="draw a TPOT target, e.g. 30ms")
     kp.add_argument("--colocated", action="store_true", help="prefill on the same chips (default: decode pool)")
-    dtype_args(kp, "bf16", "default bf16")
+    dtype_args(kp, None, "default: the checkpoint's own format")
     kp = kind("heatmap", "a decode bound over two sweep axes")
     kp.add_argument("--models", nargs="+", action=_List, required=True)
     kp.add_argument("--chips", nargs="+", action=_List, required=True)

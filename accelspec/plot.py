@@ -297,7 +297,7 @@ def _bar_value(result: Any, chip: Chip, path: str, unit: str | None) -> Any:
 
 
 def memory_vs_context(model: Model | str, chips: Iterable[str | Chip], *, n_chips: int | None = None,
-                      weight_dtype: str = "bf16",
+                      weight_dtype: str = "native",
                       kv_dtype: str = "bf16", batch: int = 1, parallelism: str | Parallelism | None = None,
                       contexts: Sequence[int] | None = None, ax: Axes | None = None) -> Axes:
     """Memory needed per chip against context length, stacked (weights, KV cache, the rest:
@@ -317,8 +317,9 @@ def memory_vs_context(model: Model | str, chips: Iterable[str | Chip], *, n_chip
     n_chips : int, optional
         Chips the model is spread over; default: the systems' chip count when they all share
         one, else 1.
-    weight_dtype : str, default "bf16"
-        Weight format (``"native"``: the checkpoint's own).
+    weight_dtype : str, default "native"
+        Weight format (``"native"``: the checkpoint's own, as :func:`accelspec.fits`; a dtype
+        name such as ``"bf16"`` for every part).
     kv_dtype : str, default "bf16"
         KV-cache format.
     batch : int, default 1
@@ -355,7 +356,10 @@ def memory_vs_context(model: Model | str, chips: Iterable[str | Chip], *, n_chip
     weights = np.broadcast_to(fp.weights.m_as(gb), ctx.shape).astype(float)
     kv = np.broadcast_to(fp.kv_cache.m_as(gb), ctx.shape).astype(float)
     other = np.broadcast_to(fp.total.m_as(gb), ctx.shape) - weights - kv
-    ax.stackplot(ctx, weights, kv, other, labels=[f"weights ({weight_dtype})", f"KV cache ({kv_dtype})",
+    from .perf.opcost import resolve_dtypes
+
+    w_label = resolve_dtypes(mdl, weight_dtype).weights_text()  # "mxfp4 experts, bf16 rest (checkpoint)"
+    ax.stackplot(ctx, weights, kv, other, labels=[f"weights ({w_label})", f"KV cache ({kv_dtype})",
                                                   "state, activations, reserve"],
                  colors=["#9ecae1", "#fdae6b", "#d9d9d9"], alpha=0.9)
     chip_list = [c for c, _ in hw]
@@ -399,6 +403,34 @@ def _axis_label(col: str) -> str:
 Aggregate = Literal["max", "min", "mean", "median", "sum", "first", "last", "count"]
 
 
+#: sweep columns that identify a row (folded by ``agg`` when not on an axis), in title order
+_KEYS = ("model", "chip", "precision", "context_tokens", "batch", "n_chips", "layout")
+
+
+def _heatmap_title(df: pd.DataFrame, x: str, y: str, value: str, agg: str, has_fit: bool) -> str:
+    """``value``, and what each cell folds: a key column with one value is named (``model
+    llama-3.1-8b``), one with several is listed with the aggregation (``max over model
+    (llama-3.1-8b, qwen3-32b), batch (1, 8)``)."""
+    name = value.split(" [")[0].replace("_", " ")
+    fixed: list[str] = []
+    folded: list[str] = []
+    for col in _KEYS:
+        if col not in df.columns or col in (x, y):
+            continue
+        vals = list(dict.fromkeys(df[col].dropna().tolist()))
+        if not vals:
+            continue
+        shown = ", ".join(_tick(v) for v in vals[:4]) + (f", ... {len(vals)} in all" if len(vals) > 4 else "")
+        (fixed if len(vals) == 1 else folded).append(f"{col.replace('_', ' ')} {shown}" if len(vals) == 1
+                                                     else f"{col.replace('_', ' ')} ({shown})")
+    parts = [name + (f": {', '.join(fixed)}" if fixed else "")]
+    if folded:
+        parts.append(f"{agg} over {', '.join(folded)}" + (" (rows that fit)" if has_fit else ""))
+    elif len(df) > df.groupby([x, y], observed=True).ngroups:
+        parts.append(f"{agg} over the rows of each cell" + (" that fit" if has_fit else ""))
+    return "\n".join(parts)
+
+
 def sweep_heatmap(df: pd.DataFrame, x: str, y: str, value: str, *, ax: Axes | None = None, log: bool = True,
                   agg: Aggregate = "max", cmap: str = "viridis") -> Axes:
     """Heat map of ``value`` over two columns of a sweep DataFrame (other columns aggregated
@@ -425,7 +457,9 @@ def sweep_heatmap(df: pd.DataFrame, x: str, y: str, value: str, *, ax: Axes | No
     log : bool, default True
         Log colour scale.
     agg : {"max", "min", "mean", "median", "sum", "first", "last", "count"}, default "max"
-        How the rows that share a cell are folded.
+        How the rows that share a cell are folded. The title names it and the values folded
+        (e.g. ``max over model (llama-3.1-8b, qwen3-32b), batch (1, 8, 64)``) and the key
+        columns with one value (``model llama-3.1-8b``).
     cmap : str, default "viridis"
         matplotlib colour map.
 
@@ -485,8 +519,7 @@ def sweep_heatmap(df: pd.DataFrame, x: str, y: str, value: str, *, ax: Axes | No
     ax.set_xlabel(_axis_label(x))
     ax.set_ylabel(_axis_label(y))
     ax.figure.colorbar(im, ax=ax, label=value.replace("_", " ") + (" (log scale)" if norm is not None else ""))
-    over = "fitting rows of other columns" if has_fit else "other columns"
-    ax.set_title(f"{value.split(' [')[0].replace('_', ' ')} ({agg} over {over})", fontsize=10)
+    ax.set_title(_heatmap_title(df, x, y, value, agg, has_fit), fontsize=10)
     small = data.size <= 120
     if small:
         cmap_obj = matplotlib.colormaps[cmap]
@@ -531,7 +564,7 @@ matplotlib.rcParams.setdefault("figure.dpi", 100)
 
 def plot_frontier(model: Model | str, chips: Iterable[str | Chip], input_tokens: int = 2048, output_tokens: int = 256,
                   *, n_chips: int | None = None, disaggregated: bool = True, tpot: str | pint.Quantity | None = None,
-                  weight_dtype: str = "bf16", kv_dtype: str = "bf16", ax: Axes | None = None) -> Axes:
+                  weight_dtype: str = "native", kv_dtype: str = "bf16", ax: Axes | None = None) -> Axes:
     """Throughput against interactivity as bounds, one curve per chip with the batch swept.
 
     Output tokens/s per chip (y) against tokens/s per user (x); solid where the batch's KV
@@ -556,8 +589,9 @@ def plot_frontier(model: Model | str, chips: Iterable[str | Chip], input_tokens:
     tpot : str or Quantity, optional
         A time-per-output-token target (``"30 ms"``), drawn as a vertical line at
         ``1 / tpot`` [token/s].
-    weight_dtype : str, default "bf16"
-        Weight format (``"native"``: the checkpoint's own).
+    weight_dtype : str, default "native"
+        Weight format (``"native"``: the checkpoint's own, as :func:`accelspec.fits`; a dtype
+        name such as ``"bf16"`` for every part).
     kv_dtype : str, default "bf16"
         KV-cache format.
     ax : matplotlib.axes.Axes, optional

@@ -88,6 +88,7 @@ PUBLIC = [
     "agent_session",
     "api_prices",
     "attention_cost",
+    "best_layouts",
     "block_dtype",
     "catalog_frame",
     "catalog_version",
@@ -116,6 +117,7 @@ PUBLIC = [
     "load_models",
     "load_specs",
     "load_systems",
+    "local_client",
     "max_batch",
     "max_context",
     "memory_footprint",
@@ -132,6 +134,7 @@ PUBLIC = [
     "roofline",
     "step_cost",
     "sweep",
+    "sweep_dask",
     "sweep_iter",
     "systems",
     "training_fits",
@@ -140,6 +143,7 @@ PUBLIC = [
     "training_time",
     "ureg",
     "validate",
+    "with_roofs",
 ]
 
 

@@ -283,3 +283,32 @@ def test_out_is_a_file_everywhere(capsys, tmp_path):
     code, _, err = run(capsys, "plot", "frontier", "llama-3.1-8b", "--chips", "h100", "--output-tokens", "64",
                        "--out", str(tmp_path / "nowhere" / "f.png"))
     assert code == 2 and err.startswith("accelspec: error: -o/--out: folder")
+
+
+def test_plan_agrees_with_fit_on_the_checkpoints_format(capsys):
+    code, out, _ = run(capsys, "plan", "gpt-oss-120b", "--input-tokens", "2k", "--output-tokens", "256", "--ttft", "1s",
+                       "--tpot", "30ms", "--chips", "h100", "--json")
+    row = json.loads(out)["rows"][0]
+    assert code == 0 and row["n_chips"] == 1
+    code, out, _ = run(capsys, "fit", "gpt-oss-120b", "--chip", "h100", "--context-tokens", "2256", "--json")
+    assert code == 0 and json.loads(out)["min_chips"] == 1
+
+
+def test_bound_memory_only_and_peak_for_a_chip_without_one(capsys):
+    code, _, err = run(capsys, "bound", "llama-3.1-8b", "--chip", "zhenwu-m890", "--context-tokens", "8000")
+    assert code == 2 and "--peak" in err and "--bandwidth" in err
+    code, out, _ = run(capsys, "bound", "llama-3.1-8b", "--chip", "zhenwu-m890", "--context-tokens", "8000",
+                       "--bandwidth", "4 TB/s", "--json")
+    d = json.loads(out)
+    assert code == 0 and d["time_ms"] == pytest.approx(16_058_433_536 / 4e12 * 1e3, rel=1e-12)
+    assert "compute term" in d["missing"] and "left out: compute term" in d["assumptions"]
+    code, out, _ = run(capsys, "bound", "llama-3.1-8b", "--chip", "zhenwu-m890", "--context-tokens", "8000",
+                       "--bandwidth", "4 TB/s", "--peak", "500 TFLOP/s", "--batch", "64", "--json")
+    d = json.loads(out)
+    assert code == 0 and "missing" not in d and "dense bf16 peak 500 TFLOP/s given with --peak" in d["assumptions"]
+    code, _, err = run(capsys, "bound", "llama-3.1-8b", "--chip", "h100", "--context-tokens", "8000",
+                       "--peak=-1 TFLOP/s")
+    assert code == 2 and "--peak" in err
+    code, out, _ = run(capsys, "request", "llama-3.1-8b", "zhenwu-m890", "--bandwidth", "4 TB/s", "--json")
+    d = json.loads(out)
+    assert code == 0 and any("memory-only" in n for n in d["notes"])

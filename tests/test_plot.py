@@ -63,3 +63,13 @@ def test_import_accelspec_does_not_import_matplotlib():
     code = "import sys, accelspec; print('matplotlib' in sys.modules, 'pandas' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
+
+
+def test_heatmap_title_names_the_aggregation_and_the_models():
+    df = a.sweep(["llama-3.1-8b", "qwen3-32b"], ["h100", "h200"], [8192, 131072], [1, 8], None, on_missing="nan")
+    ax = plot.sweep_heatmap(df, "context_tokens", "chip", "tokens_per_s_per_user [token/s]")
+    title = ax.get_title()
+    assert "max over model (llama-3.1-8b, qwen3-32b), batch (1, 8)" in title
+    one = plot.sweep_heatmap(df[df["model"] == "qwen3-32b"], "context_tokens", "chip",
+                             "tokens_per_s_per_user [token/s]", agg="min")
+    assert "model qwen3-32b" in one.get_title() and "min over batch (1, 8)" in one.get_title()

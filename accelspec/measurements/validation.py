@@ -420,8 +420,8 @@ def _bound_for(m: Measurement, accepted: float) -> _RowBound:
     from ..perf.roofline import chip_numbers
 
     f = m.formats
-    w = f.weights or _assumed_format(m, "weights") or "bf16"
-    kv = f.kv_cache or _assumed_format(m, "kv_cache") or w
+    w = f.weights or _assumed_format(m, "weights") or "native"  # the checkpoint's format: the one default
+    kv = f.kv_cache or _assumed_format(m, "kv_cache") or (w if w != "native" else "bf16")
     kind = m.metric.kind
     per_user = kind in ("tpot", "output_tokens_per_s_per_user", "e2e_latency", "ttft")
     stated = m.batch or m.concurrency

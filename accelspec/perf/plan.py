@@ -420,10 +420,15 @@ def _entries(chips: Any) -> list[_Entry]:
     return uniq
 
 
-def _roofs(entries: list[_Entry], precision: Precision) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray,
-                                                                 list[str], list[list[str]]]:
+def _roofs(entries: list[_Entry], precision: Precision, fallback: bool = False) -> tuple[
+        np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[str], list[list[str]]]:
     """Per entry: peak, bandwidth, link (nominal, base units; nan when unpublished), capacity
-    (bytes, nan when unpublished), the precision used, and what is missing."""
+    (bytes, nan when unpublished), the precision used, and what is missing.
+
+    ``fallback``: the weights are the checkpoint's own formats and no precision was given, so a
+    chip without a peak for ``precision`` computes in bf16 (the weights upcast as they are read),
+    as :func:`~accelspec.perf.bounds.decode_bound` does (:data:`~accelspec.perf.opcost.FALLBACK_PRECISION`).
+    A chip that publishes fp16 but not bf16 computes in fp16 (same bytes and FLOPs)."""
     n = len(entries)
     peak, bw, link, cap = (np.full(n, np.nan) for _ in range(4))
     prec: list[str] = []
@@ -432,15 +437,18 @@ def _roofs(entries: list[_Entry], precision: Precision) -> tuple[np.ndarray, np.
         miss: list[str] = []
         used = str(precision)
         cn = None
-        try:
-            cn = chip_numbers(e.chip, precision, need_bandwidth=False)
-        except (UnsupportedPrecisionError, NotPublishedError):
-            if precision is Precision.bf16:  # fp16: same bytes and FLOPs; a chip that publishes only fp16
-                try:
-                    cn = chip_numbers(e.chip, Precision.fp16, need_bandwidth=False)
-                    used = "fp16"
-                except (UnsupportedPrecisionError, NotPublishedError):
-                    cn = None
+        tries = [precision]
+        if fallback and precision is not Precision.bf16:
+            tries.append(Precision.bf16)  # the checkpoint's format unsupported: bf16 compute, said in notes
+        if Precision.bf16 in tries:
+            tries.append(Precision.fp16)  # fp16: same bytes and FLOPs; a chip that publishes only fp16
+        for p in tries:
+            try:
+                cn = chip_numbers(e.chip, p, need_bandwidth=False)
+            except (UnsupportedPrecisionError, NotPublishedError):
+                continue
+            used = str(p)
+            break
         if cn is None:
             miss.append(f"no dense {precision} peak")
         else:
@@ -508,7 +516,7 @@ def _bisect(ok: Any, n_entries: int, k: int = 48) -> np.ndarray:
 def plan(model: str | Model, input_tokens: int | str, output_tokens: int | str, *, ttft: str | pint.Quantity,
          tpot: str | pint.Quantity, chips: str | Chip | System | Iterable[str | Chip | System] | None = None,
          max_chips: int = 64, n_chips: int | Iterable[int] | None = None, disaggregated: bool = False,
-         decode_context: str = "mean", weight_dtype: str | DType = "bf16", kv_dtype: str | DType = "bf16",
+         decode_context: str = "mean", weight_dtype: str | DType | None = "native", kv_dtype: str | DType = "bf16",
          activation_dtype: str | DType = "bf16", expert_dtype: str | DType | None = None,
          embedding_dtype: str | DType | None = None, precision: str | Precision | None = None,
          overlap: bool = True) -> Plan:
@@ -522,12 +530,14 @@ def plan(model: str | Model, input_tokens: int | str, output_tokens: int | str, 
     counts in ``n_chips``); a system caps it at its own size. ``disaggregated``: prefill on its own
     pool (TPOT from decode alone; the result gives the prefill:decode chip ratio).
     ``decode_context``: ``"mean"`` (``S_in + S_out // 2``, default) or ``"final"`` (``S_in + S_out``).
-    Dtypes are named as in :func:`accelspec.decode_bound`, but the defaults differ: the weights
-    default to ``weight_dtype="bf16"`` whatever the checkpoint stores (``decode_bound``'s
-    ``"native"`` takes the checkpoint's own formats; pass ``weight_dtype="native"`` for that),
-    with bf16 KV cache, activations and linear-attention state, and the compute format from the
-    weights (bf16). A chip that publishes fp16 but not bf16 is run at fp16, same bytes and
-    FLOPs, and says so. The memory check uses the 2 GiB reserve and 8192-token prefill chunks.
+    Dtypes are named and default as in :func:`accelspec.decode_bound` and :func:`accelspec.fits`:
+    the weights in the checkpoint's own formats (``weight_dtype="native"``, resolved by
+    :func:`~accelspec.perf.opcost.resolve_dtypes`: gpt-oss-120b's experts mxfp4, DeepSeek-V3
+    fp8), bf16 KV cache, activations and linear-attention state, and the compute format from
+    the weights. A chip without a peak for that format computes in bf16 (the weights upcast as
+    they are read; fp16 where it publishes fp16 but not bf16, same bytes and FLOPs), and its row
+    says so; an explicit ``precision`` or ``weight_dtype`` the chip lacks rules it out instead.
+    The memory check uses the 2 GiB reserve and 8192-token prefill chunks.
 
     Parameters
     ----------
@@ -550,8 +560,10 @@ def plan(model: str | Model, input_tokens: int | str, output_tokens: int | str, 
         Prefill on its own pool (default False: co-located).
     decode_context : {"mean", "final"}, optional
         Context of the decode step bounded (default ``"mean"``).
-    weight_dtype, kv_dtype, activation_dtype : str or DType, optional
-        Formats of the weights, the KV cache and the activations (default ``"bf16"``).
+    weight_dtype : str or DType, optional
+        Format of the weights (default ``"native"``: the checkpoint's own formats).
+    kv_dtype, activation_dtype : str or DType, optional
+        Formats of the KV cache and the activations (default ``"bf16"``).
     expert_dtype, embedding_dtype : str or DType, optional
         Formats of the routed experts and of the embeddings (default: as ``weight_dtype``).
     precision : str or Precision, optional
@@ -597,9 +609,10 @@ def plan(model: str | Model, input_tokens: int | str, output_tokens: int | str, 
                             "precision": precision}.items() if v is not None}
     ln1 = layout_numbers(m, Parallelism(), weight_dtype, **kw)
     prec = ln1.dtypes.precision
+    native = precision is None and ln1.dtypes.weight_origin != "given"  # the rule of decode_bound's fallback
     entries = _entries(chips)
     nE = len(entries)
-    peak, bw, link, cap, used_prec, missing = _roofs(entries, prec)
+    peak, bw, link, cap, used_prec, missing = _roofs(entries, prec, fallback=native)
     max_n = np.array([e.max_n for e in entries])
     prof = _Profile(m)
     opts = _options(m, weight_dtype=weight_dtype, kv_dtype=kv_dtype, expert_dtype=expert_dtype,
@@ -676,7 +689,7 @@ def plan(model: str | Model, input_tokens: int | str, output_tokens: int | str, 
     rows = []
     for i, e in enumerate(entries):
         rows.append(_row(i, e, cands, missing[i], used_prec[i], cap[i], link[i], s_in, s_out, t_ttft, t_tpot,
-                         disaggregated, top, ctx_dec))
+                         disaggregated, top, ctx_dec, str(prec)))
     order = {"meets": 0, "ruled out": 1, "unknown": 2}
     rows = [_with_cost(r, disaggregated) for r in rows]
     rows.sort(key=lambda r: (order[r.status], r.n_chips or 0, -(r.tokens_per_s_per_chip or 0.0), r.id))
@@ -684,7 +697,7 @@ def plan(model: str | Model, input_tokens: int | str, output_tokens: int | str, 
     mode = ("disaggregated: TPOT from decode alone on the decode pool; prefill pool sized for TTFT" if disaggregated
             else "co-located: each request's prefill shares the chips with decode (TPOT includes the prefill "
                  "compute of the batch's new requests)")
-    assumptions = (f"weights {dt.weight.name}, KV {dt.kv.name}, activations {dt.activation.name}, compute "
+    assumptions = (f"weights {dt.weights_text()}, KV {dt.kv.name}, activations {dt.activation.name}, compute "
                    f"{dt.precision}; decode at {decode_context} context {ctx_dec:,} tokens, KV memory at the final "
                    f"context {ctx_mem:,}; {mode}; counts {', '.join(map(str, counts))} chips, layouts with dp=1 "
                    f"(replicas are separate deployments), reserve {float(_DEFAULT_RESERVE) / 2**30:g} GiB per chip; "
@@ -700,13 +713,17 @@ def _fmt_t(t: float) -> str:
 
 
 def _row(i: int, e: _Entry, cands: list[dict[str, Any]], missing: list[str], prec: str, cap: float, link: float,
-         s_in: int, s_out: int, t_ttft: float, t_tpot: float, disagg: bool, top: int, ctx_dec: int) -> PlanRow:
+         s_in: int, s_out: int, t_ttft: float, t_tpot: float, disagg: bool, top: int, ctx_dec: int,
+         want: str = "bf16") -> PlanRow:
     name = e.name if e.kind == "chip" else f"{e.name} ({e.chip.id})"
     base: dict[str, Any] = {"id": e.id, "name": name, "kind": e.kind, "chip": e.chip.id, "precision": prec,
                             "capacity_gb": None if math.isnan(cap) else cap / 1e9}
     notes = []
     if prec == "fp16":
-        notes.append("no bf16 peak published: compute at fp16 (same bytes and FLOPs)")
+        notes.append(f"no {want if want != 'fp16' else 'bf16'} peak published: compute at fp16 "
+                     "(same bytes and FLOPs)")
+    elif prec != want:
+        notes.append(f"no {want} peak published: compute at {prec} (the weights upcast as they are read)")
     if math.isnan(link):
         notes.append("no scale-up interconnect published: single chip only")
     mine = [c for c in cands if c["allowed"][i]]
@@ -798,7 +815,7 @@ def _row(i: int, e: _Entry, cands: list[dict[str, Any]], missing: list[str], pre
 
 # --- the throughput-interactivity frontier ------------------------------------------------------
 def frontier(model: Any, chips: Sequence[Any], input_tokens: Any, output_tokens: Any, *, n_chips: Any = None,
-             batches: Any = None, disaggregated: bool = True, weight_dtype: Any = "bf16", kv_dtype: Any = "bf16",
+             batches: Any = None, disaggregated: bool = True, weight_dtype: Any = "native", kv_dtype: Any = "bf16",
              max_chips: int = 64) -> list[dict[str, Any]]:
     """Per chip, the bound curve benchmarks publish: output tokens/s per chip against tokens/s per
     user, batch swept (``batches``, default 1 .. 65,536 in powers of two and their 1.5x), with
@@ -822,7 +839,8 @@ def frontier(model: Any, chips: Sequence[Any], input_tokens: Any, output_tokens:
     kw = {"kv_dtype": kv_dtype}
     ln1 = layout_numbers(m, Parallelism(), weight_dtype, **kw)
     entries = _entries(list(chips))
-    peak, bw, link, cap, _, missing = _roofs(entries, ln1.dtypes.precision)
+    peak, bw, link, cap, _, missing = _roofs(entries, ln1.dtypes.precision,
+                                             fallback=ln1.dtypes.weight_origin != "given")
     prof = _Profile(m)
     opts = _options(m, weight_dtype=weight_dtype, kv_dtype=kv_dtype, expert_dtype=None, embedding_dtype=None,
                     state_dtype="bf16", activation_dtype="bf16", prefill_chunk=8192, reserve=None)

@@ -59,17 +59,18 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pint
 
-from ..hardware.chip import NotPublishedError
+from ..hardware.chip import NotPublishedError, UnsupportedPrecisionError
 from ..units import Q_, ureg
 from .bounds import _MEM_KW, _accepted, _count, layout_numbers, layout_times, resolve_layout
 from .memory import InvalidArgumentError, Parallelism
-from .opcost import DTypes
+from .opcost import FALLBACK_PRECISION, DTypes, compute_fallback
 from .roofline import ChipNumbers, _check_efficiency, chip_numbers
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from ..hardware.chip import Chip, Precision
+    from ..hardware.system import System
     from ..model.architecture import Model
     from ..model.datatypes import DType
     from .bounds import LayoutNumbers
@@ -227,8 +228,9 @@ class RequestBound:
                      "prefill interleaved on the same chips")
             mode = f"steady state at concurrency {self.batch} (contexts spread evenly, {where})"
         lay = f"; {self.layout_note}" if self.layout_note else ""
+        note = f" ({d.compute_note})" if d.compute_note else ""
         return (f"{mode}; {self.n_chips} x {self.chip_name} ({self.layout}{lay}); weights {w}, KV {d.kv.name}, "
-                f"activations {d.activation.name}, compute {d.precision}; {spec}"
+                f"activations {d.activation.name}, compute {d.precision}{note}; {spec}"
                 + ("" if self.overlap else "; terms summed (no overlap)"))
 
     def explain(self) -> str:
@@ -262,7 +264,7 @@ class RequestBound:
             "ttft_ms": self.ttft_s[0] * 1e3, "tpot_ms": None if tp is None else float(tp.m),
             "e2e_s": self._e2e(0), "output_tokens_per_s_per_user": self._per_user(0),
             "output_tokens_per_s_per_chip": self._per_chip(0), "limiter": self.limiter,
-            "assumptions": self.assumptions,
+            "assumptions": self.assumptions, "notes": list(self.notes),
         }
 
 
@@ -365,7 +367,7 @@ def _steady_round(ln: LayoutNumbers, S: int, n_out: int, C: int, a: float, peak:
     return t, (tc, tm, tl)
 
 
-def request_bound(model: str | Model, chip: str | Chip, input_tokens: int, output_tokens: int, batch: int = 1,
+def request_bound(model: str | Model, chip: str | Chip | System, input_tokens: int, output_tokens: int, batch: int = 1,
                   n_chips: int | None = None, *, parallelism: str | Parallelism | Mapping[str, int] | None = None,
                   weight_dtype: str | DType | None = "native", kv_dtype: str | DType | None = "bf16",
                   activation_dtype: str | DType | None = "bf16", expert_dtype: str | DType | None = None,
@@ -389,8 +391,12 @@ def request_bound(model: str | Model, chip: str | Chip, input_tokens: int, outpu
     ----------
     model : str or Model
         Catalog id or name, or a :class:`~accelspec.Model`.
-    chip : str or Chip
-        A chip, by name or record (its own scale-up link; systems: :func:`~accelspec.decode_bound`).
+    chip : str, Chip or System
+        A chip or a system, by name or record, as :func:`~accelspec.decode_bound` takes it (a
+        system: its chip, by default all its chips, and its scale-up bandwidth per chip). A
+        chip without a peak for the checkpoint's format computes in bf16, said in the
+        assumptions; a chip made by :func:`~accelspec.perf.roofline.with_roofs` without any
+        peak gives the memory-only bound, said in the notes.
     input_tokens : int
         Prompt length ``S_in`` of each request [token].
     output_tokens : int
@@ -455,6 +461,14 @@ def request_bound(model: str | Model, chip: str | Chip, input_tokens: int, outpu
         B = _count(concurrency, "concurrency")
     a = _accepted(accepted_tokens_per_step)
     n = None if n_chips is None else _count(n_chips, "n_chips")
+    from ..hardware.system import resolve_hardware
+
+    chip_rec, system = resolve_hardware(chip)
+    if system is not None:
+        if n is None and parallelism is None:
+            n = system.n_chips  # a system: all its chips unless told otherwise, as decode_bound
+        if n is not None and n > system.n_chips:
+            raise InvalidArgumentError("n_chips", f"{n} exceeds the {system.n_chips} chips of {system.id}")
     kw = {k: v for k, v in {"kv_dtype": kv_dtype, "activation_dtype": activation_dtype,
                             "expert_dtype": expert_dtype, "embedding_dtype": embedding_dtype,
                             "state_dtype": state_dtype, "precision": precision}.items() if v is not None}
@@ -463,8 +477,29 @@ def request_bound(model: str | Model, chip: str | Chip, input_tokens: int, outpu
     if lay.cp > S:
         raise InvalidArgumentError("parallelism", f"cp={lay.cp} exceeds the prompt of {S} tokens")
     ln = layout_numbers(model, lay, weight_dtype, **kw)
-    cn = chip_numbers(chip, ln.dtypes.precision, sparse=sparse)
+    dts = ln.dtypes
+    notes: list[str] = []
+    try:
+        cn = chip_numbers(chip_rec, dts.precision, sparse=sparse)
+    except UnsupportedPrecisionError as exc:  # no peak for the weights' format: compute bf16, as decode_bound
+        if (precision is not None or str(dts.precision) == FALLBACK_PRECISION or dts.weight_origin == "given"):
+            raise
+        cn = chip_numbers(chip_rec, FALLBACK_PRECISION, sparse=sparse)
+        dts = compute_fallback(dts, cn.chip_name, exc)
+        ln = dataclasses.replace(ln, dtypes=dts)
+    if cn.missing:
+        notes.append(f"left out: {cn.missing}")
+    if system is not None:
+        up = system.scale_up_per_direction()
+        if up is not None:  # the system's scale-up record, as decode_bound's fabric
+            cn = dataclasses.replace(cn, link=(float(up.low.m_as("B/s")), float(up.q.m_as("B/s")),
+                                               float(up.high.m_as("B/s"))))
+        dom = system.domain_size if system.domain_size is not None else system.n_chips
+        notes.append(f"on {system.id}: its scale-up bandwidth per chip per direction"
+                     + (f" (over {lay.n_chips} chips, more than one scale-up domain of {dom}: the scale-up "
+                        "bandwidth for every transfer, a lower bound on the link time)"
+                        if lay.n_chips > dom else ""))
     effs = (_check_efficiency("compute_efficiency", compute_efficiency),
             _check_efficiency("bandwidth_efficiency", bandwidth_efficiency),
             _check_efficiency("link_efficiency", link_efficiency))
-    return _request(ln, cn, S, n_out, B, mode, a, overlap, effs)
+    return _request(ln, cn, S, n_out, B, mode, a, overlap, effs, notes=tuple(notes))

@@ -34,7 +34,8 @@ from ..units import Q_, UnitError, ureg
 if TYPE_CHECKING:
     from ..hardware.system import System
 
-__all__ = ["ChipNumbers", "DroppedChip", "IntensityError", "Roofline", "chip_numbers", "roofline", "rooflines"]
+__all__ = ["ChipNumbers", "DroppedChip", "IntensityError", "Roofline", "chip_numbers", "roofline", "rooflines",
+           "with_roofs"]
 
 
 _FLOPS = ureg.Unit("FLOP/s")
@@ -73,6 +74,9 @@ class ChipNumbers:
     bandwidth: tuple[float, float, float]
     link: tuple[float, float, float]
     link_note: str = ""
+    #: the term left out, e.g. ``"compute term (no dense bf16 peak published for Zhenwu M890)"``;
+    #: ``""`` when every roof is known. A dropped compute term has ``peak`` infinite.
+    missing: str = ""
 
     @property
     def has_link(self) -> bool:
@@ -86,36 +90,84 @@ def _triple(spec: Any, unit: pint.Unit) -> tuple[float, float, float]:
     return (spec.low.m_as(unit), spec.q.m_as(unit), spec.high.m_as(unit))
 
 
+#: chips made by :func:`with_roofs` whose missing compute peak drops the compute term (by object id)
+_MEMORY_ONLY: dict[int, Chip] = {}
+
+
+def _publishes_no_peak(chip: Chip) -> bool:
+    """True when the chip publishes no dense or sparse peak at any precision."""
+    return not chip.compute.dense and not chip.compute.sparse
+
+
 def chip_numbers(chip: Chip | str, precision: str | Precision = "bf16", *, sparse: bool = False,
-                 need_bandwidth: bool = True) -> ChipNumbers:
+                 need_bandwidth: bool = True, missing_peak: str = "raise") -> ChipNumbers:
     """Peak compute, memory bandwidth and scale-up bandwidth per direction as floats.
 
     Computed once per (chip object, precision, sparse) and cached; this is the boundary where
-    pint is left behind. Raises :class:`~accelspec.hardware.chip.UnsupportedPrecisionError` (listing
-    the precisions the chip publishes) or :class:`~accelspec.hardware.chip.NotPublishedError`.
+    pint is left behind.
+
+    Parameters
+    ----------
+    chip : Chip or str
+        A catalog chip, by id or record.
+    precision : str or Precision, optional
+        Format of the compute peak (default ``"bf16"``).
+    sparse : bool, optional
+        The structured-sparsity peak (default False: dense).
+    need_bandwidth : bool, optional
+        Raise when the memory bandwidth is not published (default True).
+    missing_peak : {"raise", "drop"}, optional
+        What a chip that publishes no compute peak at any precision gives (default
+        ``"raise"``): ``"drop"`` leaves the compute term out, ``peak`` infinite, and
+        :attr:`ChipNumbers.missing` names it. The memory (and link) terms alone are still a
+        lower bound: ``t >= max(M / B, C / L) <= max(F / P, M / B, C / L)``. A chip made by
+        :func:`with_roofs` without a peak drops the term whatever this says. A chip that
+        publishes some other precision still raises (the bounds then fall back to bf16).
+
+    Returns
+    -------
+    ChipNumbers
+        ``(low, nominal, high)`` peak [FLOP/s or OP/s], bandwidth [B/s], link per direction [B/s].
+
+    Raises
+    ------
+    UnsupportedPrecisionError
+        The chip lacks ``precision`` (the message lists the precisions it publishes);
+        :class:`~accelspec.hardware.chip.PeakNotPublishedError` when it may support it but
+        nobody published the peak.
+    NotPublishedError
+        ``need_bandwidth`` and no memory bandwidth is published.
     """
+    if missing_peak not in ("raise", "drop"):
+        raise InvalidArgumentError("missing_peak", f"'raise' or 'drop', got {missing_peak!r}")
     if isinstance(chip, str):
         from ..hardware.catalog import get_chip
 
         chip = get_chip(chip)
     prec = precision if isinstance(precision, Precision) else _precision(precision)
+    drop = (missing_peak == "drop" or _MEMORY_ONLY.get(id(chip)) is chip) and _publishes_no_peak(chip)
     key = (id(chip), prec, bool(sparse))
     hit = _CACHE.get(key)
-    if hit is not None and hit[0] is chip:
+    if hit is not None and hit[0] is chip and (drop or not hit[1].missing):
         nums = hit[1]
     else:
+        missing = ""
         try:
             spec = chip.compute.peak(prec, sparse=sparse)  # raises, listing published precisions
         except UnsupportedPrecisionError as exc:  # the same class (unsupported / not published), naming the chip
-            raise type(exc)(f"{chip.name}: {exc}") from None
-        peak = _triple(spec, _OPS if prec.is_integer else _FLOPS)
+            if not drop:
+                raise type(exc)(f"{chip.name}: {exc}") from None
+            spec = None
+            missing = (f"compute term (no {'sparse' if sparse else 'dense'} {prec} peak published for {chip.name}: "
+                       "a memory-only bound)")
+        peak = ((math.inf,) * 3 if spec is None else _triple(spec, _OPS if prec.is_integer else _FLOPS))
         bw_spec = chip.memory.bandwidth
         bw = _triple(bw_spec, _BPS) if bw_spec is not None else (math.nan,) * 3
         up = chip.interconnect.scale_up
         per_dir = up.per_direction() if up is not None else None
         link = _triple(per_dir, _BPS) if per_dir is not None else (math.nan,) * 3
         note = (per_dir.basis or "") if per_dir is not None else ""
-        nums = ChipNumbers(chip.id, chip.name, prec, bool(sparse), peak, bw, link, note)
+        nums = ChipNumbers(chip.id, chip.name, prec, bool(sparse), peak, bw, link, note, missing)
         if len(_CACHE) > 4096:
             _CACHE.clear()
         _CACHE[key] = (chip, nums)
@@ -123,6 +175,92 @@ def chip_numbers(chip: Chip | str, precision: str | Precision = "bf16", *, spars
         what = "on-chip SRAM only, no DRAM bandwidth" if chip.memory.on_chip_sram is not None else "not published"
         raise NotPublishedError(f"{chip.name}: memory bandwidth is {what}; a roofline needs it")
     return nums
+
+
+def with_roofs(chip: Chip | str, *, peak: Any = None, bandwidth: Any = None, capacity: Any = None,
+               precision: str | Precision = "bf16", basis: str = "given by the caller") -> Chip:
+    """``chip`` with a compute peak, a memory bandwidth or a capacity supplied where the
+    catalog has none (or to try another figure): the ``peak=`` / ``bandwidth=`` overrides
+    every bound takes through its ``chip`` argument.
+
+    Each value is recorded as an estimate (status ``"estimated"``) with ``basis`` and the
+    published value it replaces, never as the vendor's; the record validates as any catalog
+    chip. A chip that still has no compute peak at any precision gives memory-only bounds
+    (:func:`chip_numbers`' ``missing_peak="drop"``): the compute term is left out and named.
+
+    Parameters
+    ----------
+    chip : Chip or str
+        A catalog chip, by id or record.
+    peak : str or Quantity, optional
+        Dense peak compute at ``precision`` [TFLOP/s] (e.g. ``"500 TFLOP/s"``).
+    bandwidth : str or Quantity, optional
+        Memory bandwidth [TB/s] (e.g. ``"4 TB/s"``).
+    capacity : str or Quantity, optional
+        Memory capacity per chip [GB].
+    precision : str or Precision, optional
+        Format ``peak`` is given in (default ``"bf16"``).
+    basis : str, optional
+        What the values rest on, kept in each value's ``basis`` (default "given by the caller").
+
+    Returns
+    -------
+    Chip
+        A new record; the catalog's is unchanged.
+
+    Raises
+    ------
+    InvalidArgumentError
+        A value is not one positive finite quantity of the right dimension.
+
+    Examples
+    --------
+    >>> from accelspec import decode_bound
+    >>> m890 = with_roofs("zhenwu-m890", bandwidth="4 TB/s")
+    >>> b = decode_bound("llama-3.1-8b", m890, 8192)
+    >>> b.limiter, round(float(b.time.m_as("ms")), 3)
+    ('memory', 4.021)
+    """
+    import json
+
+    from ..units import parse_quantity
+
+    if isinstance(chip, str):
+        from ..hardware.catalog import get_chip
+
+        chip = get_chip(chip)
+    prec = precision if isinstance(precision, Precision) else _precision(precision)
+    rec = json.loads(chip.model_dump_json())
+    src = {"id": "given", "title": basis}
+    unit = "OP/s" if prec.is_integer else "FLOP/s"
+    for name, value, dim, where in (("capacity", capacity, "B", ("memory", "capacity")),
+                                    ("bandwidth", bandwidth, "B/s", ("memory", "bandwidth")),
+                                    ("peak", peak, unit, ("compute", "dense", str(prec)))):
+        if value is None:
+            continue
+        try:
+            q = parse_quantity(value, dim, name)
+        except (UnitError, ValueError) as exc:
+            raise InvalidArgumentError(name, str(exc)) from None
+        mag = q.magnitude
+        if not (isinstance(mag, (int, float)) and math.isfinite(mag) and mag > 0):
+            raise InvalidArgumentError(name, f"must be one positive finite quantity, got {value!r}")
+        node = rec
+        for k in where[:-1]:
+            if not isinstance(node.get(k), dict):
+                node[k] = {}
+            node = node[k]
+        old = node.get(where[-1])
+        was = f"published {old['value']}" if old else "not published"
+        text = f"{q.m!r} {q.units:~}"
+        node[where[-1]] = {"value": text, "source": src, "status": "estimated", "range": [text, text],
+                           "basis": f"{basis} ({was})"}
+    out = Chip.model_validate(rec)
+    if _publishes_no_peak(out):
+        if len(_MEMORY_ONLY) > 4096:
+            _MEMORY_ONLY.clear()
+        _MEMORY_ONLY[id(out)] = out
+    return out
 
 
 def _q(value: Any, unit: pint.Unit) -> pint.Quantity:

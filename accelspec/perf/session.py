@@ -281,7 +281,7 @@ def _times(ln: Any, phase: str, ctx_hi: np.ndarray, ctx_lo: np.ndarray | None, B
 
 def agent_session(model: str | Model, chip: str | Chip | System, scenario: AgentSession | None = None, *,
                   n_chips: int | None = None, parallelism: str | Parallelism | Mapping[str, int] | None = None,
-                  prefix_caching: bool = True, sessions: int = 1, weight_dtype: str | DType | None = "bf16",
+                  prefix_caching: bool = True, sessions: int = 1, weight_dtype: str | DType | None = "native",
                   kv_dtype: str | DType | None = "bf16", price: str = "min", max_chips: int = 1024) -> SessionBound:
     """Bound one agent session (see the module docstring for the model and formulas).
 
@@ -309,9 +309,12 @@ def agent_session(model: str | Model, chip: str | Chip | System, scenario: Agent
         True); False prefills the whole context every turn.
     sessions : int, optional
         Sessions served together, in lockstep (default 1).
-    weight_dtype, kv_dtype : str or DType, optional
-        Formats of the weights and of the KV cache (default ``"bf16"`` both, whatever the
-        checkpoint stores).
+    weight_dtype : str or DType, optional
+        Format of the weights (default ``"native"``: the checkpoint's own formats, as
+        :func:`accelspec.decode_bound` and :func:`accelspec.fits`; a chip without a peak for
+        them computes in bf16 and the notes say so).
+    kv_dtype : str or DType, optional
+        Format of the KV cache (default ``"bf16"``).
     price : {"min", "median", "max"}, optional
         Which of the chip's price snapshots costs the session (default ``"min"``).
     max_chips : int, optional
@@ -395,16 +398,22 @@ def agent_session(model: str | Model, chip: str | Chip | System, scenario: Agent
     peak = bw = link = math.inf
     used_prec = str(prec)
     cn = None
-    try:
-        cn = chip_numbers(c, prec, need_bandwidth=False)
-    except (UnsupportedPrecisionError, NotPublishedError):
-        if prec is Precision.bf16:
-            try:
-                cn = chip_numbers(c, Precision.fp16, need_bandwidth=False)
-                used_prec = "fp16"
-                notes.append("no bf16 peak published: compute at fp16 (same bytes and FLOPs)")
-            except (UnsupportedPrecisionError, NotPublishedError):
-                cn = None
+    tries = [prec]
+    if ln.dtypes.weight_origin != "given" and prec is not Precision.bf16:
+        tries.append(Precision.bf16)  # the checkpoint's format unsupported: bf16 compute, as decode_bound
+    if Precision.bf16 in tries:
+        tries.append(Precision.fp16)  # same bytes and FLOPs
+    for pr in tries:
+        try:
+            cn = chip_numbers(c, pr, need_bandwidth=False)
+        except (UnsupportedPrecisionError, NotPublishedError):
+            continue
+        used_prec = str(pr)
+        if pr is Precision.fp16 and prec is not Precision.fp16:
+            notes.append(f"no {prec} peak published: compute at fp16 (same bytes and FLOPs as bf16)")
+        elif pr is not prec:
+            notes.append(f"no {prec} peak published: compute at {pr} (the weights upcast as they are read)")
+        break
     if cn is not None:
         peak = cn.peak[1]
     else:
@@ -475,7 +484,7 @@ def agent_session(model: str | Model, chip: str | Chip | System, scenario: Agent
         if lim_ctx is not None and final > lim_ctx:
             notes.append(f"the final context {final:,} exceeds {m.id}'s trained length {how}")
     notes.append("tool execution, network and queueing are outside the bound; no context compaction; "
-                 f"weights {ln.dtypes.weight.name}, KV {ln.dtypes.kv.name}, compute {used_prec}; nominal catalog "
+                 f"weights {ln.dtypes.weights_text()}, KV {ln.dtypes.kv.name}, compute {used_prec}; nominal catalog "
                  "values, efficiencies 1.0")
     return SessionBound(
         model=m.id, chip=c.id, chip_name=c.name, system=None if system is None else system.id, n_chips=n,

@@ -379,7 +379,7 @@ def request(model: str, chip: str, input: Any = 2048, output: Any = 256, batch: 
 
 
 def plan(model: str, input: Any, output: Any, ttft: str, tpot: str, *, chips: Any = None, max_chips: Any = 64,
-         disaggregated: bool = False, decode_context: str = "mean", weights: str = "bf16", kv: str = "bf16",
+         disaggregated: bool = False, decode_context: str = "mean", weights: str | None = None, kv: str = "bf16",
          top: int = 10) -> dict[str, Any]:
     """Which chips meet a TTFT and TPOT target, with how many chips, layout and batch
     (``accelspec plan --json``); ``chips`` defaults to the whole catalog."""
@@ -388,7 +388,7 @@ def plan(model: str, input: Any, output: Any, ttft: str, tpot: str, *, chips: An
         raise InvalidArgumentError("decode_context", f"expected mean or final, got {decode_context!r}")
     p = a.plan(model, _need(input, "input"), _need(output, "output"), ttft=ttft, tpot=tpot, chips=names,
                max_chips=_n(max_chips, "max_chips", 64), disaggregated=bool(disaggregated),
-               decode_context=decode_context, weight_dtype=_opt(weights) or "bf16", kv_dtype=_opt(kv) or "bf16")
+               decode_context=decode_context, weight_dtype=_opt(weights) or "native", kv_dtype=_opt(kv) or "bf16")
     data = p.to_records()
     if top:
         keep = [r for r in data["rows"] if r["status"] == "meets"][:top]
@@ -397,7 +397,7 @@ def plan(model: str, input: Any, output: Any, ttft: str, tpot: str, *, chips: An
 
 
 def frontier(model: str, chips: Any, input: Any = 2048, output: Any = 256, *, n_chips: Any = None,
-             disaggregated: bool = True, weights: str = "bf16", kv: str = "bf16") -> dict[str, Any]:
+             disaggregated: bool = True, weights: str | None = None, kv: str = "bf16") -> dict[str, Any]:
     """Per chip the bound curve (tokens/s per chip against tokens/s per user, batch swept), as
     ``accelspec plot frontier`` draws it, for the page's chart."""
     from accelspec.perf.plan import frontier as _frontier
@@ -407,7 +407,7 @@ def frontier(model: str, chips: Any, input: Any = 2048, output: Any = 256, *, n_
         raise InvalidArgumentError("chips", "give at least one chip")
     curves = _frontier(model, names, _n(input, "input", 2048), _n(output, "output", 256),
                        n_chips=_count(n_chips, "n_chips"), disaggregated=bool(disaggregated),
-                       weight_dtype=_opt(weights) or "bf16", kv_dtype=_opt(kv) or "bf16")
+                       weight_dtype=_opt(weights) or "native", kv_dtype=_opt(kv) or "bf16")
     keys = ("chip", "name", "n_chips", "batch", "tokens_per_s_per_user", "tokens_per_s_per_chip", "fits", "layout",
             "missing")
     return finite({"model": model, "input_tokens": _n(input, "input", 2048),

@@ -147,14 +147,14 @@ def create_app() -> FastAPI:
     @app.get("/api/plan", tags=["inference"], summary="which chips meet a TTFT and TPOT target")
     def plan(model: str, input: str, output: str, ttft: Annotated[str, Query(description="1 s, 500 ms")],
              tpot: Annotated[str, Query(description="30 ms")], chips: Str = None, max_chips: str = "64",
-             disaggregated: bool = False, decode_context: str = "mean", weights: str = "bf16", kv: str = "bf16",
+             disaggregated: bool = False, decode_context: str = "mean", weights: str | None = None, kv: str = "bf16",
              top: Annotated[int, Query(ge=0, le=1000)] = 10) -> dict[str, Any]:
         return q.plan(model, input, output, ttft, tpot, chips=chips, max_chips=max_chips,
                       disaggregated=disaggregated, decode_context=decode_context, weights=weights, kv=kv, top=top)
 
     @app.get("/api/frontier", tags=["inference"], summary="tokens/s per chip against tokens/s per user")
     def frontier(model: str, chips: str, input: str = "2048", output: str = "256", n_chips: Str = None,
-                 disaggregated: bool = True, weights: str = "bf16", kv: str = "bf16") -> dict[str, Any]:
+                 disaggregated: bool = True, weights: str | None = None, kv: str = "bf16") -> dict[str, Any]:
         return q.frontier(model, chips, input, output, n_chips=n_chips, disaggregated=disaggregated,
                           weights=weights, kv=kv)
 

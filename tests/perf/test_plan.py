@@ -172,3 +172,27 @@ def test_cost_and_energy_at_the_planned_deployment():
     assert c.meets and c.usd_per_m_output is None and c.tokens_per_joule is None
     assert [m.split(" for ")[0] for m in c.cost_missing] == ["no published chip-hour price", "no TDP published"]
     assert "no TDP published for ascend-910c" in p.table()
+
+
+def test_default_weights_are_the_checkpoints_as_fit():
+    # gpt-oss-120b: experts mxfp4 in the checkpoint, 65.2 GB of weights: one H100 holds it
+    # (fit / min_chips); a bf16 copy (233 GB) would need four
+    p = a.plan("gpt-oss-120b", "2k", 256, ttft="1 s", tpot="30 ms", chips=["h100"])
+    fewest = a.min_chips("gpt-oss-120b", "h100-sxm", 2000 + 256).value
+    assert p.rows[0].status == "meets" and p.rows[0].n_chips == fewest == 1
+    assert "experts mxfp4 (checkpoint)" in p.assumptions
+    b16 = a.plan("gpt-oss-120b", "2k", 256, ttft="1 s", tpot="30 ms", chips=["h100"], weight_dtype="bf16")
+    assert b16.rows[0].n_chips == 4
+
+
+def test_checkpoint_format_the_chip_lacks_falls_back_to_bf16_compute():
+    # DeepSeek-V3 is an fp8 checkpoint; the Ascend 910C publishes no fp8: bf16 compute, fp8 bytes
+    p = a.plan("deepseek-v3", "2k", 256, ttft="1 s", tpot="30 ms", chips=["ascend-910c", "h100"])
+    rows = {r.id: r for r in p.rows}
+    assert rows["ascend-910c"].precision == "bf16" and rows["h100-sxm"].precision == "fp8"
+    assert "no fp8 peak published: compute at bf16" in rows["ascend-910c"].notes[0]
+    # fp8 weights (~671 GB) fit on 8 Ascend 910C (8 x 128 GB); a bf16 copy would not
+    assert rows["ascend-910c"].n_chips == 8
+    # an explicit precision the chip lacks is not replaced: no time bound, said so
+    fp8 = a.plan("deepseek-v3", "2k", 256, ttft="1 s", tpot="30 ms", chips=["ascend-910c"], precision="fp8")
+    assert fp8.rows[0].status == "unknown" and "no dense fp8 peak" in fp8.rows[0].reasons[0]

@@ -273,3 +273,31 @@ def test_static_request_throughput_never_beats_the_decode_bound(model, chip, S, 
     r = request_bound(model, chip, S, So, B, accepted_tokens_per_step=acc, weight_dtype="fp8", kv_dtype="fp8")
     d = decode_bound(model, chip, S, B, accepted_tokens_per_step=acc, weight_dtype="fp8", kv_dtype="fp8")
     assert r.output_tokens_per_s_per_chip.m <= d.tokens_per_s_per_chip.m * (1 + 1e-9)
+
+
+def test_request_takes_a_system_as_decode_bound_does():
+    r = request_bound("llama-3.1-70b", "gb200-nvl72", 2048, 256, 8)
+    d = decode_bound("llama-3.1-70b", "gb200-nvl72", 2048 + 1, 8)
+    assert r.n_chips == d.n_chips == 72 and r.layout == d.layout
+    assert any("gb200-nvl72" in n for n in r.notes)
+    with pytest.raises(AccelspecError, match="n_chips"):
+        request_bound("llama-3.1-70b", "gb200-nvl72", 2048, 256, 8, 144)
+
+
+def test_request_falls_back_to_bf16_compute_as_decode_bound():
+    # DeepSeek-V3's checkpoint is fp8; the Ascend 910C publishes no fp8 peak: bf16 compute, said so
+    r = request_bound("deepseek-v3", "ascend-910c", 2048, 256, 1, 16)
+    d = decode_bound("deepseek-v3", "ascend-910c", 2048, 1, 16)
+    assert str(r.dtypes.precision) == str(d.precision) == "bf16"
+    assert "Ascend 910C has no fp8" in r.assumptions and "Ascend 910C has no fp8" in d.assumptions
+    with pytest.raises(a.UnsupportedPrecisionError):  # an explicit precision is not replaced
+        request_bound("deepseek-v3", "ascend-910c", 2048, 256, 1, 16, precision="fp8")
+
+
+def test_request_memory_only_for_a_chip_without_a_peak():
+    from accelspec.perf.roofline import with_roofs
+
+    r = request_bound("llama-3.1-8b", with_roofs("zhenwu-m890", bandwidth="4 TB/s"), 2048, 256)
+    assert r.limiter == "memory" and r.terms_s[0] == 0.0
+    assert any("compute term" in n and "memory-only" in n for n in r.notes)
+    assert r.to_dict()["notes"] == list(r.notes)

@@ -263,3 +263,32 @@ def test_cli_roofline_takes_systems(capsys, tmp_path):
     assert main(["roofline", "gb200-nvl72", "h100", "-o", str(png)]) == 0
     assert "GB200 (per GPU) in GB200 NVL72" in capsys.readouterr().out
     assert png.stat().st_size > 0
+
+
+# --- a chip with a published bandwidth but no compute peak ---------------------------------------
+def test_memory_only_bound_for_a_chip_without_a_peak():
+    from accelspec.errors import InvalidArgumentError, PeakNotPublishedError
+    from accelspec.perf.roofline import chip_numbers, with_roofs
+
+    with pytest.raises(PeakNotPublishedError):  # the default still refuses
+        chip_numbers("zhenwu-m890", "bf16", need_bandwidth=False)
+    cn = chip_numbers("zhenwu-m890", "bf16", need_bandwidth=False, missing_peak="drop")
+    assert cn.peak == (math.inf,) * 3 and "compute term" in cn.missing
+    m890 = with_roofs("zhenwu-m890", bandwidth="4 TB/s")
+    assert m890.memory.bandwidth.status == "estimated" and a.get_chip("zhenwu-m890").memory.bandwidth is None
+    # Llama 3.1 8B decode at 8,000 tokens reads 16,058,433,536 B (the CLI test's worked figure): / 4 TB/s
+    b = a.decode_bound("llama-3.1-8b", m890, 8000)
+    assert b.t == pytest.approx(16_058_433_536 / 4e12, rel=1e-12) and b.limiter == "memory"
+    assert b.t_compute == 0.0 and math.isinf(b.ridge)
+    # peak= supplies the compute term: at batch 64 the ridge is 500 TFLOP/s / 4 TB/s = 125 FLOP/B
+    full = a.decode_bound("llama-3.1-8b", with_roofs("zhenwu-m890", bandwidth="4 TB/s", peak="500 TFLOP/s"), 8000,
+                          64)
+    assert full.ridge == pytest.approx(125.0) and full.t_compute > 0
+    assert full.t_compute == pytest.approx(full.flops / 500e12, rel=1e-12)
+    with pytest.raises(InvalidArgumentError, match="bandwidth"):
+        with_roofs("zhenwu-m890", bandwidth="-4 TB/s")
+    with pytest.raises(InvalidArgumentError, match="missing_peak"):
+        chip_numbers("h100", missing_peak="zero")
+    # a chip that publishes other formats still raises (the bounds fall back to bf16 instead)
+    with pytest.raises(a.UnsupportedPrecisionError):
+        chip_numbers("ascend-910c", "fp8", missing_peak="drop")

@@ -83,3 +83,27 @@ def test_system_and_bad_inputs():
         a.agent_session("llama-3.1-8b", "hgx-h200", SC, n_chips=16)
     with pytest.raises(SessionError, match="turns"):
         a.agent_session("llama-3.1-8b", "h100", a.AgentSession(turns=0))
+
+
+def test_cost_is_the_rental_divided_by_the_sessions_sharing_the_chips():
+    # four sessions in lockstep on one H100: each decode step reads the weights once, four
+    # embedding rows and four KV caches; turn 1 decodes at contexts 1,101..1,110 (sum 11,055),
+    # turn 2 at 1,211..1,220 (sum 12,155), all memory-bound at batch 4
+    four = a.agent_session("llama-3.1-8b", "h100-sxm", SC, sessions=4)
+    dec = (20 * (W + 4 * ROW) + 4 * (11_055 + 12_155) * KV) / BW
+    assert float(four.decode_s.sum()) == pytest.approx(dec, rel=1e-9)
+    t = four.total_time_s
+    # cost = price per chip-hour x n x t / sessions: 3.20 USD/h x 1 chip x t / 4
+    assert four.cost_usd[0] == pytest.approx(3.20 * 1 * t / 3600 / 4, rel=1e-12)
+    assert four.energy_j[0] == pytest.approx(700 * 1 * t / 4, rel=1e-12)
+    # the four together pay exactly one chip's rental for the batch's time
+    assert 4 * four.cost_usd[0] == pytest.approx(3.20 * t / 3600, rel=1e-12)
+
+
+def test_session_defaults_to_the_checkpoints_format():
+    # gpt-oss-120b stores its experts in mxfp4: the session sizes and times those bytes, as fits does
+    s = a.agent_session("gpt-oss-120b", "h100-sxm", SC)
+    assert s.n_chips == a.min_chips("gpt-oss-120b", "h100-sxm", 1220).value == 1
+    assert any("experts mxfp4" in n for n in s.notes)
+    b16 = a.agent_session("gpt-oss-120b", "h100-sxm", SC, weight_dtype="bf16")
+    assert b16.n_chips > 1
