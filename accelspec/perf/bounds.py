@@ -49,6 +49,7 @@ from ..inputs import count
 from ..model.architecture import AttentionKind
 from ..units import Q_, ureg
 from .comm import allreduce_bytes, alltoall_bytes, group_domain_share, ring_pass_bytes
+from .kernels import LIMITERS, MEM_KW, expert_split, layout_chips, limiter_code, routed_experts, step_times
 from .memory import InvalidArgumentError, Parallelism, _refuse, is_deployment, memory_footprint
 from .opcost import FALLBACK_PRECISION, DTypes, _dtype_key, _get_model, _pair_flops, compute_fallback, resolve_dtypes
 from .roofline import _check_efficiency, chip_numbers
@@ -62,41 +63,9 @@ if TYPE_CHECKING:
 __all__ = ["LIMITERS", "Bound", "LayoutNumbers", "StageNumbers", "decode_bound", "layout_numbers", "prefill_bound",
            "resolve_layout"]
 
-#: what limits a step, by code (the sweep's ``limiter`` column uses these names)
-LIMITERS = ("compute", "memory", "interconnect")
-
 _S = ureg.Unit("s")
 _MS = ureg.Unit("ms")
 _TPS = ureg.Unit("token/s")
-
-
-def step_times(flops: Any, mem: Any, comm: Any, n_chips: Any, peak: Any, bw: Any, link: Any,
-               overlap: bool = True, comm_out: Any = 0.0, link_out: Any = math.nan) -> tuple[Any, Any, Any, Any]:
-    """``(t_compute, t_memory, t_comm, t)`` in seconds; floats or numpy arrays alike.
-
-    ``comm`` bytes per chip per direction run on the scale-up ``link``, ``comm_out`` on the
-    scale-out ``link_out`` (two tiers): ``t_comm = max(comm / link, comm_out / link_out)`` with
-    ``overlap`` (separate links), their sum without. A tier's time is 0 when nothing is sent on
-    it, even if its bandwidth is unknown (nan).
-    """
-    tc = flops / (n_chips * peak)
-    tm = mem / (n_chips * bw)
-    tl = np.where(comm > 0.0, comm / link, 0.0)
-    if isinstance(comm_out, float) and comm_out == 0.0:
-        pass  # nothing leaves the scale-up domain
-    elif np.any(comm_out):
-        to = np.where(comm_out > 0.0, comm_out / link_out, 0.0)
-        tl = np.maximum(tl, to) if overlap else tl + to
-    if overlap:
-        t = np.maximum(np.maximum(tc, tm), tl)
-    else:
-        t = tc + tm + tl
-    return tc, tm, tl, t
-
-
-def limiter_code(tc: Any, tm: Any, tl: Any) -> Any:
-    """Index into :data:`LIMITERS` of the largest term (ties go to compute, then memory)."""
-    return np.where(tc >= tm, np.where(tc >= tl, 0, 2), np.where(tm >= tl, 1, 2))
 
 
 @dataclass(frozen=True)
@@ -360,7 +329,7 @@ def layout_numbers(model: Model | str, lay: Parallelism, weight_dtype: Any = "na
         if last:
             w_fixed += V * d / tp * mb + d * wb
         emb_row = d / tp * mb if s == 0 and (not model.tied_embeddings or pp > 1) else 0.0
-        w_expert = float(lp["experts"][idx].sum()) / E * eb / (ep if ep > 1 else tp) if moe is not None else 0.0
+        w_expert = float(lp["experts"][idx].sum()) / E * eb / expert_split(tp, ep) if moe is not None else 0.0
         matmul = lp["attention"][idx] + lp["mlp"][idx] + lp["router"][idx] + lp["experts_active"][idx]
         by_window: dict[float, list[float]] = {}
         n_lin = n_attn = 0
@@ -390,29 +359,8 @@ def layout_numbers(model: Model | str, lay: Parallelism, weight_dtype: Any = "na
     return ln
 
 
-def _unique_experts(E: float, k: float, tokens: Any) -> Any:
-    if k <= 0:
-        return 0.0 * tokens
-    if k >= E:
-        return E + 0.0 * tokens
-    return -E * np.expm1(tokens * np.log1p(-(k / E)))
-
-
-def _best_case_experts(E: float, k: float, tokens: Any) -> Any:
-    """Fewest distinct routed experts ``tokens`` tokens with ``k`` experts each can touch: every
-    token picks the same ``k`` (``min(k, E)``; 0 without tokens or experts)."""
-    if k <= 0:
-        return 0.0 * tokens
-    return np.where(tokens > 0, min(k, E), 0.0) + 0.0 * tokens
-
-
-def routed_experts(E: float, k: float, tokens: Any, routing: str = "balanced") -> Any:
-    """Distinct routed experts per MoE layer a step reads: ``"balanced"`` the expectation under
-    uniform independent routing, ``E (1 - (1 - k/E)^T)``; ``"best-case"`` the fewest possible,
-    ``min(k, E)`` (every token picks the same experts), a strict lower bound."""
-    if routing == "best-case":
-        return _best_case_experts(E, k, tokens)
-    return _unique_experts(E, k, tokens)
+#: old private names, kept importable while other modules move to :mod:`.kernels`
+_MEM_KW = MEM_KW
 
 
 def stage_traffic(ln: LayoutNumbers, st: StageNumbers, phase: str, context: Any, batch: Any, *,
@@ -549,7 +497,7 @@ def resolve_layout(model: Any, context_tokens: int, batch: int, n_chips: int | N
         n = 1 if n_chips is None else n_chips
         if n == 1:
             return Parallelism()
-        mem_kw = {k: v for k, v in dtype_kw.items() if k in _MEM_KW}
+        mem_kw = {k: v for k, v in dtype_kw.items() if k in MEM_KW}
         mobj = _model_obj(model)
         key = (id(mobj), context_tokens, batch, n, *sorted((k, str(v)) for k, v in mem_kw.items()))
         hit = _AUTO_CACHE.get(key)
@@ -561,19 +509,7 @@ def resolve_layout(model: Any, context_tokens: int, batch: int, n_chips: int | N
         _AUTO_CACHE[key] = (mobj, auto)
         return auto
     if n_chips is None:
-        if isinstance(parallelism, Parallelism):
-            n_chips = parallelism.n_chips
-        elif isinstance(parallelism, Mapping):
-            n_chips = Parallelism(**{k: int(v) for k, v in parallelism.items()}).n_chips
-        elif isinstance(parallelism, str) and "=" in parallelism:
-            given = Parallelism.parse(parallelism, math.prod(
-                int(p.partition("=")[2]) for p in parallelism.replace(";", ",").split(",")
-                if p.partition("=")[0].strip().lower() in ("tp", "pp", "cp", "dp")
-                and p.partition("=")[2].strip().isdigit()))
-            assert given is not None  # a "tp=4,pp=2" string is never "auto"
-            n_chips = given.n_chips
-        else:
-            n_chips = 1
+        n_chips = layout_chips(parallelism) or 1
     lay = Parallelism.parse(parallelism, n_chips)
     assert lay is not None
     lay.check(_model_obj(model))
@@ -583,7 +519,6 @@ def resolve_layout(model: Any, context_tokens: int, batch: int, n_chips: int | N
 
 
 _AUTO_CACHE: dict[tuple, tuple[Any, Parallelism]] = {}
-_MEM_KW = ("weight_dtype", "kv_dtype", "expert_dtype", "embedding_dtype", "state_dtype", "activation_dtype")
 
 
 def _model_obj(model: Any) -> Model:
@@ -604,7 +539,7 @@ def _bound(phase: str, model: Model | str, chip: str | Chip | System | Deploymen
     if n is None and system is not None and parallelism is None:
         n = system.n_chips  # a system: all its chips unless told otherwise
     kw = {k: v for k, v in dtype_kw.items() if v is not None}
-    mem_kw = {k: v for k, v in kw.items() if k in _MEM_KW}
+    mem_kw = {k: v for k, v in kw.items() if k in MEM_KW}
     lay = resolve_layout(model, T, B, n, parallelism, {"weight_dtype": weight_dtype, **mem_kw})
     n = lay.n_chips
     ln = layout_numbers(model, lay, weight_dtype, **kw)

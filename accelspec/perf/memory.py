@@ -48,6 +48,7 @@ from ..inputs import count, counts
 from ..model.architecture import AttentionKind, Model, memo
 from ..model.datatypes import DType, dtype
 from ..units import Q_, parse_quantity, ureg
+from .kernels import DEFAULT_RESERVE, MAX_SEARCH_CHIPS, expert_split, layout_chips, layout_grid, layout_preference
 
 if TYPE_CHECKING:  # annotations only: .deployment imports this module, so its class comes via the package
     from ..hardware.system import System
@@ -69,7 +70,7 @@ __all__ = [
 ]
 
 _GB = 1e9
-_DEFAULT_RESERVE = 2 * 2**30  # 2 GiB per chip
+_DEFAULT_RESERVE = DEFAULT_RESERVE  # 2 GiB per chip (old private name, kept importable)
 _MAX_TOKENS = 2**40
 _MAX_COUNT = 2**53  # largest whole number a float holds exactly: the limit of every count argument
 
@@ -265,7 +266,7 @@ class _Profile:
         ffn = 3.0 * m.ffn_size / tp if m.ffn_size else 0.0
         if m.moe is not None:
             mo = m.moe
-            split = lay.ep if lay.ep > 1 else tp
+            split = expert_split(tp, lay.ep)
             ffn = max(ffn, mo.experts_per_token * 3 * mo.expert_ffn_size / split
                       + mo.n_shared_experts * 3 * mo.shared_ffn / tp + mo.n_routed_experts)
         return 4.0 * h + max(attn, ffn)
@@ -340,7 +341,7 @@ def _stage_weight_bytes(p: _Profile, st: Any, s: int, lay: Parallelism, bpe: dic
     m, tp, pp, ep = p.model, lay.tp, lay.pp, lay.ep
     w = ((st.attention * bpe["attention"] + st.mlp * bpe["mlp"]) / tp
          + st.router * bpe["router"] + st.norms * bpe["norms"]
-         + st.experts / (ep if ep > 1 else tp) * bpe["experts"])
+         + st.experts / expert_split(tp, ep) * bpe["experts"])
     if s == 0:
         w += p.embedding / tp * bpe["embedding"]
     if s == pp - 1:
@@ -392,48 +393,38 @@ def _total(p: _Profile, lay: Parallelism, ctx: np.ndarray, batch: np.ndarray, o:
     return best
 
 
-#: Largest chip count the automatic layout search considers (a 1M-chip deployment is far beyond any built).
-MAX_SEARCH_CHIPS = 1_048_576
+_GRID_CACHE: dict[tuple[int, int, bool], tuple[Model, list[Parallelism]]] = {}
 
 
-def _candidates(model: Model, n: int, ctx_min: float, batch_max: float) -> list[Parallelism]:
-    """Layouts of exactly ``n`` chips that can shard ``model`` (for ``parallelism="auto"``)."""
-    if n > MAX_SEARCH_CHIPS:
-        raise InvalidArgumentError("n_chips", f"the layout search covers at most {MAX_SEARCH_CHIPS:,} chips, got "
-                                   f"{n:,}; give parallelism= explicitly for larger deployments")
-    out = []
-    small = [d for d in range(1, math.isqrt(n) + 1) if n % d == 0]  # divisors in O(sqrt n)
-    divs = sorted({*small, *(n // d for d in small)})
-    for tp in divs:
-        for pp in [d for d in divs if (n // tp) % d == 0]:
-            rest = n // tp // pp
-            for cp in [d for d in divs if rest % d == 0]:
-                dp = rest // cp
-                if cp > ctx_min or (dp > 1 and dp > batch_max):
-                    continue
-                base = Parallelism(tp=tp, pp=pp, cp=cp, dp=dp)
-                opts = [base]
-                if model.moe is not None:
-                    group = tp * cp * dp
-                    eps = [e for e in range(2, group + 1) if group % e == 0 and model.moe.n_routed_experts % e == 0]
-                    if eps:
-                        opts.append(replace(base, ep=max(eps)))
-                for lay in opts:
-                    try:
-                        lay.check(model)
-                    except InvalidArgumentError:
-                        continue
-                    out.append(lay)
-    return out
+def layouts(model: Model, n: int, *, every_ep: bool = False) -> list[Parallelism]:
+    """:func:`~accelspec.perf.kernels.layout_grid` of ``model`` on ``n`` chips, cached per model
+    object (the grid depends on the architecture only)."""
+    key = (id(model), n, every_ep)
+    hit = _GRID_CACHE.get(key)
+    if hit is None or hit[0] is not model:
+        if len(_GRID_CACHE) > 256:
+            _GRID_CACHE.clear()
+        hit = _GRID_CACHE[key] = (model, layout_grid(model, n, every_ep=every_ep))
+    return hit[1]
+
+
+def candidates(model: Model, n: int, ctx_min: float, batch_max: float) -> list[Parallelism]:
+    """Layouts of exactly ``n`` chips that can shard ``model`` (for ``parallelism="auto"``):
+    :func:`layouts` without context-parallel ranks beyond ``ctx_min`` tokens or data-parallel
+    replicas beyond ``batch_max`` sequences."""
+    return [lay for lay in layouts(model, n) if not (lay.cp > ctx_min or (lay.dp > 1 and lay.dp > batch_max))]
+
+
+_candidates = candidates  # old private name, kept importable (perf.plan)
 
 
 def _auto(p: _Profile, n: int, ctx: np.ndarray, batch: np.ndarray, o: _Options) -> Parallelism:
     """The layout of ``n`` chips that needs the least memory per chip at the largest inputs."""
-    cands = _candidates(p.model, n, float(ctx.min()), float(batch.max()))
+    cands = candidates(p.model, n, float(ctx.min()), float(batch.max()))
     if not cands:
         raise InvalidArgumentError("n_chips", f"no parallel layout of {n} chips can shard {p.model.id}")
     c, b = np.asarray([float(ctx.max())]), np.asarray([float(batch.max())])
-    scored = [(float(_total(p, lay, c, b, o)[0]), lay.pp, lay.cp, lay.dp, -lay.tp, i)  # = _terms(...)["total"]
+    scored = [(float(_total(p, lay, c, b, o)[0]), *layout_preference(lay), i)  # = _terms(...)["total"]
               for i, lay in enumerate(cands)]
     return cands[min(scored)[-1]]
 
@@ -702,15 +693,9 @@ def _hardware(chip: Any, n_chips: Any, parallelism: Any) -> tuple[Chip, Any, Any
     chip_obj, system = resolve_hardware(chip)
     if n_chips is None:
         n_chips = system.n_chips if system is not None else 1
-        if isinstance(parallelism, Parallelism):
-            n_chips = parallelism.n_chips
-        elif isinstance(parallelism, (Mapping, str)) and (not isinstance(parallelism, str) or "=" in parallelism):
-            try:  # a fixed layout: its chip count (Parallelism.parse reports a malformed one later)
-                items = (parallelism.items() if isinstance(parallelism, Mapping) else
-                         (p.split("=", 1) for p in parallelism.replace(" ", "").replace(";", ",").split(",")))
-                n_chips = math.prod(int(v) for k, v in items if str(k).strip().lower() in ("tp", "pp", "cp", "dp"))
-            except (TypeError, ValueError):
-                pass
+        fixed = layout_chips(parallelism)  # a fixed layout: its chip count (parse reports a malformed one later)
+        if fixed is not None:
+            n_chips = fixed
     return chip_obj, system, n_chips
 
 

@@ -75,6 +75,7 @@ from ..inputs import count
 from ..model.architecture import AttentionKind
 from ..model.datatypes import DType, dtype
 from ..units import Q_, ureg
+from .kernels import expected_experts
 
 if TYPE_CHECKING:
     from ..model.architecture import Model
@@ -219,8 +220,7 @@ def expected_unique_experts(n_experts: float | npt.ArrayLike, top_k: float | npt
     N = np.asarray(tokens, dtype=float)
     if np.any(k > E) or np.any(k < 0) or np.any(N < 0):
         raise ValueError("expected_unique_experts: need 0 <= top_k <= n_experts and tokens >= 0")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = np.where(k >= E, np.where(N > 0, E, 0.0), -E * np.expm1(N * np.log1p(-(k / E))))
+    out = expected_experts(E, k, N)
     return float(out) if np.ndim(out) == 0 else out
 
 
