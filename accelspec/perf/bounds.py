@@ -49,7 +49,16 @@ from ..inputs import count
 from ..model.architecture import AttentionKind
 from ..units import Q_, ureg
 from .comm import allreduce_bytes, alltoall_bytes, group_domain_share, ring_pass_bytes
-from .kernels import LIMITERS, MEM_KW, expert_split, layout_chips, limiter_code, routed_experts, step_times
+from .kernels import (
+    LIMITERS,
+    MEM_KW,
+    expert_split,
+    layout_chips,
+    layout_preference,
+    limiter_code,
+    routed_experts,
+    step_times,
+)
 from .memory import InvalidArgumentError, Parallelism, _refuse, is_deployment, memory_footprint
 from .opcost import FALLBACK_PRECISION, DTypes, _dtype_key, _get_model, _pair_flops, compute_fallback, resolve_dtypes
 from .roofline import _check_efficiency, chip_numbers
@@ -106,11 +115,28 @@ class Bound:
     comm_out_bytes: float = 0.0  #: of ``comm_bytes``, those on the scale-out network
     #: the collectives, their algorithms and the tiers they run on (empty on one chip)
     comm_note: str = ""
+    #: without a given layout: the layout the memory fit prefers (``fits``'s choice), when the
+    #: bound is the minimum over layouts; None when the layout was given (or one chip)
+    memory_parallelism: Parallelism | None = None
+    memory_layout_t: float = math.nan  #: the step time under ``memory_parallelism`` [s]
+    #: how the layout was chosen (the layout search), empty when it was given
+    search_note: str = ""
 
     @property
     def layout(self) -> str:
         """The parallel layout, e.g. ``"pp=6"`` or ``"single chip"``."""
         return str(self.parallelism)
+
+    @property
+    def memory_layout(self) -> str:
+        """The layout :func:`accelspec.fits` prefers for the same chips (least memory per chip),
+        or ``""`` when the layout was given; its own bound is :attr:`memory_layout_time`."""
+        return "" if self.memory_parallelism is None else str(self.memory_parallelism)
+
+    @property
+    def memory_layout_time(self) -> pint.Quantity | None:
+        """The bound under :attr:`memory_layout` [ms] (None when the layout was given)."""
+        return None if self.memory_parallelism is None else Q_(self.memory_layout_t * 1e3, _MS)
 
     @property
     def assumptions(self) -> str:
@@ -124,6 +150,8 @@ class Bound:
             text += ("; MoE routing best-case (fewest distinct experts: a strict bound)" if self.routing == "best-case"
                      else "; MoE routing balanced (expected distinct experts: a bound under balanced routing, "
                           "routing='best-case' for one under any routing)")
+        if self.search_note:
+            text += f"; layout: {self.search_note}"
         if self.comm_note:
             text += f"; comm: {self.comm_note}"
         return text
@@ -468,23 +496,48 @@ def stage_traffic_tiers(ln: LayoutNumbers, st: StageNumbers, phase: str, context
 
 def layout_times(ln: LayoutNumbers, phase: str, context: Any, batch: Any, peak: Any, bw: Any, link: Any,
                  overlap: bool = True, *, link_out: Any = math.nan, domain: Any = math.inf, in_network: Any = False,
-                 routing: str = "balanced") -> tuple[Any, Any, Any, Any, Any, Any, Any]:
+                 routing: str = "balanced", microbatch: bool = False) -> tuple[Any, Any, Any, Any, Any, Any, Any]:
     """Walk the pipeline stages: ``(t_compute, t_memory, t_comm, t, FLOPs, bytes, comm bytes)``
     with each term summed over the stages (per-token latency passes every stage in turn) and
     ``t = sum over stages of max(terms)`` (or of their sum without ``overlap``). FLOPs and
     bytes are totals over all chips; comm bytes are those one chip of each stage sends (both
     tiers), summed over the stages. ``link`` is the scale-up bandwidth per chip and direction,
     ``link_out`` the scale-out one; ``domain``, ``in_network`` and ``routing`` as in
-    :func:`stage_traffic`."""
+    :func:`stage_traffic`.
+
+    ``microbatch`` (the bounds): a pipeline runs the batch in micro-batches, so it does not
+    serialize the batch: ``t = max(max over stages of t_s(batch), sum over stages of
+    t_s(unit))``, each stage doing all of its work (weights read once) and at least one unit
+    (decode: one sequence; prefill: one token) passing every stage in turn. The three terms
+    are those of the larger side (the slowest stage, or the units' sums). One stage: the same.
+    """
     lay = ln.parallelism
     per_stage = float(lay.tp * lay.cp * lay.dp)
     tc = tm = tl = t = fl = mb = cb = 0.0
+    pipelined = microbatch and len(ln.stages) > 1
+    if pipelined:
+        uc, ub = (context, 1.0) if phase == "decode" else (1.0, 1.0)
+        fill: Any = (0.0, 0.0, 0.0, 0.0)
+        slow: Any = None
     for st in ln.stages:
         f, m, c, co = stage_traffic_tiers(ln, st, phase, context, batch, routing=routing, domain=domain,
                                           in_network=in_network)
         a, b, cc, tt = step_times(f, m, c, 1.0, peak, bw, link, overlap, co, link_out)
-        tc, tm, tl, t = tc + a, tm + b, tl + cc, t + tt
         fl, mb, cb = fl + f * per_stage, mb + m * per_stage, cb + c + co
+        if not pipelined:
+            tc, tm, tl, t = tc + a, tm + b, tl + cc, t + tt
+            continue
+        fu, mu, cu, cou = stage_traffic_tiers(ln, st, phase, uc, ub, routing=routing, domain=domain,
+                                              in_network=in_network)
+        unit = step_times(fu, mu, cu, 1.0, peak, bw, link, overlap, cou, link_out)
+        fill = tuple(x + y for x, y in zip(fill, unit, strict=True))
+        slow = (a, b, cc, tt) if slow is None else tuple(np.where(tt > slow[3], x, y)
+                                                         for x, y in zip((a, b, cc, tt), slow, strict=True))
+    if pipelined:
+        use_slow = slow[3] >= fill[3]
+        tc, tm, tl, t = (np.where(use_slow, x, y) for x, y in zip(slow, fill, strict=True))
+        if all(np.ndim(x) == 0 for x in (tc, tm, tl, t)):
+            tc, tm, tl, t = (float(x) for x in (tc, tm, tl, t))
     return tc, tm, tl, t, fl, mb, cb
 
 
@@ -541,6 +594,9 @@ def _bound(phase: str, model: Model | str, chip: str | Chip | System | Deploymen
     kw = {k: v for k, v in dtype_kw.items() if v is not None}
     mem_kw = {k: v for k, v in kw.items() if k in MEM_KW}
     lay = resolve_layout(model, T, B, n, parallelism, {"weight_dtype": weight_dtype, **mem_kw})
+    search = n is not None and n > 1 and (parallelism is None or (isinstance(parallelism, str)
+                                                                   and parallelism.strip().lower() == "auto"))
+    memory_lay = lay
     n = lay.n_chips
     ln = layout_numbers(model, lay, weight_dtype, **kw)
     dts = ln.dtypes
@@ -558,6 +614,13 @@ def _bound(phase: str, model: Model | str, chip: str | Chip | System | Deploymen
                                 f"published; {lay} over {n} chips needs it")
     ec, eb, el = (_check_efficiency("compute_efficiency", effs[0]), _check_efficiency("bandwidth_efficiency", effs[1]),
                   _check_efficiency("link_efficiency", effs[2]))
+    search_note = ""
+    memory_t = math.nan
+    if search:
+        roofs = (cn.peak[1] * ec, cn.bandwidth[1] * eb, fab.up[1] * el, fab.out[1] * el)
+        lay, memory_t, search_note = _fastest_layout(phase, _model_obj(model), chip, T, B, n, memory_lay, weight_dtype,
+                                                     kw, roofs, fab, overlap, routing)
+        ln = layout_numbers(model, lay, weight_dtype, **kw)
     runs: list[Any] = []
     for j in (1, 2, 0):  # nominal, high roofs (low time), low roofs (high time)
         ends = zip((cn.peak[j], cn.bandwidth[j], fab.up[j], fab.out[j]),
@@ -567,7 +630,7 @@ def _bound(phase: str, model: Model | str, chip: str | Chip | System | Deploymen
             continue
         runs.append(layout_times(ln, phase, float(T), float(B), cn.peak[j] * ec, cn.bandwidth[j] * eb,
                                  fab.up[j] * el, overlap, link_out=fab.out[j] * el, domain=fab.domain,
-                                 in_network=fab.in_network, routing=routing))
+                                 in_network=fab.in_network, routing=routing, microbatch=True))
     tc, tm, tl, t, flops, mem, comm = (float(x) for x in runs[0])
     comm_out = float(sum(float(stage_traffic_tiers(ln, st, phase, float(T), float(B), routing=routing,
                                                    domain=fab.domain, in_network=fab.in_network)[3])
@@ -585,7 +648,79 @@ def _bound(phase: str, model: Model | str, chip: str | Chip | System | Deploymen
         t_high=float(runs[2][3]), unique_experts=U, ridge=cn.peak[1] * ec / (cn.bandwidth[1] * eb),
         parallelism=lay, system=system.id if system else "", routing=routing, comm_out_bytes=comm_out,
         comm_note=describe(lay, fab, ln.is_moe, phase, routing) if n > 1 else "",
+        memory_parallelism=memory_lay if search else None, memory_layout_t=memory_t, search_note=search_note,
     )
+
+
+def layout_phrase(lay: Parallelism) -> str:
+    """A layout with what it means for a MoE: ``"ep=8,dp=8 (attention dp=8 x expert ep=8)"``,
+    ``"tp=4,ep=2 (experts tp=2 x ep=2)"`` (mixed expert TP x EP)."""
+    text = str(lay)
+    if lay.ep > 1:
+        group = lay.tp * lay.cp * lay.dp
+        if lay.dp > 1 and lay.tp == 1 and lay.cp == 1:
+            text += f" (attention dp={lay.dp} x expert ep={lay.ep})"
+        elif lay.ep < group:
+            text += f" (experts split tp={group // lay.ep} x ep={lay.ep})"
+    return text
+
+
+def _fastest_layout(phase: str, model: Model, chip: Chip, T: int, B: int, n: int, memory_lay: Parallelism,
+                    weight_dtype: Any, kw: dict[str, Any], roofs: tuple[float, float, float, float], fab: Any,
+                    overlap: bool, routing: str) -> tuple[Parallelism, float, str]:
+    """The layout of ``n`` chips with the least step time (nominal roofs) among those that fit in
+    memory, its tie broken as the memory search breaks ties; with the memory fit's own layout's
+    time and a phrase for ``assumptions``.
+
+    Candidates (:func:`~accelspec.perf.kernels.layout_grid` with every ``ep``): tensor, pipeline
+    (micro-batched), context and data parallel, each with expert parallel over every ``ep``
+    that divides a stage's chips and the experts (attention DP x EP, mixed expert TP x EP);
+    none with more context-parallel ranks than tokens or more replicas than sequences. A
+    layout fits when its :func:`~accelspec.memory_footprint` total (default reserve) is within
+    the high end of the chip's capacity range (a lower bound keeps every layout that may fit);
+    when the capacity is unpublished, or no layout fits, the minimum is over every layout and
+    the phrase says so. Layouts whose traffic needs an unpublished scale-out bandwidth are left
+    out."""
+    from .memory import _capacity, _options, _profile, _total, layouts
+
+    cands = [c for c in layouts(model, n, every_ep=True) if c.cp <= T and (c.dp == 1 or c.dp <= B)]
+    if memory_lay not in cands:
+        cands.append(memory_lay)
+    mem_kw = {k: v for k, v in kw.items() if k in MEM_KW}
+    o = _options(model, weight_dtype if weight_dtype != "native" else None, mem_kw.get("kv_dtype", "bf16"),
+                 mem_kw.get("expert_dtype"), mem_kw.get("embedding_dtype"), mem_kw.get("state_dtype", "bf16"),
+                 mem_kw.get("activation_dtype", "bf16"), 8192, None)
+    try:
+        cap_high = _capacity(chip, None)[2]
+    except NotPublishedError:
+        cap_high = math.inf
+    prof = _profile(model)
+    c, b = np.asarray([float(T)]), np.asarray([float(B)])
+    need = np.array([float(_total(prof, lay, c, b, o)[0]) for lay in cands])
+    fit = need <= cap_high
+    P, BW, L, LO = roofs
+    times = np.full(len(cands), math.inf)
+    for i, lay in enumerate(cands):
+        ln = layout_numbers(model, lay, weight_dtype, **kw)
+        t = float(layout_times(ln, phase, float(T), float(B), P, BW, L, overlap, link_out=LO, domain=fab.domain,
+                               in_network=fab.in_network, routing=routing, microbatch=True)[3])
+        times[i] = t if math.isfinite(t) else math.inf
+    pool = fit & np.isfinite(times)
+    how = f"fastest of {int(pool.sum())} layouts that fit in memory"
+    if not pool.any():
+        pool = np.isfinite(times)
+        how = ("fastest of every layout (capacity unpublished)" if math.isinf(cap_high) else
+               "fastest of every layout (none fits in memory)")
+    if not pool.any():
+        return memory_lay, math.nan, ""
+    order = sorted((float(times[i]), *layout_preference(cands[i]), -cands[i].ep, i) for i in np.flatnonzero(pool))
+    best = cands[order[0][-1]]
+    mem_t = float(times[cands.index(memory_lay)])
+    note = f"{how}: {layout_phrase(best)}"
+    if best != memory_lay:
+        note += (f"; the memory fit's layout {memory_lay} gives >= {mem_t * 1e3:.4g} ms"
+                 if math.isfinite(mem_t) else f"; the memory fit's layout {memory_lay}")
+    return best, mem_t, note
 
 
 def decode_bound(model: str | Model, chip: str | Chip | System | Deployment, context_tokens: int, batch: int = 1,

@@ -14,7 +14,7 @@ kernel                          what it computes
 :func:`expert_split`            the chips one MoE layer's routed experts are split over
 :func:`layout_preference`       the order in which equal layouts are preferred
 :func:`layout_chips`            the chips a fixed layout (``"tp=4,pp=2"``, a mapping) uses
-:func:`layout_grid`             every layout of ``n`` chips that can shard a model
+:func:`layout_shapes`           every ``(tp, pp, cp, dp)`` of ``n`` chips; :func:`expert_degrees`
 ==============================  ====================================================================
 
 Everything runs on floats or numpy arrays (broadcast together); no pint inside.
@@ -24,13 +24,19 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from ..model.architecture import Model
-    from .memory import Parallelism
+
+class _Layout(Protocol):
+    """What the kernels read of a :class:`~accelspec.perf.memory.Parallelism`."""
+
+    tp: int
+    pp: int
+    ep: int
+    cp: int
+    dp: int
 
 __all__ = [
     "DEFAULT_RESERVE",
@@ -38,10 +44,11 @@ __all__ = [
     "MAX_SEARCH_CHIPS",
     "MEM_KW",
     "expected_experts",
+    "expert_degrees",
     "expert_split",
     "fewest_experts",
     "layout_chips",
-    "layout_grid",
+    "layout_shapes",
     "layout_preference",
     "limiter_code",
     "routed_experts",
@@ -146,7 +153,7 @@ def expert_split(tp: int, ep: int) -> int:
     return ep if ep > 1 else tp
 
 
-def layout_preference(lay: Parallelism) -> tuple[int, int, int, int]:
+def layout_preference(lay: _Layout) -> tuple[int, int, int, int]:
     """Sort key of the layout search's tie-break: fewer pipeline, context and data-parallel
     ranks first, then more tensor parallel."""
     return (lay.pp, lay.cp, lay.dp, -lay.tp)
@@ -177,41 +184,26 @@ def _divisors(n: int) -> list[int]:
     return sorted({*small, *(n // d for d in small)})
 
 
-def layout_grid(model: Model, n: int, *, every_ep: bool = False) -> list[Parallelism]:
-    """Every layout of exactly ``n`` chips (``tp * pp * cp * dp = n``) that can shard ``model``
-    (:meth:`Parallelism.check`), with no limit from the context or the batch.
+def layout_shapes(n: int) -> list[tuple[int, int, int, int]]:
+    """Every ``(tp, pp, cp, dp)`` with ``tp * pp * cp * dp = n``, in the search's order (``tp``,
+    then ``pp``, then ``cp`` ascending).
 
-    A MoE model also gets, for each base layout, expert parallel over the largest ``ep`` that
-    divides both the stage's ``tp * cp * dp`` chips and the experts (the memory search's
-    choice); with ``every_ep`` every such ``ep`` > 1 (mixed expert TP x EP: ``ep`` below the
-    stage's chips leaves each expert split over ``tp``).
+    Raises
+    ------
+    InvalidArgumentError
+        ``n`` is beyond :data:`MAX_SEARCH_CHIPS`.
     """
     from ..errors import InvalidArgumentError
-    from .memory import Parallelism
 
     if n > MAX_SEARCH_CHIPS:
         raise InvalidArgumentError("n_chips", f"the layout search covers at most {MAX_SEARCH_CHIPS:,} chips, got "
                                    f"{n:,}; give parallelism= explicitly for larger deployments")
-    out = []
     divs = _divisors(n)
-    for tp in divs:
-        for pp in [d for d in divs if (n // tp) % d == 0]:
-            rest = n // tp // pp
-            for cp in [d for d in divs if rest % d == 0]:
-                dp = rest // cp
-                base = Parallelism(tp=tp, pp=pp, cp=cp, dp=dp)
-                opts = [base]
-                if model.moe is not None:
-                    group = tp * cp * dp
-                    eps = [e for e in range(2, group + 1) if group % e == 0 and model.moe.n_routed_experts % e == 0]
-                    if every_ep:
-                        opts += [base.__class__(tp=tp, pp=pp, cp=cp, dp=dp, ep=e) for e in eps]
-                    elif eps:
-                        opts.append(base.__class__(tp=tp, pp=pp, cp=cp, dp=dp, ep=max(eps)))
-                for lay in opts:
-                    try:
-                        lay.check(model)
-                    except InvalidArgumentError:
-                        continue
-                    out.append(lay)
-    return out
+    return [(tp, pp, cp, n // tp // pp // cp) for tp in divs for pp in divs if (n // tp) % pp == 0
+            for cp in divs if (n // tp // pp) % cp == 0]
+
+
+def expert_degrees(group: int, n_experts: int) -> list[int]:
+    """Expert-parallel degrees ``ep > 1`` possible on a stage of ``group`` chips: those that
+    divide both the stage's chips and the routed experts."""
+    return [e for e in range(2, group + 1) if group % e == 0 and n_experts % e == 0]

@@ -48,7 +48,15 @@ from ..inputs import count, counts
 from ..model.architecture import AttentionKind, Model, memo
 from ..model.datatypes import DType, dtype
 from ..units import Q_, parse_quantity, ureg
-from .kernels import DEFAULT_RESERVE, MAX_SEARCH_CHIPS, expert_split, layout_chips, layout_grid, layout_preference
+from .kernels import (
+    DEFAULT_RESERVE,
+    MAX_SEARCH_CHIPS,
+    expert_degrees,
+    expert_split,
+    layout_chips,
+    layout_preference,
+    layout_shapes,
+)
 
 if TYPE_CHECKING:  # annotations only: .deployment imports this module, so its class comes via the package
     from ..hardware.system import System
@@ -397,15 +405,42 @@ _GRID_CACHE: dict[tuple[int, int, bool], tuple[Model, list[Parallelism]]] = {}
 
 
 def layouts(model: Model, n: int, *, every_ep: bool = False) -> list[Parallelism]:
-    """:func:`~accelspec.perf.kernels.layout_grid` of ``model`` on ``n`` chips, cached per model
-    object (the grid depends on the architecture only)."""
+    """Every layout of exactly ``n`` chips (``tp * pp * cp * dp = n``,
+    :func:`~accelspec.perf.kernels.layout_shapes`) that can shard ``model``
+    (:meth:`Parallelism.check`), with no limit from the context or the batch; cached per model
+    object (it depends on the architecture only).
+
+    A MoE model also gets, for each base layout, expert parallel over the largest ``ep`` that
+    divides both the stage's ``tp * cp * dp`` chips and the experts (the memory search's
+    choice); with ``every_ep`` every such ``ep`` (mixed expert TP x EP: an ``ep`` below the
+    stage's chips leaves each expert split over the rest)."""
     key = (id(model), n, every_ep)
     hit = _GRID_CACHE.get(key)
     if hit is None or hit[0] is not model:
         if len(_GRID_CACHE) > 256:
             _GRID_CACHE.clear()
-        hit = _GRID_CACHE[key] = (model, layout_grid(model, n, every_ep=every_ep))
+        hit = _GRID_CACHE[key] = (model, _layout_grid(model, n, every_ep))
     return hit[1]
+
+
+def _layout_grid(model: Model, n: int, every_ep: bool) -> list[Parallelism]:
+    out = []
+    for tp, pp, cp, dp in layout_shapes(n):
+        base = Parallelism(tp=tp, pp=pp, cp=cp, dp=dp)
+        opts = [base]
+        if model.moe is not None:
+            eps = expert_degrees(tp * cp * dp, model.moe.n_routed_experts)
+            if every_ep:
+                opts += [replace(base, ep=e) for e in eps]
+            elif eps:
+                opts.append(replace(base, ep=max(eps)))
+        for lay in opts:
+            try:
+                lay.check(model)
+            except InvalidArgumentError:
+                continue
+            out.append(lay)
+    return out
 
 
 def candidates(model: Model, n: int, ctx_min: float, batch_max: float) -> list[Parallelism]:

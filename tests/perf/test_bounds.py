@@ -160,9 +160,9 @@ def test_tensor_parallel_allreduce_bytes():
 
 def test_interconnect_limited_and_overlap_false():
     chip = make_chip(link=1e9)  # a very slow link
-    b = decode_bound(LLAMA, chip, 1024, 64, 8)
+    b = decode_bound(LLAMA, chip, 1024, 64, 8, parallelism="tp=8")
     assert b.limiter == "interconnect"
-    s = decode_bound(LLAMA, chip, 1024, 64, 8, overlap=False)
+    s = decode_bound(LLAMA, chip, 1024, 64, 8, overlap=False, parallelism="tp=8")
     assert s.t == pytest.approx(b.t_compute + b.t_memory + b.t_comm, rel=1e-14)
     assert s.t >= b.t
 
@@ -222,7 +222,7 @@ def test_unspecified_link_direction_gives_range_of_bounds():
            "memory": {"bandwidth": spec("2 TB/s")},
            "interconnect": {"scale_up": {"bandwidth": spec("700 GB/s", direction="unspecified")}}}
     chip = Chip.model_validate(rec)
-    b = decode_bound(LLAMA, chip, 1024, 256, 8, link_efficiency=0.01)
+    b = decode_bound(LLAMA, chip, 1024, 256, 8, link_efficiency=0.01, parallelism="tp=8")
     assert b.limiter == "interconnect"
     assert b.t_high == pytest.approx(b.comm_bytes / (350e9 * 0.01))
     assert b.t_low == pytest.approx(max(b.comm_bytes / (700e9 * 0.01), b.t_memory, b.t_compute))
@@ -331,11 +331,11 @@ def test_expert_parallel_all_to_all_worked():
 def test_deepseek_6x_h200_1m_same_layout_as_fits():
     f = a.fits("deepseek-v3", "h200", 1_000_000, n_chips=6, weight_dtype="native")
     b = decode_bound("deepseek-v3", "h200", 1_000_000, n_chips=6, weight_dtype="native")
-    assert f.parallelism == b.parallelism
-    assert b.layout == "pp=6" and "(pp=6)" in str(f) and "(pp=6)" in str(b)
+    assert f.parallelism == b.memory_parallelism
+    assert b.memory_layout == "pp=6" and "(pp=6)" in str(f) and "memory fit's layout pp=6" in str(b)
     assert "weights fp8" in b.assumptions and "embeddings bf16" in b.assumptions
     p = a.prefill_bound("deepseek-v3", "h200", 8192, n_chips=6, weight_dtype="native")
-    assert p.parallelism == a.fits("deepseek-v3", "h200", 8192, n_chips=6, weight_dtype="native").parallelism
+    assert p.memory_parallelism == a.fits("deepseek-v3", "h200", 8192, n_chips=6, weight_dtype="native").parallelism
 
 
 def test_layout_arguments():
