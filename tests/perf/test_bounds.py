@@ -387,3 +387,62 @@ def test_model_without_a_recorded_format_is_assumed_bf16():
     b = decode_bound(TINY_TIED, make_chip(), 1024)
     assert "weights bf16 (assumed)" in b.assumptions
     assert b.bytes == decode_bound(TINY_TIED, make_chip(), 1024, weight_dtype="bf16").bytes
+
+
+# --- the default bound: the minimum over layouts (issue 22) ---------------------------------------
+def test_deepseek_prefill_8x_h200_fastest_layout():
+    """DeepSeek-V3 prefill, 64 prompts of 2,048 tokens on 8 x H200: the memory fit prefers
+    tp=2,pp=4; the bound is the fastest layout that fits, no slower than expert parallel
+    over all 8 (attention dp=8, 0.63 s: compute-bound, 2 x 37B x 131k tokens / 8 x 1,979 TFLOP/s)."""
+    b = prefill_bound("deepseek-v3", "h200", context_tokens=2048, batch=64, n_chips=8)
+    ep8 = prefill_bound("deepseek-v3", "h200", context_tokens=2048, batch=64, n_chips=8, parallelism="ep")
+    mem = prefill_bound("deepseek-v3", "h200", context_tokens=2048, batch=64, n_chips=8, parallelism="tp=2,pp=4")
+    assert ep8.layout == "ep=8,dp=8" and ep8.t == pytest.approx(0.6335, rel=1e-3)
+    assert b.t <= ep8.t * (1 + 1e-12) and b.t <= mem.t
+    assert b.memory_layout == "tp=2,pp=4" and b.memory_layout_t == mem.t
+    assert b.memory_parallelism == a.fits("deepseek-v3", "h200", 2048, 64, n_chips=8).parallelism
+    assert f"fastest of" in b.assumptions and f"layout: fastest of" in str(b)
+    assert f"the memory fit's layout tp=2,pp=4 gives >= {mem.t * 1e3:.4g} ms" in b.assumptions
+    assert b.layout in b.search_note
+
+
+def test_given_layout_gives_that_layouts_bound():
+    b = decode_bound("deepseek-v3", "h200", 2048, 64, 8, parallelism="tp=2,pp=4")
+    assert b.layout == "tp=2,pp=4" and b.memory_parallelism is None and b.memory_layout == ""
+    assert b.memory_layout_time is None and "fastest" not in b.assumptions
+    one = decode_bound(LLAMA, "h200-sxm", 4096, 8)  # one chip: nothing to search
+    assert one.memory_parallelism is None and one.search_note == ""
+
+
+def test_pipeline_is_micro_batched():
+    """PP does not serialize the batch: t = max(slowest stage on the whole batch, one sequence
+    through every stage); with one sequence (decode) that is the serialized walk."""
+    from accelspec.perf.bounds import layout_numbers, layout_times
+
+    ln = layout_numbers(LLAMA, a.Parallelism(pp=4))
+    serial = layout_times(ln, "decode", 4096.0, 1.0, 989.5e12, 4.8e12, 450e9)[3]
+    b1 = decode_bound(LLAMA, "h200-sxm", 4096, 1, parallelism="pp=4")
+    assert b1.t == pytest.approx(serial, rel=1e-14)
+    p = prefill_bound(LLAMA, "h200-sxm", 4096, 16, parallelism="pp=4")
+    serial_p = layout_times(ln, "prefill", 4096.0, 16.0, 989.5e12, 4.8e12, 450e9)[3]
+    assert p.limiter == "compute" and p.t < serial_p / 3  # about a quarter: the stages work in parallel
+
+
+@settings(max_examples=12, deadline=None)
+@given(st.sampled_from(["llama-3.1-70b", "qwen3-235b-a22b", "deepseek-v3", "gpt-oss-120b"]),
+       st.sampled_from(["h100-sxm", "h200-sxm", "b200"]), st.sampled_from([2, 4, 8]),
+       st.sampled_from([512, 4096, 32768]), st.sampled_from([1, 8, 64]), st.sampled_from(["decode", "prefill"]))
+def test_min_over_layouts_never_above_a_layout(model, chip, n, ctx, batch, phase):
+    from accelspec.perf.memory import layouts
+
+    fn = decode_bound if phase == "decode" else prefill_bound
+    b = fn(model, chip, ctx, batch, n)
+    m = get_model(model)
+    for lay in layouts(m, n, every_ep=True):
+        if lay.cp > ctx or (lay.dp > 1 and lay.dp > batch):
+            continue
+        if not a.fits(m, chip, ctx, batch, parallelism=lay):
+            continue
+        assert b.t <= fn(model, chip, ctx, batch, parallelism=lay).t * (1 + 1e-12), lay
+    if b.memory_parallelism is not None:
+        assert b.t <= b.memory_layout_t * (1 + 1e-12)
