@@ -665,6 +665,125 @@ def layout_phrase(lay: Parallelism) -> str:
     return text
 
 
+class _LayoutTable:
+    """Every candidate layout of a model on ``n`` chips at given dtypes, its pipeline stages laid
+    out as rows of float arrays (one row per layout and stage), so that one pass of numpy
+    scores them all: the arithmetic of :func:`stage_traffic_tiers` and :func:`layout_times`
+    (micro-batched) on arrays over layouts instead of one layout at a time. Built once per
+    model object, chip count and dtypes (it depends on neither context nor batch)."""
+
+    def __init__(self, model: Model, cands: list[Parallelism], weight_dtype: Any, kw: dict[str, Any]):
+        self.cands = cands
+        rows: list[tuple[int, Parallelism, StageNumbers]] = []
+        cache: dict[tuple[int, int, int], LayoutNumbers] = {}
+        ln: LayoutNumbers | None = None
+        for c, lay in enumerate(cands):  # stage numbers depend on tp, pp and ep only
+            key = (lay.tp, lay.pp, lay.ep)
+            ln = cache.get(key)
+            if ln is None:
+                ln = cache[key] = layout_numbers(model, Parallelism(tp=lay.tp, pp=lay.pp, ep=lay.ep), weight_dtype,
+                                                 **kw)
+            rows += [(c, lay, st) for st in ln.stages]
+        assert ln is not None
+        self.E, self.k, self.hidden, self.vocab, self.act = ln.n_experts, ln.top_k, ln.hidden, ln.vocab, ln.act_bytes
+        self.is_moe = ln.is_moe
+        col = lambda f: np.array([f(lay, st) for _, lay, st in rows], dtype=float)  # noqa: E731
+        self.cand = np.array([c for c, _, _ in rows])
+        self.starts = np.flatnonzero(np.r_[True, self.cand[1:] != self.cand[:-1]])
+        self.tp, self.ep = col(lambda lay, st: lay.tp), col(lambda lay, st: lay.ep)
+        self.cp, self.dp = col(lambda lay, st: lay.cp), col(lambda lay, st: lay.dp)
+        self.handoff = np.array([lay.pp > 1 and not st.last for _, lay, st in rows])
+        for name in ("w_fixed", "w_expert", "emb_row", "f_token", "f_head", "f_linear", "state", "n_layers",
+                     "n_moe", "n_attn"):
+            setattr(self, name, col(lambda lay, st, name=name: getattr(st, name)))
+        g = max((len(st.groups) for _, _, st in rows), default=0) or 1
+        self.fpp, self.kvb, self.win = np.zeros((len(rows), g)), np.zeros((len(rows), g)), np.ones((len(rows), g))
+        for r, (_, _, st) in enumerate(rows):
+            for j, (f, b, w) in enumerate(st.groups):
+                self.fpp[r, j], self.kvb[r, j], self.win[r, j] = f, b, w
+        self.pp = np.array([lay.pp for lay in cands])
+        self.cp_c, self.dp_c = np.array([lay.cp for lay in cands]), np.array([lay.dp for lay in cands])
+
+    def traffic(self, phase: str, T: float, B: float, routing: str, domain: float,
+                in_network: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """:func:`stage_traffic_tiers` of every row: ``(FLOPs, bytes, scale-up, scale-out)``."""
+        decode = phase == "decode"
+        Bd = np.ceil(B / self.dp)
+        Tc = np.ceil(T / self.cp)
+        tokens = Bd if decode else Bd * Tc
+        m = np.minimum(Tc[:, None], self.win)
+        kv = (self.kvb * m).sum(axis=1)
+        if decode:
+            attn = (self.fpp * m).sum(axis=1)
+        else:
+            mw = np.minimum(T, self.win)
+            attn = (self.fpp * (mw * (mw + 1.0) * 0.5 + (T - mw) * mw)).sum(axis=1) / self.cp
+        routed = np.where(self.ep <= 1, tokens, self.dp * (B if decode else B * T))
+        experts = routed_experts(self.E, self.k, routed, routing) * self.w_expert if self.is_moe else 0.0
+        mem = (self.w_fixed + experts + self.emb_row * np.minimum(tokens, self.vocab)
+               + Bd * (kv + (2.0 if decode else 1.0) * self.state))
+        flops = tokens * (self.f_token + self.f_linear) + Bd * (self.f_head + attn)
+        msg = tokens * self.hidden * self.act
+        dom, inn = np.asarray(domain), np.asarray(in_network)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            u, o = allreduce_bytes(2.0 * self.n_layers * msg, self.tp, group_domain_share(self.tp, 1.0, dom), inn)
+            on = self.tp > 1
+            up, off = np.where(on, u, 0.0), np.where(on, o, 0.0)
+            d = group_domain_share(self.ep, 1.0, dom)
+            vol = self.n_moe * 2.0 * self.k * msg / self.tp
+            if routing == "best-case":
+                local = self.E / self.ep
+                off_chip = np.maximum(0.0, self.k - local) / max(self.k, 1e-300)
+                off_dom = np.maximum(0.0, self.k - local * d) / max(self.k, 1e-300)
+                u, o = vol * (off_chip - off_dom), vol * off_dom
+            else:
+                u, o = alltoall_bytes(vol, self.ep, d)
+            on = (self.ep > 1) & (self.n_moe > 0)
+            up, off = up + np.where(on, u, 0.0), off + np.where(on, o, 0.0)
+            d = group_domain_share(self.cp, self.tp, dom)
+            if decode:
+                u, o = allreduce_bytes(self.n_attn * msg / self.tp, self.cp, d, inn)
+            else:
+                u, o = ring_pass_bytes(Bd * kv, self.cp, d)
+            on = self.cp > 1
+            up, off = up + np.where(on, u, 0.0), off + np.where(on, o, 0.0)
+        cross = self.tp * self.cp * self.dp >= domain
+        hand = np.where(self.handoff, msg / self.tp, 0.0)
+        return flops, mem, up + np.where(cross, 0.0, hand), off + np.where(cross, hand, 0.0)
+
+    def times(self, phase: str, T: float, B: float, roofs: tuple[float, float, float, float], overlap: bool,
+              routing: str, domain: float, in_network: bool) -> np.ndarray:
+        """Step time of every candidate [s] (NaN where a tier's bandwidth is unknown):
+        :func:`layout_times` with ``microbatch``."""
+        P, BW, L, LO = roofs
+
+        def stage_t(T: float, B: float) -> np.ndarray:
+            f, m, up, off = self.traffic(phase, T, B, routing, domain, in_network)
+            return step_times(f, m, up, 1.0, P, BW, L, overlap, off, LO)[3]
+
+        full = stage_t(T, B)
+        slow = np.maximum.reduceat(full, self.starts)
+        if not np.any(self.pp > 1):
+            return slow
+        fill = np.add.reduceat(stage_t(T, 1.0) if phase == "decode" else stage_t(1.0, 1.0), self.starts)
+        return np.where(self.pp > 1, np.maximum(slow, fill), slow)
+
+
+_TABLES: dict[tuple, tuple[Model, _LayoutTable]] = {}
+
+
+def _table(model: Model, n: int, weight_dtype: Any, kw: dict[str, Any]) -> _LayoutTable:
+    from .memory import layouts
+
+    key = (id(model), n, _dtype_key(weight_dtype), *sorted((k, _dtype_key(v)) for k, v in kw.items()))
+    hit = _TABLES.get(key)
+    if hit is None or hit[0] is not model:
+        if len(_TABLES) > 64:
+            _TABLES.clear()
+        hit = _TABLES[key] = (model, _LayoutTable(model, layouts(model, n, every_ep=True), weight_dtype, kw))
+    return hit[1]
+
+
 def _fastest_layout(phase: str, model: Model, chip: Chip, T: int, B: int, n: int, memory_lay: Parallelism,
                     weight_dtype: Any, kw: dict[str, Any], roofs: tuple[float, float, float, float], fab: Any,
                     overlap: bool, routing: str) -> tuple[Parallelism, float, str]:
@@ -672,20 +791,25 @@ def _fastest_layout(phase: str, model: Model, chip: Chip, T: int, B: int, n: int
     memory, its tie broken as the memory search breaks ties; with the memory fit's own layout's
     time and a phrase for ``assumptions``.
 
-    Candidates (:func:`~accelspec.perf.kernels.layout_grid` with every ``ep``): tensor, pipeline
+    Candidates (:func:`~accelspec.perf.memory.layouts` with every ``ep``): tensor, pipeline
     (micro-batched), context and data parallel, each with expert parallel over every ``ep``
     that divides a stage's chips and the experts (attention DP x EP, mixed expert TP x EP);
-    none with more context-parallel ranks than tokens or more replicas than sequences. A
-    layout fits when its :func:`~accelspec.memory_footprint` total (default reserve) is within
-    the high end of the chip's capacity range (a lower bound keeps every layout that may fit);
-    when the capacity is unpublished, or no layout fits, the minimum is over every layout and
-    the phrase says so. Layouts whose traffic needs an unpublished scale-out bandwidth are left
-    out."""
-    from .memory import _capacity, _options, _profile, _total, layouts
+    none with more context-parallel ranks than tokens or more replicas than sequences. All are
+    scored in one vectorized pass (:class:`_LayoutTable`); then, fastest first, the first whose
+    :func:`~accelspec.memory_footprint` total (default reserve) is within the high end of the
+    chip's capacity range is the answer (a lower bound keeps every layout that may fit). When
+    the capacity is unpublished, or no layout fits, the minimum is over every layout and the
+    phrase says so. Layouts whose traffic needs an unpublished scale-out bandwidth are left
+    out. The chosen layout's bound is then computed as for a given layout (the scalar kernels)."""
+    from .memory import _capacity, _options, _profile, _total
 
-    cands = [c for c in layouts(model, n, every_ep=True) if c.cp <= T and (c.dp == 1 or c.dp <= B)]
-    if memory_lay not in cands:
-        cands.append(memory_lay)
+    tab = _table(model, n, weight_dtype, kw)
+    times = tab.times(phase, float(T), float(B), roofs, overlap, routing, float(fab.domain), bool(fab.in_network))
+    ok = np.isfinite(times) & (tab.cp_c <= T) & ((tab.dp_c == 1) | (tab.dp_c <= B))
+    if not ok.any():
+        return memory_lay, math.nan, ""
+    idx = np.flatnonzero(ok)
+    order = sorted((float(times[i]), *layout_preference(tab.cands[i]), -tab.cands[i].ep, int(i)) for i in idx)
     mem_kw = {k: v for k, v in kw.items() if k in MEM_KW}
     o = _options(model, weight_dtype if weight_dtype != "native" else None, mem_kw.get("kv_dtype", "bf16"),
                  mem_kw.get("expert_dtype"), mem_kw.get("embedding_dtype"), mem_kw.get("state_dtype", "bf16"),
@@ -696,26 +820,20 @@ def _fastest_layout(phase: str, model: Model, chip: Chip, T: int, B: int, n: int
         cap_high = math.inf
     prof = _profile(model)
     c, b = np.asarray([float(T)]), np.asarray([float(B)])
-    need = np.array([float(_total(prof, lay, c, b, o)[0]) for lay in cands])
-    fit = need <= cap_high
-    P, BW, L, LO = roofs
-    times = np.full(len(cands), math.inf)
-    for i, lay in enumerate(cands):
-        ln = layout_numbers(model, lay, weight_dtype, **kw)
-        t = float(layout_times(ln, phase, float(T), float(B), P, BW, L, overlap, link_out=LO, domain=fab.domain,
-                               in_network=fab.in_network, routing=routing, microbatch=True)[3])
-        times[i] = t if math.isfinite(t) else math.inf
-    pool = fit & np.isfinite(times)
-    how = f"fastest of {int(pool.sum())} layouts that fit in memory"
-    if not pool.any():
-        pool = np.isfinite(times)
-        how = ("fastest of every layout (capacity unpublished)" if math.isinf(cap_high) else
-               "fastest of every layout (none fits in memory)")
-    if not pool.any():
-        return memory_lay, math.nan, ""
-    order = sorted((float(times[i]), *layout_preference(cands[i]), -cands[i].ep, i) for i in np.flatnonzero(pool))
-    best = cands[order[0][-1]]
-    mem_t = float(times[cands.index(memory_lay)])
+    best = None
+    how = f"fastest that fits in memory of {idx.size} layouts"
+    if math.isinf(cap_high):
+        best, how = tab.cands[order[0][-1]], f"fastest of {idx.size} layouts (capacity unpublished)"
+    else:
+        for row in order:
+            lay = tab.cands[row[-1]]
+            if lay == memory_lay or float(_total(prof, lay, c, b, o)[0]) <= cap_high:
+                best = lay
+                break
+    if best is None:  # not reached: the memory fit's layout needs least memory, so it is tried
+        best, how = tab.cands[order[0][-1]], f"fastest of {idx.size} layouts (none fits in memory)"
+    mem_i = next((i for i in idx if tab.cands[i] == memory_lay), None)
+    mem_t = float(times[mem_i]) if mem_i is not None else math.nan
     note = f"{how}: {layout_phrase(best)}"
     if best != memory_lay:
         note += (f"; the memory fit's layout {memory_lay} gives >= {mem_t * 1e3:.4g} ms"

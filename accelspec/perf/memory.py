@@ -453,15 +453,88 @@ def candidates(model: Model, n: int, ctx_min: float, batch_max: float) -> list[P
 _candidates = candidates  # old private name, kept importable (perf.plan)
 
 
+class _FootprintTable:
+    """The footprint totals of every layout of :func:`layouts` (one model, ``n`` chips, weight
+    formats) in one numpy pass: rows are (layout, pipeline stage) pairs, the arithmetic that of
+    :func:`_total` in the same order (so equal to the last bit), at one context and batch."""
+
+    def __init__(self, p: _Profile, lays: list[Parallelism], bpe: dict[str, float]):
+        m = p.model
+        self.lays = lays
+        rows = []
+        for c, lay in enumerate(lays):
+            share = max(m.n_kv_heads // lay.tp, 1) / m.n_kv_heads
+            for s, st in enumerate(p.stage_sums(lay.pp)):
+                rows.append((c, _stage_weight_bytes(p, st, s, lay, bpe), st, share))
+        g = max((len(st.kv) for _, _, st, _ in rows), default=0) or 1
+        self.row = np.array([c for c, _, _, _ in rows])
+        self.starts = np.flatnonzero(np.r_[True, self.row[1:] != self.row[:-1]])
+        self.w = np.array([w for _, w, _, _ in rows])
+        self.n_linear = np.array([st.n_linear for _, _, st, _ in rows])
+        self.e = np.zeros((len(rows), g))
+        self.win = np.full((len(rows), g), np.inf)
+        for r, (_, _, st, share) in enumerate(rows):
+            for j, (win, mla, std) in enumerate(st.kv):
+                self.e[r, j], self.win[r, j] = mla + std * share, win
+        self.tp = np.array([lay.tp for lay in lays], dtype=float)
+        self.cp = np.array([lay.cp for lay in lays], dtype=float)
+        self.dp = np.array([lay.dp for lay in lays], dtype=float)
+        self.per_tok = np.array([p.per_token_act(lay) for lay in lays])
+        self.logits_row = m.vocab_size / self.tp * 4.0
+        self.state_elems = p.state_elems
+        self.key = np.lexsort((np.arange(len(lays)), -self.tp, self.dp, self.cp,
+                               np.array([lay.pp for lay in lays])))  # layout_preference, then order
+
+    def totals(self, ctx: float, batch: float, o: _Options) -> np.ndarray:
+        """Bytes per chip of every layout (worst stage), as :func:`_total` at ``(ctx, batch)``."""
+        tokens, seqs = np.ceil(ctx / self.cp), np.ceil(batch / self.dp)
+        act_b = o.act.bytes_per_element
+        act_decode = seqs * self.per_tok * act_b + seqs * self.logits_row
+        act = np.minimum(float(o.prefill_chunk), tokens * seqs) * self.per_tok * act_b + self.logits_row
+        act = np.maximum(act_decode, act)
+        t_r, s_r = tokens[self.row], seqs[self.row]
+        kv_elems = (self.e * np.minimum(t_r[:, None], self.win)).sum(axis=1)
+        total = kv_elems * s_r * o.kv.bytes_per_element + self.w
+        total = total + s_r * self.n_linear * self.state_elems / self.tp[self.row] * o.state.bytes_per_element
+        total = total + act[self.row] + o.reserve
+        return np.maximum.reduceat(total, self.starts)
+
+    def best(self, ctx: float, batch: float, ctx_min: float, batch_max: float, o: _Options) -> Parallelism | None:
+        """The layout :func:`_auto` chooses: least bytes per chip at ``(ctx, batch)`` among those
+        with ``cp <= ctx_min`` and ``dp <= batch_max`` (or ``dp == 1``), ties by preference."""
+        tot = self.totals(ctx, batch, o)
+        ok = (self.cp <= ctx_min) & ((self.dp == 1) | (self.dp <= batch_max))
+        if not ok.any():
+            return None
+        least = tot[ok].min()
+        for i in self.key:  # the first (by preference) with the least total
+            if ok[i] and tot[i] == least:
+                return self.lays[i]
+        return None
+
+
+_FP_TABLES: dict[tuple, tuple[Model, _FootprintTable]] = {}
+
+
+def _footprint_table(p: _Profile, n: int, o: _Options) -> _FootprintTable:
+    bpe = {k: d.bytes_per_element for k, d in o.fmt.dtypes.items()}
+    key = (id(p.model), n, *sorted(bpe.items()))
+    hit = _FP_TABLES.get(key)
+    if hit is None or hit[0] is not p.model:
+        if len(_FP_TABLES) > 256:
+            _FP_TABLES.clear()
+        hit = _FP_TABLES[key] = (p.model, _FootprintTable(p, layouts(p.model, n), bpe))
+    return hit[1]
+
+
 def _auto(p: _Profile, n: int, ctx: np.ndarray, batch: np.ndarray, o: _Options) -> Parallelism:
-    """The layout of ``n`` chips that needs the least memory per chip at the largest inputs."""
-    cands = candidates(p.model, n, float(ctx.min()), float(batch.max()))
-    if not cands:
+    """The layout of ``n`` chips that needs the least memory per chip at the largest inputs (ties:
+    :func:`~accelspec.perf.kernels.layout_preference`), all candidates scored in one pass."""
+    lay = _footprint_table(p, n, o).best(float(ctx.max()), float(batch.max()), float(ctx.min()),
+                                         float(batch.max()), o)
+    if lay is None:
         raise InvalidArgumentError("n_chips", f"no parallel layout of {n} chips can shard {p.model.id}")
-    c, b = np.asarray([float(ctx.max())]), np.asarray([float(batch.max())])
-    scored = [(float(_total(p, lay, c, b, o)[0]), *layout_preference(lay), i)  # = _terms(...)["total"]
-              for i, lay in enumerate(cands)]
-    return cands[min(scored)[-1]]
+    return lay
 
 
 def _options(model: Model, weight_dtype: Any, kv_dtype: Any, expert_dtype: Any, embedding_dtype: Any,
