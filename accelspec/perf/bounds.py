@@ -701,6 +701,7 @@ class _LayoutTable:
         for r, (_, _, st) in enumerate(rows):
             for j, (f, b, w) in enumerate(st.groups):
                 self.fpp[r, j], self.kvb[r, j], self.win[r, j] = f, b, w
+        self.index = {lay: i for i, lay in enumerate(cands)}
         self.pp = np.array([lay.pp for lay in cands])
         self.cp_c, self.dp_c = np.array([lay.cp for lay in cands]), np.array([lay.dp for lay in cands])
 
@@ -794,14 +795,15 @@ def _fastest_layout(phase: str, model: Model, chip: Chip, T: int, B: int, n: int
     Candidates (:func:`~accelspec.perf.memory.layouts` with every ``ep``): tensor, pipeline
     (micro-batched), context and data parallel, each with expert parallel over every ``ep``
     that divides a stage's chips and the experts (attention DP x EP, mixed expert TP x EP);
-    none with more context-parallel ranks than tokens or more replicas than sequences. All are
-    scored in one vectorized pass (:class:`_LayoutTable`); then, fastest first, the first whose
-    :func:`~accelspec.memory_footprint` total (default reserve) is within the high end of the
-    chip's capacity range is the answer (a lower bound keeps every layout that may fit). When
+    none with more context-parallel ranks than tokens or more replicas than sequences. Their
+    times are scored in one vectorized pass (:class:`_LayoutTable`), their
+    :func:`~accelspec.memory_footprint` totals (default reserve) in another (the memory
+    search's table); the fastest whose total is within the high end of the chip's capacity
+    range is the answer (a lower bound keeps every layout that may fit). When
     the capacity is unpublished, or no layout fits, the minimum is over every layout and the
     phrase says so. Layouts whose traffic needs an unpublished scale-out bandwidth are left
     out. The chosen layout's bound is then computed as for a given layout (the scalar kernels)."""
-    from .memory import _capacity, _options, _profile, _total
+    from .memory import _capacity, _footprint_table, _options, _profile
 
     tab = _table(model, n, weight_dtype, kw)
     times = tab.times(phase, float(T), float(B), roofs, overlap, routing, float(fab.domain), bool(fab.in_network))
@@ -809,7 +811,6 @@ def _fastest_layout(phase: str, model: Model, chip: Chip, T: int, B: int, n: int
     if not ok.any():
         return memory_lay, math.nan, ""
     idx = np.flatnonzero(ok)
-    order = sorted((float(times[i]), *layout_preference(tab.cands[i]), -tab.cands[i].ep, int(i)) for i in idx)
     mem_kw = {k: v for k, v in kw.items() if k in MEM_KW}
     o = _options(model, weight_dtype if weight_dtype != "native" else None, mem_kw.get("kv_dtype", "bf16"),
                  mem_kw.get("expert_dtype"), mem_kw.get("embedding_dtype"), mem_kw.get("state_dtype", "bf16"),
@@ -818,22 +819,18 @@ def _fastest_layout(phase: str, model: Model, chip: Chip, T: int, B: int, n: int
         cap_high = _capacity(chip, None)[2]
     except NotPublishedError:
         cap_high = math.inf
-    prof = _profile(model)
-    c, b = np.asarray([float(T)]), np.asarray([float(B)])
-    best = None
+    fp = _footprint_table(_profile(model), n, o, every_ep=True)  # the same layouts, in the same order
+    fit = ok & (fp.totals(float(T), float(B), o) <= cap_high)
     how = f"fastest that fits in memory of {idx.size} layouts"
     if math.isinf(cap_high):
-        best, how = tab.cands[order[0][-1]], f"fastest of {idx.size} layouts (capacity unpublished)"
-    else:
-        for row in order:
-            lay = tab.cands[row[-1]]
-            if lay == memory_lay or float(_total(prof, lay, c, b, o)[0]) <= cap_high:
-                best = lay
-                break
-    if best is None:  # not reached: the memory fit's layout needs least memory, so it is tried
-        best, how = tab.cands[order[0][-1]], f"fastest of {idx.size} layouts (none fits in memory)"
-    mem_i = next((i for i in idx if tab.cands[i] == memory_lay), None)
-    mem_t = float(times[mem_i]) if mem_i is not None else math.nan
+        how = f"fastest of {idx.size} layouts (capacity unpublished)"
+    elif not fit.any():
+        how = f"fastest of {idx.size} layouts (none fits in memory)"
+    pool = fit if fit.any() else ok
+    t_pool = np.where(pool, times, np.inf)
+    tied = pool & (t_pool == t_pool.min())
+    best = tab.cands[int(np.argmin(np.where(tied, fp.rank, np.inf)))]  # ties: the memory search's preference
+    mem_t = float(times[tab.index[memory_lay]]) if memory_lay in tab.index else math.nan
     note = f"{how}: {layout_phrase(best)}"
     if best != memory_lay:
         note += (f"; the memory fit's layout {memory_lay} gives >= {mem_t * 1e3:.4g} ms"

@@ -482,8 +482,10 @@ class _FootprintTable:
         self.per_tok = np.array([p.per_token_act(lay) for lay in lays])
         self.logits_row = m.vocab_size / self.tp * 4.0
         self.state_elems = p.state_elems
-        self.key = np.lexsort((np.arange(len(lays)), -self.tp, self.dp, self.cp,
-                               np.array([lay.pp for lay in lays])))  # layout_preference, then order
+        key = np.lexsort((np.arange(len(lays)), -self.tp, self.dp, self.cp,
+                          np.array([lay.pp for lay in lays])))  # layout_preference, then order
+        self.rank = np.empty(len(lays), dtype=float)
+        self.rank[key] = np.arange(len(lays))
 
     def totals(self, ctx: float, batch: float, o: _Options) -> np.ndarray:
         """Bytes per chip of every layout (worst stage), as :func:`_total` at ``(ctx, batch)``."""
@@ -499,42 +501,47 @@ class _FootprintTable:
         total = total + act[self.row] + o.reserve
         return np.maximum.reduceat(total, self.starts)
 
-    def best(self, ctx: float, batch: float, ctx_min: float, batch_max: float, o: _Options) -> Parallelism | None:
-        """The layout :func:`_auto` chooses: least bytes per chip at ``(ctx, batch)`` among those
-        with ``cp <= ctx_min`` and ``dp <= batch_max`` (or ``dp == 1``), ties by preference."""
+    def usable(self, ctx_min: float, batch_max: float) -> np.ndarray:
+        """Layouts with ``cp <= ctx_min`` and ``dp <= batch_max`` (or ``dp == 1``)."""
+        return (self.cp <= ctx_min) & ((self.dp == 1) | (self.dp <= batch_max))
+
+    def best(self, ctx: float, batch: float, ctx_min: float, batch_max: float,
+             o: _Options) -> tuple[Parallelism, float] | None:
+        """The layout :func:`_auto` chooses and its bytes per chip: least bytes per chip at
+        ``(ctx, batch)`` among :meth:`usable` ones, ties by preference."""
         tot = self.totals(ctx, batch, o)
-        ok = (self.cp <= ctx_min) & ((self.dp == 1) | (self.dp <= batch_max))
+        ok = self.usable(ctx_min, batch_max)
         if not ok.any():
             return None
-        least = tot[ok].min()
-        for i in self.key:  # the first (by preference) with the least total
-            if ok[i] and tot[i] == least:
-                return self.lays[i]
-        return None
+        ok &= tot == tot[ok].min()
+        i = int(np.argmin(np.where(ok, self.rank, np.inf)))
+        return self.lays[i], float(tot[i])
 
 
 _FP_TABLES: dict[tuple, tuple[Model, _FootprintTable]] = {}
 
 
-def _footprint_table(p: _Profile, n: int, o: _Options) -> _FootprintTable:
+def _footprint_table(p: _Profile, n: int, o: _Options, every_ep: bool = False) -> _FootprintTable:
+    """The :class:`_FootprintTable` of :func:`layouts` ``(p.model, n, every_ep=every_ep)`` at the
+    weight formats of ``o``, cached per model object."""
     bpe = {k: d.bytes_per_element for k, d in o.fmt.dtypes.items()}
-    key = (id(p.model), n, *sorted(bpe.items()))
+    key = (id(p.model), n, every_ep, *sorted(bpe.items()))
     hit = _FP_TABLES.get(key)
     if hit is None or hit[0] is not p.model:
         if len(_FP_TABLES) > 256:
             _FP_TABLES.clear()
-        hit = _FP_TABLES[key] = (p.model, _FootprintTable(p, layouts(p.model, n), bpe))
+        hit = _FP_TABLES[key] = (p.model, _FootprintTable(p, layouts(p.model, n, every_ep=every_ep), bpe))
     return hit[1]
 
 
 def _auto(p: _Profile, n: int, ctx: np.ndarray, batch: np.ndarray, o: _Options) -> Parallelism:
     """The layout of ``n`` chips that needs the least memory per chip at the largest inputs (ties:
     :func:`~accelspec.perf.kernels.layout_preference`), all candidates scored in one pass."""
-    lay = _footprint_table(p, n, o).best(float(ctx.max()), float(batch.max()), float(ctx.min()),
+    got = _footprint_table(p, n, o).best(float(ctx.max()), float(batch.max()), float(ctx.min()),
                                          float(batch.max()), o)
-    if lay is None:
+    if got is None:
         raise InvalidArgumentError("n_chips", f"no parallel layout of {n} chips can shard {p.model.id}")
-    return lay
+    return got[0]
 
 
 def _options(model: Model, weight_dtype: Any, kv_dtype: Any, expert_dtype: Any, embedding_dtype: Any,
@@ -1066,8 +1073,14 @@ def _need_fn(model: Model, n: int, parallelism: Any, o: _Options):
         key = (float(ctx), float(b))
         if key not in memo:
             c, bb = np.asarray(key[0]), np.asarray(key[1])
-            use = lay if lay is not None else _auto(p, n, c, bb, o)
-            memo[key] = (math.inf, use) if use.cp > key[0] else (float(_terms(p, use, c, bb, o)["total"]), use)
+            if lay is not None:
+                memo[key] = ((math.inf, lay) if lay.cp > key[0] else
+                             (float(_terms(p, lay, c, bb, o)["total"]), lay))
+            else:  # the auto layout and its total in one pass (the table equals _total to the last bit)
+                got = _footprint_table(p, n, o).best(key[0], key[1], key[0], key[1], o)
+                if got is None:
+                    raise InvalidArgumentError("n_chips", f"no parallel layout of {n} chips can shard {p.model.id}")
+                memo[key] = (got[1], got[0])
         return memo[key]
 
     return need
