@@ -54,13 +54,12 @@ from .kernels import (
     MEM_KW,
     expert_split,
     layout_chips,
-    layout_preference,
     limiter_code,
     routed_experts,
     step_times,
 )
-from .memory import InvalidArgumentError, Parallelism, _refuse, is_deployment, memory_footprint
-from .opcost import FALLBACK_PRECISION, DTypes, _dtype_key, _get_model, _pair_flops, compute_fallback, resolve_dtypes
+from .memory import InvalidArgumentError, Parallelism, is_deployment, memory_footprint, refuse_fixed
+from .opcost import FALLBACK_PRECISION, DTypes, compute_fallback, dtype_key, pair_flops, resolve_dtypes, resolve_model
 from .roofline import _check_efficiency, chip_numbers
 
 if TYPE_CHECKING:
@@ -330,8 +329,8 @@ def layout_numbers(model: Model | str, lay: Parallelism, weight_dtype: Any = "na
                    **dtypes_kw: Any) -> LayoutNumbers:
     """Reduce ``model`` at the given dtypes (:func:`~accelspec.perf.opcost.resolve_dtypes`) under
     layout ``lay`` to per-stage, per-chip numbers (cached per model object, dtypes, layout)."""
-    model = _get_model(model)
-    key = (id(model), lay, _dtype_key(weight_dtype), *sorted((k, _dtype_key(v)) for k, v in dtypes_kw.items()))
+    model = resolve_model(model)
+    key = (id(model), lay, dtype_key(weight_dtype), *sorted((k, dtype_key(v)) for k, v in dtypes_kw.items()))
     hit = _LCACHE.get(key)
     if hit is not None and hit[0] is model:
         return hit[1]
@@ -369,7 +368,7 @@ def layout_numbers(model: Model | str, lay: Parallelism, weight_dtype: Any = "na
             n_attn += 1
             share = 1.0 if kind is AttentionKind.mla else kv_share
             g = by_window.setdefault(float(wins[i]), [0.0, 0.0])
-            g[0] += _pair_flops(model, kind) / tp
+            g[0] += pair_flops(model, kind) / tp
             g[1] += float(kv_el[i]) * share * kb
         f_lin = 4.0 * la.n_value_heads * la.key_head_dim * la.value_head_dim * n_lin / tp if (la and n_lin) else 0.0
         state = float(la.state_elements()) * n_lin / tp * dt.state.bytes_per_element if (la and n_lin) else 0.0
@@ -575,7 +574,7 @@ _AUTO_CACHE: dict[tuple, tuple[Any, Parallelism]] = {}
 
 
 def _model_obj(model: Any) -> Model:
-    return _get_model(model)
+    return resolve_model(model)
 
 
 def _bound(phase: str, model: Model | str, chip: str | Chip | System | Deployment, context_tokens: int, batch: int,
@@ -693,9 +692,11 @@ class _LayoutTable:
         self.tp, self.ep = col(lambda lay, st: lay.tp), col(lambda lay, st: lay.ep)
         self.cp, self.dp = col(lambda lay, st: lay.cp), col(lambda lay, st: lay.dp)
         self.handoff = np.array([lay.pp > 1 and not st.last for _, lay, st in rows])
-        for name in ("w_fixed", "w_expert", "emb_row", "f_token", "f_head", "f_linear", "state", "n_layers",
-                     "n_moe", "n_attn"):
-            setattr(self, name, col(lambda lay, st, name=name: getattr(st, name)))
+        self.w_fixed, self.w_expert = col(lambda lay, st: st.w_fixed), col(lambda lay, st: st.w_expert)
+        self.emb_row, self.f_token = col(lambda lay, st: st.emb_row), col(lambda lay, st: st.f_token)
+        self.f_head, self.f_linear = col(lambda lay, st: st.f_head), col(lambda lay, st: st.f_linear)
+        self.state, self.n_layers = col(lambda lay, st: st.state), col(lambda lay, st: st.n_layers)
+        self.n_moe, self.n_attn = col(lambda lay, st: st.n_moe), col(lambda lay, st: st.n_attn)
         g = max((len(st.groups) for _, _, st in rows), default=0) or 1
         self.fpp, self.kvb, self.win = np.zeros((len(rows), g)), np.zeros((len(rows), g)), np.ones((len(rows), g))
         for r, (_, _, st) in enumerate(rows):
@@ -776,7 +777,7 @@ _TABLES: dict[tuple, tuple[Model, _LayoutTable]] = {}
 def _table(model: Model, n: int, weight_dtype: Any, kw: dict[str, Any]) -> _LayoutTable:
     from .memory import layouts
 
-    key = (id(model), n, _dtype_key(weight_dtype), *sorted((k, _dtype_key(v)) for k, v in kw.items()))
+    key = (id(model), n, dtype_key(weight_dtype), *sorted((k, dtype_key(v)) for k, v in kw.items()))
     hit = _TABLES.get(key)
     if hit is None or hit[0] is not model:
         if len(_TABLES) > 64:
@@ -803,7 +804,7 @@ def _fastest_layout(phase: str, model: Model, chip: Chip, T: int, B: int, n: int
     the capacity is unpublished, or no layout fits, the minimum is over every layout and the
     phrase says so. Layouts whose traffic needs an unpublished scale-out bandwidth are left
     out. The chosen layout's bound is then computed as for a given layout (the scalar kernels)."""
-    from .memory import _capacity, _footprint_table, _options, _profile
+    from .memory import capacity_bytes, footprint_table, memory_options, model_profile
 
     tab = _table(model, n, weight_dtype, kw)
     times = tab.times(phase, float(T), float(B), roofs, overlap, routing, float(fab.domain), bool(fab.in_network))
@@ -812,14 +813,14 @@ def _fastest_layout(phase: str, model: Model, chip: Chip, T: int, B: int, n: int
         return memory_lay, math.nan, ""
     idx = np.flatnonzero(ok)
     mem_kw = {k: v for k, v in kw.items() if k in MEM_KW}
-    o = _options(model, weight_dtype if weight_dtype != "native" else None, mem_kw.get("kv_dtype", "bf16"),
+    o = memory_options(model, weight_dtype if weight_dtype != "native" else None, mem_kw.get("kv_dtype", "bf16"),
                  mem_kw.get("expert_dtype"), mem_kw.get("embedding_dtype"), mem_kw.get("state_dtype", "bf16"),
                  mem_kw.get("activation_dtype", "bf16"), 8192, None)
     try:
-        cap_high = _capacity(chip, None)[2]
+        cap_high = capacity_bytes(chip, None)[2]
     except NotPublishedError:
         cap_high = math.inf
-    fp = _footprint_table(_profile(model), n, o, every_ep=True)  # the same layouts, in the same order
+    fp = footprint_table(model_profile(model), n, o, every_ep=True)  # the same layouts, in the same order
     fit = ok & (fp.totals(float(T), float(B), o) <= cap_high)
     how = f"fastest that fits in memory of {idx.size} layouts"
     if math.isinf(cap_high):
@@ -951,7 +952,7 @@ def decode_bound(model: str | Model, chip: str | Chip | System | Deployment, con
     """
     a = _accepted(accepted_tokens_per_step)
     if is_deployment(chip):  # a Deployment: its chip, count, layout, dtypes
-        _refuse(decode_bound, "decode_bound", locals())
+        refuse_fixed(decode_bound, "decode_bound", locals())
         return chip.decode_bound(model, context_tokens, batch, sparse=sparse, overlap=overlap,
                                  compute_efficiency=compute_efficiency, bandwidth_efficiency=bandwidth_efficiency,
                                  link_efficiency=link_efficiency, accepted_tokens_per_step=accepted_tokens_per_step,
@@ -1033,7 +1034,7 @@ def prefill_bound(model: str | Model, chip: str | Chip | System | Deployment, co
         An argument the deployment fixes is given beside it.
     """
     if is_deployment(chip):  # a Deployment: its chip, count, layout, dtypes
-        _refuse(prefill_bound, "prefill_bound", locals())
+        refuse_fixed(prefill_bound, "prefill_bound", locals())
         return chip.prefill_bound(model, context_tokens, batch, sparse=sparse, overlap=overlap,
                                   compute_efficiency=compute_efficiency, bandwidth_efficiency=bandwidth_efficiency,
                                   link_efficiency=link_efficiency, routing=routing, collective=collective)

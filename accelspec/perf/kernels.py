@@ -32,11 +32,16 @@ import numpy as np
 class _Layout(Protocol):
     """What the kernels read of a :class:`~accelspec.perf.memory.Parallelism`."""
 
-    tp: int
-    pp: int
-    ep: int
-    cp: int
-    dp: int
+    @property
+    def tp(self) -> int: ...
+    @property
+    def pp(self) -> int: ...
+    @property
+    def ep(self) -> int: ...
+    @property
+    def cp(self) -> int: ...
+    @property
+    def dp(self) -> int: ...
 
 __all__ = [
     "DEFAULT_RESERVE",
@@ -48,8 +53,8 @@ __all__ = [
     "expert_split",
     "fewest_experts",
     "layout_chips",
-    "layout_shapes",
     "layout_preference",
+    "layout_shapes",
     "limiter_code",
     "routed_experts",
     "step_times",

@@ -50,11 +50,9 @@ from ..model.datatypes import DType, dtype
 from ..units import Q_, parse_quantity, ureg
 from .kernels import (
     DEFAULT_RESERVE,
-    MAX_SEARCH_CHIPS,
     expert_degrees,
     expert_split,
     layout_chips,
-    layout_preference,
     layout_shapes,
 )
 
@@ -207,7 +205,7 @@ class _Options:
 
 class _Profile:
     """Per-layer arrays of one model and their per-stage sums, computed once per model
-    (:func:`_profile` memoises it on the immutable :class:`~accelspec.model.architecture.Model`)."""
+    (:func:`model_profile` memoises it on the immutable :class:`~accelspec.model.architecture.Model`)."""
 
     def __init__(self, model: Model):
         self.model = model
@@ -291,7 +289,7 @@ class _StageSums:
     n_linear: float
 
 
-def _profile(model: Model) -> _Profile:
+def model_profile(model: Model) -> _Profile:
     """The model's :class:`_Profile`, built once per model instance."""
     return memo(model, "perf.memory._Profile", lambda: _Profile(model))
 
@@ -359,7 +357,7 @@ def _stage_weight_bytes(p: _Profile, st: Any, s: int, lay: Parallelism, bpe: dic
     return float(w)
 
 
-def _total(p: _Profile, lay: Parallelism, ctx: np.ndarray, batch: np.ndarray, o: _Options) -> np.ndarray:
+def footprint_total(p: _Profile, lay: Parallelism, ctx: np.ndarray, batch: np.ndarray, o: _Options) -> np.ndarray:
     """``_terms(p, lay, ctx, batch, o)["total"]`` alone, for the sweep's grids: the same
     arithmetic on every element (equal to the last bit), but ``ctx`` (shape ``(T, 1)``) and
     ``batch`` (``(1, B)``) stay vectors wherever a term depends on one of them only, and the
@@ -456,7 +454,7 @@ _candidates = candidates  # old private name, kept importable (perf.plan)
 class _FootprintTable:
     """The footprint totals of every layout of :func:`layouts` (one model, ``n`` chips, weight
     formats) in one numpy pass: rows are (layout, pipeline stage) pairs, the arithmetic that of
-    :func:`_total` in the same order (so equal to the last bit), at one context and batch."""
+    :func:`footprint_total` in the same order (so equal to the last bit), at one context and batch."""
 
     def __init__(self, p: _Profile, lays: list[Parallelism], bpe: dict[str, float]):
         m = p.model
@@ -488,7 +486,7 @@ class _FootprintTable:
         self.rank[key] = np.arange(len(lays))
 
     def totals(self, ctx: float, batch: float, o: _Options) -> np.ndarray:
-        """Bytes per chip of every layout (worst stage), as :func:`_total` at ``(ctx, batch)``."""
+        """Bytes per chip of every layout (worst stage), as :func:`footprint_total` at ``(ctx, batch)``."""
         tokens, seqs = np.ceil(ctx / self.cp), np.ceil(batch / self.dp)
         act_b = o.act.bytes_per_element
         act_decode = seqs * self.per_tok * act_b + seqs * self.logits_row
@@ -521,7 +519,7 @@ class _FootprintTable:
 _FP_TABLES: dict[tuple, tuple[Model, _FootprintTable]] = {}
 
 
-def _footprint_table(p: _Profile, n: int, o: _Options, every_ep: bool = False) -> _FootprintTable:
+def footprint_table(p: _Profile, n: int, o: _Options, every_ep: bool = False) -> _FootprintTable:
     """The :class:`_FootprintTable` of :func:`layouts` ``(p.model, n, every_ep=every_ep)`` at the
     weight formats of ``o``, cached per model object."""
     bpe = {k: d.bytes_per_element for k, d in o.fmt.dtypes.items()}
@@ -537,14 +535,14 @@ def _footprint_table(p: _Profile, n: int, o: _Options, every_ep: bool = False) -
 def _auto(p: _Profile, n: int, ctx: np.ndarray, batch: np.ndarray, o: _Options) -> Parallelism:
     """The layout of ``n`` chips that needs the least memory per chip at the largest inputs (ties:
     :func:`~accelspec.perf.kernels.layout_preference`), all candidates scored in one pass."""
-    got = _footprint_table(p, n, o).best(float(ctx.max()), float(batch.max()), float(ctx.min()),
+    got = footprint_table(p, n, o).best(float(ctx.max()), float(batch.max()), float(ctx.min()),
                                          float(batch.max()), o)
     if got is None:
         raise InvalidArgumentError("n_chips", f"no parallel layout of {n} chips can shard {p.model.id}")
     return got[0]
 
 
-def _options(model: Model, weight_dtype: Any, kv_dtype: Any, expert_dtype: Any, embedding_dtype: Any,
+def memory_options(model: Model, weight_dtype: Any, kv_dtype: Any, expert_dtype: Any, embedding_dtype: Any,
              state_dtype: Any, activation_dtype: Any, prefill_chunk: Any, reserve: Any,
              capacity: float | None = None) -> _Options:
     fmt = model.weight_format_for(weight_dtype, expert_dtype, embedding_dtype)
@@ -552,10 +550,10 @@ def _options(model: Model, weight_dtype: Any, kv_dtype: Any, expert_dtype: Any, 
     return _Options(w=w, e=e, m=m, fmt=fmt, kv=dtype(kv_dtype, "kv_dtype"), state=dtype(state_dtype, "state_dtype"),
                     act=dtype(activation_dtype, "activation_dtype"),
                     prefill_chunk=count(prefill_chunk, "prefill_chunk"),
-                    reserve=_reserve(reserve, capacity))
+                    reserve=reserve_bytes(reserve, capacity))
 
 
-def _reserve(value: Any, capacity: float | None) -> float:
+def reserve_bytes(value: Any, capacity: float | None) -> float:
     if value is None:
         return float(_DEFAULT_RESERVE)
     if type(value) is _Bytes:
@@ -716,9 +714,9 @@ def memory_footprint(model: str | Model, context_tokens: int | npt.ArrayLike, ba
     ctx = counts(context_tokens, "context_tokens")
     b = counts(batch, "batch")
     n = count(n_chips, "n_chips")
-    o = _options(model, weight_dtype, kv_dtype, expert_dtype, embedding_dtype, state_dtype, activation_dtype,
+    o = memory_options(model, weight_dtype, kv_dtype, expert_dtype, embedding_dtype, state_dtype, activation_dtype,
                  prefill_chunk, reserve)
-    p = _profile(model)
+    p = model_profile(model)
     lay = Parallelism.parse(parallelism, n)
     if lay is None:
         lay = _auto(p, n, ctx, b, o)
@@ -735,7 +733,7 @@ def memory_footprint(model: str | Model, context_tokens: int | npt.ArrayLike, ba
                      weight_format=o.fmt, reserve_label=_reserve_label(reserve), bytes=t)
 
 
-def _capacity(chip: Chip | str, capacity: Any) -> tuple[float, float, float, str]:
+def capacity_bytes(chip: Chip | str, capacity: Any) -> tuple[float, float, float, str]:
     """(nominal, low, high) bytes per chip and a label of where they come from."""
     from ..hardware.catalog import get_chip
 
@@ -894,17 +892,17 @@ def fits(model: str | Model, chip: str | Chip | System | Deployment, context_tok
     from ..model.catalog import get_model
 
     if is_deployment(chip):  # a Deployment: its chip, count, layout, dtypes
-        _refuse(fits, "fits", locals())
+        refuse_fixed(fits, "fits", locals())
         return chip.fits(model, context_tokens, batch)
     model = get_model(model)
     chip_obj, system, n_chips = _hardware(chip, n_chips, parallelism)
-    cap, low, high, label = _capacity(chip_obj, capacity)
+    cap, low, high, label = capacity_bytes(chip_obj, capacity)
     ctx = count(context_tokens, "context_tokens")
     b = count(batch, "batch")
     fp = memory_footprint(model, ctx, b, weight_dtype=weight_dtype, kv_dtype=kv_dtype, expert_dtype=expert_dtype,
                           embedding_dtype=embedding_dtype, state_dtype=state_dtype,
                           activation_dtype=activation_dtype, n_chips=n_chips, parallelism=parallelism,
-                          prefill_chunk=prefill_chunk, reserve=_Bytes(_reserve(reserve, cap)))
+                          prefill_chunk=prefill_chunk, reserve=_Bytes(reserve_bytes(reserve, cap)))
     fp = replace(fp, reserve_label=_reserve_label(reserve, cap))
     return _with_system(_judge(model, chip_obj, fp, cap, low, high, label), system)
 
@@ -945,7 +943,7 @@ def _deployment_kwargs(deployment: Any) -> dict[str, Any]:
             **deployment._memory_kwargs()}
 
 
-def _refuse(fn: Any, name: str, given: dict[str, Any]) -> None:
+def refuse_fixed(fn: Any, name: str, given: dict[str, Any]) -> None:
     """Arguments given beside a deployment that the deployment fixes are an error."""
     import inspect
 
@@ -1062,7 +1060,7 @@ class ChipCount:
 
 def _need_fn(model: Model, n: int, parallelism: Any, o: _Options):
     """A function ctx, batch -> bytes per chip (layout fixed, or chosen per call when auto)."""
-    p = _profile(model)
+    p = model_profile(model)
     lay = Parallelism.parse(parallelism, n)
     if lay is not None:
         lay.check(model)
@@ -1076,8 +1074,8 @@ def _need_fn(model: Model, n: int, parallelism: Any, o: _Options):
             if lay is not None:
                 memo[key] = ((math.inf, lay) if lay.cp > key[0] else
                              (float(_terms(p, lay, c, bb, o)["total"]), lay))
-            else:  # the auto layout and its total in one pass (the table equals _total to the last bit)
-                got = _footprint_table(p, n, o).best(key[0], key[1], key[0], key[1], o)
+            else:  # the auto layout and its total in one pass (the table equals footprint_total to the last bit)
+                got = footprint_table(p, n, o).best(key[0], key[1], key[0], key[1], o)
                 if got is None:
                     raise InvalidArgumentError("n_chips", f"no parallel layout of {n} chips can shard {p.model.id}")
                 memo[key] = (got[1], got[0])
@@ -1113,11 +1111,11 @@ def _search(kind: str, model: Any, chip: Any, fixed: Any, fixed_name: str, n_chi
 
     model = get_model(model)
     chip_obj, system, n_chips = _hardware(chip, n_chips, parallelism)
-    cap, low, high, _ = _capacity(chip_obj, capacity)
+    cap, low, high, _ = capacity_bytes(chip_obj, capacity)
     f = count(fixed, fixed_name)
     n = count(n_chips, "n_chips")
-    res = _reserve(reserve, cap)
-    o = _options(model, reserve=Q_(res, "B"), **dtypes)
+    res = reserve_bytes(reserve, cap)
+    o = memory_options(model, reserve=Q_(res, "B"), **dtypes)
     need = _need_fn(model, n, parallelism, o)
     vals = {k: _largest(need, f, c, kind) for k, c in (("value", cap), ("low", low), ("high", high))}
     v = vals["value"]
@@ -1204,7 +1202,7 @@ def max_context(model: str | Model, chip: str | Chip | System | Deployment, *, b
         An argument the deployment fixes is given beside it.
     """
     if is_deployment(chip):
-        _refuse(max_context, "max_context", locals())
+        refuse_fixed(max_context, "max_context", locals())
         return max_context(model, chip.system or chip.chip, batch=batch, prefill_chunk=prefill_chunk,
                            **_deployment_kwargs(chip))
     d = dict(weight_dtype=weight_dtype, kv_dtype=kv_dtype, expert_dtype=expert_dtype,
@@ -1278,7 +1276,7 @@ def max_batch(model: str | Model, chip: str | Chip | System | Deployment, contex
         An argument the deployment fixes is given beside it.
     """
     if is_deployment(chip):
-        _refuse(max_batch, "max_batch", locals())
+        refuse_fixed(max_batch, "max_batch", locals())
         return max_batch(model, chip.system or chip.chip, context_tokens, prefill_chunk=prefill_chunk,
                          **_deployment_kwargs(chip))
     d = dict(weight_dtype=weight_dtype, kv_dtype=kv_dtype, expert_dtype=expert_dtype,
@@ -1363,7 +1361,7 @@ def min_chips(model: str | Model, chip: str | Chip | System, context_tokens: int
                               "and dtypes instead, or ask fits(model, deployment, ...)")
     model = get_model(model)
     chip_obj, system = resolve_hardware(chip)
-    cap, low, high, _ = _capacity(chip_obj, capacity)
+    cap, low, high, _ = capacity_bytes(chip_obj, capacity)
     ctx = count(context_tokens, "context_tokens")
     b = count(batch, "batch")
     top = count(max_chips if max_chips is not None else (system.n_chips if system is not None else 1024),
@@ -1375,8 +1373,8 @@ def min_chips(model: str | Model, chip: str | Chip | System, context_tokens: int
         if not isinstance(parallelism, str) or parallelism.strip().lower().replace(" ", "") not in _STRATEGIES:
             raise InvalidArgumentError("parallelism", f"min_chips needs a strategy name, one of "
                                        f"{', '.join(sorted(_STRATEGIES))}; got {parallelism!r}")
-    o = _options(model, weight_dtype, kv_dtype, expert_dtype, embedding_dtype, state_dtype, activation_dtype,
-                 prefill_chunk, Q_(_reserve(reserve, cap), "B"))
+    o = memory_options(model, weight_dtype, kv_dtype, expert_dtype, embedding_dtype, state_dtype, activation_dtype,
+                 prefill_chunk, Q_(reserve_bytes(reserve, cap), "B"))
     found: dict[str, tuple[int, Parallelism]] = {}
     targets = {"best_case": high, "value": cap, "for_sure": low}
     for n in range(1, top + 1):
@@ -1403,3 +1401,12 @@ def min_chips(model: str | Model, chip: str | Chip | System, context_tokens: int
     return ChipCount(value=v[0] if v else None, for_sure=found["for_sure"][0] if "for_sure" in found else None,
                      best_case=found["best_case"][0] if "best_case" in found else None,
                      parallelism=v[1] if v else None, explanation=text)
+
+
+# old private names, kept importable for modules that still use them (perf.plan, perf.session, economics)
+_refuse = refuse_fixed
+_options = memory_options
+_capacity = capacity_bytes
+_profile = model_profile
+_reserve = reserve_bytes
+_total = footprint_total

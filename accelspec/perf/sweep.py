@@ -38,7 +38,7 @@ from ..hardware.chip import Chip, NotPublishedError, UnsupportedPrecisionError
 from ..inputs import counts
 from .bounds import LIMITERS, layout_numbers, layout_times, stage_traffic_tiers
 from .kernels import DEFAULT_RESERVE, MEM_KW, layout_preference
-from .memory import Parallelism, _capacity, _profile, _reserve
+from .memory import Parallelism, capacity_bytes, model_profile, reserve_bytes
 from .opcost import FALLBACK_PRECISION, compute_fallback
 from .roofline import _check_efficiency, chip_numbers
 
@@ -302,10 +302,10 @@ def sweep(models: str | Model | Iterable[str | Model],
             raise NotPublishedError(f"{chip.name}: no scale-up interconnect bandwidth published; a layout "
                                     f"over {int(N.max())} chips needs it")
         try:
-            cap[j] = _capacity(chip, None)[0]
+            cap[j] = capacity_bytes(chip, None)[0]
         except NotPublishedError:
             continue
-        res[j] = _reserve(reserve, cap[j])
+        res[j] = reserve_bytes(reserve, cap[j])
     if len(set(chip_ids)) != nc:
         raise ValueError("chips: the same chip appears twice")
 
@@ -709,12 +709,12 @@ def _sweep_deployments(fn: Any, args: dict[str, Any]) -> Any:
     (arrays) says which row came from which."""
     import inspect
 
-    from .memory import _refuse
+    from .memory import refuse_fixed
 
     deps = _as_list(args["chips"])
     if not all(getattr(d, "__accelspec_deployment__", False) for d in deps):
         raise DeploymentError("sweep: chips mixes deployments and chips; give Deployment(chip, n_chips) for each")
-    _refuse(fn, "sweep", args)
+    refuse_fixed(fn, "sweep", args)
     if args["output"] == "xarray":
         raise DeploymentError("sweep: output='xarray' takes chips, not deployments (their axes differ)")
     params = inspect.signature(fn).parameters
@@ -772,7 +772,7 @@ class _LayoutSearch:
 
     def __init__(self, model: Any, n: int, T: np.ndarray, B: np.ndarray, parallelism: Any,
                  mem_kw: dict[str, Any]):
-        from .memory import _options, candidates
+        from .memory import candidates, memory_options
 
         self.T, self.B = T, B
         self.Bg = B.astype(float).reshape(1, -1)
@@ -789,8 +789,8 @@ class _LayoutSearch:
             cands = [c for _, c in sorted(((*layout_preference(c), i), c) for i, c in enumerate(cands))]
         self.cands = cands
         # the footprint of memory_footprint() (same private kernels, one profile per model: no pint per candidate)
-        self.prof = _profile(model)
-        self.opts = _options(model, weight_dtype=mem_kw.get("weight_dtype", "bf16"),
+        self.prof = model_profile(model)
+        self.opts = memory_options(model, weight_dtype=mem_kw.get("weight_dtype", "bf16"),
                              kv_dtype=mem_kw.get("kv_dtype", "bf16"), expert_dtype=mem_kw.get("expert_dtype"),
                              embedding_dtype=mem_kw.get("embedding_dtype"),
                              state_dtype=mem_kw.get("state_dtype", "bf16"),
@@ -809,7 +809,7 @@ class _LayoutSearch:
         """For contexts ``T[t0:t1]`` x every batch: the candidate index per scenario (-1: none can
         shard the model; ``None``: every scenario uses the first) and the bytes per chip (NaN
         where none; ``None`` when not ``need_total`` and a single candidate leaves nothing to choose)."""
-        from .memory import _total
+        from .memory import footprint_total
 
         T = self.T[t0:t1]
         Tg = T.astype(float).reshape(-1, 1)
@@ -819,7 +819,7 @@ class _LayoutSearch:
         if len(self.cands) == 1:  # nothing to choose: the footprint only when a column asks for it
             lay = self.cands[0]
             ok = self._usable(lay, T)
-            tot = _total(self.prof, lay, np.maximum(Tg, lay.cp), self.Bg, self.opts) if need_total else None
+            tot = footprint_total(self.prof, lay, np.maximum(Tg, lay.cp), self.Bg, self.opts) if need_total else None
             if ok is None:
                 return None, tot
             return np.where(ok, 0, -1), None if tot is None else np.where(ok, tot, np.nan)
@@ -827,7 +827,7 @@ class _LayoutSearch:
         best = np.full(grid, np.inf)
         choice = np.full(grid, -1)
         for li, lay in enumerate(self.cands):
-            tot = _total(self.prof, lay, np.maximum(Tg, lay.cp), self.Bg, self.opts)
+            tot = footprint_total(self.prof, lay, np.maximum(Tg, lay.cp), self.Bg, self.opts)
             ok = self._usable(lay, T)
             better = tot < best if ok is None else ok & (tot < best)
             np.copyto(best, tot, where=better)
@@ -891,7 +891,7 @@ def _pipeline_bound(ln: Any, phase: str, Tb: np.ndarray, B2: np.ndarray, i: int,
     """:func:`_block_bound` for a pipeline-parallel layout: the micro-batched
     :func:`~accelspec.perf.bounds.layout_times` of the scalar bounds, on the block's grid."""
     for j in range(nc):
-        kw = {"domain": float(dom3[j, 0, 0]), "in_network": bool(innet3[j, 0, 0]), "routing": routing,
+        kw: dict[str, Any] = {"domain": float(dom3[j, 0, 0]), "in_network": bool(innet3[j, 0, 0]), "routing": routing,
               "microbatch": True}
         P, BW, L, LO = roofs(1, i, j)
         got = dict(zip(_LAYOUT_TIMES_KEYS, layout_times(ln, phase, Tb, B2, P, BW, L, overlap, link_out=LO, **kw),
