@@ -267,7 +267,7 @@ def _count(value: Any, what: str) -> int:
     return count(value, what)
 
 
-def _accepted(value: Any) -> float:
+def check_accepted(value: Any) -> float:
     """Check ``accepted_tokens_per_step``: a finite number >= 1 (tokens kept per step)."""
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise TypeError(f"accepted_tokens_per_step: expected a number, got {value!r}")
@@ -388,6 +388,7 @@ def layout_numbers(model: Model | str, lay: Parallelism, weight_dtype: Any = "na
 
 #: old private names, kept importable while other modules move to :mod:`.kernels`
 _MEM_KW = MEM_KW
+_accepted = check_accepted
 
 
 def stage_traffic(ln: LayoutNumbers, st: StageNumbers, phase: str, context: Any, batch: Any, *,
@@ -950,7 +951,7 @@ def decode_bound(model: str | Model, chip: str | Chip | System | Deployment, con
     >>> b.limiter, round(b.time.m, 3)            # (weights read + KV read) / 4.8 TB/s
     ('memory', 3.239)
     """
-    a = _accepted(accepted_tokens_per_step)
+    a = check_accepted(accepted_tokens_per_step)
     if is_deployment(chip):  # a Deployment: its chip, count, layout, dtypes
         refuse_fixed(decode_bound, "decode_bound", locals())
         return chip.decode_bound(model, context_tokens, batch, sparse=sparse, overlap=overlap,

@@ -203,7 +203,7 @@ class _Options:
     reserve: float
 
 
-class _Profile:
+class ModelProfile:
     """Per-layer arrays of one model and their per-stage sums, computed once per model
     (:func:`model_profile` memoises it on the immutable :class:`~accelspec.model.architecture.Model`)."""
 
@@ -289,12 +289,12 @@ class _StageSums:
     n_linear: float
 
 
-def model_profile(model: Model) -> _Profile:
-    """The model's :class:`_Profile`, built once per model instance."""
-    return memo(model, "perf.memory._Profile", lambda: _Profile(model))
+def model_profile(model: Model) -> ModelProfile:
+    """The model's :class:`ModelProfile`, built once per model instance."""
+    return memo(model, "perf.memory._Profile", lambda: ModelProfile(model))
 
 
-def _shares(p: _Profile, lay: Parallelism, ctx: Any, batch: Any, o: _Options) -> tuple[Any, ...]:
+def _shares(p: ModelProfile, lay: Parallelism, ctx: Any, batch: Any, o: _Options) -> tuple[Any, ...]:
     """What one chip holds of the workload: ``(tokens, seqs, kv_heads_share, per_token_act,
     act_bytes, logits_row, act_decode)`` with tokens = ceil(ctx / cp), seqs = ceil(batch / dp),
     the KV heads' TP share, activation elements per token and the fp32 logits row per sequence."""
@@ -309,7 +309,8 @@ def _shares(p: _Profile, lay: Parallelism, ctx: Any, batch: Any, o: _Options) ->
     return tokens, seqs, kv_heads_share, per_tok, act_b, logits_row, act_decode
 
 
-def _terms(p: _Profile, lay: Parallelism, ctx: np.ndarray, batch: np.ndarray, o: _Options) -> dict[str, np.ndarray]:
+def footprint_terms(p: ModelProfile, lay: Parallelism, ctx: np.ndarray, batch: np.ndarray,
+                    o: _Options) -> dict[str, np.ndarray]:
     """Per-chip bytes of each term for the worst pipeline stage, broadcast over ctx x batch."""
     pp = lay.pp
     ctx, batch = np.broadcast_arrays(ctx, batch)
@@ -340,7 +341,7 @@ def _terms(p: _Profile, lay: Parallelism, ctx: np.ndarray, batch: np.ndarray, o:
     return best
 
 
-def _stage_weight_bytes(p: _Profile, st: Any, s: int, lay: Parallelism, bpe: dict[str, float]) -> float:
+def _stage_weight_bytes(p: ModelProfile, st: Any, s: int, lay: Parallelism, bpe: dict[str, float]) -> float:
     """Weight bytes per chip of pipeline stage ``s`` (of ``lay.pp``): attention and MLP split
     over TP, experts over EP (else TP), router and norms replicated; the embedding on the first
     stage, the head and final norm on the last (and a tied embedding there too when pp > 1)."""
@@ -357,14 +358,14 @@ def _stage_weight_bytes(p: _Profile, st: Any, s: int, lay: Parallelism, bpe: dic
     return float(w)
 
 
-def footprint_total(p: _Profile, lay: Parallelism, ctx: np.ndarray, batch: np.ndarray, o: _Options) -> np.ndarray:
-    """``_terms(p, lay, ctx, batch, o)["total"]`` alone, for the sweep's grids: the same
+def footprint_total(p: ModelProfile, lay: Parallelism, ctx: np.ndarray, batch: np.ndarray, o: _Options) -> np.ndarray:
+    """``footprint_terms(p, lay, ctx, batch, o)["total"]`` alone, for the sweep's grids: the same
     arithmetic on every element (equal to the last bit), but ``ctx`` (shape ``(T, 1)``) and
     ``batch`` (``(1, B)``) stay vectors wherever a term depends on one of them only, and the
     ``T x B`` arrays are updated in place (about 11 passes over the grid instead of ~40).
 
     Per chip, worst pipeline stage: ``weights + kv + state + max(act_decode, act_prefill) + reserve``
-    with ``kv = (sum over windows of e min(ceil(T / cp), w)) ceil(B / dp) kv_bytes`` (see :func:`_terms`).
+    with ``kv = (sum over windows of e min(ceil(T / cp), w)) ceil(B / dp) kv_bytes`` (see :func:`footprint_terms`).
     """
     pp = lay.pp
     ctx = np.asarray(ctx, dtype=float)
@@ -456,7 +457,7 @@ class _FootprintTable:
     formats) in one numpy pass: rows are (layout, pipeline stage) pairs, the arithmetic that of
     :func:`footprint_total` in the same order (so equal to the last bit), at one context and batch."""
 
-    def __init__(self, p: _Profile, lays: list[Parallelism], bpe: dict[str, float]):
+    def __init__(self, p: ModelProfile, lays: list[Parallelism], bpe: dict[str, float]):
         m = p.model
         self.lays = lays
         rows = []
@@ -519,7 +520,7 @@ class _FootprintTable:
 _FP_TABLES: dict[tuple, tuple[Model, _FootprintTable]] = {}
 
 
-def footprint_table(p: _Profile, n: int, o: _Options, every_ep: bool = False) -> _FootprintTable:
+def footprint_table(p: ModelProfile, n: int, o: _Options, every_ep: bool = False) -> _FootprintTable:
     """The :class:`_FootprintTable` of :func:`layouts` ``(p.model, n, every_ep=every_ep)`` at the
     weight formats of ``o``, cached per model object."""
     bpe = {k: d.bytes_per_element for k, d in o.fmt.dtypes.items()}
@@ -532,7 +533,7 @@ def footprint_table(p: _Profile, n: int, o: _Options, every_ep: bool = False) ->
     return hit[1]
 
 
-def _auto(p: _Profile, n: int, ctx: np.ndarray, batch: np.ndarray, o: _Options) -> Parallelism:
+def _auto(p: ModelProfile, n: int, ctx: np.ndarray, batch: np.ndarray, o: _Options) -> Parallelism:
     """The layout of ``n`` chips that needs the least memory per chip at the largest inputs (ties:
     :func:`~accelspec.perf.kernels.layout_preference`), all candidates scored in one pass."""
     got = footprint_table(p, n, o).best(float(ctx.max()), float(batch.max()), float(ctx.min()),
@@ -724,7 +725,7 @@ def memory_footprint(model: str | Model, context_tokens: int | npt.ArrayLike, ba
         lay.check(model)
         if lay.cp > ctx.min():
             raise InvalidArgumentError("parallelism", f"cp={lay.cp} exceeds the context of {int(ctx.min())} tokens")
-    t = _terms(p, lay, ctx, b, o)
+    t = footprint_terms(p, lay, ctx, b, o)
     return Footprint(model=model, parallelism=lay, context_tokens=context_tokens, batch=batch,
                      dtypes={"weights": o.w.name, "experts": o.e.name, "embeddings": o.m.name, "kv": o.kv.name,
                              "state": o.state.name, "activations": o.act.name,
@@ -797,7 +798,7 @@ class FitResult:
         return self.explanation
 
 
-def _hardware(chip: Any, n_chips: Any, parallelism: Any) -> tuple[Chip, Any, Any]:
+def hardware_and_count(chip: Any, n_chips: Any, parallelism: Any) -> tuple[Chip, Any, Any]:
     """``(chip record, system or None, n_chips)`` for a chip or system name or record. ``n_chips``
     ``None`` means: the chips of a fixed ``parallelism`` layout, else all of a system's chips,
     else 1."""
@@ -895,7 +896,7 @@ def fits(model: str | Model, chip: str | Chip | System | Deployment, context_tok
         refuse_fixed(fits, "fits", locals())
         return chip.fits(model, context_tokens, batch)
     model = get_model(model)
-    chip_obj, system, n_chips = _hardware(chip, n_chips, parallelism)
+    chip_obj, system, n_chips = hardware_and_count(chip, n_chips, parallelism)
     cap, low, high, label = capacity_bytes(chip_obj, capacity)
     ctx = count(context_tokens, "context_tokens")
     b = count(batch, "batch")
@@ -1073,7 +1074,7 @@ def _need_fn(model: Model, n: int, parallelism: Any, o: _Options):
             c, bb = np.asarray(key[0]), np.asarray(key[1])
             if lay is not None:
                 memo[key] = ((math.inf, lay) if lay.cp > key[0] else
-                             (float(_terms(p, lay, c, bb, o)["total"]), lay))
+                             (float(footprint_terms(p, lay, c, bb, o)["total"]), lay))
             else:  # the auto layout and its total in one pass (the table equals footprint_total to the last bit)
                 got = footprint_table(p, n, o).best(key[0], key[1], key[0], key[1], o)
                 if got is None:
@@ -1110,7 +1111,7 @@ def _search(kind: str, model: Any, chip: Any, fixed: Any, fixed_name: str, n_chi
     from ..model.catalog import get_model
 
     model = get_model(model)
-    chip_obj, system, n_chips = _hardware(chip, n_chips, parallelism)
+    chip_obj, system, n_chips = hardware_and_count(chip, n_chips, parallelism)
     cap, low, high, _ = capacity_bytes(chip_obj, capacity)
     f = count(fixed, fixed_name)
     n = count(n_chips, "n_chips")
@@ -1410,3 +1411,6 @@ _capacity = capacity_bytes
 _profile = model_profile
 _reserve = reserve_bytes
 _total = footprint_total
+_terms = footprint_terms
+_hardware = hardware_and_count
+_Profile = ModelProfile
