@@ -22,9 +22,10 @@ computed from any point within the input ranges lies inside ``time_range``.
 Parallel layouts (:class:`~accelspec.perf.memory.Parallelism`, the one :func:`accelspec.fits`
 uses, with the same weight and KV sharding as :func:`accelspec.memory_footprint`): the terms
 are computed per chip of each pipeline stage, from that stage's share of the weights and KV
-cache, and the step walks the stages in turn: ``t = sum over stages of max(t_compute,
-t_memory, t_comm)`` (a token's latency passes every stage; a pipeline with no link cost and
-even stages gives the single-chip time). Tensor parallel splits weights and KV heads (an MLA
+cache. A pipeline runs the batch in micro-batches (it does not serialize the batch): ``t =
+max(slowest stage on the whole batch, sum over stages of one unit's time)``, a unit being one
+sequence (decode) or one token (prefill) that must pass every stage in turn
+(:func:`layout_times` with ``microbatch``). Tensor parallel splits weights and KV heads (an MLA
 latent is read in full by every TP rank); expert parallel spreads the routed experts over
 ``ep`` chips and adds an all-to-all; context parallel splits the KV cache over ``cp`` chips;
 data parallel gives each replica ``ceil(batch / dp)`` sequences. See :func:`stage_traffic`.
@@ -853,11 +854,15 @@ def decode_bound(model: str | Model, chip: str | Chip | System | Deployment, con
     Formulas: :mod:`accelspec.perf.bounds` and :mod:`accelspec.perf.opcost`.
 
     Layout: ``parallelism`` as in :func:`accelspec.fits` (a :class:`~accelspec.perf.memory.Parallelism`,
-    a mapping, ``"tp=4,pp=2"`` or a strategy name such as ``"tp"``); without it, ``n_chips > 1``
-    uses the layout ``fits`` chooses for the same model, dtypes, context and batch (the same
-    search), so "does it fit" and "how fast" describe one deployment. ``n_chips`` defaults to
-    the layout's chip count (1 without a layout). The result's ``layout`` and ``assumptions``
-    say what was used.
+    a mapping, ``"tp=4,pp=2"`` or a strategy name such as ``"tp"``) gives that layout's bound.
+    Without it, ``n_chips > 1`` gives the bound for "this model on these chips": the minimum
+    over every layout a real engine may use that fits in memory (tensor, micro-batched
+    pipeline, context and data parallel, expert parallel over every degree: attention DP x EP,
+    mixed expert TP x EP), all scored in one vectorized pass. The result's ``layout`` names
+    the layout that attains it, ``memory_layout`` / ``memory_layout_time`` the layout
+    :func:`accelspec.fits` prefers (least memory per chip) and its own bound, and
+    ``assumptions`` says both. ``n_chips`` defaults to the layout's chip count (1 without a
+    layout).
 
     Dtypes (defaults in :func:`accelspec.perf.opcost.resolve_dtypes`, the same as
     :func:`accelspec.fits`): the weights in the checkpoint's own formats
@@ -901,7 +906,7 @@ def decode_bound(model: str | Model, chip: str | Chip | System | Deployment, con
     n_chips : int, optional
         Chips (default: the layout's chip count, a system's chip count, else 1).
     parallelism : str, Parallelism or mapping, optional
-        The layout, as in :func:`accelspec.fits` (default: the one ``fits`` chooses).
+        The layout, as in :func:`accelspec.fits` (default: the fastest that fits in memory).
     weight_dtype : str or DType, optional
         Format of the weights (default ``"native"``: the checkpoint's own formats).
     kv_dtype, activation_dtype, state_dtype : str or DType, optional
@@ -993,7 +998,7 @@ def prefill_bound(model: str | Model, chip: str | Chip | System | Deployment, co
     n_chips : int, optional
         Chips (default: the layout's chip count, a system's chip count, else 1).
     parallelism : str, Parallelism or mapping, optional
-        The layout, as in :func:`accelspec.fits` (default: the one ``fits`` chooses).
+        The layout, as in :func:`accelspec.fits` (default: the fastest that fits in memory).
     weight_dtype : str or DType, optional
         Format of the weights (default ``"native"``: the checkpoint's own formats).
     kv_dtype, activation_dtype, state_dtype : str or DType, optional

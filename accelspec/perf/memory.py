@@ -53,6 +53,7 @@ from .kernels import (
     expert_degrees,
     expert_split,
     layout_chips,
+    layout_preference,
     layout_shapes,
 )
 
@@ -481,8 +482,7 @@ class _FootprintTable:
         self.per_tok = np.array([p.per_token_act(lay) for lay in lays])
         self.logits_row = m.vocab_size / self.tp * 4.0
         self.state_elems = p.state_elems
-        key = np.lexsort((np.arange(len(lays)), -self.tp, self.dp, self.cp,
-                          np.array([lay.pp for lay in lays])))  # layout_preference, then order
+        key = sorted(range(len(lays)), key=lambda i: (*layout_preference(lays[i]), i))  # ties: preference, order
         self.rank = np.empty(len(lays), dtype=float)
         self.rank[key] = np.arange(len(lays))
 

@@ -7,7 +7,10 @@ candidate layout's :func:`~accelspec.memory_footprint` total on the whole grid, 
 chip wins, same tie-break), then runs the kernels of :func:`~accelspec.perf.bounds.decode_bound` /
 :func:`~accelspec.perf.bounds.prefill_bound` (:func:`~accelspec.perf.bounds.stage_traffic_tiers` and
 the arithmetic of :func:`~accelspec.perf.bounds.layout_times`) once per layout on broadcast arrays:
-no Python loop per scenario, and each row equals the scalar call.
+no Python loop per scenario, and each row equals the scalar call given that row's layout
+(``parallelism=row["layout"]``; without a layout the scalar bounds take the minimum over
+layouts, the sweep keeps the memory fit's layout). Pipeline layouts are micro-batched, as
+in the scalar bounds.
 
 Speed: the ``context x batch`` grid is walked in blocks of about 64k scenarios, so that every
 temporary (the layout search's footprints, a stage's FLOPs and bytes) is a small scratch block
