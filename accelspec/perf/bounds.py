@@ -673,40 +673,48 @@ class _LayoutTable:
     (micro-batched) on arrays over layouts instead of one layout at a time. Built once per
     model object, chip count and dtypes (it depends on neither context nor batch)."""
 
+    _FIELDS = ("w_fixed", "w_expert", "emb_row", "f_token", "f_head", "f_linear", "state", "n_layers", "n_moe",
+               "n_attn")
+
     def __init__(self, model: Model, cands: list[Parallelism], weight_dtype: Any, kw: dict[str, Any]):
         self.cands = cands
-        rows: list[tuple[int, Parallelism, StageNumbers]] = []
-        cache: dict[tuple[int, int, int], LayoutNumbers] = {}
-        ln: LayoutNumbers | None = None
-        for c, lay in enumerate(cands):  # stage numbers depend on tp, pp and ep only
-            key = (lay.tp, lay.pp, lay.ep)
-            ln = cache.get(key)
-            if ln is None:
-                ln = cache[key] = layout_numbers(model, Parallelism(tp=lay.tp, pp=lay.pp, ep=lay.ep), weight_dtype,
-                                                 **kw)
-            rows += [(c, lay, st) for st in ln.stages]
-        assert ln is not None
+        # stage numbers depend on tp, pp and ep only: one block of rows per distinct (tp, pp, ep)
+        keys: dict[tuple[int, int, int], int] = {}
+        blocks: list[LayoutNumbers] = []
+        of_cand = np.empty(len(cands), dtype=np.intp)
+        for c, lay in enumerate(cands):
+            k = keys.get((lay.tp, lay.pp, lay.ep))
+            if k is None:
+                k = keys[(lay.tp, lay.pp, lay.ep)] = len(blocks)
+                blocks.append(layout_numbers(model, Parallelism(tp=lay.tp, pp=lay.pp, ep=lay.ep), weight_dtype, **kw))
+            of_cand[c] = k
+        ln = blocks[0]
         self.E, self.k, self.hidden, self.vocab, self.act = ln.n_experts, ln.top_k, ln.hidden, ln.vocab, ln.act_bytes
         self.is_moe = ln.is_moe
-        col = lambda f: np.array([f(lay, st) for _, lay, st in rows], dtype=float)  # noqa: E731
-        self.cand = np.array([c for c, _, _ in rows])
-        self.starts = np.flatnonzero(np.r_[True, self.cand[1:] != self.cand[:-1]])
-        self.tp, self.ep = col(lambda lay, st: lay.tp), col(lambda lay, st: lay.ep)
-        self.cp, self.dp = col(lambda lay, st: lay.cp), col(lambda lay, st: lay.dp)
-        self.handoff = np.array([lay.pp > 1 and not st.last for _, lay, st in rows])
-        self.w_fixed, self.w_expert = col(lambda lay, st: st.w_fixed), col(lambda lay, st: st.w_expert)
-        self.emb_row, self.f_token = col(lambda lay, st: st.emb_row), col(lambda lay, st: st.f_token)
-        self.f_head, self.f_linear = col(lambda lay, st: st.f_head), col(lambda lay, st: st.f_linear)
-        self.state, self.n_layers = col(lambda lay, st: st.state), col(lambda lay, st: st.n_layers)
-        self.n_moe, self.n_attn = col(lambda lay, st: st.n_moe), col(lambda lay, st: st.n_attn)
-        g = max((len(st.groups) for _, _, st in rows), default=0) or 1
-        self.fpp, self.kvb, self.win = np.zeros((len(rows), g)), np.zeros((len(rows), g)), np.ones((len(rows), g))
-        for r, (_, _, st) in enumerate(rows):
+        stages = [st for b in blocks for st in b.stages]
+        size = np.array([len(b.stages) for b in blocks])
+        first = np.r_[0, np.cumsum(size)[:-1]]
+        table = np.array([[getattr(st, f) for f in self._FIELDS] for st in stages], dtype=float)
+        last = np.array([st.last for st in stages])
+        g = max(max(len(st.groups) for st in stages), 1)
+        fpp, kvb, win = np.zeros((len(stages), g)), np.zeros((len(stages), g)), np.ones((len(stages), g))
+        for r, st in enumerate(stages):
             for j, (f, b, w) in enumerate(st.groups):
-                self.fpp[r, j], self.kvb[r, j], self.win[r, j] = f, b, w
+                fpp[r, j], kvb[r, j], win[r, j] = f, b, w
+        # rows: each candidate's block of stages, candidates in order
+        n_rows = size[of_cand]
+        self.cand = np.repeat(np.arange(len(cands)), n_rows)
+        self.starts = np.r_[0, np.cumsum(n_rows)[:-1]]
+        src = np.repeat(first[of_cand], n_rows) + (np.arange(self.cand.size) - np.repeat(self.starts, n_rows))
+        lay_cols = np.array([(lay.tp, lay.ep, lay.cp, lay.dp, lay.pp) for lay in cands], dtype=float)
+        self.tp, self.ep, self.cp, self.dp, pp_row = (lay_cols[self.cand, i] for i in range(5))
+        self.handoff = (pp_row > 1) & ~last[src]
+        (self.w_fixed, self.w_expert, self.emb_row, self.f_token, self.f_head, self.f_linear, self.state,
+         self.n_layers, self.n_moe, self.n_attn) = (table[src, i] for i in range(len(self._FIELDS)))
+        self.fpp, self.kvb, self.win = fpp[src], kvb[src], win[src]
         self.index = {lay: i for i, lay in enumerate(cands)}
-        self.pp = np.array([lay.pp for lay in cands])
-        self.cp_c, self.dp_c = np.array([lay.cp for lay in cands]), np.array([lay.dp for lay in cands])
+        self.pp = lay_cols[:, 4]
+        self.cp_c, self.dp_c = lay_cols[:, 2], lay_cols[:, 3]
 
     def traffic(self, phase: str, T: float, B: float, routing: str, domain: float,
                 in_network: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
