@@ -464,3 +464,11 @@ def test_layout_table_equals_layout_times(model, n, phase, routing):
             want = layout_times(layout_numbers(m, lay), phase, float(T), float(B), *roofs[:3], link_out=roofs[3],
                                 domain=4.0, in_network=True, routing=routing, microbatch=True)[3]
             assert t == pytest.approx(float(want), rel=1e-12), lay
+
+
+def test_layout_phrase():
+    from accelspec.perf.bounds import layout_phrase
+
+    assert layout_phrase(a.Parallelism(dp=8, ep=8)) == "ep=8,dp=8 (attention dp=8 x expert ep=8)"
+    assert layout_phrase(a.Parallelism(tp=4, ep=2)) == "tp=4,ep=2 (experts split tp=2 x ep=2)"
+    assert layout_phrase(a.Parallelism(tp=8, ep=8)) == "tp=8,ep=8" and layout_phrase(a.Parallelism()) == "single chip"
