@@ -485,19 +485,26 @@ class _FootprintTable:
         key = sorted(range(len(lays)), key=lambda i: (*layout_preference(lays[i]), i))  # ties: preference, order
         self.rank = np.empty(len(lays), dtype=float)
         self.rank[key] = np.arange(len(lays))
+        r = self.row  # per-row copies of the per-layout columns: no gathers per call
+        self._rows = (self.cp[r], self.dp[r], self.tp[r], self.per_tok[r], self.logits_row[r],
+                      self.e[:, 0] if self.e.shape[1] == 1 else None, bool(np.any(self.n_linear)))
 
     def totals(self, ctx: float, batch: float, o: _Options) -> np.ndarray:
         """Bytes per chip of every layout (worst stage), as :func:`footprint_total` at ``(ctx, batch)``."""
-        tokens, seqs = np.ceil(ctx / self.cp), np.ceil(batch / self.dp)
+        cp, dp, tp, per_tok, logits_row, e1, linear = self._rows
+        tokens, seqs = np.ceil(ctx / cp), np.ceil(batch / dp)
         act_b = o.act.bytes_per_element
-        act_decode = seqs * self.per_tok * act_b + seqs * self.logits_row
-        act = np.minimum(float(o.prefill_chunk), tokens * seqs) * self.per_tok * act_b + self.logits_row
+        act_decode = seqs * per_tok * act_b + seqs * logits_row
+        act = np.minimum(float(o.prefill_chunk), tokens * seqs) * per_tok * act_b + logits_row
         act = np.maximum(act_decode, act)
-        t_r, s_r = tokens[self.row], seqs[self.row]
-        kv_elems = (self.e * np.minimum(t_r[:, None], self.win)).sum(axis=1)
-        total = kv_elems * s_r * o.kv.bytes_per_element + self.w
-        total = total + s_r * self.n_linear * self.state_elems / self.tp[self.row] * o.state.bytes_per_element
-        total = total + act[self.row] + o.reserve
+        if e1 is not None:  # one window: the sum of one product is that product
+            kv_elems = e1 * np.minimum(tokens, self.win[:, 0])
+        else:
+            kv_elems = (self.e * np.minimum(tokens[:, None], self.win)).sum(axis=1)
+        total = kv_elems * seqs * o.kv.bytes_per_element + self.w
+        if linear:  # x + 0.0 == x: skipped without linear-attention state
+            total = total + seqs * self.n_linear * self.state_elems / tp * o.state.bytes_per_element
+        total = total + act + o.reserve
         return np.maximum.reduceat(total, self.starts)
 
     def usable(self, ctx_min: float, batch_max: float) -> np.ndarray:
