@@ -485,8 +485,8 @@ class _FootprintTable:
         key = sorted(range(len(lays)), key=lambda i: (*layout_preference(lays[i]), i))  # ties: preference, order
         self.rank = np.empty(len(lays), dtype=float)
         self.rank[key] = np.arange(len(lays))
-        r = self.row  # per-row copies of the per-layout columns: no gathers per call
-        self._rows = (self.cp[r], self.dp[r], self.tp[r], self.per_tok[r], self.logits_row[r],
+        ri = self.row  # per-row copies of the per-layout columns: no gathers per call
+        self._rows = (self.cp[ri], self.dp[ri], self.tp[ri], self.per_tok[ri], self.logits_row[ri],
                       self.e[:, 0] if self.e.shape[1] == 1 else None, bool(np.any(self.n_linear)))
 
     def totals(self, ctx: float, batch: float, o: _Options) -> np.ndarray:
