@@ -71,7 +71,8 @@ def numpy_floors(model, chip, contexts, batches):
     """
     import accelspec as a
     from accelspec.perf.bounds import layout_numbers
-    from accelspec.perf.memory import _DEFAULT_RESERVE, Parallelism, _options, _profile
+    from accelspec.perf.kernels import DEFAULT_RESERVE
+    from accelspec.perf.memory import Parallelism, memory_options, model_profile
     from accelspec.perf.roofline import chip_numbers
 
     m, c = a.get_model(model), a.get_chip(chip)
@@ -83,8 +84,8 @@ def numpy_floors(model, chip, contexts, batches):
     peak, bw = cn.peak[1], cn.bandwidth[1]
     assert cn.peak[0] == cn.peak[2] and cn.bandwidth[0] == cn.bandwidth[2], "floor: a chip without ranges"
     cap = c.memory.capacity.q.m_as("B")
-    prof = _profile(m)
-    o = _options(m, "native", "bf16", None, None, "bf16", "bf16", 8192, None)
+    prof = model_profile(m)
+    o = memory_options(m, "native", "bf16", None, None, "bf16", "bf16", 8192, None)
     (ss,) = prof.stage_sums(1)
     bpe = {k: d.bytes_per_element for k, d in o.fmt.dtypes.items()}
     w_mem = (ss.attention * bpe["attention"] + ss.mlp * bpe["mlp"] + ss.router * bpe["router"]
@@ -92,7 +93,7 @@ def numpy_floors(model, chip, contexts, batches):
              + prof.head * bpe["lm_head"] + m.hidden_size * bpe["norms"])
     kv_elems = [(win, mla + std) for win, mla, std in ss.kv]
     per_tok, act_b, logits_row = prof.per_token_act(lay), o.act.bytes_per_element, m.vocab_size * 4.0
-    kv_b, reserve = o.kv.bytes_per_element, float(_DEFAULT_RESERVE)
+    kv_b, reserve = o.kv.bytes_per_element, float(DEFAULT_RESERVE)
     w_bound = float(m.params_total()) * 2.0
     kv_per_token = float(m.kv_cache_per_token("bf16").m_as("B/token"))
     flops_per_token = 2.0 * float(m.params_active())

@@ -18,6 +18,8 @@ module                    holds
                           (:func:`agent_session`)
 :mod:`.comm`              collectives over a system's fabric tiers (all-reduce, all-to-all, ring)
 :mod:`.training`          training memory (ZeRO stages), chips and time at an MFU, published runs
+:mod:`.kernels`           the shared kernels: expected distinct experts, step time and limiter,
+                          expert sharding, layout enumeration and preference (one place each)
 :mod:`.estimate`          the calibrated estimate beside a bound (:func:`estimate`), read from
                           ``specs/calibration.json``
 :mod:`.distributed`       sweeps on Dask (:func:`sweep_dask`, :func:`best_layouts`)

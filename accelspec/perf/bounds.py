@@ -22,9 +22,10 @@ computed from any point within the input ranges lies inside ``time_range``.
 Parallel layouts (:class:`~accelspec.perf.memory.Parallelism`, the one :func:`accelspec.fits`
 uses, with the same weight and KV sharding as :func:`accelspec.memory_footprint`): the terms
 are computed per chip of each pipeline stage, from that stage's share of the weights and KV
-cache, and the step walks the stages in turn: ``t = sum over stages of max(t_compute,
-t_memory, t_comm)`` (a token's latency passes every stage; a pipeline with no link cost and
-even stages gives the single-chip time). Tensor parallel splits weights and KV heads (an MLA
+cache. A pipeline runs the batch in micro-batches (it does not serialize the batch): ``t =
+max(slowest stage on the whole batch, sum over stages of one unit's time)``, a unit being one
+sequence (decode) or one token (prefill) that must pass every stage in turn
+(:func:`layout_times` with ``microbatch``). Tensor parallel splits weights and KV heads (an MLA
 latent is read in full by every TP rank); expert parallel spreads the routed experts over
 ``ep`` chips and adds an all-to-all; context parallel splits the KV cache over ``cp`` chips;
 data parallel gives each replica ``ceil(batch / dp)`` sequences. See :func:`stage_traffic`.
@@ -49,8 +50,17 @@ from ..inputs import count
 from ..model.architecture import AttentionKind
 from ..units import Q_, ureg
 from .comm import allreduce_bytes, alltoall_bytes, group_domain_share, ring_pass_bytes
-from .memory import InvalidArgumentError, Parallelism, _refuse, is_deployment, memory_footprint
-from .opcost import FALLBACK_PRECISION, DTypes, _dtype_key, _get_model, _pair_flops, compute_fallback, resolve_dtypes
+from .kernels import (
+    LIMITERS,
+    MEM_KW,
+    expert_split,
+    layout_chips,
+    limiter_code,
+    routed_experts,
+    step_times,
+)
+from .memory import InvalidArgumentError, Parallelism, is_deployment, memory_footprint, refuse_fixed
+from .opcost import FALLBACK_PRECISION, DTypes, compute_fallback, dtype_key, pair_flops, resolve_dtypes, resolve_model
 from .roofline import _check_efficiency, chip_numbers
 
 if TYPE_CHECKING:
@@ -62,41 +72,9 @@ if TYPE_CHECKING:
 __all__ = ["LIMITERS", "Bound", "LayoutNumbers", "StageNumbers", "decode_bound", "layout_numbers", "prefill_bound",
            "resolve_layout"]
 
-#: what limits a step, by code (the sweep's ``limiter`` column uses these names)
-LIMITERS = ("compute", "memory", "interconnect")
-
 _S = ureg.Unit("s")
 _MS = ureg.Unit("ms")
 _TPS = ureg.Unit("token/s")
-
-
-def step_times(flops: Any, mem: Any, comm: Any, n_chips: Any, peak: Any, bw: Any, link: Any,
-               overlap: bool = True, comm_out: Any = 0.0, link_out: Any = math.nan) -> tuple[Any, Any, Any, Any]:
-    """``(t_compute, t_memory, t_comm, t)`` in seconds; floats or numpy arrays alike.
-
-    ``comm`` bytes per chip per direction run on the scale-up ``link``, ``comm_out`` on the
-    scale-out ``link_out`` (two tiers): ``t_comm = max(comm / link, comm_out / link_out)`` with
-    ``overlap`` (separate links), their sum without. A tier's time is 0 when nothing is sent on
-    it, even if its bandwidth is unknown (nan).
-    """
-    tc = flops / (n_chips * peak)
-    tm = mem / (n_chips * bw)
-    tl = np.where(comm > 0.0, comm / link, 0.0)
-    if isinstance(comm_out, float) and comm_out == 0.0:
-        pass  # nothing leaves the scale-up domain
-    elif np.any(comm_out):
-        to = np.where(comm_out > 0.0, comm_out / link_out, 0.0)
-        tl = np.maximum(tl, to) if overlap else tl + to
-    if overlap:
-        t = np.maximum(np.maximum(tc, tm), tl)
-    else:
-        t = tc + tm + tl
-    return tc, tm, tl, t
-
-
-def limiter_code(tc: Any, tm: Any, tl: Any) -> Any:
-    """Index into :data:`LIMITERS` of the largest term (ties go to compute, then memory)."""
-    return np.where(tc >= tm, np.where(tc >= tl, 0, 2), np.where(tm >= tl, 1, 2))
 
 
 @dataclass(frozen=True)
@@ -137,11 +115,28 @@ class Bound:
     comm_out_bytes: float = 0.0  #: of ``comm_bytes``, those on the scale-out network
     #: the collectives, their algorithms and the tiers they run on (empty on one chip)
     comm_note: str = ""
+    #: without a given layout: the layout the memory fit prefers (``fits``'s choice), when the
+    #: bound is the minimum over layouts; None when the layout was given (or one chip)
+    memory_parallelism: Parallelism | None = None
+    memory_layout_t: float = math.nan  #: the step time under ``memory_parallelism`` [s]
+    #: how the layout was chosen (the layout search), empty when it was given
+    search_note: str = ""
 
     @property
     def layout(self) -> str:
         """The parallel layout, e.g. ``"pp=6"`` or ``"single chip"``."""
         return str(self.parallelism)
+
+    @property
+    def memory_layout(self) -> str:
+        """The layout :func:`accelspec.fits` prefers for the same chips (least memory per chip),
+        or ``""`` when the layout was given; its own bound is :attr:`memory_layout_time`."""
+        return "" if self.memory_parallelism is None else str(self.memory_parallelism)
+
+    @property
+    def memory_layout_time(self) -> pint.Quantity | None:
+        """The bound under :attr:`memory_layout` [ms] (None when the layout was given)."""
+        return None if self.memory_parallelism is None else Q_(self.memory_layout_t * 1e3, _MS)
 
     @property
     def assumptions(self) -> str:
@@ -155,6 +150,8 @@ class Bound:
             text += ("; MoE routing best-case (fewest distinct experts: a strict bound)" if self.routing == "best-case"
                      else "; MoE routing balanced (expected distinct experts: a bound under balanced routing, "
                           "routing='best-case' for one under any routing)")
+        if self.search_note:
+            text += f"; layout: {self.search_note}"
         if self.comm_note:
             text += f"; comm: {self.comm_note}"
         return text
@@ -271,7 +268,7 @@ def _count(value: Any, what: str) -> int:
     return count(value, what)
 
 
-def _accepted(value: Any) -> float:
+def check_accepted(value: Any) -> float:
     """Check ``accepted_tokens_per_step``: a finite number >= 1 (tokens kept per step)."""
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise TypeError(f"accepted_tokens_per_step: expected a number, got {value!r}")
@@ -333,8 +330,8 @@ def layout_numbers(model: Model | str, lay: Parallelism, weight_dtype: Any = "na
                    **dtypes_kw: Any) -> LayoutNumbers:
     """Reduce ``model`` at the given dtypes (:func:`~accelspec.perf.opcost.resolve_dtypes`) under
     layout ``lay`` to per-stage, per-chip numbers (cached per model object, dtypes, layout)."""
-    model = _get_model(model)
-    key = (id(model), lay, _dtype_key(weight_dtype), *sorted((k, _dtype_key(v)) for k, v in dtypes_kw.items()))
+    model = resolve_model(model)
+    key = (id(model), lay, dtype_key(weight_dtype), *sorted((k, dtype_key(v)) for k, v in dtypes_kw.items()))
     hit = _LCACHE.get(key)
     if hit is not None and hit[0] is model:
         return hit[1]
@@ -360,7 +357,7 @@ def layout_numbers(model: Model | str, lay: Parallelism, weight_dtype: Any = "na
         if last:
             w_fixed += V * d / tp * mb + d * wb
         emb_row = d / tp * mb if s == 0 and (not model.tied_embeddings or pp > 1) else 0.0
-        w_expert = float(lp["experts"][idx].sum()) / E * eb / (ep if ep > 1 else tp) if moe is not None else 0.0
+        w_expert = float(lp["experts"][idx].sum()) / E * eb / expert_split(tp, ep) if moe is not None else 0.0
         matmul = lp["attention"][idx] + lp["mlp"][idx] + lp["router"][idx] + lp["experts_active"][idx]
         by_window: dict[float, list[float]] = {}
         n_lin = n_attn = 0
@@ -372,7 +369,7 @@ def layout_numbers(model: Model | str, lay: Parallelism, weight_dtype: Any = "na
             n_attn += 1
             share = 1.0 if kind is AttentionKind.mla else kv_share
             g = by_window.setdefault(float(wins[i]), [0.0, 0.0])
-            g[0] += _pair_flops(model, kind) / tp
+            g[0] += pair_flops(model, kind) / tp
             g[1] += float(kv_el[i]) * share * kb
         f_lin = 4.0 * la.n_value_heads * la.key_head_dim * la.value_head_dim * n_lin / tp if (la and n_lin) else 0.0
         state = float(la.state_elements()) * n_lin / tp * dt.state.bytes_per_element if (la and n_lin) else 0.0
@@ -390,29 +387,9 @@ def layout_numbers(model: Model | str, lay: Parallelism, weight_dtype: Any = "na
     return ln
 
 
-def _unique_experts(E: float, k: float, tokens: Any) -> Any:
-    if k <= 0:
-        return 0.0 * tokens
-    if k >= E:
-        return E + 0.0 * tokens
-    return -E * np.expm1(tokens * np.log1p(-(k / E)))
-
-
-def _best_case_experts(E: float, k: float, tokens: Any) -> Any:
-    """Fewest distinct routed experts ``tokens`` tokens with ``k`` experts each can touch: every
-    token picks the same ``k`` (``min(k, E)``; 0 without tokens or experts)."""
-    if k <= 0:
-        return 0.0 * tokens
-    return np.where(tokens > 0, min(k, E), 0.0) + 0.0 * tokens
-
-
-def routed_experts(E: float, k: float, tokens: Any, routing: str = "balanced") -> Any:
-    """Distinct routed experts per MoE layer a step reads: ``"balanced"`` the expectation under
-    uniform independent routing, ``E (1 - (1 - k/E)^T)``; ``"best-case"`` the fewest possible,
-    ``min(k, E)`` (every token picks the same experts), a strict lower bound."""
-    if routing == "best-case":
-        return _best_case_experts(E, k, tokens)
-    return _unique_experts(E, k, tokens)
+#: old private names, kept importable while other modules move to :mod:`.kernels`
+_MEM_KW = MEM_KW
+_accepted = check_accepted
 
 
 def stage_traffic(ln: LayoutNumbers, st: StageNumbers, phase: str, context: Any, batch: Any, *,
@@ -520,23 +497,48 @@ def stage_traffic_tiers(ln: LayoutNumbers, st: StageNumbers, phase: str, context
 
 def layout_times(ln: LayoutNumbers, phase: str, context: Any, batch: Any, peak: Any, bw: Any, link: Any,
                  overlap: bool = True, *, link_out: Any = math.nan, domain: Any = math.inf, in_network: Any = False,
-                 routing: str = "balanced") -> tuple[Any, Any, Any, Any, Any, Any, Any]:
+                 routing: str = "balanced", microbatch: bool = False) -> tuple[Any, Any, Any, Any, Any, Any, Any]:
     """Walk the pipeline stages: ``(t_compute, t_memory, t_comm, t, FLOPs, bytes, comm bytes)``
     with each term summed over the stages (per-token latency passes every stage in turn) and
     ``t = sum over stages of max(terms)`` (or of their sum without ``overlap``). FLOPs and
     bytes are totals over all chips; comm bytes are those one chip of each stage sends (both
     tiers), summed over the stages. ``link`` is the scale-up bandwidth per chip and direction,
     ``link_out`` the scale-out one; ``domain``, ``in_network`` and ``routing`` as in
-    :func:`stage_traffic`."""
+    :func:`stage_traffic`.
+
+    ``microbatch`` (the bounds): a pipeline runs the batch in micro-batches, so it does not
+    serialize the batch: ``t = max(max over stages of t_s(batch), sum over stages of
+    t_s(unit))``, each stage doing all of its work (weights read once) and at least one unit
+    (decode: one sequence; prefill: one token) passing every stage in turn. The three terms
+    are those of the larger side (the slowest stage, or the units' sums). One stage: the same.
+    """
     lay = ln.parallelism
     per_stage = float(lay.tp * lay.cp * lay.dp)
     tc = tm = tl = t = fl = mb = cb = 0.0
+    pipelined = microbatch and len(ln.stages) > 1
+    if pipelined:
+        uc, ub = (context, 1.0) if phase == "decode" else (1.0, 1.0)
+        fill: Any = (0.0, 0.0, 0.0, 0.0)
+        slow: Any = None
     for st in ln.stages:
         f, m, c, co = stage_traffic_tiers(ln, st, phase, context, batch, routing=routing, domain=domain,
                                           in_network=in_network)
         a, b, cc, tt = step_times(f, m, c, 1.0, peak, bw, link, overlap, co, link_out)
-        tc, tm, tl, t = tc + a, tm + b, tl + cc, t + tt
         fl, mb, cb = fl + f * per_stage, mb + m * per_stage, cb + c + co
+        if not pipelined:
+            tc, tm, tl, t = tc + a, tm + b, tl + cc, t + tt
+            continue
+        fu, mu, cu, cou = stage_traffic_tiers(ln, st, phase, uc, ub, routing=routing, domain=domain,
+                                              in_network=in_network)
+        unit = step_times(fu, mu, cu, 1.0, peak, bw, link, overlap, cou, link_out)
+        fill = tuple(x + y for x, y in zip(fill, unit, strict=True))
+        slow = (a, b, cc, tt) if slow is None else tuple(np.where(tt > slow[3], x, y)
+                                                         for x, y in zip((a, b, cc, tt), slow, strict=True))
+    if pipelined:
+        use_slow = slow[3] >= fill[3]
+        tc, tm, tl, t = (np.where(use_slow, x, y) for x, y in zip(slow, fill, strict=True))
+        if all(np.ndim(x) == 0 for x in (tc, tm, tl, t)):
+            tc, tm, tl, t = (float(x) for x in (tc, tm, tl, t))
     return tc, tm, tl, t, fl, mb, cb
 
 
@@ -549,7 +551,7 @@ def resolve_layout(model: Any, context_tokens: int, batch: int, n_chips: int | N
         n = 1 if n_chips is None else n_chips
         if n == 1:
             return Parallelism()
-        mem_kw = {k: v for k, v in dtype_kw.items() if k in _MEM_KW}
+        mem_kw = {k: v for k, v in dtype_kw.items() if k in MEM_KW}
         mobj = _model_obj(model)
         key = (id(mobj), context_tokens, batch, n, *sorted((k, str(v)) for k, v in mem_kw.items()))
         hit = _AUTO_CACHE.get(key)
@@ -561,19 +563,7 @@ def resolve_layout(model: Any, context_tokens: int, batch: int, n_chips: int | N
         _AUTO_CACHE[key] = (mobj, auto)
         return auto
     if n_chips is None:
-        if isinstance(parallelism, Parallelism):
-            n_chips = parallelism.n_chips
-        elif isinstance(parallelism, Mapping):
-            n_chips = Parallelism(**{k: int(v) for k, v in parallelism.items()}).n_chips
-        elif isinstance(parallelism, str) and "=" in parallelism:
-            given = Parallelism.parse(parallelism, math.prod(
-                int(p.partition("=")[2]) for p in parallelism.replace(";", ",").split(",")
-                if p.partition("=")[0].strip().lower() in ("tp", "pp", "cp", "dp")
-                and p.partition("=")[2].strip().isdigit()))
-            assert given is not None  # a "tp=4,pp=2" string is never "auto"
-            n_chips = given.n_chips
-        else:
-            n_chips = 1
+        n_chips = layout_chips(parallelism) or 1
     lay = Parallelism.parse(parallelism, n_chips)
     assert lay is not None
     lay.check(_model_obj(model))
@@ -583,11 +573,10 @@ def resolve_layout(model: Any, context_tokens: int, batch: int, n_chips: int | N
 
 
 _AUTO_CACHE: dict[tuple, tuple[Any, Parallelism]] = {}
-_MEM_KW = ("weight_dtype", "kv_dtype", "expert_dtype", "embedding_dtype", "state_dtype", "activation_dtype")
 
 
 def _model_obj(model: Any) -> Model:
-    return _get_model(model)
+    return resolve_model(model)
 
 
 def _bound(phase: str, model: Model | str, chip: str | Chip | System | Deployment, context_tokens: int, batch: int,
@@ -604,8 +593,11 @@ def _bound(phase: str, model: Model | str, chip: str | Chip | System | Deploymen
     if n is None and system is not None and parallelism is None:
         n = system.n_chips  # a system: all its chips unless told otherwise
     kw = {k: v for k, v in dtype_kw.items() if v is not None}
-    mem_kw = {k: v for k, v in kw.items() if k in _MEM_KW}
+    mem_kw = {k: v for k, v in kw.items() if k in MEM_KW}
     lay = resolve_layout(model, T, B, n, parallelism, {"weight_dtype": weight_dtype, **mem_kw})
+    search = n is not None and n > 1 and (parallelism is None or (isinstance(parallelism, str)
+                                                                   and parallelism.strip().lower() == "auto"))
+    memory_lay = lay
     n = lay.n_chips
     ln = layout_numbers(model, lay, weight_dtype, **kw)
     dts = ln.dtypes
@@ -623,6 +615,13 @@ def _bound(phase: str, model: Model | str, chip: str | Chip | System | Deploymen
                                 f"published; {lay} over {n} chips needs it")
     ec, eb, el = (_check_efficiency("compute_efficiency", effs[0]), _check_efficiency("bandwidth_efficiency", effs[1]),
                   _check_efficiency("link_efficiency", effs[2]))
+    search_note = ""
+    memory_t = math.nan
+    if search:
+        roofs = (cn.peak[1] * ec, cn.bandwidth[1] * eb, fab.up[1] * el, fab.out[1] * el)
+        lay, memory_t, search_note = _fastest_layout(phase, _model_obj(model), chip, T, B, n, memory_lay, weight_dtype,
+                                                     kw, roofs, fab, overlap, routing)
+        ln = layout_numbers(model, lay, weight_dtype, **kw)
     runs: list[Any] = []
     for j in (1, 2, 0):  # nominal, high roofs (low time), low roofs (high time)
         ends = zip((cn.peak[j], cn.bandwidth[j], fab.up[j], fab.out[j]),
@@ -632,7 +631,7 @@ def _bound(phase: str, model: Model | str, chip: str | Chip | System | Deploymen
             continue
         runs.append(layout_times(ln, phase, float(T), float(B), cn.peak[j] * ec, cn.bandwidth[j] * eb,
                                  fab.up[j] * el, overlap, link_out=fab.out[j] * el, domain=fab.domain,
-                                 in_network=fab.in_network, routing=routing))
+                                 in_network=fab.in_network, routing=routing, microbatch=True))
     tc, tm, tl, t, flops, mem, comm = (float(x) for x in runs[0])
     comm_out = float(sum(float(stage_traffic_tiers(ln, st, phase, float(T), float(B), routing=routing,
                                                    domain=fab.domain, in_network=fab.in_network)[3])
@@ -650,7 +649,204 @@ def _bound(phase: str, model: Model | str, chip: str | Chip | System | Deploymen
         t_high=float(runs[2][3]), unique_experts=U, ridge=cn.peak[1] * ec / (cn.bandwidth[1] * eb),
         parallelism=lay, system=system.id if system else "", routing=routing, comm_out_bytes=comm_out,
         comm_note=describe(lay, fab, ln.is_moe, phase, routing) if n > 1 else "",
+        memory_parallelism=memory_lay if search else None, memory_layout_t=memory_t, search_note=search_note,
     )
+
+
+def layout_phrase(lay: Parallelism) -> str:
+    """A layout with what it means for a MoE: ``"ep=8,dp=8 (attention dp=8 x expert ep=8)"``,
+    ``"tp=4,ep=2 (experts tp=2 x ep=2)"`` (mixed expert TP x EP)."""
+    text = str(lay)
+    if lay.ep > 1:
+        group = lay.tp * lay.cp * lay.dp
+        if lay.dp > 1 and lay.tp == 1 and lay.cp == 1:
+            text += f" (attention dp={lay.dp} x expert ep={lay.ep})"
+        elif lay.ep < group:
+            text += f" (experts split tp={group // lay.ep} x ep={lay.ep})"
+    return text
+
+
+class _LayoutTable:
+    """Every candidate layout of a model on ``n`` chips at given dtypes, its pipeline stages laid
+    out as rows of float arrays (one row per layout and stage), so that one pass of numpy
+    scores them all: the arithmetic of :func:`stage_traffic_tiers` and :func:`layout_times`
+    (micro-batched) on arrays over layouts instead of one layout at a time. Built once per
+    model object, chip count and dtypes (it depends on neither context nor batch)."""
+
+    _FIELDS = ("w_fixed", "w_expert", "emb_row", "f_token", "f_head", "f_linear", "state", "n_layers", "n_moe",
+               "n_attn")
+
+    def __init__(self, model: Model, cands: list[Parallelism], weight_dtype: Any, kw: dict[str, Any]):
+        self.cands = cands
+        # stage numbers depend on tp, pp and ep only: one block of rows per distinct (tp, pp, ep)
+        keys: dict[tuple[int, int, int], int] = {}
+        blocks: list[LayoutNumbers] = []
+        of_cand = np.empty(len(cands), dtype=np.intp)
+        for c, lay in enumerate(cands):
+            k = keys.get((lay.tp, lay.pp, lay.ep))
+            if k is None:
+                k = keys[(lay.tp, lay.pp, lay.ep)] = len(blocks)
+                blocks.append(layout_numbers(model, Parallelism(tp=lay.tp, pp=lay.pp, ep=lay.ep), weight_dtype, **kw))
+            of_cand[c] = k
+        ln = blocks[0]
+        self.E, self.k, self.hidden, self.vocab, self.act = ln.n_experts, ln.top_k, ln.hidden, ln.vocab, ln.act_bytes
+        self.is_moe = ln.is_moe
+        stages = [st for b in blocks for st in b.stages]
+        size = np.array([len(b.stages) for b in blocks])
+        first = np.r_[0, np.cumsum(size)[:-1]]
+        table = np.array([[getattr(st, f) for f in self._FIELDS] for st in stages], dtype=float)
+        last = np.array([st.last for st in stages])
+        g = max(max(len(st.groups) for st in stages), 1)
+        fpp, kvb, win = np.zeros((len(stages), g)), np.zeros((len(stages), g)), np.ones((len(stages), g))
+        for r, st in enumerate(stages):
+            for j, (f, b, w) in enumerate(st.groups):
+                fpp[r, j], kvb[r, j], win[r, j] = f, b, w
+        # rows: each candidate's block of stages, candidates in order
+        n_rows = size[of_cand]
+        self.cand = np.repeat(np.arange(len(cands)), n_rows)
+        self.starts = np.r_[0, np.cumsum(n_rows)[:-1]]
+        src = np.repeat(first[of_cand], n_rows) + (np.arange(self.cand.size) - np.repeat(self.starts, n_rows))
+        lay_cols = np.array([(lay.tp, lay.ep, lay.cp, lay.dp, lay.pp) for lay in cands], dtype=float)
+        self.tp, self.ep, self.cp, self.dp, pp_row = (lay_cols[self.cand, i] for i in range(5))
+        self.handoff = (pp_row > 1) & ~last[src]
+        (self.w_fixed, self.w_expert, self.emb_row, self.f_token, self.f_head, self.f_linear, self.state,
+         self.n_layers, self.n_moe, self.n_attn) = (table[src, i] for i in range(len(self._FIELDS)))
+        self.fpp, self.kvb, self.win = fpp[src], kvb[src], win[src]
+        self.index = {lay: i for i, lay in enumerate(cands)}
+        self.pp = lay_cols[:, 4]
+        self.cp_c, self.dp_c = lay_cols[:, 2], lay_cols[:, 3]
+
+    def traffic(self, phase: str, T: float, B: float, routing: str, domain: float,
+                in_network: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """:func:`stage_traffic_tiers` of every row: ``(FLOPs, bytes, scale-up, scale-out)``."""
+        decode = phase == "decode"
+        Bd = np.ceil(B / self.dp)
+        Tc = np.ceil(T / self.cp)
+        tokens = Bd if decode else Bd * Tc
+        m = np.minimum(Tc[:, None], self.win)
+        kv = (self.kvb * m).sum(axis=1)
+        if decode:
+            attn = (self.fpp * m).sum(axis=1)
+        else:
+            mw = np.minimum(T, self.win)
+            attn = (self.fpp * (mw * (mw + 1.0) * 0.5 + (T - mw) * mw)).sum(axis=1) / self.cp
+        routed = np.where(self.ep <= 1, tokens, self.dp * (B if decode else B * T))
+        experts = routed_experts(self.E, self.k, routed, routing) * self.w_expert if self.is_moe else 0.0
+        mem = (self.w_fixed + experts + self.emb_row * np.minimum(tokens, self.vocab)
+               + Bd * (kv + (2.0 if decode else 1.0) * self.state))
+        flops = tokens * (self.f_token + self.f_linear) + Bd * (self.f_head + attn)
+        msg = tokens * self.hidden * self.act
+        dom, inn = np.asarray(domain), np.asarray(in_network)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            u, o = allreduce_bytes(2.0 * self.n_layers * msg, self.tp, group_domain_share(self.tp, 1.0, dom), inn)
+            on = self.tp > 1
+            up, off = np.where(on, u, 0.0), np.where(on, o, 0.0)
+            d = group_domain_share(self.ep, 1.0, dom)
+            vol = self.n_moe * 2.0 * self.k * msg / self.tp
+            if routing == "best-case":
+                local = self.E / self.ep
+                off_chip = np.maximum(0.0, self.k - local) / max(self.k, 1e-300)
+                off_dom = np.maximum(0.0, self.k - local * d) / max(self.k, 1e-300)
+                u, o = vol * (off_chip - off_dom), vol * off_dom
+            else:
+                u, o = alltoall_bytes(vol, self.ep, d)
+            on = (self.ep > 1) & (self.n_moe > 0)
+            up, off = up + np.where(on, u, 0.0), off + np.where(on, o, 0.0)
+            d = group_domain_share(self.cp, self.tp, dom)
+            if decode:
+                u, o = allreduce_bytes(self.n_attn * msg / self.tp, self.cp, d, inn)
+            else:
+                u, o = ring_pass_bytes(Bd * kv, self.cp, d)
+            on = self.cp > 1
+            up, off = up + np.where(on, u, 0.0), off + np.where(on, o, 0.0)
+        cross = self.tp * self.cp * self.dp >= domain
+        hand = np.where(self.handoff, msg / self.tp, 0.0)
+        return flops, mem, up + np.where(cross, 0.0, hand), off + np.where(cross, hand, 0.0)
+
+    def times(self, phase: str, T: float, B: float, roofs: tuple[float, float, float, float], overlap: bool,
+              routing: str, domain: float, in_network: bool) -> np.ndarray:
+        """Step time of every candidate [s] (NaN where a tier's bandwidth is unknown):
+        :func:`layout_times` with ``microbatch``."""
+        P, BW, L, LO = roofs
+
+        def stage_t(T: float, B: float) -> np.ndarray:
+            f, m, up, off = self.traffic(phase, T, B, routing, domain, in_network)
+            return step_times(f, m, up, 1.0, P, BW, L, overlap, off, LO)[3]
+
+        full = stage_t(T, B)
+        slow = np.maximum.reduceat(full, self.starts)
+        if not np.any(self.pp > 1):
+            return slow
+        fill = np.add.reduceat(stage_t(T, 1.0) if phase == "decode" else stage_t(1.0, 1.0), self.starts)
+        return np.where(self.pp > 1, np.maximum(slow, fill), slow)
+
+
+_TABLES: dict[tuple, tuple[Model, _LayoutTable]] = {}
+
+
+def _table(model: Model, n: int, weight_dtype: Any, kw: dict[str, Any]) -> _LayoutTable:
+    from .memory import layouts
+
+    key = (id(model), n, dtype_key(weight_dtype), *sorted((k, dtype_key(v)) for k, v in kw.items()))
+    hit = _TABLES.get(key)
+    if hit is None or hit[0] is not model:
+        if len(_TABLES) > 64:
+            _TABLES.clear()
+        hit = _TABLES[key] = (model, _LayoutTable(model, layouts(model, n, every_ep=True), weight_dtype, kw))
+    return hit[1]
+
+
+def _fastest_layout(phase: str, model: Model, chip: Chip, T: int, B: int, n: int, memory_lay: Parallelism,
+                    weight_dtype: Any, kw: dict[str, Any], roofs: tuple[float, float, float, float], fab: Any,
+                    overlap: bool, routing: str) -> tuple[Parallelism, float, str]:
+    """The layout of ``n`` chips with the least step time (nominal roofs) among those that fit in
+    memory, its tie broken as the memory search breaks ties; with the memory fit's own layout's
+    time and a phrase for ``assumptions``.
+
+    Candidates (:func:`~accelspec.perf.memory.layouts` with every ``ep``): tensor, pipeline
+    (micro-batched), context and data parallel, each with expert parallel over every ``ep``
+    that divides a stage's chips and the experts (attention DP x EP, mixed expert TP x EP);
+    none with more context-parallel ranks than tokens or more replicas than sequences. Their
+    times are scored in one vectorized pass (:class:`_LayoutTable`), their
+    :func:`~accelspec.memory_footprint` totals (default reserve) in another (the memory
+    search's table); the fastest whose total is within the high end of the chip's capacity
+    range is the answer (a lower bound keeps every layout that may fit). When
+    the capacity is unpublished, or no layout fits, the minimum is over every layout and the
+    phrase says so. Layouts whose traffic needs an unpublished scale-out bandwidth are left
+    out. The chosen layout's bound is then computed as for a given layout (the scalar kernels)."""
+    from .memory import capacity_bytes, footprint_table, memory_options, model_profile
+
+    tab = _table(model, n, weight_dtype, kw)
+    times = tab.times(phase, float(T), float(B), roofs, overlap, routing, float(fab.domain), bool(fab.in_network))
+    ok = np.isfinite(times) & (tab.cp_c <= T) & ((tab.dp_c == 1) | (tab.dp_c <= B))
+    if not ok.any():
+        return memory_lay, math.nan, ""
+    idx = np.flatnonzero(ok)
+    mem_kw = {k: v for k, v in kw.items() if k in MEM_KW}
+    o = memory_options(model, weight_dtype if weight_dtype != "native" else None, mem_kw.get("kv_dtype", "bf16"),
+                 mem_kw.get("expert_dtype"), mem_kw.get("embedding_dtype"), mem_kw.get("state_dtype", "bf16"),
+                 mem_kw.get("activation_dtype", "bf16"), 8192, None)
+    try:
+        cap_high = capacity_bytes(chip, None)[2]
+    except NotPublishedError:
+        cap_high = math.inf
+    fp = footprint_table(model_profile(model), n, o, every_ep=True)  # the same layouts, in the same order
+    fit = ok & (fp.totals(float(T), float(B), o) <= cap_high)
+    how = f"fastest that fits in memory of {idx.size} layouts"
+    if math.isinf(cap_high):
+        how = f"fastest of {idx.size} layouts (capacity unpublished)"
+    elif not fit.any():
+        how = f"fastest of {idx.size} layouts (none fits in memory)"
+    pool = fit if fit.any() else ok
+    t_pool = np.where(pool, times, np.inf)
+    tied = pool & (t_pool == t_pool.min())
+    best = tab.cands[int(np.argmin(np.where(tied, fp.rank, np.inf)))]  # ties: the memory search's preference
+    mem_t = float(times[tab.index[memory_lay]]) if memory_lay in tab.index else math.nan
+    note = f"{how}: {layout_phrase(best)}"
+    if best != memory_lay:
+        note += (f"; the memory fit's layout {memory_lay} gives >= {mem_t * 1e3:.4g} ms"
+                 if math.isfinite(mem_t) else f"; the memory fit's layout {memory_lay}")
+    return best, mem_t, note
 
 
 def decode_bound(model: str | Model, chip: str | Chip | System | Deployment, context_tokens: int, batch: int = 1,
@@ -666,11 +862,15 @@ def decode_bound(model: str | Model, chip: str | Chip | System | Deployment, con
     Formulas: :mod:`accelspec.perf.bounds` and :mod:`accelspec.perf.opcost`.
 
     Layout: ``parallelism`` as in :func:`accelspec.fits` (a :class:`~accelspec.perf.memory.Parallelism`,
-    a mapping, ``"tp=4,pp=2"`` or a strategy name such as ``"tp"``); without it, ``n_chips > 1``
-    uses the layout ``fits`` chooses for the same model, dtypes, context and batch (the same
-    search), so "does it fit" and "how fast" describe one deployment. ``n_chips`` defaults to
-    the layout's chip count (1 without a layout). The result's ``layout`` and ``assumptions``
-    say what was used.
+    a mapping, ``"tp=4,pp=2"`` or a strategy name such as ``"tp"``) gives that layout's bound.
+    Without it, ``n_chips > 1`` gives the bound for "this model on these chips": the minimum
+    over every layout a real engine may use that fits in memory (tensor, micro-batched
+    pipeline, context and data parallel, expert parallel over every degree: attention DP x EP,
+    mixed expert TP x EP), all scored in one vectorized pass. The result's ``layout`` names
+    the layout that attains it, ``memory_layout`` / ``memory_layout_time`` the layout
+    :func:`accelspec.fits` prefers (least memory per chip) and its own bound, and
+    ``assumptions`` says both. ``n_chips`` defaults to the layout's chip count (1 without a
+    layout).
 
     Dtypes (defaults in :func:`accelspec.perf.opcost.resolve_dtypes`, the same as
     :func:`accelspec.fits`): the weights in the checkpoint's own formats
@@ -714,7 +914,7 @@ def decode_bound(model: str | Model, chip: str | Chip | System | Deployment, con
     n_chips : int, optional
         Chips (default: the layout's chip count, a system's chip count, else 1).
     parallelism : str, Parallelism or mapping, optional
-        The layout, as in :func:`accelspec.fits` (default: the one ``fits`` chooses).
+        The layout, as in :func:`accelspec.fits` (default: the fastest that fits in memory).
     weight_dtype : str or DType, optional
         Format of the weights (default ``"native"``: the checkpoint's own formats).
     kv_dtype, activation_dtype, state_dtype : str or DType, optional
@@ -764,9 +964,9 @@ def decode_bound(model: str | Model, chip: str | Chip | System | Deployment, con
     >>> b.limiter, round(b.time.m, 3)            # (weights read + KV read) / 4.8 TB/s
     ('memory', 3.239)
     """
-    a = _accepted(accepted_tokens_per_step)
+    a = check_accepted(accepted_tokens_per_step)
     if is_deployment(chip):  # a Deployment: its chip, count, layout, dtypes
-        _refuse(decode_bound, "decode_bound", locals())
+        refuse_fixed(decode_bound, "decode_bound", locals())
         return chip.decode_bound(model, context_tokens, batch, sparse=sparse, overlap=overlap,
                                  compute_efficiency=compute_efficiency, bandwidth_efficiency=bandwidth_efficiency,
                                  link_efficiency=link_efficiency, accepted_tokens_per_step=accepted_tokens_per_step,
@@ -806,7 +1006,7 @@ def prefill_bound(model: str | Model, chip: str | Chip | System | Deployment, co
     n_chips : int, optional
         Chips (default: the layout's chip count, a system's chip count, else 1).
     parallelism : str, Parallelism or mapping, optional
-        The layout, as in :func:`accelspec.fits` (default: the one ``fits`` chooses).
+        The layout, as in :func:`accelspec.fits` (default: the fastest that fits in memory).
     weight_dtype : str or DType, optional
         Format of the weights (default ``"native"``: the checkpoint's own formats).
     kv_dtype, activation_dtype, state_dtype : str or DType, optional
@@ -848,7 +1048,7 @@ def prefill_bound(model: str | Model, chip: str | Chip | System | Deployment, co
         An argument the deployment fixes is given beside it.
     """
     if is_deployment(chip):  # a Deployment: its chip, count, layout, dtypes
-        _refuse(prefill_bound, "prefill_bound", locals())
+        refuse_fixed(prefill_bound, "prefill_bound", locals())
         return chip.prefill_bound(model, context_tokens, batch, sparse=sparse, overlap=overlap,
                                   compute_efficiency=compute_efficiency, bandwidth_efficiency=bandwidth_efficiency,
                                   link_efficiency=link_efficiency, routing=routing, collective=collective)

@@ -130,9 +130,10 @@ class Deployment:
     ``chip``: a chip or a system, as a name or a record (resolved once: a system sets ``chip``
     to its chip, ``system`` to itself, and ``n_chips`` defaults to its chip count, else 1;
     bounds then use its two-tier fabric, :mod:`accelspec.perf.comm`). ``parallelism``: a
-    :class:`~accelspec.Parallelism`, a string such as ``"tp=4,pp=2"``, or ``None`` to let
-    :meth:`layout` pick the layout that :func:`~accelspec.fits` would choose for a workload
-    (and then use that same layout in every bound). ``dtypes``: a preset name
+    :class:`~accelspec.Parallelism`, a string such as ``"tp=4,pp=2"``, or ``None``: then
+    :meth:`layout` and the memory calculators pick the layout that :func:`~accelspec.fits`
+    would choose for a workload, and the bounds take the fastest layout that fits (their
+    ``memory_layout`` states the former). ``dtypes``: a preset name
     (:data:`DTYPE_PRESETS`), a mapping or :class:`DTypes`.
     """
 

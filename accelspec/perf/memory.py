@@ -48,6 +48,14 @@ from ..inputs import count, counts
 from ..model.architecture import AttentionKind, Model, memo
 from ..model.datatypes import DType, dtype
 from ..units import Q_, parse_quantity, ureg
+from .kernels import (
+    DEFAULT_RESERVE,
+    expert_degrees,
+    expert_split,
+    layout_chips,
+    layout_preference,
+    layout_shapes,
+)
 
 if TYPE_CHECKING:  # annotations only: .deployment imports this module, so its class comes via the package
     from ..hardware.system import System
@@ -69,7 +77,7 @@ __all__ = [
 ]
 
 _GB = 1e9
-_DEFAULT_RESERVE = 2 * 2**30  # 2 GiB per chip
+_DEFAULT_RESERVE = DEFAULT_RESERVE  # 2 GiB per chip (old private name, kept importable)
 _MAX_TOKENS = 2**40
 _MAX_COUNT = 2**53  # largest whole number a float holds exactly: the limit of every count argument
 
@@ -196,9 +204,9 @@ class _Options:
     reserve: float
 
 
-class _Profile:
+class ModelProfile:
     """Per-layer arrays of one model and their per-stage sums, computed once per model
-    (:func:`_profile` memoises it on the immutable :class:`~accelspec.model.architecture.Model`)."""
+    (:func:`model_profile` memoises it on the immutable :class:`~accelspec.model.architecture.Model`)."""
 
     def __init__(self, model: Model):
         self.model = model
@@ -265,7 +273,7 @@ class _Profile:
         ffn = 3.0 * m.ffn_size / tp if m.ffn_size else 0.0
         if m.moe is not None:
             mo = m.moe
-            split = lay.ep if lay.ep > 1 else tp
+            split = expert_split(tp, lay.ep)
             ffn = max(ffn, mo.experts_per_token * 3 * mo.expert_ffn_size / split
                       + mo.n_shared_experts * 3 * mo.shared_ffn / tp + mo.n_routed_experts)
         return 4.0 * h + max(attn, ffn)
@@ -282,12 +290,12 @@ class _StageSums:
     n_linear: float
 
 
-def _profile(model: Model) -> _Profile:
-    """The model's :class:`_Profile`, built once per model instance."""
-    return memo(model, "perf.memory._Profile", lambda: _Profile(model))
+def model_profile(model: Model) -> ModelProfile:
+    """The model's :class:`ModelProfile`, built once per model instance."""
+    return memo(model, "perf.memory._Profile", lambda: ModelProfile(model))
 
 
-def _shares(p: _Profile, lay: Parallelism, ctx: Any, batch: Any, o: _Options) -> tuple[Any, ...]:
+def _shares(p: ModelProfile, lay: Parallelism, ctx: Any, batch: Any, o: _Options) -> tuple[Any, ...]:
     """What one chip holds of the workload: ``(tokens, seqs, kv_heads_share, per_token_act,
     act_bytes, logits_row, act_decode)`` with tokens = ceil(ctx / cp), seqs = ceil(batch / dp),
     the KV heads' TP share, activation elements per token and the fp32 logits row per sequence."""
@@ -302,7 +310,8 @@ def _shares(p: _Profile, lay: Parallelism, ctx: Any, batch: Any, o: _Options) ->
     return tokens, seqs, kv_heads_share, per_tok, act_b, logits_row, act_decode
 
 
-def _terms(p: _Profile, lay: Parallelism, ctx: np.ndarray, batch: np.ndarray, o: _Options) -> dict[str, np.ndarray]:
+def footprint_terms(p: ModelProfile, lay: Parallelism, ctx: np.ndarray, batch: np.ndarray,
+                    o: _Options) -> dict[str, np.ndarray]:
     """Per-chip bytes of each term for the worst pipeline stage, broadcast over ctx x batch."""
     pp = lay.pp
     ctx, batch = np.broadcast_arrays(ctx, batch)
@@ -333,14 +342,14 @@ def _terms(p: _Profile, lay: Parallelism, ctx: np.ndarray, batch: np.ndarray, o:
     return best
 
 
-def _stage_weight_bytes(p: _Profile, st: Any, s: int, lay: Parallelism, bpe: dict[str, float]) -> float:
+def _stage_weight_bytes(p: ModelProfile, st: Any, s: int, lay: Parallelism, bpe: dict[str, float]) -> float:
     """Weight bytes per chip of pipeline stage ``s`` (of ``lay.pp``): attention and MLP split
     over TP, experts over EP (else TP), router and norms replicated; the embedding on the first
     stage, the head and final norm on the last (and a tied embedding there too when pp > 1)."""
     m, tp, pp, ep = p.model, lay.tp, lay.pp, lay.ep
     w = ((st.attention * bpe["attention"] + st.mlp * bpe["mlp"]) / tp
          + st.router * bpe["router"] + st.norms * bpe["norms"]
-         + st.experts / (ep if ep > 1 else tp) * bpe["experts"])
+         + st.experts / expert_split(tp, ep) * bpe["experts"])
     if s == 0:
         w += p.embedding / tp * bpe["embedding"]
     if s == pp - 1:
@@ -350,14 +359,14 @@ def _stage_weight_bytes(p: _Profile, st: Any, s: int, lay: Parallelism, bpe: dic
     return float(w)
 
 
-def _total(p: _Profile, lay: Parallelism, ctx: np.ndarray, batch: np.ndarray, o: _Options) -> np.ndarray:
-    """``_terms(p, lay, ctx, batch, o)["total"]`` alone, for the sweep's grids: the same
+def footprint_total(p: ModelProfile, lay: Parallelism, ctx: np.ndarray, batch: np.ndarray, o: _Options) -> np.ndarray:
+    """``footprint_terms(p, lay, ctx, batch, o)["total"]`` alone, for the sweep's grids: the same
     arithmetic on every element (equal to the last bit), but ``ctx`` (shape ``(T, 1)``) and
     ``batch`` (``(1, B)``) stay vectors wherever a term depends on one of them only, and the
     ``T x B`` arrays are updated in place (about 11 passes over the grid instead of ~40).
 
     Per chip, worst pipeline stage: ``weights + kv + state + max(act_decode, act_prefill) + reserve``
-    with ``kv = (sum over windows of e min(ceil(T / cp), w)) ceil(B / dp) kv_bytes`` (see :func:`_terms`).
+    with ``kv = (sum over windows of e min(ceil(T / cp), w)) ceil(B / dp) kv_bytes`` (see :func:`footprint_terms`).
     """
     pp = lay.pp
     ctx = np.asarray(ctx, dtype=float)
@@ -392,53 +401,156 @@ def _total(p: _Profile, lay: Parallelism, ctx: np.ndarray, batch: np.ndarray, o:
     return best
 
 
-#: Largest chip count the automatic layout search considers (a 1M-chip deployment is far beyond any built).
-MAX_SEARCH_CHIPS = 1_048_576
+_GRID_CACHE: dict[tuple[int, int, bool], tuple[Model, list[Parallelism]]] = {}
 
 
-def _candidates(model: Model, n: int, ctx_min: float, batch_max: float) -> list[Parallelism]:
-    """Layouts of exactly ``n`` chips that can shard ``model`` (for ``parallelism="auto"``)."""
-    if n > MAX_SEARCH_CHIPS:
-        raise InvalidArgumentError("n_chips", f"the layout search covers at most {MAX_SEARCH_CHIPS:,} chips, got "
-                                   f"{n:,}; give parallelism= explicitly for larger deployments")
+def layouts(model: Model, n: int, *, every_ep: bool = False) -> list[Parallelism]:
+    """Every layout of exactly ``n`` chips (``tp * pp * cp * dp = n``,
+    :func:`~accelspec.perf.kernels.layout_shapes`) that can shard ``model``
+    (:meth:`Parallelism.check`), with no limit from the context or the batch; cached per model
+    object (it depends on the architecture only).
+
+    A MoE model also gets, for each base layout, expert parallel over the largest ``ep`` that
+    divides both the stage's ``tp * cp * dp`` chips and the experts (the memory search's
+    choice); with ``every_ep`` every such ``ep`` (mixed expert TP x EP: an ``ep`` below the
+    stage's chips leaves each expert split over the rest)."""
+    key = (id(model), n, every_ep)
+    hit = _GRID_CACHE.get(key)
+    if hit is None or hit[0] is not model:
+        if len(_GRID_CACHE) > 256:
+            _GRID_CACHE.clear()
+        hit = _GRID_CACHE[key] = (model, _layout_grid(model, n, every_ep))
+    return hit[1]
+
+
+def _layout_grid(model: Model, n: int, every_ep: bool) -> list[Parallelism]:
     out = []
-    small = [d for d in range(1, math.isqrt(n) + 1) if n % d == 0]  # divisors in O(sqrt n)
-    divs = sorted({*small, *(n // d for d in small)})
-    for tp in divs:
-        for pp in [d for d in divs if (n // tp) % d == 0]:
-            rest = n // tp // pp
-            for cp in [d for d in divs if rest % d == 0]:
-                dp = rest // cp
-                if cp > ctx_min or (dp > 1 and dp > batch_max):
-                    continue
-                base = Parallelism(tp=tp, pp=pp, cp=cp, dp=dp)
-                opts = [base]
-                if model.moe is not None:
-                    group = tp * cp * dp
-                    eps = [e for e in range(2, group + 1) if group % e == 0 and model.moe.n_routed_experts % e == 0]
-                    if eps:
-                        opts.append(replace(base, ep=max(eps)))
-                for lay in opts:
-                    try:
-                        lay.check(model)
-                    except InvalidArgumentError:
-                        continue
-                    out.append(lay)
+    for tp, pp, cp, dp in layout_shapes(n):
+        base = Parallelism(tp=tp, pp=pp, cp=cp, dp=dp)
+        opts = [base]
+        if model.moe is not None:
+            eps = expert_degrees(tp * cp * dp, model.moe.n_routed_experts)
+            if every_ep:
+                opts += [replace(base, ep=e) for e in eps]
+            elif eps:
+                opts.append(replace(base, ep=max(eps)))
+        for lay in opts:
+            try:
+                lay.check(model)
+            except InvalidArgumentError:
+                continue
+            out.append(lay)
     return out
 
 
-def _auto(p: _Profile, n: int, ctx: np.ndarray, batch: np.ndarray, o: _Options) -> Parallelism:
-    """The layout of ``n`` chips that needs the least memory per chip at the largest inputs."""
-    cands = _candidates(p.model, n, float(ctx.min()), float(batch.max()))
-    if not cands:
+def candidates(model: Model, n: int, ctx_min: float, batch_max: float) -> list[Parallelism]:
+    """Layouts of exactly ``n`` chips that can shard ``model`` (for ``parallelism="auto"``):
+    :func:`layouts` without context-parallel ranks beyond ``ctx_min`` tokens or data-parallel
+    replicas beyond ``batch_max`` sequences."""
+    return [lay for lay in layouts(model, n) if not (lay.cp > ctx_min or (lay.dp > 1 and lay.dp > batch_max))]
+
+
+_candidates = candidates  # old private name, kept importable (perf.plan)
+
+
+class _FootprintTable:
+    """The footprint totals of every layout of :func:`layouts` (one model, ``n`` chips, weight
+    formats) in one numpy pass: rows are (layout, pipeline stage) pairs, the arithmetic that of
+    :func:`footprint_total` in the same order (so equal to the last bit), at one context and batch."""
+
+    def __init__(self, p: ModelProfile, lays: list[Parallelism], bpe: dict[str, float]):
+        m = p.model
+        self.lays = lays
+        rows = []
+        for c, lay in enumerate(lays):
+            share = max(m.n_kv_heads // lay.tp, 1) / m.n_kv_heads
+            for s, st in enumerate(p.stage_sums(lay.pp)):
+                rows.append((c, _stage_weight_bytes(p, st, s, lay, bpe), st, share))
+        g = max((len(st.kv) for _, _, st, _ in rows), default=0) or 1
+        self.row = np.array([c for c, _, _, _ in rows])
+        self.starts = np.flatnonzero(np.r_[True, self.row[1:] != self.row[:-1]])
+        self.w = np.array([w for _, w, _, _ in rows])
+        self.n_linear = np.array([st.n_linear for _, _, st, _ in rows])
+        self.e = np.zeros((len(rows), g))
+        self.win = np.full((len(rows), g), np.inf)
+        for r, (_, _, st, share) in enumerate(rows):
+            for j, (win, mla, std) in enumerate(st.kv):
+                self.e[r, j], self.win[r, j] = mla + std * share, win
+        self.tp = np.array([lay.tp for lay in lays], dtype=float)
+        self.cp = np.array([lay.cp for lay in lays], dtype=float)
+        self.dp = np.array([lay.dp for lay in lays], dtype=float)
+        self.per_tok = np.array([p.per_token_act(lay) for lay in lays])
+        self.logits_row = m.vocab_size / self.tp * 4.0
+        self.state_elems = p.state_elems
+        key = sorted(range(len(lays)), key=lambda i: (*layout_preference(lays[i]), i))  # ties: preference, order
+        self.rank = np.empty(len(lays), dtype=float)
+        self.rank[key] = np.arange(len(lays))
+        ri = self.row  # per-row copies of the per-layout columns: no gathers per call
+        self._rows = (self.cp[ri], self.dp[ri], self.tp[ri], self.per_tok[ri], self.logits_row[ri],
+                      self.e[:, 0] if self.e.shape[1] == 1 else None, bool(np.any(self.n_linear)))
+
+    def totals(self, ctx: float, batch: float, o: _Options) -> np.ndarray:
+        """Bytes per chip of every layout (worst stage), as :func:`footprint_total` at ``(ctx, batch)``."""
+        cp, dp, tp, per_tok, logits_row, e1, linear = self._rows
+        tokens, seqs = np.ceil(ctx / cp), np.ceil(batch / dp)
+        act_b = o.act.bytes_per_element
+        act_decode = seqs * per_tok * act_b + seqs * logits_row
+        act = np.minimum(float(o.prefill_chunk), tokens * seqs) * per_tok * act_b + logits_row
+        act = np.maximum(act_decode, act)
+        if e1 is not None:  # one window: the sum of one product is that product
+            kv_elems = e1 * np.minimum(tokens, self.win[:, 0])
+        else:
+            kv_elems = (self.e * np.minimum(tokens[:, None], self.win)).sum(axis=1)
+        total = kv_elems * seqs * o.kv.bytes_per_element + self.w
+        if linear:  # x + 0.0 == x: skipped without linear-attention state
+            total = total + seqs * self.n_linear * self.state_elems / tp * o.state.bytes_per_element
+        total = total + act + o.reserve
+        return np.maximum.reduceat(total, self.starts)
+
+    def usable(self, ctx_min: float, batch_max: float) -> np.ndarray:
+        """Layouts with ``cp <= ctx_min`` and ``dp <= batch_max`` (or ``dp == 1``)."""
+        return (self.cp <= ctx_min) & ((self.dp == 1) | (self.dp <= batch_max))
+
+    def best(self, ctx: float, batch: float, ctx_min: float, batch_max: float,
+             o: _Options) -> tuple[Parallelism, float] | None:
+        """The layout :func:`_auto` chooses and its bytes per chip: least bytes per chip at
+        ``(ctx, batch)`` among :meth:`usable` ones, ties by preference."""
+        tot = self.totals(ctx, batch, o)
+        ok = self.usable(ctx_min, batch_max)
+        if not ok.any():
+            return None
+        ok &= tot == tot[ok].min()
+        i = int(np.argmin(np.where(ok, self.rank, np.inf)))
+        return self.lays[i], float(tot[i])
+
+
+_FP_TABLES: dict[tuple, tuple[Model, _FootprintTable]] = {}
+
+
+def footprint_table(p: ModelProfile, n: int, o: _Options, every_ep: bool = False) -> _FootprintTable:
+    """The :class:`_FootprintTable` of :func:`layouts` ``(p.model, n, every_ep=every_ep)`` at the
+    weight formats of ``o``, cached per model object."""
+    bpe = {k: d.bytes_per_element for k, d in o.fmt.dtypes.items()}
+    key = (id(p.model), n, every_ep, *sorted(bpe.items()))
+    hit = _FP_TABLES.get(key)
+    if hit is None or hit[0] is not p.model:
+        if len(_FP_TABLES) > 256:
+            _FP_TABLES.clear()
+        hit = _FP_TABLES[key] = (p.model, _FootprintTable(p, layouts(p.model, n, every_ep=every_ep), bpe))
+    return hit[1]
+
+
+def _auto(p: ModelProfile, n: int, ctx: np.ndarray, batch: np.ndarray, o: _Options) -> Parallelism:
+    """The layout of ``n`` chips that needs the least memory per chip at the largest inputs (ties:
+    :func:`~accelspec.perf.kernels.layout_preference`), all candidates scored in one pass."""
+    got = footprint_table(p, n, o).best(float(ctx.max()), float(batch.max()), float(ctx.min()),
+                                         float(batch.max()), o)
+    if got is None:
         raise InvalidArgumentError("n_chips", f"no parallel layout of {n} chips can shard {p.model.id}")
-    c, b = np.asarray([float(ctx.max())]), np.asarray([float(batch.max())])
-    scored = [(float(_total(p, lay, c, b, o)[0]), lay.pp, lay.cp, lay.dp, -lay.tp, i)  # = _terms(...)["total"]
-              for i, lay in enumerate(cands)]
-    return cands[min(scored)[-1]]
+    return got[0]
 
 
-def _options(model: Model, weight_dtype: Any, kv_dtype: Any, expert_dtype: Any, embedding_dtype: Any,
+def memory_options(model: Model, weight_dtype: Any, kv_dtype: Any, expert_dtype: Any, embedding_dtype: Any,
              state_dtype: Any, activation_dtype: Any, prefill_chunk: Any, reserve: Any,
              capacity: float | None = None) -> _Options:
     fmt = model.weight_format_for(weight_dtype, expert_dtype, embedding_dtype)
@@ -446,10 +558,10 @@ def _options(model: Model, weight_dtype: Any, kv_dtype: Any, expert_dtype: Any, 
     return _Options(w=w, e=e, m=m, fmt=fmt, kv=dtype(kv_dtype, "kv_dtype"), state=dtype(state_dtype, "state_dtype"),
                     act=dtype(activation_dtype, "activation_dtype"),
                     prefill_chunk=count(prefill_chunk, "prefill_chunk"),
-                    reserve=_reserve(reserve, capacity))
+                    reserve=reserve_bytes(reserve, capacity))
 
 
-def _reserve(value: Any, capacity: float | None) -> float:
+def reserve_bytes(value: Any, capacity: float | None) -> float:
     if value is None:
         return float(_DEFAULT_RESERVE)
     if type(value) is _Bytes:
@@ -610,9 +722,9 @@ def memory_footprint(model: str | Model, context_tokens: int | npt.ArrayLike, ba
     ctx = counts(context_tokens, "context_tokens")
     b = counts(batch, "batch")
     n = count(n_chips, "n_chips")
-    o = _options(model, weight_dtype, kv_dtype, expert_dtype, embedding_dtype, state_dtype, activation_dtype,
+    o = memory_options(model, weight_dtype, kv_dtype, expert_dtype, embedding_dtype, state_dtype, activation_dtype,
                  prefill_chunk, reserve)
-    p = _profile(model)
+    p = model_profile(model)
     lay = Parallelism.parse(parallelism, n)
     if lay is None:
         lay = _auto(p, n, ctx, b, o)
@@ -620,7 +732,7 @@ def memory_footprint(model: str | Model, context_tokens: int | npt.ArrayLike, ba
         lay.check(model)
         if lay.cp > ctx.min():
             raise InvalidArgumentError("parallelism", f"cp={lay.cp} exceeds the context of {int(ctx.min())} tokens")
-    t = _terms(p, lay, ctx, b, o)
+    t = footprint_terms(p, lay, ctx, b, o)
     return Footprint(model=model, parallelism=lay, context_tokens=context_tokens, batch=batch,
                      dtypes={"weights": o.w.name, "experts": o.e.name, "embeddings": o.m.name, "kv": o.kv.name,
                              "state": o.state.name, "activations": o.act.name,
@@ -629,7 +741,7 @@ def memory_footprint(model: str | Model, context_tokens: int | npt.ArrayLike, ba
                      weight_format=o.fmt, reserve_label=_reserve_label(reserve), bytes=t)
 
 
-def _capacity(chip: Chip | str, capacity: Any) -> tuple[float, float, float, str]:
+def capacity_bytes(chip: Chip | str, capacity: Any) -> tuple[float, float, float, str]:
     """(nominal, low, high) bytes per chip and a label of where they come from."""
     from ..hardware.catalog import get_chip
 
@@ -693,7 +805,7 @@ class FitResult:
         return self.explanation
 
 
-def _hardware(chip: Any, n_chips: Any, parallelism: Any) -> tuple[Chip, Any, Any]:
+def hardware_and_count(chip: Any, n_chips: Any, parallelism: Any) -> tuple[Chip, Any, Any]:
     """``(chip record, system or None, n_chips)`` for a chip or system name or record. ``n_chips``
     ``None`` means: the chips of a fixed ``parallelism`` layout, else all of a system's chips,
     else 1."""
@@ -702,15 +814,9 @@ def _hardware(chip: Any, n_chips: Any, parallelism: Any) -> tuple[Chip, Any, Any
     chip_obj, system = resolve_hardware(chip)
     if n_chips is None:
         n_chips = system.n_chips if system is not None else 1
-        if isinstance(parallelism, Parallelism):
-            n_chips = parallelism.n_chips
-        elif isinstance(parallelism, (Mapping, str)) and (not isinstance(parallelism, str) or "=" in parallelism):
-            try:  # a fixed layout: its chip count (Parallelism.parse reports a malformed one later)
-                items = (parallelism.items() if isinstance(parallelism, Mapping) else
-                         (p.split("=", 1) for p in parallelism.replace(" ", "").replace(";", ",").split(",")))
-                n_chips = math.prod(int(v) for k, v in items if str(k).strip().lower() in ("tp", "pp", "cp", "dp"))
-            except (TypeError, ValueError):
-                pass
+        fixed = layout_chips(parallelism)  # a fixed layout: its chip count (parse reports a malformed one later)
+        if fixed is not None:
+            n_chips = fixed
     return chip_obj, system, n_chips
 
 
@@ -794,17 +900,17 @@ def fits(model: str | Model, chip: str | Chip | System | Deployment, context_tok
     from ..model.catalog import get_model
 
     if is_deployment(chip):  # a Deployment: its chip, count, layout, dtypes
-        _refuse(fits, "fits", locals())
+        refuse_fixed(fits, "fits", locals())
         return chip.fits(model, context_tokens, batch)
     model = get_model(model)
-    chip_obj, system, n_chips = _hardware(chip, n_chips, parallelism)
-    cap, low, high, label = _capacity(chip_obj, capacity)
+    chip_obj, system, n_chips = hardware_and_count(chip, n_chips, parallelism)
+    cap, low, high, label = capacity_bytes(chip_obj, capacity)
     ctx = count(context_tokens, "context_tokens")
     b = count(batch, "batch")
     fp = memory_footprint(model, ctx, b, weight_dtype=weight_dtype, kv_dtype=kv_dtype, expert_dtype=expert_dtype,
                           embedding_dtype=embedding_dtype, state_dtype=state_dtype,
                           activation_dtype=activation_dtype, n_chips=n_chips, parallelism=parallelism,
-                          prefill_chunk=prefill_chunk, reserve=_Bytes(_reserve(reserve, cap)))
+                          prefill_chunk=prefill_chunk, reserve=_Bytes(reserve_bytes(reserve, cap)))
     fp = replace(fp, reserve_label=_reserve_label(reserve, cap))
     return _with_system(_judge(model, chip_obj, fp, cap, low, high, label), system)
 
@@ -845,7 +951,7 @@ def _deployment_kwargs(deployment: Any) -> dict[str, Any]:
             **deployment._memory_kwargs()}
 
 
-def _refuse(fn: Any, name: str, given: dict[str, Any]) -> None:
+def refuse_fixed(fn: Any, name: str, given: dict[str, Any]) -> None:
     """Arguments given beside a deployment that the deployment fixes are an error."""
     import inspect
 
@@ -962,7 +1068,7 @@ class ChipCount:
 
 def _need_fn(model: Model, n: int, parallelism: Any, o: _Options):
     """A function ctx, batch -> bytes per chip (layout fixed, or chosen per call when auto)."""
-    p = _profile(model)
+    p = model_profile(model)
     lay = Parallelism.parse(parallelism, n)
     if lay is not None:
         lay.check(model)
@@ -973,8 +1079,14 @@ def _need_fn(model: Model, n: int, parallelism: Any, o: _Options):
         key = (float(ctx), float(b))
         if key not in memo:
             c, bb = np.asarray(key[0]), np.asarray(key[1])
-            use = lay if lay is not None else _auto(p, n, c, bb, o)
-            memo[key] = (math.inf, use) if use.cp > key[0] else (float(_terms(p, use, c, bb, o)["total"]), use)
+            if lay is not None:
+                memo[key] = ((math.inf, lay) if lay.cp > key[0] else
+                             (float(footprint_terms(p, lay, c, bb, o)["total"]), lay))
+            else:  # the auto layout and its total in one pass (the table equals footprint_total to the last bit)
+                got = footprint_table(p, n, o).best(key[0], key[1], key[0], key[1], o)
+                if got is None:
+                    raise InvalidArgumentError("n_chips", f"no parallel layout of {n} chips can shard {p.model.id}")
+                memo[key] = (got[1], got[0])
         return memo[key]
 
     return need
@@ -1006,12 +1118,12 @@ def _search(kind: str, model: Any, chip: Any, fixed: Any, fixed_name: str, n_chi
     from ..model.catalog import get_model
 
     model = get_model(model)
-    chip_obj, system, n_chips = _hardware(chip, n_chips, parallelism)
-    cap, low, high, _ = _capacity(chip_obj, capacity)
+    chip_obj, system, n_chips = hardware_and_count(chip, n_chips, parallelism)
+    cap, low, high, _ = capacity_bytes(chip_obj, capacity)
     f = count(fixed, fixed_name)
     n = count(n_chips, "n_chips")
-    res = _reserve(reserve, cap)
-    o = _options(model, reserve=Q_(res, "B"), **dtypes)
+    res = reserve_bytes(reserve, cap)
+    o = memory_options(model, reserve=Q_(res, "B"), **dtypes)
     need = _need_fn(model, n, parallelism, o)
     vals = {k: _largest(need, f, c, kind) for k, c in (("value", cap), ("low", low), ("high", high))}
     v = vals["value"]
@@ -1098,7 +1210,7 @@ def max_context(model: str | Model, chip: str | Chip | System | Deployment, *, b
         An argument the deployment fixes is given beside it.
     """
     if is_deployment(chip):
-        _refuse(max_context, "max_context", locals())
+        refuse_fixed(max_context, "max_context", locals())
         return max_context(model, chip.system or chip.chip, batch=batch, prefill_chunk=prefill_chunk,
                            **_deployment_kwargs(chip))
     d = dict(weight_dtype=weight_dtype, kv_dtype=kv_dtype, expert_dtype=expert_dtype,
@@ -1172,7 +1284,7 @@ def max_batch(model: str | Model, chip: str | Chip | System | Deployment, contex
         An argument the deployment fixes is given beside it.
     """
     if is_deployment(chip):
-        _refuse(max_batch, "max_batch", locals())
+        refuse_fixed(max_batch, "max_batch", locals())
         return max_batch(model, chip.system or chip.chip, context_tokens, prefill_chunk=prefill_chunk,
                          **_deployment_kwargs(chip))
     d = dict(weight_dtype=weight_dtype, kv_dtype=kv_dtype, expert_dtype=expert_dtype,
@@ -1257,7 +1369,7 @@ def min_chips(model: str | Model, chip: str | Chip | System, context_tokens: int
                               "and dtypes instead, or ask fits(model, deployment, ...)")
     model = get_model(model)
     chip_obj, system = resolve_hardware(chip)
-    cap, low, high, _ = _capacity(chip_obj, capacity)
+    cap, low, high, _ = capacity_bytes(chip_obj, capacity)
     ctx = count(context_tokens, "context_tokens")
     b = count(batch, "batch")
     top = count(max_chips if max_chips is not None else (system.n_chips if system is not None else 1024),
@@ -1269,8 +1381,8 @@ def min_chips(model: str | Model, chip: str | Chip | System, context_tokens: int
         if not isinstance(parallelism, str) or parallelism.strip().lower().replace(" ", "") not in _STRATEGIES:
             raise InvalidArgumentError("parallelism", f"min_chips needs a strategy name, one of "
                                        f"{', '.join(sorted(_STRATEGIES))}; got {parallelism!r}")
-    o = _options(model, weight_dtype, kv_dtype, expert_dtype, embedding_dtype, state_dtype, activation_dtype,
-                 prefill_chunk, Q_(_reserve(reserve, cap), "B"))
+    o = memory_options(model, weight_dtype, kv_dtype, expert_dtype, embedding_dtype, state_dtype, activation_dtype,
+                 prefill_chunk, Q_(reserve_bytes(reserve, cap), "B"))
     found: dict[str, tuple[int, Parallelism]] = {}
     targets = {"best_case": high, "value": cap, "for_sure": low}
     for n in range(1, top + 1):
@@ -1297,3 +1409,15 @@ def min_chips(model: str | Model, chip: str | Chip | System, context_tokens: int
     return ChipCount(value=v[0] if v else None, for_sure=found["for_sure"][0] if "for_sure" in found else None,
                      best_case=found["best_case"][0] if "best_case" in found else None,
                      parallelism=v[1] if v else None, explanation=text)
+
+
+# old private names, kept importable for modules that still use them (perf.plan, perf.session, economics)
+_refuse = refuse_fixed
+_options = memory_options
+_capacity = capacity_bytes
+_profile = model_profile
+_reserve = reserve_bytes
+_total = footprint_total
+_terms = footprint_terms
+_hardware = hardware_and_count
+_Profile = ModelProfile

@@ -75,6 +75,7 @@ from ..inputs import count
 from ..model.architecture import AttentionKind
 from ..model.datatypes import DType, dtype
 from ..units import Q_, ureg
+from .kernels import expected_experts
 
 if TYPE_CHECKING:
     from ..model.architecture import Model
@@ -219,8 +220,7 @@ def expected_unique_experts(n_experts: float | npt.ArrayLike, top_k: float | npt
     N = np.asarray(tokens, dtype=float)
     if np.any(k > E) or np.any(k < 0) or np.any(N < 0):
         raise ValueError("expected_unique_experts: need 0 <= top_k <= n_experts and tokens >= 0")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = np.where(k >= E, np.where(N > 0, E, 0.0), -E * np.expm1(N * np.log1p(-(k / E))))
+    out = expected_experts(E, k, N)
     return float(out) if np.ndim(out) == 0 else out
 
 
@@ -355,7 +355,7 @@ def compute_fallback(dt: DTypes, chip: Any, exc: Exception) -> DTypes:
     return replace(dt, precision=Precision(FALLBACK_PRECISION), compute_note=note)
 
 
-def _pair_flops(model: Model, kind: Any) -> float:
+def pair_flops(model: Model, kind: Any) -> float:
 
     if kind is AttentionKind.mla:
         m = model.mla
@@ -366,7 +366,7 @@ def _pair_flops(model: Model, kind: Any) -> float:
     return 4.0 * model.n_heads * model.head_dim
 
 
-def _get_model(model: Any) -> Model:
+def resolve_model(model: Any) -> Model:
     if isinstance(model, str):
         from ..model.catalog import get_model
 
@@ -374,7 +374,7 @@ def _get_model(model: Any) -> Model:
     return model
 
 
-def _dtype_key(value: Any) -> Any:
+def dtype_key(value: Any) -> Any:
 
     return value if isinstance(value, DType) else ("name", str(value))
 
@@ -462,7 +462,7 @@ def attention_cost(model: str | Model, phase: str, context_tokens: int, batch: i
     UnknownDTypeError
         A dtype name is unknown.
     """
-    model = _get_model(model)
+    model = resolve_model(model)
 
     if layer is None:
         layer = next((i for i, k in enumerate(model.layer_types) if k is not AttentionKind.linear), 0)
@@ -484,7 +484,7 @@ def _attention_layer(model: Model, i: int, phase: str, T: float, B: float, kb: f
         return OpCost("linear attention", B * T * f_tok, B * state)
     win = float(model.layer_windows()[i])
     kvb = float(model.kv_elements_per_token()[i]) * kb
-    fpp = _pair_flops(model, kind)
+    fpp = pair_flops(model, kind)
     if phase == "decode":
         ctx = min(T, win)
         return OpCost(f"{kind} attention", B * fpp * ctx, B * kvb * ctx)
@@ -543,7 +543,7 @@ def step_cost(model: str | Model, phase: str, context_tokens: int, batch: int = 
     UnknownDTypeError
         A dtype name is unknown.
     """
-    model = _get_model(model)
+    model = resolve_model(model)
     phase = _check_phase(phase)
     context_tokens = count(context_tokens, "context_tokens")
     batch = count(batch, "batch")
@@ -577,3 +577,9 @@ def step_cost(model: str | Model, phase: str, context_tokens: int, batch: int = 
     head = OpCost("output head + embedding + final norm", 2.0 * V * d * logits, V * d * mb + emb_rows + d * wb)
     return StepCost(phase, model.id, dt, int(context_tokens), int(batch), int(n_chips), tuple(layers), head,
                     float(U))
+
+
+# old private names, kept importable
+_dtype_key = dtype_key
+_get_model = resolve_model
+_pair_flops = pair_flops

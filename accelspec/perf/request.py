@@ -383,9 +383,11 @@ def request_bound(model: str | Model, chip: str | Chip | System, input_tokens: i
     ``mode="static"``: ``batch`` requests start together. ``mode="steady"``: ``concurrency``
     requests always in flight (default ``batch``), prefill interleaved on the same chips.
     Layout, dtypes, efficiencies and ``accepted_tokens_per_step`` as
-    :func:`~accelspec.perf.bounds.decode_bound`; without ``parallelism`` the layout is the one
-    :func:`accelspec.fits` chooses for the context at the end of the request
-    (``input_tokens + output_tokens``) and the batch (or concurrency).
+    :func:`~accelspec.perf.bounds.decode_bound`; without ``parallelism`` on several chips the
+    bound is the minimum over layouts, as ``decode_bound``'s: the decode at the layout
+    ``decode_bound`` finds fastest at the mean context, the TTFT at the one ``prefill_bound``
+    finds fastest (each a floor for every single layout), beside the layout :func:`accelspec.fits`
+    chooses; the notes name them.
 
     Parameters
     ----------
@@ -502,4 +504,33 @@ def request_bound(model: str | Model, chip: str | Chip | System, input_tokens: i
     effs = (_check_efficiency("compute_efficiency", compute_efficiency),
             _check_efficiency("bandwidth_efficiency", bandwidth_efficiency),
             _check_efficiency("link_efficiency", link_efficiency))
-    return _request(ln, cn, S, n_out, B, mode, a, overlap, effs, notes=tuple(notes))
+    r = _request(ln, cn, S, n_out, B, mode, a, overlap, effs, notes=tuple(notes))
+    search = lay.n_chips > 1 and (parallelism is None or (isinstance(parallelism, str)
+                                                           and parallelism.strip().lower() == "auto"))
+    if not search:
+        return r
+    # No layout given: the bound of "this model on these chips" is the minimum over layouts, as in
+    # decode_bound. TTFT takes the fastest layout for the prefill, the decode the fastest for a
+    # step at the mean context: each is a floor for every single layout, so their pair is too.
+    same = {"weight_dtype": weight_dtype, "kv_dtype": kv_dtype, "activation_dtype": activation_dtype,
+            "expert_dtype": expert_dtype, "embedding_dtype": embedding_dtype, "state_dtype": state_dtype,
+            "precision": precision, "sparse": sparse, "overlap": overlap, "compute_efficiency": compute_efficiency,
+            "bandwidth_efficiency": bandwidth_efficiency, "link_efficiency": link_efficiency}
+    from .bounds import decode_bound, prefill_bound
+
+    fast_dec = decode_bound(model, chip, S + max(1, n_out // 2), B, lay.n_chips, accepted_tokens_per_step=a,
+                            **same).parallelism
+    fast_pre = prefill_bound(model, chip, S, 1 if mode == "steady" else B, lay.n_chips, **same).parallelism
+    cands = {lay: r}
+    for cand in (fast_dec, fast_pre):
+        if cand not in cands:
+            cands[cand] = request_bound(model, chip, S, n_out, batch, lay.n_chips, parallelism=cand, mode=mode,
+                                        concurrency=concurrency, accepted_tokens_per_step=a, **same)
+    best_ttft = min(cands.values(), key=lambda x: x.ttft_s[0])
+    best_dec = min(cands.values(), key=lambda x: x.decode_s[0])
+    if best_ttft is r and best_dec is r:
+        return r
+    how = (f"fastest layouts of {len(cands)} candidates: decode {best_dec.layout}, prefill {best_ttft.layout} "
+           f"(the memory fit's layout {lay})")
+    return dataclasses.replace(best_dec, ttft_s=best_ttft.ttft_s, prefill_limiter=best_ttft.prefill_limiter,
+                               layout_note=how, notes=(*best_dec.notes, how))

@@ -7,7 +7,10 @@ candidate layout's :func:`~accelspec.memory_footprint` total on the whole grid, 
 chip wins, same tie-break), then runs the kernels of :func:`~accelspec.perf.bounds.decode_bound` /
 :func:`~accelspec.perf.bounds.prefill_bound` (:func:`~accelspec.perf.bounds.stage_traffic_tiers` and
 the arithmetic of :func:`~accelspec.perf.bounds.layout_times`) once per layout on broadcast arrays:
-no Python loop per scenario, and each row equals the scalar call.
+no Python loop per scenario, and each row equals the scalar call given that row's layout
+(``parallelism=row["layout"]``; without a layout the scalar bounds take the minimum over
+layouts, the sweep keeps the memory fit's layout). Pipeline layouts are micro-batched, as
+in the scalar bounds.
 
 Speed: the ``context x batch`` grid is walked in blocks of about 64k scenarios, so that every
 temporary (the layout search's footprints, a stage's FLOPs and bytes) is a small scratch block
@@ -36,8 +39,9 @@ import pint
 from ..errors import DeploymentError
 from ..hardware.chip import Chip, NotPublishedError, UnsupportedPrecisionError
 from ..inputs import counts
-from .bounds import _MEM_KW, LIMITERS, layout_numbers, stage_traffic_tiers
-from .memory import _DEFAULT_RESERVE, Parallelism, _capacity, _profile, _reserve
+from .bounds import LIMITERS, layout_numbers, layout_times, stage_traffic_tiers
+from .kernels import DEFAULT_RESERVE, MEM_KW, layout_preference
+from .memory import Parallelism, capacity_bytes, model_profile, reserve_bytes
 from .opcost import FALLBACK_PRECISION, compute_fallback
 from .roofline import _check_efficiency, chip_numbers
 
@@ -248,7 +252,7 @@ def sweep(models: str | Model | Iterable[str | Model],
     given = {"kv_dtype": kv_dtype, "activation_dtype": activation_dtype, "expert_dtype": expert_dtype,
              "embedding_dtype": embedding_dtype, "state_dtype": state_dtype, "precision": precision}
     kw = {k: v for k, v in given.items() if v is not None}
-    mem_kw = {"weight_dtype": weight_dtype, **{k: v for k, v in kw.items() if k in _MEM_KW}}
+    mem_kw = {"weight_dtype": weight_dtype, **{k: v for k, v in kw.items() if k in MEM_KW}}
     model_objs = [get_model(m) for m in _as_list(models)]
     dts = [layout_numbers(m, Parallelism(), weight_dtype, **kw).dtypes for m in model_objs]
     chip_list = _as_list(chips)
@@ -301,10 +305,10 @@ def sweep(models: str | Model | Iterable[str | Model],
             raise NotPublishedError(f"{chip.name}: no scale-up interconnect bandwidth published; a layout "
                                     f"over {int(N.max())} chips needs it")
         try:
-            cap[j] = _capacity(chip, None)[0]
+            cap[j] = capacity_bytes(chip, None)[0]
         except NotPublishedError:
             continue
-        res[j] = _reserve(reserve, cap[j])
+        res[j] = reserve_bytes(reserve, cap[j])
     if len(set(chip_ids)) != nc:
         raise ValueError("chips: the same chip appears twice")
 
@@ -398,7 +402,7 @@ def sweep(models: str | Model | Iterable[str | Model],
     per_user = 1.0 if phase == "decode" else Tg
     # memory per chip with this call's reserve (the search ran with the default 2 GiB, as fits does)
     if need is not None:
-        need_chip = need - float(_DEFAULT_RESERVE) + res.reshape(1, nc, 1, 1, 1) if reserve is not None else need
+        need_chip = need - float(DEFAULT_RESERVE) + res.reshape(1, nc, 1, 1, 1) if reserve is not None else need
     capg = cap.reshape(1, nc, 1, 1, 1)
     prec_names = sorted({p for row in prec_mc for p in row})
     prec_code = np.array([[prec_names.index(p) for p in row] for row in prec_mc], dtype=np.int8)
@@ -708,17 +712,17 @@ def _sweep_deployments(fn: Any, args: dict[str, Any]) -> Any:
     (arrays) says which row came from which."""
     import inspect
 
-    from .memory import _refuse
+    from .memory import refuse_fixed
 
     deps = _as_list(args["chips"])
     if not all(getattr(d, "__accelspec_deployment__", False) for d in deps):
         raise DeploymentError("sweep: chips mixes deployments and chips; give Deployment(chip, n_chips) for each")
-    _refuse(fn, "sweep", args)
+    refuse_fixed(fn, "sweep", args)
     if args["output"] == "xarray":
         raise DeploymentError("sweep: output='xarray' takes chips, not deployments (their axes differ)")
     params = inspect.signature(fn).parameters
     common = {k: args[k] for k in params if k not in ("models", "chips", "context_tokens", "batch", "n_chips",
-                                                       "parallelism", "reserve", *_MEM_KW, "precision")}
+                                                       "parallelism", "reserve", *MEM_KW, "precision")}
     parts = []
     for d in deps:
         dt = d.dtypes.kwargs()
@@ -771,7 +775,7 @@ class _LayoutSearch:
 
     def __init__(self, model: Any, n: int, T: np.ndarray, B: np.ndarray, parallelism: Any,
                  mem_kw: dict[str, Any]):
-        from .memory import _candidates, _options
+        from .memory import candidates, memory_options
 
         self.T, self.B = T, B
         self.Bg = B.astype(float).reshape(1, -1)
@@ -784,12 +788,12 @@ class _LayoutSearch:
         elif n == 1:
             cands = [Parallelism()]
         else:
-            cands = _candidates(model, n, float(T.max()), float(B.max()))
-            cands = [c for _, c in sorted(((c.pp, c.cp, c.dp, -c.tp, i), c) for i, c in enumerate(cands))]
+            cands = candidates(model, n, float(T.max()), float(B.max()))
+            cands = [c for _, c in sorted(((*layout_preference(c), i), c) for i, c in enumerate(cands))]
         self.cands = cands
         # the footprint of memory_footprint() (same private kernels, one profile per model: no pint per candidate)
-        self.prof = _profile(model)
-        self.opts = _options(model, weight_dtype=mem_kw.get("weight_dtype", "bf16"),
+        self.prof = model_profile(model)
+        self.opts = memory_options(model, weight_dtype=mem_kw.get("weight_dtype", "bf16"),
                              kv_dtype=mem_kw.get("kv_dtype", "bf16"), expert_dtype=mem_kw.get("expert_dtype"),
                              embedding_dtype=mem_kw.get("embedding_dtype"),
                              state_dtype=mem_kw.get("state_dtype", "bf16"),
@@ -808,7 +812,7 @@ class _LayoutSearch:
         """For contexts ``T[t0:t1]`` x every batch: the candidate index per scenario (-1: none can
         shard the model; ``None``: every scenario uses the first) and the bytes per chip (NaN
         where none; ``None`` when not ``need_total`` and a single candidate leaves nothing to choose)."""
-        from .memory import _total
+        from .memory import footprint_total
 
         T = self.T[t0:t1]
         Tg = T.astype(float).reshape(-1, 1)
@@ -818,7 +822,7 @@ class _LayoutSearch:
         if len(self.cands) == 1:  # nothing to choose: the footprint only when a column asks for it
             lay = self.cands[0]
             ok = self._usable(lay, T)
-            tot = _total(self.prof, lay, np.maximum(Tg, lay.cp), self.Bg, self.opts) if need_total else None
+            tot = footprint_total(self.prof, lay, np.maximum(Tg, lay.cp), self.Bg, self.opts) if need_total else None
             if ok is None:
                 return None, tot
             return np.where(ok, 0, -1), None if tot is None else np.where(ok, tot, np.nan)
@@ -826,7 +830,7 @@ class _LayoutSearch:
         best = np.full(grid, np.inf)
         choice = np.full(grid, -1)
         for li, lay in enumerate(self.cands):
-            tot = _total(self.prof, lay, np.maximum(Tg, lay.cp), self.Bg, self.opts)
+            tot = footprint_total(self.prof, lay, np.maximum(Tg, lay.cp), self.Bg, self.opts)
             ok = self._usable(lay, T)
             better = tot < best if ok is None else ok & (tot < best)
             np.copyto(best, tot, where=better)
@@ -845,6 +849,9 @@ def _block_bound(ln: Any, phase: str, Tb: np.ndarray, B2: np.ndarray, i: int, k:
     contexts ``t0:t1`` (``Tb``) x every batch and every chip, written into ``res5`` (where
     ``sel`` is true; everywhere when None)."""
     lay = ln.parallelism
+    if len(ln.stages) > 1:  # a micro-batched pipeline: layout_times itself, chip by chip
+        _pipeline_bound(ln, phase, Tb, B2, i, k, t0, t1, sel, nc, keys, res5, roofs, overlap, routing, dom3, innet3)
+        return
     per_stage = float(lay.tp * lay.cp * lay.dp)
     views0 = {key: res5[key][i, 0, t0:t1, :, k] for key in keys}
     ends0 = [roofs(e, i, 0) for e, key in ((2, "t_low"), (0, "t_high")) if key in keys]
@@ -876,6 +883,33 @@ def _block_bound(ln: Any, phase: str, Tb: np.ndarray, B2: np.ndarray, i: int, k:
         if sel is not None:
             for key in keys:
                 np.copyto(views[key], dst[key], where=sel)
+
+
+_LAYOUT_TIMES_KEYS = ("tc", "tm", "tl", "t", "flops", "mem", "comm")
+
+
+def _pipeline_bound(ln: Any, phase: str, Tb: np.ndarray, B2: np.ndarray, i: int, k: int, t0: int, t1: int,
+                    sel: np.ndarray | None, nc: int, keys: list[str], res5: dict[str, np.ndarray], roofs: Any,
+                    overlap: bool, routing: str, dom3: np.ndarray, innet3: np.ndarray) -> None:
+    """:func:`_block_bound` for a pipeline-parallel layout: the micro-batched
+    :func:`~accelspec.perf.bounds.layout_times` of the scalar bounds, on the block's grid."""
+    for j in range(nc):
+        kw: dict[str, Any] = {"domain": float(dom3[j, 0, 0]), "in_network": bool(innet3[j, 0, 0]), "routing": routing,
+              "microbatch": True}
+        P, BW, L, LO = roofs(1, i, j)
+        got = dict(zip(_LAYOUT_TIMES_KEYS, layout_times(ln, phase, Tb, B2, P, BW, L, overlap, link_out=LO, **kw),
+                       strict=True))
+        for e, key in ((2, "t_low"), (0, "t_high")):
+            if key in keys:
+                P, BW, L, LO = roofs(e, i, j)
+                got[key] = layout_times(ln, phase, Tb, B2, P, BW, L, overlap, link_out=LO, **kw)[3]
+        for key in keys:
+            dst = res5[key][i, j, t0:t1, :, k]
+            val = np.broadcast_to(got[key], dst.shape)
+            if sel is None:
+                np.copyto(dst, val)
+            else:
+                np.copyto(dst, val, where=sel)
 
 
 def _to_xarray(out: dict[str, np.ndarray], shape: tuple[int, ...], names: list[str], chip_ids: list[str],

@@ -66,7 +66,7 @@ def test_provenance_answers_where_from():
     assert "nvidia.com" in prov.describe()
     with pytest.raises(a.NotPublishedError):
         chip.provenance("memory.on_chip_sram")
-    with pytest.raises(KeyError, match="no field"):
+    with pytest.raises(KeyError, match="unknown field"):
         chip.provenance("memory.colour")
 
 

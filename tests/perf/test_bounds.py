@@ -160,9 +160,9 @@ def test_tensor_parallel_allreduce_bytes():
 
 def test_interconnect_limited_and_overlap_false():
     chip = make_chip(link=1e9)  # a very slow link
-    b = decode_bound(LLAMA, chip, 1024, 64, 8)
+    b = decode_bound(LLAMA, chip, 1024, 64, 8, parallelism="tp=8")
     assert b.limiter == "interconnect"
-    s = decode_bound(LLAMA, chip, 1024, 64, 8, overlap=False)
+    s = decode_bound(LLAMA, chip, 1024, 64, 8, overlap=False, parallelism="tp=8")
     assert s.t == pytest.approx(b.t_compute + b.t_memory + b.t_comm, rel=1e-14)
     assert s.t >= b.t
 
@@ -222,7 +222,7 @@ def test_unspecified_link_direction_gives_range_of_bounds():
            "memory": {"bandwidth": spec("2 TB/s")},
            "interconnect": {"scale_up": {"bandwidth": spec("700 GB/s", direction="unspecified")}}}
     chip = Chip.model_validate(rec)
-    b = decode_bound(LLAMA, chip, 1024, 256, 8, link_efficiency=0.01)
+    b = decode_bound(LLAMA, chip, 1024, 256, 8, link_efficiency=0.01, parallelism="tp=8")
     assert b.limiter == "interconnect"
     assert b.t_high == pytest.approx(b.comm_bytes / (350e9 * 0.01))
     assert b.t_low == pytest.approx(max(b.comm_bytes / (700e9 * 0.01), b.t_memory, b.t_compute))
@@ -331,11 +331,11 @@ def test_expert_parallel_all_to_all_worked():
 def test_deepseek_6x_h200_1m_same_layout_as_fits():
     f = a.fits("deepseek-v3", "h200", 1_000_000, n_chips=6, weight_dtype="native")
     b = decode_bound("deepseek-v3", "h200", 1_000_000, n_chips=6, weight_dtype="native")
-    assert f.parallelism == b.parallelism
-    assert b.layout == "pp=6" and "(pp=6)" in str(f) and "(pp=6)" in str(b)
+    assert f.parallelism == b.memory_parallelism
+    assert b.memory_layout == "pp=6" and "(pp=6)" in str(f) and "memory fit's layout pp=6" in str(b)
     assert "weights fp8" in b.assumptions and "embeddings bf16" in b.assumptions
     p = a.prefill_bound("deepseek-v3", "h200", 8192, n_chips=6, weight_dtype="native")
-    assert p.parallelism == a.fits("deepseek-v3", "h200", 8192, n_chips=6, weight_dtype="native").parallelism
+    assert p.memory_parallelism == a.fits("deepseek-v3", "h200", 8192, n_chips=6, weight_dtype="native").parallelism
 
 
 def test_layout_arguments():
@@ -387,3 +387,88 @@ def test_model_without_a_recorded_format_is_assumed_bf16():
     b = decode_bound(TINY_TIED, make_chip(), 1024)
     assert "weights bf16 (assumed)" in b.assumptions
     assert b.bytes == decode_bound(TINY_TIED, make_chip(), 1024, weight_dtype="bf16").bytes
+
+
+# --- the default bound: the minimum over layouts (issue 22) ---------------------------------------
+def test_deepseek_prefill_8x_h200_fastest_layout():
+    """DeepSeek-V3 prefill, 64 prompts of 2,048 tokens on 8 x H200: the memory fit prefers
+    tp=2,pp=4; the bound is the fastest layout that fits, no slower than expert parallel
+    over all 8 (attention dp=8, 0.63 s: compute-bound, 2 x 37B x 131k tokens / 8 x 1,979 TFLOP/s)."""
+    b = prefill_bound("deepseek-v3", "h200", context_tokens=2048, batch=64, n_chips=8)
+    ep8 = prefill_bound("deepseek-v3", "h200", context_tokens=2048, batch=64, n_chips=8, parallelism="ep")
+    mem = prefill_bound("deepseek-v3", "h200", context_tokens=2048, batch=64, n_chips=8, parallelism="tp=2,pp=4")
+    assert ep8.layout == "ep=8,dp=8" and ep8.t == pytest.approx(0.6335, rel=1e-3)
+    assert b.t <= ep8.t * (1 + 1e-12) and b.t <= mem.t
+    assert b.memory_layout == "tp=2,pp=4" and b.memory_layout_t == mem.t
+    assert b.memory_parallelism == a.fits("deepseek-v3", "h200", 2048, 64, n_chips=8).parallelism
+    assert "layout: fastest that fits in memory of" in b.assumptions and "layout: fastest" in str(b)
+    assert f"the memory fit's layout tp=2,pp=4 gives >= {mem.t * 1e3:.4g} ms" in b.assumptions
+    assert b.layout in b.search_note
+
+
+def test_given_layout_gives_that_layouts_bound():
+    b = decode_bound("deepseek-v3", "h200", 2048, 64, 8, parallelism="tp=2,pp=4")
+    assert b.layout == "tp=2,pp=4" and b.memory_parallelism is None and b.memory_layout == ""
+    assert b.memory_layout_time is None and "fastest" not in b.assumptions
+    one = decode_bound(LLAMA, "h200-sxm", 4096, 8)  # one chip: nothing to search
+    assert one.memory_parallelism is None and one.search_note == ""
+
+
+def test_pipeline_is_micro_batched():
+    """PP does not serialize the batch: t = max(slowest stage on the whole batch, one sequence
+    through every stage); with one sequence (decode) that is the serialized walk."""
+    from accelspec.perf.bounds import layout_numbers, layout_times
+
+    ln = layout_numbers(LLAMA, a.Parallelism(pp=4))
+    serial = layout_times(ln, "decode", 4096.0, 1.0, 989.5e12, 4.8e12, 450e9)[3]
+    b1 = decode_bound(LLAMA, "h200-sxm", 4096, 1, parallelism="pp=4")
+    assert b1.t == pytest.approx(serial, rel=1e-14)
+    p = prefill_bound(LLAMA, "h200-sxm", 4096, 16, parallelism="pp=4")
+    serial_p = layout_times(ln, "prefill", 4096.0, 16.0, 989.5e12, 4.8e12, 450e9)[3]
+    assert p.limiter == "compute" and p.t < serial_p / 3  # about a quarter: the stages work in parallel
+
+
+@settings(max_examples=12, deadline=None)
+@given(st.sampled_from(["llama-3.1-70b", "qwen3-235b-a22b", "deepseek-v3", "gpt-oss-120b"]),
+       st.sampled_from(["h100-sxm", "h200-sxm", "b200"]), st.sampled_from([2, 4, 8]),
+       st.sampled_from([512, 4096, 32768]), st.sampled_from([1, 8, 64]), st.sampled_from(["decode", "prefill"]))
+def test_min_over_layouts_never_above_a_layout(model, chip, n, ctx, batch, phase):
+    from accelspec.perf.memory import layouts
+
+    fn = decode_bound if phase == "decode" else prefill_bound
+    b = fn(model, chip, ctx, batch, n)
+    m = get_model(model)
+    for lay in layouts(m, n, every_ep=True):
+        if lay.cp > ctx or (lay.dp > 1 and lay.dp > batch):
+            continue
+        if not a.fits(m, chip, ctx, batch, parallelism=lay):
+            continue
+        assert b.t <= fn(model, chip, ctx, batch, parallelism=lay).t * (1 + 1e-12), lay
+    if b.memory_parallelism is not None:
+        assert b.t <= b.memory_layout_t * (1 + 1e-12)
+
+
+@pytest.mark.parametrize("model,n,phase,routing", [("deepseek-v3", 8, "prefill", "balanced"),
+                                                   ("qwen3-235b-a22b", 16, "decode", "best-case"),
+                                                   ("llama-3.1-70b", 12, "decode", "balanced")])
+def test_layout_table_equals_layout_times(model, n, phase, routing):
+    """The vectorized scoring of the layout search is the scalar layout_times, layout by layout."""
+    from accelspec.perf.bounds import _table, layout_numbers, layout_times
+
+    m = get_model(model)
+    tab = _table(m, n, "native", {})
+    roofs = (989.5e12, 4.8e12, 450e9, 50e9)
+    for T, B in ((4096, 8), (100, 1)):
+        got = tab.times(phase, float(T), float(B), roofs, True, routing, 4.0, True)
+        for lay, t in zip(tab.cands, got, strict=True):
+            want = layout_times(layout_numbers(m, lay), phase, float(T), float(B), *roofs[:3], link_out=roofs[3],
+                                domain=4.0, in_network=True, routing=routing, microbatch=True)[3]
+            assert t == pytest.approx(float(want), rel=1e-12), lay
+
+
+def test_layout_phrase():
+    from accelspec.perf.bounds import layout_phrase
+
+    assert layout_phrase(a.Parallelism(dp=8, ep=8)) == "ep=8,dp=8 (attention dp=8 x expert ep=8)"
+    assert layout_phrase(a.Parallelism(tp=4, ep=2)) == "tp=4,ep=2 (experts split tp=2 x ep=2)"
+    assert layout_phrase(a.Parallelism(tp=8, ep=8)) == "tp=8,ep=8" and layout_phrase(a.Parallelism()) == "single chip"

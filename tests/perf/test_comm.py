@@ -138,7 +138,7 @@ def test_system_defaults_and_names():
     assert b.n_chips == 72 and b.system == "gb200-nvl72" and "in gb200-nvl72" in b.assumptions
     assert "in-network (NVLS) 1x msg" in b.assumptions and "MoE routing balanced" in b.assumptions
     f = a.fits("deepseek-v3", "gb200-nvl72", 131072, weight_dtype="native")
-    assert f.n_chips == 72 and f.system == "gb200-nvl72" and f.parallelism == b.parallelism
+    assert f.n_chips == 72 and f.system == "gb200-nvl72" and f.parallelism == b.memory_parallelism
     assert a.fits("deepseek-v3", "cloudmatrix384", 131072, parallelism="tp=8,pp=2").n_chips == 16
     assert a.min_chips("deepseek-v3", "dgx-h100", 131072, weight_dtype="native").value is None  # 8 are too few
     d = a.Deployment("cloudmatrix384", dtypes="native")
@@ -159,7 +159,8 @@ def test_sweep_with_systems_equals_scalar_calls():
                  [8, 64], [8, 16], precision="bf16")
     assert set(df["chip"]) == {"dgx-h100", "cloudmatrix384", "h200-sxm"}
     for _, row in df.iterrows():
-        b = decode_bound(row["model"], row["chip"], 8192, int(row["batch"]), int(row["n_chips"]), precision="bf16")
+        b = decode_bound(row["model"], row["chip"], 8192, int(row["batch"]), int(row["n_chips"]), precision="bf16",
+                         parallelism=row["layout"])  # the sweep's layout: the one fits chooses
         assert row["time [s]"] == b.t and row["comm [B]"] == b.comm_bytes and row["comm_time [s]"] == b.t_comm
 
 

@@ -316,3 +316,24 @@ def test_max_batch_and_max_context_take_a_deployment_min_chips_refuses_one():
         a.min_chips("llama-3.1-70b", dep, 8192)
     with pytest.raises(DeploymentError, match="expected a chip or a system, got a Deployment"):
         a.resolve_hardware(dep)
+
+
+def test_footprint_table_equals_total_and_auto():
+    """The memory search's one-pass table gives each layout's _total to the last bit, and the
+    layout the one-by-one search chose (least total, ties to fewer pp, cp, dp, then more tp)."""
+    from accelspec.perf import memory as M
+    from accelspec.perf.kernels import layout_preference
+
+    for model, n in (("deepseek-v3", 8), ("qwen3-235b-a22b", 12), ("llama-3.1-70b", 16)):
+        m = a.get_model(model)
+        p = M.model_profile(m)
+        o = M.memory_options(m, None, "bf16", None, None, "bf16", "bf16", 8192, None)
+        tab = M.footprint_table(p, n, o, every_ep=True)
+        for ctx, b in ((4096, 8), (100, 1), (131072, 64)):
+            c, bb = np.asarray([float(ctx)]), np.asarray([float(b)])
+            ref = [float(M.footprint_total(p, lay, c, bb, o)[0]) for lay in tab.lays]
+            assert tab.totals(float(ctx), float(b), o).tolist() == ref
+            cands = M.candidates(m, n, ctx, b)
+            old = cands[min((float(M.footprint_total(p, lay, c, bb, o)[0]), *layout_preference(lay), i)
+                            for i, lay in enumerate(cands))[-1]]
+            assert M._auto(p, n, c, bb, o) == old

@@ -277,8 +277,11 @@ def test_static_request_throughput_never_beats_the_decode_bound(model, chip, S, 
 
 def test_request_takes_a_system_as_decode_bound_does():
     r = request_bound("llama-3.1-70b", "gb200-nvl72", 2048, 256, 8)
-    d = decode_bound("llama-3.1-70b", "gb200-nvl72", 2048 + 1, 8)
-    assert r.n_chips == d.n_chips == 72 and r.layout == d.layout
+    d = decode_bound("llama-3.1-70b", "gb200-nvl72", 2048 + 128, 8)  # the mean context of the decode
+    assert r.n_chips == d.n_chips == 72
+    fixed = request_bound("llama-3.1-70b", "gb200-nvl72", 2048, 256, 8, parallelism=d.memory_layout)
+    assert r.decode_s[0] <= fixed.decode_s[0] and r.ttft_s[0] <= fixed.ttft_s[0]  # never above the fit's layout
+    assert any("fastest layouts" in n for n in r.notes)
     assert any("gb200-nvl72" in n for n in r.notes)
     with pytest.raises(AccelspecError, match="n_chips"):
         request_bound("llama-3.1-70b", "gb200-nvl72", 2048, 256, 8, 144)

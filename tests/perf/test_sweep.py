@@ -41,8 +41,9 @@ def test_sweep_rows_equal_scalar_calls(phase):
     rows = np.random.default_rng(1).choice(len(df), 150, replace=False)
     for r in rows:
         row = df.iloc[r]
+        lay = None if row["layout"] == "single chip" else row["layout"]  # the sweep's layout: fits's
         b = fn(row["model"], chip_by_id[row["chip"]], int(row["context_tokens"]), int(row["batch"]),
-               int(row["n_chips"]))
+               int(row["n_chips"]), parallelism=lay)
         assert row["time [s]"] == b.t  # exactly: the same kernels on the same floats
         assert row["time_low [s]"] == b.t_low and row["time_high [s]"] == b.t_high
         assert row["compute_time [s]"] == b.t_compute and row["memory_time [s]"] == b.t_memory
@@ -184,14 +185,15 @@ def test_fits_reserve_and_unknown_capacity():
 
 def test_sweep_layout_is_the_fits_layout():
     """DeepSeek-V3 (fp8 checkpoint) on 6 x H200 at 1M tokens: fits places it as pp=6 (the MLA
-    latent is replicated over TP ranks, so only pipeline stages split it); the sweep row and
-    decode_bound use that layout too."""
+    latent is replicated over TP ranks, so only pipeline stages split it); the sweep row uses
+    that layout, and decode_bound states it as the memory fit's layout beside its fastest one."""
     f = a.fits("deepseek-v3", "h200-sxm", 1_000_000, n_chips=6, weight_dtype="native")
     df = sweep("deepseek-v3", "h200-sxm", 1_000_000, 1, 6, weight_dtype="native")
     b = decode_bound("deepseek-v3", "h200-sxm", 1_000_000, 1, 6, weight_dtype="native")
-    assert str(f.parallelism) == df["layout"][0] == b.layout == "pp=6"
+    assert str(f.parallelism) == df["layout"][0] == b.memory_layout == "pp=6"
     assert bool(df["fits"][0]) == bool(f)
-    assert df["time [s]"][0] == b.t
+    pp6 = decode_bound("deepseek-v3", "h200-sxm", 1_000_000, 1, 6, weight_dtype="native", parallelism="pp=6")
+    assert df["time [s]"][0] == pp6.t == b.memory_layout_t >= b.t
     fixed = sweep("llama-3.1-8b", "h200-sxm", 4096, 1, [2, 4], parallelism="pp")
     assert fixed["layout"].tolist() == ["pp=2", "pp=4"]
 
