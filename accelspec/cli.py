@@ -459,7 +459,29 @@ def _cmd_bound(args: argparse.Namespace) -> None:
     if given:
         data["assumptions"] += f"; {given}"
         text += f"; {given}"
+    est = _estimate_or_none(lambda: _estimate_bound(b, args.engine))
+    if est is not None:
+        data["estimate"] = est[0]
+        text += f"\n{est[1]}"
     _emit(data, args.json, text)
+
+
+def _estimate_or_none(make: Any) -> Any:
+    """The estimate beside a bound, or None where the calibration cannot judge it (a chip given
+    on the command line with no vendor in the catalog, no calibration shipped)."""
+    try:
+        return make()
+    except (AccelspecError, FileNotFoundError, LookupError):
+        return None
+
+
+def _estimate_bound(b: Any, engine: str | None) -> tuple[dict[str, Any], str]:
+    from .perf.estimate import estimate
+
+    e = estimate(b, engine=engine)
+    return ({"time_ms": e.time_s * 1e3, "time_ms_interval": [e.time_low_s * 1e3, e.time_high_s * 1e3],
+             "level": e.speed.level, "efficiency": e.speed.efficiency, "measurements": e.speed.n_measurements,
+             "median_error": e.speed.median_error, "assumptions": e.assumptions}, str(e))
 
 
 def _missing_term(chip: Any, precision: Any) -> str:
@@ -495,6 +517,22 @@ def _cmd_request(args: argparse.Namespace) -> None:
     if given:
         data["assumptions"] += f"; {given}"
         text += f"\n  Given: {given}"
+
+    def request_estimate() -> tuple[dict[str, Any], str]:
+        from .perf.estimate import estimate_request
+
+        e = estimate_request(r, engine=args.engine)
+        return ({"ttft_ms": e.ttft.time_s * 1e3,
+                 "ttft_ms_interval": [e.ttft.time_low_s * 1e3, e.ttft.time_high_s * 1e3],
+                 "tpot_ms": None if e.tpot is None else e.tpot.time_s * 1e3,
+                 "tpot_ms_interval": None if e.tpot is None else [e.tpot.time_low_s * 1e3, e.tpot.time_high_s * 1e3],
+                 "output_tokens_per_s_per_chip": e.output_tokens_per_s_per_chip.value,
+                 "assumptions": e.assumptions}, f"  {e}")
+
+    est = _estimate_or_none(request_estimate)
+    if est is not None:
+        data["estimate"] = est[0]
+        text += f"\n{est[1]}"
     _emit(data, args.json, text)
 
 
@@ -699,6 +737,14 @@ def _cmd_validate(args: argparse.Namespace) -> None:
                                         f"{c.bound:.4g} {c.unit} ({c.limiter}"
                                         f"{'' if c.communication or c.n_chips == 1 else ', no link term'})"
                                         for c in report.checks)
+        if args.estimate:
+            from .measurements.calibration import leaderboard, leaderboard_text, row_estimates
+            from .measurements.validation import load_measurements
+
+            est = row_estimates(load_measurements(args.path))
+            text += "\n\nagainst the calibrated estimate (vs estimate > 1: faster than the typical published run):\n"
+            text += "\n".join(f"{r.id:<48}{r.verdict()}" for r in est)
+            text += "\n\nefficiency leaderboard (chip, engine, regime):\n" + leaderboard_text(leaderboard(est))
         _emit(text, False)
     if report.violations:
         raise SystemExit(1)
@@ -837,8 +883,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--collective", default="auto", choices=["auto", "ring", "in-network"],
                     help="all-reduce algorithm: auto (least traffic the fabric achieves), ring, in-network")
     sp.add_argument("--prefill", action="store_true", help="bound the prefill (time to first token)")
-    sp.add_argument("--parallelism", default=None, help="auto (default: the layout fit chooses), tp, pp, "
-                    "tp+ep, or tp=4,pp=2")
+    sp.add_argument("--parallelism", default=None, help="auto (default: the fastest layout that fits, named "
+                    "beside the memory fit's), tp, pp, tp+ep, or tp=4,pp=2")
+    sp.add_argument("--engine", default=None, help="serving engine for the estimate beside the bound (vLLM, "
+                    "SGLang, TensorRT-LLM, ...; default: not stated)")
     sp.add_argument("--precision", default=None, help="compute format (bf16, fp8, int8, ...); default: the "
                     "weights' format, bf16 where the chip has none")
     sp.add_argument("--bandwidth", default=None, help="memory bandwidth to assume, e.g. '1.6 TB/s' (for a chip "
@@ -861,6 +909,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--n-chips", type=_count("--n-chips"), default=None,
                     help="default: a system's chip count (or the --parallelism layout's), else 1")
     sp.add_argument("--parallelism", default=None, help="auto (default), tp, pp, tp+ep, or tp=4,pp=2")
+    sp.add_argument("--engine", default=None, help="serving engine for the estimate beside the bounds (vLLM, "
+                    "SGLang, TensorRT-LLM, ...; default: not stated)")
     sp.add_argument("--bandwidth", default=None, help="memory bandwidth to assume, e.g. '4 TB/s' (for a chip "
                     "that publishes none); said in the assumptions")
     sp.add_argument("--peak", default=None, help="dense bf16 compute peak to assume, e.g. '500 TFLOP/s' (without "
@@ -928,6 +978,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp = add("validate", "check every published measurement against its bound (efficiency <= 1)")
     sp.add_argument("path", nargs="?", default=None, help="measurement file or folder (default: the shipped ones)")
     sp.add_argument("--rows", action="store_true", help="also list every row with its bound")
+    sp.add_argument("--estimate", action="store_true",
+                    help="each row against the calibrated estimate too, and the efficiency leaderboard "
+                         "(how good is my deployment?)")
     sp.set_defaults(func=_cmd_validate)
 
     sp = sub.add_parser("export", help="the catalog as a flat table (CSV or JSON), one row per chip",

@@ -312,3 +312,22 @@ def test_bound_memory_only_and_peak_for_a_chip_without_one(capsys):
     code, out, _ = run(capsys, "request", "llama-3.1-8b", "zhenwu-m890", "--bandwidth", "4 TB/s", "--json")
     d = json.loads(out)
     assert code == 0 and any("memory-only" in n for n in d["notes"])
+
+
+def test_bound_and_request_print_the_estimate_beside_the_bound(capsys):
+    main(["bound", "llama-3.1-70b", "--chip", "h100", "--context-tokens", "2k", "--n-chips", "4", "--engine", "vLLM"])
+    out = capsys.readouterr().out
+    assert ">= 10.42 ms per step" in out and "estimate ~" in out and "published measurements" in out
+    main(["request", "llama-3.1-8b", "h100", "--input-tokens", "1024", "--output-tokens", "128", "--json"])
+    import json
+
+    data = json.loads(capsys.readouterr().out)
+    assert data["estimate"]["tpot_ms"] >= data["tpot_ms"]
+
+
+def test_validate_a_file_against_the_estimate(capsys):
+    from accelspec.specfiles import specs_dir
+
+    main(["validate", str(specs_dir() / "measurements" / "oracle.yaml"), "--estimate"])
+    out = capsys.readouterr().out
+    assert "the estimate" in out and "efficiency leaderboard" in out

@@ -194,8 +194,8 @@ class Estimate:
     assumptions: str
 
     def __str__(self) -> str:
-        return (f"~{self.value:.4g} (estimate; {self.level:.0%} interval {self.low:.4g} to {self.high:.4g}); "
-                f"bound {self.bound:.4g}. {self.assumptions}")
+        return (f"estimate ~{self.value:.4g} ({self.level:.0%} interval {self.low:.4g} to {self.high:.4g}; "
+                f"bound {self.bound:.4g}); {self.assumptions}")
 
 
 def estimate_speed(bound_speed: float, *, phase: str, per_user: bool, limiter: str, vendor: str, chip: str,
@@ -258,7 +258,7 @@ def estimate_speed(bound_speed: float, *, phase: str, per_user: bool, limiter: s
     prior = "" if measured else f"; no measurement on {chip}: vendor and field effects, wider interval"
     if "vendor" in unseen:
         prior = f"; no measurement from vendor {vendor}: the field's efficiency, widest interval"
-    text = (f"Estimate: bound x efficiency {eff:.3g} ({reg}, {limiter}-bound, batch {batch_bucket(batch)}, "
+    text = (f"estimated as bound x efficiency {eff:.3g} ({reg}, {limiter}-bound, batch {batch_bucket(batch)}, "
             f"{'MoE' if moe else 'dense'}, {fam} engine) fitted on "
             f"{cal.n_rows} published measurements ({rows_chip} on this chip){prior}; out-of-sample median "
             f"error {err:.0%} ({'leave-one-publisher-out' if measured else 'leave-one-chip-out'})")
@@ -302,10 +302,9 @@ class BoundEstimate:
 
     def __str__(self) -> str:
         what = "per step" if self.phase == "decode" else "to first token"
-        return (f"~{self.time_s * 1e3:.4g} ms {what} (estimate; {self.speed.level:.0%} interval "
+        return (f"estimate ~{self.time_s * 1e3:.4g} ms {what} ({self.speed.level:.0%} interval "
                 f"{self.time_low_s * 1e3:.4g} to {self.time_high_s * 1e3:.4g} ms; "
-                f"bound >= {self.bound_s * 1e3:.4g} ms). "
-                f"{self.speed.assumptions}")
+                f"bound >= {self.bound_s * 1e3:.4g} ms); {self.speed.assumptions}")
 
 
 def estimate(result: Any, *, engine: str | None = None) -> BoundEstimate:
@@ -362,8 +361,8 @@ class RequestEstimate:
 
     def __str__(self) -> str:
         t = self.ttft
-        lines = [f"TTFT ~{t.time_s * 1e3:.4g} ms (interval {t.time_low_s * 1e3:.4g} to {t.time_high_s * 1e3:.4g} ms; "
-                 f"bound >= {t.bound_s * 1e3:.4g} ms)"]
+        lines = [f"estimate: TTFT ~{t.time_s * 1e3:.4g} ms (interval {t.time_low_s * 1e3:.4g} to "
+                 f"{t.time_high_s * 1e3:.4g} ms; bound >= {t.bound_s * 1e3:.4g} ms)"]
         if self.tpot is not None:
             p = self.tpot
             lines.append(f"TPOT ~{p.time_s * 1e3:.4g} ms (interval {p.time_low_s * 1e3:.4g} to "
@@ -371,7 +370,7 @@ class RequestEstimate:
         r = self.output_tokens_per_s_per_chip
         lines.append(f"output ~{r.value:.4g} token/s per chip (interval {r.low:.4g} to {r.high:.4g}; "
                      f"bound <= {r.bound:.4g})")
-        return "; ".join(lines) + f" (estimate, {r.level:.0%} intervals). {r.assumptions}"
+        return "; ".join(lines) + f" ({r.level:.0%} intervals); {r.assumptions}"
 
 
 def _time_estimate(phase: str, bound_s: float, e: Estimate) -> BoundEstimate:

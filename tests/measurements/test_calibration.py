@@ -56,7 +56,7 @@ def test_estimate_never_beats_the_bound_and_has_an_interval():
                            chip="h100-sxm", engine="vLLM")
     assert e.value <= bound and e.low <= e.value <= e.high <= bound
     assert e.chip_measured and e.rows_for_chip > 0
-    assert "Estimate" in str(e) and "published measurements" in e.assumptions
+    assert "estimate" in str(e) and "published measurements" in e.assumptions
 
 
 def test_unmeasured_chip_says_so_with_a_wider_interval():
