@@ -512,7 +512,7 @@ def request_bound(model: str | Model, chip: str | Chip | System, input_tokens: i
     # No layout given: the bound of "this model on these chips" is the minimum over layouts, as in
     # decode_bound. TTFT takes the fastest layout for the prefill, the decode the fastest for a
     # step at the mean context: each is a floor for every single layout, so their pair is too.
-    same = {"weight_dtype": weight_dtype, "kv_dtype": kv_dtype, "activation_dtype": activation_dtype,
+    same: dict[str, Any] = {"weight_dtype": weight_dtype, "kv_dtype": kv_dtype, "activation_dtype": activation_dtype,
             "expert_dtype": expert_dtype, "embedding_dtype": embedding_dtype, "state_dtype": state_dtype,
             "precision": precision, "sparse": sparse, "overlap": overlap, "compute_efficiency": compute_efficiency,
             "bandwidth_efficiency": bandwidth_efficiency, "link_efficiency": link_efficiency}
