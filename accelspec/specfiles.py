@@ -299,8 +299,14 @@ _CATALOG_VERSION: str | None = None
 
 
 def catalog_version() -> str:
-    """The shipped catalog's data version (a date, ``YYYY.MM.DD``), from ``specs/sources.yaml``
-    (``catalog_version:``). Printed by ``accelspec list``, the claims report and every export."""
+    """The shipped catalog's data version, from ``specs/sources.yaml`` (``catalog_version:``).
+
+    Returns
+    -------
+    str
+        A date, ``YYYY.MM.DD``, bumped whenever a figure in ``specs/`` changes; printed by
+        ``accelspec list``, the claims report and every export.
+    """
     global _CATALOG_VERSION
     if _CATALOG_VERSION is None:
         data = read_yaml(specs_dir() / "sources.yaml") or {}

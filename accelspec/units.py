@@ -738,6 +738,32 @@ def parse_quantity(value: Any, expected: str | None = None, what: str = "value")
     and stray text (``"5 GB 5"``, ``"1,5 GB"``) are refused, never evaluated. Every magnitude
     must be finite and at most :data:`MAX_MAGNITUDE` in absolute value; anything else raises
     :class:`UnitError` (an :class:`~accelspec.errors.AccelspecError`) naming ``what``.
+
+    Parameters
+    ----------
+    value : str, Quantity, Spec or mapping
+        ``"3.35 TB/s"``, a pint Quantity, a sourced Spec, or ``{"magnitude": 3.35, "units": "TB/s"}``.
+    expected : str, optional
+        A unit whose dimension the value must have (``"GB/s"``); ``""`` for a count.
+    what : str
+        The argument's name, for the error message.
+
+    Returns
+    -------
+    Quantity
+        A quantity of accelspec's registry, in the unit as written.
+
+    Raises
+    ------
+    UnitError
+        No unit, a wrong dimension, an expression, a non-finite or huge magnitude, or an
+        ``expected`` that is no unit.
+
+    Examples
+    --------
+    >>> import accelspec as a
+    >>> print(a.parse_quantity("400 Gb/s", "GB/s").to("GB/s"))
+    50.0 GB/s
     """
     if hasattr(value, "q") and isinstance(value.q, pint.Quantity):
         value = value.q  # a Spec with provenance
@@ -798,6 +824,18 @@ def quantity_type(unit: str, *, convert: bool = False) -> Any:
     Accepts a Quantity, a string such as ``"3.35 TB/s"`` or ``{"magnitude": .., "units": ..}``;
     refuses bare numbers; checks the dimension; keeps the unit as written (the vendor's
     unit is part of the provenance) unless ``convert=True``. JSON dumps to ``"3.35 TB/s"``.
+
+    Parameters
+    ----------
+    unit : str
+        A unit of the wanted dimension (``"GB/s"``, ``"FLOP/s"``).
+    convert : bool
+        Convert every value to ``unit`` (default: keep the unit as written).
+
+    Returns
+    -------
+    typing.Annotated
+        A type to use in a pydantic model field.
     """
 
     def validate(value: Any) -> pint.Quantity:

@@ -222,3 +222,13 @@ def test_perf_names_are_the_package_names():
 
     for n in perf.__all__:
         assert getattr(accelspec, n) is getattr(perf, n), n
+
+
+def test_every_exported_function_has_a_numpydoc_docstring():
+    """pvlib's habit: every function of the public surface documents its Parameters (or, when it
+    takes none, its Returns) in numpydoc sections."""
+    import inspect
+
+    bare = [n for n in accelspec.__all__ if inspect.isfunction(getattr(accelspec, n))
+            and not any(s in (inspect.getdoc(getattr(accelspec, n)) or "") for s in ("Parameters\n", "Returns\n"))]
+    assert bare == []

@@ -463,8 +463,18 @@ def default_catalog() -> Catalog:
 
 
 def reload() -> Catalog:
-    """Load the catalog again (e.g. after changing ``ACCELSPEC_PATH``). All or nothing: if the
-    new load fails (a bad file on the path), the error is raised and the working catalog stays."""
+    """Load the catalog again (e.g. after changing ``ACCELSPEC_PATH``).
+
+    Returns
+    -------
+    Catalog
+        The new default catalog.
+
+    Raises
+    ------
+    SpecFileError
+        A bad file on the path; the working catalog stays (all or nothing).
+    """
     global _DEFAULT
     with _LOCK:
         old_cat, old_sources = _DEFAULT, swap_sources(None)
@@ -479,9 +489,28 @@ def reload() -> Catalog:
 
 
 def load_specs(*paths: str | os.PathLike[str]) -> list[Chip]:
-    """Add user spec files or folders to the default catalog. All or nothing: if any file is
-    invalid, :class:`SpecFileError` is raised and the catalog is left unchanged. Safe to call
-    from several threads: each call builds on the catalog the previous one left."""
+    """Add user spec files or folders to the default catalog.
+
+    All or nothing: if any file is invalid the catalog is left unchanged. Safe to call from
+    several threads: each call builds on the catalog the previous one left. A user record with
+    a shipped id replaces it and every output marks the values as the user file's.
+
+    Parameters
+    ----------
+    *paths : str or os.PathLike
+        YAML spec files, or folders of them (format: ``docs/spec-format.md``); never empty.
+
+    Returns
+    -------
+    list of Chip
+        The records the files added or replaced.
+
+    Raises
+    ------
+    SpecFileError
+        A bad file, record or field (named in the message), an empty path, or a source id that
+        redefines a shipped one.
+    """
     global _DEFAULT
     with _LOCK:
         before = default_catalog()
@@ -491,10 +520,48 @@ def load_specs(*paths: str | os.PathLike[str]) -> list[Chip]:
 
 
 def get_chip(name: str | Chip) -> Chip:
-    """Look up a chip by id, name or alias (case and punctuation ignored): ``get_chip("h100")``."""
+    """Look up a chip by id, name or alias (case, width and punctuation ignored).
+
+    Parameters
+    ----------
+    name : str or Chip
+        ``"h100"``, ``"H100 SXM"``, ``"真武810E"``; a :class:`~accelspec.Chip` is returned as is.
+
+    Returns
+    -------
+    Chip
+        The shared, immutable record: every number a :class:`~accelspec.Spec` with unit,
+        source and status.
+
+    Raises
+    ------
+    UnknownChipError
+        No chip has that name; the message lists the closest names.
+
+    Examples
+    --------
+    >>> import accelspec as a
+    >>> print(a.get_chip("h100").memory.capacity)
+    80 GB
+    """
     return default_catalog().get(name)
 
 
 def chips(vendor: str | None = None, where: Callable[[Chip], bool] | None = None, **terms: Any) -> list[Chip]:
-    """Chips of the default catalog filtered by vendor, predicate and ``field=value`` terms."""
+    """Chips of the default catalog, in catalog order, filtered.
+
+    Parameters
+    ----------
+    vendor : str, optional
+        Keep one vendor (``"nvidia"``, ``"Huawei"``; case ignored).
+    where : callable, optional
+        A predicate on a :class:`~accelspec.Chip`; a chip for which it raises because a field
+        is not published is left out.
+    **terms
+        ``field=value`` equality terms on chip attributes (``form_factor="SXM"``).
+
+    Returns
+    -------
+    list of Chip
+    """
     return default_catalog().chips(vendor=vendor, where=where, **terms)

@@ -290,6 +290,21 @@ def load_systems(*paths: str | os.PathLike[str]) -> list[System]:
     shipped systems alone. All or nothing: any invalid file raises :class:`SpecFileError`
     (naming file, system and field) and the previously loaded systems stay as they were. Safe
     to call from several threads; an empty path is refused.
+
+    Parameters
+    ----------
+    *paths : str or os.PathLike
+        System YAML files or folders (format: ``specs/systems/*.yaml``).
+
+    Returns
+    -------
+    list of System
+        Every system now loaded, shipped ones first.
+
+    Raises
+    ------
+    SpecFileError
+        A bad file, an unknown chip id (with the closest ids), a redefined shipped source.
     """
     global _SYSTEMS, _USER_FILES
     from .catalog import default_catalog
@@ -337,15 +352,42 @@ def _catalog() -> NamedIndex[System]:
 
 
 def get_system(name: str | System) -> System:
-    """A system by id, name or alias (case and punctuation ignored): ``get_system("gb200 nvl72")``.
-    Unknown names raise :class:`UnknownSystemError` with the closest ids."""
+    """A system by id, name or alias (case and punctuation ignored).
+
+    Parameters
+    ----------
+    name : str or System
+        ``"gb200 nvl72"``, ``"CloudMatrix384"``; a :class:`~accelspec.System` is returned as is.
+
+    Returns
+    -------
+    System
+        Chip id, chip count, scale-up and scale-out fabrics, power: each a sourced value.
+
+    Raises
+    ------
+    UnknownSystemError
+        No system has that name; the message lists the closest ids.
+    """
     if isinstance(name, System):
         return name
     return _catalog().get(name)
 
 
 def systems(vendor: str | None = None, chip: str | None = None) -> list[System]:
-    """All systems, optionally of one vendor or built of one chip (id or alias)."""
+    """All systems, optionally of one vendor or built of one chip.
+
+    Parameters
+    ----------
+    vendor : str, optional
+        Keep one vendor (case ignored).
+    chip : str, optional
+        Keep the systems built of this chip (id or alias).
+
+    Returns
+    -------
+    list of System
+    """
     want = normalize_name(vendor) if vendor is not None else None
     out = _catalog().find(lambda s: want is None or normalize_name(s.vendor) == want)
     if chip is not None:
@@ -363,6 +405,23 @@ def resolve_hardware(name: Any) -> tuple[Chip, System | None]:
     :class:`UnknownHardwareError` (an :class:`~accelspec.errors.UnknownChipError` and an
     :class:`UnknownSystemError`) with the closest chip and system ids.
 
+    Parameters
+    ----------
+    name : str, Chip or System
+        A chip or a system, by name or record.
+
+    Returns
+    -------
+    tuple of (Chip, System or None)
+        The chip, and the system when ``name`` named one.
+
+    Raises
+    ------
+    UnknownHardwareError
+        Neither a chip nor a system has that name.
+
+    Examples
+    --------
     >>> chip, system = resolve_hardware("gb200 nvl72")
     >>> chip.id, system.id
     ('gb200', 'gb200-nvl72')
