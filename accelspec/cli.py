@@ -479,9 +479,7 @@ def _estimate_bound(b: Any, engine: str | None) -> tuple[dict[str, Any], str]:
     from .perf.estimate import estimate
 
     e = estimate(b, engine=engine)
-    return ({"time_ms": e.time_s * 1e3, "time_ms_interval": [e.time_low_s * 1e3, e.time_high_s * 1e3],
-             "level": e.speed.level, "efficiency": e.speed.efficiency, "measurements": e.speed.n_measurements,
-             "median_error": e.speed.median_error, "assumptions": e.assumptions}, str(e))
+    return e.to_dict(), str(e)
 
 
 def _missing_term(chip: Any, precision: Any) -> str:
@@ -522,12 +520,7 @@ def _cmd_request(args: argparse.Namespace) -> None:
         from .perf.estimate import estimate_request
 
         e = estimate_request(r, engine=args.engine)
-        return ({"ttft_ms": e.ttft.time_s * 1e3,
-                 "ttft_ms_interval": [e.ttft.time_low_s * 1e3, e.ttft.time_high_s * 1e3],
-                 "tpot_ms": None if e.tpot is None else e.tpot.time_s * 1e3,
-                 "tpot_ms_interval": None if e.tpot is None else [e.tpot.time_low_s * 1e3, e.tpot.time_high_s * 1e3],
-                 "output_tokens_per_s_per_chip": e.output_tokens_per_s_per_chip.value,
-                 "assumptions": e.assumptions}, f"  {e}")
+        return e.to_dict(), f"  {e}"
 
     est = _estimate_or_none(request_estimate)
     if est is not None:

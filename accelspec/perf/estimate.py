@@ -300,6 +300,13 @@ class BoundEstimate:
     def assumptions(self) -> str:
         return self.speed.assumptions
 
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form shared by the CLI (``--json``), the HTTP API and the MCP tools."""
+        return {"time_ms": self.time_s * 1e3, "time_ms_interval": [self.time_low_s * 1e3, self.time_high_s * 1e3],
+                "bound_ms": self.bound_s * 1e3, "level": self.speed.level, "efficiency": self.speed.efficiency,
+                "measurements": self.speed.n_measurements, "rows_for_chip": self.speed.rows_for_chip,
+                "median_error": self.speed.median_error, "assumptions": self.assumptions, "text": str(self)}
+
     def __str__(self) -> str:
         what = "per step" if self.phase == "decode" else "to first token"
         return (f"estimate ~{self.time_s * 1e3:.4g} ms {what} ({self.speed.level:.0%} interval "
@@ -358,6 +365,19 @@ class RequestEstimate:
     @property
     def assumptions(self) -> str:
         return self.output_tokens_per_s_per_chip.assumptions
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form shared by the CLI (``--json``), the HTTP API and the MCP tools."""
+        r = self.output_tokens_per_s_per_chip
+        return {"ttft_ms": self.ttft.time_s * 1e3,
+                "ttft_ms_interval": [self.ttft.time_low_s * 1e3, self.ttft.time_high_s * 1e3],
+                "tpot_ms": None if self.tpot is None else self.tpot.time_s * 1e3,
+                "tpot_ms_interval": None if self.tpot is None else [self.tpot.time_low_s * 1e3,
+                                                                    self.tpot.time_high_s * 1e3],
+                "output_tokens_per_s_per_chip": r.value,
+                "output_tokens_per_s_per_chip_interval": [r.low, r.high], "level": r.level,
+                "measurements": r.n_measurements, "median_error": r.median_error,
+                "assumptions": self.assumptions, "text": str(self)}
 
     def __str__(self) -> str:
         t = self.ttft

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import accelspec as a
-from accelspec.errors import InvalidArgumentError, UnknownNameError
+from accelspec.errors import AccelspecError, InvalidArgumentError, UnknownNameError
 from accelspec.inputs import parse_count
 from accelspec.provenance import quantity_out, source_out
 
@@ -344,15 +344,12 @@ def bound(model: str, chip: str, context: Any, batch: Any = 1, *, phase: str = "
 
 
 def _estimate_record(res: Any) -> dict[str, Any] | None:
-    """The calibrated estimate beside a bound (``None`` when the calibration is not shipped)."""
+    """The calibrated estimate beside a bound, as the CLI's ``--json`` gives it (``None`` when
+    the calibration cannot judge it)."""
     try:
-        e = a.estimate(res)
-    except FileNotFoundError:
+        return a.estimate(res).to_dict()
+    except (FileNotFoundError, LookupError, AccelspecError):
         return None
-    return {"time_ms": e.time_s * 1e3, "time_ms_interval": [e.time_low_s * 1e3, e.time_high_s * 1e3],
-            "level": e.speed.level, "efficiency": e.speed.efficiency, "measurements": e.speed.n_measurements,
-            "rows_for_chip": e.speed.rows_for_chip, "median_error": e.speed.median_error,
-            "assumptions": e.assumptions, "text": str(e)}
 
 
 def request(model: str, chip: str, input: Any = 2048, output: Any = 256, batch: Any = 1, *,
@@ -367,14 +364,10 @@ def request(model: str, chip: str, input: Any = 2048, output: Any = 256, batch: 
                         _n(batch, "batch", 1), _count(n_chips, "n_chips"), parallelism=_opt(parallelism),
                         weight_dtype=_opt(weights) or "native", kv_dtype=_opt(kv) or "bf16",
                         mode="steady" if conc else "static", concurrency=conc, accepted_tokens_per_step=acc)
-    est = a.estimate_request(r)
-    estimate = {"ttft_ms": est.ttft.time_s * 1e3,
-                "ttft_ms_interval": [est.ttft.time_low_s * 1e3, est.ttft.time_high_s * 1e3],
-                "tpot_ms": None if est.tpot is None else est.tpot.time_s * 1e3,
-                "tpot_ms_interval": None if est.tpot is None else [est.tpot.time_low_s * 1e3,
-                                                                    est.tpot.time_high_s * 1e3],
-                "output_tokens_per_s_per_chip": est.output_tokens_per_s_per_chip.value,
-                "assumptions": est.assumptions, "text": str(est)}
+    try:
+        estimate: dict[str, Any] | None = a.estimate_request(r).to_dict()
+    except (FileNotFoundError, LookupError, AccelspecError):
+        estimate = None
     return finite({**r.to_dict(), "explanation": r.explain(), "estimate": estimate})
 
 
