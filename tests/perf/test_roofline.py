@@ -381,7 +381,7 @@ def test_three_tiers_spill_in_order_and_chip_numbers_falls_back():
 
 
 def test_sram_only_chip_must_read_its_sram():
-    with pytest.raises(ValidationError, match="must equal memory.on_chip_bandwidth"):
+    with pytest.raises(ValidationError, match=r"must equal memory\.on_chip_bandwidth"):
         _tiered_chip(on_chip_sram=spec("1 GB"), on_chip_bandwidth=spec("100 TB/s"), bandwidth=spec("2 TB/s"))
 
 
