@@ -175,14 +175,15 @@ def test_capacity_and_bandwidth_for_a_chip_that_publishes_none(capsys):
     d = json.loads(out)
     assert code == 0 and d["fits"] and d["available_GB_per_chip"] == 32.0
     assert "capacity 32 GB per chip given with --capacity" in d["assumptions"]
-    code, _, err = run(capsys, "bound", "llama-3.1-8b", "--chip", "sambanova-sn40l", "--context-tokens", "8000")
+    # MetaX C500 publishes a bf16 peak but no memory bandwidth (SN40L, the earlier example, now has one)
+    code, _, err = run(capsys, "bound", "llama-3.1-8b", "--chip", "metax-c500", "--context-tokens", "8000")
     assert code == 2 and "--bandwidth" in err
-    code, out, _ = run(capsys, "bound", "llama-3.1-8b", "--chip", "sambanova-sn40l", "--context-tokens", "8000",
+    code, out, _ = run(capsys, "bound", "llama-3.1-8b", "--chip", "metax-c500", "--context-tokens", "8000",
                        "--bandwidth", "1.6 TB/s", "--json")
     d = json.loads(out)
     # (16,060,522,496 - 128,256 x 4,096 x 2 + 4,096 x 2 + 131,072 x 8,000) B / 1.6 TB/s = 10.0365 ms
     assert code == 0 and d["time_ms"] == pytest.approx(16_058_433_536 / 1.6e12 * 1e3, rel=1e-12)
-    assert "memory bandwidth 1.6 TB/s given with --bandwidth (SambaNova SN40L: not published)" in d["assumptions"]
+    assert "memory bandwidth 1.6 TB/s given with --bandwidth (MetaX C500: not published)" in d["assumptions"]
     code, _, err = run(capsys, "bound", "llama-3.1-8b", "--chip", "h100", "--context-tokens", "8000",
                        "--bandwidth", "-1 TB/s")
     assert code == 2 and "--bandwidth" in err

@@ -36,6 +36,7 @@ __all__ = [
     "Link",
     "LinkBandwidth",
     "Memory",
+    "MemoryTier",
     "NotPublishedError",
     "PeakNotPublishedError",
     "Power",
@@ -118,14 +119,46 @@ class _Section(Record):
     model_config = ConfigDict(extra="forbid")
 
 
+class MemoryTier(_Section):
+    """One further memory tier beyond :attr:`Memory.capacity` / :attr:`Memory.bandwidth`, as
+    published (e.g. SambaNova SN40L's DDR "capacity tier" behind its HBM)."""
+
+    name: str = Field(description="what the vendor calls the tier: 'DDR', 'high-capacity memory'")
+    type: Fact | None = None
+    capacity: CapacitySpec | None = Field(default=None, description="per device [GB]")
+    bandwidth: BandwidthSpec | None = Field(default=None, description="per device [GB/s]")
+    note: str | None = None
+
+
 class Memory(_Section):
-    """Device memory. ``capacity`` is what the vendor sells (decimal GB unless it says GiB)."""
+    """Device memory. ``capacity`` is what the vendor sells (decimal GB unless it says GiB).
+
+    Tiers, fastest first: on-chip SRAM (``on_chip_sram``, ``on_chip_bandwidth``), the device
+    memory (``capacity``, ``bandwidth``: HBM, GDDR, LPDDR...), then ``tiers`` (slower ones, e.g.
+    DDR). On a chip whose only memory is SRAM (Groq LPU, Cerebras WSE) ``capacity`` is empty and
+    ``bandwidth`` holds the same SRAM figure as ``on_chip_bandwidth``, so that every roofline
+    reads it.
+    """
 
     capacity: CapacitySpec | None = None
     type: Fact | None = None
     bandwidth: BandwidthSpec | None = None
-    on_chip_sram: CapacitySpec | None = Field(default=None, description="on-chip SRAM when that is the only memory")
+    on_chip_sram: CapacitySpec | None = Field(
+        default=None, description="on-chip SRAM capacity per device (all of it: the memory of an SRAM-only chip)")
+    on_chip_bandwidth: BandwidthSpec | None = Field(
+        default=None, description="aggregate on-chip SRAM bandwidth per device, as published")
+    tiers: tuple[MemoryTier, ...] = Field(
+        default=(), description="memory beyond capacity/bandwidth, slower ones, fastest first (SN40L's DDR)")
     note: str | None = None
+
+    @model_validator(mode="after")
+    def _sram_only(self) -> Memory:
+        bw, sram = self.bandwidth, self.on_chip_bandwidth
+        if self.capacity is None and self.on_chip_sram is not None and bw is not None and sram is not None \
+                and bw.q != sram.q:
+            raise ValueError(f"an SRAM-only chip (no memory.capacity) reads its SRAM: memory.bandwidth ({bw}) must "
+                             f"equal memory.on_chip_bandwidth ({sram})")
+        return self
 
 
 _FLOPS = pint.Quantity  # only for type hints below
@@ -450,5 +483,5 @@ def _walk(obj: Any, prefix: str) -> Iterator[tuple[str, Spec | Fact]]:
         for i, v in enumerate(obj):
             if isinstance(v, Benchmark):
                 yield from _walk(v.value, f"{prefix}.{i}.value")
-            elif isinstance(v, (Spec, Fact)):
+            elif isinstance(v, (Spec, Fact, MemoryTier)):
                 yield from _walk(v, f"{prefix}.{i}")

@@ -34,8 +34,8 @@ from ..units import Q_, UnitError, ureg
 if TYPE_CHECKING:
     from ..hardware.system import System
 
-__all__ = ["ChipNumbers", "DroppedChip", "IntensityError", "Roofline", "chip_numbers", "roofline", "rooflines",
-           "with_roofs"]
+__all__ = ["ChipNumbers", "DroppedChip", "IntensityError", "Roofline", "TierNumbers", "chip_numbers",
+           "effective_bandwidth", "memory_tiers", "roofline", "rooflines", "tiered_memory_time", "with_roofs"]
 
 
 _FLOPS = ureg.Unit("FLOP/s")
@@ -77,6 +77,9 @@ class ChipNumbers:
     #: the term left out, e.g. ``"compute term (no dense bf16 peak published for Zhenwu M890)"``;
     #: ``""`` when every roof is known. A dropped compute term has ``peak`` infinite.
     missing: str = ""
+    #: what the memory roof is when it is not simply ``memory.bandwidth``, or what it leaves
+    #: out (an on-chip SRAM tier beside external memory); ``""`` otherwise
+    bandwidth_note: str = ""
 
     @property
     def has_link(self) -> bool:
@@ -161,13 +164,13 @@ def chip_numbers(chip: Chip | str, precision: str | Precision = "bf16", *, spars
             missing = (f"compute term (no {'sparse' if sparse else 'dense'} {prec} peak published for {chip.name}: "
                        "a memory-only bound)")
         peak = ((math.inf,) * 3 if spec is None else _triple(spec, _OPS if prec.is_integer else _FLOPS))
-        bw_spec = chip.memory.bandwidth
+        bw_spec, bw_note = _memory_roof(chip)
         bw = _triple(bw_spec, _BPS) if bw_spec is not None else (math.nan,) * 3
         up = chip.interconnect.scale_up
         per_dir = up.per_direction() if up is not None else None
         link = _triple(per_dir, _BPS) if per_dir is not None else (math.nan,) * 3
         note = (per_dir.basis or "") if per_dir is not None else ""
-        nums = ChipNumbers(chip.id, chip.name, prec, bool(sparse), peak, bw, link, note, missing)
+        nums = ChipNumbers(chip.id, chip.name, prec, bool(sparse), peak, bw, link, note, missing, bw_note)
         if len(_CACHE) > 4096:
             _CACHE.clear()
         _CACHE[key] = (chip, nums)
@@ -175,6 +178,176 @@ def chip_numbers(chip: Chip | str, precision: str | Precision = "bf16", *, spars
         what = "on-chip SRAM only, no DRAM bandwidth" if chip.memory.on_chip_sram is not None else "not published"
         raise NotPublishedError(f"{chip.name}: memory bandwidth is {what}; a roofline needs it")
     return nums
+
+
+def _memory_roof(chip: Chip) -> tuple[Any, str]:
+    """The memory roof of ``chip`` and a note on it: ``memory.bandwidth`` where published;
+    otherwise the highest published bandwidth of its other tiers (on-chip SRAM, ``memory.tiers``),
+    which reads every byte at least as fast as any tier can and so keeps every time a lower
+    bound; ``(None, "")`` when no tier publishes a bandwidth."""
+    mem = chip.memory
+    if mem.bandwidth is not None:
+        note = ""
+        if mem.on_chip_sram is not None and mem.capacity is not None:
+            note = (f"memory roof: the {mem.type.value if mem.type else 'device memory'} bandwidth; bytes held in "
+                    f"the {mem.on_chip_sram} on-chip SRAM are not credited (tiered_memory_time credits them)")
+        return mem.bandwidth, note
+    cands = [("on-chip SRAM", mem.on_chip_bandwidth)] + [(t.name, t.bandwidth) for t in mem.tiers]
+    known = [(name, spec) for name, spec in cands if spec is not None]
+    if not known:
+        return None, ""
+    name, spec = max(known, key=lambda x: x[1].q.m_as(_BPS))
+    return spec, (f"no device-memory bandwidth published: memory roof is the {name} bandwidth {spec}, the highest "
+                  "published (a lower time, so still a bound)")
+
+
+@dataclass(frozen=True, slots=True)
+class TierNumbers:
+    """One memory tier of a chip as floats: ``capacity`` [B] and ``bandwidth`` [B/s] per chip.
+
+    ``capacity`` is ``inf`` for the last tier (bytes beyond every published capacity are charged
+    at its bandwidth); ``bandwidth`` is ``inf`` for an on-chip SRAM whose bandwidth nobody
+    published (its bytes cost no time: the bound stays a bound)."""
+
+    name: str
+    capacity: float
+    bandwidth: float
+
+
+def memory_tiers(chip: Chip | str) -> tuple[TierNumbers, ...]:
+    """The memory tiers of ``chip``, fastest first, as published.
+
+    1. on-chip SRAM (``memory.on_chip_sram``), at ``memory.on_chip_bandwidth`` (``inf`` when
+       that is unpublished);
+    2. the device memory (``memory.capacity``) at ``memory.bandwidth``;
+    3. each of ``memory.tiers`` that publishes a bandwidth.
+
+    The last tier's capacity is taken as unbounded. A chip whose only memory is SRAM (no
+    ``memory.capacity``) has one tier. A slower tier whose bandwidth is not published is left
+    out, so its bytes are charged at the faster tier above it (a lower time: still a bound).
+
+    Parameters
+    ----------
+    chip : Chip or str
+        A catalog chip, by id or record.
+
+    Returns
+    -------
+    tuple of TierNumbers
+        ``(name, capacity [B], bandwidth [B/s])`` per tier, per chip; empty when no tier
+        publishes both what it holds and how fast it reads (a chip with no published bandwidth).
+    """
+    if isinstance(chip, str):
+        from ..hardware.catalog import get_chip
+
+        chip = get_chip(chip)
+    mem = chip.memory
+    rows: list[tuple[str, float, float]] = []
+    sram_bw = mem.on_chip_bandwidth if mem.on_chip_bandwidth is not None else (
+        mem.bandwidth if mem.capacity is None else None)  # an SRAM-only chip's bandwidth is its SRAM's
+    if mem.on_chip_sram is not None:
+        rows.append(("on-chip SRAM", mem.on_chip_sram.q.m_as("B"),
+                     sram_bw.q.m_as(_BPS) if sram_bw is not None else math.inf))
+    if mem.capacity is not None and mem.bandwidth is not None:
+        rows.append((str(mem.type.value) if mem.type else "device memory", mem.capacity.q.m_as("B"),
+                     mem.bandwidth.q.m_as(_BPS)))
+    elif mem.capacity is None and mem.on_chip_sram is None and mem.bandwidth is not None:
+        rows.append(("device memory", math.inf, mem.bandwidth.q.m_as(_BPS)))
+    for t in mem.tiers:
+        if t.bandwidth is not None:
+            rows.append((t.name, t.capacity.q.m_as("B") if t.capacity is not None else math.inf,
+                         t.bandwidth.q.m_as(_BPS)))
+    if not rows or all(math.isinf(bw) for _, _, bw in rows):
+        return ()
+    rows[-1] = (rows[-1][0], math.inf, rows[-1][2])
+    return tuple(TierNumbers(*r) for r in rows)
+
+
+def tiered_memory_time(chip: Chip | str, working_set: float, n_chips: int = 1) -> float:
+    """Least time to read ``working_set`` bytes once from the memory tiers of ``n_chips`` chips.
+
+    Formula: the fastest tier holds as much as it can, then the next::
+
+        b_i = min(W - sum_{j<i} b_j, n * C_i);   t = sum_i b_i / (n * B_i)
+
+    with ``W`` the working set (weights + KV cache read per step), ``C_i`` and ``B_i`` the
+    capacity [B] and bandwidth [B/s] per chip of tier ``i`` (:func:`memory_tiers`). Filling the
+    fastest tier first gives the least time over every placement, so ``t`` is a lower bound.
+    A model that fits the aggregate SRAM (``W <= n * C_sram``) gives ``W / (n * B_sram)``.
+
+    Parameters
+    ----------
+    chip : Chip or str
+        A catalog chip, by id or record.
+    working_set : float
+        Bytes read per step, all chips together [B].
+    n_chips : int, default 1
+        Chips the working set is spread over (each reads its share at its own bandwidth).
+
+    Returns
+    -------
+    float
+        Time [s]; ``0.0`` when every byte fits an SRAM whose bandwidth is unpublished.
+
+    Raises
+    ------
+    NotPublishedError
+        No tier of the chip publishes a bandwidth.
+    InvalidArgumentError
+        ``working_set`` is negative or not finite, or ``n_chips`` below 1.
+
+    Examples
+    --------
+    >>> t = tiered_memory_time("groq-lpu", 140e9, n_chips=609)   # 140 GB over 609 x 230 MB of SRAM
+    >>> round(t * 1e6, 3)                                          # 140e9 / (609 x 80e12) s
+    2.874
+    """
+    w = float(working_set)
+    if not (math.isfinite(w) and w >= 0):
+        raise InvalidArgumentError("working_set", f"must be a non-negative number of bytes, got {working_set!r}")
+    if int(n_chips) != n_chips or n_chips < 1:
+        raise InvalidArgumentError("n_chips", f"must be a whole number >= 1, got {n_chips!r}")
+    tiers = memory_tiers(chip)
+    if not tiers:
+        name = chip if isinstance(chip, str) else chip.name
+        raise NotPublishedError(f"{name}: no memory tier publishes a bandwidth; a memory time needs one")
+    n = float(n_chips)
+    t, left = 0.0, w
+    for tier in tiers:
+        b = min(left, n * tier.capacity)
+        if b > 0 and not math.isinf(tier.bandwidth):
+            t += b / (n * tier.bandwidth)
+        left -= b
+        if left <= 0:
+            break
+    return t
+
+
+def effective_bandwidth(chip: Chip | str, working_set: float, n_chips: int = 1) -> float:
+    """The memory bandwidth per chip [B/s] at which ``working_set`` bytes over ``n_chips``
+    chips take :func:`tiered_memory_time`: ``W / (n * t)``; the SRAM bandwidth when the working
+    set fits the aggregate SRAM, lower as more of it spills to slower tiers, ``inf`` when it
+    all sits in an SRAM of unpublished bandwidth. Use it as ``bandwidth=`` in
+    :func:`with_roofs` to give every bound the tiered memory roof of one working set.
+
+    Parameters
+    ----------
+    chip : Chip or str
+        A catalog chip, by id or record.
+    working_set : float
+        Bytes read per step, all chips together [B] (> 0).
+    n_chips : int, default 1
+        Chips the working set is spread over.
+
+    Returns
+    -------
+    float
+        Bandwidth per chip [B/s].
+    """
+    t = tiered_memory_time(chip, working_set, n_chips)
+    if working_set <= 0:
+        raise InvalidArgumentError("working_set", f"must be positive, got {working_set!r}")
+    return math.inf if t == 0 else float(working_set) / (n_chips * t)
 
 
 def with_roofs(chip: Chip | str, *, peak: Any = None, bandwidth: Any = None, capacity: Any = None,

@@ -4701,6 +4701,13 @@ window.ACCELSPEC_CATALOG = {
 "url": "https://servethehome.com/?p=79981",
 "v": 638
 },
+"memory.bandwidth": {
+"source": "SN40L-HC24-SLIDES",
+"status": "derived",
+"unit": "GB/s",
+"url": "https://www.sgpjbg.com/baogao/465014.html",
+"v": 1600
+},
 "memory.capacity": {
 "source": "SN40L-PAPER",
 "status": "reported",
@@ -5941,6 +5948,12 @@ window.ACCELSPEC_CATALOG = {
 "date": "2026-01-29",
 "seed": "004_3b181778c37663fc.txt",
 "title": "平头哥官网上线真武810E (大厂造芯有了进展)"
+},
+"SN40L-HC24-SLIDES": {
+"date": "2024-08",
+"publisher": "SambaNova Systems (Hot Chips 2024 talk; slide text copied by sgpjbg.com)",
+"title": "SambaNova SN40L RDU: Breaking the Barrier of Trillion+ Parameter Scale Gen AI Computing (R. Prabhakar, Hot Chips 2024 slides)",
+"url": "https://www.sgpjbg.com/baogao/465014.html"
 },
 "SN40L-PAPER": {
 "date": "2024-08",

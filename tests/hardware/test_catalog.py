@@ -585,3 +585,35 @@ chips:
     assert chip.memory.bandwidth.user_file == str(path)
     assert chip.memory.bandwidth.source.id == f"N3 (user file {path})"
     assert a.get_chip("h100").memory.bandwidth.source.id == "N3"  # the shipped record is untouched
+
+
+@pytest.mark.parametrize("chip_id,path,value,source", [
+    ("groq-lpu", "memory.on_chip_bandwidth", "80 TB/s", "GROQ-CARD"),
+    ("cerebras-wse3", "memory.on_chip_bandwidth", "21 PB/s", "CS-WSE3"),
+    ("cerebras-wse2", "memory.on_chip_bandwidth", "20 PB/s", "CS-WSE2"),
+    ("sambanova-sn40l", "memory.bandwidth", "1.6 TB/s", "SN40L-HC24-SLIDES"),
+    ("sambanova-sn40l", "memory.tiers.0.capacity", "1.5 TB", "SN40L-HC24-SLIDES"),
+])
+def test_memory_tier_figures_are_sourced(chip_id, path, value, source):
+    chip = a.get_chip(chip_id)
+    prov = chip.provenance(path)
+    assert prov.q == a.Q_(value)
+    assert prov.source.id == source and prov.source.url and prov.source.date
+    assert path in dict(chip.fields())  # listed, so the source checks above cover it
+
+
+def test_sn40l_hbm_bandwidth_is_derived_and_says_how():
+    chip = a.get_chip("sambanova-sn40l")
+    bw = chip.provenance("memory.bandwidth")
+    assert bw.status is a.Status.derived and "25.6 TB/s" in bw.basis and "/ 16" in bw.basis
+    ddr = chip.memory.tiers[0]
+    assert ddr.name == "DDR" and ddr.bandwidth is None  # not published unambiguously: left out
+    assert chip.memory.on_chip_bandwidth is None  # only "PBs per sec" published
+    with pytest.raises(a.NotPublishedError):
+        chip.provenance("memory.on_chip_bandwidth")
+
+
+def test_sram_only_chips_read_their_sram():
+    for chip_id in ("groq-lpu", "cerebras-wse2", "cerebras-wse3"):
+        mem = a.get_chip(chip_id).memory
+        assert mem.capacity is None and mem.bandwidth.q == mem.on_chip_bandwidth.q

@@ -292,3 +292,112 @@ def test_memory_only_bound_for_a_chip_without_a_peak():
     # a chip that publishes other formats still raises (the bounds fall back to bf16 instead)
     with pytest.raises(a.UnsupportedPrecisionError):
         chip_numbers("ascend-910c", "fp8", missing_peak="drop")
+
+
+# --- SRAM-based chips and memory tiers (issue 25) ---------------------------------------------
+# Llama 3.1 8B decode at 8,000 tokens of context reads 16,058,433,536 B per step (tests/test_cli.py:
+# 16,060,522,496 - 128,256 x 4,096 x 2 + 4,096 x 2 + 131,072 x 8,000)
+W8B = 16_058_433_536
+
+
+@pytest.mark.parametrize("chip_id,kw,bw", [
+    ("groq-lpu", {"precision": "fp16"}, 80e12),                      # on-die SRAM, GROQ-CARD
+    ("cerebras-wse3", {"precision": "fp16", "sparse": True}, 21e15),  # on-wafer SRAM, CS-WSE3
+    ("sambanova-sn40l", {}, 1.6e12),                                  # HBM, 25.6 TB/s / 16 sockets
+])
+def test_sram_chips_get_a_memory_bound_equal_to_the_hand_formula(chip_id, kw, bw):
+    cn = chip_numbers(chip_id, kw.get("precision", "bf16"), sparse=kw.get("sparse", False))
+    assert cn.bandwidth == (bw, bw, bw)
+    b = a.decode_bound("llama-3.1-8b", chip_id, 8000, **kw)
+    assert b.limiter == "memory"
+    assert float(b.time.m_as("s")) == pytest.approx(W8B / bw, rel=1e-12)
+
+
+def test_sn40l_memory_roof_says_what_it_leaves_out():
+    cn = chip_numbers("sambanova-sn40l", "bf16")
+    assert "HBM bandwidth" in cn.bandwidth_note and "520 MB on-chip SRAM" in cn.bandwidth_note
+    assert chip_numbers("h100-sxm", "bf16").bandwidth_note == ""
+
+
+def test_memory_tiers_fastest_first():
+    from accelspec.perf.roofline import memory_tiers
+
+    (sram,) = memory_tiers("groq-lpu")  # SRAM-only: one tier, unbounded
+    assert (sram.name, sram.capacity, sram.bandwidth) == ("on-chip SRAM", math.inf, 80e12)
+    s, hbm = memory_tiers("sambanova-sn40l")  # SRAM of unpublished bandwidth, then HBM; DDR has none
+    assert (s.capacity, s.bandwidth) == (520e6, math.inf)
+    assert (hbm.name, hbm.capacity, hbm.bandwidth) == ("HBM", math.inf, 1.6e12)
+    (dev,) = memory_tiers("h100-sxm")
+    assert dev.bandwidth == 3.35e12
+    assert memory_tiers("metax-c500") == ()
+
+
+def test_tiered_memory_time_hand_formula():
+    from accelspec.perf.roofline import effective_bandwidth, tiered_memory_time
+
+    # fits the aggregate SRAM: W / (n x B_sram)
+    assert tiered_memory_time("groq-lpu", 140e9, 609) == pytest.approx(140e9 / (609 * 80e12), rel=1e-12)
+    assert tiered_memory_time("cerebras-wse3", 140e9, 4) == pytest.approx(140e9 / (4 * 21e15), rel=1e-12)
+    # SN40L: 16 x 520 MB in SRAM at no cost (bandwidth unpublished), the rest from HBM at 1.6 TB/s per socket
+    t = tiered_memory_time("sambanova-sn40l", 100e9, 16)
+    assert t == pytest.approx((100e9 - 16 * 520e6) / (16 * 1.6e12), rel=1e-12)
+    assert tiered_memory_time("sambanova-sn40l", 8e9, 16) == 0.0
+    assert effective_bandwidth("sambanova-sn40l", 8e9, 16) == math.inf
+    assert effective_bandwidth("sambanova-sn40l", 100e9, 16) == pytest.approx(100e9 / (16 * t), rel=1e-12)
+    with pytest.raises(NotPublishedError, match="no memory tier"):
+        tiered_memory_time("metax-c500", 1e9)
+    with pytest.raises(a.InvalidArgumentError):
+        tiered_memory_time("groq-lpu", -1.0)
+    with pytest.raises(a.InvalidArgumentError):
+        tiered_memory_time("groq-lpu", 1e9, 0)
+
+
+def _tiered_chip(**memory):
+    rec = {"id": "tiered", "name": "TIERED", "vendor": "Test",
+           "compute": {"dense": {"bf16": spec("100 TFLOPS")}}, "memory": memory}
+    return Chip.model_validate(rec)
+
+
+def test_three_tiers_spill_in_order_and_chip_numbers_falls_back():
+    from accelspec.perf.roofline import tiered_memory_time
+
+    chip = _tiered_chip(on_chip_sram=spec("1 GB"), on_chip_bandwidth=spec("100 TB/s"), capacity=spec("10 GB"),
+                        type={"value": "HBM", "source": SOURCE, "status": "official"},
+                        tiers=[{"name": "DDR", "capacity": spec("100 GB"), "bandwidth": spec("0.1 TB/s")}])
+    # 2 chips, 30 GB: 2 GB from SRAM, 20 GB from HBM... which publishes no bandwidth, so it is left out:
+    # SRAM 2 GB at 100 TB/s, then the rest from DDR (the last tier, unbounded) at 0.1 TB/s
+    assert tiered_memory_time(chip, 30e9, 2) == pytest.approx(2e9 / 200e12 + 28e9 / 0.2e12, rel=1e-12)
+    # no device-memory bandwidth: the memory roof is the highest published one, said in the note
+    cn = chip_numbers(chip, "bf16")
+    assert cn.bandwidth == (100e12,) * 3
+    assert "on-chip SRAM bandwidth" in cn.bandwidth_note and "still a bound" in cn.bandwidth_note
+    chip2 = _tiered_chip(capacity=spec("10 GB"), bandwidth=spec("2 TB/s"), on_chip_sram=spec("1 GB"),
+                         on_chip_bandwidth=spec("100 TB/s"),
+                         tiers=[{"name": "DDR", "capacity": spec("100 GB"), "bandwidth": spec("0.1 TB/s")}])
+    # SRAM 2 GB, HBM 20 GB at 2 TB/s per chip, DDR the remaining 8 GB at 0.1 TB/s per chip
+    assert tiered_memory_time(chip2, 30e9, 2) == pytest.approx(2e9 / 200e12 + 20e9 / 4e12 + 8e9 / 0.2e12,
+                                                               rel=1e-12)
+    assert chip_numbers(chip2, "bf16").bandwidth == (2e12,) * 3
+
+
+def test_sram_only_chip_must_read_its_sram():
+    with pytest.raises(ValidationError, match=r"must equal memory\.on_chip_bandwidth"):
+        _tiered_chip(on_chip_sram=spec("1 GB"), on_chip_bandwidth=spec("100 TB/s"), bandwidth=spec("2 TB/s"))
+
+
+@pytest.mark.parametrize("model,chip_id,n,claim,kw", [
+    # Cerebras Inference launch blog (cerebras.ai, 2024-08-27): Llama 3.1 70B at 450 tokens/s, 16-bit
+    # weights; 4 WSE-3 is the fewest whose 44 GB of SRAM hold the 140.3 GB read per step
+    ("llama-3.1-70b", "cerebras-wse3", 4, 450, {"precision": "fp16", "sparse": True}),
+    # TechPowerUp relaying Groq (2024-02, GROQ-CARD): Llama 2 70B at 4,096 context, 300 tokens/s;
+    # 604 LPUs is the fewest whose 230 MB hold the 138.8 GB read per step (16-bit weights and KV cache)
+    ("llama-2-70b", "groq-lpu", 604, 300, {"precision": "fp16"}),
+])
+def test_record_claims_are_within_the_sram_bound(model, chip_id, n, claim, kw):
+    from accelspec.perf.roofline import tiered_memory_time
+
+    b = a.decode_bound(model, chip_id, 4096, **kw)
+    sram = a.get_chip(chip_id).memory.on_chip_sram.q.m_as("B")
+    assert n == math.ceil(b.bytes / sram)
+    # more chips only raise the bound, so the fewest that fit is the strictest test
+    assert claim < 1 / tiered_memory_time(chip_id, b.bytes, n)

@@ -71,8 +71,8 @@ def test_m890_says_which_bound_is_unknown():
 
 
 def test_partial_roofline_when_one_roof_is_missing():
-    # SambaNova SN40L publishes a bf16 peak but no memory bandwidth: the compute term alone
-    s = a.agent_session("llama-3.1-8b", "sambanova-sn40l", SC)
+    # MetaX C500 publishes a bf16 peak but no memory bandwidth: the compute term alone
+    s = a.agent_session("llama-3.1-8b", "metax-c500", SC)
     assert s.total_time_s is not None and s.partial == ("memory term (no memory bandwidth published)",)
 
 
