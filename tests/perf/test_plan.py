@@ -31,7 +31,7 @@ def test_tpot_ruled_out_by_the_memory_bound_step():
     t1 = step(1, 2176)
     assert t1 == pytest.approx(4.5657e-3, rel=1e-4)
     p = a.plan("llama-3.1-8b", 2048, 256, ttft="1 s", tpot="4 ms", chips=["h100-sxm"], max_chips=1,
-               disaggregated=True)
+               disaggregated=True, basis="bound")
     r = p.rows[0]
     assert r.status == "ruled out" and not p.feasible
     assert "TPOT target 4 ms is below the memory-bound decode step at batch 1" in r.reasons[0]
@@ -44,7 +44,7 @@ def test_largest_batch_meeting_tpot_on_one_h100():
     bmax = math.floor((0.010 * BW - W) / (ROW + KV * 2176))
     assert bmax == 64
     p = a.plan("llama-3.1-8b", 2048, 256, ttft="1 s", tpot="10 ms", chips=["h100-sxm"], max_chips=1,
-               disaggregated=True)
+               disaggregated=True, basis="bound")
     r = p.rows[0]
     assert r.meets and r.n_chips == 1 and r.layout == "single chip" and r.batch == 64
     assert r.tpot_s == pytest.approx(step(64, 2176), rel=1e-9)
@@ -61,7 +61,7 @@ def test_largest_batch_meeting_tpot_on_one_h100():
 
 def test_vectorised_plan_equals_the_scalar_bound():
     p = a.plan("llama-3.1-70b", 2000, 256, ttft="1 s", tpot="30 ms", chips=["h100-sxm", "h200", "mi300x"],
-               disaggregated=True)
+               disaggregated=True, basis="bound")
     for r in p.feasible:
         b = a.decode_bound("llama-3.1-70b", r.chip, 2128, r.batch, parallelism=r.layout if r.n_chips > 1 else None)
         assert r.tpot_s == pytest.approx(b.t, rel=1e-9)
@@ -77,8 +77,8 @@ def test_vectorised_plan_equals_the_scalar_bound():
 
 def test_colocated_tpot_includes_the_prefill_compute():
     kw = dict(ttft="1 s", tpot="30 ms", chips=["h200"])
-    co = a.plan("llama-3.1-70b", 2000, 256, **kw).rows[0]
-    dis = a.plan("llama-3.1-70b", 2000, 256, disaggregated=True, **kw).rows[0]
+    co = a.plan("llama-3.1-70b", 2000, 256, **kw, basis="bound").rows[0]
+    dis = a.plan("llama-3.1-70b", 2000, 256, disaggregated=True, **kw, basis="bound").rows[0]
     assert co.meets and dis.meets and co.n_chips == dis.n_chips == 2
     assert co.batch < dis.batch
     dec = a.decode_bound("llama-3.1-70b", "h200", 2128, co.batch, parallelism=co.layout)
@@ -88,7 +88,7 @@ def test_colocated_tpot_includes_the_prefill_compute():
 
 
 def test_ttft_ruled_out_and_unknown_chips_say_why():
-    p = a.plan("llama-3.1-8b", 2048, 256, ttft="1 ms", tpot="1 s", chips=["h100-sxm", "zhenwu-m890"], max_chips=8)
+    p = a.plan("llama-3.1-8b", 2048, 256, ttft="1 ms", tpot="1 s", chips=["h100-sxm", "zhenwu-m890"], max_chips=8, basis="bound")
     h = p.row("h100-sxm")
     assert h.status == "ruled out" and h.reasons[0].startswith("TTFT target 1 ms is below the prefill bound")
     m = p.row("zhenwu m890")
@@ -99,7 +99,7 @@ def test_ttft_ruled_out_and_unknown_chips_say_why():
 
 
 def test_whole_catalog_and_systems():
-    p = a.plan("llama-3.1-70b", "2k", 256, ttft="1 s", tpot="30 ms")
+    p = a.plan("llama-3.1-70b", "2k", 256, ttft="1 s", tpot="30 ms", basis="bound")
     assert len(p.rows) == len(a.chips()) + len(a.systems())
     assert p.feasible and p.rows[0].n_chips == 1
     assert [r.n_chips for r in p.feasible] == sorted(r.n_chips for r in p.feasible)
@@ -122,7 +122,7 @@ def test_bad_inputs():
 
 
 def test_frontier_curve():
-    (cv,) = frontier("llama-3.1-8b", ["h100-sxm"], 2048, 256, batches=[1, 64, 10_000])
+    (cv,) = frontier("llama-3.1-8b", ["h100-sxm"], 2048, 256, batches=[1, 64, 10_000], basis="bound")
     assert cv["n_chips"] == 1 and list(cv["fits"]) == [True, True, False]
     assert cv["tokens_per_s_per_chip"][0] == pytest.approx(1 / step(1, 2176), rel=1e-9)
     assert cv["tokens_per_s_per_user"][1] == pytest.approx(1 / step(64, 2176), rel=1e-9)
@@ -160,7 +160,7 @@ def test_plot_frontier_draws_one_curve_per_chip_and_names_the_rest(tmp_path):
 
 def test_cost_and_energy_at_the_planned_deployment():
     p = a.plan("llama-3.1-8b", 2048, 256, ttft="1 s", tpot="10 ms", chips=["h100-sxm", "ascend-910c"], max_chips=1,
-               disaggregated=True)
+               disaggregated=True, basis="bound")
     h = p.row("h100-sxm")
     rate = h.tokens_per_s_per_chip_with_prefill  # the decode chip's output shared with its prefill chips
     # lowest H100 snapshot 3.20 USD/chip-hour (Hyperstack on-demand, 2026-08-26); TDP 700 W
@@ -187,12 +187,12 @@ def test_default_weights_are_the_checkpoints_as_fit():
 
 def test_checkpoint_format_the_chip_lacks_falls_back_to_bf16_compute():
     # DeepSeek-V3 is an fp8 checkpoint; the Ascend 910C publishes no fp8: bf16 compute, fp8 bytes
-    p = a.plan("deepseek-v3", "2k", 256, ttft="1 s", tpot="30 ms", chips=["ascend-910c", "h100"])
+    p = a.plan("deepseek-v3", "2k", 256, ttft="1 s", tpot="30 ms", chips=["ascend-910c", "h100"], basis="bound")
     rows = {r.id: r for r in p.rows}
     assert rows["ascend-910c"].precision == "bf16" and rows["h100-sxm"].precision == "fp8"
     assert "no fp8 peak published: compute at bf16" in rows["ascend-910c"].notes[0]
     # fp8 weights (~671 GB) fit on 8 Ascend 910C (8 x 128 GB); a bf16 copy would not
     assert rows["ascend-910c"].n_chips == 8
     # an explicit precision the chip lacks is not replaced: no time bound, said so
-    fp8 = a.plan("deepseek-v3", "2k", 256, ttft="1 s", tpot="30 ms", chips=["ascend-910c"], precision="fp8")
+    fp8 = a.plan("deepseek-v3", "2k", 256, ttft="1 s", tpot="30 ms", chips=["ascend-910c"], precision="fp8", basis="bound")
     assert fp8.rows[0].status == "unknown" and "no dense fp8 peak" in fp8.rows[0].reasons[0]
