@@ -16,6 +16,8 @@ from accelspec.units import Q_
 T_STEP = 139.72e9 / 5.3e12
 RATE = 1 / T_STEP
 
+BOUND = ["--basis", "bound"]  # the worked numbers are the bounds
+
 
 def test_worked_mi300x_batch1_given_price():
     cb = cost_bound("llama-3.1-70b", "mi300x", batch=1, price="3.6 USD/hour", basis="bound")
@@ -218,24 +220,25 @@ def test_compare_api_keeps_rows_without_price():
 def test_cli_cost(capsys):
     from accelspec.cli import main
 
-    assert main(["cost", "llama-3.1-70b", "--basis", "bound", "--chip", "mi300x", "--batch", "1", "--price", "3.6 USD/hour",
+    assert main(["cost", "llama-3.1-70b", *BOUND, "--chip", "mi300x", "--batch", "1", "--price", "3.6 USD/hour",
                  "--json"]) == 0
     import json
 
     d = json.loads(capsys.readouterr().out)
     assert d["usd_per_m_output"] == pytest.approx(26.36, rel=2e-3)
     assert d["missing"] == ["system.power"]
-    assert main(["cost", "llama-3.1-70b", "--basis", "bound", "--chip", "h100", "--n-chips", "1"]) == 2  # 141 GB of weights
+    assert main(["cost", "llama-3.1-70b", *BOUND, "--chip", "h100", "--n-chips", "1"]) == 2  # 141 GB of weights
     assert "does not fit" in capsys.readouterr().err
-    assert main(["cost", "llama-3.1-70b", "--basis", "bound", "--chip", "h100", "--json"]) == 0  # default: the fewest chips that fit
+    # default: the fewest chips that fit
+    assert main(["cost", "llama-3.1-70b", *BOUND, "--chip", "h100", "--json"]) == 0
     d = json.loads(capsys.readouterr().out)
     assert d["n_chips"] == 2 and "fewest chips" in d["assumptions"]
-    assert main(["cost", "llama-3.1-70b", "--basis", "bound", "--chip", "b200", "--batch", "1", "--api", "--json"]) == 0
+    assert main(["cost", "llama-3.1-70b", *BOUND, "--chip", "b200", "--batch", "1", "--api", "--json"]) == 0
     d = json.loads(capsys.readouterr().out)
     assert d["tokens_per_s_per_MW_rack"] == pytest.approx(30831, rel=2e-3)
     assert d["system"] == "dgx-b200"
     assert {r["who"] for r in d["api"]} >= {"Amazon Bedrock", "Groq", "Azure AI"}
-    assert main(["cost", "llama-3.1-70b", "--basis", "bound", "--chip", "b200", "--batch", "1", "--api"]) == 0
+    assert main(["cost", "llama-3.1-70b", *BOUND, "--chip", "b200", "--batch", "1", "--api"]) == 0
     out = capsys.readouterr().out
     assert "token/s per MW of dgx-b200 power" in out and "Amazon Bedrock" in out
 
@@ -336,12 +339,12 @@ def test_cli_cost_takes_a_system(capsys):
     from accelspec.cli import main
 
     for argv in (["--chip", "hgx-h200"], ["--system", "hgx-h200"]):
-        assert main(["cost", "llama-3.1-70b", "--basis", "bound", *argv, "--batch", "1", "--price", "3.99 USD/hour", "--json"]) == 0
+        assert main(["cost", "llama-3.1-70b", *BOUND, *argv, "--batch", "1", "--price", "3.99 USD/hour", "--json"]) == 0
         d = json.loads(capsys.readouterr().out)
         assert (d["chip"], d["on_system"], d["n_chips"], d["system"]) == ("h200-sxm", "hgx-h200", 8, "hgx-h200")
         assert d["usd_per_m_output"] == pytest.approx(32.27, rel=2e-3)
     # a chip with --system keeps its old meaning: the fewest chips, that system's power
-    assert main(["cost", "llama-3.1-70b", "--basis", "bound", "--chip", "h100", "--system", "dgx-h100", "--json"]) == 0
+    assert main(["cost", "llama-3.1-70b", *BOUND, "--chip", "h100", "--system", "dgx-h100", "--json"]) == 0
     d = json.loads(capsys.readouterr().out)
     assert (d["n_chips"], d["on_system"], d["system"]) == (2, None, "dgx-h100")
     assert main(["cost", "llama-3.1-70b"]) == 2

@@ -275,7 +275,8 @@ class PlanRow:
     """The plan for one catalog chip or system. Times in seconds, rates in token/s, memory in GB.
 
     ``status``: ``"meets"`` (some deployment meets both targets by the estimate, or with
-    ``basis="bound"`` by the bounds: a necessary condition, not a promise), ``"ruled out"`` (no deployment of up to ``max_chips`` can, and
+    ``basis="bound"`` by the bounds: a necessary condition, not a promise), ``"ruled out"``
+    (no deployment of up to ``max_chips`` can, and
     ``reasons`` say which bound), ``"unknown"`` (a figure the bound needs is not published;
     ``reasons`` name it). The deployment fields describe the fewest chips that meet both
     targets (``None`` when none); ``best_*`` the highest tokens/s per chip at any count."""
@@ -849,16 +850,17 @@ def plan(model: str | Model, input_tokens: int | str, output_tokens: int | str, 
                 code = np.where(cyc > t, 0, limiter_code(tc, tm, tl))
                 return cyc, code
 
-            if effm is None:
-                tpot_of = tpot_raw
-            else:
+            tpot_of: Any = tpot_raw
+            if effm is not None:
                 t_e, c_e = tpot_raw(dec_ends)
                 dec_ends_t = t_e / effm.eff("decode", dec_ends, c_e)
 
-                def tpot_of(B: Any, tpot_raw: Any = tpot_raw, ends_t: Any = dec_ends_t,
-                            effm: _Efficiency = effm) -> tuple[Any, Any]:
+                def tpot_est(B: Any, tpot_raw: Any = tpot_raw, ends_t: Any = dec_ends_t,
+                             effm: _Efficiency = effm) -> tuple[Any, Any]:
                     t, code = tpot_raw(B)
                     return effm.envelope(t / effm.eff("decode", B, code), B, ends_t, _DECODE_ENDS), code
+
+                tpot_of = tpot_est
 
             tp1 = np.nan_to_num(tpot_of(np.ones(nE))[0], nan=np.inf)
             ttft_ok = t_pf1 <= t_ttft if not disaggregated else np.ones(nE, dtype=bool)
@@ -873,7 +875,8 @@ def plan(model: str | Model, input_tokens: int | str, output_tokens: int | str, 
             Bq = np.maximum(Bs, 1.0)
             tpot_b, code_b = tpot_of(Bq)
             c = {"n": n, "lay": lay, "ln": ln, "allowed": allowed, "t_pf1": t_pf1, "fit1": fit1 & allowed,
-                 "tpot1": tp1, "tpot1b": np.nan_to_num(tpot_raw(np.ones(nE))[0], nan=np.inf), "B": Bs, "tpot": tpot_b, "code": code_b, "need": need(Bq, ctx_mem),
+                 "tpot1": tp1, "tpot1b": np.nan_to_num(tpot_raw(np.ones(nE))[0], nan=np.inf), "B": Bs,
+                 "tpot": tpot_b, "code": code_b, "need": need(Bq, ctx_mem),
                  "tps_chip": Bq / (n * tpot_b), "need_fn": need, "times": times}
             if effm is not None:  # the bound beside the estimate, and the estimate's interval
                 tb = tpot_raw(Bq)[0]
@@ -888,14 +891,15 @@ def plan(model: str | Model, input_tokens: int | str, output_tokens: int | str, 
                 return t / effm.eff("prefill", b, limiter_code(pc, pm, pl))
 
             if disaggregated:
-                if effm is None:
-                    ptime_env = ptime
-                else:
+                ptime_env: Any = ptime
+                if effm is not None:
                     pe_t = ptime(pre_ends)
 
-                    def ptime_env(b: Any, ptime: Any = ptime, pe_t: Any = pe_t,
+                    def ptime_est(b: Any, ptime: Any = ptime, pe_t: Any = pe_t,
                                   effm: _Efficiency = effm) -> Any:
                         return effm.envelope(ptime(b), b, pe_t, _PREFILL_ENDS)
+
+                    ptime_env = ptime_est
 
                 def pok(b: Any, ptime_env: Any = ptime_env, need: Any = need, allowed: Any = allowed) -> Any:
                     with np.errstate(invalid="ignore"):
@@ -991,7 +995,8 @@ def _row(i: int, e: _Entry, cands: list[dict[str, Any]], missing: list[str], pre
         if est:
             Bq = max(B, 1)
             tv = c["tpot_iv"]
-            fields.update(basis="estimate", ttft_bound_s=float(c["t_pf1_bound"][i]), tpot_bound_s=float(c["tpot_bound"][i]),
+            fields.update(basis="estimate", ttft_bound_s=float(c["t_pf1_bound"][i]),
+                          tpot_bound_s=float(c["tpot_bound"][i]),
                           ttft_interval_s=(float(c["ttft_iv"][0][i]), float(c["ttft_iv"][1][i])),
                           tpot_interval_s=(float(tv[0][i]), float(tv[1][i])),
                           tokens_per_s_per_chip_interval=(Bq / (n_min * float(tv[1][i])),
@@ -1133,7 +1138,7 @@ def frontier(model: Any, chips: Sequence[Any], input_tokens: Any, output_tokens:
         ends = np.asarray(_DECODE_ENDS)
         Ball = np.concatenate([B, ends])
 
-        def step(ln: Any, lk: float = lk, i: int = i) -> tuple[np.ndarray, np.ndarray]:
+        def step(ln: Any, lk: float = lk, i: int = i, Ball: np.ndarray = Ball) -> tuple[np.ndarray, np.ndarray]:
             tc, tm, tl, t = layout_times(ln, "decode", float(ctx_dec), Ball, peak[i], bw[i], lk)[:4]
             code = limiter_code(tc, tm, tl)
             if not disaggregated:
@@ -1149,7 +1154,7 @@ def frontier(model: Any, chips: Sequence[Any], input_tokens: Any, output_tokens:
             t_all, code_all = step(ln)
             t, code = t_all[:B.size], code_all[:B.size]
             fit = _terms(prof, lay, np.asarray(float(ctx_mem)), B, opts)["total"] <= cap[i]
-            sets = {"bound": (t, None)}
+            sets: dict[str, tuple[np.ndarray, Any]] = {"bound": (t, None)}
             if effm is not None:
                 t_est = t_all / effm.eff("decode", Ball[None, :], code_all[None, :])[0]
                 t_env = effm.envelope(t_est[None, :B.size], B[None, :], t_est[None, B.size:], _DECODE_ENDS)[0]

@@ -383,7 +383,6 @@ def agent_session(model: str | Model, chip: str | Chip | System, scenario: Agent
     from ..hardware.prices import chip_prices, load_prices, pick_price
     from ..hardware.system import System, get_system
     from ..model.catalog import get_model
-
     from .plan import _basis, _Efficiency, basis_text
 
     est = _basis(basis) == "estimate"

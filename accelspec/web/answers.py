@@ -422,8 +422,8 @@ def frontier(model: str, chips: Any, input: Any = 2048, output: Any = 256, *, n_
                        n_chips=_count(n_chips, "n_chips"), disaggregated=bool(disaggregated),
                        weight_dtype=_opt(weights) or "native", kv_dtype=_opt(kv) or "bf16", basis=_basis(basis))
     keys = ("chip", "name", "n_chips", "batch", "tokens_per_s_per_user", "tokens_per_s_per_chip", "fits", "layout",
-            "missing", "basis") + tuple(f"{k}_tokens_per_s_per_{w}" for k in ("bound", "low", "high")
-                                        for w in ("user", "chip"))
+            "missing", "basis", *(f"{k}_tokens_per_s_per_{w}" for k in ("bound", "low", "high")
+                                  for w in ("user", "chip")))
     return finite({"model": model, "input_tokens": _n(input, "input", 2048),
                    "output_tokens": _n(output, "output", 256), "disaggregated": bool(disaggregated),
                    "basis": basis,

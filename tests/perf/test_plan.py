@@ -88,7 +88,8 @@ def test_colocated_tpot_includes_the_prefill_compute():
 
 
 def test_ttft_ruled_out_and_unknown_chips_say_why():
-    p = a.plan("llama-3.1-8b", 2048, 256, ttft="1 ms", tpot="1 s", chips=["h100-sxm", "zhenwu-m890"], max_chips=8, basis="bound")
+    p = a.plan("llama-3.1-8b", 2048, 256, ttft="1 ms", tpot="1 s", chips=["h100-sxm", "zhenwu-m890"], max_chips=8,
+               basis="bound")
     h = p.row("h100-sxm")
     assert h.status == "ruled out" and h.reasons[0].startswith("TTFT target 1 ms is below the prefill bound")
     m = p.row("zhenwu m890")
@@ -194,5 +195,6 @@ def test_checkpoint_format_the_chip_lacks_falls_back_to_bf16_compute():
     # fp8 weights (~671 GB) fit on 8 Ascend 910C (8 x 128 GB); a bf16 copy would not
     assert rows["ascend-910c"].n_chips == 8
     # an explicit precision the chip lacks is not replaced: no time bound, said so
-    fp8 = a.plan("deepseek-v3", "2k", 256, ttft="1 s", tpot="30 ms", chips=["ascend-910c"], precision="fp8", basis="bound")
+    fp8 = a.plan("deepseek-v3", "2k", 256, ttft="1 s", tpot="30 ms", chips=["ascend-910c"], precision="fp8",
+                 basis="bound")
     assert fp8.rows[0].status == "unknown" and "no dense fp8 peak" in fp8.rows[0].reasons[0]
