@@ -349,3 +349,41 @@ def test_cli_cost_takes_a_system(capsys):
     assert (d["n_chips"], d["on_system"], d["system"]) == (2, None, "dgx-h100")
     assert main(["cost", "llama-3.1-70b"]) == 2
     assert "--chip" in capsys.readouterr().err
+
+
+def test_estimate_costs_at_least_the_bound():
+    from accelspec.perf.estimate import calibration, estimate
+
+    for chip in ("h100-sxm", "mi300x", "b200"):
+        est = cost_bound("llama-3.1-70b", chip)
+        bnd = cost_bound("llama-3.1-70b", chip, basis="bound")
+        assert est.basis == "estimate" and bnd.basis == "bound" and bnd.efficiency is None
+        assert (est.n_chips, est.batch) == (bnd.n_chips, bnd.batch)  # the same deployment
+        assert est.usd_per_m_output >= bnd.usd_per_m_output and est.usd_per_m_input >= bnd.usd_per_m_input
+        assert est.tokens_per_joule <= bnd.tokens_per_joule
+        assert est.output_tokens_per_s_bound == bnd.output_tokens_per_s
+        # the rate is the bound's times the decode estimate's efficiency
+        dec = a.decode_bound("llama-3.1-70b", chip, 2048 + 128, batch=est.batch, n_chips=est.n_chips)
+        assert est.output_tokens_per_s.m_as("token/s") == pytest.approx(
+            bnd.output_tokens_per_s.m_as("token/s") * estimate(dec).speed.efficiency, rel=1e-9)
+        lo, hi = est.usd_per_m_output_interval
+        assert lo <= est.usd_per_m_output <= hi
+        assert f"fitted on {calibration().n_rows} published measurements" in est.assumptions
+        assert "basis: bound" in bnd.assumptions and "--basis bound" in est.assumptions
+    rows = compare_api("llama-3.1-70b", ["h100-sxm"])
+    assert "basis: estimate" in rows[0]["note"]
+    with pytest.raises(a.AccelspecError, match="basis"):
+        cost_bound("llama-3.1-70b", "h100", basis="typical")
+
+
+def test_cli_cost_basis(capsys):
+    import json
+
+    from accelspec.cli import main
+
+    assert main(["cost", "llama-3.1-70b", "--chip", "h100", "--json"]) == 0
+    est = json.loads(capsys.readouterr().out)
+    assert main(["cost", "llama-3.1-70b", *BOUND, "--chip", "h100", "--json"]) == 0
+    bnd = json.loads(capsys.readouterr().out)
+    assert est["basis"] == "estimate" and bnd["basis"] == "bound"
+    assert est["usd_per_m_output"] > bnd["usd_per_m_output"] and 0 < est["efficiency"] <= 1

@@ -198,3 +198,104 @@ def test_checkpoint_format_the_chip_lacks_falls_back_to_bf16_compute():
     fp8 = a.plan("deepseek-v3", "2k", 256, ttft="1 s", tpot="30 ms", chips=["ascend-910c"], precision="fp8",
                  basis="bound")
     assert fp8.rows[0].status == "unknown" and "no dense fp8 peak" in fp8.rows[0].reasons[0]
+
+
+# --- the estimate basis (default) ---------------------------------------------------------------
+CHIPS = ["h100-sxm", "h200", "mi300x", "b200", "tpu-v5e", "gaudi3"]
+
+
+def test_estimate_needs_at_least_the_bounds_chips():
+    kw = dict(ttft="1 s", tpot="30 ms", chips=CHIPS)
+    est = a.plan("llama-3.1-70b", "2k", 256, **kw)
+    bnd = a.plan("llama-3.1-70b", "2k", 256, basis="bound", **kw)
+    assert est.basis == "estimate" and bnd.basis == "bound"
+    assert est.feasible  # the estimate still finds deployments
+    for r in est.rows:
+        b = bnd.row(r.id)
+        if r.meets:  # what the estimate meets, the bound meets, with no more chips
+            assert b.meets and r.n_chips >= b.n_chips
+            assert r.tpot_s <= 0.030 and r.ttft_s <= 1.0
+            assert r.tpot_bound_s <= r.tpot_s and r.ttft_bound_s <= r.ttft_s
+            lo, hi = r.tpot_interval_s
+            assert r.tpot_bound_s * (1 - 1e-12) <= lo <= r.tpot_s <= hi
+            tlo, thi = r.tokens_per_s_per_chip_interval
+            assert tlo <= r.tokens_per_s_per_chip <= thi
+            if b.n_chips == r.n_chips:
+                assert r.tokens_per_s_per_chip <= b.tokens_per_s_per_chip * (1 + 1e-9)
+            if r.usd_per_m_output is not None:
+                assert r.usd_per_m_output >= b.usd_per_m_output
+                assert r.usd_per_m_output_interval[0] <= r.usd_per_m_output <= r.usd_per_m_output_interval[1]
+        else:
+            assert b.status in ("meets", r.status) or r.status == b.status
+    # at least one chip needs more chips (or a smaller batch) than the bound says
+    assert any(r.n_chips > bnd.row(r.id).n_chips or r.batch < bnd.row(r.id).batch for r in est.feasible)
+
+
+def test_estimate_rows_are_the_bound_divided_by_the_calibrated_efficiency():
+    from accelspec.perf.estimate import calibration, estimate
+
+    p = a.plan("llama-3.1-8b", 2048, 256, ttft="1 s", tpot="40 ms", chips=["h100-sxm"], max_chips=1,
+               disaggregated=True)
+    r = p.rows[0]
+    assert r.meets and r.basis == "estimate"
+    # decode: the batch's own estimate (the monotone envelope may only make it slower)
+    dec = estimate(a.decode_bound("llama-3.1-8b", "h100-sxm", 2176, r.batch))
+    assert r.tpot_s >= dec.time_s * (1 - 1e-9) and r.tpot_bound_s == pytest.approx(dec.bound_s, rel=1e-9)
+    bnd = a.plan("llama-3.1-8b", 2048, 256, ttft="1 s", tpot="40 ms", chips=["h100-sxm"], max_chips=1,
+                 disaggregated=True, basis="bound").rows[0]
+    assert r.batch < bnd.batch  # the estimate's step is slower: a smaller batch meets 40 ms
+    text = p.table()
+    cal = calibration()
+    assert f"basis: estimate (bound / efficiency fitted on {cal.n_rows} published measurements" in p.assumptions
+    assert "--basis bound" in p.assumptions and "TPOT 80% ms" in text and "interval" in r.explain()
+    assert "basis: bound" in a.plan("llama-3.1-8b", 2048, 256, ttft="1 s", tpot="10 ms", chips=["h100-sxm"],
+                                    basis="bound").assumptions
+    # co-located TTFT at batch 1: exactly the prefill bound's estimate
+    co = a.plan("llama-3.1-8b", 2048, 256, ttft="1 s", tpot="30 ms", chips=["h100-sxm"], max_chips=1).rows[0]
+    pre = estimate(a.prefill_bound("llama-3.1-8b", "h100-sxm", 2048, 1))
+    assert co.ttft_s == pytest.approx(pre.time_s, rel=1e-9)
+    assert co.ttft_interval_s[0] <= co.ttft_s <= co.ttft_interval_s[1]
+    with pytest.raises(PlanError, match="basis"):
+        a.plan("llama-3.1-8b", 2048, 256, ttft="1 s", tpot="10 ms", chips=["h100"], basis="typical")
+
+
+def test_estimate_ruled_out_reasons_say_estimated():
+    p = a.plan("llama-3.1-8b", 2048, 256, ttft="1 s", tpot="5 ms", chips=["h100-sxm"], max_chips=1,
+               disaggregated=True)
+    r = p.rows[0]  # the bound meets 5 ms at batch 1 (4.57 ms); the estimate does not
+    assert r.status == "ruled out" and "below the estimated memory-bound decode step at batch 1: ~" in r.reasons[0]
+
+
+def test_frontier_estimate_lies_below_the_bound():
+    import numpy as np
+
+    for cv in frontier("llama-3.1-70b", ["h100-sxm", "mi300x", "b200"], 2048, 256):
+        assert cv["basis"] == "estimate"
+        x, y = cv["tokens_per_s_per_user"], cv["tokens_per_s_per_chip"]
+        xb, yb = cv["bound_tokens_per_s_per_user"], cv["bound_tokens_per_s_per_chip"]
+        assert np.all(x <= xb * (1 + 1e-9)) and np.all(y <= yb * (1 + 1e-9))  # batch by batch
+        assert np.all(np.diff(x) <= 1e-9 * x[:-1])  # never faster per user at a larger batch
+        # and as curves: at the estimate's interactivity the bound's curve is higher
+        o = np.argsort(xb)
+        inside = (x >= xb.min()) & (x <= xb.max())
+        assert np.all(y[inside] <= np.interp(x[inside], xb[o], yb[o]) * (1 + 1e-9))
+        assert np.all(cv["low_tokens_per_s_per_chip"] <= y * (1 + 1e-9))
+        assert np.all(cv["high_tokens_per_s_per_chip"] >= y * (1 - 1e-9))
+        assert np.all(cv["high_tokens_per_s_per_chip"] <= yb * (1 + 1e-9))
+    (b,) = frontier("llama-3.1-8b", ["h100-sxm"], 2048, 256, batches=[1, 64], basis="bound")
+    assert "bound_tokens_per_s_per_chip" not in b
+
+
+def test_cli_plan_basis(capsys):
+    import json
+
+    base = ["plan", "llama-3.1-8b", "--input", "2048", "--output", "256", "--ttft", "1s", "--tpot", "40ms",
+            "--chips", "h100", "--max-chips", "1", "--disaggregated", "--json"]
+    assert main(base) == 0
+    est = json.loads(capsys.readouterr().out)
+    assert main([*base, "--basis", "bound"]) == 0
+    bnd = json.loads(capsys.readouterr().out)
+    assert est["basis"] == "estimate" and bnd["basis"] == "bound"
+    assert est["rows"][0]["batch"] < bnd["rows"][0]["batch"]
+    assert est["rows"][0]["tpot_interval_s"] is not None and bnd["rows"][0]["tpot_interval_s"] is None
+    assert main([*base[:-1], "--basis", "typical"]) == 2

@@ -107,3 +107,23 @@ def test_session_defaults_to_the_checkpoints_format():
     assert any("experts mxfp4" in n for n in s.notes)
     b16 = a.agent_session("gpt-oss-120b", "h100-sxm", SC, weight_dtype="bf16")
     assert b16.n_chips > 1
+
+
+def test_estimate_basis_is_slower_than_the_bound_and_says_so():
+    import numpy as np
+
+    from accelspec.perf.estimate import calibration
+
+    est = a.agent_session("llama-3.1-8b", "h100-sxm", SC)
+    bnd = a.agent_session("llama-3.1-8b", "h100-sxm", SC, basis="bound")
+    assert est.basis == "estimate" and bnd.basis == "bound"
+    assert est.bound_time_s == pytest.approx(bnd.total_time_s, rel=1e-12)
+    assert est.total_time_s > bnd.total_time_s
+    assert np.all(est.prefill_s >= bnd.prefill_s) and np.all(est.decode_s >= bnd.decode_s)
+    lo, hi = est.time_interval_s
+    assert bnd.total_time_s <= lo <= est.total_time_s <= hi
+    assert est.cost_usd[0] >= bnd.cost_usd[0]
+    text = est.summary()
+    assert "time ~" in text and "80% interval" in text and f"{calibration().n_rows} published" in text
+    assert "time >=" in bnd.summary() and "basis: bound" in bnd.summary()
+    assert est.to_dict()["basis"] == "estimate" and est.to_dict()["bound_time_h"] > 0
