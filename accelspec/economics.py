@@ -354,16 +354,20 @@ def cost_bound(model: str | Model, chip: str | Chip | System | Deployment, *, n_
     est_lo = est_hi = 1.0
     basis_clause = ""
     if basis == "estimate":
-        from .perf.estimate import estimate
+        from .perf.estimate import LATENCY_BATCH, estimate_speed
         from .perf.plan import basis_text
 
-        e_dec, e_pre = estimate(dec, engine=engine), estimate(pre, engine=engine)
-        eff, eff_in = e_dec.speed.efficiency, e_pre.speed.efficiency
-        est_lo, est_hi = e_dec.speed.low / e_dec.speed.bound, e_dec.speed.high / e_dec.speed.bound
+        # as accelspec.perf.estimate.estimate, with the model in hand (a config-file model too)
+        e_dec = estimate_speed(1.0 / dec.t, phase="decode", per_user=b <= LATENCY_BATCH, limiter=dec.limiter,
+                               vendor=c.vendor, chip=c.id, batch=b, moe=m.is_moe, engine=engine)
+        e_pre = estimate_speed(1.0 / pre.t, phase="prefill", per_user=True, limiter=pre.limiter, vendor=c.vendor,
+                               chip=c.id, batch=b, moe=m.is_moe, engine=engine)
+        eff, eff_in = e_dec.efficiency, e_pre.efficiency
+        est_lo, est_hi = e_dec.low / e_dec.bound, e_dec.high / e_dec.bound
         tps, tps_in = tps * eff, tps_in * eff_in
         tlo, thi = tlo * eff, thi * eff
-        basis_clause = (f"decode at efficiency {eff:.3g} ({e_dec.speed.regime}, {e_dec.speed.limiter}-bound), "
-                        f"prefill at {eff_in:.3g} ({e_pre.speed.limiter}-bound), 80% interval of the decode "
+        basis_clause = (f"decode at efficiency {eff:.3g} ({e_dec.regime}, {e_dec.limiter}-bound), "
+                        f"prefill at {eff_in:.3g} ({e_pre.limiter}-bound), 80% interval of the decode "
                         f"efficiency {est_lo:.3g}..{est_hi:.3g}; " + basis_text("estimate", engine))
     else:
         from .perf.plan import basis_text
