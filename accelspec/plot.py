@@ -633,8 +633,8 @@ def plot_frontier(model: Model | str, chips: Iterable[str | Chip], input_tokens:
             xl, yl = cv["low_tokens_per_s_per_user"][fit], cv["low_tokens_per_s_per_chip"][fit]
             xh, yh = cv["high_tokens_per_s_per_user"][fit], cv["high_tokens_per_s_per_chip"][fit]
             if xl.size:
-                ax.fill(np.concatenate([xl, xh[::-1]]), np.concatenate([yl, yh[::-1]]), color=color, alpha=0.12,
-                        lw=0)
+                ax.fill(np.concatenate([xl, xh[::-1]]), np.concatenate([yl, yh[::-1]]), color=color,
+                        alpha=0.12 if len(chip_list) <= 3 else 0.05, lw=0)  # many bands: fainter
         ax.plot(np.where(fit, x, np.nan), np.where(fit, y, np.nan), color=color, ls=ls, lw=2, label=label)
         last = int(np.flatnonzero(fit)[-1]) if fit.any() else 0
         shown = cv["batch"] <= 4 * cv["batch"][last]  # the part that does not fit: up to 4x the last that does
