@@ -925,7 +925,8 @@ def build_parser() -> argparse.ArgumentParser:
              "--accepted")
     sp.set_defaults(func=_cmd_request)
 
-    sp = add("cost", "best-case $ per 1M tokens and tokens per joule, with dated price sources")
+    sp = add("cost", "$ per 1M tokens and tokens per joule (the calibrated estimate; --basis bound: best case), "
+                     "with dated price sources")
     sp.add_argument("model")
     sp.add_argument("--chip", default=None, help="a chip or a system (hgx-h200, gb200-nvl72: its chip, all its "
                     "chips, its fabric and its power)")
@@ -1022,7 +1023,8 @@ def build_parser() -> argparse.ArgumentParser:
     kp.add_argument("model")
     kp.add_argument("--chips", nargs="+", action=_List, required=True)
     model_args(kp, context=False)
-    kp = kind("frontier", "tokens/s per chip against tokens/s per user, one bound curve per chip, batch swept")
+    kp = kind("frontier", "tokens/s per chip against tokens/s per user, one curve per chip (the estimate with "
+                          "its band, the bound dashed), batch swept")
     kp.add_argument("model")
     kp.add_argument("--chips", nargs="+", required=True)
     _renamed(kp, kp.add_argument("--input-tokens", type=_count("--input-tokens"), default=2048,

@@ -6,6 +6,11 @@ instance, chips per instance, price per instance-hour and per chip-hour, date, s
 (vendor purchase list prices, rare). Nothing is invented: a chip without a published price is
 listed under ``no_price`` and reported as missing.
 
+Basis: :func:`cost_bound` gives the calibrated estimate by default (``basis="estimate"``: the
+decode and prefill rates below multiplied by the efficiency of
+:func:`accelspec.perf.estimate.estimate` for that chip, regime, batch and limiter, so $/Mtok is
+higher and tokens per joule lower), and the bounds below with ``basis="bound"`` (the best case).
+
 Bounds (all best case, from :func:`accelspec.decode_bound` and :func:`accelspec.prefill_bound`):
 
 * output tokens/s of the whole deployment ``R_out <= batch / t_step`` (decode step at the mean

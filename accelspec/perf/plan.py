@@ -1,5 +1,13 @@
 """Service-level planning: which chips meet a time-to-first-token and time-per-output-token
-target for a model, with how many chips, which layout and what batch, as best-case bounds.
+target for a model, with how many chips, which layout and what batch: by the calibrated
+estimate (default, ``basis="estimate"``) or by best-case bounds (``basis="bound"``).
+
+Basis: with ``basis="estimate"`` every TTFT, TPOT and step time below is the bound's divided by
+the calibrated efficiency of :func:`accelspec.perf.estimate.estimate_speed` for that chip, phase,
+regime (decode at low latency up to :data:`~accelspec.perf.estimate.LATENCY_BATCH`, throughput
+above), batch bucket, limiter and dense/MoE, computed vectorized (:class:`_Efficiency`) and made
+non-decreasing in the batch; throughput and $/Mtok follow. Each row also carries the bound at the
+same deployment and the estimate's 80% interval. ``basis="bound"`` is the optimistic edge.
 
 Definitions (side by side, since publishers differ):
 
