@@ -540,7 +540,7 @@ def _cmd_cost(args: argparse.Namespace) -> None:
         args.chip, args.system = args.system, None
     cb = cost_bound(_fit_model(args.model), args.chip, n_chips=args.n_chips, context_tokens=args.input_tokens,
                     output_tokens=args.output_tokens, batch=args.batch, price=price, weight_dtype=args.weight_dtype,
-                    kv_dtype=args.kv_dtype, tier=args.tier, system=args.system)
+                    kv_dtype=args.kv_dtype, tier=args.tier, system=args.system, basis=args.basis)
 
     def m(q: Any, unit: str) -> Any:
         return None if q is None else float(q.m_as(unit))
@@ -560,7 +560,10 @@ def _cmd_cost(args: argparse.Namespace) -> None:
          "prices": [{"provider": s.provider, "tier": s.tier, "instance": s.instance,
                      "usd_per_chip_hour": float(s.per_chip_hour.m_as("USD/hour")), "basis": s.basis,
                      "status": s.status, "date": s.date, "source": s.source_url} for s in cb.prices],
-         "missing": list(cb.missing), "assumptions": cb.assumptions}
+         "missing": list(cb.missing), "assumptions": cb.assumptions, "basis": cb.basis,
+         "efficiency": cb.efficiency,
+         "usd_per_m_output_interval": None if cb.usd_per_m_output_interval is None
+         else [m(q, "USD") for q in cb.usd_per_m_output_interval]}
     text = str(cb) + "".join(f"\n  price: {s.provider} {s.tier} {s.instance} {s.per_chip_hour.m_as('USD/hour'):.4g} "
                              f"USD/chip-hour ({s.basis}, {s.status}) {s.date} {s.source_url}" for s in cb.prices)
     if args.api:
@@ -568,7 +571,8 @@ def _cmd_cost(args: argparse.Namespace) -> None:
 
         rows = compare_api(args.model, [args.chip], n_chips=args.n_chips, context_tokens=args.input_tokens,
                            output_tokens=args.output_tokens, batch=args.batch, price=price,
-                           weight_dtype=args.weight_dtype, kv_dtype=args.kv_dtype, tier=args.tier, system=args.system)
+                           weight_dtype=args.weight_dtype, kv_dtype=args.kv_dtype, tier=args.tier, system=args.system,
+                           basis=args.basis)
         d["api"] = [r for r in rows if r["kind"] == "api"]
         text += "\n" + compare_api_text(rows) if len(rows) > 1 else "\n  api: no published API price for this model"
     _emit(d, args.json, text)
@@ -580,7 +584,7 @@ def _cmd_plan(args: argparse.Namespace) -> None:
 
     p = plan(args.model, args.input_tokens, args.output_tokens, ttft=args.ttft, tpot=args.tpot, chips=args.chips,
              max_chips=args.max_chips, disaggregated=args.disaggregated, decode_context=args.decode_context,
-             weight_dtype=args.weight_dtype or "native", kv_dtype=args.kv_dtype)
+             weight_dtype=args.weight_dtype or "native", kv_dtype=args.kv_dtype, basis=args.basis)
     data = p.to_records()
     if args.top:
         keep = [r for r in data["rows"] if r["status"] == "meets"][: args.top]
@@ -649,7 +653,7 @@ def _cmd_plot(args: argparse.Namespace) -> None:
     elif args.kind == "frontier":
         ax = plot.plot_frontier(args.model, args.chips, args.input_tokens, args.output_tokens, n_chips=args.n_chips,
                                 disaggregated=not args.colocated, tpot=args.tpot,
-                                weight_dtype=args.weight_dtype or "native", kv_dtype=args.kv_dtype)
+                                weight_dtype=args.weight_dtype or "native", kv_dtype=args.kv_dtype, basis=args.basis)
     else:
         from .perf.sweep import sweep
 
@@ -914,7 +918,8 @@ def build_parser() -> argparse.ArgumentParser:
              "--accepted")
     sp.set_defaults(func=_cmd_request)
 
-    sp = add("cost", "best-case $ per 1M tokens and tokens per joule, with dated price sources")
+    sp = add("cost", "$ per 1M tokens and tokens per joule (the calibrated estimate; --basis bound: best case), "
+                     "with dated price sources")
     sp.add_argument("model")
     sp.add_argument("--chip", default=None, help="a chip or a system (hgx-h200, gb200-nvl72: its chip, all its "
                     "chips, its fabric and its power)")
@@ -928,6 +933,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--system", default=None, help="alone: the system to cost (as --chip SYSTEM); with a --chip "
                     "chip: the catalog system whose power gives the rack bound")
     sp.add_argument("--api", action="store_true", help="also list published API prices for the model")
+    sp.add_argument("--basis", choices=["estimate", "bound"], default="estimate",
+                    help="estimate (default): throughput = bound x calibrated efficiency (what published runs "
+                         "reach); bound: the roofline bound, the optimistic edge")
     sp.set_defaults(func=_cmd_cost)
 
     sp = add("plan", "which chips meet a TTFT and TPOT target for a model, with how many chips, layout and batch")
@@ -944,6 +952,9 @@ def build_parser() -> argparse.ArgumentParser:
     dtype_args(sp, None, "default: the checkpoint's own format")
     sp.add_argument("--all", action="store_true", help="also list the entries ruled out, with the bound that rules "
                     "each out (always shown when none meets the targets)")
+    sp.add_argument("--basis", choices=["estimate", "bound"], default="estimate",
+                    help="estimate (default): every TTFT/TPOT is the bound / calibrated efficiency (what published "
+                         "runs reach); bound: the roofline bounds, the optimistic edge")
     sp.set_defaults(func=_cmd_plan)
 
     sp = add("claims", "check the vendor claims against the catalog")
@@ -1005,7 +1016,8 @@ def build_parser() -> argparse.ArgumentParser:
     kp.add_argument("model")
     kp.add_argument("--chips", nargs="+", action=_List, required=True)
     model_args(kp, context=False)
-    kp = kind("frontier", "tokens/s per chip against tokens/s per user, one bound curve per chip, batch swept")
+    kp = kind("frontier", "tokens/s per chip against tokens/s per user, one curve per chip (the estimate with "
+                          "its band, the bound dashed), batch swept")
     kp.add_argument("model")
     kp.add_argument("--chips", nargs="+", required=True)
     _renamed(kp, kp.add_argument("--input-tokens", type=_count("--input-tokens"), default=2048,
@@ -1016,6 +1028,9 @@ def build_parser() -> argparse.ArgumentParser:
                     help="chips per deployment (default: per chip, the fewest that hold the model)")
     kp.add_argument("--tpot", default=None, help="draw a TPOT target, e.g. 30ms")
     kp.add_argument("--colocated", action="store_true", help="prefill on the same chips (default: decode pool)")
+    kp.add_argument("--basis", choices=["estimate", "bound"], default="estimate",
+                    help="estimate (default): the calibrated estimate solid with its 80%% band, the bound dashed "
+                         "beside it; bound: the bound curves alone")
     dtype_args(kp, None, "default: the checkpoint's own format")
     kp = kind("heatmap", "a decode bound over two sweep axes")
     kp.add_argument("--models", nargs="+", action=_List, required=True)

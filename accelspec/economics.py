@@ -6,6 +6,11 @@ instance, chips per instance, price per instance-hour and per chip-hour, date, s
 (vendor purchase list prices, rare). Nothing is invented: a chip without a published price is
 listed under ``no_price`` and reported as missing.
 
+Basis: :func:`cost_bound` gives the calibrated estimate by default (``basis="estimate"``: the
+decode and prefill rates below multiplied by the efficiency of
+:func:`accelspec.perf.estimate.estimate` for that chip, regime, batch and limiter, so $/Mtok is
+higher and tokens per joule lower), and the bounds below with ``basis="bound"`` (the best case).
+
 Bounds (all best case, from :func:`accelspec.decode_bound` and :func:`accelspec.prefill_bound`):
 
 * output tokens/s of the whole deployment ``R_out <= batch / t_step`` (decode step at the mean
@@ -163,6 +168,14 @@ class CostBound:
     #: the system id when the bound was asked of a system (a name, a record, or a Deployment in
     #: one): its chip, fabric and power share; ``system`` (the power source) is then the same
     on_system: str | None = None
+    #: ``"estimate"``: the rates are the bound's x the calibrated efficiency (and $/Mtok, tokens
+    #: per joule follow); ``"bound"``: the roofline bounds (best case)
+    basis: str = "bound"
+    efficiency: float | None = None  #: decode efficiency used (estimate basis), else None
+    input_efficiency: float | None = None  #: prefill efficiency used (estimate basis), else None
+    #: the estimate's 80% interval on $/Mtok out at the price used (low, high); estimate basis only
+    usd_per_m_output_interval: tuple[pint.Quantity, pint.Quantity] | None = None
+    output_tokens_per_s_bound: pint.Quantity | None = None  #: the bound beside the estimate
 
     def __str__(self) -> str:
         def f(q: Any, fmt: str = ".3g") -> str:
@@ -176,9 +189,18 @@ class CostBound:
         miss = f"; missing: {', '.join(self.missing)}" if self.missing else ""
         rack = ""
         if self.tokens_per_s_per_mw_rack is not None:
-            rack = (f", <= {self.tokens_per_s_per_mw_rack.m_as('token/s'):.3g} token/s per MW of "
-                    f"{self.system} power")
+            op = "~" if self.basis == "estimate" else "<= "
+            rack = f", {op}{self.tokens_per_s_per_mw_rack.m_as('token/s'):.3g} token/s per MW of {self.system} power"
         where = f" in {self.on_system}" if self.on_system else ""
+        if self.basis == "estimate":
+            ui = self.usd_per_m_output_interval
+            iv = f", 80% interval {ui[0].magnitude:.3g}..{ui[1].magnitude:.3g}" if ui else ""
+            bnd = (f" (bound <= {f(self.output_tokens_per_s_bound)})" if self.output_tokens_per_s_bound is not None
+                   else "")
+            return (f"{self.model} on {self.n_chips} x {self.chip}{where}, batch {self.batch}: "
+                    f"~{f(self.output_tokens_per_s)} out{bnd}, ~{usd(self.usd_per_m_output)} USD/Mtok out{iv}{rng}, "
+                    f"~{usd(self.usd_per_m_input)} USD/Mtok in, ~{f(self.tokens_per_joule)} out{rack}{miss}\n"
+                    f"  {self.assumptions}")
         return (f"{self.model} on {self.n_chips} x {self.chip}{where}, batch {self.batch}: "
                 f"<= {f(self.output_tokens_per_s)} out, >= {usd(self.usd_per_m_output)} USD/Mtok out{rng}, "
                 f">= {usd(self.usd_per_m_input)} USD/Mtok in, <= {f(self.tokens_per_joule)} out{rack}{miss}\n"
@@ -189,8 +211,16 @@ def cost_bound(model: str | Model, chip: str | Chip | System | Deployment, *, n_
                context_tokens: int = 2048, output_tokens: int = 256, batch: int | None = None,
                price: str | pint.Quantity | None = None, weight_dtype: str | DType | None = None,
                kv_dtype: str | DType | None = "bf16", parallelism: str | Parallelism | Mapping[str, int] | None = None,
-               tier: str | None = None, system: str | System | None = None) -> CostBound:
-    """Best-case $ per 1M input/output tokens and tokens per joule (see the module docstring).
+               tier: str | None = None, system: str | System | None = None, basis: str = "estimate",
+               engine: str | None = None) -> CostBound:
+    """Expected (default) or best-case $ per 1M input/output tokens and tokens per joule (see
+    the module docstring).
+
+    ``basis="estimate"`` (default): the decode and prefill rates are the bounds' times the
+    calibrated efficiency of :func:`accelspec.perf.estimate.estimate` (what published runs reach
+    on that chip, regime, batch and limiter), so $/Mtok is higher and tokens per joule lower than
+    the bound's; ``usd_per_m_output_interval`` gives the estimate's 80% interval at the price
+    used. ``basis="bound"``: the roofline bounds, the optimistic edge (best-case $/Mtok).
 
     ``context_tokens``: prompt length ``S_in``; ``output_tokens``: generated length ``S_out``.
     ``n_chips=None`` takes the fewest chips on which one sequence of ``S_in + S_out`` tokens fits
@@ -241,6 +271,10 @@ def cost_bound(model: str | Model, chip: str | Chip | System | Deployment, *, n_
         Only price snapshots of this tier (``"on-demand"``, ``"capacity-block"``, ``"spot"``).
     system : str or System, optional
         The system whose published power gives the rack-power bound.
+    basis : {"estimate", "bound"}, optional
+        ``"estimate"`` (default): rates x calibrated efficiency; ``"bound"``: the bounds.
+    engine : str, optional
+        The serving engine the estimate assumes (default unknown: the field's effect).
 
     Returns
     -------
@@ -265,6 +299,8 @@ def cost_bound(model: str | Model, chip: str | Chip | System | Deployment, *, n_
     from .perf.bounds import decode_bound, prefill_bound
     from .perf.memory import InvalidArgumentError, _refuse, is_deployment, max_batch
 
+    if basis not in ("estimate", "bound"):
+        raise InvalidArgumentError("basis", f"'estimate' or 'bound', got {basis!r}")
     m = get_model(model)
     s_in, s_out = int(context_tokens), int(output_tokens)
     dep = chip if is_deployment(chip) else None
@@ -318,12 +354,36 @@ def cost_bound(model: str | Model, chip: str | Chip | System | Deployment, *, n_
     tps = dec.tokens_per_s_per_chip * n
     tlo, thi = (q * n for q in dec.tokens_per_s_per_chip_range)
     tps_in = pre.tokens_per_s_per_chip * n
+    tps_bound = tps
+    eff = eff_in = None
+    est_lo = est_hi = 1.0
+    basis_clause = ""
+    if basis == "estimate":
+        from .perf.estimate import LATENCY_BATCH, estimate_speed
+        from .perf.plan import basis_text
+
+        # as accelspec.perf.estimate.estimate, with the model in hand (a config-file model too)
+        e_dec = estimate_speed(1.0 / dec.t, phase="decode", per_user=b <= LATENCY_BATCH, limiter=dec.limiter,
+                               vendor=c.vendor, chip=c.id, batch=b, moe=m.is_moe, engine=engine)
+        e_pre = estimate_speed(1.0 / pre.t, phase="prefill", per_user=True, limiter=pre.limiter, vendor=c.vendor,
+                               chip=c.id, batch=b, moe=m.is_moe, engine=engine)
+        eff, eff_in = e_dec.efficiency, e_pre.efficiency
+        est_lo, est_hi = e_dec.low / e_dec.bound, e_dec.high / e_dec.bound
+        tps, tps_in = tps * eff, tps_in * eff_in
+        tlo, thi = tlo * eff, thi * eff
+        basis_clause = (f"decode at efficiency {eff:.3g} ({e_dec.regime}, {e_dec.limiter}-bound), "
+                        f"prefill at {eff_in:.3g} ({e_pre.limiter}-bound), 80% interval of the decode "
+                        f"efficiency {est_lo:.3g}..{est_hi:.3g}; " + basis_text("estimate", engine))
+    else:
+        from .perf.plan import basis_text
+
+        basis_clause = basis_text("bound")
     missing: list[str] = []
     snaps = chip_prices(c)
     if tier is not None:
         snaps = [sn for sn in snaps if sn.tier == tier]
     p, price_text = pick_price(snaps, price)
-    usd_out = usd_in = rng_usd = prange = None
+    usd_out = usd_in = rng_usd = prange = usd_iv = None
     if p is None:
         missing.append("price")
         reason = load_prices()[1].get(c.id)
@@ -337,6 +397,8 @@ def cost_bound(model: str | Model, chip: str | Chip | System | Deployment, *, n_
         def per_m(pr: pint.Quantity, rate: pint.Quantity) -> pint.Quantity:
             return (pr * n / rate.to("token/hour") * Q_(1e6, "token")).to("USD")
         usd_out, usd_in = per_m(p, tps), per_m(p, tps_in)
+        if eff is not None:
+            usd_iv = (per_m(p, tps_bound * est_hi), per_m(p, tps_bound * est_lo))
         if snaps and not (isinstance(price, Q_) or (isinstance(price, str)
                                                           and price not in ("min", "median", "max"))):
             vals = [s.per_chip_hour for s in snaps]
@@ -387,7 +449,7 @@ def cost_bound(model: str | Model, chip: str | Chip | System | Deployment, *, n_
                    f"{n} chip(s), layout {layout}; "
                    f"batch {b}, {s_in} in / {s_out} out, decode at mean context {s_in + s_out // 2}; "
                    f"{price_text}{'; snapshots dated ' + ', '.join(dates) if dates else ''}; {power_text}; "
-                   f"roofline bound, efficiencies 1.0")
+                   f"{basis_clause}")
     return CostBound(model=m.id, chip=c.id, n_chips=n, batch=b, input_tokens=s_in, output_tokens=s_out,
                      output_tokens_per_s=tps, output_tokens_per_s_range=(tlo, thi), input_tokens_per_s=tps_in,
                      price_per_chip_hour=p, price_range=prange, prices=tuple(snaps), usd_per_m_output=usd_out,
@@ -395,7 +457,9 @@ def cost_bound(model: str | Model, chip: str | Chip | System | Deployment, *, n_
                      tokens_per_joule_range=tpj_rng, tokens_per_s_per_mw=per_mw, missing=tuple(missing),
                      assumptions=assumptions, system=sys_id, rack_power_per_chip=share,
                      tokens_per_s_per_mw_rack=per_mw_rack, tokens_per_s_per_mw_rack_range=rack_rng,
-                     prices_used=used, on_system=on.id if on is not None else None)
+                     prices_used=used, on_system=on.id if on is not None else None, basis=basis, efficiency=eff,
+                     input_efficiency=eff_in, usd_per_m_output_interval=usd_iv,
+                     output_tokens_per_s_bound=tps_bound if eff is not None else None)
 
 
 def _system_id(value: Any) -> str:
@@ -432,7 +496,8 @@ def _system_status(system_id: str) -> str:
 
 def compare_api(model: str | Model, chips: Iterable[str | Chip | System | Deployment],
                 **kw: Any) -> list[dict[str, Any]]:
-    """Our best-case $/Mtok per chip beside published API prices for the same model (with dates).
+    """Our $/Mtok per chip (the calibrated estimate by default; ``basis="bound"``: best case)
+    beside published API prices for the same model (with dates).
 
     ``chips``: chips, systems or deployments, each as :func:`cost_bound` takes it.
 

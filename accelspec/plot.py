@@ -564,13 +564,18 @@ matplotlib.rcParams.setdefault("figure.dpi", 100)
 
 def plot_frontier(model: Model | str, chips: Iterable[str | Chip], input_tokens: int = 2048, output_tokens: int = 256,
                   *, n_chips: int | None = None, disaggregated: bool = True, tpot: str | pint.Quantity | None = None,
-                  weight_dtype: str = "native", kv_dtype: str = "bf16", ax: Axes | None = None) -> Axes:
-    """Throughput against interactivity as bounds, one curve per chip with the batch swept.
+                  weight_dtype: str = "native", kv_dtype: str = "bf16", ax: Axes | None = None,
+                  basis: str = "estimate") -> Axes:
+    """Throughput against interactivity, one curve per chip with the batch swept.
 
     Output tokens/s per chip (y) against tokens/s per user (x); solid where the batch's KV
     cache fits (at the final context), dotted where it does not. The batch-1 and
     largest-fitting points are marked. Curves from :func:`accelspec.perf.plan.frontier`.
     Chips the catalog cannot bound are named in a note, not dropped silently.
+
+    ``basis="estimate"`` (default): the calibrated estimate solid, with its 80% interval as a
+    shaded band, and the bound dashed beside it (the optimistic edge); ``basis="bound"``: the
+    bound curves alone, as solid lines.
 
     Parameters
     ----------
@@ -596,11 +601,14 @@ def plot_frontier(model: Model | str, chips: Iterable[str | Chip], input_tokens:
         KV-cache format.
     ax : matplotlib.axes.Axes, optional
         Axes to draw on; default: a new figure.
+    basis : {"estimate", "bound"}, default "estimate"
+        The calibrated estimate with its band and the bound dashed, or the bound alone.
 
     Returns
     -------
     matplotlib.axes.Axes
-        Tokens/s per user [token/s] against tokens/s per chip [token/s], both upper bounds.
+        Tokens/s per user [token/s] against tokens/s per chip [token/s]: estimates (with the
+        bounds dashed) or upper bounds.
     """
     from .model.catalog import get_model
     from .perf.plan import _seconds, frontier
@@ -609,7 +617,8 @@ def plot_frontier(model: Model | str, chips: Iterable[str | Chip], input_tokens:
     mdl = get_model(model)
     chip_list = [get_chip(c) for c in chips]
     curves = frontier(mdl, chip_list, input_tokens, output_tokens, n_chips=n_chips, disaggregated=disaggregated,
-                      weight_dtype=weight_dtype, kv_dtype=kv_dtype)
+                      weight_dtype=weight_dtype, kv_dtype=kv_dtype, basis=basis)
+    est = basis == "estimate"
     left_out = []
     for chip, (color, ls), cv in zip(chip_list, _styles(chip_list), curves, strict=True):
         x, y, fit = cv["tokens_per_s_per_user"], cv["tokens_per_s_per_chip"], cv["fits"]
@@ -617,6 +626,15 @@ def plot_frontier(model: Model | str, chips: Iterable[str | Chip], input_tokens:
             left_out.append(f"{chip.name} ({'; '.join(cv['missing'])})")
             continue
         label = f"{chip.name} x {cv['n_chips']}"
+        if est:
+            ls = "-"
+            xb, yb = cv["bound_tokens_per_s_per_user"], cv["bound_tokens_per_s_per_chip"]
+            ax.plot(np.where(fit, xb, np.nan), np.where(fit, yb, np.nan), color=color, ls="--", lw=1, alpha=0.8)
+            xl, yl = cv["low_tokens_per_s_per_user"][fit], cv["low_tokens_per_s_per_chip"][fit]
+            xh, yh = cv["high_tokens_per_s_per_user"][fit], cv["high_tokens_per_s_per_chip"][fit]
+            if xl.size:
+                ax.fill(np.concatenate([xl, xh[::-1]]), np.concatenate([yl, yh[::-1]]), color=color,
+                        alpha=0.12 if len(chip_list) <= 3 else 0.05, lw=0)  # many bands: fainter
         ax.plot(np.where(fit, x, np.nan), np.where(fit, y, np.nan), color=color, ls=ls, lw=2, label=label)
         last = int(np.flatnonzero(fit)[-1]) if fit.any() else 0
         shown = cv["batch"] <= 4 * cv["batch"][last]  # the part that does not fit: up to 4x the last that does
@@ -632,10 +650,12 @@ def plot_frontier(model: Model | str, chips: Iterable[str | Chip], input_tokens:
                     fontsize=8, ha="right", va="bottom")
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xlabel("interactivity: output tokens/s per user (upper bound)")
-    ax.set_ylabel("throughput: output tokens/s per chip (upper bound)")
+    what = "estimate" if est else "upper bound"
+    ax.set_xlabel(f"interactivity: output tokens/s per user ({what})")
+    ax.set_ylabel(f"throughput: output tokens/s per chip ({what})")
     mode = "decode pool" if disaggregated else "prefill and decode on the same chips"
-    ax.set_title(f"{mdl.name}, {input_tokens} in / {output_tokens} out, batch swept ({mode});\n"
+    key = ("solid: calibrated estimate, band: its 80% interval, dashed: the bound;\n" if est else "")
+    ax.set_title(f"{mdl.name}, {input_tokens} in / {output_tokens} out, batch swept ({mode});\n{key}"
                  "dots: batch 1 and the largest batch that fits; dotted: the KV cache does not fit", fontsize=9)
     ax.grid(True, which="both", alpha=0.25)
     if ax.get_legend_handles_labels()[0]:

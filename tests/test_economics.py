@@ -16,9 +16,11 @@ from accelspec.units import Q_
 T_STEP = 139.72e9 / 5.3e12
 RATE = 1 / T_STEP
 
+BOUND = ["--basis", "bound"]  # the worked numbers are the bounds
+
 
 def test_worked_mi300x_batch1_given_price():
-    cb = cost_bound("llama-3.1-70b", "mi300x", batch=1, price="3.6 USD/hour")
+    cb = cost_bound("llama-3.1-70b", "mi300x", batch=1, price="3.6 USD/hour", basis="bound")
     assert cb.output_tokens_per_s.m_as("token/s") == pytest.approx(RATE, rel=2e-3)
     # $/Mtok = 3.6 USD/h x 1 chip / (3600 s/h x 37.93 token/s) x 1e6 = 26.36 USD
     assert cb.usd_per_m_output.m_as("USD") == pytest.approx(3.6 / (3600 * RATE) * 1e6, rel=2e-3)
@@ -44,8 +46,8 @@ def test_min_median_max_from_snapshots():
     # list price (tokenwatt dataset, 2026-10-07) 2.59 USD/GPU-hour. Median of five = 1.85.
     vals = sorted(s.per_chip_hour.m_as("USD/hour") for s in chip_prices("mi300x"))
     assert vals == pytest.approx([1.50, 1.71, 1.85, 2.59, 6.0])
-    lo = cost_bound("llama-3.1-70b", "mi300x", batch=1, price="min")
-    med = cost_bound("llama-3.1-70b", "mi300x", batch=1, price="median")
+    lo = cost_bound("llama-3.1-70b", "mi300x", batch=1, price="min", basis="bound")
+    med = cost_bound("llama-3.1-70b", "mi300x", batch=1, price="median", basis="bound")
     assert lo.price_per_chip_hour.m_as("USD/hour") == pytest.approx(1.50)
     assert med.price_per_chip_hour.m_as("USD/hour") == pytest.approx(1.85)
     # 1.50 USD/h x 26.36 ms x 1e6 / 3600 s = 10.98 USD per 1M output tokens
@@ -81,7 +83,7 @@ def test_worked_b200_rack_power_bound():
     # Chip TDP 1000 W: 0.05511 token/J. DGX B200 14.3 kW / 8 GPUs = 1787.5 W per chip:
     # 55.11 / 1787.5 x 1e6 = 30,831 token/s per MW of system power.
     t = 139.72e9 / 7.7e12
-    cb = cost_bound("llama-3.1-70b", "b200", batch=1)
+    cb = cost_bound("llama-3.1-70b", "b200", batch=1, basis="bound")
     assert cb.output_tokens_per_s.m_as("token/s") == pytest.approx(1 / t, rel=2e-3)
     assert cb.usd_per_m_output.m_as("USD") == pytest.approx(30.24, rel=2e-3)
     assert cb.tokens_per_joule.m_as("token/J") == pytest.approx(0.05511, rel=2e-3)
@@ -218,24 +220,25 @@ def test_compare_api_keeps_rows_without_price():
 def test_cli_cost(capsys):
     from accelspec.cli import main
 
-    assert main(["cost", "llama-3.1-70b", "--chip", "mi300x", "--batch", "1", "--price", "3.6 USD/hour",
+    assert main(["cost", "llama-3.1-70b", *BOUND, "--chip", "mi300x", "--batch", "1", "--price", "3.6 USD/hour",
                  "--json"]) == 0
     import json
 
     d = json.loads(capsys.readouterr().out)
     assert d["usd_per_m_output"] == pytest.approx(26.36, rel=2e-3)
     assert d["missing"] == ["system.power"]
-    assert main(["cost", "llama-3.1-70b", "--chip", "h100", "--n-chips", "1"]) == 2  # 141 GB of weights
+    assert main(["cost", "llama-3.1-70b", *BOUND, "--chip", "h100", "--n-chips", "1"]) == 2  # 141 GB of weights
     assert "does not fit" in capsys.readouterr().err
-    assert main(["cost", "llama-3.1-70b", "--chip", "h100", "--json"]) == 0  # default: the fewest chips that fit
+    # default: the fewest chips that fit
+    assert main(["cost", "llama-3.1-70b", *BOUND, "--chip", "h100", "--json"]) == 0
     d = json.loads(capsys.readouterr().out)
     assert d["n_chips"] == 2 and "fewest chips" in d["assumptions"]
-    assert main(["cost", "llama-3.1-70b", "--chip", "b200", "--batch", "1", "--api", "--json"]) == 0
+    assert main(["cost", "llama-3.1-70b", *BOUND, "--chip", "b200", "--batch", "1", "--api", "--json"]) == 0
     d = json.loads(capsys.readouterr().out)
     assert d["tokens_per_s_per_MW_rack"] == pytest.approx(30831, rel=2e-3)
     assert d["system"] == "dgx-b200"
     assert {r["who"] for r in d["api"]} >= {"Amazon Bedrock", "Groq", "Azure AI"}
-    assert main(["cost", "llama-3.1-70b", "--chip", "b200", "--batch", "1", "--api"]) == 0
+    assert main(["cost", "llama-3.1-70b", *BOUND, "--chip", "b200", "--batch", "1", "--api"]) == 0
     out = capsys.readouterr().out
     assert "token/s per MW of dgx-b200 power" in out and "Amazon Bedrock" in out
 
@@ -261,7 +264,7 @@ HGX_RATE = 8 * 4.8e12 / 139.72e9
 
 
 def test_system_costs_its_chip_all_its_chips_and_its_power():
-    cb = cost_bound("llama-3.1-70b", "hgx-h200", batch=1, price="3.99 USD/hour")
+    cb = cost_bound("llama-3.1-70b", "hgx-h200", batch=1, price="3.99 USD/hour", basis="bound")
     assert (cb.chip, cb.n_chips, cb.on_system, cb.system) == ("h200-sxm", 8, "hgx-h200", "hgx-h200")
     assert cb.output_tokens_per_s.m_as("token/s") == pytest.approx(HGX_RATE, rel=2e-3)
     assert cb.usd_per_m_output.m_as("USD") == pytest.approx(32.27, rel=2e-3)
@@ -271,13 +274,13 @@ def test_system_costs_its_chip_all_its_chips_and_its_power():
     assert "fewest chips" not in cb.assumptions
     assert str(cb).startswith("llama-3.1-70b on 8 x h200-sxm in hgx-h200, batch 1:")
     # the same as the chip with n_chips=8, except for the stated system
-    chip = cost_bound("llama-3.1-70b", "h200", n_chips=8, batch=1, price="3.99 USD/hour")
+    chip = cost_bound("llama-3.1-70b", "h200", n_chips=8, batch=1, price="3.99 USD/hour", basis="bound")
     assert chip.on_system is None and "system HGX" not in chip.assumptions
     for f in ("output_tokens_per_s", "input_tokens_per_s", "usd_per_m_output", "usd_per_m_input",
               "tokens_per_joule", "rack_power_per_chip"):
         assert getattr(cb, f).m == pytest.approx(getattr(chip, f).m, rel=1e-12), f
     # n_chips given with a system: that many of its chips
-    two = cost_bound("llama-3.1-70b", "hgx-h200", n_chips=2, batch=1, price="3.99 USD/hour")
+    two = cost_bound("llama-3.1-70b", "hgx-h200", n_chips=2, batch=1, price="3.99 USD/hour", basis="bound")
     assert two.n_chips == 2 and "2 of its 8 chips" in two.assumptions
 
 
@@ -307,25 +310,25 @@ def test_unknown_hardware_suggests_chips_and_systems():
 
 def test_deployment_equals_keyword_call_and_refuses_what_it_fixes():
     d = a.Deployment("h200", n_chips=2, dtypes="bf16")
-    cd = cost_bound("llama-3.1-70b", d, batch=4, price="3.99 USD/hour")
+    cd = cost_bound("llama-3.1-70b", d, batch=4, price="3.99 USD/hour", basis="bound")
     kw = cost_bound("llama-3.1-70b", "h200", n_chips=2, weight_dtype="bf16", kv_dtype="bf16", batch=4,
-                    price="3.99 USD/hour")
+                    price="3.99 USD/hour", basis="bound")
     assert cd.n_chips == kw.n_chips == 2
     assert cd.usd_per_m_output.m == pytest.approx(kw.usd_per_m_output.m, rel=1e-12)
     assert cd.output_tokens_per_s.m == pytest.approx(kw.output_tokens_per_s.m, rel=1e-12)
     assert "deployment 2 x H200 SXM" in cd.assumptions
     # a deployment in a system: the system's chips, fabric and power
-    ds = cost_bound("llama-3.1-70b", a.Deployment("hgx-h200"), batch=1, price="3.99 USD/hour")
+    ds = cost_bound("llama-3.1-70b", a.Deployment("hgx-h200"), batch=1, price="3.99 USD/hour", basis="bound")
     assert ds.on_system == "hgx-h200" and ds.n_chips == 8
     assert ds.usd_per_m_output.m_as("USD") == pytest.approx(32.27, rel=2e-3)
     with pytest.raises(a.DeploymentError, match="n_chips"):
-        cost_bound("llama-3.1-70b", d, n_chips=4, batch=1)
+        cost_bound("llama-3.1-70b", d, n_chips=4, batch=1, basis="bound")
     with pytest.raises(a.DeploymentError, match="weight_dtype, kv_dtype"):
-        cost_bound("llama-3.1-70b", d, weight_dtype="fp8", kv_dtype="fp8", batch=1)
+        cost_bound("llama-3.1-70b", d, weight_dtype="fp8", kv_dtype="fp8", batch=1, basis="bound")
 
 
 def test_compare_api_names_the_system():
-    rows = compare_api("llama-3.1-70b", ["hgx-h200"], batch=1, price="3.99 USD/hour")
+    rows = compare_api("llama-3.1-70b", ["hgx-h200"], batch=1, price="3.99 USD/hour", basis="bound")
     assert rows[0]["who"] == "8 x h200-sxm in hgx-h200"
     assert rows[0]["usd_per_m_output"] == pytest.approx(32.27, rel=2e-3)
 
@@ -336,13 +339,51 @@ def test_cli_cost_takes_a_system(capsys):
     from accelspec.cli import main
 
     for argv in (["--chip", "hgx-h200"], ["--system", "hgx-h200"]):
-        assert main(["cost", "llama-3.1-70b", *argv, "--batch", "1", "--price", "3.99 USD/hour", "--json"]) == 0
+        assert main(["cost", "llama-3.1-70b", *BOUND, *argv, "--batch", "1", "--price", "3.99 USD/hour", "--json"]) == 0
         d = json.loads(capsys.readouterr().out)
         assert (d["chip"], d["on_system"], d["n_chips"], d["system"]) == ("h200-sxm", "hgx-h200", 8, "hgx-h200")
         assert d["usd_per_m_output"] == pytest.approx(32.27, rel=2e-3)
     # a chip with --system keeps its old meaning: the fewest chips, that system's power
-    assert main(["cost", "llama-3.1-70b", "--chip", "h100", "--system", "dgx-h100", "--json"]) == 0
+    assert main(["cost", "llama-3.1-70b", *BOUND, "--chip", "h100", "--system", "dgx-h100", "--json"]) == 0
     d = json.loads(capsys.readouterr().out)
     assert (d["n_chips"], d["on_system"], d["system"]) == (2, None, "dgx-h100")
     assert main(["cost", "llama-3.1-70b"]) == 2
     assert "--chip" in capsys.readouterr().err
+
+
+def test_estimate_costs_at_least_the_bound():
+    from accelspec.perf.estimate import calibration, estimate
+
+    for chip in ("h100-sxm", "mi300x", "b200"):
+        est = cost_bound("llama-3.1-70b", chip)
+        bnd = cost_bound("llama-3.1-70b", chip, basis="bound")
+        assert est.basis == "estimate" and bnd.basis == "bound" and bnd.efficiency is None
+        assert (est.n_chips, est.batch) == (bnd.n_chips, bnd.batch)  # the same deployment
+        assert est.usd_per_m_output >= bnd.usd_per_m_output and est.usd_per_m_input >= bnd.usd_per_m_input
+        assert est.tokens_per_joule <= bnd.tokens_per_joule
+        assert est.output_tokens_per_s_bound == bnd.output_tokens_per_s
+        # the rate is the bound's times the decode estimate's efficiency
+        dec = a.decode_bound("llama-3.1-70b", chip, 2048 + 128, batch=est.batch, n_chips=est.n_chips)
+        assert est.output_tokens_per_s.m_as("token/s") == pytest.approx(
+            bnd.output_tokens_per_s.m_as("token/s") * estimate(dec).speed.efficiency, rel=1e-9)
+        lo, hi = est.usd_per_m_output_interval
+        assert lo <= est.usd_per_m_output <= hi
+        assert f"fitted on {calibration().n_rows} published measurements" in est.assumptions
+        assert "basis: bound" in bnd.assumptions and "--basis bound" in est.assumptions
+    rows = compare_api("llama-3.1-70b", ["h100-sxm"])
+    assert "basis: estimate" in rows[0]["note"]
+    with pytest.raises(a.AccelspecError, match="basis"):
+        cost_bound("llama-3.1-70b", "h100", basis="typical")
+
+
+def test_cli_cost_basis(capsys):
+    import json
+
+    from accelspec.cli import main
+
+    assert main(["cost", "llama-3.1-70b", "--chip", "h100", "--json"]) == 0
+    est = json.loads(capsys.readouterr().out)
+    assert main(["cost", "llama-3.1-70b", *BOUND, "--chip", "h100", "--json"]) == 0
+    bnd = json.loads(capsys.readouterr().out)
+    assert est["basis"] == "estimate" and bnd["basis"] == "bound"
+    assert est["usd_per_m_output"] > bnd["usd_per_m_output"] and 0 < est["efficiency"] <= 1

@@ -73,3 +73,25 @@ def test_heatmap_title_names_the_aggregation_and_the_models():
     one = plot.sweep_heatmap(df[df["model"] == "qwen3-32b"], "context_tokens", "chip",
                              "tokens_per_s_per_user [token/s]", agg="min")
     assert "model qwen3-32b" in one.get_title() and "min over batch (1, 8)" in one.get_title()
+
+
+def test_frontier_draws_the_estimate_solid_with_its_band_and_the_bound_dashed():
+    from matplotlib.patches import Polygon
+
+    ax = plot.plot_frontier("llama-3.1-70b", ["h100-sxm", "mi300x"], 2048, 256, tpot="30 ms")
+    lines = ax.get_lines()
+    solid = [ln for ln in lines if ln.get_linestyle() == "-" and ln.get_label() in ("H100 SXM x 2",
+                                                                                    "Instinct MI300X x 1")]
+    dashed = [ln for ln in lines if ln.get_linestyle() == "--" and ln.get_label().startswith("_")]
+    assert len(solid) == 2 and len(dashed) >= 2  # two bounds (and the TPOT line)
+    assert sum(isinstance(p, Polygon) for p in ax.patches) == 2  # one band per chip
+    assert "(estimate)" in ax.get_ylabel() and "dashed: the bound" in ax.get_title()
+    # each chip's estimate lies left of and below its bound
+    for est, bnd in zip(solid, dashed[:2], strict=True):
+        import numpy as np
+
+        assert np.nanmax(est.get_xdata()) <= np.nanmax(bnd.get_xdata())
+        assert np.nanmax(est.get_ydata()) <= np.nanmax(bnd.get_ydata())
+    plt.close("all")
+    b = plot.plot_frontier("llama-3.1-70b", ["h100-sxm"], 2048, 256, basis="bound")
+    assert "(upper bound)" in b.get_ylabel() and not b.patches

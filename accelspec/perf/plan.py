@@ -1,5 +1,13 @@
 """Service-level planning: which chips meet a time-to-first-token and time-per-output-token
-target for a model, with how many chips, which layout and what batch, as best-case bounds.
+target for a model, with how many chips, which layout and what batch: by the calibrated
+estimate (default, ``basis="estimate"``) or by best-case bounds (``basis="bound"``).
+
+Basis: with ``basis="estimate"`` every TTFT, TPOT and step time below is the bound's divided by
+the calibrated efficiency of :func:`accelspec.perf.estimate.estimate_speed` for that chip, phase,
+regime (decode at low latency up to :data:`~accelspec.perf.estimate.LATENCY_BATCH`, throughput
+above), batch bucket, limiter and dense/MoE, computed vectorized (:class:`_Efficiency`) and made
+non-decreasing in the batch; throughput and $/Mtok follow. Each row also carries the bound at the
+same deployment and the estimate's 80% interval. ``basis="bound"`` is the optimistic edge.
 
 Definitions (side by side, since publishers differ):
 
@@ -62,6 +70,7 @@ from ..errors import AccelspecError, PlanError
 from ..hardware.chip import Chip, NotPublishedError, Precision, UnsupportedPrecisionError
 from ..units import Q_, parse_quantity
 from .bounds import LIMITERS, layout_numbers, layout_times, limiter_code
+from .estimate import LATENCY_BATCH, REGIMES, calibration, engine_family
 from .memory import _DEFAULT_RESERVE, InvalidArgumentError, Parallelism, _candidates, _options, _Profile, _terms
 from .roofline import chip_numbers
 
@@ -70,7 +79,7 @@ if TYPE_CHECKING:
     from ..model.architecture import Model
     from ..model.datatypes import DType
 
-__all__ = ["DEFINITIONS", "Plan", "PlanRow", "frontier", "plan"]
+__all__ = ["BASES", "DEFINITIONS", "Plan", "PlanRow", "basis_text", "frontier", "plan"]
 
 #: the latency definitions, as printed by :meth:`Plan.explain` and the docs
 DEFINITIONS = {
@@ -121,6 +130,10 @@ def _with_cost(r: PlanRow, disagg: bool) -> PlanRow:
         upd["usd_per_m_output"] = lo[0] / (3600.0 * rate) * 1e6
         upd["usd_per_m_output_range"] = (lo[0] / (3600.0 * rate) * 1e6, hi[0] / (3600.0 * rate) * 1e6)
         upd["price_source"] = f"{lo[0]:.4g} USD/chip-hour, {lo[1].label()} {lo[1].source_url}"
+        iv = r.tokens_per_s_per_chip_interval
+        if iv is not None and iv[0] > 0:
+            k = (rate / r.tokens_per_s_per_chip) if r.tokens_per_s_per_chip else 1.0  # the prefill pool's share
+            upd["usd_per_m_output_interval"] = (lo[0] / (3600.0 * iv[1] * k) * 1e6, lo[0] / (3600.0 * iv[0] * k) * 1e6)
     else:
         reason = load_prices()[1].get(chip.id)
         missing.append(f"no published chip-hour price for {chip.id}" + (f" ({reason})" if reason else ""))
@@ -131,6 +144,136 @@ def _with_cost(r: PlanRow, disagg: bool) -> PlanRow:
     return dataclasses.replace(r, cost_missing=tuple(missing), **upd)
 
 
+# --- the calibrated estimate, vectorized ------------------------------------------------------
+#: the values ``basis`` takes: the calibrated estimate (default) or the bound (the optimistic edge)
+BASES = ("estimate", "bound")
+#: where a decode batch crosses a level of the fit (batch bucket or regime): the step-time
+#: estimate is made non-decreasing in the batch over these ends (see :class:`_Efficiency`)
+_DECODE_ENDS = (1.0, 8.0, float(LATENCY_BATCH), 64.0, 512.0)
+_PREFILL_ENDS = (1.0, 8.0, 64.0, 512.0)
+
+
+def _basis(basis: str) -> str:
+    if basis not in BASES:
+        raise PlanError(f"basis: 'estimate' or 'bound', got {basis!r}")
+    return basis
+
+
+def basis_text(basis: str, engine: str | None = None) -> str:
+    """The assumptions line of a ``basis``: what the times are and what the calibration rests on.
+
+    Parameters
+    ----------
+    basis : {"estimate", "bound"}
+        ``"estimate"``: bound time / calibrated efficiency; ``"bound"``: the roofline bound.
+    engine : str, optional
+        The serving engine assumed by the estimate (default: unknown, the field's effect).
+
+    Returns
+    -------
+    str
+        One clause for an ``assumptions`` text.
+    """
+    cal = calibration()
+    if basis == "bound":
+        lo = cal.cv.get("lopo", {}).get("all", {}).get("median_error", float("nan"))
+        return ("basis: bound (roofline bound, nominal catalog values, efficiencies 1.0: the optimistic edge, which "
+                "published runs reach only a fraction of; --basis estimate, the default, divides each time by the "
+                f"efficiency fitted on {cal.n_rows} published measurements, out-of-sample median error {lo:.0%})")
+    lo = cal.cv.get("lopo", {}).get("all", {}).get("median_error", float("nan"))
+    lc = cal.cv.get("loco", {}).get("all", {}).get("median_error", float("nan"))
+    return (f"basis: estimate (bound / efficiency fitted on {cal.n_rows} published measurements from "
+            f"{cal.publishers} publishers on {cal.chips} chips, per regime, limiter, batch, dense/MoE, vendor, chip "
+            f"and engine ({engine_family(engine)}); out-of-sample median error {lo:.0%} leave-one-publisher-out, "
+            f"{lc:.0%} leave-one-chip-out; {cal.level:.0%} intervals from those residuals); "
+            "--basis bound for the optimistic edge")
+
+
+class _Efficiency:
+    """The calibrated efficiency of :func:`accelspec.perf.estimate.estimate_speed`, vectorized
+    over catalog entries: ``eff = min(1, exp(mu + regime + limiter + batch + architecture +
+    vendor + chip + engine))``, the per-entry terms fixed at construction, the rest looked up
+    from arrays of batches and limiter codes (:data:`~accelspec.perf.kernels.LIMITERS`).
+
+    A time under the estimate is ``t_bound / eff``. Since the fitted effects are not monotone in
+    the batch (the 2-8 bucket is more efficient than batch 1, the throughput regime above
+    :data:`~accelspec.perf.estimate.LATENCY_BATCH` more than the latency regime),
+    :meth:`envelope` takes the running maximum over the bucket ends below the batch: a step at a
+    larger batch is never estimated faster than one at a smaller batch (the bound's own times
+    grow with the batch), which keeps the planner's bisection on a monotone predicate.
+    """
+
+    def __init__(self, chips: Sequence[Chip], moe: bool, engine: str | None = None) -> None:
+        cal = calibration()
+        fam = engine_family(engine)
+        base, measured = [], []
+        for c in chips:
+            lg, unseen = cal.predict_log(architecture="moe" if moe else "dense", vendor=c.vendor, chip=c.id,
+                                         engine=fam)
+            base.append(lg)
+            measured.append("chip" not in unseen)
+        self.base = np.array(base, dtype=float)
+        self.measured = np.array(measured, dtype=bool)
+        eff = cal.effects
+        self.reg = {r: eff.get("regime", {}).get(r, 0.0) for r in REGIMES}
+        self.lim = np.array([eff.get("limiter", {}).get(x, 0.0) for x in LIMITERS])
+        bt = eff.get("batch", {})
+        self.bucket = [bt.get(k, 0.0) for k in ("1", "2-8", "9-64", "65-512", ">512")]
+        q = cal.quantiles
+        self.q = {r: (np.where(self.measured, q["measured"].get(r, q["measured"]["all"])[0],
+                               q["unmeasured"].get(r, q["unmeasured"]["all"])[0]),
+                      np.where(self.measured, q["measured"].get(r, q["measured"]["all"])[1],
+                               q["unmeasured"].get(r, q["unmeasured"]["all"])[1])) for r in REGIMES}
+
+    def _batch(self, B: np.ndarray) -> np.ndarray:
+        b = self.bucket
+        return np.select([B <= 1, B <= 8, B <= 64, B <= 512], b[:4], b[4])
+
+    def log_eff(self, phase: str, B: Any, code: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Log efficiency and its interval ends (low, high) for ``phase`` at batch ``B`` (entries
+        on the first axis) with limiter ``code``; decode at ``B <= LATENCY_BATCH`` in the
+        low-latency regime."""
+        B = np.asarray(B, dtype=float)
+        code = np.asarray(code, dtype=int)
+        col = (slice(None),) + (None,) * (B.ndim - 1)
+        base = self.base[col] + self._batch(B) + self.lim[code]
+        if phase == "prefill":
+            lg = base + self.reg["prefill"]
+            qlo, qhi = (x[col] for x in self.q["prefill"])
+        else:
+            lat = B <= LATENCY_BATCH
+            lg = base + np.where(lat, self.reg["decode-latency"], self.reg["decode-throughput"])
+            ql, qh = self.q["decode-latency"], self.q["decode-throughput"]
+            qlo = np.where(lat, ql[0][col], qh[0][col])
+            qhi = np.where(lat, ql[1][col], qh[1][col])
+        return lg, lg + qlo, lg + qhi
+
+    def eff(self, phase: str, B: Any, code: Any) -> np.ndarray:
+        """The efficiency (at most 1) for ``phase`` at batch ``B`` with limiter ``code``."""
+        return np.minimum(1.0, np.exp(self.log_eff(phase, B, code)[0]))
+
+    def time_interval(self, phase: str, B: Any, code: Any, t_est: Any, t_bound: Any) -> tuple[np.ndarray, np.ndarray]:
+        """The estimate's interval on a time: (fast end, slow end) ``= (max(t_bound, t_est e^-q_hi),
+        t_est e^-q_lo)`` with the out-of-sample residual quantiles ``q`` of the regime (the
+        interval of :func:`~accelspec.perf.estimate.estimate_speed`, applied to the estimated
+        time, so it follows the monotone envelope; the fast end never below the bound)."""
+        lg, lo, hi = self.log_eff(phase, B, code)
+        with np.errstate(invalid="ignore", over="ignore"):
+            return np.maximum(t_bound, t_est * np.exp(lg - hi)), t_est * np.exp(lg - lo)
+
+    @staticmethod
+    def envelope(t: np.ndarray, B: Any, ends_t: np.ndarray, ends: Sequence[float]) -> np.ndarray:
+        """``max(t, max over ends e < B of ends_t[:, e])``: the estimate made non-decreasing in
+        the batch (``ends_t``: the estimated times at the bucket ends, entries x ends)."""
+        B = np.asarray(B, dtype=float)
+        e = np.asarray(ends, dtype=float)
+        if B.ndim == 1:
+            prev = np.max(np.where(e[None, :] < B[:, None], ends_t, 0.0), axis=1)
+        else:
+            prev = np.max(np.where(e[None, None, :] < B[:, :, None], ends_t[:, None, :], 0.0), axis=2)
+        return np.maximum(t, prev)
+
+
 def _v(x: float | None) -> float:
     return math.nan if x is None else x
 
@@ -139,8 +282,9 @@ def _v(x: float | None) -> float:
 class PlanRow:
     """The plan for one catalog chip or system. Times in seconds, rates in token/s, memory in GB.
 
-    ``status``: ``"meets"`` (some deployment meets both targets by the bounds: a necessary
-    condition, not a promise), ``"ruled out"`` (no deployment of up to ``max_chips`` can, and
+    ``status``: ``"meets"`` (some deployment meets both targets by the estimate, or with
+    ``basis="bound"`` by the bounds: a necessary condition, not a promise), ``"ruled out"``
+    (no deployment of up to ``max_chips`` can, and
     ``reasons`` say which bound), ``"unknown"`` (a figure the bound needs is not published;
     ``reasons`` name it). The deployment fields describe the fewest chips that meet both
     targets (``None`` when none); ``best_*`` the highest tokens/s per chip at any count."""
@@ -179,6 +323,16 @@ class PlanRow:
     tokens_per_joule: float | None = None  #: output tokens per joule at chip TDP
     cost_missing: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    #: ``"estimate"``: the times above are bound / calibrated efficiency; ``"bound"``: the bounds
+    basis: str = "bound"
+    # with basis "estimate": the bounds at the same deployment and the estimate's interval
+    # (pessimistic, optimistic ends of the calibration's prediction interval); None otherwise
+    ttft_bound_s: float | None = None
+    tpot_bound_s: float | None = None
+    ttft_interval_s: tuple[float, float] | None = None  #: (fast end, slow end) [s]
+    tpot_interval_s: tuple[float, float] | None = None  #: (fast end, slow end) [s]
+    tokens_per_s_per_chip_interval: tuple[float, float] | None = None  #: (low, high) [token/s]
+    usd_per_m_output_interval: tuple[float, float] | None = None  #: (low, high) at the lowest price
 
     @property
     def meets(self) -> bool:
@@ -204,9 +358,20 @@ class PlanRow:
         """One line: the deployment, or why there is none."""
         if not self.meets:
             return f"{self.name}: {self.status}: " + "; ".join(self.reasons)
-        s = (f"{self.name}: {self.n_chips} chip(s) ({self.layout}), batch {self.batch}: TTFT >= "
-             f"{_v(self.ttft_s) * 1e3:.4g} ms, TPOT >= {_v(self.tpot_s) * 1e3:.4g} ms ({self.limiter}-bound), "
-             f"<= {self.tokens_per_s_per_chip:.4g} token/s per chip, <= {self.tokens_per_s_per_user:.4g} per user")
+        if self.basis == "estimate":
+            iv = self.tpot_interval_s
+            ti = self.tokens_per_s_per_chip_interval
+            s = (f"{self.name}: {self.n_chips} chip(s) ({self.layout}), batch {self.batch}: TTFT ~"
+                 f"{_v(self.ttft_s) * 1e3:.4g} ms, TPOT ~{_v(self.tpot_s) * 1e3:.4g} ms"
+                 + (f" (interval {iv[0] * 1e3:.4g}-{iv[1] * 1e3:.4g}; bound >= {_v(self.tpot_bound_s) * 1e3:.4g})"
+                    if iv else "")
+                 + f" ({self.limiter}-bound), ~{self.tokens_per_s_per_chip:.4g} token/s per chip"
+                 + (f" (interval {ti[0]:.4g}-{ti[1]:.4g})" if ti else "")
+                 + f", ~{self.tokens_per_s_per_user:.4g} per user")
+        else:
+            s = (f"{self.name}: {self.n_chips} chip(s) ({self.layout}), batch {self.batch}: TTFT >= "
+                 f"{_v(self.ttft_s) * 1e3:.4g} ms, TPOT >= {_v(self.tpot_s) * 1e3:.4g} ms ({self.limiter}-bound), "
+                 f"<= {self.tokens_per_s_per_chip:.4g} token/s per chip, <= {self.tokens_per_s_per_user:.4g} per user")
         if self.prefill_decode_ratio is not None:
             s += (f"; prefill pool {self.prefill_n_chips} chip(s) ({self.prefill_layout}) at batch "
                   f"{self.prefill_batch}: {self.prefill_decode_ratio:.3g} prefill chips per decode chip")
@@ -233,6 +398,8 @@ class Plan:
     rows: tuple[PlanRow, ...]
     assumptions: str
     definitions: dict[str, str] = field(default_factory=lambda: dict(DEFINITIONS))
+    #: ``"estimate"`` (bound / calibrated efficiency) or ``"bound"`` (the optimistic edge)
+    basis: str = "estimate"
 
     @property
     def feasible(self) -> list[PlanRow]:
@@ -299,6 +466,9 @@ class Plan:
                    f"{'tok/s/chip':>10} {'tok/s/user':>10} {'limiter':<9} {'GB/chip':>8} {'$/Mtok':>7} {'tok/J':>6}")
             if disagg:
                 hdr += f" {'pre:dec':>7} {'tok/s/chip all':>14}"
+            estb = self.basis == "estimate"
+            if estb:
+                hdr += f" {'TPOT bound':>10} {'TPOT 80% ms':>13} {'tok/s/chip 80%':>15}"
             lines.append(hdr)
             for r in f[: top or None]:
                 line = (f"{r.name[:24]:<24} {r.n_chips:>5} {r.layout[:14]:<14} {r.batch:>6} {_v(r.ttft_s) * 1e3:>8.4g} "
@@ -310,17 +480,30 @@ class Plan:
                     allc = "-" if r.tokens_per_s_per_chip_with_prefill is None else \
                         f"{r.tokens_per_s_per_chip_with_prefill:.4g}"
                     line += f" {ratio:>7} {allc:>14}"
+                if estb:
+                    tv, ti = r.tpot_interval_s, r.tokens_per_s_per_chip_interval
+                    tvs = "-" if tv is None else f"{tv[0] * 1e3:.3g}-{tv[1] * 1e3:.3g}"
+                    tis = "-" if ti is None else f"{ti[0]:.3g}-{ti[1]:.3g}"
+                    line += f" {_v(r.tpot_bound_s) * 1e3:>10.4g} {tvs:>13} {tis:>15}"
                 lines.append(line)
             if top and len(f) > top:
                 lines.append(f"... and {len(f) - top} more that meet both targets (top=None lists all)")
             lines.append("")
-            lines.append("$/Mtok: best-case USD per 1M output tokens at the lowest published chip-hour price (prompt "
-                         "prefill included); tok/J: output tokens per joule at chip TDP. Prices and gaps:")
+            if estb:
+                lines.append("Times and rates: the calibrated estimate (bound / efficiency); TPOT bound: the roofline "
+                             "bound at the same deployment; 80%: the estimate's interval at that deployment (its slow "
+                             "end may miss the target). --basis bound gives the optimistic edge.")
+            lines.append(f"$/Mtok: {'estimated' if estb else 'best-case'} USD per 1M output tokens at the lowest "
+                         "published chip-hour price (prompt prefill included); tok/J: output tokens per joule at chip "
+                         "TDP. Prices and gaps:")
             for r in f[: top or None]:
                 if r.price_source or r.cost_missing:
                     ur = r.usd_per_m_output_range
                     rng = (f" (range {ur[0]:.3g}-{ur[1]:.3g} $/Mtok over the snapshots)"
                            if ur and ur[0] != ur[1] else "")
+                    ui = r.usd_per_m_output_interval
+                    if ui:
+                        rng += f" (80% interval {ui[0]:.3g}-{ui[1]:.3g} $/Mtok at that price)"
                     what = "; ".join(([r.price_source + rng] if r.price_source else []) + list(r.cost_missing))
                     lines.append(f"  {r.name}: {what}")
         if include_ruled_out or not f:
@@ -338,7 +521,7 @@ class Plan:
         """JSON-ready: inputs, definitions, assumptions and every row."""
         return {"model": self.model, "input_tokens": self.input_tokens, "output_tokens": self.output_tokens,
                 "ttft_target_s": self.ttft_s, "tpot_target_s": self.tpot_s, "disaggregated": self.disaggregated,
-                "decode_context": self.decode_context, "max_chips": self.max_chips,
+                "decode_context": self.decode_context, "max_chips": self.max_chips, "basis": self.basis,
                 "definitions": self.definitions, "assumptions": self.assumptions,
                 "rows": [r.to_dict() for r in self.rows]}
 
@@ -519,7 +702,7 @@ def plan(model: str | Model, input_tokens: int | str, output_tokens: int | str, 
          decode_context: str = "mean", weight_dtype: str | DType | None = "native", kv_dtype: str | DType = "bf16",
          activation_dtype: str | DType = "bf16", expert_dtype: str | DType | None = None,
          embedding_dtype: str | DType | None = None, precision: str | Precision | None = None,
-         overlap: bool = True) -> Plan:
+         overlap: bool = True, basis: str = "estimate", engine: str | None = None) -> Plan:
     """Which chips (and systems) can serve ``model`` at ``input_tokens`` in / ``output_tokens``
     out within the ``ttft`` and ``tpot`` targets, and with how many chips (see the module
     docstring for the definitions and bounds).
@@ -570,6 +753,15 @@ def plan(model: str | Model, input_tokens: int | str, output_tokens: int | str, 
         Format the matmuls run in (default: from the weight format).
     overlap : bool, optional
         Compute, memory and communication overlap (default True).
+    basis : {"estimate", "bound"}, optional
+        ``"estimate"`` (default): every TTFT and TPOT compared with the targets is the bound's
+        time divided by the calibrated efficiency of :func:`accelspec.perf.estimate.estimate_speed`
+        for that chip, phase, regime, batch and limiter (what published runs reach), so the plan
+        needs more chips or smaller batches than the bound's; ``"bound"``: the roofline bounds
+        themselves, the optimistic edge no deployment beats.
+    engine : str, optional
+        The serving engine the estimate assumes (``"vLLM"``, ``"TensorRT-LLM"``, ...; default
+        unknown: the field's effect). Ignored with ``basis="bound"``.
 
     Returns
     -------
@@ -602,6 +794,7 @@ def plan(model: str | Model, input_tokens: int | str, output_tokens: int | str, 
     if decode_context not in ("mean", "final"):
         raise PlanError(f"decode_context: 'mean' or 'final', got {decode_context!r}")
     top = _tokens(max_chips, "max_chips")
+    est = _basis(basis) == "estimate"
     ctx_dec = s_in + (s_out // 2 if decode_context == "mean" else s_out)
     ctx_mem = s_in + s_out
     kw = {k: v for k, v in {"kv_dtype": kv_dtype, "activation_dtype": activation_dtype,
@@ -622,6 +815,9 @@ def plan(model: str | Model, input_tokens: int | str, output_tokens: int | str, 
     # entries whose own size is not a power of two: also try that size (a whole system)
     extra = sorted({int(e.max_n) for e in entries if math.isfinite(e.max_n) and e.max_n <= top} - set(counts))
     counts = sorted(set(counts) | set(extra))
+    effm = _Efficiency([e.chip for e in entries], m.is_moe, engine) if est else None
+    dec_ends = np.tile(np.asarray(_DECODE_ENDS), (nE, 1))
+    pre_ends = np.tile(np.asarray(_PREFILL_ENDS), (nE, 1))
 
     # candidates: per (n, layout) the arrays over entries
     cands: list[dict[str, Any]] = []
@@ -647,10 +843,13 @@ def plan(model: str | Model, input_tokens: int | str, output_tokens: int | str, 
                 return tuple(np.broadcast_to(x, B2.shape) if two else np.broadcast_to(x, B2.shape)[:, 0] for x in r)
 
             # prefill of one prompt (TTFT), decode step at batch 1
-            t_pf1 = np.nan_to_num(times("prefill", s_in, np.ones(nE))[3], nan=np.inf)
+            pc, pm, pl, pt = times("prefill", s_in, np.ones(nE))[:4]
+            t_pf1b = np.nan_to_num(pt, nan=np.inf)
+            pf1_code = limiter_code(pc, pm, pl)
+            t_pf1 = t_pf1b / effm.eff("prefill", np.ones(nE), pf1_code) if effm is not None else t_pf1b
             fit1 = need(np.ones(nE), ctx_mem) <= cap
 
-            def tpot_of(B: Any, times: Any = times) -> tuple[Any, Any]:
+            def tpot_raw(B: Any, times: Any = times) -> tuple[Any, Any]:
                 tc, tm, tl, t = times("decode", ctx_dec, B)[:4]
                 if disaggregated:
                     return t, limiter_code(tc, tm, tl)
@@ -658,6 +857,18 @@ def plan(model: str | Model, input_tokens: int | str, output_tokens: int | str, 
                 cyc = np.maximum(t, tc + tcp / s_out)
                 code = np.where(cyc > t, 0, limiter_code(tc, tm, tl))
                 return cyc, code
+
+            tpot_of: Any = tpot_raw
+            if effm is not None:
+                t_e, c_e = tpot_raw(dec_ends)
+                dec_ends_t = t_e / effm.eff("decode", dec_ends, c_e)
+
+                def tpot_est(B: Any, tpot_raw: Any = tpot_raw, ends_t: Any = dec_ends_t,
+                             effm: _Efficiency = effm) -> tuple[Any, Any]:
+                    t, code = tpot_raw(B)
+                    return effm.envelope(t / effm.eff("decode", B, code), B, ends_t, _DECODE_ENDS), code
+
+                tpot_of = tpot_est
 
             tp1 = np.nan_to_num(tpot_of(np.ones(nE))[0], nan=np.inf)
             ttft_ok = t_pf1 <= t_ttft if not disaggregated else np.ones(nE, dtype=bool)
@@ -672,24 +883,48 @@ def plan(model: str | Model, input_tokens: int | str, output_tokens: int | str, 
             Bq = np.maximum(Bs, 1.0)
             tpot_b, code_b = tpot_of(Bq)
             c = {"n": n, "lay": lay, "ln": ln, "allowed": allowed, "t_pf1": t_pf1, "fit1": fit1 & allowed,
-                 "tpot1": tp1, "B": Bs, "tpot": tpot_b, "code": code_b, "need": need(Bq, ctx_mem),
+                 "tpot1": tp1, "tpot1b": np.nan_to_num(tpot_raw(np.ones(nE))[0], nan=np.inf), "B": Bs,
+                 "tpot": tpot_b, "code": code_b, "need": need(Bq, ctx_mem),
                  "tps_chip": Bq / (n * tpot_b), "need_fn": need, "times": times}
+            if effm is not None:  # the bound beside the estimate, and the estimate's interval
+                tb = tpot_raw(Bq)[0]
+                c.update(t_pf1_bound=t_pf1b, tpot_bound=tb,
+                         tpot_iv=effm.time_interval("decode", Bq, code_b, tpot_b, tb),
+                         ttft_iv=effm.time_interval("prefill", np.ones(nE), pf1_code, t_pf1, t_pf1b))
+
+            def ptime(b: Any, times: Any = times) -> Any:
+                pc, pm, pl, t = times("prefill", s_in, b)[:4]
+                if effm is None:
+                    return t
+                return t / effm.eff("prefill", b, limiter_code(pc, pm, pl))
+
             if disaggregated:
-                def pok(b: Any, times: Any = times, need: Any = need, allowed: Any = allowed) -> Any:
+                ptime_env: Any = ptime
+                if effm is not None:
+                    pe_t = ptime(pre_ends)
+
+                    def ptime_est(b: Any, ptime: Any = ptime, pe_t: Any = pe_t,
+                                  effm: _Efficiency = effm) -> Any:
+                        return effm.envelope(ptime(b), b, pe_t, _PREFILL_ENDS)
+
+                    ptime_env = ptime_est
+
+                def pok(b: Any, ptime_env: Any = ptime_env, need: Any = need, allowed: Any = allowed) -> Any:
                     with np.errstate(invalid="ignore"):
                         return (allowed[:, None] & (need(b, s_in) <= cap[:, None])
-                                & (times("prefill", s_in, b)[3] <= t_ttft))
+                                & (ptime_env(b) <= t_ttft))
 
                 Bp = _bisect(pok, nE)
-                tpp = times("prefill", s_in, np.maximum(Bp, 1.0))[3]
+                tpp = ptime_env(np.maximum(Bp, 1.0))
                 c["Bp"] = Bp
+                c["ptime"] = ptime_env
                 c["req_rate_chip"] = np.where(Bp >= 1, Bp / (n * tpp), np.nan)
             cands.append(c)
 
     rows = []
     for i, e in enumerate(entries):
         rows.append(_row(i, e, cands, missing[i], used_prec[i], cap[i], link[i], s_in, s_out, t_ttft, t_tpot,
-                         disaggregated, top, ctx_dec, str(prec)))
+                         disaggregated, top, ctx_dec, str(prec), est))
     order = {"meets": 0, "ruled out": 1, "unknown": 2}
     rows = [_with_cost(r, disaggregated) for r in rows]
     rows.sort(key=lambda r: (order[r.status], r.n_chips or 0, -(r.tokens_per_s_per_chip or 0.0), r.id))
@@ -703,9 +938,17 @@ def plan(model: str | Model, input_tokens: int | str, output_tokens: int | str, 
                    f"(replicas are separate deployments), reserve {float(_DEFAULT_RESERVE) / 2**30:g} GiB per chip; "
                    f"nominal catalog values, efficiencies 1.0, overlap {'on' if overlap else 'off'}; no queueing; "
                    "1 token per decode step (no speculative decoding)")
+    if est:
+        assumptions = assumptions.replace("nominal catalog values, efficiencies 1.0",
+                                          "nominal catalog values, each time divided by its calibrated efficiency")
+    assumptions += "; " + basis_text(basis, engine)
+    if est:
+        assumptions += ("; a decode step at batch <= 16 in the low-latency regime, above it the throughput regime, "
+                        "the estimate never faster at a larger batch than at a smaller one; the intervals are the "
+                        "calibration's at the row's deployment")
     return Plan(model=m.id, input_tokens=s_in, output_tokens=s_out, ttft_s=t_ttft, tpot_s=t_tpot,
                 disaggregated=disaggregated, decode_context=ctx_dec, max_chips=top, rows=tuple(rows),
-                assumptions=assumptions)
+                assumptions=assumptions, basis=basis)
 
 
 def _fmt_t(t: float) -> str:
@@ -714,7 +957,7 @@ def _fmt_t(t: float) -> str:
 
 def _row(i: int, e: _Entry, cands: list[dict[str, Any]], missing: list[str], prec: str, cap: float, link: float,
          s_in: int, s_out: int, t_ttft: float, t_tpot: float, disagg: bool, top: int, ctx_dec: int,
-         want: str = "bf16") -> PlanRow:
+         want: str = "bf16", est: bool = False) -> PlanRow:
     name = e.name if e.kind == "chip" else f"{e.name} ({e.chip.id})"
     base: dict[str, Any] = {"id": e.id, "name": name, "kind": e.kind, "chip": e.chip.id, "precision": prec,
                             "capacity_gb": None if math.isnan(cap) else cap / 1e9}
@@ -757,6 +1000,15 @@ def _row(i: int, e: _Entry, cands: list[dict[str, Any]], missing: list[str], pre
             limiter=LIMITERS[int(c["code"][i])], memory_per_chip_gb=float(c["need"][i]) / 1e9,
             best_n_chips=best["n"], best_layout=str(best["lay"]), best_batch=int(best["B"][i]),
             best_tokens_per_s_per_chip=float(best["tps_chip"][i]))
+        if est:
+            Bq = max(B, 1)
+            tv = c["tpot_iv"]
+            fields.update(basis="estimate", ttft_bound_s=float(c["t_pf1_bound"][i]),
+                          tpot_bound_s=float(c["tpot_bound"][i]),
+                          ttft_interval_s=(float(c["ttft_iv"][0][i]), float(c["ttft_iv"][1][i])),
+                          tpot_interval_s=(float(tv[0][i]), float(tv[1][i])),
+                          tokens_per_s_per_chip_interval=(Bq / (n_min * float(tv[1][i])),
+                                                          Bq / (n_min * float(tv[0][i]))))
         if disagg:
             np_min = min(p["n"] for p in pre)
             p = max((p for p in pre if p["n"] == np_min), key=lambda p: p["req_rate_chip"][i])
@@ -765,7 +1017,9 @@ def _row(i: int, e: _Entry, cands: list[dict[str, Any]], missing: list[str], pre
             fields.update(prefill_n_chips=np_min, prefill_layout=str(p["lay"]), prefill_batch=int(p["Bp"][i]),
                           prefill_decode_ratio=ratio,
                           tokens_per_s_per_chip_with_prefill=float(c["tps_chip"][i] / (1.0 + ratio)),
-                          ttft_s=float(p["times"]("prefill", s_in, np.full(len(c["B"]), float(p["Bp"][i])))[3][i]))
+                          ttft_s=float(p["ptime"](np.full(len(c["B"]), float(p["Bp"][i])))[i]))
+            if est:  # the interval of the prefill pool's TTFT: not computed (the decode interval is given)
+                fields.update(ttft_interval_s=None, ttft_bound_s=None)
         return PlanRow(notes=tuple(notes), **fields, **base)
     # ruled out: say by which bound
     reasons = []
@@ -779,30 +1033,31 @@ def _row(i: int, e: _Entry, cands: list[dict[str, Any]], missing: list[str], pre
                        if math.isfinite(need1) else "no layout can shard the model")
         return PlanRow(status="ruled out", reasons=tuple(reasons), notes=tuple(notes), **base)
     one = [c for c in fit if c["n"] == 1]
+    pre_word, word, ge = ("estimated prefill", "estimated ", "~") if est else ("prefill bound", "", ">= ")
     lim_names = {0: "compute", 1: "memory", 2: "interconnect"}
     if not disagg:
         bt = min(fit, key=lambda c: c["t_pf1"][i])
         if bt["t_pf1"][i] > t_ttft:
             extra = (f" (one chip: {_fmt_t(float(one[0]['t_pf1'][i]))})" if one and bt["n"] > 1 else "")
-            reasons.append(f"TTFT target {_fmt_t(t_ttft)} is below the prefill bound of one {s_in:,}-token prompt: "
-                           f">= {_fmt_t(float(bt['t_pf1'][i]))} on {bt['n']} chip(s) ({bt['lay']}), the best of up to "
+            reasons.append(f"TTFT target {_fmt_t(t_ttft)} is below the {pre_word} of one {s_in:,}-token prompt: "
+                           f"{ge}{_fmt_t(float(bt['t_pf1'][i]))} on {bt['n']} chip(s) ({bt['lay']}), the best of up to "
                            f"{upto}{extra}")
     else:
         pre_fit = [c for c in fit]
         bt = min(pre_fit, key=lambda c: c["t_pf1"][i])
         if bt["t_pf1"][i] > t_ttft:
-            reasons.append(f"TTFT target {_fmt_t(t_ttft)} is below the prefill bound of one {s_in:,}-token prompt: "
-                           f">= {_fmt_t(float(bt['t_pf1'][i]))} on {bt['n']} chip(s) ({bt['lay']}), the best of up to "
+            reasons.append(f"TTFT target {_fmt_t(t_ttft)} is below the {pre_word} of one {s_in:,}-token prompt: "
+                           f"{ge}{_fmt_t(float(bt['t_pf1'][i]))} on {bt['n']} chip(s) ({bt['lay']}), the best of up to "
                            f"{upto}")
     bd = min(fit, key=lambda c: c["tpot1"][i])
     if bd["tpot1"][i] > t_tpot:
         tc, tm, tl, _ = bd["times"]("decode", ctx_dec, np.ones(len(bd["B"])))[:4]
         code = int(limiter_code(tc[i], tm[i], tl[i]))
         step = float(bd["times"]("decode", ctx_dec, np.ones(len(bd["B"])))[3][i])
-        what = (f"{lim_names[code]}-bound decode step" if disagg or bd["tpot1"][i] <= step * (1 + 1e-9)
+        what = (f"{lim_names[code]}-bound decode step" if disagg or bd["tpot1b"][i] <= step * (1 + 1e-9)
                 else "decode step plus its share of the new prompts' prefill compute")
         extra = (f" (one chip: {_fmt_t(float(one[0]['tpot1'][i]))})" if one and bd["n"] > 1 else "")
-        reasons.append(f"TPOT target {_fmt_t(t_tpot)} is below the {what} at batch 1: >= "
+        reasons.append(f"TPOT target {_fmt_t(t_tpot)} is below the {word}{what} at batch 1: {ge}"
                        f"{_fmt_t(float(bd['tpot1'][i]))} on {bd['n']} chip(s) ({bd['lay']}), the best of up to "
                        f"{upto}{extra}")
     if not reasons:
@@ -816,7 +1071,7 @@ def _row(i: int, e: _Entry, cands: list[dict[str, Any]], missing: list[str], pre
 # --- the throughput-interactivity frontier ------------------------------------------------------
 def frontier(model: Any, chips: Sequence[Any], input_tokens: Any, output_tokens: Any, *, n_chips: Any = None,
              batches: Any = None, disaggregated: bool = True, weight_dtype: Any = "native", kv_dtype: Any = "bf16",
-             max_chips: int = 64) -> list[dict[str, Any]]:
+             max_chips: int = 64, basis: str = "estimate", engine: str | None = None) -> list[dict[str, Any]]:
     """Per chip, the bound curve benchmarks publish: output tokens/s per chip against tokens/s per
     user, batch swept (``batches``, default 1 .. 65,536 in powers of two and their 1.5x), with
     ``fits`` False where the batch's KV cache does not fit (at the final context).
@@ -826,10 +1081,21 @@ def frontier(model: Any, chips: Sequence[Any], input_tokens: Any, output_tokens:
     highest tokens/s per chip at each batch. ``disaggregated=True`` (default) draws the decode pool
     (TPOT = decode step); ``False`` adds the prefill compute as :func:`plan` does. Returns one dict
     per chip: ``chip``, ``name``, ``n_chips``, ``batch``, ``tokens_per_s_per_user``,
-    ``tokens_per_s_per_chip``, ``fits`` (numpy arrays), ``layout`` (per batch), ``missing``."""
+    ``tokens_per_s_per_chip``, ``fits`` (numpy arrays), ``layout`` (per batch), ``missing``,
+    ``basis``.
+
+    ``basis="estimate"`` (default): the two rates are the calibrated estimate (each step time the
+    bound's divided by the efficiency of :class:`_Efficiency`, the layout the one with the
+    highest estimated tokens/s per chip), and each dict also holds the bound's curve
+    (``bound_tokens_per_s_per_user``, ``bound_tokens_per_s_per_chip``) and the estimate's 80%
+    interval (``low_tokens_per_s_per_user``, ``low_tokens_per_s_per_chip``, ``high_...``: the
+    pessimistic and optimistic ends); ``basis="bound"``: the bound curve alone, as before. A
+    point of the estimate is a point of the bound scaled by an efficiency <= 1 on both axes, so
+    the estimate's curve lies on or below the bound's."""
     from ..model.catalog import get_model
 
     m = get_model(model)
+    est = _basis(basis) == "estimate"
     s_in = _tokens(input_tokens, "input_tokens")
     s_out = _tokens(output_tokens, "output_tokens")
     if batches is None:
@@ -847,10 +1113,13 @@ def frontier(model: Any, chips: Sequence[Any], input_tokens: Any, output_tokens:
     ctx_dec, ctx_mem = s_in + s_out // 2, s_in + s_out
     out = []
     for i, e in enumerate(entries):
-        res: dict[str, Any] = {"chip": e.id, "name": e.name, "missing": missing[i]}
+        res: dict[str, Any] = {"chip": e.id, "name": e.name, "missing": missing[i], "basis": basis}
+        nan = np.full(B.size, np.nan)
+        if est:
+            res.update({f"{k}_tokens_per_s_per_{w}": nan for k in ("bound", "low", "high") for w in ("user", "chip")})
         if missing[i]:
-            res.update(n_chips=None, batch=B, tokens_per_s_per_user=np.full(B.size, np.nan),
-                       tokens_per_s_per_chip=np.full(B.size, np.nan), fits=np.zeros(B.size, bool), layout=[])
+            res.update(n_chips=None, batch=B, tokens_per_s_per_user=nan,
+                       tokens_per_s_per_chip=nan, fits=np.zeros(B.size, bool), layout=[])
             out.append(res)
             continue
         counts = [int(n_chips)] if n_chips is not None else _counts_grid(min(max_chips, int(min(e.max_n, 1 << 30))),
@@ -866,33 +1135,62 @@ def frontier(model: Any, chips: Sequence[Any], input_tokens: Any, output_tokens:
                 chosen = (n, lays)
                 break
         if chosen is None:
-            res.update(n_chips=None, batch=B, tokens_per_s_per_user=np.full(B.size, np.nan),
-                       tokens_per_s_per_chip=np.full(B.size, np.nan), fits=np.zeros(B.size, bool), layout=[],
+            res.update(n_chips=None, batch=B, tokens_per_s_per_user=nan,
+                       tokens_per_s_per_chip=nan, fits=np.zeros(B.size, bool), layout=[],
                        missing=[f"does not fit at batch 1 on up to {max_chips} chips"])
             out.append(res)
             continue
         n, lays = chosen
-        best_tps = np.full(B.size, -np.inf)
-        best_user = np.full(B.size, np.nan)
-        best_fit = np.zeros(B.size, bool)
-        best_lay = [""] * B.size
         lk = link[i] if n > 1 else (np.inf if math.isnan(link[i]) else link[i])
+        effm = _Efficiency([e.chip], m.is_moe, engine) if est else None
+        ends = np.asarray(_DECODE_ENDS)
+        Ball = np.concatenate([B, ends])
+
+        def step(ln: Any, lk: float = lk, i: int = i, Ball: np.ndarray = Ball) -> tuple[np.ndarray, np.ndarray]:
+            tc, tm, tl, t = layout_times(ln, "decode", float(ctx_dec), Ball, peak[i], bw[i], lk)[:4]
+            code = limiter_code(tc, tm, tl)
+            if not disaggregated:
+                cyc = np.maximum(t, tc + layout_times(ln, "prefill", float(s_in), Ball, peak[i], bw[i], lk)[0] / s_out)
+                code = np.where(cyc > t, 0, code)
+                t = cyc
+            return np.broadcast_to(t, Ball.shape), np.broadcast_to(code, Ball.shape)
+
+        # per batch: (tokens/s per chip, per user, fits, layout) of the best layout, bound and estimate
+        best: dict[str, dict[str, Any]] = {}
         for lay in lays:
             ln = layout_numbers(m, lay, weight_dtype, **kw)
-            tc, _tm, _tl, t = layout_times(ln, "decode", float(ctx_dec), B, peak[i], bw[i], lk)[:4]
-            if not disaggregated:
-                t = np.maximum(t, tc + layout_times(ln, "prefill", float(s_in), B, peak[i], bw[i], lk)[0] / s_out)
+            t_all, code_all = step(ln)
+            t, code = t_all[:B.size], code_all[:B.size]
             fit = _terms(prof, lay, np.asarray(float(ctx_mem)), B, opts)["total"] <= cap[i]
-            tps = B / (n * t)
-            # prefer a fitting layout; among fitting (or among all, when none fits) the fastest
-            score = np.where(fit, tps, tps - 1e18)
-            cur = np.where(best_fit, best_tps, best_tps - 1e18)
-            better = score > cur
-            best_tps = np.where(better, tps, best_tps)
-            best_user = np.where(better, 1.0 / t, best_user)
-            best_fit = np.where(better, fit, best_fit)
-            best_lay = [str(lay) if b else old for b, old in zip(better, best_lay, strict=True)]
-        res.update(n_chips=n, batch=B, tokens_per_s_per_user=best_user, tokens_per_s_per_chip=best_tps,
-                   fits=best_fit, layout=best_lay)
+            sets: dict[str, tuple[np.ndarray, Any]] = {"bound": (t, None)}
+            if effm is not None:
+                t_est = t_all / effm.eff("decode", Ball[None, :], code_all[None, :])[0]
+                t_env = effm.envelope(t_est[None, :B.size], B[None, :], t_est[None, B.size:], _DECODE_ENDS)[0]
+                fast, slow = effm.time_interval("decode", B[None, :], code[None, :], t_env[None, :], t[None, :])
+                sets["estimate"] = (t_env, (slow[0], fast[0]))
+            for key, (tt, iv) in sets.items():
+                tps = B / (n * tt)
+                b = best.setdefault(key, {"tps": np.full(B.size, -np.inf), "user": np.full(B.size, np.nan),
+                                          "fit": np.zeros(B.size, bool), "lay": [""] * B.size,
+                                          "lo": np.full(B.size, np.nan), "hi": np.full(B.size, np.nan)})
+                # prefer a fitting layout; among fitting (or among all, when none fits) the fastest
+                score = np.where(fit, tps, tps - 1e18)
+                cur = np.where(b["fit"], b["tps"], b["tps"] - 1e18)
+                better = score > cur
+                b["tps"] = np.where(better, tps, b["tps"])
+                b["user"] = np.where(better, 1.0 / tt, b["user"])
+                b["fit"] = np.where(better, fit, b["fit"])
+                b["lay"] = [str(lay) if x else old for x, old in zip(better, b["lay"], strict=True)]
+                if iv is not None:
+                    b["lo"] = np.where(better, iv[0], b["lo"])  # slow end (time)
+                    b["hi"] = np.where(better, iv[1], b["hi"])  # fast end (time)
+        main = best["estimate" if est else "bound"]
+        res.update(n_chips=n, batch=B, tokens_per_s_per_user=main["user"], tokens_per_s_per_chip=main["tps"],
+                   fits=main["fit"], layout=main["lay"])
+        if est:
+            bb = best["bound"]
+            res.update(bound_tokens_per_s_per_user=bb["user"], bound_tokens_per_s_per_chip=bb["tps"],
+                       low_tokens_per_s_per_user=1.0 / main["lo"], low_tokens_per_s_per_chip=B / (n * main["lo"]),
+                       high_tokens_per_s_per_user=1.0 / main["hi"], high_tokens_per_s_per_chip=B / (n * main["hi"]))
         out.append(res)
     return out

@@ -49,7 +49,7 @@ import pint
 from ..errors import SessionError
 from ..hardware.chip import Chip, NotPublishedError, Precision, UnsupportedPrecisionError
 from ..units import Q_
-from .bounds import layout_numbers, resolve_layout, stage_traffic, step_times
+from .bounds import layout_numbers, limiter_code, resolve_layout, stage_traffic, step_times
 from .memory import _options, _Profile, _terms, max_batch, min_chips
 from .roofline import chip_numbers
 
@@ -118,6 +118,10 @@ class SessionBound:
     unknown: tuple[str, ...]
     partial: tuple[str, ...]
     notes: tuple[str, ...] = field(default_factory=tuple)
+    #: ``"estimate"``: the times are bound / calibrated efficiency; ``"bound"``: the bounds
+    basis: str = "bound"
+    bound_time_s: float | None = None  #: the bound's total time beside the estimate [s]
+    time_interval_s: tuple[float, float] | None = None  #: the estimate's 80% interval on the total [s]
 
     # --- totals -------------------------------------------------------------------------------
     @property
@@ -185,7 +189,17 @@ class SessionBound:
         else:
             assert self.prefill_s is not None and self.decode_s is not None  # a total time needs both
             pre, dec = float(self.prefill_s.sum()), float(self.decode_s.sum())
-            txt = (f"  time >= {t / 3600:.3g} h of chip time (prefill {pre / 3600:.3g} h, decode {dec / 3600:.3g} h)")
+            if self.basis == "estimate":
+                txt = (f"  time ~{t / 3600:.3g} h of chip time (prefill {pre / 3600:.3g} h, decode {dec / 3600:.3g} h")
+                iv = self.time_interval_s
+                if iv is not None:
+                    txt += f"; 80% interval {iv[0] / 3600:.3g}-{iv[1] / 3600:.3g} h"
+                if self.bound_time_s is not None:
+                    txt += f"; bound >= {self.bound_time_s / 3600:.3g} h"
+                txt += ")"
+            else:
+                txt = (f"  time >= {t / 3600:.3g} h of chip time (prefill {pre / 3600:.3g} h, decode "
+                       f"{dec / 3600:.3g} h)")
             bf = self.busy_fraction
             if bf is not None:
                 txt += f"; {bf:.1%} of the reported {sc.wall_clock}"
@@ -216,7 +230,8 @@ class SessionBound:
         c = self.cost_usd
         if c is not None:
             rng = f" (range {c[1]:.3g}-{c[2]:.3g} over the price snapshots)" if c[1] != c[2] else ""
-            lines.append(f"  cost >= {c[0]:.3g} USD per session at {self.price_label}{rng}")
+            op = "~" if self.basis == "estimate" else ">= "
+            lines.append(f"  cost {op}{c[0]:.3g} USD per session at {self.price_label}{rng}")
         else:
             why = self.price_label if self.price_usd_per_chip_hour is None else "unknown (no time bound)"
             lines.append(f"  cost: {why}")
@@ -234,7 +249,9 @@ class SessionBound:
                 "fits": self.fits, "sessions_at_once": self.sessions_at_once,
                 "energy_kwh_at_tdp": None if self.energy_j is None else [x / 3.6e6 for x in self.energy_j],
                 "cost_usd": None if self.cost_usd is None else list(self.cost_usd), "price": self.price_label,
-                "unknown": list(self.unknown), "partial": list(self.partial), "notes": list(self.notes)}
+                "unknown": list(self.unknown), "partial": list(self.partial), "notes": list(self.notes),
+                "basis": self.basis, "bound_time_h": None if self.bound_time_s is None else self.bound_time_s / 3600,
+                "time_interval_h": None if self.time_interval_s is None else [x / 3600 for x in self.time_interval_s]}
 
     def __str__(self) -> str:
         return self.summary()
@@ -261,8 +278,16 @@ def _times(ln: Any, phase: str, ctx_hi: np.ndarray, ctx_lo: np.ndarray | None, B
            link: float) -> np.ndarray:
     """Per-element time over the pipeline stages; prefill with ``ctx_lo``: the increment from
     ``ctx_lo`` cached tokens to ``ctx_hi`` (see the module docstring)."""
+    return _times_code(ln, phase, ctx_hi, ctx_lo, B, peak, bw, link)[0]
+
+
+def _times_code(ln: Any, phase: str, ctx_hi: np.ndarray, ctx_lo: np.ndarray | None, B: float, peak: float, bw: float,
+                link: float) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_times` and, per element, the limiter (index into
+    :data:`~accelspec.perf.kernels.LIMITERS`) of the summed compute, memory and link terms."""
     cp = float(ln.parallelism.cp)
     t = np.zeros_like(ctx_hi, dtype=float)
+    tsum = [np.zeros_like(ctx_hi, dtype=float) for _ in range(3)]
     for st in ln.stages:
         f1, m1, c1 = stage_traffic(ln, st, phase, ctx_hi, B)
         if ctx_lo is not None:
@@ -275,14 +300,17 @@ def _times(ln: Any, phase: str, ctx_hi: np.ndarray, ctx_lo: np.ndarray | None, B
         else:
             f, m, c = f1, m1, c1
         with np.errstate(invalid="ignore", divide="ignore"):
-            t = t + step_times(f, m, c, 1.0, peak, bw, link)[3]
-    return t
+            st4 = step_times(f, m, c, 1.0, peak, bw, link)
+            t = t + st4[3]
+            tsum = [a + np.nan_to_num(np.asarray(x, dtype=float), nan=0.0) for a, x in zip(tsum, st4[:3], strict=True)]
+    return t, limiter_code(*tsum)
 
 
 def agent_session(model: str | Model, chip: str | Chip | System, scenario: AgentSession | None = None, *,
                   n_chips: int | None = None, parallelism: str | Parallelism | Mapping[str, int] | None = None,
                   prefix_caching: bool = True, sessions: int = 1, weight_dtype: str | DType | None = "native",
-                  kv_dtype: str | DType | None = "bf16", price: str = "min", max_chips: int = 1024) -> SessionBound:
+                  kv_dtype: str | DType | None = "bf16", price: str = "min", max_chips: int = 1024,
+                  basis: str = "estimate", engine: str | None = None) -> SessionBound:
     """Bound one agent session (see the module docstring for the model and formulas).
 
     ``chip``: a catalog chip or a :class:`~accelspec.System` (then ``n_chips`` may not exceed its
@@ -319,6 +347,14 @@ def agent_session(model: str | Model, chip: str | Chip | System, scenario: Agent
         Which of the chip's price snapshots costs the session (default ``"min"``).
     max_chips : int, optional
         Largest chip count searched when ``n_chips`` is not given (default 1024; a system's size).
+    basis : {"estimate", "bound"}, optional
+        ``"estimate"`` (default): every prefill and decode time is the bound's divided by the
+        calibrated efficiency (:func:`accelspec.perf.estimate.estimate_speed`: prefill regime for
+        the turns' prefills; decode in the low-latency regime up to 16 sessions, throughput
+        above; each element's limiter), so time, energy and cost are what published runs reach;
+        ``"bound"``: the roofline bounds, the optimistic edge.
+    engine : str, optional
+        The serving engine the estimate assumes (default unknown: the field's effect).
 
     Returns
     -------
@@ -347,7 +383,9 @@ def agent_session(model: str | Model, chip: str | Chip | System, scenario: Agent
     from ..hardware.prices import chip_prices, load_prices, pick_price
     from ..hardware.system import System, get_system
     from ..model.catalog import get_model
+    from .plan import _basis, _Efficiency, basis_text
 
+    est = _basis(basis) == "estimate"
     sc = scenario or AgentSession()
     m = get_model(model)
     system = None
@@ -439,13 +477,25 @@ def agent_session(model: str | Model, chip: str | Chip | System, scenario: Agent
     ctx_after_read = ctx_before + new
     ctx_end = ctx_after_read + O
     pre_s = dec_s = None
+    bound_s = interval = None
     if timed:
-        if prefix_caching:
-            pre_s = _times(ln, "prefill", ctx_after_read, ctx_before, float(B), peak, bw, link)
-        else:
-            pre_s = _times(ln, "prefill", ctx_after_read, None, float(B), peak, bw, link)
+        lo_ctx = ctx_before if prefix_caching else None
+        pre_s, pre_code = _times_code(ln, "prefill", ctx_after_read, lo_ctx, float(B), peak, bw, link)
         steps = (ctx_after_read[:, None] + np.arange(1, O + 1, dtype=float)[None, :]).ravel()
-        dec_s = _times(ln, "decode", steps, None, float(B), peak, bw, link).reshape(N, O).sum(axis=1)
+        dec_t, dec_code = _times_code(ln, "decode", steps, None, float(B), peak, bw, link)
+        dec_s = dec_t.reshape(N, O).sum(axis=1)
+        if est:
+            effm = _Efficiency([c], m.is_moe, engine)
+            bound_s = float(pre_s.sum() + dec_s.sum())
+            pre_b, dec_b = pre_s, dec_t
+            pre_s = pre_b / effm.eff("prefill", np.full((1, N), float(B)), pre_code[None, :])[0]
+            dec_e = dec_b / effm.eff("decode", np.full((1, dec_b.size), float(B)), dec_code[None, :])[0]
+            pf, ps = effm.time_interval("prefill", np.full((1, N), float(B)), pre_code[None, :], pre_s[None, :],
+                                        pre_b[None, :])
+            df, ds = effm.time_interval("decode", np.full((1, dec_b.size), float(B)), dec_code[None, :],
+                                        dec_e[None, :], dec_b[None, :])
+            interval = (float(pf.sum() + df.sum()), float(ps.sum() + ds.sum()))
+            dec_s = dec_e.reshape(N, O).sum(axis=1)
     # memory
     prof = _Profile(m)
     opts = _options(m, weight_dtype=weight_dtype, kv_dtype=kv_dtype, expert_dtype=None, embedding_dtype=None,
@@ -485,7 +535,8 @@ def agent_session(model: str | Model, chip: str | Chip | System, scenario: Agent
             notes.append(f"the final context {final:,} exceeds {m.id}'s trained length {how}")
     notes.append("tool execution, network and queueing are outside the bound; no context compaction; "
                  f"weights {ln.dtypes.weights_text()}, KV {ln.dtypes.kv.name}, compute {used_prec}; nominal catalog "
-                 "values, efficiencies 1.0")
+                 "values, " + ("each time divided by its calibrated efficiency" if est else "efficiencies 1.0"))
+    notes.append(basis_text(basis, engine))
     return SessionBound(
         model=m.id, chip=c.id, chip_name=c.name, system=None if system is None else system.id, n_chips=n,
         layout=str(lay), sessions=B, prefix_caching=prefix_caching, scenario=sc, precision=used_prec,
@@ -493,4 +544,5 @@ def agent_session(model: str | Model, chip: str | Chip | System, scenario: Agent
         prefill_s=pre_s, decode_s=dec_s, kv_gb_per_chip=kv_gb, memory_gb_per_chip=mem_gb,
         capacity_gb=None if cap is None else cap / 1e9, fits=fits, first_turn_not_fitting=first_bad,
         sessions_at_once=at_once, deployments_per_system=per_system, tdp_w=tdp, price_usd_per_chip_hour=prices,
-        price_label=label, unknown=tuple(unknown), partial=tuple(partial), notes=tuple(notes))
+        price_label=label, unknown=tuple(unknown), partial=tuple(partial), notes=tuple(notes), basis=basis,
+        bound_time_s=bound_s, time_interval_s=interval)

@@ -373,15 +373,17 @@ def request(model: str, chip: str, input: Any = 2048, output: Any = 256, batch: 
 
 def plan(model: str, input: Any, output: Any, ttft: str, tpot: str, *, chips: Any = None, max_chips: Any = 64,
          disaggregated: bool = False, decode_context: str = "mean", weights: str | None = None, kv: str = "bf16",
-         top: int = 10) -> dict[str, Any]:
+         top: int = 10, basis: str = "estimate") -> dict[str, Any]:
     """Which chips meet a TTFT and TPOT target, with how many chips, layout and batch
-    (``accelspec plan --json``); ``chips`` defaults to the whole catalog."""
+    (``accelspec plan --json``); ``chips`` defaults to the whole catalog. ``basis``:
+    ``"estimate"`` (default, the calibrated estimate) or ``"bound"`` (the optimistic edge)."""
     names = _names(chips, "chips") or None
     if decode_context not in ("mean", "final"):
         raise InvalidArgumentError("decode_context", f"expected mean or final, got {decode_context!r}")
     p = a.plan(model, _need(input, "input"), _need(output, "output"), ttft=ttft, tpot=tpot, chips=names,
                max_chips=_n(max_chips, "max_chips", 64), disaggregated=bool(disaggregated),
-               decode_context=decode_context, weight_dtype=_opt(weights) or "native", kv_dtype=_opt(kv) or "bf16")
+               decode_context=decode_context, weight_dtype=_opt(weights) or "native", kv_dtype=_opt(kv) or "bf16",
+               basis=_basis(basis))
     data = p.to_records()
     if top:
         keep = [r for r in data["rows"] if r["status"] == "meets"][:top]
@@ -389,10 +391,21 @@ def plan(model: str, input: Any, output: Any, ttft: str, tpot: str, *, chips: An
     return finite(data)
 
 
+def _basis(basis: Any) -> str:
+    """``"estimate"`` or ``"bound"`` (the planner's ``basis``), refused otherwise."""
+    b = _opt(basis) or "estimate"
+    if b not in ("estimate", "bound"):
+        raise InvalidArgumentError("basis", f"expected estimate or bound, got {basis!r}")
+    return b
+
+
 def frontier(model: str, chips: Any, input: Any = 2048, output: Any = 256, *, n_chips: Any = None,
-             disaggregated: bool = True, weights: str | None = None, kv: str = "bf16") -> dict[str, Any]:
-    """Per chip the bound curve (tokens/s per chip against tokens/s per user, batch swept), as
-    ``accelspec plot frontier`` draws it, for the page's chart."""
+             disaggregated: bool = True, weights: str | None = None, kv: str = "bf16",
+             basis: str = "estimate") -> dict[str, Any]:
+    """Per chip the curve (tokens/s per chip against tokens/s per user, batch swept), as
+    ``accelspec plot frontier`` draws it, for the page's chart: with ``basis="estimate"``
+    (default) the calibrated estimate, its 80% interval (``low_*``, ``high_*``) and the bound
+    beside it (``bound_*``); with ``"bound"`` the bound alone."""
     from accelspec.perf.plan import frontier as _frontier
 
     names = _names(chips, "chips", cap=LIMITS["frontier_chips"])
@@ -400,11 +413,13 @@ def frontier(model: str, chips: Any, input: Any = 2048, output: Any = 256, *, n_
         raise InvalidArgumentError("chips", "give at least one chip")
     curves = _frontier(model, names, _n(input, "input", 2048), _n(output, "output", 256),
                        n_chips=_count(n_chips, "n_chips"), disaggregated=bool(disaggregated),
-                       weight_dtype=_opt(weights) or "native", kv_dtype=_opt(kv) or "bf16")
+                       weight_dtype=_opt(weights) or "native", kv_dtype=_opt(kv) or "bf16", basis=_basis(basis))
     keys = ("chip", "name", "n_chips", "batch", "tokens_per_s_per_user", "tokens_per_s_per_chip", "fits", "layout",
-            "missing")
+            "missing", "basis", *(f"{k}_tokens_per_s_per_{w}" for k in ("bound", "low", "high")
+                                  for w in ("user", "chip")))
     return finite({"model": model, "input_tokens": _n(input, "input", 2048),
                    "output_tokens": _n(output, "output", 256), "disaggregated": bool(disaggregated),
+                   "basis": basis,
                    "units": {"tokens_per_s_per_user": "token/s", "tokens_per_s_per_chip": "token/s"},
                    "curves": [{k: c.get(k) for k in keys if k in c} for c in curves]})
 

@@ -31,7 +31,7 @@ def test_tpot_ruled_out_by_the_memory_bound_step():
     t1 = step(1, 2176)
     assert t1 == pytest.approx(4.5657e-3, rel=1e-4)
     p = a.plan("llama-3.1-8b", 2048, 256, ttft="1 s", tpot="4 ms", chips=["h100-sxm"], max_chips=1,
-               disaggregated=True)
+               disaggregated=True, basis="bound")
     r = p.rows[0]
     assert r.status == "ruled out" and not p.feasible
     assert "TPOT target 4 ms is below the memory-bound decode step at batch 1" in r.reasons[0]
@@ -44,7 +44,7 @@ def test_largest_batch_meeting_tpot_on_one_h100():
     bmax = math.floor((0.010 * BW - W) / (ROW + KV * 2176))
     assert bmax == 64
     p = a.plan("llama-3.1-8b", 2048, 256, ttft="1 s", tpot="10 ms", chips=["h100-sxm"], max_chips=1,
-               disaggregated=True)
+               disaggregated=True, basis="bound")
     r = p.rows[0]
     assert r.meets and r.n_chips == 1 and r.layout == "single chip" and r.batch == 64
     assert r.tpot_s == pytest.approx(step(64, 2176), rel=1e-9)
@@ -61,7 +61,7 @@ def test_largest_batch_meeting_tpot_on_one_h100():
 
 def test_vectorised_plan_equals_the_scalar_bound():
     p = a.plan("llama-3.1-70b", 2000, 256, ttft="1 s", tpot="30 ms", chips=["h100-sxm", "h200", "mi300x"],
-               disaggregated=True)
+               disaggregated=True, basis="bound")
     for r in p.feasible:
         b = a.decode_bound("llama-3.1-70b", r.chip, 2128, r.batch, parallelism=r.layout if r.n_chips > 1 else None)
         assert r.tpot_s == pytest.approx(b.t, rel=1e-9)
@@ -77,8 +77,8 @@ def test_vectorised_plan_equals_the_scalar_bound():
 
 def test_colocated_tpot_includes_the_prefill_compute():
     kw = dict(ttft="1 s", tpot="30 ms", chips=["h200"])
-    co = a.plan("llama-3.1-70b", 2000, 256, **kw).rows[0]
-    dis = a.plan("llama-3.1-70b", 2000, 256, disaggregated=True, **kw).rows[0]
+    co = a.plan("llama-3.1-70b", 2000, 256, **kw, basis="bound").rows[0]
+    dis = a.plan("llama-3.1-70b", 2000, 256, disaggregated=True, **kw, basis="bound").rows[0]
     assert co.meets and dis.meets and co.n_chips == dis.n_chips == 2
     assert co.batch < dis.batch
     dec = a.decode_bound("llama-3.1-70b", "h200", 2128, co.batch, parallelism=co.layout)
@@ -88,7 +88,8 @@ def test_colocated_tpot_includes_the_prefill_compute():
 
 
 def test_ttft_ruled_out_and_unknown_chips_say_why():
-    p = a.plan("llama-3.1-8b", 2048, 256, ttft="1 ms", tpot="1 s", chips=["h100-sxm", "zhenwu-m890"], max_chips=8)
+    p = a.plan("llama-3.1-8b", 2048, 256, ttft="1 ms", tpot="1 s", chips=["h100-sxm", "zhenwu-m890"], max_chips=8,
+               basis="bound")
     h = p.row("h100-sxm")
     assert h.status == "ruled out" and h.reasons[0].startswith("TTFT target 1 ms is below the prefill bound")
     m = p.row("zhenwu m890")
@@ -99,7 +100,7 @@ def test_ttft_ruled_out_and_unknown_chips_say_why():
 
 
 def test_whole_catalog_and_systems():
-    p = a.plan("llama-3.1-70b", "2k", 256, ttft="1 s", tpot="30 ms")
+    p = a.plan("llama-3.1-70b", "2k", 256, ttft="1 s", tpot="30 ms", basis="bound")
     assert len(p.rows) == len(a.chips()) + len(a.systems())
     assert p.feasible and p.rows[0].n_chips == 1
     assert [r.n_chips for r in p.feasible] == sorted(r.n_chips for r in p.feasible)
@@ -122,7 +123,7 @@ def test_bad_inputs():
 
 
 def test_frontier_curve():
-    (cv,) = frontier("llama-3.1-8b", ["h100-sxm"], 2048, 256, batches=[1, 64, 10_000])
+    (cv,) = frontier("llama-3.1-8b", ["h100-sxm"], 2048, 256, batches=[1, 64, 10_000], basis="bound")
     assert cv["n_chips"] == 1 and list(cv["fits"]) == [True, True, False]
     assert cv["tokens_per_s_per_chip"][0] == pytest.approx(1 / step(1, 2176), rel=1e-9)
     assert cv["tokens_per_s_per_user"][1] == pytest.approx(1 / step(64, 2176), rel=1e-9)
@@ -160,7 +161,7 @@ def test_plot_frontier_draws_one_curve_per_chip_and_names_the_rest(tmp_path):
 
 def test_cost_and_energy_at_the_planned_deployment():
     p = a.plan("llama-3.1-8b", 2048, 256, ttft="1 s", tpot="10 ms", chips=["h100-sxm", "ascend-910c"], max_chips=1,
-               disaggregated=True)
+               disaggregated=True, basis="bound")
     h = p.row("h100-sxm")
     rate = h.tokens_per_s_per_chip_with_prefill  # the decode chip's output shared with its prefill chips
     # lowest H100 snapshot 3.20 USD/chip-hour (Hyperstack on-demand, 2026-08-26); TDP 700 W
@@ -187,12 +188,114 @@ def test_default_weights_are_the_checkpoints_as_fit():
 
 def test_checkpoint_format_the_chip_lacks_falls_back_to_bf16_compute():
     # DeepSeek-V3 is an fp8 checkpoint; the Ascend 910C publishes no fp8: bf16 compute, fp8 bytes
-    p = a.plan("deepseek-v3", "2k", 256, ttft="1 s", tpot="30 ms", chips=["ascend-910c", "h100"])
+    p = a.plan("deepseek-v3", "2k", 256, ttft="1 s", tpot="30 ms", chips=["ascend-910c", "h100"], basis="bound")
     rows = {r.id: r for r in p.rows}
     assert rows["ascend-910c"].precision == "bf16" and rows["h100-sxm"].precision == "fp8"
     assert "no fp8 peak published: compute at bf16" in rows["ascend-910c"].notes[0]
     # fp8 weights (~671 GB) fit on 8 Ascend 910C (8 x 128 GB); a bf16 copy would not
     assert rows["ascend-910c"].n_chips == 8
     # an explicit precision the chip lacks is not replaced: no time bound, said so
-    fp8 = a.plan("deepseek-v3", "2k", 256, ttft="1 s", tpot="30 ms", chips=["ascend-910c"], precision="fp8")
+    fp8 = a.plan("deepseek-v3", "2k", 256, ttft="1 s", tpot="30 ms", chips=["ascend-910c"], precision="fp8",
+                 basis="bound")
     assert fp8.rows[0].status == "unknown" and "no dense fp8 peak" in fp8.rows[0].reasons[0]
+
+
+# --- the estimate basis (default) ---------------------------------------------------------------
+CHIPS = ["h100-sxm", "h200", "mi300x", "b200", "tpu-v5e", "gaudi3"]
+
+
+def test_estimate_needs_at_least_the_bounds_chips():
+    kw = dict(ttft="1 s", tpot="30 ms", chips=CHIPS)
+    est = a.plan("llama-3.1-70b", "2k", 256, **kw)
+    bnd = a.plan("llama-3.1-70b", "2k", 256, basis="bound", **kw)
+    assert est.basis == "estimate" and bnd.basis == "bound"
+    assert est.feasible  # the estimate still finds deployments
+    for r in est.rows:
+        b = bnd.row(r.id)
+        if r.meets:  # what the estimate meets, the bound meets, with no more chips
+            assert b.meets and r.n_chips >= b.n_chips
+            assert r.tpot_s <= 0.030 and r.ttft_s <= 1.0
+            assert r.tpot_bound_s <= r.tpot_s and r.ttft_bound_s <= r.ttft_s
+            lo, hi = r.tpot_interval_s
+            assert r.tpot_bound_s * (1 - 1e-12) <= lo <= r.tpot_s <= hi
+            tlo, thi = r.tokens_per_s_per_chip_interval
+            assert tlo <= r.tokens_per_s_per_chip <= thi
+            if b.n_chips == r.n_chips:
+                assert r.tokens_per_s_per_chip <= b.tokens_per_s_per_chip * (1 + 1e-9)
+            if r.usd_per_m_output is not None:
+                assert r.usd_per_m_output >= b.usd_per_m_output
+                assert r.usd_per_m_output_interval[0] <= r.usd_per_m_output <= r.usd_per_m_output_interval[1]
+        else:
+            assert b.status in ("meets", r.status) or r.status == b.status
+    # at least one chip needs more chips (or a smaller batch) than the bound says
+    assert any(r.n_chips > bnd.row(r.id).n_chips or r.batch < bnd.row(r.id).batch for r in est.feasible)
+
+
+def test_estimate_rows_are_the_bound_divided_by_the_calibrated_efficiency():
+    from accelspec.perf.estimate import calibration, estimate
+
+    p = a.plan("llama-3.1-8b", 2048, 256, ttft="1 s", tpot="40 ms", chips=["h100-sxm"], max_chips=1,
+               disaggregated=True)
+    r = p.rows[0]
+    assert r.meets and r.basis == "estimate"
+    # decode: the batch's own estimate (the monotone envelope may only make it slower)
+    dec = estimate(a.decode_bound("llama-3.1-8b", "h100-sxm", 2176, r.batch))
+    assert r.tpot_s >= dec.time_s * (1 - 1e-9) and r.tpot_bound_s == pytest.approx(dec.bound_s, rel=1e-9)
+    bnd = a.plan("llama-3.1-8b", 2048, 256, ttft="1 s", tpot="40 ms", chips=["h100-sxm"], max_chips=1,
+                 disaggregated=True, basis="bound").rows[0]
+    assert r.batch < bnd.batch  # the estimate's step is slower: a smaller batch meets 40 ms
+    text = p.table()
+    cal = calibration()
+    assert f"basis: estimate (bound / efficiency fitted on {cal.n_rows} published measurements" in p.assumptions
+    assert "--basis bound" in p.assumptions and "TPOT 80% ms" in text and "interval" in r.explain()
+    assert "basis: bound" in a.plan("llama-3.1-8b", 2048, 256, ttft="1 s", tpot="10 ms", chips=["h100-sxm"],
+                                    basis="bound").assumptions
+    # co-located TTFT at batch 1: exactly the prefill bound's estimate
+    co = a.plan("llama-3.1-8b", 2048, 256, ttft="1 s", tpot="30 ms", chips=["h100-sxm"], max_chips=1).rows[0]
+    pre = estimate(a.prefill_bound("llama-3.1-8b", "h100-sxm", 2048, 1))
+    assert co.ttft_s == pytest.approx(pre.time_s, rel=1e-9)
+    assert co.ttft_interval_s[0] <= co.ttft_s <= co.ttft_interval_s[1]
+    with pytest.raises(PlanError, match="basis"):
+        a.plan("llama-3.1-8b", 2048, 256, ttft="1 s", tpot="10 ms", chips=["h100"], basis="typical")
+
+
+def test_estimate_ruled_out_reasons_say_estimated():
+    p = a.plan("llama-3.1-8b", 2048, 256, ttft="1 s", tpot="5 ms", chips=["h100-sxm"], max_chips=1,
+               disaggregated=True)
+    r = p.rows[0]  # the bound meets 5 ms at batch 1 (4.57 ms); the estimate does not
+    assert r.status == "ruled out" and "below the estimated memory-bound decode step at batch 1: ~" in r.reasons[0]
+
+
+def test_frontier_estimate_lies_below_the_bound():
+    import numpy as np
+
+    for cv in frontier("llama-3.1-70b", ["h100-sxm", "mi300x", "b200"], 2048, 256):
+        assert cv["basis"] == "estimate"
+        x, y = cv["tokens_per_s_per_user"], cv["tokens_per_s_per_chip"]
+        xb, yb = cv["bound_tokens_per_s_per_user"], cv["bound_tokens_per_s_per_chip"]
+        assert np.all(x <= xb * (1 + 1e-9)) and np.all(y <= yb * (1 + 1e-9))  # batch by batch
+        assert np.all(np.diff(x) <= 1e-9 * x[:-1])  # never faster per user at a larger batch
+        # and as curves: at the estimate's interactivity the bound's curve is higher
+        o = np.argsort(xb)
+        inside = (x >= xb.min()) & (x <= xb.max())
+        assert np.all(y[inside] <= np.interp(x[inside], xb[o], yb[o]) * (1 + 1e-9))
+        assert np.all(cv["low_tokens_per_s_per_chip"] <= y * (1 + 1e-9))
+        assert np.all(cv["high_tokens_per_s_per_chip"] >= y * (1 - 1e-9))
+        assert np.all(cv["high_tokens_per_s_per_chip"] <= yb * (1 + 1e-9))
+    (b,) = frontier("llama-3.1-8b", ["h100-sxm"], 2048, 256, batches=[1, 64], basis="bound")
+    assert "bound_tokens_per_s_per_chip" not in b
+
+
+def test_cli_plan_basis(capsys):
+    import json
+
+    base = ["plan", "llama-3.1-8b", "--input", "2048", "--output", "256", "--ttft", "1s", "--tpot", "40ms",
+            "--chips", "h100", "--max-chips", "1", "--disaggregated", "--json"]
+    assert main(base) == 0
+    est = json.loads(capsys.readouterr().out)
+    assert main([*base, "--basis", "bound"]) == 0
+    bnd = json.loads(capsys.readouterr().out)
+    assert est["basis"] == "estimate" and bnd["basis"] == "bound"
+    assert est["rows"][0]["batch"] < bnd["rows"][0]["batch"]
+    assert est["rows"][0]["tpot_interval_s"] is not None and bnd["rows"][0]["tpot_interval_s"] is None
+    assert main([*base[:-1], "--basis", "typical"]) == 2

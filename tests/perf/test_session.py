@@ -21,7 +21,7 @@ SC = a.AgentSession(system_prompt_tokens=1000, turns=2, tool_tokens_per_turn=100
 
 
 def test_decode_per_turn_is_the_sum_of_the_memory_bound_steps():
-    s = a.agent_session("llama-3.1-8b", "h100-sxm", SC)
+    s = a.agent_session("llama-3.1-8b", "h100-sxm", SC, basis="bound")
     assert s.n_chips == 1 and list(s.context) == [1110, 1220]
     # sum over c = 1101..1110 is 11,055; over 1211..1220 is 12,155
     assert s.decode_s[0] == pytest.approx((10 * (W + ROW) + 11_055 * KV) / BW, rel=1e-9)
@@ -29,13 +29,13 @@ def test_decode_per_turn_is_the_sum_of_the_memory_bound_steps():
 
 
 def test_prefix_caching_prefill_reads_the_cache_and_runs_only_new_tokens():
-    s = a.agent_session("llama-3.1-8b", "h100-sxm", SC)
+    s = a.agent_session("llama-3.1-8b", "h100-sxm", SC, basis="bound")
     # turn 1 is a plain prefill of 1,100 tokens (compute-bound)
     assert s.prefill_s[0] == pytest.approx(a.prefill_bound("llama-3.1-8b", "h100-sxm", 1100).t, rel=1e-12)
     # turn 2: 100 new tokens, memory-bound: weights + 100 embedding rows + the KV of all 1,210 tokens
     assert s.prefill_s[1] == pytest.approx((W + 100 * ROW + 1210 * KV) / BW, rel=1e-9)
     assert list(s.prefill_tokens) == [1100, 100]
-    re = a.agent_session("llama-3.1-8b", "h100-sxm", SC, prefix_caching=False)
+    re = a.agent_session("llama-3.1-8b", "h100-sxm", SC, prefix_caching=False, basis="bound")
     assert re.prefill_s[1] == pytest.approx(a.prefill_bound("llama-3.1-8b", "h100-sxm", 1210).t, rel=1e-12)
     assert re.total_time_s > s.total_time_s
 
@@ -89,7 +89,7 @@ def test_cost_is_the_rental_divided_by_the_sessions_sharing_the_chips():
     # four sessions in lockstep on one H100: each decode step reads the weights once, four
     # embedding rows and four KV caches; turn 1 decodes at contexts 1,101..1,110 (sum 11,055),
     # turn 2 at 1,211..1,220 (sum 12,155), all memory-bound at batch 4
-    four = a.agent_session("llama-3.1-8b", "h100-sxm", SC, sessions=4)
+    four = a.agent_session("llama-3.1-8b", "h100-sxm", SC, sessions=4, basis="bound")
     dec = (20 * (W + 4 * ROW) + 4 * (11_055 + 12_155) * KV) / BW
     assert float(four.decode_s.sum()) == pytest.approx(dec, rel=1e-9)
     t = four.total_time_s
@@ -107,3 +107,23 @@ def test_session_defaults_to_the_checkpoints_format():
     assert any("experts mxfp4" in n for n in s.notes)
     b16 = a.agent_session("gpt-oss-120b", "h100-sxm", SC, weight_dtype="bf16")
     assert b16.n_chips > 1
+
+
+def test_estimate_basis_is_slower_than_the_bound_and_says_so():
+    import numpy as np
+
+    from accelspec.perf.estimate import calibration
+
+    est = a.agent_session("llama-3.1-8b", "h100-sxm", SC)
+    bnd = a.agent_session("llama-3.1-8b", "h100-sxm", SC, basis="bound")
+    assert est.basis == "estimate" and bnd.basis == "bound"
+    assert est.bound_time_s == pytest.approx(bnd.total_time_s, rel=1e-12)
+    assert est.total_time_s > bnd.total_time_s
+    assert np.all(est.prefill_s >= bnd.prefill_s) and np.all(est.decode_s >= bnd.decode_s)
+    lo, hi = est.time_interval_s
+    assert bnd.total_time_s <= lo <= est.total_time_s <= hi
+    assert est.cost_usd[0] >= bnd.cost_usd[0]
+    text = est.summary()
+    assert "time ~" in text and "80% interval" in text and f"{calibration().n_rows} published" in text
+    assert "time >=" in bnd.summary() and "basis: bound" in bnd.summary()
+    assert est.to_dict()["basis"] == "estimate" and est.to_dict()["bound_time_h"] > 0
