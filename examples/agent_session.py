@@ -12,8 +12,8 @@ Qwen 3.7-Max's architecture nor the split of the 1M tokens is published, so:
   tokens) = 1,000,000 tokens, no compaction: an illustration of the three published totals.
 
 Each chip gets the same deployment (8 chips, the layout accelspec.fits chooses), with prefix
-caching and without. The chart: cumulative chip-time bound against the turn (the 35 h mark for
-scale), and memory per chip against the turn with each chip's capacity. The Zhenwu M890 publishes
+caching and without. The chart: cumulative chip-time estimate (the bound over a calibrated
+efficiency) against the turn (the 35 h mark for scale), and memory per chip against the turn with each chip's capacity. The Zhenwu M890 publishes
 neither a compute peak nor a memory bandwidth, so its time, energy and cost stay unknown; its
 memory (144 GB) is known, so its fit and the sessions it holds at once are answered.
 """
@@ -50,8 +50,8 @@ def table(results: list[tuple[a.SessionBound, a.SessionBound]]) -> str:
     def h(s: a.SessionBound) -> str:
         return "unknown" if s.total_time_s is None else f"{s.total_time_s / 3600:.3g}"
 
-    lines = [f"{'chip':<16} {'chips':>5} {'layout':<10} {'time h (cache)':>14} {'time h (re-prefill)':>19} "
-             f"{'KV GB/chip':>10} {'sessions':>8} {'kWh @TDP':>9} {'USD >=':>8}"]
+    lines = [f"{'chip':<16} {'chips':>5} {'layout':<10} {'~h (cache)':>14} {'~h (re-prefill)':>19} "
+             f"{'KV GB/chip':>10} {'sessions':>8} {'~kWh @TDP':>9} {'~USD':>8}"]
     for s, r in results:
         e = "n/a" if s.energy_j is None else f"{s.energy_j[0] / 3.6e6:.3g}"
         c = "n/a" if s.cost_usd is None else f"{s.cost_usd[0]:.3g}"
@@ -80,7 +80,7 @@ def chart(results: list[tuple[a.SessionBound, a.SessionBound]], path: Path) -> N
     ax1.annotate("35 h (reported wall-clock)", (len(s0.context), 35), fontsize=8, va="bottom", ha="right")
     ax1.set_yscale("log")
     ax1.set_xlabel("turn (tool call)")
-    ax1.set_ylabel("cumulative chip time, lower bound [h]")
+    ax1.set_ylabel("cumulative chip time, estimate [h]\n(bound / calibrated efficiency)")
     ax1.set_title(f"{s0.model} on {s0.n_chips} chips per deployment ({s0.layout}): time", fontsize=10)
     if unknown:
         ax1.text(0.01, 0.99, "no time bound (no compute peak, no memory bandwidth published): " + ", ".join(unknown),
@@ -94,7 +94,7 @@ def chart(results: list[tuple[a.SessionBound, a.SessionBound]], path: Path) -> N
     ax2.grid(True, alpha=0.25)
     ax2.legend(fontsize=7, loc="lower right")
     fig.suptitle("Seed scenario: 1,000 tool calls, 1M-token context (10k prompt + 1,000 x (790 tool + 200 out)); "
-                 "roofline bounds, bf16", fontsize=11)
+                 "calibrated estimates (accelspec.agent_session, basis='estimate'), checkpoint formats", fontsize=11)
     fig.savefig(path, dpi=110)
     plt.close(fig)
 

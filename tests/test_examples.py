@@ -14,7 +14,8 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 @pytest.mark.parametrize("script", sorted(p.name for p in EXAMPLES.glob("*.py")))
 def test_example_runs(script, tmp_path):
     env = {**os.environ, "MPLBACKEND": "Agg"}
-    args = [str(tmp_path / "img")] if script == "make_figures.py" else []
+    args = {"make_figures.py": [str(tmp_path / "img")],  # never the tracked docs/img
+            "agent_session.py": ["-o", str(tmp_path / "agent_session.png")]}.get(script, [])
     out = subprocess.run([sys.executable, str(EXAMPLES / script), *args], cwd=tmp_path, env=env, capture_output=True,
                          text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
