@@ -70,8 +70,8 @@ import numpy as np
 import numpy.typing as npt
 import pint
 
-from ..hardware.chip import Precision
 from ..errors import InvalidArgumentError
+from ..hardware.chip import Precision
 from ..inputs import count
 from ..model.architecture import AttentionKind
 from ..model.datatypes import DType, dtype

@@ -67,8 +67,8 @@ import pint
 import yaml
 
 from ..errors import CountTypeError, UnknownRecipeError
-from ..inputs import count
 from ..hardware.chip import Chip, NotPublishedError
+from ..inputs import count
 from ..model.architecture import AttentionKind, Model
 from ..provenance import Spec
 from ..units import Q_, parse_quantity
