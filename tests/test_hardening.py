@@ -603,6 +603,9 @@ def test_max_context_on_8960_chips_finds_the_layout_fits_finds():
     (lambda: a.check_training_claim(math.nan, 512), "params"),
     (lambda: a.check_training_claim(1e12, 0.5), "n_chips"),
     (lambda: a.check_training_claim(1e12, 2**60), "n_chips: must be at most 2"),
+    # counts past 2**53 were accepted here (a TrainingMemory came back)
+    (lambda: a.training_memory("llama-3.1-8b", n_chips=8, micro_batch=2**60), "micro_batch: must be at most 2"),
+    (lambda: a.training_memory("llama-3.1-8b", n_chips=8, seq_len=2**60), "seq_len: must be at most 2"),
     (lambda: a.sweep("llama-3.1-8b", "h200-sxm", [1024], phase="x"), "phase"),
     (lambda: a.sweep("llama-3.1-8b", "h200-sxm", [1024], output="x"), "output"),
     (lambda: a.sweep("llama-3.1-8b", "h200-sxm", []), "context_tokens"),
