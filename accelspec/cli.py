@@ -124,8 +124,12 @@ def _cmd_list(args: argparse.Namespace) -> None:
     from . import chips
     from .hardware.comparison import resolve_field
 
+    if args.vendor is not None and not args.vendor.strip():
+        from .hardware.catalog import default_catalog
+
+        raise UsageError(f"--vendor: empty; vendors: {', '.join(default_catalog().vendors())}")
     found = chips(vendor=args.vendor)
-    if args.vendor and not found:
+    if args.vendor is not None and not found:
         from .hardware.catalog import default_catalog
 
         raise UsageError(f"no chips from vendor {args.vendor!r}; vendors: {', '.join(default_catalog().vendors())}")
@@ -159,7 +163,7 @@ def _cmd_list(args: argparse.Namespace) -> None:
         _emit({"sort": args.sort, "chips": records}, True)
         return
     cols = list(rows[0]) if rows else ["id"]
-    widths = {k: max(len(k), *(len(str(r[k] or "—")) for r in rows)) for k in cols}
+    widths = {k: max([len(k), *(len(str(r[k] or "—")) for r in rows)]) for k in cols}
     lines = ["  ".join(k.ljust(widths[k]) for k in cols)]
     lines += ["  ".join(str(r[k] or "—").ljust(widths[k]) for k in cols) for r in rows]
     from .specfiles import catalog_version

@@ -493,3 +493,195 @@ def test_an_empty_path_is_refused_not_the_current_directory(load, restore_catalo
         getattr(a, load)("")
     with pytest.raises(a.SpecFileError, match="empty path"):
         getattr(a, load)("  ")
+
+
+# --- every call's work is bounded; no silent nonsense (issue 23) -----------------------------------
+def test_request_bound_of_10_to_the_8_output_tokens_is_fast_and_small():
+    """Before: 45 s and 11.8 GB (2 * 10**9: MemoryError). After: the decode is summed in 16,384
+    blocks of steps, each at its first context (a lower bound), in well under a second."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with time_limit(5.0):
+        exact = a.request_bound("llama-3.1-8b", "h200-sxm", 1024, 1 << 18)  # 2**18 - 1 steps: one by one
+        r = a.request_bound("llama-3.1-8b", "h200-sxm", 1024, 10**8)
+        s = a.request_bound("llama-3.1-8b", "h200-sxm", 1024, 10**8, mode="steady")
+        big = a.request_bound("llama-3.1-8b", "h200-sxm", 1024, 2 * 10**9)
+    assert (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) * 1024 < 500e6  # KiB on Linux
+    assert not any("blocks" in n for n in exact.notes)
+    assert any("16,384 blocks" in n for n in r.notes) and any("blocks" in n for n in big.notes)
+    # memory-bound decode: 16.06 GB weights + KV of up to 10**8 tokens at 131,072 B/token, per step
+    # over 4.8 TB/s; the block sum is a lower bound within 0.1 % of the mean step time
+    ctx = 1024 + 1 + (10**8 - 2) / 2
+    t_mean = (16_060_522_496 + 131_072 * ctx) / 4.8e12
+    assert r.decode_s[0] <= (10**8 - 1) * t_mean * 1.0001 and r.decode_s[0] >= (10**8 - 1) * t_mean * 0.999
+    assert s.decode_s[0] == pytest.approx(r.decode_s[0], rel=1e-3)
+    assert math.isfinite(big.decode_s[0]) and big.decode_s[0] > r.decode_s[0]
+
+
+def test_request_bound_block_sum_is_a_lower_bound_of_the_exact_sum(monkeypatch):
+    import accelspec.perf.request as rq
+
+    exact = a.request_bound("llama-3.1-8b", "h200-sxm", 512, 5001)
+    monkeypatch.setattr(rq, "_EXACT_STEPS", 100)
+    monkeypatch.setattr(rq, "_BLOCKS", 64)
+    blocked = a.request_bound("llama-3.1-8b", "h200-sxm", 512, 5001)
+    assert blocked.decode_s[0] <= exact.decode_s[0]
+    assert blocked.decode_s[0] == pytest.approx(exact.decode_s[0], rel=1e-3)
+
+
+@pytest.mark.parametrize("model", ["deepseek-v3", "qwen3-235b-a22b", "llama-3.1-405b"])
+def test_decode_bound_on_720720_chips_answers_or_refuses_within_a_second(model):
+    """Before: minutes (89,600 shapes of 720,720 = 2^4 3^2 5 7 11 13, each with every ep; the
+    expert degrees were found by trial division up to the stage's chips). After: the count of
+    pipeline stages is checked before any layout is built (MAX_LAYOUT_STAGES = 250,000)."""
+    a.decode_bound(model, "h200-sxm", 8192, 1, 8)  # catalogs loaded
+    with time_limit(1.0), pytest.raises(a.InvalidArgumentError, match=r"n_chips: 720,720 chips give .* "
+                                        r"more than the 250,000 stages"):
+        a.decode_bound(model, "h200-sxm", 8192, 1, 720720)
+
+
+def test_decode_bound_on_720720_chips_of_a_small_model_answers():
+    with time_limit(5.0):
+        b = a.decode_bound("llama-3.1-8b", "h200-sxm", 8192, 1, 720720)
+    assert b.n_chips == 720720 and math.isfinite(b.t)
+
+
+def test_layout_enumeration_is_unchanged():
+    from dataclasses import replace
+
+    from accelspec.perf.kernels import expert_degrees, layout_shapes
+    from accelspec.perf.memory import _layout_grid
+
+    def slow(model, n, every_ep):
+        out = []
+        for tp, pp, cp, dp in layout_shapes(n):
+            base = Parallelism(tp=tp, pp=pp, cp=cp, dp=dp)
+            eps = expert_degrees(tp * cp * dp, model.moe.n_routed_experts) if model.moe else []
+            opts = [base, *(replace(base, ep=e) for e in eps)] if every_ep else \
+                [base, *([replace(base, ep=max(eps))] if eps else [])]
+            for lay in opts:
+                try:
+                    lay.check(model)
+                except a.InvalidArgumentError:
+                    continue
+                out.append(lay)
+        return out
+
+    for mid in ("llama-3.1-8b", "deepseek-v3"):
+        m = a.get_model(mid)
+        for n in (1, 6, 64, 96, 1024, 8960):
+            for every in (False, True):
+                assert _layout_grid(m, n, every) == slow(m, n, every), (mid, n, every)
+
+
+def test_sweep_of_10_to_the_10_rows_is_refused_before_allocating():
+    """Before: numpy MemoryError (74.5 GiB for one column). After: the row count is checked first."""
+    ctx = list(range(1, 100_001))
+    with time_limit(5.0), pytest.raises(a.InvalidArgumentError, match=r"10,000,000,000 rows.*sweep_iter.*sweep_dask"):
+        a.sweep("llama-3.1-8b", "h200-sxm", ctx, batch=ctx)
+
+
+def test_max_context_on_8960_chips_finds_the_layout_fits_finds():
+    """Before: 'no parallel layout of 8960 chips can shard llama-3.1-8b' (the search started at 1
+    token, below every layout's cp: tp * pp <= 32 * 32 = 1024 < 8960). After: it starts at cp=10."""
+    with time_limit(10.0):
+        lim = a.max_context("llama-3.1-8b", "h200-sxm", n_chips=8960)
+        assert a.fits("llama-3.1-8b", "h200-sxm", 8192, n_chips=8960).fits
+        assert a.fits("llama-3.1-8b", "h200-sxm", int(lim.value), n_chips=8960).fits
+        assert not a.fits("llama-3.1-8b", "h200-sxm", int(lim.value) + 1, n_chips=8960).fits
+        assert a.max_batch("llama-3.1-8b", "h200-sxm", 8192, n_chips=8960).value > 1
+
+
+@pytest.mark.parametrize(("call", "match"), [
+    (lambda: a.attention_cost("llama-3.1-8b", "decode", math.nan), "context_tokens"),
+    (lambda: a.attention_cost("llama-3.1-8b", "decode", -5), "context_tokens"),
+    (lambda: a.attention_cost("llama-3.1-8b", "bogus", 5), "phase"),
+    (lambda: a.attention_cost("llama-3.1-8b", "decode", 5, layer=99), "layer"),
+    (lambda: a.gemm_cost(4096, 4096, 1e308), "k: must be at most 2"),
+    (lambda: a.gemm_cost(4096, 0, 4096), "n"),
+    (lambda: a.check_training_claim(math.nan, 512), "params"),
+    (lambda: a.check_training_claim(1e12, 0.5), "n_chips"),
+    (lambda: a.check_training_claim(1e12, 2**60), "n_chips: must be at most 2"),
+    # counts past 2**53 were accepted here (a TrainingMemory came back)
+    (lambda: a.training_memory("llama-3.1-8b", n_chips=8, micro_batch=2**60), "micro_batch: must be at most 2"),
+    (lambda: a.training_memory("llama-3.1-8b", n_chips=8, seq_len=2**60), "seq_len: must be at most 2"),
+    (lambda: a.sweep("llama-3.1-8b", "h200-sxm", [1024], phase="x"), "phase"),
+    (lambda: a.sweep("llama-3.1-8b", "h200-sxm", [1024], output="x"), "output"),
+    (lambda: a.sweep("llama-3.1-8b", "h200-sxm", []), "context_tokens"),
+    (lambda: a.sweep(["llama-3.1-8b", "llama-3.1-8b"], "h200-sxm", [1024]), "models"),
+    (lambda: a.decode_bound("llama-3.1-8b", "h200-sxm", 8192, accepted_tokens_per_step=math.nan),
+     "accepted_tokens_per_step"),
+    (lambda: a.decode_bound("llama-3.1-8b", "h200-sxm", 8192, accepted_tokens_per_step="2"), "accepted_tokens"),
+])
+def test_silent_nonsense_is_refused_by_name(call, match):
+    """Before: nan or negative GFLOP, inf FLOPs, 'a nanT-parameter model', '0.5 chips', a plain
+    ValueError/TypeError. After: an InvalidArgumentError naming the argument."""
+    with time_limit(5.0), pytest.raises(a.InvalidArgumentError, match=match):
+        call()
+
+
+def test_a_bound_names_the_term_left_out():
+    from accelspec.perf.roofline import with_roofs
+
+    b = a.decode_bound("llama-3.1-8b", with_roofs("zhenwu-m890", bandwidth="4 TB/s"), 8000)
+    assert "left out: compute term" in b.assumptions and "compute term" in b.missing
+    assert "left out" not in a.decode_bound("llama-3.1-8b", "h200-sxm", 8000).assumptions
+
+
+def _measurement_row(accepted, draft=None):
+    spec = {"method": "MTP", "accepted_tokens_per_step": accepted, "basis": "a guess"}
+    if draft is not None:
+        spec["draft_length"] = draft
+    return spec
+
+
+@pytest.mark.parametrize(("accepted", "draft", "match"), [(1e6, None, "exceeds the 16 tokens"),
+                                                          (40.0, 64, "exceeds the 16 tokens"),
+                                                          (5.0, 3, "draft_length")])
+def test_measurement_accepted_tokens_per_step_is_capped(accepted, draft, match):
+    from pydantic import ValidationError
+
+    from accelspec.measurements.validation import Speculative
+
+    with pytest.raises(ValidationError, match=match):
+        Speculative(**_measurement_row(accepted, draft))
+    Speculative(**_measurement_row(2.5, 3))
+
+
+CLAIM = {"id": "x1", "source": "ZZ9", "date": "2026", "quote": "q",
+         "statement": {"kind": "workload", "chip": "zhenwu-m890", "model": "llama-3.1-8b", "context": "1000 token",
+                       "chips": 1, "batch": 1}}
+
+
+@pytest.mark.parametrize(("change", "field"), [
+    ({"also": 5}, "also"),
+    ({"notes": 5}, "notes"),
+    ({"statement": {"kind": ["ratio"]}}, "statement.kind"),
+    ({"statement": {**CLAIM["statement"], "chips": math.inf}}, "statement.chips"),
+    ({"statement": {**CLAIM["statement"], "chips": 2**60}}, "statement.chips"),
+    ({"statement": {**CLAIM["statement"], "context": math.inf}}, "statement.context"),
+    ({"statement": {**CLAIM["statement"], "context": 1e300}}, "statement.context"),
+])
+def test_bad_claim_files_name_the_field_and_the_cli_prints_one_line(tmp_path, change, field):
+    f = tmp_path / "c.yaml"
+    f.write_text("sources:\n  ZZ9: {title: t, url: 'https://x.example', date: '2026'}\n"
+                 + yaml.safe_dump({"claims": [{**CLAIM, **change}]}), encoding="utf-8")
+    with time_limit(5.0), pytest.raises(a.ClaimFileError, match=f"field {field}"):
+        a.load_claims(f)
+    rc, out, err = run_cli(["claims", str(f)])
+    assert rc == 2 and out == "" and err.startswith("accelspec: error: ") and err.count("\n") == 1
+
+
+def test_a_claim_file_with_a_list_of_sources_is_refused(tmp_path):
+    f = tmp_path / "c.yaml"
+    f.write_text("sources: [a]\nclaims: []\n", encoding="utf-8")
+    with pytest.raises(a.ClaimFileError, match="'sources' must be a mapping"):
+        a.load_claims(f)
+
+
+@pytest.mark.parametrize("vendor", ["", "  ", "nobody"])
+def test_cli_list_with_an_empty_or_unknown_vendor_exits_2(vendor):
+    """Before: TypeError traceback ('int' object is not iterable) for --vendor ''."""
+    rc, out, err = run_cli(["list", "--vendor", vendor])
+    assert rc == 2 and out == "" and err.startswith("accelspec: error: ") and err.count("\n") == 1

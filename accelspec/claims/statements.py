@@ -361,7 +361,10 @@ def _parse_claim(rec: Any, sources: dict[str, Source], cat: Any) -> Claim:
         raise _Bad("id", f"claim id {cid!r} must be lower-case letters, digits, '-', '_' or '.'")
     src = _source(rec["source"], sources, "source")
     also = []
-    for j, item in enumerate(rec.get("also") or []):
+    also_raw = rec.get("also") or []
+    if not isinstance(also_raw, list):
+        raise _Bad("also", f"must be a list of {{source, quote}} entries, got {also_raw!r}")
+    for j, item in enumerate(also_raw):
         if not isinstance(item, dict) or "source" not in item or "quote" not in item:
             raise _Bad(f"also.{j}", "each 'also' entry needs a source and a quote")
         also.append(Citation(_source(item["source"], sources, f"also.{j}.source"), str(item["quote"])))
@@ -369,6 +372,8 @@ def _parse_claim(rec: Any, sources: dict[str, Source], cat: Any) -> Claim:
     notes = rec.get("notes") or []
     if isinstance(notes, str):
         notes = [notes]
+    if not isinstance(notes, list):
+        raise _Bad("notes", f"must be a text or a list of texts, got {notes!r}")
     return Claim(
         id=cid, title=str(rec.get("title") or statement.describe()), source=src, date=str(rec["date"]),
         quote=str(rec["quote"]).strip(), lang=str(rec.get("lang") or "und"), statement=statement,
@@ -599,7 +604,8 @@ class _DTypePair(BaseModel):
     kv_cache: str = "bf16"
 
 
-_PositiveInt = Annotated[int, Field(strict=True, ge=1)]
+#: a count in a claim file: a whole number in 1 .. 2**53 (exact in floating point, as every count argument)
+_PositiveInt = Annotated[int, Field(strict=True, ge=1, le=2**53)]
 
 
 class WorkloadStatement(_Kind):
@@ -632,8 +638,8 @@ class WorkloadStatement(_Kind):
                 context = _mag(ctx_q, "token")
         except (UnitError, ValueError) as exc:
             raise _Bad("statement.context", str(exc)) from None
-        if not context >= 1:
-            raise _Bad("statement.context", "must be a positive number of tokens")
+        if not (math.isfinite(context) and 1 <= context <= 2**53):  # .inf or 1e400 tokens: refused, not "fits"
+            raise _Bad("statement.context", f"must be a positive number of tokens up to 2**53, got {ctx!r}")
         models = [self.models] if isinstance(self.models, str) else [str(m) for m in self.models]
         if models != ["all"]:
             from ..model.catalog import get_model
@@ -677,7 +683,8 @@ class _Speed(_Kind):
     batch: _PositiveInt | None = None
     #: the per-user speed the figure was measured at ("50 token/s"), or the TPOT limit ("20 ms")
     at_user_speed: Any = None
-    accepted_tokens_per_step: Annotated[float, Field(ge=1.0, allow_inf_nan=False)] = 1.0
+    #: at most 16 (:data:`accelspec.measurements.validation.MAX_ACCEPTED_TOKENS_PER_STEP`)
+    accepted_tokens_per_step: Annotated[float, Field(ge=1.0, le=16.0, allow_inf_nan=False)] = 1.0
 
     def _workload(self, where: str = "statement") -> dict[str, Any]:
         from ..model.catalog import get_model
@@ -802,20 +809,20 @@ KINDS: dict[str, type[_Kind]] = {
 _FIELD_WANTS = {
     "factor": "must be a positive number",
     "relation": "must be one of >, >=, <, <=",
-    "chips": "must be a positive whole number",
-    "batch": "must be a positive whole number",
-    "max_chips": "must be a positive whole number",
+    "chips": "must be a positive whole number up to 2**53",
+    "batch": "must be a positive whole number up to 2**53",
+    "max_chips": "must be a positive whole number up to 2**53",
     "parts": "must be a non-empty list of stated quantities",
     "between": "must be [low, high]",
     "dtypes": "each entry is {weights: <dtype>, kv_cache: <dtype>}",
     "prefix_only": "must be true or false",
-    "a_chips": "must be a positive whole number",
-    "b_chips": "must be a positive whole number",
+    "a_chips": "must be a positive whole number up to 2**53",
+    "b_chips": "must be a positive whole number up to 2**53",
     "per": "must be one of user, chip, system",
-    "accepted_tokens_per_step": "must be a number >= 1",
-    "input_tokens": "must be a positive whole number",
-    "output_tokens": "must be a positive whole number",
-    "context": "must be a positive whole number of tokens",
+    "accepted_tokens_per_step": "must be a number from 1 to 16 (tokens kept per verification step)",
+    "input_tokens": "must be a positive whole number up to 2**53",
+    "output_tokens": "must be a positive whole number up to 2**53",
+    "context": "must be a positive whole number of tokens up to 2**53",
 }
 
 
@@ -824,7 +831,7 @@ def _parse_statement(raw: Any, cat: Any) -> Statement:
     if not isinstance(raw, dict):
         raise _Bad("statement", "must be a mapping with a 'kind'")
     kind = raw.get("kind")
-    if kind not in KINDS:
+    if not isinstance(kind, str) or kind not in KINDS:
         raise _Bad("statement.kind", f"unknown kind {kind!r} (known: {', '.join(KINDS)})")
     try:
         spec = _STATEMENT_ADAPTER.validate_python(raw)

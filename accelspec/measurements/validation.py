@@ -105,6 +105,11 @@ class Formats(_Strict):
     experts: str | None = None
 
 
+#: the most tokens one verification step may keep (speculative decoding / MTP): published
+#: methods keep well under 8; a larger figure is a typo or a fake number, not a measurement
+MAX_ACCEPTED_TOKENS_PER_STEP = 16.0
+
+
 class Speculative(_Strict):
     method: str  #: e.g. "Medusa", "EAGLE", "draft model", "MTP"
     draft_length: int | None = Field(default=None, ge=1)
@@ -117,6 +122,9 @@ class Speculative(_Strict):
         a, k = self.accepted_tokens_per_step, self.draft_length
         if a is not None and k is not None and a > k + 1:
             raise ValueError(f"accepted_tokens_per_step {a} exceeds draft_length + 1 = {k + 1}")
+        if a is not None and a > MAX_ACCEPTED_TOKENS_PER_STEP:
+            raise ValueError(f"accepted_tokens_per_step {a:g} exceeds the {MAX_ACCEPTED_TOKENS_PER_STEP:g} tokens "
+                             "one verification step can keep (speculative decoding / MTP)")
         if a is not None and not self.basis:
             raise ValueError("accepted_tokens_per_step needs a basis (where the number comes from)")
         return self

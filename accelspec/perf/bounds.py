@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pint
 
+from ..errors import CountTypeError
 from ..hardware.chip import Chip, NotPublishedError, Precision, UnsupportedPrecisionError
 from ..inputs import count
 from ..model.architecture import AttentionKind
@@ -121,6 +122,9 @@ class Bound:
     memory_layout_t: float = math.nan  #: the step time under ``memory_parallelism`` [s]
     #: how the layout was chosen (the layout search), empty when it was given
     search_note: str = ""
+    #: a term left out of the bound (:attr:`ChipNumbers.missing`: a chip that publishes no
+    #: compute peak gives the memory-only bound), empty when every term is in
+    missing: str = ""
 
     @property
     def layout(self) -> str:
@@ -154,6 +158,8 @@ class Bound:
             text += f"; layout: {self.search_note}"
         if self.comm_note:
             text += f"; comm: {self.comm_note}"
+        if self.missing:
+            text += f"; left out: {self.missing}"
         return text
 
     # --- quantities -------------------------------------------------------------------------
@@ -271,11 +277,14 @@ def _count(value: Any, what: str) -> int:
 def check_accepted(value: Any) -> float:
     """Check ``accepted_tokens_per_step``: a finite number >= 1 (tokens kept per step)."""
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"accepted_tokens_per_step: expected a number, got {value!r}")
-    a = float(value)
+        raise CountTypeError("accepted_tokens_per_step", f"expected a number, got {value!r}")
+    try:
+        a = float(value)
+    except OverflowError:
+        a = math.inf
     if not math.isfinite(a) or a < 1.0:
-        raise ValueError(f"accepted_tokens_per_step: must be at least 1 (tokens kept per verification step), "
-                         f"got {value!r}")
+        raise InvalidArgumentError("accepted_tokens_per_step", "must be a finite number at least 1 (tokens kept "
+                                   f"per verification step), got {value!r}")
     return a
 
 
@@ -650,6 +659,7 @@ def _bound(phase: str, model: Model | str, chip: str | Chip | System | Deploymen
         parallelism=lay, system=system.id if system else "", routing=routing, comm_out_bytes=comm_out,
         comm_note=describe(lay, fab, ln.is_moe, phase, routing) if n > 1 else "",
         memory_parallelism=memory_lay if search else None, memory_layout_t=memory_t, search_note=search_note,
+        missing=cn.missing,
     )
 
 

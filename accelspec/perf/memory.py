@@ -50,7 +50,8 @@ from ..model.datatypes import DType, dtype
 from ..units import Q_, parse_quantity, ureg
 from .kernels import (
     DEFAULT_RESERVE,
-    expert_degrees,
+    MAX_SEARCH_CHIPS,
+    _divisors,
     expert_split,
     layout_chips,
     layout_preference,
@@ -423,23 +424,66 @@ def layouts(model: Model, n: int, *, every_ep: bool = False) -> list[Parallelism
     return hit[1]
 
 
+#: the most pipeline stages (layouts x ``pp``, every ``ep`` counted) one layout search scores: a
+#: chip count with very many divisors (720,720: 89,600 ``(tp, pp, cp, dp)`` shapes, 35,152
+#: layouts of DeepSeek-V3 with 585,504 stages; decode_bound took minutes) is refused in well
+#: under a second, before any layout is built; 250,000 stages score in about 1.5 s
+MAX_LAYOUT_STAGES = 250_000
+
+
 def _layout_grid(model: Model, n: int, every_ep: bool) -> list[Parallelism]:
+    """:func:`layouts`, enumerated lazily: ``tp`` and ``pp`` values that cannot shard the model
+    are dropped before the ``cp x dp`` splits are formed, the expert degrees come from the
+    divisors of ``gcd(stage chips, experts)``, and the count is checked against
+    :data:`MAX_LAYOUT_STAGES` before any layout is built (the order is :func:`layout_shapes`').
+    The count is that of the search with every ``ep`` (the bounds' search), so that the memory
+    fit and the bound refuse the same chip counts."""
+    if n > MAX_SEARCH_CHIPS:
+        layout_shapes(n)  # raises, naming the cap
+    divs = _divisors(n)
+    tps = []
+    for tp in divs:
+        try:
+            Parallelism(tp=tp).check(model)
+        except InvalidArgumentError:
+            continue
+        tps.append(tp)
+    pps = [pp for pp in divs if pp <= model.n_layers]
+    pairs = [(tp, pp) for tp in tps for pp in pps if (n // tp) % pp == 0]
+    rest = {n // tp // pp for tp, pp in pairs}
+    rest_divs = {r: [d for d in divs if r % d == 0] for r in rest}
+    E = model.moe.n_routed_experts if model.moe is not None else 0
+    n_eps = {}
+    if E:
+        for _tp, pp in pairs:  # ep divides the stage's tp * cp * dp = n / pp chips and the experts
+            g = n // pp
+            if g not in n_eps:
+                n_eps[g] = [e for e in _divisors(math.gcd(g, E)) if e > 1]
+    count = [len(rest_divs[n // tp // pp]) * (1 + len(n_eps[n // pp]) if E else 1) for tp, pp in pairs]
+    stages = sum(c * pp for c, (_tp, pp) in zip(count, pairs, strict=True))
+    if stages > MAX_LAYOUT_STAGES:
+        raise InvalidArgumentError("n_chips", f"{n:,} chips give {sum(count):,} candidate layouts of {model.id} "
+                                   f"({stages:,} pipeline stages), more than the {MAX_LAYOUT_STAGES:,} stages the "
+                                   "layout search scores; give parallelism= explicitly (e.g. 'tp=8,pp=4,cp=...') "
+                                   "or a chip count with fewer divisors")
     out = []
-    for tp, pp, cp, dp in layout_shapes(n):
-        base = Parallelism(tp=tp, pp=pp, cp=cp, dp=dp)
-        opts = [base]
-        if model.moe is not None:
-            eps = expert_degrees(tp * cp * dp, model.moe.n_routed_experts)
-            if every_ep:
-                opts += [replace(base, ep=e) for e in eps]
-            elif eps:
-                opts.append(replace(base, ep=max(eps)))
-        for lay in opts:
-            try:
-                lay.check(model)
-            except InvalidArgumentError:
-                continue
-            out.append(lay)
+    for tp, pp in pairs:
+        r = n // tp // pp
+        for cp in rest_divs[r]:
+            base = Parallelism(tp=tp, pp=pp, cp=cp, dp=r // cp)
+            opts = [base]
+            if E:
+                eps = n_eps[n // pp]
+                if every_ep:
+                    opts += [replace(base, ep=e) for e in eps]
+                elif eps:
+                    opts.append(replace(base, ep=max(eps)))
+            for lay in opts:
+                try:
+                    lay.check(model)
+                except InvalidArgumentError:
+                    continue
+                out.append(lay)
     return out
 
 
@@ -1092,16 +1136,39 @@ def _need_fn(model: Model, n: int, parallelism: Any, o: _Options):
     return need
 
 
-def _largest(need, fixed: float, cap: float, which: str) -> float:
-    """Largest x >= 1 with need(x) <= cap (need increasing), 0 if none, inf if unbounded."""
+def _search_start(model: Model, n: int, parallelism: Any, fixed: int, which: str) -> int:
+    """The least context (``which="context"``, batch ``fixed``) or batch (``which="batch"``,
+    context ``fixed``) at which some layout of ``n`` chips can hold the model: a layout needs at
+    least ``cp`` tokens and, with ``dp > 1``, ``dp`` sequences. 1 unless every layout of ``n``
+    chips needs context or data parallelism (8960 chips for an 8B model: ``cp >= 10``).
+
+    Raises
+    ------
+    InvalidArgumentError
+        No layout of ``n`` chips can shard the model at any context (batch) with this batch (context).
+    """
+    lay = Parallelism.parse(parallelism, n)
+    lays = [lay] if lay is not None else layouts(model, n)
+    if which == "context":
+        starts = [x.cp for x in lays if x.dp == 1 or x.dp <= fixed]
+    else:
+        starts = [x.dp for x in lays if x.cp <= fixed]
+    if not starts:
+        other = f"batch {fixed}" if which == "context" else f"{fixed:,} tokens"
+        raise InvalidArgumentError("n_chips", f"no parallel layout of {n} chips can shard {model.id} at {other}")
+    return max(1, min(starts))
+
+
+def _largest(need, fixed: float, cap: float, which: str, start: int = 1) -> float:
+    """Largest x >= ``start`` with need(x) <= cap (need increasing), 0 if none, inf if unbounded."""
     def ok(x: float) -> bool:
         return (need(x, fixed) if which == "context" else need(fixed, x))[0] <= cap
 
-    if not ok(1):
+    if not ok(start):
         return 0
     if ok(_MAX_TOKENS):
         return math.inf
-    lo, hi = 1, 2
+    lo, hi = start, 2 * start
     while ok(hi):
         lo, hi = hi, hi * 2
     while hi - lo > 1:
@@ -1125,7 +1192,8 @@ def _search(kind: str, model: Any, chip: Any, fixed: Any, fixed_name: str, n_chi
     res = reserve_bytes(reserve, cap)
     o = memory_options(model, reserve=Q_(res, "B"), **dtypes)
     need = _need_fn(model, n, parallelism, o)
-    vals = {k: _largest(need, f, c, kind) for k, c in (("value", cap), ("low", low), ("high", high))}
+    start = _search_start(model, n, parallelism, f, kind)  # 8960 chips: no layout below cp=10 tokens
+    vals = {k: _largest(need, f, c, kind, start) for k, c in (("value", cap), ("low", low), ("high", high))}
     v = vals["value"]
     unit = "tokens" if kind == "context" else "sequences"
     other = f"batch {f}" if kind == "context" else f"{f:,} tokens each"
@@ -1133,9 +1201,9 @@ def _search(kind: str, model: Any, chip: Any, fixed: Any, fixed_name: str, n_chi
     if v == math.inf:
         text = f"{model.name} on {where}: memory never limits the {kind} ({other}); nothing grows without bound"
     elif v == 0:
-        w = need(1, f) if kind == "context" else need(f, 1)
-        text = (f"{model.name} on {where}: does not fit even at 1 ({other}): needs {w[0] / _GB:.4g} GB per chip "
-                f"of {cap / _GB:.4g} GB")
+        w = need(start, f) if kind == "context" else need(f, start)
+        text = (f"{model.name} on {where}: does not fit even at {start:,} ({other}): needs {w[0] / _GB:.4g} GB "
+                f"per chip of {cap / _GB:.4g} GB")
     else:
         lay = (need(v, f) if kind == "context" else need(f, v))[1]
         rng = f" (capacity range gives {vals['low']:,.0f} to {vals['high']:,.0f})" if low != high else ""

@@ -70,6 +70,7 @@ import numpy as np
 import numpy.typing as npt
 import pint
 
+from ..errors import InvalidArgumentError
 from ..hardware.chip import Precision
 from ..inputs import count
 from ..model.architecture import AttentionKind
@@ -174,14 +175,13 @@ def gemm_cost(m: int, n: int, k: int, a_dtype: str | DType = "bf16", b_dtype: st
 
     Raises
     ------
-    ValueError
-        ``m``, ``n`` or ``k`` is not positive.
+    InvalidArgumentError, CountTypeError
+        ``m``, ``n`` or ``k`` is not a whole number in 1 .. 2**53 (``1e308`` is refused, not
+        turned into ``inf`` FLOPs).
     UnknownDTypeError
         A dtype name is unknown.
     """
-    for label, v in (("m", m), ("n", n), ("k", k)):
-        if not v > 0:
-            raise ValueError(f"gemm_cost: {label} must be positive, got {v!r}")
+    m, n, k = count(m, "m"), count(n, "n"), count(k, "k")  # whole numbers in 1 .. 2**53: finite products
     a = _nbytes(a_dtype)
     b = _nbytes(b_dtype) if b_dtype is not None else a
     c = _nbytes(out_dtype) if out_dtype is not None else a
@@ -219,7 +219,7 @@ def expected_unique_experts(n_experts: float | npt.ArrayLike, top_k: float | npt
     k = np.asarray(top_k, dtype=float)
     N = np.asarray(tokens, dtype=float)
     if np.any(k > E) or np.any(k < 0) or np.any(N < 0):
-        raise ValueError("expected_unique_experts: need 0 <= top_k <= n_experts and tokens >= 0")
+        raise InvalidArgumentError("expected_unique_experts", "need 0 <= top_k <= n_experts and tokens >= 0")
     out = expected_experts(E, k, N)
     return float(out) if np.ndim(out) == 0 else out
 
@@ -461,14 +461,21 @@ def attention_cost(model: str | Model, phase: str, context_tokens: int, batch: i
         ``model`` names no catalog model.
     UnknownDTypeError
         A dtype name is unknown.
+    InvalidArgumentError, CountTypeError
+        ``phase`` is not ``"decode"`` or ``"prefill"``, ``context_tokens`` or ``batch`` is not
+        a whole number in 1 .. 2**53 (NaN and negative counts are refused), or ``layer`` is
+        out of range.
     """
     model = resolve_model(model)
-
+    _check_phase(phase)
+    T, B = count(context_tokens, "context_tokens"), count(batch, "batch")
     if layer is None:
         layer = next((i for i, k in enumerate(model.layer_types) if k is not AttentionKind.linear), 0)
+    elif isinstance(layer, bool) or not isinstance(layer, (int, np.integer)) or not 0 <= layer < model.n_layers:
+        raise InvalidArgumentError("layer", f"must be a layer index in 0 .. {model.n_layers - 1}, got {layer!r}")
     kb = dtype(kv_dtype, "kv_dtype").bytes_per_element
     sb = dtype(state_dtype, "state_dtype").bytes_per_element
-    return _attention_layer(model, layer, phase, float(context_tokens), float(batch), kb, sb)
+    return _attention_layer(model, int(layer), phase, float(T), float(B), kb, sb)
 
 
 def _attention_layer(model: Model, i: int, phase: str, T: float, B: float, kb: float, sb: float) -> OpCost:
@@ -494,7 +501,7 @@ def _attention_layer(model: Model, i: int, phase: str, T: float, B: float, kb: f
 
 def _check_phase(phase: str) -> str:
     if phase not in ("decode", "prefill"):
-        raise ValueError(f"phase must be 'decode' or 'prefill', got {phase!r}")
+        raise InvalidArgumentError("phase", f"must be 'decode' or 'prefill', got {phase!r}")
     return phase
 
 

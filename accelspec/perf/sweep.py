@@ -36,7 +36,7 @@ import numpy as np
 import numpy.typing as npt
 import pint
 
-from ..errors import DeploymentError
+from ..errors import DeploymentError, InvalidArgumentError
 from ..hardware.chip import Chip, NotPublishedError, UnsupportedPrecisionError
 from ..inputs import counts
 from .bounds import LIMITERS, layout_numbers, layout_times, stage_traffic_tiers
@@ -79,6 +79,21 @@ def _as_list(x: Any) -> list[Any]:
     if isinstance(x, (str, Chip)) or not isinstance(x, Iterable):
         return [x]
     return list(x)
+
+
+#: the most rows (scenarios) one :func:`sweep` call holds in memory: about 173 B each at the peak
+#: with every column (docs/roofline.md), so 5 * 10**7 rows is about 9 GB; larger grids stream
+#: through :func:`sweep_iter` or :func:`accelspec.sweep_dask`
+MAX_SWEEP_ROWS = 50_000_000
+
+
+def _check_rows(rows: int) -> None:
+    """Refuse a grid of more than :data:`MAX_SWEEP_ROWS` scenarios before anything is allocated."""
+    if rows > MAX_SWEEP_ROWS:
+        raise InvalidArgumentError(
+            "context_tokens", f"the grid has {rows:,} rows (models x chips x contexts x batches x chip counts), "
+            f"more than the {MAX_SWEEP_ROWS:,} one sweep() call holds in memory (~{rows * 173 / 1e9:,.0f} GB); "
+            "stream it with accelspec.sweep_iter(..., chunk_size=...) or accelspec.sweep_dask")
 
 
 def _counts(x: Any, what: str) -> np.ndarray:
@@ -202,11 +217,11 @@ def sweep(models: str | Model | Iterable[str | Model],
     UnsupportedPrecisionError, NotPublishedError
         With ``on_missing="raise"``: a chip lacks the precision or a needed bandwidth.
     InvalidArgumentError, CountTypeError
-        An axis, layout, option or column is out of range or of the wrong type.
+        An axis, layout, option or column is out of range or of the wrong type; ``n_chips=None``
+        with an output other than ``"dataframe"``; a grid of more than :data:`MAX_SWEEP_ROWS`
+        rows (stream it with :func:`sweep_iter`).
     DeploymentError
         Deployments mixed with chips, or an argument a deployment fixes given beside it.
-    ValueError
-        ``n_chips=None`` with an output other than ``"dataframe"``.
     """
     from ..hardware.system import resolve_hardware
     from ..model.catalog import get_model
@@ -217,7 +232,8 @@ def sweep(models: str | Model | Iterable[str | Model],
     routing = check_choice("routing", routing, ROUTINGS)
     if n_chips is None:  # each chip or system at its own count: one sweep per entry, concatenated
         if output != "dataframe":
-            raise ValueError("n_chips=None (each system at its own chip count) needs output='dataframe'")
+            raise InvalidArgumentError("output", "n_chips=None (each system at its own chip count) needs "
+                                       "output='dataframe'")
         import pandas as pd
 
         entries = _as_list(chips)
@@ -241,11 +257,11 @@ def sweep(models: str | Model | Iterable[str | Model],
         df.attrs.update(attrs)
         return df
     if phase not in ("decode", "prefill"):
-        raise ValueError(f"phase must be 'decode' or 'prefill', got {phase!r}")
+        raise InvalidArgumentError("phase", f"must be 'decode' or 'prefill', got {phase!r}")
     if output not in ("dataframe", "xarray", "arrays"):
-        raise ValueError(f"output must be 'dataframe', 'xarray' or 'arrays', got {output!r}")
+        raise InvalidArgumentError("output", f"must be 'dataframe', 'xarray' or 'arrays', got {output!r}")
     if on_missing not in ("raise", "nan"):
-        raise ValueError(f"on_missing must be 'raise' or 'nan', got {on_missing!r}")
+        raise InvalidArgumentError("on_missing", f"must be 'raise' or 'nan', got {on_missing!r}")
     effs = (_check_efficiency("compute_efficiency", compute_efficiency),
             _check_efficiency("bandwidth_efficiency", bandwidth_efficiency),
             _check_efficiency("link_efficiency", link_efficiency))
@@ -260,9 +276,10 @@ def sweep(models: str | Model | Iterable[str | Model],
     Bt = _counts(batch, "batch")
     N = _counts(n_chips, "n_chips")
     nm, nc = len(model_objs), len(chip_list)
+    _check_rows(nm * nc * T.size * Bt.size * N.size)
     names = [m.id for m in model_objs]
     if len(set(names)) != nm:
-        raise ValueError("models: the same model appears twice")
+        raise InvalidArgumentError("models", "the same model appears twice")
 
     # chip roofs per (model precision, chip): (3, nm, nc) arrays of low / nominal / high
     peak = np.full((3, nm, nc), np.nan)
@@ -310,7 +327,7 @@ def sweep(models: str | Model | Iterable[str | Model],
             continue
         res[j] = reserve_bytes(reserve, cap[j])
     if len(set(chip_ids)) != nc:
-        raise ValueError("chips: the same chip appears twice")
+        raise InvalidArgumentError("chips", "the same chip appears twice")
 
     shape = (nm, nc, T.size, Bt.size, N.size)
     size = nm * nc * T.size * Bt.size * N.size
@@ -996,9 +1013,9 @@ def sweep_iter(models: str | Model | Iterable[str | Model],
     names = [m.id for m in model_objs]
     chip_ids = [c.id for c in chip_objs]
     if len(set(names)) != len(names):
-        raise ValueError("models: the same model appears twice")
+        raise InvalidArgumentError("models", "the same model appears twice")
     if len(set(chip_ids)) != len(chip_ids):
-        raise ValueError("chips: the same chip appears twice")
+        raise InvalidArgumentError("chips", "the same chip appears twice")
     T = _counts(context_tokens, "context_tokens")
     Bt = _counts(batch, "batch")
     N = _counts(n_chips, "n_chips")

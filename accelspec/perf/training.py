@@ -57,15 +57,18 @@ TDP is published (chip power only: no host, network or cooling).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeGuard
 
+import numpy as np
 import pint
 import yaml
 
-from ..errors import UnknownRecipeError
+from ..errors import CountTypeError, UnknownRecipeError
 from ..hardware.chip import Chip, NotPublishedError
+from ..inputs import count
 from ..model.architecture import AttentionKind, Model
 from ..provenance import Spec
 from ..units import Q_, parse_quantity
@@ -167,9 +170,24 @@ def _recompute(mode: Any) -> str:
 
 
 def _pos_int(v: Any, name: str) -> int:
-    if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-        raise InvalidArgumentError(name, f"must be a positive whole number, got {v!r}")
-    return v
+    """A count: a whole number in 1 .. 2**53 (:func:`accelspec.inputs.count`; larger values are
+    not exact in floating point and were accepted here before)."""
+    if isinstance(v, (bool, float)) or not isinstance(v, (int, np.integer)):
+        raise CountTypeError(name, f"must be a positive whole number, got {v!r}")
+    return count(v, name)
+
+
+def _pos_real(v: Any, name: str) -> float:
+    """A finite positive number (tokens, parameters): NaN, infinities, bools and strings are refused."""
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)):
+        raise InvalidArgumentError(name, f"must be a positive number, got {v!r}")
+    try:
+        x = float(v)
+    except OverflowError:
+        raise InvalidArgumentError(name, f"must be a finite positive number, got {v!r}") from None
+    if not (math.isfinite(x) and x > 0):
+        raise InvalidArgumentError(name, f"must be a finite positive number, got {v!r}")
+    return x
 
 
 def _model(m: Model | str) -> Model:
@@ -725,9 +743,8 @@ def training_time(model: str | Model, tokens: float, *, chip: str | Chip | Syste
     DeploymentError
         An argument the deployment fixes is given beside it.
     """
-    if not (isinstance(tokens, (int, float)) and tokens > 0):
-        raise InvalidArgumentError("tokens", f"must be a positive number, got {tokens!r}")
-    if not (0 < mfu <= 1):
+    tokens = _pos_real(tokens, "tokens")
+    if not (isinstance(mfu, (int, float)) and 0 < mfu <= 1):
         raise InvalidArgumentError("mfu", f"must be in (0, 1], got {mfu!r}")
     m = _model(model)
     rec = _recipe(recipe)
@@ -946,7 +963,12 @@ def check_training_claim(params: float = 1e12, n_chips: int = 512, *, chips: tup
         A candidate names no catalog chip.
     UnknownRecipeError
         A recipe is unknown.
+    InvalidArgumentError, CountTypeError
+        ``params`` is not a finite positive number, or ``n_chips`` not a whole number in
+        1 .. 2**53 (``nan`` parameters or ``0.5`` chips are refused).
     """
+    params = _pos_real(params, "params")
+    n_chips = _pos_int(n_chips, "n_chips")
     lines = [f"claim: {quote}", f"read as: a {params / 1e12:g}T-parameter model trained on {n_chips} chips",
              "model states per chip under ZeRO-3 (FSDP) over all chips, + 2 GiB reserve; activations not counted:"]
     for r in recipes:
