@@ -457,9 +457,13 @@ def _cmd_bound(args: argparse.Namespace) -> None:
     text = b.explain()
     missing = _missing_term(chip, b.precision)
     if missing:  # a chip with no compute peak (given a bandwidth): the memory-only bound, said so
-        data["assumptions"] += f"; left out: {missing}; give --peak to add it"
         data["missing"] = missing
-        text += f"; left out: {missing}; give --peak to add it"
+        hint = "; give --peak to add it"
+        if "left out" not in data["assumptions"]:  # the library's Bound already names it
+            data["assumptions"] += f"; left out: {missing}"
+            text += f"; left out: {missing}"
+        data["assumptions"] += hint
+        text += hint
     if given:
         data["assumptions"] += f"; {given}"
         text += f"; {given}"
@@ -755,7 +759,12 @@ def _cmd_validate(args: argparse.Namespace) -> None:
 def _cmd_systems(args: argparse.Namespace) -> None:
     from .hardware.system import systems
 
+    if args.vendor is not None and not args.vendor.strip():
+        raise UsageError(f"--vendor: empty; vendors: {', '.join(sorted({s.vendor for s in systems()}))}")
     found = systems(vendor=args.vendor)
+    if args.vendor is not None and not found:
+        raise UsageError(f"--vendor: no system of vendor {args.vendor!r}; vendors: "
+                         f"{', '.join(sorted({s.vendor for s in systems()}))}")
     rows: list[dict[str, Any]] = []
     for s in found:
         hbm, bf16 = s.total_hbm, s.total_bf16

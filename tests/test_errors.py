@@ -116,3 +116,14 @@ def test_bad_input_gets_a_library_error_naming_it():
     assert isinstance(pexc.value, ValueError)
     with pytest.raises(a.InvalidArgumentError, match="context_tokens: must be at most 2\\*\\*53"):
         a.fits("llama-3.1-8b", "h100", 10**400)
+
+
+def test_more_bad_arguments_name_themselves(tmp_path):
+    with pytest.raises(a.InvalidArgumentError, match="chips"):
+        a.plan("llama-3.1-8b", 1024, 128, ttft="1 s", tpot="50 ms", chips=3)
+    with pytest.raises(a.InvalidArgumentError, match="price"):
+        a.cost_bound("llama-3.1-8b", "h100", price=0.5)
+    f = tmp_path / "m.yaml"
+    f.write_text("schema: 1\nmodels:\n  - {id: x, name: X, config: none.json, aliases: true}\n", encoding="utf-8")
+    with pytest.raises(a.SpecFileError, match="aliases"):
+        a.load_models(f)

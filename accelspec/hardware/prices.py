@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import pint
 
-from ..errors import AccelspecError
+from ..errors import AccelspecError, InvalidArgumentError
 from ..specfiles import read_yaml, specs_dir
 from ..units import Q_, Quantity, parse_quantity, ureg
 from .catalog import get_chip
@@ -205,6 +205,9 @@ def system_power_share(chip: str | Chip, system: str | System | None = None) -> 
 
 
 def pick_price(snaps: list[PriceSnapshot], price: pint.Quantity | str | None) -> tuple[pint.Quantity | None, str]:
+    if price is not None and not isinstance(price, (str, Quantity)):
+        raise InvalidArgumentError("price", f"expected 'min', 'median', 'max' or a price such as '2.5 USD/hour', "
+                                   f"got {price!r} (a bare number has no unit)")
     if isinstance(price, Quantity) or (isinstance(price, str) and price not in ("min", "median", "max")):
         q = usd_per_hour(price, "price", "price")
         return q, f"price {q.magnitude:.4g} USD/chip-hour (given)"

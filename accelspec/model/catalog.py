@@ -92,6 +92,9 @@ def _build(rec: Any, folder: Path, sources: dict[str, Any], file: str, label: st
     for key in ("id", "name", "config"):
         if key not in rec:
             raise SpecFileError(file, "required key is missing", record=label, field=key)
+    aliases = rec.get("aliases")
+    if aliases is not None and (not isinstance(aliases, list) or not all(isinstance(x, str) for x in aliases)):
+        raise SpecFileError(file, f"must be a list of names, got {aliases!r}", record=label, field="aliases")
     published: dict[str, Any] = {}
     unchecked: list[str] = []
     for which, body in (rec.get("published") or {}).items():

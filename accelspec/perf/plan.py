@@ -59,7 +59,7 @@ A chip that meets nothing says which bound rules it out.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -577,8 +577,13 @@ def _entries(chips: Any) -> list[_Entry]:
         return out
     if isinstance(chips, (str, Chip, System)):
         chips = [chips]
+    if not isinstance(chips, Iterable) or isinstance(chips, (bytes, Mapping)):
+        raise InvalidArgumentError("chips", f"expected a chip or system name, a record, or a list of them; got "
+                                   f"{type(chips).__name__} {chips!r}")
     out = []
     for c in chips:
+        if not isinstance(c, (str, Chip, System)):
+            raise InvalidArgumentError("chips", f"expected chip or system names or records, got {c!r}")
         if isinstance(c, System):
             out.append(_Entry(c.id, c.name, "system", c.chip_record(), float(c.n_chips)))
             continue
