@@ -127,3 +127,11 @@ def test_more_bad_arguments_name_themselves(tmp_path):
     f.write_text("schema: 1\nmodels:\n  - {id: x, name: X, config: none.json, aliases: true}\n", encoding="utf-8")
     with pytest.raises(a.SpecFileError, match="aliases"):
         a.load_models(f)
+
+
+def test_model_record_types_are_checked(tmp_path):
+    """Found by the file-kind fuzzer: `published: true` raised AttributeError."""
+    f = tmp_path / "m.yaml"
+    f.write_text("schema: 1\nmodels:\n  - {id: x, name: X, config: none.json, published: true}\n", encoding="utf-8")
+    with pytest.raises(a.SpecFileError, match="published"):
+        a.load_models(f)

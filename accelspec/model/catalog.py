@@ -24,6 +24,10 @@ from .architecture import Model, ModelConfigError
 __all__ = ["ModelCatalog", "UnknownModelError", "get_model", "load_models", "models"]
 
 _RECORD_KEYS = {"id", "name", "aliases", "repo", "config", "config_copy", "config_fields", "published", "notes"}
+#: The type each key of a model record must have (text keys take str; numbers are refused).
+_KEY_TYPES: dict[str, tuple[type, ...]] = {"id": (str,), "name": (str,), "repo": (str,), "config": (str,),
+                                           "config_copy": (str,), "config_fields": (str,), "notes": (str, list),
+                                           "published": (dict,), "aliases": (list,)}
 
 
 def _model_names(m: Model) -> list[str]:
@@ -92,6 +96,10 @@ def _build(rec: Any, folder: Path, sources: dict[str, Any], file: str, label: st
     for key in ("id", "name", "config"):
         if key not in rec:
             raise SpecFileError(file, "required key is missing", record=label, field=key)
+    for key, types in _KEY_TYPES.items():
+        if rec.get(key) is not None and not isinstance(rec[key], types):
+            want = " or ".join({str: "text", list: "a list", dict: "a mapping"}[x] for x in types)
+            raise SpecFileError(file, f"must be {want}, got {rec[key]!r}", record=label, field=key)
     aliases = rec.get("aliases")
     if aliases is not None and (not isinstance(aliases, list) or not all(isinstance(x, str) for x in aliases)):
         raise SpecFileError(file, f"must be a list of names, got {aliases!r}", record=label, field="aliases")
