@@ -151,10 +151,10 @@ def _cmd_list(args: argparse.Namespace) -> None:
         row: dict[str, str | None] = {"id": c.id, "name": c.name, "vendor": c.vendor, "lifecycle": c.lifecycle}
         record: dict[str, Any] = dict(row, sort_value=None)
         if sort_path:
-            from .hardware.comparison import _lookup
+            from .hardware.comparison import lookup_value
             from .provenance import quantity_out
 
-            cell = _lookup(c, sort_path)
+            cell = lookup_value(c, sort_path)
             record["sort_value"] = quantity_out(cell, sort_unit)
             row[args.sort] = str(cell) if cell else None
         rows.append(row)
@@ -310,7 +310,7 @@ def _chip_with(chip: str, capacity: str | None = None, bandwidth: str | None = N
     value is recorded as an estimate with the command line as its basis, never as the vendor's
     (:func:`accelspec.perf.roofline.with_roofs`)."""
     from . import get_chip
-    from .hardware.chip import _precision
+    from .hardware.chip import as_precision
     from .perf.roofline import with_roofs
 
     if capacity is None and bandwidth is None and peak is None:
@@ -320,7 +320,7 @@ def _chip_with(chip: str, capacity: str | None = None, bandwidth: str | None = N
     said = []
     for flag, text, was in (("--capacity", capacity, c.memory.capacity), ("--bandwidth", bandwidth,
                                                                           c.memory.bandwidth),
-                            ("--peak", peak, c.compute.dense.get(_precision(prec)))):
+                            ("--peak", peak, c.compute.dense.get(as_precision(prec)))):
         if text is None:
             continue
         key = {"--capacity": "memory capacity", "--bandwidth": "memory bandwidth",

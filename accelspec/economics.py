@@ -43,7 +43,7 @@ import pint
 
 from .errors import AccelspecError
 from .hardware.prices import (
-    _USD_H,
+    USD_PER_HOUR,
     ListPrice,
     PriceSnapshot,
     chip_prices,
@@ -297,7 +297,7 @@ def cost_bound(model: str | Model, chip: str | Chip | System | Deployment, *, n_
     from .hardware.system import resolve_hardware
     from .model.catalog import get_model
     from .perf.bounds import decode_bound, prefill_bound
-    from .perf.memory import InvalidArgumentError, _refuse, is_deployment, max_batch
+    from .perf.memory import InvalidArgumentError, is_deployment, max_batch, refuse_fixed
 
     if basis not in ("estimate", "bound"):
         raise InvalidArgumentError("basis", f"'estimate' or 'bound', got {basis!r}")
@@ -306,7 +306,7 @@ def cost_bound(model: str | Model, chip: str | Chip | System | Deployment, *, n_
     dep = chip if is_deployment(chip) else None
     mkw: dict[str, Any] = {}  # memory-only arguments a deployment fixes (reserve, capacity)
     if dep is not None:
-        _refuse(cost_bound, "cost_bound", locals())
+        refuse_fixed(cost_bound, "cost_bound", locals())
         c, on = dep.chip, dep.system
         kw: dict[str, Any] = dep.dtypes.kwargs()
         n_chips, parallelism = dep.n_chips, dep.parallelism
@@ -392,7 +392,7 @@ def cost_bound(model: str | Model, chip: str | Chip | System | Deployment, *, n_
         price_text = f"no published price for {c.id}" + (f" ({reason})" if reason else "")
     used: tuple[PriceSnapshot, ...] = ()
     if p is not None:
-        used = tuple(sn for sn in snaps if abs(sn.per_chip_hour.m_as(_USD_H) - p.m_as(_USD_H)) < 1e-9)
+        used = tuple(sn for sn in snaps if abs(sn.per_chip_hour.m_as(USD_PER_HOUR) - p.m_as(USD_PER_HOUR)) < 1e-9)
 
         def per_m(pr: pint.Quantity, rate: pint.Quantity) -> pint.Quantity:
             return (pr * n / rate.to("token/hour") * Q_(1e6, "token")).to("USD")
@@ -574,11 +574,11 @@ def prices_markdown() -> str:
     lines = ["### Chip-hour prices", "",
              "| chip | provider | region | tier | instance | USD/chip-hour | basis | status | date | source |",
              "|---|---|---|---|---|---:|---|---|---|---|"]
-    for sn in sorted(snaps, key=lambda x: (x.chip, _in(x.per_chip_hour, _USD_H))):
-        inst = sn.instance + (f" ({_in(sn.per_instance_hour, _USD_H):g} USD/h / {sn.chips})"
+    for sn in sorted(snaps, key=lambda x: (x.chip, _in(x.per_chip_hour, USD_PER_HOUR))):
+        inst = sn.instance + (f" ({_in(sn.per_instance_hour, USD_PER_HOUR):g} USD/h / {sn.chips})"
                               if sn.basis == "derived" and sn.per_instance_hour is not None else "")
         lines.append(f"| {sn.chip} | {sn.provider} | {sn.region or '-'} | {sn.tier} | {inst} | "
-                     f"{_in(sn.per_chip_hour, _USD_H):.4g} | {sn.basis} | {sn.status} | {sn.date} | "
+                     f"{_in(sn.per_chip_hour, USD_PER_HOUR):.4g} | {sn.basis} | {sn.status} | {sn.date} | "
                      f"[{sn.source_title.split(' (')[0]}]({sn.source_url}) |")
     lines += ["", "### Chips without a price", "", "| chip | reason |", "|---|---|"]
     lines += [f"| {cid} | {why} |" for cid, why in sorted(no_price.items())]

@@ -611,7 +611,7 @@ def plot_frontier(model: Model | str, chips: Iterable[str | Chip], input_tokens:
         bounds dashed) or upper bounds.
     """
     from .model.catalog import get_model
-    from .perf.plan import _seconds, frontier
+    from .perf.plan import frontier, seconds_of
 
     ax = _new_ax(ax, (8, 5.5))
     mdl = get_model(model)
@@ -644,7 +644,7 @@ def plot_frontier(model: Model | str, chips: Iterable[str | Chip], input_tokens:
             ax.annotate(f"B={int(cv['batch'][last])}", (x[last], y[last]), fontsize=7, color=color,
                         xytext=(3, 3), textcoords="offset points")
     if tpot is not None:
-        t = _seconds(tpot, "tpot")
+        t = seconds_of(tpot, "tpot")
         ax.axvline(1.0 / t, color="black", lw=1, ls="--")
         ax.annotate(f"TPOT {t * 1e3:.3g} ms", (1.0 / t, 0.02), xycoords=("data", "axes fraction"), rotation=90,
                     fontsize=8, ha="right", va="bottom")

@@ -111,7 +111,7 @@ def _parse_cache_file(raw: bytes) -> Path | None:
     return folder / "parsed" / f"{h.hexdigest()}.pickle"
 
 
-def _cache_read(entry: Path | None) -> Any:
+def cache_read(entry: Path | None) -> Any:
     """The object cached at ``entry``, or None: only an entry whose MAC checks out is unpickled
     (:func:`accelspec.units.read_entry`); a damaged, foreign or planted file is discarded."""
     if entry is None:
@@ -128,7 +128,7 @@ def _cache_read(entry: Path | None) -> Any:
         return None
 
 
-def _cache_write(entry: Path | None, data: Any, keep: int | None = None) -> None:
+def cache_write(entry: Path | None, data: Any, keep: int | None = None) -> None:
     """Pickle ``(data,)`` to ``entry`` as an authenticated entry, atomically; the cache then
     prunes its oldest entries (``keep`` is the folder's count in
     :data:`accelspec.units._ENTRY_KINDS`, kept for callers). A read-only, full or unsafe cache
@@ -160,7 +160,7 @@ def read_yaml(path: Path) -> Any:
     except OSError as exc:
         raise SpecFileError(str(path), f"cannot read ({exc.strerror})") from None
     entry = _parse_cache_file(raw)
-    hit = _cache_read(entry)
+    hit = cache_read(entry)
     if isinstance(hit, tuple) and len(hit) == 1:
         return hit[0]
     yaml = _yaml()
@@ -178,7 +178,7 @@ def read_yaml(path: Path) -> Any:
                             "themselves); refusing the file")
     if _depth(data) > MAX_DEPTH:
         raise SpecFileError(str(path), f"nested deeper than {MAX_DEPTH} levels")
-    _cache_write(entry, data)
+    cache_write(entry, data)
     return data
 
 

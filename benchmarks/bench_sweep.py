@@ -61,7 +61,7 @@ def numpy_floors(model, chip, contexts, batches):
 
     ``full()``: every column the default sweep returns, written by hand in plain numpy over the
     same ``T x B`` grid, with the library's formulas (``accelspec.perf.bounds.stage_traffic_tiers``
-    / ``step_times`` for the bound, ``accelspec.perf.memory._terms`` for the footprint) specialised
+    / ``step_times`` for the bound, ``accelspec.perf.memory.footprint_terms`` for the footprint) specialised
     to this one-chip, one-stage case: no communication, so ``comm`` and ``comm_time`` are zeros and
     the limiter is memory wherever the memory term exceeds the compute term; grid columns from
     ``np.repeat`` / ``np.tile``, constant ones ``np.zeros`` / ``np.full``. Its per-model and per-chip
@@ -119,7 +119,7 @@ def numpy_floors(model, chip, contexts, batches):
         tc = flop / peak
         tm = mem / bw
         t = np.maximum(tc, tm)  # no link traffic on one chip
-        # the footprint (memory._terms, one stage): weights + KV + max(decode, prefill activations) + reserve
+        # the footprint (memory.footprint_terms, one stage): weights + KV + max(decode, prefill activations) + reserve
         kv_tok = 0.0
         for win, e in kv_elems:
             kv_tok = kv_tok + e * np.minimum(T, win)

@@ -14,9 +14,9 @@ import pint
 
 from ..provenance import Spec
 from ..units import Q_, format_quantity
-from .intervals import Interval, _mag, _num
+from .intervals import Interval, mag, num
 from .results import ClaimResult, ClaimsReport, CrossCheck, Implied, NodeImplied, ReadingResult
-from .statements import Claim, Operand, Stated, Statement, Verdict, _as_reading, load_claims, metric_unit
+from .statements import Claim, Operand, Stated, Statement, Verdict, as_reading, load_claims, metric_unit
 
 if TYPE_CHECKING:
     from ..hardware.catalog import Catalog
@@ -65,7 +65,7 @@ class _Constraint:
 def _ratio_c(st: Statement) -> tuple[Interval, str]:
     if st.kind == "ratio":
         c = Interval.around(st.factor or 1.0, st.tolerance)
-        return c, f"a/b = {_num(st.factor or 1.0)} → {c.text()}"
+        return c, f"a/b = {num(st.factor or 1.0)} → {c.text()}"
     if st.kind == "approx":
         c = Interval.around(1.0, st.tolerance)
         return c, f"a/b ≈ 1 → {c.text()}"
@@ -114,7 +114,7 @@ def _compile(claim: Claim) -> list[_Constraint]:
                 u = metric_unit(r)
             a = _op(st.a, r if r != "stated" else None, u)
             if st.between is not None:
-                lo, hi = (_mag(q, u) for q in st.between)
+                lo, hi = (mag(q, u) for q in st.between)
                 c = Interval(lo, hi)
                 out.append(_Constraint(cid, r, a, _Const(Interval.point(1.0), u, ""), c, f"in {c.text(u)}"))
             else:
@@ -130,15 +130,15 @@ def _compile(claim: Claim) -> list[_Constraint]:
         readings = st.readings or ("stated",)
         for r in readings:
             u = metric_unit(r) if r != "stated" else _default_unit(st.total.quantity)
-            tot = Stated(st.total.label, _as_reading(st.total.quantity, u, st.prefix_only), st.total.rounding and
-                         _as_reading(st.total.rounding, u, st.prefix_only), st.total.bound)
+            tot = Stated(st.total.label, as_reading(st.total.quantity, u, st.prefix_only), st.total.rounding and
+                         as_reading(st.total.rounding, u, st.prefix_only), st.total.bound)
             per = tot.interval(u) / n
             label = f"{st.total.text()} / {st.count.text()}"
             c = Interval.around(1.0, st.tolerance)
             said = "per unit = peak" + (f" ± {st.tolerance * 100:.3g}%" if st.tolerance else "")
             if st.b is not None and r == readings[0]:  # the per-unit figure printed with the total
-                pu = Stated(st.b.label, _as_reading(st.b.quantity, u, st.prefix_only),
-                            st.b.rounding and _as_reading(st.b.rounding, u, st.prefix_only), st.b.bound)
+                pu = Stated(st.b.label, as_reading(st.b.quantity, u, st.prefix_only),
+                            st.b.rounding and as_reading(st.b.rounding, u, st.prefix_only), st.b.bound)
                 out.append(_Constraint(cid, "arithmetic", _Const(pu.interval(u), u, f"stated {st.b.text()}"),
                                        _Const(per, u, label), Interval.point(1.0), "stated per unit = total / count"))
             if st.a is not None:
@@ -153,7 +153,7 @@ def _compile(claim: Claim) -> list[_Constraint]:
         u = metric_unit(r)
         tu = f"{st.throughput.quantity.units:~C}"
         power = st.throughput.interval(tu) / st.efficiency.interval(f"({tu})/W")  # in W
-        power = power.scaled(_mag(Q_(1, "W"), u))
+        power = power.scaled(mag(Q_(1, "W"), u))
         label = f"{st.throughput.text()} / {st.efficiency.text()}"
         out.append(_Constraint(cid, r, _Node(str(st.a), r, u), _Const(power, u, label), Interval(1.0, math.inf),
                                f"{r} ≥ implied power"))
@@ -209,7 +209,7 @@ class _Engine:
         if node.chip and node.metric:
             spec = _chip_spec(self.catalog.get(node.subject), node.metric)
             if spec is not None:
-                iv = Interval(_mag(spec.low, node.unit), _mag(spec.high, node.unit), nominal=_mag(spec.q, node.unit))
+                iv = Interval(mag(spec.low, node.unit), mag(spec.high, node.unit), nominal=mag(spec.q, node.unit))
                 src = spec.source.id
                 self._src[node] = src
                 rng = f" (range {iv.text(node.unit)})" if spec.range else ""
@@ -307,14 +307,14 @@ class _Engine:
         if isinstance(op, _Node):
             if v is None:
                 return "—"
-            return v[0].text(op.unit) if not v[0].is_point else f"{_num(v[0].lo)} {op.unit}".strip()
+            return v[0].text(op.unit) if not v[0].is_point else f"{num(v[0].lo)} {op.unit}".strip()
         if v is None:
             return "—"
         if isinstance(op, _Const) and not op.label:
             return ""  # the unit divisor of a 'between' check
         iv = v[0]
         if iv.nominal is not None and not iv.is_point and iv.bounded:
-            return f"{_num(iv.nominal)} ({iv.text(op.unit)})"
+            return f"{num(iv.nominal)} ({iv.text(op.unit)})"
         return iv.text(op.unit)
 
     def implied_nodes(self) -> list[NodeImplied]:

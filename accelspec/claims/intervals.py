@@ -10,7 +10,7 @@ import pint
 _EPS = 1e-9  # relative: values this close count as equal (float noise from unit conversions)
 
 
-def _mag(q: pint.Quantity, unit: str) -> float:
+def mag(q: pint.Quantity, unit: str) -> float:
     return float(q.to(unit or "dimensionless").magnitude)
 
 
@@ -124,13 +124,13 @@ class Interval:
         """``"118.7 TFLOPS"``, ``"111-185 TFLOPS"``, ``"> 312 TFLOPS"``, ``"< 4000 GB/s"``."""
         u = f" {_unit_text(unit)}" if unit else ""
         if self.is_point:
-            return f"{_num(self.lo)}{u}"
+            return f"{num(self.lo)}{u}"
         if not self.bounded:
             if self.lo == 0:
                 return "any"
-            return f"{'>' if self.lo_open else '>='} {_num(self.lo)}{u}"
+            return f"{'>' if self.lo_open else '>='} {num(self.lo)}{u}"
         if self.lo == 0:
-            return f"{'<' if self.hi_open else '<='} {_num(self.hi)}{u}"
+            return f"{'<' if self.hi_open else '<='} {num(self.hi)}{u}"
         lo, hi = _pair(self.lo, self.hi)
         if self.lo_open or self.hi_open:
             return f"{'(' if self.lo_open else '['}{lo}, {hi}{')' if self.hi_open else ']'}{u}"
@@ -141,7 +141,7 @@ def _unit_text(unit: str) -> str:
     return {"GB/s": "GB/s", "TFLOPS": "TFLOPS", "TOPS": "TOPS"}.get(unit, unit)
 
 
-def _num(x: float, digits: int = 4) -> str:
+def num(x: float, digits: int = 4) -> str:
     if math.isinf(x):
         return "inf"
     if x != 0 and abs(x) >= 10 ** digits:
@@ -154,9 +154,9 @@ def _num(x: float, digits: int = 4) -> str:
 
 def _pair(lo: float, hi: float) -> tuple[str, str]:
     for digits in range(4, 8):
-        a, b = _num(lo, digits), _num(hi, digits)
+        a, b = num(lo, digits), num(hi, digits)
         if a != b:
             return a, b
-    return _num(lo, 8), _num(hi, 8)
+    return num(lo, 8), num(hi, 8)
 
 

@@ -34,9 +34,9 @@ def _ratio_text(rr: Any) -> str:
         return "—"
     iv = rr.ratio
     if iv.nominal is not None and not iv.is_point:
-        from .intervals import _num
+        from .intervals import num
 
-        return f"{_num(iv.nominal)} ({iv.text()})"
+        return f"{num(iv.nominal)} ({iv.text()})"
     return iv.text()
 
 

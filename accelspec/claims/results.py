@@ -9,7 +9,7 @@ import pint
 
 from ..provenance import Source, Spec, Status
 from ..units import Q_
-from .intervals import Interval, _num
+from .intervals import Interval, num
 from .statements import Claim, Verdict
 
 
@@ -47,7 +47,7 @@ class Implied:
 
     def text(self) -> str:
         iv = self.interval
-        nom = f"≈ {_num(iv.nominal)} {self.unit} " if iv.nominal is not None and not iv.is_point else ""
+        nom = f"≈ {num(iv.nominal)} {self.unit} " if iv.nominal is not None and not iv.is_point else ""
         rng = f"({iv.text(self.unit)})" if nom else iv.text(self.unit)
         return f"{nom}{rng}".strip()
 

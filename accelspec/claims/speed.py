@@ -42,7 +42,7 @@ from typing import Any
 
 import numpy as np
 
-from .intervals import Interval, _num
+from .intervals import Interval, num
 from .results import ReadingResult
 from .statements import Claim, Verdict
 
@@ -93,7 +93,7 @@ def speed_bound(model: str, chip: str, chips: int, context: int, per: str, weigh
     if per == "user":
         v = a / float(t[0])
         return v, (f"{ln.name} on {chips} x {cn.chip_name} ({how}; {fmt}): decode step at context {context:,}, "
-                   f"batch {int(bs[0])}: >= {t[0] * 1e3:.4g} ms -> <= {_num(v)} token/s per user; {spec}")
+                   f"batch {int(bs[0])}: >= {t[0] * 1e3:.4g} ms -> <= {num(v)} token/s per user; {spec}")
     if max_tpot_s is not None and not batch:
         # the largest batch meeting the per-user speed, by bisection (t rises with the batch), added to the grid
         def step(b: float) -> float:
@@ -119,7 +119,7 @@ def speed_bound(model: str, chip: str, chips: int, context: int, per: str, weigh
     v = total / n if per == "chip" else total
     at = f" at >= {1 / max_tpot_s:.4g} token/s per user" if max_tpot_s else ""
     return v, (f"{ln.name} on {chips} x {cn.chip_name} ({how}; {fmt}): best batch {int(bs[i]):,}{at}, "
-               f"decode step at context {context:,} >= {t[i] * 1e3:.4g} ms -> <= {_num(v)} token/s per {per}; {spec}")
+               f"decode step at context {context:,} >= {t[i] * 1e3:.4g} ms -> <= {num(v)} token/s per {per}; {spec}")
 
 
 def check_speed(claim: Claim, catalog: Any) -> list[ReadingResult]:
@@ -151,7 +151,7 @@ def check_speed(claim: Claim, catalog: Any) -> list[ReadingResult]:
             note = ("impossible as stated: above the bound" if verdict is Verdict.inconsistent else how)
             if verdict is Verdict.inconsistent:
                 note += f" ({how})"
-            out.append(ReadingResult(claim.id, label, st.value.text(), f"≤ {_num(bound)} token/s", ratio,
+            out.append(ReadingResult(claim.id, label, st.value.text(), f"≤ {num(bound)} token/s", ratio,
                                      Interval(0.0, 1.0), "claimed / bound ≤ 1", verdict, partial, note=note,
                                      values={"claimed": st.value.quantity, "bound_token_per_s": bound}))
         return out
@@ -163,19 +163,19 @@ def check_speed(claim: Claim, catalog: Any) -> list[ReadingResult]:
         bb, how_b = speed_bound(w["model"], st.b, w["b_chips"], w["context"], w["per"], *w["b_formats"],
                                 parallelism=w["b_parallelism"], **common)
     except Exception as exc:
-        return [ReadingResult(claim.id, f"per {w['per']}", f"{_num(st.factor or 0)}×", "—", None, None,
+        return [ReadingResult(claim.id, f"per {w['per']}", f"{num(st.factor or 0)}×", "—", None, None,
                               "K ≤ bound ratio", Verdict.undetermined, note=str(exc))]
     r = ba / bb if bb > 0 else math.inf
     ratio = Interval(k.lo / r, k.hi / r, nominal=(st.factor or 1.0) / r) if r > 0 else Interval(math.inf, math.inf)
     if ratio.lo <= 1 + 1e-9:
         verdict = Verdict.consistent
-        note = f"the specs allow {_num(r)}× at equal efficiency. a: {how_a}. b: {how_b}"
+        note = f"the specs allow {num(r)}× at equal efficiency. a: {how_a}. b: {how_b}"
     else:
         verdict = Verdict.inconsistent
-        note = (f"exceeds what the specs allow: the ratio of the bounds is {_num(r)}×, so {_num(st.factor or 0)}× "
-                f"needs {st.b} to reach at most {_num(r / (st.factor or 1.0))} of {st.a}'s fraction of its bound. "
+        note = (f"exceeds what the specs allow: the ratio of the bounds is {num(r)}×, so {num(st.factor or 0)}× "
+                f"needs {st.b} to reach at most {num(r / (st.factor or 1.0))} of {st.a}'s fraction of its bound. "
                 f"a: {how_a}. b: {how_b}")
-    return [ReadingResult(claim.id, f"per {w['per']}", f"{_num(st.factor or 0)}×", f"bounds ratio {_num(r)}×",
+    return [ReadingResult(claim.id, f"per {w['per']}", f"{num(st.factor or 0)}×", f"bounds ratio {num(r)}×",
                           ratio, Interval(0.0, 1.0), "K / (bound_a / bound_b) ≤ 1", verdict,
                           partial=verdict is Verdict.consistent and ratio.hi > 1 + 1e-9, note=note,
                           values={"factor": st.factor, "bound_a_token_per_s": ba, "bound_b_token_per_s": bb,

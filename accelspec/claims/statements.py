@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from ..errors import ClaimFileError
 from ..provenance import Source
 from ..units import Q_, UnitError, format_quantity, parse_quantity
-from .intervals import Interval, _mag, _num
+from .intervals import Interval, mag, num
 
 if TYPE_CHECKING:
     from ..hardware.catalog import Catalog
@@ -116,8 +116,8 @@ class Stated:
 
     def interval(self, unit: str) -> Interval:
         assert self.quantity is not None
-        v = _mag(self.quantity, unit)
-        r = _mag(self.rounding, unit) if self.rounding is not None else 0.0
+        v = mag(self.quantity, unit)
+        r = mag(self.rounding, unit) if self.rounding is not None else 0.0
         if self.bound == "more_than":
             return Interval(v, math.inf, lo_open=True, nominal=None)
         if self.bound == "at_least":
@@ -187,7 +187,7 @@ class Statement:
         a, b = _opname(self.a), _opname(self.b)
         tol = f" (±{self.tolerance * 100:.3g}%)" if self.tolerance else ""
         if self.kind == "ratio":
-            return f"{a} = {_num(self.factor or 0)} × {b}{tol}"
+            return f"{a} = {num(self.factor or 0)} × {b}{tol}"
         if self.kind == "approx":
             return f"{a} ≈ {b}{tol}"
         if self.kind == "order":
@@ -218,7 +218,7 @@ class Statement:
             return f"{w['model']} on {on}: {self.value.text() if self.value else '?'} per {w['per']}"
         if self.kind == "speedup":
             w = self.speed
-            return (f"{w['a_chips']} × {a} = {_num(self.factor or 0)} × {w['b_chips']} × {b} on {w['model']} "
+            return (f"{w['a_chips']} × {a} = {num(self.factor or 0)} × {w['b_chips']} × {b} on {w['model']} "
                     f"(per {w['per']}){tol}")
         return self.kind
 
@@ -544,7 +544,7 @@ class TotalStatement(_Kind):
         total_q = _known(total, "statement.total")
         for r in readings:
             want = metric_unit(r)
-            q = _as_reading(total_q, want, self.prefix_only)
+            q = as_reading(total_q, want, self.prefix_only)
             if q.dimensionality != Q_(1, want).dimensionality:
                 raise _Bad("statement.total", f"unit of {format_quantity(total_q)} does not match metric "
                            f"{r} ({want}); an aggregate of {r} is in {want}")
@@ -635,7 +635,7 @@ class WorkloadStatement(_Kind):
             else:
                 ctx_q = parse_quantity(ctx, "token", "context") if not isinstance(ctx, (int, float)) \
                     else Q_(ctx, "token")
-                context = _mag(ctx_q, "token")
+                context = mag(ctx_q, "token")
         except (UnitError, ValueError) as exc:
             raise _Bad("statement.context", str(exc)) from None
         if not (math.isfinite(context) and 1 <= context <= 2**53):  # .inf or 1e400 tokens: refused, not "fits"
@@ -704,9 +704,9 @@ class _Speed(_Kind):
         if self.at_user_speed is not None:
             q = _quantity(self.at_user_speed, None, f"{where}.at_user_speed")
             if q.dimensionality == Q_(1, "s").dimensionality:
-                tpot = _mag(q, "s")
+                tpot = mag(q, "s")
             elif q.dimensionality == Q_(1, "token/s").dimensionality:
-                tpot = 1.0 / _mag(q, "token/s")
+                tpot = 1.0 / mag(q, "token/s")
             else:
                 raise _Bad(f"{where}.at_user_speed", f"must be a speed per user (token/s) or a time per output "
                            f"token (ms), got {format_quantity(q)}")
@@ -967,7 +967,7 @@ def _known(s: Stated, where: str) -> pint.Quantity:
     return s.quantity
 
 
-def _as_reading(q: pint.Quantity, unit: str, prefix_only: bool) -> pint.Quantity:
+def as_reading(q: pint.Quantity, unit: str, prefix_only: bool) -> pint.Quantity:
     """With ``prefix_only`` (the source printed "1945P", no FLOPS or OPS), the number is read in
     whichever of FLOP/s or OP/s the metric uses."""
     if not prefix_only:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .intervals import Interval, _num
+from .intervals import Interval, num
 from .results import ReadingResult
 from .statements import Claim, Verdict
 
@@ -76,7 +76,7 @@ def check_workload(claim: Claim, catalog: Any) -> list[ReadingResult]:
             if model.max_context and ctx > model.max_context and (wd, kd) == w["dtypes"][0]:
                 beyond.append(f"{m} {model.max_context:,}")
             out.append(ReadingResult(
-                claim.id, label, f"{_num(need)} GB per chip", f"{_num(cap_gb)} GB", ratio,
+                claim.id, label, f"{num(need)} GB per chip", f"{num(cap_gb)} GB", ratio,
                 Interval(0.0, 1.0), f"need/capacity ≤ 1 on {chips} chip{'s' if chips > 1 else ''}", verdict,
                 partial, note=note, extra=extra,
                 values={"need": fit.required, "capacity": fit.available, "min_chips": n.value,

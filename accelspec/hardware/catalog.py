@@ -24,8 +24,8 @@ from ..errors import SpecFileError, UnknownChipError
 from ..index import IndexedCatalog, NamedIndex, matches, normalize_name, paused_gc
 from ..provenance import Source, user_marked
 from ..specfiles import (
-    _cache_read,
-    _cache_write,
+    cache_read,
+    cache_write,
     display_path,
     error_location,
     format_validation_error,
@@ -142,7 +142,7 @@ class Catalog(IndexedCatalog[Chip]):
         and this exact package (see :func:`_catalog_cache_file`), validated and cached otherwise."""
         files = sorted((specs_dir() / "chips").glob("*.yaml"))
         entry = _catalog_cache_file(files)
-        hit = _cache_read(entry)
+        hit = cache_read(entry)
         if isinstance(hit, tuple) and len(hit) == 1 and isinstance(hit[0], tuple) and len(hit[0]) == 2:
             try:
                 self._index, self.files = self._index.thaw(hit[0][0]), list(hit[0][1])
@@ -151,7 +151,7 @@ class Catalog(IndexedCatalog[Chip]):
                 pass
         for f in files:
             self._add_file(f, user=False)
-        _cache_write(entry, (self._index.freeze(), list(self.files)), keep=_CATALOG_CACHE_KEEP)
+        cache_write(entry, (self._index.freeze(), list(self.files)), keep=_CATALOG_CACHE_KEEP)
 
     def with_files(self, *paths: str | os.PathLike[str]) -> Catalog:
         """A new catalog: this one plus user spec files (records with a known id override)."""
@@ -294,7 +294,7 @@ def _override_path(path: Any) -> tuple[list[str], str | None]:
     from pydantic import BaseModel
 
     from ..provenance import Fact, Spec
-    from .chip import _precision
+    from .chip import as_precision
 
     if not isinstance(path, str) or not path.strip():
         return [], f"field must be a dotted path such as 'power.tdp', got {path!r}"
@@ -312,7 +312,7 @@ def _override_path(path: Any) -> tuple[list[str], str | None]:
             ann = fields[part].annotation
         elif cls == "precision-map":
             try:
-                _precision(part)
+                as_precision(part)
             except (ValueError, LookupError) as exc:
                 return [], f"field {path!r}: {exc}"
             ann = _ComputeSpec

@@ -221,7 +221,7 @@ class Compute(_Section):
         ValueError
             ``precision`` is not a known format.
         """
-        prec = _precision(precision)
+        prec = as_precision(precision)
         table = self.sparse if sparse else self.dense
         if prec in table:
             return table[prec]
@@ -233,7 +233,7 @@ class Compute(_Section):
         raise cls(f"{kind} {prec} peak is {why}; published {kind} precisions: {have}")
 
 
-def _precision(p: str | Precision) -> Precision:
+def as_precision(p: str | Precision) -> Precision:
     try:
         return Precision(str(p).lower())
     except ValueError:
@@ -380,7 +380,7 @@ class Chip(Record):
         obj: Any = self
         for part in path.split("."):
             if isinstance(obj, dict):
-                key = _precision(part) if obj is self.compute.dense or obj is self.compute.sparse else part
+                key = as_precision(part) if obj is self.compute.dense or obj is self.compute.sparse else part
                 if key not in obj:
                     raise NotPublishedError(f"{self.name}: {path} is not published")
                 obj = obj[key]

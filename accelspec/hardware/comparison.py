@@ -286,7 +286,7 @@ def _cell_text(cell: Cell, unit: str | None) -> str:
     return text + _MARK[cell.status]
 
 
-def _lookup(chip: Chip, path: str) -> Cell:
+def lookup_value(chip: Chip, path: str) -> Cell:
     """A field's value, or :class:`Absent` saying whether it is unsupported or unpublished.
     ``interconnect.<link>.per_direction`` is computed (:meth:`Link.per_direction`):
     bidirectional totals halved, unstated directions as a range."""
@@ -367,7 +367,7 @@ def comparison(chips: Iterable[str | Chip], fields: Sequence[str] | None = None,
     notes = []
     for chip in chip_list:
         for _label, path, _unit in resolved:
-            cells[(chip.id, path)] = _lookup(chip, path)
+            cells[(chip.id, path)] = lookup_value(chip, path)
     if any(isinstance(c, LinkBandwidth) for c in cells.values()):
         notes.append("interconnect: bidi = both directions added, /dir = one way, dir? = source does not say; "
                      "ratios compare per direction (bidi halved, dir? as a range)")

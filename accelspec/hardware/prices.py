@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 __all__ = ["ListPrice", "PriceSnapshot", "chip_prices", "list_prices", "load_prices", "pick_price",
            "prices_dir", "system_power_share", "usd_per_hour"]
 
-_USD_H = "USD/hour"
+USD_PER_HOUR = "USD/hour"
 
 # Money as its own dimension in the one registry (defined once, here, on first import).
 if "USD" not in ureg:
@@ -90,7 +90,7 @@ def prices_dir() -> Path:
 def usd_per_hour(value: pint.Quantity | str | float, file: str, what: str) -> pint.Quantity:
     q = parse_quantity(str(value)) if not isinstance(value, Quantity) else value
     try:
-        return q.to(_USD_H)
+        return q.to(USD_PER_HOUR)
     except Exception as exc:  # pint DimensionalityError
         raise AccelspecError(f"{file}: {what}: {value!r} is not a price per hour") from exc
 
@@ -213,9 +213,9 @@ def pick_price(snaps: list[PriceSnapshot], price: pint.Quantity | str | None) ->
         return q, f"price {q.magnitude:.4g} USD/chip-hour (given)"
     if not snaps:
         return None, "no published price"
-    vals = sorted(s.per_chip_hour.to(_USD_H).magnitude for s in snaps)
+    vals = sorted(s.per_chip_hour.to(USD_PER_HOUR).magnitude for s in snaps)
     how = price or "min"
     v = {"min": vals[0], "max": vals[-1], "median": statistics.median(vals)}[how]
     used = [s for s in snaps if abs(s.per_chip_hour.magnitude - v) < 1e-9] or snaps
     srcs = "; ".join(s.label() for s in used) if how != "median" else f"median of {len(snaps)} snapshots"
-    return Q_(v, _USD_H), f"price {how} {v:.4g} USD/chip-hour [{srcs}]"
+    return Q_(v, USD_PER_HOUR), f"price {how} {v:.4g} USD/chip-hour [{srcs}]"

@@ -11,7 +11,7 @@ from collections import Counter
 
 from ..hardware.catalog import Catalog
 from ..hardware.chip import Chip, LinkBandwidth
-from ..hardware.comparison import ABSENT_MARK, Absent, _lookup
+from ..hardware.comparison import ABSENT_MARK, Absent, lookup_value
 from ..provenance import Fact, Spec, Status
 
 __all__ = ["catalog_markdown", "catalog_stats"]
@@ -32,7 +32,7 @@ _DIR = {"bidirectional": " bidi", "per_direction": " /dir", "unspecified": " dir
 
 
 def _cell(chip: Chip, path: str, unit: str | None) -> str:
-    v = _lookup(chip, path)
+    v = lookup_value(chip, path)
     if isinstance(v, Absent):
         return ABSENT_MARK[v.status]  # "—" not supported by the chip, "n/p" not published
     if isinstance(v, Fact):

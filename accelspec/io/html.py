@@ -133,11 +133,11 @@ def _chip_sources(chip_id: str) -> dict[str, Any]:
 def _cell(chip_id: str, path: str, unit: str | None = None) -> dict[str, Any] | None:
     """The chip's published field as a quantity record (None where the chip is unknown)."""
     from ..hardware.catalog import get_chip
-    from ..hardware.comparison import _lookup
+    from ..hardware.comparison import lookup_value
     from ..provenance import quantity_out
 
     try:
-        return quantity_out(_lookup(get_chip(chip_id), path), unit)
+        return quantity_out(lookup_value(get_chip(chip_id), path), unit)
     except (LookupError, ValueError):
         return None
 

@@ -37,7 +37,7 @@ import numpy as np
 
 from ..hardware.catalog import get_chip
 from ..model.catalog import get_model
-from ..perf.estimate import CALIBRATION_FILE, REGIMES, _reset, batch_bucket, engine_family, regime
+from ..perf.estimate import CALIBRATION_FILE, REGIMES, batch_bucket, engine_family, regime, reset_calibration
 from ..specfiles import specs_dir
 from .validation import LoadedMeasurement, check_measurement, load_measurements
 
@@ -258,7 +258,7 @@ def write(path: Path | None = None) -> Path:
     """Refit and write ``specs/calibration.json`` (or ``path``); returns the path written."""
     out = path or specs_dir() / CALIBRATION_FILE
     out.write_text(render(), encoding="utf-8")
-    _reset()
+    reset_calibration()
     return out
 
 

@@ -424,7 +424,7 @@ def _bound_for(m: Measurement, accepted: float) -> _RowBound:
     else one decode step or one prefill (:mod:`accelspec.perf.bounds`)."""
     from ..perf.bounds import layout_numbers, layout_times
     from ..perf.memory import Parallelism
-    from ..perf.request import _request
+    from ..perf.request import request_times
     from ..perf.roofline import chip_numbers
 
     f = m.formats
@@ -480,7 +480,7 @@ def _bound_for(m: Measurement, accepted: float) -> _RowBound:
         S, n_out = m.input_tokens or 1, m.output_tokens
         steady = m.concurrency is not None or not per_user
         colocated = not m.techniques.disaggregated  # disaggregated: prefill runs on other chips
-        r = _request(ln, cn, S, n_out, batch, "steady" if steady else "static", accepted, True, (1.0, 1.0, 1.0),
+        r = request_times(ln, cn, S, n_out, batch, "steady" if steady else "static", accepted, True, (1.0, 1.0, 1.0),
                      colocated_prefill=colocated)
         ttft, dec = r.ttft_s[0] / scale, r.decode_s[0] / scale
         text = lead + "; ".join(x.strip() for x in r.explain().splitlines())

@@ -98,7 +98,8 @@ def _build(rec: Any, folder: Path, sources: dict[str, Any], file: str, label: st
             raise SpecFileError(file, "required key is missing", record=label, field=key)
     for key, types in _KEY_TYPES.items():
         if rec.get(key) is not None and not isinstance(rec[key], types):
-            want = " or ".join({str: "text", list: "a list", dict: "a mapping"}[x] for x in types)
+            names: dict[type, str] = {str: "text", list: "a list", dict: "a mapping"}
+            want = " or ".join(names[x] for x in types)
             raise SpecFileError(file, f"must be {want}, got {rec[key]!r}", record=label, field=key)
     aliases = rec.get("aliases")
     if aliases is not None and (not isinstance(aliases, list) or not all(isinstance(x, str) for x in aliases)):

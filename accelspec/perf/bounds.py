@@ -62,7 +62,7 @@ from .kernels import (
 )
 from .memory import InvalidArgumentError, Parallelism, is_deployment, memory_footprint, refuse_fixed
 from .opcost import FALLBACK_PRECISION, DTypes, compute_fallback, dtype_key, pair_flops, resolve_dtypes, resolve_model
-from .roofline import _check_efficiency, chip_numbers
+from .roofline import check_efficiency, chip_numbers
 
 if TYPE_CHECKING:
     from ..hardware.system import System
@@ -270,7 +270,7 @@ class Bound:
         return self.explain()
 
 
-def _count(value: Any, what: str) -> int:
+def positive_count(value: Any, what: str) -> int:
     return count(value, what)
 
 
@@ -397,8 +397,6 @@ def layout_numbers(model: Model | str, lay: Parallelism, weight_dtype: Any = "na
 
 
 #: old private names, kept importable while other modules move to :mod:`.kernels`
-_MEM_KW = MEM_KW
-_accepted = check_accepted
 
 
 def stage_traffic(ln: LayoutNumbers, st: StageNumbers, phase: str, context: Any, batch: Any, *,
@@ -596,9 +594,9 @@ def _bound(phase: str, model: Model | str, chip: str | Chip | System | Deploymen
 
     routing = check_choice("routing", routing, ROUTINGS)
     chip, system = resolve_hardware(chip)
-    T = _count(context_tokens, "context_tokens")
-    B = _count(batch, "batch")
-    n = None if n_chips is None else _count(n_chips, "n_chips")
+    T = positive_count(context_tokens, "context_tokens")
+    B = positive_count(batch, "batch")
+    n = None if n_chips is None else positive_count(n_chips, "n_chips")
     if n is None and system is not None and parallelism is None:
         n = system.n_chips  # a system: all its chips unless told otherwise
     kw = {k: v for k, v in dtype_kw.items() if v is not None}
@@ -622,8 +620,8 @@ def _bound(phase: str, model: Model | str, chip: str | Chip | System | Deploymen
     if n > 1 and math.isnan(fab.up[1]):
         raise NotPublishedError(f"{system.name if system else cn.chip_name}: no scale-up interconnect bandwidth "
                                 f"published; {lay} over {n} chips needs it")
-    ec, eb, el = (_check_efficiency("compute_efficiency", effs[0]), _check_efficiency("bandwidth_efficiency", effs[1]),
-                  _check_efficiency("link_efficiency", effs[2]))
+    ec, eb, el = (check_efficiency("compute_efficiency", effs[0]), check_efficiency("bandwidth_efficiency", effs[1]),
+                  check_efficiency("link_efficiency", effs[2]))
     search_note = ""
     memory_t = math.nan
     if search:

@@ -164,7 +164,7 @@ def calibration() -> Calibration:
         return _CAL
 
 
-def _reset() -> None:
+def reset_calibration() -> None:
     """Forget the loaded calibration (after ``specs/calibration.json`` is rewritten)."""
     global _CAL
     with _LOCK:

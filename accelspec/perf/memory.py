@@ -78,7 +78,6 @@ __all__ = [
 ]
 
 _GB = 1e9
-_DEFAULT_RESERVE = DEFAULT_RESERVE  # 2 GiB per chip (old private name, kept importable)
 _MAX_TOKENS = 2**40
 _MAX_COUNT = 2**53  # largest whole number a float holds exactly: the limit of every count argument
 
@@ -494,7 +493,6 @@ def candidates(model: Model, n: int, ctx_min: float, batch_max: float) -> list[P
     return [lay for lay in layouts(model, n) if not (lay.cp > ctx_min or (lay.dp > 1 and lay.dp > batch_max))]
 
 
-_candidates = candidates  # old private name, kept importable (perf.plan)
 
 
 class _FootprintTable:
@@ -607,7 +605,7 @@ def memory_options(model: Model, weight_dtype: Any, kv_dtype: Any, expert_dtype:
 
 def reserve_bytes(value: Any, capacity: float | None) -> float:
     if value is None:
-        return float(_DEFAULT_RESERVE)
+        return float(DEFAULT_RESERVE)
     if type(value) is _Bytes:
         return float(value)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -1480,12 +1478,3 @@ def min_chips(model: str | Model, chip: str | Chip | System, context_tokens: int
 
 
 # old private names, kept importable for modules that still use them (perf.plan, perf.session, economics)
-_refuse = refuse_fixed
-_options = memory_options
-_capacity = capacity_bytes
-_profile = model_profile
-_reserve = reserve_bytes
-_total = footprint_total
-_terms = footprint_terms
-_hardware = hardware_and_count
-_Profile = ModelProfile

@@ -329,9 +329,9 @@ def resolve_dtypes(model: Model | None = None, weight_dtype: Any = "native", *, 
     if precision is None:
         prec = precision_of(w if w.bits_per_element >= 8 else act)
     else:
-        from ..hardware.chip import _precision
+        from ..hardware.chip import as_precision
 
-        prec = precision if isinstance(precision, Precision) else _precision(precision)
+        prec = precision if isinstance(precision, Precision) else as_precision(precision)
     return DTypes(w, e, m, kv, act, state, prec, weight_origin=origin)
 
 
@@ -587,6 +587,3 @@ def step_cost(model: str | Model, phase: str, context_tokens: int, batch: int = 
 
 
 # old private names, kept importable
-_dtype_key = dtype_key
-_get_model = resolve_model
-_pair_flops = pair_flops

@@ -71,7 +71,15 @@ from ..hardware.chip import Chip, NotPublishedError, Precision, UnsupportedPreci
 from ..units import Q_, parse_quantity
 from .bounds import LIMITERS, layout_numbers, layout_times, limiter_code
 from .estimate import LATENCY_BATCH, REGIMES, calibration, engine_family
-from .memory import _DEFAULT_RESERVE, InvalidArgumentError, Parallelism, _candidates, _options, _Profile, _terms
+from .memory import (
+    DEFAULT_RESERVE,
+    InvalidArgumentError,
+    ModelProfile,
+    Parallelism,
+    candidates,
+    footprint_terms,
+    memory_options,
+)
 from .roofline import chip_numbers
 
 if TYPE_CHECKING:
@@ -530,7 +538,7 @@ class Plan:
 
 
 # --- inputs -----------------------------------------------------------------------------------
-def _seconds(value: Any, what: str) -> float:
+def seconds_of(value: Any, what: str) -> float:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         raise PlanError(f"{what}: got a bare number {value!r}; give a time such as '30 ms' or '1 s'")
     try:
@@ -673,7 +681,7 @@ def _counts_grid(max_chips: int, n_chips: Any) -> list[int]:
 def _layouts(model: Any, n: int, ctx_min: float) -> list[Parallelism]:
     if n == 1:
         return [Parallelism()]
-    cands = [c for c in _candidates(model, n, ctx_min, 1.0) if c.dp == 1]
+    cands = [c for c in candidates(model, n, ctx_min, 1.0) if c.dp == 1]
     return [c for _, c in sorted(((c.pp, c.cp, -c.tp, -c.ep, i), c) for i, c in enumerate(cands))]
 
 
@@ -794,8 +802,8 @@ def plan(model: str | Model, input_tokens: int | str, output_tokens: int | str, 
     m = get_model(model)
     s_in = _tokens(input_tokens, "input_tokens")
     s_out = _tokens(output_tokens, "output_tokens")
-    t_ttft = _seconds(ttft, "ttft")
-    t_tpot = _seconds(tpot, "tpot")
+    t_ttft = seconds_of(ttft, "ttft")
+    t_tpot = seconds_of(tpot, "tpot")
     if decode_context not in ("mean", "final"):
         raise PlanError(f"decode_context: 'mean' or 'final', got {decode_context!r}")
     top = _tokens(max_chips, "max_chips")
@@ -812,8 +820,8 @@ def plan(model: str | Model, input_tokens: int | str, output_tokens: int | str, 
     nE = len(entries)
     peak, bw, link, cap, used_prec, missing = _roofs(entries, prec, fallback=native)
     max_n = np.array([e.max_n for e in entries])
-    prof = _Profile(m)
-    opts = _options(m, weight_dtype=weight_dtype, kv_dtype=kv_dtype, expert_dtype=expert_dtype,
+    prof = ModelProfile(m)
+    opts = memory_options(m, weight_dtype=weight_dtype, kv_dtype=kv_dtype, expert_dtype=expert_dtype,
                     embedding_dtype=embedding_dtype, state_dtype="bf16", activation_dtype=activation_dtype,
                     prefill_chunk=8192, reserve=None)
     counts = _counts_grid(top, n_chips)
@@ -837,7 +845,7 @@ def plan(model: str | Model, input_tokens: int | str, output_tokens: int | str, 
             lk = link if n > 1 else np.where(np.isnan(link), np.inf, link)
 
             def need(B: Any, ctx: float, lay: Parallelism = lay) -> Any:
-                return _terms(prof, lay, np.asarray(float(ctx)), np.asarray(B, dtype=float), opts)["total"]
+                return footprint_terms(prof, lay, np.asarray(float(ctx)), np.asarray(B, dtype=float), opts)["total"]
 
             def times(phase: str, ctx: float, B: Any, ln: Any = ln, lk: Any = lk) -> tuple[Any, ...]:
                 B = np.asarray(B, dtype=float)
@@ -940,7 +948,7 @@ def plan(model: str | Model, input_tokens: int | str, output_tokens: int | str, 
     assumptions = (f"weights {dt.weights_text()}, KV {dt.kv.name}, activations {dt.activation.name}, compute "
                    f"{dt.precision}; decode at {decode_context} context {ctx_dec:,} tokens, KV memory at the final "
                    f"context {ctx_mem:,}; {mode}; counts {', '.join(map(str, counts))} chips, layouts with dp=1 "
-                   f"(replicas are separate deployments), reserve {float(_DEFAULT_RESERVE) / 2**30:g} GiB per chip; "
+                   f"(replicas are separate deployments), reserve {float(DEFAULT_RESERVE) / 2**30:g} GiB per chip; "
                    f"nominal catalog values, efficiencies 1.0, overlap {'on' if overlap else 'off'}; no queueing; "
                    "1 token per decode step (no speculative decoding)")
     if est:
@@ -1112,8 +1120,8 @@ def frontier(model: Any, chips: Sequence[Any], input_tokens: Any, output_tokens:
     entries = _entries(list(chips))
     peak, bw, link, cap, _, missing = _roofs(entries, ln1.dtypes.precision,
                                              fallback=ln1.dtypes.weight_origin != "given")
-    prof = _Profile(m)
-    opts = _options(m, weight_dtype=weight_dtype, kv_dtype=kv_dtype, expert_dtype=None, embedding_dtype=None,
+    prof = ModelProfile(m)
+    opts = memory_options(m, weight_dtype=weight_dtype, kv_dtype=kv_dtype, expert_dtype=None, embedding_dtype=None,
                     state_dtype="bf16", activation_dtype="bf16", prefill_chunk=8192, reserve=None)
     ctx_dec, ctx_mem = s_in + s_out // 2, s_in + s_out
     out = []
@@ -1134,7 +1142,7 @@ def frontier(model: Any, chips: Sequence[Any], input_tokens: Any, output_tokens:
             if n > 1 and math.isnan(link[i]):
                 break
             lays = _layouts(m, n, float(s_in))
-            needs = [float(_terms(prof, lay, np.asarray(float(ctx_mem)), np.asarray(1.0), opts)["total"])
+            needs = [float(footprint_terms(prof, lay, np.asarray(float(ctx_mem)), np.asarray(1.0), opts)["total"])
                      for lay in lays]
             if any(x <= cap[i] for x in needs) or n_chips is not None:
                 chosen = (n, lays)
@@ -1166,7 +1174,7 @@ def frontier(model: Any, chips: Sequence[Any], input_tokens: Any, output_tokens:
             ln = layout_numbers(m, lay, weight_dtype, **kw)
             t_all, code_all = step(ln)
             t, code = t_all[:B.size], code_all[:B.size]
-            fit = _terms(prof, lay, np.asarray(float(ctx_mem)), B, opts)["total"] <= cap[i]
+            fit = footprint_terms(prof, lay, np.asarray(float(ctx_mem)), B, opts)["total"] <= cap[i]
             sets: dict[str, tuple[np.ndarray, Any]] = {"bound": (t, None)}
             if effm is not None:
                 t_est = t_all / effm.eff("decode", Ball[None, :], code_all[None, :])[0]

@@ -65,10 +65,10 @@ import pint
 
 from ..hardware.chip import NotPublishedError, UnsupportedPrecisionError
 from ..units import Q_, ureg
-from .bounds import _MEM_KW, _accepted, _count, layout_numbers, layout_times, resolve_layout
+from .bounds import MEM_KW, check_accepted, layout_numbers, layout_times, positive_count, resolve_layout
 from .memory import InvalidArgumentError, Parallelism
 from .opcost import FALLBACK_PRECISION, DTypes, compute_fallback
-from .roofline import ChipNumbers, _check_efficiency, chip_numbers
+from .roofline import ChipNumbers, check_efficiency, chip_numbers
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -320,7 +320,7 @@ def _blocked_note(n_out: int, a: float) -> str:
             "at its first context (a lower bound: the step time grows with the context)")
 
 
-def _request(ln: LayoutNumbers, cn: ChipNumbers, S: int, n_out: int, B: int, mode: str, a: float,
+def request_times(ln: LayoutNumbers, cn: ChipNumbers, S: int, n_out: int, B: int, mode: str, a: float,
              overlap: bool, effs: tuple[float, float, float], layout_note: str = "",
              notes: tuple[str, ...] = (), colocated_prefill: bool = True) -> RequestBound:
     """The request bound from reduced numbers (no layout check: the caller vouches for it).
@@ -494,15 +494,15 @@ def request_bound(model: str | Model, chip: str | Chip | System, input_tokens: i
     """
     if mode not in MODES:
         raise InvalidArgumentError("mode", f"must be one of {', '.join(MODES)}, got {mode!r}")
-    S = _count(input_tokens, "input_tokens")
-    n_out = _count(output_tokens, "output_tokens")
-    B = _count(batch, "batch")
+    S = positive_count(input_tokens, "input_tokens")
+    n_out = positive_count(output_tokens, "output_tokens")
+    B = positive_count(batch, "batch")
     if concurrency is not None:
         if mode != "steady":
             raise InvalidArgumentError("concurrency", "only with mode='steady' (a static batch is 'batch')")
-        B = _count(concurrency, "concurrency")
-    a = _accepted(accepted_tokens_per_step)
-    n = None if n_chips is None else _count(n_chips, "n_chips")
+        B = positive_count(concurrency, "concurrency")
+    a = check_accepted(accepted_tokens_per_step)
+    n = None if n_chips is None else positive_count(n_chips, "n_chips")
     from ..hardware.system import resolve_hardware
 
     chip_rec, system = resolve_hardware(chip)
@@ -514,7 +514,7 @@ def request_bound(model: str | Model, chip: str | Chip | System, input_tokens: i
     kw = {k: v for k, v in {"kv_dtype": kv_dtype, "activation_dtype": activation_dtype,
                             "expert_dtype": expert_dtype, "embedding_dtype": embedding_dtype,
                             "state_dtype": state_dtype, "precision": precision}.items() if v is not None}
-    mem_kw = {k: v for k, v in kw.items() if k in _MEM_KW}
+    mem_kw = {k: v for k, v in kw.items() if k in MEM_KW}
     lay = resolve_layout(model, S + n_out, B, n, parallelism, {"weight_dtype": weight_dtype, **mem_kw})
     if lay.cp > S:
         raise InvalidArgumentError("parallelism", f"cp={lay.cp} exceeds the prompt of {S} tokens")
@@ -541,10 +541,10 @@ def request_bound(model: str | Model, chip: str | Chip | System, input_tokens: i
                      + (f" (over {lay.n_chips} chips, more than one scale-up domain of {dom}: the scale-up "
                         "bandwidth for every transfer, a lower bound on the link time)"
                         if lay.n_chips > dom else ""))
-    effs = (_check_efficiency("compute_efficiency", compute_efficiency),
-            _check_efficiency("bandwidth_efficiency", bandwidth_efficiency),
-            _check_efficiency("link_efficiency", link_efficiency))
-    r = _request(ln, cn, S, n_out, B, mode, a, overlap, effs, notes=tuple(notes))
+    effs = (check_efficiency("compute_efficiency", compute_efficiency),
+            check_efficiency("bandwidth_efficiency", bandwidth_efficiency),
+            check_efficiency("link_efficiency", link_efficiency))
+    r = request_times(ln, cn, S, n_out, B, mode, a, overlap, effs, notes=tuple(notes))
     search = lay.n_chips > 1 and (parallelism is None or (isinstance(parallelism, str)
                                                            and parallelism.strip().lower() == "auto"))
     if not search:

@@ -28,7 +28,7 @@ import numpy as np
 import pint
 
 from ..errors import IntensityError, InvalidArgumentError
-from ..hardware.chip import Chip, NotPublishedError, Precision, UnsupportedPrecisionError, _precision
+from ..hardware.chip import Chip, NotPublishedError, Precision, UnsupportedPrecisionError, as_precision
 from ..units import Q_, UnitError, ureg
 
 if TYPE_CHECKING:
@@ -46,7 +46,7 @@ _BPS = ureg.Unit("B/s")
 _MIN_EFFICIENCY = 1e-6  # below this a time is meaningless (and 1e-320 would divide to infinity)
 
 
-def _check_efficiency(name: str, value: float) -> float:
+def check_efficiency(name: str, value: float) -> float:
 
     try:
         v = float(value)
@@ -147,7 +147,7 @@ def chip_numbers(chip: Chip | str, precision: str | Precision = "bf16", *, spars
         from ..hardware.catalog import get_chip
 
         chip = get_chip(chip)
-    prec = precision if isinstance(precision, Precision) else _precision(precision)
+    prec = precision if isinstance(precision, Precision) else as_precision(precision)
     drop = (missing_peak == "drop" or _MEMORY_ONLY.get(id(chip)) is chip) and _publishes_no_peak(chip)
     key = (id(chip), prec, bool(sparse))
     hit = _CACHE.get(key)
@@ -402,7 +402,7 @@ def with_roofs(chip: Chip | str, *, peak: Any = None, bandwidth: Any = None, cap
         from ..hardware.catalog import get_chip
 
         chip = get_chip(chip)
-    prec = precision if isinstance(precision, Precision) else _precision(precision)
+    prec = precision if isinstance(precision, Precision) else as_precision(precision)
     rec = json.loads(chip.model_dump_json())
     src = {"id": "given", "title": basis}
     unit = "OP/s" if prec.is_integer else "FLOP/s"
@@ -686,9 +686,9 @@ def roofline(chip: str | Chip | System, precision: str | Precision = "bf16", *, 
         if up is not None:  # the system's scale-up record, which may differ from the chip's own
             nums = replace(nums, link=(up.low.m_as(_BPS), up.q.m_as(_BPS), up.high.m_as(_BPS)),
                            link_note=f"{system.id} scale-up" + (f"; {up.basis}" if getattr(up, "basis", "") else ""))
-    return Roofline(nums, _check_efficiency("compute_efficiency", compute_efficiency),
-                    _check_efficiency("bandwidth_efficiency", bandwidth_efficiency),
-                    _check_efficiency("link_efficiency", link_efficiency), system=system)
+    return Roofline(nums, check_efficiency("compute_efficiency", compute_efficiency),
+                    check_efficiency("bandwidth_efficiency", bandwidth_efficiency),
+                    check_efficiency("link_efficiency", link_efficiency), system=system)
 
 
 @dataclass(frozen=True)

@@ -50,7 +50,7 @@ from ..errors import SessionError
 from ..hardware.chip import Chip, NotPublishedError, Precision, UnsupportedPrecisionError
 from ..units import Q_
 from .bounds import layout_numbers, limiter_code, resolve_layout, stage_traffic, step_times
-from .memory import _options, _Profile, _terms, max_batch, min_chips
+from .memory import ModelProfile, footprint_terms, max_batch, memory_options, min_chips
 from .roofline import chip_numbers
 
 if TYPE_CHECKING:
@@ -497,10 +497,10 @@ def agent_session(model: str | Model, chip: str | Chip | System, scenario: Agent
             interval = (float(pf.sum() + df.sum()), float(ps.sum() + ds.sum()))
             dec_s = dec_e.reshape(N, O).sum(axis=1)
     # memory
-    prof = _Profile(m)
-    opts = _options(m, weight_dtype=weight_dtype, kv_dtype=kv_dtype, expert_dtype=None, embedding_dtype=None,
+    prof = ModelProfile(m)
+    opts = memory_options(m, weight_dtype=weight_dtype, kv_dtype=kv_dtype, expert_dtype=None, embedding_dtype=None,
                     state_dtype="bf16", activation_dtype="bf16", prefill_chunk=8192, reserve=None)
-    terms = _terms(prof, lay, np.maximum(ctx_end, lay.cp), np.asarray(float(B)), opts)
+    terms = footprint_terms(prof, lay, np.maximum(ctx_end, lay.cp), np.asarray(float(B)), opts)
     kv_gb = np.asarray(terms["kv_cache"], dtype=float) / 1e9
     mem_gb = np.asarray(terms["total"], dtype=float) / 1e9
     fits = first_bad = at_once = None

@@ -43,7 +43,7 @@ from .bounds import LIMITERS, layout_numbers, layout_times, stage_traffic_tiers
 from .kernels import DEFAULT_RESERVE, MEM_KW, layout_preference
 from .memory import Parallelism, capacity_bytes, model_profile, reserve_bytes
 from .opcost import FALLBACK_PRECISION, compute_fallback
-from .roofline import _check_efficiency, chip_numbers
+from .roofline import check_efficiency, chip_numbers
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -262,9 +262,9 @@ def sweep(models: str | Model | Iterable[str | Model],
         raise InvalidArgumentError("output", f"must be 'dataframe', 'xarray' or 'arrays', got {output!r}")
     if on_missing not in ("raise", "nan"):
         raise InvalidArgumentError("on_missing", f"must be 'raise' or 'nan', got {on_missing!r}")
-    effs = (_check_efficiency("compute_efficiency", compute_efficiency),
-            _check_efficiency("bandwidth_efficiency", bandwidth_efficiency),
-            _check_efficiency("link_efficiency", link_efficiency))
+    effs = (check_efficiency("compute_efficiency", compute_efficiency),
+            check_efficiency("bandwidth_efficiency", bandwidth_efficiency),
+            check_efficiency("link_efficiency", link_efficiency))
     given = {"kv_dtype": kv_dtype, "activation_dtype": activation_dtype, "expert_dtype": expert_dtype,
              "embedding_dtype": embedding_dtype, "state_dtype": state_dtype, "precision": precision}
     kw = {k: v for k, v in given.items() if v is not None}
@@ -785,7 +785,7 @@ class _LayoutSearch:
     grid, the index of the one each scenario uses and the bytes per chip it needs (default
     reserve). With ``parallelism`` auto this is the search of :func:`accelspec.fits` (least
     memory per chip; ties to fewer pipeline, context and data parallel ranks, then more TP),
-    evaluated for every scenario at once with :func:`~accelspec.perf.memory._total` (the
+    evaluated for every scenario at once with :func:`~accelspec.perf.memory.footprint_total` (the
     footprint total of :func:`~accelspec.memory_footprint`, to the last bit). A scenario's
     choice does not depend on the rest of the grid, so blocks (and :func:`sweep_iter`'s
     pieces) choose as one call would."""

@@ -476,7 +476,7 @@ def training_fits(model: str | Model, chip: str | Chip | System | Deployment, n_
     DeploymentError
         An argument the deployment fixes is given beside it, or it carries inference dtypes.
     """
-    from .memory import _hardware
+    from .memory import hardware_and_count
 
     m = _model(model)
     if _is_deployment(chip):
@@ -488,7 +488,7 @@ def training_fits(model: str | Model, chip: str | Chip | System | Deployment, n_
         c, system, n_chips = chip.chip, chip.system, chip.n_chips
         parallelism, reserve, capacity = chip.parallelism, chip.reserve, chip.capacity
     else:
-        c, system, n_chips = _hardware(chip, n_chips, parallelism)
+        c, system, n_chips = hardware_and_count(chip, n_chips, parallelism)
     cap, low, high = _capacity(c, capacity)
     mem = training_memory(m, n_chips=n_chips, recipe=recipe, zero_stage=zero_stage, parallelism=parallelism,
                           micro_batch=micro_batch, seq_len=seq_len, recompute=recompute,

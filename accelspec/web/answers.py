@@ -153,15 +153,15 @@ def error_field(exc: BaseException, given: Mapping[str, Any]) -> str | None:
 def chips(vendor: str | None = None) -> dict[str, Any]:
     """The chips (``accelspec list --json`` rows), each with its memory capacity, bandwidth and
     dense bf16 peak as sourced quantities."""
-    from accelspec.hardware.comparison import _lookup
+    from accelspec.hardware.comparison import lookup_value
 
     found = a.chips(vendor=_opt(vendor))
     rows = []
     for c in sorted(found, key=lambda c: (c.vendor, c.name)):
         rows.append({"id": c.id, "name": c.name, "vendor": c.vendor, "lifecycle": c.lifecycle,
-                     "memory_capacity": quantity_out(_lookup(c, "memory.capacity"), "GB"),
-                     "memory_bandwidth": quantity_out(_lookup(c, "memory.bandwidth"), "TB/s"),
-                     "bf16_dense": quantity_out(_lookup(c, "compute.dense.bf16"), "TFLOPS")})
+                     "memory_capacity": quantity_out(lookup_value(c, "memory.capacity"), "GB"),
+                     "memory_bandwidth": quantity_out(lookup_value(c, "memory.bandwidth"), "TB/s"),
+                     "bf16_dense": quantity_out(lookup_value(c, "compute.dense.bf16"), "TFLOPS")})
     return {"catalog_version": a.catalog_version(), "vendor": _opt(vendor), "chips": rows}
 
 
@@ -334,10 +334,10 @@ def bound(model: str, chip: str, context: Any, batch: Any = 1, *, phase: str = "
     }
     c = _chip_of(res.chip)
     if c is not None:
-        from accelspec.hardware.comparison import _lookup
+        from accelspec.hardware.comparison import lookup_value
 
-        q["memory_bandwidth"] = quantity_out(_lookup(c, "memory.bandwidth"), "TB/s")
-        q["peak_compute"] = quantity_out(_lookup(c, f"compute.dense.{res.precision}"))
+        q["memory_bandwidth"] = quantity_out(lookup_value(c, "memory.bandwidth"), "TB/s")
+        q["peak_compute"] = quantity_out(lookup_value(c, f"compute.dense.{res.precision}"))
     data["quantities"] = q
     data["estimate"] = _estimate_record(res)
     return finite(data)

@@ -290,27 +290,28 @@ def _sweep_module():
 @pytest.mark.parametrize("model", ["llama-3.1-8b", "gpt-oss-120b", "qwen3-next-80b-a3b", "deepseek-v3"])
 def test_footprint_total_kernel_equals_the_footprint_terms(model):
     """memory._total (the sweep's footprint, vectors kept apart, passes in place) equals
-    memory._terms()["total"] (memory_footprint's kernel) to the last bit, for every layout of
+    memory.footprint_terms()["total"] (memory_footprint's kernel) to the last bit, for every layout of
     8 chips (tp, pp, ep, cp, dp), sliding windows, MLA latents and linear-attention state."""
-    from accelspec.perf.memory import _candidates, _options, _profile, _terms, _total
+    from accelspec.perf.memory import candidates, footprint_terms, footprint_total, memory_options, model_profile
 
     m = a.get_model(model)
-    prof = _profile(m)
-    opts = _options(m, "native", "fp8", None, None, "bf16", "bf16", 8192, None)
+    prof = model_profile(m)
+    opts = memory_options(m, "native", "fp8", None, None, "bf16", "bf16", 8192, None)
     T = np.array([1.0, 127, 4096, 131_072, 1_000_000]).reshape(-1, 1)
     B = np.array([1.0, 3, 64, 1000]).reshape(1, -1)
-    lays = [a.Parallelism(), *_candidates(m, 8, 1e6, 1000)]
+    lays = [a.Parallelism(), *candidates(m, 8, 1e6, 1000)]
     assert any(lay.cp > 1 for lay in lays) and any(lay.pp > 1 for lay in lays)
     for lay in lays:
         ctx = np.maximum(T, lay.cp)
-        np.testing.assert_array_equal(_total(prof, lay, ctx, B, opts), _terms(prof, lay, ctx, B, opts)["total"])
+        np.testing.assert_array_equal(footprint_total(prof, lay, ctx, B, opts),
+                                      footprint_terms(prof, lay, ctx, B, opts)["total"])
 
 
 @pytest.mark.parametrize("phase", ["decode", "prefill"])
 def test_stage_traffic_in_place_equals_the_plain_sums(phase):
     """stage_traffic_tiers(out=...) writes the same FLOPs and bytes as the plain expression."""
     from accelspec.perf.bounds import layout_numbers, stage_traffic_tiers
-    from accelspec.perf.memory import _candidates
+    from accelspec.perf.memory import candidates
 
     T = np.array([1.0, 129, 4096, 131_072]).reshape(-1, 1)
     B = np.array([1.0, 3, 64]).reshape(1, -1)
@@ -318,7 +319,7 @@ def test_stage_traffic_in_place_equals_the_plain_sums(phase):
     net = np.array([False, True]).reshape(2, 1, 1)
     for model in ("qwen3-235b-a22b", "deepseek-v3", "qwen3-next-80b-a3b"):
         m = a.get_model(model)
-        for lay in _candidates(m, 8, 1e6, 64)[::3]:
+        for lay in candidates(m, 8, 1e6, 64)[::3]:
             ln = layout_numbers(m, lay)
             for st in ln.stages:
                 plain = stage_traffic_tiers(ln, st, phase, T, B, domain=dom, in_network=net)
