@@ -111,7 +111,7 @@ def sweep(models: str | Model | Iterable[str | Model],
           compute_efficiency: float = 1.0, bandwidth_efficiency: float = 1.0, link_efficiency: float = 1.0,
           reserve: str | float | pint.Quantity | None = None, only_fitting: bool = False, output: str = "dataframe",
           on_missing: str = "raise", routing: str = "balanced", collective: str = "auto",
-          columns: str | Iterable[str] | None = None) -> Any:
+          columns: str | Iterable[str] | None = None, estimate: bool = False, engine: str | None = None) -> Any:
     """Every combination of ``models x chips x context_tokens x batch x n_chips``.
 
     Arguments as :func:`~accelspec.perf.bounds.decode_bound` (``phase="prefill"`` for
@@ -203,6 +203,12 @@ def sweep(models: str | Model | Iterable[str | Model],
         All-reduce algorithm (default ``"auto"``).
     columns : str or iterable of str, optional
         Only these columns (default: all, :data:`SWEEP_COLUMNS`).
+    estimate : bool
+        Add the calibrated estimate beside the bound columns (``estimate_time [s]`` with its 80%
+        interval, ``estimate_tokens_per_s_per_*``, ``efficiency``;
+        :func:`accelspec.perf.estimate.add_estimate_columns`); DataFrame output only.
+    engine : str, optional
+        The serving engine for the estimate columns.
 
     Returns
     -------
@@ -223,6 +229,19 @@ def sweep(models: str | Model | Iterable[str | Model],
     DeploymentError
         Deployments mixed with chips, or an argument a deployment fixes given beside it.
     """
+    if estimate:
+        if output != "dataframe":
+            raise InvalidArgumentError("estimate", "estimate columns need output='dataframe'")
+        from .estimate import add_estimate_columns
+
+        bound_df = sweep(models, chips, context_tokens, batch, n_chips, phase=phase, parallelism=parallelism,
+                         weight_dtype=weight_dtype, kv_dtype=kv_dtype, activation_dtype=activation_dtype,
+                         expert_dtype=expert_dtype, embedding_dtype=embedding_dtype, state_dtype=state_dtype,
+                         precision=precision, sparse=sparse, overlap=overlap, compute_efficiency=compute_efficiency,
+                         bandwidth_efficiency=bandwidth_efficiency, link_efficiency=link_efficiency, reserve=reserve,
+                         only_fitting=only_fitting, output=output, on_missing=on_missing, routing=routing,
+                         collective=collective, columns=columns)
+        return add_estimate_columns(bound_df, engine=engine)
     from ..hardware.system import resolve_hardware
     from ..model.catalog import get_model
     from .comm import ROUTINGS, check_choice, fabric_numbers

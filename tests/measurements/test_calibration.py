@@ -98,3 +98,16 @@ def test_bound_estimate_interval_brackets_the_estimate():
     assert b.t <= e.time_low_s <= e.time_s <= e.time_high_s
     with pytest.raises(a.InvalidArgumentError, match="result"):
         est.estimate("not a bound")
+
+
+def test_sweep_estimate_columns_match_the_scalar_estimate():
+    df = a.sweep(["llama-3.1-8b", "qwen3-30b-a3b"], ["h100", "mi300x"], [4096], [1, 64], estimate=True)
+    assert {"estimate_time [s]", "estimate_time_low [s]", "estimate_time_high [s]", "efficiency"} <= set(df.columns)
+    assert (df["estimate_time [s]"] >= df["time [s]"]).all()
+    assert (df["estimate_time_low [s]"] >= df["time [s]"] * (1 - 1e-12)).all()
+    row = df[(df["model"] == "qwen3-30b-a3b") & (df["chip"] == "mi300x") & (df["batch"] == 64)].iloc[0]
+    one = est.estimate(a.decode_bound("qwen3-30b-a3b", "mi300x", 4096, 64))
+    assert row["estimate_time [s]"] == pytest.approx(one.time_s, rel=1e-9)
+    assert "published measurements" in df.attrs["estimate"]
+    with pytest.raises(a.InvalidArgumentError, match="estimate"):
+        a.sweep(["llama-3.1-8b"], ["h100"], [4096], [1], estimate=True, output="arrays")
