@@ -419,19 +419,6 @@ def _cmd_roofline(args: argparse.Namespace) -> None:
         _plot_roofline(args)
 
 
-def _bound_dict(b: Any) -> dict[str, Any]:
-    lo, hi = b.time_range
-    return {"phase": b.phase, "model": b.model, "chip": b.chip, "context_tokens": b.context_tokens,
-            "batch": b.batch, "n_chips": b.n_chips, "precision": str(b.precision),
-            "layout": b.layout, "assumptions": b.assumptions,
-            "time_ms": float(b.time.m_as("ms")), "time_ms_range": [float(lo.m_as("ms")), float(hi.m_as("ms"))],
-            "tokens_per_s_per_user": float(b.tokens_per_s_per_user.m_as("token/s")),
-            "tokens_per_s_per_chip": float(b.tokens_per_s_per_chip.m_as("token/s")),
-            "limiter": b.limiter, "intensity_FLOP_per_B": float(b.intensity.m), "explanation": b.explain(),
-            "system": b.system or None, "routing": b.routing, "comm_bytes_per_chip": b.comm_bytes,
-            "comm_scale_out_bytes_per_chip": b.comm_out_bytes, "comm": b.comm_note}
-
-
 def _cmd_bound(args: argparse.Namespace) -> None:
     from .perf.bounds import decode_bound, prefill_bound
 
@@ -453,7 +440,9 @@ def _cmd_bound(args: argparse.Namespace) -> None:
                 else "; give --bandwidth '4 TB/s' (for example) for the memory-only bound, --peak '500 TFLOP/s' "
                      "(for example) for the full one" if "peak" in str(exc) else "")
         raise UsageError(f"{exc}{hint}") from None
-    data = _bound_dict(b)
+    from .io.json_out import bound_json
+
+    data = bound_json(b)
     text = b.explain()
     missing = _missing_term(chip, b.precision)
     if missing:  # a chip with no compute peak (given a bandwidth): the memory-only bound, said so

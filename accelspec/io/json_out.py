@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-__all__ = ["SCHEMAS", "QuantityOut", "schema", "schema_markdown", "validate_output"]
+__all__ = ["SCHEMAS", "QuantityOut", "bound_json", "schema", "schema_markdown", "validate_output"]
 
 ValueStatus = Literal["official", "reported", "estimated", "derived", "unsupported", "not_published"]
 DirectionOut = Literal["bidirectional", "per_direction", "unspecified"]
@@ -192,3 +192,18 @@ if __name__ == "__main__":
     import sys
 
     sys.stdout.write(schema_markdown())
+
+
+def bound_json(b: Any) -> dict[str, Any]:
+    """A :class:`~accelspec.Bound` as ``accelspec bound --json`` gives it (the HTTP API's and
+    the MCP tools' bound answers are this dict too)."""
+    lo, hi = b.time_range
+    return {"phase": b.phase, "model": b.model, "chip": b.chip, "context_tokens": b.context_tokens,
+            "batch": b.batch, "n_chips": b.n_chips, "precision": str(b.precision),
+            "layout": b.layout, "assumptions": b.assumptions,
+            "time_ms": float(b.time.m_as("ms")), "time_ms_range": [float(lo.m_as("ms")), float(hi.m_as("ms"))],
+            "tokens_per_s_per_user": float(b.tokens_per_s_per_user.m_as("token/s")),
+            "tokens_per_s_per_chip": float(b.tokens_per_s_per_chip.m_as("token/s")),
+            "limiter": b.limiter, "intensity_FLOP_per_B": float(b.intensity.m), "explanation": b.explain(),
+            "system": b.system or None, "routing": b.routing, "comm_bytes_per_chip": b.comm_bytes,
+            "comm_scale_out_bytes_per_chip": b.comm_out_bytes, "comm": b.comm_note}

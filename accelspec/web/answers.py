@@ -23,6 +23,7 @@ from typing import Any
 import accelspec as a
 from accelspec.errors import AccelspecError, InvalidArgumentError, UnknownNameError
 from accelspec.inputs import parse_count
+from accelspec.io.json_out import bound_json
 from accelspec.provenance import quantity_out, source_out
 
 __all__ = [
@@ -234,20 +235,6 @@ def _fit_record(r: Any) -> dict[str, Any]:
             "weight_format": r.footprint.dtypes.get("weight_format")}
 
 
-def _bound_record(b: Any) -> dict[str, Any]:
-    """A :class:`~accelspec.perf.bounds.Bound` in the shape of ``accelspec bound --json``."""
-    lo, hi = b.time_range
-    return {"phase": b.phase, "model": b.model, "chip": b.chip, "context_tokens": b.context_tokens,
-            "batch": b.batch, "n_chips": b.n_chips, "precision": str(b.precision),
-            "layout": b.layout, "assumptions": b.assumptions,
-            "time_ms": float(b.time.m_as("ms")), "time_ms_range": [float(lo.m_as("ms")), float(hi.m_as("ms"))],
-            "tokens_per_s_per_user": float(b.tokens_per_s_per_user.m_as("token/s")),
-            "tokens_per_s_per_chip": float(b.tokens_per_s_per_chip.m_as("token/s")),
-            "limiter": b.limiter, "intensity_FLOP_per_B": float(b.intensity.m), "explanation": b.explain(),
-            "system": b.system or None, "routing": b.routing, "comm_bytes_per_chip": b.comm_bytes,
-            "comm_scale_out_bytes_per_chip": b.comm_out_bytes, "comm": b.comm_note}
-
-
 def _chip_of(name: str) -> Any:
     try:
         return a.get_chip(name)
@@ -326,7 +313,7 @@ def bound(model: str, chip: str, context: Any, batch: Any = 1, *, phase: str = "
              compute_efficiency=_fraction(compute_eff, "compute_eff"),
              bandwidth_efficiency=_fraction(bandwidth_eff, "bandwidth_eff"),
              link_efficiency=_fraction(link_eff, "link_eff"), routing=routing, collective=collective)
-    data = _bound_record(res)
+    data = bound_json(res)
     q: dict[str, Any] = {
         "time": derived(res.time, "ms", f"{res.phase} bound, limited by {res.limiter}", res.time_range),
         "tokens_per_s_per_user": derived(res.tokens_per_s_per_user, "token/s", "1 / step time"),
