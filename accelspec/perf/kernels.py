@@ -184,7 +184,7 @@ def layout_chips(spec: Any) -> int | None:
         return None
 
 
-def _divisors(n: int) -> list[int]:
+def divisors(n: int) -> list[int]:
     small = [d for d in range(1, math.isqrt(n) + 1) if n % d == 0]  # O(sqrt n)
     return sorted({*small, *(n // d for d in small)})
 
@@ -203,7 +203,7 @@ def layout_shapes(n: int) -> list[tuple[int, int, int, int]]:
     if n > MAX_SEARCH_CHIPS:
         raise InvalidArgumentError("n_chips", f"the layout search covers at most {MAX_SEARCH_CHIPS:,} chips, got "
                                    f"{n:,}; give parallelism= explicitly for larger deployments")
-    divs = _divisors(n)
+    divs = divisors(n)
     return [(tp, pp, cp, n // tp // pp // cp) for tp in divs for pp in divs if (n // tp) % pp == 0
             for cp in divs if (n // tp // pp) % cp == 0]
 

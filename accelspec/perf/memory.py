@@ -51,7 +51,7 @@ from ..units import Q_, parse_quantity, ureg
 from .kernels import (
     DEFAULT_RESERVE,
     MAX_SEARCH_CHIPS,
-    _divisors,
+    divisors,
     expert_split,
     layout_chips,
     layout_preference,
@@ -439,7 +439,7 @@ def _layout_grid(model: Model, n: int, every_ep: bool) -> list[Parallelism]:
     fit and the bound refuse the same chip counts."""
     if n > MAX_SEARCH_CHIPS:
         layout_shapes(n)  # raises, naming the cap
-    divs = _divisors(n)
+    divs = divisors(n)
     tps = []
     for tp in divs:
         try:
@@ -457,7 +457,7 @@ def _layout_grid(model: Model, n: int, every_ep: bool) -> list[Parallelism]:
         for _tp, pp in pairs:  # ep divides the stage's tp * cp * dp = n / pp chips and the experts
             g = n // pp
             if g not in n_eps:
-                n_eps[g] = [e for e in _divisors(math.gcd(g, E)) if e > 1]
+                n_eps[g] = [e for e in divisors(math.gcd(g, E)) if e > 1]
     count = [len(rest_divs[n // tp // pp]) * (1 + len(n_eps[n // pp]) if E else 1) for tp, pp in pairs]
     stages = sum(c * pp for c, (_tp, pp) in zip(count, pairs, strict=True))
     if stages > MAX_LAYOUT_STAGES:

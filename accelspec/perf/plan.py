@@ -5,7 +5,7 @@ estimate (default, ``basis="estimate"``) or by best-case bounds (``basis="bound"
 Basis: with ``basis="estimate"`` every TTFT, TPOT and step time below is the bound's divided by
 the calibrated efficiency of :func:`accelspec.perf.estimate.estimate_speed` for that chip, phase,
 regime (decode at low latency up to :data:`~accelspec.perf.estimate.LATENCY_BATCH`, throughput
-above), batch bucket, limiter and dense/MoE, computed vectorized (:class:`_Efficiency`) and made
+above), batch bucket, limiter and dense/MoE, computed vectorized (:class:`CalibratedEfficiency`) and made
 non-decreasing in the batch; throughput and $/Mtok follow. Each row also carries the bound at the
 same deployment and the estimate's 80% interval. ``basis="bound"`` is the optimistic edge.
 
@@ -156,12 +156,12 @@ def _with_cost(r: PlanRow, disagg: bool) -> PlanRow:
 #: the values ``basis`` takes: the calibrated estimate (default) or the bound (the optimistic edge)
 BASES = ("estimate", "bound")
 #: where a decode batch crosses a level of the fit (batch bucket or regime): the step-time
-#: estimate is made non-decreasing in the batch over these ends (see :class:`_Efficiency`)
+#: estimate is made non-decreasing in the batch over these ends (see :class:`CalibratedEfficiency`)
 _DECODE_ENDS = (1.0, 8.0, float(LATENCY_BATCH), 64.0, 512.0)
 _PREFILL_ENDS = (1.0, 8.0, 64.0, 512.0)
 
 
-def _basis(basis: str) -> str:
+def check_basis(basis: str) -> str:
     if basis not in BASES:
         raise PlanError(f"basis: 'estimate' or 'bound', got {basis!r}")
     return basis
@@ -197,7 +197,7 @@ def basis_text(basis: str, engine: str | None = None) -> str:
             "--basis bound for the optimistic edge")
 
 
-class _Efficiency:
+class CalibratedEfficiency:
     """The calibrated efficiency of :func:`accelspec.perf.estimate.estimate_speed`, vectorized
     over catalog entries: ``eff = min(1, exp(mu + regime + limiter + batch + architecture +
     vendor + chip + engine))``, the per-entry terms fixed at construction, the rest looked up
@@ -807,7 +807,7 @@ def plan(model: str | Model, input_tokens: int | str, output_tokens: int | str, 
     if decode_context not in ("mean", "final"):
         raise PlanError(f"decode_context: 'mean' or 'final', got {decode_context!r}")
     top = _tokens(max_chips, "max_chips")
-    est = _basis(basis) == "estimate"
+    est = check_basis(basis) == "estimate"
     ctx_dec = s_in + (s_out // 2 if decode_context == "mean" else s_out)
     ctx_mem = s_in + s_out
     kw = {k: v for k, v in {"kv_dtype": kv_dtype, "activation_dtype": activation_dtype,
@@ -828,7 +828,7 @@ def plan(model: str | Model, input_tokens: int | str, output_tokens: int | str, 
     # entries whose own size is not a power of two: also try that size (a whole system)
     extra = sorted({int(e.max_n) for e in entries if math.isfinite(e.max_n) and e.max_n <= top} - set(counts))
     counts = sorted(set(counts) | set(extra))
-    effm = _Efficiency([e.chip for e in entries], m.is_moe, engine) if est else None
+    effm = CalibratedEfficiency([e.chip for e in entries], m.is_moe, engine) if est else None
     dec_ends = np.tile(np.asarray(_DECODE_ENDS), (nE, 1))
     pre_ends = np.tile(np.asarray(_PREFILL_ENDS), (nE, 1))
 
@@ -877,7 +877,7 @@ def plan(model: str | Model, input_tokens: int | str, output_tokens: int | str, 
                 dec_ends_t = t_e / effm.eff("decode", dec_ends, c_e)
 
                 def tpot_est(B: Any, tpot_raw: Any = tpot_raw, ends_t: Any = dec_ends_t,
-                             effm: _Efficiency = effm) -> tuple[Any, Any]:
+                             effm: CalibratedEfficiency = effm) -> tuple[Any, Any]:
                     t, code = tpot_raw(B)
                     return effm.envelope(t / effm.eff("decode", B, code), B, ends_t, _DECODE_ENDS), code
 
@@ -917,7 +917,7 @@ def plan(model: str | Model, input_tokens: int | str, output_tokens: int | str, 
                     pe_t = ptime(pre_ends)
 
                     def ptime_est(b: Any, ptime: Any = ptime, pe_t: Any = pe_t,
-                                  effm: _Efficiency = effm) -> Any:
+                                  effm: CalibratedEfficiency = effm) -> Any:
                         return effm.envelope(ptime(b), b, pe_t, _PREFILL_ENDS)
 
                     ptime_env = ptime_est
@@ -1098,7 +1098,7 @@ def frontier(model: Any, chips: Sequence[Any], input_tokens: Any, output_tokens:
     ``basis``.
 
     ``basis="estimate"`` (default): the two rates are the calibrated estimate (each step time the
-    bound's divided by the efficiency of :class:`_Efficiency`, the layout the one with the
+    bound's divided by the efficiency of :class:`CalibratedEfficiency`, the layout the one with the
     highest estimated tokens/s per chip), and each dict also holds the bound's curve
     (``bound_tokens_per_s_per_user``, ``bound_tokens_per_s_per_chip``) and the estimate's 80%
     interval (``low_tokens_per_s_per_user``, ``low_tokens_per_s_per_chip``, ``high_...``: the
@@ -1108,7 +1108,7 @@ def frontier(model: Any, chips: Sequence[Any], input_tokens: Any, output_tokens:
     from ..model.catalog import get_model
 
     m = get_model(model)
-    est = _basis(basis) == "estimate"
+    est = check_basis(basis) == "estimate"
     s_in = _tokens(input_tokens, "input_tokens")
     s_out = _tokens(output_tokens, "output_tokens")
     if batches is None:
@@ -1155,7 +1155,7 @@ def frontier(model: Any, chips: Sequence[Any], input_tokens: Any, output_tokens:
             continue
         n, lays = chosen
         lk = link[i] if n > 1 else (np.inf if math.isnan(link[i]) else link[i])
-        effm = _Efficiency([e.chip], m.is_moe, engine) if est else None
+        effm = CalibratedEfficiency([e.chip], m.is_moe, engine) if est else None
         ends = np.asarray(_DECODE_ENDS)
         Ball = np.concatenate([B, ends])
 

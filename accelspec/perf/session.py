@@ -383,9 +383,9 @@ def agent_session(model: str | Model, chip: str | Chip | System, scenario: Agent
     from ..hardware.prices import chip_prices, load_prices, pick_price
     from ..hardware.system import System, get_system
     from ..model.catalog import get_model
-    from .plan import _basis, _Efficiency, basis_text
+    from .plan import CalibratedEfficiency, basis_text, check_basis
 
-    est = _basis(basis) == "estimate"
+    est = check_basis(basis) == "estimate"
     sc = scenario or AgentSession()
     m = get_model(model)
     system = None
@@ -485,7 +485,7 @@ def agent_session(model: str | Model, chip: str | Chip | System, scenario: Agent
         dec_t, dec_code = _times_code(ln, "decode", steps, None, float(B), peak, bw, link)
         dec_s = dec_t.reshape(N, O).sum(axis=1)
         if est:
-            effm = _Efficiency([c], m.is_moe, engine)
+            effm = CalibratedEfficiency([c], m.is_moe, engine)
             bound_s = float(pre_s.sum() + dec_s.sum())
             pre_b, dec_b = pre_s, dec_t
             pre_s = pre_b / effm.eff("prefill", np.full((1, N), float(B)), pre_code[None, :])[0]
