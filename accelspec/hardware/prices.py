@@ -13,7 +13,7 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pint
 
@@ -26,7 +26,7 @@ from .chip import Chip
 if TYPE_CHECKING:
     from .system import System
 
-__all__ = ["ListPrice", "PriceSnapshot", "chip_prices", "list_prices", "load_prices", "pick_price",
+__all__ = ["ListPrice", "PriceSnapshot", "chip_price_values", "chip_prices", "list_prices", "load_prices", "pick_price",
            "prices_dir", "system_power_share", "usd_per_hour"]
 
 USD_PER_HOUR = "USD/hour"
@@ -95,10 +95,34 @@ def usd_per_hour(value: pint.Quantity | str | float, file: str, what: str) -> pi
         raise AccelspecError(f"{file}: {what}: {value!r} is not a price per hour") from exc
 
 
+#: Parsed price files by (path, modification time, size): a plan reads the prices of every row it
+#: costs, and parsing the file's units dominated its time. A changed file has a new key.
+_PRICE_MEMO: dict[tuple[str, int, int], tuple[tuple[PriceSnapshot, ...], dict[str, str]]] = {}
+
+
 def load_prices(path: str | Path | None = None) -> tuple[list[PriceSnapshot], dict[str, str]]:
     """Read the chip-hour price file: ``(snapshots, no_price)`` where ``no_price`` maps chip id to
-    the reason no price is given."""
+    the reason no price is given.
+
+    The parsed file is remembered by path, modification time and size (a new list and dict are
+    returned on every call; the snapshots are frozen)."""
     p = Path(path) if path else prices_dir() / "chip_hours.yaml"
+    try:
+        st = p.stat()
+        key: tuple[str, int, int] | None = (str(p.resolve()), st.st_mtime_ns, st.st_size)
+    except OSError:
+        key = None  # read_yaml names the missing file
+    hit = _PRICE_MEMO.get(key) if key is not None else None
+    if hit is None:
+        hit = _read_prices(p)
+        if key is not None:
+            if len(_PRICE_MEMO) > 16:
+                _PRICE_MEMO.clear()
+            _PRICE_MEMO[key] = hit
+    return list(hit[0]), dict(hit[1])
+
+
+def _read_prices(p: Path) -> tuple[tuple[PriceSnapshot, ...], dict[str, str]]:
     raw = read_yaml(p) or {}
     sources = raw.get("sources") or {}
     out: list[PriceSnapshot] = []
@@ -122,7 +146,7 @@ def load_prices(path: str | Path | None = None) -> tuple[list[PriceSnapshot], di
             date=str(r.get("date", src["date"])), quote=r.get("quote", ""), region=r.get("region", ""),
             note=r.get("note", ""), origin=r.get("origin", "")))
     no_price = {get_chip(k).id: v for k, v in (raw.get("no_price") or {}).items()}
-    return out, no_price
+    return tuple(out), no_price
 
 
 def chip_prices(chip: str | Chip) -> list[PriceSnapshot]:
@@ -152,7 +176,38 @@ def chip_prices(chip: str | Chip) -> list[PriceSnapshot]:
         The price file cites an unknown source or gives no price for a row.
     """
     cid = get_chip(chip).id
-    return [s for s in load_prices()[0] if s.chip == cid]
+    return [s for _, s in _by_chip().get(cid, ())]
+
+
+def chip_price_values(chip: str | Chip) -> list[tuple[float, PriceSnapshot]]:
+    """``(USD per chip-hour, snapshot)`` for each snapshot of :func:`chip_prices`, cheapest first
+    (the magnitudes converted once per price file).
+
+    Parameters
+    ----------
+    chip : str or Chip
+        Chip id, name or alias, or a :class:`~accelspec.Chip`.
+
+    Returns
+    -------
+    list of (float, PriceSnapshot)
+        The price [USD/hour] and its snapshot, sorted by price; empty when none is published.
+    """
+    return sorted(_by_chip().get(get_chip(chip).id, ()), key=lambda v: v[0])
+
+
+def _by_chip() -> dict[str, tuple[tuple[float, PriceSnapshot], ...]]:
+    snaps = load_prices()[0]
+    key = tuple(map(id, snaps))
+    if _INDEX[0] != key:
+        index: dict[str, list[tuple[float, PriceSnapshot]]] = {}
+        for sn in snaps:
+            index.setdefault(sn.chip, []).append((float(sn.per_chip_hour.m_as(USD_PER_HOUR)), sn))
+        _INDEX[:] = [key, {k: tuple(v) for k, v in index.items()}]
+    return _INDEX[1]  # type: ignore[no-any-return]
+
+
+_INDEX: list[Any] = [None, {}]  #: (identity of the snapshots indexed, chip id -> snapshots)
 
 
 def list_prices(chip: str | Chip | None = None, path: str | Path | None = None) -> list[ListPrice]:

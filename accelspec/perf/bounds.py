@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -70,8 +70,17 @@ if TYPE_CHECKING:
     from ..model.datatypes import DType
     from . import Deployment  # annotations only: .deployment imports this module
 
-__all__ = ["LIMITERS", "Bound", "LayoutNumbers", "StageNumbers", "decode_bound", "layout_numbers", "prefill_bound",
-           "resolve_layout"]
+__all__ = [
+    "LIMITERS",
+    "Bound",
+    "LayoutNumbers",
+    "StageNumbers",
+    "decode_bound",
+    "layout_numbers",
+    "layout_table",
+    "prefill_bound",
+    "resolve_layout",
+]
 
 _S = ureg.Unit("s")
 _MS = ureg.Unit("ms")
@@ -675,14 +684,21 @@ def layout_phrase(lay: Parallelism) -> str:
 
 
 class _LayoutTable:
-    """Every candidate layout of a model on ``n`` chips at given dtypes, its pipeline stages laid
-    out as rows of float arrays (one row per layout and stage), so that one pass of numpy
-    scores them all: the arithmetic of :func:`stage_traffic_tiers` and :func:`layout_times`
-    (micro-batched) on arrays over layouts instead of one layout at a time. Built once per
-    model object, chip count and dtypes (it depends on neither context nor batch)."""
+    """Every candidate layout of a model at given dtypes, its pipeline stages laid out as rows of
+    float arrays (one row per layout and distinct stage), so that one pass of numpy scores them
+    all: the arithmetic of :func:`stage_traffic_tiers` and :func:`layout_times` (micro-batched)
+    on arrays over layouts instead of one layout at a time. Built once per model object, layout
+    list and dtypes (it depends on neither context nor batch).
+
+    Identical stages of one layout (the middle stages of a deep pipeline) share a row whose
+    ``mult`` counts them: the slowest stage is the same, and the pipeline fill adds ``mult`` times
+    the row. :meth:`take` repeats candidates (one per chip and layout pair, say), so that each
+    row may be evaluated at its own batch and on its own chip's roofs."""
 
     _FIELDS = ("w_fixed", "w_expert", "emb_row", "f_token", "f_head", "f_linear", "state", "n_layers", "n_moe",
                "n_attn")
+    _ROW = ("tp", "ep", "cp", "dp", "handoff", "mult", "fpp", "kvb", "win", "cand", *_FIELDS)
+    _CAND = ("pp", "cp_c", "dp_c", "size")
 
     def __init__(self, model: Model, cands: list[Parallelism], weight_dtype: Any, kw: dict[str, Any]):
         self.cands = cands
@@ -699,24 +715,36 @@ class _LayoutTable:
         ln = blocks[0]
         self.E, self.k, self.hidden, self.vocab, self.act = ln.n_experts, ln.top_k, ln.hidden, ln.vocab, ln.act_bytes
         self.is_moe = ln.is_moe
-        stages = [st for b in blocks for st in b.stages]
-        size = np.array([len(b.stages) for b in blocks])
+        # each block's distinct stages, in order of first appearance, with their multiplicity
+        uniq: list[list[StageNumbers]] = []
+        mults: list[list[int]] = []
+        for b in blocks:
+            seen: dict[StageNumbers, int] = {}
+            for st in b.stages:
+                seen[st] = seen.get(st, 0) + 1
+            uniq.append(list(seen))
+            mults.append(list(seen.values()))
+        stages = [st for u in uniq for st in u]
+        size = np.array([len(u) for u in uniq])
         first = np.r_[0, np.cumsum(size)[:-1]]
         table = np.array([[getattr(st, f) for f in self._FIELDS] for st in stages], dtype=float)
         last = np.array([st.last for st in stages])
+        mult = np.array([x for m in mults for x in m], dtype=float)
         g = max(max(len(st.groups) for st in stages), 1)
         fpp, kvb, win = np.zeros((len(stages), g)), np.zeros((len(stages), g)), np.ones((len(stages), g))
         for r, st in enumerate(stages):
-            for j, (f, b, w) in enumerate(st.groups):
-                fpp[r, j], kvb[r, j], win[r, j] = f, b, w
+            for j, (f, b_, w) in enumerate(st.groups):
+                fpp[r, j], kvb[r, j], win[r, j] = f, b_, w
         # rows: each candidate's block of stages, candidates in order
         n_rows = size[of_cand]
         self.cand = np.repeat(np.arange(len(cands)), n_rows)
         self.starts = np.r_[0, np.cumsum(n_rows)[:-1]]
+        self.size = n_rows
         src = np.repeat(first[of_cand], n_rows) + (np.arange(self.cand.size) - np.repeat(self.starts, n_rows))
         lay_cols = np.array([(lay.tp, lay.ep, lay.cp, lay.dp, lay.pp) for lay in cands], dtype=float)
         self.tp, self.ep, self.cp, self.dp, pp_row = (lay_cols[self.cand, i] for i in range(5))
         self.handoff = (pp_row > 1) & ~last[src]
+        self.mult = mult[src]
         (self.w_fixed, self.w_expert, self.emb_row, self.f_token, self.f_head, self.f_linear, self.state,
          self.n_layers, self.n_moe, self.n_attn) = (table[src, i] for i in range(len(self._FIELDS)))
         self.fpp, self.kvb, self.win = fpp[src], kvb[src], win[src]
@@ -724,9 +752,33 @@ class _LayoutTable:
         self.pp = lay_cols[:, 4]
         self.cp_c, self.dp_c = lay_cols[:, 2], lay_cols[:, 3]
 
-    def traffic(self, phase: str, T: float, B: float, routing: str, domain: float,
+    def take(self, idx: np.ndarray) -> _LayoutTable:
+        """A table whose candidates are ``self``'s candidates ``idx`` (repeats allowed), in that
+        order, each with its own rows; :attr:`row_of` maps each new row to its new candidate."""
+        idx = np.asarray(idx, dtype=np.intp)
+        out = object.__new__(_LayoutTable)
+        out.__dict__.update(self.__dict__)
+        size = self.size[idx]
+        starts = np.r_[0, np.cumsum(size)[:-1]].astype(np.intp)
+        rows = np.repeat(self.starts[idx] - starts, size) + np.arange(int(size.sum()))
+        for f in self._ROW:
+            setattr(out, f, getattr(self, f)[rows])
+        for f in self._CAND:
+            setattr(out, f, getattr(self, f)[idx])
+        out.starts, out.cands = starts, [self.cands[i] for i in idx]
+        out.cand = np.repeat(np.arange(idx.size), size)
+        out.index = {}
+        return out
+
+    @property
+    def row_of(self) -> np.ndarray:
+        """The candidate of each row."""
+        return self.cand
+
+    def traffic(self, phase: str, T: float, B: Any, routing: str, domain: float,
                 in_network: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """:func:`stage_traffic_tiers` of every row: ``(FLOPs, bytes, scale-up, scale-out)``."""
+        """:func:`stage_traffic_tiers` of every row: ``(FLOPs, bytes, scale-up, scale-out)``;
+        ``B`` a number or an array with one batch per row."""
         decode = phase == "decode"
         Bd = np.ceil(B / self.dp)
         Tc = np.ceil(T / self.cp)
@@ -738,7 +790,7 @@ class _LayoutTable:
         else:
             mw = np.minimum(T, self.win)
             attn = (self.fpp * (mw * (mw + 1.0) * 0.5 + (T - mw) * mw)).sum(axis=1) / self.cp
-        routed = np.where(self.ep <= 1, tokens, self.dp * (B if decode else B * T))
+        routed = np.where(self.ep <= 1, tokens, self.dp * (Bd if decode else Bd * T))  # all replicas' tokens
         experts = routed_experts(self.E, self.k, routed, routing) * self.w_expert if self.is_moe else 0.0
         mem = (self.w_fixed + experts + self.emb_row * np.minimum(tokens, self.vocab)
                + Bd * (kv + (2.0 if decode else 1.0) * self.state))
@@ -771,36 +823,79 @@ class _LayoutTable:
         hand = np.where(self.handoff, msg / self.tp, 0.0)
         return flops, mem, up + np.where(cross, 0.0, hand), off + np.where(cross, hand, 0.0)
 
+    def stage_times(self, phase: str, T: float, B: Any, roofs: tuple[Any, Any, Any, Any], overlap: bool,
+                    routing: str, domain: float, in_network: bool) -> tuple[Any, Any, Any, Any]:
+        """``(t_compute, t_memory, t_comm, t)`` of every row (:func:`step_times` of its traffic);
+        the roofs numbers or arrays with one value per row."""
+        P, BW, L, LO = roofs
+        f, m, up, off = self.traffic(phase, T, B, routing, domain, in_network)
+        return step_times(f, m, up, 1.0, P, BW, L, overlap, off, LO)
+
+    def fill(self, phase: str, T: float, roofs: tuple[Any, Any, Any, Any], overlap: bool, routing: str,
+             domain: float, in_network: bool) -> tuple[np.ndarray, ...]:
+        """The pipeline fill of every candidate: the four terms of one unit (decode: one sequence
+        at context ``T``; prefill: one token) summed over its stages."""
+        unit = self.stage_times(phase, T if phase == "decode" else 1.0, 1.0, roofs, overlap, routing, domain,
+                                in_network)
+        return tuple(np.add.reduceat(np.broadcast_to(x, self.mult.shape) * self.mult, self.starts) for x in unit)
+
+    def combine(self, rows: tuple[Any, ...], fill: tuple[np.ndarray, ...] | None) -> tuple[np.ndarray, ...]:
+        """Per candidate, :func:`layout_times` with ``microbatch`` from its rows' terms: the
+        slowest stage's four terms, or the fill's where a pipeline's fill is longer."""
+        t = np.broadcast_to(rows[3], self.mult.shape)
+        slow = np.maximum.reduceat(t, self.starts)
+        at = np.arange(t.size)
+        first = np.minimum.reduceat(np.where(t == slow[self.cand], at, t.size), self.starts)
+        first = np.where(first < t.size, first, self.starts)  # NaN times: the first row (NaN too)
+        out = tuple(np.broadcast_to(x, self.mult.shape)[first] for x in rows)
+        if fill is None or not np.any(self.pp > 1):
+            return out
+        use = (self.pp <= 1) | (out[3] >= fill[3])
+        return tuple(np.where(use, x, y) for x, y in zip(out, fill, strict=True))
+
     def times(self, phase: str, T: float, B: float, roofs: tuple[float, float, float, float], overlap: bool,
               routing: str, domain: float, in_network: bool) -> np.ndarray:
         """Step time of every candidate [s] (NaN where a tier's bandwidth is unknown):
         :func:`layout_times` with ``microbatch``."""
-        P, BW, L, LO = roofs
-
-        def stage_t(T: float, B: float) -> np.ndarray:
-            f, m, up, off = self.traffic(phase, T, B, routing, domain, in_network)
-            return step_times(f, m, up, 1.0, P, BW, L, overlap, off, LO)[3]
-
-        full = stage_t(T, B)
-        slow = np.maximum.reduceat(full, self.starts)
+        args = (roofs, overlap, routing, domain, in_network)
+        full = self.stage_times(phase, T, B, *args)
+        slow = np.maximum.reduceat(np.broadcast_to(full[3], self.mult.shape), self.starts)
         if not np.any(self.pp > 1):
             return slow
-        fill = np.add.reduceat(stage_t(T, 1.0) if phase == "decode" else stage_t(1.0, 1.0), self.starts)
+        fill = self.fill(phase, T, *args)[3]
         return np.where(self.pp > 1, np.maximum(slow, fill), slow)
 
 
 _TABLES: dict[tuple, tuple[Model, _LayoutTable]] = {}
 
 
-def _table(model: Model, n: int, weight_dtype: Any, kw: dict[str, Any]) -> _LayoutTable:
-    from .memory import layouts
-
-    key = (id(model), n, dtype_key(weight_dtype), *sorted((k, dtype_key(v)) for k, v in kw.items()))
+def layout_table(model: Model, lays: Sequence[Parallelism], weight_dtype: Any, kw: dict[str, Any]) -> _LayoutTable:
+    """The table of ``lays`` (every layout scored in one numpy pass, see :class:`_LayoutTable`)
+    for ``model`` at the dtypes ``weight_dtype`` and ``kw`` (as :func:`layout_numbers`), cached
+    per model object, layout list and dtypes."""
+    lays = tuple(lays)
+    key = (id(model), lays, dtype_key(weight_dtype), *sorted((k, dtype_key(v)) for k, v in kw.items()))
     hit = _TABLES.get(key)
     if hit is None or hit[0] is not model:
         if len(_TABLES) > 64:
             _TABLES.clear()
-        hit = _TABLES[key] = (model, _LayoutTable(model, layouts(model, n, every_ep=True), weight_dtype, kw))
+        hit = _TABLES[key] = (model, _LayoutTable(model, list(lays), weight_dtype, kw))
+    return hit[1]
+
+
+_BY_COUNT: dict[tuple, tuple[Model, _LayoutTable]] = {}
+
+
+def _table(model: Model, n: int, weight_dtype: Any, kw: dict[str, Any]) -> _LayoutTable:
+    """:func:`layout_table` of every layout of ``n`` chips (each ``ep``), cached by the count."""
+    from .memory import layouts
+
+    key = (id(model), n, dtype_key(weight_dtype), *sorted((k, dtype_key(v)) for k, v in kw.items()))
+    hit = _BY_COUNT.get(key)
+    if hit is None or hit[0] is not model:
+        if len(_BY_COUNT) > 64:
+            _BY_COUNT.clear()
+        hit = _BY_COUNT[key] = (model, layout_table(model, layouts(model, n, every_ep=True), weight_dtype, kw))
     return hit[1]
 
 

@@ -34,7 +34,7 @@ lengths and batch sizes may be numpy arrays (broadcast together).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, TypeGuard
 
@@ -549,6 +549,28 @@ class _FootprintTable:
         total = total + act + o.reserve
         return np.maximum.reduceat(total, self.starts)
 
+    def take(self, idx: np.ndarray) -> _FootprintTable:
+        """A table whose layouts are ``self``'s layouts ``idx`` (repeats allowed), in that order:
+        :meth:`totals` then takes a ``batch`` with one value per row (see :attr:`row`), so each
+        (layout, chip) pair of a search is sized at its own batch in the same pass."""
+        idx = np.asarray(idx, dtype=np.intp)
+        out = object.__new__(_FootprintTable)
+        out.__dict__.update(self.__dict__)
+        ends = np.r_[self.starts[1:], self.row.size]
+        size = ends[idx] - self.starts[idx]
+        starts = np.r_[0, np.cumsum(size)[:-1]].astype(np.intp)
+        rows = np.repeat(self.starts[idx] - starts, size) + np.arange(int(size.sum()))
+        out.lays = [self.lays[i] for i in idx]
+        out.row = np.repeat(np.arange(idx.size), size)
+        out.starts = starts
+        out.w, out.n_linear, out.e, out.win = self.w[rows], self.n_linear[rows], self.e[rows], self.win[rows]
+        for f in ("tp", "cp", "dp", "per_tok", "logits_row", "rank"):
+            setattr(out, f, getattr(self, f)[idx])
+        cp, dp, tp, per_tok, logits_row, e1, linear = self._rows
+        out._rows = (cp[rows], dp[rows], tp[rows], per_tok[rows], logits_row[rows],
+                     None if e1 is None else e1[rows], linear)
+        return out
+
     def usable(self, ctx_min: float, batch_max: float) -> np.ndarray:
         """Layouts with ``cp <= ctx_min`` and ``dp <= batch_max`` (or ``dp == 1``)."""
         return (self.cp <= ctx_min) & ((self.dp == 1) | (self.dp <= batch_max))
@@ -579,6 +601,20 @@ def footprint_table(p: ModelProfile, n: int, o: _Options, every_ep: bool = False
         if len(_FP_TABLES) > 256:
             _FP_TABLES.clear()
         hit = _FP_TABLES[key] = (p.model, _FootprintTable(p, layouts(p.model, n, every_ep=every_ep), bpe))
+    return hit[1]
+
+
+def footprint_table_of(p: ModelProfile, lays: Sequence[Parallelism], o: _Options) -> _FootprintTable:
+    """The :class:`_FootprintTable` of the layouts ``lays`` (any counts) at the weight formats of
+    ``o``, cached per model object and layout list."""
+    bpe = {k: d.bytes_per_element for k, d in o.fmt.dtypes.items()}
+    lays = tuple(lays)
+    key = (id(p.model), lays, *sorted(bpe.items()))
+    hit = _FP_TABLES.get(key)
+    if hit is None or hit[0] is not p.model:
+        if len(_FP_TABLES) > 256:
+            _FP_TABLES.clear()
+        hit = _FP_TABLES[key] = (p.model, _FootprintTable(p, list(lays), bpe))
     return hit[1]
 
 

@@ -61,6 +61,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -68,17 +69,19 @@ import pint
 
 from ..errors import AccelspecError, PlanError
 from ..hardware.chip import Chip, NotPublishedError, Precision, UnsupportedPrecisionError
+from ..model.architecture import memo
 from ..units import Q_, parse_quantity
-from .bounds import LIMITERS, layout_numbers, layout_times, limiter_code
+from .bounds import LIMITERS, layout_numbers, layout_table, limiter_code
 from .estimate import LATENCY_BATCH, REGIMES, calibration, engine_family
 from .memory import (
     DEFAULT_RESERVE,
     InvalidArgumentError,
-    ModelProfile,
     Parallelism,
     candidates,
+    footprint_table_of,
     footprint_terms,
     memory_options,
+    model_profile,
 )
 from .roofline import chip_numbers
 
@@ -116,7 +119,7 @@ def _with_cost(r: PlanRow, disagg: bool) -> PlanRow:
     figure at the power ceiling). Prices: the dated snapshots of :func:`accelspec.chip_prices`."""
     import dataclasses
 
-    from ..hardware.prices import chip_prices, load_prices
+    from ..hardware.prices import chip_price_values, load_prices
 
     if not r.meets:
         return r
@@ -128,12 +131,8 @@ def _with_cost(r: PlanRow, disagg: bool) -> PlanRow:
     chip = get_chip(r.chip)
     missing = []
     upd: dict[str, Any] = {}
-    snaps = chip_prices(chip)
-    if snaps:
-        def usd_h(sn: Any) -> float:
-            return float(sn.per_chip_hour.to("USD/hour").magnitude)
-
-        vals = sorted(((usd_h(sn), sn) for sn in snaps), key=lambda v: v[0])
+    vals = chip_price_values(chip)
+    if vals:
         lo, hi = vals[0], vals[-1]
         upd["usd_per_m_output"] = lo[0] / (3600.0 * rate) * 1e6
         upd["usd_per_m_output_range"] = (lo[0] / (3600.0 * rate) * 1e6, hi[0] / (3600.0 * rate) * 1e6)
@@ -232,6 +231,14 @@ class CalibratedEfficiency:
                                q["unmeasured"].get(r, q["unmeasured"]["all"])[0]),
                       np.where(self.measured, q["measured"].get(r, q["measured"]["all"])[1],
                                q["unmeasured"].get(r, q["unmeasured"]["all"])[1])) for r in REGIMES}
+
+    def take(self, idx: np.ndarray) -> CalibratedEfficiency:
+        """The same calibration over the entries ``idx`` (repeats allowed): one per pair of a search."""
+        out = object.__new__(CalibratedEfficiency)
+        out.__dict__.update(self.__dict__)
+        out.base, out.measured = self.base[idx], self.measured[idx]
+        out.q = {r: (lo[idx], hi[idx]) for r, (lo, hi) in self.q.items()}
+        return out
 
     def _batch(self, B: np.ndarray) -> np.ndarray:
         b = self.bucket
@@ -625,45 +632,49 @@ def _roofs(entries: list[_Entry], precision: Precision, fallback: bool = False) 
     chip without a peak for ``precision`` computes in bf16 (the weights upcast as they are read),
     as :func:`~accelspec.perf.bounds.decode_bound` does (:data:`~accelspec.perf.opcost.FALLBACK_PRECISION`).
     A chip that publishes fp16 but not bf16 computes in fp16 (same bytes and FLOPs)."""
-    n = len(entries)
-    peak, bw, link, cap = (np.full(n, np.nan) for _ in range(4))
-    prec: list[str] = []
-    missing: list[list[str]] = []
-    for i, e in enumerate(entries):
-        miss: list[str] = []
-        used = str(precision)
-        cn = None
-        tries = [precision]
-        if fallback and precision is not Precision.bf16:
-            tries.append(Precision.bf16)  # the checkpoint's format unsupported: bf16 compute, said in notes
-        if Precision.bf16 in tries:
-            tries.append(Precision.fp16)  # fp16: same bytes and FLOPs; a chip that publishes only fp16
-        for p in tries:
-            try:
-                cn = chip_numbers(e.chip, p, need_bandwidth=False)
-            except (UnsupportedPrecisionError, NotPublishedError):
-                continue
-            used = str(p)
-            break
-        if cn is None:
-            miss.append(f"no dense {precision} peak")
-        else:
-            peak[i] = cn.peak[1]
-        up = e.chip.interconnect.scale_up
-        per_dir = up.per_direction() if up is not None else None
-        if per_dir is not None:
-            link[i] = float(per_dir.q.m_as("B/s"))
-        if e.chip.memory.bandwidth is None:
-            miss.append("no memory bandwidth")
-        else:
-            bw[i] = float(e.chip.memory.bandwidth.q.m_as("B/s"))
-        if e.chip.memory.capacity is None:
-            miss.append("no memory capacity")
-        else:
-            cap[i] = float(e.chip.memory.capacity.q.m_as("B"))
-        prec.append(used)
-        missing.append(miss)
-    return peak, bw, link, cap, prec, missing
+    key = f"perf.plan._roofs:{precision}:{fallback}"
+    got = [memo(e.chip, key, partial(_chip_roofs, e.chip, precision, fallback)) for e in entries]
+    peak, bw, link, cap = (np.array([g[k] for g in got], dtype=float).reshape(len(got)) for k in range(4))
+    return peak, bw, link, cap, [g[4] for g in got], [list(g[5]) for g in got]
+
+
+def _chip_roofs(chip: Chip, precision: Precision, fallback: bool) -> tuple[float, float, float, float, str,
+                                                                          tuple[str, ...]]:
+    """One chip's ``(peak, bandwidth, link, capacity, precision used, missing)`` for :func:`_roofs`
+    (immutable records: computed once per chip, precision and fallback rule)."""
+    miss: list[str] = []
+    used = str(precision)
+    cn = None
+    tries = [precision]
+    if fallback and precision is not Precision.bf16:
+        tries.append(Precision.bf16)  # the checkpoint's format unsupported: bf16 compute, said in notes
+    if Precision.bf16 in tries:
+        tries.append(Precision.fp16)  # fp16: same bytes and FLOPs; a chip that publishes only fp16
+    for p in tries:
+        try:
+            cn = chip_numbers(chip, p, need_bandwidth=False)
+        except (UnsupportedPrecisionError, NotPublishedError):
+            continue
+        used = str(p)
+        break
+    peak = bw = link = cap = math.nan
+    if cn is None:
+        miss.append(f"no dense {precision} peak")
+    else:
+        peak = cn.peak[1]
+    up = chip.interconnect.scale_up
+    per_dir = up.per_direction() if up is not None else None
+    if per_dir is not None:
+        link = float(per_dir.q.m_as("B/s"))
+    if chip.memory.bandwidth is None:
+        miss.append("no memory bandwidth")
+    else:
+        bw = float(chip.memory.bandwidth.q.m_as("B/s"))
+    if chip.memory.capacity is None:
+        miss.append("no memory capacity")
+    else:
+        cap = float(chip.memory.capacity.q.m_as("B"))
+    return peak, bw, link, cap, used, tuple(miss)
 
 
 def _counts_grid(max_chips: int, n_chips: Any) -> list[int]:
@@ -706,6 +717,195 @@ def _bisect(ok: Any, n_entries: int, k: int = 48) -> np.ndarray:
         step = np.maximum(width / k, 1.0)
         pts = np.floor(lo[:, None] + step[:, None] * np.arange(1, k + 1)[None, :])
         pts = np.minimum(pts, np.maximum(hi[:, None] - 1.0, lo[:, None]))
+
+
+def _largest(ok: Any, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Largest integer batch ``b`` with ``ok(b)`` true, per pair, by bisection between ``lo``
+    (known true) and ``hi`` (known false); ``ok`` takes one batch per pair and must be true on a
+    prefix (monotone in the batch). Every pair is resolved in ``log2(hi - lo)`` rounds, each
+    round one vectorized evaluation of every pair."""
+    lo, hi = lo.astype(float), hi.astype(float)
+    while True:
+        open_ = hi - lo > 1.0
+        if not open_.any():
+            return lo
+        mid = np.where(open_, np.floor(0.5 * (lo + hi)), lo)
+        r = ok(mid)
+        lo = np.where(open_ & r, mid, lo)
+        hi = np.where(open_ & ~r, mid, hi)
+
+
+class _Pairs:
+    """(candidate layout, catalog entry) pairs of a plan, scored together: each pair's pipeline
+    stages are rows of one :class:`~accelspec.perf.bounds.layout_table` (and of one
+    :func:`~accelspec.perf.memory.footprint_table_of`), on its entry's roofs, at its own batch.
+    A step is :func:`~accelspec.perf.bounds.layout_times` with micro-batched pipelines, as
+    :func:`~accelspec.decode_bound` for a given layout."""
+
+    def __init__(self, tab: Any, fpt: Any, ci: np.ndarray, ei: np.ndarray, peak: np.ndarray, bw: np.ndarray,
+                 link: np.ndarray, s_in: int, s_out: int, ctx_dec: int, ctx_mem: int, opts: Any, overlap: bool,
+                 disagg: bool, effm: CalibratedEfficiency | None) -> None:
+        self.lt, self.ft = tab.take(ci), fpt.take(ci)
+        rl = self.lt.row_of
+        self.roofs = (peak[ei][rl], bw[ei][rl], link[rl], math.nan)
+        self.args = (self.roofs, overlap, "balanced", math.inf, False)
+        self.s_in, self.s_out, self.ctx_dec, self.ctx_mem, self.opts = s_in, s_out, ctx_dec, ctx_mem, opts
+        self.disagg = disagg
+        self.fill_dec = self.lt.fill("decode", float(ctx_dec), *self.args)
+        self.fill_pre = self.lt.fill("prefill", float(s_in), *self.args)
+        pre1 = self.lt.stage_times("prefill", float(s_in), 1.0, *self.args)
+        self.pre1 = self.lt.combine(pre1, self.fill_pre)
+        # a pair's layouts have dp = 1: a prompt's prefill FLOPs grow as the batch, exactly
+        self.pre_tc1 = np.broadcast_to(pre1[0], rl.shape)
+        self.eff = effm.take(ei) if effm is not None else None
+        n = ci.size
+        if self.eff is not None:
+            self.dec_ends = np.column_stack([self._est_raw(np.full(n, e)) for e in _DECODE_ENDS])
+            self.pre_ends = (np.column_stack([self._pre_raw(np.full(n, e)) for e in _PREFILL_ENDS]) if disagg
+                             else None)
+
+    def need(self, B: np.ndarray, ctx: float | None = None) -> np.ndarray:
+        """Bytes per chip (worst stage, default reserve) at batch ``B``, final context by default."""
+        return self.ft.totals(float(self.ctx_mem if ctx is None else ctx), B[self.ft.row], self.opts)
+
+    def decode(self, B: np.ndarray) -> tuple[np.ndarray, ...]:
+        """``(t_compute, t_memory, t_comm, t)`` of a decode step at batch ``B``."""
+        return self.lt.combine(self.lt.stage_times("decode", float(self.ctx_dec), B[self.lt.row_of], *self.args),
+                               self.fill_dec)
+
+    def tpot_raw(self, B: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The bound on the time between tokens at batch ``B`` and its limiter code. Co-located,
+        each stage's chips also run the prefill compute of the ``B / S_out`` prompts that arrive
+        per step: ``max(t, max over stages of (t_compute + B t_prefill_compute(1) / S_out))``."""
+        Br = B[self.lt.row_of]
+        rows = self.lt.stage_times("decode", float(self.ctx_dec), Br, *self.args)
+        tc, tm, tl, t = self.lt.combine(rows, self.fill_dec)
+        code = limiter_code(tc, tm, tl)
+        if self.disagg:
+            return t, code
+        cyc = np.maximum(t, np.maximum.reduceat(rows[0] + Br * self.pre_tc1 / self.s_out, self.lt.starts))
+        return cyc, np.where(cyc > t, 0, code)
+
+    def _est_raw(self, B: np.ndarray) -> np.ndarray:
+        assert self.eff is not None
+        t, code = self.tpot_raw(B)
+        return t / self.eff.eff("decode", B, code)
+
+    def tpot(self, B: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The time between tokens compared with the target (the estimate, made non-decreasing
+        in the batch, or the bound) and its limiter code."""
+        t, code = self.tpot_raw(B)
+        if self.eff is None:
+            return t, code
+        return self.eff.envelope(t / self.eff.eff("decode", B, code), B, self.dec_ends, _DECODE_ENDS), code
+
+    def _pre_raw(self, B: np.ndarray) -> np.ndarray:
+        pc, pm, pl, t = self.lt.combine(self.lt.stage_times("prefill", float(self.s_in), B[self.lt.row_of],
+                                                            *self.args), self.fill_pre)
+        return t if self.eff is None else t / self.eff.eff("prefill", B, limiter_code(pc, pm, pl))
+
+    def prefill(self, B: np.ndarray) -> np.ndarray:
+        """Prefill time of a batch of ``B`` prompts on a prefill pool (estimate made monotone)."""
+        t = self._pre_raw(B)
+        if self.eff is None or self.pre_ends is None:
+            return t
+        return self.eff.envelope(t, B, self.pre_ends, _PREFILL_ENDS)
+
+
+def _search(m: Model, prof: Any, opts: Any, counts: list[int], entries: list[_Entry], weight_dtype: Any,
+            kw: dict[str, Any], peak: np.ndarray, bw: np.ndarray, link: np.ndarray, cap: np.ndarray,
+            max_n: np.ndarray, s_in: int, s_out: int, ctx_dec: int, ctx_mem: int, t_ttft: float, t_tpot: float,
+            overlap: bool, disagg: bool, effm: CalibratedEfficiency | None) -> list[dict[str, Any]]:
+    """Every candidate deployment (chip count, layout with ``dp = 1``) of every entry scored in
+    one pass over (candidate, entry) pairs: per candidate, arrays over entries of the TTFT, the
+    largest batch meeting both targets and in memory (:func:`_largest`), the TPOT there, ... as
+    :func:`_row` reads them."""
+    cand_list: list[tuple[int, Parallelism]] = []
+    for n in counts:
+        try:
+            cand_list += [(n, lay) for lay in _layouts(m, n, float(s_in))]
+        except InvalidArgumentError:
+            continue
+    nE, C = len(entries), len(cand_list)
+    if C == 0:
+        return []
+    lays = [lay for _, lay in cand_list]
+    n_of = np.array([n for n, _ in cand_list], dtype=float)
+    tab = layout_table(m, lays, weight_dtype, kw)
+    fpt = footprint_table_of(prof, lays, opts)
+    allowed = (max_n[None, :] >= n_of[:, None]) & ((n_of[:, None] == 1) | np.isfinite(link)[None, :])
+    lk = np.where((n_of[:, None] == 1) & np.isnan(link)[None, :], np.inf, link[None, :])  # one chip: no link
+    need1 = fpt.totals(float(ctx_mem), 1.0, opts)
+    fit1 = allowed & (need1[:, None] <= cap[None, :])
+    inf = np.full((C, nE), np.inf)
+    out = {k: inf.copy() for k in ("t_pf1", "tpot1", "tpot1b", "tpot", "step1", "tps_chip")}
+    out.update(B=np.zeros((C, nE)), code=np.zeros((C, nE), dtype=int), code1=np.zeros((C, nE), dtype=int),
+               need=np.broadcast_to(need1[:, None], (C, nE)).copy())
+    if effm is not None:
+        out.update({k: inf.copy() for k in ("t_pf1_bound", "tpot_bound", "iv0", "iv1", "tiv0", "tiv1")})
+    if disagg:
+        out.update(Bp=np.zeros((C, nE)), req_rate_chip=np.full((C, nE), np.nan), ttft_pool=inf.copy())
+    ci, ei = np.nonzero(allowed & np.isfinite(peak)[None, :] & np.isfinite(bw)[None, :])
+    if ci.size:
+        pr = _Pairs(tab, fpt, ci, ei, peak, bw, lk[ci, ei], s_in, s_out, ctx_dec, ctx_mem, opts, overlap, disagg,
+                    effm)
+        ones = np.ones(ci.size)
+        pc, pm, pl, pt = pr.pre1
+        t_pf1b = np.nan_to_num(pt, nan=np.inf)
+        pf1_code = limiter_code(pc, pm, pl)
+        t_pf1 = t_pf1b / pr.eff.eff("prefill", ones, pf1_code) if pr.eff is not None else t_pf1b
+        tc1, tm1, tl1, step1 = pr.decode(ones)
+        tp1 = np.nan_to_num(pr.tpot(ones)[0], nan=np.inf)
+        ttft_ok = t_pf1 <= t_ttft if not disagg else np.ones(ci.size, dtype=bool)
+        cap_p = cap[ei]
+        act = fit1[ci, ei] & ttft_ok & (tp1 <= t_tpot)
+        Bs = np.zeros(ci.size)
+        if act.any():
+            a = np.flatnonzero(act)
+            sub = _Pairs(tab, fpt, ci[a], ei[a], peak, bw, lk[ci[a], ei[a]], s_in, s_out, ctx_dec, ctx_mem, opts,
+                         overlap, disagg, effm)
+
+            def ok(B: np.ndarray) -> np.ndarray:
+                with np.errstate(invalid="ignore"):
+                    return (sub.need(B) <= cap_p[a]) & (sub.tpot(B)[0] <= t_tpot)
+
+            Bs[a] = _largest(ok, np.ones(a.size), np.full(a.size, float(_HI) + 1.0))
+        Bq = np.maximum(Bs, 1.0)
+        tpot_b, code_b = pr.tpot(Bq)
+        n_p = n_of[ci]
+        vals = {"t_pf1": t_pf1, "tpot1": tp1, "tpot1b": np.nan_to_num(pr.tpot_raw(ones)[0], nan=np.inf),
+                "tpot": tpot_b, "code": code_b, "need": pr.need(Bq), "tps_chip": Bq / (n_p * tpot_b), "B": Bs,
+                "step1": step1, "code1": limiter_code(tc1, tm1, tl1)}
+        if pr.eff is not None:  # the bound beside the estimate, and the estimate's interval
+            tb = pr.tpot_raw(Bq)[0]
+            iv = pr.eff.time_interval("decode", Bq, code_b, tpot_b, tb)
+            tiv = pr.eff.time_interval("prefill", ones, pf1_code, t_pf1, t_pf1b)
+            vals.update(t_pf1_bound=t_pf1b, tpot_bound=tb, iv0=iv[0], iv1=iv[1], tiv0=tiv[0], tiv1=tiv[1])
+        if disagg:
+            pok_ = allowed[ci, ei] & (pr.need(ones, s_in) <= cap_p) & (pr.prefill(ones) <= t_ttft)
+            Bp = np.zeros(ci.size)
+            if pok_.any():
+                a = np.flatnonzero(pok_)
+                sub = _Pairs(tab, fpt, ci[a], ei[a], peak, bw, lk[ci[a], ei[a]], s_in, s_out, ctx_dec, ctx_mem,
+                             opts, overlap, disagg, effm)
+
+                def pok(b: np.ndarray) -> np.ndarray:
+                    with np.errstate(invalid="ignore"):
+                        return (sub.need(b, s_in) <= cap_p[a]) & (sub.prefill(b) <= t_ttft)
+
+                Bp[a] = _largest(pok, np.ones(a.size), np.full(a.size, float(_HI) + 1.0))
+            tpp = pr.prefill(np.maximum(Bp, 1.0))
+            vals.update(Bp=Bp, ttft_pool=tpp, req_rate_chip=np.where(Bp >= 1, Bp / (n_p * tpp), np.nan))
+        for k, v in vals.items():
+            out[k][ci, ei] = v
+    cands = []
+    for c, (n, lay) in enumerate(cand_list):
+        d: dict[str, Any] = {k: v[c] for k, v in out.items()}
+        d.update(n=n, lay=lay, allowed=allowed[c], fit1=fit1[c], need1=float(need1[c]))
+        if effm is not None:
+            d.update(tpot_iv=(d.pop("iv0"), d.pop("iv1")), ttft_iv=(d.pop("tiv0"), d.pop("tiv1")))
+        cands.append(d)
+    return cands
 
 
 # --- the search ------------------------------------------------------------------------------
@@ -817,10 +1017,9 @@ def plan(model: str | Model, input_tokens: int | str, output_tokens: int | str, 
     prec = ln1.dtypes.precision
     native = precision is None and ln1.dtypes.weight_origin != "given"  # the rule of decode_bound's fallback
     entries = _entries(chips)
-    nE = len(entries)
     peak, bw, link, cap, used_prec, missing = _roofs(entries, prec, fallback=native)
     max_n = np.array([e.max_n for e in entries])
-    prof = ModelProfile(m)
+    prof = model_profile(m)
     opts = memory_options(m, weight_dtype=weight_dtype, kv_dtype=kv_dtype, expert_dtype=expert_dtype,
                     embedding_dtype=embedding_dtype, state_dtype="bf16", activation_dtype=activation_dtype,
                     prefill_chunk=8192, reserve=None)
@@ -829,110 +1028,8 @@ def plan(model: str | Model, input_tokens: int | str, output_tokens: int | str, 
     extra = sorted({int(e.max_n) for e in entries if math.isfinite(e.max_n) and e.max_n <= top} - set(counts))
     counts = sorted(set(counts) | set(extra))
     effm = CalibratedEfficiency([e.chip for e in entries], m.is_moe, engine) if est else None
-    dec_ends = np.tile(np.asarray(_DECODE_ENDS), (nE, 1))
-    pre_ends = np.tile(np.asarray(_PREFILL_ENDS), (nE, 1))
-
-    # candidates: per (n, layout) the arrays over entries
-    cands: list[dict[str, Any]] = []
-    for n in counts:
-        try:
-            lays = _layouts(m, n, float(s_in))
-        except InvalidArgumentError:
-            continue
-        for lay in lays:
-            ln = layout_numbers(m, lay, weight_dtype, **kw)
-            allowed = (max_n >= n) & ((n == 1) | np.isfinite(link))
-            lk = link if n > 1 else np.where(np.isnan(link), np.inf, link)
-
-            def need(B: Any, ctx: float, lay: Parallelism = lay) -> Any:
-                return footprint_terms(prof, lay, np.asarray(float(ctx)), np.asarray(B, dtype=float), opts)["total"]
-
-            def times(phase: str, ctx: float, B: Any, ln: Any = ln, lk: Any = lk) -> tuple[Any, ...]:
-                B = np.asarray(B, dtype=float)
-                two = B.ndim == 2
-                B2 = B if two else B[:, None]
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    r = layout_times(ln, phase, float(ctx), B2, peak[:, None], bw[:, None], lk[:, None], overlap)
-                return tuple(np.broadcast_to(x, B2.shape) if two else np.broadcast_to(x, B2.shape)[:, 0] for x in r)
-
-            # prefill of one prompt (TTFT), decode step at batch 1
-            pc, pm, pl, pt = times("prefill", s_in, np.ones(nE))[:4]
-            t_pf1b = np.nan_to_num(pt, nan=np.inf)
-            pf1_code = limiter_code(pc, pm, pl)
-            t_pf1 = t_pf1b / effm.eff("prefill", np.ones(nE), pf1_code) if effm is not None else t_pf1b
-            fit1 = need(np.ones(nE), ctx_mem) <= cap
-
-            def tpot_raw(B: Any, times: Any = times) -> tuple[Any, Any]:
-                tc, tm, tl, t = times("decode", ctx_dec, B)[:4]
-                if disaggregated:
-                    return t, limiter_code(tc, tm, tl)
-                tcp = times("prefill", s_in, B)[0]
-                cyc = np.maximum(t, tc + tcp / s_out)
-                code = np.where(cyc > t, 0, limiter_code(tc, tm, tl))
-                return cyc, code
-
-            tpot_of: Any = tpot_raw
-            if effm is not None:
-                t_e, c_e = tpot_raw(dec_ends)
-                dec_ends_t = t_e / effm.eff("decode", dec_ends, c_e)
-
-                def tpot_est(B: Any, tpot_raw: Any = tpot_raw, ends_t: Any = dec_ends_t,
-                             effm: CalibratedEfficiency = effm) -> tuple[Any, Any]:
-                    t, code = tpot_raw(B)
-                    return effm.envelope(t / effm.eff("decode", B, code), B, ends_t, _DECODE_ENDS), code
-
-                tpot_of = tpot_est
-
-            tp1 = np.nan_to_num(tpot_of(np.ones(nE))[0], nan=np.inf)
-            ttft_ok = t_pf1 <= t_ttft if not disaggregated else np.ones(nE, dtype=bool)
-
-            def ok(B: Any, tpot_of: Any = tpot_of, need: Any = need, allowed: Any = allowed,
-                   ttft_ok: Any = ttft_ok) -> Any:
-                with np.errstate(invalid="ignore"):
-                    return ((allowed & ttft_ok)[:, None] & (need(B, ctx_mem) <= cap[:, None])
-                            & (tpot_of(B)[0] <= t_tpot))
-
-            Bs = _bisect(ok, nE)
-            Bq = np.maximum(Bs, 1.0)
-            tpot_b, code_b = tpot_of(Bq)
-            c = {"n": n, "lay": lay, "ln": ln, "allowed": allowed, "t_pf1": t_pf1, "fit1": fit1 & allowed,
-                 "tpot1": tp1, "tpot1b": np.nan_to_num(tpot_raw(np.ones(nE))[0], nan=np.inf), "B": Bs,
-                 "tpot": tpot_b, "code": code_b, "need": need(Bq, ctx_mem),
-                 "tps_chip": Bq / (n * tpot_b), "need_fn": need, "times": times}
-            if effm is not None:  # the bound beside the estimate, and the estimate's interval
-                tb = tpot_raw(Bq)[0]
-                c.update(t_pf1_bound=t_pf1b, tpot_bound=tb,
-                         tpot_iv=effm.time_interval("decode", Bq, code_b, tpot_b, tb),
-                         ttft_iv=effm.time_interval("prefill", np.ones(nE), pf1_code, t_pf1, t_pf1b))
-
-            def ptime(b: Any, times: Any = times) -> Any:
-                pc, pm, pl, t = times("prefill", s_in, b)[:4]
-                if effm is None:
-                    return t
-                return t / effm.eff("prefill", b, limiter_code(pc, pm, pl))
-
-            if disaggregated:
-                ptime_env: Any = ptime
-                if effm is not None:
-                    pe_t = ptime(pre_ends)
-
-                    def ptime_est(b: Any, ptime: Any = ptime, pe_t: Any = pe_t,
-                                  effm: CalibratedEfficiency = effm) -> Any:
-                        return effm.envelope(ptime(b), b, pe_t, _PREFILL_ENDS)
-
-                    ptime_env = ptime_est
-
-                def pok(b: Any, ptime_env: Any = ptime_env, need: Any = need, allowed: Any = allowed) -> Any:
-                    with np.errstate(invalid="ignore"):
-                        return (allowed[:, None] & (need(b, s_in) <= cap[:, None])
-                                & (ptime_env(b) <= t_ttft))
-
-                Bp = _bisect(pok, nE)
-                tpp = ptime_env(np.maximum(Bp, 1.0))
-                c["Bp"] = Bp
-                c["ptime"] = ptime_env
-                c["req_rate_chip"] = np.where(Bp >= 1, Bp / (n * tpp), np.nan)
-            cands.append(c)
+    cands = _search(m, prof, opts, counts, entries, weight_dtype, kw, peak, bw, link, cap, max_n, s_in, s_out,
+                    ctx_dec, ctx_mem, t_ttft, t_tpot, overlap, disaggregated, effm)
 
     rows = []
     for i, e in enumerate(entries):
@@ -1030,7 +1127,7 @@ def _row(i: int, e: _Entry, cands: list[dict[str, Any]], missing: list[str], pre
             fields.update(prefill_n_chips=np_min, prefill_layout=str(p["lay"]), prefill_batch=int(p["Bp"][i]),
                           prefill_decode_ratio=ratio,
                           tokens_per_s_per_chip_with_prefill=float(c["tps_chip"][i] / (1.0 + ratio)),
-                          ttft_s=float(p["ptime"](np.full(len(c["B"]), float(p["Bp"][i])))[i]))
+                          ttft_s=float(p["ttft_pool"][i]))
             if est:  # the interval of the prefill pool's TTFT: not computed (the decode interval is given)
                 fields.update(ttft_interval_s=None, ttft_bound_s=None)
         return PlanRow(notes=tuple(notes), **fields, **base)
@@ -1038,7 +1135,7 @@ def _row(i: int, e: _Entry, cands: list[dict[str, Any]], missing: list[str], pre
     reasons = []
     fit = [c for c in mine if c["fit1"][i]]
     if not fit:
-        need1 = min((float(c["need_fn"](np.ones(1), s_in + s_out)[0]) for c in mine), default=math.nan)
+        need1 = min((c["need1"] for c in mine), default=math.nan)
         n_last = max((c["n"] for c in mine), default=1)
         where = "one chip (no scale-up interconnect published)" if math.isnan(link) else f"up to {upto} chips"
         reasons.append(f"does not fit in memory on {where} at batch 1 (needs {need1 / 1e9:.4g} GB per chip on "
@@ -1064,9 +1161,8 @@ def _row(i: int, e: _Entry, cands: list[dict[str, Any]], missing: list[str], pre
                            f"{upto}")
     bd = min(fit, key=lambda c: c["tpot1"][i])
     if bd["tpot1"][i] > t_tpot:
-        tc, tm, tl, _ = bd["times"]("decode", ctx_dec, np.ones(len(bd["B"])))[:4]
-        code = int(limiter_code(tc[i], tm[i], tl[i]))
-        step = float(bd["times"]("decode", ctx_dec, np.ones(len(bd["B"])))[3][i])
+        code = int(bd["code1"][i])
+        step = float(bd["step1"][i])
         what = (f"{lim_names[code]}-bound decode step" if disagg or bd["tpot1b"][i] <= step * (1 + 1e-9)
                 else "decode step plus its share of the new prompts' prefill compute")
         extra = (f" (one chip: {_fmt_t(float(one[0]['tpot1'][i]))})" if one and bd["n"] > 1 else "")
@@ -1120,7 +1216,7 @@ def frontier(model: Any, chips: Sequence[Any], input_tokens: Any, output_tokens:
     entries = _entries(list(chips))
     peak, bw, link, cap, _, missing = _roofs(entries, ln1.dtypes.precision,
                                              fallback=ln1.dtypes.weight_origin != "given")
-    prof = ModelProfile(m)
+    prof = model_profile(m)
     opts = memory_options(m, weight_dtype=weight_dtype, kv_dtype=kv_dtype, expert_dtype=None, embedding_dtype=None,
                     state_dtype="bf16", activation_dtype="bf16", prefill_chunk=8192, reserve=None)
     ctx_dec, ctx_mem = s_in + s_out // 2, s_in + s_out
@@ -1156,31 +1252,26 @@ def frontier(model: Any, chips: Sequence[Any], input_tokens: Any, output_tokens:
         n, lays = chosen
         lk = link[i] if n > 1 else (np.inf if math.isnan(link[i]) else link[i])
         effm = CalibratedEfficiency([e.chip], m.is_moe, engine) if est else None
-        ends = np.asarray(_DECODE_ENDS)
-        Ball = np.concatenate([B, ends])
-
-        def step(ln: Any, lk: float = lk, i: int = i, Ball: np.ndarray = Ball) -> tuple[np.ndarray, np.ndarray]:
-            tc, tm, tl, t = layout_times(ln, "decode", float(ctx_dec), Ball, peak[i], bw[i], lk)[:4]
-            code = limiter_code(tc, tm, tl)
-            if not disaggregated:
-                cyc = np.maximum(t, tc + layout_times(ln, "prefill", float(s_in), Ball, peak[i], bw[i], lk)[0] / s_out)
-                code = np.where(cyc > t, 0, code)
-                t = cyc
-            return np.broadcast_to(t, Ball.shape), np.broadcast_to(code, Ball.shape)
+        # every (layout, batch) pair in one pass: the plan's step (micro-batched pipelines)
+        L, nb = len(lays), B.size
+        ci = np.repeat(np.arange(L), nb)
+        pr = _Pairs(layout_table(m, lays, weight_dtype, kw), footprint_table_of(prof, lays, opts), ci,
+                    np.zeros(ci.size, dtype=np.intp), peak[i:i + 1], bw[i:i + 1], np.full(ci.size, lk), s_in,
+                    s_out, ctx_dec, ctx_mem, opts, True, disaggregated, effm)
+        Bp = np.tile(B, L)
+        t_b, code_b = pr.tpot_raw(Bp)
+        fits_all = (pr.need(Bp) <= cap[i]).reshape(L, nb)
+        per: dict[str, tuple[np.ndarray, Any]] = {"bound": (t_b.reshape(L, nb), None)}
+        if pr.eff is not None:
+            t_e = pr.tpot(Bp)[0]
+            fast, slow = pr.eff.time_interval("decode", Bp, code_b, t_e, t_b)
+            per["estimate"] = (t_e.reshape(L, nb), (slow.reshape(L, nb), fast.reshape(L, nb)))
 
         # per batch: (tokens/s per chip, per user, fits, layout) of the best layout, bound and estimate
         best: dict[str, dict[str, Any]] = {}
-        for lay in lays:
-            ln = layout_numbers(m, lay, weight_dtype, **kw)
-            t_all, code_all = step(ln)
-            t, code = t_all[:B.size], code_all[:B.size]
-            fit = footprint_terms(prof, lay, np.asarray(float(ctx_mem)), B, opts)["total"] <= cap[i]
-            sets: dict[str, tuple[np.ndarray, Any]] = {"bound": (t, None)}
-            if effm is not None:
-                t_est = t_all / effm.eff("decode", Ball[None, :], code_all[None, :])[0]
-                t_env = effm.envelope(t_est[None, :B.size], B[None, :], t_est[None, B.size:], _DECODE_ENDS)[0]
-                fast, slow = effm.time_interval("decode", B[None, :], code[None, :], t_env[None, :], t[None, :])
-                sets["estimate"] = (t_env, (slow[0], fast[0]))
+        for li, lay in enumerate(lays):
+            fit = fits_all[li]
+            sets = {k: (tt[li], None if iv is None else (iv[0][li], iv[1][li])) for k, (tt, iv) in per.items()}
             for key, (tt, iv) in sets.items():
                 tps = B / (n * tt)
                 b = best.setdefault(key, {"tps": np.full(B.size, -np.inf), "user": np.full(B.size, np.nan),

@@ -472,3 +472,32 @@ def test_layout_phrase():
     assert layout_phrase(a.Parallelism(dp=8, ep=8)) == "ep=8,dp=8 (attention dp=8 x expert ep=8)"
     assert layout_phrase(a.Parallelism(tp=4, ep=2)) == "tp=4,ep=2 (experts split tp=2 x ep=2)"
     assert layout_phrase(a.Parallelism(tp=8, ep=8)) == "tp=8,ep=8" and layout_phrase(a.Parallelism()) == "single chip"
+
+
+@pytest.mark.parametrize("model", ["deepseek-v3", "llama-3.1-70b"])
+@pytest.mark.parametrize("phase", ["decode", "prefill"])
+def test_layout_table_scores_repeated_candidates_at_their_own_batch_as_the_scalar_kernel(model, phase):
+    # take() repeats candidates (one per chip and layout pair) with a batch per row; identical
+    # pipeline stages share a row counted `mult` times: the micro-batched layout_times, term by term
+    import numpy as np
+
+    from accelspec.model.catalog import get_model
+    from accelspec.perf.bounds import layout_numbers, layout_table, layout_times
+    from accelspec.perf.memory import layouts
+
+    m = get_model(model)
+    lays = layouts(m, 16, every_ep=True)
+    tab = layout_table(m, lays, "native", {})
+    assert tab.size.sum() < sum(len(layout_numbers(m, x, "native").stages) for x in lays)  # stages shared
+    rng = np.random.default_rng(7)
+    idx = rng.integers(0, len(lays), 40)
+    B = rng.integers(1, 3000, 40).astype(float)
+    sub = tab.take(idx)
+    roofs = (2.0e15, 8.0e12, 9.0e11, math.nan)
+    args = (roofs, True, "balanced", math.inf, False)
+    got = sub.combine(sub.stage_times(phase, 3000.0, B[sub.row_of], *args), sub.fill(phase, 3000.0, *args))
+    for j, c in enumerate(idx):
+        ln = layout_numbers(m, lays[c], "native")
+        want = layout_times(ln, phase, 3000.0, B[j], *roofs[:3], True, microbatch=True)
+        for g, w in zip(got, want[:4], strict=True):
+            assert g[j] == pytest.approx(float(w), rel=1e-12)

@@ -10,11 +10,14 @@ heads x 128 x 2 (K, V) x 2 B). At batch 1 the step is memory-bound (compute ~16 
 
 import math
 
+import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import accelspec as a
 from accelspec.cli import main
-from accelspec.perf.plan import DEFINITIONS, PlanError, frontier
+from accelspec.perf.plan import DEFINITIONS, PlanError, _largest, frontier
 
 W = 15_009_849_344  # weight bytes read per step (all but the input embedding table)
 ROW = 8_192  # one embedding row
@@ -299,3 +302,32 @@ def test_cli_plan_basis(capsys):
     assert est["rows"][0]["batch"] < bnd["rows"][0]["batch"]
     assert est["rows"][0]["tpot_interval_s"] is not None and bnd["rows"][0]["tpot_interval_s"] is None
     assert main([*base[:-1], "--basis", "typical"]) == 2
+
+
+@pytest.mark.parametrize("model, s_in, s_out", [("deepseek-v3", 2048, 512), ("llama-3.1-70b", 4096, 256)])
+def test_plan_rows_are_the_scalar_bound_of_their_layout_pipelines_included(model, s_in, s_out):
+    # the plan scores every (layout, chip) pair in one pass; each row must be decode_bound and
+    # fits of its own layout at its batch, and the batch the largest meeting both
+    chips = ["rubin", "ascend-970", "mi455x", "h200", "tpu-v5e"]
+    p = a.plan(model, s_in, s_out, ttft="2 s", tpot="50 ms", chips=chips, n_chips=[2, 4, 8, 16],
+               disaggregated=True, basis="bound")
+    ctx_dec = s_in + s_out // 2
+    layouts = set()
+    for r in p.feasible:
+        layouts.add(r.layout)
+        kw = dict(n_chips=r.n_chips, parallelism=r.layout)
+        b = a.decode_bound(model, r.chip, ctx_dec, r.batch, **kw)
+        assert r.tpot_s == pytest.approx(b.t, rel=1e-9)
+        assert a.fits(model, r.chip, s_in + s_out, r.batch, **kw).fits
+        over = a.decode_bound(model, r.chip, ctx_dec, r.batch + 1, **kw)
+        assert over.t > 0.050 or not a.fits(model, r.chip, s_in + s_out, r.batch + 1, **kw).fits
+    assert len(p.feasible) >= 3
+    if model == "deepseek-v3":
+        assert any("pp=" in x for x in layouts)  # a micro-batched pipeline among the answers
+
+
+@given(st.lists(st.integers(0, 1 << 20), min_size=1, max_size=40))
+def test_largest_finds_every_pairs_threshold(th):
+    th = np.maximum(np.array(th, dtype=float), 1.0)
+    got = _largest(lambda b: b <= th, np.ones(th.size), np.full(th.size, float(1 << 20) + 1.0))
+    assert np.array_equal(got, th)
