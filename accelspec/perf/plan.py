@@ -33,9 +33,14 @@ Bounds (roofline kernels of :mod:`accelspec.perf.bounds`, nominal catalog values
   "final"`` uses ``S_in + S_out`` instead, the slowest step of a request);
 * co-located serving (prefill and decode on the same chips): every ``S_out`` decode steps the
   deployment must also prefill ``B`` new prompts, so over one cycle the chips do
-  ``S_out`` decode steps and ``B`` prefills: ``cycle >= max(S_out t_dec(B), S_out tc_dec(B) +
-  tc_pre(B))`` (``tc``: the compute terms; the prefill's compute cannot hide under the decode's
-  memory time beyond the decode's own compute). ``TPOT >= cycle / S_out``;
+  ``S_out`` decode steps and ``B`` prefills: ``cycle >= max(S_out t_dec(B), max over pipeline
+  stages of (S_out tc_dec,s(B) + tc_pre,s(B)))`` (``tc``: the compute terms of one stage's chips;
+  the prefill's compute cannot hide under the decode's memory time beyond the decode's own
+  compute). ``TPOT >= cycle / S_out``;
+* a pipeline-parallel layout is micro-batched, as in :func:`~accelspec.decode_bound` for a given
+  layout: ``t = max(slowest stage at the whole batch, one sequence (decode) or one token
+  (prefill) through every stage in turn)``, so a row's TPOT bound equals
+  ``decode_bound(model, chip, context, batch, n_chips, parallelism=row.layout)``;
 * disaggregated serving: decode chips only decode, ``TPOT >= t_dec(B)``; a prefill pool serves
   batches of ``b`` prompts with ``t_pre(b) <= TTFT``, so each prefill chip feeds at most
   ``b / (n_p t_pre(b))`` requests/s while each decode chip finishes ``B / (n_d S_out t_dec(B))``:
@@ -48,10 +53,11 @@ Bounds (roofline kernels of :mod:`accelspec.perf.bounds`, nominal catalog values
 
 Search: for each chip count ``n`` (powers of two up to ``max_chips``; a system's own size caps
 it) every layout that can shard the model with ``dp = 1`` (a data-parallel replica is another
-deployment: "fewest chips" is per replica) is evaluated for all catalog entries at once
-(numpy arrays over chips); the largest batch that meets the TPOT target and fits is found by a
-vectorized bisection (both the step time and the footprint grow with the batch, and so does
-``B / t``). The answer per chip: the fewest chips that meet both targets, there the layout with
+deployment: "fewest chips" is per replica) is evaluated for all catalog entries at once: every
+(layout, chip) pair is a block of rows of one table (one row per distinct pipeline stage, on the
+pair's own roofs, at the pair's own batch), so one numpy pass scores them all; the largest
+batch that meets the TPOT target and fits is found by a bisection over all pairs at once (both
+the step time and the footprint grow with the batch, and so does ``B / t``). The answer per chip: the fewest chips that meet both targets, there the layout with
 the most tokens/s per chip at its largest batch, and the best tokens/s per chip at any count.
 A chip that meets nothing says which bound rules it out.
 """
