@@ -749,6 +749,7 @@ class _LayoutTable:
          self.n_layers, self.n_moe, self.n_attn) = (table[src, i] for i in range(len(self._FIELDS)))
         self.fpp, self.kvb, self.win = fpp[src], kvb[src], win[src]
         self.index = {lay: i for i, lay in enumerate(cands)}
+        self._ctx: dict[tuple[str, float, str, float, bool], tuple[np.ndarray, ...]] = {}
         self.pp = lay_cols[:, 4]
         self.cp_c, self.dp_c = lay_cols[:, 2], lay_cols[:, 3]
 
@@ -768,6 +769,7 @@ class _LayoutTable:
         out.starts, out.cands = starts, [self.cands[i] for i in idx]
         out.cand = np.repeat(np.arange(idx.size), size)
         out.index = {}
+        out._ctx = {}
         return out
 
     @property
@@ -775,14 +777,20 @@ class _LayoutTable:
         """The candidate of each row."""
         return self.cand
 
-    def traffic(self, phase: str, T: float, B: Any, routing: str, domain: float,
-                in_network: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """:func:`stage_traffic_tiers` of every row: ``(FLOPs, bytes, scale-up, scale-out)``;
-        ``B`` a number or an array with one batch per row."""
+    def _per_context(self, phase: str, T: float, routing: str, domain: float,
+                     in_network: bool) -> tuple[np.ndarray, ...]:
+        """What a step of every row costs per token and per sequence at context ``T``, which
+        does not depend on the batch: ``(f_tok, f_seq, m_seq, up_tok, off_tok, up_seq, off_seq)``
+        (FLOPs, bytes, link bytes per tier). Every collective of :mod:`~accelspec.perf.comm` is
+        linear in its message, so each is evaluated once at one token's message (``hidden x
+        activation bytes``; the prefill's CP ring pass at one sequence's KV); remembered per
+        context and fabric (a search evaluates many batches at one context)."""
+        key = (phase, float(T), routing, float(domain), bool(in_network))
+        hit = self._ctx.get(key)
+        if hit is not None:
+            return hit
         decode = phase == "decode"
-        Bd = np.ceil(B / self.dp)
         Tc = np.ceil(T / self.cp)
-        tokens = Bd if decode else Bd * Tc
         m = np.minimum(Tc[:, None], self.win)
         kv = (self.kvb * m).sum(axis=1)
         if decode:
@@ -790,12 +798,11 @@ class _LayoutTable:
         else:
             mw = np.minimum(T, self.win)
             attn = (self.fpp * (mw * (mw + 1.0) * 0.5 + (T - mw) * mw)).sum(axis=1) / self.cp
-        routed = np.where(self.ep <= 1, tokens, self.dp * (Bd if decode else Bd * T))  # all replicas' tokens
-        experts = routed_experts(self.E, self.k, routed, routing) * self.w_expert if self.is_moe else 0.0
-        mem = (self.w_fixed + experts + self.emb_row * np.minimum(tokens, self.vocab)
-               + Bd * (kv + (2.0 if decode else 1.0) * self.state))
-        flops = tokens * (self.f_token + self.f_linear) + Bd * (self.f_head + attn)
-        msg = tokens * self.hidden * self.act
+        tok = 1.0 if decode else Tc  # tokens per sequence on one TP group
+        f_tok = (self.f_token + self.f_linear) * tok
+        f_seq = self.f_head + attn
+        m_seq = kv + (2.0 if decode else 1.0) * self.state
+        msg = self.hidden * self.act  # one token's activation message
         dom, inn = np.asarray(domain), np.asarray(in_network)
         with np.errstate(invalid="ignore", divide="ignore"):
             u, o = allreduce_bytes(2.0 * self.n_layers * msg, self.tp, group_domain_share(self.tp, 1.0, dom), inn)
@@ -813,15 +820,38 @@ class _LayoutTable:
             on = (self.ep > 1) & (self.n_moe > 0)
             up, off = up + np.where(on, u, 0.0), off + np.where(on, o, 0.0)
             d = group_domain_share(self.cp, self.tp, dom)
+            on = self.cp > 1
             if decode:
                 u, o = allreduce_bytes(self.n_attn * msg / self.tp, self.cp, d, inn)
+                up, off = up + np.where(on, u, 0.0), off + np.where(on, o, 0.0)
+                up_seq = off_seq = np.zeros_like(up)
             else:
-                u, o = ring_pass_bytes(Bd * kv, self.cp, d)
-            on = self.cp > 1
-            up, off = up + np.where(on, u, 0.0), off + np.where(on, o, 0.0)
+                u, o = ring_pass_bytes(kv, self.cp, d)
+                up_seq, off_seq = np.where(on, u, 0.0), np.where(on, o, 0.0)
         cross = self.tp * self.cp * self.dp >= domain
         hand = np.where(self.handoff, msg / self.tp, 0.0)
-        return flops, mem, up + np.where(cross, 0.0, hand), off + np.where(cross, hand, 0.0)
+        up, off = up + np.where(cross, 0.0, hand), off + np.where(cross, hand, 0.0)
+        out = (f_tok, f_seq, m_seq, up * tok, off * tok, up_seq, off_seq)
+        if len(self._ctx) >= 16:
+            self._ctx.clear()
+        self._ctx[key] = out
+        return out
+
+    def traffic(self, phase: str, T: float, B: Any, routing: str, domain: float,
+                in_network: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """:func:`stage_traffic_tiers` of every row: ``(FLOPs, bytes, scale-up, scale-out)``;
+        ``B`` a number or an array with one batch per row. With ``Bd = ceil(B / dp)`` sequences
+        per replica: FLOPs ``Bd (f_tok + f_seq)``, bytes ``w_fixed + experts w_expert + emb_row
+        min(tokens, V) + Bd m_seq``, link bytes ``Bd (x_tok + x_seq)`` (:meth:`_per_context`)."""
+        decode = phase == "decode"
+        f_tok, f_seq, m_seq, up_tok, off_tok, up_seq, off_seq = self._per_context(phase, T, routing, domain,
+                                                                                  in_network)
+        Bd = np.ceil(B / self.dp)
+        tokens = Bd if decode else Bd * np.ceil(T / self.cp)
+        routed = np.where(self.ep <= 1, tokens, self.dp * (Bd if decode else Bd * T))  # all replicas' tokens
+        experts = routed_experts(self.E, self.k, routed, routing) * self.w_expert if self.is_moe else 0.0
+        mem = self.w_fixed + experts + self.emb_row * np.minimum(tokens, self.vocab) + Bd * m_seq
+        return Bd * (f_tok + f_seq), mem, Bd * (up_tok + up_seq), Bd * (off_tok + off_seq)
 
     def stage_times(self, phase: str, T: float, B: Any, roofs: tuple[Any, Any, Any, Any], overlap: bool,
                     routing: str, domain: float, in_network: bool) -> tuple[Any, Any, Any, Any]:

@@ -506,8 +506,12 @@ class _FootprintTable:
         rows = []
         for c, lay in enumerate(lays):
             share = max(m.n_kv_heads // lay.tp, 1) / m.n_kv_heads
+            seen = set()  # identical stages (a deep pipeline's middle) have the same total: one row
             for s, st in enumerate(p.stage_sums(lay.pp)):
-                rows.append((c, _stage_weight_bytes(p, st, s, lay, bpe), st, share))
+                w = _stage_weight_bytes(p, st, s, lay, bpe)
+                if (w, st.kv, st.n_linear) not in seen:
+                    seen.add((w, st.kv, st.n_linear))
+                    rows.append((c, w, st, share))
         g = max((len(st.kv) for _, _, st, _ in rows), default=0) or 1
         self.row = np.array([c for c, _, _, _ in rows])
         self.starts = np.flatnonzero(np.r_[True, self.row[1:] != self.row[:-1]])
@@ -530,19 +534,27 @@ class _FootprintTable:
         ri = self.row  # per-row copies of the per-layout columns: no gathers per call
         self._rows = (self.cp[ri], self.dp[ri], self.tp[ri], self.per_tok[ri], self.logits_row[ri],
                       self.e[:, 0] if self.e.shape[1] == 1 else None, bool(np.any(self.n_linear)))
+        self._ctx: dict[float, tuple[np.ndarray, np.ndarray]] = {}  # per context: tokens, KV elements
 
     def totals(self, ctx: float, batch: float, o: _Options) -> np.ndarray:
         """Bytes per chip of every layout (worst stage), as :func:`footprint_total` at ``(ctx, batch)``."""
         cp, dp, tp, per_tok, logits_row, e1, linear = self._rows
-        tokens, seqs = np.ceil(ctx / cp), np.ceil(batch / dp)
+        hit = self._ctx.get(float(ctx))
+        if hit is None:  # what depends on the context alone, kept for the next batch
+            tokens = np.ceil(ctx / cp)
+            if e1 is not None:  # one window: the sum of one product is that product
+                kv_elems = e1 * np.minimum(tokens, self.win[:, 0])
+            else:
+                kv_elems = (self.e * np.minimum(tokens[:, None], self.win)).sum(axis=1)
+            if len(self._ctx) >= 16:
+                self._ctx.clear()
+            hit = self._ctx[float(ctx)] = (tokens, kv_elems)
+        tokens, kv_elems = hit
+        seqs = np.ceil(batch / dp)
         act_b = o.act.bytes_per_element
         act_decode = seqs * per_tok * act_b + seqs * logits_row
         act = np.minimum(float(o.prefill_chunk), tokens * seqs) * per_tok * act_b + logits_row
         act = np.maximum(act_decode, act)
-        if e1 is not None:  # one window: the sum of one product is that product
-            kv_elems = e1 * np.minimum(tokens, self.win[:, 0])
-        else:
-            kv_elems = (self.e * np.minimum(tokens[:, None], self.win)).sum(axis=1)
         total = kv_elems * seqs * o.kv.bytes_per_element + self.w
         if linear:  # x + 0.0 == x: skipped without linear-attention state
             total = total + seqs * self.n_linear * self.state_elems / tp * o.state.bytes_per_element
@@ -569,6 +581,7 @@ class _FootprintTable:
         cp, dp, tp, per_tok, logits_row, e1, linear = self._rows
         out._rows = (cp[rows], dp[rows], tp[rows], per_tok[rows], logits_row[rows],
                      None if e1 is None else e1[rows], linear)
+        out._ctx = {}
         return out
 
     def usable(self, ctx_min: float, batch_max: float) -> np.ndarray:
