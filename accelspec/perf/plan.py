@@ -57,8 +57,9 @@ deployment: "fewest chips" is per replica) is evaluated for all catalog entries 
 (layout, chip) pair is a block of rows of one table (one row per distinct pipeline stage, on the
 pair's own roofs, at the pair's own batch), so one numpy pass scores them all; the largest
 batch that meets the TPOT target and fits is found by a bisection over all pairs at once (both
-the step time and the footprint grow with the batch, and so does ``B / t``). The answer per chip: the fewest chips that meet both targets, there the layout with
-the most tokens/s per chip at its largest batch, and the best tokens/s per chip at any count.
+the step time and the footprint grow with the batch, and so does ``B / t``). The answer per
+chip: the fewest chips that meet both targets, there the layout with the most tokens/s per chip
+at its largest batch, and the best tokens/s per chip at any count.
 A chip that meets nothing says which bound rules it out.
 """
 
