@@ -98,6 +98,10 @@ def main() -> None:
     add("plan llama-3.1-70b over the catalog, new args",
         median_time(lambda: a.plan("llama-3.1-70b", input_tokens=fresh_context(), output_tokens=256,
                                    ttft="1 s", tpot="30 ms"), slow), "<= 300x")
+    for moe in ("deepseek-v3", "gpt-oss-120b"):  # MoE: more layouts (every ep), no goal of its own
+        add(f"plan {moe} over the catalog, new args",
+            median_time(lambda moe=moe: a.plan(moe, input_tokens=fresh_context(), output_tokens=256,
+                                               ttft="1 s", tpot="30 ms"), slow), "(MoE, shown)")
 
     contexts = [fresh_context() for _ in range(50)]
     batches = list(range(1, 41))
