@@ -108,22 +108,34 @@ def test_a_planted_catalog_entry_is_never_loaded(tmp_path, cache):
     assert units.read_entry(entry) is not None
 
 
-def test_an_edited_unit_definitions_file_changes_no_answer(cache):
+def _byte_scale(defs: list) -> float:
+    (byte,) = [d for d in defs if getattr(d, "name", None) == "byte"]
+    return byte.converter.scale
+
+
+def test_an_edited_unit_definitions_entry_changes_no_answer(cache):
+    """The parsed definitions entry with ``byte = 9 * bit`` under its old MAC: discarded, never read."""
+    import dataclasses
+
     code = "import accelspec as a; print(a.Q_('400 Gb/s').to('GB/s'))"
     assert _run(code, cache) == "50.0 GB/s"
-    (defs,) = cache.glob("units-*.txt")
-    text = defs.read_text(encoding="utf-8")
-    assert "\nbyte = 8 * bit" in text
-    defs.write_text(text.replace("\nbyte = 8 * bit", "\nbyte = 9 * bit"), encoding="utf-8")
+    (entry,) = cache.glob("units-*.pickle")
+    raw = entry.read_bytes()
+    header, payload = raw[:units._HEADER_LEN], raw[units._HEADER_LEN:]
+    defs = pickle.loads(payload)  # the test's own entry, just written
+    assert _byte_scale(defs) == 8
+    edited = [dataclasses.replace(d, converter=type(d.converter)(9)) if getattr(d, "name", None) == "byte" else d
+              for d in defs]
+    entry.write_bytes(header + pickle.dumps(edited))
     assert _run(code, cache) == "50.0 GB/s"  # the edit is discarded, never read
-    assert "\nbyte = 8 * bit" in defs.read_text(encoding="utf-8")  # and the entry is rewritten
+    assert _byte_scale(pickle.loads(units.read_entry(entry))) == 8  # and the entry is rewritten
 
 
-def test_a_planted_pint_definitions_pickle_is_never_loaded(tmp_path, cache):
+def test_a_planted_unit_definitions_pickle_is_never_loaded(tmp_path, cache):
     code = "import accelspec as a; print(a.Q_('400 Gb/s').to('GB/s'))"
     assert _run(code, cache) == "50.0 GB/s"
     marker = tmp_path / "PWNED"
-    entries = list((cache / "pint").glob("*.pickle"))
+    entries = list(cache.glob("units-*.pickle"))
     assert entries
     for e in entries:
         e.write_bytes(pickle.dumps(_Evil(marker)))
