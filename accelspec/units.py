@@ -22,7 +22,8 @@ import stat
 import sys
 import threading
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -354,8 +355,37 @@ def write_entry(path: Path, payload: bytes) -> bool:
                 os.unlink(tmp)
     except OSError:
         return False
-    prune(root)
+    with _PRUNE_LOCK:
+        held = _PRUNE_HELD > 0
+        if held:
+            _PRUNE_DUE.add(root)
+    if not held:
+        prune(root)
     return True
+
+
+_PRUNE_HELD = 0  #: open :func:`batched_prune` blocks: writes leave the pruning to the block's end
+_PRUNE_DUE: set[Path] = set()
+_PRUNE_LOCK = threading.Lock()
+
+
+@contextmanager
+def batched_prune() -> Iterator[None]:
+    """Writes inside this block prune the cache once, at its end, instead of after each entry
+    (a cold catalog load writes some thirty entries)."""
+    global _PRUNE_HELD
+    with _PRUNE_LOCK:
+        _PRUNE_HELD += 1
+    try:
+        yield
+    finally:
+        with _PRUNE_LOCK:
+            _PRUNE_HELD -= 1
+            due = set() if _PRUNE_HELD else set(_PRUNE_DUE)
+            if not _PRUNE_HELD:
+                _PRUNE_DUE.clear()
+        for root in due:
+            prune(root)
 
 
 def prune(root: Path | None = None) -> None:
