@@ -461,7 +461,8 @@ def _definitions_entry() -> Path | None:
 def _parsed_definitions(reg: pint.UnitRegistry) -> list[Any]:
     """pint's definition objects for :func:`_definitions_text`, in order: from the cache when an
     authenticated entry holds them (a damaged or planted one is discarded unread, see
-    :func:`read_entry`), parsed by :func:`_parse_definitions` and cached otherwise."""
+    :func:`read_entry`); otherwise from the shipped :data:`DEFINITIONS_TABLE` when it was made
+    from this very text, else parsed by :func:`_parse_definitions`; then cached."""
     import pickle
 
     entry = _definitions_entry()
@@ -473,10 +474,125 @@ def _parsed_definitions(reg: pint.UnitRegistry) -> list[Any]:
                 return defs
         except Exception:  # written by another pint: parse again
             pass
-    defs = _parse_definitions(_definitions_text().splitlines(), reg)
+    text = _definitions_text()
+    defs = _table_definitions(text)
+    if defs is None:
+        defs = _parse_definitions(text.splitlines(), reg)
     if entry is not None:
         write_entry(entry, pickle.dumps(defs, protocol=pickle.HIGHEST_PROTOCOL))
     return defs
+
+
+#: The parsed unit definitions as JSON, shipped with the package so that a first start skips the
+#: parse: made for one pint version by :func:`write_definitions_table` (``python -m
+#: accelspec.io.docgen``) and used only when its key (the definitions text, the table format and
+#: pint's version) matches; otherwise the definitions are parsed as usual.
+DEFINITIONS_TABLE = Path(__file__).with_name("unit_definitions.json")
+_TABLE_FORMAT = 1
+
+
+def _table_key(text: str) -> str:
+    return hashlib.sha256(f"{_TABLE_FORMAT}|{pint.__version__}|{text}".encode()).hexdigest()
+
+
+def _table_classes() -> dict[str, type]:
+    """The only classes a definitions table may name: pint's definition and converter types."""
+    from pint.delegates.txt_defparser import plain, system
+    from pint.facets.group.definitions import GroupDefinition
+    from pint.facets.nonmultiplicative.definitions import LogarithmicConverter, OffsetConverter
+    from pint.facets.plain.definitions import DefaultsDefinition, ScaleConverter
+    from pint.facets.system.definitions import SystemDefinition
+
+    classes: list[type] = [plain.AliasDefinition, plain.DerivedDimensionDefinition, plain.DimensionDefinition,
+                           plain.PrefixDefinition, plain.UnitDefinition, system.BaseUnitRule, GroupDefinition,
+                           SystemDefinition, DefaultsDefinition, ScaleConverter, OffsetConverter,
+                           LogarithmicConverter]
+    return {f"{c.__module__}.{c.__qualname__}": c for c in classes}
+
+
+def definitions_table() -> dict[str, Any]:
+    """The registry's parsed definitions as JSON-ready data (see :data:`DEFINITIONS_TABLE`).
+
+    Returns
+    -------
+    dict
+        ``format``, ``pint`` (version), ``key`` and ``definitions``: each definition a mapping
+        ``{"$": class, "f": [its constructor arguments]}``, a unit container
+        ``{"$": "units", "d": {name: exponent}}``, a tuple a list.
+    """
+    import dataclasses
+
+    classes = {c: k for k, c in _table_classes().items()}
+
+    def encode(obj: Any) -> Any:
+        if isinstance(obj, pint.util.UnitsContainer):
+            return {"$": "units", "d": dict(obj)}
+        if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+            return {"$": classes[type(obj)], "f": [encode(getattr(obj, f.name)) for f in dataclasses.fields(obj)
+                                                   if f.init]}
+        if isinstance(obj, tuple):
+            return [encode(x) for x in obj]
+        if obj is None or isinstance(obj, (str, int, float)):
+            return obj
+        raise TypeError(f"cannot write {type(obj).__name__} to the definitions table")
+
+    text = _definitions_text()
+    defs = _parse_definitions(text.splitlines(), ureg)
+    return {"format": _TABLE_FORMAT, "pint": pint.__version__, "key": _table_key(text),
+            "definitions": [encode(d) for d in defs]}
+
+
+def write_definitions_table(path: Path | None = None) -> bool:
+    """Write :func:`definitions_table` to a file, one definition a line.
+
+    Parameters
+    ----------
+    path : Path, optional
+        Where (default :data:`DEFINITIONS_TABLE`, the table shipped with the package).
+
+    Returns
+    -------
+    bool
+        True when the file changed.
+    """
+    import json
+
+    path = path or DEFINITIONS_TABLE
+    table = definitions_table()
+    defs = table.pop("definitions")
+    head = json.dumps(table)[:-1]
+    body = ",\n".join(json.dumps(d, ensure_ascii=False, separators=(",", ":")) for d in defs)
+    text = f'{head}, "definitions": [\n{body}\n]}}\n'
+    if path.is_file() and path.read_text(encoding="utf-8") == text:
+        return False
+    path.write_text(text, encoding="utf-8")
+    return True
+
+
+def _table_definitions(text: str) -> list[Any] | None:
+    """The shipped table's definitions when it was made from ``text`` by this pint, else None
+    (also for a table that names a class outside :func:`_table_classes`, or any other fault)."""
+    import json
+
+    try:
+        table = json.loads(DEFINITIONS_TABLE.read_text(encoding="utf-8"))
+        if not (isinstance(table, dict) and table.get("key") == _table_key(text)):
+            return None
+        classes = _table_classes()
+        units_container = pint.util.UnitsContainer
+
+        def decode(obj: Any) -> Any:
+            if isinstance(obj, list):
+                return tuple(decode(x) for x in obj)
+            if isinstance(obj, dict):
+                if obj["$"] == "units":
+                    return units_container(obj["d"])
+                return classes[obj["$"]](*(decode(x) for x in obj["f"]))  # a KeyError for any other class
+            return obj
+
+        return [decode(d) for d in table["definitions"]]
+    except Exception:  # missing, unreadable or foreign: parse the text
+        return None
 
 
 def _parse_definitions(lines: list[str], reg: pint.UnitRegistry) -> list[Any]:

@@ -301,3 +301,22 @@ def test_pruning_deletes_only_recognised_entries_under_a_size_cap(tmp_path, cach
     assert sum(p.stat().st_size for p in ours) <= 64 * 1024
     assert foreign.exists() and link.is_symlink() and outside.read_text() == "keep me"
     assert units.read_entry(folder / f"{19:064x}.pickle") == b"y" * 10_000  # the newest stays
+
+
+def test_a_batch_of_writes_prunes_once_at_its_end(tmp_path, cache, monkeypatch):
+    """A cold catalog load writes some thirty entries: inside ``batched_prune`` the cache is
+    pruned once, at the end of the block, and still ends under its limits."""
+    calls = []
+    real = units.prune
+    monkeypatch.setattr(units, "prune", lambda root=None: calls.append(root) or real(root))
+    monkeypatch.setattr(units, "MAX_CACHE_BYTES", 64 * 1024)
+    folder = cache / "parsed"
+    with units.batched_prune():
+        for i in range(20):
+            assert units.write_entry(folder / f"{i:064x}.pickle", b"y" * 10_000)
+        assert calls == [] and len(list(folder.iterdir())) == 20
+    assert calls == [cache]
+    assert sum(p.stat().st_size for p in folder.iterdir()) <= 64 * 1024
+    assert units.read_entry(folder / f"{19:064x}.pickle") == b"y" * 10_000  # the newest stays
+    units.write_entry(folder / f"{20:064x}.pickle", b"z")  # outside a batch: pruned at once
+    assert len(calls) == 2

@@ -218,3 +218,53 @@ def test_the_fast_registry_gives_pint_s_own_answers():
     for unit in ("GB", "W", "s", "FLOP/s"):
         assert sorted(map(str, reg.get_compatible_units(unit))) == sorted(
             f"{u:~P}" for u in ref.get_compatible_units(unit)), unit
+
+
+def _plain_fields(obj):
+    """A definition as its constructor arguments, recursively (positions in the text left out)."""
+    import dataclasses
+
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return (type(obj), tuple(_plain_fields(getattr(obj, f.name)) for f in dataclasses.fields(obj) if f.init))
+    if isinstance(obj, tuple):
+        return tuple(_plain_fields(x) for x in obj)
+    return obj
+
+
+def test_the_shipped_definitions_table_is_the_parse_of_this_pint_s_text():
+    """accelspec/unit_definitions.json spares a first start the parse; made for one pint version,
+    it must hold exactly what the parser gives (else: ``python -m accelspec.io.docgen``)."""
+    import json
+
+    import pint
+
+    from accelspec import units
+
+    table = json.loads(units.DEFINITIONS_TABLE.read_text(encoding="utf-8"))
+    if table["pint"] != pint.__version__:
+        pytest.skip(f"the table is for pint {table['pint']}; this is {pint.__version__} (it parses instead)")
+    text = units._definitions_text()
+    assert table["key"] == units._table_key(text), "stale table: run `python -m accelspec.io.docgen`"
+    got = units._table_definitions(text)
+    assert got is not None
+    want = units._parse_definitions(text.splitlines(), units.ureg)
+    assert [_plain_fields(d) for d in got] == [_plain_fields(d) for d in want]
+
+
+def test_a_definitions_table_for_other_text_or_naming_other_classes_is_not_used(tmp_path, monkeypatch):
+    import json
+
+    from accelspec import units
+
+    text = units._definitions_text()
+    table = json.loads(units.DEFINITIONS_TABLE.read_text(encoding="utf-8"))
+    fake = tmp_path / "table.json"
+    monkeypatch.setattr(units, "DEFINITIONS_TABLE", fake)
+    fake.write_text(json.dumps({**table, "key": units._table_key(text + "x")}), encoding="utf-8")
+    assert units._table_definitions(text) is None  # made from other text
+    evil = {"$": "os.system", "f": ["touch " + str(tmp_path / "PWNED")]}
+    fake.write_text(json.dumps({**table, "key": units._table_key(text), "definitions": [evil]}), encoding="utf-8")
+    assert units._table_definitions(text) is None  # a class outside pint's definition types
+    assert not (tmp_path / "PWNED").exists()
+    fake.write_text(json.dumps({**table, "key": units._table_key(text)}), encoding="utf-8")
+    assert units._table_definitions(text) is not None
