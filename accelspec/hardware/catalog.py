@@ -235,11 +235,12 @@ class Catalog(IndexedCatalog[Chip]):
                 return
             except Exception:  # a foreign or damaged entry: load the files
                 pass
-        if lazy and entry is not None:
+        if lazy:
             parsed: list[tuple[Path, Any]] = []
             for f in files:
                 self._add_file_lazily(f, parsed)
-            _defer_cache_write(entry, files, self._index, list(self.files), parsed)
+            if entry is not None:
+                _defer_cache_write(entry, files, self._index, list(self.files), parsed)
             return
         with batched_prune():
             for f in files:
