@@ -13,15 +13,17 @@ from __future__ import annotations
 
 import gc
 import pickle
+import threading
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from functools import partial
 from types import MappingProxyType
 from typing import Any, Generic, TypeVar
 
 from .errors import SpecFileError, UnknownNameError
 
-__all__ = ["IndexedCatalog", "NamedIndex", "matches", "normalize_name", "paused_gc", "suggest_across",
+__all__ = ["Deferred", "IndexedCatalog", "NamedIndex", "matches", "normalize_name", "paused_gc", "suggest_across",
            "suggest_names"]
 
 R = TypeVar("R")
@@ -90,29 +92,48 @@ def matches(where: Callable[[R], bool], record: R) -> bool:
         raise
 
 
-class _Thawing(Mapping[str, R]):
-    """Records kept pickled until first read: id -> record, unpickled once, on first access.
+#: Guards every :class:`Deferred` build (a record builds in well under a millisecond).
+_BUILD_LOCK = threading.RLock()
 
-    Two threads reading one record at once get the same object (the first one stored wins)."""
 
-    def __init__(self, frozen: dict[str, bytes]):
-        self._frozen = frozen
-        self._live: dict[str, R] = {}
+class Deferred(Generic[R]):
+    """A record built on first read: ``make()`` runs once (under a lock, so two threads reading it
+    at once get the same object), and every index holding this wrapper then holds the record.
 
-    def __getitem__(self, rid: str) -> R:
-        rec = self._live.get(rid)
-        if rec is None:
-            rec = self._live.setdefault(rid, pickle.loads(self._frozen[rid]))
-        return rec
+    What a catalog holds until a record is asked for: a validated record unpickled from the
+    cache, or a shipped spec file's record validated on first read (:meth:`NamedIndex.defer`).
+    An error in ``make`` leaves the record unbuilt: the next read raises it again.
+    """
 
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._frozen)
+    __slots__ = ("_make", "_value")
 
-    def __len__(self) -> int:
-        return len(self._frozen)
+    def __init__(self, make: Callable[[], R]):
+        self._make: Callable[[], R] | None = make
+        self._value: R | None = None
 
-    def __contains__(self, rid: object) -> bool:
-        return rid in self._frozen
+    @property
+    def built(self) -> bool:
+        return self._make is None
+
+    def get(self) -> R:
+        if self._make is not None:
+            with _BUILD_LOCK:
+                make = self._make
+                if make is not None:
+                    self._value = make()
+                    self._make = None
+        return self._value  # type: ignore[return-value]
+
+    def __reduce__(self) -> tuple[Any, ...]:  # pickles as the record itself
+        return (_identity, (self.get(),))
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+def _built(rec: Any) -> Any:
+    return rec.get() if type(rec) is Deferred else rec
 
 
 class NamedIndex(Generic[R]):
@@ -127,13 +148,14 @@ class NamedIndex(Generic[R]):
         self.kind = kind
         self._error = error
         self._names = names
-        self._records: Mapping[str, R] = {}
+        self._records: dict[str, R | Deferred[R]] = {}  # id -> record, or a record built on first read
         self._keys: dict[str, str] = {}  # normalized name -> id
 
     # --- a cached index: names kept, records unpickled one by one when first read ---------------
     def freeze(self) -> tuple[dict[str, str], dict[str, bytes]]:
-        """``(names, pickled records)`` for a cache: :meth:`thaw` rebuilds this index from it."""
-        return dict(self._keys), {rid: pickle.dumps(rec, protocol=pickle.HIGHEST_PROTOCOL)
+        """``(names, pickled records)`` for a cache: :meth:`thaw` rebuilds this index from it
+        (every deferred record is built first)."""
+        return dict(self._keys), {rid: pickle.dumps(_built(rec), protocol=pickle.HIGHEST_PROTOCOL)
                                   for rid, rec in self._records.items()}
 
     def thaw(self, frozen: tuple[dict[str, str], dict[str, bytes]]) -> NamedIndex[R]:
@@ -143,8 +165,13 @@ class NamedIndex(Generic[R]):
         if not (isinstance(keys, dict) and isinstance(records, dict) and set(keys.values()) <= set(records)):
             raise ValueError("not a frozen NamedIndex")
         new = NamedIndex(self.kind, self._error, self._names)
-        new._records, new._keys = _Thawing(records), dict(keys)
+        new._records = {rid: Deferred(partial(pickle.loads, blob)) for rid, blob in records.items()}
+        new._keys = dict(keys)
         return new
+
+    def pending(self) -> int:
+        """How many records are still deferred (not built yet)."""
+        return sum(1 for r in self._records.values() if type(r) is Deferred and not r.built)
 
     # --- building (all or nothing) -------------------------------------------------------------
     def with_records(self, records: Iterable[R], file: str, *, replace: bool = False,
@@ -155,13 +182,25 @@ class NamedIndex(Generic[R]):
         (a user file redefining a shipped record; its old names are dropped first). A name
         or alias used by another record raises :class:`SpecFileError` naming both.
         """
+        return self._with(((list(self._names(rec)), rec) for rec in records), file, replace, origin)
+
+    def defer(self, records: Iterable[tuple[list[str], Callable[[], R]]], file: str,
+              origin: Callable[[R], str | None] | None = None) -> NamedIndex[R]:
+        """:meth:`with_records` for records built on first read: each item is the record's names
+        (id first, as ``names`` would give them) and a function that builds it. The names are
+        checked now, exactly as :meth:`with_records` checks them; a record is built (and may
+        raise) only when something reads it."""
+        return self._with(((names, Deferred(make)) for names, make in records), file, False, origin)
+
+    def _with(self, items: Iterable[tuple[list[str], R | Deferred[R]]], file: str, replace: bool,
+              origin: Callable[[R], str | None] | None) -> NamedIndex[R]:
         new = NamedIndex(self.kind, self._error, self._names)
         new._records, new._keys = dict(self._records), dict(self._keys)
-        for rec in records:
-            rid, *others = list(self._names(rec))
+        for names, rec in items:
+            rid, *others = names
             if rid in new._records:
                 if not replace:
-                    where = origin(new._records[rid]) if origin else None
+                    where = origin(_built(new._records[rid])) if origin else None
                     raise SpecFileError(file, f"duplicate {self.kind} id" + (f", already defined in {where}"
                                                                              if where else ""), record=rid)
                 new._keys = {k: v for k, v in new._keys.items() if v != rid}
@@ -169,7 +208,7 @@ class NamedIndex(Generic[R]):
                 key = normalize_name(name)
                 owner = new._keys.get(key)
                 if owner is not None and owner != rid:
-                    where = origin(new._records[owner]) if origin and owner in new._records else None
+                    where = origin(_built(new._records[owner])) if origin and owner in new._records else None
                     raise SpecFileError(file, f"name or alias {name!r} is already used by {self.kind} {owner!r}"
                                         + (f" ({where})" if where else ""), record=rid, field="aliases")
                 new._keys[key] = rid
@@ -182,7 +221,7 @@ class NamedIndex(Generic[R]):
         rid = self._keys.get(normalize_name(name))
         if rid is None:
             raise self._error(name, self.suggest(name))
-        return self._records[rid]
+        return _built(self._records[rid])  # type: ignore[no-any-return]
 
     def suggest(self, name: str, n: int = 5) -> list[str]:
         """Closest ids to a misspelt name."""
@@ -191,7 +230,7 @@ class NamedIndex(Generic[R]):
     def find(self, where: Callable[[R], bool] | None = None, **terms: Any) -> list[R]:
         """Records whose attributes equal ``terms`` and for which ``where`` holds (a predicate
         that trips on a missing field skips the record)."""
-        return [r for r in self._records.values()
+        return [r for r in self
                 if all(getattr(r, k, None) == v for k, v in terms.items())
                 and (where is None or matches(where, r))]
 
@@ -200,7 +239,8 @@ class NamedIndex(Generic[R]):
 
     def by_id(self, rid: str) -> R | None:
         """The record whose id is exactly ``rid`` (no name or alias matching), or None."""
-        return self._records.get(rid)
+        rec = self._records.get(rid)
+        return None if rec is None else _built(rec)  # type: ignore[no-any-return]
 
     @property
     def keys(self) -> Mapping[str, str]:
@@ -212,7 +252,7 @@ class NamedIndex(Generic[R]):
         return self._keys.get(normalize_name(name))
 
     def __iter__(self) -> Iterator[R]:
-        return iter(self._records.values())
+        return (_built(r) for r in list(self._records.values()))
 
     def __len__(self) -> int:
         return len(self._records)

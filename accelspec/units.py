@@ -22,7 +22,8 @@ import stat
 import sys
 import threading
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -122,9 +123,10 @@ def cache_dir() -> Path | None:
 
 
 def _definitions_key() -> str:
-    """Name of the cached definitions file: a hash of pint's version, the size and modification
-    time of pint's two definition files and of this module (which edits them), so that a new
-    pint or an edited module starts a new file, and a warm start never re-reads pint's text."""
+    """Key of the parsed definitions' cache entry: a hash of pint's version, the size and
+    modification time of pint's two definition files and of this module (which edits and parses
+    them), so that a new pint or an edited module starts a new entry, and a warm start never
+    reads pint's text."""
     folder = Path(pint.__file__).parent
     parts = [pint.__version__]
     for f in (folder / "default_en.txt", folder / "constants_en.txt", Path(__file__)):
@@ -136,7 +138,7 @@ def _definitions_key() -> str:
 # --- the cache folder: every entry authenticated ------------------------------------------------
 # A cache is an optimisation: any doubt means a cold load, never a wrong answer and never code
 # run from a file someone else put there. Every entry accelspec writes (parsed YAML, the
-# validated chip catalog, pint's parsed definitions, the unit definitions text) is one header
+# validated chip catalog, the registry's parsed unit definitions) is one header
 # line, ``# accelspec-cache 1 <HMAC-SHA256 hex>``, then the payload. The MAC's key is 32 random
 # bytes in ``<cache>/key`` (mode 0600, owned by this user, never a link), made on first use; it
 # covers the entry's folder and name too, so an entry cannot be moved to another name. The cache
@@ -157,10 +159,9 @@ MAX_ENTRY_BYTES = 32 * 2**20
 MAX_CACHE_BYTES = 128 * 2**20
 #: Entry folders (relative to the cache folder; "" is the folder itself): name pattern, most entries.
 _ENTRY_KINDS: dict[str, tuple[re.Pattern[str], int]] = {
-    "": (re.compile(r"units-[0-9a-f]{16}\.txt"), 8),
+    "": (re.compile(r"units-[0-9a-f]{16}\.pickle"), 8),
     "parsed": (re.compile(r"[0-9a-f]{64}\.pickle"), 1024),
     "catalog": (re.compile(r"[0-9a-f]{64}\.pickle"), 8),
-    "pint": (re.compile(r"[0-9a-f]{40}\.pickle"), 32),
 }
 _TMP_RE = re.compile(r"\..+\.\d+\.\d+\.[0-9a-f]{8}\.tmp")
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
@@ -354,8 +355,37 @@ def write_entry(path: Path, payload: bytes) -> bool:
                 os.unlink(tmp)
     except OSError:
         return False
-    prune(root)
+    with _PRUNE_LOCK:
+        held = _PRUNE_HELD > 0
+        if held:
+            _PRUNE_DUE.add(root)
+    if not held:
+        prune(root)
     return True
+
+
+_PRUNE_HELD = 0  #: open :func:`batched_prune` blocks: writes leave the pruning to the block's end
+_PRUNE_DUE: set[Path] = set()
+_PRUNE_LOCK = threading.Lock()
+
+
+@contextmanager
+def batched_prune() -> Iterator[None]:
+    """Writes inside this block prune the cache once, at its end, instead of after each entry
+    (a cold catalog load writes some thirty entries)."""
+    global _PRUNE_HELD
+    with _PRUNE_LOCK:
+        _PRUNE_HELD += 1
+    try:
+        yield
+    finally:
+        with _PRUNE_LOCK:
+            _PRUNE_HELD -= 1
+            due = set() if _PRUNE_HELD else set(_PRUNE_DUE)
+            if not _PRUNE_HELD:
+                _PRUNE_DUE.clear()
+        for root in due:
+            prune(root)
 
 
 def prune(root: Path | None = None) -> None:
@@ -417,85 +447,278 @@ def _remove_entry(path: Path) -> None:
         pass
 
 
-def _cached_definitions_file() -> tuple[Path, Path] | None:
-    """``<cache>/units-<key>.txt`` (written from :func:`_definitions_text` when missing or not
-    authenticated: an edited copy such as ``byte = 8 * bit`` is never read) and pint's own
-    cache folder beside it; None when the cache folder cannot be used."""
-    root = _cache_root()
-    if root is None:
-        return None
-    path = root / f"units-{_definitions_key()}.txt"
-    if read_entry(path) is None and not write_entry(path, _definitions_text().encode("utf-8")):
-        return None
-    pint_cache = root / "pint"
-    if not _safe_folder(pint_cache):
-        return None
-    return path, pint_cache
-
-
-def _pint_disk_cache(folder: Path) -> Any:
-    """pint's definitions cache with every entry authenticated (pint's own pickles any file)."""
-    import pickle
-
-    from pint import delegates
-
-    base = delegates.build_disk_cache_class(float)
-
-    class AuthenticatedDiskCache(base):  # type: ignore[misc,valid-type]
-        _store_header = False
-
-        def rawload(self, header: Any, cache_path: Path | None = None) -> Any:
-            path = Path(cache_path if cache_path is not None else self.cache_path_for(header))
-            payload = read_entry(path)
-            if payload is None:
-                return None
-            try:
-                return pickle.loads(payload)
-            except Exception as exc:  # authenticated but unreadable (another pint): rebuild it
-                _warn_once(f"discarded the unreadable entry {path} ({type(exc).__name__})")
-                _discard(path)
-                return None
-
-        def rawsave(self, header: Any, converted_object: Any, cache_path: Path | None = None) -> Path:
-            path = Path(cache_path if cache_path is not None else self.cache_path_for(header))
-            write_entry(path, pickle.dumps(converted_object, protocol=pickle.HIGHEST_PROTOCOL))
-            return path
-
-    return AuthenticatedDiskCache(folder)
-
-
 def _definitions_text() -> str:
     return "\n".join([*_default_definitions(), *_EXTRA_DEFINITIONS]) + "\n"
+
+
+def _definitions_entry() -> Path | None:
+    """``<cache>/units-<key>.pickle``: the parsed definitions (:func:`_parsed_definitions`), or
+    None when caching is off or the cache folder is unsafe."""
+    root = _cache_root()
+    return None if root is None else root / f"units-{_definitions_key()}.pickle"
+
+
+def _parsed_definitions(reg: pint.UnitRegistry) -> list[Any]:
+    """pint's definition objects for :func:`_definitions_text`, in order: from the cache when an
+    authenticated entry holds them (a damaged or planted one is discarded unread, see
+    :func:`read_entry`); otherwise from the shipped :data:`DEFINITIONS_TABLE` when it was made
+    from this very text, else parsed by :func:`_parse_definitions`; then cached."""
+    import pickle
+
+    entry = _definitions_entry()
+    payload = read_entry(entry) if entry is not None else None
+    if payload is not None:
+        try:
+            defs = pickle.loads(payload)  # authenticated: written by accelspec with this user's key
+            if isinstance(defs, list):
+                return defs
+        except Exception:  # written by another pint: parse again
+            pass
+    text = _definitions_text()
+    defs = _table_definitions(text)
+    if defs is None:
+        defs = _parse_definitions(text.splitlines(), reg)
+    if entry is not None:
+        write_entry(entry, pickle.dumps(defs, protocol=pickle.HIGHEST_PROTOCOL))
+    return defs
+
+
+#: The parsed unit definitions as JSON, shipped with the package so that a first start skips the
+#: parse: made for one pint version by :func:`write_definitions_table` (``python -m
+#: accelspec.io.docgen``) and used only when its key (the definitions text, the table format and
+#: pint's version) matches; otherwise the definitions are parsed as usual.
+DEFINITIONS_TABLE = Path(__file__).with_name("unit_definitions.json")
+_TABLE_FORMAT = 1
+
+
+def _table_key(text: str) -> str:
+    return hashlib.sha256(f"{_TABLE_FORMAT}|{pint.__version__}|{text}".encode()).hexdigest()
+
+
+def _table_classes() -> dict[str, type]:
+    """The only classes a definitions table may name: pint's definition and converter types."""
+    from pint.delegates.txt_defparser import plain, system
+    from pint.facets.group.definitions import GroupDefinition
+    from pint.facets.nonmultiplicative.definitions import LogarithmicConverter, OffsetConverter
+    from pint.facets.plain.definitions import DefaultsDefinition, ScaleConverter
+    from pint.facets.system.definitions import SystemDefinition
+
+    classes: list[type] = [plain.AliasDefinition, plain.DerivedDimensionDefinition, plain.DimensionDefinition,
+                           plain.PrefixDefinition, plain.UnitDefinition, system.BaseUnitRule, GroupDefinition,
+                           SystemDefinition, DefaultsDefinition, ScaleConverter, OffsetConverter,
+                           LogarithmicConverter]
+    return {f"{c.__module__}.{c.__qualname__}": c for c in classes}
+
+
+def definitions_table() -> dict[str, Any]:
+    """The registry's parsed definitions as JSON-ready data (see :data:`DEFINITIONS_TABLE`).
+
+    Returns
+    -------
+    dict
+        ``format``, ``pint`` (version), ``key`` and ``definitions``: each definition a mapping
+        ``{"$": class, "f": [its constructor arguments]}``, a unit container
+        ``{"$": "units", "d": {name: exponent}}``, a tuple a list.
+    """
+    import dataclasses
+
+    classes = {c: k for k, c in _table_classes().items()}
+
+    def encode(obj: Any) -> Any:
+        if isinstance(obj, pint.util.UnitsContainer):
+            return {"$": "units", "d": dict(obj)}
+        if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+            return {"$": classes[type(obj)], "f": [encode(getattr(obj, f.name)) for f in dataclasses.fields(obj)
+                                                   if f.init]}
+        if isinstance(obj, tuple):
+            return [encode(x) for x in obj]
+        if obj is None or isinstance(obj, (str, int, float)):
+            return obj
+        raise TypeError(f"cannot write {type(obj).__name__} to the definitions table")
+
+    text = _definitions_text()
+    defs = _parse_definitions(text.splitlines(), ureg)
+    return {"format": _TABLE_FORMAT, "pint": pint.__version__, "key": _table_key(text),
+            "definitions": [encode(d) for d in defs]}
+
+
+def write_definitions_table(path: Path | None = None) -> bool:
+    """Write :func:`definitions_table` to a file, one definition a line.
+
+    Parameters
+    ----------
+    path : Path, optional
+        Where (default :data:`DEFINITIONS_TABLE`, the table shipped with the package).
+
+    Returns
+    -------
+    bool
+        True when the file changed.
+    """
+    import json
+
+    path = path or DEFINITIONS_TABLE
+    table = definitions_table()
+    defs = table.pop("definitions")
+    head = json.dumps(table)[:-1]
+    body = ",\n".join(json.dumps(d, ensure_ascii=False, separators=(",", ":")) for d in defs)
+    text = f'{head}, "definitions": [\n{body}\n]}}\n'
+    if path.is_file() and path.read_text(encoding="utf-8") == text:
+        return False
+    path.write_text(text, encoding="utf-8")
+    return True
+
+
+def _table_definitions(text: str) -> list[Any] | None:
+    """The shipped table's definitions when it was made from ``text`` by this pint, else None
+    (also for a table that names a class outside :func:`_table_classes`, or any other fault)."""
+    import json
+
+    try:
+        table = json.loads(DEFINITIONS_TABLE.read_text(encoding="utf-8"))
+        if not (isinstance(table, dict) and table.get("key") == _table_key(text)):
+            return None
+        classes = _table_classes()
+        units_container = pint.util.UnitsContainer
+
+        def decode(obj: Any) -> Any:
+            if isinstance(obj, list):
+                return tuple(decode(x) for x in obj)
+            if isinstance(obj, dict):
+                if obj["$"] == "units":
+                    return units_container(obj["d"])
+                return classes[obj["$"]](*(decode(x) for x in obj["f"]))  # a KeyError for any other class
+            return obj
+
+        return [decode(d) for d in table["definitions"]]
+    except Exception:  # missing, unreadable or foreign: parse the text
+        return None
+
+
+def _parse_definitions(lines: list[str], reg: pint.UnitRegistry) -> list[Any]:
+    """pint's definition objects for definition-file ``lines``, as pint's own parser gives them.
+
+    Each line goes straight to the pint statement class its form names (``name- = ...`` a
+    prefix, ``[dim]`` a dimension, ``@alias``, a unit otherwise; ``@group`` blocks are built
+    from their unit lines); the few ``@system`` and ``@defaults`` blocks go through pint's
+    parser. pint's generic parser tries every statement class on every line, which made it
+    most of a cold start. Raises ValueError on any line these classes refuse (the caller then
+    hands the whole text to pint's parser, whose message names the line)."""
+    from pint.delegates.base_defparser import ParserConfig
+    from pint.delegates.txt_defparser import group, plain
+    from pint.facets.group.definitions import GroupDefinition
+
+    config = ParserConfig(reg.non_int_type)
+
+    def statement(s: str) -> Any:
+        d: Any
+        if s.startswith("@alias "):
+            d = plain.AliasDefinition.from_string(s)
+        elif s.startswith("["):
+            d = (plain.DerivedDimensionDefinition.from_string_and_config(s, config) if "=" in s
+                 else plain.DimensionDefinition.from_string(s))
+        elif s.split("=", 1)[0].strip().endswith("-"):
+            d = plain.PrefixDefinition.from_string_and_config(s, config)
+        else:
+            d = plain.UnitDefinition.from_string_and_config(s, config)
+        if d is None or isinstance(d, Exception):
+            raise ValueError(f"cannot parse {s!r}: {d}")
+        return d
+
+    out: list[Any] = []
+    block: list[str] | None = None  # an open @group/@system/@defaults block: header, then lines
+    for raw in lines:
+        s = raw.split("#", 1)[0].strip()
+        if not s:
+            continue
+        if block is None:
+            if s.startswith("@") and not s.startswith("@alias "):
+                block = [s]
+            else:
+                out.append(statement(s))
+        elif s.startswith("@end"):
+            head, body = block[0], block[1:]
+            if head.startswith("@group"):
+                opening = group.BeginGroup.from_string(head)
+                if not isinstance(opening, group.BeginGroup):
+                    raise ValueError(f"cannot parse {head!r}")
+                out.append(GroupDefinition(opening.name, opening.using_group_names,
+                                           tuple(statement(b) for b in body)))
+            else:
+                parser = reg._def_parser
+                if parser is None:
+                    raise ValueError("the registry has no definitions parser")
+                out.extend(parser.iter_parsed_project(parser.parse_string("\n".join([*block, "@end"]))))
+            block = None
+        else:
+            block.append(s)
+    if block is not None:
+        raise ValueError(f"{block[0]!r} has no @end")
+    return out
+
+
+class _Definitions:
+    """Stands for :func:`_definitions_text` in :meth:`_Registry.load_definitions` (read only
+    when the parsed definitions are not in the cache)."""
+
+
+_TABLE_LOCK = threading.Lock()
+
+
+class _Registry(pint.UnitRegistry):  # type: ignore[misc]
+    """pint's registry, built faster, with every answer pint's own.
+
+    * The definitions are parsed line by line by :func:`_parse_definitions` (and cached, see
+      :func:`_parsed_definitions`) instead of by pint's generic parser.
+    * The conversion cache starts empty: pint computes each unit's root units and
+      dimensionality on first use and memoises them, as it does for any compound unit, instead
+      of for all ~1000 units at start-up. Only :meth:`get_compatible_units` needs the whole
+      table; its first call builds it.
+    """
+
+    _complete = False  #: whether the conversion table holds every unit (see _get_compatible_units)
+
+    def load_definitions(self, file: Any, is_resource: bool = False) -> Any:
+        if isinstance(file, _Definitions):
+            try:
+                defs = _parsed_definitions(self)
+            except Exception:  # a form this parser does not know (another pint): pint's parser
+                return super().load_definitions(_definitions_text().splitlines(), is_resource)
+            for definition in defs:
+                self._helper_dispatch_adder(definition)
+            return None
+        return super().load_definitions(file, is_resource)
+
+    def _build_cache(self, loaded_files: Any = None) -> None:
+        from pint.facets.plain.registry import RegistryCache
+
+        self._cache = RegistryCache()
+        self._caches[()] = self._cache  # what pint's context facet keeps as the base cache
+        self._complete = False
+
+    def _get_compatible_units(self, input_units: Any, group_or_system: Any = None) -> Any:
+        if not self._complete:
+            with _TABLE_LOCK:
+                if not self._complete:
+                    base, active = self._caches[()], self._cache
+                    super()._build_cache()  # pint's full table, into a new cache object
+                    full = self._cache
+                    for name in ("dimensional_equivalents", "root_units", "dimensionality"):
+                        getattr(base, name).update(getattr(full, name))
+                    self._cache, self._caches[()] = active, base
+                    self._complete = True
+        return super()._get_compatible_units(input_units, group_or_system)
 
 
 def _build_registry() -> pint.UnitRegistry:
     """The registry, built from pint's definitions plus :data:`_EXTRA_DEFINITIONS`.
 
-    Parsing pint's definition files costs about 150-200 ms per import; pint's own definition
-    cache (keyed on the file and its contents) brings that to about 20 ms. The cache lives in
-    :func:`cache_dir`; when that folder is missing or read-only the registry is built without
-    it, with the same result.
+    pint's own parser and its start-up conversion table cost about 180 ms per import; the
+    direct parser and the on-demand table of :class:`_Registry` about 50 ms, and a warm start
+    (the parsed definitions read back from :func:`cache_dir`) about 10 ms. A missing or
+    read-only cache folder only costs the parse.
     """
-    cached = _cached_definitions_file()
-    reg: pint.UnitRegistry | None = None
-    if cached is not None:
-        try:
-            disk = _pint_disk_cache(cached[1])
-
-            class UnitRegistry(pint.UnitRegistry):  # type: ignore[misc]
-                """pint's registry, reading its definitions cache through the authenticated one."""
-
-                def _after_init(self) -> None:
-                    self._diskcache = disk
-                    if self._def_parser is not None:
-                        self._def_parser._diskcache = disk
-                    super()._after_init()
-
-            reg = UnitRegistry(str(cached[0]))
-        except Exception:  # anything unexpected: build without the cache
-            reg = None
-    if reg is None:
-        reg = pint.UnitRegistry(_definitions_text().splitlines(), cache_folder=None)
+    reg = _Registry(_Definitions(), cache_folder=None)
     reg.formatter.default_format = "~P"
     _abbreviate_partial_specs(reg)
     _memoize_unit_parsing(reg)

@@ -108,22 +108,34 @@ def test_a_planted_catalog_entry_is_never_loaded(tmp_path, cache):
     assert units.read_entry(entry) is not None
 
 
-def test_an_edited_unit_definitions_file_changes_no_answer(cache):
+def _byte_scale(defs: list) -> float:
+    (byte,) = [d for d in defs if getattr(d, "name", None) == "byte"]
+    return byte.converter.scale
+
+
+def test_an_edited_unit_definitions_entry_changes_no_answer(cache):
+    """The parsed definitions entry with ``byte = 9 * bit`` under its old MAC: discarded, never read."""
+    import dataclasses
+
     code = "import accelspec as a; print(a.Q_('400 Gb/s').to('GB/s'))"
     assert _run(code, cache) == "50.0 GB/s"
-    (defs,) = cache.glob("units-*.txt")
-    text = defs.read_text(encoding="utf-8")
-    assert "\nbyte = 8 * bit" in text
-    defs.write_text(text.replace("\nbyte = 8 * bit", "\nbyte = 9 * bit"), encoding="utf-8")
+    (entry,) = cache.glob("units-*.pickle")
+    raw = entry.read_bytes()
+    header, payload = raw[:units._HEADER_LEN], raw[units._HEADER_LEN:]
+    defs = pickle.loads(payload)  # the test's own entry, just written
+    assert _byte_scale(defs) == 8
+    edited = [dataclasses.replace(d, converter=type(d.converter)(9)) if getattr(d, "name", None) == "byte" else d
+              for d in defs]
+    entry.write_bytes(header + pickle.dumps(edited))
     assert _run(code, cache) == "50.0 GB/s"  # the edit is discarded, never read
-    assert "\nbyte = 8 * bit" in defs.read_text(encoding="utf-8")  # and the entry is rewritten
+    assert _byte_scale(pickle.loads(units.read_entry(entry))) == 8  # and the entry is rewritten
 
 
-def test_a_planted_pint_definitions_pickle_is_never_loaded(tmp_path, cache):
+def test_a_planted_unit_definitions_pickle_is_never_loaded(tmp_path, cache):
     code = "import accelspec as a; print(a.Q_('400 Gb/s').to('GB/s'))"
     assert _run(code, cache) == "50.0 GB/s"
     marker = tmp_path / "PWNED"
-    entries = list((cache / "pint").glob("*.pickle"))
+    entries = list(cache.glob("units-*.pickle"))
     assert entries
     for e in entries:
         e.write_bytes(pickle.dumps(_Evil(marker)))
@@ -289,3 +301,22 @@ def test_pruning_deletes_only_recognised_entries_under_a_size_cap(tmp_path, cach
     assert sum(p.stat().st_size for p in ours) <= 64 * 1024
     assert foreign.exists() and link.is_symlink() and outside.read_text() == "keep me"
     assert units.read_entry(folder / f"{19:064x}.pickle") == b"y" * 10_000  # the newest stays
+
+
+def test_a_batch_of_writes_prunes_once_at_its_end(tmp_path, cache, monkeypatch):
+    """A cold catalog load writes some thirty entries: inside ``batched_prune`` the cache is
+    pruned once, at the end of the block, and still ends under its limits."""
+    calls = []
+    real = units.prune
+    monkeypatch.setattr(units, "prune", lambda root=None: calls.append(root) or real(root))
+    monkeypatch.setattr(units, "MAX_CACHE_BYTES", 64 * 1024)
+    folder = cache / "parsed"
+    with units.batched_prune():
+        for i in range(20):
+            assert units.write_entry(folder / f"{i:064x}.pickle", b"y" * 10_000)
+        assert calls == [] and len(list(folder.iterdir())) == 20
+    assert calls == [cache]
+    assert sum(p.stat().st_size for p in folder.iterdir()) <= 64 * 1024
+    assert units.read_entry(folder / f"{19:064x}.pickle") == b"y" * 10_000  # the newest stays
+    units.write_entry(folder / f"{20:064x}.pickle", b"z")  # outside a batch: pruned at once
+    assert len(calls) == 2

@@ -487,6 +487,62 @@ def test_a_measurement_file_with_an_alias_bomb_is_refused_quickly(tmp_path):
     assert time.perf_counter() - start < 10
 
 
+TRICKY_YAML = [
+    "a: &x [1, 2]\nb: *x\n",  # an alias
+    "base: &b {x: 1}\nd:\n  <<: *b\n  y: 2\n",  # a merge key
+    "d: 2024-01-02\nt: 2024-01-02T03:04:05Z\n",  # dates
+    "x: !!binary aGVsbG8=\ns: !!set {a, b}\nm: !!map {a: 1}\nk: !!str 12\n",  # explicit tags
+    "i: 0x1F\nf: 1.5e3\nn: ~\nb: yes\no: 0o17\nsx: 1:30\ninf: .inf\n",  # YAML 1.1 scalars
+    "- 1\n- [2, {3: 4}]\n",
+    "1: a\n1.5: b\nnull: c\ntrue: d\n2024-01-01: e\n=: v\n",  # keys of every scalar kind
+    "x\n", "", "a: 1\na: 2\n", "'quoted': '1'\nplain: 1\n",
+]
+
+
+@pytest.mark.parametrize("text", TRICKY_YAML)
+def test_the_yaml_reader_gives_what_the_safe_loader_gives(text, tmp_path, monkeypatch):
+    """read_yaml builds plain documents itself (twice as fast) and leaves the rest to PyYAML's
+    safe constructor: either way, exactly what ``yaml.safe_load`` gives."""
+    from accelspec.specfiles import read_yaml
+
+    monkeypatch.setenv("ACCELSPEC_NO_CACHE", "1")
+    f = tmp_path / "doc.yaml"
+    f.write_text(text, encoding="utf-8")
+    got, want = read_yaml(f), yaml.safe_load(text)
+    assert got == want and type(got) is type(want) and repr(got) == repr(want)
+
+
+def test_the_yaml_reader_gives_what_the_safe_loader_gives_for_every_shipped_file(monkeypatch):
+    from accelspec.specfiles import read_yaml, specs_dir
+
+    monkeypatch.setenv("ACCELSPEC_NO_CACHE", "1")
+    files = sorted(specs_dir().rglob("*.yaml"))
+    assert len(files) > 30
+    for f in files:
+        assert read_yaml(f) == yaml.load(f.read_text(encoding="utf-8"), Loader=yaml.SafeLoader), f
+
+
+def test_the_yaml_limits_hold_without_aliases(tmp_path, monkeypatch):
+    """Deep or huge plain documents are refused by the same pass that builds them."""
+    from accelspec import specfiles
+
+    monkeypatch.setenv("ACCELSPEC_NO_CACHE", "1")
+    monkeypatch.setattr(specfiles, "MAX_YAML_NODES", 1000)
+    deep = tmp_path / "deep.yaml"
+    deep.write_text("a: " + "[" * 40 + "]" * 40 + "\n", encoding="utf-8")
+    with pytest.raises(SpecFileError, match=r"deep\.yaml.*nested deeper than 32"):
+        specfiles.read_yaml(deep)
+    ok = tmp_path / "ok.yaml"
+    ok.write_text("a: " + "[" * 31 + "]" * 31 + "\n", encoding="utf-8")
+    assert specfiles.read_yaml(ok) is not None
+    wide = tmp_path / "wide.yaml"
+    wide.write_text("".join(f"- {i}\n" for i in range(1001)), encoding="utf-8")
+    with pytest.raises(SpecFileError, match=r"wide\.yaml.*more than 1,000 values"):
+        specfiles.read_yaml(wide)
+    wide.write_text("".join(f"- {i}\n" for i in range(999)), encoding="utf-8")
+    assert len(specfiles.read_yaml(wide)) == 999
+
+
 @pytest.mark.parametrize("load", ["load_specs", "load_systems", "load_models"])
 def test_an_empty_path_is_refused_not_the_current_directory(load, restore_catalog):
     with pytest.raises(a.SpecFileError, match="empty path"):

@@ -103,11 +103,11 @@ def test_freeze_and_thaw_unpickle_each_record_once_on_first_read():
     idx = _index(Rec("h100-sxm", "H100 SXM5", ("h100",)), Rec("b200", "B200"))
     thawed = idx.thaw(idx.freeze())
     assert thawed.kind == "widget" and len(thawed) == 2 and "h100" in thawed
-    assert len(thawed._records._live) == 0  # nothing unpickled yet
+    assert thawed.pending() == 2  # nothing unpickled yet
     with ThreadPoolExecutor(8) as pool:
         got = list(pool.map(lambda _: thawed.get("H100"), range(64)))
     assert all(g is got[0] for g in got) and got[0] == idx.get("h100")
-    assert len(thawed._records._live) == 1
+    assert thawed.pending() == 1
     assert [r.id for r in thawed] == ["h100-sxm", "b200"]
     with pytest.raises(UnknownNameError, match="did you mean 'b200'"):
         thawed.get("b20")

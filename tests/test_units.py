@@ -138,7 +138,7 @@ def test_registry_builds_without_a_writable_cache(tmp_path):
                               env={**__import__("os").environ, **env}, check=True)
         outs.add(proc.stdout.strip())
     assert outs == {"50.0 GB/s 1000000000000.0 FLOP/s"}
-    assert list((tmp_path / "c").glob("units-*.txt")), "the cache was written where it could be"
+    assert list((tmp_path / "c").glob("units-*.pickle")), "the cache was written where it could be"
 
 
 def test_every_pint_unit_stays_when_contexts_and_foreign_systems_are_left_out():
@@ -171,15 +171,104 @@ def test_stale_definition_files_are_pruned(tmp_path, monkeypatch):
     monkeypatch.setenv("ACCELSPEC_CACHE_DIR", str(tmp_path))
     monkeypatch.delenv("ACCELSPEC_NO_CACHE", raising=False)
     for i in range(12):
-        assert units.write_entry(tmp_path / f"units-{i:016x}.txt", b"# an older pint\n")
-    (tmp_path / "units-stale00.txt").write_text("# not ours\n")
-    foreign = tmp_path / f"units-{99:016x}.txt"
+        assert units.write_entry(tmp_path / f"units-{i:016x}.pickle", b"an older pint")
+    (tmp_path / "units-stale00.pickle").write_text("# not ours\n")
+    foreign = tmp_path / f"units-{99:016x}.pickle"
     foreign.write_text("# ours by name, not by header\n")
     os.utime(foreign, (1, 1))  # the oldest: beyond the 8 kept, yet never deleted
     code = "import accelspec as a; print(a.Q_('400 Gb/s').to('GB/s'))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={**os.environ, "ACCELSPEC_CACHE_DIR": str(tmp_path)}).stdout
     assert out.strip() == "50.0 GB/s"
-    ours = [f for f in tmp_path.glob("units-*.txt") if f.read_bytes().startswith(b"# accelspec-cache 1 ")]
+    ours = [f for f in tmp_path.glob("units-*.pickle") if f.read_bytes().startswith(b"# accelspec-cache 1 ")]
     assert len(ours) == 8
-    assert (tmp_path / "units-stale00.txt").exists() and foreign.exists()
+    assert (tmp_path / "units-stale00.pickle").exists() and foreign.exists()
+
+
+@pytest.mark.parametrize("source", ["table", "parser"])
+def test_the_fast_registry_gives_pint_s_own_answers(source, tmp_path, monkeypatch):
+    """The registry's definitions come from the shipped table or accelspec's direct line parser,
+    and its conversion table fills on first use (a cold start in a fraction of the time); built
+    by pint's own parser and table from the same text, every unit, prefix, dimension, group and
+    system is the same, and so is every unit's factor and dimension, and the compatible units."""
+    import pint
+
+    from accelspec import units
+
+    monkeypatch.setenv("ACCELSPEC_NO_CACHE", "1")
+    if source == "parser":
+        monkeypatch.setattr(units, "DEFINITIONS_TABLE", tmp_path / "none.json")
+    ref = pint.UnitRegistry(units._definitions_text().splitlines(), cache_folder=None)
+    reg = units._Registry(units._Definitions(), cache_folder=None)  # as units.ureg is built
+    assert isinstance(units.ureg, units._Registry)
+    for table in ("_prefixes", "_dimensions", "_groups", "_systems"):
+        assert set(getattr(ref, table)) == set(getattr(reg, table)), table
+    assert set(ref._units) - set(reg._units) <= {n for n in ref._units if ref.parse_unit_name(n)[0][0]}
+    assert {k: sorted(g.members) for k, g in ref._groups.items()} == {k: sorted(g.members) for k, g in
+                                                                     reg._groups.items()}
+    assert {k: sorted(s.members) for k, s in ref._systems.items()} == {k: sorted(s.members) for k, s in
+                                                                      reg._systems.items()}
+    checked = 0
+    for name in sorted(set(ref._units)):
+        try:
+            want = ref.parse_units(name)._units
+        except pint.errors.UndefinedUnitError:  # pint's own constants such as R_
+            continue
+        got = reg.parse_units(name)._units
+        assert reg._get_root_units(got) == ref._get_root_units(want), name
+        assert reg._get_dimensionality(got) == ref._get_dimensionality(want), name
+        checked += 1
+    assert checked > 900
+    for unit in ("GB", "W", "s", "FLOP/s"):
+        assert sorted(f"{u:~P}" for u in reg.get_compatible_units(unit)) == sorted(
+            f"{u:~P}" for u in ref.get_compatible_units(unit)), unit
+
+
+def _plain_fields(obj):
+    """A definition as its constructor arguments, recursively (positions in the text left out)."""
+    import dataclasses
+
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return (type(obj), tuple(_plain_fields(getattr(obj, f.name)) for f in dataclasses.fields(obj) if f.init))
+    if isinstance(obj, tuple):
+        return tuple(_plain_fields(x) for x in obj)
+    return obj
+
+
+def test_the_shipped_definitions_table_is_the_parse_of_this_pint_s_text():
+    """accelspec/unit_definitions.json spares a first start the parse; made for one pint version,
+    it must hold exactly what the parser gives (else: ``python -m accelspec.io.docgen``)."""
+    import json
+
+    import pint
+
+    from accelspec import units
+
+    table = json.loads(units.DEFINITIONS_TABLE.read_text(encoding="utf-8"))
+    if table["pint"] != pint.__version__:
+        pytest.skip(f"the table is for pint {table['pint']}; this is {pint.__version__} (it parses instead)")
+    text = units._definitions_text()
+    assert table["key"] == units._table_key(text), "stale table: run `python -m accelspec.io.docgen`"
+    got = units._table_definitions(text)
+    assert got is not None
+    want = units._parse_definitions(text.splitlines(), units.ureg)
+    assert [_plain_fields(d) for d in got] == [_plain_fields(d) for d in want]
+
+
+def test_a_definitions_table_for_other_text_or_naming_other_classes_is_not_used(tmp_path, monkeypatch):
+    import json
+
+    from accelspec import units
+
+    text = units._definitions_text()
+    table = json.loads(units.DEFINITIONS_TABLE.read_text(encoding="utf-8"))
+    fake = tmp_path / "table.json"
+    monkeypatch.setattr(units, "DEFINITIONS_TABLE", fake)
+    fake.write_text(json.dumps({**table, "key": units._table_key(text + "x")}), encoding="utf-8")
+    assert units._table_definitions(text) is None  # made from other text
+    evil = {"$": "os.system", "f": ["touch " + str(tmp_path / "PWNED")]}
+    fake.write_text(json.dumps({**table, "key": units._table_key(text), "definitions": [evil]}), encoding="utf-8")
+    assert units._table_definitions(text) is None  # a class outside pint's definition types
+    assert not (tmp_path / "PWNED").exists()
+    fake.write_text(json.dumps({**table, "key": units._table_key(text)}), encoding="utf-8")
+    assert units._table_definitions(text) is not None

@@ -15,6 +15,7 @@ import hashlib
 import os
 import threading
 from collections.abc import Callable, Iterable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,7 @@ from ..specfiles import (
     swap_sources,
     user_path,
 )
+from ..units import batched_prune
 from .chip import Chip
 
 __all__ = [
@@ -107,6 +109,85 @@ def _chip_names(chip: Chip) -> list[str]:
     return [chip.id, chip.name, *chip.aliases]
 
 
+def _uncitable(sources: dict[str, Source]) -> dict[str, str]:
+    """Source ids no chip value may cite: the internal fact sheet (REF, seed reference/...) is a
+    finding aid, never a value's source."""
+    return {k: ("the compiled fact sheet is a finding aid; cite the primary document its Src "
+                "column names (title, URL, date)")
+            for k, v in sources.items()
+            if k == "REF" or (getattr(v, "seed", None) or "").startswith("reference/")}
+
+
+def _plain_names(rec: Any) -> list[str]:
+    """A raw chip record's id, name and aliases (what :func:`_chip_names` gives once it is
+    validated) when all are plain strings, else ``[]``."""
+    if not isinstance(rec, dict):
+        return []
+    rid, name, aliases = rec.get("id"), rec.get("name"), rec.get("aliases", ())
+    if not (isinstance(rid, str) and isinstance(name, str) and isinstance(aliases, (list, tuple))
+            and all(isinstance(x, str) for x in aliases)):
+        return []
+    return [rid, name, *aliases]
+
+
+def _validate_shipped(rec: dict[str, Any], context: dict[str, Any], file: str) -> Chip:
+    """One shipped chip record, validated (on its first read); an invalid one raises
+    :class:`SpecFileError` naming the file, the record and the field."""
+    try:
+        return Chip.model_validate(rec, context=context)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise SpecFileError(file, err["msg"].removeprefix("Value error, "), record=str(rec.get("id")),
+                            field=error_location(err["loc"]) or None) from None
+
+
+#: The default catalog loaded cold: (its cache entry, the chip files, its index, its file names,
+#: the parse cache entries of the files it parsed), written when the interpreter exits
+#: (:func:`_write_pending`).
+_PENDING: tuple[Path, list[Path], NamedIndex[Chip], list[str], list[tuple[Path, Any]]] | None = None
+_PENDING_REGISTERED = False
+_UNREAD: Any = object()  #: :meth:`Catalog._add_file` reads the file itself
+
+
+def _defer_cache_write(entry: Path, files: list[Path], index: NamedIndex[Chip], names: list[str],
+                       parsed: list[tuple[Path, Any]]) -> None:
+    global _PENDING, _PENDING_REGISTERED
+    with _LOCK:
+        _PENDING = (entry, files, index, names, parsed)
+        if not _PENDING_REGISTERED:
+            import atexit
+
+            atexit.register(_write_pending)
+            _PENDING_REGISTERED = True
+
+
+def _write_pending() -> None:
+    """Validate the rest of a lazily loaded default catalog and write it to the catalog cache
+    (at interpreter exit; once per package version and set of spec files). Skipped when the
+    files or the cache folder changed since the load; any failure only means no cache."""
+    global _PENDING
+    if not _LOCK.acquire(timeout=5):  # a thread stuck in a load: leave the cache for another run
+        return
+    try:
+        pending, _PENDING = _PENDING, None
+    finally:
+        _LOCK.release()
+    if pending is None:
+        return
+    entry, files, index, names, parsed = pending
+    try:
+        if _catalog_cache_file(files) != entry:
+            return
+        with batched_prune():
+            for file_entry, data in parsed:
+                cache_write(file_entry, data)
+            with paused_gc():
+                frozen = index.freeze()
+            cache_write(entry, (frozen, names), keep=_CATALOG_CACHE_KEEP)
+    except (Exception, KeyboardInterrupt):  # an invalid record, an interrupted exit: no cache this time
+        pass
+
+
 class Catalog(IndexedCatalog[Chip]):
     """A set of chips with lookup by id or alias. Build with :meth:`load`; immutable once built
     except through :meth:`with_files`, which returns a new catalog (a bad file changes nothing)."""
@@ -123,10 +204,10 @@ class Catalog(IndexedCatalog[Chip]):
             return cls._load(*paths, shipped=shipped, env=env)
 
     @classmethod
-    def _load(cls, *paths: str | os.PathLike[str], shipped: bool, env: bool) -> Catalog:
+    def _load(cls, *paths: str | os.PathLike[str], shipped: bool, env: bool, lazy: bool = False) -> Catalog:
         cat = cls()
         if shipped:
-            cat._load_shipped()
+            cat._load_shipped(lazy)
         extra: list[str | os.PathLike[str]] = []
         if env and os.environ.get(ENV_VAR):
             extra += [p for p in os.environ[ENV_VAR].split(os.pathsep) if p]
@@ -137,9 +218,14 @@ class Catalog(IndexedCatalog[Chip]):
                 cat._add_file(f, user=True, seen=seen)
         return cat
 
-    def _load_shipped(self) -> None:
+    def _load_shipped(self, lazy: bool = False) -> None:
         """The shipped chip files, from the catalog cache when it holds this exact set of files
-        and this exact package (see :func:`_catalog_cache_file`), validated and cached otherwise."""
+        and this exact package (see :func:`_catalog_cache_file`), validated and cached otherwise.
+
+        ``lazy`` (the default catalog): the files are read and every record's names checked now,
+        but each record is validated when first read, and the validated catalog is cached when
+        the interpreter exits (:func:`_write_pending`), so that a cold first lookup validates
+        one chip, not three hundred."""
         files = sorted((specs_dir() / "chips").glob("*.yaml"))
         entry = _catalog_cache_file(files)
         hit = cache_read(entry)
@@ -149,8 +235,16 @@ class Catalog(IndexedCatalog[Chip]):
                 return
             except Exception:  # a foreign or damaged entry: load the files
                 pass
-        for f in files:
-            self._add_file(f, user=False)
+        if lazy:
+            parsed: list[tuple[Path, Any]] = []
+            for f in files:
+                self._add_file_lazily(f, parsed)
+            if entry is not None:
+                _defer_cache_write(entry, files, self._index, list(self.files), parsed)
+            return
+        with batched_prune():
+            for f in files:
+                self._add_file(f, user=False)
         cache_write(entry, (self._index.freeze(), list(self.files)), keep=_CATALOG_CACHE_KEEP)
 
     def with_files(self, *paths: str | os.PathLike[str]) -> Catalog:
@@ -164,11 +258,14 @@ class Catalog(IndexedCatalog[Chip]):
                 new._add_file(f, user=True, seen=seen)
         return new
 
-    def _add_file(self, path: Path, user: bool, seen: dict[str, str] | None = None) -> list[Chip]:
+    def _add_file(self, path: Path, user: bool, seen: dict[str, str] | None = None,
+                  data: Any = _UNREAD) -> list[Chip]:
         """Add one file's chips. ``seen``: chip id -> file for the user files of this one load
-        (two of them defining the same id is an error, not "the last wins")."""
+        (two of them defining the same id is an error, not "the last wins"); ``data``: the file
+        already parsed."""
         file = display_path(path)
-        data = read_yaml(path)
+        if data is _UNREAD:
+            data = read_yaml(path)
         if data is None:
             return []
         if not isinstance(data, dict):
@@ -187,10 +284,7 @@ class Catalog(IndexedCatalog[Chip]):
                                     record=f"source {clash[0]}")
         sources = {**shared, **own}
         # the internal fact sheet (REF, seed reference/...) is a finding aid, never a chip value's source
-        uncitable = {k: ("the compiled fact sheet is a finding aid; cite the primary document its Src "
-                         "column names (title, URL, date)")
-                     for k, v in sources.items()
-                     if k == "REF" or (getattr(v, "seed", None) or "").startswith("reference/")}
+        uncitable = _uncitable(sources)
         # A user file's values say so wherever they appear (source ids end "(user file ...)"):
         # every value of a record that replaces a shipped one, and every value of a new record
         # that cites a shipped source; a new record citing its file's own sources is plainly the user's.
@@ -259,6 +353,31 @@ class Catalog(IndexedCatalog[Chip]):
         if seen is not None:
             seen.update({cid: file for cid in staged})
         return list(staged.values())
+
+    def _add_file_lazily(self, path: Path, parsed: list[tuple[Path, Any]]) -> None:
+        """Add a shipped file's chips, each validated on first read (:meth:`NamedIndex.defer`)
+        when its id, name and aliases are plain strings (their clashes are checked now all the
+        same); a file parsed afresh goes to ``parsed`` for the parse cache, written later."""
+        file = display_path(path)
+        data = read_yaml(path, pending=parsed)
+        records = data.get("chips") if isinstance(data, dict) else None
+        names = [_plain_names(rec) for rec in records] if isinstance(records, list) else []
+        ids = [n[0] for n in names if n]
+        if not (isinstance(data, dict) and isinstance(records, list) and names
+                and len(ids) == len(names) == len(set(ids)) and "overrides" not in data):
+            self._add_file(path, user=False, data=data)  # anything unusual: validated now, with the usual errors
+            return
+        sources = {**load_sources(), **parse_sources(data.get("sources"), file)}
+        context = {"sources": sources, "uncitable": _uncitable(sources)}
+        vendor = data.get("vendor")
+        staged = []
+        for rec, rec_names in zip(records, names, strict=True):
+            rec = {**rec, "origin": file}  # the loader adds top-level keys; nested values are only read
+            if vendor and "vendor" not in rec:
+                rec["vendor"] = vendor
+            staged.append((rec_names, partial(_validate_shipped, rec, context, file)))
+        self._index = self._index.defer(staged, file, origin=lambda c: c.origin)
+        self.files.append(file)
 
     # --- lookup ----------------------------------------------------------------------
     def get(self, name: str | Chip) -> Chip:
@@ -457,7 +576,8 @@ def default_catalog() -> Catalog:
     if cat is None:
         with _LOCK:
             if _DEFAULT is None:
-                _DEFAULT = Catalog.load()
+                with paused_gc():
+                    _DEFAULT = Catalog._load(shipped=True, env=True, lazy=True)
             cat = _DEFAULT
     return cat
 
@@ -479,7 +599,8 @@ def reload() -> Catalog:
     with _LOCK:
         old_cat, old_sources = _DEFAULT, swap_sources(None)
         try:
-            new = Catalog.load()
+            with paused_gc():
+                new = Catalog._load(shipped=True, env=True, lazy=True)
         except BaseException:
             swap_sources(old_sources)
             _DEFAULT = old_cat

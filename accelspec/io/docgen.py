@@ -192,3 +192,7 @@ def write() -> list[Path]:
 if __name__ == "__main__":
     for p in write():
         sys.stdout.write(f"rewrote {p}\n")
+    from ..units import DEFINITIONS_TABLE, write_definitions_table
+
+    if write_definitions_table():  # the parsed unit definitions shipped for this pint (accelspec.units)
+        sys.stdout.write(f"rewrote {DEFINITIONS_TABLE}\n")

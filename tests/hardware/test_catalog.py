@@ -417,11 +417,66 @@ def test_warm_lookup_reads_one_record_and_user_files_still_apply(tmp_path, monke
     _shipped_copy(tmp_path, monkeypatch)
     Catalog.load(env=False)
     warm = Catalog.load(env=False)
-    records = warm._index._records
-    assert warm.get("h100").id == "h100-sxm" and len(records._live) == 1  # one chip unpickled
+    unbuilt = warm._index.pending()
+    assert unbuilt == len(warm)  # nothing unpickled yet
+    assert warm.get("h100").id == "h100-sxm" and warm._index.pending() == unbuilt - 1  # one chip unpickled
     assert warm.get("H100 SXM") is warm.get("h100")  # one object per chip
     user = warm.with_files(_write(tmp_path, GOOD, "mine.yaml"))
     assert user.get("example-x1").vendor and len(user) == len(warm) + 1
+
+
+def test_the_default_catalog_validates_a_record_on_first_read_and_caches_at_exit(tmp_path, monkeypatch):
+    """A cold default catalog (what get_chip reads) checks every name at load, validates a chip
+    when first read, gives the records an eager load gives, and is written to the catalog
+    cache, validated, when the interpreter exits; the next start reads that entry."""
+    import os
+    import subprocess
+    import sys
+
+    import accelspec.hardware.catalog as catmod
+
+    _, folder = _shipped_copy(tmp_path, monkeypatch)
+    lazy = Catalog._load(shipped=True, env=False, lazy=True)
+    assert lazy._index.pending() == len(lazy) > 100 and not list(folder.glob("*.pickle"))
+    assert lazy.get("H100 SXM").memory.capacity.q == a.Q_("80 GB")
+    assert lazy._index.pending() == len(lazy) - 1  # one chip validated
+    eager = Catalog.load(env=False)
+    assert _dump(lazy) == _dump(eager) and lazy.files == eager.files and lazy._index.pending() == 0
+    assert lazy.get("h100") is lazy.get("h100-sxm")  # one object per chip
+
+    code = ("import accelspec as a; from accelspec.hardware.catalog import default_catalog as d; "
+            "a.get_chip('h100'); print(d()._index.pending(), len(d()))")
+    env = {**os.environ, "ACCELSPEC_CACHE_DIR": str(tmp_path / "fresh")}
+    env.pop("ACCELSPEC_NO_CACHE", None)
+    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+            for _ in range(2)]
+    (entry,) = (tmp_path / "fresh" / "catalog").glob("*.pickle")  # written at the first run's exit
+    n = int(runs[0].stdout.split()[1])
+    assert runs[0].stdout.split() == [str(n - 1), str(n)]  # cold: one chip validated
+    assert runs[1].stdout.split() == [str(n - 1), str(n)]  # warm: one chip unpickled
+    assert catmod._PENDING is None or catmod._PENDING[0] != entry
+
+
+def test_a_bad_shipped_record_is_named_when_read_and_a_name_clash_at_load(tmp_path, monkeypatch):
+    specs, _ = _shipped_copy(tmp_path, monkeypatch)
+    f = specs / "chips" / "nvidia.yaml"
+    text = f.read_text(encoding="utf-8")
+    f.write_text(text.replace("value: 80 GB", "value: 80 GB/s", 1), encoding="utf-8")
+    (bad,) = [r["id"] for r in yaml.safe_load(f.read_text(encoding="utf-8"))["chips"]
+              if (r.get("memory") or {}).get("capacity", {}).get("value") == "80 GB/s"]
+    lazy = Catalog._load(shipped=True, env=False, lazy=True)  # names are fine: it loads
+    assert lazy.get("h200").id == "h200-sxm"
+    for _ in range(2):  # and says so on every read
+        with pytest.raises(a.SpecFileError, match=rf"nvidia\.yaml.*{bad}.*memory\.capacity") as err:
+            lazy.get(bad)
+        assert err.value.record == bad
+    with pytest.raises(a.SpecFileError, match=r"nvidia\.yaml"):
+        Catalog.load(env=False)  # an eager load refuses the file at once
+    f.write_text(text, encoding="utf-8")
+    g = specs / "chips" / "google.yaml"
+    g.write_text(g.read_text(encoding="utf-8").replace("aliases: [", "aliases: [H100 SXM, ", 1), encoding="utf-8")
+    with pytest.raises(a.SpecFileError, match="already used by chip"):
+        Catalog._load(shipped=True, env=False, lazy=True)  # a name clash: at load, as before
 
 
 def test_catalog_cache_key_follows_the_package_modules(tmp_path, monkeypatch):
