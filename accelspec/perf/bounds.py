@@ -857,6 +857,29 @@ def _fastest_layout(phase: str, model: Model, chip: Chip, T: int, B: int, n: int
     return best, mem_t, note
 
 
+#: arguments of decode_bound and prefill_bound that a deployment leaves to the call
+_RUN_ARGS = ("sparse", "overlap", "compute_efficiency", "bandwidth_efficiency", "link_efficiency", "routing",
+             "collective")
+#: their dtype arguments besides weight_dtype, as :func:`_bound` takes them
+_DTYPE_ARGS = ("kv_dtype", "activation_dtype", "expert_dtype", "embedding_dtype", "state_dtype", "precision")
+
+
+def _entry(phase: str, fn: Any, given: dict[str, Any]) -> Bound:
+    """:func:`decode_bound` (``phase="decode"``) or :func:`prefill_bound` from their arguments
+    ``given`` (``locals()``): with a :class:`~accelspec.Deployment` its chip, count, layout and
+    dtypes (refusing any of those also given beside it), else :func:`_bound`."""
+    chip = given["chip"]
+    run = {k: given[k] for k in _RUN_ARGS}
+    if is_deployment(chip):  # a Deployment: its chip, count, layout, dtypes
+        refuse_fixed(fn, fn.__name__, given)
+        if "accepted_tokens_per_step" in given:
+            run["accepted_tokens_per_step"] = given["accepted_tokens_per_step"]
+        return getattr(chip, fn.__name__)(given["model"], given["context_tokens"], given["batch"], **run)
+    effs = (run.pop("compute_efficiency"), run.pop("bandwidth_efficiency"), run.pop("link_efficiency"))
+    return _bound(phase, given["model"], chip, given["context_tokens"], given["batch"], given["n_chips"],
+                  given["parallelism"], given["weight_dtype"], {k: given[k] for k in _DTYPE_ARGS}, effs=effs, **run)
+
+
 def decode_bound(model: str | Model, chip: str | Chip | System | Deployment, context_tokens: int, batch: int = 1,
                  n_chips: int | None = None, *, parallelism: str | Parallelism | Mapping[str, int] | None = None,
                  weight_dtype: str | DType | None = "native", kv_dtype: str | DType | None = "bf16",
@@ -973,16 +996,7 @@ def decode_bound(model: str | Model, chip: str | Chip | System | Deployment, con
     ('memory', 3.239)
     """
     a = check_accepted(accepted_tokens_per_step)
-    if is_deployment(chip):  # a Deployment: its chip, count, layout, dtypes
-        refuse_fixed(decode_bound, "decode_bound", locals())
-        return chip.decode_bound(model, context_tokens, batch, sparse=sparse, overlap=overlap,
-                                 compute_efficiency=compute_efficiency, bandwidth_efficiency=bandwidth_efficiency,
-                                 link_efficiency=link_efficiency, accepted_tokens_per_step=accepted_tokens_per_step,
-                                 routing=routing, collective=collective)
-    b = _bound("decode", model, chip, context_tokens, batch, n_chips, parallelism, weight_dtype,
-                  {"kv_dtype": kv_dtype, "activation_dtype": activation_dtype, "expert_dtype": expert_dtype,
-                   "embedding_dtype": embedding_dtype, "state_dtype": state_dtype, "precision": precision},
-                  sparse, overlap, (compute_efficiency, bandwidth_efficiency, link_efficiency), routing, collective)
+    b = _entry("decode", decode_bound, locals())
     return b if a == 1.0 else dataclasses.replace(b, accepted_tokens_per_step=a)
 
 
@@ -1055,12 +1069,4 @@ def prefill_bound(model: str | Model, chip: str | Chip | System | Deployment, co
     DeploymentError
         An argument the deployment fixes is given beside it.
     """
-    if is_deployment(chip):  # a Deployment: its chip, count, layout, dtypes
-        refuse_fixed(prefill_bound, "prefill_bound", locals())
-        return chip.prefill_bound(model, context_tokens, batch, sparse=sparse, overlap=overlap,
-                                  compute_efficiency=compute_efficiency, bandwidth_efficiency=bandwidth_efficiency,
-                                  link_efficiency=link_efficiency, routing=routing, collective=collective)
-    return _bound("prefill", model, chip, context_tokens, batch, n_chips, parallelism, weight_dtype,
-                  {"kv_dtype": kv_dtype, "activation_dtype": activation_dtype, "expert_dtype": expert_dtype,
-                   "embedding_dtype": embedding_dtype, "state_dtype": state_dtype, "precision": precision},
-                  sparse, overlap, (compute_efficiency, bandwidth_efficiency, link_efficiency), routing, collective)
+    return _entry("prefill", prefill_bound, locals())
