@@ -93,7 +93,7 @@ class ChipNumbers:
     def has_link(self) -> bool:
         return not math.isnan(self.link[1])
 
-    def fast_tier(self, end: int = 1, efficiency: float = 1.0) -> tuple[float, float] | None:
+    def fast_tier(self, end: int = 1, efficiency: float = 1.0, chips: float = 1.0) -> tuple[float, float] | None:
         """``(capacity [B], bandwidth [B/s])`` per chip of the on-chip tier read before the
         memory roof, for :func:`~accelspec.perf.kernels.step_times`' ``fast``: the SN40L's
         520 MB of SRAM beside its HBM, of unpublished (so infinite) bandwidth.
@@ -105,6 +105,9 @@ class ChipNumbers:
             and bandwidth, the lower time).
         efficiency : float, optional
             Achieved fraction of the tier's bandwidth (the bound's ``bandwidth_efficiency``).
+        chips : float, optional
+            Chips whose work one chip's times stand for (work spread evenly over ``n`` chips,
+            timed on one and divided by ``n``: their ``n`` SRAMs), default 1.
 
         Returns
         -------
@@ -113,7 +116,7 @@ class ChipNumbers:
         """
         if not self.fast_capacity[end] > 0:
             return None
-        return self.fast_capacity[end], self.fast_bandwidth[end] * efficiency
+        return self.fast_capacity[end] * chips, self.fast_bandwidth[end] * efficiency
 
 
 _CACHE: dict[tuple[int, Precision, bool], tuple[Chip, ChipNumbers]] = {}

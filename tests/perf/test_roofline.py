@@ -320,6 +320,9 @@ def test_bounds_say_which_memory_tier_they_used():
     assert "HBM bandwidth 1.6 TB/s" in cn.bandwidth_note and "520 MB per chip read from the on-chip SRAM" in \
         cn.bandwidth_note
     assert chip_numbers("h100-sxm", "bf16").bandwidth_note == ""
+    assert cn.fast_tier() == (520e6, math.inf) and cn.fast_tier(chips=16) == (16 * 520e6, math.inf)
+    assert chip_numbers("h100-sxm", "bf16").fast_tier() is None
+    assert chip_numbers("groq-lpu", "fp16").fast_tier() is None  # its SRAM is the memory roof itself
     sn = a.decode_bound("llama-3.1-8b", "sambanova-sn40l", 8000)
     assert "memory: the first 520 MB per chip read from the on-chip SRAM" in sn.assumptions
     assert "memory: the first 520 MB" in a.prefill_bound("llama-3.1-8b", "sambanova-sn40l", 8000).assumptions
