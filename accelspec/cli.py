@@ -379,7 +379,7 @@ def _roof_dict(r: Any) -> dict[str, Any]:
     from .provenance import quantity_out
 
     chip = get_chip(r.chip)
-    cu = r._cunit
+    cu = r.compute_unit
     peak = chip.compute.peak(r.precision)
     link = chip.interconnect.scale_up.per_direction() if chip.interconnect.scale_up else None
     if r.system is not None and r.system.scale_up_per_direction() is not None:

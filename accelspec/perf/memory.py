@@ -1026,7 +1026,7 @@ def _deployment_kwargs(deployment: Any) -> dict[str, Any]:
     """A deployment's chip count, layout (None: chosen per workload), dtypes, reserve and capacity
     as keyword arguments of the memory calculators."""
     return {"n_chips": deployment.n_chips, "parallelism": deployment.parallelism, "capacity": deployment.capacity,
-            **deployment._memory_kwargs()}
+            **deployment.memory_kwargs()}
 
 
 def refuse_fixed(fn: Any, name: str, given: dict[str, Any]) -> None:

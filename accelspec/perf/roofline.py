@@ -533,18 +533,20 @@ class Roofline:
         return f"{self.numbers.chip_name} in {self.system.name}"
 
     @property
-    def _cunit(self) -> str:
+    def compute_unit(self) -> str:
+        """``"FLOP"``, or ``"OP"`` for an integer precision: the unit of the compute roof
+        (``T{unit}/s``) and of the intensities (``{unit}/B``)."""
         return "OP" if self.numbers.precision.is_integer else "FLOP"
 
     # --- roofs ------------------------------------------------------------------------
     @property
     def peak_compute(self) -> pint.Quantity:
         """P: peak compute times compute efficiency, in TFLOPS (TOPS for integer formats)."""
-        return _q(self._p[1] / 1e12, ureg.Unit("T" + self._cunit + "/s"))
+        return _q(self._p[1] / 1e12, ureg.Unit("T" + self.compute_unit + "/s"))
 
     @property
     def peak_compute_range(self) -> tuple[pint.Quantity, pint.Quantity]:
-        u = ureg.Unit("T" + self._cunit + "/s")
+        u = ureg.Unit("T" + self.compute_unit + "/s")
         return _q(self._p[0] / 1e12, u), _q(self._p[2] / 1e12, u)
 
     @property
@@ -573,12 +575,12 @@ class Roofline:
     @property
     def ridge_point(self) -> pint.Quantity:
         """I* = P / B in FLOP/B (OP/B): the intensity where memory- and compute-bound meet."""
-        return _q(self._p[1] / self._b[1], ureg.Unit(self._cunit + "/B"))
+        return _q(self._p[1] / self._b[1], ureg.Unit(self.compute_unit + "/B"))
 
     @property
     def ridge_point_range(self) -> tuple[pint.Quantity, pint.Quantity]:
         """(P_low / B_high, P_high / B_low): every ridge point the input ranges allow."""
-        u = ureg.Unit(self._cunit + "/B")
+        u = ureg.Unit(self.compute_unit + "/B")
         return _q(self._p[0] / self._b[2], u), _q(self._p[2] / self._b[0], u)
 
     @property
@@ -586,25 +588,26 @@ class Roofline:
         """P / L in FLOP per byte sent over the scale-up link (one direction)."""
         if math.isnan(self._l[1]):
             return None
-        return _q(self._p[1] / self._l[1], ureg.Unit(self._cunit + "/B"))
+        return _q(self._p[1] / self._l[1], ureg.Unit(self.compute_unit + "/B"))
 
     # --- attainable performance -------------------------------------------------------
     def _intensity(self, value: Any, what: str) -> tuple[Any, bool]:
         if isinstance(value, pint.Quantity) or hasattr(value, "q"):
             q = value.q if hasattr(value, "q") and not isinstance(value, pint.Quantity) else value
-            unit = ureg.Unit(self._cunit + "/B")
+            unit = ureg.Unit(self.compute_unit + "/B")
             try:
                 arr = np.asarray(q.m_as(unit), dtype=float)
-                self._check_nonnegative(arr, what, f"{self._cunit}/B")
+                self._check_nonnegative(arr, what, f"{self.compute_unit}/B")
                 return arr, True
             except pint.DimensionalityError:
-                raise UnitError(f"{what}: expected an intensity like '{self._cunit}/B', got {q:~P}") from None
+                raise UnitError(f"{what}: expected an intensity like '{self.compute_unit}/B', got {q:~P}") from None
         if isinstance(value, str):
-            raise UnitError(f"{what}: give a Quantity (Q_(300, '{self._cunit}/B')) or a number in {self._cunit}/B")
+            cu = self.compute_unit
+            raise UnitError(f"{what}: give a Quantity (Q_(300, '{cu}/B')) or a number in {cu}/B")
         try:
             arr = np.asarray(value, dtype=float)
         except (TypeError, ValueError):
-            raise UnitError(f"{what}: expected a number or array in {self._cunit}/B, got {value!r}") from None
+            raise UnitError(f"{what}: expected a number or array in {self.compute_unit}/B, got {value!r}") from None
         return arr, False
 
     @staticmethod
@@ -630,19 +633,19 @@ class Roofline:
         if which not in ("low", "nominal", "high"):
             raise IntensityError(f"which must be 'low', 'nominal' or 'high', got {which!r}")
         i_mem, q_in = self._intensity(intensity, "intensity")
-        self._check_nonnegative(i_mem, "intensity", f"{self._cunit}/B")
+        self._check_nonnegative(i_mem, "intensity", f"{self.compute_unit}/B")
         out = np.minimum(self._p[idx], self._b[idx] * i_mem)
         if comm_intensity is not None:
             if math.isnan(self._l[idx]):
                 raise NotPublishedError(f"{self.numbers.chip_name}: no scale-up interconnect bandwidth published")
             i_c, q_c = self._intensity(comm_intensity, "comm_intensity")
-            self._check_nonnegative(i_c, "comm_intensity", f"{self._cunit}/B")
+            self._check_nonnegative(i_c, "comm_intensity", f"{self.compute_unit}/B")
             out = np.minimum(out, self._l[idx] * i_c)
             q_in = q_in or q_c
         if out.ndim == 0:
             out = float(out)
         if q_in:
-            return _q(out / 1e12, ureg.Unit("T" + self._cunit + "/s"))
+            return _q(out / 1e12, ureg.Unit("T" + self.compute_unit + "/s"))
         return out
 
     def explain(self) -> str:
@@ -659,9 +662,9 @@ class Roofline:
         comm_ridge = self.comm_ridge_point  # None exactly when no link bandwidth is published
         if self.link_bandwidth is not None and comm_ridge is not None:
             link = (f"; scale-up {self.link_bandwidth.m:.4g} GB/s per direction, comm ridge "
-                    f"{comm_ridge.m:.4g} {self._cunit}/B")
-        return (f"{self.label} {self.precision}: peak {self.peak_compute.m:.4g} T{self._cunit}/s, "
-                f"memory {self.memory_bandwidth.m:.4g} TB/s, ridge {self.ridge_point.m:.5g} {self._cunit}/B"
+                    f"{comm_ridge.m:.4g} {self.compute_unit}/B")
+        return (f"{self.label} {self.precision}: peak {self.peak_compute.m:.4g} T{self.compute_unit}/s, "
+                f"memory {self.memory_bandwidth.m:.4g} TB/s, ridge {self.ridge_point.m:.5g} {self.compute_unit}/B"
                 f"{rng}{link}{eff}{self._system_note()}")
 
     def _system_note(self) -> str:
