@@ -888,7 +888,7 @@ def _fastest_layout(phase: str, model: Model, chip: Chip, T: int, B: int, n: int
 _RUN_ARGS = ("sparse", "overlap", "compute_efficiency", "bandwidth_efficiency", "link_efficiency", "routing",
              "collective")
 #: their dtype arguments besides weight_dtype, as :func:`_bound` takes them
-_DTYPE_ARGS = ("kv_dtype", "activation_dtype", "expert_dtype", "embedding_dtype", "state_dtype", "precision")
+_DTYPE_ARGS = (*(k for k in MEM_KW if k != "weight_dtype"), "precision")
 
 
 def _entry(phase: str, fn: Any, given: dict[str, Any]) -> Bound:

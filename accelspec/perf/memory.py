@@ -51,6 +51,7 @@ from ..units import Q_, parse_quantity, ureg
 from .kernels import (
     DEFAULT_RESERVE,
     MAX_SEARCH_CHIPS,
+    MEM_KW,
     divisors,
     expert_split,
     layout_chips,
@@ -1214,9 +1215,6 @@ def _largest(need, fixed: float, cap: float, which: str, start: int = 1) -> floa
     return lo
 
 
-_DTYPE_ARGS = ("weight_dtype", "kv_dtype", "expert_dtype", "embedding_dtype", "state_dtype", "activation_dtype")
-
-
 def _search(kind: str, fn: Any, given: dict[str, Any]) -> Limit:
     """:func:`max_context` (``kind="context"``, the batch fixed) and :func:`max_batch` (``"batch"``,
     the context fixed) from their arguments ``given`` (``locals()``): a deployment's chip count,
@@ -1237,7 +1235,7 @@ def _search(kind: str, fn: Any, given: dict[str, Any]) -> Limit:
     n = count(n_chips, "n_chips")
     res = reserve_bytes(given["reserve"], cap)
     o = memory_options(model, reserve=Q_(res, "B"), prefill_chunk=given["prefill_chunk"],
-                       **{k: given[k] for k in _DTYPE_ARGS})
+                       **{k: given[k] for k in MEM_KW})
     need = _need_fn(model, n, parallelism, o)
     start = _search_start(model, n, parallelism, f, kind)  # 8960 chips: no layout below cp=10 tokens
     vals = {k: _largest(need, f, c, kind, start) for k, c in (("value", cap), ("low", low), ("high", high))}
