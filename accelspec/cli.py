@@ -379,7 +379,7 @@ def _roof_dict(r: Any) -> dict[str, Any]:
     from .provenance import quantity_out
 
     chip = get_chip(r.chip)
-    cu = r._cunit
+    cu = r.compute_unit
     peak = chip.compute.peak(r.precision)
     link = chip.interconnect.scale_up.per_direction() if chip.interconnect.scale_up else None
     if r.system is not None and r.system.scale_up_per_direction() is not None:
@@ -529,6 +529,7 @@ def _cmd_request(args: argparse.Namespace) -> None:
 # --- cost ---------------------------------------------------------------------------------
 def _cmd_cost(args: argparse.Namespace) -> None:
     from .economics import cost_bound
+    from .io.json_out import cost_json
 
     price = args.price
     if args.chip is None and args.system is None:
@@ -539,28 +540,7 @@ def _cmd_cost(args: argparse.Namespace) -> None:
                     output_tokens=args.output_tokens, batch=args.batch, price=price, weight_dtype=args.weight_dtype,
                     kv_dtype=args.kv_dtype, tier=args.tier, system=args.system, basis=args.basis)
 
-    def m(q: Any, unit: str) -> Any:
-        return None if q is None else float(q.m_as(unit))
-
-    d = {"model": cb.model, "chip": cb.chip, "on_system": cb.on_system, "n_chips": cb.n_chips, "batch": cb.batch,
-         "input_tokens": cb.input_tokens, "output_tokens": cb.output_tokens,
-         "output_tokens_per_s": m(cb.output_tokens_per_s, "token/s"),
-         "input_tokens_per_s": m(cb.input_tokens_per_s, "token/s"),
-         "usd_per_chip_hour": m(cb.price_per_chip_hour, "USD/hour"),
-         "usd_per_m_output": m(cb.usd_per_m_output, "USD"), "usd_per_m_input": m(cb.usd_per_m_input, "USD"),
-         "usd_per_m_output_range": None if cb.usd_per_m_output_range is None
-         else [m(q, "USD") for q in cb.usd_per_m_output_range],
-         "tdp_W": m(cb.tdp, "W"), "tokens_per_joule": m(cb.tokens_per_joule, "token/J"),
-         "tokens_per_s_per_MW": m(cb.tokens_per_s_per_mw, "token/s"),
-         "system": cb.system, "rack_power_per_chip_W": m(cb.rack_power_per_chip, "W"),
-         "tokens_per_s_per_MW_rack": m(cb.tokens_per_s_per_mw_rack, "token/s"),
-         "prices": [{"provider": s.provider, "tier": s.tier, "instance": s.instance,
-                     "usd_per_chip_hour": float(s.per_chip_hour.m_as("USD/hour")), "basis": s.basis,
-                     "status": s.status, "date": s.date, "source": s.source_url} for s in cb.prices],
-         "missing": list(cb.missing), "assumptions": cb.assumptions, "basis": cb.basis,
-         "efficiency": cb.efficiency,
-         "usd_per_m_output_interval": None if cb.usd_per_m_output_interval is None
-         else [m(q, "USD") for q in cb.usd_per_m_output_interval]}
+    d = cost_json(cb)
     text = str(cb) + "".join(f"\n  price: {s.provider} {s.tier} {s.instance} {s.per_chip_hour.m_as('USD/hour'):.4g} "
                              f"USD/chip-hour ({s.basis}, {s.status}) {s.date} {s.source_url}" for s in cb.prices)
     if args.api:

@@ -271,6 +271,12 @@ class IndexedCatalog(Generic[R]):
     _index: NamedIndex[R]
     files: list[str]
 
+    @property
+    def index(self) -> NamedIndex[R]:
+        """The :class:`NamedIndex` of the records (ids, names, aliases), read-only: a catalog
+        replaces its index, never changes it in place."""
+        return self._index
+
     def get(self, name: str) -> R:
         """The record with this id, name or alias; the catalog's ``Unknown...Error`` lists near ids."""
         return self._index.get(name)

@@ -84,8 +84,9 @@ def speed_bound(model: str, chip: str, chips: int, context: int, per: str, weigh
         bs = np.array([float(batch or 1)])
     else:
         bs = np.array([float(batch)]) if batch else _BATCHES
+    fast = cn.fast_tier(chips=scale)  # an SRAM read before the memory roof (the SN40L's)
     t = np.broadcast_to(np.asarray(layout_times(ln, "decode", float(context), bs, cn.peak[1], cn.bandwidth[1],
-                                                cn.link[1])[3], dtype=float), bs.shape) / scale
+                                                cn.link[1], fast=fast)[3], dtype=float), bs.shape) / scale
     a = accepted
     spec = (f"{a:g} accepted tokens per step" if a != 1.0 else
             "1 token per step (no speculative decoding / MTP assumed)")
@@ -97,7 +98,8 @@ def speed_bound(model: str, chip: str, chips: int, context: int, per: str, weigh
     if max_tpot_s is not None and not batch:
         # the largest batch meeting the per-user speed, by bisection (t rises with the batch), added to the grid
         def step(b: float) -> float:
-            return float(layout_times(ln, "decode", float(context), b, cn.peak[1], cn.bandwidth[1], cn.link[1])[3])
+            return float(layout_times(ln, "decode", float(context), b, cn.peak[1], cn.bandwidth[1], cn.link[1],
+                                      fast=fast)[3])
 
         lo, hi = 1, int(bs[-1])
         if step(lo) / scale / a <= max_tpot_s:

@@ -460,5 +460,5 @@ def _resolve(name: str, cat: Any, sys_cat: NamedIndex[System]) -> tuple[Chip, Sy
     try:
         return cat.get(name), None
     except UnknownChipError as chip_err:
-        raise UnknownHardwareError(name, suggest_across(name, cat._index, sys_cat, n=6) or chip_err.suggestions) \
+        raise UnknownHardwareError(name, suggest_across(name, cat.index, sys_cat, n=6) or chip_err.suggestions) \
             from None

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-__all__ = ["SCHEMAS", "QuantityOut", "bound_json", "schema", "schema_markdown", "validate_output"]
+__all__ = ["SCHEMAS", "QuantityOut", "bound_json", "cost_json", "schema", "schema_markdown", "validate_output"]
 
 ValueStatus = Literal["official", "reported", "estimated", "derived", "unsupported", "not_published"]
 DirectionOut = Literal["bidirectional", "per_direction", "unspecified"]
@@ -207,3 +207,32 @@ def bound_json(b: Any) -> dict[str, Any]:
             "limiter": b.limiter, "intensity_FLOP_per_B": float(b.intensity.m), "explanation": b.explain(),
             "system": b.system or None, "routing": b.routing, "comm_bytes_per_chip": b.comm_bytes,
             "comm_scale_out_bytes_per_chip": b.comm_out_bytes, "comm": b.comm_note}
+
+
+def cost_json(cb: Any) -> dict[str, Any]:
+    """A :class:`~accelspec.economics.CostBound` as ``accelspec cost --json`` gives it (the HTTP
+    API's and the MCP tool's cost answers are this dict and their explanation): rates in token/s,
+    prices in USD, power in W, the dated price sources."""
+
+    def m(q: Any, unit: str) -> Any:
+        return None if q is None else float(q.m_as(unit))
+
+    def pair(qs: Any, unit: str) -> Any:
+        return None if qs is None else [m(q, unit) for q in qs]
+
+    return {"model": cb.model, "chip": cb.chip, "on_system": cb.on_system, "n_chips": cb.n_chips, "batch": cb.batch,
+            "input_tokens": cb.input_tokens, "output_tokens": cb.output_tokens,
+            "output_tokens_per_s": m(cb.output_tokens_per_s, "token/s"),
+            "input_tokens_per_s": m(cb.input_tokens_per_s, "token/s"),
+            "usd_per_chip_hour": m(cb.price_per_chip_hour, "USD/hour"),
+            "usd_per_m_output": m(cb.usd_per_m_output, "USD"), "usd_per_m_input": m(cb.usd_per_m_input, "USD"),
+            "usd_per_m_output_range": pair(cb.usd_per_m_output_range, "USD"),
+            "tdp_W": m(cb.tdp, "W"), "tokens_per_joule": m(cb.tokens_per_joule, "token/J"),
+            "tokens_per_s_per_MW": m(cb.tokens_per_s_per_mw, "token/s"),
+            "system": cb.system, "rack_power_per_chip_W": m(cb.rack_power_per_chip, "W"),
+            "tokens_per_s_per_MW_rack": m(cb.tokens_per_s_per_mw_rack, "token/s"),
+            "prices": [{"provider": s.provider, "tier": s.tier, "instance": s.instance,
+                        "usd_per_chip_hour": float(s.per_chip_hour.m_as("USD/hour")), "basis": s.basis,
+                        "status": s.status, "date": s.date, "source": s.source_url} for s in cb.prices],
+            "missing": list(cb.missing), "assumptions": cb.assumptions, "basis": cb.basis,
+            "efficiency": cb.efficiency, "usd_per_m_output_interval": pair(cb.usd_per_m_output_interval, "USD")}

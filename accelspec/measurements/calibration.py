@@ -28,7 +28,7 @@ from __future__ import annotations
 import json
 import math
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,7 +39,7 @@ from ..hardware.catalog import get_chip
 from ..model.catalog import get_model
 from ..perf.estimate import CALIBRATION_FILE, REGIMES, batch_bucket, engine_family, regime, reset_calibration
 from ..specfiles import specs_dir
-from .validation import LoadedMeasurement, check_measurement, load_measurements
+from .validation import LoadedMeasurement, MeasurementCheck, check_measurement, load_measurements
 
 __all__ = ["GROUPS", "LAMBDA", "LEVEL", "Row", "calibrate", "cross_validate", "fit", "rows", "write"]
 
@@ -62,14 +62,20 @@ class Row:
     y: float  #: log efficiency
 
 
+def _usable(loaded: Sequence[LoadedMeasurement] | None) -> Iterator[tuple[LoadedMeasurement, MeasurementCheck]]:
+    """``(measurement, its check)`` of the shipped measurements (or ``loaded``) not excluded from
+    the violation test and with a finite positive efficiency: the rows the calibration rests on."""
+    for lm in loaded if loaded is not None else load_measurements():
+        c = check_measurement(lm)
+        if not c.excluded and math.isfinite(c.efficiency) and c.efficiency > 0:
+            yield lm, c
+
+
 def rows(loaded: Sequence[LoadedMeasurement] | None = None) -> list[Row]:
     """The rows the calibration rests on: shipped measurements (or ``loaded``) not excluded from
     the violation test and with a finite positive efficiency."""
     out = []
-    for lm in loaded if loaded is not None else load_measurements():
-        c = check_measurement(lm)
-        if c.excluded or not (math.isfinite(c.efficiency) and c.efficiency > 0):
-            continue
+    for lm, c in _usable(loaded):
         m = lm.row
         chip = get_chip(m.chip)
         levels = {"regime": regime(m.phase, m.metric.kind in _PER_USER), "limiter": c.limiter,
@@ -324,10 +330,7 @@ def row_estimates(loaded: Sequence[LoadedMeasurement] | None = None) -> list[Row
 
     shipped = set(calibration().measurements)
     out = []
-    for lm in loaded if loaded is not None else load_measurements():
-        c = check_measurement(lm)
-        if c.excluded or not (math.isfinite(c.efficiency) and c.efficiency > 0):
-            continue
+    for lm, c in _usable(loaded):
         m = lm.row
         chip = get_chip(m.chip)
         measured = c.efficiency * _bound_speed(c)

@@ -458,12 +458,14 @@ def _bound_for(m: Measurement, accepted: float) -> _RowBound:
     scale = 1.0 if rl.comm else float(n)  # spread-evenly rows: one chip's times / n
     n_lay = float(rl.parallelism.n_chips) if rl.comm else 1.0  # chips the times below are per
     peak, bw, link = cn.peak[1], cn.bandwidth[1], cn.link[1]
+    fast = cn.fast_tier(chips=scale)  # an SRAM read before the memory roof (the SN40L's)
     figure = m.figure_chips or n
     lead = rl.note + ". "
 
     if m.phase == "prefill":
         S = m.input_tokens or 1  # prefill work per token grows with length: 1 token is the looser
-        tc, tm, tl, t, *_ = (float(x) for x in layout_times(ln, "prefill", float(S), float(batch), peak, bw, link))
+        tc, tm, tl, t, *_ = (float(x) for x in layout_times(ln, "prefill", float(S), float(batch), peak, bw, link,
+                                                                 fast=fast))
         t /= scale
         lim = ("compute", "memory", "interconnect")[int(np.argmax([tc, tm, tl]))]
         if kind == "ttft":
@@ -506,7 +508,8 @@ def _bound_for(m: Measurement, accepted: float) -> _RowBound:
     s_in = m.input_tokens or 0
     s_out = m.output_tokens or 1
     ctx = m.context_tokens or max(1, s_in + (s_out + 1) // 2)
-    tc, tm, tl, t, *_ = (float(x) for x in layout_times(ln, "decode", float(ctx), float(batch), peak, bw, link))
+    tc, tm, tl, t, *_ = (float(x) for x in layout_times(ln, "decode", float(ctx), float(batch), peak, bw, link,
+                                                                 fast=fast))
     t /= scale
     lim = ("compute", "memory", "interconnect")[int(np.argmax([tc, tm, tl]))]
     user = accepted / t

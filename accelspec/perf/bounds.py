@@ -6,7 +6,9 @@ bytes ``C`` per chip and direction (:mod:`accelspec.perf.opcost`), on chips with
 efficiency factor (achieved fraction of peak, default 1.0):
 
 * ``t_compute = F / (n P)``, ``t_memory = M / (n B)``, ``t_comm = C / L`` (two tiers with a
-  system: ``max(C_up / L_up, C_out / L_out)``, :mod:`accelspec.perf.comm`);
+  system: ``max(C_up / L_up, C_out / L_out)``, :mod:`accelspec.perf.comm`); on a chip with an
+  on-chip SRAM beside its device memory, the first SRAM-full of each chip's bytes is read from
+  the SRAM (:func:`decode_bound`, memory tiers);
 * ``t >= max(t_compute, t_memory, t_comm)`` (the roofline: the three overlap perfectly);
   with ``overlap=False`` the three are summed instead (nothing overlaps);
 * decode: tokens/s per user ``<= 1 / t``, per chip ``<= batch / (n t)``;
@@ -134,6 +136,10 @@ class Bound:
     #: a term left out of the bound (:attr:`ChipNumbers.missing`: a chip that publishes no
     #: compute peak gives the memory-only bound), empty when every term is in
     missing: str = ""
+    #: which memory tier and bandwidth the memory term used, when not simply the chip's
+    #: ``memory.bandwidth`` (:attr:`ChipNumbers.bandwidth_note`: SRAM-only chips, the SN40L's
+    #: SRAM read before its HBM, a fallback tier); empty otherwise
+    memory_note: str = ""
 
     @property
     def layout(self) -> str:
@@ -167,6 +173,8 @@ class Bound:
             text += f"; layout: {self.search_note}"
         if self.comm_note:
             text += f"; comm: {self.comm_note}"
+        if self.memory_note:
+            text += f"; memory: {self.memory_note}"
         if self.missing:
             text += f"; left out: {self.missing}"
         return text
@@ -513,7 +521,8 @@ def stage_traffic_tiers(ln: LayoutNumbers, st: StageNumbers, phase: str, context
 
 def layout_times(ln: LayoutNumbers, phase: str, context: Any, batch: Any, peak: Any, bw: Any, link: Any,
                  overlap: bool = True, *, link_out: Any = math.nan, domain: Any = math.inf, in_network: Any = False,
-                 routing: str = "balanced", microbatch: bool = False) -> tuple[Any, Any, Any, Any, Any, Any, Any]:
+                 routing: str = "balanced", microbatch: bool = False,
+                 fast: tuple[float, float] | None = None) -> tuple[Any, Any, Any, Any, Any, Any, Any]:
     """Walk the pipeline stages: ``(t_compute, t_memory, t_comm, t, FLOPs, bytes, comm bytes)``
     with each term summed over the stages (per-token latency passes every stage in turn) and
     ``t = sum over stages of max(terms)`` (or of their sum without ``overlap``). FLOPs and
@@ -527,6 +536,9 @@ def layout_times(ln: LayoutNumbers, phase: str, context: Any, batch: Any, peak: 
     t_s(unit))``, each stage doing all of its work (weights read once) and at least one unit
     (decode: one sequence; prefill: one token) passing every stage in turn. The three terms
     are those of the larger side (the slowest stage, or the units' sums). One stage: the same.
+
+    ``fast``: the on-chip tier each chip reads before ``bw``
+    (:meth:`~accelspec.perf.roofline.ChipNumbers.fast_tier`, :func:`~accelspec.perf.kernels.step_times`).
     """
     lay = ln.parallelism
     per_stage = float(lay.tp * lay.cp * lay.dp)
@@ -539,14 +551,14 @@ def layout_times(ln: LayoutNumbers, phase: str, context: Any, batch: Any, peak: 
     for st in ln.stages:
         f, m, c, co = stage_traffic_tiers(ln, st, phase, context, batch, routing=routing, domain=domain,
                                           in_network=in_network)
-        a, b, cc, tt = step_times(f, m, c, 1.0, peak, bw, link, overlap, co, link_out)
+        a, b, cc, tt = step_times(f, m, c, 1.0, peak, bw, link, overlap, co, link_out, fast=fast)
         fl, mb, cb = fl + f * per_stage, mb + m * per_stage, cb + c + co
         if not pipelined:
             tc, tm, tl, t = tc + a, tm + b, tl + cc, t + tt
             continue
         fu, mu, cu, cou = stage_traffic_tiers(ln, st, phase, uc, ub, routing=routing, domain=domain,
                                               in_network=in_network)
-        unit = step_times(fu, mu, cu, 1.0, peak, bw, link, overlap, cou, link_out)
+        unit = step_times(fu, mu, cu, 1.0, peak, bw, link, overlap, cou, link_out, fast=fast)
         fill = tuple(x + y for x, y in zip(fill, unit, strict=True))
         slow = (a, b, cc, tt) if slow is None else tuple(np.where(tt > slow[3], x, y)
                                                          for x, y in zip((a, b, cc, tt), slow, strict=True))
@@ -636,18 +648,20 @@ def _bound(phase: str, model: Model | str, chip: str | Chip | System | Deploymen
     if search:
         roofs = (cn.peak[1] * ec, cn.bandwidth[1] * eb, fab.up[1] * el, fab.out[1] * el)
         lay, memory_t, search_note = _fastest_layout(phase, _model_obj(model), chip, T, B, n, memory_lay, weight_dtype,
-                                                     kw, roofs, fab, overlap, routing)
+                                                     kw, roofs, fab, overlap, routing, cn.fast_tier(1, eb))
         ln = layout_numbers(model, lay, weight_dtype, **kw)
     runs: list[Any] = []
     for j in (1, 2, 0):  # nominal, high roofs (low time), low roofs (high time)
-        ends = zip((cn.peak[j], cn.bandwidth[j], fab.up[j], fab.out[j]),
-                   (cn.peak[1], cn.bandwidth[1], fab.up[1], fab.out[1]), strict=True)
-        if j != 1 and all(a == b or (math.isnan(a) and math.isnan(b)) for a, b in ends):
+        ends = zip((cn.peak[j], cn.bandwidth[j], fab.up[j], fab.out[j], *cn.fast_capacity[j:j + 1]),
+                   (cn.peak[1], cn.bandwidth[1], fab.up[1], fab.out[1], *cn.fast_capacity[1:2]), strict=True)
+        if j != 1 and cn.fast_bandwidth[j] == cn.fast_bandwidth[1] and all(
+                a == b or (math.isnan(a) and math.isnan(b)) for a, b in ends):
             runs.append(runs[0])  # no range on this chip's roofs: the same times
             continue
         runs.append(layout_times(ln, phase, float(T), float(B), cn.peak[j] * ec, cn.bandwidth[j] * eb,
                                  fab.up[j] * el, overlap, link_out=fab.out[j] * el, domain=fab.domain,
-                                 in_network=fab.in_network, routing=routing, microbatch=True))
+                                 in_network=fab.in_network, routing=routing, microbatch=True,
+                                 fast=cn.fast_tier(j, eb)))
     tc, tm, tl, t, flops, mem, comm = (float(x) for x in runs[0])
     comm_out = float(sum(float(stage_traffic_tiers(ln, st, phase, float(T), float(B), routing=routing,
                                                    domain=fab.domain, in_network=fab.in_network)[3])
@@ -666,7 +680,7 @@ def _bound(phase: str, model: Model | str, chip: str | Chip | System | Deploymen
         parallelism=lay, system=system.id if system else "", routing=routing, comm_out_bytes=comm_out,
         comm_note=describe(lay, fab, ln.is_moe, phase, routing) if n > 1 else "",
         memory_parallelism=memory_lay if search else None, memory_layout_t=memory_t, search_note=search_note,
-        missing=cn.missing,
+        missing=cn.missing, memory_note=cn.bandwidth_note,
     )
 
 
@@ -931,7 +945,8 @@ def _table(model: Model, n: int, weight_dtype: Any, kw: dict[str, Any]) -> _Layo
 
 def _fastest_layout(phase: str, model: Model, chip: Chip, T: int, B: int, n: int, memory_lay: Parallelism,
                     weight_dtype: Any, kw: dict[str, Any], roofs: tuple[float, float, float, float], fab: Any,
-                    overlap: bool, routing: str) -> tuple[Parallelism, float, str]:
+                    overlap: bool, routing: str,
+                    fast: tuple[float, float] | None = None) -> tuple[Parallelism, float, str]:
     """The layout of ``n`` chips with the least step time (nominal roofs) among those that fit in
     memory, its tie broken as the memory search breaks ties; with the memory fit's own layout's
     time and a phrase for ``assumptions``.
@@ -946,11 +961,23 @@ def _fastest_layout(phase: str, model: Model, chip: Chip, T: int, B: int, n: int
     range is the answer (a lower bound keeps every layout that may fit). When
     the capacity is unpublished, or no layout fits, the minimum is over every layout and the
     phrase says so. Layouts whose traffic needs an unpublished scale-out bandwidth are left
-    out. The chosen layout's bound is then computed as for a given layout (the scalar kernels)."""
+    out. The chosen layout's bound is then computed as for a given layout (the scalar kernels).
+
+    ``fast`` (a chip with an on-chip tier read before its memory roof, the SN40L): the credit
+    for the bytes that tier holds is per chip and per stage, not a rate the table's roofs can
+    carry, so each candidate is scored by :func:`layout_times` itself (the same candidates,
+    fit test and tie-break)."""
     from .memory import capacity_bytes, footprint_table, memory_options, model_profile
 
     tab = _table(model, n, weight_dtype, kw)
-    times = tab.times(phase, float(T), float(B), roofs, overlap, routing, float(fab.domain), bool(fab.in_network))
+    if fast is None:
+        times = tab.times(phase, float(T), float(B), roofs, overlap, routing, float(fab.domain), bool(fab.in_network))
+    else:
+        P, BW, L, LO = roofs
+        times = np.array([layout_times(layout_numbers(model, lay, weight_dtype, **kw), phase, float(T), float(B), P,
+                                       BW, L, overlap, link_out=LO, domain=fab.domain, in_network=fab.in_network,
+                                       routing=routing, microbatch=True, fast=fast)[3] for lay in tab.cands],
+                         dtype=float)
     ok = np.isfinite(times) & (tab.cp_c <= T) & ((tab.dp_c == 1) | (tab.dp_c <= B))
     if not ok.any():
         return memory_lay, math.nan, ""
@@ -980,6 +1007,29 @@ def _fastest_layout(phase: str, model: Model, chip: Chip, T: int, B: int, n: int
         note += (f"; the memory fit's layout {memory_lay} gives >= {mem_t * 1e3:.4g} ms"
                  if math.isfinite(mem_t) else f"; the memory fit's layout {memory_lay}")
     return best, mem_t, note
+
+
+#: arguments of decode_bound and prefill_bound that a deployment leaves to the call
+_RUN_ARGS = ("sparse", "overlap", "compute_efficiency", "bandwidth_efficiency", "link_efficiency", "routing",
+             "collective")
+#: their dtype arguments besides weight_dtype, as :func:`_bound` takes them
+_DTYPE_ARGS = (*(k for k in MEM_KW if k != "weight_dtype"), "precision")
+
+
+def _entry(phase: str, fn: Any, given: dict[str, Any]) -> Bound:
+    """:func:`decode_bound` (``phase="decode"``) or :func:`prefill_bound` from their arguments
+    ``given`` (``locals()``): with a :class:`~accelspec.Deployment` its chip, count, layout and
+    dtypes (refusing any of those also given beside it), else :func:`_bound`."""
+    chip = given["chip"]
+    run = {k: given[k] for k in _RUN_ARGS}
+    if is_deployment(chip):  # a Deployment: its chip, count, layout, dtypes
+        refuse_fixed(fn, fn.__name__, given)
+        if "accepted_tokens_per_step" in given:
+            run["accepted_tokens_per_step"] = given["accepted_tokens_per_step"]
+        return getattr(chip, fn.__name__)(given["model"], given["context_tokens"], given["batch"], **run)
+    effs = (run.pop("compute_efficiency"), run.pop("bandwidth_efficiency"), run.pop("link_efficiency"))
+    return _bound(phase, given["model"], chip, given["context_tokens"], given["batch"], given["n_chips"],
+                  given["parallelism"], given["weight_dtype"], {k: given[k] for k in _DTYPE_ARGS}, effs=effs, **run)
 
 
 def decode_bound(model: str | Model, chip: str | Chip | System | Deployment, context_tokens: int, batch: int = 1,
@@ -1032,6 +1082,17 @@ def decode_bound(model: str | Model, chip: str | Chip | System | Deployment, con
     uniform routing, so a bound under balanced routing) or ``"best-case"`` (fewest distinct
     experts and least expert-parallel traffic: a bound under any routing). ``assumptions``
     names both.
+
+    Memory tiers: ``t_memory = M / (n B)`` with ``B`` the chip's ``memory.bandwidth``. A chip
+    with an on-chip SRAM beside its device memory (the SambaNova SN40L: 520 MB per socket
+    beside 64 GB of HBM) reads the first ``memory.on_chip_sram`` bytes per chip and step from
+    the SRAM, at ``memory.on_chip_bandwidth`` or in no time where that is unpublished (the
+    SN40L's), and the rest at ``B`` (:func:`~accelspec.perf.kernels.tier_time`, per chip of
+    every pipeline stage): weights or KV cache that fit there can stay resident, so charging
+    HBM time for them would not be a lower bound. Bytes beyond the HBM (the SN40L's DDR tier,
+    whose bandwidth is unpublished) are charged at ``B``: a lower time, still a bound.
+    ``assumptions`` names the tier and bandwidth used whenever the memory roof is not simply
+    ``memory.bandwidth`` (an SRAM-only chip such as Groq's or Cerebras's says so too).
 
     Parameters
     ----------
@@ -1098,16 +1159,7 @@ def decode_bound(model: str | Model, chip: str | Chip | System | Deployment, con
     ('memory', 3.239)
     """
     a = check_accepted(accepted_tokens_per_step)
-    if is_deployment(chip):  # a Deployment: its chip, count, layout, dtypes
-        refuse_fixed(decode_bound, "decode_bound", locals())
-        return chip.decode_bound(model, context_tokens, batch, sparse=sparse, overlap=overlap,
-                                 compute_efficiency=compute_efficiency, bandwidth_efficiency=bandwidth_efficiency,
-                                 link_efficiency=link_efficiency, accepted_tokens_per_step=accepted_tokens_per_step,
-                                 routing=routing, collective=collective)
-    b = _bound("decode", model, chip, context_tokens, batch, n_chips, parallelism, weight_dtype,
-                  {"kv_dtype": kv_dtype, "activation_dtype": activation_dtype, "expert_dtype": expert_dtype,
-                   "embedding_dtype": embedding_dtype, "state_dtype": state_dtype, "precision": precision},
-                  sparse, overlap, (compute_efficiency, bandwidth_efficiency, link_efficiency), routing, collective)
+    b = _entry("decode", decode_bound, locals())
     return b if a == 1.0 else dataclasses.replace(b, accepted_tokens_per_step=a)
 
 
@@ -1180,12 +1232,4 @@ def prefill_bound(model: str | Model, chip: str | Chip | System | Deployment, co
     DeploymentError
         An argument the deployment fixes is given beside it.
     """
-    if is_deployment(chip):  # a Deployment: its chip, count, layout, dtypes
-        refuse_fixed(prefill_bound, "prefill_bound", locals())
-        return chip.prefill_bound(model, context_tokens, batch, sparse=sparse, overlap=overlap,
-                                  compute_efficiency=compute_efficiency, bandwidth_efficiency=bandwidth_efficiency,
-                                  link_efficiency=link_efficiency, routing=routing, collective=collective)
-    return _bound("prefill", model, chip, context_tokens, batch, n_chips, parallelism, weight_dtype,
-                  {"kv_dtype": kv_dtype, "activation_dtype": activation_dtype, "expert_dtype": expert_dtype,
-                   "embedding_dtype": embedding_dtype, "state_dtype": state_dtype, "precision": precision},
-                  sparse, overlap, (compute_efficiency, bandwidth_efficiency, link_efficiency), routing, collective)
+    return _entry("prefill", prefill_bound, locals())

@@ -180,7 +180,9 @@ class Deployment:
 
         return model if isinstance(model, Model) else get_model(model)
 
-    def _memory_kwargs(self) -> dict[str, Any]:
+    def memory_kwargs(self) -> dict[str, Any]:
+        """The dtypes (those the deployment sets) and the reserve (when set) as keyword
+        arguments of the memory calculators (:func:`~accelspec.fits`, :func:`~accelspec.max_batch`, ...)."""
         kw = self.dtypes.kwargs()
         if self.reserve is not None:
             kw["reserve"] = self.reserve
@@ -196,7 +198,7 @@ class Deployment:
         if self.n_chips == 1:
             return Parallelism()
         res = fits(self._model(model), self.chip, context_tokens, batch, n_chips=self.n_chips,
-                   capacity=self.capacity, **self._memory_kwargs())
+                   capacity=self.capacity, **self.memory_kwargs())
         return res.parallelism
 
     def with_layout(self, model: str | Model, context_tokens: int, batch: int = 1) -> Deployment:
@@ -209,7 +211,7 @@ class Deployment:
 
         par = self.layout(model, context_tokens, batch)
         return fits(self._model(model), self.system or self.chip, context_tokens, batch, n_chips=self.n_chips,
-                    parallelism=par, capacity=self.capacity, **self._memory_kwargs())
+                    parallelism=par, capacity=self.capacity, **self.memory_kwargs())
 
     def footprint(self, model: str | Model, context_tokens: int, batch: int = 1) -> Footprint:
         """:func:`~accelspec.memory_footprint` per chip for this deployment."""
@@ -217,7 +219,7 @@ class Deployment:
 
         par = self.layout(model, context_tokens, batch)
         return memory_footprint(self._model(model), context_tokens, batch, n_chips=self.n_chips, parallelism=par,
-                                **self._memory_kwargs())
+                                **self.memory_kwargs())
 
     def _bound_kwargs(self, model: Any, context_tokens: Any, batch: Any, extra: dict[str, Any]) -> dict[str, Any]:
         kw = {**self.dtypes.kwargs(), **extra}

@@ -10,6 +10,7 @@ kernel                          what it computes
 :func:`fewest_experts`          the fewest distinct experts (every token picks the same ``k``)
 :func:`routed_experts`          one of the two, by the routing model
 :func:`step_times`              the roofline of one step: ``max`` (or sum) of compute, memory, link
+:func:`tier_time`               the least time to read bytes from memory tiers, fastest filled first
 :func:`limiter_code`            which of the three terms is largest
 :func:`expert_split`            the chips one MoE layer's routed experts are split over
 :func:`layout_preference`       the order in which equal layouts are preferred
@@ -23,7 +24,7 @@ Everything runs on floats or numpy arrays (broadcast together); no pint inside.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 import numpy as np
@@ -58,6 +59,7 @@ __all__ = [
     "limiter_code",
     "routed_experts",
     "step_times",
+    "tier_time",
 ]
 
 #: what limits a step, by code (the sweep's ``limiter`` column uses these names)
@@ -119,8 +121,27 @@ def routed_experts(n_experts: float, top_k: float, tokens: Any, routing: str = "
 
 
 # --- the roofline of one step -------------------------------------------------------------------
+def tier_time(mem: Any, tiers: Sequence[tuple[Any, Any]]) -> Any:
+    """Least time [s] to read ``mem`` bytes per chip from memory tiers ``(capacity [B],
+    bandwidth [B/s])`` per chip, fastest first: each holds as much as it can, then the next,
+
+        b_i = min(M - sum_{j<i} b_j, C_i);   t = sum_i b_i / B_i
+
+    Filling the fastest tier first gives the least time over every placement, so ``t`` is a
+    lower bound. Give the last tier an infinite capacity; a tier of infinite bandwidth (one
+    nobody published, read in no time) adds nothing. Floats or numpy arrays alike."""
+    t: Any = 0.0
+    left = mem
+    for cap, bw in tiers:
+        b = np.minimum(left, cap)
+        t = t + b / bw
+        left = left - b
+    return t
+
+
 def step_times(flops: Any, mem: Any, comm: Any, n_chips: Any, peak: Any, bw: Any, link: Any,
-               overlap: bool = True, comm_out: Any = 0.0, link_out: Any = math.nan) -> tuple[Any, Any, Any, Any]:
+               overlap: bool = True, comm_out: Any = 0.0, link_out: Any = math.nan, *,
+               fast: tuple[float, float] | None = None) -> tuple[Any, Any, Any, Any]:
     """``(t_compute, t_memory, t_comm, t)`` [s] of one step; floats or numpy arrays alike.
 
     ``t_compute = F / (n P)``, ``t_memory = M / (n B)``; ``comm`` bytes per chip per direction
@@ -128,9 +149,17 @@ def step_times(flops: Any, mem: Any, comm: Any, n_chips: Any, peak: Any, bw: Any
     ``t_comm = max(comm / link, comm_out / link_out)`` with ``overlap`` (separate links), their
     sum without. A tier's time is 0 when nothing is sent on it, even if its bandwidth is
     unknown (nan). ``t = max(t_compute, t_memory, t_comm)`` with ``overlap``, else their sum.
+
+    ``fast``: ``(capacity [B], bandwidth [B/s])`` per chip of an on-chip tier read before the
+    memory roof ``B`` (the SN40L's SRAM beside its HBM,
+    :meth:`~accelspec.perf.roofline.ChipNumbers.fast_tier`): ``t_memory`` is then
+    :func:`tier_time` of ``M / n`` bytes per chip over that tier and ``B``.
     """
     tc = flops / (n_chips * peak)
-    tm = mem / (n_chips * bw)
+    if fast is None:
+        tm = mem / (n_chips * bw)
+    else:
+        tm = tier_time(mem / n_chips, (fast, (math.inf, bw)))
     with np.errstate(invalid="ignore", divide="ignore"):
         tl = np.where(comm > 0.0, comm / link, 0.0)
         if isinstance(comm_out, float) and comm_out == 0.0:

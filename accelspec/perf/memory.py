@@ -51,6 +51,7 @@ from ..units import Q_, parse_quantity, ureg
 from .kernels import (
     DEFAULT_RESERVE,
     MAX_SEARCH_CHIPS,
+    MEM_KW,
     divisors,
     expert_split,
     layout_chips,
@@ -298,7 +299,8 @@ def model_profile(model: Model) -> ModelProfile:
 def _shares(p: ModelProfile, lay: Parallelism, ctx: Any, batch: Any, o: _Options) -> tuple[Any, ...]:
     """What one chip holds of the workload: ``(tokens, seqs, kv_heads_share, per_token_act,
     act_bytes, logits_row, act_decode)`` with tokens = ceil(ctx / cp), seqs = ceil(batch / dp),
-    the KV heads' TP share, activation elements per token and the fp32 logits row per sequence."""
+    the KV heads' TP share, activation elements per token, the fp32 logits row per sequence
+    and the decode activations (:func:`_decode_activations`)."""
     m = p.model
     tokens = np.ceil(ctx / lay.cp)
     seqs = np.ceil(batch / lay.dp)
@@ -306,33 +308,85 @@ def _shares(p: ModelProfile, lay: Parallelism, ctx: Any, batch: Any, o: _Options
     per_tok = p.per_token_act(lay)
     act_b = o.act.bytes_per_element
     logits_row = m.vocab_size / lay.tp * 4.0
-    act_decode = seqs * per_tok * act_b + seqs * logits_row
-    return tokens, seqs, kv_heads_share, per_tok, act_b, logits_row, act_decode
+    return tokens, seqs, kv_heads_share, per_tok, act_b, logits_row, _decode_activations(seqs, per_tok, act_b,
+                                                                                         logits_row)
+
+
+# --- the terms of the total, once -----------------------------------------------------------------
+# footprint_terms (every term, any shapes), footprint_total (the total on the sweep's grids, in
+# place) and _FootprintTable.totals (every layout at one point) all compute each term with these
+# helpers, in the same order, so their totals are equal to the last bit.
+def _decode_activations(seqs: Any, per_tok: Any, act_b: float, logits_row: Any) -> Any:
+    """Decode activation bytes per chip: one token per sequence, ``seqs (per_tok act_b) + seqs logits_row``."""
+    return seqs * per_tok * act_b + seqs * logits_row
+
+
+def _prefill_activations(tokens: Any, seqs: Any, per_tok: Any, act_b: float, logits_row: Any,
+                         chunk: int) -> Any:
+    """Prefill activation bytes per chip: ``min(chunk, tokens seqs) per_tok act_b + logits_row``
+    (one chunk of the sequences in flight, one logits row)."""
+    act = tokens * seqs
+    act = np.minimum(float(chunk), act, out=act if isinstance(act, np.ndarray) else None)  # a new array: in place
+    act *= per_tok
+    act *= act_b
+    act += logits_row
+    return act
+
+
+def _window_elements(st: _StageSums, kv_heads_share: float) -> list[tuple[float, float]]:
+    """``(window, KV elements per token on one chip)`` of each window of a stage: an MLA latent
+    whole on every TP rank, head-sharded caches times the KV heads' TP share."""
+    return [(win, mla_elems + std_elems * kv_heads_share) for win, mla_elems, std_elems in st.kv]
+
+
+def _kv_elements(st: _StageSums, kv_heads_share: float, tokens: Any) -> Any:
+    """KV elements per sequence on one chip of a stage: ``sum over windows of e min(tokens, window)``."""
+    kv_elems: Any = 0.0
+    for win, e in _window_elements(st, kv_heads_share):
+        kv_elems = kv_elems + e * (tokens if math.isinf(win) else np.minimum(tokens, win))
+    return kv_elems
+
+
+def _kv_cache_bytes(kv_elems: Any, seqs: Any, kv_b: float) -> Any:
+    """KV cache bytes per chip: ``kv_elems seqs kv_b``."""
+    return kv_elems * seqs * kv_b
+
+
+def _state_bytes(seqs: Any, n_linear: Any, state_elems: float, tp: Any, state_b: float) -> Any:
+    """Linear-attention state bytes per chip: ``seqs n_linear state_elems / tp state_b``."""
+    return seqs * n_linear * state_elems / tp * state_b
+
+
+def _stage_total(weights: Any, kv: Any, state: Any, act: Any, reserve: float, *, scratch: bool) -> Any:
+    """``weights + kv + state + act + reserve`` per chip of a stage (``act`` the larger
+    activation term; ``state`` None without linear-attention state: x + 0.0 == x), added in this
+    order; with ``scratch`` the total is written over ``kv`` (an array of the result's shape)."""
+    total = np.add(kv, weights, out=kv) if scratch else kv + weights
+    if state is not None:
+        total += state
+    total += act
+    total += reserve
+    return total
 
 
 def footprint_terms(p: ModelProfile, lay: Parallelism, ctx: np.ndarray, batch: np.ndarray,
                     o: _Options) -> dict[str, np.ndarray]:
     """Per-chip bytes of each term for the worst pipeline stage, broadcast over ctx x batch."""
-    pp = lay.pp
     ctx, batch = np.broadcast_arrays(ctx, batch)
     tokens, seqs, kv_heads_share, per_tok, act_b, logits_row, act_decode = _shares(p, lay, ctx, batch, o)
-    prefill_tokens = np.minimum(float(o.prefill_chunk), tokens * seqs)
-    act_prefill = prefill_tokens * per_tok * act_b + logits_row
+    act_prefill = _prefill_activations(tokens, seqs, per_tok, act_b, logits_row, o.prefill_chunk)
+    zero = np.zeros(np.shape(tokens))
+    act = np.maximum(act_decode, act_prefill)
     best: dict[str, np.ndarray] | None = None
     bpe = {k: d.bytes_per_element for k, d in o.fmt.dtypes.items()}
-    for s, st in enumerate(p.stage_sums(pp)):
-        w = _stage_weight_bytes(p, st, s, lay, bpe)
-        kv_elems: Any = 0.0
-        for win, mla_elems, std_elems in st.kv:  # MLA latent: replicated across TP
-            e = mla_elems + std_elems * kv_heads_share
-            kv_elems = kv_elems + e * (tokens if math.isinf(win) else np.minimum(tokens, win))
-        kv = kv_elems * seqs * o.kv.bytes_per_element + 0 * tokens
-        state = seqs * st.n_linear * p.state_elems / lay.tp * o.state.bytes_per_element
-        weights = np.full_like(tokens, w)
-        total = weights + kv + state + np.maximum(act_decode, act_prefill) + o.reserve
-        cur = {"weights": weights, "kv_cache": kv, "linear_state": state + 0 * tokens,
-               "activations_decode": act_decode + 0 * tokens, "activations_prefill": act_prefill + 0 * tokens,
-               "reserve": np.full_like(tokens, o.reserve), "total": total}
+    for s, st in enumerate(p.stage_sums(lay.pp)):
+        weights = np.full_like(tokens, _stage_weight_bytes(p, st, s, lay, bpe))
+        kv = _kv_cache_bytes(_kv_elements(st, kv_heads_share, tokens), seqs, o.kv.bytes_per_element) + zero
+        state = _state_bytes(seqs, st.n_linear, p.state_elems, lay.tp, o.state.bytes_per_element) + zero
+        cur = {"weights": weights, "kv_cache": kv, "linear_state": state,
+               "activations_decode": act_decode + zero, "activations_prefill": act_prefill + zero,
+               "reserve": np.full_like(tokens, o.reserve),
+               "total": _stage_total(weights, kv, state, act, o.reserve, scratch=False)}
         if best is None:
             best = cur
         else:
@@ -361,41 +415,26 @@ def _stage_weight_bytes(p: ModelProfile, st: Any, s: int, lay: Parallelism, bpe:
 
 def footprint_total(p: ModelProfile, lay: Parallelism, ctx: np.ndarray, batch: np.ndarray, o: _Options) -> np.ndarray:
     """``footprint_terms(p, lay, ctx, batch, o)["total"]`` alone, for the sweep's grids: the same
-    arithmetic on every element (equal to the last bit), but ``ctx`` (shape ``(T, 1)``) and
+    term helpers in the same order (equal to the last bit), but ``ctx`` (shape ``(T, 1)``) and
     ``batch`` (``(1, B)``) stay vectors wherever a term depends on one of them only, and the
     ``T x B`` arrays are updated in place (about 11 passes over the grid instead of ~40).
 
     Per chip, worst pipeline stage: ``weights + kv + state + max(act_decode, act_prefill) + reserve``
     with ``kv = (sum over windows of e min(ceil(T / cp), w)) ceil(B / dp) kv_bytes`` (see :func:`footprint_terms`).
     """
-    pp = lay.pp
     ctx = np.asarray(ctx, dtype=float)
     batch = np.asarray(batch, dtype=float)
     tokens, seqs, kv_heads_share, per_tok, act_b, logits_row, act_decode = _shares(p, lay, ctx, batch, o)
-    act = np.multiply(tokens, seqs)  # the grid: prefill tokens, then the larger activation term
-    np.minimum(float(o.prefill_chunk), act, out=act)
-    np.multiply(act, per_tok, out=act)
-    np.multiply(act, act_b, out=act)
-    np.add(act, logits_row, out=act)
+    act = _prefill_activations(tokens, seqs, per_tok, act_b, logits_row, o.prefill_chunk)  # the grid
     np.maximum(act_decode, act, out=act)
     best: np.ndarray | None = None
     bpe = {k: d.bytes_per_element for k, d in o.fmt.dtypes.items()}
-    for s, st in enumerate(p.stage_sums(pp)):
-        w = _stage_weight_bytes(p, st, s, lay, bpe)
-        kv_elems: Any = 0.0
-        for win, mla_elems, std_elems in st.kv:
-            e = mla_elems + std_elems * kv_heads_share
-            kv_elems = kv_elems + e * (tokens if math.isinf(win) else np.minimum(tokens, win))
-        total = np.multiply(kv_elems, seqs)
-        if total.shape != act.shape:
-            total = np.multiply(np.broadcast_to(kv_elems, act.shape), seqs)
-        np.multiply(total, o.kv.bytes_per_element, out=total)
-        np.add(w, total, out=total)
-        state = seqs * st.n_linear * p.state_elems / lay.tp * o.state.bytes_per_element
-        if np.any(state):  # x + 0.0 == x: skipped when there is no linear-attention state
-            np.add(total, state, out=total)
-        np.add(total, act, out=total)
-        np.add(total, o.reserve, out=total)
+    for s, st in enumerate(p.stage_sums(lay.pp)):
+        kv_elems = np.broadcast_to(_kv_elements(st, kv_heads_share, tokens), tokens.shape)
+        kv = _kv_cache_bytes(kv_elems, seqs, o.kv.bytes_per_element)  # a new grid: the total is written over it
+        state = (_state_bytes(seqs, st.n_linear, p.state_elems, lay.tp, o.state.bytes_per_element)
+                 if st.n_linear * p.state_elems else None)
+        total = _stage_total(_stage_weight_bytes(p, st, s, lay, bpe), kv, state, act, o.reserve, scratch=True)
         best = total if best is None else np.where(total > best, total, best)
     assert best is not None
     return best
@@ -520,8 +559,8 @@ class _FootprintTable:
         self.e = np.zeros((len(rows), g))
         self.win = np.full((len(rows), g), np.inf)
         for r, (_, _, st, share) in enumerate(rows):
-            for j, (win, mla, std) in enumerate(st.kv):
-                self.e[r, j], self.win[r, j] = mla + std * share, win
+            for j, (win, e) in enumerate(_window_elements(st, share)):
+                self.e[r, j], self.win[r, j] = e, win
         self.tp = np.array([lay.tp for lay in lays], dtype=float)
         self.cp = np.array([lay.cp for lay in lays], dtype=float)
         self.dp = np.array([lay.dp for lay in lays], dtype=float)
@@ -552,13 +591,11 @@ class _FootprintTable:
         tokens, kv_elems = hit
         seqs = np.ceil(batch / dp)
         act_b = o.act.bytes_per_element
-        act_decode = seqs * per_tok * act_b + seqs * logits_row
-        act = np.minimum(float(o.prefill_chunk), tokens * seqs) * per_tok * act_b + logits_row
-        act = np.maximum(act_decode, act)
-        total = kv_elems * seqs * o.kv.bytes_per_element + self.w
-        if linear:  # x + 0.0 == x: skipped without linear-attention state
-            total = total + seqs * self.n_linear * self.state_elems / tp * o.state.bytes_per_element
-        total = total + act + o.reserve
+        act = np.maximum(_decode_activations(seqs, per_tok, act_b, logits_row),
+                         _prefill_activations(tokens, seqs, per_tok, act_b, logits_row, o.prefill_chunk))
+        kv = _kv_cache_bytes(kv_elems, seqs, o.kv.bytes_per_element)
+        state = _state_bytes(seqs, self.n_linear, self.state_elems, tp, o.state.bytes_per_element) if linear else None
+        total = _stage_total(self.w, kv, state, act, o.reserve, scratch=True)
         return np.maximum.reduceat(total, self.starts)
 
     def take(self, idx: np.ndarray) -> _FootprintTable:
@@ -1039,7 +1076,7 @@ def _deployment_kwargs(deployment: Any) -> dict[str, Any]:
     """A deployment's chip count, layout (None: chosen per workload), dtypes, reserve and capacity
     as keyword arguments of the memory calculators."""
     return {"n_chips": deployment.n_chips, "parallelism": deployment.parallelism, "capacity": deployment.capacity,
-            **deployment._memory_kwargs()}
+            **deployment.memory_kwargs()}
 
 
 def refuse_fixed(fn: Any, name: str, given: dict[str, Any]) -> None:
@@ -1227,17 +1264,27 @@ def _largest(need, fixed: float, cap: float, which: str, start: int = 1) -> floa
     return lo
 
 
-def _search(kind: str, model: Any, chip: Any, fixed: Any, fixed_name: str, n_chips: Any, parallelism: Any,
-            capacity: Any, reserve: Any, dtypes: dict[str, Any]) -> Limit:
+def _search(kind: str, fn: Any, given: dict[str, Any]) -> Limit:
+    """:func:`max_context` (``kind="context"``, the batch fixed) and :func:`max_batch` (``"batch"``,
+    the context fixed) from their arguments ``given`` (``locals()``): a deployment's chip count,
+    layout, dtypes, reserve and capacity (refusing any also given beside it), then the bisection
+    of :func:`_largest` for the nominal capacity and both ends of its range."""
     from ..model.catalog import get_model
 
-    model = get_model(model)
-    chip_obj, system, n_chips = hardware_and_count(chip, n_chips, parallelism)
-    cap, low, high, _ = capacity_bytes(chip_obj, capacity)
-    f = count(fixed, fixed_name)
+    fixed_name = "batch" if kind == "context" else "context_tokens"
+    chip = given["chip"]
+    if is_deployment(chip):
+        refuse_fixed(fn, fn.__name__, given)
+        given = {**given, "chip": chip.system or chip.chip, **_deployment_kwargs(chip)}
+    model = get_model(given["model"])
+    parallelism = given["parallelism"]
+    chip_obj, system, n_chips = hardware_and_count(given["chip"], given["n_chips"], parallelism)
+    cap, low, high, _ = capacity_bytes(chip_obj, given["capacity"])
+    f = count(given[fixed_name], fixed_name)
     n = count(n_chips, "n_chips")
-    res = reserve_bytes(reserve, cap)
-    o = memory_options(model, reserve=Q_(res, "B"), **dtypes)
+    res = reserve_bytes(given["reserve"], cap)
+    o = memory_options(model, reserve=Q_(res, "B"), prefill_chunk=given["prefill_chunk"],
+                       **{k: given[k] for k in MEM_KW})
     need = _need_fn(model, n, parallelism, o)
     start = _search_start(model, n, parallelism, f, kind)  # 8960 chips: no layout below cp=10 tokens
     vals = {k: _largest(need, f, c, kind, start) for k, c in (("value", cap), ("low", low), ("high", high))}
@@ -1324,14 +1371,7 @@ def max_context(model: str | Model, chip: str | Chip | System | Deployment, *, b
     DeploymentError
         An argument the deployment fixes is given beside it.
     """
-    if is_deployment(chip):
-        refuse_fixed(max_context, "max_context", locals())
-        return max_context(model, chip.system or chip.chip, batch=batch, prefill_chunk=prefill_chunk,
-                           **_deployment_kwargs(chip))
-    d = dict(weight_dtype=weight_dtype, kv_dtype=kv_dtype, expert_dtype=expert_dtype,
-             embedding_dtype=embedding_dtype, state_dtype=state_dtype, activation_dtype=activation_dtype,
-             prefill_chunk=prefill_chunk)
-    return _search("context", model, chip, batch, "batch", n_chips, parallelism, capacity, reserve, d)
+    return _search("context", max_context, locals())
 
 
 def max_batch(model: str | Model, chip: str | Chip | System | Deployment, context_tokens: int, *,
@@ -1398,15 +1438,7 @@ def max_batch(model: str | Model, chip: str | Chip | System | Deployment, contex
     DeploymentError
         An argument the deployment fixes is given beside it.
     """
-    if is_deployment(chip):
-        refuse_fixed(max_batch, "max_batch", locals())
-        return max_batch(model, chip.system or chip.chip, context_tokens, prefill_chunk=prefill_chunk,
-                         **_deployment_kwargs(chip))
-    d = dict(weight_dtype=weight_dtype, kv_dtype=kv_dtype, expert_dtype=expert_dtype,
-             embedding_dtype=embedding_dtype, state_dtype=state_dtype, activation_dtype=activation_dtype,
-             prefill_chunk=prefill_chunk)
-    return _search("batch", model, chip, context_tokens, "context_tokens", n_chips, parallelism, capacity,
-                   reserve, d)
+    return _search("batch", max_batch, locals())
 
 
 def min_chips(model: str | Model, chip: str | Chip | System, context_tokens: int, batch: int = 1, *,

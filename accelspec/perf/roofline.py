@@ -30,6 +30,7 @@ import pint
 from ..errors import IntensityError, InvalidArgumentError
 from ..hardware.chip import Chip, NotPublishedError, Precision, UnsupportedPrecisionError, as_precision
 from ..units import Q_, UnitError, ureg
+from .kernels import tier_time
 
 if TYPE_CHECKING:
     from ..hardware.system import System
@@ -41,6 +42,7 @@ __all__ = ["ChipNumbers", "DroppedChip", "IntensityError", "Roofline", "TierNumb
 _FLOPS = ureg.Unit("FLOP/s")
 _OPS = ureg.Unit("OP/s")
 _BPS = ureg.Unit("B/s")
+_BYTES = ureg.Unit("B")
 
 
 _MIN_EFFICIENCY = 1e-6  # below this a time is meaningless (and 1e-320 would divide to infinity)
@@ -77,13 +79,44 @@ class ChipNumbers:
     #: the term left out, e.g. ``"compute term (no dense bf16 peak published for Zhenwu M890)"``;
     #: ``""`` when every roof is known. A dropped compute term has ``peak`` infinite.
     missing: str = ""
-    #: what the memory roof is when it is not simply ``memory.bandwidth``, or what it leaves
-    #: out (an on-chip SRAM tier beside external memory); ``""`` otherwise
+    #: which memory tier and bandwidth the memory roof is when it is not simply
+    #: ``memory.bandwidth`` of a chip's only memory (SRAM-only chips, a fallback to another
+    #: tier, an on-chip SRAM read before the device memory); ``""`` otherwise
     bandwidth_note: str = ""
+    #: capacity per chip [B] of an on-chip tier read before the memory roof (``(low, nominal,
+    #: high)``; zeros when there is none): :meth:`fast_tier`
+    fast_capacity: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    #: bandwidth per chip [B/s] of that tier (``inf`` when nobody published it)
+    fast_bandwidth: tuple[float, float, float] = (math.inf, math.inf, math.inf)
 
     @property
     def has_link(self) -> bool:
         return not math.isnan(self.link[1])
+
+    def fast_tier(self, end: int = 1, efficiency: float = 1.0, chips: float = 1.0) -> tuple[float, float] | None:
+        """``(capacity [B], bandwidth [B/s])`` per chip of the on-chip tier read before the
+        memory roof, for :func:`~accelspec.perf.kernels.step_times`' ``fast``: the SN40L's
+        520 MB of SRAM beside its HBM, of unpublished (so infinite) bandwidth.
+
+        Parameters
+        ----------
+        end : {0, 1, 2}, optional
+            Which end of the ranges: 0 low, 1 nominal (default), 2 high (the larger capacity
+            and bandwidth, the lower time).
+        efficiency : float, optional
+            Achieved fraction of the tier's bandwidth (the bound's ``bandwidth_efficiency``).
+        chips : float, optional
+            Chips whose work one chip's times stand for (work spread evenly over ``n`` chips,
+            timed on one and divided by ``n``: their ``n`` SRAMs), default 1.
+
+        Returns
+        -------
+        tuple of float, or None
+            None when the chip has no such tier.
+        """
+        if not self.fast_capacity[end] > 0:
+            return None
+        return self.fast_capacity[end] * chips, self.fast_bandwidth[end] * efficiency
 
 
 _CACHE: dict[tuple[int, Precision, bool], tuple[Chip, ChipNumbers]] = {}
@@ -164,13 +197,13 @@ def chip_numbers(chip: Chip | str, precision: str | Precision = "bf16", *, spars
             missing = (f"compute term (no {'sparse' if sparse else 'dense'} {prec} peak published for {chip.name}: "
                        "a memory-only bound)")
         peak = ((math.inf,) * 3 if spec is None else _triple(spec, _OPS if prec.is_integer else _FLOPS))
-        bw_spec, bw_note = _memory_roof(chip)
+        bw_spec, bw_note, fast = _memory_roof(chip)
         bw = _triple(bw_spec, _BPS) if bw_spec is not None else (math.nan,) * 3
         up = chip.interconnect.scale_up
         per_dir = up.per_direction() if up is not None else None
         link = _triple(per_dir, _BPS) if per_dir is not None else (math.nan,) * 3
         note = (per_dir.basis or "") if per_dir is not None else ""
-        nums = ChipNumbers(chip.id, chip.name, prec, bool(sparse), peak, bw, link, note, missing, bw_note)
+        nums = ChipNumbers(chip.id, chip.name, prec, bool(sparse), peak, bw, link, note, missing, bw_note, *fast)
         if len(_CACHE) > 4096:
             _CACHE.clear()
         _CACHE[key] = (chip, nums)
@@ -180,25 +213,49 @@ def chip_numbers(chip: Chip | str, precision: str | Precision = "bf16", *, spars
     return nums
 
 
-def _memory_roof(chip: Chip) -> tuple[Any, str]:
-    """The memory roof of ``chip`` and a note on it: ``memory.bandwidth`` where published;
-    otherwise the highest published bandwidth of its other tiers (on-chip SRAM, ``memory.tiers``),
-    which reads every byte at least as fast as any tier can and so keeps every time a lower
-    bound; ``(None, "")`` when no tier publishes a bandwidth."""
+_NO_FAST: tuple[tuple[float, float, float], tuple[float, float, float]] = ((0.0, 0.0, 0.0), (math.inf,) * 3)
+
+
+def _memory_roof(chip: Chip) -> tuple[Any, str, tuple[tuple[float, float, float], tuple[float, float, float]]]:
+    """The memory roof of ``chip``, a note saying which tier it is, and the on-chip tier read
+    before it (capacities, bandwidths per chip: :attr:`ChipNumbers.fast_capacity`,
+    :attr:`ChipNumbers.fast_bandwidth`).
+
+    * ``memory.bandwidth`` where published. An SRAM-only chip (Groq, Cerebras: no
+      ``memory.capacity``) publishes its SRAM's bandwidth there, and the note says so.
+    * A chip with an on-chip SRAM beside its device memory (the SN40L: 520 MB of SRAM, 64 GB
+      of HBM): the SRAM is the fast tier. A lower bound must not charge HBM time for bytes
+      that could stay resident in the SRAM, so the first ``on_chip_sram`` bytes each chip reads
+      per step cost ``bytes / on_chip_bandwidth`` (nothing where that is unpublished), the rest
+      the roof (:func:`~accelspec.perf.kernels.tier_time`; filling the fastest tier first is
+      the least time over every placement). Slower tiers (the SN40L's DDR) are charged at the
+      roof: a lower time, still a bound.
+    * Otherwise the highest published bandwidth of its other tiers (on-chip SRAM,
+      ``memory.tiers``), which reads every byte at least as fast as any tier can and so keeps
+      every time a lower bound; ``(None, "", no tier)`` when no tier publishes a bandwidth.
+    """
     mem = chip.memory
     if mem.bandwidth is not None:
-        note = ""
-        if mem.on_chip_sram is not None and mem.capacity is not None:
-            note = (f"memory roof: the {mem.type.value if mem.type else 'device memory'} bandwidth; bytes held in "
-                    f"the {mem.on_chip_sram} on-chip SRAM are not credited (tiered_memory_time credits them)")
-        return mem.bandwidth, note
+        if mem.on_chip_sram is None:
+            return mem.bandwidth, "", _NO_FAST
+        if mem.capacity is None:
+            return mem.bandwidth, f"the on-chip SRAM bandwidth {mem.bandwidth} (the only memory)", \
+                _NO_FAST
+        sram_bw = mem.on_chip_bandwidth
+        if sram_bw is not None and sram_bw.high.m_as(_BPS) <= mem.bandwidth.low.m_as(_BPS):
+            return mem.bandwidth, "", _NO_FAST  # an SRAM no faster than the device memory: nothing to credit
+        kind = mem.type.value if mem.type else "device memory"
+        fast = (_triple(mem.on_chip_sram, _BYTES), _triple(sram_bw, _BPS) if sram_bw is not None else (math.inf,) * 3)
+        read = f"at {sram_bw}" if sram_bw is not None else "bandwidth unpublished: read in no time"
+        return mem.bandwidth, (f"the first {mem.on_chip_sram} per chip read from the on-chip SRAM ({read}), the rest "
+                               f"at the {kind} bandwidth {mem.bandwidth}"), fast
     cands = [("on-chip SRAM", mem.on_chip_bandwidth)] + [(t.name, t.bandwidth) for t in mem.tiers]
     known = [(name, spec) for name, spec in cands if spec is not None]
     if not known:
-        return None, ""
+        return None, "", _NO_FAST
     name, spec = max(known, key=lambda x: x[1].q.m_as(_BPS))
-    return spec, (f"no device-memory bandwidth published: memory roof is the {name} bandwidth {spec}, the highest "
-                  "published (a lower time, so still a bound)")
+    return spec, (f"no device-memory bandwidth published: the {name} bandwidth {spec}, the highest "
+                  "published (a lower time, so still a bound)"), _NO_FAST
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,8 +328,10 @@ def tiered_memory_time(chip: Chip | str, working_set: float, n_chips: int = 1) -
         b_i = min(W - sum_{j<i} b_j, n * C_i);   t = sum_i b_i / (n * B_i)
 
     with ``W`` the working set (weights + KV cache read per step), ``C_i`` and ``B_i`` the
-    capacity [B] and bandwidth [B/s] per chip of tier ``i`` (:func:`memory_tiers`). Filling the
-    fastest tier first gives the least time over every placement, so ``t`` is a lower bound.
+    capacity [B] and bandwidth [B/s] per chip of tier ``i`` (:func:`memory_tiers`): the kernel
+    :func:`~accelspec.perf.kernels.tier_time` of ``W / n`` bytes per chip. Filling the fastest
+    tier first gives the least time over every placement, so ``t`` is a lower bound. The bounds
+    use the same kernel over the fast tier of :meth:`ChipNumbers.fast_tier` and the memory roof.
     A model that fits the aggregate SRAM (``W <= n * C_sram``) gives ``W / (n * B_sram)``.
 
     Parameters
@@ -311,16 +370,7 @@ def tiered_memory_time(chip: Chip | str, working_set: float, n_chips: int = 1) -
     if not tiers:
         name = chip if isinstance(chip, str) else chip.name
         raise NotPublishedError(f"{name}: no memory tier publishes a bandwidth; a memory time needs one")
-    n = float(n_chips)
-    t, left = 0.0, w
-    for tier in tiers:
-        b = min(left, n * tier.capacity)
-        if b > 0 and not math.isinf(tier.bandwidth):
-            t += b / (n * tier.bandwidth)
-        left -= b
-        if left <= 0:
-            break
-    return t
+    return float(tier_time(w / float(n_chips), [(tier.capacity, tier.bandwidth) for tier in tiers]))
 
 
 def effective_bandwidth(chip: Chip | str, working_set: float, n_chips: int = 1) -> float:
@@ -483,18 +533,20 @@ class Roofline:
         return f"{self.numbers.chip_name} in {self.system.name}"
 
     @property
-    def _cunit(self) -> str:
+    def compute_unit(self) -> str:
+        """``"FLOP"``, or ``"OP"`` for an integer precision: the unit of the compute roof
+        (``T{unit}/s``) and of the intensities (``{unit}/B``)."""
         return "OP" if self.numbers.precision.is_integer else "FLOP"
 
     # --- roofs ------------------------------------------------------------------------
     @property
     def peak_compute(self) -> pint.Quantity:
         """P: peak compute times compute efficiency, in TFLOPS (TOPS for integer formats)."""
-        return _q(self._p[1] / 1e12, ureg.Unit("T" + self._cunit + "/s"))
+        return _q(self._p[1] / 1e12, ureg.Unit("T" + self.compute_unit + "/s"))
 
     @property
     def peak_compute_range(self) -> tuple[pint.Quantity, pint.Quantity]:
-        u = ureg.Unit("T" + self._cunit + "/s")
+        u = ureg.Unit("T" + self.compute_unit + "/s")
         return _q(self._p[0] / 1e12, u), _q(self._p[2] / 1e12, u)
 
     @property
@@ -523,12 +575,12 @@ class Roofline:
     @property
     def ridge_point(self) -> pint.Quantity:
         """I* = P / B in FLOP/B (OP/B): the intensity where memory- and compute-bound meet."""
-        return _q(self._p[1] / self._b[1], ureg.Unit(self._cunit + "/B"))
+        return _q(self._p[1] / self._b[1], ureg.Unit(self.compute_unit + "/B"))
 
     @property
     def ridge_point_range(self) -> tuple[pint.Quantity, pint.Quantity]:
         """(P_low / B_high, P_high / B_low): every ridge point the input ranges allow."""
-        u = ureg.Unit(self._cunit + "/B")
+        u = ureg.Unit(self.compute_unit + "/B")
         return _q(self._p[0] / self._b[2], u), _q(self._p[2] / self._b[0], u)
 
     @property
@@ -536,25 +588,26 @@ class Roofline:
         """P / L in FLOP per byte sent over the scale-up link (one direction)."""
         if math.isnan(self._l[1]):
             return None
-        return _q(self._p[1] / self._l[1], ureg.Unit(self._cunit + "/B"))
+        return _q(self._p[1] / self._l[1], ureg.Unit(self.compute_unit + "/B"))
 
     # --- attainable performance -------------------------------------------------------
     def _intensity(self, value: Any, what: str) -> tuple[Any, bool]:
         if isinstance(value, pint.Quantity) or hasattr(value, "q"):
             q = value.q if hasattr(value, "q") and not isinstance(value, pint.Quantity) else value
-            unit = ureg.Unit(self._cunit + "/B")
+            unit = ureg.Unit(self.compute_unit + "/B")
             try:
                 arr = np.asarray(q.m_as(unit), dtype=float)
-                self._check_nonnegative(arr, what, f"{self._cunit}/B")
+                self._check_nonnegative(arr, what, f"{self.compute_unit}/B")
                 return arr, True
             except pint.DimensionalityError:
-                raise UnitError(f"{what}: expected an intensity like '{self._cunit}/B', got {q:~P}") from None
+                raise UnitError(f"{what}: expected an intensity like '{self.compute_unit}/B', got {q:~P}") from None
         if isinstance(value, str):
-            raise UnitError(f"{what}: give a Quantity (Q_(300, '{self._cunit}/B')) or a number in {self._cunit}/B")
+            cu = self.compute_unit
+            raise UnitError(f"{what}: give a Quantity (Q_(300, '{cu}/B')) or a number in {cu}/B")
         try:
             arr = np.asarray(value, dtype=float)
         except (TypeError, ValueError):
-            raise UnitError(f"{what}: expected a number or array in {self._cunit}/B, got {value!r}") from None
+            raise UnitError(f"{what}: expected a number or array in {self.compute_unit}/B, got {value!r}") from None
         return arr, False
 
     @staticmethod
@@ -580,19 +633,19 @@ class Roofline:
         if which not in ("low", "nominal", "high"):
             raise IntensityError(f"which must be 'low', 'nominal' or 'high', got {which!r}")
         i_mem, q_in = self._intensity(intensity, "intensity")
-        self._check_nonnegative(i_mem, "intensity", f"{self._cunit}/B")
+        self._check_nonnegative(i_mem, "intensity", f"{self.compute_unit}/B")
         out = np.minimum(self._p[idx], self._b[idx] * i_mem)
         if comm_intensity is not None:
             if math.isnan(self._l[idx]):
                 raise NotPublishedError(f"{self.numbers.chip_name}: no scale-up interconnect bandwidth published")
             i_c, q_c = self._intensity(comm_intensity, "comm_intensity")
-            self._check_nonnegative(i_c, "comm_intensity", f"{self._cunit}/B")
+            self._check_nonnegative(i_c, "comm_intensity", f"{self.compute_unit}/B")
             out = np.minimum(out, self._l[idx] * i_c)
             q_in = q_in or q_c
         if out.ndim == 0:
             out = float(out)
         if q_in:
-            return _q(out / 1e12, ureg.Unit("T" + self._cunit + "/s"))
+            return _q(out / 1e12, ureg.Unit("T" + self.compute_unit + "/s"))
         return out
 
     def explain(self) -> str:
@@ -609,9 +662,9 @@ class Roofline:
         comm_ridge = self.comm_ridge_point  # None exactly when no link bandwidth is published
         if self.link_bandwidth is not None and comm_ridge is not None:
             link = (f"; scale-up {self.link_bandwidth.m:.4g} GB/s per direction, comm ridge "
-                    f"{comm_ridge.m:.4g} {self._cunit}/B")
-        return (f"{self.label} {self.precision}: peak {self.peak_compute.m:.4g} T{self._cunit}/s, "
-                f"memory {self.memory_bandwidth.m:.4g} TB/s, ridge {self.ridge_point.m:.5g} {self._cunit}/B"
+                    f"{comm_ridge.m:.4g} {self.compute_unit}/B")
+        return (f"{self.label} {self.precision}: peak {self.peak_compute.m:.4g} T{self.compute_unit}/s, "
+                f"memory {self.memory_bandwidth.m:.4g} TB/s, ridge {self.ridge_point.m:.5g} {self.compute_unit}/B"
                 f"{rng}{link}{eff}{self._system_note()}")
 
     def _system_note(self) -> str:

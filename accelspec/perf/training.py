@@ -60,14 +60,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeGuard
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pint
 import yaml
 
 from ..errors import CountTypeError, UnknownRecipeError
-from ..hardware.chip import Chip, NotPublishedError
+from ..hardware.chip import Chip
 from ..inputs import count
 from ..model.architecture import AttentionKind, Model
 from ..provenance import Spec
@@ -202,19 +202,17 @@ def _chip(c: Chip | str) -> Chip:
     return get_chip(c)
 
 
-def _is_deployment(x: object) -> TypeGuard[Deployment]:
-    return is_deployment(x)
-
-
-def _training_deployment(dep: Any, function: str, given: dict[str, Any], defaults: dict[str, Any]) -> None:
-    """A :class:`~accelspec.Deployment` given to a training function: arguments it fixes (chip
-    count, layout, reserve, capacity) must not be given beside it, and its dtypes must be the
-    calculators' defaults, since training's data types come from ``recipe``."""
+def _training_deployment(dep: Any, fn: Any, given: dict[str, Any]) -> None:
+    """A :class:`~accelspec.Deployment` given to the training function ``fn`` with arguments
+    ``given`` (its ``locals()``): arguments it fixes (chip count, layout, reserve, capacity) must
+    not be given beside it, and its dtypes must be the calculators' defaults, since training's
+    data types come from ``recipe``."""
     from ..errors import DeploymentError
-    from .memory import refuse_overrides
+    from .memory import refuse_fixed
 
-    fixed = {k: v for k, v in given.items() if k in ("n_chips", "parallelism", "reserve", "capacity")}
-    refuse_overrides(function, fixed, defaults)
+    function = fn.__name__
+    refuse_fixed(fn, function, {k: v for k, v in given.items() if k in ("n_chips", "parallelism", "reserve",
+                                                                         "capacity")})
     if dep.dtypes.kwargs() or dep.dtypes.precision is not None:
         raise DeploymentError(f"{function}: dtypes {dep.dtypes.name!r} of the deployment are inference data types; "
                               "training's come from recipe= (bf16-adam, fp8-deepseek-v3, adam-8bit): give the "
@@ -397,16 +395,6 @@ class TrainingFit:
         return self.explanation
 
 
-def _capacity(chip: Chip, capacity: Any) -> tuple[float, float, float]:
-    if capacity is not None:
-        v = float(parse_quantity(capacity, "B", "capacity").m_as("B"))
-        return v, v, v
-    spec = chip.memory.capacity
-    if spec is None:
-        raise NotPublishedError(f"{chip.name}: memory capacity is not published; pass capacity='96 GB' to assume one")
-    return float(spec.q.m_as("B")), float(spec.low.m_as("B")), float(spec.high.m_as("B"))
-
-
 def training_fits(model: str | Model, chip: str | Chip | System | Deployment, n_chips: int | None = None, *,
                   recipe: str | Recipe = "bf16-adam", zero_stage: int | str = 1,
                   parallelism: str | Parallelism | Mapping[str, int] | None = None, micro_batch: int = 1,
@@ -476,20 +464,16 @@ def training_fits(model: str | Model, chip: str | Chip | System | Deployment, n_
     DeploymentError
         An argument the deployment fixes is given beside it, or it carries inference dtypes.
     """
-    from .memory import hardware_and_count
+    from .memory import capacity_bytes, hardware_and_count
 
     m = _model(model)
-    if _is_deployment(chip):
-        import inspect
-
-        defaults = {k: p.default for k, p in inspect.signature(training_fits).parameters.items()}
-        _training_deployment(chip, "training_fits", dict(n_chips=n_chips, parallelism=parallelism, reserve=reserve,
-                                                         capacity=capacity), defaults)
+    if is_deployment(chip):
+        _training_deployment(chip, training_fits, locals())
         c, system, n_chips = chip.chip, chip.system, chip.n_chips
         parallelism, reserve, capacity = chip.parallelism, chip.reserve, chip.capacity
     else:
         c, system, n_chips = hardware_and_count(chip, n_chips, parallelism)
-    cap, low, high = _capacity(c, capacity)
+    cap, low, high, _ = capacity_bytes(c, capacity)
     mem = training_memory(m, n_chips=n_chips, recipe=recipe, zero_stage=zero_stage, parallelism=parallelism,
                           micro_batch=micro_batch, seq_len=seq_len, recompute=recompute,
                           sequence_parallel=sequence_parallel, flash_attention=flash_attention, reserve=reserve)
@@ -573,7 +557,7 @@ def min_training_chips(model: str | Model, chip: str | Chip | System, *, recipe:
     """
     from ..hardware.system import resolve_hardware
 
-    if _is_deployment(chip):
+    if is_deployment(chip):
         from ..errors import DeploymentError
 
         raise DeploymentError("min_training_chips: a deployment fixes the chip count this searches; pass its chip "
@@ -750,11 +734,8 @@ def training_time(model: str | Model, tokens: float, *, chip: str | Chip | Syste
     rec = _recipe(recipe)
     system = None
     hw: Chip | None = None  # the chip record
-    if _is_deployment(chip):
-        import inspect
-
-        defaults = {k: q.default for k, q in inspect.signature(training_time).parameters.items()}
-        _training_deployment(chip, "training_time", dict(n_chips=n_chips, parallelism=parallelism), defaults)
+    if is_deployment(chip):
+        _training_deployment(chip, training_time, locals())
         n_chips, parallelism, system = chip.n_chips, chip.parallelism, chip.system
         hw = chip.chip
     elif chip is not None:

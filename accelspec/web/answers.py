@@ -23,7 +23,7 @@ from typing import Any
 import accelspec as a
 from accelspec.errors import AccelspecError, InvalidArgumentError, UnknownNameError
 from accelspec.inputs import parse_count
-from accelspec.io.json_out import bound_json
+from accelspec.io.json_out import bound_json, cost_json
 from accelspec.provenance import quantity_out, source_out
 
 __all__ = [
@@ -422,27 +422,11 @@ def cost(model: str, chip: str, input: Any = 2048, output: Any = 256, *, batch: 
                       price=_opt(price) or "min", weight_dtype=_opt(weights), kv_dtype=_opt(kv) or "bf16",
                       tier=_opt(tier), system=_opt(system))
 
-    def m(q: Any, unit: str) -> Any:
-        return None if q is None else float(q.m_as(unit))
-
     def dq(q: Any, unit: str, basis: str) -> Any:
         return None if q is None else derived(q, unit, basis)
 
     return finite({
-        "model": cb.model, "chip": cb.chip, "on_system": cb.on_system, "n_chips": cb.n_chips, "batch": cb.batch,
-        "input_tokens": cb.input_tokens, "output_tokens": cb.output_tokens,
-        "output_tokens_per_s": m(cb.output_tokens_per_s, "token/s"),
-        "input_tokens_per_s": m(cb.input_tokens_per_s, "token/s"),
-        "usd_per_chip_hour": m(cb.price_per_chip_hour, "USD/hour"),
-        "usd_per_m_output": m(cb.usd_per_m_output, "USD"), "usd_per_m_input": m(cb.usd_per_m_input, "USD"),
-        "usd_per_m_output_range": None if cb.usd_per_m_output_range is None
-        else [m(x, "USD") for x in cb.usd_per_m_output_range],
-        "tdp_W": m(cb.tdp, "W"), "tokens_per_joule": m(cb.tokens_per_joule, "token/J"),
-        "tokens_per_s_per_MW": m(cb.tokens_per_s_per_mw, "token/s"), "system": cb.system,
-        "prices": [{"provider": s.provider, "tier": s.tier, "instance": s.instance,
-                    "usd_per_chip_hour": float(s.per_chip_hour.m_as("USD/hour")), "basis": s.basis,
-                    "status": s.status, "date": s.date, "source": s.source_url} for s in cb.prices],
-        "missing": list(cb.missing), "assumptions": cb.assumptions, "explanation": str(cb),
+        **cost_json(cb), "explanation": str(cb),
         "quantities": {"usd_per_m_output": dq(cb.usd_per_m_output, "USD", "chip-hour price x chips / output rate"),
                        "tokens_per_joule": dq(cb.tokens_per_joule, "token/J", "output rate / (TDP x chips)")},
     })

@@ -19,6 +19,7 @@ from accelspec.perf.kernels import (
     limiter_code,
     routed_experts,
     step_times,
+    tier_time,
 )
 from accelspec.perf.memory import Parallelism
 
@@ -49,6 +50,19 @@ def test_step_times_and_limiter():
     assert float(step_times(0.0, 0.0, 0.0, 1.0, 1.0, 1.0, math.nan)[2]) == 0.0
     assert LIMITERS[int(limiter_code(1.0, 1.0, 1.0))] == "compute"  # ties to compute, then memory
     assert LIMITERS[int(limiter_code(0.5, 1.0, 1.0))] == "memory"
+
+
+def test_tier_time_fills_the_fastest_tier_first():
+    sram_hbm = ((2e9, math.inf), (math.inf, 2e12))  # 2 GB of SRAM read in no time, then HBM at 2 TB/s
+    assert tier_time(1e9, sram_hbm) == 0.0
+    assert tier_time(10e9, sram_hbm) == pytest.approx(8e9 / 2e12, rel=1e-15)
+    three = ((1e9, 100e12), (10e9, 2e12), (math.inf, 0.1e12))
+    assert tier_time(30e9, three) == pytest.approx(1e9 / 100e12 + 10e9 / 2e12 + 19e9 / 0.1e12, rel=1e-14)
+    got = tier_time(np.array([0.0, 1e9, 3e9]), sram_hbm)
+    assert got.tolist() == [0.0, 0.0, 1e9 / 2e12]
+    # step_times: the fast tier per chip, the rest at the roof; without one M / (n B), bit for bit
+    assert step_times(0.0, 10e9, 0.0, 2.0, 1e15, 2e12, 1e11, fast=(2e9, math.inf))[1] == pytest.approx(3e9 / 2e12)
+    assert step_times(0.0, 10e9, 0.0, 2.0, 1e15, 2e12, 1e11)[1] == 10e9 / (2.0 * 2e12)
 
 
 def test_layouts():

@@ -300,23 +300,75 @@ def test_memory_only_bound_for_a_chip_without_a_peak():
 W8B = 16_058_433_536
 
 
-@pytest.mark.parametrize("chip_id,kw,bw", [
-    ("groq-lpu", {"precision": "fp16"}, 80e12),                      # on-die SRAM, GROQ-CARD
-    ("cerebras-wse3", {"precision": "fp16", "sparse": True}, 21e15),  # on-wafer SRAM, CS-WSE3
-    ("sambanova-sn40l", {}, 1.6e12),                                  # HBM, 25.6 TB/s / 16 sockets
+@pytest.mark.parametrize("chip_id,kw,bw,sram", [
+    ("groq-lpu", {"precision": "fp16"}, 80e12, 0.0),                      # on-die SRAM, GROQ-CARD
+    ("cerebras-wse3", {"precision": "fp16", "sparse": True}, 21e15, 0.0),  # on-wafer SRAM, CS-WSE3
+    # HBM, 25.6 TB/s / 16 sockets, after the 520 MB of SRAM (bandwidth unpublished: no time)
+    ("sambanova-sn40l", {}, 1.6e12, 520e6),
 ])
-def test_sram_chips_get_a_memory_bound_equal_to_the_hand_formula(chip_id, kw, bw):
+def test_sram_chips_get_a_memory_bound_equal_to_the_hand_formula(chip_id, kw, bw, sram):
     cn = chip_numbers(chip_id, kw.get("precision", "bf16"), sparse=kw.get("sparse", False))
     assert cn.bandwidth == (bw, bw, bw)
     b = a.decode_bound("llama-3.1-8b", chip_id, 8000, **kw)
     assert b.limiter == "memory"
-    assert float(b.time.m_as("s")) == pytest.approx(W8B / bw, rel=1e-12)
+    assert float(b.time.m_as("s")) == pytest.approx((W8B - sram) / bw, rel=1e-12)
+    assert b.bytes == W8B  # every byte is still counted; the SRAM's share costs no time
 
 
-def test_sn40l_memory_roof_says_what_it_leaves_out():
+def test_bounds_say_which_memory_tier_they_used():
     cn = chip_numbers("sambanova-sn40l", "bf16")
-    assert "HBM bandwidth" in cn.bandwidth_note and "520 MB on-chip SRAM" in cn.bandwidth_note
+    assert "HBM bandwidth 1.6 TB/s" in cn.bandwidth_note and "520 MB per chip read from the on-chip SRAM" in \
+        cn.bandwidth_note
     assert chip_numbers("h100-sxm", "bf16").bandwidth_note == ""
+    assert cn.fast_tier() == (520e6, math.inf) and cn.fast_tier(chips=16) == (16 * 520e6, math.inf)
+    assert chip_numbers("h100-sxm", "bf16").fast_tier() is None
+    assert chip_numbers("groq-lpu", "fp16").fast_tier() is None  # its SRAM is the memory roof itself
+    sn = a.decode_bound("llama-3.1-8b", "sambanova-sn40l", 8000)
+    assert "memory: the first 520 MB per chip read from the on-chip SRAM" in sn.assumptions
+    assert "memory: the first 520 MB" in a.prefill_bound("llama-3.1-8b", "sambanova-sn40l", 8000).assumptions
+    groq = a.decode_bound("llama-3.1-8b", "groq-lpu", 8000, precision="fp16")
+    assert "memory: the on-chip SRAM bandwidth 80 TB/s (the only memory)" in groq.assumptions
+    assert "memory:" not in a.decode_bound("llama-3.1-8b", "h100-sxm", 8000).assumptions
+
+
+def _sram_hbm_chip(sram="2 GB", sram_bw=None):
+    """A chip with an on-chip SRAM beside 1 TB of HBM at 2 TB/s and a scale-up link."""
+    mem = {"capacity": spec("1000 GB"), "bandwidth": spec("2 TB/s"), "on_chip_sram": spec(sram),
+           "type": {"value": "HBM", "source": SOURCE, "status": "official"}}
+    if sram_bw is not None:
+        mem["on_chip_bandwidth"] = spec(sram_bw)
+    return Chip.model_validate({"id": "sram-hbm", "name": "SRAM-HBM", "vendor": "Test",
+                                "compute": {"dense": {"bf16": spec("1000 TFLOPS")}}, "memory": mem,
+                                "interconnect": {"scale_up": {"bandwidth": spec("900 GB/s",
+                                                                                direction="bidirectional")}}})
+
+
+def test_sram_beside_hbm_is_read_first_in_every_stage():
+    chip = _sram_hbm_chip()
+    one = a.decode_bound("llama-3.1-8b", chip, 8000)
+    assert one.t_memory == pytest.approx((one.bytes - 2e9) / 2e12, rel=1e-12)
+    # a published SRAM bandwidth is charged: 2 GB at 20 TB/s, the rest at 2 TB/s
+    slow = a.decode_bound("llama-3.1-8b", _sram_hbm_chip(sram_bw="20 TB/s"), 8000)
+    assert slow.t_memory == pytest.approx(2e9 / 20e12 + (slow.bytes - 2e9) / 2e12, rel=1e-12)
+    # two pipeline stages: each chip reads its own SRAM first
+    pp = a.decode_bound("llama-3.1-8b", chip, 8000, parallelism="pp=2")
+    assert pp.t_memory < one.t_memory - 1.9e9 / 2e12
+
+
+def test_layout_search_credits_the_sram_of_every_chip():
+    """With no layout given the bound is the least over the layouts, scored with the SRAM
+    credited per chip and stage: pipeline stages each bring their own SRAM, so a layout the
+    uncredited ranking passes over (tp=16 there) can be the fastest."""
+    from accelspec.model.catalog import get_model
+    from accelspec.perf.memory import layouts
+
+    chip = _sram_hbm_chip()
+    b = a.decode_bound("llama-3.1-8b", chip, 128, n_chips=16)
+    each = {str(lay): a.decode_bound("llama-3.1-8b", chip, 128, parallelism=lay).t
+            for lay in layouts(get_model("llama-3.1-8b"), 16, every_ep=True) if lay.cp <= 128 and lay.dp == 1}
+    assert b.t == min(each.values())
+    assert each["tp=16"] > b.t  # fastest were every byte read at the HBM bandwidth: not the least here
+    assert "memory: the first 2 GB per chip read from the on-chip SRAM" in b.assumptions
 
 
 def test_memory_tiers_fastest_first():

@@ -101,6 +101,7 @@ def test_validate_upload_reads_the_file_from_a_temporary_folder():
     (["bound", "deepseek-v3", "--chip", "gb200-nvl72", "--context", "32k", "--prefill", "--json"],
      lambda: q.bound("deepseek-v3", "gb200-nvl72", "32k", phase="prefill")),
     (["request", "llama-3.1-8b", "h100", "--json"], lambda: q.request("llama-3.1-8b", "h100")),
+    (["cost", "llama-3.1-8b", "--chip", "h100", "--json"], lambda: q.cost("llama-3.1-8b", "h100")),
     (["plan", "llama-3.1-8b", "--input", "2048", "--output", "256", "--ttft", "1s", "--tpot", "30ms", "--chips",
       "h100", "mi300x", "--json"],
      lambda: q.plan("llama-3.1-8b", 2048, 256, "1s", "30ms", chips="h100 mi300x")),
