@@ -439,28 +439,27 @@ def sweep(models: str | Model | Iterable[str | Model],
                     # a chip without a scale-up bandwidth serves no layout of several chips (decode_bound raises)
                     return np.where(no_link3, np.nan, t) if n > 1 and no_link3.any() else t
 
-                probe: dict[int, Any] = {}  # the layout table repeated per chip and column run, with its per-row inputs
+                probe: dict[int, Any] = {}  # the layout table repeated per batch, and each row's batch
 
                 def table_times(t: float, b: np.ndarray, n: int = int(n), probe: dict[int, Any] = probe,
-                                model: Any = model, search: _LayoutSearch = search,
-                                roofs3: tuple[np.ndarray, ...] = roofs3) -> np.ndarray:
+                                model: Any = model, search: _LayoutSearch = search, i: int = i) -> np.ndarray:
                     """Every layout's nominal step time at context ``t`` and each batch of ``b`` on
                     every chip, ``(nc, b.size, layouts)``: the scalar search's vectorized table,
-                    one row per (chip, batch, layout, stage)."""
-                    g = b.size
+                    one row per (batch, layout, stage), one call per chip (the per-context costs
+                    shared by chips of one fabric)."""
+                    g, L = b.size, search.n_layouts
                     if g not in probe:
-                        base = layout_table(model, search.every, weight_dtype, kw)
-                        L = search.n_layouts
-                        tab = base.take(np.tile(np.arange(L), nc * g))
-                        per = np.bincount(tab.row_of, minlength=L * nc * g)  # rows of each (chip, batch, layout)
-                        chip_of = np.repeat(np.repeat(np.arange(nc), g * L), per)
-                        run_of = np.repeat(np.tile(np.repeat(np.arange(g), L), nc), per)
-                        r3 = tuple(np.reshape(x, -1)[chip_of] for x in roofs3)
-                        probe[g] = (tab, r3, domain[chip_of], in_net[chip_of], run_of, L)
-                    tab, r3, dom_r, inn_r, run_of, L = probe[g]
-                    out = tab.times(phase, t, b[run_of], r3, overlap, routing, dom_r, inn_r).reshape(nc, g, L)
-                    if n > 1 and no_link3.any():
-                        out[no_link3.reshape(-1)] = np.nan
+                        tab = layout_table(model, search.every, weight_dtype, kw).take(np.tile(np.arange(L), g))
+                        per = np.bincount(tab.row_of, minlength=g * L)  # rows of each (batch, layout)
+                        probe[g] = (tab, np.repeat(np.repeat(np.arange(g), L), per))
+                    tab, run_of = probe[g]
+                    out = np.empty((nc, g, L))
+                    for j in range(nc):
+                        if n > 1 and no_link3[j, 0, 0]:
+                            out[j] = np.nan
+                            continue
+                        out[j] = tab.times(phase, t, b[run_of], roofs(1, i, j), overlap, routing, float(domain[j]),
+                                           bool(in_net[j])).reshape(g, L)
                     return out
 
                 # rows of the scalar search's layout table (every layout's distinct stages)
@@ -656,12 +655,12 @@ _TIME_KEYS = frozenset({"t", "tc", "tm", "tl", "t_low", "t_high"})
 #: scenarios per block of the sweep's grid (float64 temporaries of 256 kB: they stay in cache)
 _BLOCK = 65_536
 #: the cost model that picks how the layout search scores the candidates of a block
-#: (:meth:`_LayoutSearch.fastest_choice`) [s]: a layout-table call and each of its rows; a
-#: layout_times stage and each of its grid cells (measured on a development machine: only the
-#: ratios matter)
-_COST = {"call": 3.5e-4, "row": 2.7e-7, "stage": 7.5e-5, "cell": 1.5e-8}
-#: the most rows of a layout table repeated per chip and batch (about 200 B each, and as much
-#: again in temporaries) that the layout search builds; beyond, the grid without pruning
+#: (:meth:`_LayoutSearch.fastest_choice`) [s]: a layout-table call (one chip) and each of its
+#: rows; a layout_times stage and each of its grid cells (every chip at once). Measured on a
+#: development machine: only the ratios matter.
+_COST = {"call": 2.5e-4, "row": 1.4e-7, "stage": 1.0e-4, "cell": 1.5e-8}
+#: the most rows of a layout table repeated per batch (about 200 B each, and as much again in
+#: temporaries) that the layout search builds; beyond, the grid without pruning
 _TABLE_ROWS = 250_000
 #: tests: ``"table"``, ``"grid"`` or ``"pruned"`` forces one way of the layout search
 _SEARCH_PATH: str | None = None
@@ -1168,19 +1167,21 @@ class _LayoutSearch:
         # ratios decide): a table call per context, or a layout_times per candidate stage
         R = float(table_rows)  # table rows of one (chip, batch) instance: every layout's distinct stages
         cells = float(nc * T.size * self.B.size)
-        est_table = T.size * (_COST["call"] + nc * self.B.size * R * _COST["row"])
+        est_table = T.size * nc * (_COST["call"] + self.B.size * R * _COST["row"])
 
         def est_grid(boxes: list[tuple[int, int, int, int] | None]) -> float:
-            return sum(lay.pp * (_COST["stage"] + nc * (b[1] - b[0]) * (b[3] - b[2]) * _COST["cell"])
+            # a pipeline stage twice: the whole step and one unit (the micro-batched fill)
+            return sum(lay.pp * (1 if lay.pp == 1 else 2) * (_COST["stage"] + nc * (b[1] - b[0]) * (b[3] - b[2])
+                                                               * _COST["cell"])
                        for lay, b in zip(self.cands, boxes, strict=True) if b is not None)
 
         whole: list[tuple[int, int, int, int] | None] = [(0, T.size, 0, self.B.size)] * len(self.cands)
         boxes = whole
         g = est_grid(whole)
-        est_prune = (2 * len(_runs(T, 4)) * (_COST["call"] + nc * len(_runs(self.B, 8)) * R * _COST["row"]))
-        if nc * self.B.size * R > _TABLE_ROWS:
+        est_prune = 2 * len(_runs(T, 4)) * nc * (_COST["call"] + len(_runs(self.B, 8)) * R * _COST["row"])
+        if self.B.size * R > _TABLE_ROWS:
             est_table = math.inf
-        if nc * len(_runs(self.B, 8)) * R > _TABLE_ROWS:
+        if len(_runs(self.B, 8)) * R > _TABLE_ROWS:
             est_prune = math.inf
         way = _SEARCH_PATH or ("table" if est_table <= min(g, est_prune + cells * _COST["cell"]) else
                                "pruned" if est_prune < g else "grid")
