@@ -91,8 +91,8 @@ def _as_list(x: Any) -> list[Any]:
     return list(x)
 
 
-#: the most rows (scenarios) one :func:`sweep` call holds in memory: about 173 B each at the peak
-#: with every column (docs/roofline.md), so 5 * 10**7 rows is about 9 GB; larger grids stream
+#: the most rows (scenarios) one :func:`sweep` call holds in memory: about 164 B each at the peak
+#: with every column (docs/roofline.md), so 5 * 10**7 rows is about 8 GB; larger grids stream
 #: through :func:`sweep_iter` or :func:`accelspec.sweep_dask`
 MAX_SWEEP_ROWS = 50_000_000
 
@@ -102,7 +102,7 @@ def _check_rows(rows: int) -> None:
     if rows > MAX_SWEEP_ROWS:
         raise InvalidArgumentError(
             "context_tokens", f"the grid has {rows:,} rows (models x chips x contexts x batches x chip counts), "
-            f"more than the {MAX_SWEEP_ROWS:,} one sweep() call holds in memory (~{rows * 173 / 1e9:,.0f} GB); "
+            f"more than the {MAX_SWEEP_ROWS:,} one sweep() call holds in memory (~{rows * 164 / 1e9:,.0f} GB); "
             "stream it with accelspec.sweep_iter(..., chunk_size=...) or accelspec.sweep_dask")
 
 
@@ -172,7 +172,7 @@ def sweep(models: str | Model | Iterable[str | Model],
     ``batch`` and ``n_chips``; only what they need is computed (no range runs without
     ``time_low``/``time_high``, no bound at all for memory-only columns; ``layout`` alone runs
     the layout search's step times, no more). For sweeps too large
-    for memory see :func:`sweep_iter`. Memory (measured, docs/roofline.md): about 143 bytes
+    for memory see :func:`sweep_iter`. Memory (measured, docs/roofline.md): about 144 bytes
     per scenario for every column, 36 for ``columns=["time", "fits"]``.
 
     Parameters
