@@ -944,12 +944,13 @@ class _LayoutSearch:
       (least memory per chip among the layouts of :func:`~accelspec.perf.memory.layouts`),
       evaluated for every scenario at once with :func:`~accelspec.perf.memory.footprint_total`
       (the footprint total of :func:`~accelspec.memory_footprint`, to the last bit);
-    * :meth:`fastest` (``layout``, with ``parallelism`` auto on several chips): the search of
-      :func:`~accelspec.perf.bounds.decode_bound` / :func:`~accelspec.perf.bounds.prefill_bound`
+    * :meth:`fastest_choice` (``layout``, with ``parallelism`` auto on several chips): the search
+      of :func:`~accelspec.perf.bounds.decode_bound` / :func:`~accelspec.perf.bounds.prefill_bound`
       without a layout: every candidate (every ``ep``) with ``cp <= context`` and ``dp <= batch``
       (or ``dp = 1``), its micro-batched step time per chip, the least time among those whose
       footprint total is within the high end of the chip's capacity range, else among all;
-      ties to the first in the order above. A loop over the candidates, each on the whole block.
+      ties (:data:`~accelspec.perf.kernels.LAYOUT_TIE`) to the first in the order above. A loop
+      over the contexts (the layout table) or over the candidates (the grid), never over scenarios.
     """
 
     def __init__(self, model: Any, n: int, T: np.ndarray, B: np.ndarray, parallelism: Any,
