@@ -131,6 +131,7 @@ def numpy_floors(model, chip, contexts, batches):
             "context_tokens": np.repeat(contexts.astype(np.int64), batches.size),
             "batch": np.tile(batches.astype(np.int64), contexts.size), "n_chips": np.ones(n, np.int64),
             "precision": np.zeros(n, np.int8), "layout": np.zeros(n, np.int16),
+            "memory_layout": np.zeros(n, np.int16),
             "time [s]": t.ravel(), "time_low [s]": t.ravel().copy(), "time_high [s]": t.ravel().copy(),
             "compute_time [s]": tc.ravel(), "memory_time [s]": tm.ravel(), "comm_time [s]": np.zeros(n),
             "tokens_per_s_per_user [token/s]": (1.0 / t).ravel(), "tokens_per_s_per_chip [token/s]": (B / t).ravel(),

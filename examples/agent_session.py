@@ -11,8 +11,8 @@ Qwen 3.7-Max's architecture nor the split of the 1M tokens is published, so:
 * the session is 10,000 system-prompt tokens + 1,000 turns x (790 tool-output + 200 model-output
   tokens) = 1,000,000 tokens, no compaction: an illustration of the three published totals.
 
-Each chip gets the same deployment (8 chips, the layout accelspec.fits chooses), with prefix caching
-and without. The chart: cumulative chip-time estimate (the bound over a calibrated efficiency)
+Each chip kind gets 8 chips, in the layout agent_session chooses (the fastest that fits for the
+session), with prefix caching and without. The chart: cumulative chip-time estimate (the bound over a calibrated efficiency)
 against the turn (the 35 h mark for scale), and memory per chip against the turn with each chip's
 capacity. The Zhenwu M890 publishes neither a compute peak nor a memory bandwidth, so its time,
 energy and cost stay unknown; its memory (144 GB) is known, so its fit and the sessions it holds at

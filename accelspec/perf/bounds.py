@@ -54,6 +54,7 @@ from ..model.architecture import AttentionKind
 from ..units import Q_, ureg
 from .comm import allreduce_bytes, alltoall_bytes, group_domain_share, ring_pass_bytes
 from .kernels import (
+    LAYOUT_TIE,
     LIMITERS,
     MEM_KW,
     expert_split,
@@ -522,7 +523,8 @@ def stage_traffic_tiers(ln: LayoutNumbers, st: StageNumbers, phase: str, context
 def layout_times(ln: LayoutNumbers, phase: str, context: Any, batch: Any, peak: Any, bw: Any, link: Any,
                  overlap: bool = True, *, link_out: Any = math.nan, domain: Any = math.inf, in_network: Any = False,
                  routing: str = "balanced", microbatch: bool = False,
-                 fast: tuple[float, float] | None = None) -> tuple[Any, Any, Any, Any, Any, Any, Any]:
+                 fast: tuple[float, float] | None = None,
+                 time_only: bool = False) -> tuple[Any, Any, Any, Any, Any, Any, Any]:
     """Walk the pipeline stages: ``(t_compute, t_memory, t_comm, t, FLOPs, bytes, comm bytes)``
     with each term summed over the stages (per-token latency passes every stage in turn) and
     ``t = sum over stages of max(terms)`` (or of their sum without ``overlap``). FLOPs and
@@ -539,6 +541,8 @@ def layout_times(ln: LayoutNumbers, phase: str, context: Any, batch: Any, peak: 
 
     ``fast``: the on-chip tier each chip reads before ``bw``
     (:meth:`~accelspec.perf.roofline.ChipNumbers.fast_tier`, :func:`~accelspec.perf.kernels.step_times`).
+    ``time_only`` (a layout search): only ``t`` is computed, the same value; the other six
+    entries are NaN.
     """
     lay = ln.parallelism
     per_stage = float(lay.tp * lay.cp * lay.dp)
@@ -552,16 +556,27 @@ def layout_times(ln: LayoutNumbers, phase: str, context: Any, batch: Any, peak: 
         f, m, c, co = stage_traffic_tiers(ln, st, phase, context, batch, routing=routing, domain=domain,
                                           in_network=in_network)
         a, b, cc, tt = step_times(f, m, c, 1.0, peak, bw, link, overlap, co, link_out, fast=fast)
-        fl, mb, cb = fl + f * per_stage, mb + m * per_stage, cb + c + co
+        if time_only:
+            a = b = cc = math.nan
+        else:
+            fl, mb, cb = fl + f * per_stage, mb + m * per_stage, cb + c + co
         if not pipelined:
             tc, tm, tl, t = tc + a, tm + b, tl + cc, t + tt
             continue
         fu, mu, cu, cou = stage_traffic_tiers(ln, st, phase, uc, ub, routing=routing, domain=domain,
                                               in_network=in_network)
         unit = step_times(fu, mu, cu, 1.0, peak, bw, link, overlap, cou, link_out, fast=fast)
+        if time_only:
+            fill = (math.nan, math.nan, math.nan, fill[3] + unit[3])
+            slow = (a, b, cc, tt if slow is None else np.where(tt > slow[3], tt, slow[3]))
+            continue
         fill = tuple(x + y for x, y in zip(fill, unit, strict=True))
         slow = (a, b, cc, tt) if slow is None else tuple(np.where(tt > slow[3], x, y)
                                                          for x, y in zip((a, b, cc, tt), slow, strict=True))
+    if time_only:
+        if pipelined:
+            t = np.where(slow[3] >= fill[3], slow[3], fill[3])
+        return math.nan, math.nan, math.nan, t, math.nan, math.nan, math.nan
     if pipelined:
         use_slow = slow[3] >= fill[3]
         tc, tm, tl, t = (np.where(use_slow, x, y) for x, y in zip(slow, fill, strict=True))
@@ -948,8 +963,9 @@ def _fastest_layout(phase: str, model: Model, chip: Chip, T: int, B: int, n: int
                     overlap: bool, routing: str,
                     fast: tuple[float, float] | None = None) -> tuple[Parallelism, float, str]:
     """The layout of ``n`` chips with the least step time (nominal roofs) among those that fit in
-    memory, its tie broken as the memory search breaks ties; with the memory fit's own layout's
-    time and a phrase for ``assumptions``.
+    memory, its tie broken as the memory search breaks ties (times within a relative
+    :data:`~accelspec.perf.kernels.LAYOUT_TIE` of the least are a tie); with the memory fit's
+    own layout's time and a phrase for ``assumptions``.
 
     Candidates (:func:`~accelspec.perf.memory.layouts` with every ``ep``): tensor, pipeline
     (micro-batched), context and data parallel, each with expert parallel over every ``ep``
@@ -999,7 +1015,7 @@ def _fastest_layout(phase: str, model: Model, chip: Chip, T: int, B: int, n: int
         how = f"fastest of {idx.size} layouts (none fits in memory)"
     pool = fit if fit.any() else ok
     t_pool = np.where(pool, times, np.inf)
-    tied = pool & (t_pool == t_pool.min())
+    tied = pool & (t_pool <= t_pool.min() * (1.0 + LAYOUT_TIE))  # equal up to rounding: a tie
     best = tab.cands[int(np.argmin(np.where(tied, fp.rank, np.inf)))]  # ties: the memory search's preference
     mem_t = float(times[tab.index[memory_lay]]) if memory_lay in tab.index else math.nan
     note = f"{how}: {layout_phrase(best)}"

@@ -7,8 +7,8 @@ model and a group of chips (``chips_per_partition``); each partition is one
 vectorised :func:`~accelspec.perf.sweep.sweep` call. The row values are those of the eager sweep (each row is
 computed as the scalar bound would compute it: the layout search of a scenario does not
 depend on the rest of the grid). ``model`` and ``chip`` keep the whole grid's categories;
-``precision``, ``layout`` and ``limiter`` are plain strings (each piece has its own
-categories, which Dask cannot concatenate as categoricals).
+``precision``, ``layout``, ``memory_layout`` and ``limiter`` are plain strings (each piece has
+its own categories, which Dask cannot concatenate as categoricals).
 
 :func:`best_layouts` is a streaming reduction over such a frame: each partition is reduced to
 its best row per group (by default the fitting deployment with the most output tokens/s per
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 __all__ = ["best_layouts", "local_client", "sweep_dask"]
 
 #: the columns turned from per-piece categoricals into strings
-_STRING_COLUMNS = ("precision", "layout", "limiter")
+_STRING_COLUMNS = ("precision", "layout", "memory_layout", "limiter")
 
 _LOCAL: list[Any] = []  # the (cluster, client) this module started, closed at exit
 
@@ -251,6 +251,11 @@ def best_layouts(frame: dd.DataFrame | pd.DataFrame, value: str = "tokens_per_s_
                  by: Sequence[str] = ("model", "chip"), only_fitting: bool = True) -> Any:
     """The best deployment per group: the row with the largest ``value`` among the rows that
     fit in memory, per ``by`` (default: per model and chip), reduced partition by partition.
+
+    Each row of a sweep without a given layout already holds the fastest layout that fits at
+    its chip count, context and batch (its ``layout``; ``memory_layout`` is the least-memory
+    one, whose verdict ``fits`` is): so the best row names the best chip count, batch and
+    layout together.
 
     Parameters
     ----------

@@ -46,6 +46,7 @@ class _Layout(Protocol):
 
 __all__ = [
     "DEFAULT_RESERVE",
+    "LAYOUT_TIE",
     "LIMITERS",
     "MAX_SEARCH_CHIPS",
     "MEM_KW",
@@ -70,6 +71,12 @@ DEFAULT_RESERVE = 2 * 2**30
 
 #: the dtype arguments the memory calculators take (the bounds take these and ``precision``)
 MEM_KW = ("weight_dtype", "kv_dtype", "expert_dtype", "embedding_dtype", "state_dtype", "activation_dtype")
+
+#: the layout searches' tie: step times within this relative gap of the least are equal, and the
+#: search's preference (:func:`layout_preference`) picks among them. Two ways of computing one
+#: time (the search's vectorized table, the bounds' kernels, the sweep's grids) round apart by
+#: about 1e-16, so every search names the same layout for the same time.
+LAYOUT_TIE = 1e-12
 
 #: Largest chip count the automatic layout search considers (a 1M-chip deployment is far beyond any built).
 MAX_SEARCH_CHIPS = 1_048_576

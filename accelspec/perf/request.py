@@ -46,9 +46,14 @@ Every figure is a bound that holds for any schedule within its mode; the assumpt
 (layout, dtypes, accepted tokens, mode) are in :attr:`RequestBound.assumptions`. Fixed
 latencies (kernel launch, scheduling, network) are left out; they only add time.
 
-Inherited from the step kernels, and named here so that "bound" is not over-claimed: a static
-batch walks the pipeline stages in turn with the whole batch (micro-batch pipelining with
-``pp > 1`` can beat it); MoE expert reads are the kernel's balanced-routing expectation of
+Every step is :func:`~accelspec.perf.bounds.layout_times` as in
+:func:`~accelspec.perf.bounds.decode_bound`: pipelines micro-batched (the slowest stage on the
+whole batch, or one sequence, in prefill one token, through every stage), the same fabric (a
+system's scale-up and scale-out tiers, domain and in-network reduction), so a static request
+of one output token after the prompt decodes in exactly ``decode_bound``'s step.
+
+Inherited from the step kernels, and named here so that "bound" is not over-claimed: MoE
+expert reads are the kernel's balanced-routing expectation of
 distinct experts; with fewer sequences than data-parallel replicas the expert reads count one
 sequence per replica (:func:`accelspec.validate` lowers ``dp`` to the batch for such rows).
 """
@@ -56,6 +61,7 @@ sequence per replica (:func:`accelspec.validate` lowers ``dp`` to the batch for 
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -67,7 +73,7 @@ from ..hardware.chip import NotPublishedError, UnsupportedPrecisionError
 from ..units import Q_, ureg
 from .bounds import MEM_KW, check_accepted, layout_numbers, layout_times, positive_count, resolve_layout
 from .memory import InvalidArgumentError, Parallelism
-from .opcost import FALLBACK_PRECISION, DTypes, compute_fallback
+from .opcost import FALLBACK_PRECISION, DTypes, compute_fallback, resolve_model
 from .roofline import ChipNumbers, check_efficiency, chip_numbers
 
 if TYPE_CHECKING:
@@ -78,6 +84,7 @@ if TYPE_CHECKING:
     from ..model.architecture import Model
     from ..model.datatypes import DType
     from .bounds import LayoutNumbers
+    from .comm import Fabric
 
 __all__ = ["MODES", "RequestBound", "request_bound"]
 
@@ -226,7 +233,7 @@ class RequestBound:
         spec = (f"{a:.4g} accepted tokens per step (speculative decoding / MTP)" if a != 1.0 else
                 "1 token per step (no speculative decoding / MTP assumed)")
         if self.mode == "static":
-            mode = f"static batch of {self.batch} (all start together; pipeline stages walked in turn)"
+            mode = f"static batch of {self.batch} (all start together; pipeline stages micro-batched)"
         else:
             where = ("prefill on other chips" if any("disaggregated" in x for x in self.notes) else
                      "prefill interleaved on the same chips")
@@ -322,15 +329,25 @@ def _blocked_note(n_out: int, a: float) -> str:
 
 def request_times(ln: LayoutNumbers, cn: ChipNumbers, S: int, n_out: int, B: int, mode: str, a: float,
              overlap: bool, effs: tuple[float, float, float], layout_note: str = "",
-             notes: tuple[str, ...] = (), colocated_prefill: bool = True) -> RequestBound:
+             notes: tuple[str, ...] = (), colocated_prefill: bool = True, fabric: Fabric | None = None,
+             routing: str = "balanced") -> RequestBound:
     """The request bound from reduced numbers (no layout check: the caller vouches for it).
     ``colocated_prefill=False`` (steady state, prefill disaggregated onto other chips) drops the
-    prefill share from the decode round."""
+    prefill share from the decode round. ``fabric`` (:func:`~accelspec.perf.comm.fabric_numbers`,
+    as :func:`~accelspec.perf.bounds.decode_bound` uses it): scale-up and scale-out roofs, domain
+    and in-network reduction; default the chip's scale-up link alone, every group in one domain,
+    ring all-reduce. Every step is :func:`~accelspec.perf.bounds.layout_times` with micro-batched
+    pipelines, as the bounds'."""
     lay = ln.parallelism
     n = lay.n_chips
     if mode == "steady" and not colocated_prefill:
         notes = (*notes, "prefill runs on other chips (disaggregated): the decode round carries no prefill share")
-    if n > 1 and not cn.has_link:
+    up = cn.link if fabric is None else fabric.up
+    out = (math.nan,) * 3 if fabric is None else fabric.out
+    fab_kw: dict[str, Any] = {"domain": math.inf if fabric is None else fabric.domain,
+                              "in_network": False if fabric is None else fabric.in_network,
+                              "routing": routing, "microbatch": True}
+    if n > 1 and math.isnan(up[1]):
         raise NotPublishedError(f"{cn.chip_name}: no scale-up interconnect bandwidth published; "
                                 f"{lay} over {n} chips needs it")
     ec, eb, el = effs
@@ -344,13 +361,14 @@ def request_times(ln: LayoutNumbers, cn: ChipNumbers, S: int, n_out: int, B: int
     terms = (0.0, 0.0, 0.0)
     lim = plim = "memory"
     for j in (1, 2, 0):  # nominal, high roofs (low time), low roofs (high time)
-        peak, bw, link = cn.peak[j] * ec, cn.bandwidth[j] * eb, cn.link[j] * el
+        peak, bw, link = cn.peak[j] * ec, cn.bandwidth[j] * eb, up[j] * el
+        kw = {"link_out": out[j] * el, **fab_kw}
         if mode == "static":
-            p = layout_times(ln, "prefill", float(S), float(B), peak, bw, link, overlap)
+            p = layout_times(ln, "prefill", float(S), float(B), peak, bw, link, overlap, **kw)
             ttft.append(float(p[3]))
             if len(w):
                 tc, tm, tl, t = (np.broadcast_to(np.asarray(x, dtype=float), ctx.shape)
-                                 for x in layout_times(ln, "decode", ctx, float(B), peak, bw, link, overlap)[:4])
+                                 for x in layout_times(ln, "decode", ctx, float(B), peak, bw, link, overlap, **kw)[:4])
                 dec.append(float(w @ t))
                 tsum = (float(w @ tc), float(w @ tm), float(w @ tl))
             else:
@@ -360,13 +378,14 @@ def request_times(ln: LayoutNumbers, cn: ChipNumbers, S: int, n_out: int, B: int
             # the prompt alone: one replica busy (dp does not enter the per-stage numbers, so the
             # layout with dp=1 is the same numbers; with dp > 1 the kernel would count a prompt per replica)
             alone = ln if lay.dp == 1 else dataclasses.replace(ln, parallelism=dataclasses.replace(lay, dp=1))
-            p = layout_times(alone, "prefill", float(S), 1.0, peak, bw, link, overlap)
+            p = layout_times(alone, "prefill", float(S), 1.0, peak, bw, link, overlap, **kw)
             ttft.append(float(p[3]))
             if n_out < 2:
                 dec.append(0.0)
                 tsum = (0.0, 0.0, 0.0)
             else:
-                t_round, tsum = _steady_round(ln, S, n_out, B, a, peak, bw, link, overlap, colocated_prefill)
+                t_round, tsum = _steady_round(ln, S, n_out, B, a, peak, bw, link, overlap, colocated_prefill,
+                                              fab_kw)
                 dec.append(t_round / a * (n_out - 1))
         if j == 1:
             terms = tsum
@@ -381,20 +400,24 @@ def request_times(ln: LayoutNumbers, cn: ChipNumbers, S: int, n_out: int, B: int
 
 
 def _steady_round(ln: LayoutNumbers, S: int, n_out: int, C: int, a: float, peak: float, bw: float, link: float,
-                  overlap: bool, colocated_prefill: bool = True) -> tuple[float, tuple[float, float, float]]:
-    """``(t_round, (t_compute, t_memory, t_link))`` of one steady-state round (module docstring)."""
+                  overlap: bool, colocated_prefill: bool = True,
+                  fab_kw: dict[str, Any] | None = None) -> tuple[float, tuple[float, float, float]]:
+    """``(t_round, (t_compute, t_memory, t_link))`` of one steady-state round (module docstring):
+    totals over the chips, the link bytes (both tiers, ``fab_kw``'s domain and in-network
+    reduction) at the scale-up bandwidth."""
+    fab_kw = fab_kw or {}
     lay = ln.parallelism
     n, pp, dp = float(lay.n_chips), float(lay.pp), float(lay.dp)
     off, w, _ = _step_weights(n_out, 1.0)  # the users' contexts, spread evenly (in blocks when many)
     ctx = S + 1.0 + off
     _, _, _, _, fl, mb, cb = (np.broadcast_to(np.asarray(x, dtype=float), ctx.shape)
-                              for x in layout_times(ln, "decode", ctx, float(C), peak, bw, link, overlap))
+                              for x in layout_times(ln, "decode", ctx, float(C), peak, bw, link, overlap, **fab_kw))
     if w.size == n_out - 1:  # step by step: the plain mean
         f_dec, m_dec, c_dec = float(fl.mean()), float(mb.mean()), float(cb.mean())
     else:  # blocks, each at its first context: a lower bound on the mean
         f_dec, m_dec, c_dec = (float(w @ fl) / (n_out - 1), float(w @ mb) / (n_out - 1), float(w @ cb) / (n_out - 1))
     # one prompt on each data-parallel replica, then per prompt
-    p = layout_times(ln, "prefill", float(S), dp, peak, bw, link, overlap)
+    p = layout_times(ln, "prefill", float(S), dp, peak, bw, link, overlap, **fab_kw)
     f_pre, c_pre = float(p[4]) / dp, float(p[6]) / dp
     r = C * a / (n_out - 1) if colocated_prefill else 0.0  # prompts prefilled per round
     tc = (f_dec + r * f_pre) / (n * peak)
@@ -421,11 +444,13 @@ def request_bound(model: str | Model, chip: str | Chip | System, input_tokens: i
     ``mode="static"``: ``batch`` requests start together. ``mode="steady"``: ``concurrency``
     requests always in flight (default ``batch``), prefill interleaved on the same chips.
     Layout, dtypes, efficiencies and ``accepted_tokens_per_step`` as
-    :func:`~accelspec.perf.bounds.decode_bound`; without ``parallelism`` on several chips the
-    bound is the minimum over layouts, as ``decode_bound``'s: the decode at the layout
-    ``decode_bound`` finds fastest at the mean context, the TTFT at the one ``prefill_bound``
-    finds fastest (each a floor for every single layout), beside the layout :func:`accelspec.fits`
-    chooses; the notes name them.
+    :func:`~accelspec.perf.bounds.decode_bound` (the same step kernels: micro-batched
+    pipelines, a system's two-tier fabric); without ``parallelism`` on several chips the bound
+    is the minimum over layouts, as ``decode_bound``'s: the decode at the layout with the least
+    decode time over the request's steps among those that fit at the last context, the TTFT at
+    the one ``prefill_bound`` finds fastest (each the least over every layout, so the pair is
+    below every single layout's request), beside the layout :func:`accelspec.fits` chooses; the
+    notes name them.
 
     Parameters
     ----------
@@ -433,7 +458,7 @@ def request_bound(model: str | Model, chip: str | Chip | System, input_tokens: i
         Catalog id or name, or a :class:`~accelspec.Model`.
     chip : str, Chip or System
         A chip or a system, by name or record, as :func:`~accelspec.decode_bound` takes it (a
-        system: its chip, by default all its chips, and its scale-up bandwidth per chip). A
+        system: its chip, by default all its chips, and its fabric, as decode_bound). A
         chip without a peak for the checkpoint's format computes in bf16, said in the
         assumptions; a chip made by :func:`~accelspec.perf.roofline.with_roofs` without any
         peak gives the memory-only bound, said in the notes.
@@ -448,7 +473,8 @@ def request_bound(model: str | Model, chip: str | Chip | System, input_tokens: i
     n_chips : int, optional
         Chips (default: the layout's chip count, else 1).
     parallelism : str, Parallelism or mapping, optional
-        The layout, as in :func:`accelspec.fits` (default: the one ``fits`` chooses).
+        The layout, as in :func:`accelspec.fits` (default: the fastest, decode and prefill each,
+        see above).
     weight_dtype : str or DType, optional
         Format of the weights (default ``"native"``: the checkpoint's own formats).
     kv_dtype, activation_dtype, state_dtype : str or DType, optional
@@ -531,46 +557,145 @@ def request_bound(model: str | Model, chip: str | Chip | System, input_tokens: i
         ln = dataclasses.replace(ln, dtypes=dts)
     if cn.missing:
         notes.append(f"left out: {cn.missing}")
+    # the fabric of decode_bound: a system's two tiers, domain and in-network reduction; a chip alone
+    # one scale-up domain (in-network reduction where a system of it has the switch)
+    from .comm import fabric_numbers
+
+    fab = fabric_numbers(chip_rec, system, cn.link, "auto")
     if system is not None:
-        up = system.scale_up_per_direction()
-        if up is not None:  # the system's scale-up record, as decode_bound's fabric
-            cn = dataclasses.replace(cn, link=(float(up.low.m_as("B/s")), float(up.q.m_as("B/s")),
-                                               float(up.high.m_as("B/s"))))
-        dom = system.domain_size if system.domain_size is not None else system.n_chips
-        notes.append(f"on {system.id}: its scale-up bandwidth per chip per direction"
-                     + (f" (over {lay.n_chips} chips, more than one scale-up domain of {dom}: the scale-up "
-                        "bandwidth for every transfer, a lower bound on the link time)"
-                        if lay.n_chips > dom else ""))
+        notes.append(f"on {system.id}: {fab.up_label}; {fab.out_label}; {fab.note}")
+    if lay.n_chips > fab.domain and not fab.has_out:
+        assert system is not None  # a chip alone is one domain
+        fab = dataclasses.replace(fab, domain=math.inf)
+        notes.append(f"on {system.id}: {lay.n_chips} chips span more than one scale-up domain of {system.domain_size} "
+                     "and the scale-out bandwidth is not published: the scale-up bandwidth for every transfer, a "
+                     "lower bound on the link time")
     effs = (check_efficiency("compute_efficiency", compute_efficiency),
             check_efficiency("bandwidth_efficiency", bandwidth_efficiency),
             check_efficiency("link_efficiency", link_efficiency))
-    r = request_times(ln, cn, S, n_out, B, mode, a, overlap, effs, notes=tuple(notes))
+    r = request_times(ln, cn, S, n_out, B, mode, a, overlap, effs, notes=tuple(notes), fabric=fab)
     search = lay.n_chips > 1 and (parallelism is None or (isinstance(parallelism, str)
                                                            and parallelism.strip().lower() == "auto"))
     if not search:
         return r
     # No layout given: the bound of "this model on these chips" is the minimum over layouts, as in
-    # decode_bound. TTFT takes the fastest layout for the prefill, the decode the fastest for a
-    # step at the mean context: each is a floor for every single layout, so their pair is too.
+    # decode_bound: the TTFT at the layout prefill_bound finds fastest for the prompt, the decode at
+    # the layout with the least decode time over the request's steps (each the least over every
+    # layout, so their pair is below every single layout's request)
     same: dict[str, Any] = {"weight_dtype": weight_dtype, "kv_dtype": kv_dtype, "activation_dtype": activation_dtype,
             "expert_dtype": expert_dtype, "embedding_dtype": embedding_dtype, "state_dtype": state_dtype,
             "precision": precision, "sparse": sparse, "overlap": overlap, "compute_efficiency": compute_efficiency,
             "bandwidth_efficiency": bandwidth_efficiency, "link_efficiency": link_efficiency}
-    from .bounds import decode_bound, prefill_bound
+    from .bounds import prefill_bound
 
-    fast_dec = decode_bound(model, chip, S + max(1, n_out // 2), B, lay.n_chips, accepted_tokens_per_step=a,
-                            **same).parallelism
     fast_pre = prefill_bound(model, chip, S, 1 if mode == "steady" else B, lay.n_chips, **same).parallelism
-    cands = {lay: r}
-    for cand in (fast_dec, fast_pre):
-        if cand not in cands:
-            cands[cand] = request_bound(model, chip, S, n_out, batch, lay.n_chips, parallelism=cand, mode=mode,
-                                        concurrency=concurrency, accepted_tokens_per_step=a, **same)
-    best_ttft = min(cands.values(), key=lambda x: x.ttft_s[0])
-    best_dec = min(cands.values(), key=lambda x: x.decode_s[0])
-    if best_ttft is r and best_dec is r:
-        return r
-    how = (f"fastest layouts of {len(cands)} candidates: decode {best_dec.layout}, prefill {best_ttft.layout} "
-           f"(the memory fit's layout {lay})")
-    return dataclasses.replace(best_dec, ttft_s=best_ttft.ttft_s, prefill_limiter=best_ttft.prefill_limiter,
-                               layout_note=how, notes=(*best_dec.notes, how))
+    m = resolve_model(model)
+    dec_lay, dec_r, how = _fastest_decode(r, m, chip_rec, ln, cn, fab, S, n_out, B, mode, a, overlap, effs,
+                                          tuple(notes), weight_dtype, kw)
+    best = dec_r
+    if fast_pre != dec_lay:
+        pre_ln = ln if fast_pre == lay else dataclasses.replace(layout_numbers(m, fast_pre, weight_dtype, **kw),
+                                                                dtypes=ln.dtypes)
+        pre = request_times(pre_ln, cn, S, n_out, B, mode, a, overlap, effs, fabric=fab)
+        best = dataclasses.replace(dec_r, ttft_s=pre.ttft_s, prefill_limiter=pre.prefill_limiter)
+    if dec_lay == lay and fast_pre == lay:
+        return dataclasses.replace(r, layout_note=how, notes=(*r.notes, how))
+    how += f"; prefill (TTFT) {fast_pre}, prefill_bound's fastest"
+    return dataclasses.replace(best, layout_note=how, notes=(*best.notes, how))
+
+
+def _fastest_decode(r: RequestBound, m: Model, chip: Chip, ln: LayoutNumbers, cn: ChipNumbers, fab: Fabric, S: int,
+                    n_out: int, B: int, mode: str, a: float, overlap: bool, effs: tuple[float, float, float],
+                    notes: tuple[str, ...], weight_dtype: Any,
+                    kw: dict[str, Any]) -> tuple[Parallelism, RequestBound, str]:
+    """The layout of ``ln``'s chip count with the least decode time of the request (``r`` is the
+    memory fit's), its request bound, and a phrase naming both.
+
+    Candidates as :func:`~accelspec.perf.bounds.decode_bound`'s search (every layout of
+    :func:`~accelspec.perf.memory.layouts` with every ``ep``; no more context-parallel ranks than
+    the prompt, no more replicas than requests); those whose footprint at the last context (default
+    reserve) fits the high end of the capacity (all when none fits or the capacity is unpublished);
+    ties (:data:`~accelspec.perf.kernels.LAYOUT_TIE`) to the search's preference. Branch and
+    bound: a lower bound on each candidate's decode time from the scalar search's layout table
+    (static batch: its step time at the first context of each of 32 runs of the steps; steady
+    state: the round with the decode totals at the first context and no prefill share; neither
+    falls as the context grows), the exact decode computed in order of that bound until the next
+    bound exceeds the best."""
+    from ..hardware.chip import NotPublishedError as _NP
+    from .bounds import layout_table
+    from .kernels import LAYOUT_TIE, layout_preference
+    from .memory import capacity_bytes, footprint_table, layouts, memory_options, model_profile
+
+    n = ln.parallelism.n_chips
+    every = layouts(m, n, every_ep=True)
+    rank = sorted(range(len(every)), key=lambda i: (*layout_preference(every[i]), i))
+    usable = [i for i in rank if every[i].cp <= S and (every[i].dp == 1 or every[i].dp <= B)]
+    mem_kw = {k: v for k, v in kw.items() if k in MEM_KW}
+    opts = memory_options(m, weight_dtype if weight_dtype != "native" else None, mem_kw.get("kv_dtype", "bf16"),
+                          mem_kw.get("expert_dtype"), mem_kw.get("embedding_dtype"), mem_kw.get("state_dtype", "bf16"),
+                          mem_kw.get("activation_dtype", "bf16"), 8192, None)
+    try:
+        cap_high: float | None = capacity_bytes(chip, None)[2]
+    except _NP:
+        cap_high = None
+    need = footprint_table(model_profile(m), n, opts, every_ep=True).totals(float(S + n_out), float(B), opts)
+    fit = [i for i in usable if cap_high is None or need[i] <= cap_high]
+    pool = fit or usable
+    how = (f"decode {{}}: the fastest of {len(pool)} layouts" + (" (capacity unpublished)" if cap_high is None else
+                                                               " that fit in memory" if fit else
+                                                               " (none fits in memory)")
+           + " (least decode time over the request's steps)")
+    exact: dict[int, RequestBound] = {}
+    memory_lay = ln.parallelism
+
+    def bound(i: int) -> RequestBound:
+        if i not in exact:
+            exact[i] = r if every[i] == memory_lay else request_times(
+                dataclasses.replace(layout_numbers(m, every[i], weight_dtype, **kw), dtypes=ln.dtypes), cn, S, n_out,
+                B, mode, a, overlap, effs, notes=notes, fabric=fab)
+        return exact[i]
+
+    def dec(i: int) -> float:
+        t = bound(i).decode_s[0]
+        return t if math.isfinite(t) else math.inf
+
+    lower = np.zeros(len(every))
+    if n_out > 1:  # branch and bound
+        tab = layout_table(m, every, weight_dtype, kw)
+        ec, eb, el = effs
+        P, BW, L, LO = cn.peak[1] * ec, cn.bandwidth[1] * eb, fab.up[1] * el, fab.out[1] * el
+        dom, inn = float(fab.domain), bool(fab.in_network)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            if mode == "static":  # the steps' time, each run of steps at least at its first context
+                off, w, _ = _step_weights(n_out, a)
+                ctx = S + 1.0 + off
+                cut = np.unique(np.linspace(0, ctx.size, 33).astype(int))
+                for lo, hi in itertools.pairwise(cut.tolist()):
+                    lower += float(w[lo:hi].sum()) * tab.times("decode", float(ctx[lo]), float(B), (P, BW, L, LO),
+                                                               overlap, "balanced", dom, inn)
+            else:  # the round: its decode totals at least those at the first context, no prefill share
+                f, mem, up, out = (np.broadcast_to(x, tab.mult.shape) for x in
+                                   tab.traffic("decode", float(S + 1), float(B), "balanced", dom, inn))
+                per = tab.tp * tab.cp * tab.dp * tab.mult  # a stage's chips, identical stages folded
+                tc = np.add.reduceat(f * per, tab.starts) / (n * P)
+                tm = np.add.reduceat(mem * per, tab.starts) / (n * BW)
+                c = np.add.reduceat((up + out) * tab.mult, tab.starts) / np.array([x.pp for x in every])
+                tl = np.where(c > 0, c / L, 0.0)
+                lower = np.maximum(np.maximum(tc, tm), tl) if overlap else tc + tm + tl
+            lower = np.nan_to_num(lower, nan=0.0) * (1.0 - 1e-9)  # a margin for the rounding of two ways to one time
+            if mode == "steady":
+                lower *= (n_out - 1) / a  # decode_s is (O - 1) rounds / a
+    order = sorted(pool, key=lambda i: lower[i])
+    best = math.inf
+    for i in order:
+        if lower[i] > best * (1.0 + LAYOUT_TIE):
+            break
+        best = min(best, dec(i))
+    chosen = next((i for i in pool if i in exact and dec(i) <= best * (1.0 + LAYOUT_TIE)), None)
+    if chosen is None:  # no finite decode time anywhere: the memory fit's
+        return memory_lay, r, f"decode {memory_lay}: the memory fit's layout"
+    lay = every[chosen]
+    text = how.format(lay)
+    if lay != memory_lay:
+        text += f"; the memory fit's layout {memory_lay} decodes in >= {r.decode_s[0]:.4g} s"
+    return lay, exact[chosen], text

@@ -1,6 +1,7 @@
 """The long agent session: a context that grows turn by turn, bounded in time, memory, energy and cost.
 
-A session of ``N`` turns on one deployment (``n`` chips of one kind, one layout). Turn ``i``
+A session of ``N`` turns on one deployment (``n`` chips of one kind, one layout: given, or by
+default the fastest that fits, see below). Turn ``i``
 reads new input (turn 1: the system prompt ``S0`` and the task, ``T`` tokens; later turns: the
 previous tool call's output, ``T`` tokens) and then generates ``O`` tokens (reasoning and the
 next tool call). The context after turn ``i`` is ``c_i = S0 + i (T + O)``; nothing is
@@ -14,8 +15,10 @@ compacted or dropped.
   context ``c_{i-1} + k`` is prefilled from scratch every turn;
 * decode of turn ``i``: ``O`` steps at contexts ``c_{i-1} + k + 1 ... c_i``, each bounded as in
   :func:`~accelspec.perf.bounds.decode_bound`;
-* each step's time is ``sum over pipeline stages of max(F / P, M / B, C / L)`` (the kernels of
-  :mod:`accelspec.perf.bounds`), so the session time is a lower bound on the chips' busy time.
+* each step's time is the roofline ``max(F / P, M / B, C / L)`` of one chip (the kernels of
+  :mod:`accelspec.perf.bounds`); a pipeline runs micro-batches, as the bounds do: the slowest
+  stage on the whole step, or one unit (a sequence in decode, a token in prefill) through
+  every stage, whichever is longer. So the session time is a lower bound on the chips' busy time.
   Tool execution, network, queueing and any human are outside it: a reported wall-clock time
   (35 hours) is compared with the bound, not bounded by it. A roof the catalog lacks (compute
   peak, memory bandwidth, scale-up bandwidth) drops its term: the rest is still a lower
@@ -35,10 +38,19 @@ compacted or dropped.
 
 ``sessions > 1`` runs that many identical sessions in lockstep as one batch (time per step
 grows with the batch; energy and cost are shared).
+
+**Layout.** Without ``parallelism`` on several chips, the bound is for "this session on these
+chips": the least total time (the bound's, prefill and decode over every turn) over the layouts
+of :func:`~accelspec.perf.bounds.decode_bound`'s search that fit in memory at the final context,
+for a session keeps one deployment and a real system may use any of them. The result names that
+layout (``layout``), the layout :func:`accelspec.fits` chooses (``memory_layout``) and its own
+total (``memory_layout_time_s``), and its first note says which it is and of how many; memory,
+sessions at once and the fit are those of the chosen layout.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -122,6 +134,10 @@ class SessionBound:
     basis: str = "bound"
     bound_time_s: float | None = None  #: the bound's total time beside the estimate [s]
     time_interval_s: tuple[float, float] | None = None  #: the estimate's 80% interval on the total [s]
+    #: without a given layout on several chips: the layout :func:`accelspec.fits` chooses (least
+    #: memory per chip) beside ``layout`` (the fastest that fits for the session); "" otherwise
+    memory_layout: str = ""
+    memory_layout_time_s: float | None = None  #: the bound's total time under ``memory_layout`` [s]
 
     # --- totals -------------------------------------------------------------------------------
     @property
@@ -250,6 +266,9 @@ class SessionBound:
                 "energy_kwh_at_tdp": None if self.energy_j is None else [x / 3.6e6 for x in self.energy_j],
                 "cost_usd": None if self.cost_usd is None else list(self.cost_usd), "price": self.price_label,
                 "unknown": list(self.unknown), "partial": list(self.partial), "notes": list(self.notes),
+                "memory_layout": self.memory_layout,
+                "memory_layout_time_h": (None if self.memory_layout_time_s is None
+                                         else self.memory_layout_time_s / 3600),
                 "basis": self.basis, "bound_time_h": None if self.bound_time_s is None else self.bound_time_s / 3600,
                 "time_interval_h": None if self.time_interval_s is None else [x / 3600 for x in self.time_interval_s]}
 
@@ -284,26 +303,120 @@ def _times(ln: Any, phase: str, ctx_hi: np.ndarray, ctx_lo: np.ndarray | None, B
 def _times_code(ln: Any, phase: str, ctx_hi: np.ndarray, ctx_lo: np.ndarray | None, B: float, peak: float, bw: float,
                 link: float) -> tuple[np.ndarray, np.ndarray]:
     """:func:`_times` and, per element, the limiter (index into
-    :data:`~accelspec.perf.kernels.LIMITERS`) of the summed compute, memory and link terms."""
+    :data:`~accelspec.perf.kernels.LIMITERS`) of its compute, memory and link terms.
+
+    One stage: its roofline. A pipeline runs micro-batches, as the bounds'
+    :func:`~accelspec.perf.bounds.layout_times` with ``microbatch``: the slowest stage on the
+    whole step, or one unit (decode: one sequence at its context; prefill: one token) passing
+    every stage in turn, whichever is longer (serializing the stages would not be a lower
+    bound: an engine overlaps them)."""
     cp = float(ln.parallelism.cp)
-    t = np.zeros_like(ctx_hi, dtype=float)
-    tsum = [np.zeros_like(ctx_hi, dtype=float) for _ in range(3)]
-    for st in ln.stages:
-        f1, m1, c1 = stage_traffic(ln, st, phase, ctx_hi, B)
-        if ctx_lo is not None:
-            k = ctx_hi - ctx_lo
-            f0, _, c0 = stage_traffic(ln, st, phase, ctx_lo, B)
-            _, mk, _ = stage_traffic(ln, st, phase, k, B)
-            f = f1 - (f0 - B * st.f_head)  # the new tokens' work; the output head still runs once per turn
-            c = c1 - c0
-            m = mk + B * (_kv_bytes(st, ctx_hi, cp) - _kv_bytes(st, k, cp))
-        else:
-            f, m, c = f1, m1, c1
+    terms = []
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for st in ln.stages:
+            f1, m1, c1 = stage_traffic(ln, st, phase, ctx_hi, B)
+            if ctx_lo is not None:
+                k = ctx_hi - ctx_lo
+                f0, _, c0 = stage_traffic(ln, st, phase, ctx_lo, B)
+                _, mk, _ = stage_traffic(ln, st, phase, k, B)
+                f = f1 - (f0 - B * st.f_head)  # the new tokens' work; the output head still runs once per turn
+                c = c1 - c0
+                m = mk + B * (_kv_bytes(st, ctx_hi, cp) - _kv_bytes(st, k, cp))
+            else:
+                f, m, c = f1, m1, c1
+            terms.append(step_times(f, m, c, 1.0, peak, bw, link))
+        tc, tm, tl, t = terms[0]
+        if len(terms) > 1:
+            for x in terms[1:]:  # the slowest stage's four terms
+                tc, tm, tl, t = (np.where(x[3] > t, a, b) for a, b in zip(x, (tc, tm, tl, t), strict=True))
+            unit = ctx_hi if phase == "decode" else 1.0
+            fill: list[Any] = [0.0, 0.0, 0.0, 0.0]
+            for st in ln.stages:
+                fu, mu, cu = stage_traffic(ln, st, phase, unit, 1.0)
+                fill = [a + b for a, b in zip(fill, step_times(fu, mu, cu, 1.0, peak, bw, link), strict=True)]
+            use = t >= fill[3]
+            tc, tm, tl, t = (np.where(use, a, b) for a, b in zip((tc, tm, tl, t), fill, strict=True))
+    shape = np.shape(ctx_hi)
+    code = limiter_code(*(np.broadcast_to(np.nan_to_num(np.asarray(x, dtype=float), nan=0.0), shape)
+                          for x in (tc, tm, tl)))
+    return np.broadcast_to(np.asarray(t, dtype=float), shape), code
+
+
+def _session_seconds(ln: Any, turns: tuple[np.ndarray, np.ndarray, np.ndarray], B: float, prefix_caching: bool,
+                     roofs: tuple[float, float, float]) -> float:
+    """The bound on a session's total time [s] under ``ln``'s layout: every turn's prefill and
+    decode (:func:`_times_code`)."""
+    ctx_before, ctx_after_read, steps = turns
+    pre = _times_code(ln, "prefill", ctx_after_read, ctx_before if prefix_caching else None, B, *roofs)[0]
+    dec = _times_code(ln, "decode", steps, None, B, *roofs)[0]
+    return float(pre.sum() + dec.sum())
+
+
+def _fastest_session_layout(m: Model, n: int, B: int, final: int, turns: tuple[np.ndarray, np.ndarray, np.ndarray],
+                            prefix_caching: bool, weight_dtype: Any, kv_dtype: Any,
+                            roofs: tuple[float, float, float], cap_high: float | None,
+                            memory_lay: Parallelism) -> tuple[Parallelism, float, float, str]:
+    """The layout of ``n`` chips with the least session time (the bound's total) among those
+    that fit in memory at the final context, for a session keeps one deployment: a lower bound
+    on every layout a real system may use is the minimum over them. Returns the layout, its
+    total and the memory fit's (``memory_lay``) [s], and a phrase for the notes.
+
+    Candidates as :func:`~accelspec.perf.bounds.decode_bound`'s search (every layout of
+    :func:`~accelspec.perf.memory.layouts` with every ``ep``; no more context-parallel ranks
+    than the final context, no more replicas than sessions); fit: the footprint total at the
+    final context (default reserve) within the high end of the capacity (every layout when it
+    is unpublished; the minimum over all when none fits); ties (within
+    :data:`~accelspec.perf.kernels.LAYOUT_TIE`) to the search's preference. Branch and bound:
+    a lower bound on each candidate's decode time from its step time at the first context of
+    each of 32 runs of the steps (a step's time never falls as the context grows; the scalar
+    search's vectorized table, :func:`~accelspec.perf.bounds.layout_table`), and the exact
+    total computed in order of that bound until the next bound exceeds the best total."""
+    from .bounds import layout_table
+    from .kernels import LAYOUT_TIE, layout_preference
+    from .memory import footprint_table, layouts, memory_options, model_profile
+
+    every = layouts(m, n, every_ep=True)
+    rank = sorted(range(len(every)), key=lambda i: (*layout_preference(every[i]), i))
+    usable = [i for i in rank if every[i].cp <= final and (every[i].dp == 1 or every[i].dp <= B)]
+    opts = memory_options(m, weight_dtype, kv_dtype, None, None, "bf16", "bf16", 8192, None)
+    need = footprint_table(model_profile(m), n, opts, every_ep=True).totals(float(final), float(B), opts)
+    fit = [i for i in usable if cap_high is None or need[i] <= cap_high]
+    pool = fit or usable
+    how = (f"the fastest of {len(pool)} layouts of {n} chips" + (" (capacity unpublished)" if cap_high is None else
+                                                                 " that fit in memory for the whole session"
+                                                                 if fit else " (none fits in memory)"))
+    kw = {"kv_dtype": kv_dtype}
+    steps = turns[2]
+    peak, bw, link = roofs
+    tab = layout_table(m, every, weight_dtype, kw)
+    cut = np.unique(np.linspace(0, steps.size, 33).astype(int))
+    lower = np.zeros(len(every))
+    for a, b in itertools.pairwise(cut.tolist()):  # each run's steps at least at its first context
         with np.errstate(invalid="ignore", divide="ignore"):
-            st4 = step_times(f, m, c, 1.0, peak, bw, link)
-            t = t + st4[3]
-            tsum = [a + np.nan_to_num(np.asarray(x, dtype=float), nan=0.0) for a, x in zip(tsum, st4[:3], strict=True)]
-    return t, limiter_code(*tsum)
+            lower += (b - a) * tab.times("decode", float(steps[a]), float(B), (peak, bw, link, math.nan), True,
+                                         "balanced", math.inf, False)
+    lower = np.nan_to_num(lower, nan=0.0) * (1.0 - 1e-9)  # a margin for the rounding of two ways to one time
+    exact: dict[int, float] = {}
+
+    def total(i: int) -> float:
+        if i not in exact:
+            exact[i] = _session_seconds(layout_numbers(m, every[i], weight_dtype, **kw), turns, float(B),
+                                        prefix_caching, roofs)
+        return exact[i]
+
+    best = math.inf
+    for i in sorted(pool, key=lambda i: lower[i]):
+        if lower[i] > best * (1.0 + LAYOUT_TIE):
+            break
+        best = min(best, total(i))
+    chosen = next(i for i in pool if i in exact and exact[i] <= best * (1.0 + LAYOUT_TIE))  # rank order
+    lay = every[chosen]
+    mem_t = total(every.index(memory_lay)) if memory_lay in every else math.nan
+    note = f"{lay}: {how} (least total bound time)"
+    if lay != memory_lay:
+        when = f"{mem_t / 3600:.4g} h" if mem_t >= 3600 else f"{mem_t:.4g} s"
+        note += f"; the memory fit's layout {memory_lay} gives >= {when}"
+    return lay, exact[chosen], mem_t, note
 
 
 def agent_session(model: str | Model, chip: str | Chip | System, scenario: AgentSession | None = None, *,
@@ -316,8 +429,9 @@ def agent_session(model: str | Model, chip: str | Chip | System, scenario: Agent
     ``chip``: a catalog chip or a :class:`~accelspec.System` (then ``n_chips`` may not exceed its
     size, and the result says how many such deployments the system holds). ``n_chips``: default
     the fewest chips that hold the model and ``sessions`` KV caches at the final context
-    (:func:`accelspec.min_chips`), layout as :func:`accelspec.fits` chooses unless ``parallelism``
-    is given. ``price``: ``"min"`` (default), ``"median"`` or ``"max"`` of the chip's snapshots.
+    (:func:`accelspec.min_chips`). Layout: ``parallelism`` if given, else on several chips the
+    fastest for the whole session among those that fit (module docstring), the memory fit's
+    beside it. ``price``: ``"min"`` (default), ``"median"`` or ``"max"`` of the chip's snapshots.
 
     Parameters
     ----------
@@ -331,7 +445,8 @@ def agent_session(model: str | Model, chip: str | Chip | System, scenario: Agent
         Chips serving it (default: the fewest that hold the model and the KV caches at the final
         context).
     parallelism : str, Parallelism or mapping, optional
-        The layout (default: the one :func:`accelspec.fits` chooses).
+        The layout (default: the one with the least session time among those that fit at the
+        final context; ``memory_layout`` names the one :func:`accelspec.fits` chooses).
     prefix_caching : bool, optional
         Each turn prefills only its new tokens, the earlier context's KV cache kept (default
         True); False prefills the whole context every turn.
@@ -361,7 +476,8 @@ def agent_session(model: str | Model, chip: str | Chip | System, scenario: Agent
     SessionBound
         Per turn (numpy arrays): context [token], prefill and decode time [s], KV cache and
         memory per chip [GB]; totals, the energy at TDP [J] (an estimate, not a bound) and the
-        cost [USD] where the catalog publishes a TDP and a price.
+        cost [USD] where the catalog publishes a TDP and a price; the layout, and without a
+        given one the memory fit's layout and its total time [s].
 
     Raises
     ------
@@ -476,12 +592,25 @@ def agent_session(model: str | Model, chip: str | Chip | System, scenario: Agent
     new = np.where(i == 1, float(S0 + T), float(T))
     ctx_after_read = ctx_before + new
     ctx_end = ctx_after_read + O
+    steps = (ctx_after_read[:, None] + np.arange(1, O + 1, dtype=float)[None, :]).ravel()
+    # the layout: given, or the fastest that fits for the whole session (the memory fit's beside it)
+    memory_lay = lay
+    mem_t: float | None = None
+    layout_note = ""
+    if n > 1 and (parallelism is None or (isinstance(parallelism, str) and parallelism.strip().lower() == "auto")):
+        if timed:
+            cap_high = None if cap_spec is None else float(cap_spec.high.m_as("B"))
+            lay, _, mem_t, layout_note = _fastest_session_layout(
+                m, n, B, final, (ctx_before, ctx_after_read, steps), prefix_caching, weight_dtype, kv_dtype,
+                (peak, bw, link), cap_high, memory_lay)
+            ln = layout_numbers(m, lay, weight_dtype, kv_dtype=kv_dtype)
+        else:
+            layout_note = f"{lay}: the memory fit's layout (least memory per chip; no time bound to find the fastest)"
     pre_s = dec_s = None
     bound_s = interval = None
     if timed:
         lo_ctx = ctx_before if prefix_caching else None
         pre_s, pre_code = _times_code(ln, "prefill", ctx_after_read, lo_ctx, float(B), peak, bw, link)
-        steps = (ctx_after_read[:, None] + np.arange(1, O + 1, dtype=float)[None, :]).ravel()
         dec_t, dec_code = _times_code(ln, "decode", steps, None, float(B), peak, bw, link)
         dec_s = dec_t.reshape(N, O).sum(axis=1)
         if est:
@@ -537,6 +666,8 @@ def agent_session(model: str | Model, chip: str | Chip | System, scenario: Agent
                  f"weights {ln.dtypes.weights_text()}, KV {ln.dtypes.kv.name}, compute {used_prec}; nominal catalog "
                  "values, " + ("each time divided by its calibrated efficiency" if est else "efficiencies 1.0"))
     notes.append(basis_text(basis, engine))
+    if layout_note:
+        notes.insert(0, "layout " + layout_note)
     return SessionBound(
         model=m.id, chip=c.id, chip_name=c.name, system=None if system is None else system.id, n_chips=n,
         layout=str(lay), sessions=B, prefix_caching=prefix_caching, scenario=sc, precision=used_prec,
@@ -545,4 +676,5 @@ def agent_session(model: str | Model, chip: str | Chip | System, scenario: Agent
         capacity_gb=None if cap is None else cap / 1e9, fits=fits, first_turn_not_fitting=first_bad,
         sessions_at_once=at_once, deployments_per_system=per_system, tdp_w=tdp, price_usd_per_chip_hour=prices,
         price_label=label, unknown=tuple(unknown), partial=tuple(partial), notes=tuple(notes), basis=basis,
-        bound_time_s=bound_s, time_interval_s=interval)
+        bound_time_s=bound_s, time_interval_s=interval,
+        memory_layout="" if layout_note == "" else str(memory_lay), memory_layout_time_s=mem_t)

@@ -281,8 +281,8 @@ def test_request_takes_a_system_as_decode_bound_does():
     assert r.n_chips == d.n_chips == 72
     fixed = request_bound("llama-3.1-70b", "gb200-nvl72", 2048, 256, 8, parallelism=d.memory_layout)
     assert r.decode_s[0] <= fixed.decode_s[0] and r.ttft_s[0] <= fixed.ttft_s[0]  # never above the fit's layout
-    assert any("fastest layouts" in n for n in r.notes)
-    assert any("gb200-nvl72" in n for n in r.notes)
+    assert any("the fastest of" in n and "layouts that fit in memory" in n for n in r.notes)
+    assert any(n.startswith("on gb200-nvl72: ") for n in r.notes)
     with pytest.raises(AccelspecError, match="n_chips"):
         request_bound("llama-3.1-70b", "gb200-nvl72", 2048, 256, 8, 144)
 
@@ -304,3 +304,54 @@ def test_request_memory_only_for_a_chip_without_a_peak():
     assert r.limiter == "memory" and r.terms_s[0] == 0.0
     assert any("compute term" in n and "memory-only" in n for n in r.notes)
     assert r.to_dict()["notes"] == list(r.notes)
+
+
+# --- one engine (issue 22): request_bound's steps are decode_bound's ---------------------------------
+@pytest.mark.parametrize("model, chip, n, lay, S, B", [
+    ("llama-3.1-70b", "h100-sxm", 8, "tp=2,pp=4", 4096, 16),  # a micro-batched pipeline
+    ("llama-3.1-70b", "h200-sxm", 8, "pp=8", 1024, 1),
+    ("deepseek-v3", "gb200-nvl72", 72, "tp=8,pp=9", 2048, 32),  # a system: its fabric, in-network reduction
+    ("qwen3-235b-a22b", "hgx-h200", 8, "tp=4,ep=8,dp=2", 8192, 8),  # attention DP x expert EP
+    ("qwen3-235b-a22b", "dgx-h100", 8, "tp=2,pp=2,ep=4,cp=2", 8192, 4),
+])
+def test_request_step_is_the_decode_bound_step(model, chip, n, lay, S, B):
+    """A static request of two output tokens decodes one step at context S + 1: exactly
+    decode_bound's step at that context, batch and layout (micro-batched pipeline, the same
+    fabric), with its range; its TTFT is prefill_bound's."""
+    r = request_bound(model, chip, S, 2, B, n, parallelism=lay)
+    d = decode_bound(model, chip, S + 1, B, n, parallelism=lay)
+    p = prefill_bound(model, chip, S, B, n, parallelism=lay)
+    assert r.layout == d.layout == lay
+    assert r.decode_s[0] == pytest.approx(d.t, rel=1e-12)
+    assert (r.decode_s[1], r.decode_s[2]) == pytest.approx((d.t_low, d.t_high), rel=1e-12)
+    assert r.ttft_s[0] == pytest.approx(p.t, rel=1e-12)
+    assert "pipeline stages micro-batched" in r.assumptions
+    steady = request_bound(model, chip, S, 2, B, n, parallelism=lay, mode="steady")
+    assert steady.ttft_s[0] == pytest.approx(prefill_bound(model, chip, S, 1, n, parallelism=lay).t, rel=1e-12)
+
+
+@pytest.mark.parametrize("model, chip, mode", [("llama-3.1-70b", "h100-sxm", "static"),
+                                               ("llama-3.1-70b", "h100-sxm", "steady"),
+                                               ("qwen3-235b-a22b", "h200-sxm", "static"),
+                                               ("qwen3-235b-a22b", "h200-sxm", "steady")])
+def test_request_default_layouts_are_the_least_over_layouts(model, chip, mode):
+    """Without a layout, the decode is the least decode time over every layout that fits at the
+    last context (found by branch and bound), the TTFT prefill_bound's least: neither is above
+    any single layout's request."""
+    from accelspec.perf.kernels import LAYOUT_TIE
+    from accelspec.perf.memory import layouts
+
+    n, S, So, B = 8, 4096, 64, 16
+    r = request_bound(model, chip, S, So, B, n, mode=mode)
+    dec = {}
+    for lay in layouts(a.get_model(model), n, every_ep=True):
+        if lay.cp > S or lay.dp > B:
+            continue
+        one = request_bound(model, chip, S, So, B, n, parallelism=lay, mode=mode)
+        assert r.ttft_s[0] <= one.ttft_s[0] * (1 + 1e-12)
+        if a.fits(model, chip, S + So, B, n_chips=n, parallelism=lay):
+            dec[str(lay)] = one.decode_s[0]
+    assert r.decode_s[0] == pytest.approx(min(dec.values()), rel=LAYOUT_TIE)
+    assert dec[r.layout] == r.decode_s[0]
+    assert r.ttft_s[0] == pytest.approx(prefill_bound(model, chip, S, B if mode == "static" else 1, n).t, rel=1e-12)
+    assert f"the fastest of {len(dec)} layouts that fit in memory" in r.layout_note

@@ -127,3 +127,55 @@ def test_estimate_basis_is_slower_than_the_bound_and_says_so():
     assert "time ~" in text and "80% interval" in text and f"{calibration().n_rows} published" in text
     assert "time >=" in bnd.summary() and "basis: bound" in bnd.summary()
     assert est.to_dict()["basis"] == "estimate" and est.to_dict()["bound_time_h"] > 0
+
+
+# --- the layout: the fastest that fits for the whole session (issue 22) -----------------------------
+def test_session_default_layout_is_the_fastest_that_fits():
+    """Without a layout on several chips, the session's bound is the least total over the
+    layouts that fit at the final context (a session keeps one deployment), named, the first in
+    the search's preference among equal totals, with the memory fit's layout and its own total
+    beside it; every candidate's own session (parallelism given) is no faster."""
+    from accelspec.perf.kernels import LAYOUT_TIE, layout_preference
+    from accelspec.perf.memory import layouts
+
+    sc = a.AgentSession(system_prompt_tokens=2000, turns=12, tool_tokens_per_turn=300, output_tokens_per_turn=40,
+                        wall_clock=None)
+    model, chip, n = "qwen3-235b-a22b", "h200-sxm", 8
+    s = a.agent_session(model, chip, sc, n_chips=n, basis="bound")
+    final = sc.final_context
+    m = a.get_model(model)
+    every = sorted(enumerate(layouts(m, n, every_ep=True)), key=lambda x: (*layout_preference(x[1]), x[0]))
+    totals = {}
+    for _, lay in every:
+        if lay.cp > final or lay.dp > 1 or not a.fits(model, chip, final, n_chips=n, parallelism=lay):  # 1 session
+            continue
+        totals[str(lay)] = a.agent_session(model, chip, sc, n_chips=n, parallelism=lay, basis="bound").total_time_s
+    best = min(totals.values())
+    first = next(k for k, v in totals.items() if v <= best * (1 + LAYOUT_TIE))
+    assert s.layout == first and s.total_time_s == totals[first]
+    f = a.fits(model, chip, final, n_chips=n)
+    assert s.memory_layout == str(f.parallelism) != s.layout
+    assert s.memory_layout_time_s == totals[s.memory_layout] > s.total_time_s
+    assert s.notes[0].startswith(f"layout {s.layout}: the fastest of {len(totals)} layouts of 8 chips that fit")
+    assert f"the memory fit's layout {s.memory_layout}" in s.notes[0]
+    assert s.to_dict()["memory_layout"] == s.memory_layout
+    # the memory (KV, fit, sessions at once) is that of the deployment's layout
+    assert s.sessions_at_once == a.max_batch(model, chip, final, n_chips=n, parallelism=s.layout).value
+    given = a.agent_session(model, chip, sc, n_chips=n, parallelism=s.memory_layout, basis="bound")
+    assert given.memory_layout == "" and given.layout == s.memory_layout
+
+
+def test_session_pipeline_is_micro_batched_as_the_bounds():
+    """A pipeline layout runs micro-batches, as decode_bound and prefill_bound: four sessions in
+    lockstep on 2 x H100 as pp=2 decode each step in decode_bound's time at batch 4, and
+    re-prefill each turn in prefill_bound's (not the two stages' times added up)."""
+    s = a.agent_session("llama-3.1-8b", "h100-sxm", SC, n_chips=2, parallelism="pp=2", sessions=4,
+                        prefix_caching=False, basis="bound")
+    for turn, ctxs in ((0, range(1101, 1111)), (1, range(1211, 1221))):
+        want = sum(a.decode_bound("llama-3.1-8b", "h100-sxm", c, 4, 2, parallelism="pp=2").t for c in ctxs)
+        assert s.decode_s[turn] == pytest.approx(want, rel=1e-12)
+    for turn, ctx in ((0, 1100), (1, 1210)):
+        want = a.prefill_bound("llama-3.1-8b", "h100-sxm", ctx, 4, 2, parallelism="pp=2")
+        assert s.prefill_s[turn] == pytest.approx(want.t, rel=1e-12)
+        stages = a.prefill_bound("llama-3.1-8b", "h100-sxm", ctx, 4, 1).t
+        assert want.t < stages  # two stages overlap: less than one chip doing both

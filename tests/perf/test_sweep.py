@@ -60,7 +60,7 @@ def test_sweep_rows_equal_scalar_calls(phase):
 def test_long_form_columns_and_types():
     df = sweep(["llama-3.1-8b"], ["h200-sxm", "h20"], [1024, 8192], [1, 8])
     assert list(df.columns) == ["model", "chip", "precision", "context_tokens", "batch", "n_chips", "layout",
-                                *COLUMNS, "limiter", "fits"]
+                                "memory_layout", *COLUMNS, "limiter", "fits"]
     assert str(df["model"].dtype) == "category" and str(df["limiter"].dtype) == "category"
     assert set(df["limiter"].cat.categories) == set(LIMITERS)
     assert df.attrs["phase"] == "decode"
@@ -183,19 +183,23 @@ def test_fits_reserve_and_unknown_capacity():
     assert ds_arr["fits"].tolist() == [-1]
 
 
-def test_sweep_layout_is_the_fits_layout():
+def test_sweep_memory_layout_is_the_fits_layout():
     """DeepSeek-V3 (fp8 checkpoint) on 6 x H200 at 1M tokens: fits places it as pp=6 (the MLA
-    latent is replicated over TP ranks, so only pipeline stages split it); the sweep row uses
-    that layout, and decode_bound states it as the memory fit's layout beside its fastest one."""
+    latent is replicated over TP ranks, so only pipeline stages split it); the sweep's
+    memory_layout (the layout of its fits and memory_per_chip columns) is that layout, as
+    decode_bound's memory_layout, and its time, layout and fit are decode_bound's."""
     f = a.fits("deepseek-v3", "h200-sxm", 1_000_000, n_chips=6, weight_dtype="native")
     df = sweep("deepseek-v3", "h200-sxm", 1_000_000, 1, 6, weight_dtype="native")
     b = decode_bound("deepseek-v3", "h200-sxm", 1_000_000, 1, 6, weight_dtype="native")
-    assert str(f.parallelism) == df["layout"][0] == b.memory_layout == "pp=6"
+    assert str(f.parallelism) == df["memory_layout"][0] == b.memory_layout == "pp=6"
+    assert df["layout"][0] == b.layout and df["time [s]"][0] == b.t
     assert bool(df["fits"][0]) == bool(f)
+    assert df["memory_per_chip [GB]"][0] == pytest.approx(f.required.m_as("GB"), rel=1e-12)
     pp6 = decode_bound("deepseek-v3", "h200-sxm", 1_000_000, 1, 6, weight_dtype="native", parallelism="pp=6")
-    assert df["time [s]"][0] == pp6.t == b.memory_layout_t >= b.t
+    assert pp6.t == b.memory_layout_t >= b.t
+    assert df.attrs["layout"].startswith("layout: the fastest layout that fits")
     fixed = sweep("llama-3.1-8b", "h200-sxm", 4096, 1, [2, 4], parallelism="pp")
-    assert fixed["layout"].tolist() == ["pp=2", "pp=4"]
+    assert fixed["layout"].tolist() == fixed["memory_layout"].tolist() == ["pp=2", "pp=4"]
 
 
 def test_heatmap_masks_deployments_that_do_not_fit():
@@ -268,7 +272,7 @@ def test_chunks_concatenated_equal_the_unchunked_sweep():
     pieces = list(sweep_iter(*args, chunk_size=7))  # 7 rows: one context (3 batches x 2 chip counts = 6) per piece
     assert len(pieces) == 2 * 2 * 4 and all(len(p) == 6 for p in pieces)
     joined = pd.concat(pieces, ignore_index=True)
-    for c in ("layout", "precision", "limiter"):
+    for c in ("layout", "memory_layout", "precision", "limiter"):
         joined[c], full[c] = joined[c].astype(str), full[c].astype(str)
     pd.testing.assert_frame_equal(joined, full, check_categorical=False)
     small = list(sweep_iter(*args, chunk_size=2))  # below one batch x n_chips block: split the batches
@@ -367,7 +371,7 @@ def test_each_column_alone_equals_the_full_sweep(chips):
     for col in SWEEP_COLUMNS:
         one = sweep(*args, output="arrays", columns=[col])
         assert set(one) == {"model", "chip", "context_tokens", "batch", "n_chips", col, "model_names",
-                            "chip_names", "layout_names", "precision_names"}
+                            "chip_names", "layout_names", "memory_layout_names", "precision_names"}
         np.testing.assert_array_equal(one[col], full[col], err_msg=col)
     one = sweep(args[0][0], chips, args[2], args[3], 1, output="arrays", columns=["time", "limiter"])
     sub = (full["model"] == 0) & (full["n_chips"] == 1)
@@ -410,3 +414,77 @@ def test_arrays_are_separate_writeable_columns_and_memory_is_bounded():
     assert res["time [s]"].size == n
     assert (held - base) / n == pytest.approx(40.0, abs=0.5)
     assert (peak - base) / n < 60.0  # the blocks' scratch and the layout search stay small beside the result
+
+
+# --- no layout given: the fastest that fits, as decode_bound / prefill_bound (issue 22) ------------
+@pytest.mark.parametrize("path", ["table", "grid", "pruned"])
+def test_default_layout_is_the_scalar_bounds_fastest(monkeypatch, path):
+    """Without parallelism the sweep's rows are decode_bound / prefill_bound without a layout:
+    the same time (to the bit), the same attaining layout, and the memory fit's layout beside
+    it, whichever way the search runs (the layout table context by context; candidate by
+    candidate on the grid, with or without pruning). DeepSeek-V3 prefill of 64 x 2,048 tokens
+    on 8 x H200: the memory fit's tp=2,pp=4 is beaten by tp=8, which ties exactly with
+    dp=8,ep=8 and tp=2,ep=8,dp=4 (all compute-bound on the same FLOPs per chip): the tie goes
+    to the first in the search's order (fewest pp, cp, dp), as in the scalar search."""
+    monkeypatch.setattr(_sweep_module(), "_SEARCH_PATH", path)
+    cases = [("deepseek-v3", ["h200-sxm"], [2048, 4096], [8, 64], [8], "prefill"),
+             ("deepseek-v3", ["gb200-nvl72", "h200-sxm"], [1024, 131_072], [1, 64], [8, 72], "decode"),
+             ("llama-3.1-70b", ["gb200-nvl72", "hgx-h200"], [4096, 65_536], [1, 16], [2, 8], "decode"),
+             ("qwen3-235b-a22b", ["gb200-nvl72"], [512, 8192], [3, 256], [4, 16], "prefill")]
+    for model, chips, T, B, N, phase in cases:
+        df = sweep(model, chips, T, B, N, phase=phase)
+        fn = decode_bound if phase == "decode" else prefill_bound
+        for _, row in df.iterrows():
+            b = fn(model, row["chip"], int(row["context_tokens"]), int(row["batch"]), int(row["n_chips"]))
+            key = (model, row["chip"], row["context_tokens"], row["batch"], row["n_chips"])
+            assert row["layout"] == b.layout, key
+            assert row["time [s]"] == b.t and row["time_low [s]"] == b.t_low, key
+            assert row["memory_layout"] == b.memory_layout, key
+            assert row["flop [FLOP]"] == b.flops and row["comm [B]"] == b.comm_bytes, key
+    ds = sweep("deepseek-v3", "h200-sxm", 2048, 64, 8, phase="prefill")
+    b = prefill_bound("deepseek-v3", "h200-sxm", 2048, 64, 8)
+    assert ds["layout"][0] == b.layout == "tp=8" and ds["memory_layout"][0] == "tp=2,pp=4"
+    for tied in ("dp=8,ep=8", "tp=2,ep=8,dp=4"):
+        assert prefill_bound("deepseek-v3", "h200-sxm", 2048, 64, 8, parallelism=tied).t == b.t
+    assert ds["time [s]"][0] < b.memory_layout_t  # the memory fit's layout is slower
+    assert ds.attrs["layouts_searched"] == {"deepseek-v3 x 8": 65}
+
+
+def test_default_layout_pruning_changes_nothing(monkeypatch):
+    """The grid search skips candidates that a bound at the corners of a tile shows cannot win
+    (time and footprint never fall as the context or the batch grow): the same layouts and
+    times as scoring every candidate everywhere, as the layout table, and as the way the cost
+    model picks."""
+    S = _sweep_module()
+    args = (["deepseek-v3", "llama-3.1-70b"], ["h200-sxm", "gb200-nvl72"], np.geomspace(64, 262_144, 12).round(),
+            np.arange(1, 41), [8, 16])
+    for phase in ("decode", "prefill"):
+        got = {}
+        for path in ("pruned", "grid", "table", None):
+            monkeypatch.setattr(S, "_SEARCH_PATH", path)
+            got[path] = sweep(*args, phase=phase, output="arrays", columns=["layout", "time"])
+        pruned = got["pruned"]
+        for other in (got["grid"], got["table"], got[None]):
+            np.testing.assert_array_equal(pruned["time [s]"], other["time [s]"])
+            np.testing.assert_array_equal(pruned["layout_names"][pruned["layout"]],
+                                          other["layout_names"][other["layout"]])
+        assert len(set(pruned["layout"].tolist())) > 3
+
+
+def test_default_layout_per_chip_and_fits_columns():
+    """The fastest layout depends on the chip (its roofs, fabric and capacity), so two chips of
+    one sweep may differ; fits and memory_per_chip are the memory fit's, equal to fits() for
+    memory_layout, with any reserve."""
+    df = sweep("llama-3.1-70b", ["h100-sxm", "gb200-nvl72"], 8192, [1, 64], 8, reserve=0.1)
+    for _, row in df.iterrows():
+        f = a.fits("llama-3.1-70b", row["chip"], 8192, int(row["batch"]), n_chips=8, reserve=0.1)
+        assert str(f.parallelism) == row["memory_layout"]
+        assert row["memory_per_chip [GB]"] == pytest.approx(f.required.m_as("GB"), rel=1e-12)
+        assert bool(row["fits"]) == bool(f)
+        b = decode_bound("llama-3.1-70b", row["chip"], 8192, int(row["batch"]), 8)
+        assert row["layout"] == b.layout and row["time [s]"] == b.t
+    arr = sweep("llama-3.1-70b", ["h100-sxm", "gb200-nvl72"], 8192, [1, 64], 8, output="arrays")
+    assert set(arr["memory_layout_names"][arr["memory_layout"]]) <= set(df["memory_layout"])
+    one = sweep("llama-3.1-8b", "h200-sxm", 4096)
+    assert one["layout"][0] == one["memory_layout"][0] == "single chip"
+    assert one.attrs["layout"].startswith("layout: single chip") and one.attrs["layouts_searched"] == {}
