@@ -883,19 +883,21 @@ class _LayoutTable:
         return Bd * (f_tok + f_seq), mem, Bd * (up_tok + up_seq), Bd * (off_tok + off_seq)
 
     def stage_times(self, phase: str, T: float, B: Any, roofs: tuple[Any, Any, Any, Any], overlap: bool,
-                    routing: str, domain: float, in_network: bool) -> tuple[Any, Any, Any, Any]:
+                    routing: str, domain: float, in_network: bool,
+                    fast: tuple[Any, Any] | None = None) -> tuple[Any, Any, Any, Any]:
         """``(t_compute, t_memory, t_comm, t)`` of every row (:func:`step_times` of its traffic);
-        the roofs numbers or arrays with one value per row."""
+        the roofs numbers or arrays with one value per row; ``fast`` the on-chip tier read before
+        the memory roof (``(capacity, bandwidth)`` per chip, numbers or per-row arrays)."""
         P, BW, L, LO = roofs
         f, m, up, off = self.traffic(phase, T, B, routing, domain, in_network)
-        return step_times(f, m, up, 1.0, P, BW, L, overlap, off, LO)
+        return step_times(f, m, up, 1.0, P, BW, L, overlap, off, LO, fast=fast)
 
     def fill(self, phase: str, T: float, roofs: tuple[Any, Any, Any, Any], overlap: bool, routing: str,
-             domain: float, in_network: bool) -> tuple[np.ndarray, ...]:
+             domain: float, in_network: bool, fast: tuple[Any, Any] | None = None) -> tuple[np.ndarray, ...]:
         """The pipeline fill of every candidate: the four terms of one unit (decode: one sequence
         at context ``T``; prefill: one token) summed over its stages."""
         unit = self.stage_times(phase, T if phase == "decode" else 1.0, 1.0, roofs, overlap, routing, domain,
-                                in_network)
+                                in_network, fast)
         return tuple(np.add.reduceat(np.broadcast_to(x, self.mult.shape) * self.mult, self.starts) for x in unit)
 
     def combine(self, rows: tuple[Any, ...], fill: tuple[np.ndarray, ...] | None) -> tuple[np.ndarray, ...]:
@@ -913,10 +915,10 @@ class _LayoutTable:
         return tuple(np.where(use, x, y) for x, y in zip(out, fill, strict=True))
 
     def times(self, phase: str, T: float, B: float, roofs: tuple[float, float, float, float], overlap: bool,
-              routing: str, domain: float, in_network: bool) -> np.ndarray:
+              routing: str, domain: float, in_network: bool, fast: tuple[float, float] | None = None) -> np.ndarray:
         """Step time of every candidate [s] (NaN where a tier's bandwidth is unknown):
-        :func:`layout_times` with ``microbatch``."""
-        args = (roofs, overlap, routing, domain, in_network)
+        :func:`layout_times` with ``microbatch`` (and its ``fast`` tier)."""
+        args = (roofs, overlap, routing, domain, in_network, fast)
         full = self.stage_times(phase, T, B, *args)
         slow = np.maximum.reduceat(np.broadcast_to(full[3], self.mult.shape), self.starts)
         if not np.any(self.pp > 1):
@@ -979,21 +981,14 @@ def _fastest_layout(phase: str, model: Model, chip: Chip, T: int, B: int, n: int
     phrase says so. Layouts whose traffic needs an unpublished scale-out bandwidth are left
     out. The chosen layout's bound is then computed as for a given layout (the scalar kernels).
 
-    ``fast`` (a chip with an on-chip tier read before its memory roof, the SN40L): the credit
-    for the bytes that tier holds is per chip and per stage, not a rate the table's roofs can
-    carry, so each candidate is scored by :func:`layout_times` itself (the same candidates,
-    fit test and tie-break)."""
+    ``fast`` (a chip with an on-chip tier read before its memory roof, the SN40L): each stage's
+    bytes per chip are read from that tier first (:func:`~accelspec.perf.kernels.tier_time`),
+    in the table as in :func:`layout_times`."""
     from .memory import capacity_bytes, footprint_table, memory_options, model_profile
 
     tab = _table(model, n, weight_dtype, kw)
-    if fast is None:
-        times = tab.times(phase, float(T), float(B), roofs, overlap, routing, float(fab.domain), bool(fab.in_network))
-    else:
-        P, BW, L, LO = roofs
-        times = np.array([layout_times(layout_numbers(model, lay, weight_dtype, **kw), phase, float(T), float(B), P,
-                                       BW, L, overlap, link_out=LO, domain=fab.domain, in_network=fab.in_network,
-                                       routing=routing, microbatch=True, fast=fast)[3] for lay in tab.cands],
-                         dtype=float)
+    times = tab.times(phase, float(T), float(B), roofs, overlap, routing, float(fab.domain), bool(fab.in_network),
+                      fast)
     ok = np.isfinite(times) & (tab.cp_c <= T) & ((tab.dp_c == 1) | (tab.dp_c <= B))
     if not ok.any():
         return memory_lay, math.nan, ""

@@ -645,8 +645,19 @@ def _roofs(entries: list[_Entry], precision: Precision, fallback: bool = False) 
     return peak, bw, link, cap, [g[4] for g in got], [list(g[5]) for g in got]
 
 
-def _chip_roofs(chip: Chip, precision: Precision, fallback: bool) -> tuple[float, float, float, float, str,
-                                                                          tuple[str, ...]]:
+def _fast_tiers(entries: list[_Entry], precision: Precision, fallback: bool) -> tuple[np.ndarray, np.ndarray] | None:
+    """Per entry, the on-chip tier read before the memory roof (``(capacity [B], bandwidth
+    [B/s])``, :meth:`~accelspec.perf.roofline.ChipNumbers.fast_tier`: the SN40L's SRAM), capacity
+    0 without one; None when no entry has one."""
+    key = f"perf.plan._roofs:{precision}:{fallback}"
+    got = [memo(e.chip, key, partial(_chip_roofs, e.chip, precision, fallback))[6] for e in entries]
+    if not any(c > 0 for c, _ in got):
+        return None
+    return np.array([c for c, _ in got], dtype=float), np.array([b for _, b in got], dtype=float)
+
+
+def _chip_roofs(chip: Chip, precision: Precision, fallback: bool) -> tuple[
+        float, float, float, float, str, tuple[str, ...], tuple[float, float]]:
     """One chip's ``(peak, bandwidth, link, capacity, precision used, missing)`` for :func:`_roofs`
     (immutable records: computed once per chip, precision and fallback rule)."""
     miss: list[str] = []
@@ -665,10 +676,12 @@ def _chip_roofs(chip: Chip, precision: Precision, fallback: bool) -> tuple[float
         used = str(p)
         break
     peak = bw = link = cap = math.nan
+    fast = (0.0, math.inf)  # no on-chip tier before the memory roof
     if cn is None:
         miss.append(f"no dense {precision} peak")
     else:
         peak = cn.peak[1]
+        fast = cn.fast_tier() or fast
     up = chip.interconnect.scale_up
     per_dir = up.per_direction() if up is not None else None
     if per_dir is not None:
@@ -681,7 +694,7 @@ def _chip_roofs(chip: Chip, precision: Precision, fallback: bool) -> tuple[float
         miss.append("no memory capacity")
     else:
         cap = float(chip.memory.capacity.q.m_as("B"))
-    return peak, bw, link, cap, used, tuple(miss)
+    return peak, bw, link, cap, used, tuple(miss), fast
 
 
 def _counts_grid(max_chips: int, n_chips: Any) -> list[int]:
@@ -751,11 +764,13 @@ class _Pairs:
 
     def __init__(self, tab: Any, fpt: Any, ci: np.ndarray, ei: np.ndarray, peak: np.ndarray, bw: np.ndarray,
                  link: np.ndarray, s_in: int, s_out: int, ctx_dec: int, ctx_mem: int, opts: Any, overlap: bool,
-                 disagg: bool, effm: CalibratedEfficiency | None) -> None:
+                 disagg: bool, effm: CalibratedEfficiency | None,
+                 fast: tuple[np.ndarray, np.ndarray] | None = None) -> None:
         self.lt, self.ft = tab.take(ci), fpt.take(ci)
         rl = self.lt.row_of
         self.roofs = (peak[ei][rl], bw[ei][rl], link[rl], math.nan)
-        self.args = (self.roofs, overlap, "balanced", math.inf, False)
+        tier = None if fast is None else (fast[0][ei][rl], fast[1][ei][rl])  # SRAM before the memory roof
+        self.args = (self.roofs, overlap, "balanced", math.inf, False, tier)
         self.s_in, self.s_out, self.ctx_dec, self.ctx_mem, self.opts = s_in, s_out, ctx_dec, ctx_mem, opts
         self.disagg = disagg
         self.fill_dec = self.lt.fill("decode", float(ctx_dec), *self.args)
@@ -822,7 +837,8 @@ class _Pairs:
 def _search(m: Model, prof: Any, opts: Any, counts: list[int], entries: list[_Entry], weight_dtype: Any,
             kw: dict[str, Any], peak: np.ndarray, bw: np.ndarray, link: np.ndarray, cap: np.ndarray,
             max_n: np.ndarray, s_in: int, s_out: int, ctx_dec: int, ctx_mem: int, t_ttft: float, t_tpot: float,
-            overlap: bool, disagg: bool, effm: CalibratedEfficiency | None) -> list[dict[str, Any]]:
+            overlap: bool, disagg: bool, effm: CalibratedEfficiency | None,
+            fast: tuple[np.ndarray, np.ndarray] | None = None) -> list[dict[str, Any]]:
     """Every candidate deployment (chip count, layout with ``dp = 1``) of every entry scored in
     one pass over (candidate, entry) pairs: per candidate, arrays over entries of the TTFT, the
     largest batch meeting both targets and in memory (:func:`_largest`), the TPOT there, ... as
@@ -855,7 +871,7 @@ def _search(m: Model, prof: Any, opts: Any, counts: list[int], entries: list[_En
     ci, ei = np.nonzero(allowed & np.isfinite(peak)[None, :] & np.isfinite(bw)[None, :])
     if ci.size:
         pr = _Pairs(tab, fpt, ci, ei, peak, bw, lk[ci, ei], s_in, s_out, ctx_dec, ctx_mem, opts, overlap, disagg,
-                    effm)
+                    effm, fast)
         ones = np.ones(ci.size)
         pc, pm, pl, pt = pr.pre1
         t_pf1b = np.nan_to_num(pt, nan=np.inf)
@@ -870,7 +886,7 @@ def _search(m: Model, prof: Any, opts: Any, counts: list[int], entries: list[_En
         if act.any():
             a = np.flatnonzero(act)
             sub = _Pairs(tab, fpt, ci[a], ei[a], peak, bw, lk[ci[a], ei[a]], s_in, s_out, ctx_dec, ctx_mem, opts,
-                         overlap, disagg, effm)
+                         overlap, disagg, effm, fast)
 
             def ok(B: np.ndarray) -> np.ndarray:
                 with np.errstate(invalid="ignore"):
@@ -894,7 +910,7 @@ def _search(m: Model, prof: Any, opts: Any, counts: list[int], entries: list[_En
             if pok_.any():
                 a = np.flatnonzero(pok_)
                 sub = _Pairs(tab, fpt, ci[a], ei[a], peak, bw, lk[ci[a], ei[a]], s_in, s_out, ctx_dec, ctx_mem,
-                             opts, overlap, disagg, effm)
+                             opts, overlap, disagg, effm, fast)
 
                 def pok(b: np.ndarray) -> np.ndarray:
                     with np.errstate(invalid="ignore"):
@@ -1036,7 +1052,7 @@ def plan(model: str | Model, input_tokens: int | str, output_tokens: int | str, 
     counts = sorted(set(counts) | set(extra))
     effm = CalibratedEfficiency([e.chip for e in entries], m.is_moe, engine) if est else None
     cands = _search(m, prof, opts, counts, entries, weight_dtype, kw, peak, bw, link, cap, max_n, s_in, s_out,
-                    ctx_dec, ctx_mem, t_ttft, t_tpot, overlap, disaggregated, effm)
+                    ctx_dec, ctx_mem, t_ttft, t_tpot, overlap, disaggregated, effm, _fast_tiers(entries, prec, native))
 
     rows = []
     for i, e in enumerate(entries):
@@ -1223,6 +1239,7 @@ def frontier(model: Any, chips: Sequence[Any], input_tokens: Any, output_tokens:
     entries = _entries(list(chips))
     peak, bw, link, cap, _, missing = _roofs(entries, ln1.dtypes.precision,
                                              fallback=ln1.dtypes.weight_origin != "given")
+    tiers = _fast_tiers(entries, ln1.dtypes.precision, ln1.dtypes.weight_origin != "given")
     prof = model_profile(m)
     opts = memory_options(m, weight_dtype=weight_dtype, kv_dtype=kv_dtype, expert_dtype=None, embedding_dtype=None,
                     state_dtype="bf16", activation_dtype="bf16", prefill_chunk=8192, reserve=None)
@@ -1264,7 +1281,8 @@ def frontier(model: Any, chips: Sequence[Any], input_tokens: Any, output_tokens:
         ci = np.repeat(np.arange(L), nb)
         pr = _Pairs(layout_table(m, lays, weight_dtype, kw), footprint_table_of(prof, lays, opts), ci,
                     np.zeros(ci.size, dtype=np.intp), peak[i:i + 1], bw[i:i + 1], np.full(ci.size, lk), s_in,
-                    s_out, ctx_dec, ctx_mem, opts, True, disaggregated, effm)
+                    s_out, ctx_dec, ctx_mem, opts, True, disaggregated, effm,
+                    None if tiers is None else (tiers[0][i:i + 1], tiers[1][i:i + 1]))
         Bp = np.tile(B, L)
         t_b, code_b = pr.tpot_raw(Bp)
         fits_all = (pr.need(Bp) <= cap[i]).reshape(L, nb)

@@ -331,3 +331,14 @@ def test_largest_finds_every_pairs_threshold(th):
     th = np.maximum(np.array(th, dtype=float), 1.0)
     got = _largest(lambda b: b <= th, np.ones(th.size), np.full(th.size, float(1 << 20) + 1.0))
     assert np.array_equal(got, th)
+
+
+def test_plan_reads_an_sram_tier_first_as_decode_bound():
+    # SN40L: 520 MB of on-chip SRAM read before the HBM; the plan's step is decode_bound's
+    p = a.plan("llama-3.1-8b", 8000, 256, ttft="2 s", tpot="50 ms", chips=["sn40l"], disaggregated=True,
+               basis="bound")
+    r = p.rows[0]
+    assert r.meets and r.n_chips == 1
+    b = a.decode_bound("llama-3.1-8b", "sn40l", p.decode_context, r.batch)
+    assert "on-chip SRAM" in b.assumptions
+    assert r.tpot_s == pytest.approx(b.t, rel=1e-12)
