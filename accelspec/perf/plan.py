@@ -75,7 +75,7 @@ import numpy as np
 import pint
 
 from ..errors import AccelspecError, PlanError
-from ..hardware.chip import Chip, NotPublishedError, Precision, UnsupportedPrecisionError
+from ..hardware.chip import Chip, Precision
 from ..model.architecture import memo
 from ..units import Q_, parse_quantity
 from .bounds import LIMITERS, layout_numbers, layout_table, limiter_code
@@ -90,7 +90,7 @@ from .memory import (
     memory_options,
     model_profile,
 )
-from .roofline import chip_numbers
+from .roofline import chip_numbers_fallback
 
 if TYPE_CHECKING:
     from ..hardware.system import System
@@ -661,20 +661,8 @@ def _chip_roofs(chip: Chip, precision: Precision, fallback: bool) -> tuple[
     """One chip's ``(peak, bandwidth, link, capacity, precision used, missing)`` for :func:`_roofs`
     (immutable records: computed once per chip, precision and fallback rule)."""
     miss: list[str] = []
-    used = str(precision)
-    cn = None
-    tries = [precision]
-    if fallback and precision is not Precision.bf16:
-        tries.append(Precision.bf16)  # the checkpoint's format unsupported: bf16 compute, said in notes
-    if Precision.bf16 in tries:
-        tries.append(Precision.fp16)  # fp16: same bytes and FLOPs; a chip that publishes only fp16
-    for p in tries:
-        try:
-            cn = chip_numbers(chip, p, need_bandwidth=False)
-        except (UnsupportedPrecisionError, NotPublishedError):
-            continue
-        used = str(p)
-        break
+    cn, p = chip_numbers_fallback(chip, precision, fallback)  # bf16 (or fp16) when the format has no peak
+    used = str(p)
     peak = bw = link = cap = math.nan
     fast = (0.0, math.inf)  # no on-chip tier before the memory roof
     if cn is None:

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from ..hardware.system import System
 
 __all__ = ["ChipNumbers", "DroppedChip", "IntensityError", "Roofline", "TierNumbers", "chip_numbers",
+           "chip_numbers_fallback",
            "effective_bandwidth", "memory_tiers", "roofline", "rooflines", "tiered_memory_time", "with_roofs"]
 
 
@@ -133,6 +134,40 @@ _MEMORY_ONLY: dict[int, Chip] = {}
 def _publishes_no_peak(chip: Chip) -> bool:
     """True when the chip publishes no dense or sparse peak at any precision."""
     return not chip.compute.dense and not chip.compute.sparse
+
+
+def chip_numbers_fallback(chip: Chip, precision: Precision, fallback: bool) -> tuple[ChipNumbers | None, Precision]:
+    """The chip's numbers for the matmuls of ``precision``, or the format it computes in instead:
+    with ``fallback`` (the weights in the checkpoint's own format, no precision asked for) a chip
+    without a ``precision`` peak computes in bf16, the weights upcast as they are read; wherever
+    bf16 is tried, a chip that publishes fp16 but not bf16 computes in fp16 (same bytes and FLOPs).
+
+    Parameters
+    ----------
+    chip : Chip
+        The chip record.
+    precision : Precision
+        The format of the weights' matmuls.
+    fallback : bool
+        Whether bf16 may stand in for ``precision``.
+
+    Returns
+    -------
+    tuple of (ChipNumbers or None, Precision)
+        The numbers (bandwidth not required) and the precision they are for; ``(None, precision)``
+        when no format tried has a published dense peak.
+    """
+    tries = [precision]
+    if fallback and precision is not Precision.bf16:
+        tries.append(Precision.bf16)
+    if Precision.bf16 in tries:
+        tries.append(Precision.fp16)
+    for p in tries:
+        try:
+            return chip_numbers(chip, p, need_bandwidth=False), p
+        except (UnsupportedPrecisionError, NotPublishedError):
+            continue
+    return None, precision
 
 
 def chip_numbers(chip: Chip | str, precision: str | Precision = "bf16", *, sparse: bool = False,
