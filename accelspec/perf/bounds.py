@@ -48,7 +48,7 @@ import numpy as np
 import pint
 
 from ..errors import CountTypeError
-from ..hardware.chip import Chip, NotPublishedError, Precision, UnsupportedPrecisionError
+from ..hardware.chip import Chip, NotPublishedError, Precision
 from ..inputs import count
 from ..model.architecture import AttentionKind
 from ..units import Q_, ureg
@@ -64,8 +64,8 @@ from .kernels import (
     step_times,
 )
 from .memory import InvalidArgumentError, Parallelism, is_deployment, memory_footprint, refuse_fixed
-from .opcost import FALLBACK_PRECISION, DTypes, compute_fallback, dtype_key, pair_flops, resolve_dtypes, resolve_model
-from .roofline import check_efficiency, chip_numbers
+from .opcost import DTypes, dtype_key, pair_flops, resolve_dtypes, resolve_model
+from .roofline import check_efficiency, compute_numbers
 
 if TYPE_CHECKING:
     from ..hardware.system import System
@@ -523,7 +523,7 @@ def stage_traffic_tiers(ln: LayoutNumbers, st: StageNumbers, phase: str, context
 def layout_times(ln: LayoutNumbers, phase: str, context: Any, batch: Any, peak: Any, bw: Any, link: Any,
                  overlap: bool = True, *, link_out: Any = math.nan, domain: Any = math.inf, in_network: Any = False,
                  routing: str = "balanced", microbatch: bool = False,
-                 fast: tuple[float, float] | None = None,
+                 fast: tuple[Any, Any] | None = None,
                  time_only: bool = False) -> tuple[Any, Any, Any, Any, Any, Any, Any]:
     """Walk the pipeline stages: ``(t_compute, t_memory, t_comm, t, FLOPs, bytes, comm bytes)``
     with each term summed over the stages (per-token latency passes every stage in turn) and
@@ -644,14 +644,7 @@ def _bound(phase: str, model: Model | str, chip: str | Chip | System | Deploymen
     n = lay.n_chips
     ln = layout_numbers(model, lay, weight_dtype, **kw)
     dts = ln.dtypes
-    try:
-        cn = chip_numbers(chip, dts.precision, sparse=sparse)
-    except UnsupportedPrecisionError as exc:  # no peak for the weights' format: compute bf16, said in assumptions
-        if (kw.get("precision") is not None or str(dts.precision) == FALLBACK_PRECISION
-                or dts.weight_origin == "given"):
-            raise
-        cn = chip_numbers(chip, FALLBACK_PRECISION, sparse=sparse)
-        dts = compute_fallback(dts, cn.chip_name, exc)
+    cn, dts = compute_numbers(chip, dts, precision_given=kw.get("precision") is not None, sparse=sparse)
     fab = fabric_numbers(chip, system, cn.link, collective)
     if n > 1 and math.isnan(fab.up[1]):
         raise NotPublishedError(f"{system.name if system else cn.chip_name}: no scale-up interconnect bandwidth "

@@ -148,7 +148,7 @@ def tier_time(mem: Any, tiers: Sequence[tuple[Any, Any]]) -> Any:
 
 def step_times(flops: Any, mem: Any, comm: Any, n_chips: Any, peak: Any, bw: Any, link: Any,
                overlap: bool = True, comm_out: Any = 0.0, link_out: Any = math.nan, *,
-               fast: tuple[float, float] | None = None) -> tuple[Any, Any, Any, Any]:
+               fast: tuple[Any, Any] | None = None) -> tuple[Any, Any, Any, Any]:
     """``(t_compute, t_memory, t_comm, t)`` [s] of one step; floats or numpy arrays alike.
 
     ``t_compute = F / (n P)``, ``t_memory = M / (n B)``; ``comm`` bytes per chip per direction

@@ -339,20 +339,27 @@ def resolve_dtypes(model: Model | None = None, weight_dtype: Any = "native", *, 
 FALLBACK_PRECISION = "bf16"
 
 
-def compute_fallback(dt: DTypes, chip: Any, exc: Exception) -> DTypes:
-    """``dt`` computing in bf16 (the weights upcast as they are read) because ``chip`` has no
-    peak for ``dt.precision``; ``compute_note`` says which fact it was: the chip has no
-    such format (:class:`~accelspec.hardware.chip.UnsupportedPrecisionError`) or nobody published its
-    peak (:class:`~accelspec.hardware.chip.PeakNotPublishedError`). Storage formats, hence memory
-    bytes, are unchanged. Used only for the checkpoint's own formats (``weight_dtype="native"``)
-    when the caller gave no ``precision``; an explicit dtype or precision the chip lacks raises.
+def compute_fallback(dt: DTypes, chip: Any, exc: Exception, to: Precision | str = FALLBACK_PRECISION) -> DTypes:
+    """``dt`` computing in ``to`` (bf16 by default; fp16 on a chip that publishes fp16 but not
+    bf16, the same bytes and FLOPs) because ``chip`` has no peak for ``dt.precision``; the
+    weights are upcast as they are read. ``compute_note`` says which fact it was: the chip has
+    no such format (:class:`~accelspec.hardware.chip.UnsupportedPrecisionError`) or nobody
+    published its peak (:class:`~accelspec.hardware.chip.PeakNotPublishedError`). Storage
+    formats, hence memory bytes, are unchanged. Used only for the checkpoint's own formats
+    (``weight_dtype="native"``) when the caller gave no ``precision``; an explicit dtype or
+    precision the chip lacks raises (:func:`~accelspec.perf.roofline.compute_numbers` applies
+    the rule).
     """
     from ..hardware.chip import NotPublishedError
 
     name = getattr(chip, "name", chip)
+    to = Precision(str(to))
     why = f"publishes no {dt.precision} peak" if isinstance(exc, NotPublishedError) else f"has no {dt.precision}"
-    note = f"{name} {why}, so the weights are upcast"
-    return replace(dt, precision=Precision(FALLBACK_PRECISION), compute_note=note)
+    how = "so the weights are upcast"
+    if to is Precision.fp16:
+        how = ("so it computes in fp16, the same bytes and FLOPs" if dt.precision is Precision.bf16
+               else "so the weights are upcast to fp16 (no bf16 either)")
+    return replace(dt, precision=to, compute_note=f"{name} {why}, {how}")
 
 
 def pair_flops(model: Model, kind: Any) -> float:

@@ -90,7 +90,7 @@ from .memory import (
     memory_options,
     model_profile,
 )
-from .roofline import chip_numbers_fallback
+from .roofline import chip_numbers_fallback, may_fall_back
 
 if TYPE_CHECKING:
     from ..hardware.system import System
@@ -1026,7 +1026,7 @@ def plan(model: str | Model, input_tokens: int | str, output_tokens: int | str, 
                             "precision": precision}.items() if v is not None}
     ln1 = layout_numbers(m, Parallelism(), weight_dtype, **kw)
     prec = ln1.dtypes.precision
-    native = precision is None and ln1.dtypes.weight_origin != "given"  # the rule of decode_bound's fallback
+    native = may_fall_back(ln1.dtypes, precision is not None)  # the fallback rule of every entry point
     entries = _entries(chips)
     peak, bw, link, cap, used_prec, missing = _roofs(entries, prec, fallback=native)
     max_n = np.array([e.max_n for e in entries])
@@ -1225,9 +1225,9 @@ def frontier(model: Any, chips: Sequence[Any], input_tokens: Any, output_tokens:
     kw = {"kv_dtype": kv_dtype}
     ln1 = layout_numbers(m, Parallelism(), weight_dtype, **kw)
     entries = _entries(list(chips))
-    peak, bw, link, cap, _, missing = _roofs(entries, ln1.dtypes.precision,
-                                             fallback=ln1.dtypes.weight_origin != "given")
-    tiers = _fast_tiers(entries, ln1.dtypes.precision, ln1.dtypes.weight_origin != "given")
+    native = may_fall_back(ln1.dtypes, False)
+    peak, bw, link, cap, _, missing = _roofs(entries, ln1.dtypes.precision, fallback=native)
+    tiers = _fast_tiers(entries, ln1.dtypes.precision, native)
     prof = model_profile(m)
     opts = memory_options(m, weight_dtype=weight_dtype, kv_dtype=kv_dtype, expert_dtype=None, embedding_dtype=None,
                     state_dtype="bf16", activation_dtype="bf16", prefill_chunk=8192, reserve=None)

@@ -69,12 +69,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pint
 
-from ..hardware.chip import NotPublishedError, UnsupportedPrecisionError
+from ..hardware.chip import NotPublishedError
 from ..units import Q_, ureg
 from .bounds import MEM_KW, check_accepted, layout_numbers, layout_times, positive_count, resolve_layout
+from .kernels import tier_time
 from .memory import InvalidArgumentError, Parallelism
-from .opcost import FALLBACK_PRECISION, DTypes, compute_fallback, resolve_model
-from .roofline import ChipNumbers, check_efficiency, chip_numbers
+from .opcost import DTypes, resolve_model
+from .roofline import ChipNumbers, check_efficiency, compute_numbers
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -226,9 +227,7 @@ class RequestBound:
     def assumptions(self) -> str:
         """One line: mode, layout, dtypes, accepted tokens per step."""
         d = self.dtypes
-        w = d.weight.name
-        if d.expert != d.weight:
-            w += f", experts {d.expert.name}"
+        w = d.weights_text()
         a = self.accepted_tokens_per_step
         spec = (f"{a:.4g} accepted tokens per step (speculative decoding / MTP)" if a != 1.0 else
                 "1 token per step (no speculative decoding / MTP assumed)")
@@ -362,7 +361,8 @@ def request_times(ln: LayoutNumbers, cn: ChipNumbers, S: int, n_out: int, B: int
     lim = plim = "memory"
     for j in (1, 2, 0):  # nominal, high roofs (low time), low roofs (high time)
         peak, bw, link = cn.peak[j] * ec, cn.bandwidth[j] * eb, up[j] * el
-        kw = {"link_out": out[j] * el, **fab_kw}
+        # an on-chip tier read before the memory roof (the SN40L's SRAM), as decode_bound
+        kw = {"link_out": out[j] * el, "fast": cn.fast_tier(j, eb), **fab_kw}
         if mode == "static":
             p = layout_times(ln, "prefill", float(S), float(B), peak, bw, link, overlap, **kw)
             ttft.append(float(p[3]))
@@ -385,7 +385,7 @@ def request_times(ln: LayoutNumbers, cn: ChipNumbers, S: int, n_out: int, B: int
                 tsum = (0.0, 0.0, 0.0)
             else:
                 t_round, tsum = _steady_round(ln, S, n_out, B, a, peak, bw, link, overlap, colocated_prefill,
-                                              fab_kw)
+                                              kw)
                 dec.append(t_round / a * (n_out - 1))
         if j == 1:
             terms = tsum
@@ -404,7 +404,8 @@ def _steady_round(ln: LayoutNumbers, S: int, n_out: int, C: int, a: float, peak:
                   fab_kw: dict[str, Any] | None = None) -> tuple[float, tuple[float, float, float]]:
     """``(t_round, (t_compute, t_memory, t_link))`` of one steady-state round (module docstring):
     totals over the chips, the link bytes (both tiers, ``fab_kw``'s domain and in-network
-    reduction) at the scale-up bandwidth."""
+    reduction) at the scale-up bandwidth; ``fab_kw["fast"]``: an on-chip tier per chip read
+    before ``bw`` (:func:`~accelspec.perf.kernels.tier_time`)."""
     fab_kw = fab_kw or {}
     lay = ln.parallelism
     n, pp, dp = float(lay.n_chips), float(lay.pp), float(lay.dp)
@@ -421,7 +422,8 @@ def _steady_round(ln: LayoutNumbers, S: int, n_out: int, C: int, a: float, peak:
     f_pre, c_pre = float(p[4]) / dp, float(p[6]) / dp
     r = C * a / (n_out - 1) if colocated_prefill else 0.0  # prompts prefilled per round
     tc = (f_dec + r * f_pre) / (n * peak)
-    tm = m_dec / (n * bw)
+    fast = fab_kw.get("fast")
+    tm = m_dec / (n * bw) if fast is None else float(tier_time(m_dec / n, (fast, (math.inf, bw))))
     c = (c_dec + r * c_pre) / pp  # link bytes per chip (summed over stages, averaged over them)
     tl = c / link if c > 0 else 0.0
     t = max(tc, tm, tl) if overlap else tc + tm + tl
@@ -547,16 +549,13 @@ def request_bound(model: str | Model, chip: str | Chip | System, input_tokens: i
     ln = layout_numbers(model, lay, weight_dtype, **kw)
     dts = ln.dtypes
     notes: list[str] = []
-    try:
-        cn = chip_numbers(chip_rec, dts.precision, sparse=sparse)
-    except UnsupportedPrecisionError as exc:  # no peak for the weights' format: compute bf16, as decode_bound
-        if (precision is not None or str(dts.precision) == FALLBACK_PRECISION or dts.weight_origin == "given"):
-            raise
-        cn = chip_numbers(chip_rec, FALLBACK_PRECISION, sparse=sparse)
-        dts = compute_fallback(dts, cn.chip_name, exc)
+    cn, dts = compute_numbers(chip_rec, dts, precision_given=precision is not None, sparse=sparse)
+    if dts is not ln.dtypes:  # no peak for the weights' format: computed as decode_bound does
         ln = dataclasses.replace(ln, dtypes=dts)
     if cn.missing:
         notes.append(f"left out: {cn.missing}")
+    if cn.bandwidth_note:
+        notes.append(f"memory: {cn.bandwidth_note}")
     # the fabric of decode_bound: a system's two tiers, domain and in-network reduction; a chip alone
     # one scale-up domain (in-network reduction where a system of it has the switch)
     from .comm import fabric_numbers
@@ -664,6 +663,7 @@ def _fastest_decode(r: RequestBound, m: Model, chip: Chip, ln: LayoutNumbers, cn
         tab = layout_table(m, every, weight_dtype, kw)
         ec, eb, el = effs
         P, BW, L, LO = cn.peak[1] * ec, cn.bandwidth[1] * eb, fab.up[1] * el, fab.out[1] * el
+        fast = cn.fast_tier(1, eb)  # the SRAM read first (a lower bound must count it, or it prunes too much)
         dom, inn = float(fab.domain), bool(fab.in_network)
         with np.errstate(invalid="ignore", divide="ignore"):
             if mode == "static":  # the steps' time, each run of steps at least at its first context
@@ -672,13 +672,14 @@ def _fastest_decode(r: RequestBound, m: Model, chip: Chip, ln: LayoutNumbers, cn
                 cut = np.unique(np.linspace(0, ctx.size, 33).astype(int))
                 for lo, hi in itertools.pairwise(cut.tolist()):
                     lower += float(w[lo:hi].sum()) * tab.times("decode", float(ctx[lo]), float(B), (P, BW, L, LO),
-                                                               overlap, "balanced", dom, inn)
+                                                               overlap, "balanced", dom, inn, fast)
             else:  # the round: its decode totals at least those at the first context, no prefill share
                 f, mem, up, out = (np.broadcast_to(x, tab.mult.shape) for x in
                                    tab.traffic("decode", float(S + 1), float(B), "balanced", dom, inn))
                 per = tab.tp * tab.cp * tab.dp * tab.mult  # a stage's chips, identical stages folded
                 tc = np.add.reduceat(f * per, tab.starts) / (n * P)
-                tm = np.add.reduceat(mem * per, tab.starts) / (n * BW)
+                mem_n = np.add.reduceat(mem * per, tab.starts) / n
+                tm = mem_n / BW if fast is None else tier_time(mem_n, (fast, (math.inf, BW)))
                 c = np.add.reduceat((up + out) * tab.mult, tab.starts) / np.array([x.pp for x in every])
                 tl = np.where(c > 0, c / L, 0.0)
                 lower = np.maximum(np.maximum(tc, tm), tl) if overlap else tc + tm + tl

@@ -31,13 +31,29 @@ from ..errors import IntensityError, InvalidArgumentError
 from ..hardware.chip import Chip, NotPublishedError, Precision, UnsupportedPrecisionError, as_precision
 from ..units import Q_, UnitError, ureg
 from .kernels import tier_time
+from .opcost import DTypes, compute_fallback
 
 if TYPE_CHECKING:
     from ..hardware.system import System
 
-__all__ = ["ChipNumbers", "DroppedChip", "IntensityError", "Roofline", "TierNumbers", "chip_numbers",
-           "chip_numbers_fallback",
-           "effective_bandwidth", "memory_tiers", "roofline", "rooflines", "tiered_memory_time", "with_roofs"]
+__all__ = [
+    "ChipNumbers",
+    "DroppedChip",
+    "IntensityError",
+    "Roofline",
+    "TierNumbers",
+    "chip_numbers",
+    "chip_numbers_fallback",
+    "compute_numbers",
+    "effective_bandwidth",
+    "fallback_precisions",
+    "may_fall_back",
+    "memory_tiers",
+    "roofline",
+    "rooflines",
+    "tiered_memory_time",
+    "with_roofs",
+]
 
 
 _FLOPS = ureg.Unit("FLOP/s")
@@ -136,11 +152,28 @@ def _publishes_no_peak(chip: Chip) -> bool:
     return not chip.compute.dense and not chip.compute.sparse
 
 
-def chip_numbers_fallback(chip: Chip, precision: Precision, fallback: bool) -> tuple[ChipNumbers | None, Precision]:
-    """The chip's numbers for the matmuls of ``precision``, or the format it computes in instead:
-    with ``fallback`` (the weights in the checkpoint's own format, no precision asked for) a chip
-    without a ``precision`` peak computes in bf16, the weights upcast as they are read; wherever
-    bf16 is tried, a chip that publishes fp16 but not bf16 computes in fp16 (same bytes and FLOPs).
+def fallback_precisions(precision: Precision, fallback: bool) -> list[Precision]:
+    """The formats tried, in order, for matmuls of ``precision``: ``precision`` itself, then (with
+    ``fallback``: the checkpoint's own formats, no precision asked for) bf16, then fp16 (same
+    bytes and FLOPs as bf16, for chips that publish fp16 but not bf16)."""
+    tries = [precision]
+    if fallback:
+        tries += [p for p in (Precision.bf16, Precision.fp16) if p not in tries]
+    return tries
+
+
+def may_fall_back(dtypes: DTypes, precision_given: bool) -> bool:
+    """Whether another format may stand in for ``dtypes.precision`` on a chip without its peak:
+    only for the checkpoint's own formats (``weight_dtype="native"``) with no precision asked
+    for. The rule of :func:`compute_numbers`, for every entry point."""
+    return not precision_given and dtypes.weight_origin != "given"
+
+
+def chip_numbers_fallback(chip: Chip, precision: Precision, fallback: bool, *, sparse: bool = False,
+                          need_bandwidth: bool = False) -> tuple[ChipNumbers | None, Precision]:
+    """The chip's numbers for the matmuls of ``precision``, or for the format it computes in
+    instead (:func:`fallback_precisions`); the rule of :func:`compute_numbers` for callers that
+    hold a precision rather than a :class:`~accelspec.perf.opcost.DTypes`.
 
     Parameters
     ----------
@@ -149,25 +182,77 @@ def chip_numbers_fallback(chip: Chip, precision: Precision, fallback: bool) -> t
     precision : Precision
         The format of the weights' matmuls.
     fallback : bool
-        Whether bf16 may stand in for ``precision``.
+        Whether bf16 (then fp16) may stand in for ``precision``.
+    sparse, need_bandwidth : bool, optional
+        As :func:`chip_numbers` (defaults False: dense; bandwidth not required).
 
     Returns
     -------
     tuple of (ChipNumbers or None, Precision)
-        The numbers (bandwidth not required) and the precision they are for; ``(None, precision)``
-        when no format tried has a published dense peak.
+        The numbers and the precision they are for; ``(None, precision)`` when no format tried
+        has a published peak.
     """
-    tries = [precision]
-    if fallback and precision is not Precision.bf16:
-        tries.append(Precision.bf16)
-    if Precision.bf16 in tries:
-        tries.append(Precision.fp16)
+    try:
+        cn, _ = _first_numbers(chip, fallback_precisions(precision, fallback), sparse, need_bandwidth)
+    except UnsupportedPrecisionError:
+        return None, precision
+    return cn, cn.precision
+
+
+def _first_numbers(chip: Chip, tries: list[Precision], sparse: bool,
+                   need_bandwidth: bool) -> tuple[ChipNumbers, UnsupportedPrecisionError | None]:
+    """The numbers of the first format in ``tries`` the chip publishes a peak for, and the error
+    of the first one (None when that was it); raises that error when none is published."""
+    first: UnsupportedPrecisionError | None = None
     for p in tries:
         try:
-            return chip_numbers(chip, p, need_bandwidth=False), p
-        except (UnsupportedPrecisionError, NotPublishedError):
-            continue
-    return None, precision
+            return chip_numbers(chip, p, sparse=sparse, need_bandwidth=need_bandwidth), first
+        except UnsupportedPrecisionError as exc:
+            first = first or exc
+    assert first is not None
+    raise first
+
+
+def compute_numbers(chip: Chip, dtypes: DTypes, *, precision_given: bool, sparse: bool = False,
+                    need_bandwidth: bool = True) -> tuple[ChipNumbers, DTypes]:
+    """The chip's numbers for a deployment's matmuls, and its formats with the precision used.
+
+    The one fallback rule of every entry point (``decode_bound``, ``prefill_bound``,
+    ``request_bound``, ``sweep``, ``plan``, ``agent_session``): when the weights are the
+    checkpoint's own formats (``weight_dtype="native"``) and no ``precision`` was given, a chip
+    without a peak for the weights' format computes in bf16, or in fp16 where it publishes fp16
+    but not bf16 (the weights upcast as they are read; memory bytes unchanged), and the
+    returned formats' ``compute_note`` says so (:func:`~accelspec.perf.opcost.compute_fallback`).
+    An explicit dtype or precision the chip lacks raises.
+
+    Parameters
+    ----------
+    chip : Chip
+        The chip record.
+    dtypes : DTypes
+        The deployment's formats (``precision``: the weights' matmul format).
+    precision_given : bool
+        Whether the caller named the compute precision (no fallback then).
+    sparse, need_bandwidth : bool, optional
+        As :func:`chip_numbers`.
+
+    Returns
+    -------
+    tuple of (ChipNumbers, DTypes)
+        The numbers and ``dtypes``, its ``precision`` the one computed in.
+
+    Raises
+    ------
+    UnsupportedPrecisionError
+        No format tried has a published peak (the error of the weights' own format).
+    NotPublishedError
+        ``need_bandwidth`` and no memory bandwidth is published.
+    """
+    tries = fallback_precisions(dtypes.precision, may_fall_back(dtypes, precision_given))
+    cn, exc = _first_numbers(chip, tries, sparse, need_bandwidth)
+    if exc is None:
+        return cn, dtypes
+    return cn, compute_fallback(dtypes, cn.chip_name, exc, cn.precision)
 
 
 def chip_numbers(chip: Chip | str, precision: str | Precision = "bf16", *, sparse: bool = False,

@@ -59,11 +59,11 @@ import numpy as np
 import pint
 
 from ..errors import SessionError
-from ..hardware.chip import Chip, NotPublishedError, Precision, UnsupportedPrecisionError
+from ..hardware.chip import Chip, UnsupportedPrecisionError
 from ..units import Q_
 from .bounds import layout_numbers, limiter_code, resolve_layout, stage_traffic, step_times
 from .memory import ModelProfile, footprint_terms, max_batch, memory_options, min_chips
-from .roofline import chip_numbers
+from .roofline import ChipNumbers, compute_numbers
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -285,6 +285,10 @@ def _count(v: Any, what: str, minimum: int = 1) -> int:
         raise SessionError(str(exc)) from None
 
 
+#: ``(peak [FLOP/s], bandwidth [B/s], scale-up link [B/s], on-chip tier or None)`` per chip
+Roofs = tuple[float, float, float, "tuple[float, float] | None"]
+
+
 def _kv_bytes(st: Any, ctx: np.ndarray, cp: float) -> np.ndarray:
     tc = np.ceil(ctx / cp) if cp > 1 else ctx
     out = np.zeros_like(ctx, dtype=float)
@@ -293,17 +297,13 @@ def _kv_bytes(st: Any, ctx: np.ndarray, cp: float) -> np.ndarray:
     return out
 
 
-def _times(ln: Any, phase: str, ctx_hi: np.ndarray, ctx_lo: np.ndarray | None, B: float, peak: float, bw: float,
-           link: float) -> np.ndarray:
-    """Per-element time over the pipeline stages; prefill with ``ctx_lo``: the increment from
-    ``ctx_lo`` cached tokens to ``ctx_hi`` (see the module docstring)."""
-    return _times_code(ln, phase, ctx_hi, ctx_lo, B, peak, bw, link)[0]
-
-
 def _times_code(ln: Any, phase: str, ctx_hi: np.ndarray, ctx_lo: np.ndarray | None, B: float, peak: float, bw: float,
-                link: float) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`_times` and, per element, the limiter (index into
-    :data:`~accelspec.perf.kernels.LIMITERS`) of its compute, memory and link terms.
+                link: float, fast: tuple[float, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Per-element time over the pipeline stages (prefill with ``ctx_lo``: the increment from
+    ``ctx_lo`` cached tokens to ``ctx_hi``, see the module docstring) and, per element, the
+    limiter (index into :data:`~accelspec.perf.kernels.LIMITERS`) of its compute, memory and
+    link terms. ``fast``: an on-chip tier per chip read before ``bw`` (the SN40L's SRAM,
+    :func:`~accelspec.perf.kernels.step_times`).
 
     One stage: its roofline. A pipeline runs micro-batches, as the bounds'
     :func:`~accelspec.perf.bounds.layout_times` with ``microbatch``: the slowest stage on the
@@ -324,7 +324,7 @@ def _times_code(ln: Any, phase: str, ctx_hi: np.ndarray, ctx_lo: np.ndarray | No
                 m = mk + B * (_kv_bytes(st, ctx_hi, cp) - _kv_bytes(st, k, cp))
             else:
                 f, m, c = f1, m1, c1
-            terms.append(step_times(f, m, c, 1.0, peak, bw, link))
+            terms.append(step_times(f, m, c, 1.0, peak, bw, link, fast=fast))
         tc, tm, tl, t = terms[0]
         if len(terms) > 1:
             for x in terms[1:]:  # the slowest stage's four terms
@@ -333,7 +333,8 @@ def _times_code(ln: Any, phase: str, ctx_hi: np.ndarray, ctx_lo: np.ndarray | No
             fill: list[Any] = [0.0, 0.0, 0.0, 0.0]
             for st in ln.stages:
                 fu, mu, cu = stage_traffic(ln, st, phase, unit, 1.0)
-                fill = [a + b for a, b in zip(fill, step_times(fu, mu, cu, 1.0, peak, bw, link), strict=True)]
+                fill = [a + b for a, b in zip(fill, step_times(fu, mu, cu, 1.0, peak, bw, link, fast=fast),
+                                              strict=True)]
             use = t >= fill[3]
             tc, tm, tl, t = (np.where(use, a, b) for a, b in zip((tc, tm, tl, t), fill, strict=True))
     shape = np.shape(ctx_hi)
@@ -343,7 +344,7 @@ def _times_code(ln: Any, phase: str, ctx_hi: np.ndarray, ctx_lo: np.ndarray | No
 
 
 def _session_seconds(ln: Any, turns: tuple[np.ndarray, np.ndarray, np.ndarray], B: float, prefix_caching: bool,
-                     roofs: tuple[float, float, float]) -> float:
+                     roofs: Roofs) -> float:
     """The bound on a session's total time [s] under ``ln``'s layout: every turn's prefill and
     decode (:func:`_times_code`)."""
     ctx_before, ctx_after_read, steps = turns
@@ -354,7 +355,7 @@ def _session_seconds(ln: Any, turns: tuple[np.ndarray, np.ndarray, np.ndarray], 
 
 def _fastest_session_layout(m: Model, n: int, B: int, final: int, turns: tuple[np.ndarray, np.ndarray, np.ndarray],
                             prefix_caching: bool, weight_dtype: Any, kv_dtype: Any,
-                            roofs: tuple[float, float, float], cap_high: float | None,
+                            roofs: Roofs, cap_high: float | None,
                             memory_lay: Parallelism) -> tuple[Parallelism, float, float, str]:
     """The layout of ``n`` chips with the least session time (the bound's total) among those
     that fit in memory at the final context, for a session keeps one deployment: a lower bound
@@ -387,14 +388,14 @@ def _fastest_session_layout(m: Model, n: int, B: int, final: int, turns: tuple[n
                                                                  if fit else " (none fits in memory)"))
     kw = {"kv_dtype": kv_dtype}
     steps = turns[2]
-    peak, bw, link = roofs
+    peak, bw, link, fast = roofs
     tab = layout_table(m, every, weight_dtype, kw)
     cut = np.unique(np.linspace(0, steps.size, 33).astype(int))
     lower = np.zeros(len(every))
     for a, b in itertools.pairwise(cut.tolist()):  # each run's steps at least at its first context
         with np.errstate(invalid="ignore", divide="ignore"):
             lower += (b - a) * tab.times("decode", float(steps[a]), float(B), (peak, bw, link, math.nan), True,
-                                         "balanced", math.inf, False)
+                                         "balanced", math.inf, False, fast)
     lower = np.nan_to_num(lower, nan=0.0) * (1.0 - 1e-9)  # a margin for the rounding of two ways to one time
     exact: dict[int, float] = {}
 
@@ -551,25 +552,21 @@ def agent_session(model: str | Model, chip: str | Chip | System, scenario: Agent
     partial: list[str] = []
     peak = bw = link = math.inf
     used_prec = str(prec)
-    cn = None
-    tries = [prec]
-    if ln.dtypes.weight_origin != "given" and prec is not Precision.bf16:
-        tries.append(Precision.bf16)  # the checkpoint's format unsupported: bf16 compute, as decode_bound
-    if Precision.bf16 in tries:
-        tries.append(Precision.fp16)  # same bytes and FLOPs
-    for pr in tries:
-        try:
-            cn = chip_numbers(c, pr, need_bandwidth=False)
-        except (UnsupportedPrecisionError, NotPublishedError):
-            continue
-        used_prec = str(pr)
-        if pr is Precision.fp16 and prec is not Precision.fp16:
-            notes.append(f"no {prec} peak published: compute at fp16 (same bytes and FLOPs as bf16)")
-        elif pr is not prec:
-            notes.append(f"no {prec} peak published: compute at {pr} (the weights upcast as they are read)")
-        break
+    cn: ChipNumbers | None = None
+    fast: tuple[float, float] | None = None  # an on-chip tier read before the memory roof (SN40L SRAM)
+    try:  # the checkpoint's format unsupported: bf16 (fp16) compute, as decode_bound
+        cn, used = compute_numbers(c, ln.dtypes, precision_given=False, need_bandwidth=False)
+    except UnsupportedPrecisionError:
+        pass
+    else:
+        used_prec = str(used.precision)
+        if used.compute_note:
+            notes.append(f"compute {used_prec}: {used.compute_note}")
     if cn is not None:
         peak = cn.peak[1]
+        fast = cn.fast_tier()
+        if cn.bandwidth_note:
+            notes.append(f"memory: {cn.bandwidth_note}")
     else:
         partial.append(f"compute term (no dense {prec} peak published)")
     if c.memory.bandwidth is not None:
@@ -602,7 +599,7 @@ def agent_session(model: str | Model, chip: str | Chip | System, scenario: Agent
             cap_high = None if cap_spec is None else float(cap_spec.high.m_as("B"))
             lay, _, mem_t, layout_note = _fastest_session_layout(
                 m, n, B, final, (ctx_before, ctx_after_read, steps), prefix_caching, weight_dtype, kv_dtype,
-                (peak, bw, link), cap_high, memory_lay)
+                (peak, bw, link, fast), cap_high, memory_lay)
             ln = layout_numbers(m, lay, weight_dtype, kv_dtype=kv_dtype)
         else:
             layout_note = f"{lay}: the memory fit's layout (least memory per chip; no time bound to find the fastest)"
@@ -610,8 +607,8 @@ def agent_session(model: str | Model, chip: str | Chip | System, scenario: Agent
     bound_s = interval = None
     if timed:
         lo_ctx = ctx_before if prefix_caching else None
-        pre_s, pre_code = _times_code(ln, "prefill", ctx_after_read, lo_ctx, float(B), peak, bw, link)
-        dec_t, dec_code = _times_code(ln, "decode", steps, None, float(B), peak, bw, link)
+        pre_s, pre_code = _times_code(ln, "prefill", ctx_after_read, lo_ctx, float(B), peak, bw, link, fast)
+        dec_t, dec_code = _times_code(ln, "decode", steps, None, float(B), peak, bw, link, fast)
         dec_s = dec_t.reshape(N, O).sum(axis=1)
         if est:
             effm = CalibratedEfficiency([c], m.is_moe, engine)

@@ -50,10 +50,9 @@ from ..errors import DeploymentError, InvalidArgumentError
 from ..hardware.chip import Chip, NotPublishedError, UnsupportedPrecisionError
 from ..inputs import counts
 from .bounds import LIMITERS, layout_numbers, layout_table, layout_times, stage_traffic_tiers
-from .kernels import DEFAULT_RESERVE, LAYOUT_TIE, MEM_KW, layout_preference
+from .kernels import DEFAULT_RESERVE, LAYOUT_TIE, MEM_KW, layout_preference, tier_time
 from .memory import Parallelism, capacity_bytes, model_profile, reserve_bytes
-from .opcost import FALLBACK_PRECISION, compute_fallback
-from .roofline import check_efficiency, chip_numbers
+from .roofline import check_efficiency, compute_numbers
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -331,24 +330,24 @@ def sweep(models: str | Model | Iterable[str | Model],
     cap = np.full(nc, np.nan)
     cap_hi = np.full(nc, np.inf)  # the high end of the capacity range: the fastest layout's fit (inf: unpublished)
     res = np.full(nc, np.nan)
+    # an on-chip tier read before the memory roof (the SN40L's SRAM), per range end and chip:
+    # capacity 0 where there is none (roofline.ChipNumbers.fast_tier)
+    fast_cap = np.zeros((3, nc))
+    fast_bw = np.full((3, nc), np.inf)
     hw = [resolve_hardware(c) for c in chip_list]
     chip_objs = [c for c, _ in hw]
     chip_ids = [s.id if s is not None else c.id for c, s in hw]
-    # compute precision per (model, chip): the weights' format, or bf16 where the chip has no
-    # peak for it and no precision was given (the fallback of decode_bound, said in dtypes_by_chip)
+    # compute precision per (model, chip): the weights' format, or bf16 (fp16) where the chip has no
+    # peak for it and no precision was given (roofline.compute_numbers, said in dtypes_by_chip)
     prec_mc = [[str(dt.precision)] * nc for dt in dts]
     notes: dict[str, str] = {}
     for j, chip in enumerate(chip_objs):
         for i, dt in enumerate(dts):
             try:
-                try:
-                    cn = chip_numbers(chip, dt.precision, sparse=sparse, need_bandwidth=on_missing == "raise")
-                except UnsupportedPrecisionError as exc:
-                    if precision is not None or str(dt.precision) == FALLBACK_PRECISION or dt.weight_origin == "given":
-                        raise
-                    cn = chip_numbers(chip, FALLBACK_PRECISION, sparse=sparse, need_bandwidth=on_missing == "raise")
-                    fb = compute_fallback(dt, chip.name, exc)
-                    prec_mc[i][j] = FALLBACK_PRECISION
+                cn, fb = compute_numbers(chip, dt, precision_given=precision is not None, sparse=sparse,
+                                         need_bandwidth=on_missing == "raise")
+                if fb is not dt:  # no peak for the weights' format: computed as decode_bound does
+                    prec_mc[i][j] = str(fb.precision)
                     notes[f"{model_objs[i].id} on {chip.id}"] = fb.label()
             except (UnsupportedPrecisionError, NotPublishedError):
                 if on_missing == "raise":
@@ -356,6 +355,7 @@ def sweep(models: str | Model | Iterable[str | Model],
                 continue  # NaN rows
             peak[:, i, j] = cn.peak
             bw[:, j] = cn.bandwidth
+            fast_cap[:, j], fast_bw[:, j] = cn.fast_capacity, cn.fast_bandwidth
             fab = fabric_numbers(chip, hw[j][1], cn.link, collective)
             link[:, j], link_out[:, j] = fab.up, fab.out
             domain[j], in_net[j] = fab.domain, fab.in_network
@@ -405,6 +405,13 @@ def sweep(models: str | Model | Iterable[str | Model],
         return (float(peak[e, i, j] * effs[0]), float(bw[e, j] * effs[1]), float(link[e, j] * effs[2]),
                 float(link_out[e, j] * effs[2]))
 
+    def tier(e: int, j: int) -> tuple[float, float] | None:
+        """The on-chip tier of chip j at range end e (capacity, bandwidth x efficiency), None without one."""
+        return (float(fast_cap[e, j]), float(fast_bw[e, j] * effs[1])) if fast_cap[e, j] > 0 else None
+
+    # the nominal tiers of every chip, (nc, 1, 1) each, for the layout search (None: no chip has one)
+    tiers3 = ((fast_cap[1].reshape(nc, 1, 1), (fast_bw[1] * effs[1]).reshape(nc, 1, 1))
+              if (fast_cap[1] > 0).any() else None)
     any_missing = False  # some scenario that no layout can serve (NaN rows)
     with np.errstate(invalid="ignore", divide="ignore"):
         for i, model in enumerate(model_objs):
@@ -434,7 +441,7 @@ def sweep(models: str | Model | Iterable[str | Model],
                     P, BW, L, LO = roofs3
                     t = layout_times(numbers(li), phase, T2[t0:t1], B2[:, c0:c1], P, BW, L, overlap, link_out=LO,
                                      domain=dom3, in_network=innet3, routing=routing, microbatch=True,
-                                     time_only=True)[3]
+                                     time_only=True, fast=tiers3)[3]
                     t = np.broadcast_to(t, (nc, t1 - t0, c1 - c0))
                     # a chip without a scale-up bandwidth serves no layout of several chips (decode_bound raises)
                     return np.where(no_link3, np.nan, t) if n > 1 and no_link3.any() else t
@@ -459,7 +466,7 @@ def sweep(models: str | Model | Iterable[str | Model],
                             out[j] = np.nan
                             continue
                         out[j] = tab.times(phase, t, b[run_of], roofs(1, i, j), overlap, routing, float(domain[j]),
-                                           bool(in_net[j])).reshape(g, L)
+                                           bool(in_net[j]), tier(1, j)).reshape(g, L)
                     return out
 
                 # rows of the scalar search's layout table (every layout's distinct stages)
@@ -506,7 +513,7 @@ def sweep(models: str | Model | Iterable[str | Model],
                             if sel.all():
                                 sel = None
                         _block_bound(numbers(li), phase, T2[t0:t1], B2, i, k, t0, t1, sel, nc, keys, res5, roofs,
-                                     overlap, routing, dom3, innet3, scratch)
+                                     overlap, routing, dom3, innet3, scratch, tier)
                 # codes into layout_names, in the order the candidates were tried (as the scalar search)
                 for flags, names_, codes_all, wanted in ((used, layout_names, lay_code, want_layout),
                                                          (mem_used, memory_layout_names, mem_code, want_mem_layout)):
@@ -709,7 +716,7 @@ def _is_output(a: np.ndarray, dst: dict[str, np.ndarray]) -> bool:
 
 def _chip_times(stages: list[tuple[Any, Any, Any, Any]], j: int, roofs: tuple[float, float, float, float],
                 overlap: bool, per_stage: float, dst: dict[str, np.ndarray], scratch: _Scratch,
-                times: bool = True, consume: bool = False) -> None:
+                times: bool = True, consume: bool = False, fast: tuple[float, float] | None = None) -> None:
     """:func:`~accelspec.perf.bounds.layout_times` for chip ``j`` on the ``T x B`` grid, written
     in place into ``dst`` (``t``, ``tc``, ``tm``, ``tl``, ``flops``, ``mem``, ``comm``: any subset;
     ``(T, B)`` arrays, views of the output columns).
@@ -720,6 +727,8 @@ def _chip_times(stages: list[tuple[Any, Any, Any, Any]], j: int, roofs: tuple[fl
     ``t = max(t_compute, t_memory, t_comm)`` or their sum without ``overlap``; stage sums in
     stage order, the first stage written rather than added to 0.0, the same value), without
     the temporaries: every grid-sized pass writes into ``dst`` or a reused scratch grid.
+    ``fast``: the chip's on-chip tier read before ``B`` (``t_memory`` is then
+    :func:`~accelspec.perf.kernels.tier_time`, as ``step_times``).
     ``stages``: ``stage_traffic_tiers`` of each stage; ``consume``: their FLOP and byte grids may
     be overwritten (by ``t_compute`` and ``t_memory``, when those are not asked for)."""
     grid = scratch.shape
@@ -742,7 +751,11 @@ def _chip_times(stages: list[tuple[Any, Any, Any, Any]], j: int, roofs: tuple[fl
         if times:
             P, BW, L, LO = roofs
             tc = np.divide(_chip_part(f, j), P, out=buf("tc", f))
-            tm = np.divide(_chip_part(m, j), BW, out=buf("tm", m))
+            if fast is None:
+                tm = np.divide(_chip_part(m, j), BW, out=buf("tm", m))
+            else:  # the SRAM first (kernels.tier_time, as step_times)
+                tm = buf("tm", m)
+                np.copyto(tm, tier_time(_chip_part(m, j), (fast, (math.inf, BW))))
             tl = np.where(c > 0.0, c / L, 0.0)
             if not (isinstance(co, float) and co == 0.0) and np.any(co):
                 to = np.where(co > 0.0, co / LO, 0.0)
@@ -1291,22 +1304,32 @@ def _runs(x: np.ndarray, most: int) -> list[tuple[int, int]]:
 
 def _block_bound(ln: Any, phase: str, Tb: np.ndarray, B2: np.ndarray, i: int, k: int, t0: int, t1: int,
                  sel: np.ndarray | None, nc: int, keys: list[str], res5: dict[str, np.ndarray], roofs: Any,
-                 overlap: bool, routing: str, dom3: np.ndarray, innet3: np.ndarray, scratch: _Scratch) -> None:
+                 overlap: bool, routing: str, dom3: np.ndarray, innet3: np.ndarray, scratch: _Scratch,
+                 tier: Any = None) -> None:
     """The bound arrays ``keys`` of model ``i`` under layout ``ln`` at chip count ``k``, for the
     contexts ``t0:t1`` (``Tb``) x every batch and every chip, written into ``res5`` (where
     ``sel`` is true; everywhere when None). ``sel``: ``(rows, B)`` for every chip, or
-    ``(nc, rows, B)``, one selection per chip (the fastest layout depends on the chip)."""
+    ``(nc, rows, B)``, one selection per chip (the fastest layout depends on the chip).
+    ``tier(e, j)``: chip ``j``'s on-chip tier at range end ``e`` (None without one)."""
+    if tier is None:
+        def tier(e: int, j: int) -> None:
+            return None
     lay = ln.parallelism
     if len(ln.stages) > 1:  # a micro-batched pipeline: layout_times itself, chip by chip
-        _pipeline_bound(ln, phase, Tb, B2, i, k, t0, t1, sel, nc, keys, res5, roofs, overlap, routing, dom3, innet3)
+        _pipeline_bound(ln, phase, Tb, B2, i, k, t0, t1, sel, nc, keys, res5, roofs, overlap, routing, dom3, innet3,
+                        tier)
         return
     per_stage = float(lay.tp * lay.cp * lay.dp)
     views0 = {key: res5[key][i, 0, t0:t1, :, k] for key in keys}
-    ends0 = [roofs(e, i, 0) for e, key in ((2, "t_low"), (0, "t_high")) if key in keys]
+    def roofs_at(e: int, j: int) -> tuple[Any, ...]:
+        """Chip j's roofs and on-chip tier at range end e, compared to tell the ends apart."""
+        return (*roofs(e, i, j), tier(e, j))
+
+    ends0 = [roofs_at(e, 0) for e, key in ((2, "t_low"), (0, "t_high")) if key in keys]
     # one chip, one stage, the whole block, no range pass: the stage's FLOP and byte grids go
     # straight into their columns (or into the time columns, divided in place there)
     direct = (nc == 1 and sel is None and len(ln.stages) == 1
-              and all(np.array_equal(r, roofs(1, i, 0), equal_nan=True) for r in ends0))
+              and all(_same(r, roofs_at(1, 0)) for r in ends0))
     if direct:
         acc_t = views0["t"] if "t" in views0 else scratch.get("acc:t")
         bufs = [(views0.get("flops", views0.get("tc", scratch.get("f0"))), views0.get("mem", views0.get("tm", acc_t)))]
@@ -1322,18 +1345,24 @@ def _block_bound(ln: Any, phase: str, Tb: np.ndarray, B2: np.ndarray, i: int, k:
         views = views0 if j == 0 else {key: res5[key][i, j, t0:t1, :, k] for key in keys}
         # where only part of the block uses this layout, compute it whole and copy that part
         dst = views if sel_j is None else {key: scratch.get("sel:" + key) for key in keys}
-        nominal = roofs(1, i, j)
-        ends = {key: roofs(e, i, j) for e, key in ((2, "t_low"), (0, "t_high")) if key in dst}
-        _chip_times(stages, j, nominal, overlap, per_stage, {key: dst[key] for key in _BOUND_KEYS if key in dst},
-                    scratch, times=bool(_TIME_KEYS.intersection(dst)), consume=direct)
+        nominal = roofs_at(1, j)
+        ends = {key: roofs_at(e, j) for e, key in ((2, "t_low"), (0, "t_high")) if key in dst}
+        _chip_times(stages, j, nominal[:4], overlap, per_stage,
+                    {key: dst[key] for key in _BOUND_KEYS if key in dst}, scratch,
+                    times=bool(_TIME_KEYS.intersection(dst)), consume=direct, fast=nominal[4])
         for key, end in ends.items():
-            if np.array_equal(end, nominal, equal_nan=True):
+            if _same(end, nominal):
                 np.copyto(dst[key], dst["t"] if "t" in dst else scratch.get("acc:t"))
             else:
-                _chip_times(stages, j, end, overlap, per_stage, {"t": dst[key]}, scratch)
+                _chip_times(stages, j, end[:4], overlap, per_stage, {"t": dst[key]}, scratch, fast=end[4])
         if sel_j is not None:
             for key in keys:
                 np.copyto(views[key], dst[key], where=sel_j)
+
+
+def _same(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
+    """Whether two ``(peak, bandwidth, link, link_out, tier)`` tuples are equal (NaN equal to NaN)."""
+    return a[4] == b[4] and np.array_equal(a[:4], b[:4], equal_nan=True)
 
 
 def _chip_sel(sel: np.ndarray | None, j: int) -> np.ndarray | bool | None:
@@ -1352,7 +1381,7 @@ _LAYOUT_TIMES_KEYS = ("tc", "tm", "tl", "t", "flops", "mem", "comm")
 
 def _pipeline_bound(ln: Any, phase: str, Tb: np.ndarray, B2: np.ndarray, i: int, k: int, t0: int, t1: int,
                     sel: np.ndarray | None, nc: int, keys: list[str], res5: dict[str, np.ndarray], roofs: Any,
-                    overlap: bool, routing: str, dom3: np.ndarray, innet3: np.ndarray) -> None:
+                    overlap: bool, routing: str, dom3: np.ndarray, innet3: np.ndarray, tier: Any) -> None:
     """:func:`_block_bound` for a pipeline-parallel layout: the micro-batched
     :func:`~accelspec.perf.bounds.layout_times` of the scalar bounds, on the block's grid, for
     every chip that uses the layout at once (roofs, domain and in-network reduction as arrays
@@ -1365,18 +1394,24 @@ def _pipeline_bound(ln: Any, phase: str, Tb: np.ndarray, B2: np.ndarray, i: int,
     kw: dict[str, Any] = {"domain": dom3[J], "in_network": innet3[J], "routing": routing, "microbatch": True}
 
     def at(e: int) -> list[np.ndarray]:
-        """The roofs of the chips at range end ``e``, each ``(chips, 1, 1)``."""
-        return [np.array([roofs(e, i, j)[q] for j in chips]).reshape(-1, 1, 1) for q in range(4)]
+        """The roofs and on-chip tier (capacity, bandwidth) of the chips at range end ``e``,
+        each ``(chips, 1, 1)`` (capacity 0 without a tier)."""
+        fast = [tier(e, j) or (0.0, math.inf) for j in chips]
+        return ([np.array([roofs(e, i, j)[q] for j in chips]).reshape(-1, 1, 1) for q in range(4)]
+                + [np.array([f[q] for f in fast]).reshape(-1, 1, 1) for q in range(2)])
 
-    P, BW, L, LO = nominal = at(1)
-    got = dict(zip(_LAYOUT_TIMES_KEYS, layout_times(ln, phase, Tb, B2, P, BW, L, overlap, link_out=LO, **kw),
-                   strict=True))
+    def tiers(v: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray] | None:
+        return (v[4], v[5]) if (v[4] > 0).any() else None
+
+    P, BW, L, LO, *_ = nominal = at(1)
+    got = dict(zip(_LAYOUT_TIMES_KEYS, layout_times(ln, phase, Tb, B2, P, BW, L, overlap, link_out=LO,
+                                                    fast=tiers(nominal), **kw), strict=True))
     for e, key in ((2, "t_low"), (0, "t_high")):
         if key in keys:
-            P, BW, L, LO = end = at(e)
+            P, BW, L, LO, *_ = end = at(e)
             same = all(np.array_equal(x, y, equal_nan=True) for x, y in zip(end, nominal, strict=True))
             got[key] = got["t"] if same else layout_times(ln, phase, Tb, B2, P, BW, L, overlap, link_out=LO,
-                                                           time_only=True, **kw)[3]
+                                                           time_only=True, fast=tiers(end), **kw)[3]
     for key in keys:
         val = np.broadcast_to(got[key], shape)
         for q, j in enumerate(chips):

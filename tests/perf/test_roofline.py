@@ -453,3 +453,42 @@ def test_record_claims_are_within_the_sram_bound(model, chip_id, n, claim, kw):
     assert n == math.ceil(b.bytes / sram)
     # more chips only raise the bound, so the fewest that fit is the strictest test
     assert claim < 1 / tiered_memory_time(chip_id, b.bytes, n)
+
+
+# --- one tier rule and one precision rule at every entry point (issue 22) ----------------------
+@pytest.mark.parametrize("phase,ctx,batch", [("decode", 8000, 41), ("decode", 2048, 1), ("prefill", 8000, 4)])
+def test_sram_tier_in_sweep_request_and_session_as_in_the_bounds(phase, ctx, batch):
+    """The SN40L's 520 MB of SRAM is read first by every entry point: the sweep's time and its
+    range ends equal decode_bound's / prefill_bound's, request_bound's TPOT equals decode_bound."""
+    bound = (a.decode_bound if phase == "decode" else a.prefill_bound)("llama-3.1-8b", "sn40l", ctx, batch)
+    df = a.sweep(["llama-3.1-8b"], ["sn40l"], [ctx], [batch], phase=phase,
+                 columns=["time", "time_low", "time_high"])
+    assert df["time [s]"].iloc[0] == pytest.approx(bound.time.m_as("s"), rel=1e-12)
+    lo, hi = bound.time_range
+    assert df["time_low [s]"].iloc[0] == pytest.approx(lo.m_as("s"), rel=1e-12)
+    assert df["time_high [s]"].iloc[0] == pytest.approx(hi.m_as("s"), rel=1e-12)
+    # without the tier the memory term is larger: the test sees the tier, not a coincidence
+    hbm_only = bound.bytes / 1.6e12
+    if phase == "decode":
+        assert bound.time.m_as("s") < hbm_only
+        r = a.request_bound("llama-3.1-8b", "sn40l", ctx - 1, 2, batch=batch)
+        assert r.time_per_output_token.m_as("s") == pytest.approx(bound.time.m_as("s"), rel=1e-12)
+        assert "memory: the first 520 MB" in r.explain()
+
+
+def test_bf16_checkpoint_on_an_fp16_chip_computes_in_fp16_everywhere():
+    """A chip that publishes fp16 but no bf16 (V100) runs a bf16 checkpoint in fp16 (same bytes
+    and FLOPs) at every entry point, said in the assumptions; an explicit precision raises."""
+    b = a.decode_bound("llama-3.1-8b", "v100-sxm2-32gb", 2048, 1)
+    assert "compute fp16 (Tesla V100 SXM2 32GB has no bf16, so it computes in fp16" in b.assumptions
+    fp16 = a.decode_bound("llama-3.1-8b", "v100-sxm2-32gb", 2048, 1, precision="fp16")
+    assert b.time == fp16.time
+    df = a.sweep(["llama-3.1-8b"], ["v100-sxm2-32gb"], [2048], [1])
+    assert df["precision"].iloc[0] == "fp16" and df["time [s]"].iloc[0] == pytest.approx(b.time.m_as("s"))
+    assert "fp16" in df.attrs["compute_fallback"]["llama-3.1-8b on v100-sxm2-32gb"]
+    r = a.request_bound("llama-3.1-8b", "v100-sxm2-32gb", 2047, 2)
+    assert r.time_per_output_token == b.time and "compute fp16" in r.assumptions
+    with pytest.raises(a.UnsupportedPrecisionError, match="V100"):
+        a.decode_bound("llama-3.1-8b", "v100-sxm2-32gb", 2048, 1, precision="bf16")
+    with pytest.raises(a.UnsupportedPrecisionError, match="V100"):
+        a.decode_bound("llama-3.1-8b", "v100-sxm2-32gb", 2048, 1, weight_dtype="bf16")

@@ -394,6 +394,7 @@ def test_arrays_are_separate_writeable_columns_and_memory_is_bounded():
     """Every array of output='arrays' is its own writeable column (no two share memory), and a
     time-only sweep holds 40 bytes per scenario: model and chip codes 4 + 4 (int32), context,
     batch and chip count 8 each (int64), time 8 (float64)."""
+    import gc
     import tracemalloc
 
     args = (["llama-3.1-8b", "qwen3-30b-a3b"], ["h200-sxm", "h100-sxm"], np.arange(1, 126) * 1024,
@@ -406,9 +407,11 @@ def test_arrays_are_separate_writeable_columns_and_memory_is_bounded():
         for y in range(x + 1, len(cols)):
             assert not np.shares_memory(cols[x], cols[y])
     del out, cols
+    gc.collect()  # garbage of earlier tests (reference cycles) is not this call's
     tracemalloc.start()
     base = tracemalloc.get_traced_memory()[0]
     res = sweep(*args, output="arrays", columns=["time"])
+    gc.collect()
     held, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert res["time [s]"].size == n
