@@ -35,8 +35,12 @@ How a row becomes a bound (all choices keep the bound an upper limit on speed):
   batch (``batch``) or steady state (``concurrency``), throughput rows steady state at the
   stated batch or concurrency (prefill interleaved unless ``disaggregated``);
 * layouts: the row's published ``tp``/``pp``/``ep``/``dp`` with its link term (data-parallel
-  attention + expert parallel rows carry the all-to-all, not a tensor-parallel all-reduce);
-  rows without a layout spread the work evenly over the chips with no link term, and say so.
+  attention + expert parallel rows carry the all-to-all, not a tensor-parallel all-reduce),
+  timed as the bounds time a layout (:func:`~accelspec.perf.bounds.layout_times`): pipeline
+  stages micro-batched, the chip's fabric as ``decode_bound`` sees it alone (one scale-up
+  domain, in-network reduction where a system of the chip has the switch), an on-chip SRAM
+  tier read first; rows without a layout spread the work evenly over the chips with no link
+  term, and say so.
 """
 
 from __future__ import annotations
@@ -367,7 +371,7 @@ def _row_layout(m: Measurement, batch: int) -> _RowLayout:
       for every layout; the communication term is left out and the report says so.
     * a layout: ``tp``, ``pp``, ``ep``, ``dp`` as published; ``dp`` not given is
       ``n / (tp pp)`` (an ``ep``-only row such as "EP320" runs attention data parallel). The
-      link term then follows the layout: ring all-reduces for ``tp`` > 1 only, an all-to-all
+      link term then follows the layout: all-reduces for ``tp`` > 1 only, an all-to-all
       for ``ep`` (DP attention + EP has no tensor-parallel all-reduce).
     * an ``ep`` that does not divide the experts or the chips (DeepSeek's 256 experts + 32
       redundant over 144 GPUs; EP320 over 160 two-die 910C packages) is kept: each chip is
@@ -422,7 +426,9 @@ def _bound_for(m: Measurement, accepted: float) -> _RowBound:
     """The bound of one row (module docstring): a request bound
     (:func:`~accelspec.perf.request.request_bound`) where the row gives its output length,
     else one decode step or one prefill (:mod:`accelspec.perf.bounds`)."""
+    from ..hardware.catalog import get_chip
     from ..perf.bounds import layout_numbers, layout_times
+    from ..perf.comm import fabric_numbers
     from ..perf.memory import Parallelism
     from ..perf.request import request_times
     from ..perf.roofline import chip_numbers
@@ -457,15 +463,19 @@ def _bound_for(m: Measurement, accepted: float) -> _RowBound:
         ln = layout_numbers(m.model, Parallelism(), w, **kw)
     scale = 1.0 if rl.comm else float(n)  # spread-evenly rows: one chip's times / n
     n_lay = float(rl.parallelism.n_chips) if rl.comm else 1.0  # chips the times below are per
-    peak, bw, link = cn.peak[1], cn.bandwidth[1], cn.link[1]
+    # the fabric of decode_bound on the chip alone: one scale-up domain, in-network reduction
+    # where a system of the chip has the switch; pipelines micro-batched, as every bound
+    fab = fabric_numbers(get_chip(m.chip) if isinstance(m.chip, str) else m.chip, None, cn.link, "auto")
+    peak, bw, link = cn.peak[1], cn.bandwidth[1], fab.up[1]
     fast = cn.fast_tier(chips=scale)  # an SRAM read before the memory roof (the SN40L's)
+    lt_kw: dict[str, Any] = {"fast": fast, "microbatch": True, "domain": fab.domain, "in_network": fab.in_network}
     figure = m.figure_chips or n
     lead = rl.note + ". "
 
     if m.phase == "prefill":
         S = m.input_tokens or 1  # prefill work per token grows with length: 1 token is the looser
         tc, tm, tl, t, *_ = (float(x) for x in layout_times(ln, "prefill", float(S), float(batch), peak, bw, link,
-                                                                 fast=fast))
+                                                                 **lt_kw))
         t /= scale
         lim = ("compute", "memory", "interconnect")[int(np.argmax([tc, tm, tl]))]
         if kind == "ttft":
@@ -483,7 +493,7 @@ def _bound_for(m: Measurement, accepted: float) -> _RowBound:
         steady = m.concurrency is not None or not per_user
         colocated = not m.techniques.disaggregated  # disaggregated: prefill runs on other chips
         r = request_times(ln, cn, S, n_out, batch, "steady" if steady else "static", accepted, True, (1.0, 1.0, 1.0),
-                     colocated_prefill=colocated)
+                          colocated_prefill=colocated, fabric=fab)
         ttft, dec = r.ttft_s[0] / scale, r.decode_s[0] / scale
         text = lead + "; ".join(x.strip() for x in r.explain().splitlines())
         lim = r.limiter if n_out > 1 else r.prefill_limiter
@@ -509,7 +519,7 @@ def _bound_for(m: Measurement, accepted: float) -> _RowBound:
     s_out = m.output_tokens or 1
     ctx = m.context_tokens or max(1, s_in + (s_out + 1) // 2)
     tc, tm, tl, t, *_ = (float(x) for x in layout_times(ln, "decode", float(ctx), float(batch), peak, bw, link,
-                                                                 fast=fast))
+                                                                 **lt_kw))
     t /= scale
     lim = ("compute", "memory", "interconnect")[int(np.argmax([tc, tm, tl]))]
     user = accepted / t
