@@ -49,6 +49,7 @@ from .hardware.prices import (
     chip_prices,
     list_prices,
     load_prices,
+    no_price_reason,
     pick_price,
     prices_dir,
     system_power_share,
@@ -386,7 +387,7 @@ def cost_bound(model: str | Model, chip: str | Chip | System | Deployment, *, n_
     usd_out = usd_in = rng_usd = prange = usd_iv = None
     if p is None:
         missing.append("price")
-        reason = load_prices()[1].get(c.id)
+        reason = no_price_reason(c)
         if tier is not None and chip_prices(c):
             reason = f"no {tier} snapshot; tiers with one: {', '.join(sorted({sn.tier for sn in chip_prices(c)}))}"
         price_text = f"no published price for {c.id}" + (f" ({reason})" if reason else "")

@@ -26,8 +26,8 @@ from .chip import Chip
 if TYPE_CHECKING:
     from .system import System
 
-__all__ = ["ListPrice", "PriceSnapshot", "chip_price_values", "chip_prices", "list_prices", "load_prices", "pick_price",
-           "prices_dir", "system_power_share", "usd_per_hour"]
+__all__ = ["ListPrice", "PriceSnapshot", "chip_price_values", "chip_prices", "list_prices", "load_prices",
+           "no_price_reason", "pick_price", "prices_dir", "system_power_share", "usd_per_hour"]
 
 USD_PER_HOUR = "USD/hour"
 
@@ -106,10 +106,17 @@ def load_prices(path: str | Path | None = None) -> tuple[list[PriceSnapshot], di
 
     The parsed file is remembered by path, modification time and size (a new list and dict are
     returned on every call; the snapshots are frozen)."""
+    snaps, no_price = _parsed(path)
+    return list(snaps), dict(no_price)
+
+
+def _parsed(path: str | Path | None = None) -> tuple[tuple[PriceSnapshot, ...], dict[str, str]]:
+    """The memoised parse of the price file (shared: callers must not change the dict); one
+    ``stat`` per call tells a changed file."""
     p = Path(path) if path else prices_dir() / "chip_hours.yaml"
     try:
         st = p.stat()
-        key: tuple[str, int, int] | None = (str(p.resolve()), st.st_mtime_ns, st.st_size)
+        key: tuple[str, int, int] | None = (str(p), st.st_mtime_ns, st.st_size)
     except OSError:
         key = None  # read_yaml names the missing file
     hit = _PRICE_MEMO.get(key) if key is not None else None
@@ -119,7 +126,7 @@ def load_prices(path: str | Path | None = None) -> tuple[list[PriceSnapshot], di
             if len(_PRICE_MEMO) > 16:
                 _PRICE_MEMO.clear()
             _PRICE_MEMO[key] = hit
-    return list(hit[0]), dict(hit[1])
+    return hit
 
 
 def _read_prices(p: Path) -> tuple[tuple[PriceSnapshot, ...], dict[str, str]]:
@@ -196,18 +203,29 @@ def chip_price_values(chip: str | Chip) -> list[tuple[float, PriceSnapshot]]:
     return sorted(_by_chip().get(get_chip(chip).id, ()), key=lambda v: v[0])
 
 
+def no_price_reason(chip: str | Chip) -> str | None:
+    """Why no chip-hour price is published for ``chip`` (the price file's ``no_price`` table), or
+    None when the file gives no reason.
+
+    Parameters
+    ----------
+    chip : str or Chip
+        Chip id, name or alias, or a :class:`~accelspec.Chip`.
+    """
+    return _parsed()[1].get(get_chip(chip).id)
+
+
 def _by_chip() -> dict[str, tuple[tuple[float, PriceSnapshot], ...]]:
-    snaps = load_prices()[0]
-    key = tuple(map(id, snaps))
-    if _INDEX[0] != key:
+    snaps = _parsed()[0]
+    if _INDEX[0] is not snaps:  # a new parse (the file changed): index it again
         index: dict[str, list[tuple[float, PriceSnapshot]]] = {}
         for sn in snaps:
             index.setdefault(sn.chip, []).append((float(sn.per_chip_hour.m_as(USD_PER_HOUR)), sn))
-        _INDEX[:] = [key, {k: tuple(v) for k, v in index.items()}]
+        _INDEX[:] = [snaps, {k: tuple(v) for k, v in index.items()}]
     return _INDEX[1]  # type: ignore[no-any-return]
 
 
-_INDEX: list[Any] = [None, {}]  #: (identity of the snapshots indexed, chip id -> snapshots)
+_INDEX: list[Any] = [None, {}]  #: (the snapshots indexed, chip id -> their prices and snapshots)
 
 
 def list_prices(chip: str | Chip | None = None, path: str | Path | None = None) -> list[ListPrice]:

@@ -783,7 +783,7 @@ class _LayoutTable:
         out.__dict__.update(self.__dict__)
         size = self.size[idx]
         starts = np.r_[0, np.cumsum(size)[:-1]].astype(np.intp)
-        rows = np.repeat(self.starts[idx] - starts, size) + np.arange(int(size.sum()))
+        rows = self.rows_of(idx)
         for f in self._ROW:
             setattr(out, f, getattr(self, f)[rows])
         for f in self._CAND:
@@ -793,6 +793,14 @@ class _LayoutTable:
         out.index = {}
         out._ctx = {}
         return out
+
+    def rows_of(self, idx: np.ndarray) -> np.ndarray:
+        """The rows of candidates ``idx`` (repeats allowed), in that order: the rows of
+        :meth:`take`'s table, as indices into this one's (for arrays with one value per row)."""
+        idx = np.asarray(idx, dtype=np.intp)
+        size = self.size[idx]
+        starts = np.r_[0, np.cumsum(size)[:-1]].astype(np.intp)
+        return np.repeat(self.starts[idx] - starts, size) + np.arange(int(size.sum()))
 
     @property
     def row_of(self) -> np.ndarray:

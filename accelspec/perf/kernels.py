@@ -13,7 +13,7 @@ kernel                          what it computes
 :func:`tier_time`               the least time to read bytes from memory tiers, fastest filled first
 :func:`limiter_code`            which of the three terms is largest
 :func:`expert_split`            the chips one MoE layer's routed experts are split over
-:func:`layout_preference`       the order in which equal layouts are preferred
+:func:`layout_preference`       the order in which equal layouts are preferred (:func:`preference_order`)
 :func:`layout_chips`            the chips a fixed layout (``"tp=4,pp=2"``, a mapping) uses
 :func:`layout_shapes`           every ``(tp, pp, cp, dp)`` of ``n`` chips; :func:`expert_degrees`
 ==============================  ====================================================================
@@ -58,6 +58,7 @@ __all__ = [
     "layout_preference",
     "layout_shapes",
     "limiter_code",
+    "preference_order",
     "routed_experts",
     "step_times",
     "tier_time",
@@ -194,10 +195,17 @@ def expert_split(tp: int, ep: int) -> int:
     return ep if ep > 1 else tp
 
 
-def layout_preference(lay: _Layout) -> tuple[int, int, int, int]:
+def layout_preference(lay: _Layout) -> tuple[int, int, int, int, int]:
     """Sort key of the layout search's tie-break: fewer pipeline, context and data-parallel
-    ranks first, then more tensor parallel."""
-    return (lay.pp, lay.cp, lay.dp, -lay.tp)
+    ranks first, then more tensor parallel, then fewer expert-parallel ranks (the simpler
+    layout where splitting the experts changes nothing). The one order of every search
+    (memory fit, bounds, sweep, request, session, plan)."""
+    return (lay.pp, lay.cp, lay.dp, -lay.tp, lay.ep)
+
+
+def preference_order(lays: Sequence[_Layout]) -> list[int]:
+    """Indices of ``lays`` in :func:`layout_preference` order, ties in list order."""
+    return sorted(range(len(lays)), key=lambda i: (*layout_preference(lays[i]), i))
 
 
 def layout_chips(spec: Any) -> int | None:

@@ -55,8 +55,8 @@ from .kernels import (
     divisors,
     expert_split,
     layout_chips,
-    layout_preference,
     layout_shapes,
+    preference_order,
 )
 
 if TYPE_CHECKING:  # annotations only: .deployment imports this module, so its class comes via the package
@@ -567,7 +567,7 @@ class _FootprintTable:
         self.per_tok = np.array([p.per_token_act(lay) for lay in lays])
         self.logits_row = m.vocab_size / self.tp * 4.0
         self.state_elems = p.state_elems
-        key = sorted(range(len(lays)), key=lambda i: (*layout_preference(lays[i]), i))  # ties: preference, order
+        key = preference_order(lays)  # ties: preference, order
         self.rank = np.empty(len(lays), dtype=float)
         self.rank[key] = np.arange(len(lays))
         ri = self.row  # per-row copies of the per-layout columns: no gathers per call

@@ -80,6 +80,7 @@ from ..model.architecture import memo
 from ..units import Q_, parse_quantity
 from .bounds import LIMITERS, layout_numbers, layout_table, limiter_code
 from .estimate import LATENCY_BATCH, REGIMES, calibration, engine_family
+from .kernels import preference_order
 from .memory import (
     DEFAULT_RESERVE,
     InvalidArgumentError,
@@ -126,7 +127,7 @@ def _with_cost(r: PlanRow, disagg: bool) -> PlanRow:
     figure at the power ceiling). Prices: the dated snapshots of :func:`accelspec.chip_prices`."""
     import dataclasses
 
-    from ..hardware.prices import chip_price_values, load_prices
+    from ..hardware.prices import chip_price_values, no_price_reason
 
     if not r.meets:
         return r
@@ -149,7 +150,7 @@ def _with_cost(r: PlanRow, disagg: bool) -> PlanRow:
             k = (rate / r.tokens_per_s_per_chip) if r.tokens_per_s_per_chip else 1.0  # the prefill pool's share
             upd["usd_per_m_output_interval"] = (lo[0] / (3600.0 * iv[1] * k) * 1e6, lo[0] / (3600.0 * iv[0] * k) * 1e6)
     else:
-        reason = load_prices()[1].get(chip.id)
+        reason = no_price_reason(chip)
         missing.append(f"no published chip-hour price for {chip.id}" + (f" ({reason})" if reason else ""))
     if chip.power is not None and chip.power.tdp is not None:
         upd["tokens_per_joule"] = rate / float(chip.power.tdp.q.m_as("W"))
@@ -701,7 +702,7 @@ def _layouts(model: Any, n: int, ctx_min: float) -> list[Parallelism]:
     if n == 1:
         return [Parallelism()]
     cands = [c for c in candidates(model, n, ctx_min, 1.0) if c.dp == 1]
-    return [c for _, c in sorted(((c.pp, c.cp, -c.tp, -c.ep, i), c) for i, c in enumerate(cands))]
+    return [cands[i] for i in preference_order(cands)]  # the one tie order of every search
 
 
 def _bisect(ok: Any, n_entries: int, k: int = 48) -> np.ndarray:
@@ -768,11 +769,37 @@ class _Pairs:
         # a pair's layouts have dp = 1: a prompt's prefill FLOPs grow as the batch, exactly
         self.pre_tc1 = np.broadcast_to(pre1[0], rl.shape)
         self.eff = effm.take(ei) if effm is not None else None
+        self.ei, self.effm = ei, effm
         n = ci.size
         if self.eff is not None:
             self.dec_ends = np.column_stack([self._est_raw(np.full(n, e)) for e in _DECODE_ENDS])
             self.pre_ends = (np.column_stack([self._pre_raw(np.full(n, e)) for e in _PREFILL_ENDS]) if disagg
                              else None)
+
+    def subset(self, a: np.ndarray) -> _Pairs:
+        """The pairs ``a`` alone: every array sliced, nothing recomputed (the fills, the
+        one-prompt prefill and the estimate's ends are per pair)."""
+        out = object.__new__(_Pairs)
+        out.__dict__.update(self.__dict__)
+        rows = self.lt.rows_of(a)
+        out.lt, out.ft = self.lt.take(a), self.ft.take(a)
+
+        def cut(x: Any) -> Any:
+            return x[rows] if isinstance(x, np.ndarray) else x
+
+        out.roofs = tuple(cut(x) for x in self.roofs)
+        tier = self.args[5]
+        out.args = (out.roofs, *self.args[1:5], None if tier is None else (cut(tier[0]), cut(tier[1])))
+        out.fill_dec = tuple(x[a] for x in self.fill_dec)
+        out.fill_pre = tuple(x[a] for x in self.fill_pre)
+        out.pre1 = tuple(x[a] for x in self.pre1)
+        out.pre_tc1 = self.pre_tc1[rows]
+        out.ei = self.ei[a]
+        out.eff = None if self.effm is None else self.effm.take(out.ei)
+        if out.eff is not None:
+            out.dec_ends = self.dec_ends[a]
+            out.pre_ends = None if self.pre_ends is None else self.pre_ends[a]
+        return out
 
     def need(self, B: np.ndarray, ctx: float | None = None) -> np.ndarray:
         """Bytes per chip (worst stage, default reserve) at batch ``B``, final context by default."""
@@ -826,11 +853,12 @@ def _search(m: Model, prof: Any, opts: Any, counts: list[int], entries: list[_En
             kw: dict[str, Any], peak: np.ndarray, bw: np.ndarray, link: np.ndarray, cap: np.ndarray,
             max_n: np.ndarray, s_in: int, s_out: int, ctx_dec: int, ctx_mem: int, t_ttft: float, t_tpot: float,
             overlap: bool, disagg: bool, effm: CalibratedEfficiency | None,
-            fast: tuple[np.ndarray, np.ndarray] | None = None) -> list[dict[str, Any]]:
+            fast: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[list[dict[str, Any]], dict[str, np.ndarray]]:
     """Every candidate deployment (chip count, layout with ``dp = 1``) of every entry scored in
     one pass over (candidate, entry) pairs: per candidate, arrays over entries of the TTFT, the
     largest batch meeting both targets and in memory (:func:`_largest`), the TPOT there, ... as
-    :func:`_row` reads them."""
+    :func:`_row` reads them; and the same as ``(candidates, entries)`` matrices (with
+    ``allowed``, ``fit1`` and the chip count ``n`` per candidate) for :func:`_row`'s choices."""
     cand_list: list[tuple[int, Parallelism]] = []
     for n in counts:
         try:
@@ -839,7 +867,7 @@ def _search(m: Model, prof: Any, opts: Any, counts: list[int], entries: list[_En
             continue
     nE, C = len(entries), len(cand_list)
     if C == 0:
-        return []
+        return [], {}
     lays = [lay for _, lay in cand_list]
     n_of = np.array([n for n, _ in cand_list], dtype=float)
     tab = layout_table(m, lays, weight_dtype, kw)
@@ -873,14 +901,16 @@ def _search(m: Model, prof: Any, opts: Any, counts: list[int], entries: list[_En
         Bs = np.zeros(ci.size)
         if act.any():
             a = np.flatnonzero(act)
-            sub = _Pairs(tab, fpt, ci[a], ei[a], peak, bw, lk[ci[a], ei[a]], s_in, s_out, ctx_dec, ctx_mem, opts,
-                         overlap, disagg, effm, fast)
+            sub = pr.subset(a)
+            # the memory's largest batch first (footprints only, cheap), then the TPOT's below it:
+            # both monotone in the batch, so the largest meeting both is the TPOT's under the cap
+            b_mem = _largest(lambda B: sub.need(B) <= cap_p[a], np.ones(a.size), np.full(a.size, float(_HI) + 1.0))
 
             def ok(B: np.ndarray) -> np.ndarray:
                 with np.errstate(invalid="ignore"):
-                    return (sub.need(B) <= cap_p[a]) & (sub.tpot(B)[0] <= t_tpot)
+                    return sub.tpot(B)[0] <= t_tpot
 
-            Bs[a] = _largest(ok, np.ones(a.size), np.full(a.size, float(_HI) + 1.0))
+            Bs[a] = _largest(ok, np.ones(a.size), b_mem + 1.0)
         Bq = np.maximum(Bs, 1.0)
         tpot_b, code_b = pr.tpot(Bq)
         n_p = n_of[ci]
@@ -897,14 +927,15 @@ def _search(m: Model, prof: Any, opts: Any, counts: list[int], entries: list[_En
             Bp = np.zeros(ci.size)
             if pok_.any():
                 a = np.flatnonzero(pok_)
-                sub = _Pairs(tab, fpt, ci[a], ei[a], peak, bw, lk[ci[a], ei[a]], s_in, s_out, ctx_dec, ctx_mem,
-                             opts, overlap, disagg, effm, fast)
+                sub = pr.subset(a)
+                b_mem = _largest(lambda b: sub.need(b, s_in) <= cap_p[a], np.ones(a.size),
+                                 np.full(a.size, float(_HI) + 1.0))
 
                 def pok(b: np.ndarray) -> np.ndarray:
                     with np.errstate(invalid="ignore"):
-                        return (sub.need(b, s_in) <= cap_p[a]) & (sub.prefill(b) <= t_ttft)
+                        return sub.prefill(b) <= t_ttft
 
-                Bp[a] = _largest(pok, np.ones(a.size), np.full(a.size, float(_HI) + 1.0))
+                Bp[a] = _largest(pok, np.ones(a.size), b_mem + 1.0)
             tpp = pr.prefill(np.maximum(Bp, 1.0))
             vals.update(Bp=Bp, ttft_pool=tpp, req_rate_chip=np.where(Bp >= 1, Bp / (n_p * tpp), np.nan))
         for k, v in vals.items():
@@ -916,7 +947,7 @@ def _search(m: Model, prof: Any, opts: Any, counts: list[int], entries: list[_En
         if effm is not None:
             d.update(tpot_iv=(d.pop("iv0"), d.pop("iv1")), ttft_iv=(d.pop("tiv0"), d.pop("tiv1")))
         cands.append(d)
-    return cands
+    return cands, {**out, "allowed": allowed, "fit1": fit1, "n": n_of}
 
 
 # --- the search ------------------------------------------------------------------------------
@@ -1039,12 +1070,13 @@ def plan(model: str | Model, input_tokens: int | str, output_tokens: int | str, 
     extra = sorted({int(e.max_n) for e in entries if math.isfinite(e.max_n) and e.max_n <= top} - set(counts))
     counts = sorted(set(counts) | set(extra))
     effm = CalibratedEfficiency([e.chip for e in entries], m.is_moe, engine) if est else None
-    cands = _search(m, prof, opts, counts, entries, weight_dtype, kw, peak, bw, link, cap, max_n, s_in, s_out,
-                    ctx_dec, ctx_mem, t_ttft, t_tpot, overlap, disaggregated, effm, _fast_tiers(entries, prec, native))
+    cands, mats = _search(m, prof, opts, counts, entries, weight_dtype, kw, peak, bw, link, cap, max_n, s_in, s_out,
+                          ctx_dec, ctx_mem, t_ttft, t_tpot, overlap, disaggregated, effm,
+                          _fast_tiers(entries, prec, native))
 
     rows = []
     for i, e in enumerate(entries):
-        rows.append(_row(i, e, cands, missing[i], used_prec[i], cap[i], link[i], s_in, s_out, t_ttft, t_tpot,
+        rows.append(_row(i, e, cands, mats, missing[i], used_prec[i], cap[i], link[i], s_in, s_out, t_ttft, t_tpot,
                          disaggregated, top, ctx_dec, str(prec), est))
     order = {"meets": 0, "ruled out": 1, "unknown": 2}
     rows = [_with_cost(r, disaggregated) for r in rows]
@@ -1076,7 +1108,13 @@ def _fmt_t(t: float) -> str:
     return f"{t * 1e3:.4g} ms" if t < 1 else f"{t:.4g} s"
 
 
-def _row(i: int, e: _Entry, cands: list[dict[str, Any]], missing: list[str], prec: str, cap: float, link: float,
+def _first_max(idx: np.ndarray, key: np.ndarray) -> int:
+    """The first of ``idx`` whose ``key`` is largest (Python's ``max`` over them, in order)."""
+    return int(idx[int(np.argmax(key[idx]))])
+
+
+def _row(i: int, e: _Entry, cands: list[dict[str, Any]], mats: dict[str, np.ndarray], missing: list[str], prec: str,
+         cap: float, link: float,
          s_in: int, s_out: int, t_ttft: float, t_tpot: float, disagg: bool, top: int, ctx_dec: int,
          want: str = "bf16", est: bool = False) -> PlanRow:
     name = e.name if e.kind == "chip" else f"{e.name} ({e.chip.id})"
@@ -1090,7 +1128,8 @@ def _row(i: int, e: _Entry, cands: list[dict[str, Any]], missing: list[str], pre
         notes.append(f"no {want} peak published: compute at {prec} (the weights upcast as they are read)")
     if math.isnan(link):
         notes.append("no scale-up interconnect published: single chip only")
-    mine = [c for c in cands if c["allowed"][i]]
+    mine_i = np.flatnonzero(mats["allowed"][:, i]) if mats else np.zeros(0, dtype=np.intp)
+    mine = [cands[j] for j in mine_i]
     upto = int(min(top, e.max_n)) if math.isfinite(e.max_n) else top
     if missing:
         timed = [x for x in missing if "capacity" not in x]
@@ -1105,14 +1144,17 @@ def _row(i: int, e: _Entry, cands: list[dict[str, Any]], missing: list[str], pre
             reasons.append(f"memory alone: holds the model at batch 1 on {fit[0]['n']} chip(s) ({fit[0]['lay']})"
                            if fit else f"memory alone: does not fit on {where}")
         return PlanRow(status="unknown", reasons=tuple(reasons), notes=tuple(notes), **base)
-    good = [c for c in mine if c["B"][i] >= 1]
-    if disagg:
-        pre = [c for c in mine if c.get("Bp") is not None and c["Bp"][i] >= 1]
-    if good and (not disagg or pre):
-        n_min = min(c["n"] for c in good)
-        at = [c for c in good if c["n"] == n_min]
-        c = max(at, key=lambda c: c["tps_chip"][i])
-        best = max(good, key=lambda c: (c["tps_chip"][i], -c["n"]))
+    # the choices, on the (candidate, entry) matrices: the fewest chips meeting both targets, the
+    # highest tokens/s per chip among them; the best tokens/s per chip at any count (fewer chips on a tie)
+    good = mine_i[mats["B"][mine_i, i] >= 1] if mine_i.size else mine_i
+    pre = (mine_i[mats["Bp"][mine_i, i] >= 1] if disagg and "Bp" in mats and mine_i.size else
+           np.zeros(0, dtype=np.intp))
+    if good.size and (not disagg or pre.size):
+        n_of, tps = mats["n"], mats["tps_chip"][:, i]
+        n_min = int(n_of[good].min())
+        c = cands[_first_max(good[n_of[good] == n_min], tps)]
+        top_i = good[tps[good] == tps[good].max()]
+        best = cands[int(top_i[int(np.argmin(n_of[top_i]))])]
         B = int(c["B"][i])
         fields: dict[str, Any] = dict(
             status="meets", reasons=(), n_chips=n_min, layout=str(c["lay"]), batch=B,
@@ -1131,8 +1173,8 @@ def _row(i: int, e: _Entry, cands: list[dict[str, Any]], missing: list[str], pre
                           tokens_per_s_per_chip_interval=(Bq / (n_min * float(tv[1][i])),
                                                           Bq / (n_min * float(tv[0][i]))))
         if disagg:
-            np_min = min(p["n"] for p in pre)
-            p = max((p for p in pre if p["n"] == np_min), key=lambda p: p["req_rate_chip"][i])
+            np_min = int(mats["n"][pre].min())
+            p = cands[_first_max(pre[mats["n"][pre] == np_min], mats["req_rate_chip"][:, i])]
             dec_rate = c["tps_chip"][i] / s_out  # requests/s per decode chip
             ratio = float(dec_rate / p["req_rate_chip"][i])
             fields.update(prefill_n_chips=np_min, prefill_layout=str(p["lay"]), prefill_batch=int(p["Bp"][i]),

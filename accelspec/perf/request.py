@@ -622,12 +622,12 @@ def _fastest_decode(r: RequestBound, m: Model, chip: Chip, ln: LayoutNumbers, cn
     bound exceeds the best."""
     from ..hardware.chip import NotPublishedError as _NP
     from .bounds import layout_table
-    from .kernels import LAYOUT_TIE, layout_preference
+    from .kernels import LAYOUT_TIE, preference_order
     from .memory import capacity_bytes, footprint_table, layouts, memory_options, model_profile
 
     n = ln.parallelism.n_chips
     every = layouts(m, n, every_ep=True)
-    rank = sorted(range(len(every)), key=lambda i: (*layout_preference(every[i]), i))
+    rank = preference_order(every)
     usable = [i for i in rank if every[i].cp <= S and (every[i].dp == 1 or every[i].dp <= B)]
     mem_kw = {k: v for k, v in kw.items() if k in MEM_KW}
     opts = memory_options(m, weight_dtype if weight_dtype != "native" else None, mem_kw.get("kv_dtype", "bf16"),

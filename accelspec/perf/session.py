@@ -373,11 +373,11 @@ def _fastest_session_layout(m: Model, n: int, B: int, final: int, turns: tuple[n
     search's vectorized table, :func:`~accelspec.perf.bounds.layout_table`), and the exact
     total computed in order of that bound until the next bound exceeds the best total."""
     from .bounds import layout_table
-    from .kernels import LAYOUT_TIE, layout_preference
+    from .kernels import LAYOUT_TIE, preference_order
     from .memory import footprint_table, layouts, memory_options, model_profile
 
     every = layouts(m, n, every_ep=True)
-    rank = sorted(range(len(every)), key=lambda i: (*layout_preference(every[i]), i))
+    rank = preference_order(every)
     usable = [i for i in rank if every[i].cp <= final and (every[i].dp == 1 or every[i].dp <= B)]
     opts = memory_options(m, weight_dtype, kv_dtype, None, None, "bf16", "bf16", 8192, None)
     need = footprint_table(model_profile(m), n, opts, every_ep=True).totals(float(final), float(B), opts)
@@ -497,7 +497,7 @@ def agent_session(model: str | Model, chip: str | Chip | System, scenario: Agent
     (1, 2500)
     """
     from ..hardware.catalog import get_chip
-    from ..hardware.prices import chip_prices, load_prices, pick_price
+    from ..hardware.prices import chip_prices, no_price_reason, pick_price
     from ..hardware.system import System, get_system
     from ..model.catalog import get_model
     from .plan import CalibratedEfficiency, basis_text, check_basis
@@ -648,7 +648,7 @@ def agent_session(model: str | Model, chip: str | Chip | System, scenario: Agent
     p, label = pick_price(snaps, price)
     prices = None
     if p is None:
-        reason = load_prices()[1].get(c.id)
+        reason = no_price_reason(c)
         label = f"no published chip-hour price for {c.id}" + (f" ({reason})" if reason else "")
     else:
         vals = [s.per_chip_hour.m_as("USD/hour") for s in snaps]

@@ -50,7 +50,7 @@ from ..errors import DeploymentError, InvalidArgumentError
 from ..hardware.chip import Chip, NotPublishedError, UnsupportedPrecisionError
 from ..inputs import counts
 from .bounds import LIMITERS, layout_numbers, layout_table, layout_times, stage_traffic_tiers
-from .kernels import DEFAULT_RESERVE, LAYOUT_TIE, MEM_KW, layout_preference, tier_time
+from .kernels import DEFAULT_RESERVE, LAYOUT_TIE, MEM_KW, preference_order, tier_time
 from .memory import Parallelism, capacity_bytes, model_profile, reserve_bytes
 from .roofline import check_efficiency, compute_numbers
 
@@ -984,7 +984,7 @@ class _LayoutSearch:
         else:
             every = layouts(model, n, every_ep=True)
             self.model, self.n, self.every, self.n_layouts = model, n, every, len(every)
-            order = sorted(range(len(every)), key=lambda i: (*layout_preference(every[i]), i))
+            order = preference_order(every)
             tmax, bmax = float(T.max()), float(B.max())
             # none with more context-parallel ranks than the longest context or replicas than the largest batch
             self.order = np.array([i for i in order if not (every[i].cp > tmax or (every[i].dp > 1

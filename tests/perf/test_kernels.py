@@ -15,6 +15,7 @@ from accelspec.perf.kernels import (
     fewest_experts,
     layout_chips,
     layout_preference,
+    preference_order,
     layout_shapes,
     limiter_code,
     routed_experts,
@@ -70,7 +71,9 @@ def test_layouts():
     assert layout_chips({"tp": 2, "dp": 4, "ep": 8}) == 8 and layout_chips(Parallelism(tp=2, pp=3)) == 6
     assert layout_chips("tp") is None and layout_chips(None) is None and layout_chips("tp=x") is None
     assert expert_split(4, 1) == 4 and expert_split(4, 8) == 8
-    assert layout_preference(Parallelism(tp=2, pp=4)) == (4, 1, 1, -2)
+    assert layout_preference(Parallelism(tp=2, pp=4)) == (4, 1, 1, -2, 1)
+    lays = [Parallelism(tp=2, ep=2), Parallelism(pp=2), Parallelism(tp=2), Parallelism(tp=2, ep=2)]
+    assert preference_order(lays) == [2, 0, 3, 1]  # more tp, then fewer ep; ties in list order
     shapes = layout_shapes(8)
     assert len(shapes) == 20 and all(math.prod(s) == 8 for s in shapes)  # C(3 + 3, 3) ordered factorizations
     assert shapes[0] == (1, 1, 1, 8)
