@@ -12,11 +12,11 @@ Qwen 3.7-Max's architecture nor the split of the 1M tokens is published, so:
   tokens) = 1,000,000 tokens, no compaction: an illustration of the three published totals.
 
 Each chip kind gets 8 chips, in the layout agent_session chooses (the fastest that fits for the
-session), with prefix caching and without. The chart: cumulative chip-time estimate (the bound over a calibrated efficiency)
-against the turn (the 35 h mark for scale), and memory per chip against the turn with each chip's
-capacity. The Zhenwu M890 publishes neither a compute peak nor a memory bandwidth, so its time,
-energy and cost stay unknown; its memory (144 GB) is known, so its fit and the sessions it holds at
-once are answered.
+session), with prefix caching and without. The chart: cumulative chip-time estimate (the bound
+over a calibrated efficiency) against the turn (the 35 h mark for scale), and memory per chip
+against the turn with each chip's capacity. The Zhenwu M890 publishes neither a compute peak nor a
+memory bandwidth, so its time, energy and cost stay unknown; its memory (144 GB) is known, so its
+fit and the sessions it holds at once are answered.
 """
 
 from __future__ import annotations
