@@ -682,6 +682,8 @@ def test_a_bound_names_the_term_left_out():
 
     b = a.decode_bound("llama-3.1-8b", with_roofs("zhenwu-m890", bandwidth="4 TB/s"), 8000)
     assert "left out: compute term" in b.assumptions and "compute term" in b.missing
+    # the ridge P / B needs the peak: unknown, not an infinite ridge
+    assert "vs ridge unknown (no compute peak)" in b.explain() and "ridge inf" not in b.explain()
     assert "left out" not in a.decode_bound("llama-3.1-8b", "h200-sxm", 8000).assumptions
 
 

@@ -273,6 +273,8 @@ class Bound:
         mode = "" if self.overlap else ", terms summed (no overlap)"
         moe = f", {self.unique_experts:.3g} distinct experts/layer" if self.unique_experts else ""
         unit = "OP/B" if self.precision.is_integer else "FLOP/B"
+        # no compute peak (a memory-only bound): the ridge P / B is unknown, not infinite
+        ridge = f"{self.ridge:.4g}" if math.isfinite(self.ridge) else "unknown (no compute peak)"
         spec = ""
         if self.phase == "decode":
             a = self.accepted_tokens_per_step
@@ -282,7 +284,7 @@ class Bound:
                 f"{self.context_tokens:,}, batch {self.batch}{chips}{mode}): >= {self.t * 1e3:.4g} ms {what}{rng}, "
                 f"<= {self.tokens_per_s_per_user.m:.4g} token/s per user, <= {self.tokens_per_s_per_chip.m:.4g} "
                 f"token/s per chip; {self.limiter}-bound, intensity {self.flops / self.bytes:.4g} {unit} "
-                f"vs ridge {self.ridge:.4g}{moe}. Assumed: {self.assumptions}{spec}")
+                f"vs ridge {ridge}{moe}. Assumed: {self.assumptions}{spec}")
 
     def __str__(self) -> str:
         return self.explain()
