@@ -6,7 +6,7 @@ Basis: with ``basis="estimate"`` every TTFT, TPOT and step time below is the bou
 the calibrated efficiency of :func:`accelspec.perf.estimate.estimate_speed` for that chip, phase,
 regime (decode at low latency up to :data:`~accelspec.perf.estimate.LATENCY_BATCH`, throughput
 above), batch bucket, limiter and dense/MoE, computed vectorized (:class:`CalibratedEfficiency`) and made
-non-decreasing in the batch; throughput and $/Mtok follow. Each row also carries the bound at the
+non-decreasing in the batch across the bucket ends; throughput and $/Mtok follow. Each row also carries the bound at the
 same deployment and the estimate's 80% interval. ``basis="bound"`` is the optimistic edge.
 
 Definitions (side by side, since publishers differ):
@@ -214,8 +214,10 @@ class CalibratedEfficiency:
     the batch (the 2-8 bucket is more efficient than batch 1, the throughput regime above
     :data:`~accelspec.perf.estimate.LATENCY_BATCH` more than the latency regime),
     :meth:`envelope` takes the running maximum over the bucket ends below the batch: a step at a
-    larger batch is never estimated faster than one at a smaller batch (the bound's own times
-    grow with the batch), which keeps the planner's bisection on a monotone predicate.
+    batch past a bucket end is never estimated faster than one at that end (the bound's own times
+    grow with the batch). Within a bucket the limiter's effect can still jump where the bound's
+    binding term changes, so the estimate may dip there by that effect's ratio: the planner's
+    bisection then returns a batch that meets the target, not always the very largest that does.
     """
 
     def __init__(self, chips: Sequence[Chip], moe: bool, engine: str | None = None) -> None:
@@ -1097,8 +1099,8 @@ def plan(model: str | Model, input_tokens: int | str, output_tokens: int | str, 
     assumptions += "; " + basis_text(basis, engine)
     if est:
         assumptions += ("; a decode step at batch <= 16 in the low-latency regime, above it the throughput regime, "
-                        "the estimate never faster at a larger batch than at a smaller one; the intervals are the "
-                        "calibration's at the row's deployment")
+                        "the estimate never faster past a batch-bucket end than at it (within a bucket, a change of "
+                        "limiter may make it dip); the intervals are the calibration's at the row's deployment")
     return Plan(model=m.id, input_tokens=s_in, output_tokens=s_out, ttft_s=t_ttft, tpot_s=t_tpot,
                 disaggregated=disaggregated, decode_context=ctx_dec, max_chips=top, rows=tuple(rows),
                 assumptions=assumptions, basis=basis)
