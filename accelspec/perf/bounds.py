@@ -50,7 +50,7 @@ import pint
 from ..errors import CountTypeError
 from ..hardware.chip import Chip, NotPublishedError, Precision
 from ..inputs import count
-from ..model.architecture import AttentionKind
+from ..model.architecture import AttentionKind, memo
 from ..units import Q_, ureg
 from .comm import allreduce_bytes, alltoall_bytes, group_domain_share, ring_pass_bytes
 from .kernels import (
@@ -352,32 +352,40 @@ class LayoutNumbers:
 
 
 _LCACHE: dict[tuple, tuple[Any, LayoutNumbers]] = {}
+#: per (model, dtypes, tp, pp): the dtypes and each stage's numbers but its routed experts' bytes
+#: (the one field that depends on ep), so the layouts of a search differing in ep alone share them
+_SCACHE: dict[tuple, tuple[Any, DTypes, tuple[tuple[dict[str, Any], float], ...]]] = {}
 
 
+def _layer_arrays(model: Model) -> tuple[np.ndarray, ...]:
+    """Per layer: softmax/MLA attention (not linear), MLA, FLOPs per (query, key) pair
+    (:func:`~accelspec.perf.opcost.pair_flops`), KV elements per token, window (once per model)."""
+    def build() -> tuple[np.ndarray, ...]:
+        kinds = model.layer_types
+        return (np.array([k is not AttentionKind.linear for k in kinds], dtype=bool),
+                np.array([k is AttentionKind.mla for k in kinds], dtype=bool),
+                np.array([pair_flops(model, k) for k in kinds], dtype=float),
+                np.asarray(model.kv_elements_per_token(), dtype=float),
+                np.asarray(model.layer_windows(), dtype=float))
+    return memo(model, "perf.bounds.layers", build)
 
-def layout_numbers(model: Model | str, lay: Parallelism, weight_dtype: Any = "native",
-                   **dtypes_kw: Any) -> LayoutNumbers:
-    """Reduce ``model`` at the given dtypes (:func:`~accelspec.perf.opcost.resolve_dtypes`) under
-    layout ``lay`` to per-stage, per-chip numbers (cached per model object, dtypes, layout)."""
-    model = resolve_model(model)
-    key = (id(model), lay, dtype_key(weight_dtype), *sorted((k, dtype_key(v)) for k, v in dtypes_kw.items()))
-    hit = _LCACHE.get(key)
+
+def _stage_cores(model: Model, dkey: tuple, weight_dtype: Any, dtypes_kw: dict[str, Any], tp: int,
+                 pp: int) -> tuple[DTypes, tuple[tuple[dict[str, Any], float], ...]]:
+    """The dtypes and, per pipeline stage of ``pp``, the :class:`StageNumbers` fields under
+    ``tp`` but ``w_expert``, with the stage's routed-expert parameter count (cached)."""
+    key = (id(model), tp, pp, *dkey)
+    hit = _SCACHE.get(key)
     if hit is not None and hit[0] is model:
-        return hit[1]
+        return hit[1], hit[2]
     dt = resolve_dtypes(model, weight_dtype, **dtypes_kw)
-    wb, eb, mb, kb = (dt.weight.bytes_per_element, dt.expert.bytes_per_element, dt.embedding.bytes_per_element,
-                      dt.kv.bytes_per_element)
-    tp, pp, ep = lay.tp, lay.pp, lay.ep
+    wb, mb, kb = dt.weight.bytes_per_element, dt.embedding.bytes_per_element, dt.kv.bytes_per_element
     lp = model.layer_params()
     d, V = float(model.hidden_size), float(model.vocab_size)
-    moe = model.moe
-    E = float(moe.n_routed_experts) if moe is not None else 1.0
-    k = float(moe.experts_per_token) if moe is not None else 0.0
-    kv_el = model.kv_elements_per_token()
-    wins = model.layer_windows()
+    attn_l, mla_l, pf_l, kv_l, win_l = _layer_arrays(model)
     kv_share = max(model.n_kv_heads // tp, 1) / model.n_kv_heads
     la = model.linear_attention
-    stages = []
+    cores = []
     for s, idx in enumerate(np.array_split(np.arange(model.n_layers), pp)):
         last = s == pp - 1
         dense = float((lp["attention"][idx] + lp["mlp"][idx]).sum())
@@ -386,37 +394,59 @@ def layout_numbers(model: Model | str, lay: Parallelism, weight_dtype: Any = "na
         if last:
             w_fixed += V * d / tp * mb + d * wb
         emb_row = d / tp * mb if s == 0 and (not model.tied_embeddings or pp > 1) else 0.0
-        w_expert = float(lp["experts"][idx].sum()) / E * eb / expert_split(tp, ep) if moe is not None else 0.0
         matmul = lp["attention"][idx] + lp["mlp"][idx] + lp["router"][idx] + lp["experts_active"][idx]
-        by_window: dict[float, list[float]] = {}
-        n_lin = n_attn = 0
-        for i in idx:
-            kind = model.layer_types[i]
-            if kind is AttentionKind.linear:
-                n_lin += 1
-                continue
-            n_attn += 1
-            share = 1.0 if kind is AttentionKind.mla else kv_share
-            g = by_window.setdefault(float(wins[i]), [0.0, 0.0])
-            g[0] += pair_flops(model, kind) / tp
-            g[1] += float(kv_el[i]) * share * kb
+        # per window: the attention layers' FLOPs per (query, key) pair and KV bytes per token,
+        # summed layer by layer in order (cumsum is sequential: the sums of a Python loop)
+        sel = idx[attn_l[idx]]
+        n_attn = int(sel.size)
+        n_lin = int(idx.size) - n_attn
+        pf = pf_l[sel] / tp
+        kvb = kv_l[sel] * np.where(mla_l[sel], 1.0, kv_share) * kb
+        ws = win_l[sel]
+        groups = []
+        for w in np.unique(ws):
+            on = ws == w
+            groups.append((float(np.cumsum(pf[on])[-1]), float(np.cumsum(kvb[on])[-1]), float(w)))
         f_lin = 4.0 * la.n_value_heads * la.key_head_dim * la.value_head_dim * n_lin / tp if (la and n_lin) else 0.0
         state = float(la.state_elements()) * n_lin / tp * dt.state.bytes_per_element if (la and n_lin) else 0.0
-        n_moe = float(sum(1 for i in idx if lp["experts"][i] > 0))
-        stages.append(StageNumbers(
-            w_fixed=w_fixed, w_expert=w_expert, emb_row=emb_row, f_token=2.0 * float(matmul.sum()) / tp,
-            f_head=2.0 * V * d / tp if last else 0.0, f_linear=f_lin, state=state,
-            groups=tuple((f, b, w) for w, (f, b) in sorted(by_window.items())), n_layers=float(len(idx)),
-            n_moe=n_moe, n_attn=float(n_attn), last=last))
-    ln = LayoutNumbers(id=model.id, name=model.name, dtypes=dt, parallelism=lay, stages=tuple(stages), n_experts=E,
-                       top_k=k, hidden=d, vocab=V, act_bytes=dt.activation.bytes_per_element, is_moe=moe is not None)
+        n_moe = float(np.count_nonzero(lp["experts"][idx] > 0))
+        core = dict(w_fixed=w_fixed, emb_row=emb_row, f_token=2.0 * float(matmul.sum()) / tp,
+                    f_head=2.0 * V * d / tp if last else 0.0, f_linear=f_lin, state=state,
+                    groups=tuple(groups), n_layers=float(len(idx)),
+                    n_moe=n_moe, n_attn=float(n_attn), last=last)
+        cores.append((core, float(lp["experts"][idx].sum()) if model.moe is not None else 0.0))
+    if len(_SCACHE) > 1024:
+        _SCACHE.clear()
+    out = tuple(cores)
+    _SCACHE[key] = (model, dt, out)
+    return dt, out
+
+
+def layout_numbers(model: Model | str, lay: Parallelism, weight_dtype: Any = "native",
+                   **dtypes_kw: Any) -> LayoutNumbers:
+    """Reduce ``model`` at the given dtypes (:func:`~accelspec.perf.opcost.resolve_dtypes`) under
+    layout ``lay`` to per-stage, per-chip numbers (cached per model object, dtypes, layout; the
+    stages' numbers but the routed experts' per model object, dtypes, ``tp`` and ``pp``)."""
+    model = resolve_model(model)
+    dkey = (dtype_key(weight_dtype), *sorted((k, dtype_key(v)) for k, v in dtypes_kw.items()))
+    key = (id(model), lay, *dkey)
+    hit = _LCACHE.get(key)
+    if hit is not None and hit[0] is model:
+        return hit[1]
+    dt, cores = _stage_cores(model, dkey, weight_dtype, dtypes_kw, lay.tp, lay.pp)
+    moe = model.moe
+    E = float(moe.n_routed_experts) if moe is not None else 1.0
+    k = float(moe.experts_per_token) if moe is not None else 0.0
+    eb, split = dt.expert.bytes_per_element, expert_split(lay.tp, lay.ep)
+    stages = tuple(StageNumbers(w_expert=experts / E * eb / split if moe is not None else 0.0, **core)
+                   for core, experts in cores)
+    ln = LayoutNumbers(id=model.id, name=model.name, dtypes=dt, parallelism=lay, stages=stages, n_experts=E,
+                       top_k=k, hidden=float(model.hidden_size), vocab=float(model.vocab_size),
+                       act_bytes=dt.activation.bytes_per_element, is_moe=moe is not None)
     if len(_LCACHE) > 1024:
         _LCACHE.clear()
     _LCACHE[key] = (model, ln)
     return ln
-
-
-#: old private names, kept importable while other modules move to :mod:`.kernels`
 
 
 def stage_traffic(ln: LayoutNumbers, st: StageNumbers, phase: str, context: Any, batch: Any, *,

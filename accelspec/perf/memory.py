@@ -542,29 +542,52 @@ class _FootprintTable:
     def __init__(self, p: ModelProfile, lays: list[Parallelism], bpe: dict[str, float]):
         m = p.model
         self.lays = lays
-        rows = []
+        # a layout's stage rows depend on (tp, pp, ep) alone: one block of rows per distinct triple,
+        # identical stages (a deep pipeline's middle) once, since they have the same total
+        blocks: dict[tuple[int, int, int], int] = {}
+        brows: list[tuple[float, float, list[tuple[float, float]]]] = []  # (weights, linear layers, KV windows)
+        bstart: list[int] = []
+        bsize: list[int] = []
+        acts: dict[tuple[int, int], float] = {}  # per-token activations depend on (tp, ep) alone
+        of = np.empty(len(lays), dtype=np.intp)
+        per_tok = np.empty(len(lays))
         for c, lay in enumerate(lays):
-            share = max(m.n_kv_heads // lay.tp, 1) / m.n_kv_heads
-            seen = set()  # identical stages (a deep pipeline's middle) have the same total: one row
-            for s, st in enumerate(p.stage_sums(lay.pp)):
-                w = _stage_weight_bytes(p, st, s, lay, bpe)
-                if (w, st.kv, st.n_linear) not in seen:
-                    seen.add((w, st.kv, st.n_linear))
-                    rows.append((c, w, st, share))
-        g = max((len(st.kv) for _, _, st, _ in rows), default=0) or 1
-        self.row = np.array([c for c, _, _, _ in rows])
+            k = (lay.tp, lay.pp, lay.ep)
+            b = blocks.get(k)
+            if b is None:
+                b = blocks[k] = len(bstart)
+                share = max(m.n_kv_heads // lay.tp, 1) / m.n_kv_heads
+                seen = set()
+                start = len(brows)
+                for s, st in enumerate(p.stage_sums(lay.pp)):
+                    w = _stage_weight_bytes(p, st, s, lay, bpe)
+                    if (w, st.kv, st.n_linear) not in seen:
+                        seen.add((w, st.kv, st.n_linear))
+                        brows.append((w, st.n_linear, _window_elements(st, share)))
+                bstart.append(start)
+                bsize.append(len(brows) - start)
+            of[c] = b
+            a = acts.get((lay.tp, lay.ep))
+            if a is None:
+                a = acts[(lay.tp, lay.ep)] = p.per_token_act(lay)
+            per_tok[c] = a
+        g = max((len(x[2]) for x in brows), default=0) or 1
+        e, win = np.zeros((len(brows), g)), np.full((len(brows), g), np.inf)
+        for r, (_, _, wins) in enumerate(brows):
+            for j, (wn, el) in enumerate(wins):
+                e[r, j], win[r, j] = el, wn
+        size = np.array(bsize, dtype=np.intp)[of]
+        first = np.array(bstart, dtype=np.intp)[of]
+        self.row = np.repeat(np.arange(len(lays)), size)
+        src = np.repeat(first, size) + (np.arange(self.row.size) - np.repeat(np.cumsum(size) - size, size))
         self.starts = np.flatnonzero(np.r_[True, self.row[1:] != self.row[:-1]])
-        self.w = np.array([w for _, w, _, _ in rows])
-        self.n_linear = np.array([st.n_linear for _, _, st, _ in rows])
-        self.e = np.zeros((len(rows), g))
-        self.win = np.full((len(rows), g), np.inf)
-        for r, (_, _, st, share) in enumerate(rows):
-            for j, (win, e) in enumerate(_window_elements(st, share)):
-                self.e[r, j], self.win[r, j] = e, win
+        self.w = np.array([x[0] for x in brows])[src]
+        self.n_linear = np.array([x[1] for x in brows])[src]
+        self.e, self.win = e[src], win[src]
         self.tp = np.array([lay.tp for lay in lays], dtype=float)
         self.cp = np.array([lay.cp for lay in lays], dtype=float)
         self.dp = np.array([lay.dp for lay in lays], dtype=float)
-        self.per_tok = np.array([p.per_token_act(lay) for lay in lays])
+        self.per_tok = per_tok
         self.logits_row = m.vocab_size / self.tp * 4.0
         self.state_elems = p.state_elems
         key = preference_order(lays)  # ties: preference, order
