@@ -607,7 +607,7 @@ def test_layout_enumeration_is_unchanged():
     from dataclasses import replace
 
     from accelspec.perf.kernels import expert_degrees, layout_shapes
-    from accelspec.perf.memory import _layout_grid
+    from accelspec.perf.memory import layouts
 
     def slow(model, n, every_ep):
         out = []
@@ -628,7 +628,7 @@ def test_layout_enumeration_is_unchanged():
         m = a.get_model(mid)
         for n in (1, 6, 64, 96, 1024, 8960):
             for every in (False, True):
-                assert _layout_grid(m, n, every) == slow(m, n, every), (mid, n, every)
+                assert layouts(m, n, every_ep=every) == slow(m, n, every), (mid, n, every)
 
 
 def test_sweep_of_10_to_the_10_rows_is_refused_before_allocating():

@@ -357,17 +357,39 @@ _LCACHE: dict[tuple, tuple[Any, LayoutNumbers]] = {}
 _SCACHE: dict[tuple, tuple[Any, DTypes, tuple[tuple[dict[str, Any], float], ...]]] = {}
 
 
-def _layer_arrays(model: Model) -> tuple[np.ndarray, ...]:
-    """Per layer: softmax/MLA attention (not linear), MLA, FLOPs per (query, key) pair
-    (:func:`~accelspec.perf.opcost.pair_flops`), KV elements per token, window (once per model)."""
-    def build() -> tuple[np.ndarray, ...]:
-        kinds = model.layer_types
-        return (np.array([k is not AttentionKind.linear for k in kinds], dtype=bool),
-                np.array([k is AttentionKind.mla for k in kinds], dtype=bool),
-                np.array([pair_flops(model, k) for k in kinds], dtype=float),
-                np.asarray(model.kv_elements_per_token(), dtype=float),
-                np.asarray(model.layer_windows(), dtype=float))
-    return memo(model, "perf.bounds.layers", build)
+def _stage_sums(model: Model, pp: int) -> list[dict[str, Any]]:
+    """Per pipeline stage of ``pp``, what does not depend on the layout's ``tp``: parameter sums,
+    layer counts, and per window (ascending) each attention layer's FLOPs per (query, key) pair
+    (:func:`~accelspec.perf.opcost.pair_flops`), KV elements per token and MLA flag, in layer
+    order (cached per model object and ``pp``)."""
+    per = memo(model, "perf.bounds.stage_sums", dict)
+    hit = per.get(pp)
+    if hit is not None:
+        return hit
+    lp = model.layer_params()
+    kinds = model.layer_types
+    kv_el = model.kv_elements_per_token()
+    wins = model.layer_windows()
+    out = []
+    for idx in np.array_split(np.arange(model.n_layers), pp):
+        by_window: dict[float, list[tuple[float, float, bool]]] = {}
+        n_lin = 0
+        for i in idx:
+            kind = kinds[i]
+            if kind is AttentionKind.linear:
+                n_lin += 1
+                continue
+            by_window.setdefault(float(wins[i]), []).append(
+                (pair_flops(model, kind), float(kv_el[i]), kind is AttentionKind.mla))
+        matmul = lp["attention"][idx] + lp["mlp"][idx] + lp["router"][idx] + lp["experts_active"][idx]
+        out.append(dict(
+            dense=float((lp["attention"][idx] + lp["mlp"][idx]).sum()),
+            repl=float((lp["router"][idx] + lp["norms"][idx]).sum()), matmul=float(matmul.sum()),
+            experts=float(lp["experts"][idx].sum()) if model.moe is not None else 0.0,
+            n_moe=float(np.count_nonzero(lp["experts"][idx] > 0)), n_layers=float(len(idx)),
+            n_attn=float(len(idx) - n_lin), n_lin=n_lin, windows=sorted(by_window.items())))
+    per[pp] = out
+    return out
 
 
 def _stage_cores(model: Model, dkey: tuple, weight_dtype: Any, dtypes_kw: dict[str, Any], tp: int,
@@ -380,41 +402,30 @@ def _stage_cores(model: Model, dkey: tuple, weight_dtype: Any, dtypes_kw: dict[s
         return hit[1], hit[2]
     dt = resolve_dtypes(model, weight_dtype, **dtypes_kw)
     wb, mb, kb = dt.weight.bytes_per_element, dt.embedding.bytes_per_element, dt.kv.bytes_per_element
-    lp = model.layer_params()
     d, V = float(model.hidden_size), float(model.vocab_size)
-    attn_l, mla_l, pf_l, kv_l, win_l = _layer_arrays(model)
     kv_share = max(model.n_kv_heads // tp, 1) / model.n_kv_heads
     la = model.linear_attention
     cores = []
-    for s, idx in enumerate(np.array_split(np.arange(model.n_layers), pp)):
+    for s, st in enumerate(_stage_sums(model, pp)):
         last = s == pp - 1
-        dense = float((lp["attention"][idx] + lp["mlp"][idx]).sum())
-        repl = float((lp["router"][idx] + lp["norms"][idx]).sum())
-        w_fixed = dense / tp * wb + repl * wb
+        w_fixed = st["dense"] / tp * wb + st["repl"] * wb
         if last:
             w_fixed += V * d / tp * mb + d * wb
         emb_row = d / tp * mb if s == 0 and (not model.tied_embeddings or pp > 1) else 0.0
-        matmul = lp["attention"][idx] + lp["mlp"][idx] + lp["router"][idx] + lp["experts_active"][idx]
-        # per window: the attention layers' FLOPs per (query, key) pair and KV bytes per token,
-        # summed layer by layer in order (cumsum is sequential: the sums of a Python loop)
-        sel = idx[attn_l[idx]]
-        n_attn = int(sel.size)
-        n_lin = int(idx.size) - n_attn
-        pf = pf_l[sel] / tp
-        kvb = kv_l[sel] * np.where(mla_l[sel], 1.0, kv_share) * kb
-        ws = win_l[sel]
         groups = []
-        for w in np.unique(ws):
-            on = ws == w
-            groups.append((float(np.cumsum(pf[on])[-1]), float(np.cumsum(kvb[on])[-1]), float(w)))
+        for w, layers in st["windows"]:  # summed layer by layer, in order
+            f = b = 0.0
+            for pf, kv, mla in layers:
+                f += pf / tp
+                b += kv * (1.0 if mla else kv_share) * kb
+            groups.append((f, b, w))
+        n_lin = st["n_lin"]
         f_lin = 4.0 * la.n_value_heads * la.key_head_dim * la.value_head_dim * n_lin / tp if (la and n_lin) else 0.0
         state = float(la.state_elements()) * n_lin / tp * dt.state.bytes_per_element if (la and n_lin) else 0.0
-        n_moe = float(np.count_nonzero(lp["experts"][idx] > 0))
-        core = dict(w_fixed=w_fixed, emb_row=emb_row, f_token=2.0 * float(matmul.sum()) / tp,
-                    f_head=2.0 * V * d / tp if last else 0.0, f_linear=f_lin, state=state,
-                    groups=tuple(groups), n_layers=float(len(idx)),
-                    n_moe=n_moe, n_attn=float(n_attn), last=last)
-        cores.append((core, float(lp["experts"][idx].sum()) if model.moe is not None else 0.0))
+        core = dict(w_fixed=w_fixed, emb_row=emb_row, f_token=2.0 * st["matmul"] / tp,
+                    f_head=2.0 * V * d / tp if last else 0.0, f_linear=f_lin, state=state, groups=tuple(groups),
+                    n_layers=st["n_layers"], n_moe=st["n_moe"], n_attn=st["n_attn"], last=last)
+        cores.append((core, st["experts"]))
     if len(_SCACHE) > 1024:
         _SCACHE.clear()
     out = tuple(cores)

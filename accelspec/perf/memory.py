@@ -456,9 +456,15 @@ def layouts(model: Model, n: int, *, every_ep: bool = False) -> list[Parallelism
     key = (id(model), n, every_ep)
     hit = _GRID_CACHE.get(key)
     if hit is None or hit[0] is not model:
+        if every_ep:
+            grid = _layout_grid(model, n)
+        else:  # of each base layout's run in the full grid (ep ascending): the base and the largest ep
+            full = layouts(model, n, every_ep=True)
+            grid = [lay for i, lay in enumerate(full)
+                    if lay.ep == 1 or i + 1 == len(full) or full[i + 1].ep == 1]
         if len(_GRID_CACHE) > 256:
             _GRID_CACHE.clear()
-        hit = _GRID_CACHE[key] = (model, _layout_grid(model, n, every_ep))
+        hit = _GRID_CACHE[key] = (model, grid)
     return hit[1]
 
 
@@ -469,13 +475,14 @@ def layouts(model: Model, n: int, *, every_ep: bool = False) -> list[Parallelism
 MAX_LAYOUT_STAGES = 250_000
 
 
-def _layout_grid(model: Model, n: int, every_ep: bool) -> list[Parallelism]:
-    """:func:`layouts`, enumerated lazily: ``tp`` and ``pp`` values that cannot shard the model
-    are dropped before the ``cp x dp`` splits are formed, the expert degrees come from the
-    divisors of ``gcd(stage chips, experts)``, and the count is checked against
+def _layout_grid(model: Model, n: int) -> list[Parallelism]:
+    """:func:`layouts` with every ``ep``, enumerated lazily: ``tp`` and ``pp`` values that cannot
+    shard the model are dropped before the ``cp x dp`` splits are formed, the expert degrees come
+    from the divisors of ``gcd(stage chips, experts)``, and the count is checked against
     :data:`MAX_LAYOUT_STAGES` before any layout is built (the order is :func:`layout_shapes`').
-    The count is that of the search with every ``ep`` (the bounds' search), so that the memory
-    fit and the bound refuse the same chip counts."""
+    Every layout built can shard the model by construction (``tp`` passed
+    :meth:`Parallelism.check`, ``pp`` is at most the layers, ``ep`` divides the experts and the
+    stage's chips), so none is checked again."""
     if n > MAX_SEARCH_CHIPS:
         layout_shapes(n)  # raises, naming the cap
     divs = divisors(n)
@@ -507,21 +514,11 @@ def _layout_grid(model: Model, n: int, every_ep: bool) -> list[Parallelism]:
     out = []
     for tp, pp in pairs:
         r = n // tp // pp
+        eps = n_eps[n // pp] if E else []
         for cp in rest_divs[r]:
-            base = Parallelism(tp=tp, pp=pp, cp=cp, dp=r // cp)
-            opts = [base]
-            if E:
-                eps = n_eps[n // pp]
-                if every_ep:
-                    opts += [replace(base, ep=e) for e in eps]
-                elif eps:
-                    opts.append(replace(base, ep=max(eps)))
-            for lay in opts:
-                try:
-                    lay.check(model)
-                except InvalidArgumentError:
-                    continue
-                out.append(lay)
+            dp = r // cp
+            out.append(Parallelism(tp=tp, pp=pp, cp=cp, dp=dp))
+            out += [Parallelism(tp=tp, pp=pp, ep=e, cp=cp, dp=dp) for e in eps]
     return out
 
 
