@@ -362,7 +362,7 @@ def _stage_sums(model: Model, pp: int) -> list[dict[str, Any]]:
     layer counts, and per window (ascending) each attention layer's FLOPs per (query, key) pair
     (:func:`~accelspec.perf.opcost.pair_flops`), KV elements per token and MLA flag, in layer
     order (cached per model object and ``pp``)."""
-    per = memo(model, "perf.bounds.stage_sums", dict)
+    per: dict[int, list[dict[str, Any]]] = memo(model, "perf.bounds.stage_sums", dict)
     hit = per.get(pp)
     if hit is not None:
         return hit
