@@ -444,13 +444,8 @@ def _cmd_bound(args: argparse.Namespace) -> None:
 
     data = bound_json(b)
     text = b.explain()
-    missing = _missing_term(chip, b.precision)
-    if missing:  # a chip with no compute peak (given a bandwidth): the memory-only bound, said so
-        data["missing"] = missing
+    if b.missing:  # no compute peak published: the memory-only bound (its assumptions name the term)
         hint = "; give --peak to add it"
-        if "left out" not in data["assumptions"]:  # the library's Bound already names it
-            data["assumptions"] += f"; left out: {missing}"
-            text += f"; left out: {missing}"
         data["assumptions"] += hint
         text += hint
     if given:
@@ -477,19 +472,6 @@ def _estimate_bound(b: Any, engine: str | None) -> tuple[dict[str, Any], str]:
 
     e = estimate(b, engine=engine)
     return e.to_dict(), str(e)
-
-
-def _missing_term(chip: Any, precision: Any) -> str:
-    """The roofline term a chip given on the command line leaves out ("" for none)."""
-    from .hardware.chip import Chip
-    from .perf.roofline import chip_numbers
-
-    if not isinstance(chip, Chip):
-        return ""
-    try:
-        return chip_numbers(chip, precision, need_bandwidth=False).missing
-    except AccelspecError:
-        return ""
 
 
 # --- request -------------------------------------------------------------------------------

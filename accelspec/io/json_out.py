@@ -198,7 +198,8 @@ def bound_json(b: Any) -> dict[str, Any]:
     """A :class:`~accelspec.Bound` as ``accelspec bound --json`` gives it (the HTTP API's and
     the MCP tools' bound answers are this dict too)."""
     lo, hi = b.time_range
-    return {"phase": b.phase, "model": b.model, "chip": b.chip, "context_tokens": b.context_tokens,
+    missing = {"missing": b.missing} if b.missing else {}  # a term left out (a memory-only bound)
+    return {**missing, "phase": b.phase, "model": b.model, "chip": b.chip, "context_tokens": b.context_tokens,
             "batch": b.batch, "n_chips": b.n_chips, "precision": str(b.precision),
             "layout": b.layout, "assumptions": b.assumptions,
             "time_ms": float(b.time.m_as("ms")), "time_ms_range": [float(lo.m_as("ms")), float(hi.m_as("ms"))],

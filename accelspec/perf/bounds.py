@@ -687,7 +687,8 @@ def _bound(phase: str, model: Model | str, chip: str | Chip | System | Deploymen
     n = lay.n_chips
     ln = layout_numbers(model, lay, weight_dtype, **kw)
     dts = ln.dtypes
-    cn, dts = compute_numbers(chip, dts, precision_given=kw.get("precision") is not None, sparse=sparse)
+    cn, dts = compute_numbers(chip, dts, precision_given=kw.get("precision") is not None, sparse=sparse,
+                              missing_peak="drop")
     fab = fabric_numbers(chip, system, cn.link, collective)
     if n > 1 and math.isnan(fab.up[1]):
         raise NotPublishedError(f"{system.name if system else cn.chip_name}: no scale-up interconnect bandwidth "

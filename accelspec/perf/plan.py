@@ -668,7 +668,7 @@ def _chip_roofs(chip: Chip, precision: Precision, fallback: bool) -> tuple[
     used = str(p)
     peak = bw = link = cap = math.nan
     fast = (0.0, math.inf)  # no on-chip tier before the memory roof
-    if cn is None:
+    if cn is None or cn.missing:  # a memory-only chip (with_roofs without a peak): no TTFT to plan on
         miss.append(f"no dense {precision} peak")
     else:
         peak = cn.peak[1]

@@ -549,7 +549,8 @@ def request_bound(model: str | Model, chip: str | Chip | System, input_tokens: i
     ln = layout_numbers(model, lay, weight_dtype, **kw)
     dts = ln.dtypes
     notes: list[str] = []
-    cn, dts = compute_numbers(chip_rec, dts, precision_given=precision is not None, sparse=sparse)
+    cn, dts = compute_numbers(chip_rec, dts, precision_given=precision is not None, sparse=sparse,
+                              missing_peak="drop")
     if dts is not ln.dtypes:  # no peak for the weights' format: computed as decode_bound does
         ln = dataclasses.replace(ln, dtypes=dts)
     if cn.missing:

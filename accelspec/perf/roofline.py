@@ -193,20 +193,21 @@ def chip_numbers_fallback(chip: Chip, precision: Precision, fallback: bool, *, s
         has a published peak.
     """
     try:
-        cn, _ = _first_numbers(chip, fallback_precisions(precision, fallback), sparse, need_bandwidth)
+        cn, _ = _first_numbers(chip, fallback_precisions(precision, fallback), sparse, need_bandwidth, "raise")
     except UnsupportedPrecisionError:
         return None, precision
     return cn, cn.precision
 
 
-def _first_numbers(chip: Chip, tries: list[Precision], sparse: bool,
-                   need_bandwidth: bool) -> tuple[ChipNumbers, UnsupportedPrecisionError | None]:
+def _first_numbers(chip: Chip, tries: list[Precision], sparse: bool, need_bandwidth: bool,
+                   missing_peak: str) -> tuple[ChipNumbers, UnsupportedPrecisionError | None]:
     """The numbers of the first format in ``tries`` the chip publishes a peak for, and the error
     of the first one (None when that was it); raises that error when none is published."""
     first: UnsupportedPrecisionError | None = None
     for p in tries:
         try:
-            return chip_numbers(chip, p, sparse=sparse, need_bandwidth=need_bandwidth), first
+            return chip_numbers(chip, p, sparse=sparse, need_bandwidth=need_bandwidth,
+                                missing_peak=missing_peak), first
         except UnsupportedPrecisionError as exc:
             first = first or exc
     assert first is not None
@@ -214,7 +215,7 @@ def _first_numbers(chip: Chip, tries: list[Precision], sparse: bool,
 
 
 def compute_numbers(chip: Chip, dtypes: DTypes, *, precision_given: bool, sparse: bool = False,
-                    need_bandwidth: bool = True) -> tuple[ChipNumbers, DTypes]:
+                    need_bandwidth: bool = True, missing_peak: str = "raise") -> tuple[ChipNumbers, DTypes]:
     """The chip's numbers for a deployment's matmuls, and its formats with the precision used.
 
     The one fallback rule of every entry point (``decode_bound``, ``prefill_bound``,
@@ -235,6 +236,9 @@ def compute_numbers(chip: Chip, dtypes: DTypes, *, precision_given: bool, sparse
         Whether the caller named the compute precision (no fallback then).
     sparse, need_bandwidth : bool, optional
         As :func:`chip_numbers`.
+    missing_peak : {"raise", "drop"}, optional
+        As :func:`chip_numbers`: the bounds pass ``"drop"`` (a chip that publishes a memory
+        bandwidth but no compute peak gets the memory-only bound, its ``missing`` naming the term).
 
     Returns
     -------
@@ -249,7 +253,7 @@ def compute_numbers(chip: Chip, dtypes: DTypes, *, precision_given: bool, sparse
         ``need_bandwidth`` and no memory bandwidth is published.
     """
     tries = fallback_precisions(dtypes.precision, may_fall_back(dtypes, precision_given))
-    cn, exc = _first_numbers(chip, tries, sparse, need_bandwidth)
+    cn, exc = _first_numbers(chip, tries, sparse, need_bandwidth, missing_peak)
     if exc is None:
         return cn, dtypes
     return cn, compute_fallback(dtypes, cn.chip_name, exc, cn.precision)
@@ -274,9 +278,11 @@ def chip_numbers(chip: Chip | str, precision: str | Precision = "bf16", *, spars
         Raise when the memory bandwidth is not published (default True).
     missing_peak : {"raise", "drop"}, optional
         What a chip that publishes no compute peak at any precision gives (default
-        ``"raise"``): ``"drop"`` leaves the compute term out, ``peak`` infinite, and
-        :attr:`ChipNumbers.missing` names it. The memory (and link) terms alone are still a
-        lower bound: ``t >= max(M / B, C / L) <= max(F / P, M / B, C / L)``. A chip made by
+        ``"raise"``): ``"drop"`` leaves the compute term out when the chip has a memory roof
+        (a published bandwidth, or one given with :func:`with_roofs`), ``peak`` infinite, and
+        :attr:`ChipNumbers.missing` names it; without a memory roof it raises as ``"raise"``
+        (no term would be left). The memory (and link) terms alone are still a lower bound:
+        ``t >= max(M / B, C / L) <= max(F / P, M / B, C / L)``. A chip made by
         :func:`with_roofs` without a peak drops the term whatever this says. A chip that
         publishes some other precision still raises (the bounds then fall back to bf16).
 
@@ -301,7 +307,8 @@ def chip_numbers(chip: Chip | str, precision: str | Precision = "bf16", *, spars
 
         chip = get_chip(chip)
     prec = precision if isinstance(precision, Precision) else as_precision(precision)
-    drop = (missing_peak == "drop" or _MEMORY_ONLY.get(id(chip)) is chip) and _publishes_no_peak(chip)
+    drop = _publishes_no_peak(chip) and (_MEMORY_ONLY.get(id(chip)) is chip
+                                         or (missing_peak == "drop" and _memory_roof(chip)[0] is not None))
     key = (id(chip), prec, bool(sparse))
     hit = _CACHE.get(key)
     if hit is not None and hit[0] is chip and (drop or not hit[1].missing):

@@ -555,7 +555,7 @@ def agent_session(model: str | Model, chip: str | Chip | System, scenario: Agent
     cn: ChipNumbers | None = None
     fast: tuple[float, float] | None = None  # an on-chip tier read before the memory roof (SN40L SRAM)
     try:  # the checkpoint's format unsupported: bf16 (fp16) compute, as decode_bound
-        cn, used = compute_numbers(c, ln.dtypes, precision_given=False, need_bandwidth=False)
+        cn, used = compute_numbers(c, ln.dtypes, precision_given=False, need_bandwidth=False, missing_peak="drop")
     except UnsupportedPrecisionError:
         pass
     else:
@@ -567,7 +567,7 @@ def agent_session(model: str | Model, chip: str | Chip | System, scenario: Agent
         fast = cn.fast_tier()
         if cn.bandwidth_note:
             notes.append(f"memory: {cn.bandwidth_note}")
-    else:
+    if cn is None or cn.missing:  # no peak at any precision: the compute term is left out
         partial.append(f"compute term (no dense {prec} peak published)")
     if c.memory.bandwidth is not None:
         bw = float(c.memory.bandwidth.q.m_as("B/s"))

@@ -164,7 +164,9 @@ def sweep(models: str | Model | Iterable[str | Model],
     checkpoint's formats (``weight_dtype="native"``); the compute precision is chosen per
     (model, chip), bf16 with the weights upcast where the chip has no peak for the weights'
     format (``df.attrs["compute_fallback"]`` says where and why; the ``precision`` column
-    is per row).
+    is per row). A chip that publishes a memory bandwidth but no compute peak at any precision
+    gets the memory-only bound, as ``decode_bound``: its ``compute_time [s]`` is NaN (unknown,
+    not zero) and ``df.attrs["left_out"]`` names the term left out per chip.
 
     ``columns``: only these columns (full names such as ``"time [s]"`` or short ones such as
     ``"time"``; :data:`SWEEP_COLUMNS`) besides ``model``, ``chip``, ``context_tokens``,
@@ -341,11 +343,13 @@ def sweep(models: str | Model | Iterable[str | Model],
     # peak for it and no precision was given (roofline.compute_numbers, said in dtypes_by_chip)
     prec_mc = [[str(dt.precision)] * nc for dt in dts]
     notes: dict[str, str] = {}
+    left_out: dict[str, str] = {}  # chips whose compute term is left out (no peak published): memory-only rows
+    no_peak = np.zeros(nc, dtype=bool)
     for j, chip in enumerate(chip_objs):
         for i, dt in enumerate(dts):
             try:
                 cn, fb = compute_numbers(chip, dt, precision_given=precision is not None, sparse=sparse,
-                                         need_bandwidth=on_missing == "raise")
+                                         need_bandwidth=on_missing == "raise", missing_peak="drop")
                 if fb is not dt:  # no peak for the weights' format: computed as decode_bound does
                     prec_mc[i][j] = str(fb.precision)
                     notes[f"{model_objs[i].id} on {chip.id}"] = fb.label()
@@ -354,6 +358,9 @@ def sweep(models: str | Model | Iterable[str | Model],
                     raise
                 continue  # NaN rows
             peak[:, i, j] = cn.peak
+            if cn.missing:
+                no_peak[j] = True
+                left_out[chip_ids[j]] = cn.missing
             bw[:, j] = cn.bandwidth
             fast_cap[:, j], fast_bw[:, j] = cn.fast_capacity, cn.fast_bandwidth
             fab = fabric_numbers(chip, hw[j][1], cn.link, collective)
@@ -561,6 +568,14 @@ def sweep(models: str | Model | Iterable[str | Model],
             np.copyto(col5, -1, where=np.isnan(need_chip))
         return col
 
+    def compute_time() -> np.ndarray:
+        """The compute term; NaN (unknown, not zero) on a chip that publishes no peak."""
+        if not no_peak.any():
+            return res_flat["tc"]
+        col = res_flat["tc"].copy()
+        col.reshape(shape)[:, no_peak] = np.nan
+        return col
+
     build: dict[str, Any] = {  # each column built only when asked for
         "precision": lambda: into(np.copyto, prec_code.reshape(nm, nc, 1, 1, 1), dtype=np.int8),
         "layout": lambda: lay_code.reshape(-1),
@@ -568,7 +583,7 @@ def sweep(models: str | Model | Iterable[str | Model],
         "time [s]": lambda: res_flat["t"],
         "time_low [s]": lambda: res_flat["t_low"],
         "time_high [s]": lambda: res_flat["t_high"],
-        "compute_time [s]": lambda: res_flat["tc"],
+        "compute_time [s]": compute_time,
         "memory_time [s]": lambda: res_flat["tm"],
         "comm_time [s]": lambda: res_flat["tl"],
         "tokens_per_s_per_user [token/s]": lambda: into(np.divide, per_user, res5["t"]),
@@ -595,7 +610,7 @@ def sweep(models: str | Model | Iterable[str | Model],
                 out[name] = build[name]()
     meta = {"phase": phase, "overlap": overlap, "efficiencies": effs,
             "dtypes": {m.id: dt.label() for m, dt in zip(model_objs, dts, strict=True)},
-            "compute_fallback": notes, "limiters": LIMITERS,
+            "compute_fallback": notes, "limiters": LIMITERS, "left_out": left_out,
             "reserve": "2 GiB per chip" if reserve is None else str(reserve),
             "routing": routing + (" (expected distinct experts: bounds under balanced routing)"
                                   if routing == "balanced" else " (fewest distinct experts: strict bounds)"),

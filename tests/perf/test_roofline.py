@@ -271,9 +271,12 @@ def test_memory_only_bound_for_a_chip_without_a_peak():
     from accelspec.perf.roofline import chip_numbers, with_roofs
 
     with pytest.raises(PeakNotPublishedError):  # the default still refuses
-        chip_numbers("zhenwu-m890", "bf16", need_bandwidth=False)
-    cn = chip_numbers("zhenwu-m890", "bf16", need_bandwidth=False, missing_peak="drop")
-    assert cn.peak == (math.inf,) * 3 and "compute term" in cn.missing
+        chip_numbers("mi430x", "bf16")
+    # MI430X publishes its HBM bandwidth but no peak: "drop" leaves the compute term out
+    cn = chip_numbers("mi430x", "bf16", missing_peak="drop")
+    assert cn.peak == (math.inf,) * 3 and "compute term" in cn.missing and cn.bandwidth[1] > 0
+    with pytest.raises(PeakNotPublishedError):  # the M890 publishes neither: no term would be left
+        chip_numbers("zhenwu-m890", "bf16", need_bandwidth=False, missing_peak="drop")
     m890 = with_roofs("zhenwu-m890", bandwidth="4 TB/s")
     assert m890.memory.bandwidth.status == "estimated" and a.get_chip("zhenwu-m890").memory.bandwidth is None
     # Llama 3.1 8B decode at 8,000 tokens reads 16,058,433,536 B (the CLI test's worked figure): / 4 TB/s
@@ -292,6 +295,32 @@ def test_memory_only_bound_for_a_chip_without_a_peak():
     # a chip that publishes other formats still raises (the bounds fall back to bf16 instead)
     with pytest.raises(a.UnsupportedPrecisionError):
         chip_numbers("ascend-910c", "fp8", missing_peak="drop")
+
+
+def test_a_published_bandwidth_without_a_peak_gives_the_memory_only_bound_everywhere():
+    from accelspec.perf.roofline import with_roofs
+
+    # Instinct MI430X: HBM bandwidth published, no compute peak at any precision
+    bw = a.get_chip("mi430x").memory.bandwidth.q.m_as("B/s")
+    b = a.decode_bound("llama-3.1-8b", "mi430x", 8000)
+    assert b.t == pytest.approx(W8B / bw, rel=1e-12) and "compute term" in b.missing
+    assert "left out: compute term" in b.assumptions and "ridge unknown" in b.explain()
+    r = a.request_bound("llama-3.1-8b", "mi430x", 2048, 256)
+    assert any("left out: compute term" in n for n in r.notes)
+    # the sweep: the same time, the compute term unknown (NaN), not zero, and named in attrs
+    df = a.sweep(["llama-3.1-8b"], ["mi430x", "h100"], [8000], [1], [1])
+    row = df[df["chip"] == "mi430x"].iloc[0]
+    assert row["time [s]"] == pytest.approx(b.t, rel=1e-12) and math.isnan(row["compute_time [s]"])
+    assert not math.isnan(df[df["chip"] == "h100-sxm"].iloc[0]["compute_time [s]"])
+    assert set(df.attrs["left_out"]) == {"mi430x"}
+    # the planner cannot judge a TTFT without a peak: unknown, never "ruled out" at an infinite time
+    p = a.plan("qwen3-32b", 2048, 256, ttft="1 s", tpot="50 ms",
+               chips=["mi430x", with_roofs("zhenwu-m890", bandwidth="4 TB/s")])
+    assert all(r.status == "unknown" and "no dense bf16 peak" in r.reasons[0] for r in p.rows)
+    # the session leaves the term out and says so, for a catalog chip and a given bandwidth alike
+    for chip in ("mi430x", with_roofs("zhenwu-m890", bandwidth="4 TB/s")):
+        s = a.agent_session("llama-3.1-8b", chip)
+        assert s.total_time_s is not None and any("compute term" in x for x in s.partial)
 
 
 # --- SRAM-based chips and memory tiers (issue 25) ---------------------------------------------
