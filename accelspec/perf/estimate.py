@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import math
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..errors import InvalidArgumentError
@@ -271,6 +271,16 @@ def estimate_speed(bound_speed: float, *, phase: str, per_user: bool, limiter: s
 LATENCY_BATCH = 16
 
 
+def _on_partial(e: Estimate, missing: str) -> Estimate:
+    """``e`` with a caution when its bound leaves a roofline term out (a chip that publishes no
+    compute peak: the memory-only bound): the calibration was fitted on bounds with every term."""
+    if not missing:
+        return e
+    return replace(e, assumptions=e.assumptions + f"; caution: the bound leaves out the {missing}, so this "
+                   "estimate rests on the other terms alone (the calibration was fitted on bounds with every "
+                   "term) and is optimistic wherever the missing term would limit")
+
+
 @dataclass(frozen=True)
 class BoundEstimate:
     """The estimate beside one :class:`~accelspec.Bound` (a decode step or a prefill): expected
@@ -349,6 +359,7 @@ def estimate(result: Any, *, engine: str | None = None) -> BoundEstimate:
     e = estimate_speed(speed_bound, phase=result.phase, per_user=per_user, limiter=result.limiter,
                        vendor=chip.vendor, chip=chip.id, batch=result.batch,
                        moe=get_model(result.model).is_moe, engine=engine)
+    e = _on_partial(e, getattr(result, "missing", ""))
     return BoundEstimate(phase=result.phase, time_s=1.0 / e.value, time_low_s=1.0 / e.high,
                          time_high_s=1.0 / e.low, bound_s=result.t, speed=e)
 
@@ -423,9 +434,12 @@ def estimate_request(result: Any, *, engine: str | None = None) -> RequestEstima
     chip = get_chip(result.chip)
     moe = get_model(result.model).is_moe
 
+    left = "; ".join(n.removeprefix("left out: ") for n in result.notes if n.startswith("left out: "))
+
     def est(speed: float, phase: str, per_user: bool, limiter: str, batch: int) -> Estimate:
-        return estimate_speed(speed, phase=phase, per_user=per_user, limiter=limiter, vendor=chip.vendor,
-                              chip=chip.id, batch=batch, moe=moe, engine=engine)
+        return _on_partial(estimate_speed(speed, phase=phase, per_user=per_user, limiter=limiter,
+                                          vendor=chip.vendor, chip=chip.id, batch=batch, moe=moe, engine=engine),
+                           left)
 
     t0 = float(result.ttft_s[0])
     e_ttft = est(1.0 / t0, "prefill", True, result.prefill_limiter, 1)

@@ -307,6 +307,10 @@ def test_a_published_bandwidth_without_a_peak_gives_the_memory_only_bound_everyw
     assert "left out: compute term" in b.assumptions and "ridge unknown" in b.explain()
     r = a.request_bound("llama-3.1-8b", "mi430x", 2048, 256)
     assert any("left out: compute term" in n for n in r.notes)
+    # an estimate on a partial bound says so (the calibration's bounds had every term)
+    assert "caution: the bound leaves out the compute term" in a.estimate(b).assumptions
+    assert "caution: the bound leaves out the compute term" in a.estimate_request(r).assumptions
+    assert "caution" not in a.estimate(a.decode_bound("llama-3.1-8b", "h100", 8000)).assumptions
     # the sweep: the same time, the compute term unknown (NaN), not zero, and named in attrs
     df = a.sweep(["llama-3.1-8b"], ["mi430x", "h100"], [8000], [1], [1])
     row = df[df["chip"] == "mi430x"].iloc[0]
