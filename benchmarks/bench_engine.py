@@ -168,7 +168,7 @@ def main() -> None:
     firsts = [(name, *first_call(call, slow)) for name, call in FIRST_CALLS]
     print(f"{'call':<56}{'median':>12}{'x fits':>10}  goal")
     for name, sec, goal in rows:
-        print(f"{name:<56}{sec * 1e3:>10.3f}ms{sec / base:>10.1f}  {goal}")
+        print(f"{name:<56}{sec * 1e3:>10.4g}ms{sec / base:>10.3g}  {goal}")
     print("\nfirst call in a fresh interpreter (tables built; ratio to fits in that interpreter):")
     for name, sec, ratio in firsts:
         print(f"{name:<56}{sec * 1e3:>10.3f}ms{ratio:>10.1f}  (shown)")
