@@ -61,6 +61,7 @@ from .kernels import (
     layout_chips,
     limiter_code,
     routed_experts,
+    segment_rows,
     step_times,
 )
 from .memory import InvalidArgumentError, Parallelism, is_deployment, memory_footprint, refuse_fixed
@@ -806,7 +807,7 @@ class _LayoutTable:
         self.cand = np.repeat(np.arange(len(cands)), n_rows)
         self.starts = np.r_[0, np.cumsum(n_rows)[:-1]]
         self.size = n_rows
-        src = np.repeat(first[of_cand], n_rows) + (np.arange(self.cand.size) - np.repeat(self.starts, n_rows))
+        src = segment_rows(first[of_cand], n_rows)
         lay_cols = np.array([(lay.tp, lay.ep, lay.cp, lay.dp, lay.pp) for lay in cands], dtype=float)
         self.tp, self.ep, self.cp, self.dp, pp_row = (lay_cols[self.cand, i] for i in range(5))
         self.handoff = (pp_row > 1) & ~last[src]
@@ -842,9 +843,7 @@ class _LayoutTable:
         """The rows of candidates ``idx`` (repeats allowed), in that order: the rows of
         :meth:`take`'s table, as indices into this one's (for arrays with one value per row)."""
         idx = np.asarray(idx, dtype=np.intp)
-        size = self.size[idx]
-        starts = np.r_[0, np.cumsum(size)[:-1]].astype(np.intp)
-        return np.repeat(self.starts[idx] - starts, size) + np.arange(int(size.sum()))
+        return segment_rows(self.starts[idx], self.size[idx])
 
     @property
     def row_of(self) -> np.ndarray:

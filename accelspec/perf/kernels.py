@@ -16,6 +16,7 @@ kernel                          what it computes
 :func:`layout_preference`       the order in which equal layouts are preferred (:func:`preference_order`)
 :func:`layout_chips`            the chips a fixed layout (``"tp=4,pp=2"``, a mapping) uses
 :func:`layout_shapes`           every ``(tp, pp, cp, dp)`` of ``n`` chips; :func:`expert_degrees`
+:func:`segment_rows`            the rows of blocks of a table laid end to end (a layout's stages)
 ==============================  ====================================================================
 
 Everything runs on floats or numpy arrays (broadcast together); no pint inside.
@@ -60,6 +61,7 @@ __all__ = [
     "limiter_code",
     "preference_order",
     "routed_experts",
+    "segment_rows",
     "step_times",
     "tier_time",
 ]
@@ -180,6 +182,19 @@ def step_times(flops: Any, mem: Any, comm: Any, n_chips: Any, peak: Any, bw: Any
     else:
         t = tc + tm + tl
     return tc, tm, tl, t
+
+
+def segment_rows(first: np.ndarray, size: np.ndarray) -> np.ndarray:
+    """Row indices of the blocks ``[first[i], first[i] + size[i])`` of a table, laid end to end
+    in order: how a layout table gathers each candidate's stage rows (repeats allowed).
+
+    >>> segment_rows(np.array([5, 0]), np.array([2, 3])).tolist()
+    [5, 6, 0, 1, 2]
+    """
+    first = np.asarray(first, dtype=np.intp)
+    size = np.asarray(size, dtype=np.intp)
+    ends = np.cumsum(size)
+    return np.repeat(first - (ends - size), size) + np.arange(int(ends[-1]) if size.size else 0)
 
 
 def limiter_code(tc: Any, tm: Any, tl: Any) -> Any:

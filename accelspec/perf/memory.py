@@ -57,6 +57,7 @@ from .kernels import (
     layout_chips,
     layout_shapes,
     preference_order,
+    segment_rows,
 )
 
 if TYPE_CHECKING:  # annotations only: .deployment imports this module, so its class comes via the package
@@ -576,7 +577,7 @@ class _FootprintTable:
         size = np.array(bsize, dtype=np.intp)[of]
         first = np.array(bstart, dtype=np.intp)[of]
         self.row = np.repeat(np.arange(len(lays)), size)
-        src = np.repeat(first, size) + (np.arange(self.row.size) - np.repeat(np.cumsum(size) - size, size))
+        src = segment_rows(first, size)
         self.starts = np.flatnonzero(np.r_[True, self.row[1:] != self.row[:-1]])
         self.w = np.array([x[0] for x in brows])[src]
         self.n_linear = np.array([x[1] for x in brows])[src]
@@ -628,7 +629,7 @@ class _FootprintTable:
         ends = np.r_[self.starts[1:], self.row.size]
         size = ends[idx] - self.starts[idx]
         starts = np.r_[0, np.cumsum(size)[:-1]].astype(np.intp)
-        rows = np.repeat(self.starts[idx] - starts, size) + np.arange(int(size.sum()))
+        rows = segment_rows(self.starts[idx], size)
         out.lays = [self.lays[i] for i in idx]
         out.row = np.repeat(np.arange(idx.size), size)
         out.starts = starts
