@@ -50,7 +50,6 @@ import pint
 from ..errors import CountTypeError
 from ..hardware.chip import Chip, NotPublishedError, Precision
 from ..inputs import count
-from ..model.architecture import AttentionKind, memo
 from ..units import Q_, ureg
 from .comm import allreduce_bytes, alltoall_bytes, group_domain_share, ring_pass_bytes
 from .kernels import (
@@ -64,8 +63,16 @@ from .kernels import (
     segment_rows,
     step_times,
 )
-from .memory import InvalidArgumentError, Parallelism, is_deployment, memory_footprint, refuse_fixed
-from .opcost import DTypes, dtype_key, pair_flops, resolve_dtypes, resolve_model
+from .memory import (
+    InvalidArgumentError,
+    Parallelism,
+    is_deployment,
+    memory_footprint,
+    model_profile,
+    refuse_fixed,
+    window_elements,
+)
+from .opcost import DTypes, dtype_key, resolve_dtypes, resolve_model
 from .roofline import check_efficiency, compute_numbers
 
 if TYPE_CHECKING:
@@ -358,41 +365,6 @@ _LCACHE: dict[tuple, tuple[Any, LayoutNumbers]] = {}
 _SCACHE: dict[tuple, tuple[Any, DTypes, tuple[tuple[dict[str, Any], float], ...]]] = {}
 
 
-def _stage_sums(model: Model, pp: int) -> list[dict[str, Any]]:
-    """Per pipeline stage of ``pp``, what does not depend on the layout's ``tp``: parameter sums,
-    layer counts, and per window (ascending) each attention layer's FLOPs per (query, key) pair
-    (:func:`~accelspec.perf.opcost.pair_flops`), KV elements per token and MLA flag, in layer
-    order (cached per model object and ``pp``)."""
-    per: dict[int, list[dict[str, Any]]] = memo(model, "perf.bounds.stage_sums", dict)
-    hit = per.get(pp)
-    if hit is not None:
-        return hit
-    lp = model.layer_params()
-    kinds = model.layer_types
-    kv_el = model.kv_elements_per_token()
-    wins = model.layer_windows()
-    out = []
-    for idx in np.array_split(np.arange(model.n_layers), pp):
-        by_window: dict[float, list[tuple[float, float, bool]]] = {}
-        n_lin = 0
-        for i in idx:
-            kind = kinds[i]
-            if kind is AttentionKind.linear:
-                n_lin += 1
-                continue
-            by_window.setdefault(float(wins[i]), []).append(
-                (pair_flops(model, kind), float(kv_el[i]), kind is AttentionKind.mla))
-        matmul = lp["attention"][idx] + lp["mlp"][idx] + lp["router"][idx] + lp["experts_active"][idx]
-        out.append(dict(
-            dense=float((lp["attention"][idx] + lp["mlp"][idx]).sum()),
-            repl=float((lp["router"][idx] + lp["norms"][idx]).sum()), matmul=float(matmul.sum()),
-            experts=float(lp["experts"][idx].sum()) if model.moe is not None else 0.0,
-            n_moe=float(np.count_nonzero(lp["experts"][idx] > 0)), n_layers=float(len(idx)),
-            n_attn=float(len(idx) - n_lin), n_lin=n_lin, windows=sorted(by_window.items())))
-    per[pp] = out
-    return out
-
-
 def _stage_cores(model: Model, dkey: tuple, weight_dtype: Any, dtypes_kw: dict[str, Any], tp: int,
                  pp: int) -> tuple[DTypes, tuple[tuple[dict[str, Any], float], ...]]:
     """The dtypes and, per pipeline stage of ``pp``, the :class:`StageNumbers` fields under
@@ -407,26 +379,23 @@ def _stage_cores(model: Model, dkey: tuple, weight_dtype: Any, dtypes_kw: dict[s
     kv_share = max(model.n_kv_heads // tp, 1) / model.n_kv_heads
     la = model.linear_attention
     cores = []
-    for s, st in enumerate(_stage_sums(model, pp)):
+    # the memory footprint's per-stage sums (parameter counts are whole numbers: exact in any order)
+    for s, st in enumerate(model_profile(model).stage_sums(pp)):
         last = s == pp - 1
-        w_fixed = st["dense"] / tp * wb + st["repl"] * wb
+        w_fixed = (st.attention + st.mlp) / tp * wb + (st.router + st.norms) * wb
         if last:
             w_fixed += V * d / tp * mb + d * wb
         emb_row = d / tp * mb if s == 0 and (not model.tied_embeddings or pp > 1) else 0.0
-        groups = []
-        for w, layers in st["windows"]:  # summed layer by layer, in order
-            f = b = 0.0
-            for pf, kv, mla in layers:
-                f += pf / tp
-                b += kv * (1.0 if mla else kv_share) * kb
-            groups.append((f, b, w))
-        n_lin = st["n_lin"]
+        kv = dict(window_elements(st, kv_share))  # KV elements per token on one chip, by window
+        groups = tuple((f / tp, kv.get(w, 0.0) * kb, w) for w, f in st.pairs)
+        n_lin = st.n_linear
         f_lin = 4.0 * la.n_value_heads * la.key_head_dim * la.value_head_dim * n_lin / tp if (la and n_lin) else 0.0
         state = float(la.state_elements()) * n_lin / tp * dt.state.bytes_per_element if (la and n_lin) else 0.0
-        core = dict(w_fixed=w_fixed, emb_row=emb_row, f_token=2.0 * st["matmul"] / tp,
-                    f_head=2.0 * V * d / tp if last else 0.0, f_linear=f_lin, state=state, groups=tuple(groups),
-                    n_layers=st["n_layers"], n_moe=st["n_moe"], n_attn=st["n_attn"], last=last)
-        cores.append((core, st["experts"]))
+        matmul = st.attention + st.mlp + st.router + st.experts_active
+        core = dict(w_fixed=w_fixed, emb_row=emb_row, f_token=2.0 * matmul / tp,
+                    f_head=2.0 * V * d / tp if last else 0.0, f_linear=f_lin, state=state, groups=groups,
+                    n_layers=st.n_layers, n_moe=st.n_moe, n_attn=st.n_layers - n_lin, last=last)
+        cores.append((core, st.experts if model.moe is not None else 0.0))
     if len(_SCACHE) > 1024:
         _SCACHE.clear()
     out = tuple(cores)

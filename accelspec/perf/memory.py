@@ -59,6 +59,7 @@ from .kernels import (
     preference_order,
     segment_rows,
 )
+from .opcost import pair_flops
 
 if TYPE_CHECKING:  # annotations only: .deployment imports this module, so its class comes via the package
     from ..hardware.system import System
@@ -220,6 +221,9 @@ class ModelProfile:
         self.dense = self.attention + self.mlp
         self.replicated = self.router + self.norms
         self.experts = lp["experts"].astype(float)
+        self.experts_active = lp["experts_active"].astype(float)
+        # FLOPs per (query, key) pair of each layer's attention (0 for linear attention)
+        self.pair_flops = np.array([pair_flops(model, k) for k in model.layer_types], dtype=float)
         b = model.param_breakdown()
         self.embedding = float(b["embedding"])
         self.head = float(b["lm_head"])
@@ -236,8 +240,10 @@ class ModelProfile:
         return np.array_split(np.arange(self.model.n_layers), pp)
 
     def stage_sums(self, pp: int) -> list[_StageSums]:
-        """Per pipeline stage: parameter sums by part and KV elements per token by window,
-        split into MLA latents (replicated over TP) and head-sharded caches."""
+        """Per pipeline stage: parameter sums by part, KV elements per token by window (split
+        into MLA latents, replicated over TP, and head-sharded caches), attention FLOPs per
+        (query, key) pair by window, and layer counts: what the footprint and the bounds'
+        per-chip stage numbers (:func:`~accelspec.perf.bounds.layout_numbers`) are made from."""
         out = self._stage_sums.get(pp)
         if out is None:
             out = []
@@ -245,10 +251,16 @@ class ModelProfile:
                 elems, wins, mla = self.kv_elems[idx], self.windows[idx], self.is_mla[idx]
                 kv = tuple((float(w), float(elems[(wins == w) & mla].sum()), float(elems[(wins == w) & ~mla].sum()))
                            for w in np.unique(wins[elems > 0]))
+                attn = ~self.is_linear[idx]
+                pf = self.pair_flops[idx]
+                pairs = tuple((float(w), float(pf[attn & (wins == w)].sum())) for w in np.unique(wins[attn]))
                 out.append(_StageSums(attention=float(self.attention[idx].sum()), mlp=float(self.mlp[idx].sum()),
                                       router=float(self.router[idx].sum()), norms=float(self.norms[idx].sum()),
                                       experts=float(self.experts[idx].sum()), kv=kv,
-                                      n_linear=float(self.is_linear[idx].sum())))
+                                      n_linear=float(self.is_linear[idx].sum()),
+                                      experts_active=float(self.experts_active[idx].sum()),
+                                      n_layers=float(idx.size), n_moe=float(np.count_nonzero(self.experts[idx] > 0)),
+                                      pairs=pairs))
             self._stage_sums[pp] = out
         return out
 
@@ -290,6 +302,10 @@ class _StageSums:
     experts: float
     kv: tuple[tuple[float, float, float], ...]  #: (window, MLA elements, head-sharded elements)
     n_linear: float
+    experts_active: float  #: the routed-expert parameters one token runs through
+    n_layers: float
+    n_moe: float  #: layers with routed experts
+    pairs: tuple[tuple[float, float], ...]  #: (window, attention FLOPs per (query, key) pair)
 
 
 def model_profile(model: Model) -> ModelProfile:
@@ -334,7 +350,7 @@ def _prefill_activations(tokens: Any, seqs: Any, per_tok: Any, act_b: float, log
     return act
 
 
-def _window_elements(st: _StageSums, kv_heads_share: float) -> list[tuple[float, float]]:
+def window_elements(st: _StageSums, kv_heads_share: float) -> list[tuple[float, float]]:
     """``(window, KV elements per token on one chip)`` of each window of a stage: an MLA latent
     whole on every TP rank, head-sharded caches times the KV heads' TP share."""
     return [(win, mla_elems + std_elems * kv_heads_share) for win, mla_elems, std_elems in st.kv]
@@ -343,7 +359,7 @@ def _window_elements(st: _StageSums, kv_heads_share: float) -> list[tuple[float,
 def _kv_elements(st: _StageSums, kv_heads_share: float, tokens: Any) -> Any:
     """KV elements per sequence on one chip of a stage: ``sum over windows of e min(tokens, window)``."""
     kv_elems: Any = 0.0
-    for win, e in _window_elements(st, kv_heads_share):
+    for win, e in window_elements(st, kv_heads_share):
         kv_elems = kv_elems + e * (tokens if math.isinf(win) else np.minimum(tokens, win))
     return kv_elems
 
@@ -561,7 +577,7 @@ class _FootprintTable:
                     w = _stage_weight_bytes(p, st, s, lay, bpe)
                     if (w, st.kv, st.n_linear) not in seen:
                         seen.add((w, st.kv, st.n_linear))
-                        brows.append((w, st.n_linear, _window_elements(st, share)))
+                        brows.append((w, st.n_linear, window_elements(st, share)))
                 bstart.append(start)
                 bsize.append(len(brows) - start)
             of[c] = b
