@@ -33,8 +33,8 @@ from .hardware.comparison import comparison as _compare
 from .hardware.comparison import per_direction as _per_direction
 from .provenance import Spec, Status
 
-__all__ = ["VENDOR_COLORS", "compare", "memory_vs_context", "plot_frontier", "roofline", "sweep_heatmap",
-           "vendor_color"]
+__all__ = ["VENDOR_COLORS", "chip_styles", "compare", "memory_vs_context", "plot_frontier", "roofline",
+           "sweep_heatmap", "vendor_color"]
 
 VENDOR_COLORS: dict[str, str] = {
     "NVIDIA": "#76b900",
@@ -77,9 +77,20 @@ def _shade(color: str, n: int) -> str:
     return to_hex(base + (target - base) * amount)
 
 
-def _styles(chips: Sequence[Chip]) -> list[tuple[str, str]]:
-    """(colour, linestyle) per chip: a shade of the vendor colour, and a linestyle, both
-    cycling within a vendor so two chips of one vendor stay apart."""
+def chip_styles(chips: Sequence[Chip]) -> list[tuple[str, str]]:
+    """The colour and linestyle of each chip in every plot: a shade of the vendor colour and a
+    linestyle, both cycling within a vendor so two chips of one vendor stay apart.
+
+    Parameters
+    ----------
+    chips : sequence of Chip
+        The chips, in plotting order.
+
+    Returns
+    -------
+    list of (str, str)
+        ``(colour, linestyle)`` per chip, for matplotlib's ``color=`` and ``linestyle=``.
+    """
     seen: dict[str, int] = {}
     out = []
     for c in chips:
@@ -137,7 +148,7 @@ def roofline(chips: Iterable[str | Chip], precision: str = "bf16",
     x = np.logspace(np.log10(intensity_range[0]), np.log10(intensity_range[1]), 400)
     integer = roofs[0][1].precision.is_integer
     unit = "OP" if integer else "FLOP"
-    for (_chip, r), (color, ls) in zip(roofs, _styles([c for c, _ in roofs]), strict=True):
+    for (_chip, r), (color, ls) in zip(roofs, chip_styles([c for c, _ in roofs]), strict=True):
         y = r.attainable(x) / 1e12
         ax.plot(x, y, color=color, ls=ls, lw=2, label=f"{r.label} ({r.peak_compute.m:,.0f} T{unit}/s, "
                                                       f"{r.memory_bandwidth.m:.3g} TB/s)")
@@ -149,7 +160,7 @@ def roofline(chips: Iterable[str | Chip], precision: str = "bf16",
     for i, (label, intensity) in enumerate((workloads or {}).items()):
         xi = float(intensity.m_as(f"{unit}/B")) if hasattr(intensity, "m_as") else float(intensity)
         ax.axvline(xi, color="0.4", lw=0.8, ls=":")
-        for (_chip, r), (color, _) in zip(roofs, _styles([c for c, _ in roofs]), strict=True):
+        for (_chip, r), (color, _) in zip(roofs, chip_styles([c for c, _ in roofs]), strict=True):
             ax.plot([xi], [r.attainable(xi) / 1e12], "s", color=color, ms=4)
         ax.annotate(label, (xi, 1.0), xycoords=("data", "axes fraction"), rotation=90, va="top", ha="right",
                     fontsize=8, color="0.25", xytext=(-2, -4 - 0 * i), textcoords="offset points")
@@ -210,7 +221,7 @@ def compare(chips: Iterable[str | Chip],
     chip_list = result.chips
     n = len(chip_list)
     width = 0.8 / n
-    styles = _styles(chip_list)
+    styles = chip_styles(chip_list)
     drawn: list[float] = []
     for j, (chip, (color, _)) in enumerate(zip(chip_list, styles, strict=True)):
         for i, (_label, path, unit) in enumerate(result.fields):
@@ -363,7 +374,7 @@ def memory_vs_context(model: Model | str, chips: Iterable[str | Chip], *, n_chip
                                                   "state, activations, reserve"],
                  colors=["#9ecae1", "#fdae6b", "#d9d9d9"], alpha=0.9)
     chip_list = [c for c, _ in hw]
-    for (chip, system), (color, ls) in zip(hw, _styles(chip_list), strict=True):
+    for (chip, system), (color, ls) in zip(hw, chip_styles(chip_list), strict=True):
         cap = chip.memory.capacity
         if cap is None:
             continue
@@ -620,7 +631,7 @@ def plot_frontier(model: Model | str, chips: Iterable[str | Chip], input_tokens:
                       weight_dtype=weight_dtype, kv_dtype=kv_dtype, basis=basis)
     est = basis == "estimate"
     left_out = []
-    for chip, (color, ls), cv in zip(chip_list, _styles(chip_list), curves, strict=True):
+    for chip, (color, ls), cv in zip(chip_list, chip_styles(chip_list), curves, strict=True):
         x, y, fit = cv["tokens_per_s_per_user"], cv["tokens_per_s_per_chip"], cv["fits"]
         if cv["n_chips"] is None or not np.any(np.isfinite(y)):
             left_out.append(f"{chip.name} ({'; '.join(cv['missing'])})")

@@ -32,7 +32,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import accelspec as a
-from accelspec.plot import _styles
+from accelspec.plot import chip_styles
 
 CHIPS = ["zhenwu-m890", "h200-sxm", "h20", "b200", "ascend-910c", "mi300x"]
 OUT = Path(__file__).resolve().parent.parent / "docs" / "img" / "agent_session.png"
@@ -65,7 +65,7 @@ def chart(results: list[tuple[a.SessionBound, a.SessionBound]], path: Path) -> N
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(13, 5.2), layout="constrained")
     chips = [a.get_chip(s.chip) for s, _ in results]
     unknown = []
-    for (s, r), (color, ls) in zip(results, _styles(chips), strict=True):
+    for (s, r), (color, ls) in zip(results, chip_styles(chips), strict=True):
         turns = np.arange(1, len(s.context) + 1)
         if s.cumulative_s is None:
             unknown.append(s.chip_name)

@@ -91,6 +91,7 @@ __all__ = [
     "layout_table",
     "prefill_bound",
     "resolve_layout",
+    "search_table",
 ]
 
 _S = ureg.Unit("s")
@@ -960,7 +961,7 @@ def layout_table(model: Model, lays: Sequence[Parallelism], weight_dtype: Any, k
 _BY_COUNT: dict[tuple, tuple[Model, _LayoutTable]] = {}
 
 
-def _table(model: Model, n: int, weight_dtype: Any, kw: dict[str, Any]) -> _LayoutTable:
+def search_table(model: Model, n: int, weight_dtype: Any, kw: dict[str, Any]) -> _LayoutTable:
     """:func:`layout_table` of every layout of ``n`` chips (each ``ep``), cached by the count."""
     from .memory import layouts
 
@@ -997,9 +998,9 @@ def _fastest_layout(phase: str, model: Model, chip: Chip, T: int, B: int, n: int
     ``fast`` (a chip with an on-chip tier read before its memory roof, the SN40L): each stage's
     bytes per chip are read from that tier first (:func:`~accelspec.perf.kernels.tier_time`),
     in the table as in :func:`layout_times`."""
-    from .memory import capacity_bytes, footprint_table, memory_options, model_profile
+    from .memory import capacity_bytes, footprint_table, memory_options
 
-    tab = _table(model, n, weight_dtype, kw)
+    tab = search_table(model, n, weight_dtype, kw)
     times = tab.times(phase, float(T), float(B), roofs, overlap, routing, float(fab.domain), bool(fab.in_network),
                       fast)
     ok = np.isfinite(times) & (tab.cp_c <= T) & ((tab.dp_c == 1) | (tab.dp_c <= B))

@@ -16,6 +16,7 @@ kernel                          what it computes
 :func:`layout_preference`       the order in which equal layouts are preferred (:func:`preference_order`)
 :func:`layout_chips`            the chips a fixed layout (``"tp=4,pp=2"``, a mapping) uses
 :func:`layout_shapes`           every ``(tp, pp, cp, dp)`` of ``n`` chips; :func:`expert_degrees`
+:func:`largest_true`            the largest integer meeting a monotone test, per entry, vectorized
 :func:`segment_rows`            the rows of blocks of a table laid end to end (a layout's stages)
 ==============================  ====================================================================
 
@@ -55,6 +56,7 @@ __all__ = [
     "expert_degrees",
     "expert_split",
     "fewest_experts",
+    "largest_true",
     "layout_chips",
     "layout_preference",
     "layout_shapes",
@@ -195,6 +197,26 @@ def segment_rows(first: np.ndarray, size: np.ndarray) -> np.ndarray:
     size = np.asarray(size, dtype=np.intp)
     ends = np.cumsum(size)
     return np.repeat(first - (ends - size), size) + np.arange(int(ends[-1]) if size.size else 0)
+
+
+def largest_true(ok: Any, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Largest integer ``b`` with ``ok(b)`` true, per entry, by bisection between ``lo`` (known
+    true) and ``hi`` (known false): ``ok`` takes an array with one value per entry and must be
+    true on a prefix (monotone). Every entry is resolved in ``log2(hi - lo)`` rounds, each round
+    one vectorized evaluation of every entry (the planner's largest batch per (layout, chip)).
+
+    >>> largest_true(lambda b: b <= np.array([3.0, 10.0]), np.ones(2), np.full(2, 64.0)).tolist()
+    [3.0, 10.0]
+    """
+    lo, hi = np.asarray(lo, dtype=float), np.asarray(hi, dtype=float)
+    while True:
+        open_ = hi - lo > 1.0
+        if not open_.any():
+            return lo
+        mid = np.where(open_, np.floor(0.5 * (lo + hi)), lo)
+        r = ok(mid)
+        lo = np.where(open_ & r, mid, lo)
+        hi = np.where(open_ & ~r, mid, hi)
 
 
 def limiter_code(tc: Any, tm: Any, tl: Any) -> Any:

@@ -80,7 +80,7 @@ from ..model.architecture import memo
 from ..units import Q_, parse_quantity
 from .bounds import LIMITERS, layout_numbers, layout_table, limiter_code
 from .estimate import LATENCY_BATCH, REGIMES, calibration, engine_family
-from .kernels import preference_order
+from .kernels import largest_true, preference_order
 from .memory import (
     DEFAULT_RESERVE,
     InvalidArgumentError,
@@ -707,45 +707,6 @@ def _layouts(model: Any, n: int, ctx_min: float) -> list[Parallelism]:
     return [cands[i] for i in preference_order(cands)]  # the one tie order of every search
 
 
-def _bisect(ok: Any, n_entries: int, k: int = 48) -> np.ndarray:
-    """Largest integer batch in [1, _HI] with ``ok(batch)`` true, per entry (``ok`` takes an
-    ``(entries, points)`` array and must be true on a prefix: monotone in the batch); 0 if none.
-
-    A k-ary search: the first round tries ``k`` geometrically spaced batches, each later round
-    ``k`` evenly spaced ones inside the bracket, so 2**20 is resolved in about four rounds."""
-    lo = np.zeros(n_entries)  # largest batch known to be ok (0: none)
-    hi = np.full(n_entries, float(_HI) + 1.0)  # smallest batch known not to be ok
-    pts = np.unique(np.floor(np.logspace(0.0, math.log10(_HI), k)))
-    pts = np.broadcast_to(pts, (n_entries, pts.size))
-    while True:
-        r = ok(pts) & (pts > lo[:, None]) & (pts < hi[:, None])
-        lo = np.maximum(lo, np.max(np.where(r, pts, 0.0), axis=1))
-        above = (pts > lo[:, None]) & ~r
-        hi = np.minimum(hi, np.min(np.where(above & (pts < hi[:, None]), pts, np.inf), axis=1))
-        width = hi - lo
-        if not np.any(width > 1):
-            return lo
-        step = np.maximum(width / k, 1.0)
-        pts = np.floor(lo[:, None] + step[:, None] * np.arange(1, k + 1)[None, :])
-        pts = np.minimum(pts, np.maximum(hi[:, None] - 1.0, lo[:, None]))
-
-
-def _largest(ok: Any, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    """Largest integer batch ``b`` with ``ok(b)`` true, per pair, by bisection between ``lo``
-    (known true) and ``hi`` (known false); ``ok`` takes one batch per pair and must be true on a
-    prefix (monotone in the batch). Every pair is resolved in ``log2(hi - lo)`` rounds, each
-    round one vectorized evaluation of every pair."""
-    lo, hi = lo.astype(float), hi.astype(float)
-    while True:
-        open_ = hi - lo > 1.0
-        if not open_.any():
-            return lo
-        mid = np.where(open_, np.floor(0.5 * (lo + hi)), lo)
-        r = ok(mid)
-        lo = np.where(open_ & r, mid, lo)
-        hi = np.where(open_ & ~r, mid, hi)
-
-
 class _Pairs:
     """(candidate layout, catalog entry) pairs of a plan, scored together: each pair's pipeline
     stages are rows of one :class:`~accelspec.perf.bounds.layout_table` (and of one
@@ -858,7 +819,8 @@ def _search(m: Model, prof: Any, opts: Any, counts: list[int], entries: list[_En
             fast: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[list[dict[str, Any]], dict[str, np.ndarray]]:
     """Every candidate deployment (chip count, layout with ``dp = 1``) of every entry scored in
     one pass over (candidate, entry) pairs: per candidate, arrays over entries of the TTFT, the
-    largest batch meeting both targets and in memory (:func:`_largest`), the TPOT there, ... as
+    largest batch meeting both targets and in memory
+    (:func:`~accelspec.perf.kernels.largest_true`), the TPOT there, ... as
     :func:`_row` reads them; and the same as ``(candidates, entries)`` matrices (with
     ``allowed``, ``fit1`` and the chip count ``n`` per candidate) for :func:`_row`'s choices."""
     cand_list: list[tuple[int, Parallelism]] = []
@@ -906,13 +868,14 @@ def _search(m: Model, prof: Any, opts: Any, counts: list[int], entries: list[_En
             sub = pr.subset(a)
             # the memory's largest batch first (footprints only, cheap), then the TPOT's below it:
             # both monotone in the batch, so the largest meeting both is the TPOT's under the cap
-            b_mem = _largest(lambda B: sub.need(B) <= cap_p[a], np.ones(a.size), np.full(a.size, float(_HI) + 1.0))
+            b_mem = largest_true(lambda B: sub.need(B) <= cap_p[a], np.ones(a.size),
+                                 np.full(a.size, float(_HI) + 1.0))
 
             def ok(B: np.ndarray) -> np.ndarray:
                 with np.errstate(invalid="ignore"):
                     return sub.tpot(B)[0] <= t_tpot
 
-            Bs[a] = _largest(ok, np.ones(a.size), b_mem + 1.0)
+            Bs[a] = largest_true(ok, np.ones(a.size), b_mem + 1.0)
         Bq = np.maximum(Bs, 1.0)
         tpot_b, code_b = pr.tpot(Bq)
         n_p = n_of[ci]
@@ -930,14 +893,14 @@ def _search(m: Model, prof: Any, opts: Any, counts: list[int], entries: list[_En
             if pok_.any():
                 a = np.flatnonzero(pok_)
                 sub = pr.subset(a)
-                b_mem = _largest(lambda b: sub.need(b, s_in) <= cap_p[a], np.ones(a.size),
+                b_mem = largest_true(lambda b: sub.need(b, s_in) <= cap_p[a], np.ones(a.size),
                                  np.full(a.size, float(_HI) + 1.0))
 
                 def pok(b: np.ndarray) -> np.ndarray:
                     with np.errstate(invalid="ignore"):
                         return sub.prefill(b) <= t_ttft
 
-                Bp[a] = _largest(pok, np.ones(a.size), b_mem + 1.0)
+                Bp[a] = largest_true(pok, np.ones(a.size), b_mem + 1.0)
             tpp = pr.prefill(np.maximum(Bp, 1.0))
             vals.update(Bp=Bp, ttft_pool=tpp, req_rate_chip=np.where(Bp >= 1, Bp / (n_p * tpp), np.nan))
         for k, v in vals.items():

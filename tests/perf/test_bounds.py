@@ -453,10 +453,10 @@ def test_min_over_layouts_never_above_a_layout(model, chip, n, ctx, batch, phase
                                                    ("llama-3.1-70b", 12, "decode", "balanced")])
 def test_layout_table_equals_layout_times(model, n, phase, routing):
     """The vectorized scoring of the layout search is the scalar layout_times, layout by layout."""
-    from accelspec.perf.bounds import _table, layout_numbers, layout_times
+    from accelspec.perf.bounds import layout_numbers, layout_times, search_table
 
     m = get_model(model)
-    tab = _table(m, n, "native", {})
+    tab = search_table(m, n, "native", {})
     roofs = (989.5e12, 4.8e12, 450e9, 50e9)
     for T, B in ((4096, 8), (100, 1)):
         got = tab.times(phase, float(T), float(B), roofs, True, routing, 4.0, True)

@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 
 import accelspec as a
 from accelspec.cli import main
-from accelspec.perf.plan import DEFINITIONS, PlanError, _largest, frontier
+from accelspec.perf.kernels import largest_true
+from accelspec.perf.plan import DEFINITIONS, PlanError, frontier
 
 W = 15_009_849_344  # weight bytes read per step (all but the input embedding table)
 ROW = 8_192  # one embedding row
@@ -329,7 +330,7 @@ def test_plan_rows_are_the_scalar_bound_of_their_layout_pipelines_included(model
 @given(st.lists(st.integers(0, 1 << 20), min_size=1, max_size=40))
 def test_largest_finds_every_pairs_threshold(th):
     th = np.maximum(np.array(th, dtype=float), 1.0)
-    got = _largest(lambda b: b <= th, np.ones(th.size), np.full(th.size, float(1 << 20) + 1.0))
+    got = largest_true(lambda b: b <= th, np.ones(th.size), np.full(th.size, float(1 << 20) + 1.0))
     assert np.array_equal(got, th)
 
 
