@@ -10,6 +10,7 @@ kernel                          what it computes
 :func:`fewest_experts`          the fewest distinct experts (every token picks the same ``k``)
 :func:`routed_experts`          one of the two, by the routing model
 :func:`step_times`              the roofline of one step: ``max`` (or sum) of compute, memory, link
+:func:`memory_time`             the memory term, with an on-chip tier read first where there is one
 :func:`tier_time`               the least time to read bytes from memory tiers, fastest filled first
 :func:`limiter_code`            which of the three terms is largest
 :func:`expert_split`            the chips one MoE layer's routed experts are split over
@@ -61,6 +62,7 @@ __all__ = [
     "layout_preference",
     "layout_shapes",
     "limiter_code",
+    "memory_time",
     "preference_order",
     "routed_experts",
     "segment_rows",
@@ -151,6 +153,16 @@ def tier_time(mem: Any, tiers: Sequence[tuple[Any, Any]]) -> Any:
     return t
 
 
+def memory_time(mem: Any, n_chips: Any, bw: Any, fast: tuple[Any, Any] | None = None) -> Any:
+    """The memory term [s] of a step moving ``mem`` bytes over ``n_chips``: ``M / (n B)``, or
+    with ``fast`` (``(capacity [B], bandwidth [B/s])`` per chip of an on-chip tier read before
+    the memory roof ``B``, the SN40L's SRAM) :func:`tier_time` of ``M / n`` bytes per chip over
+    that tier and ``B``. Floats or numpy arrays alike."""
+    if fast is None:
+        return mem / (n_chips * bw)
+    return tier_time(mem / n_chips, (fast, (math.inf, bw)))
+
+
 def step_times(flops: Any, mem: Any, comm: Any, n_chips: Any, peak: Any, bw: Any, link: Any,
                overlap: bool = True, comm_out: Any = 0.0, link_out: Any = math.nan, *,
                fast: tuple[Any, Any] | None = None) -> tuple[Any, Any, Any, Any]:
@@ -168,10 +180,7 @@ def step_times(flops: Any, mem: Any, comm: Any, n_chips: Any, peak: Any, bw: Any
     :func:`tier_time` of ``M / n`` bytes per chip over that tier and ``B``.
     """
     tc = flops / (n_chips * peak)
-    if fast is None:
-        tm = mem / (n_chips * bw)
-    else:
-        tm = tier_time(mem / n_chips, (fast, (math.inf, bw)))
+    tm = memory_time(mem, n_chips, bw, fast)
     with np.errstate(invalid="ignore", divide="ignore"):
         tl = np.where(comm > 0.0, comm / link, 0.0)
         if isinstance(comm_out, float) and comm_out == 0.0:

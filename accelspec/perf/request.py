@@ -72,7 +72,7 @@ import pint
 from ..hardware.chip import NotPublishedError
 from ..units import Q_, ureg
 from .bounds import MEM_KW, check_accepted, layout_numbers, layout_times, positive_count, resolve_layout
-from .kernels import tier_time
+from .kernels import memory_time
 from .memory import InvalidArgumentError, Parallelism
 from .opcost import DTypes, resolve_model
 from .roofline import ChipNumbers, check_efficiency, compute_numbers
@@ -423,7 +423,7 @@ def _steady_round(ln: LayoutNumbers, S: int, n_out: int, C: int, a: float, peak:
     r = C * a / (n_out - 1) if colocated_prefill else 0.0  # prompts prefilled per round
     tc = (f_dec + r * f_pre) / (n * peak)
     fast = fab_kw.get("fast")
-    tm = m_dec / (n * bw) if fast is None else float(tier_time(m_dec / n, (fast, (math.inf, bw))))
+    tm = float(memory_time(m_dec, n, bw, fast))
     c = (c_dec + r * c_pre) / pp  # link bytes per chip (summed over stages, averaged over them)
     tl = c / link if c > 0 else 0.0
     t = max(tc, tm, tl) if overlap else tc + tm + tl
@@ -679,8 +679,7 @@ def _fastest_decode(r: RequestBound, m: Model, chip: Chip, ln: LayoutNumbers, cn
                                    tab.traffic("decode", float(S + 1), float(B), "balanced", dom, inn))
                 per = tab.tp * tab.cp * tab.dp * tab.mult  # a stage's chips, identical stages folded
                 tc = np.add.reduceat(f * per, tab.starts) / (n * P)
-                mem_n = np.add.reduceat(mem * per, tab.starts) / n
-                tm = mem_n / BW if fast is None else tier_time(mem_n, (fast, (math.inf, BW)))
+                tm = memory_time(np.add.reduceat(mem * per, tab.starts), n, BW, fast)
                 c = np.add.reduceat((up + out) * tab.mult, tab.starts) / np.array([x.pp for x in every])
                 tl = np.where(c > 0, c / L, 0.0)
                 lower = np.maximum(np.maximum(tc, tm), tl) if overlap else tc + tm + tl

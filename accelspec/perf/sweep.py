@@ -50,7 +50,7 @@ from ..errors import DeploymentError, InvalidArgumentError
 from ..hardware.chip import Chip, NotPublishedError, UnsupportedPrecisionError
 from ..inputs import counts
 from .bounds import LIMITERS, layout_numbers, layout_table, layout_times, stage_traffic_tiers
-from .kernels import DEFAULT_RESERVE, LAYOUT_TIE, MEM_KW, preference_order, tier_time
+from .kernels import DEFAULT_RESERVE, LAYOUT_TIE, MEM_KW, memory_time, preference_order
 from .memory import Parallelism, capacity_bytes, model_profile, reserve_bytes
 from .roofline import check_efficiency, compute_numbers
 
@@ -768,9 +768,9 @@ def _chip_times(stages: list[tuple[Any, Any, Any, Any]], j: int, roofs: tuple[fl
             tc = np.divide(_chip_part(f, j), P, out=buf("tc", f))
             if fast is None:
                 tm = np.divide(_chip_part(m, j), BW, out=buf("tm", m))
-            else:  # the SRAM first (kernels.tier_time, as step_times)
+            else:  # the SRAM first (kernels.memory_time, as step_times)
                 tm = buf("tm", m)
-                np.copyto(tm, tier_time(_chip_part(m, j), (fast, (math.inf, BW))))
+                np.copyto(tm, memory_time(_chip_part(m, j), 1.0, BW, fast))
             tl = np.where(c > 0.0, c / L, 0.0)
             if not (isinstance(co, float) and co == 0.0) and np.any(co):
                 to = np.where(co > 0.0, co / LO, 0.0)
