@@ -866,8 +866,8 @@ def _search(m: Model, prof: Any, opts: Any, counts: list[int], entries: list[_En
         if act.any():
             a = np.flatnonzero(act)
             sub = pr.subset(a)
-            # the memory's largest batch first (footprints only, cheap), then the TPOT's below it:
-            # both monotone in the batch, so the largest meeting both is the TPOT's under the cap
+            # the memory's largest batch first (footprints only, cheap), then the TPOT's below it
+            # (the footprint grows with the batch, so every batch under the cap fits)
             b_mem = largest_true(lambda B: sub.need(B) <= cap_p[a], np.ones(a.size),
                                  np.full(a.size, float(_HI) + 1.0))
 
@@ -894,7 +894,7 @@ def _search(m: Model, prof: Any, opts: Any, counts: list[int], entries: list[_En
                 a = np.flatnonzero(pok_)
                 sub = pr.subset(a)
                 b_mem = largest_true(lambda b: sub.need(b, s_in) <= cap_p[a], np.ones(a.size),
-                                 np.full(a.size, float(_HI) + 1.0))
+                                     np.full(a.size, float(_HI) + 1.0))
 
                 def pok(b: np.ndarray) -> np.ndarray:
                     with np.errstate(invalid="ignore"):

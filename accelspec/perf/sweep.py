@@ -1320,15 +1320,12 @@ def _runs(x: np.ndarray, most: int) -> list[tuple[int, int]]:
 def _block_bound(ln: Any, phase: str, Tb: np.ndarray, B2: np.ndarray, i: int, k: int, t0: int, t1: int,
                  sel: np.ndarray | None, nc: int, keys: list[str], res5: dict[str, np.ndarray], roofs: Any,
                  overlap: bool, routing: str, dom3: np.ndarray, innet3: np.ndarray, scratch: _Scratch,
-                 tier: Any = None) -> None:
+                 tier: Any) -> None:
     """The bound arrays ``keys`` of model ``i`` under layout ``ln`` at chip count ``k``, for the
     contexts ``t0:t1`` (``Tb``) x every batch and every chip, written into ``res5`` (where
     ``sel`` is true; everywhere when None). ``sel``: ``(rows, B)`` for every chip, or
     ``(nc, rows, B)``, one selection per chip (the fastest layout depends on the chip).
     ``tier(e, j)``: chip ``j``'s on-chip tier at range end ``e`` (None without one)."""
-    if tier is None:
-        def tier(e: int, j: int) -> None:
-            return None
     lay = ln.parallelism
     if len(ln.stages) > 1:  # a micro-batched pipeline: layout_times itself, chip by chip
         _pipeline_bound(ln, phase, Tb, B2, i, k, t0, t1, sel, nc, keys, res5, roofs, overlap, routing, dom3, innet3,
