@@ -113,6 +113,13 @@ DEFINITIONS = {
 _HI = 1 << 20  # largest batch the bisection considers (a million sequences per deployment)
 
 
+def _ms(t: float) -> str:
+    """A time [s] in milliseconds, 4 significant figures; whole milliseconds with thousands
+    separators from 10 s up (``30,000``, not ``3e+04``)."""
+    ms = t * 1e3
+    return f"{ms:,.0f}" if abs(ms) >= 1e4 else f"{ms:.4g}"
+
+
 def _opt(x: float | None, fmt: str) -> str:
     return "n/a" if x is None else format(x, fmt)
 
@@ -455,7 +462,7 @@ class Plan:
         """One line: how many entries meet the targets, and the best by chips needed."""
         f = self.feasible
         head = (f"{self.model}, {self.input_tokens:,} in / {self.output_tokens:,} out, TTFT <= "
-                f"{self.ttft_s * 1e3:.4g} ms, TPOT <= {self.tpot_s * 1e3:.4g} ms"
+                f"{_ms(self.ttft_s)} ms, TPOT <= {_ms(self.tpot_s)} ms"
                 f"{' (disaggregated)' if self.disaggregated else ''}: ")
         if not f:
             return head + (f"no catalog entry meets both targets with up to {self.max_chips} chips "
@@ -496,8 +503,8 @@ class Plan:
                 hdr += f" {'TPOT bound':>10} {'TPOT 80% ms':>13} {'tok/s/chip 80%':>15}"
             lines.append(hdr)
             for r in f[: top or None]:
-                line = (f"{r.name[:24]:<24} {r.n_chips:>5} {r.layout[:14]:<14} {r.batch:>6} {_v(r.ttft_s) * 1e3:>8.4g} "
-                        f"{_v(r.tpot_s) * 1e3:>8.4g} {r.tokens_per_s_per_chip:>10.4g} {r.tokens_per_s_per_user:>10.4g} "
+                line = (f"{r.name[:24]:<24} {r.n_chips:>5} {r.layout[:14]:<14} {r.batch:>6} {_ms(_v(r.ttft_s)):>8} "
+                        f"{_ms(_v(r.tpot_s)):>8} {r.tokens_per_s_per_chip:>10.4g} {r.tokens_per_s_per_user:>10.4g} "
                         f"{r.limiter:<9} {r.memory_per_chip_gb:>8.4g} {_opt(r.usd_per_m_output, '.3g'):>7} "
                         f"{_opt(r.tokens_per_joule, '.3g'):>6}")
                 if disagg:
@@ -509,7 +516,7 @@ class Plan:
                     tv, ti = r.tpot_interval_s, r.tokens_per_s_per_chip_interval
                     tvs = "-" if tv is None else f"{tv[0] * 1e3:.3g}-{tv[1] * 1e3:.3g}"
                     tis = "-" if ti is None else f"{ti[0]:.3g}-{ti[1]:.3g}"
-                    line += f" {_v(r.tpot_bound_s) * 1e3:>10.4g} {tvs:>13} {tis:>15}"
+                    line += f" {_ms(_v(r.tpot_bound_s)):>10} {tvs:>13} {tis:>15}"
                 lines.append(line)
             if top and len(f) > top:
                 lines.append(f"... and {len(f) - top} more that meet both targets (top=None lists all)")
